@@ -1,0 +1,183 @@
+//! Command-line arguments (clap derive) and their translation into a [`Config`].
+//!
+//! Only this module knows about clap. [`Config::from_args`] settles everything that depends on the
+//! environment — colour (flag, then `NO_COLOR`, then whether stderr is a terminal), progress bars,
+//! the seed — once, so the rest of the program receives plain values.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  aicost init scenario.toml              write a commented starter scenario
+  aicost validate scenario.toml          check it
+  aicost estimate scenario.toml          expected costs with the arithmetic shown
+  aicost simulate scenario.toml          monthly spend distribution per stack
+  aicost simulate scenario.toml --format json --seed 42 > forecast.json";
+
+/// Forecast what an LLM feature will cost, as a distribution rather than one number.
+#[derive(Debug, Parser)]
+#[command(name = "aicost", version, about, after_help = EXAMPLES, propagate_version = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to use colour: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Print no progress bar and no warnings; errors are still printed.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Monte Carlo simulation: monthly spend distribution, breach probability, unit costs.
+    #[command(after_help = "Examples:
+  aicost simulate scenarios/support-summarizer.toml
+  aicost simulate scenario.toml --trials 2000 --seed 7 --format json --out forecast.json
+  aicost simulate scenario.toml --threads 1 --max-seconds 30")]
+    Simulate(SimulateArgs),
+
+    /// Expected values only, with the arithmetic (tokens × price) visible for checking by hand.
+    #[command(after_help = "Examples:
+  aicost estimate scenarios/chatbot.toml
+  aicost estimate scenario.toml --format json")]
+    Estimate(EstimateArgs),
+
+    /// Check a scenario and print a one-line summary; exit 0 when valid, 2 when not.
+    #[command(after_help = "Examples:
+  aicost validate scenarios/support-summarizer.toml
+  for f in scenarios/*.toml; do aicost validate \"$f\" || exit 1; done")]
+    Validate(ValidateArgs),
+
+    /// Write a commented starter scenario that validates and simulates.
+    #[command(after_help = "Examples:
+  aicost init                    writes scenario.toml
+  aicost init my-feature.toml
+  aicost init - | less           prints it instead")]
+    Init(InitArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// The full report as JSON.
+    Json,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct SimulateArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+
+    /// Simulated months; overrides `[simulation] trials`.
+    #[arg(long, short = 'n')]
+    pub trials: Option<u64>,
+
+    /// Random seed; overrides `[simulation] seed`. The same seed gives the same result.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+
+    /// Stop after this many seconds and report the trials finished so far, marked partial.
+    #[arg(long)]
+    pub max_seconds: Option<f64>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct EstimateArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ValidateArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct InitArgs {
+    /// Where to write the scenario; `-` prints it.
+    #[arg(default_value = "scenario.toml")]
+    pub path: PathBuf,
+
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Settled presentation choices.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    /// Colour on stderr (diagnostics) and stdout (tables).
+    pub color_stderr: bool,
+    pub color_stdout: bool,
+    /// Whether a progress bar may be drawn on stderr.
+    pub progress: bool,
+    pub quiet: bool,
+}
+
+impl Config {
+    pub fn from_args(args: &Args) -> Config {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        let (stderr_tty, stdout_tty) = (
+            std::io::stderr().is_terminal(),
+            std::io::stdout().is_terminal(),
+        );
+        let (color_stderr, color_stdout) = match args.color {
+            ColorChoice::Always => (true, true),
+            ColorChoice::Never => (false, false),
+            ColorChoice::Auto => (!no_color && stderr_tty, !no_color && stdout_tty),
+        };
+        Config {
+            color_stderr,
+            color_stdout,
+            progress: stderr_tty && !args.quiet,
+            quiet: args.quiet,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Args::command().debug_assert();
+    }
+}

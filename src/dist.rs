@@ -1,0 +1,786 @@
+//! Probability distributions of scenario quantities, with the closed forms the estimator needs.
+//!
+//! A scenario writes a token count as `{ p50 = 900, p95 = 2600 }` because that is what people read
+//! off a dashboard; this module turns each written form into one of a few families and gives, for
+//! each family, sampling plus the exact moments used by `estimate` and by the tests: mean,
+//! variance, CDF, quantile and the partial mean `E[X; a < X ≤ b]` (which yields the mean of a capped
+//! value and the mean above a long-context threshold). Everything is non-negative: a normal is
+//! truncated at zero.
+
+use rand::{Rng, RngExt};
+use rand_distr::Distribution;
+use statrs::distribution::{ContinuousCDF, DiscreteCDF};
+use statrs::function::beta::beta_reg;
+use statrs::function::gamma::gamma_lr;
+
+/// z such that Φ(z) = 0.95.
+pub const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// A distribution over non-negative reals.
+#[derive(Clone, Debug)]
+pub enum Dist {
+    Fixed(f64),
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+        sampler: rand_distr::LogNormal<f64>,
+    },
+    /// Normal(mean, sd) conditioned on being ≥ 0.
+    TruncNormal {
+        mean: f64,
+        sd: f64,
+        /// P(X ≥ 0) before truncation.
+        mass: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+        sampler: rand_distr::Gamma<f64>,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+        sampler: rand_distr::Beta<f64>,
+    },
+    Poisson {
+        mean: f64,
+        sampler: Option<rand_distr::Poisson<f64>>,
+    },
+    Empirical {
+        values: Vec<f64>,
+        /// Normalised cumulative weights; the last is 1.
+        cumulative: Vec<f64>,
+    },
+}
+
+fn std_normal() -> statrs::distribution::Normal {
+    statrs::distribution::Normal::standard()
+}
+
+fn phi_cdf(z: f64) -> f64 {
+    if z == f64::INFINITY {
+        1.0
+    } else if z == f64::NEG_INFINITY {
+        0.0
+    } else {
+        std_normal().cdf(z)
+    }
+}
+
+fn phi_pdf(z: f64) -> f64 {
+    if z.is_infinite() {
+        0.0
+    } else {
+        (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
+    }
+}
+
+fn ln_or_neg_inf(x: f64) -> f64 {
+    if x <= 0.0 { f64::NEG_INFINITY } else { x.ln() }
+}
+
+impl Dist {
+    /// Lognormal through a median and a 95th percentile.
+    pub fn lognormal_p50_p95(p50: f64, p95: f64) -> Result<Dist, String> {
+        if !(p50 > 0.0) {
+            return Err(format!("`p50` must be above 0, got {p50}"));
+        }
+        if !(p95 > p50) {
+            return Err(format!(
+                "`p95` ({p95}) must be above `p50` ({p50}): a 95th percentile cannot be below the median"
+            ));
+        }
+        let mu = p50.ln();
+        let sigma = (p95.ln() - mu) / Z95;
+        Self::lognormal(mu, sigma)
+    }
+
+    /// Lognormal whose 5th and 95th percentiles are `low` and `high` (a 90% interval).
+    pub fn lognormal_interval(low: f64, high: f64) -> Result<Dist, String> {
+        if !(low > 0.0) {
+            return Err(format!("`low` must be above 0, got {low}"));
+        }
+        if !(high > low) {
+            return Err(format!("`high` ({high}) must be above `low` ({low})"));
+        }
+        let mu = 0.5 * (low.ln() + high.ln());
+        let sigma = (high.ln() - low.ln()) / (2.0 * Z95);
+        Self::lognormal(mu, sigma)
+    }
+
+    /// Lognormal with the given arithmetic mean and standard deviation.
+    pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Dist, String> {
+        if !(mean > 0.0) {
+            return Err(format!("`mean` must be above 0, got {mean}"));
+        }
+        if !(sd > 0.0) {
+            return Err(format!("`sd` must be above 0, got {sd}"));
+        }
+        let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+        Self::lognormal(mean.ln() - sigma2 / 2.0, sigma2.sqrt())
+    }
+
+    fn lognormal(mu: f64, sigma: f64) -> Result<Dist, String> {
+        if !mu.is_finite() || !sigma.is_finite() || sigma <= 0.0 {
+            return Err("the lognormal's parameters are out of range".to_string());
+        }
+        if mu + 50.0 * sigma > 700.0 {
+            return Err("the lognormal is so wide that its upper tail overflows".to_string());
+        }
+        let sampler = rand_distr::LogNormal::new(mu, sigma).map_err(|e| e.to_string())?;
+        Ok(Dist::LogNormal { mu, sigma, sampler })
+    }
+
+    /// Normal truncated at zero.
+    pub fn trunc_normal(mean: f64, sd: f64) -> Result<Dist, String> {
+        if !(mean > 0.0) {
+            return Err(format!("`mean` must be above 0, got {mean}"));
+        }
+        if !(sd > 0.0) {
+            return Err(format!("`sd` must be above 0, got {sd}"));
+        }
+        let mass = 1.0 - phi_cdf(-mean / sd);
+        Ok(Dist::TruncNormal { mean, sd, mass })
+    }
+
+    /// Gamma with the given mean and coefficient of variation.
+    pub fn gamma_mean_cv(mean: f64, cv: f64) -> Result<Dist, String> {
+        if !(mean > 0.0) {
+            return Err(format!("`mean` must be above 0, got {mean}"));
+        }
+        if !(cv > 0.0) {
+            return Err(format!("`cv` must be above 0, got {cv}"));
+        }
+        if cv > 100.0 {
+            return Err(format!("`cv` of {cv} is too large (at most 100)"));
+        }
+        let shape = 1.0 / (cv * cv);
+        let scale = mean * cv * cv;
+        let sampler = rand_distr::Gamma::new(shape, scale).map_err(|e| e.to_string())?;
+        Ok(Dist::Gamma {
+            shape,
+            scale,
+            sampler,
+        })
+    }
+
+    pub fn uniform(min: f64, max: f64) -> Result<Dist, String> {
+        if !(min >= 0.0) {
+            return Err(format!("`min` must be 0 or more, got {min}"));
+        }
+        if !(max > min) {
+            return Err(format!("`max` ({max}) must be above `min` ({min})"));
+        }
+        Ok(Dist::Uniform { min, max })
+    }
+
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Dist, String> {
+        if !(min >= 0.0) {
+            return Err(format!("`min` must be 0 or more, got {min}"));
+        }
+        if !(max > min) {
+            return Err(format!("`max` ({max}) must be above `min` ({min})"));
+        }
+        if !(mode >= min && mode <= max) {
+            return Err(format!(
+                "`mode` ({mode}) must lie between `min` ({min}) and `max` ({max})"
+            ));
+        }
+        Ok(Dist::Triangular { min, mode, max })
+    }
+
+    /// Beta with the given mean and standard deviation (for rates).
+    pub fn beta_mean_sd(mean: f64, sd: f64) -> Result<Dist, String> {
+        if !(mean > 0.0 && mean < 1.0) {
+            return Err(format!(
+                "a beta's `mean` must be strictly between 0 and 1, got {mean}"
+            ));
+        }
+        if !(sd > 0.0) {
+            return Err(format!("`sd` must be above 0, got {sd}"));
+        }
+        let limit = (mean * (1.0 - mean)).sqrt();
+        if sd >= limit {
+            return Err(format!(
+                "a beta with mean {mean} needs `sd` below {limit:.4} (sqrt(mean·(1−mean))), got {sd}"
+            ));
+        }
+        let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+        let (alpha, beta) = (mean * k, (1.0 - mean) * k);
+        let sampler = rand_distr::Beta::new(alpha, beta).map_err(|e| e.to_string())?;
+        Ok(Dist::Beta {
+            alpha,
+            beta,
+            sampler,
+        })
+    }
+
+    pub fn poisson(mean: f64) -> Result<Dist, String> {
+        if !(mean >= 0.0) || !mean.is_finite() {
+            return Err(format!("`mean` must be 0 or more, got {mean}"));
+        }
+        if mean > 1e15 {
+            return Err(format!(
+                "a Poisson mean of {mean} is too large (at most 1e15)"
+            ));
+        }
+        let sampler = if mean > 0.0 {
+            Some(rand_distr::Poisson::new(mean).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        Ok(Dist::Poisson { mean, sampler })
+    }
+
+    pub fn empirical(values: Vec<f64>, weights: Option<Vec<f64>>) -> Result<Dist, String> {
+        if values.is_empty() {
+            return Err("`values` must not be empty".to_string());
+        }
+        if let Some(v) = values.iter().find(|v| !(**v >= 0.0) || !v.is_finite()) {
+            return Err(format!("`values` must be finite and 0 or more, found {v}"));
+        }
+        let weights = weights.unwrap_or_else(|| vec![1.0; values.len()]);
+        if weights.len() != values.len() {
+            return Err(format!(
+                "`weights` has {} entries but `values` has {}",
+                weights.len(),
+                values.len()
+            ));
+        }
+        if let Some(w) = weights.iter().find(|w| !(**w >= 0.0) || !w.is_finite()) {
+            return Err(format!("`weights` must be finite and 0 or more, found {w}"));
+        }
+        let total: f64 = weights.iter().sum();
+        if !(total > 0.0) {
+            return Err("`weights` must not all be 0".to_string());
+        }
+        let mut acc = 0.0;
+        let mut cumulative: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                acc += w;
+                acc / total
+            })
+            .collect();
+        if let Some(last) = cumulative.last_mut() {
+            *last = 1.0;
+        }
+        Ok(Dist::Empirical { values, cumulative })
+    }
+
+    /// The distribution of `factor · X` for `factor > 0`, drawn from the same random numbers, so
+    /// a scaled parameter keyed like the original gets exactly `factor` times its draw. `None` for
+    /// families that are not closed under scaling (beta, Poisson).
+    pub fn scaled(&self, factor: f64) -> Option<Dist> {
+        if !(factor > 0.0) || !factor.is_finite() {
+            return None;
+        }
+        Some(match self {
+            Dist::Fixed(v) => Dist::Fixed(v * factor),
+            Dist::LogNormal { mu, sigma, .. } => Dist::lognormal(mu + factor.ln(), *sigma).ok()?,
+            Dist::TruncNormal { mean, sd, mass } => Dist::TruncNormal {
+                mean: mean * factor,
+                sd: sd * factor,
+                mass: *mass,
+            },
+            Dist::Gamma { shape, scale, .. } => Dist::Gamma {
+                shape: *shape,
+                scale: scale * factor,
+                sampler: rand_distr::Gamma::new(*shape, scale * factor).ok()?,
+            },
+            Dist::Uniform { min, max } => Dist::Uniform {
+                min: min * factor,
+                max: max * factor,
+            },
+            Dist::Triangular { min, mode, max } => Dist::Triangular {
+                min: min * factor,
+                mode: mode * factor,
+                max: max * factor,
+            },
+            Dist::Empirical { values, cumulative } => Dist::Empirical {
+                values: values.iter().map(|v| v * factor).collect(),
+                cumulative: cumulative.clone(),
+            },
+            Dist::Beta { .. } | Dist::Poisson { .. } => return None,
+        })
+    }
+
+    /// Whether every draw is the same number.
+    pub fn is_fixed(&self) -> bool {
+        self.fixed_value().is_some()
+    }
+
+    /// The value of a degenerate distribution.
+    pub fn fixed_value(&self) -> Option<f64> {
+        match self {
+            Dist::Fixed(v) => Some(*v),
+            Dist::Empirical { values, .. } if values.iter().all(|v| *v == values[0]) => {
+                Some(values[0])
+            }
+            Dist::Poisson { mean, .. } if *mean == 0.0 => Some(0.0),
+            _ => None,
+        }
+    }
+
+    /// Smallest and largest possible values.
+    pub fn support(&self) -> (f64, f64) {
+        match self {
+            Dist::Fixed(v) => (*v, *v),
+            Dist::LogNormal { .. }
+            | Dist::TruncNormal { .. }
+            | Dist::Gamma { .. }
+            | Dist::Poisson { .. } => (0.0, f64::INFINITY),
+            Dist::Uniform { min, max } | Dist::Triangular { min, max, .. } => (*min, *max),
+            Dist::Beta { .. } => (0.0, 1.0),
+            Dist::Empirical { values, .. } => (
+                values.iter().copied().fold(f64::INFINITY, f64::min),
+                values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            ),
+        }
+    }
+
+    /// One draw.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::LogNormal { sampler, .. } => sampler.sample(rng),
+            Dist::TruncNormal { mean, sd, mass } => {
+                if *mass > 0.25 {
+                    loop {
+                        let z: f64 = rng.sample(rand_distr::StandardNormal);
+                        let x = mean + sd * z;
+                        if x >= 0.0 {
+                            return x;
+                        }
+                    }
+                } else {
+                    let u: f64 = rng.random();
+                    self.quantile(u)
+                }
+            }
+            Dist::Gamma { sampler, .. } => sampler.sample(rng),
+            Dist::Uniform { min, max } => min + (max - min) * rng.random::<f64>(),
+            Dist::Triangular { .. } => self.quantile(rng.random()),
+            Dist::Beta { sampler, .. } => sampler.sample(rng),
+            Dist::Poisson { sampler, .. } => sampler.as_ref().map_or(0.0, |s| s.sample(rng)),
+            Dist::Empirical { values, cumulative } => {
+                let u: f64 = rng.random();
+                let i = cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(values.len() - 1);
+                values[i]
+            }
+        }
+    }
+
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::LogNormal { mu, sigma, .. } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::TruncNormal { .. } => self.partial_mean(0.0, f64::INFINITY),
+            Dist::Gamma { shape, scale, .. } => shape * scale,
+            Dist::Uniform { min, max } => (min + max) / 2.0,
+            Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Dist::Beta { alpha, beta, .. } => alpha / (alpha + beta),
+            Dist::Poisson { mean, .. } => *mean,
+            Dist::Empirical { values, cumulative } => {
+                weighted(values, cumulative).map(|(v, p)| v * p).sum()
+            }
+        }
+    }
+
+    pub fn variance(&self) -> f64 {
+        match self {
+            Dist::Fixed(_) => 0.0,
+            Dist::LogNormal { mu, sigma, .. } => {
+                let s2 = sigma * sigma;
+                (s2.exp() - 1.0) * (2.0 * mu + s2).exp()
+            }
+            Dist::TruncNormal { mean, sd, mass } => {
+                let alpha = -mean / sd;
+                let lambda = phi_pdf(alpha) / mass;
+                sd * sd * (1.0 + alpha * lambda - lambda * lambda)
+            }
+            Dist::Gamma { shape, scale, .. } => shape * scale * scale,
+            Dist::Uniform { min, max } => (max - min).powi(2) / 12.0,
+            Dist::Triangular { min, mode, max } => {
+                (min * min + mode * mode + max * max - min * mode - min * max - mode * max) / 18.0
+            }
+            Dist::Beta { alpha, beta, .. } => {
+                let s = alpha + beta;
+                alpha * beta / (s * s * (s + 1.0))
+            }
+            Dist::Poisson { mean, .. } => *mean,
+            Dist::Empirical { values, cumulative } => {
+                let m = self.mean();
+                weighted(values, cumulative)
+                    .map(|(v, p)| p * (v - m).powi(2))
+                    .sum()
+            }
+        }
+    }
+
+    /// P(X ≤ x).
+    pub fn cdf(&self, x: f64) -> f64 {
+        if x < 0.0 {
+            return 0.0;
+        }
+        match self {
+            Dist::Fixed(v) => f64::from(u8::from(*v <= x)),
+            Dist::LogNormal { mu, sigma, .. } => phi_cdf((ln_or_neg_inf(x) - mu) / sigma),
+            Dist::TruncNormal { mean, sd, mass } => {
+                ((phi_cdf((x - mean) / sd) - phi_cdf(-mean / sd)) / mass).clamp(0.0, 1.0)
+            }
+            Dist::Gamma { shape, scale, .. } => {
+                if x == f64::INFINITY {
+                    1.0
+                } else {
+                    gamma_lr(*shape, x / scale)
+                }
+            }
+            Dist::Uniform { min, max } => ((x - min) / (max - min)).clamp(0.0, 1.0),
+            Dist::Triangular { min, mode, max } => {
+                if x <= *min {
+                    0.0
+                } else if x >= *max {
+                    1.0
+                } else if x <= *mode {
+                    (x - min).powi(2) / ((max - min) * (mode - min))
+                } else {
+                    1.0 - (max - x).powi(2) / ((max - min) * (max - mode))
+                }
+            }
+            Dist::Beta { alpha, beta, .. } => {
+                if x >= 1.0 {
+                    1.0
+                } else {
+                    beta_reg(*alpha, *beta, x)
+                }
+            }
+            Dist::Poisson { mean, .. } => poisson_cdf(*mean, x),
+            Dist::Empirical { values, cumulative } => weighted(values, cumulative)
+                .filter(|(v, _)| *v <= x)
+                .map(|(_, p)| p)
+                .sum(),
+        }
+    }
+
+    /// The `p`-quantile (inverse CDF), for `p` in \[0, 1\].
+    pub fn quantile(&self, p: f64) -> f64 {
+        let p = p.clamp(0.0, 1.0);
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::LogNormal { mu, sigma, .. } => (mu + sigma * std_normal().inverse_cdf(p)).exp(),
+            Dist::TruncNormal { mean, sd, mass } => {
+                let lo = 1.0 - mass;
+                (mean + sd * std_normal().inverse_cdf(lo + p * mass)).max(0.0)
+            }
+            Dist::Gamma { shape, scale, .. } => {
+                match statrs::distribution::Gamma::new(*shape, 1.0 / scale) {
+                    Ok(g) => g.inverse_cdf(p),
+                    Err(_) => f64::NAN,
+                }
+            }
+            Dist::Uniform { min, max } => min + p * (max - min),
+            Dist::Triangular { min, mode, max } => {
+                let c = (mode - min) / (max - min);
+                if p < c {
+                    min + (p * (max - min) * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - p) * (max - min) * (max - mode)).sqrt()
+                }
+            }
+            Dist::Beta { alpha, beta, .. } => {
+                statrs::function::beta::inv_beta_reg(*alpha, *beta, p)
+            }
+            Dist::Poisson { mean, .. } => {
+                if *mean == 0.0 {
+                    0.0
+                } else {
+                    match statrs::distribution::Poisson::new(*mean) {
+                        Ok(d) => d.inverse_cdf(p) as f64,
+                        Err(_) => f64::NAN,
+                    }
+                }
+            }
+            Dist::Empirical { values, cumulative } => {
+                // Smallest value whose cumulative weight reaches p.
+                let mut pairs: Vec<(f64, f64)> = weighted(values, cumulative).collect();
+                pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut acc = 0.0;
+                for (v, w) in &pairs {
+                    acc += w;
+                    if acc >= p - 1e-12 {
+                        return *v;
+                    }
+                }
+                pairs.last().map_or(0.0, |(v, _)| *v)
+            }
+        }
+    }
+
+    /// `E[X · 1{a < X ≤ b}]`, the partial mean over `(a, b]`.
+    pub fn partial_mean(&self, a: f64, b: f64) -> f64 {
+        if !(b > a) {
+            return 0.0;
+        }
+        match self {
+            Dist::Fixed(v) => {
+                if *v > a && *v <= b {
+                    *v
+                } else {
+                    0.0
+                }
+            }
+            Dist::LogNormal { mu, sigma, .. } => {
+                let m = (mu + sigma * sigma / 2.0).exp();
+                let z = |x: f64| {
+                    if x == f64::INFINITY {
+                        f64::INFINITY
+                    } else {
+                        (ln_or_neg_inf(x) - mu - sigma * sigma) / sigma
+                    }
+                };
+                m * (phi_cdf(z(b)) - phi_cdf(z(a)))
+            }
+            Dist::TruncNormal { mean, sd, mass } => {
+                let (a, b) = (a.max(0.0), b);
+                if b <= a {
+                    return 0.0;
+                }
+                let (za, zb) = ((a - mean) / sd, (b - mean) / sd);
+                (mean * (phi_cdf(zb) - phi_cdf(za)) - sd * (phi_pdf(zb) - phi_pdf(za))) / mass
+            }
+            Dist::Gamma { shape, scale, .. } => {
+                let p = |x: f64| {
+                    if x <= 0.0 {
+                        0.0
+                    } else if x == f64::INFINITY {
+                        1.0
+                    } else {
+                        gamma_lr(shape + 1.0, x / scale)
+                    }
+                };
+                shape * scale * (p(b) - p(a))
+            }
+            Dist::Uniform { min, max } => {
+                let lo = a.max(*min);
+                let hi = b.min(*max);
+                if hi <= lo {
+                    0.0
+                } else {
+                    (hi * hi - lo * lo) / (2.0 * (max - min))
+                }
+            }
+            Dist::Triangular { min, mode, max } => {
+                let lo = a.max(*min);
+                let hi = b.min(*max);
+                if hi <= lo {
+                    return 0.0;
+                }
+                let width = max - min;
+                let mut total = 0.0;
+                // Left piece on [min, mode]: pdf = 2(x−min)/(width·(mode−min)).
+                let (l0, l1) = (lo.max(*min), hi.min(*mode));
+                if l1 > l0 && mode > min {
+                    let f = |x: f64| x.powi(3) / 3.0 - min * x * x / 2.0;
+                    total += 2.0 / (width * (mode - min)) * (f(l1) - f(l0));
+                }
+                // Right piece on [mode, max]: pdf = 2(max−x)/(width·(max−mode)).
+                let (r0, r1) = (lo.max(*mode), hi.min(*max));
+                if r1 > r0 && max > mode {
+                    let f = |x: f64| max * x * x / 2.0 - x.powi(3) / 3.0;
+                    total += 2.0 / (width * (max - mode)) * (f(r1) - f(r0));
+                }
+                total
+            }
+            Dist::Beta { alpha, beta, .. } => {
+                let p = |x: f64| {
+                    if x <= 0.0 {
+                        0.0
+                    } else if x >= 1.0 {
+                        1.0
+                    } else {
+                        beta_reg(alpha + 1.0, *beta, x)
+                    }
+                };
+                alpha / (alpha + beta) * (p(b) - p(a))
+            }
+            Dist::Poisson { mean, .. } => {
+                // E[X; X ≤ k] = λ·P(X ≤ k − 1).
+                let upto = |x: f64| mean * poisson_cdf(*mean, x - 1.0);
+                upto(b) - upto(a)
+            }
+            Dist::Empirical { values, cumulative } => weighted(values, cumulative)
+                .filter(|(v, _)| *v > a && *v <= b)
+                .map(|(v, p)| v * p)
+                .sum(),
+        }
+    }
+
+    /// `E[min(X, cap)]`.
+    pub fn mean_capped(&self, cap: f64) -> f64 {
+        self.partial_mean(f64::NEG_INFINITY, cap) + cap * (1.0 - self.cdf(cap))
+    }
+
+    /// `E[X²]`.
+    pub fn second_moment(&self) -> f64 {
+        self.variance() + self.mean().powi(2)
+    }
+}
+
+fn poisson_cdf(mean: f64, x: f64) -> f64 {
+    if x < 0.0 {
+        return 0.0;
+    }
+    if x == f64::INFINITY || mean == 0.0 {
+        return 1.0;
+    }
+    match statrs::distribution::Poisson::new(mean) {
+        Ok(d) => d.cdf(x.floor() as u64),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// (value, probability) pairs of an empirical distribution.
+fn weighted<'a>(values: &'a [f64], cumulative: &'a [f64]) -> impl Iterator<Item = (f64, f64)> + 'a {
+    values.iter().zip(cumulative).scan(0.0, |prev, (v, c)| {
+        let p = c - *prev;
+        *prev = *c;
+        Some((*v, p))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+
+    fn all() -> Vec<Dist> {
+        vec![
+            Dist::Fixed(3.0),
+            Dist::lognormal_p50_p95(900.0, 2600.0).unwrap(),
+            Dist::lognormal_interval(100.0, 400.0).unwrap(),
+            Dist::lognormal_mean_sd(5.0, 2.0).unwrap(),
+            Dist::trunc_normal(2.0, 3.0).unwrap(),
+            Dist::gamma_mean_cv(4.0, 0.7).unwrap(),
+            Dist::uniform(1.0, 5.0).unwrap(),
+            Dist::triangular(1.0, 2.0, 6.0).unwrap(),
+            Dist::beta_mean_sd(0.2, 0.1).unwrap(),
+            Dist::poisson(8.0).unwrap(),
+            Dist::empirical(vec![1.0, 2.0, 10.0], Some(vec![1.0, 2.0, 1.0])).unwrap(),
+        ]
+    }
+
+    #[test]
+    fn quantile_constructors_hit_their_quantiles() {
+        let d = Dist::lognormal_p50_p95(900.0, 2600.0).unwrap();
+        assert!((d.quantile(0.5) - 900.0).abs() < 1e-6);
+        assert!((d.quantile(0.95) - 2600.0).abs() < 1e-6);
+        let d = Dist::lognormal_interval(100.0, 400.0).unwrap();
+        assert!((d.quantile(0.05) - 100.0).abs() < 1e-6);
+        assert!((d.quantile(0.95) - 400.0).abs() < 1e-6);
+        let d = Dist::lognormal_mean_sd(5.0, 2.0).unwrap();
+        assert!((d.mean() - 5.0).abs() < 1e-12);
+        assert!((d.variance() - 4.0).abs() < 1e-9);
+        let d = Dist::beta_mean_sd(0.2, 0.1).unwrap();
+        assert!((d.mean() - 0.2).abs() < 1e-12);
+        assert!((d.variance() - 0.01).abs() < 1e-12);
+    }
+
+    #[test]
+    fn partial_means_add_up_to_the_mean() {
+        for d in all() {
+            let m = d.mean();
+            let split = d.quantile(0.6);
+            let sum =
+                d.partial_mean(f64::NEG_INFINITY, split) + d.partial_mean(split, f64::INFINITY);
+            assert!((sum - m).abs() < 1e-8 * m.max(1.0), "{d:?}: {sum} vs {m}");
+            let full = d.partial_mean(f64::NEG_INFINITY, f64::INFINITY);
+            assert!((full - m).abs() < 1e-8 * m.max(1.0), "{d:?}");
+        }
+    }
+
+    /// Each closed form against 400,000 draws: within 4 standard errors (fixed seed).
+    #[test]
+    fn closed_forms_match_sampling() {
+        const N: usize = 400_000;
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for d in all() {
+            let cap = d.quantile(0.8);
+            let draws: Vec<f64> = (0..N).map(|_| d.sample(&mut rng)).collect();
+            let check = |name: &str, values: Vec<f64>, expected: f64| {
+                let n = values.len() as f64;
+                let mean = values.iter().sum::<f64>() / n;
+                let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+                let se = (var / n).sqrt().max(1e-12);
+                assert!(
+                    (mean - expected).abs() < 4.0 * se,
+                    "{name} of {d:?}: sample {mean} vs closed form {expected} (se {se})"
+                );
+            };
+            check("mean", draws.clone(), d.mean());
+            check(
+                "capped mean",
+                draws.iter().map(|x| x.min(cap)).collect(),
+                d.mean_capped(cap),
+            );
+            check(
+                "cdf",
+                draws
+                    .iter()
+                    .map(|x| f64::from(u8::from(*x <= cap)))
+                    .collect(),
+                d.cdf(cap),
+            );
+            let m = d.mean();
+            check(
+                "variance",
+                draws.iter().map(|x| (x - m).powi(2)).collect(),
+                d.variance(),
+            );
+            assert!(draws.iter().all(|x| *x >= 0.0 && x.is_finite()));
+        }
+    }
+
+    #[test]
+    fn capped_lognormal_mean_has_the_textbook_form() {
+        // E[min(X, c)] = e^{μ+σ²/2} Φ((ln c − μ − σ²)/σ) + c (1 − Φ((ln c − μ)/σ)).
+        let d = Dist::lognormal_p50_p95(180.0, 520.0).unwrap();
+        let Dist::LogNormal { mu, sigma, .. } = d else {
+            unreachable!()
+        };
+        let c: f64 = 700.0;
+        let n = std_normal();
+        let expected = (mu + sigma * sigma / 2.0).exp()
+            * n.cdf((c.ln() - mu - sigma * sigma) / sigma)
+            + c * (1.0 - n.cdf((c.ln() - mu) / sigma));
+        assert!((d.mean_capped(c) - expected).abs() < 1e-9);
+        assert!(d.mean_capped(c) < d.mean());
+    }
+
+    #[test]
+    fn invalid_parameters_are_rejected_with_reasons() {
+        assert!(
+            Dist::lognormal_p50_p95(100.0, 50.0)
+                .unwrap_err()
+                .contains("p95")
+        );
+        assert!(Dist::lognormal_p50_p95(100.0, 100.0).is_err());
+        assert!(Dist::beta_mean_sd(0.5, 0.6).unwrap_err().contains("sd"));
+        assert!(Dist::triangular(1.0, 9.0, 5.0).is_err());
+        assert!(Dist::empirical(vec![], None).is_err());
+        assert!(Dist::uniform(3.0, 3.0).is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! Writing results: to standard output (a closed pipe is not an error) or to a file, atomically.
+//!
+//! A file is written to a temporary file in the same directory and renamed over the target, so a
+//! reader never sees half a report and an interrupted run leaves the old file intact. The input
+//! scenario is never overwritten by accident.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Where a command's main output goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Destination {
+    pub fn from_option(path: Option<&Path>) -> Self {
+        match path {
+            Some(p) if p != Path::new("-") => Destination::File(p.to_path_buf()),
+            _ => Destination::Stdout,
+        }
+    }
+}
+
+/// Write `bytes` to `dest`. Refuses to replace any of `protected` (the input files).
+pub fn write(dest: &Destination, bytes: &[u8], protected: &[&Path]) -> Result<(), Error> {
+    match dest {
+        Destination::Stdout => write_stdout(bytes),
+        Destination::File(path) => {
+            refuse_overwrite(path, protected)?;
+            write_atomic(path, bytes)
+        }
+    }
+}
+
+/// Write to standard output; a reader that went away (`| head`) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        }),
+    }
+}
+
+fn refuse_overwrite(path: &Path, protected: &[&Path]) -> Result<(), Error> {
+    let Ok(target) = path.canonicalize() else {
+        return Ok(()); // does not exist yet
+    };
+    for p in protected {
+        if p.canonicalize().is_ok_and(|c| c == target) {
+            return Err(Error::Usage(format!(
+                "refusing to overwrite the input file `{}` with the output\n  = help: choose another --out path",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Write `bytes` to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let err = |source: io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "`{}` is a directory; give a file path for the output",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".aicost-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn refuses_to_overwrite_an_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("s.toml");
+        std::fs::write(&input, "x").unwrap();
+        let err = write(&Destination::File(input.clone()), b"y", &[&input]).unwrap_err();
+        assert!(err.to_string().contains("refusing to overwrite"));
+        assert_eq!(std::fs::read(&input).unwrap(), b"x");
+    }
+}

@@ -1,0 +1,171 @@
+//! Number formatting for people: thousands separators, dollars, percentages, and rounding to what
+//! the standard error allows (a mean of $12,345.678 ± $12 is shown as $12,346 ± 12, never with
+//! cents nobody can trust).
+
+/// Insert thousands separators into the integer part of a decimal string.
+fn group(digits: &str) -> String {
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", digits),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let mut out = String::with_capacity(int.len() + int.len() / 3 + 4);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// `x` with `decimals` decimals and thousands separators.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let s = format!("{:.*}", decimals, x);
+    // Avoid "-0".
+    let s = if s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    };
+    group(&s)
+}
+
+/// A whole number with thousands separators.
+pub fn count(x: f64) -> String {
+    fixed(x.round(), 0)
+}
+
+/// Decimals for a dollar amount without an error estimate: cents below $1,000, whole dollars
+/// above, and four significant digits for amounts under a dollar.
+fn money_decimals(x: f64) -> usize {
+    let a = x.abs();
+    if a >= 1000.0 {
+        0
+    } else if a >= 1.0 || a == 0.0 {
+        2
+    } else {
+        // Four significant digits.
+        (3 - a.log10().floor() as i32).clamp(2, 10) as usize
+    }
+}
+
+/// A dollar amount: `$12,345`, `$123.45`, `$0.002875`.
+pub fn money(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let body = fixed(x.abs(), money_decimals(x));
+    if x < 0.0 {
+        format!("-${body}")
+    } else {
+        format!("${body}")
+    }
+}
+
+/// Decimals that keep two significant digits of the standard error.
+pub fn decimals_for_se(se: f64) -> Option<usize> {
+    (se > 0.0 && se.is_finite()).then(|| (1 - se.log10().floor() as i32).clamp(0, 10) as usize)
+}
+
+/// A dollar amount rounded to what its standard error allows: `$12,346 ± 12`.
+pub fn money_with_se(x: f64, se: f64) -> String {
+    match decimals_for_se(se) {
+        Some(d) => format!("${} ± {}", fixed(x, d), fixed(se, d)),
+        None => money(x),
+    }
+}
+
+/// A dollar amount rounded to what the standard error `se` allows, without showing it.
+pub fn money_rounded(x: f64, se: f64) -> String {
+    match decimals_for_se(se) {
+        Some(d) => format!("${}", fixed(x, d.max(money_decimals(x).min(d)))),
+        None => money(x),
+    }
+}
+
+/// A probability as a percentage: `3.1%`, `<0.1%`, `100%`.
+pub fn percent(p: f64) -> String {
+    if !p.is_finite() {
+        return "n/a".to_string();
+    }
+    let pct = p * 100.0;
+    if pct == 0.0 {
+        "0%".to_string()
+    } else if pct < 0.1 {
+        "<0.1%".to_string()
+    } else if (99.95..100.0).contains(&pct) {
+        ">99.9%".to_string()
+    } else if pct == 100.0 {
+        "100%".to_string()
+    } else {
+        format!("{pct:.1}%")
+    }
+}
+
+/// A probability with its standard error: `3.1% ± 0.2`.
+pub fn percent_with_se(p: f64, se: f64) -> String {
+    if se > 0.0 {
+        format!("{} ± {:.1}", percent(p), se * 100.0)
+    } else {
+        percent(p)
+    }
+}
+
+/// A token count: `1,234`, `12.3M`, `4.56B`.
+pub fn tokens(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e9 {
+        format!("{:.2}B", x / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else {
+        count(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_counts_have_separators() {
+        assert_eq!(money(11_500.0), "$11,500");
+        assert_eq!(money(1_234_567.4), "$1,234,567");
+        assert_eq!(money(123.456), "$123.46");
+        assert_eq!(money(0.002875), "$0.002875");
+        assert_eq!(money(-42.0), "-$42.00");
+        assert_eq!(count(1234.0), "1,234");
+        assert_eq!(fixed(-0.0001, 2), "0.00");
+    }
+
+    #[test]
+    fn rounding_follows_the_standard_error() {
+        assert_eq!(money_with_se(12_345.678, 12.3), "$12,346 ± 12");
+        assert_eq!(money_with_se(12_345.678, 1.23), "$12,345.7 ± 1.2");
+        assert_eq!(money_with_se(0.034_567, 0.001_2), "$0.0346 ± 0.0012");
+        assert_eq!(money_with_se(11_500.0, 0.0), "$11,500");
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(percent(0.031), "3.1%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.0004), "<0.1%");
+        assert_eq!(percent(1.0), "100%");
+        assert_eq!(percent_with_se(0.031, 0.0017), "3.1% ± 0.2");
+    }
+}

@@ -1,0 +1,205 @@
+//! The terminal table: one column per stack, the figures a person compares, each rounded to what
+//! its standard error allows.
+
+use super::format::{count, money, money_rounded, money_with_se, percent, percent_with_se};
+use super::{Report, StackReport};
+
+/// A row label and one cell per stack; `None` cells render as a section heading.
+struct Row {
+    label: String,
+    cells: Option<Vec<String>>,
+}
+
+fn row(label: impl Into<String>, cells: Vec<String>) -> Row {
+    Row {
+        label: label.into(),
+        cells: Some(cells),
+    }
+}
+
+fn heading(label: impl Into<String>) -> Row {
+    Row {
+        label: label.into(),
+        cells: None,
+    }
+}
+
+fn opt_money(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_string(), money)
+}
+
+fn opt_percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_string(), percent)
+}
+
+/// Render the report as an aligned text table.
+pub fn render(report: &Report, bold: bool) -> String {
+    let stacks = &report.stacks;
+    let each = |f: &dyn Fn(&StackReport) -> String| stacks.iter().map(f).collect::<Vec<_>>();
+    let mut rows = Vec::new();
+    rows.push(heading("Monthly spend"));
+    rows.push(row(
+        "  mean",
+        each(&|s| money_with_se(s.monthly_spend_usd.mean, s.mean_standard_error_usd)),
+    ));
+    for (name, get) in [
+        (
+            "  p50",
+            (|s: &StackReport| s.monthly_spend_usd.p50) as fn(&StackReport) -> f64,
+        ),
+        ("  p95", |s| s.monthly_spend_usd.p95),
+        ("  p99", |s| s.monthly_spend_usd.p99),
+    ] {
+        rows.push(row(
+            name,
+            each(&|s| money_rounded(get(s), s.mean_standard_error_usd)),
+        ));
+    }
+    if let Some(budget) = report.budget_usd {
+        rows.push(row(
+            format!("Breach probability (> {})", money(budget)),
+            each(
+                &|s| match (s.breach_probability, s.breach_probability_standard_error) {
+                    (Some(p), Some(se)) => percent_with_se(p, se),
+                    _ => "n/a".to_string(),
+                },
+            ),
+        ));
+        if let Some(first) = stacks.first() {
+            for (i, a) in first.alerts.iter().enumerate() {
+                rows.push(row(
+                    format!(
+                        "Alert at {:.0}% ({})",
+                        a.fraction * 100.0,
+                        money(a.threshold_usd)
+                    ),
+                    each(&|s| {
+                        let a = &s.alerts[i];
+                        match a.median_day {
+                            Some(day) => format!("{}, day {:.0}", percent(a.probability), day),
+                            None => percent(a.probability),
+                        }
+                    }),
+                ));
+            }
+        }
+    }
+    rows.push(heading("Unit costs"));
+    rows.push(row(
+        "  per user",
+        each(&|s| money(s.cost_per_user_usd.mean)),
+    ));
+    rows.push(row(
+        "  per request",
+        each(&|s| opt_money(s.cost_per_request_usd)),
+    ));
+    rows.push(row(
+        "  per accepted task",
+        each(&|s| opt_money(s.cost_per_accepted_task_usd)),
+    ));
+    if let Some(first) = stacks.first() {
+        for (i, seg) in first.segments.iter().enumerate() {
+            rows.push(row(
+                format!("  per user in {}, p50 / p95", seg.name),
+                each(&|s| {
+                    let c = &s.segments[i].cost_per_user_usd;
+                    format!("{} / {}", money(c.p50), money(c.p95))
+                }),
+            ));
+        }
+    }
+    rows.push(heading("Traffic and quality"));
+    rows.push(row(
+        "  requests per month",
+        each(&|s| count(s.requests_per_month.mean)),
+    ));
+    rows.push(row(
+        "  acceptance rate",
+        each(&|s| opt_percent(s.acceptance_rate)),
+    ));
+    rows.push(row(
+        "  attempts per request",
+        each(&|s| {
+            s.attempts_per_request
+                .map_or_else(|| "n/a".to_string(), |a| format!("{a:.3}"))
+        }),
+    ));
+    rows.push(row(
+        "  retry cost share",
+        each(&|s| opt_percent(s.retry_cost_share)),
+    ));
+    rows.push(row(
+        "  escalation share",
+        each(&|s| opt_percent(s.escalation_share)),
+    ));
+
+    let label_width = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let widths: Vec<usize> = stacks
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            rows.iter()
+                .filter_map(|r| r.cells.as_ref().map(|c| c[i].chars().count()))
+                .chain(std::iter::once(s.name.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+
+    let b = |t: &str| {
+        if bold {
+            format!("\x1b[1m{t}\x1b[0m")
+        } else {
+            t.to_string()
+        }
+    };
+    let mut out = String::new();
+    let title = match &report.description {
+        Some(d) => format!("{} — {d}", report.scenario),
+        None => report.scenario.clone(),
+    };
+    out.push_str(&b(&title));
+    out.push('\n');
+    let mut meta = format!(
+        "{} simulated months · seed {} · {} engine",
+        count(report.trials as f64),
+        report.seed,
+        report.engine
+    );
+    if let Some(budget) = report.budget_usd {
+        meta.push_str(&format!(" · budget {}/month", money(budget)));
+    }
+    out.push_str(&meta);
+    out.push('\n');
+    if report.partial {
+        out.push_str("PARTIAL RESULT: the run was stopped before all trials finished\n");
+    }
+    out.push('\n');
+    let mut header = " ".repeat(label_width);
+    for (s, w) in stacks.iter().zip(&widths) {
+        header.push_str(&format!("  {:>w$}", s.name, w = w));
+    }
+    out.push_str(&b(header.trim_end()));
+    out.push('\n');
+    for r in &rows {
+        match &r.cells {
+            None => {
+                out.push_str(&b(&r.label));
+                out.push('\n');
+            }
+            Some(cells) => {
+                let mut line = format!("{:<label_width$}", r.label);
+                for (c, w) in cells.iter().zip(&widths) {
+                    line.push_str(&format!("  {:>w$}", c, w = w));
+                }
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}

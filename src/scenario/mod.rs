@@ -1,0 +1,133 @@
+//! Reading a scenario file: bytes → text → located TOML tree → raw types → checked [`Scenario`].
+//!
+//! Each stage reports its failures as located [`Problem`]s, so whatever is wrong with a file — not
+//! UTF-8, not TOML, an unknown key, a rate above 1, a model no stack can find — the user sees the
+//! file, line, column and key path, and a suggested fix.
+
+pub mod raw;
+pub mod validate;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::doc::Node;
+use crate::doc::de::from_node;
+use crate::error::{Error, Problem, ProblemKind, ScenarioError};
+use crate::model::Scenario;
+use crate::source::{Loc, Sources};
+
+/// A scenario that passed validation, with its warnings and the sources they point into.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub warnings: Vec<Problem>,
+    pub sources: Arc<Sources>,
+}
+
+/// Read and validate the scenario at `path`.
+pub fn load(path: &Path) -> Result<Loaded, Error> {
+    let bytes = read_file(path)?;
+    from_bytes(&path.display().to_string(), Some(path), bytes)
+}
+
+/// Validate a scenario held in memory; `name` is used in messages in place of a file name.
+pub fn from_str(name: &str, text: &str) -> Result<Loaded, Error> {
+    from_bytes(name, None, text.as_bytes().to_vec())
+}
+
+/// Read a file, turning "is a directory" into a clear message.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "`{}` is a directory, not a scenario file\n  = help: pass a .toml file, e.g. `{}`",
+            path.display(),
+            path.join("scenario.toml").display()
+        )));
+    }
+    std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loaded, Error> {
+    let mut sources = Sources::new();
+    let mut warnings = Vec::new();
+    let had_bom = bytes.starts_with(BOM);
+    if had_bom {
+        bytes.drain(..BOM.len());
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = sources.add(name, path, lossy);
+            let problem = Problem::new(
+                ProblemKind::Encoding,
+                format!("the file is not UTF-8 text (invalid byte at offset {offset})"),
+            )
+            .at(Loc::new(id, offset..offset + 1))
+            .help("scenarios are TOML text files; save the file as UTF-8");
+            return Err(Error::scenario(Arc::new(sources), problem));
+        }
+    };
+    let id = sources.add(name, path, text);
+    let text = &sources.get(id).text;
+    if had_bom {
+        warnings.push(
+            Problem::new(
+                ProblemKind::Warning,
+                "the file starts with a UTF-8 byte-order mark; it was ignored",
+            )
+            .at(Loc::new(id, 0..0))
+            .help("save the file as UTF-8 without BOM"),
+        );
+    }
+    if text.trim().is_empty() {
+        let problem = Problem::new(ProblemKind::MissingKey, "the scenario file is empty")
+            .at(Loc::new(id, 0..0))
+            .help("run `aicost init` to write a commented starter scenario");
+        return Err(Error::scenario(Arc::new(sources), problem));
+    }
+    let root = match Node::parse(text, id) {
+        Ok(root) => root,
+        Err(mut problem) => {
+            let head = text.trim_start();
+            if head.starts_with('{')
+                || head.starts_with("[{")
+                || head.starts_with("[\n") && head.contains('{')
+            {
+                problem = problem.help(
+                    "this looks like JSON; scenarios are written in TOML (see `aicost init`)",
+                );
+            } else if text.contains('\0') {
+                problem = problem.help("this looks like a binary file, not a TOML scenario");
+            }
+            return Err(Error::scenario(Arc::new(sources), problem));
+        }
+    };
+    let raw = match from_node::<raw::RawScenario>(&root) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let problem = e.into_problem(&root);
+            return Err(Error::scenario(Arc::new(sources), problem));
+        }
+    };
+    match validate::validate(&raw) {
+        Ok((scenario, mut more)) => {
+            warnings.append(&mut more);
+            Ok(Loaded {
+                scenario,
+                warnings,
+                sources: Arc::new(sources),
+            })
+        }
+        Err((errors, _)) => Err(Error::Scenario(ScenarioError {
+            sources: Arc::new(sources),
+            problems: errors,
+        })),
+    }
+}

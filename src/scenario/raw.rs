@@ -1,0 +1,241 @@
+//! The scenario file exactly as written: serde types that mirror the TOML format key by key.
+//!
+//! These types only know the shape of the format (which keys exist, their types, which are
+//! required); every rule about values (ranges, references, consistency) lives in
+//! [`validate`](super::validate). Values that a later check may reject are wrapped in [`Located`]
+//! so that check can still point at them. Key names here are the public contract of the format:
+//! they are extended, never renamed.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::doc::de::Located;
+
+/// A number, or a distribution written as a table.
+#[derive(Clone, Debug)]
+pub enum RawQuantity {
+    Number(f64),
+    Dist(Box<RawDist>),
+}
+
+impl<'de> Deserialize<'de> for RawQuantity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct QuantityVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for QuantityVisitor {
+            type Value = RawQuantity;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or a distribution table such as { p50 = 900, p95 = 2600 }")
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v as f64))
+            }
+
+            fn visit_u64<E>(self, v: u64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v as f64))
+            }
+
+            fn visit_f64<E>(self, v: f64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawQuantity, A::Error> {
+                let dist = RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawQuantity::Dist(Box::new(dist)))
+            }
+        }
+
+        deserializer.deserialize_any(QuantityVisitor)
+    }
+}
+
+/// The distribution families a table can name with `dist = "…"`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DistFamily {
+    Normal,
+    Lognormal,
+    Gamma,
+    Uniform,
+    Triangular,
+    Beta,
+    Poisson,
+    Empirical,
+}
+
+impl DistFamily {
+    pub fn name(self) -> &'static str {
+        match self {
+            DistFamily::Normal => "normal",
+            DistFamily::Lognormal => "lognormal",
+            DistFamily::Gamma => "gamma",
+            DistFamily::Uniform => "uniform",
+            DistFamily::Triangular => "triangular",
+            DistFamily::Beta => "beta",
+            DistFamily::Poisson => "poisson",
+            DistFamily::Empirical => "empirical",
+        }
+    }
+}
+
+/// A distribution table; which keys are allowed together is checked in validation.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDist {
+    pub dist: Option<Located<DistFamily>>,
+    pub p50: Option<Located<f64>>,
+    pub p95: Option<Located<f64>>,
+    pub low: Option<Located<f64>>,
+    pub high: Option<Located<f64>>,
+    pub mean: Option<Located<f64>>,
+    pub sd: Option<Located<f64>>,
+    pub cv: Option<Located<f64>>,
+    pub min: Option<Located<f64>>,
+    pub mode: Option<Located<f64>>,
+    pub max: Option<Located<f64>>,
+    pub values: Option<Located<Vec<f64>>>,
+    pub weights: Option<Located<Vec<f64>>>,
+}
+
+pub type Quantity = Located<RawQuantity>;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Located<String>,
+    pub description: Option<String>,
+    pub simulation: Option<Located<RawSimulation>>,
+    pub budget: Option<Located<RawBudget>>,
+    #[serde(default, rename = "segment")]
+    pub segments: Vec<Located<RawSegment>>,
+    #[serde(default, rename = "workflow")]
+    pub workflows: Vec<Located<RawWorkflow>>,
+    #[serde(default, rename = "model")]
+    pub models: Vec<Located<RawModel>>,
+    #[serde(default, rename = "stack")]
+    pub stacks: Vec<Located<RawStack>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawArrivals {
+    Poisson,
+    Fixed,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub trials: Option<Located<u64>>,
+    pub days: Option<Located<u64>>,
+    pub seed: Option<Located<u64>>,
+    pub arrivals: Option<Located<RawArrivals>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub monthly_usd: Located<f64>,
+    pub alert_fractions: Option<Located<Vec<Located<f64>>>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSegment {
+    pub name: Located<String>,
+    pub users: Quantity,
+    pub sessions_per_user_per_day: Option<Quantity>,
+    pub sessions_per_user_per_month: Option<Quantity>,
+    pub user_variability: Option<Quantity>,
+    pub weekend_factor: Option<Quantity>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawPath {
+    Live,
+    Batch,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkflow {
+    pub name: Located<String>,
+    pub segments: Option<Located<Vec<Located<String>>>>,
+    pub requests_per_session: Option<Quantity>,
+    pub path: Option<Located<RawPath>>,
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Located<RawStep>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub name: Located<String>,
+    pub route: Located<String>,
+    pub static_prefix_tokens: Option<Quantity>,
+    pub input_tokens: Option<Quantity>,
+    pub retrieval: Option<Located<RawRetrieval>>,
+    pub output_tokens: Option<Quantity>,
+    pub max_output_tokens: Option<Located<f64>>,
+    pub cache_hit_rate: Option<Quantity>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetrieval {
+    pub chunks: Quantity,
+    pub chunk_tokens: Quantity,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    pub name: Located<String>,
+    pub provider: Option<Located<String>>,
+    pub input_usd_per_mtok: Option<Quantity>,
+    pub output_usd_per_mtok: Option<Quantity>,
+    pub cached_input_usd_per_mtok: Option<Quantity>,
+    pub cache_write_usd_per_mtok: Option<Quantity>,
+    pub min_cacheable_tokens: Option<Located<f64>>,
+    pub batch_discount: Option<Quantity>,
+    pub long_context: Option<Located<RawLongContext>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLongContext {
+    pub above_input_tokens: Located<f64>,
+    pub input_usd_per_mtok: Quantity,
+    pub output_usd_per_mtok: Quantity,
+    pub cached_input_usd_per_mtok: Option<Quantity>,
+    pub cache_write_usd_per_mtok: Option<Quantity>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStack {
+    pub name: Located<String>,
+    #[serde(default)]
+    pub route: IndexMap<String, Located<RawRoute>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    pub chain: Located<Vec<Located<RawLink>>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub model: Located<String>,
+    pub validation_failure_rate: Option<Quantity>,
+    pub max_attempts: Option<Located<u64>>,
+    pub escalation_rate: Option<Quantity>,
+}

@@ -1,0 +1,1245 @@
+//! From the file as written ([`raw`](super::raw)) to a checked [`Scenario`]: ranges, references,
+//! defaults, and every error located at the value that causes it.
+//!
+//! Validation collects all problems it can find rather than stopping at the first, so one run of
+//! `aicost validate` shows everything to fix. Warnings (implausible prices, a cache that can never
+//! hit) are collected separately and do not stop a run.
+
+use std::collections::HashMap;
+
+use crate::dist::Dist;
+use crate::doc::de::Located;
+use crate::error::{Problem, ProblemKind, suggest};
+use crate::model::*;
+use crate::source::Loc;
+
+use super::raw::*;
+
+/// What values a quantity may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// A probability or fraction in \[0, 1\].
+    Rate,
+    /// Any number ≥ 0 (tokens, counts, prices, factors).
+    NonNegative,
+}
+
+/// Collects problems while building the typed scenario.
+pub struct Validator {
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+/// The cheapest real price per million tokens seen in provider catalogs is a few cents; a price
+/// below this is almost always a per-token or per-1K price typed into a per-million field.
+const IMPLAUSIBLY_LOW_USD_PER_MTOK: f64 = 0.01;
+/// No text model lists more than a few hundred dollars per million tokens.
+const IMPLAUSIBLY_HIGH_USD_PER_MTOK: f64 = 1000.0;
+
+impl Validator {
+    pub fn new() -> Self {
+        Validator {
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn error(
+        &mut self,
+        kind: ProblemKind,
+        message: impl Into<String>,
+        loc: Option<Loc>,
+        path: &str,
+        help: Option<String>,
+    ) {
+        let mut p = Problem::new(kind, message).at_opt(loc).help_opt(help);
+        if !path.is_empty() {
+            p = p.path(path);
+        }
+        self.errors.push(p);
+    }
+
+    pub fn warn(
+        &mut self,
+        message: impl Into<String>,
+        loc: Option<Loc>,
+        path: &str,
+        help: Option<String>,
+    ) {
+        let mut p = Problem::new(ProblemKind::Warning, message)
+            .at_opt(loc)
+            .help_opt(help);
+        if !path.is_empty() {
+            p = p.path(path);
+        }
+        self.warnings.push(p);
+    }
+
+    fn invalid(
+        &mut self,
+        message: impl Into<String>,
+        loc: Loc,
+        path: &str,
+        help: impl Into<String>,
+    ) {
+        self.error(
+            ProblemKind::InvalidValue,
+            message,
+            Some(loc),
+            path,
+            Some(help.into()),
+        );
+    }
+
+    /// A plain number that must be finite and at least `min` (inclusive or not).
+    pub fn number(
+        &mut self,
+        v: &Located<f64>,
+        path: &str,
+        min: f64,
+        inclusive: bool,
+    ) -> Option<f64> {
+        let x = v.value;
+        if !x.is_finite() {
+            self.invalid(
+                format!("`{}` must be a finite number, got {x}", leaf(path)),
+                v.loc,
+                path,
+                "write an ordinary number; nan and inf are not allowed",
+            );
+            return None;
+        }
+        let ok = if inclusive { x >= min } else { x > min };
+        if !ok {
+            let bound = if inclusive { "at least" } else { "above" };
+            self.invalid(
+                format!("`{}` must be {bound} {min}, got {x}", leaf(path)),
+                v.loc,
+                path,
+                format!("use a number {bound} {min}"),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    /// A quantity that may be a number or a distribution.
+    pub fn dist(&mut self, q: &Quantity, path: &str, domain: Domain) -> Option<Dist> {
+        let dist = match &q.value {
+            RawQuantity::Number(x) => {
+                let x = *x;
+                if !x.is_finite() {
+                    self.invalid(
+                        format!("`{}` must be a finite number, got {x}", leaf(path)),
+                        q.loc,
+                        path,
+                        "write an ordinary number; nan and inf are not allowed",
+                    );
+                    return None;
+                }
+                if x < 0.0 {
+                    self.invalid(
+                        format!("`{}` cannot be negative, got {x}", leaf(path)),
+                        q.loc,
+                        path,
+                        "use 0 or a positive number",
+                    );
+                    return None;
+                }
+                Dist::Fixed(x)
+            }
+            RawQuantity::Dist(raw) => self.dist_table(raw, q.loc, path)?,
+        };
+        if domain == Domain::Rate {
+            let (lo, hi) = dist.support();
+            if lo < 0.0 || hi > 1.0 {
+                let msg = match dist.fixed_value() {
+                    Some(v) => format!(
+                        "`{}` is a rate and must lie between 0 and 1, got {v}",
+                        leaf(path)
+                    ),
+                    None => format!(
+                        "`{}` is a rate, but this distribution can take values outside 0..1",
+                        leaf(path)
+                    ),
+                };
+                let help = match dist.fixed_value() {
+                    Some(v) if v > 1.0 && v <= 100.0 => {
+                        format!("write a fraction, not a percentage: {} for {v}%", v / 100.0)
+                    }
+                    Some(_) => "use a number between 0 and 1".to_string(),
+                    None => {
+                        "use a beta, uniform or triangular distribution inside 0..1".to_string()
+                    }
+                };
+                self.invalid(msg, q.loc, path, help);
+                return None;
+            }
+        }
+        Some(dist)
+    }
+
+    fn dist_table(&mut self, raw: &RawDist, loc: Loc, path: &str) -> Option<Dist> {
+        let present: Vec<(&'static str, Loc)> = [
+            ("p50", raw.p50.as_ref().map(|v| v.loc)),
+            ("p95", raw.p95.as_ref().map(|v| v.loc)),
+            ("low", raw.low.as_ref().map(|v| v.loc)),
+            ("high", raw.high.as_ref().map(|v| v.loc)),
+            ("mean", raw.mean.as_ref().map(|v| v.loc)),
+            ("sd", raw.sd.as_ref().map(|v| v.loc)),
+            ("cv", raw.cv.as_ref().map(|v| v.loc)),
+            ("min", raw.min.as_ref().map(|v| v.loc)),
+            ("mode", raw.mode.as_ref().map(|v| v.loc)),
+            ("max", raw.max.as_ref().map(|v| v.loc)),
+            ("values", raw.values.as_ref().map(|v| v.loc)),
+            ("weights", raw.weights.as_ref().map(|v| v.loc)),
+        ]
+        .into_iter()
+        .filter_map(|(k, l)| l.map(|l| (k, l)))
+        .collect();
+        for (key, value) in [
+            ("p50", &raw.p50),
+            ("p95", &raw.p95),
+            ("low", &raw.low),
+            ("high", &raw.high),
+            ("mean", &raw.mean),
+            ("sd", &raw.sd),
+            ("cv", &raw.cv),
+            ("min", &raw.min),
+            ("mode", &raw.mode),
+            ("max", &raw.max),
+        ] {
+            if let Some(v) = value
+                && !v.value.is_finite()
+            {
+                self.invalid(
+                    format!("`{key}` must be a finite number, got {}", v.value),
+                    v.loc,
+                    &format!("{path}.{key}"),
+                    "write an ordinary number; nan and inf are not allowed",
+                );
+                return None;
+            }
+        }
+        let has = |k: &str| present.iter().any(|(p, _)| *p == k);
+        let get = |v: &Option<Located<f64>>| v.as_ref().map_or(f64::NAN, |v| v.value);
+        // Which forms each family accepts; the first whose keys are all present wins.
+        let (family, forms): (&str, &[&[&str]]) = match raw.dist.as_ref().map(|d| d.value) {
+            None => ("lognormal", &[&["p50", "p95"], &["low", "high"]]),
+            Some(DistFamily::Lognormal) => (
+                "lognormal",
+                &[&["p50", "p95"], &["low", "high"], &["mean", "sd"]],
+            ),
+            Some(DistFamily::Normal) => ("normal", &[&["mean", "sd"]]),
+            Some(DistFamily::Gamma) => ("gamma", &[&["mean", "cv"]]),
+            Some(DistFamily::Uniform) => ("uniform", &[&["min", "max"]]),
+            Some(DistFamily::Triangular) => ("triangular", &[&["min", "mode", "max"]]),
+            Some(DistFamily::Beta) => ("beta", &[&["mean", "sd"]]),
+            Some(DistFamily::Poisson) => ("poisson", &[&["mean"]]),
+            Some(DistFamily::Empirical) => ("empirical", &[&["values", "weights"], &["values"]]),
+        };
+        let describe_forms = forms
+            .iter()
+            .map(|f| {
+                f.iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+            .collect::<Vec<_>>()
+            .join(", or ");
+        let Some(form) = forms.iter().find(|f| f.iter().all(|k| has(k))) else {
+            let msg = if raw.dist.is_none() {
+                "a distribution table needs `dist = \"…\"` or the keys `p50` and `p95` (or `low` and `high`)".to_string()
+            } else {
+                format!("a {family} distribution needs {describe_forms}")
+            };
+            self.invalid(msg, loc, path, format!("write e.g. {}", example(family)));
+            return None;
+        };
+        if let Some((extra, extra_loc)) = present.iter().find(|(k, _)| !form.contains(k)) {
+            self.invalid(
+                format!("`{extra}` is not a parameter of this {family} distribution"),
+                *extra_loc,
+                &format!("{path}.{extra}"),
+                format!("a {family} distribution takes {describe_forms}"),
+            );
+            return None;
+        }
+        let built = match *form {
+            ["p50", "p95"] => Dist::lognormal_p50_p95(get(&raw.p50), get(&raw.p95)),
+            ["low", "high"] => Dist::lognormal_interval(get(&raw.low), get(&raw.high)),
+            ["mean", "sd"] if family == "lognormal" => {
+                Dist::lognormal_mean_sd(get(&raw.mean), get(&raw.sd))
+            }
+            ["mean", "sd"] if family == "normal" => {
+                Dist::trunc_normal(get(&raw.mean), get(&raw.sd))
+            }
+            ["mean", "sd"] => Dist::beta_mean_sd(get(&raw.mean), get(&raw.sd)),
+            ["mean", "cv"] => Dist::gamma_mean_cv(get(&raw.mean), get(&raw.cv)),
+            ["min", "max"] => Dist::uniform(get(&raw.min), get(&raw.max)),
+            ["min", "mode", "max"] => {
+                Dist::triangular(get(&raw.min), get(&raw.mode), get(&raw.max))
+            }
+            ["mean"] => Dist::poisson(get(&raw.mean)),
+            _ => Dist::empirical(
+                raw.values
+                    .as_ref()
+                    .map(|v| v.value.clone())
+                    .unwrap_or_default(),
+                raw.weights.as_ref().map(|w| w.value.clone()),
+            ),
+        };
+        match built {
+            Ok(d) => Some(d),
+            Err(reason) => {
+                let zero_width = matches!(*form, ["p50", "p95"] | ["low", "high"] | ["min", "max"])
+                    && reason.contains("must be above");
+                let help = if zero_width {
+                    "if the value never varies, write it as a plain number".to_string()
+                } else {
+                    format!("write e.g. {}", example(family))
+                };
+                self.invalid(reason, loc, path, help);
+                None
+            }
+        }
+    }
+
+    /// A per-trial parameter: a number or a distribution, with a default when absent.
+    pub fn param(
+        &mut self,
+        q: Option<&Quantity>,
+        default: f64,
+        path: &str,
+        domain: Domain,
+    ) -> Option<Param> {
+        match q {
+            None => Some(Param::fixed(default, path)),
+            Some(q) => self.dist(q, path, domain).map(|d| Param::new(d, path)),
+        }
+    }
+
+    /// A per-request distribution with a default when absent.
+    pub fn per_request(&mut self, q: Option<&Quantity>, default: f64, path: &str) -> Option<Dist> {
+        match q {
+            None => Some(Dist::Fixed(default)),
+            Some(q) => self.dist(q, path, Domain::NonNegative),
+        }
+    }
+
+    fn check_unique<'a>(
+        &mut self,
+        what: &str,
+        names: impl IntoIterator<Item = (&'a Located<String>, String)>,
+    ) {
+        let mut seen: HashMap<&str, Loc> = HashMap::new();
+        for (name, path) in names {
+            if name.value.trim().is_empty() {
+                self.invalid(
+                    format!("a {what} name cannot be empty"),
+                    name.loc,
+                    &path,
+                    "give it a short name such as \"main\"",
+                );
+                continue;
+            }
+            if let Some(first) = seen.get(name.value.as_str()) {
+                let _ = first;
+                self.error(
+                    ProblemKind::Duplicate,
+                    format!("duplicate {what} name `{}`", name.value),
+                    Some(name.loc),
+                    &path,
+                    Some(format!(
+                        "each {what} needs its own name; rename one of them"
+                    )),
+                );
+            } else {
+                seen.insert(&name.value, name.loc);
+            }
+        }
+    }
+}
+
+impl Default for Validator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn leaf(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+fn example(family: &str) -> &'static str {
+    match family {
+        "normal" => "{ dist = \"normal\", mean = 900, sd = 200 }",
+        "gamma" => "{ dist = \"gamma\", mean = 900, cv = 0.5 }",
+        "uniform" => "{ dist = \"uniform\", min = 0.6, max = 0.9 }",
+        "triangular" => "{ dist = \"triangular\", min = 0.6, mode = 0.8, max = 0.9 }",
+        "beta" => "{ dist = \"beta\", mean = 0.2, sd = 0.05 }",
+        "poisson" => "{ dist = \"poisson\", mean = 3 }",
+        "empirical" => "{ dist = \"empirical\", values = [1, 2, 3], weights = [0.5, 0.3, 0.2] }",
+        _ => "{ p50 = 900, p95 = 2600 }",
+    }
+}
+
+/// Problems that stop a scenario from loading.
+pub type Errors = Vec<Problem>;
+/// Problems worth a look that do not.
+pub type Warnings = Vec<Problem>;
+
+/// Build the typed scenario; `Err` holds every error found, `Ok` the scenario and its warnings.
+pub fn validate(raw: &RawScenario) -> Result<(Scenario, Warnings), (Errors, Warnings)> {
+    let mut v = Validator::new();
+    let scenario = build(raw, &mut v);
+    match scenario {
+        Some(s) if v.errors.is_empty() => Ok((s, v.warnings)),
+        _ => Err((v.errors, v.warnings)),
+    }
+}
+
+fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
+    if raw.name.value.trim().is_empty() {
+        v.invalid(
+            "the scenario `name` cannot be empty",
+            raw.name.loc,
+            "name",
+            "name the feature being forecast, e.g. \"support-summarizer\"",
+        );
+    }
+    let simulation = simulation(raw.simulation.as_ref(), v);
+    let budget = raw.budget.as_ref().and_then(|b| budget(b, v));
+
+    v.check_unique(
+        "segment",
+        raw.segments
+            .iter()
+            .map(|s| (&s.name, format!("segment[{}].name", s.name.value))),
+    );
+    v.check_unique(
+        "workflow",
+        raw.workflows
+            .iter()
+            .map(|w| (&w.name, format!("workflow[{}].name", w.name.value))),
+    );
+    v.check_unique(
+        "model",
+        raw.models
+            .iter()
+            .map(|m| (&m.name, format!("model[{}].name", m.name.value))),
+    );
+    v.check_unique(
+        "stack",
+        raw.stacks
+            .iter()
+            .map(|s| (&s.name, format!("stack[{}].name", s.name.value))),
+    );
+    for w in &raw.workflows {
+        v.check_unique(
+            "step",
+            w.steps.iter().map(|s| {
+                (
+                    &s.name,
+                    format!("workflow[{}].step[{}].name", w.name.value, s.name.value),
+                )
+            }),
+        );
+    }
+
+    for (what, empty, help) in [
+        (
+            "segment",
+            raw.segments.is_empty(),
+            "add a [[segment]] with `name`, `users` and `sessions_per_user_per_day`",
+        ),
+        (
+            "workflow",
+            raw.workflows.is_empty(),
+            "add a [[workflow]] with at least one [[workflow.step]]",
+        ),
+        (
+            "model",
+            raw.models.is_empty(),
+            "add a [[model]] with `name`, `input_usd_per_mtok` and `output_usd_per_mtok`",
+        ),
+        (
+            "stack",
+            raw.stacks.is_empty(),
+            "add a [[stack]] with a [stack.route.NAME] chain of models",
+        ),
+    ] {
+        if empty {
+            v.error(
+                ProblemKind::MissingKey,
+                format!("the scenario defines no [[{what}]]"),
+                None,
+                what,
+                Some(help.to_string()),
+            );
+        }
+    }
+
+    let segments: Vec<Option<Segment>> = raw.segments.iter().map(|s| segment(s, v)).collect();
+    let segment_names: Vec<&str> = raw.segments.iter().map(|s| s.name.value.as_str()).collect();
+    let models: Vec<Option<Model>> = raw.models.iter().map(|m| model(m, v)).collect();
+    let model_names: Vec<&str> = raw.models.iter().map(|m| m.name.value.as_str()).collect();
+
+    // Routes in the order steps first use them.
+    let mut routes: Vec<String> = Vec::new();
+    let mut route_users: Vec<(String, String, String)> = Vec::new(); // (route, workflow, step)
+    for w in &raw.workflows {
+        for s in &w.steps {
+            if !routes.contains(&s.route.value) {
+                routes.push(s.route.value.clone());
+            }
+            route_users.push((
+                s.route.value.clone(),
+                w.name.value.clone(),
+                s.name.value.clone(),
+            ));
+        }
+    }
+
+    let workflows: Vec<Option<Workflow>> = raw
+        .workflows
+        .iter()
+        .map(|w| workflow(w, &segment_names, &routes, v))
+        .collect();
+
+    let stacks: Vec<Option<Stack>> = raw
+        .stacks
+        .iter()
+        .map(|s| stack(s, &routes, &route_users, &model_names, v))
+        .collect();
+
+    // A cache hit rate that can never take effect is almost always a mistake.
+    for (w, raw_w) in workflows.iter().zip(&raw.workflows) {
+        let Some(w) = w else { continue };
+        for (step, raw_step) in w.steps.iter().zip(&raw_w.steps) {
+            if step.cache_hit_rate.mean() == 0.0 {
+                continue;
+            }
+            let prefix_max = step.static_prefix_tokens.support().1;
+            let min_needed = stacks
+                .iter()
+                .flatten()
+                .flat_map(|st| {
+                    st.chains
+                        .get(step.route)
+                        .map(|c| c.links.as_slice())
+                        .unwrap_or(&[])
+                })
+                .filter_map(|l| models.get(l.model).and_then(Option::as_ref))
+                .map(|m| m.min_cacheable_tokens)
+                .fold(f64::INFINITY, f64::min);
+            if min_needed.is_finite() && prefix_max < min_needed {
+                let loc = raw_step.cache_hit_rate.as_ref().map(|q| q.loc);
+                v.warn(
+                    format!(
+                        "`cache_hit_rate` has no effect: the static prefix ({prefix_max} tokens) is below every model's `min_cacheable_tokens` ({min_needed})"
+                    ),
+                    loc,
+                    &format!("workflow[{}].step[{}].cache_hit_rate", w.name, step.name),
+                    Some("prompts shorter than the provider minimum are never cached; they are billed at the input price".to_string()),
+                );
+            }
+        }
+    }
+
+    let simulation = simulation?;
+    let segments: Option<Vec<Segment>> = segments.into_iter().collect();
+    let workflows: Option<Vec<Workflow>> = workflows.into_iter().collect();
+    let models: Option<Vec<Model>> = models.into_iter().collect();
+    let stacks: Option<Vec<Stack>> = stacks.into_iter().collect();
+    if !v.errors.is_empty() {
+        return None;
+    }
+    Some(Scenario {
+        name: raw.name.value.clone(),
+        description: raw.description.clone(),
+        simulation,
+        budget,
+        segments: segments?,
+        workflows: workflows?,
+        models: models?,
+        routes,
+        stacks: stacks?,
+    })
+}
+
+fn simulation(raw: Option<&Located<RawSimulation>>, v: &mut Validator) -> Option<Simulation> {
+    let default = RawSimulation::default();
+    let raw = raw.map_or(&default, |r| &r.value);
+    let mut ok = true;
+    let trials = match &raw.trials {
+        None => DEFAULT_TRIALS,
+        Some(t) if t.value == 0 => {
+            v.invalid(
+                "`trials` must be at least 1",
+                t.loc,
+                "simulation.trials",
+                format!("use the number of simulated months, e.g. {DEFAULT_TRIALS}"),
+            );
+            ok = false;
+            0
+        }
+        Some(t) if t.value > MAX_TRIALS => {
+            v.invalid(
+                format!(
+                    "`trials` = {} is more than aicost will run ({MAX_TRIALS})",
+                    t.value
+                ),
+                t.loc,
+                "simulation.trials",
+                "10,000 trials give percentiles to about 1%; 100,000 is plenty for p99",
+            );
+            ok = false;
+            0
+        }
+        Some(t) => t.value,
+    };
+    let days = match &raw.days {
+        None => DEFAULT_DAYS,
+        Some(d) if (1..=31).contains(&d.value) => d.value as u32,
+        Some(d) => {
+            v.invalid(
+                format!(
+                    "`days` must be between 1 and 31 (days in one month), got {}",
+                    d.value
+                ),
+                d.loc,
+                "simulation.days",
+                "a trial is one month; use 28 to 31",
+            );
+            ok = false;
+            0
+        }
+    };
+    let arrivals = match raw.arrivals.as_ref().map(|a| a.value) {
+        None | Some(RawArrivals::Poisson) => Arrivals::Poisson,
+        Some(RawArrivals::Fixed) => Arrivals::Fixed,
+    };
+    ok.then_some(Simulation {
+        trials,
+        days,
+        seed: raw.seed.as_ref().map(|s| s.value),
+        arrivals,
+    })
+}
+
+fn budget(raw: &Located<RawBudget>, v: &mut Validator) -> Option<Budget> {
+    let monthly = v.number(&raw.monthly_usd, "budget.monthly_usd", 0.0, false)?;
+    let mut fractions = Vec::new();
+    match &raw.alert_fractions {
+        None => fractions.extend(DEFAULT_ALERT_FRACTIONS),
+        Some(list) => {
+            for f in &list.value {
+                fractions.push(v.number(f, "budget.alert_fractions", 0.0, false)?);
+            }
+            fractions.sort_by(f64::total_cmp);
+            fractions.dedup();
+        }
+    }
+    Some(Budget {
+        monthly_usd: monthly,
+        alert_fractions: fractions,
+    })
+}
+
+fn segment(raw: &Located<RawSegment>, v: &mut Validator) -> Option<Segment> {
+    let p = format!("segment[{}]", raw.name.value);
+    let users = v.param(
+        Some(&raw.users),
+        0.0,
+        &format!("{p}.users"),
+        Domain::NonNegative,
+    );
+    if let Some(u) = &users {
+        let hi = if u.dist.support().1.is_finite() {
+            u.dist.support().1
+        } else {
+            u.dist.quantile(1.0 - 1e-9)
+        };
+        if hi > MAX_USERS {
+            v.invalid(
+                format!("`users` can reach {hi:e}, more than aicost models ({MAX_USERS:e})"),
+                raw.users.loc,
+                &format!("{p}.users"),
+                "model the world population at most; check for a typo in the exponent",
+            );
+        }
+    }
+    let sessions = match (
+        &raw.sessions_per_user_per_day,
+        &raw.sessions_per_user_per_month,
+    ) {
+        (Some(d), None) => v
+            .param(
+                Some(d),
+                0.0,
+                &format!("{p}.sessions_per_user_per_day"),
+                Domain::NonNegative,
+            )
+            .map(SessionRate::PerDay),
+        (None, Some(m)) => v
+            .param(
+                Some(m),
+                0.0,
+                &format!("{p}.sessions_per_user_per_month"),
+                Domain::NonNegative,
+            )
+            .map(SessionRate::PerMonth),
+        (Some(_), Some(m)) => {
+            v.invalid(
+                "give either `sessions_per_user_per_day` or `sessions_per_user_per_month`, not both",
+                m.loc,
+                &format!("{p}.sessions_per_user_per_month"),
+                "remove one of the two",
+            );
+            None
+        }
+        (None, None) => {
+            v.error(
+                ProblemKind::MissingKey,
+                "missing key `sessions_per_user_per_day`",
+                Some(raw.name.loc),
+                &p,
+                Some("add `sessions_per_user_per_day = …` (or `sessions_per_user_per_month`) to this segment".to_string()),
+            );
+            None
+        }
+    };
+    let variability = v.param(
+        raw.user_variability.as_ref(),
+        0.0,
+        &format!("{p}.user_variability"),
+        Domain::NonNegative,
+    );
+    if let (Some(q), Some(var)) = (&raw.user_variability, &variability)
+        && var.dist.support().1 > 100.0
+    {
+        v.invalid(
+            "`user_variability` above 100 is not a meaningful coefficient of variation",
+            q.loc,
+            &format!("{p}.user_variability"),
+            "0 means identical users; 1 is a wide spread; 3 is extreme",
+        );
+    }
+    let weekend = v.param(
+        raw.weekend_factor.as_ref(),
+        1.0,
+        &format!("{p}.weekend_factor"),
+        Domain::NonNegative,
+    );
+    Some(Segment {
+        name: raw.name.value.clone(),
+        users: users?,
+        sessions: sessions?,
+        user_variability: variability?,
+        weekend_factor: weekend?,
+    })
+}
+
+fn workflow(
+    raw: &Located<RawWorkflow>,
+    segment_names: &[&str],
+    routes: &[String],
+    v: &mut Validator,
+) -> Option<Workflow> {
+    let p = format!("workflow[{}]", raw.name.value);
+    let mut ok = true;
+    let segments = match &raw.segments {
+        None => (0..segment_names.len()).collect(),
+        Some(list) => {
+            if list.value.is_empty() {
+                v.invalid(
+                    "`segments` is empty, so this workflow never runs",
+                    list.loc,
+                    &format!("{p}.segments"),
+                    "list the segments that use it, or remove the key to use all segments",
+                );
+                ok = false;
+            }
+            let mut out = Vec::new();
+            for name in &list.value {
+                match segment_names.iter().position(|s| *s == name.value) {
+                    Some(i) if out.contains(&i) => {
+                        v.error(
+                            ProblemKind::Duplicate,
+                            format!("segment `{}` is listed twice", name.value),
+                            Some(name.loc),
+                            &format!("{p}.segments"),
+                            Some("list each segment once".to_string()),
+                        );
+                        ok = false;
+                    }
+                    Some(i) => out.push(i),
+                    None => {
+                        let help = match suggest(&name.value, segment_names.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("defined segments: {}", segment_names.join(", ")),
+                        };
+                        v.error(
+                            ProblemKind::UnknownReference,
+                            format!("unknown segment `{}`", name.value),
+                            Some(name.loc),
+                            &format!("{p}.segments"),
+                            Some(help),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            out
+        }
+    };
+    let requests = v.per_request(
+        raw.requests_per_session.as_ref(),
+        1.0,
+        &format!("{p}.requests_per_session"),
+    );
+    if raw.steps.is_empty() {
+        v.error(
+            ProblemKind::MissingKey,
+            format!("workflow `{}` has no steps", raw.name.value),
+            Some(raw.name.loc),
+            &p,
+            Some("add a [[workflow.step]] with `name`, `route` and token counts".to_string()),
+        );
+        ok = false;
+    }
+    let path = match raw.path.as_ref().map(|x| x.value) {
+        None | Some(RawPath::Live) => RequestPath::Live,
+        Some(RawPath::Batch) => RequestPath::Batch,
+    };
+    let steps: Vec<Option<Step>> = raw.steps.iter().map(|s| step(s, &p, routes, v)).collect();
+    let steps: Option<Vec<Step>> = steps.into_iter().collect();
+    if !ok {
+        return None;
+    }
+    Some(Workflow {
+        name: raw.name.value.clone(),
+        segments,
+        requests_per_session: requests?,
+        path,
+        steps: steps?,
+    })
+}
+
+fn step(raw: &Located<RawStep>, wp: &str, routes: &[String], v: &mut Validator) -> Option<Step> {
+    let p = format!("{wp}.step[{}]", raw.name.value);
+    let route = routes.iter().position(|r| *r == raw.route.value)?;
+    let prefix = v.per_request(
+        raw.static_prefix_tokens.as_ref(),
+        0.0,
+        &format!("{p}.static_prefix_tokens"),
+    );
+    let input = v.per_request(raw.input_tokens.as_ref(), 0.0, &format!("{p}.input_tokens"));
+    let output = v.per_request(
+        raw.output_tokens.as_ref(),
+        0.0,
+        &format!("{p}.output_tokens"),
+    );
+    let retrieval = match &raw.retrieval {
+        None => Some(None),
+        Some(r) => {
+            let chunks = v.dist(
+                &r.chunks,
+                &format!("{p}.retrieval.chunks"),
+                Domain::NonNegative,
+            );
+            let tokens = v.dist(
+                &r.chunk_tokens,
+                &format!("{p}.retrieval.chunk_tokens"),
+                Domain::NonNegative,
+            );
+            match (chunks, tokens) {
+                (Some(chunks), Some(chunk_tokens)) => Some(Some(Retrieval {
+                    chunks,
+                    chunk_tokens,
+                })),
+                _ => None,
+            }
+        }
+    };
+    let cap = match &raw.max_output_tokens {
+        None => Some(None),
+        Some(c) => v
+            .number(c, &format!("{p}.max_output_tokens"), 0.0, false)
+            .map(Some),
+    };
+    let cache = v.param(
+        raw.cache_hit_rate.as_ref(),
+        0.0,
+        &format!("{p}.cache_hit_rate"),
+        Domain::Rate,
+    );
+    if raw.static_prefix_tokens.is_none()
+        && raw.input_tokens.is_none()
+        && raw.output_tokens.is_none()
+        && raw.retrieval.is_none()
+    {
+        v.warn(
+            format!(
+                "step `{}` sends no tokens, so it costs nothing",
+                raw.name.value
+            ),
+            Some(raw.name.loc),
+            &p,
+            Some("set `input_tokens` and `output_tokens`".to_string()),
+        );
+    }
+    Some(Step {
+        name: raw.name.value.clone(),
+        route,
+        static_prefix_tokens: prefix?,
+        input_tokens: input?,
+        retrieval: retrieval?,
+        output_tokens: output?,
+        max_output_tokens: cap?,
+        cache_hit_rate: cache?,
+    })
+}
+
+fn price(
+    v: &mut Validator,
+    q: Option<&Quantity>,
+    default: Option<&Param>,
+    path: &str,
+    owner_loc: Loc,
+) -> Option<Param> {
+    match (q, default) {
+        (Some(q), _) => {
+            let param = v.param(Some(q), 0.0, path, Domain::NonNegative)?;
+            let m = param.mean();
+            if m > 0.0 && m < IMPLAUSIBLY_LOW_USD_PER_MTOK {
+                v.warn(
+                    format!("{m} USD per million tokens is implausibly low"),
+                    Some(q.loc),
+                    path,
+                    Some(format!(
+                        "prices are per million tokens: a price of ${m} per 1K tokens is {} per million",
+                        m * 1000.0
+                    )),
+                );
+            } else if m > IMPLAUSIBLY_HIGH_USD_PER_MTOK {
+                v.warn(
+                    format!("{m} USD per million tokens is implausibly high"),
+                    Some(q.loc),
+                    path,
+                    Some("prices are per million tokens; check the unit".to_string()),
+                );
+            }
+            Some(param)
+        }
+        (None, Some(d)) => Some(d.clone()),
+        (None, None) => {
+            v.error(
+                ProblemKind::MissingKey,
+                format!("missing key `{}`", leaf(path)),
+                Some(owner_loc),
+                path.rsplit_once('.').map_or(path, |(head, _)| head),
+                Some(format!("add `{} = …` (USD per million tokens)", leaf(path))),
+            );
+            None
+        }
+    }
+}
+
+fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
+    let p = format!("model[{}]", raw.name.value);
+    let loc = raw.name.loc;
+    let input = price(
+        v,
+        raw.input_usd_per_mtok.as_ref(),
+        None,
+        &format!("{p}.input_usd_per_mtok"),
+        loc,
+    );
+    let output = price(
+        v,
+        raw.output_usd_per_mtok.as_ref(),
+        None,
+        &format!("{p}.output_usd_per_mtok"),
+        loc,
+    );
+    let cached = price(
+        v,
+        raw.cached_input_usd_per_mtok.as_ref(),
+        input.as_ref(),
+        &format!("{p}.cached_input_usd_per_mtok"),
+        loc,
+    );
+    let write = price(
+        v,
+        raw.cache_write_usd_per_mtok.as_ref(),
+        input.as_ref(),
+        &format!("{p}.cache_write_usd_per_mtok"),
+        loc,
+    );
+    if let (Some(i), Some(c), Some(q)) = (&input, &cached, &raw.cached_input_usd_per_mtok)
+        && c.mean() > i.mean()
+    {
+        v.warn(
+            "the cached-input price is above the input price",
+            Some(q.loc),
+            &format!("{p}.cached_input_usd_per_mtok"),
+            Some("a cache read is normally 10-50% of the input price".to_string()),
+        );
+    }
+    let min_cacheable = match &raw.min_cacheable_tokens {
+        None => Some(DEFAULT_MIN_CACHEABLE_TOKENS),
+        Some(m) => v.number(m, &format!("{p}.min_cacheable_tokens"), 0.0, true),
+    };
+    let batch = v.param(
+        raw.batch_discount.as_ref(),
+        0.0,
+        &format!("{p}.batch_discount"),
+        Domain::Rate,
+    );
+    let long_context = match &raw.long_context {
+        None => Some(None),
+        Some(lc) => {
+            let lp = format!("{p}.long_context");
+            let above = v.number(
+                &lc.above_input_tokens,
+                &format!("{lp}.above_input_tokens"),
+                0.0,
+                true,
+            );
+            let li = price(
+                v,
+                Some(&lc.input_usd_per_mtok),
+                None,
+                &format!("{lp}.input_usd_per_mtok"),
+                lc.loc,
+            );
+            let lo = price(
+                v,
+                Some(&lc.output_usd_per_mtok),
+                None,
+                &format!("{lp}.output_usd_per_mtok"),
+                lc.loc,
+            );
+            // Providers scale cache reads and writes by the same factor as input above the
+            // threshold; without explicit prices, do the same.
+            let scaled = |base: &Option<Param>, label: &str| -> Option<Param> {
+                let (Some(b), Some(i), Some(li)) = (base, &input, &li) else {
+                    return None;
+                };
+                let factor = if i.mean() > 0.0 {
+                    li.mean() / i.mean()
+                } else {
+                    1.0
+                };
+                let mut param = b.clone();
+                param.dist = scale_dist(&b.dist, factor);
+                param.label = label.to_string();
+                Some(param)
+            };
+            let lc_cached_default = scaled(&cached, &format!("{lp}.cached_input_usd_per_mtok"));
+            let lc_write_default = scaled(&write, &format!("{lp}.cache_write_usd_per_mtok"));
+            let lcached = price(
+                v,
+                lc.cached_input_usd_per_mtok.as_ref(),
+                lc_cached_default.as_ref(),
+                &format!("{lp}.cached_input_usd_per_mtok"),
+                lc.loc,
+            );
+            let lwrite = price(
+                v,
+                lc.cache_write_usd_per_mtok.as_ref(),
+                lc_write_default.as_ref(),
+                &format!("{lp}.cache_write_usd_per_mtok"),
+                lc.loc,
+            );
+            match (above, li, lo, lcached, lwrite) {
+                (Some(above), Some(input), Some(output), Some(cached_input), Some(cache_write)) => {
+                    Some(Some(LongContext {
+                        above_input_tokens: above,
+                        prices: Prices {
+                            input,
+                            output,
+                            cached_input,
+                            cache_write,
+                        },
+                    }))
+                }
+                _ => None,
+            }
+        }
+    };
+    Some(Model {
+        name: raw.name.value.clone(),
+        provider: raw
+            .provider
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), |p| p.value.clone()),
+        prices: Prices {
+            input: input?,
+            output: output?,
+            cached_input: cached?,
+            cache_write: write?,
+        },
+        min_cacheable_tokens: min_cacheable?,
+        batch_discount: batch?,
+        long_context: long_context?,
+    })
+}
+
+/// The distribution of `factor · X`; a price with a family that cannot be scaled (beta, Poisson)
+/// keeps its unscaled form, which validation reports.
+fn scale_dist(d: &Dist, factor: f64) -> Dist {
+    d.scaled(factor).unwrap_or_else(|| d.clone())
+}
+
+fn stack(
+    raw: &Located<RawStack>,
+    routes: &[String],
+    route_users: &[(String, String, String)],
+    model_names: &[&str],
+    v: &mut Validator,
+) -> Option<Stack> {
+    let p = format!("stack[{}]", raw.name.value);
+    let mut ok = true;
+    let mut chains = Vec::with_capacity(routes.len());
+    for route in routes {
+        let Some(r) = raw.route.get(route) else {
+            let (_, wf, st) = route_users
+                .iter()
+                .find(|(r, _, _)| r == route)
+                .cloned()
+                .unwrap_or_default();
+            let help = match suggest(route, raw.route.keys().map(String::as_str)) {
+                Some(s) => format!(
+                    "the stack defines route `{s}`; did you mean `{route}` there, or `{s}` in the step?"
+                ),
+                None => format!(
+                    "add [stack.route.{route}] with chain = [{{ model = \"…\" }}] to this stack"
+                ),
+            };
+            v.error(
+                ProblemKind::UnknownReference,
+                format!("stack `{}` does not define route `{route}`, which step `{st}` of workflow `{wf}` uses", raw.name.value),
+                Some(raw.name.loc),
+                &format!("{p}.route"),
+                Some(help),
+            );
+            ok = false;
+            continue;
+        };
+        let rp = format!("{p}.route.{route}.chain");
+        if r.chain.value.is_empty() {
+            v.invalid(
+                format!("the chain of route `{route}` is empty"),
+                r.chain.loc,
+                &rp,
+                "list at least one model: chain = [{ model = \"gpt-4o-mini\" }]",
+            );
+            ok = false;
+            continue;
+        }
+        let n = r.chain.value.len();
+        let mut links = Vec::with_capacity(n);
+        for (i, link) in r.chain.value.iter().enumerate() {
+            let lp = format!("{rp}[{i}]");
+            let model = match model_names.iter().position(|m| *m == link.model.value) {
+                Some(m) => Some(m),
+                None => {
+                    let help = match suggest(&link.model.value, model_names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "define it with [[model]] name = \"{}\", or use one of: {}",
+                            link.model.value,
+                            model_names.join(", ")
+                        ),
+                    };
+                    v.error(
+                        ProblemKind::UnknownReference,
+                        format!("unknown model `{}`", link.model.value),
+                        Some(link.model.loc),
+                        &format!("{lp}.model"),
+                        Some(help),
+                    );
+                    None
+                }
+            };
+            let failure = v.param(
+                link.validation_failure_rate.as_ref(),
+                0.0,
+                &format!("{lp}.validation_failure_rate"),
+                Domain::Rate,
+            );
+            let attempts = match &link.max_attempts {
+                None => Some(1),
+                Some(a) if a.value >= 1 && a.value <= MAX_ATTEMPTS => Some(a.value as u32),
+                Some(a) => {
+                    v.invalid(
+                        format!(
+                            "`max_attempts` must be between 1 and {MAX_ATTEMPTS}, got {}",
+                            a.value
+                        ),
+                        a.loc,
+                        &format!("{lp}.max_attempts"),
+                        "count every call to this model, the first included: 1 means no retry",
+                    );
+                    None
+                }
+            };
+            let escalation = v.param(
+                link.escalation_rate.as_ref(),
+                0.0,
+                &format!("{lp}.escalation_rate"),
+                Domain::Rate,
+            );
+            if let (true, Some(q), Some(e)) = (i + 1 == n, &link.escalation_rate, &escalation)
+                && e.mean() > 0.0
+            {
+                v.invalid(
+                    "`escalation_rate` on the last model of a chain has nowhere to escalate to",
+                    q.loc,
+                    &format!("{lp}.escalation_rate"),
+                    "add a stronger model after this one, or remove the key",
+                );
+            }
+            match (model, failure, attempts, escalation) {
+                (
+                    Some(model),
+                    Some(validation_failure_rate),
+                    Some(max_attempts),
+                    Some(escalation_rate),
+                ) => links.push(Link {
+                    model,
+                    validation_failure_rate,
+                    max_attempts,
+                    escalation_rate,
+                }),
+                _ => ok = false,
+            }
+        }
+        chains.push(Chain { links });
+    }
+    for (name, r) in &raw.route {
+        if !routes.contains(name) {
+            let help = match suggest(name, routes.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "remove it, or point a step's `route` at it".to_string(),
+            };
+            v.warn(
+                format!(
+                    "route `{name}` of stack `{}` is not used by any step",
+                    raw.name.value
+                ),
+                Some(r.loc),
+                &format!("{p}.route.{name}"),
+                Some(help),
+            );
+        }
+    }
+    ok.then(|| Stack {
+        name: raw.name.value.clone(),
+        chains,
+    })
+}

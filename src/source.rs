@@ -1,0 +1,126 @@
+//! Source texts and byte locations inside them.
+//!
+//! Every value read from a scenario keeps the file it came from and its byte span, so that an error
+//! found long after parsing (a rate above 1, a route no stack defines) can still point at the exact
+//! line and column. Command-line overrides are sources too: `--set users=9` becomes a small
+//! pseudo-file, so its mistakes are shown the same way as mistakes in a file.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Index of a source in a [`Sources`] set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range inside one source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Loc {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Loc {
+    pub fn new(file: FileId, span: Range<usize>) -> Self {
+        Loc {
+            file,
+            start: span.start,
+            end: span.end,
+        }
+    }
+}
+
+/// One text that values were read from.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The name shown to users: the path as given on the command line, or `--set`.
+    pub name: String,
+    /// The path on disk, when the source is a file.
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+/// Line and column of a byte offset, both 1-based; the column counts characters, not bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// All sources of one scenario (the file, the files it extends, command-line overrides).
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, path: Option<&Path>, text: String) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 sources"));
+        self.files.push(SourceFile {
+            name: name.into(),
+            path: path.map(Path::to_path_buf),
+            text,
+        });
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// Line and column of the start of `loc`.
+    pub fn line_col(&self, loc: Loc) -> LineCol {
+        line_col(&self.get(loc.file).text, loc.start)
+    }
+}
+
+/// 1-based line and character column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> LineCol {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    LineCol { line, column }
+}
+
+/// The largest char boundary not above `i`.
+pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based_and_count_characters() {
+        let text = "a = 1\nné = 2\n";
+        assert_eq!(line_col(text, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(line_col(text, 6), LineCol { line: 2, column: 1 });
+        // `=` after "né " : 'n', 'é' (2 bytes), ' ' -> 4th character.
+        let eq = text.find("= 2").unwrap();
+        assert_eq!(line_col(text, eq), LineCol { line: 2, column: 4 });
+    }
+
+    #[test]
+    fn offsets_past_the_end_or_inside_a_character_are_clamped() {
+        let text = "é";
+        assert_eq!(line_col(text, 1), LineCol { line: 1, column: 1 });
+        assert_eq!(line_col(text, 99), LineCol { line: 1, column: 2 });
+    }
+}
