@@ -21,12 +21,13 @@ fn small_money(x: f64) -> String {
         format!("${}", fixed(x, 4))
     } else {
         let decimals = (5 - x.abs().log10().floor() as i32).clamp(2, 12) as usize;
-        format!("${x:.decimals$}")
+        let s = format!("{x:.decimals$}");
+        format!("${}", s.trim_end_matches('0').trim_end_matches('.'))
     }
 }
 
 fn tokens(x: f64) -> String {
-    if x.fract() == 0.0 {
+    if (x - x.round()).abs() < 1e-6 {
         count(x)
     } else {
         fixed(x, 1)

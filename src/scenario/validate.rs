@@ -248,6 +248,19 @@ impl Validator {
             })
             .collect::<Vec<_>>()
             .join(", or ");
+        // A key no form of the family takes is the likeliest mistake (`sd` for a gamma's `cv`).
+        if let Some((extra, extra_loc)) = present
+            .iter()
+            .find(|(k, _)| !forms.iter().any(|f| f.contains(k)))
+        {
+            self.invalid(
+                format!("`{extra}` is not a parameter of this {family} distribution"),
+                *extra_loc,
+                &format!("{path}.{extra}"),
+                format!("a {family} distribution takes {describe_forms}"),
+            );
+            return None;
+        }
         let Some(form) = forms.iter().find(|f| f.iter().all(|k| has(k))) else {
             let msg = if raw.dist.is_none() {
                 "a distribution table needs `dist = \"…\"` or the keys `p50` and `p95` (or `low` and `high`)".to_string()
@@ -488,19 +501,21 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
 
     // Routes in the order steps first use them.
     let mut routes: Vec<String> = Vec::new();
-    let mut route_users: Vec<(String, String, String)> = Vec::new(); // (route, workflow, step)
+    let mut uses: Vec<RouteUse> = Vec::new();
     for w in &raw.workflows {
         for s in &w.steps {
             if !routes.contains(&s.route.value) {
                 routes.push(s.route.value.clone());
             }
-            route_users.push((
-                s.route.value.clone(),
-                w.name.value.clone(),
-                s.name.value.clone(),
-            ));
+            uses.push(RouteUse {
+                route: s.route.value.clone(),
+                workflow: w.name.value.clone(),
+                step: s.name.value.clone(),
+                loc: s.route.loc,
+            });
         }
     }
+    let undefined = undefined_routes(raw, &uses, v);
 
     let workflows: Vec<Option<Workflow>> = raw
         .workflows
@@ -511,7 +526,7 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     let stacks: Vec<Option<Stack>> = raw
         .stacks
         .iter()
-        .map(|s| stack(s, &routes, &route_users, &model_names, v))
+        .map(|s| stack(s, &routes, &uses, &undefined, &model_names, v))
         .collect();
 
     // A cache hit rate that can never take effect is almost always a mistake.
@@ -1095,131 +1110,194 @@ fn scale_dist(d: &Dist, factor: f64) -> Dist {
     d.scaled(factor).unwrap_or_else(|| d.clone())
 }
 
-fn stack(
-    raw: &Located<RawStack>,
-    routes: &[String],
-    route_users: &[(String, String, String)],
+/// A step's use of a route, for messages about routes.
+pub struct RouteUse {
+    pub route: String,
+    pub workflow: String,
+    pub step: String,
+    pub loc: Loc,
+}
+
+fn chain(
+    raw: &Located<RawRoute>,
+    rp: &str,
     model_names: &[&str],
     v: &mut Validator,
-) -> Option<Stack> {
-    let p = format!("stack[{}]", raw.name.value);
+) -> Option<Chain> {
+    if raw.chain.value.is_empty() {
+        v.invalid(
+            "this chain is empty",
+            raw.chain.loc,
+            rp,
+            "list at least one model: chain = [{ model = \"gpt-4o-mini\" }]",
+        );
+        return None;
+    }
+    let n = raw.chain.value.len();
+    let mut links = Vec::with_capacity(n);
     let mut ok = true;
-    let mut chains = Vec::with_capacity(routes.len());
-    for route in routes {
-        let Some(r) = raw.route.get(route) else {
-            let (_, wf, st) = route_users
-                .iter()
-                .find(|(r, _, _)| r == route)
-                .cloned()
-                .unwrap_or_default();
-            let help = match suggest(route, raw.route.keys().map(String::as_str)) {
-                Some(s) => format!(
-                    "the stack defines route `{s}`; did you mean `{route}` there, or `{s}` in the step?"
-                ),
+    for (i, link) in raw.chain.value.iter().enumerate() {
+        let lp = format!("{rp}[{i}]");
+        let model = model_names.iter().position(|m| *m == link.model.value);
+        if model.is_none() {
+            let help = match suggest(&link.model.value, model_names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
                 None => format!(
-                    "add [stack.route.{route}] with chain = [{{ model = \"…\" }}] to this stack"
+                    "define it with [[model]] name = \"{}\", or use one of: {}",
+                    link.model.value,
+                    model_names.join(", ")
                 ),
             };
             v.error(
                 ProblemKind::UnknownReference,
-                format!("stack `{}` does not define route `{route}`, which step `{st}` of workflow `{wf}` uses", raw.name.value),
-                Some(raw.name.loc),
-                &format!("{p}.route"),
+                format!("unknown model `{}`", link.model.value),
+                Some(link.model.loc),
+                &format!("{lp}.model"),
                 Some(help),
             );
-            ok = false;
-            continue;
-        };
-        let rp = format!("{p}.route.{route}.chain");
-        if r.chain.value.is_empty() {
-            v.invalid(
-                format!("the chain of route `{route}` is empty"),
-                r.chain.loc,
-                &rp,
-                "list at least one model: chain = [{ model = \"gpt-4o-mini\" }]",
-            );
-            ok = false;
-            continue;
         }
-        let n = r.chain.value.len();
-        let mut links = Vec::with_capacity(n);
-        for (i, link) in r.chain.value.iter().enumerate() {
-            let lp = format!("{rp}[{i}]");
-            let model = match model_names.iter().position(|m| *m == link.model.value) {
-                Some(m) => Some(m),
-                None => {
-                    let help = match suggest(&link.model.value, model_names.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!(
-                            "define it with [[model]] name = \"{}\", or use one of: {}",
-                            link.model.value,
-                            model_names.join(", ")
-                        ),
-                    };
-                    v.error(
-                        ProblemKind::UnknownReference,
-                        format!("unknown model `{}`", link.model.value),
-                        Some(link.model.loc),
-                        &format!("{lp}.model"),
-                        Some(help),
-                    );
-                    None
-                }
-            };
-            let failure = v.param(
-                link.validation_failure_rate.as_ref(),
-                0.0,
-                &format!("{lp}.validation_failure_rate"),
-                Domain::Rate,
-            );
-            let attempts = match &link.max_attempts {
-                None => Some(1),
-                Some(a) if a.value >= 1 && a.value <= MAX_ATTEMPTS => Some(a.value as u32),
-                Some(a) => {
-                    v.invalid(
-                        format!(
-                            "`max_attempts` must be between 1 and {MAX_ATTEMPTS}, got {}",
-                            a.value
-                        ),
-                        a.loc,
-                        &format!("{lp}.max_attempts"),
-                        "count every call to this model, the first included: 1 means no retry",
-                    );
-                    None
-                }
-            };
-            let escalation = v.param(
-                link.escalation_rate.as_ref(),
-                0.0,
-                &format!("{lp}.escalation_rate"),
-                Domain::Rate,
-            );
-            if let (true, Some(q), Some(e)) = (i + 1 == n, &link.escalation_rate, &escalation)
-                && e.mean() > 0.0
-            {
+        let failure = v.param(
+            link.validation_failure_rate.as_ref(),
+            0.0,
+            &format!("{lp}.validation_failure_rate"),
+            Domain::Rate,
+        );
+        let attempts = match &link.max_attempts {
+            None => Some(1),
+            Some(a) if a.value >= 1 && a.value <= MAX_ATTEMPTS => Some(a.value as u32),
+            Some(a) => {
                 v.invalid(
-                    "`escalation_rate` on the last model of a chain has nowhere to escalate to",
-                    q.loc,
-                    &format!("{lp}.escalation_rate"),
-                    "add a stronger model after this one, or remove the key",
+                    format!(
+                        "`max_attempts` must be between 1 and {MAX_ATTEMPTS}, got {}",
+                        a.value
+                    ),
+                    a.loc,
+                    &format!("{lp}.max_attempts"),
+                    "count every call to this model, the first included: 1 means no retry",
                 );
+                None
             }
-            match (model, failure, attempts, escalation) {
-                (
-                    Some(model),
-                    Some(validation_failure_rate),
-                    Some(max_attempts),
-                    Some(escalation_rate),
-                ) => links.push(Link {
-                    model,
-                    validation_failure_rate,
-                    max_attempts,
-                    escalation_rate,
-                }),
-                _ => ok = false,
+        };
+        let escalation = v.param(
+            link.escalation_rate.as_ref(),
+            0.0,
+            &format!("{lp}.escalation_rate"),
+            Domain::Rate,
+        );
+        if let (true, Some(q), Some(e)) = (i + 1 == n, &link.escalation_rate, &escalation)
+            && e.mean() > 0.0
+        {
+            v.invalid(
+                "`escalation_rate` on the last model of a chain has nowhere to escalate to",
+                q.loc,
+                &format!("{lp}.escalation_rate"),
+                "add a stronger model after this one, or remove the key",
+            );
+            ok = false;
+        }
+        match (model, failure, attempts, escalation) {
+            (
+                Some(model),
+                Some(validation_failure_rate),
+                Some(max_attempts),
+                Some(escalation_rate),
+            ) => links.push(Link {
+                model,
+                validation_failure_rate,
+                max_attempts,
+                escalation_rate,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(Chain { links })
+}
+
+/// Report routes that steps use but no stack defines, once, at the step.
+fn undefined_routes(raw: &RawScenario, uses: &[RouteUse], v: &mut Validator) -> Vec<String> {
+    let defined: Vec<&str> = raw
+        .stacks
+        .iter()
+        .flat_map(|s| s.route.keys().map(String::as_str))
+        .collect();
+    let mut reported = Vec::new();
+    for u in uses {
+        if raw.stacks.is_empty()
+            || defined.contains(&u.route.as_str())
+            || reported.contains(&u.route)
+        {
+            continue;
+        }
+        let help = match suggest(&u.route, defined.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "add [stack.route.{}] with a chain of models to each stack",
+                u.route
+            ),
+        };
+        v.error(
+            ProblemKind::UnknownReference,
+            format!("no stack defines route `{}`", u.route),
+            Some(u.loc),
+            &format!("workflow[{}].step[{}].route", u.workflow, u.step),
+            Some(help),
+        );
+        reported.push(u.route.clone());
+    }
+    reported
+}
+
+fn stack(
+    raw: &Located<RawStack>,
+    routes: &[String],
+    uses: &[RouteUse],
+    undefined: &[String],
+    model_names: &[&str],
+    v: &mut Validator,
+) -> Option<Stack> {
+    let p = format!("stack[{}]", raw.name.value);
+    // Every chain the stack defines is checked, used or not.
+    let defined: Vec<(&String, Option<Chain>)> = raw
+        .route
+        .iter()
+        .map(|(name, r)| {
+            (
+                name,
+                chain(r, &format!("{p}.route.{name}.chain"), model_names, v),
+            )
+        })
+        .collect();
+    let mut ok = defined.iter().all(|(_, c)| c.is_some());
+    let mut chains = Vec::with_capacity(routes.len());
+    for route in routes {
+        match defined.iter().find(|(name, _)| *name == route) {
+            Some((_, Some(c))) => chains.push(c.clone()),
+            Some((_, None)) => {}
+            None if undefined.contains(route) => ok = false,
+            None => {
+                let u = uses
+                    .iter()
+                    .find(|u| &u.route == route)
+                    .expect("every route has a use");
+                let help = match suggest(route, raw.route.keys().map(String::as_str)) {
+                    Some(s) => format!("this stack defines `{s}`; rename it to `{route}`"),
+                    None => format!(
+                        "add [stack.route.{route}] with chain = [{{ model = \"…\" }}] to this stack"
+                    ),
+                };
+                v.error(
+                    ProblemKind::UnknownReference,
+                    format!(
+                        "stack `{}` does not define route `{route}`, which step `{}` of workflow `{}` uses",
+                        raw.name.value, u.step, u.workflow
+                    ),
+                    Some(raw.name.loc),
+                    &format!("{p}.route"),
+                    Some(help),
+                );
+                ok = false;
             }
         }
-        chains.push(Chain { links });
     }
     for (name, r) in &raw.route {
         if !routes.contains(name) {

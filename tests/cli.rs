@@ -1,0 +1,637 @@
+//! The command line as a user drives it: every command, every output format, the exit codes, and
+//! one test per class of user error (exit 2, a located message, a suggested fix).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+const SUMMARIZER: &str = "scenarios/support-summarizer.toml";
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for sub in [
+        &[][..],
+        &["simulate"],
+        &["estimate"],
+        &["validate"],
+        &["init"],
+    ] {
+        aicost()
+            .args(sub)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(contains("Examples:"));
+    }
+    aicost()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(contains("aicost"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    aicost().assert().code(2);
+    aicost()
+        .args(["simulate"])
+        .assert()
+        .code(2)
+        .stderr(contains("FILE"));
+    aicost()
+        .args(["simulate", SUMMARIZER, "--bogus"])
+        .assert()
+        .code(2);
+    aicost().args(["frobnicate"]).assert().code(2);
+    aicost()
+        .args(["simulate", SUMMARIZER, "--trials", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("--trials"));
+    aicost()
+        .args(["simulate", SUMMARIZER, "--threads", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("--threads"));
+    aicost()
+        .args(["simulate", SUMMARIZER, "--format", "yaml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn simulate_prints_a_table_per_stack() {
+    aicost()
+        .args(["simulate", SUMMARIZER, "--trials", "40", "--seed", "1"])
+        .assert()
+        .success()
+        .stdout(contains("gpt-4o-mini"))
+        .stdout(contains("Monthly spend"))
+        .stdout(contains("Breach probability"))
+        .stdout(contains("per accepted task"))
+        .stdout(contains(" ± "))
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn simulate_json_has_the_documented_keys() {
+    let out = aicost()
+        .args([
+            "simulate", SUMMARIZER, "-n", "40", "--seed", "3", "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scenario"], "support-summarizer");
+    assert_eq!(v["trials"], 40);
+    assert_eq!(v["seed"], 3);
+    assert_eq!(v["engine"], "exact");
+    let stack = &v["stacks"][1];
+    assert_eq!(stack["name"], "gpt-4o");
+    for key in ["mean", "sd", "p5", "p50", "p95", "p99", "cvar95"] {
+        assert!(stack["monthly_spend_usd"][key].is_number(), "{key}");
+    }
+    for key in [
+        "mean_standard_error_usd",
+        "breach_probability",
+        "cost_per_request_usd",
+        "acceptance_rate",
+        "cost_per_accepted_task_usd",
+        "attempts_per_request",
+        "retry_cost_share",
+        "escalation_share",
+    ] {
+        assert!(stack[key].is_number(), "{key}");
+    }
+    assert!(stack["cost_per_user_usd"]["mean"].is_number());
+    assert!(stack["requests_per_month"]["mean"].is_number());
+    assert_eq!(stack["alerts"].as_array().unwrap().len(), 3);
+    assert!(stack["alerts"][0]["median_day"].is_number());
+    let seg = &stack["segments"][0];
+    assert_eq!(seg["name"], "agents");
+    for key in ["mean", "p50", "p95", "p99"] {
+        assert!(seg["cost_per_user_usd"][key].is_number(), "{key}");
+    }
+    for key in ["input", "cached_input", "cache_write", "output"] {
+        assert!(stack["tokens"][key].is_number(), "{key}");
+    }
+    assert_eq!(stack["workflows"][0]["name"], "summarize");
+    assert!(stack["workflows"][0]["monthly_spend_usd"]["p95"].is_number());
+    assert!(stack["workflows"][0]["cost_per_request_usd"].is_number());
+    assert_eq!(stack["models"][0]["name"], "gpt-4o");
+}
+
+#[test]
+fn same_seed_gives_byte_identical_json_whatever_the_thread_count() {
+    let run = |threads: &str| {
+        aicost()
+            .args([
+                "simulate",
+                SUMMARIZER,
+                "-n",
+                "64",
+                "--seed",
+                "42",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}
+
+#[test]
+fn out_writes_a_file_and_never_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("forecast.json");
+    aicost()
+        .args([
+            "simulate", SUMMARIZER, "-n", "20", "--format", "json", "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["trials"], 20);
+    let input = dir.path().join("s.toml");
+    std::fs::copy(SUMMARIZER, &input).unwrap();
+    aicost()
+        .args(["simulate", "-n", "5"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(contains("refusing to overwrite"));
+    assert_eq!(
+        std::fs::read_to_string(&input).unwrap(),
+        std::fs::read_to_string(SUMMARIZER).unwrap()
+    );
+}
+
+#[test]
+fn estimate_shows_the_arithmetic() {
+    aicost()
+        .args(["estimate", "scenarios/chatbot.toml"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "125,000 users × 4 sessions/user/month × 8 requests/session = 4,000,000 requests/month",
+        ))
+        .stdout(contains("350 tok × $2.5/Mtok = $0.000875\n"))
+        .stdout(contains("200 tok × $10/Mtok = $0.002\n"))
+        .stdout(contains("monthly total $11,500.00"));
+    let out = aicost()
+        .args(["estimate", "scenarios/chatbot.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let monthly = v["stacks"][0]["monthly_usd"].as_f64().unwrap();
+    assert!((monthly - 11_500.0).abs() < 0.005, "{monthly}");
+}
+
+#[test]
+fn validate_prints_one_line() {
+    for f in std::fs::read_dir("scenarios").unwrap() {
+        let path = f.unwrap().path();
+        aicost()
+            .arg("validate")
+            .arg(&path)
+            .assert()
+            .success()
+            .stdout(contains("ok: ").and(contains("stack")))
+            .stdout(predicate::function(|s: &str| s.lines().count() == 1));
+    }
+}
+
+#[test]
+fn init_writes_a_scenario_that_validates_and_simulates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.toml");
+    aicost().arg("init").arg(&path).assert().success();
+    aicost().arg("validate").arg(&path).assert().success();
+    aicost()
+        .args(["simulate", "-n", "10"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(contains("small-first"));
+    aicost()
+        .arg("init")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("already exists").and(contains("--force")));
+    aicost()
+        .arg("init")
+        .arg(&path)
+        .arg("--force")
+        .assert()
+        .success();
+    aicost()
+        .args(["init", "-"])
+        .assert()
+        .success()
+        .stdout(contains("[[stack]]"));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("aicost"))
+        .args(["simulate", SUMMARIZER, "-n", "20", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---- user errors: exit 2, message, file:line:column, fix ------------------------------------
+
+/// Write the summarizer with `from` replaced by `to`, validate it, and return (stderr, path).
+fn broken(from: &str, to: &str) -> (String, PathBuf, tempfile::TempDir) {
+    let text = std::fs::read_to_string(SUMMARIZER).unwrap();
+    assert!(text.contains(from), "fixture text `{from}` not found");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    let out = aicost().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (String::from_utf8(out.stderr).unwrap(), path, dir)
+}
+
+/// Assert a located error: its message, `path:line:column` and a help line.
+fn assert_error(from: &str, to: &str, message: &str, line_col: &str, help: &str) {
+    let (stderr, path, _dir) = broken(from, to);
+    assert!(
+        stderr.contains(message),
+        "message `{message}` missing from:\n{stderr}"
+    );
+    let location = format!("{}:{line_col}", path.display());
+    assert!(
+        stderr.contains(&location),
+        "location `{location}` missing from:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(help),
+        "help `{help}` missing from:\n{stderr}"
+    );
+}
+
+#[test]
+fn unknown_key_suggests_the_right_one() {
+    assert_error(
+        "validation_failure_rate = 0.05, max_attempts = 2 }]\n\n[[stack]]",
+        "validation_failure_rat = 0.05, max_attempts = 2 }]\n\n[[stack]]",
+        "unknown key `validation_failure_rat`",
+        "58:35",
+        "did you mean `validation_failure_rate`?",
+    );
+    assert_error(
+        "weekend_factor = 0.3",
+        "wekend_factor = 0.3",
+        "unknown key `wekend_factor`",
+        "26:1",
+        "did you mean `weekend_factor`?",
+    );
+}
+
+#[test]
+fn wrong_types_are_named() {
+    assert_error(
+        "days = 30",
+        "days = \"thirty\"",
+        "expected a whole number",
+        "14:8",
+        "",
+    );
+    assert_error(
+        "max_output_tokens = 700",
+        "max_output_tokens = true",
+        "expected a number, found boolean",
+        "37:21",
+        "",
+    );
+}
+
+#[test]
+fn negative_nan_and_infinite_numbers_are_rejected() {
+    assert_error(
+        "monthly_usd = 600",
+        "monthly_usd = -600",
+        "must be above 0",
+        "18:15",
+        "use a number",
+    );
+    assert_error(
+        "monthly_usd = 600",
+        "monthly_usd = nan",
+        "finite",
+        "18:15",
+        "nan and inf",
+    );
+    assert_error(
+        "sessions_per_user_per_day = 12",
+        "sessions_per_user_per_day = inf",
+        "finite",
+        "24:29",
+        "nan and inf",
+    );
+    assert_error(
+        "sessions_per_user_per_day = 12",
+        "sessions_per_user_per_day = -12",
+        "cannot be negative",
+        "24:29",
+        "0 or a positive",
+    );
+}
+
+#[test]
+fn rates_must_lie_between_0_and_1() {
+    assert_error(
+        "validation_failure_rate = 0.05, max_attempts = 2 }]\n\n[[stack]]",
+        "validation_failure_rate = 5, max_attempts = 2 }]\n\n[[stack]]",
+        "is a rate and must lie between 0 and 1, got 5",
+        "58:61",
+        "0.05 for 5%",
+    );
+    assert_error(
+        "[[workflow.step]]\nname = \"summary\"",
+        "[[workflow.step]]\nname = \"summary\"\ncache_hit_rate = { p50 = 0.5, p95 = 0.9 }",
+        "this distribution can take values outside 0..1",
+        "34:18",
+        "beta",
+    );
+}
+
+#[test]
+fn inconsistent_distributions_are_rejected() {
+    assert_error(
+        "users = { low = 350, high = 450 }",
+        "users = { p50 = 450, p95 = 350 }",
+        "`p95` (350) must be above `p50` (450)",
+        "23:9",
+        "",
+    );
+    assert_error(
+        "users = { low = 350, high = 450 }",
+        "users = { low = 400, high = 400 }",
+        "must be above",
+        "23:9",
+        "plain number",
+    );
+    assert_error(
+        "users = { low = 350, high = 450 }",
+        "users = { dist = \"gamma\", mean = 400, sd = 40 }",
+        "`sd` is not a parameter of this gamma distribution",
+        "23:44",
+        "`mean` and `cv`",
+    );
+}
+
+#[test]
+fn unknown_references_suggest_the_defined_name() {
+    assert_error(
+        "chain = [{ model = \"gpt-4o\", validation",
+        "chain = [{ model = \"gpt4o\", validation",
+        "unknown model `gpt4o`",
+        "63:20",
+        "did you mean `gpt-4o`?",
+    );
+    assert_error(
+        "route = \"main\"",
+        "route = \"mian\"",
+        "no stack defines route `mian`",
+        "34:9",
+        "did you mean `main`?",
+    );
+    assert_error(
+        "name = \"summarize\"",
+        "name = \"summarize\"\nsegments = [\"agent\"]",
+        "unknown segment `agent`",
+        "30:13",
+        "did you mean `agents`?",
+    );
+}
+
+#[test]
+fn a_stack_missing_a_route_is_named() {
+    assert_error(
+        "[stack.route.main]\nchain = [{ model = \"gpt-4o\",",
+        "[stack.route.mains]\nchain = [{ model = \"gpt-4o\",",
+        "stack `gpt-4o` does not define route `main`",
+        "61:8",
+        "rename it to `main`",
+    );
+}
+
+#[test]
+fn duplicate_names_are_rejected() {
+    assert_error(
+        "name = \"gpt-4o\"\nprovider",
+        "name = \"gpt-4o-mini\"\nprovider",
+        "duplicate model name `gpt-4o-mini`",
+        "48:8",
+        "rename one",
+    );
+}
+
+#[test]
+fn out_of_range_counts_are_rejected() {
+    assert_error(
+        "max_attempts = 2 }]\n\n[[stack]]",
+        "max_attempts = 0 }]\n\n[[stack]]",
+        "`max_attempts` must be between 1 and 100, got 0",
+        "58:82",
+        "1 means no retry",
+    );
+    assert_error(
+        "max_attempts = 2 }]\n\n[[stack]]",
+        "max_attempts = 1000000000 }]\n\n[[stack]]",
+        "got 1000000000",
+        "58:82",
+        "",
+    );
+    assert_error(
+        "trials = 10000",
+        "trials = 0",
+        "`trials` must be at least 1",
+        "13:10",
+        "10000",
+    );
+    assert_error(
+        "trials = 10000",
+        "trials = 1000000000000",
+        "more than aicost will run",
+        "13:10",
+        "",
+    );
+    assert_error(
+        "days = 30",
+        "days = 0",
+        "`days` must be between 1 and 31",
+        "14:8",
+        "",
+    );
+    assert_error(
+        "days = 30",
+        "days = 400",
+        "`days` must be between 1 and 31",
+        "14:8",
+        "",
+    );
+    assert_error(
+        "users = { low = 350, high = 450 }",
+        "users = 1e13",
+        "more than aicost models",
+        "23:9",
+        "",
+    );
+}
+
+#[test]
+fn empty_chains_and_workflows_without_steps_are_rejected() {
+    assert_error(
+        "chain = [{ model = \"gpt-4o\", validation_failure_rate = 0.05, max_attempts = 2 }]",
+        "chain = []",
+        "this chain is empty",
+        "63:9",
+        "at least one model",
+    );
+}
+
+fn validate_file(path: &Path) -> (Option<i32>, String) {
+    let out = aicost().arg("validate").arg(path).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn unreadable_inputs_get_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = validate_file(&dir.path().join("missing.toml"));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("cannot read") && err.contains("missing.toml"),
+        "{err}"
+    );
+
+    let (code, err) = validate_file(dir.path());
+    assert_eq!(code, Some(2));
+    assert!(err.contains("is a directory"), "{err}");
+
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "\n  \n").unwrap();
+    let (code, err) = validate_file(&empty);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("the scenario file is empty") && err.contains("aicost init"),
+        "{err}"
+    );
+
+    let json = dir.path().join("s.json");
+    std::fs::write(&json, "{\"name\": \"x\"}\n").unwrap();
+    let (code, err) = validate_file(&json);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("s.json:1:1") && err.contains("looks like JSON"),
+        "{err}"
+    );
+
+    let binary = dir.path().join("b.toml");
+    std::fs::write(&binary, b"name = \"a\"\n\xff\xfe\x00garbage").unwrap();
+    let (code, err) = validate_file(&binary);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("not UTF-8") && err.contains("b.toml:2:1"),
+        "{err}"
+    );
+
+    let syntax = dir.path().join("syntax.toml");
+    std::fs::write(&syntax, "name = \"a\"\n[simulation\n").unwrap();
+    let (code, err) = validate_file(&syntax);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("invalid TOML") && err.contains("syntax.toml:2:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_sections_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bare.toml");
+    std::fs::write(&path, "name = \"bare\"\n").unwrap();
+    let (code, err) = validate_file(&path);
+    assert_eq!(code, Some(2));
+    for what in ["[[segment]]", "[[workflow]]", "[[model]]", "[[stack]]"] {
+        assert!(
+            err.contains(&format!("the scenario defines no {what}")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_utf8_bom_is_accepted_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.toml");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(SUMMARIZER).unwrap());
+    std::fs::write(&path, bytes).unwrap();
+    aicost()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(contains("byte-order mark"));
+}
+
+#[test]
+fn implausible_prices_warn_but_do_not_fail() {
+    let (_, path, _dir) = {
+        let text = std::fs::read_to_string(SUMMARIZER)
+            .unwrap()
+            .replace("input_usd_per_mtok = 2.50", "input_usd_per_mtok = 0.0025");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cheap.toml");
+        std::fs::write(&path, text).unwrap();
+        ((), path, dir)
+    };
+    aicost()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(contains("implausibly low").and(contains("per 1K tokens")));
+}
