@@ -9,6 +9,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod cli;
+pub mod commands;
 pub mod diag;
 pub mod dist;
 pub mod doc;

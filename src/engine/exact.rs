@@ -164,6 +164,7 @@ struct StackAcc {
     retry_spend: f64,
     escalated: u64,
     tokens: [f64; 4],
+    cost_by_class: [f64; 4],
     workflow_spend: Vec<f64>,
     workflow_requests: Vec<u64>,
     model_spend: Vec<f64>,
@@ -180,6 +181,7 @@ impl StackAcc {
             retry_spend: 0.0,
             escalated: 0,
             tokens: [0.0; 4],
+            cost_by_class: [0.0; 4],
             workflow_spend: vec![0.0; s.workflows.len()],
             workflow_requests: vec![0; s.workflows.len()],
             model_spend: vec![0.0; s.models.len()],
@@ -195,6 +197,7 @@ impl StackAcc {
         out.retry_spend = self.retry_spend;
         out.escalated = self.escalated;
         out.tokens = self.tokens.into();
+        out.cost_by_class = self.cost_by_class.into();
         out.workflow_spend = self.workflow_spend;
         out.workflow_requests = self.workflow_requests;
         out.model_spend = self.model_spend;
@@ -347,27 +350,35 @@ fn call_cost<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> f64 {
     let (prices, _) = model.prices_for(input.prefix + input.variable);
-    let mut micro = 0.0; // USD × 10⁶
+    // USD × 10⁶ per billing class: input, cached input, cache write, output.
+    let mut micro = [0.0; 4];
     if input.prefix > 0.0 && input.prefix >= model.min_cacheable_tokens {
         let hit = hit_rate >= 1.0 || (hit_rate > 0.0 && rng.random::<f64>() < hit_rate);
         if hit {
             acc.tokens[1] += input.prefix;
-            micro += input.prefix * prices.cached_input;
+            micro[1] = input.prefix * prices.cached_input;
         } else {
             acc.tokens[2] += input.prefix;
-            micro += input.prefix * prices.cache_write;
+            micro[2] = input.prefix * prices.cache_write;
         }
     } else {
         acc.tokens[0] += input.prefix;
-        micro += input.prefix * prices.input;
+        micro[0] = input.prefix * prices.input;
     }
     acc.tokens[0] += input.variable;
-    micro += input.variable * prices.input;
+    micro[0] += input.variable * prices.input;
     acc.tokens[3] += output;
-    micro += output * prices.output;
-    let mut cost = micro / 1e6;
-    if batch {
-        cost *= 1.0 - model.batch_discount;
+    micro[3] = output * prices.output;
+    let keep = if batch {
+        1.0 - model.batch_discount
+    } else {
+        1.0
+    };
+    let mut cost = 0.0;
+    for (class, m) in micro.iter().enumerate() {
+        let usd = m / 1e6 * keep;
+        acc.cost_by_class[class] += usd;
+        cost += usd;
     }
     cost
 }

@@ -62,6 +62,49 @@ impl Tokens {
     }
 }
 
+/// Spend of a month by billing class, in USD.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct CostByClass {
+    /// Tokens at the input price (variable prompt, retrieval, uncacheable prefix).
+    pub input: f64,
+    pub cached_input: f64,
+    pub cache_write: f64,
+    pub output: f64,
+}
+
+impl From<[f64; 4]> for CostByClass {
+    fn from(c: [f64; 4]) -> Self {
+        CostByClass {
+            input: c[0],
+            cached_input: c[1],
+            cache_write: c[2],
+            output: c[3],
+        }
+    }
+}
+
+impl CostByClass {
+    fn add(&mut self, o: &CostByClass) {
+        self.input += o.input;
+        self.cached_input += o.cached_input;
+        self.cache_write += o.cache_write;
+        self.output += o.output;
+    }
+
+    pub fn scaled(&self, f: f64) -> CostByClass {
+        CostByClass {
+            input: self.input * f,
+            cached_input: self.cached_input * f,
+            cache_write: self.cache_write * f,
+            output: self.output * f,
+        }
+    }
+
+    pub fn total(&self) -> f64 {
+        self.input + self.cached_input + self.cache_write + self.output
+    }
+}
+
 /// One stack's totals for one simulated month.
 #[derive(Clone, Debug, Default)]
 pub struct StackTrial {
@@ -74,6 +117,7 @@ pub struct StackTrial {
     /// Requests that moved to a later model of a chain at least once.
     pub escalated: u64,
     pub tokens: Tokens,
+    pub cost_by_class: CostByClass,
     pub workflow_spend: Vec<f64>,
     pub workflow_requests: Vec<u64>,
     pub model_spend: Vec<f64>,
@@ -159,6 +203,8 @@ pub struct StackSim {
     pub escalated: f64,
     /// Token totals summed over trials.
     pub tokens: Tokens,
+    /// Spend by billing class summed over trials.
+    pub cost_by_class: CostByClass,
     /// Per workflow, spend of each trial.
     pub workflow_spend: Vec<Vec<f64>>,
     /// Per workflow, requests summed over trials.
@@ -241,6 +287,7 @@ impl SimResult {
             acc.retry_spend += t.retry_spend;
             acc.escalated += t.escalated as f64;
             acc.tokens.add(&t.tokens);
+            acc.cost_by_class.add(&t.cost_by_class);
             for (w, x) in acc.workflow_spend.iter_mut().zip(&t.workflow_spend) {
                 w.push(*x);
             }
@@ -258,6 +305,11 @@ impl SimResult {
             }
         }
     }
+}
+
+/// Run a simulation with the engine the options ask for.
+pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
+    simulate_exact(s, opts)
 }
 
 /// Run the exact engine.

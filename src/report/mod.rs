@@ -10,7 +10,7 @@ pub mod table;
 
 use serde::Serialize;
 
-use crate::engine::{SimResult, StackSim, Tokens};
+use crate::engine::{CostByClass, SimResult, StackSim, Tokens};
 use crate::model::Scenario;
 use crate::stats::{self, Summary};
 
@@ -92,6 +92,8 @@ pub struct StackReport {
     pub escalation_share: Option<f64>,
     /// Monthly mean tokens by billing class.
     pub tokens: Tokens,
+    /// Monthly mean spend by billing class; sums to `monthly_spend_usd.mean`.
+    pub cost_breakdown_usd: CostByClass,
     pub workflows: Vec<WorkflowReport>,
     pub models: Vec<ModelReport>,
 }
@@ -267,6 +269,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         retry_cost_share: ratio(st.retry_spend, total_spend),
         escalation_share: ratio(st.escalated, total_requests),
         tokens: st.tokens.scaled(1.0 / n.max(1) as f64),
+        cost_breakdown_usd: st.cost_by_class.scaled(1.0 / n.max(1) as f64),
         workflows,
         models,
     }

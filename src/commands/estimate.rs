@@ -1,0 +1,26 @@
+//! `aicost estimate`: expected values with the arithmetic shown.
+
+use super::load;
+use crate::cli::{Config, EstimateArgs, Format};
+use crate::error::Error;
+use crate::output::{self, Destination};
+use crate::report;
+
+pub fn estimate(a: &EstimateArgs, config: &Config) -> Result<u8, Error> {
+    let loaded = load(&a.file, config)?;
+    let e = crate::estimate::estimate(&loaded.scenario);
+    let text = match a.format {
+        Format::Table => report::estimate::render(&e),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&e).expect("estimate serializes");
+            s.push('\n');
+            s
+        }
+    };
+    output::write(
+        &Destination::from_option(a.out.as_deref()),
+        text.as_bytes(),
+        &[&a.file],
+    )?;
+    Ok(0)
+}

@@ -1,0 +1,87 @@
+//! One module per command; each takes its parsed arguments and the [`Config`] and returns the
+//! exit code. Shared here: loading a scenario (printing its warnings) and the progress bar.
+
+pub mod estimate;
+pub mod init;
+pub mod simulate;
+pub mod validate;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::cli::Config;
+use crate::diag::{self, Color};
+use crate::engine::SimOptions;
+use crate::error::{Error, Problem};
+use crate::scenario::{self, Loaded};
+use crate::source::Sources;
+
+/// The diagnostic colour setting for a yes/no choice.
+pub fn color(on: bool) -> Color {
+    if on { Color::Always } else { Color::Never }
+}
+
+/// Print warnings to stderr unless quiet.
+pub fn print_warnings(warnings: &[Problem], sources: &Sources, config: &Config) {
+    if config.quiet {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        let _ = write!(
+            err,
+            "{}",
+            diag::render(w, sources, color(config.color_stderr))
+        );
+    }
+}
+
+/// Load a scenario, printing its warnings unless quiet.
+pub fn load(path: &Path, config: &Config) -> Result<Loaded, Error> {
+    let loaded = scenario::load(path)?;
+    print_warnings(&loaded.warnings, &loaded.sources, config);
+    Ok(loaded)
+}
+
+/// Run `f` with a progress bar that appears only if the run lasts more than a moment.
+pub fn with_progress<T>(
+    show: bool,
+    total: u64,
+    opts: &mut SimOptions,
+    f: impl FnOnce(&SimOptions) -> Result<T, Error>,
+) -> Result<T, Error> {
+    if !show {
+        return f(opts);
+    }
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} simulating {pos}/{len} months [{bar:30}] {eta} left",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    opts.progress = Some(pb.clone());
+    let done = Arc::new(AtomicBool::new(false));
+    let reveal = {
+        let (pb, done) = (pb.clone(), Arc::clone(&done));
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(400));
+            if !done.load(Ordering::Relaxed) {
+                pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                pb.enable_steady_tick(Duration::from_millis(120));
+            }
+        })
+    };
+    let out = f(opts);
+    done.store(true, Ordering::Relaxed);
+    let _ = reveal.join();
+    pb.finish_and_clear();
+    out
+}
