@@ -12,20 +12,26 @@
 use serde::Serialize;
 
 use crate::dist::Dist;
+use crate::engine::CostBreakdown;
+use crate::engine::draw::{ModelDraw, PriceDraw};
 use crate::model::{
-    Arrivals, Link, Model, Prices, RequestPath, Scenario, SessionRate, Step, day_weights,
+    Arrivals, CacheTtl, Link, RequestPath, Scenario, ServiceTier, SessionRate, Step, day_weights,
 };
 
-/// Token classes in display order.
-pub const CLASSES: [&str; 4] = ["input", "cached input", "cache write", "output"];
-
+/// One line of a call's arithmetic: `quantity × unit price = dollars`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct CostLine {
+    /// What is billed: "input", "cached input", "cache write (1h)", "image", a tool's name, …
+    pub label: String,
+    /// The [`CostBreakdown`] class the dollars count toward.
     pub class: &'static str,
-    /// Expected tokens per call.
-    pub tokens: f64,
-    /// Effective price in USD per million tokens (blended across long-context tiers).
-    pub usd_per_mtok: f64,
+    /// Expected quantity per call.
+    pub quantity: f64,
+    /// "tokens", "images" or "tool calls".
+    pub unit: &'static str,
+    /// Effective unit price (blended across long-context and flex tiers): USD per million
+    /// tokens, per image or per tool call.
+    pub unit_price_usd: f64,
     /// Expected dollars per call, after any batch discount.
     pub usd: f64,
 }
@@ -86,8 +92,8 @@ pub struct StackEstimate {
     pub accepted_per_month: f64,
     pub cost_per_request_usd: Option<f64>,
     pub cost_per_accepted_task_usd: Option<f64>,
-    /// Expected monthly dollars by token class.
-    pub by_class_usd: [f64; 4],
+    /// Expected monthly dollars by billing class.
+    pub by_class_usd: CostBreakdown,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -112,7 +118,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .stacks
         .iter()
         .map(|stack| {
-            let mut by_class = [0.0; 4];
+            let mut by_class = [0.0; CostBreakdown::LEN];
             let workflows: Vec<WorkflowEstimate> = s
                 .workflows
                 .iter()
@@ -127,10 +133,21 @@ pub fn estimate(s: &Scenario) -> Estimate {
                         .iter()
                         .map(|step| {
                             let chain = &stack.chains[step.route];
-                            let est =
-                                step_estimate(s, step, &chain.links, batch, reach, &mut approx);
+                            let est = step_estimate(
+                                s,
+                                step,
+                                &chain.links,
+                                batch,
+                                w.service_tier,
+                                reach,
+                                &mut approx,
+                            );
                             for link in &est.links {
-                                for (i, line) in link.lines.iter().enumerate() {
+                                for line in &link.lines {
+                                    let i = CostBreakdown::NAMES
+                                        .iter()
+                                        .position(|c| *c == line.class)
+                                        .expect("lines name breakdown classes");
                                     by_class[i] +=
                                         requests * reach * link.calls_per_request * line.usd;
                                 }
@@ -165,7 +182,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 accepted_per_month: accepted,
                 cost_per_request_usd: (requests > 0.0).then(|| monthly / requests),
                 cost_per_accepted_task_usd: (accepted > 0.0).then(|| monthly / accepted),
-                by_class_usd: by_class,
+                by_class_usd: CostBreakdown::from_array(by_class),
             }
         })
         .collect();
@@ -234,6 +251,7 @@ fn step_estimate(
     step: &Step,
     links: &[Link],
     batch: bool,
+    tier: ServiceTier,
     reach_step: f64,
     approx: &mut Approximations,
 ) -> StepEstimate {
@@ -260,24 +278,15 @@ fn step_estimate(
             let calls = if f >= 1.0 { f64::from(link.max_attempts) } else { (1.0 - f_a) / (1.0 - f) };
             let model = &s.models[link.model];
             let batch_factor = if batch { 1.0 - model.batch_discount.mean() } else { 1.0 };
-            let call = expected_call(model, step, hit, approx);
-            let lines: Vec<CostLine> = CLASSES
-                .iter()
-                .enumerate()
-                .map(|(k, class)| CostLine {
-                    class,
-                    tokens: call.tokens[k],
-                    usd_per_mtok: if call.tokens[k] > 0.0 { call.micro_usd[k] / call.tokens[k] } else { 0.0 },
-                    usd: call.micro_usd[k] / 1e6 * batch_factor,
-                })
-                .collect();
+            let lines = expected_call(s, model, step, hit, tier, batch_factor, approx);
+            let long_context_share = long_context_share(model, step);
             let per_call: f64 = lines.iter().map(|l| l.usd).sum();
             let est = LinkEstimate {
                 model: model.name.clone(),
                 reach_probability: reach,
                 calls_per_request: reach * calls,
                 lines,
-                long_context_share: call.long_context_share,
+                long_context_share,
                 batch_factor,
                 cost_per_call_usd: per_call,
                 cost_per_request_usd: reach * calls * per_call,
@@ -304,332 +313,435 @@ fn step_estimate(
     }
 }
 
-/// Expected tokens and micro-dollars (USD × 10⁶, before any batch discount) of one call.
-struct CallExpectation {
-    tokens: [f64; 4],
-    micro_usd: [f64; 4],
-    long_context_share: f64,
+/// Which part of the prompt a random quantity is, and so how it is priced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Role {
+    /// The static prefix: cached, written or plain input depending on its size and the hit rate.
+    Prefix,
+    /// Variable prompt and retrieved chunks: the input price.
+    Text,
+    /// Image tokens (`tokens_per_image` > 0): per token, or per image.
+    ImageTokens {
+        tokens_per_image: f64,
+    },
+    /// Images that carry no tokens: only a per-image price applies.
+    ImageCount,
+    AudioInput,
 }
 
-/// Mean prices of a tier.
-#[derive(Clone, Copy)]
-struct MeanPrices {
-    input: f64,
-    cached: f64,
-    write: f64,
-    output: f64,
+impl Role {
+    /// Whether the part counts toward the long-context threshold.
+    fn counts_toward_input(self) -> bool {
+        self != Role::ImageCount
+    }
 }
 
-impl MeanPrices {
-    fn of(p: &Prices) -> Self {
-        MeanPrices {
-            input: p.input.mean(),
-            cached: p.cached_input.mean(),
-            write: p.cache_write.mean(),
-            output: p.output.mean(),
+/// Per-call quantities and micro-dollars (USD × 10⁶, before any batch discount) by line.
+#[derive(Clone, Copy, Debug, Default)]
+struct Lines {
+    quantity: [f64; Line::COUNT],
+    micro: [f64; Line::COUNT],
+}
+
+/// The lines of a call's arithmetic, before tool fees.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Line {
+    Input,
+    CachedInput,
+    CacheWrite,
+    Output,
+    Reasoning,
+    ImageTokens,
+    Images,
+    AudioInput,
+    AudioOutput,
+}
+
+impl Line {
+    const COUNT: usize = 9;
+    const ALL: [Line; Line::COUNT] = [
+        Line::Input,
+        Line::CachedInput,
+        Line::CacheWrite,
+        Line::Output,
+        Line::Reasoning,
+        Line::ImageTokens,
+        Line::Images,
+        Line::AudioInput,
+        Line::AudioOutput,
+    ];
+
+    fn class(self) -> &'static str {
+        match self {
+            Line::Input => "input",
+            Line::CachedInput => "cached_input",
+            Line::CacheWrite => "cache_write",
+            Line::Output => "output",
+            Line::Reasoning => "reasoning",
+            Line::ImageTokens | Line::Images => "image",
+            Line::AudioInput | Line::AudioOutput => "audio",
+        }
+    }
+
+    fn label(self, ttl: CacheTtl) -> &'static str {
+        match self {
+            Line::Input => "input",
+            Line::CachedInput => "cached input",
+            Line::CacheWrite if ttl == CacheTtl::OneHour => "cache write 1h",
+            Line::CacheWrite => "cache write",
+            Line::Output => "output",
+            Line::Reasoning => "reasoning",
+            Line::ImageTokens => "image",
+            Line::Images => "images",
+            Line::AudioInput => "audio input",
+            Line::AudioOutput => "audio output",
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Line::Images => "images",
+            _ => "tokens",
+        }
+    }
+
+    /// The divisor that turns micro-dollars per unit into the displayed unit price.
+    fn price_scale(self) -> f64 {
+        match self {
+            Line::Images => 1e6,
+            _ => 1.0,
         }
     }
 }
 
-/// Which part of the prompt a random quantity is.
-#[derive(Clone, Copy, PartialEq)]
-enum Role {
-    Prefix,
-    Variable,
+impl Lines {
+    fn add(&mut self, line: Line, quantity: f64, micro: f64) {
+        self.quantity[line as usize] += quantity;
+        self.micro[line as usize] += micro;
+    }
+
+    fn add_scaled(&mut self, o: &Lines, w: f64) {
+        for i in 0..Line::COUNT {
+            self.quantity[i] += w * o.quantity[i];
+            self.micro[i] += w * o.micro[i];
+        }
+    }
 }
 
+/// What pricing a part needs besides the prices.
+#[derive(Clone, Copy)]
+struct Context {
+    min_cacheable: f64,
+    hit: f64,
+    ttl: CacheTtl,
+}
+
+/// The expected arithmetic of one call of `step` on `model`: token lines, then tool fees.
+#[allow(clippy::too_many_arguments)]
 fn expected_call(
-    model: &Model,
+    s: &Scenario,
+    model: &crate::model::Model,
     step: &Step,
     hit: f64,
+    tier: ServiceTier,
+    batch_factor: f64,
     approx: &mut Approximations,
-) -> CallExpectation {
-    let out_mean = match step.max_output_tokens {
-        Some(cap) => step.output_tokens.mean_capped(cap),
-        None => step.output_tokens.mean(),
+) -> Vec<CostLine> {
+    let prices = ModelDraw::at_means(model);
+    if [&model.prices.input, &model.prices.output, &model.reasoning]
+        .iter()
+        .any(|p| !p.is_fixed())
+        && (tier != ServiceTier::Standard || model.long_context.is_some())
+    {
+        approx.note(format!(
+            "model `{}`: tier and long-context prices derived from uncertain list prices use their means",
+            model.name
+        ));
+    }
+    let ctx = Context {
+        min_cacheable: model.min_cacheable_tokens,
+        hit,
+        ttl: step.cache_ttl,
     };
-    let base = MeanPrices::of(&model.prices);
-    let lc = model
-        .long_context
-        .as_ref()
-        .map(|lc| (lc.above_input_tokens, MeanPrices::of(&lc.prices)));
-    // The prompt's random parts; fixed parts are folded into constants.
-    let mut parts: Vec<(Role, Dist)> = vec![
+    let parts = prompt_parts(step);
+    let at_tier = |t: ServiceTier, approx: &mut Approximations| {
+        call_lines(&parts, step, &prices, t, ctx, approx)
+    };
+    // A refused flex call is re-sent at standard: a mixture of the two price lists.
+    let lines = if tier == ServiceTier::Flex {
+        let u = prices.flex_unavailable_rate;
+        let mut l = Lines::default();
+        l.add_scaled(&at_tier(ServiceTier::Flex, approx), 1.0 - u);
+        l.add_scaled(&at_tier(ServiceTier::Standard, approx), u);
+        l
+    } else {
+        at_tier(tier, approx)
+    };
+    let mut out: Vec<CostLine> = Line::ALL
+        .iter()
+        .filter(|line| lines.quantity[**line as usize] > 0.0 || lines.micro[**line as usize] > 0.0)
+        .map(|&line| {
+            let (q, m) = (lines.quantity[line as usize], lines.micro[line as usize]);
+            CostLine {
+                label: line.label(step.cache_ttl).to_string(),
+                class: line.class(),
+                quantity: q,
+                unit: line.unit(),
+                unit_price_usd: if q > 0.0 {
+                    m / q / line.price_scale()
+                } else {
+                    0.0
+                },
+                usd: m / 1e6 * batch_factor,
+            }
+        })
+        .collect();
+    for t in &step.tool_calls {
+        let calls = t.count.mean();
+        let fee = t.usd_per_call.mean();
+        out.push(CostLine {
+            label: s.tools[t.tool].clone(),
+            class: "tool_fees",
+            quantity: calls,
+            unit: "tool calls",
+            unit_price_usd: fee,
+            usd: calls * fee,
+        });
+    }
+    out
+}
+
+/// The random and fixed parts of a step's prompt.
+fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
+    let mut parts = vec![
         (Role::Prefix, step.static_prefix_tokens.clone()),
-        (Role::Variable, step.input_tokens.clone()),
+        (Role::Text, step.input_tokens.clone()),
+        (Role::AudioInput, step.audio_input_tokens.clone()),
     ];
     if let Some(r) = &step.retrieval {
+        // chunks × chunk size: a named family when one factor is fixed; otherwise its mean,
+        // which is exact without a long-context tier (the only place the product's shape matters).
         let product = match (r.chunks.fixed_value(), r.chunk_tokens.fixed_value()) {
-            (Some(c), Some(t)) => Some(Dist::Fixed(c * t)),
+            (Some(c), Some(t)) => Dist::Fixed(c * t),
             (Some(c), None) => r
                 .chunk_tokens
                 .scaled(c)
-                .or_else(|| (c == 0.0).then_some(Dist::Fixed(0.0))),
+                .unwrap_or(Dist::Fixed(c * r.chunk_tokens.mean())),
             (None, Some(t)) => r
                 .chunks
                 .scaled(t)
-                .or_else(|| (t == 0.0).then_some(Dist::Fixed(0.0))),
-            (None, None) => None,
+                .unwrap_or(Dist::Fixed(t * r.chunks.mean())),
+            (None, None) => Dist::Fixed(r.chunks.mean() * r.chunk_tokens.mean()),
         };
-        match product {
-            Some(d) => parts.push((Role::Variable, d)),
-            // Two independent random factors: their product is not a named family.
-            None => return expected_call_product(model, step, hit, out_mean, base, lc, approx),
+        parts.push((Role::Text, product));
+    }
+    if let Some(i) = &step.images {
+        if i.tokens_per_image > 0.0 {
+            let tokens = i
+                .count
+                .scaled(i.tokens_per_image)
+                .unwrap_or(Dist::Fixed(i.count.mean() * i.tokens_per_image));
+            parts.push((
+                Role::ImageTokens {
+                    tokens_per_image: i.tokens_per_image,
+                },
+                tokens,
+            ));
+        } else {
+            parts.push((Role::ImageCount, i.count.clone()));
         }
     }
-    evaluate(
-        &parts,
-        model.min_cacheable_tokens,
-        hit,
-        out_mean,
-        base,
-        lc,
-        approx,
-    )
+    parts
 }
 
-/// The case of retrieval with both chunk count and chunk size random.
-fn expected_call_product(
-    model: &Model,
+/// Expected lines of one call at one service tier.
+fn call_lines(
+    parts: &[(Role, Dist)],
     step: &Step,
-    hit: f64,
-    out_mean: f64,
-    base: MeanPrices,
-    lc: Option<(f64, MeanPrices)>,
+    prices: &ModelDraw,
+    tier: ServiceTier,
+    ctx: Context,
     approx: &mut Approximations,
-) -> CallExpectation {
-    let r = step.retrieval.as_ref().expect("retrieval present");
-    if lc.is_none() {
-        // Without a threshold the cost is linear: E[chunks × size] = E[chunks] · E[size].
-        let parts = vec![
-            (Role::Prefix, step.static_prefix_tokens.clone()),
-            (Role::Variable, step.input_tokens.clone()),
-            (
-                Role::Variable,
-                Dist::Fixed(r.chunks.mean() * r.chunk_tokens.mean()),
-            ),
-        ];
-        return evaluate(
-            &parts,
-            model.min_cacheable_tokens,
-            hit,
-            out_mean,
-            base,
-            lc,
-            approx,
-        );
+) -> Lines {
+    if let Some(r) = &step.retrieval
+        && prices.long_context_above.is_some()
+        && !r.chunks.is_fixed()
+        && !r.chunk_tokens.is_fixed()
+    {
+        approx.note("random chunk count and chunk size near a long-context threshold: their product is taken at its mean".to_string());
     }
-    const K: usize = 64;
-    let mut acc = CallExpectation {
-        tokens: [0.0; 4],
-        micro_usd: [0.0; 4],
-        long_context_share: 0.0,
-    };
-    for j in 0..K {
-        let c = r.chunks.quantile((j as f64 + 0.5) / K as f64);
-        let parts = vec![
-            (Role::Prefix, step.static_prefix_tokens.clone()),
-            (Role::Variable, step.input_tokens.clone()),
-            (
-                Role::Variable,
-                r.chunk_tokens
-                    .scaled(c)
-                    .unwrap_or(Dist::Fixed(c * r.chunk_tokens.mean())),
-            ),
-        ];
-        let e = evaluate(
-            &parts,
-            model.min_cacheable_tokens,
-            hit,
-            out_mean,
-            base,
-            lc,
-            approx,
-        );
-        for k in 0..4 {
-            acc.tokens[k] += e.tokens[k] / K as f64;
-            acc.micro_usd[k] += e.micro_usd[k] / K as f64;
+    let random: Vec<usize> = (0..parts.len())
+        .filter(|&i| parts[i].0.counts_toward_input() && !parts[i].1.is_fixed())
+        .collect();
+    if prices.long_context_above.is_none() || random.len() <= 1 {
+        return exact_lines(parts, random.first().copied(), step, prices, tier, ctx);
+    }
+    // Several random parts near a threshold: integrate all but the last on a quantile grid.
+    approx.note(
+        "several random prompt parts near a long-context threshold: integrated by quadrature"
+            .to_string(),
+    );
+    let (head, last) = random.split_at(random.len() - 1);
+    let k: usize = if head.len() == 1 { 256 } else { 32 };
+    let points = k.pow(head.len() as u32);
+    let weight = 1.0 / points as f64;
+    let mut acc = Lines::default();
+    for idx in 0..points {
+        let mut fixed = parts.to_vec();
+        let mut rest = idx;
+        for &h in head {
+            let j = rest % k;
+            rest /= k;
+            fixed[h].1 = Dist::Fixed(parts[h].1.quantile((j as f64 + 0.5) / k as f64));
         }
-        acc.long_context_share += e.long_context_share / K as f64;
+        acc.add_scaled(
+            &exact_lines(&fixed, Some(last[0]), step, prices, tier, ctx),
+            weight,
+        );
     }
-    approx.note("random chunk count and chunk size near a long-context threshold: averaged over 64 quantiles of the chunk count".to_string());
     acc
 }
 
-/// Expected call given independent prompt parts. Exact when at most one part is random or the
-/// model has no long-context tier; otherwise all but one random part are integrated by quadrature.
-fn evaluate(
+/// Exact expected lines when at most one part that counts toward the input is random (`x`):
+/// the cost is then piecewise linear in that part, with pieces cut at the long-context
+/// threshold and, for the prefix, at the cache minimum.
+fn exact_lines(
     parts: &[(Role, Dist)],
-    min_cacheable: f64,
-    hit: f64,
-    out_mean: f64,
-    base: MeanPrices,
-    lc: Option<(f64, MeanPrices)>,
-    approx: &mut Approximations,
-) -> CallExpectation {
-    let random: Vec<usize> = (0..parts.len())
-        .filter(|&i| !parts[i].1.is_fixed())
-        .collect();
-    match (lc, random.len()) {
-        (_, 0) | (_, 1) | (None, _) => {
-            exact_linear(parts, &random, min_cacheable, hit, out_mean, base, lc)
-        }
-        (Some(_), _) => {
-            approx.note("several random prompt parts near a long-context threshold: integrated by quadrature".to_string());
-            // Integrate the first random parts on a quantile grid; the last stays exact.
-            let (head, last) = random.split_at(random.len() - 1);
-            let k: usize = if head.len() == 1 { 256 } else { 32 };
-            let mut acc = CallExpectation {
-                tokens: [0.0; 4],
-                micro_usd: [0.0; 4],
-                long_context_share: 0.0,
-            };
-            let points = k.pow(head.len() as u32);
-            let weight = 1.0 / points as f64;
-            for idx in 0..points {
-                let mut fixed = parts.to_vec();
-                let mut rest = idx;
-                for &h in head {
-                    let j = rest % k;
-                    rest /= k;
-                    fixed[h].1 = Dist::Fixed(parts[h].1.quantile((j as f64 + 0.5) / k as f64));
-                }
-                let e = exact_linear(&fixed, last, min_cacheable, hit, out_mean, base, lc);
-                for c in 0..4 {
-                    acc.tokens[c] += weight * e.tokens[c];
-                    acc.micro_usd[c] += weight * e.micro_usd[c];
-                }
-                acc.long_context_share += weight * e.long_context_share;
-            }
-            acc
-        }
-    }
-}
-
-/// Exact expectation when the cost is piecewise linear in a single random part (or in none, or
-/// linear overall because there is no long-context tier).
-fn exact_linear(
-    parts: &[(Role, Dist)],
-    random: &[usize],
-    min_cacheable: f64,
-    hit: f64,
-    out_mean: f64,
-    base: MeanPrices,
-    lc: Option<(f64, MeanPrices)>,
-) -> CallExpectation {
-    let mut e = CallExpectation {
-        tokens: [0.0; 4],
-        micro_usd: [0.0; 4],
-        long_context_share: 0.0,
-    };
-    // Without a long-context tier, expectations are linear part by part.
-    if lc.is_none() || random.is_empty() {
-        let fixed_total: f64 = parts.iter().map(|(_, d)| d.mean()).sum();
-        let p = match lc {
-            Some((above, lp)) if fixed_total > above => {
-                e.long_context_share = 1.0;
-                lp
-            }
-            _ => base,
-        };
-        for (role, d) in parts {
-            match role {
-                Role::Prefix => add_prefix(
-                    &mut e,
-                    d,
-                    1.0,
-                    min_cacheable,
-                    hit,
-                    p,
-                    f64::NEG_INFINITY,
-                    f64::INFINITY,
-                ),
-                Role::Variable => {
-                    e.tokens[0] += d.mean();
-                    e.micro_usd[0] += d.mean() * p.input;
-                }
-            }
-        }
-        e.tokens[3] += out_mean;
-        e.micro_usd[3] += out_mean * p.output;
-        return e;
-    }
-    let (above, lp) = lc.expect("checked above");
-    let x_index = random[0];
-    let (x_role, x) = (&parts[x_index].0, &parts[x_index].1);
+    x: Option<usize>,
+    step: &Step,
+    prices: &ModelDraw,
+    tier: ServiceTier,
+    ctx: Context,
+) -> Lines {
+    let mut lines = Lines::default();
     let others: f64 = parts
         .iter()
         .enumerate()
-        .filter(|(i, _)| *i != x_index)
+        .filter(|(i, (role, _))| Some(*i) != x && role.counts_toward_input())
         .map(|(_, (_, d))| d.mean())
         .sum();
-    // Long context iff x > above − others.
-    let t_lc = above - others;
-    let mut cuts = vec![f64::NEG_INFINITY, t_lc, f64::INFINITY];
-    if *x_role == Role::Prefix {
-        cuts.push(just_below(min_cacheable));
+    let above = prices.long_context_above.unwrap_or(f64::INFINITY);
+    // Regions of x: (lo, hi], each with one long-context state.
+    let mut cuts = vec![f64::NEG_INFINITY, f64::INFINITY];
+    if let Some(xi) = x {
+        cuts.push(above - others);
+        if parts[xi].0 == Role::Prefix {
+            cuts.push(just_below(ctx.min_cacheable));
+        }
     }
     cuts.sort_by(f64::total_cmp);
     cuts.dedup();
     for w in cuts.windows(2) {
         let (lo, hi) = (w[0], w[1]);
-        let prob = x.cdf(hi) - x.cdf(lo);
+        let (prob, long_context) = match x {
+            Some(xi) => (
+                parts[xi].1.cdf(hi) - parts[xi].1.cdf(lo),
+                lo >= above - others,
+            ),
+            None => (1.0, others > above),
+        };
         if prob <= 0.0 {
             continue;
         }
-        let in_lc = lo >= t_lc;
-        let p = if in_lc { lp } else { base };
-        if in_lc {
-            e.long_context_share += prob;
-        }
-        // The random part over (lo, hi].
-        match x_role {
-            Role::Prefix => add_prefix(&mut e, x, 1.0, min_cacheable, hit, p, lo, hi),
-            Role::Variable => {
-                let pm = x.partial_mean(lo, hi);
-                e.tokens[0] += pm;
-                e.micro_usd[0] += pm * p.input;
+        let p = prices.prices_at(tier, long_context);
+        for (i, (role, dist)) in parts.iter().enumerate() {
+            if Some(i) == x {
+                add_part(&mut lines, *role, dist, lo, hi, 1.0, p, ctx);
+            } else {
+                add_part(
+                    &mut lines,
+                    *role,
+                    dist,
+                    f64::NEG_INFINITY,
+                    f64::INFINITY,
+                    prob,
+                    p,
+                    ctx,
+                );
             }
         }
-        // The fixed parts and the output, weighted by the interval's probability.
-        for (i, (role, d)) in parts.iter().enumerate() {
-            if i == x_index {
-                continue;
-            }
-            match role {
-                Role::Prefix => {
-                    let v = d.mean();
-                    let fixed = Dist::Fixed(v);
-                    let mut sub = CallExpectation {
-                        tokens: [0.0; 4],
-                        micro_usd: [0.0; 4],
-                        long_context_share: 0.0,
-                    };
-                    add_prefix(
-                        &mut sub,
-                        &fixed,
-                        1.0,
-                        min_cacheable,
-                        hit,
-                        p,
-                        f64::NEG_INFINITY,
-                        f64::INFINITY,
-                    );
-                    for c in 0..4 {
-                        e.tokens[c] += prob * sub.tokens[c];
-                        e.micro_usd[c] += prob * sub.micro_usd[c];
-                    }
-                }
-                Role::Variable => {
-                    e.tokens[0] += prob * d.mean();
-                    e.micro_usd[0] += prob * d.mean() * p.input;
-                }
-            }
-        }
-        e.tokens[3] += prob * out_mean;
-        e.micro_usd[3] += prob * out_mean * p.output;
+        let capped =
+            |d: &Dist, cap: Option<f64>| cap.map_or_else(|| d.mean(), |c| d.mean_capped(c));
+        let output = capped(&step.output_tokens, step.max_output_tokens);
+        let reasoning = capped(&step.reasoning_tokens, step.max_reasoning_tokens);
+        let audio_out = step.audio_output_tokens.mean();
+        lines.add(Line::Output, prob * output, prob * output * p.output);
+        lines.add(
+            Line::Reasoning,
+            prob * reasoning,
+            prob * reasoning * p.reasoning,
+        );
+        lines.add(
+            Line::AudioOutput,
+            prob * audio_out,
+            prob * audio_out * p.audio_output,
+        );
     }
-    e
+    lines
+}
+
+/// Add part `dist` over `(lo, hi]`, weighted by `w`, priced at `p`.
+#[allow(clippy::too_many_arguments)]
+fn add_part(
+    lines: &mut Lines,
+    role: Role,
+    dist: &Dist,
+    lo: f64,
+    hi: f64,
+    w: f64,
+    p: &PriceDraw,
+    ctx: Context,
+) {
+    match role {
+        Role::Prefix => {
+            // A prefix below the cache minimum is plain input: neither read nor written.
+            let cut = just_below(ctx.min_cacheable);
+            let below = dist.partial_mean(lo, hi.min(cut));
+            let cacheable = dist.partial_mean(lo.max(cut), hi).max(0.0);
+            let write = match ctx.ttl {
+                CacheTtl::FiveMinutes => p.cache_write,
+                CacheTtl::OneHour => p.cache_write_1h,
+            };
+            lines.add(Line::Input, w * below, w * below * p.input);
+            lines.add(
+                Line::CachedInput,
+                w * cacheable * ctx.hit,
+                w * cacheable * ctx.hit * p.cached_input,
+            );
+            lines.add(
+                Line::CacheWrite,
+                w * cacheable * (1.0 - ctx.hit),
+                w * cacheable * (1.0 - ctx.hit) * write,
+            );
+        }
+        Role::Text => {
+            let m = dist.partial_mean(lo, hi);
+            lines.add(Line::Input, w * m, w * m * p.input);
+        }
+        Role::ImageTokens { tokens_per_image } => {
+            let m = dist.partial_mean(lo, hi);
+            match p.per_image {
+                Some(per_image) => lines.add(
+                    Line::Images,
+                    w * m / tokens_per_image,
+                    w * m / tokens_per_image * per_image * 1e6,
+                ),
+                None => lines.add(Line::ImageTokens, w * m, w * m * p.image),
+            }
+        }
+        Role::ImageCount => {
+            let m = dist.partial_mean(lo, hi);
+            lines.add(
+                Line::Images,
+                w * m,
+                w * m * p.per_image.unwrap_or(0.0) * 1e6,
+            );
+        }
+        Role::AudioInput => {
+            let m = dist.partial_mean(lo, hi);
+            lines.add(Line::AudioInput, w * m, w * m * p.audio_input);
+        }
+    }
 }
 
 /// The largest float below `x`, so that `(lo, just_below(min)]` excludes `min` itself.
@@ -641,29 +753,32 @@ fn just_below(x: f64) -> f64 {
     }
 }
 
-/// Add the prefix's share over `(lo, hi]`: cacheable prefixes split between cached reads and
-/// writes by the hit rate, shorter ones go at the input price.
-#[allow(clippy::too_many_arguments)]
-fn add_prefix(
-    e: &mut CallExpectation,
-    prefix: &Dist,
-    weight: f64,
-    min_cacheable: f64,
-    hit: f64,
-    p: MeanPrices,
-    lo: f64,
-    hi: f64,
-) {
-    let cut = just_below(min_cacheable);
-    let below = prefix.partial_mean(lo, hi.min(cut));
-    let above = prefix.partial_mean(lo.max(cut), hi).max(0.0);
-    // A prefix of 0 tokens is no prefix at all.
-    e.tokens[0] += weight * below;
-    e.micro_usd[0] += weight * below * p.input;
-    e.tokens[1] += weight * above * hit;
-    e.micro_usd[1] += weight * above * hit * p.cached;
-    e.tokens[2] += weight * above * (1.0 - hit);
-    e.micro_usd[2] += weight * above * (1.0 - hit) * p.write;
+/// Probability that a call of `step` on `model` is priced at long-context rates (exact with at
+/// most one random part of the prompt; otherwise a normal approximation of the whole input).
+fn long_context_share(model: &crate::model::Model, step: &Step) -> f64 {
+    let Some(lc) = &model.long_context else {
+        return 0.0;
+    };
+    let parts = prompt_parts(step);
+    let counted: Vec<&Dist> = parts
+        .iter()
+        .filter(|(r, _)| r.counts_toward_input())
+        .map(|(_, d)| d)
+        .collect();
+    let random: Vec<&&Dist> = counted.iter().filter(|d| !d.is_fixed()).collect();
+    let mean: f64 = counted.iter().map(|d| d.mean()).sum();
+    match random.as_slice() {
+        [] => f64::from(u8::from(mean > lc.above_input_tokens)),
+        [x] => 1.0 - x.cdf(lc.above_input_tokens - (mean - x.mean())),
+        _ => {
+            let sd: f64 = random.iter().map(|d| d.variance()).sum::<f64>().sqrt();
+            let z = (lc.above_input_tokens - mean) / sd;
+            1.0 - statrs::distribution::ContinuousCDF::cdf(
+                &statrs::distribution::Normal::standard(),
+                z,
+            )
+        }
+    }
 }
 
 /// Expected requests per month of all workflows.

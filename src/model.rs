@@ -64,6 +64,8 @@ pub struct Scenario {
     /// `chains`.
     pub routes: Vec<String>,
     pub stacks: Vec<Stack>,
+    /// Names of external tools billed per call (`tool_calls`), indexed by [`ToolCall::tool`].
+    pub tools: Vec<String>,
 }
 
 /// How a user's sessions arrive over the month.
@@ -120,6 +122,36 @@ pub enum RequestPath {
     Batch,
 }
 
+/// Provider service tier of a workflow's calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceTier {
+    Standard,
+    Priority,
+    /// Cheaper, but a call may be refused for lack of capacity and is then re-sent at standard.
+    Flex,
+}
+
+impl ServiceTier {
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceTier::Standard => "standard",
+            ServiceTier::Priority => "priority",
+            ServiceTier::Flex => "flex",
+        }
+    }
+}
+
+/// How long a prompt-cache write lives; the one-hour cache costs more to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheTtl {
+    FiveMinutes,
+    OneHour,
+}
+
 #[derive(Clone, Debug)]
 pub struct Workflow {
     pub name: String,
@@ -127,6 +159,7 @@ pub struct Workflow {
     pub segments: Vec<usize>,
     pub requests_per_session: Dist,
     pub path: RequestPath,
+    pub service_tier: ServiceTier,
     pub steps: Vec<Step>,
 }
 
@@ -147,6 +180,34 @@ pub struct Step {
     pub output_tokens: Dist,
     pub max_output_tokens: Option<f64>,
     pub cache_hit_rate: Param,
+    pub cache_ttl: CacheTtl,
+    /// Hidden reasoning tokens, drawn for every call (retries included).
+    pub reasoning_tokens: Dist,
+    /// The thinking budget: reasoning draws above it are cut to it.
+    pub max_reasoning_tokens: Option<f64>,
+    pub images: Option<Images>,
+    /// Audio input tokens, drawn per request and resent by retries.
+    pub audio_input_tokens: Dist,
+    /// Audio output tokens, drawn for every call like text output.
+    pub audio_output_tokens: Dist,
+    pub tool_calls: Vec<ToolCall>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Images {
+    /// Images per request (drawn per request, resent by retries).
+    pub count: Dist,
+    pub tokens_per_image: f64,
+}
+
+/// Fees of an external tool (web search, …) called by a step, billed per attempt.
+#[derive(Clone, Debug)]
+pub struct ToolCall {
+    /// Index into [`Scenario::tools`].
+    pub tool: usize,
+    /// Tool calls per attempt, drawn per request.
+    pub count: Dist,
+    pub usd_per_call: Param,
 }
 
 /// Prices in USD per million tokens.
@@ -165,6 +226,19 @@ pub struct LongContext {
     pub prices: Prices,
 }
 
+/// Prices of a non-standard service tier, USD per million tokens. Validation guarantees the
+/// input, output and cached-input prices of every tier a workflow uses.
+#[derive(Clone, Debug)]
+pub struct TierPrices {
+    pub input: Option<Param>,
+    pub output: Option<Param>,
+    pub cached_input: Option<Param>,
+    /// Default: the tier's input price times the standard write-to-input ratio.
+    pub cache_write: Option<Param>,
+    /// Flex: probability a call is refused and re-sent at standard; 0 for priority.
+    pub unavailable_rate: Param,
+}
+
 #[derive(Clone, Debug)]
 pub struct Model {
     pub name: String,
@@ -173,6 +247,28 @@ pub struct Model {
     pub min_cacheable_tokens: f64,
     pub batch_discount: Param,
     pub long_context: Option<LongContext>,
+    /// Reasoning tokens (default: the output price).
+    pub reasoning: Param,
+    /// One-hour cache writes; `None` when the model offers none.
+    pub cache_write_1h: Option<Param>,
+    /// Image input tokens (default: the input price).
+    pub image_input: Param,
+    /// A price per image, used instead of per-token image pricing when given.
+    pub input_per_image: Option<Param>,
+    pub audio_input: Option<Param>,
+    pub audio_output: Option<Param>,
+    pub priority: Option<TierPrices>,
+    pub flex: Option<TierPrices>,
+}
+
+impl Model {
+    pub fn tier(&self, tier: ServiceTier) -> Option<&TierPrices> {
+        match tier {
+            ServiceTier::Standard => None,
+            ServiceTier::Priority => self.priority.as_ref(),
+            ServiceTier::Flex => self.flex.as_ref(),
+        }
+    }
 }
 
 pub const DEFAULT_MIN_CACHEABLE_TOKENS: f64 = 1024.0;
@@ -215,6 +311,9 @@ impl Scenario {
         for w in &self.workflows {
             for st in &w.steps {
                 out.push(&st.cache_hit_rate);
+                for t in &st.tool_calls {
+                    out.push(&t.usd_per_call);
+                }
             }
         }
         for m in &self.models {
@@ -222,6 +321,26 @@ impl Scenario {
             out.push(&m.batch_discount);
             if let Some(lc) = &m.long_context {
                 push_prices(&mut out, &lc.prices);
+            }
+            out.push(&m.reasoning);
+            out.push(&m.image_input);
+            out.extend(
+                [
+                    &m.cache_write_1h,
+                    &m.input_per_image,
+                    &m.audio_input,
+                    &m.audio_output,
+                ]
+                .into_iter()
+                .flatten(),
+            );
+            for t in [&m.priority, &m.flex].into_iter().flatten() {
+                out.push(&t.unavailable_rate);
+                out.extend(
+                    [&t.input, &t.output, &t.cached_input, &t.cache_write]
+                        .into_iter()
+                        .flatten(),
+                );
             }
         }
         for st in &self.stacks {
@@ -254,6 +373,11 @@ impl Scenario {
                     s.static_prefix_tokens.is_fixed()
                         && s.input_tokens.is_fixed()
                         && s.output_tokens.is_fixed()
+                        && s.reasoning_tokens.is_fixed()
+                        && s.audio_input_tokens.is_fixed()
+                        && s.audio_output_tokens.is_fixed()
+                        && s.images.as_ref().is_none_or(|i| i.count.is_fixed())
+                        && s.tool_calls.iter().all(|t| t.count.is_fixed())
                         && s.retrieval
                             .as_ref()
                             .is_none_or(|r| r.chunks.is_fixed() && r.chunk_tokens.is_fixed())
@@ -265,9 +389,15 @@ impl Scenario {
                 })
             })
         });
+        let flex_certain = self
+            .models
+            .iter()
+            .filter_map(|m| m.flex.as_ref())
+            .all(|f| zero_or_one(&f.unavailable_rate));
         fixed_params
             && users_identical
             && rates_binary
+            && flex_certain
             && self.simulation.arrivals == Arrivals::Fixed
     }
 }

@@ -8,7 +8,9 @@
 use rand::RngExt;
 
 use super::rng::{label, mix, small};
-use crate::model::{Arrivals, Param, Prices, Scenario, SessionRate, day_weights};
+use crate::model::{
+    Arrivals, Model, Param, Prices, Scenario, ServiceTier, SessionRate, TierPrices, day_weights,
+};
 
 /// Draw `param` for the trial with key `trial_key`.
 #[inline]
@@ -19,43 +21,172 @@ pub fn draw(param: &Param, trial_key: u64) -> f64 {
     }
 }
 
-/// Prices of one model in one trial, in USD per million tokens.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Every price a call can need, in one trial, for one service tier and long-context state:
+/// USD per million tokens (per image for `per_image`). Prices a model does not have are 0;
+/// validation guarantees they are never used with a non-zero quantity.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PriceDraw {
     pub input: f64,
     pub output: f64,
     pub cached_input: f64,
     pub cache_write: f64,
+    pub cache_write_1h: f64,
+    pub reasoning: f64,
+    pub image: f64,
+    pub per_image: Option<f64>,
+    pub audio_input: f64,
+    pub audio_output: f64,
+}
+
+/// `a / b`, the factor by which a derived price follows a listed one (1 when `b` is 0).
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 1.0 }
 }
 
 impl PriceDraw {
-    fn draw(p: &Prices, key: u64) -> Self {
+    /// Standard-tier, below-threshold prices.
+    fn standard(m: &Model, value: &impl Fn(&Param) -> f64) -> Self {
+        let opt = |p: &Option<Param>| p.as_ref().map_or(0.0, value);
         PriceDraw {
-            input: draw(&p.input, key),
-            output: draw(&p.output, key),
-            cached_input: draw(&p.cached_input, key),
-            cache_write: draw(&p.cache_write, key),
+            input: value(&m.prices.input),
+            output: value(&m.prices.output),
+            cached_input: value(&m.prices.cached_input),
+            cache_write: value(&m.prices.cache_write),
+            cache_write_1h: opt(&m.cache_write_1h),
+            reasoning: value(&m.reasoning),
+            image: value(&m.image_input),
+            per_image: m.input_per_image.as_ref().map(value),
+            audio_input: opt(&m.audio_input),
+            audio_output: opt(&m.audio_output),
+        }
+    }
+
+    /// Prices above the long-context threshold: the listed ones, and the others scaled by the
+    /// factor of the price they follow (reasoning and audio output follow output; images and
+    /// audio input follow input; one-hour writes follow cache writes).
+    fn long_context(&self, lc: &Prices, value: &impl Fn(&Param) -> f64) -> Self {
+        let (input, output) = (value(&lc.input), value(&lc.output));
+        let cache_write = value(&lc.cache_write);
+        let f_in = ratio(input, self.input);
+        let f_out = ratio(output, self.output);
+        PriceDraw {
+            input,
+            output,
+            cached_input: value(&lc.cached_input),
+            cache_write,
+            cache_write_1h: self.cache_write_1h * ratio(cache_write, self.cache_write),
+            reasoning: self.reasoning * f_out,
+            image: self.image * f_in,
+            per_image: self.per_image.map(|p| p * f_in),
+            audio_input: self.audio_input * f_in,
+            audio_output: self.audio_output * f_out,
+        }
+    }
+
+    /// Prices of a service tier: its listed prices, and the others scaled like above.
+    fn tier(&self, t: &TierPrices, value: &impl Fn(&Param) -> f64) -> Self {
+        let get = |p: &Option<Param>, fallback: f64| p.as_ref().map_or(fallback, value);
+        let input = get(&t.input, self.input);
+        let output = get(&t.output, self.output);
+        let f_in = ratio(input, self.input);
+        let f_out = ratio(output, self.output);
+        let cache_write = get(&t.cache_write, self.cache_write * f_in);
+        PriceDraw {
+            input,
+            output,
+            cached_input: get(&t.cached_input, self.cached_input),
+            cache_write,
+            cache_write_1h: self.cache_write_1h * ratio(cache_write, self.cache_write),
+            reasoning: self.reasoning * f_out,
+            image: self.image * f_in,
+            per_image: self.per_image.map(|p| p * f_in),
+            audio_input: self.audio_input * f_in,
+            audio_output: self.audio_output * f_out,
+        }
+    }
+
+    /// These prices scaled class by class by the long-context factors `lc / base`.
+    fn scaled_like(&self, base: &PriceDraw, lc: &PriceDraw) -> Self {
+        PriceDraw {
+            input: self.input * ratio(lc.input, base.input),
+            output: self.output * ratio(lc.output, base.output),
+            cached_input: self.cached_input * ratio(lc.cached_input, base.cached_input),
+            cache_write: self.cache_write * ratio(lc.cache_write, base.cache_write),
+            cache_write_1h: self.cache_write_1h * ratio(lc.cache_write_1h, base.cache_write_1h),
+            reasoning: self.reasoning * ratio(lc.reasoning, base.reasoning),
+            image: self.image * ratio(lc.image, base.image),
+            per_image: self
+                .per_image
+                .map(|p| p * ratio(lc.per_image.unwrap_or(p), base.per_image.unwrap_or(p))),
+            audio_input: self.audio_input * ratio(lc.audio_input, base.audio_input),
+            audio_output: self.audio_output * ratio(lc.audio_output, base.audio_output),
         }
     }
 }
 
+/// One model's prices in one trial.
 #[derive(Clone, Debug)]
 pub struct ModelDraw {
-    pub base: PriceDraw,
-    /// Threshold and prices of the long-context tier.
-    pub long_context: Option<(f64, PriceDraw)>,
+    /// Indexed by service tier, then by whether the long-context tier applies.
+    sets: [[PriceDraw; 2]; 3],
+    /// The long-context threshold on a call's whole input, if the model has one.
+    pub long_context_above: Option<f64>,
     pub batch_discount: f64,
     pub min_cacheable_tokens: f64,
+    /// Probability that a flex call is refused and re-sent at standard.
+    pub flex_unavailable_rate: f64,
 }
 
 impl ModelDraw {
-    /// The prices that apply to a call whose whole input is `input_tokens`.
-    #[inline]
-    pub fn prices_for(&self, input_tokens: f64) -> (&PriceDraw, bool) {
-        match &self.long_context {
-            Some((above, p)) if input_tokens > *above => (p, true),
-            _ => (&self.base, false),
+    fn new(m: &Model, key: u64) -> Self {
+        Self::with(m, &|p: &Param| draw(p, key))
+    }
+
+    /// A model's prices with every parameter at its mean, for expected-value arithmetic.
+    pub fn at_means(m: &Model) -> Self {
+        Self::with(m, &|p: &Param| p.mean())
+    }
+
+    /// A model's prices with each parameter valued by `value`.
+    pub fn with(m: &Model, value: &impl Fn(&Param) -> f64) -> Self {
+        let std = PriceDraw::standard(m, value);
+        let std_lc = m
+            .long_context
+            .as_ref()
+            .map_or(std, |lc| std.long_context(&lc.prices, value));
+        let tier = |t: &Option<TierPrices>| match t {
+            Some(t) => {
+                let base = std.tier(t, value);
+                [base, base.scaled_like(&std, &std_lc)]
+            }
+            None => [std, std_lc],
+        };
+        ModelDraw {
+            sets: [[std, std_lc], tier(&m.priority), tier(&m.flex)],
+            long_context_above: m.long_context.as_ref().map(|lc| lc.above_input_tokens),
+            batch_discount: value(&m.batch_discount),
+            min_cacheable_tokens: m.min_cacheable_tokens,
+            flex_unavailable_rate: m.flex.as_ref().map_or(0.0, |f| value(&f.unavailable_rate)),
         }
+    }
+
+    /// The prices of a call at `tier`, inside or outside the long-context tier.
+    #[inline]
+    pub fn prices_at(&self, tier: ServiceTier, long_context: bool) -> &PriceDraw {
+        &self.sets[tier.index()][usize::from(long_context)]
+    }
+
+    /// Whether a call with this whole input is priced at long-context rates.
+    #[inline]
+    pub fn is_long_context(&self, input_tokens: f64) -> bool {
+        self.long_context_above
+            .is_some_and(|above| input_tokens > above)
+    }
+
+    /// The prices of a call at `tier` whose whole input is `input_tokens`.
+    #[inline]
+    pub fn prices(&self, tier: ServiceTier, input_tokens: f64) -> &PriceDraw {
+        &self.sets[tier.index()][usize::from(self.is_long_context(input_tokens))]
     }
 }
 
@@ -86,6 +217,8 @@ pub struct TrialDraw {
     pub segments: Vec<SegmentDraw>,
     /// Cache hit rate per workflow and step.
     pub cache_hit_rate: Vec<Vec<f64>>,
+    /// Fee per tool call, per workflow, step and tool of the step.
+    pub tool_fee: Vec<Vec<Vec<f64>>>,
     pub models: Vec<ModelDraw>,
     /// Per stack, per route, the chain's links.
     pub chains: Vec<Vec<Vec<LinkDraw>>>,
@@ -140,20 +273,25 @@ impl TrialDraw {
                     .collect()
             })
             .collect();
+        let tool_fee = s
+            .workflows
+            .iter()
+            .map(|w| {
+                w.steps
+                    .iter()
+                    .map(|st| {
+                        st.tool_calls
+                            .iter()
+                            .map(|t| draw(&t.usd_per_call, trial_key))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
         let models = s
             .models
             .iter()
-            .map(|m| ModelDraw {
-                base: PriceDraw::draw(&m.prices, trial_key),
-                long_context: m.long_context.as_ref().map(|lc| {
-                    (
-                        lc.above_input_tokens,
-                        PriceDraw::draw(&lc.prices, trial_key),
-                    )
-                }),
-                batch_discount: draw(&m.batch_discount, trial_key),
-                min_cacheable_tokens: m.min_cacheable_tokens,
-            })
+            .map(|m| ModelDraw::new(m, trial_key))
             .collect();
         let chains = s
             .stacks
@@ -182,6 +320,7 @@ impl TrialDraw {
             key: trial_key,
             segments,
             cache_hit_rate,
+            tool_fee,
             models,
             chains,
             arrivals: s.simulation.arrivals,

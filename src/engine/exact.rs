@@ -10,8 +10,8 @@ use rand_distr::Distribution;
 
 use super::draw::{LinkDraw, ModelDraw, TrialDraw};
 use super::rng::{label, mix, small, stream};
-use super::{StackTrial, TrialOutcome};
-use crate::model::{Arrivals, RequestPath, Scenario};
+use super::{CostBreakdown, StackTrial, Tokens, ToolUse, TrialOutcome, class, token};
+use crate::model::{Arrivals, CacheTtl, RequestPath, Scenario, ServiceTier, Step, Workflow};
 use crate::stats::KahanSum;
 
 /// The golden-ratio conjugate: phases `frac(0.5 + u·φ)` spread users' fixed arrivals evenly.
@@ -73,6 +73,7 @@ impl<'a> Plan<'a> {
             draw,
             stacks: (0..s.stacks.len()).map(|_| StackAcc::new(s)).collect(),
             inputs: vec![StepInput::default(); self.max_steps],
+            tool_counts: vec![Vec::new(); self.max_steps],
             user_cost: vec![0.0; s.stacks.len()],
         };
         for (si, seg) in draw.segments.iter().enumerate() {
@@ -147,12 +148,22 @@ fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
     }
 }
 
-/// Tokens of one request at one step, drawn once and resent by every retry.
+/// What one request sends at one step, drawn once and resent by every retry.
 #[derive(Clone, Copy, Debug, Default)]
 struct StepInput {
     prefix: f64,
     /// Variable prompt plus retrieved chunks.
     variable: f64,
+    images: f64,
+    image_tokens: f64,
+    audio_input: f64,
+}
+
+impl StepInput {
+    /// The whole input, which decides the long-context tier.
+    fn total(&self) -> f64 {
+        self.prefix + self.variable + self.image_tokens + self.audio_input
+    }
 }
 
 /// Running totals of one stack within a trial.
@@ -163,8 +174,11 @@ struct StackAcc {
     calls: u64,
     retry_spend: f64,
     escalated: u64,
-    tokens: [f64; 4],
-    cost_by_class: [f64; 4],
+    tokens: [f64; Tokens::LEN],
+    cost_by_class: [f64; CostBreakdown::LEN],
+    tools: Vec<ToolUse>,
+    flex_calls: u64,
+    flex_refused: u64,
     workflow_spend: Vec<f64>,
     workflow_requests: Vec<u64>,
     model_spend: Vec<f64>,
@@ -180,8 +194,11 @@ impl StackAcc {
             calls: 0,
             retry_spend: 0.0,
             escalated: 0,
-            tokens: [0.0; 4],
-            cost_by_class: [0.0; 4],
+            tokens: [0.0; Tokens::LEN],
+            cost_by_class: [0.0; CostBreakdown::LEN],
+            tools: vec![ToolUse::default(); s.tools.len()],
+            flex_calls: 0,
+            flex_refused: 0,
             workflow_spend: vec![0.0; s.workflows.len()],
             workflow_requests: vec![0; s.workflows.len()],
             model_spend: vec![0.0; s.models.len()],
@@ -196,8 +213,11 @@ impl StackAcc {
         out.calls = self.calls;
         out.retry_spend = self.retry_spend;
         out.escalated = self.escalated;
-        out.tokens = self.tokens.into();
-        out.cost_by_class = self.cost_by_class.into();
+        out.tokens = Tokens::from_array(self.tokens);
+        out.cost_by_class = CostBreakdown::from_array(self.cost_by_class);
+        out.tools = self.tools;
+        out.flex_calls = self.flex_calls;
+        out.flex_refused = self.flex_refused;
         out.workflow_spend = self.workflow_spend;
         out.workflow_requests = self.workflow_requests;
         out.model_spend = self.model_spend;
@@ -211,6 +231,8 @@ struct Month<'p, 'a> {
     draw: &'p TrialDraw,
     stacks: Vec<StackAcc>,
     inputs: Vec<StepInput>,
+    /// Per step of the current request, calls of each of the step's tools per attempt.
+    tool_counts: Vec<Vec<f64>>,
     user_cost: Vec<f64>,
 }
 
@@ -236,29 +258,48 @@ impl Month<'_, '_> {
         let workflow = &s.workflows[w];
         // Inputs first, from the request's own generator, so every stack sees the same prompt.
         let mut rng = small(key);
-        for (input, step) in self.inputs.iter_mut().zip(&workflow.steps) {
+        for ((input, counts), step) in self
+            .inputs
+            .iter_mut()
+            .zip(self.tool_counts.iter_mut())
+            .zip(&workflow.steps)
+        {
             let retrieval = step.retrieval.as_ref().map_or(0.0, |r| {
                 r.chunks.sample(&mut rng) * r.chunk_tokens.sample(&mut rng)
             });
-            *input = StepInput {
-                prefix: step.static_prefix_tokens.sample(&mut rng),
-                variable: step.input_tokens.sample(&mut rng) + retrieval,
+            let prefix = step.static_prefix_tokens.sample(&mut rng);
+            let variable = step.input_tokens.sample(&mut rng) + retrieval;
+            let (images, image_tokens) = match &step.images {
+                Some(i) => {
+                    let n = i.count.sample(&mut rng);
+                    (n, n * i.tokens_per_image)
+                }
+                None => (0.0, 0.0),
             };
+            *input = StepInput {
+                prefix,
+                variable,
+                images,
+                image_tokens,
+                audio_input: step.audio_input_tokens.sample(&mut rng),
+            };
+            counts.clear();
+            counts.extend(step.tool_calls.iter().map(|t| t.count.sample(&mut rng)));
         }
-        let batch = workflow.path == RequestPath::Batch;
         let walk_key = mix(key, label::WALK);
         for (k, acc) in self.stacks.iter_mut().enumerate() {
             let mut rng = small(walk_key);
-            let cost = walk(
-                acc,
-                &self.draw.chains[k],
-                &self.draw.models,
-                &self.draw.cache_hit_rate[w],
+            let ctx = Ctx {
+                chains: &self.draw.chains[k],
+                models: &self.draw.models,
+                cache_hit_rate: &self.draw.cache_hit_rate[w],
+                tool_fee: &self.draw.tool_fee[w],
                 workflow,
-                &self.inputs,
-                batch,
-                &mut rng,
-            );
+                inputs: &self.inputs,
+                tool_counts: &self.tool_counts,
+                batch: workflow.path == RequestPath::Batch,
+            };
+            let cost = walk(acc, &ctx, &mut rng);
             acc.workflow_spend[w] += cost;
             acc.workflow_requests[w] += 1;
             acc.daily[day].add(cost);
@@ -268,38 +309,43 @@ impl Month<'_, '_> {
     }
 }
 
-/// Walk one request through every step's chain for one stack; returns its cost.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn walk<R: Rng + ?Sized>(
-    acc: &mut StackAcc,
-    chains: &[Vec<LinkDraw>],
-    models: &[ModelDraw],
-    cache_hit_rate: &[f64],
-    workflow: &crate::model::Workflow,
-    inputs: &[StepInput],
+/// Everything one request's walk needs besides its generator.
+struct Ctx<'a> {
+    chains: &'a [Vec<LinkDraw>],
+    models: &'a [ModelDraw],
+    cache_hit_rate: &'a [f64],
+    tool_fee: &'a [Vec<f64>],
+    workflow: &'a Workflow,
+    inputs: &'a [StepInput],
+    tool_counts: &'a [Vec<f64>],
     batch: bool,
-    rng: &mut R,
-) -> f64 {
+}
+
+/// Walk one request through every step's chain for one stack; returns its cost.
+#[inline]
+fn walk<R: Rng + ?Sized>(acc: &mut StackAcc, ctx: &Ctx<'_>, rng: &mut R) -> f64 {
     acc.requests += 1;
     let mut request_cost = 0.0;
     let mut accepted = true;
     let mut escalated = false;
-    for (k, step) in workflow.steps.iter().enumerate() {
-        let input = inputs[k];
-        let chain = &chains[step.route];
-        let hit_rate = cache_hit_rate[k];
+    for (k, step) in ctx.workflow.steps.iter().enumerate() {
+        let chain = &ctx.chains[step.route];
+        let call = Call {
+            step,
+            input: ctx.inputs[k],
+            tool_counts: &ctx.tool_counts[k],
+            tool_fee: &ctx.tool_fee[k],
+            hit_rate: ctx.cache_hit_rate[k],
+            tier: ctx.workflow.service_tier,
+            batch: ctx.batch,
+        };
         let mut first_call = true;
         let mut step_accepted = false;
         'links: for (li, link) in chain.iter().enumerate() {
             let last = li + 1 == chain.len();
-            let model = &models[link.model];
+            let model = &ctx.models[link.model];
             for _ in 0..link.max_attempts {
-                let output = {
-                    let o = step.output_tokens.sample(rng);
-                    step.max_output_tokens.map_or(o, |cap| o.min(cap))
-                };
-                let cost = call_cost(acc, model, input, hit_rate, output, batch, rng);
+                let cost = call.cost(acc, model, rng);
                 acc.calls += 1;
                 acc.model_spend[link.model] += cost;
                 request_cost += cost;
@@ -338,47 +384,97 @@ fn walk<R: Rng + ?Sized>(
     request_cost
 }
 
-/// Price one call and add its tokens to the stack's totals.
-#[inline]
-fn call_cost<R: Rng + ?Sized>(
-    acc: &mut StackAcc,
-    model: &ModelDraw,
+/// One step's call, ready to be priced on a model.
+struct Call<'a> {
+    step: &'a Step,
     input: StepInput,
+    tool_counts: &'a [f64],
+    tool_fee: &'a [f64],
     hit_rate: f64,
-    output: f64,
+    tier: ServiceTier,
     batch: bool,
-    rng: &mut R,
-) -> f64 {
-    let (prices, _) = model.prices_for(input.prefix + input.variable);
-    // USD × 10⁶ per billing class: input, cached input, cache write, output.
-    let mut micro = [0.0; 4];
-    if input.prefix > 0.0 && input.prefix >= model.min_cacheable_tokens {
-        let hit = hit_rate >= 1.0 || (hit_rate > 0.0 && rng.random::<f64>() < hit_rate);
-        if hit {
-            acc.tokens[1] += input.prefix;
-            micro[1] = input.prefix * prices.cached_input;
-        } else {
-            acc.tokens[2] += input.prefix;
-            micro[2] = input.prefix * prices.cache_write;
+}
+
+impl Call<'_> {
+    /// Draw this call's output, price it and add its tokens and dollars to the stack's totals.
+    #[inline]
+    fn cost<R: Rng + ?Sized>(&self, acc: &mut StackAcc, model: &ModelDraw, rng: &mut R) -> f64 {
+        let step = self.step;
+        let input = &self.input;
+        let capped = |x: f64, cap: Option<f64>| cap.map_or(x, |c| x.min(c));
+        let output = capped(step.output_tokens.sample(rng), step.max_output_tokens);
+        let reasoning = capped(step.reasoning_tokens.sample(rng), step.max_reasoning_tokens);
+        let audio_output = step.audio_output_tokens.sample(rng);
+        let mut tier = self.tier;
+        if tier == ServiceTier::Flex {
+            acc.flex_calls += 1;
+            // A refused flex call is billed nothing and re-sent at the standard tier.
+            if model.flex_unavailable_rate > 0.0
+                && rng.random::<f64>() < model.flex_unavailable_rate
+            {
+                acc.flex_refused += 1;
+                tier = ServiceTier::Standard;
+            }
         }
-    } else {
-        acc.tokens[0] += input.prefix;
-        micro[0] = input.prefix * prices.input;
+        let p = model.prices(tier, input.total());
+        // USD × 10⁶ per billing class.
+        let mut micro = [0.0; CostBreakdown::LEN];
+        if input.prefix > 0.0 && input.prefix >= model.min_cacheable_tokens {
+            let hit = self.hit_rate >= 1.0
+                || (self.hit_rate > 0.0 && rng.random::<f64>() < self.hit_rate);
+            if hit {
+                acc.tokens[token::CACHED_INPUT] += input.prefix;
+                micro[class::CACHED_INPUT] = input.prefix * p.cached_input;
+            } else {
+                acc.tokens[token::CACHE_WRITE] += input.prefix;
+                let write = match step.cache_ttl {
+                    CacheTtl::FiveMinutes => p.cache_write,
+                    CacheTtl::OneHour => p.cache_write_1h,
+                };
+                micro[class::CACHE_WRITE] = input.prefix * write;
+            }
+        } else {
+            acc.tokens[token::INPUT] += input.prefix;
+            micro[class::INPUT] = input.prefix * p.input;
+        }
+        acc.tokens[token::INPUT] += input.variable;
+        micro[class::INPUT] += input.variable * p.input;
+        acc.tokens[token::IMAGE] += input.image_tokens;
+        micro[class::IMAGE] = match p.per_image {
+            Some(per_image) => input.images * per_image * 1e6,
+            None => input.image_tokens * p.image,
+        };
+        acc.tokens[token::AUDIO_INPUT] += input.audio_input;
+        acc.tokens[token::AUDIO_OUTPUT] += audio_output;
+        micro[class::AUDIO] = input.audio_input * p.audio_input + audio_output * p.audio_output;
+        acc.tokens[token::OUTPUT] += output;
+        micro[class::OUTPUT] = output * p.output;
+        acc.tokens[token::REASONING] += reasoning;
+        micro[class::REASONING] = reasoning * p.reasoning;
+        let keep = if self.batch {
+            1.0 - model.batch_discount
+        } else {
+            1.0
+        };
+        let mut cost = 0.0;
+        for (c, m) in micro.iter().enumerate().take(class::TOOL_FEES) {
+            let usd = m / 1e6 * keep;
+            acc.cost_by_class[c] += usd;
+            cost += usd;
+        }
+        // Tool fees are per call of the tool, billed on every attempt; no batch discount.
+        for ((t, count), fee) in step
+            .tool_calls
+            .iter()
+            .zip(self.tool_counts)
+            .zip(self.tool_fee)
+        {
+            let usd = count * fee;
+            acc.tools[t.tool].calls += count;
+            acc.tools[t.tool].usd += usd;
+            acc.cost_by_class[class::TOOL_FEES] += usd;
+            cost += usd;
+        }
+        cost
     }
-    acc.tokens[0] += input.variable;
-    micro[0] += input.variable * prices.input;
-    acc.tokens[3] += output;
-    micro[3] = output * prices.output;
-    let keep = if batch {
-        1.0 - model.batch_discount
-    } else {
-        1.0
-    };
-    let mut cost = 0.0;
-    for (class, m) in micro.iter().enumerate() {
-        let usd = m / 1e6 * keep;
-        acc.cost_by_class[class] += usd;
-        cost += usd;
-    }
-    cost
 }

@@ -21,88 +21,110 @@ use crate::error::Error;
 use crate::model::Scenario;
 use draw::TrialDraw;
 
-/// Tokens of a month by how they are billed.
+/// A fixed set of named amounts, stored as an array for the hot loop and serialized by name.
+macro_rules! classes {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: f64,)+
+        }
+
+        impl $name {
+            /// Field names in order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),+];
+            pub const LEN: usize = Self::NAMES.len();
+
+            pub fn from_array(a: [f64; Self::LEN]) -> Self {
+                let mut it = a.into_iter();
+                $name { $($field: it.next().unwrap_or_default(),)+ }
+            }
+
+            pub fn to_array(&self) -> [f64; Self::LEN] {
+                [$(self.$field),+]
+            }
+
+            pub fn add(&mut self, o: &Self) {
+                $(self.$field += o.$field;)+
+            }
+
+            pub fn scaled(&self, f: f64) -> Self {
+                $name { $($field: self.$field * f,)+ }
+            }
+
+            pub fn total(&self) -> f64 {
+                0.0 $(+ self.$field)+
+            }
+        }
+    };
+}
+
+/// Index of each billing class in [`CostBreakdown`] arrays.
+pub mod class {
+    pub const INPUT: usize = 0;
+    pub const CACHED_INPUT: usize = 1;
+    pub const CACHE_WRITE: usize = 2;
+    pub const OUTPUT: usize = 3;
+    pub const REASONING: usize = 4;
+    pub const IMAGE: usize = 5;
+    pub const AUDIO: usize = 6;
+    pub const TOOL_FEES: usize = 7;
+}
+
+/// Index of each token kind in [`Tokens`] arrays.
+pub mod token {
+    pub const INPUT: usize = 0;
+    pub const CACHED_INPUT: usize = 1;
+    pub const CACHE_WRITE: usize = 2;
+    pub const OUTPUT: usize = 3;
+    pub const REASONING: usize = 4;
+    pub const IMAGE: usize = 5;
+    pub const AUDIO_INPUT: usize = 6;
+    pub const AUDIO_OUTPUT: usize = 7;
+}
+
+classes! {
+    /// Tokens of a month by how they are billed.
+    Tokens {
+        /// Billed at the input price (variable prompt, retrieval, uncacheable prefix).
+        input,
+        /// Prefix read from the prompt cache.
+        cached_input,
+        /// Prefix written to the prompt cache.
+        cache_write,
+        output,
+        /// Hidden reasoning tokens.
+        reasoning,
+        /// Image input tokens.
+        image,
+        audio_input,
+        audio_output,
+    }
+}
+
+classes! {
+    /// Spend of a month by billing class, in USD; the classes sum to the total.
+    CostBreakdown {
+        /// Tokens at the input price (variable prompt, retrieval, uncacheable prefix).
+        input,
+        cached_input,
+        cache_write,
+        output,
+        reasoning,
+        /// Image input, per token or per image.
+        image,
+        /// Audio input and output.
+        audio,
+        /// Per-call fees of external tools.
+        tool_fees,
+    }
+}
+
+/// Calls and fees of one external tool over a month.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct Tokens {
-    /// Billed at the input price (variable prompt, retrieval, uncacheable prefix).
-    pub input: f64,
-    /// Prefix read from the prompt cache.
-    pub cached_input: f64,
-    /// Prefix written to the prompt cache.
-    pub cache_write: f64,
-    pub output: f64,
-}
-
-impl From<[f64; 4]> for Tokens {
-    fn from(t: [f64; 4]) -> Self {
-        Tokens {
-            input: t[0],
-            cached_input: t[1],
-            cache_write: t[2],
-            output: t[3],
-        }
-    }
-}
-
-impl Tokens {
-    fn add(&mut self, o: &Tokens) {
-        self.input += o.input;
-        self.cached_input += o.cached_input;
-        self.cache_write += o.cache_write;
-        self.output += o.output;
-    }
-
-    pub fn scaled(&self, f: f64) -> Tokens {
-        Tokens {
-            input: self.input * f,
-            cached_input: self.cached_input * f,
-            cache_write: self.cache_write * f,
-            output: self.output * f,
-        }
-    }
-}
-
-/// Spend of a month by billing class, in USD.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct CostByClass {
-    /// Tokens at the input price (variable prompt, retrieval, uncacheable prefix).
-    pub input: f64,
-    pub cached_input: f64,
-    pub cache_write: f64,
-    pub output: f64,
-}
-
-impl From<[f64; 4]> for CostByClass {
-    fn from(c: [f64; 4]) -> Self {
-        CostByClass {
-            input: c[0],
-            cached_input: c[1],
-            cache_write: c[2],
-            output: c[3],
-        }
-    }
-}
-
-impl CostByClass {
-    fn add(&mut self, o: &CostByClass) {
-        self.input += o.input;
-        self.cached_input += o.cached_input;
-        self.cache_write += o.cache_write;
-        self.output += o.output;
-    }
-
-    pub fn scaled(&self, f: f64) -> CostByClass {
-        CostByClass {
-            input: self.input * f,
-            cached_input: self.cached_input * f,
-            cache_write: self.cache_write * f,
-            output: self.output * f,
-        }
-    }
-
-    pub fn total(&self) -> f64 {
-        self.input + self.cached_input + self.cache_write + self.output
-    }
+pub struct ToolUse {
+    pub calls: f64,
+    pub usd: f64,
 }
 
 /// One stack's totals for one simulated month.
@@ -117,7 +139,12 @@ pub struct StackTrial {
     /// Requests that moved to a later model of a chain at least once.
     pub escalated: u64,
     pub tokens: Tokens,
-    pub cost_by_class: CostByClass,
+    pub cost_by_class: CostBreakdown,
+    /// Per tool of [`Scenario::tools`].
+    pub tools: Vec<ToolUse>,
+    /// Calls sent at the flex tier, and those refused and re-sent at standard.
+    pub flex_calls: u64,
+    pub flex_refused: u64,
     pub workflow_spend: Vec<f64>,
     pub workflow_requests: Vec<u64>,
     pub model_spend: Vec<f64>,
@@ -204,7 +231,11 @@ pub struct StackSim {
     /// Token totals summed over trials.
     pub tokens: Tokens,
     /// Spend by billing class summed over trials.
-    pub cost_by_class: CostByClass,
+    pub cost_by_class: CostBreakdown,
+    /// Per tool, calls and fees summed over trials.
+    pub tools: Vec<ToolUse>,
+    pub flex_calls: f64,
+    pub flex_refused: f64,
     /// Per workflow, spend of each trial.
     pub workflow_spend: Vec<Vec<f64>>,
     /// Per workflow, requests summed over trials.
@@ -265,6 +296,7 @@ impl SimResult {
                     workflow_spend: vec![Vec::with_capacity(n); s.workflows.len()],
                     workflow_requests: vec![0.0; s.workflows.len()],
                     model_spend: vec![0.0; s.models.len()],
+                    tools: vec![ToolUse::default(); s.tools.len()],
                     daily: vec![Vec::with_capacity(n); s.simulation.days as usize],
                     user_costs: vec![Vec::new(); s.segments.len()],
                     ..StackSim::default()
@@ -288,6 +320,12 @@ impl SimResult {
             acc.escalated += t.escalated as f64;
             acc.tokens.add(&t.tokens);
             acc.cost_by_class.add(&t.cost_by_class);
+            for (a, x) in acc.tools.iter_mut().zip(&t.tools) {
+                a.calls += x.calls;
+                a.usd += x.usd;
+            }
+            acc.flex_calls += t.flex_calls as f64;
+            acc.flex_refused += t.flex_refused as f64;
             for (w, x) in acc.workflow_spend.iter_mut().zip(&t.workflow_spend) {
                 w.push(*x);
             }

@@ -98,13 +98,29 @@ pub fn render(e: &Estimate) -> String {
                     } else {
                         String::new()
                     };
-                    for line in link.lines.iter().filter(|l| l.tokens > 0.0) {
+                    for line in &link.lines {
+                        let (unit, unit_price) = match line.unit {
+                            "tokens" => ("tok", price(line.unit_price_usd)),
+                            "images" => (
+                                "images",
+                                format!("{}/image", small_money(line.unit_price_usd)),
+                            ),
+                            _ => (
+                                "calls",
+                                format!("{}/call", small_money(line.unit_price_usd)),
+                            ),
+                        };
+                        // Batch discounts apply to tokens, not to per-call tool fees.
+                        let batch = if line.class == "tool_fees" {
+                            ""
+                        } else {
+                            batch.as_str()
+                        };
                         let _ = writeln!(
                             out,
-                            "        {:<13} {:>12} tok × {}{batch} = {}",
-                            line.class,
-                            tokens(line.tokens),
-                            price(line.usd_per_mtok),
+                            "        {:<15} {:>12} {unit} × {unit_price}{batch} = {}",
+                            line.label,
+                            tokens(line.quantity),
                             small_money(line.usd)
                         );
                     }

@@ -10,7 +10,7 @@ pub mod table;
 
 use serde::Serialize;
 
-use crate::engine::{CostByClass, SimResult, StackSim, Tokens};
+use crate::engine::{CostBreakdown, SimResult, StackSim, Tokens};
 use crate::model::Scenario;
 use crate::stats::{self, Summary};
 
@@ -71,6 +71,13 @@ pub struct ModelReport {
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ToolReport {
+    pub name: String,
+    pub calls_per_month: f64,
+    pub monthly_usd: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct StackReport {
     pub name: String,
     pub monthly_spend_usd: Summary,
@@ -93,7 +100,12 @@ pub struct StackReport {
     /// Monthly mean tokens by billing class.
     pub tokens: Tokens,
     /// Monthly mean spend by billing class; sums to `monthly_spend_usd.mean`.
-    pub cost_breakdown_usd: CostByClass,
+    pub cost_breakdown_usd: CostBreakdown,
+    /// Fees of external tools, by tool.
+    pub tool_fees: Vec<ToolReport>,
+    /// Share of flex-tier calls refused for lack of capacity and re-sent at standard;
+    /// `None` when no workflow uses flex.
+    pub flex_refused_share: Option<f64>,
     pub workflows: Vec<WorkflowReport>,
     pub models: Vec<ModelReport>,
 }
@@ -114,7 +126,7 @@ pub struct Report {
     pub stacks: Vec<StackReport>,
 }
 
-fn ratio(num: f64, den: f64) -> Option<f64> {
+pub(crate) fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| num / den)
 }
 
@@ -270,6 +282,17 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         escalation_share: ratio(st.escalated, total_requests),
         tokens: st.tokens.scaled(1.0 / n.max(1) as f64),
         cost_breakdown_usd: st.cost_by_class.scaled(1.0 / n.max(1) as f64),
+        tool_fees: s
+            .tools
+            .iter()
+            .zip(&st.tools)
+            .map(|(name, t)| ToolReport {
+                name: name.clone(),
+                calls_per_month: per_trial(t.calls),
+                monthly_usd: per_trial(t.usd),
+            })
+            .collect(),
+        flex_refused_share: ratio(st.flex_refused, st.flex_calls),
         workflows,
         models,
     }

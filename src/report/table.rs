@@ -108,6 +108,28 @@ pub fn render(report: &Report, bold: bool) -> String {
             ));
         }
     }
+    if stacks.iter().any(|s| s.cost_breakdown_usd.reasoning > 0.0) {
+        rows.push(row(
+            "  reasoning share of spend",
+            each(&|s| {
+                opt_percent(super::ratio(
+                    s.cost_breakdown_usd.reasoning,
+                    s.monthly_spend_usd.mean,
+                ))
+            }),
+        ));
+    }
+    if stacks.iter().any(|s| s.cost_breakdown_usd.tool_fees > 0.0) {
+        rows.push(row(
+            "  tool fees share of spend",
+            each(&|s| {
+                opt_percent(super::ratio(
+                    s.cost_breakdown_usd.tool_fees,
+                    s.monthly_spend_usd.mean,
+                ))
+            }),
+        ));
+    }
     rows.push(heading("Traffic and quality"));
     rows.push(row(
         "  requests per month",
@@ -132,6 +154,12 @@ pub fn render(report: &Report, bold: bool) -> String {
         "  escalation share",
         each(&|s| opt_percent(s.escalation_share)),
     ));
+    if stacks.iter().any(|s| s.flex_refused_share.is_some()) {
+        rows.push(row(
+            "  flex calls refused",
+            each(&|s| opt_percent(s.flex_refused_share)),
+        ));
+    }
 
     let label_width = rows
         .iter()

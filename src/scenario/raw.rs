@@ -162,6 +162,14 @@ pub enum RawPath {
     Batch,
 }
 
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawServiceTier {
+    Standard,
+    Priority,
+    Flex,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkflow {
@@ -169,6 +177,7 @@ pub struct RawWorkflow {
     pub segments: Option<Located<Vec<Located<String>>>>,
     pub requests_per_session: Option<Quantity>,
     pub path: Option<Located<RawPath>>,
+    pub service_tier: Option<Located<RawServiceTier>>,
     #[serde(default, rename = "step")]
     pub steps: Vec<Located<RawStep>>,
 }
@@ -184,6 +193,36 @@ pub struct RawStep {
     pub output_tokens: Option<Quantity>,
     pub max_output_tokens: Option<Located<f64>>,
     pub cache_hit_rate: Option<Quantity>,
+    pub cache_ttl: Option<Located<RawCacheTtl>>,
+    pub reasoning_tokens: Option<Quantity>,
+    pub max_reasoning_tokens: Option<Located<f64>>,
+    pub images: Option<Located<RawImages>>,
+    pub audio_input_tokens: Option<Quantity>,
+    pub audio_output_tokens: Option<Quantity>,
+    pub tool_calls: Option<Located<Vec<Located<RawToolCall>>>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub enum RawCacheTtl {
+    #[serde(rename = "5m")]
+    FiveMinutes,
+    #[serde(rename = "1h")]
+    OneHour,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImages {
+    pub count: Quantity,
+    pub tokens_per_image: Located<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawToolCall {
+    pub name: Located<String>,
+    pub count: Quantity,
+    pub usd_per_call: Quantity,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -205,6 +244,26 @@ pub struct RawModel {
     pub min_cacheable_tokens: Option<Located<f64>>,
     pub batch_discount: Option<Quantity>,
     pub long_context: Option<Located<RawLongContext>>,
+    pub reasoning_usd_per_mtok: Option<Quantity>,
+    pub cache_write_1h_usd_per_mtok: Option<Quantity>,
+    pub image_input_usd_per_mtok: Option<Quantity>,
+    pub input_usd_per_image: Option<Quantity>,
+    pub audio_input_usd_per_mtok: Option<Quantity>,
+    pub audio_output_usd_per_mtok: Option<Quantity>,
+    pub priority: Option<Located<RawTier>>,
+    pub flex: Option<Located<RawTier>>,
+}
+
+/// Prices of a service tier (`priority`, `flex`) in USD per million tokens.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTier {
+    pub input_usd_per_mtok: Option<Quantity>,
+    pub output_usd_per_mtok: Option<Quantity>,
+    pub cached_input_usd_per_mtok: Option<Quantity>,
+    pub cache_write_usd_per_mtok: Option<Quantity>,
+    /// Flex only: probability that a call is refused for lack of capacity.
+    pub unavailable_rate: Option<Quantity>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -517,10 +517,11 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     }
     let undefined = undefined_routes(raw, &uses, v);
 
+    let mut tools: Vec<String> = Vec::new();
     let workflows: Vec<Option<Workflow>> = raw
         .workflows
         .iter()
-        .map(|w| workflow(w, &segment_names, &routes, v))
+        .map(|w| workflow(w, &segment_names, &routes, &mut tools, v))
         .collect();
 
     let stacks: Vec<Option<Stack>> = raw
@@ -563,6 +564,14 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         }
     }
 
+    if let (Some(w), Some(m), Some(st)) = (
+        workflows.iter().cloned().collect::<Option<Vec<Workflow>>>(),
+        models.iter().cloned().collect::<Option<Vec<Model>>>(),
+        stacks.iter().cloned().collect::<Option<Vec<Stack>>>(),
+    ) {
+        check_serving_models(raw, &w, &m, &st, v);
+    }
+
     let simulation = simulation?;
     let segments: Option<Vec<Segment>> = segments.into_iter().collect();
     let workflows: Option<Vec<Workflow>> = workflows.into_iter().collect();
@@ -581,6 +590,7 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         models: models?,
         routes,
         stacks: stacks?,
+        tools,
     })
 }
 
@@ -761,6 +771,7 @@ fn workflow(
     raw: &Located<RawWorkflow>,
     segment_names: &[&str],
     routes: &[String],
+    tools: &mut Vec<String>,
     v: &mut Validator,
 ) -> Option<Workflow> {
     let p = format!("workflow[{}]", raw.name.value);
@@ -829,7 +840,28 @@ fn workflow(
         None | Some(RawPath::Live) => RequestPath::Live,
         Some(RawPath::Batch) => RequestPath::Batch,
     };
-    let steps: Vec<Option<Step>> = raw.steps.iter().map(|s| step(s, &p, routes, v)).collect();
+    let service_tier = match raw.service_tier.as_ref().map(|t| t.value) {
+        None | Some(RawServiceTier::Standard) => ServiceTier::Standard,
+        Some(RawServiceTier::Priority) => ServiceTier::Priority,
+        Some(RawServiceTier::Flex) => ServiceTier::Flex,
+    };
+    if let Some(t) = &raw.service_tier
+        && path == RequestPath::Batch
+        && service_tier != ServiceTier::Standard
+    {
+        v.invalid(
+            format!("a batch workflow cannot use the `{}` service tier", service_tier.name()),
+            t.loc,
+            &format!("{p}.service_tier"),
+            "batch requests are billed at the batch discount; use service_tier = \"standard\" or path = \"live\"",
+        );
+        ok = false;
+    }
+    let steps: Vec<Option<Step>> = raw
+        .steps
+        .iter()
+        .map(|s| step(s, &p, routes, tools, v))
+        .collect();
     let steps: Option<Vec<Step>> = steps.into_iter().collect();
     if !ok {
         return None;
@@ -839,24 +871,29 @@ fn workflow(
         segments,
         requests_per_session: requests?,
         path,
+        service_tier,
         steps: steps?,
     })
 }
 
-fn step(raw: &Located<RawStep>, wp: &str, routes: &[String], v: &mut Validator) -> Option<Step> {
+fn step(
+    raw: &Located<RawStep>,
+    wp: &str,
+    routes: &[String],
+    tools: &mut Vec<String>,
+    v: &mut Validator,
+) -> Option<Step> {
     let p = format!("{wp}.step[{}]", raw.name.value);
     let route = routes.iter().position(|r| *r == raw.route.value)?;
-    let prefix = v.per_request(
-        raw.static_prefix_tokens.as_ref(),
-        0.0,
-        &format!("{p}.static_prefix_tokens"),
-    );
-    let input = v.per_request(raw.input_tokens.as_ref(), 0.0, &format!("{p}.input_tokens"));
-    let output = v.per_request(
-        raw.output_tokens.as_ref(),
-        0.0,
-        &format!("{p}.output_tokens"),
-    );
+    let tokens = |v: &mut Validator, q: &Option<Quantity>, key: &str| {
+        v.per_request(q.as_ref(), 0.0, &format!("{p}.{key}"))
+    };
+    let prefix = tokens(v, &raw.static_prefix_tokens, "static_prefix_tokens");
+    let input = tokens(v, &raw.input_tokens, "input_tokens");
+    let output = tokens(v, &raw.output_tokens, "output_tokens");
+    let reasoning = tokens(v, &raw.reasoning_tokens, "reasoning_tokens");
+    let audio_in = tokens(v, &raw.audio_input_tokens, "audio_input_tokens");
+    let audio_out = tokens(v, &raw.audio_output_tokens, "audio_output_tokens");
     let retrieval = match &raw.retrieval {
         None => Some(None),
         Some(r) => {
@@ -879,22 +916,98 @@ fn step(raw: &Located<RawStep>, wp: &str, routes: &[String], v: &mut Validator) 
             }
         }
     };
-    let cap = match &raw.max_output_tokens {
+    let cap = |v: &mut Validator, c: &Option<Located<f64>>, key: &str| match c {
         None => Some(None),
-        Some(c) => v
-            .number(c, &format!("{p}.max_output_tokens"), 0.0, false)
-            .map(Some),
+        Some(c) => v.number(c, &format!("{p}.{key}"), 0.0, false).map(Some),
     };
+    let max_output = cap(v, &raw.max_output_tokens, "max_output_tokens");
+    let max_reasoning = cap(v, &raw.max_reasoning_tokens, "max_reasoning_tokens");
+    if raw.max_reasoning_tokens.is_some() && raw.reasoning_tokens.is_none() {
+        v.warn(
+            "`max_reasoning_tokens` has no effect without `reasoning_tokens`",
+            raw.max_reasoning_tokens.as_ref().map(|m| m.loc),
+            &format!("{p}.max_reasoning_tokens"),
+            Some("add `reasoning_tokens = …` to this step".to_string()),
+        );
+    }
     let cache = v.param(
         raw.cache_hit_rate.as_ref(),
         0.0,
         &format!("{p}.cache_hit_rate"),
         Domain::Rate,
     );
+    let images = match &raw.images {
+        None => Some(None),
+        Some(i) => {
+            let count = v.dist(&i.count, &format!("{p}.images.count"), Domain::NonNegative);
+            let per = v.number(
+                &i.tokens_per_image,
+                &format!("{p}.images.tokens_per_image"),
+                0.0,
+                true,
+            );
+            match (count, per) {
+                (Some(count), Some(tokens_per_image)) => Some(Some(Images {
+                    count,
+                    tokens_per_image,
+                })),
+                _ => None,
+            }
+        }
+    };
+    let mut tool_calls = Some(Vec::new());
+    if let Some(list) = &raw.tool_calls {
+        let mut seen: Vec<&str> = Vec::new();
+        for t in &list.value {
+            let tp = format!("{p}.tool_calls[{}]", t.name.value);
+            if seen.contains(&t.name.value.as_str()) {
+                v.error(
+                    ProblemKind::Duplicate,
+                    format!("tool `{}` is listed twice in this step", t.name.value),
+                    Some(t.name.loc),
+                    &tp,
+                    Some("list each tool once; add the counts".to_string()),
+                );
+                tool_calls = None;
+                continue;
+            }
+            seen.push(&t.name.value);
+            let count = v.dist(&t.count, &format!("{tp}.count"), Domain::NonNegative);
+            let fee = v.param(
+                Some(&t.usd_per_call),
+                0.0,
+                &format!("{tp}.usd_per_call"),
+                Domain::NonNegative,
+            );
+            let tool = match tools.iter().position(|n| *n == t.name.value) {
+                Some(i) => i,
+                None => {
+                    tools.push(t.name.value.clone());
+                    tools.len() - 1
+                }
+            };
+            match (count, fee, tool_calls.as_mut()) {
+                (Some(count), Some(usd_per_call), Some(list)) => list.push(ToolCall {
+                    tool,
+                    count,
+                    usd_per_call,
+                }),
+                _ => tool_calls = None,
+            }
+        }
+    }
+    let cache_ttl = match raw.cache_ttl.as_ref().map(|t| t.value) {
+        None | Some(RawCacheTtl::FiveMinutes) => CacheTtl::FiveMinutes,
+        Some(RawCacheTtl::OneHour) => CacheTtl::OneHour,
+    };
     if raw.static_prefix_tokens.is_none()
         && raw.input_tokens.is_none()
         && raw.output_tokens.is_none()
         && raw.retrieval.is_none()
+        && raw.images.is_none()
+        && raw.audio_input_tokens.is_none()
+        && raw.audio_output_tokens.is_none()
+        && raw.tool_calls.is_none()
     {
         v.warn(
             format!(
@@ -913,8 +1026,15 @@ fn step(raw: &Located<RawStep>, wp: &str, routes: &[String], v: &mut Validator) 
         input_tokens: input?,
         retrieval: retrieval?,
         output_tokens: output?,
-        max_output_tokens: cap?,
+        max_output_tokens: max_output?,
         cache_hit_rate: cache?,
+        cache_ttl,
+        reasoning_tokens: reasoning?,
+        max_reasoning_tokens: max_reasoning?,
+        images: images?,
+        audio_input_tokens: audio_in?,
+        audio_output_tokens: audio_out?,
+        tool_calls: tool_calls?,
     })
 }
 
@@ -1086,6 +1206,55 @@ fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
             }
         }
     };
+    let optional = |v: &mut Validator, q: &Option<Quantity>, key: &str| match q {
+        None => Some(None),
+        Some(q) => price(v, Some(q), None, &format!("{p}.{key}"), loc).map(Some),
+    };
+    let reasoning = price(
+        v,
+        raw.reasoning_usd_per_mtok.as_ref(),
+        output.as_ref(),
+        &format!("{p}.reasoning_usd_per_mtok"),
+        loc,
+    );
+    let image_input = price(
+        v,
+        raw.image_input_usd_per_mtok.as_ref(),
+        input.as_ref(),
+        &format!("{p}.image_input_usd_per_mtok"),
+        loc,
+    );
+    let write_1h = optional(
+        v,
+        &raw.cache_write_1h_usd_per_mtok,
+        "cache_write_1h_usd_per_mtok",
+    );
+    let per_image = match &raw.input_usd_per_image {
+        None => Some(None),
+        // A price per image, not per million tokens: no plausibility range applies.
+        Some(q) => v
+            .param(
+                Some(q),
+                0.0,
+                &format!("{p}.input_usd_per_image"),
+                Domain::NonNegative,
+            )
+            .map(Some),
+    };
+    let audio_input = optional(v, &raw.audio_input_usd_per_mtok, "audio_input_usd_per_mtok");
+    let audio_output = optional(
+        v,
+        &raw.audio_output_usd_per_mtok,
+        "audio_output_usd_per_mtok",
+    );
+    let priority = match &raw.priority {
+        None => Some(None),
+        Some(t) => tier(v, t, &format!("{p}.priority"), false).map(Some),
+    };
+    let flex = match &raw.flex {
+        None => Some(None),
+        Some(t) => tier(v, t, &format!("{p}.flex"), true).map(Some),
+    };
     Some(Model {
         name: raw.name.value.clone(),
         provider: raw
@@ -1101,7 +1270,158 @@ fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
         min_cacheable_tokens: min_cacheable?,
         batch_discount: batch?,
         long_context: long_context?,
+        reasoning: reasoning?,
+        cache_write_1h: write_1h?,
+        image_input: image_input?,
+        input_per_image: per_image?,
+        audio_input: audio_input?,
+        audio_output: audio_output?,
+        priority: priority?,
+        flex: flex?,
     })
+}
+
+/// A `priority` or `flex` price table. Prices may be left out; a workflow that uses the tier
+/// then gets an error naming what is missing (see [`check_serving_models`]).
+fn tier(v: &mut Validator, raw: &Located<RawTier>, tp: &str, flex: bool) -> Option<TierPrices> {
+    let optional = |v: &mut Validator, q: &Option<Quantity>, key: &str| match q {
+        None => Some(None),
+        Some(q) => price(v, Some(q), None, &format!("{tp}.{key}"), raw.loc).map(Some),
+    };
+    let input = optional(v, &raw.input_usd_per_mtok, "input_usd_per_mtok");
+    let output = optional(v, &raw.output_usd_per_mtok, "output_usd_per_mtok");
+    let cached = optional(
+        v,
+        &raw.cached_input_usd_per_mtok,
+        "cached_input_usd_per_mtok",
+    );
+    let write = optional(v, &raw.cache_write_usd_per_mtok, "cache_write_usd_per_mtok");
+    let unavailable = match (&raw.unavailable_rate, flex) {
+        (Some(q), false) => {
+            v.invalid(
+                "`unavailable_rate` applies to the flex tier only",
+                q.loc,
+                &format!("{tp}.unavailable_rate"),
+                "move it to the model's `flex` table",
+            );
+            None
+        }
+        (q, _) => v.param(
+            q.as_ref(),
+            0.0,
+            &format!("{tp}.unavailable_rate"),
+            Domain::Rate,
+        ),
+    };
+    Some(TierPrices {
+        input: input?,
+        output: output?,
+        cached_input: cached?,
+        cache_write: write?,
+        unavailable_rate: unavailable?,
+    })
+}
+
+/// Checks that need to know which models serve which steps: a step asking for a service tier,
+/// a one-hour cache or audio must be served only by models with those prices.
+fn check_serving_models(
+    raw: &RawScenario,
+    workflows: &[Workflow],
+    models: &[Model],
+    stacks: &[Stack],
+    v: &mut Validator,
+) {
+    for (w, raw_w) in workflows.iter().zip(&raw.workflows) {
+        let mut reported: Vec<(usize, &str)> = Vec::new();
+        for (step, raw_step) in w.steps.iter().zip(&raw_w.steps) {
+            let serving: Vec<usize> = stacks
+                .iter()
+                .flat_map(|st| st.chains[step.route].links.iter().map(|l| l.model))
+                .collect();
+            let sp = format!("workflow[{}].step[{}]", w.name, step.name);
+            for &m in &serving {
+                let model = &models[m];
+                if w.service_tier != ServiceTier::Standard && !reported.contains(&(m, "tier")) {
+                    let tier = w.service_tier.name();
+                    let missing: Vec<&str> = match model.tier(w.service_tier) {
+                        None => vec![
+                            "input_usd_per_mtok",
+                            "output_usd_per_mtok",
+                            "cached_input_usd_per_mtok",
+                        ],
+                        Some(t) => [
+                            ("input_usd_per_mtok", t.input.is_none()),
+                            ("output_usd_per_mtok", t.output.is_none()),
+                            ("cached_input_usd_per_mtok", t.cached_input.is_none()),
+                        ]
+                        .into_iter()
+                        .filter_map(|(k, absent)| absent.then_some(k))
+                        .collect(),
+                    };
+                    if !missing.is_empty() {
+                        v.error(
+                            ProblemKind::MissingKey,
+                            format!(
+                                "workflow `{}` uses the `{tier}` service tier, but model `{}` has no {tier} {}",
+                                w.name,
+                                model.name,
+                                missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                            ),
+                            raw_w.service_tier.as_ref().map(|t| t.loc),
+                            &format!("workflow[{}].service_tier", w.name),
+                            Some(format!(
+                                "add `{tier} = {{ input_usd_per_mtok = …, output_usd_per_mtok = …, cached_input_usd_per_mtok = … }}` to model `{}`",
+                                model.name
+                            )),
+                        );
+                        reported.push((m, "tier"));
+                    }
+                }
+                if step.cache_ttl == CacheTtl::OneHour && model.cache_write_1h.is_none() {
+                    v.error(
+                        ProblemKind::MissingKey,
+                        format!(
+                            "step `{}` asks for a one-hour cache, but model `{}` has no `cache_write_1h_usd_per_mtok`",
+                            step.name, model.name
+                        ),
+                        raw_step.cache_ttl.as_ref().map(|t| t.loc),
+                        &format!("{sp}.cache_ttl"),
+                        Some(format!(
+                            "add `cache_write_1h_usd_per_mtok = …` to model `{}` (2× input at Anthropic), or use cache_ttl = \"5m\"",
+                            model.name
+                        )),
+                    );
+                }
+                for (key, used, price, raw_q) in [
+                    (
+                        "audio_input",
+                        step.audio_input_tokens.mean() > 0.0,
+                        &model.audio_input,
+                        &raw_step.audio_input_tokens,
+                    ),
+                    (
+                        "audio_output",
+                        step.audio_output_tokens.mean() > 0.0,
+                        &model.audio_output,
+                        &raw_step.audio_output_tokens,
+                    ),
+                ] {
+                    if used && price.is_none() {
+                        v.error(
+                            ProblemKind::MissingKey,
+                            format!(
+                                "step `{}` sends {key} tokens, but model `{}` has no `{key}_usd_per_mtok`",
+                                step.name, model.name
+                            ),
+                            raw_q.as_ref().map(|q| q.loc),
+                            &format!("{sp}.{key}_tokens"),
+                            Some(format!("add `{key}_usd_per_mtok = …` to model `{}`", model.name)),
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The distribution of `factor · X`; a price with a family that cannot be scaled (beta, Poisson)

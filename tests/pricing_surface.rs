@@ -1,0 +1,326 @@
+//! Today's pricing surface, each class checked against hand arithmetic (deterministic scenarios:
+//! every trial and `estimate` must equal the written-out sum to the cent).
+
+mod common;
+
+use aicost::estimate::estimate;
+use aicost::report::Report;
+use common::*;
+
+/// A model with every kind of price. 100 requests per month in every test below.
+const MODEL: &str = r#"
+[[model]]
+name = "m"
+input_usd_per_mtok = 2
+output_usd_per_mtok = 8
+cached_input_usd_per_mtok = 0.5
+cache_write_usd_per_mtok = 2.5
+cache_write_1h_usd_per_mtok = 4
+min_cacheable_tokens = 1024
+image_input_usd_per_mtok = 3
+audio_input_usd_per_mtok = 40
+audio_output_usd_per_mtok = 80
+long_context = { above_input_tokens = 128000, input_usd_per_mtok = 4, output_usd_per_mtok = 12 }
+priority = { input_usd_per_mtok = 3.5, output_usd_per_mtok = 14, cached_input_usd_per_mtok = 0.875 }
+flex = { input_usd_per_mtok = 1, output_usd_per_mtok = 4, cached_input_usd_per_mtok = 0.25, unavailable_rate = 0 }
+"#;
+
+const STACK: &str = r#"
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+
+fn scenario_text(workflow_keys: &str, step: &str, model: &str, stack: &str) -> String {
+    one_step(10, 10, workflow_keys, step, model, stack)
+}
+
+/// Every trial and the estimate equal `expected`; returns the report of the simulation.
+fn check(text: &str, expected: f64) -> Report {
+    let s = scenario(text);
+    assert!(s.is_deterministic(), "the scenario should be deterministic");
+    let r = simulate(&s, 3, 1);
+    for spend in &r.stacks[0].spend {
+        assert_cents("simulated month", *spend, expected);
+    }
+    let e = estimate(&s);
+    assert!(e.approximations.is_empty(), "{:?}", e.approximations);
+    assert_cents("estimate", e.stacks[0].monthly_usd, expected);
+    // The estimate's breakdown and the simulated one agree class by class.
+    let rep = Report::new(&s, &r);
+    let sim = rep.stacks[0].cost_breakdown_usd.to_array();
+    let est = e.stacks[0].by_class_usd.to_array();
+    for (k, name) in aicost::engine::CostBreakdown::NAMES.iter().enumerate() {
+        assert_cents(name, sim[k], est[k]);
+    }
+    assert_cents(
+        "breakdown total",
+        rep.stacks[0].cost_breakdown_usd.total(),
+        expected,
+    );
+    rep
+}
+
+#[test]
+fn reasoning_tokens_are_billed_at_the_output_price_by_default() {
+    // 100 × (1,000 × 2 + 300 × 8 + 2,000 × 8) / 10^6 = 100 × 0.0204 = $2.04.
+    let rep = check(
+        &scenario_text(
+            "",
+            "input_tokens = 1000\noutput_tokens = 300\nreasoning_tokens = 2000",
+            MODEL,
+            STACK,
+        ),
+        2.04,
+    );
+    assert_eq!(rep.stacks[0].tokens.reasoning, 200_000.0);
+    assert_cents(
+        "reasoning class",
+        rep.stacks[0].cost_breakdown_usd.reasoning,
+        1.60,
+    );
+}
+
+#[test]
+fn the_thinking_budget_caps_reasoning_and_an_explicit_price_applies() {
+    // Capped at 1,500 and billed at $6: 100 × (1,000 × 2 + 300 × 8 + 1,500 × 6) / 10^6 = $1.34.
+    let model = MODEL.replace(
+        "audio_input_usd_per_mtok = 40",
+        "audio_input_usd_per_mtok = 40\nreasoning_usd_per_mtok = 6",
+    );
+    check(
+        &scenario_text(
+            "",
+            "input_tokens = 1000\noutput_tokens = 300\nreasoning_tokens = 2000\nmax_reasoning_tokens = 1500",
+            &model,
+            STACK,
+        ),
+        1.34,
+    );
+}
+
+#[test]
+fn priority_tier_prices_apply_to_every_token() {
+    // Prefix 2,000 cached at 0.875, 1,000 input at 3.5, 300 output + 500 reasoning at 14:
+    // 100 × (1,750 + 3,500 + 11,200) / 10^6 = $1.645.
+    let step = "static_prefix_tokens = 2000\ncache_hit_rate = 1\ninput_tokens = 1000\noutput_tokens = 300\nreasoning_tokens = 500";
+    check(
+        &scenario_text("service_tier = \"priority\"", step, MODEL, STACK),
+        1.645,
+    );
+}
+
+#[test]
+fn flex_tier_prices_and_a_refusal_rate_of_one() {
+    // Flex: 100 × (1,000 × 1 + 300 × 4) / 10^6 = $0.22.
+    let step = "input_tokens = 1000\noutput_tokens = 300";
+    let rep = check(
+        &scenario_text("service_tier = \"flex\"", step, MODEL, STACK),
+        0.22,
+    );
+    assert_eq!(rep.stacks[0].flex_refused_share, Some(0.0));
+    // Every flex call refused: billed nothing at flex and re-sent at standard,
+    // 100 × (1,000 × 2 + 300 × 8) / 10^6 = $0.44.
+    let always_refused = MODEL.replace("unavailable_rate = 0", "unavailable_rate = 1");
+    let rep = check(
+        &scenario_text("service_tier = \"flex\"", step, &always_refused, STACK),
+        0.44,
+    );
+    assert_eq!(rep.stacks[0].flex_refused_share, Some(1.0));
+}
+
+#[test]
+fn a_one_hour_cache_write_costs_the_one_hour_price() {
+    // 100 × (4,000 × 4 + 1,000 × 2) / 10^6 = $1.80 (the 5-minute write would be $1.20).
+    let step =
+        "static_prefix_tokens = 4000\ncache_hit_rate = 0\ncache_ttl = \"1h\"\ninput_tokens = 1000";
+    check(&scenario_text("", step, MODEL, STACK), 1.80);
+    let step = "static_prefix_tokens = 4000\ncache_hit_rate = 0\ninput_tokens = 1000";
+    check(&scenario_text("", step, MODEL, STACK), 1.20);
+}
+
+#[test]
+fn images_priced_per_token_and_per_image() {
+    // 3 images × 800 tokens at $3: 100 × (2,400 × 3 + 500 × 2) / 10^6 = $0.82.
+    let step = "input_tokens = 500\nimages = { count = 3, tokens_per_image = 800 }";
+    let rep = check(&scenario_text("", step, MODEL, STACK), 0.82);
+    assert_eq!(rep.stacks[0].tokens.image, 240_000.0);
+    // With $0.002 per image instead: 100 × (3 × 0.002 + 500 × 2 / 10^6) = $0.70.
+    let per_image = MODEL.replace(
+        "image_input_usd_per_mtok = 3",
+        "input_usd_per_image = 0.002",
+    );
+    check(&scenario_text("", step, &per_image, STACK), 0.70);
+}
+
+#[test]
+fn an_audio_call() {
+    // 100 × (2,000 × 40 + 600 × 80 + 100 × 2 + 50 × 8) / 10^6 = 100 × 0.1286 = $12.86.
+    let step = "input_tokens = 100\noutput_tokens = 50\naudio_input_tokens = 2000\naudio_output_tokens = 600";
+    let rep = check(&scenario_text("", step, MODEL, STACK), 12.86);
+    assert_cents("audio class", rep.stacks[0].cost_breakdown_usd.audio, 12.80);
+}
+
+#[test]
+fn tool_fees_are_billed_on_every_attempt() {
+    // Two attempts (the first always fails validation), 3 web searches each at $0.01 and 1 fetch
+    // at $0.002: tools 100 × 2 × 0.032 = $6.40, tokens 100 × 2 × (1,000 × 2) / 10^6 = $0.40.
+    let stack = r#"
+[[stack]]
+name = "retrying"
+[stack.route.r]
+chain = [{ model = "m", validation_failure_rate = 1, max_attempts = 2 }]
+"#;
+    let step = r#"input_tokens = 1000
+tool_calls = [
+  { name = "web_search", count = 3, usd_per_call = 0.01 },
+  { name = "fetch", count = 1, usd_per_call = 0.002 },
+]"#;
+    let rep = check(&scenario_text("", step, MODEL, stack), 6.80);
+    let tools = &rep.stacks[0].tool_fees;
+    assert_eq!(tools[0].name, "web_search");
+    assert_eq!(tools[0].calls_per_month, 600.0);
+    assert_cents("web search fees", tools[0].monthly_usd, 6.00);
+    assert_cents(
+        "tool class",
+        rep.stacks[0].cost_breakdown_usd.tool_fees,
+        6.40,
+    );
+}
+
+#[test]
+fn image_tokens_alone_push_a_call_over_the_long_context_threshold() {
+    // 100,000 text + 30 × 1,000 image tokens = 130,000 > 128,000: every token at long-context
+    // rates, images scaled like input (3 × 4/2 = 6):
+    // 100 × (100,000 × 4 + 30,000 × 6 + 1,000 × 12) / 10^6 = $59.20.
+    let step = "input_tokens = 100000\nimages = { count = 30, tokens_per_image = 1000 }\noutput_tokens = 1000";
+    check(&scenario_text("", step, MODEL, STACK), 59.20);
+    // Without the images the call stays below: 100 × (100,000 × 2 + 1,000 × 8) / 10^6 = $20.80.
+    check(
+        &scenario_text(
+            "",
+            "input_tokens = 100000\noutput_tokens = 1000",
+            MODEL,
+            STACK,
+        ),
+        20.80,
+    );
+}
+
+#[test]
+fn the_breakdown_sums_to_the_total_in_every_shipped_scenario() {
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        let s = aicost::scenario::load(&path).unwrap().scenario;
+        let rep = Report::new(&s, &simulate(&s, 2, 3));
+        for st in &rep.stacks {
+            let total = st.cost_breakdown_usd.total();
+            let mean = st.monthly_spend_usd.mean;
+            assert!(
+                (total - mean).abs() <= 1e-9 * mean.max(1.0),
+                "{}: {}: breakdown {total} vs mean {mean}",
+                path.display(),
+                st.name
+            );
+        }
+    }
+}
+
+fn invalid(text: &str) -> String {
+    match aicost::scenario::from_str("t.toml", text) {
+        Ok(_) => panic!("should be invalid"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn tier_cache_and_audio_requirements_are_validated() {
+    let err = invalid(&scenario_text(
+        "path = \"batch\"\nservice_tier = \"priority\"",
+        "input_tokens = 1",
+        MODEL,
+        STACK,
+    ));
+    assert!(
+        err.contains("a batch workflow cannot use the `priority` service tier"),
+        "{err}"
+    );
+
+    let no_priority = MODEL.replace(
+        "priority = { input_usd_per_mtok = 3.5, output_usd_per_mtok = 14, cached_input_usd_per_mtok = 0.875 }",
+        "priority = { input_usd_per_mtok = 3.5, output_usd_per_mtok = 14 }",
+    );
+    let err = invalid(&scenario_text(
+        "service_tier = \"priority\"",
+        "input_tokens = 1",
+        &no_priority,
+        STACK,
+    ));
+    assert!(
+        err.contains("uses the `priority` service tier, but model `m` has no priority `cached_input_usd_per_mtok`")
+            && err.contains("t.toml:"),
+        "{err}"
+    );
+
+    let no_1h = MODEL.replace("cache_write_1h_usd_per_mtok = 4\n", "");
+    let err = invalid(&scenario_text(
+        "",
+        "static_prefix_tokens = 2000\ncache_ttl = \"1h\"",
+        &no_1h,
+        STACK,
+    ));
+    assert!(
+        err.contains("step `call` asks for a one-hour cache, but model `m` has no `cache_write_1h_usd_per_mtok`"),
+        "{err}"
+    );
+
+    let no_audio = MODEL.replace("audio_output_usd_per_mtok = 80\n", "");
+    let err = invalid(&scenario_text(
+        "",
+        "audio_output_tokens = 100",
+        &no_audio,
+        STACK,
+    ));
+    assert!(
+        err.contains("sends audio_output tokens, but model `m` has no `audio_output_usd_per_mtok`"),
+        "{err}"
+    );
+
+    let err = invalid(&scenario_text(
+        "",
+        "input_tokens = 1\ncache_ttl = \"2h\"",
+        MODEL,
+        STACK,
+    ));
+    assert!(err.contains("unknown value `2h`"), "{err}");
+}
+
+#[test]
+fn stochastic_reasoning_flex_and_tools_match_the_estimate_within_4_standard_errors() {
+    // Heavy-tailed reasoning with a budget, 30% flex refusals, Poisson tool calls and images.
+    let model = MODEL.replace("unavailable_rate = 0", "unavailable_rate = 0.3");
+    let step = r#"input_tokens = { p50 = 800, p95 = 3000 }
+output_tokens = { p50 = 300, p95 = 900 }
+reasoning_tokens = { p50 = 1500, p95 = 12000 }
+max_reasoning_tokens = 8000
+images = { count = { dist = "poisson", mean = 1.5 }, tokens_per_image = 700 }
+tool_calls = [{ name = "web_search", count = { dist = "poisson", mean = 2 }, usd_per_call = 0.01 }]"#;
+    let s = scenario(&one_step(
+        1,
+        400,
+        "service_tier = \"flex\"",
+        step,
+        &model,
+        STACK,
+    ));
+    let r = simulate(&s, 3000, 77);
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    let e = estimate(&s);
+    assert!(e.approximations.is_empty(), "{:?}", e.approximations);
+    assert_within_se("monthly spend", mean, se, e.stacks[0].monthly_usd, 4.0);
+    let rep = Report::new(&s, &r);
+    let share = rep.stacks[0].flex_refused_share.unwrap();
+    let n = r.stacks[0].calls;
+    assert_within_se("refused share", share, (0.3 * 0.7 / n).sqrt(), 0.3, 4.0);
+}
