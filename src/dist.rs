@@ -628,6 +628,20 @@ impl Dist {
         }
     }
 
+    /// A whole number that the variable (rounded up or down) exceeds with negligible
+    /// probability, for sums over its values.
+    pub fn quantity_bound(&self) -> u64 {
+        let hi = match self.support().1 {
+            h if h.is_finite() => h,
+            _ => self.quantile(1.0 - 1e-12),
+        };
+        if hi.is_finite() {
+            (hi.ceil() as u64).saturating_add(1).min(100_000)
+        } else {
+            100_000
+        }
+    }
+
     /// `E[min(X, cap)]`.
     pub fn mean_capped(&self, cap: f64) -> f64 {
         self.partial_mean(f64::NEG_INFINITY, cap) + cap * (1.0 - self.cdf(cap))

@@ -2,26 +2,30 @@
 //!
 //! A forecast nobody can check is not trusted, so this module computes the expected month by
 //! hand-checkable arithmetic: traffic (users × sessions × requests), then for every step and chain
-//! link the expected calls and, per token class, `tokens × price = dollars`. It uses exact closed
-//! forms where they exist (the mean of a capped lognormal, the expected attempts of a retry chain,
-//! the probability and partial mean above a long-context threshold), so on a deterministic
-//! scenario it equals the simulated mean to the cent. Where an expectation is only approximated
-//! (an uncertain rate that enters a chain non-linearly, several random prompt parts crossing a
-//! long-context threshold), it says so.
+//! link the expected calls and, per billing class, `quantity × price = dollars`, then the month's
+//! invoice in the order providers apply it: volume tiers on list price, then the contract
+//! discount, then any unused commitment, then the hard cap. It uses exact closed forms where they
+//! exist (the mean of a capped lognormal, the expected attempts of a retry chain with provider
+//! errors, the probability and partial mean above a long-context threshold), so on a
+//! deterministic scenario it equals the simulated mean to the cent. Where an expectation is only
+//! approximated (an uncertain rate that enters a chain non-linearly, contract and cap billing of
+//! an uncertain month, several random prompt parts near a long-context threshold), it says so.
 
 use serde::Serialize;
 
 use crate::dist::Dist;
 use crate::engine::CostBreakdown;
+use crate::engine::class;
 use crate::engine::draw::{ModelDraw, PriceDraw};
 use crate::model::{
-    Arrivals, CacheTtl, Link, RequestPath, Scenario, ServiceTier, SessionRate, Step, day_weights,
+    Arrivals, CacheTtl, ErrorBilling, Link, Overage, RequestPath, Scenario, ServiceTier,
+    SessionRate, Step, Workflow, day_weights,
 };
 
 /// One line of a call's arithmetic: `quantity × unit price = dollars`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct CostLine {
-    /// What is billed: "input", "cached input", "cache write (1h)", "image", a tool's name, …
+    /// What is billed: "input", "cached input", "cache write 1h", "image", a tool's name, …
     pub label: String,
     /// The [`CostBreakdown`] class the dollars count toward.
     pub class: &'static str,
@@ -34,15 +38,21 @@ pub struct CostLine {
     pub unit_price_usd: f64,
     /// Expected dollars per call, after any batch discount.
     pub usd: f64,
+    /// Tokens per call behind this line (counted by volume tiers).
+    pub tokens: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct LinkEstimate {
     pub model: String,
-    /// Probability that a request reaching the step calls this model at all.
+    /// Probability that a call of the step reaches this model at all.
     pub reach_probability: f64,
-    /// Expected calls to this model per request reaching the step (retries included).
+    /// Expected calls to this model per request reaching the step (retries, errors and agent
+    /// loop iterations included).
     pub calls_per_request: f64,
+    /// Share of those calls that fail at the provider.
+    pub error_share: f64,
+    /// The arithmetic of one call, averaged over attempts (errored ones included).
     pub lines: Vec<CostLine>,
     /// Share of calls priced at long-context rates.
     pub long_context_share: f64,
@@ -58,7 +68,11 @@ pub struct StepEstimate {
     pub route: String,
     /// Probability that a request gets to this step (earlier steps accepted).
     pub reach_probability: f64,
+    /// Expected calls of the step per request (agent loops), before retries.
+    pub calls_per_request: f64,
     pub acceptance_probability: f64,
+    /// Fees outside the model per request reaching the step.
+    pub aux_usd: f64,
     pub links: Vec<LinkEstimate>,
     pub cost_per_request_usd: f64,
 }
@@ -77,22 +91,52 @@ pub struct WorkflowEstimate {
     pub name: String,
     pub traffic: Vec<TrafficLine>,
     pub requests_per_month: f64,
+    pub semantic_cache_hit_rate: f64,
+    pub semantic_cache_usd_per_lookup: f64,
+    /// Expected runs per request (above 1 while incidents repeat requests).
+    pub incident_factor: f64,
     pub steps: Vec<StepEstimate>,
     pub cost_per_request_usd: f64,
     pub acceptance_rate: f64,
+    /// Spend of the month at list price (before volume tiers and contracts).
     pub monthly_usd: f64,
+}
+
+/// The month's invoice, in the order it is computed.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Invoice {
+    /// Every request at list price (batch discounts included), plus fees.
+    pub list_usd: f64,
+    /// Graduated volume tiers on list price (negative).
+    pub volume_discount_usd: f64,
+    /// Contract discounts on the tier-discounted usage (negative).
+    pub contract_discount_usd: f64,
+    /// Commitments paid for but not used.
+    pub unused_commitment_usd: f64,
+    /// What the hard cap refuses (negative).
+    pub capped_usd: f64,
+    pub total_usd: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct StackEstimate {
     pub name: String,
     pub workflows: Vec<WorkflowEstimate>,
+    /// The first month's invoice.
+    pub invoice: Invoice,
+    /// Expected spend of an average month of the horizon (the first month when there is one).
     pub monthly_usd: f64,
+    /// Expected spend of each month of the horizon.
+    pub months_usd: Vec<f64>,
+    pub horizon_total_usd: f64,
     pub requests_per_month: f64,
     pub accepted_per_month: f64,
     pub cost_per_request_usd: Option<f64>,
     pub cost_per_accepted_task_usd: Option<f64>,
-    /// Expected monthly dollars by billing class.
+    /// Expected monthly human review cost; `None` without review.
+    pub review_usd: Option<f64>,
+    pub cost_per_useful_output_usd: Option<f64>,
+    /// Expected monthly dollars by billing class (first month).
     pub by_class_usd: CostBreakdown,
 }
 
@@ -100,99 +144,11 @@ pub struct StackEstimate {
 pub struct Estimate {
     pub scenario: String,
     pub days: u32,
+    pub months: u32,
     pub budget_usd: Option<f64>,
     /// Why a figure is approximate; empty when every expectation is exact.
     pub approximations: Vec<String>,
     pub stacks: Vec<StackEstimate>,
-}
-
-/// Compute the expected month of every stack.
-pub fn estimate(s: &Scenario) -> Estimate {
-    let mut approx = Approximations::default();
-    let traffic: Vec<Vec<TrafficLine>> = s
-        .workflows
-        .iter()
-        .map(|w| traffic(s, w, &mut approx))
-        .collect();
-    let stacks = s
-        .stacks
-        .iter()
-        .map(|stack| {
-            let mut by_class = [0.0; CostBreakdown::LEN];
-            let workflows: Vec<WorkflowEstimate> = s
-                .workflows
-                .iter()
-                .zip(&traffic)
-                .map(|(w, lines)| {
-                    let requests: f64 = lines.iter().map(|l| l.requests).sum();
-                    let batch = w.path == RequestPath::Batch;
-                    let mut reach = 1.0;
-                    let mut cost = 0.0;
-                    let steps: Vec<StepEstimate> = w
-                        .steps
-                        .iter()
-                        .map(|step| {
-                            let chain = &stack.chains[step.route];
-                            let est = step_estimate(
-                                s,
-                                step,
-                                &chain.links,
-                                batch,
-                                w.service_tier,
-                                reach,
-                                &mut approx,
-                            );
-                            for link in &est.links {
-                                for line in &link.lines {
-                                    let i = CostBreakdown::NAMES
-                                        .iter()
-                                        .position(|c| *c == line.class)
-                                        .expect("lines name breakdown classes");
-                                    by_class[i] +=
-                                        requests * reach * link.calls_per_request * line.usd;
-                                }
-                            }
-                            cost += reach * est.cost_per_request_usd;
-                            reach *= est.acceptance_probability;
-                            est
-                        })
-                        .collect();
-                    WorkflowEstimate {
-                        name: w.name.clone(),
-                        traffic: lines.clone(),
-                        requests_per_month: requests,
-                        steps,
-                        cost_per_request_usd: cost,
-                        acceptance_rate: reach,
-                        monthly_usd: requests * cost,
-                    }
-                })
-                .collect();
-            let monthly: f64 = workflows.iter().map(|w| w.monthly_usd).sum();
-            let requests: f64 = workflows.iter().map(|w| w.requests_per_month).sum();
-            let accepted: f64 = workflows
-                .iter()
-                .map(|w| w.requests_per_month * w.acceptance_rate)
-                .sum();
-            StackEstimate {
-                name: stack.name.clone(),
-                workflows,
-                monthly_usd: monthly,
-                requests_per_month: requests,
-                accepted_per_month: accepted,
-                cost_per_request_usd: (requests > 0.0).then(|| monthly / requests),
-                cost_per_accepted_task_usd: (accepted > 0.0).then(|| monthly / accepted),
-                by_class_usd: CostBreakdown::from_array(by_class),
-            }
-        })
-        .collect();
-    Estimate {
-        scenario: s.name.clone(),
-        days: s.simulation.days,
-        budget_usd: s.budget.as_ref().map(|b| b.monthly_usd),
-        approximations: approx.0,
-        stacks,
-    }
 }
 
 #[derive(Default)]
@@ -206,11 +162,347 @@ impl Approximations {
     }
 }
 
-fn traffic(
+/// What one request of a workflow costs on one stack, per model and per class.
+#[derive(Clone)]
+struct PerRequest {
+    /// Token-class dollars per model (list price, after batch).
+    model_usd: Vec<f64>,
+    model_tokens: Vec<f64>,
+    /// Dollars per breakdown class (token classes, tool and aux fees).
+    class_usd: [f64; CostBreakdown::LEN],
+    accepted: f64,
+    failed: f64,
+}
+
+impl PerRequest {
+    fn new(models: usize) -> Self {
+        PerRequest {
+            model_usd: vec![0.0; models],
+            model_tokens: vec![0.0; models],
+            class_usd: [0.0; CostBreakdown::LEN],
+            accepted: 0.0,
+            failed: 0.0,
+        }
+    }
+
+    fn fees(&self) -> f64 {
+        self.class_usd[class::TOOL_FEES] + self.class_usd[class::AUX_FEES]
+    }
+}
+
+/// Compute the expected month of every stack.
+pub fn estimate(s: &Scenario) -> Estimate {
+    let mut approx = Approximations::default();
+    let traffic: Vec<Vec<TrafficLine>> = s
+        .workflows
+        .iter()
+        .map(|w| traffic(s, w, &mut approx))
+        .collect();
+    let incident_factors: Vec<f64> = (0..s.workflows.len())
+        .map(|w| incident_factor(s, w, &mut approx))
+        .collect();
+    let months = s.simulation.months;
+    // Requests of each workflow in each month of the horizon, relative to the first.
+    let month_scale: Vec<Vec<f64>> = s
+        .workflows
+        .iter()
+        .zip(&traffic)
+        .map(|(w, lines)| {
+            (0..months)
+                .map(|m| {
+                    let base: f64 = lines.iter().map(|l| l.requests).sum();
+                    let grown: f64 = w
+                        .segments
+                        .iter()
+                        .zip(lines)
+                        .map(|(&seg, l)| {
+                            let g = &s.segments[seg].monthly_growth;
+                            if !g.is_fixed() && m > 0 {
+                                approx.note(format!(
+                                    "segment `{}`: uncertain growth compounds non-linearly; its mean is used",
+                                    s.segments[seg].name
+                                ));
+                            }
+                            l.requests * (1.0 + g.mean()).powi(m as i32)
+                        })
+                        .sum();
+                    let season = s.simulation.seasonality.get(m as usize % 12).copied().unwrap_or(1.0);
+                    if base > 0.0 { grown / base * season } else { 0.0 }
+                })
+                .collect()
+        })
+        .collect();
+    let stacks = s
+        .stacks
+        .iter()
+        .enumerate()
+        .map(|(stack_index, stack)| {
+            let mut per_workflow: Vec<PerRequest> = Vec::new();
+            let workflows: Vec<WorkflowEstimate> = s
+                .workflows
+                .iter()
+                .enumerate()
+                .map(|(wi, w)| {
+                    let (est, per) = workflow_estimate(
+                        s,
+                        stack,
+                        w,
+                        &traffic[wi],
+                        incident_factors[wi],
+                        &mut approx,
+                    );
+                    per_workflow.push(per);
+                    est
+                })
+                .collect();
+            let month_totals: Vec<(Invoice, [f64; CostBreakdown::LEN], f64)> = (0..months as usize)
+                .map(|m| {
+                    let scale: Vec<f64> = workflows
+                        .iter()
+                        .zip(&month_scale)
+                        .map(|(w, ms)| w.requests_per_month * ms[m])
+                        .collect();
+                    invoice(s, stack_index, &per_workflow, &scale, &mut approx)
+                })
+                .collect();
+            let (invoice0, by_class, _) = month_totals[0].clone();
+            let months_usd: Vec<f64> = month_totals.iter().map(|(i, _, _)| i.total_usd).collect();
+            let horizon: f64 = months_usd.iter().sum();
+            let requests: f64 = workflows.iter().map(|w| w.requests_per_month).sum();
+            let accepted: f64 = workflows
+                .iter()
+                .map(|w| w.requests_per_month * w.acceptance_rate)
+                .sum();
+            let review = s.workflows.iter().any(|w| w.review.is_some()).then(|| {
+                s.workflows
+                    .iter()
+                    .zip(&workflows)
+                    .zip(&per_workflow)
+                    .filter_map(|((w, we), per)| {
+                        w.review.as_ref().map(|r| {
+                            we.requests_per_month
+                                * (per.accepted * r.share.mean() * r.minutes.mean()
+                                    + per.failed * r.failed_review_minutes.mean())
+                                / 60.0
+                                * r.hourly_usd.mean()
+                        })
+                    })
+                    .sum::<f64>()
+            });
+            let monthly = invoice0.total_usd;
+            StackEstimate {
+                name: stack.name.clone(),
+                workflows,
+                monthly_usd: horizon / f64::from(months.max(1)),
+                months_usd,
+                horizon_total_usd: horizon,
+                requests_per_month: requests,
+                accepted_per_month: accepted,
+                cost_per_request_usd: (requests > 0.0).then(|| monthly / requests),
+                cost_per_accepted_task_usd: (accepted > 0.0).then(|| monthly / accepted),
+                cost_per_useful_output_usd: review
+                    .and_then(|r| (accepted > 0.0).then(|| (monthly + r) / accepted)),
+                review_usd: review,
+                invoice: invoice0,
+                by_class_usd: CostBreakdown::from_array(by_class),
+            }
+        })
+        .collect();
+    Estimate {
+        scenario: s.name.clone(),
+        days: s.simulation.days,
+        months,
+        budget_usd: s.budget.as_ref().map(|b| b.monthly_usd),
+        approximations: approx.0,
+        stacks,
+    }
+}
+
+/// The month's invoice from per-request costs and each workflow's requests that month.
+fn invoice(
     s: &Scenario,
-    w: &crate::model::Workflow,
+    stack: usize,
+    per: &[PerRequest],
+    requests: &[f64],
     approx: &mut Approximations,
-) -> Vec<TrafficLine> {
+) -> (Invoice, [f64; CostBreakdown::LEN], f64) {
+    let models = s.models.len();
+    let mut list = vec![0.0; models];
+    let mut tokens = vec![0.0; models];
+    let mut classes = [0.0; CostBreakdown::LEN];
+    let mut fees = 0.0;
+    for (p, &n) in per.iter().zip(requests) {
+        for m in 0..models {
+            list[m] += n * p.model_usd[m];
+            tokens[m] += n * p.model_tokens[m];
+        }
+        for (c, x) in classes.iter_mut().zip(&p.class_usd) {
+            *c += n * x;
+        }
+        fees += n * p.fees();
+    }
+    // Volume tiers on the month's tokens per model, at list price.
+    let after: Vec<f64> = s
+        .models
+        .iter()
+        .enumerate()
+        .map(|(m, model)| list[m] * (1.0 - tier_share(&model.volume_tiers, tokens[m])))
+        .collect();
+    let list_total: f64 = list.iter().sum();
+    let after_total: f64 = after.iter().sum();
+    // Contracts on the tier-discounted usage of their provider's models.
+    let mut billed = 0.0;
+    let mut accrued_total = 0.0;
+    let mut unused = 0.0;
+    let mut covered_models = vec![false; models];
+    for (ci, c) in s.contracts.iter().enumerate() {
+        if !s.contract_applies(stack, ci) {
+            continue;
+        }
+        let usage: f64 = s
+            .models
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.provider == c.provider)
+            .map(|(i, _)| {
+                covered_models[i] = true;
+                after[i]
+            })
+            .sum();
+        let (commitment, d) = (c.committed_monthly_usd.mean(), c.discount.mean());
+        let covered = match c.overage {
+            Overage::Discounted => usage,
+            Overage::List => usage.min(commitment / (1.0 - d)),
+        };
+        let accrued = covered * (1.0 - d) + (usage - covered);
+        if s.simulation.trials > 0 && !s.is_deterministic() {
+            approx.note(
+                "contract billing uses the expected usage; simulate for the risk of under-use"
+                    .to_string(),
+            );
+        }
+        accrued_total += accrued;
+        unused += (commitment - accrued).max(0.0);
+        billed += accrued.max(commitment);
+    }
+    let uncovered: f64 = after
+        .iter()
+        .zip(&covered_models)
+        .filter(|(_, c)| !**c)
+        .map(|(a, _)| a)
+        .sum();
+    let total = uncovered + billed + fees;
+    let capped = match s.budget.as_ref().and_then(|b| b.hard_cap_usd) {
+        Some(cap) if total > cap => {
+            approx.note("the expected month passes the hard cap; requests refused by it are estimated as the excess".to_string());
+            cap - total
+        }
+        _ => 0.0,
+    };
+    if s.models.iter().any(|m| !m.volume_tiers.is_empty()) && !s.is_deterministic() {
+        approx.note("volume tiers are applied to the expected month's tokens".to_string());
+    }
+    classes[class::VOLUME_DISCOUNT] = after_total - list_total;
+    classes[class::CONTRACT_DISCOUNT] = accrued_total - (after_total - uncovered);
+    classes[class::UNUSED_COMMITMENT] = unused;
+    let inv = Invoice {
+        list_usd: list_total + fees,
+        volume_discount_usd: after_total - list_total,
+        contract_discount_usd: accrued_total - (after_total - uncovered),
+        unused_commitment_usd: unused,
+        capped_usd: capped,
+        total_usd: total + capped,
+    };
+    (inv, classes, fees)
+}
+
+/// Average discount of a month of `tokens` tokens under graduated tiers.
+fn tier_share(tiers: &[crate::model::VolumeTier], tokens: f64) -> f64 {
+    if tokens <= 0.0 {
+        return 0.0;
+    }
+    let mut discounted = 0.0;
+    for (i, t) in tiers.iter().enumerate() {
+        let upper = tiers.get(i + 1).map_or(f64::INFINITY, |n| n.above_tokens);
+        discounted += (tokens.min(upper) - t.above_tokens).max(0.0) * t.discount;
+    }
+    discounted / tokens
+}
+
+/// Expected runs per request of workflow `w`: 1 plus what incidents repeat.
+fn incident_factor(s: &Scenario, w: usize, approx: &mut Approximations) -> f64 {
+    let days = s.simulation.days;
+    let month_hours = 24.0 * f64::from(days);
+    let covering: Vec<&crate::model::Incident> = s
+        .incidents
+        .iter()
+        .filter(|i| i.workflows.contains(&w))
+        .collect();
+    if covering.len() > 1 {
+        approx.note(format!(
+            "workflow `{}`: overlapping incidents are added, not maxed",
+            s.workflows[w].name
+        ));
+    }
+    let shares = workflow_day_shares(s, w);
+    1.0 + covering
+        .iter()
+        .map(|i| {
+            if !i.duration_hours.is_fixed() {
+                approx.note(format!(
+                    "incident `{}`: its uncertain duration's mean is used",
+                    i.name
+                ));
+            }
+            let duration = i.duration_hours.mean().min(month_hours);
+            // Expected share of the day's requests inside the window, over a uniform start.
+            const STARTS: usize = 4096;
+            let affected: f64 = (0..STARTS)
+                .map(|k| {
+                    let start = (k as f64 + 0.5) / STARTS as f64 * (month_hours - duration);
+                    let end = start + duration;
+                    shares
+                        .iter()
+                        .enumerate()
+                        .map(|(d, share)| {
+                            let (d0, d1) = (24.0 * d as f64, 24.0 * (d as f64 + 1.0));
+                            share * ((end.min(d1) - start.max(d0)) / 24.0).max(0.0)
+                        })
+                        .sum::<f64>()
+                })
+                .sum::<f64>()
+                / STARTS as f64;
+            i.monthly_probability.mean() * affected * (i.multiplier.mean() - 1.0)
+        })
+        .sum::<f64>()
+}
+
+/// Share of a workflow's requests falling on each day of the month.
+fn workflow_day_shares(s: &Scenario, w: usize) -> Vec<f64> {
+    let days = s.simulation.days;
+    let mut shares = vec![0.0; days as usize];
+    let mut total = 0.0;
+    for &seg in &s.workflows[w].segments {
+        let segment = &s.segments[seg];
+        let weights = day_weights(days, segment.weekend_factor.mean());
+        let sum: f64 = weights.iter().sum();
+        let sessions = segment.users.mean()
+            * match &segment.sessions {
+                SessionRate::PerDay(p) => p.mean() * sum,
+                SessionRate::PerMonth(p) => p.mean(),
+            };
+        for (d, wgt) in weights.iter().enumerate() {
+            shares[d] += sessions * wgt / sum;
+        }
+        total += sessions;
+    }
+    if total > 0.0 {
+        shares.iter_mut().for_each(|x| *x /= total);
+    }
+    shares
+}
+
+fn traffic(s: &Scenario, w: &Workflow, approx: &mut Approximations) -> Vec<TrafficLine> {
     w.segments
         .iter()
         .map(|&i| {
@@ -246,6 +538,137 @@ fn traffic(
         .collect()
 }
 
+/// The expected request of a workflow on a stack: its steps, and its costs per model and class.
+fn workflow_estimate(
+    s: &Scenario,
+    stack: &crate::model::Stack,
+    w: &Workflow,
+    lines: &[TrafficLine],
+    incident_factor: f64,
+    approx: &mut Approximations,
+) -> (WorkflowEstimate, PerRequest) {
+    let requests: f64 = lines.iter().map(|l| l.requests).sum();
+    let batch = w.path == RequestPath::Batch;
+    let hit = w.semantic_cache_hit_rate.mean();
+    let lookup = w.semantic_cache_usd_per_lookup.mean();
+    let mut per = PerRequest::new(s.models.len());
+    let mut reach = 1.0;
+    let mut cost = 0.0;
+    let steps: Vec<StepEstimate> = w
+        .steps
+        .iter()
+        .map(|step| {
+            let chain = &stack.chains[step.route];
+            let est = step_estimate(s, step, &chain.links, batch, w.service_tier, reach, approx);
+            // A semantic-cache miss runs the steps; an incident repeats them.
+            let weight = (1.0 - hit) * reach * incident_factor;
+            for link in &est.links {
+                let model = s
+                    .models
+                    .iter()
+                    .position(|m| m.name == link.model)
+                    .expect("known model");
+                for line in &link.lines {
+                    let k = CostBreakdown::NAMES
+                        .iter()
+                        .position(|c| *c == line.class)
+                        .expect("class");
+                    per.class_usd[k] += weight * link.calls_per_request * line.usd;
+                    if line.class != "tool_fees" {
+                        per.model_usd[model] += weight * link.calls_per_request * line.usd;
+                        per.model_tokens[model] += weight * link.calls_per_request * line.tokens;
+                    }
+                }
+            }
+            per.class_usd[class::AUX_FEES] += weight * est.aux_usd;
+            cost += reach * est.cost_per_request_usd;
+            reach *= est.acceptance_probability;
+            est
+        })
+        .collect();
+    per.class_usd[class::AUX_FEES] += lookup;
+    let acceptance = hit + (1.0 - hit) * reach;
+    per.accepted = acceptance;
+    per.failed = 1.0 - acceptance;
+    let cost_per_request = lookup + (1.0 - hit) * cost * incident_factor;
+    (
+        WorkflowEstimate {
+            name: w.name.clone(),
+            traffic: lines.to_vec(),
+            requests_per_month: requests,
+            semantic_cache_hit_rate: hit,
+            semantic_cache_usd_per_lookup: lookup,
+            incident_factor,
+            steps,
+            cost_per_request_usd: cost_per_request,
+            acceptance_rate: acceptance,
+            monthly_usd: requests * cost_per_request,
+        },
+        per,
+    )
+}
+
+/// Expected calls of a chain link per call of its step, with provider errors and retries.
+struct LinkStats {
+    reach: f64,
+    attempts: f64,
+    error_share: f64,
+}
+
+fn chain_stats(
+    links: &[Link],
+    approx: &mut Approximations,
+    models: &[crate::model::Model],
+) -> (Vec<LinkStats>, f64) {
+    let n = links.len();
+    let mut reach = 1.0;
+    let mut accepted = 0.0;
+    let stats = links
+        .iter()
+        .enumerate()
+        .map(|(i, link)| {
+            if [&link.validation_failure_rate, &link.escalation_rate, &link.provider_error_rate]
+                .iter()
+                .any(|p| !p.is_fixed())
+            {
+                approx.note(format!(
+                    "an uncertain validation, escalation or error rate on `{}` enters the chain non-linearly; its mean is used",
+                    models[link.model].name
+                ));
+            }
+            let f = link.validation_failure_rate.mean();
+            let e = link.provider_error_rate.mean();
+            let x = if i + 1 < n { link.escalation_rate.mean() } else { 0.0 };
+            // An attempt goes on to the next one after an error or a failed validation.
+            let q = e + (1.0 - e) * f;
+            let a = link.max_attempts as i32;
+            let q_a = q.powi(a);
+            let attempts = if q >= 1.0 { f64::from(link.max_attempts) } else { (1.0 - q_a) / (1.0 - q) };
+            let pass = (1.0 - e) * (1.0 - f) * attempts;
+            let out = LinkStats { reach, attempts, error_share: e };
+            if i + 1 < n {
+                accepted += reach * pass * (1.0 - x);
+                reach *= q_a + pass * x;
+            } else {
+                accepted += reach * pass;
+            }
+            out
+        })
+        .collect();
+    (stats, accepted)
+}
+
+/// P(R > i) for R the request's count drawn from `d` and rounded at random (mean kept).
+fn count_above(d: &Dist, i: u64) -> f64 {
+    // P(R ≥ k) = E[(X − (k − 1))⁺] − E[(X − k)⁺].
+    let excess = |t: f64| d.partial_mean(t, f64::INFINITY) - t * (1.0 - d.cdf(t));
+    let k = (i + 1) as f64;
+    match d.fixed_value() {
+        Some(v) => (v - (k - 1.0)).clamp(0.0, 1.0),
+        None => (excess(k - 1.0) - excess(k)).clamp(0.0, 1.0),
+    }
+}
+
 fn step_estimate(
     s: &Scenario,
     step: &Step,
@@ -256,61 +679,134 @@ fn step_estimate(
     approx: &mut Approximations,
 ) -> StepEstimate {
     let hit = step.cache_hit_rate.mean();
-    let mut reach = 1.0;
-    let mut accepted = 0.0;
+    let (stats, p) = chain_stats(links, approx, &s.models);
+    // Agent loops: iteration i runs when the request has more than i calls and every earlier
+    // iteration was accepted; its input has grown by i × context_growth_tokens.
+    let growth = step.context_growth_tokens.mean();
+    let mut iterations: Vec<(f64, f64)> = Vec::new(); // (weight, extra input)
+    let mut acceptance = 0.0;
+    let mut p_i = 1.0;
+    let limit = step.calls.quantity_bound();
+    for i in 0..=limit {
+        let above = count_above(&step.calls, i);
+        let exactly = count_above(&step.calls, i.saturating_sub(1)) - above;
+        // P(N = i) × p^i: requests with exactly i calls, all accepted.
+        acceptance += if i == 0 { 1.0 - above } else { exactly } * p_i;
+        if above <= 0.0 {
+            break;
+        }
+        iterations.push((above * p_i, i as f64 * growth));
+        p_i *= p;
+    }
+    if growth > 0.0
+        && !step.context_growth_tokens.is_fixed()
+        && links
+            .iter()
+            .any(|l| s.models[l.model].long_context.is_some())
+    {
+        approx.note(
+            "random context growth near a long-context threshold: its mean is used".to_string(),
+        );
+    }
+    let calls_per_request: f64 = iterations.iter().map(|(w, _)| w).sum();
     let mut cost = 0.0;
-    let n = links.len();
     let out: Vec<LinkEstimate> = links
         .iter()
-        .enumerate()
-        .map(|(i, link)| {
-            if !link.validation_failure_rate.is_fixed() || !link.escalation_rate.is_fixed() {
-                approx.note(format!(
-                    "an uncertain validation or escalation rate on `{}` enters the chain non-linearly; its mean is used",
-                    s.models[link.model].name
-                ));
-            }
-            let f = link.validation_failure_rate.mean();
-            let a = link.max_attempts as i32;
-            let e = if i + 1 < n { link.escalation_rate.mean() } else { 0.0 };
-            let f_a = f.powi(a);
-            // 1 + f + f² + … + f^(a−1) calls, expected, at this link.
-            let calls = if f >= 1.0 { f64::from(link.max_attempts) } else { (1.0 - f_a) / (1.0 - f) };
+        .zip(&stats)
+        .map(|(link, st)| {
             let model = &s.models[link.model];
-            let batch_factor = if batch { 1.0 - model.batch_discount.mean() } else { 1.0 };
-            let lines = expected_call(s, model, step, hit, tier, batch_factor, approx);
-            let long_context_share = long_context_share(model, step);
-            let per_call: f64 = lines.iter().map(|l| l.usd).sum();
+            let batch_factor = if batch {
+                1.0 - model.batch_discount.mean()
+            } else {
+                1.0
+            };
+            // Lines of one call averaged over loop iterations.
+            let mut merged: Vec<CostLine> = Vec::new();
+            for &(w, extra) in &iterations {
+                let full = expected_call(s, model, step, hit, tier, batch_factor, extra, approx);
+                let input_only = match link.error_billing {
+                    ErrorBilling::Input => input_lines(&full),
+                    ErrorBilling::None => Vec::new(),
+                };
+                let mix = |lines: &[CostLine], f: f64, merged: &mut Vec<CostLine>| {
+                    for l in lines {
+                        let f = f * w / calls_per_request.max(f64::MIN_POSITIVE);
+                        match merged.iter_mut().find(|m| m.label == l.label) {
+                            Some(m) => {
+                                m.quantity += f * l.quantity;
+                                m.usd += f * l.usd;
+                                m.tokens += f * l.tokens;
+                            }
+                            None => merged.push(CostLine {
+                                quantity: f * l.quantity,
+                                usd: f * l.usd,
+                                tokens: f * l.tokens,
+                                ..l.clone()
+                            }),
+                        }
+                    }
+                };
+                mix(&full, 1.0 - st.error_share, &mut merged);
+                mix(&input_only, st.error_share, &mut merged);
+            }
+            for l in &mut merged {
+                // Re-derive the blended unit price from the averaged line.
+                let scale = match l.unit {
+                    "images" => 1.0,
+                    "tool calls" => 1.0,
+                    _ => 1e6,
+                };
+                let keep = if l.class == "tool_fees" {
+                    1.0
+                } else {
+                    batch_factor
+                };
+                l.unit_price_usd = if l.quantity > 0.0 && keep > 0.0 {
+                    l.usd / keep / l.quantity * scale
+                } else {
+                    l.unit_price_usd
+                };
+            }
+            let per_call: f64 = merged.iter().map(|l| l.usd).sum();
+            let calls = st.reach * st.attempts * calls_per_request;
             let est = LinkEstimate {
                 model: model.name.clone(),
-                reach_probability: reach,
-                calls_per_request: reach * calls,
-                lines,
-                long_context_share,
+                reach_probability: st.reach,
+                calls_per_request: calls,
+                error_share: st.error_share,
+                lines: merged,
+                long_context_share: long_context_share(model, step),
                 batch_factor,
                 cost_per_call_usd: per_call,
-                cost_per_request_usd: reach * calls * per_call,
+                cost_per_request_usd: calls * per_call,
             };
             cost += est.cost_per_request_usd;
-            let pass = 1.0 - f_a;
-            if i + 1 < n {
-                accepted += reach * pass * (1.0 - e);
-                reach *= f_a + pass * e;
-            } else {
-                accepted += reach * pass;
-            }
             est
         })
         .collect();
-    let _ = reach_step;
+    let aux = step.aux_usd_per_request.mean();
     StepEstimate {
         name: step.name.clone(),
         route: s.routes[step.route].clone(),
         reach_probability: reach_step,
-        acceptance_probability: accepted,
+        calls_per_request,
+        acceptance_probability: acceptance,
+        aux_usd: aux,
         links: out,
-        cost_per_request_usd: cost,
+        cost_per_request_usd: cost + aux,
     }
+}
+
+/// The input-side lines of a call: what an errored call bills with `error_billing = "input"`.
+fn input_lines(lines: &[CostLine]) -> Vec<CostLine> {
+    lines
+        .iter()
+        .filter(|l| {
+            matches!(l.class, "input" | "cached_input" | "cache_write" | "image")
+                || l.label == "audio input"
+        })
+        .cloned()
+        .collect()
 }
 
 /// Which part of the prompt a random quantity is, and so how it is priced.
@@ -341,6 +837,8 @@ impl Role {
 struct Lines {
     quantity: [f64; Line::COUNT],
     micro: [f64; Line::COUNT],
+    /// Tokens behind each line (for per-image pricing, the images' tokens).
+    tokens: [f64; Line::COUNT],
 }
 
 /// The lines of a call's arithmetic, before tool fees.
@@ -418,12 +916,20 @@ impl Lines {
     fn add(&mut self, line: Line, quantity: f64, micro: f64) {
         self.quantity[line as usize] += quantity;
         self.micro[line as usize] += micro;
+        if line != Line::Images {
+            self.tokens[line as usize] += quantity;
+        }
+    }
+
+    fn add_image_tokens(&mut self, tokens: f64) {
+        self.tokens[Line::Images as usize] += tokens;
     }
 
     fn add_scaled(&mut self, o: &Lines, w: f64) {
         for i in 0..Line::COUNT {
             self.quantity[i] += w * o.quantity[i];
             self.micro[i] += w * o.micro[i];
+            self.tokens[i] += w * o.tokens[i];
         }
     }
 }
@@ -445,6 +951,7 @@ fn expected_call(
     hit: f64,
     tier: ServiceTier,
     batch_factor: f64,
+    extra_input: f64,
     approx: &mut Approximations,
 ) -> Vec<CostLine> {
     let prices = ModelDraw::at_means(model);
@@ -463,7 +970,10 @@ fn expected_call(
         hit,
         ttl: step.cache_ttl,
     };
-    let parts = prompt_parts(step);
+    let mut parts = prompt_parts(step);
+    if extra_input > 0.0 {
+        parts.push((Role::Text, Dist::Fixed(extra_input)));
+    }
     let at_tier = |t: ServiceTier, approx: &mut Approximations| {
         call_lines(&parts, step, &prices, t, ctx, approx)
     };
@@ -493,6 +1003,7 @@ fn expected_call(
                     0.0
                 },
                 usd: m / 1e6 * batch_factor,
+                tokens: lines.tokens[line as usize],
             }
         })
         .collect();
@@ -506,6 +1017,7 @@ fn expected_call(
             unit: "tool calls",
             unit_price_usd: fee,
             usd: calls * fee,
+            tokens: 0.0,
         });
     }
     out
@@ -721,11 +1233,14 @@ fn add_part(
         Role::ImageTokens { tokens_per_image } => {
             let m = dist.partial_mean(lo, hi);
             match p.per_image {
-                Some(per_image) => lines.add(
-                    Line::Images,
-                    w * m / tokens_per_image,
-                    w * m / tokens_per_image * per_image * 1e6,
-                ),
+                Some(per_image) => {
+                    lines.add(
+                        Line::Images,
+                        w * m / tokens_per_image,
+                        w * m / tokens_per_image * per_image * 1e6,
+                    );
+                    lines.add_image_tokens(w * m);
+                }
                 None => lines.add(Line::ImageTokens, w * m, w * m * p.image),
             }
         }

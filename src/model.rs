@@ -66,6 +66,39 @@ pub struct Scenario {
     pub stacks: Vec<Stack>,
     /// Names of external tools billed per call (`tool_calls`), indexed by [`ToolCall::tool`].
     pub tools: Vec<String>,
+    pub contracts: Vec<Contract>,
+    pub incidents: Vec<Incident>,
+}
+
+/// What a contract bills for usage beyond what the commitment buys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overage {
+    /// Billed = max(commitment, discounted usage).
+    Discounted,
+    /// Usage beyond `commitment / (1 − discount)` is billed at its (tier-discounted) list price.
+    List,
+}
+
+/// A committed-use contract: a monthly commitment to one provider in exchange for a discount.
+#[derive(Clone, Debug)]
+pub struct Contract {
+    pub name: String,
+    pub provider: String,
+    pub committed_monthly_usd: Param,
+    pub discount: Param,
+    pub overage: Overage,
+}
+
+/// A rare event that multiplies a workflow's calls for a few hours (a runaway agent loop).
+#[derive(Clone, Debug)]
+pub struct Incident {
+    pub name: String,
+    pub monthly_probability: Param,
+    /// Each affected request runs this many times.
+    pub multiplier: Param,
+    pub duration_hours: Param,
+    /// Indices of the workflows it affects.
+    pub workflows: Vec<usize>,
 }
 
 /// How a user's sessions arrive over the month.
@@ -84,7 +117,13 @@ pub struct Simulation {
     pub days: u32,
     pub seed: Option<u64>,
     pub arrivals: Arrivals,
+    /// Months in a trial's horizon; contracts and volume tiers reset each month.
+    pub months: u32,
+    /// Activity factor of each calendar month of the horizon (cycled), all 1 by default.
+    pub seasonality: Vec<f64>,
 }
+
+pub const MAX_MONTHS: u64 = 120;
 
 pub const DEFAULT_TRIALS: u64 = 10_000;
 pub const MAX_TRIALS: u64 = 10_000_000;
@@ -95,6 +134,9 @@ pub const DEFAULT_ALERT_FRACTIONS: [f64; 3] = [0.5, 0.8, 1.0];
 pub struct Budget {
     pub monthly_usd: f64,
     pub alert_fractions: Vec<f64>,
+    /// Once a month's spend would pass this, further requests are rejected.
+    pub hard_cap_usd: Option<f64>,
+    pub per_user_monthly_usd: Option<f64>,
 }
 
 /// How often a segment's users start sessions.
@@ -114,6 +156,8 @@ pub struct Segment {
     /// Coefficient of variation of a user's activity multiplier (Gamma with mean 1).
     pub user_variability: Param,
     pub weekend_factor: Param,
+    /// Growth of the head-count per month of the horizon (0.05 = 5% a month, compounding).
+    pub monthly_growth: Param,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +205,31 @@ pub struct Workflow {
     pub path: RequestPath,
     pub service_tier: ServiceTier,
     pub steps: Vec<Step>,
+    /// Probability that a request is answered from a semantic cache without any model call.
+    pub semantic_cache_hit_rate: Param,
+    /// Paid on every request for the cache lookup, hit or miss.
+    pub semantic_cache_usd_per_lookup: Param,
+    pub review: Option<Review>,
+    pub latency_target: Option<LatencyTarget>,
+}
+
+/// Human review time spent on a workflow's outputs.
+#[derive(Clone, Debug)]
+pub struct Review {
+    /// Share of accepted outputs a person reviews.
+    pub share: Param,
+    pub minutes: Param,
+    pub hourly_usd: Param,
+    /// Minutes spent on every failed request.
+    pub failed_review_minutes: Param,
+}
+
+/// Latency percentiles a workflow must meet, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LatencyTarget {
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +260,12 @@ pub struct Step {
     /// Audio output tokens, drawn for every call like text output.
     pub audio_output_tokens: Dist,
     pub tool_calls: Vec<ToolCall>,
+    /// Fees per request outside the model (embeddings, vector search), billed once per request.
+    pub aux_usd_per_request: Param,
+    /// How many times the step is called per request (agent and tool loops); drawn per request.
+    pub calls: Dist,
+    /// Tokens added to the input by each further call of a loop; drawn per request.
+    pub context_growth_tokens: Dist,
 }
 
 #[derive(Clone, Debug)]
@@ -259,6 +334,23 @@ pub struct Model {
     pub audio_output: Option<Param>,
     pub priority: Option<TierPrices>,
     pub flex: Option<TierPrices>,
+    /// Graduated volume discounts, by ascending threshold.
+    pub volume_tiers: Vec<VolumeTier>,
+    pub latency: Option<Latency>,
+}
+
+/// Tokens of the month beyond `above_tokens` (per model, all kinds) get `discount`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VolumeTier {
+    pub above_tokens: f64,
+    pub discount: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Latency {
+    /// Time to the first token, drawn for every call.
+    pub first_token_ms: Dist,
+    pub output_tokens_per_s: Param,
 }
 
 impl Model {
@@ -282,6 +374,17 @@ pub struct Link {
     pub validation_failure_rate: Param,
     pub max_attempts: u32,
     pub escalation_rate: Param,
+    /// Probability that a call fails at the provider (an attempt that returns nothing usable).
+    pub provider_error_rate: Param,
+    pub error_billing: ErrorBilling,
+}
+
+/// What a provider bills for a call that errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorBilling {
+    None,
+    /// The input tokens only.
+    Input,
 }
 
 #[derive(Clone, Debug)]
@@ -307,10 +410,22 @@ impl Scenario {
             }
             out.push(&s.user_variability);
             out.push(&s.weekend_factor);
+            out.push(&s.monthly_growth);
         }
         for w in &self.workflows {
+            out.push(&w.semantic_cache_hit_rate);
+            out.push(&w.semantic_cache_usd_per_lookup);
+            if let Some(r) = &w.review {
+                out.extend([
+                    &r.share,
+                    &r.minutes,
+                    &r.hourly_usd,
+                    &r.failed_review_minutes,
+                ]);
+            }
             for st in &w.steps {
                 out.push(&st.cache_hit_rate);
+                out.push(&st.aux_usd_per_request);
                 for t in &st.tool_calls {
                     out.push(&t.usd_per_call);
                 }
@@ -334,6 +449,9 @@ impl Scenario {
                 .into_iter()
                 .flatten(),
             );
+            if let Some(l) = &m.latency {
+                out.push(&l.output_tokens_per_s);
+            }
             for t in [&m.priority, &m.flex].into_iter().flatten() {
                 out.push(&t.unavailable_rate);
                 out.extend(
@@ -348,8 +466,15 @@ impl Scenario {
                 for l in &c.links {
                     out.push(&l.validation_failure_rate);
                     out.push(&l.escalation_rate);
+                    out.push(&l.provider_error_rate);
                 }
             }
+        }
+        for c in &self.contracts {
+            out.extend([&c.committed_monthly_usd, &c.discount]);
+        }
+        for i in &self.incidents {
+            out.extend([&i.monthly_probability, &i.multiplier, &i.duration_hours]);
         }
         out
     }
@@ -365,7 +490,8 @@ impl Scenario {
         let zero_or_one =
             |p: &Param| matches!(p.dist.fixed_value(), Some(v) if v == 0.0 || v == 1.0);
         let rates_binary = self.workflows.iter().all(|w| {
-            w.steps.iter().all(|s| zero_or_one(&s.cache_hit_rate))
+            zero_or_one(&w.semantic_cache_hit_rate)
+                && w.steps.iter().all(|s| zero_or_one(&s.cache_hit_rate))
                 && w.requests_per_session
                     .fixed_value()
                     .is_some_and(|v| v.fract() == 0.0)
@@ -378,6 +504,8 @@ impl Scenario {
                         && s.audio_output_tokens.is_fixed()
                         && s.images.as_ref().is_none_or(|i| i.count.is_fixed())
                         && s.tool_calls.iter().all(|t| t.count.is_fixed())
+                        && s.calls.fixed_value().is_some_and(|c| c.fract() == 0.0)
+                        && s.context_growth_tokens.is_fixed()
                         && s.retrieval
                             .as_ref()
                             .is_none_or(|r| r.chunks.is_fixed() && r.chunk_tokens.is_fixed())
@@ -385,10 +513,28 @@ impl Scenario {
         }) && self.stacks.iter().all(|st| {
             st.chains.iter().all(|c| {
                 c.links.iter().all(|l| {
-                    zero_or_one(&l.validation_failure_rate) && zero_or_one(&l.escalation_rate)
+                    zero_or_one(&l.validation_failure_rate)
+                        && zero_or_one(&l.escalation_rate)
+                        && zero_or_one(&l.provider_error_rate)
                 })
             })
         });
+        let incidents_certain = self.incidents.iter().all(|i| {
+            zero_or_one(&i.monthly_probability)
+                && i.multiplier
+                    .dist
+                    .fixed_value()
+                    .is_some_and(|m| m.fract() == 0.0)
+                && i.duration_hours
+                    .dist
+                    .fixed_value()
+                    .is_some_and(|h| h >= 24.0 * f64::from(self.simulation.days) || h == 0.0)
+        });
+        let latency_fixed = self
+            .models
+            .iter()
+            .filter_map(|m| m.latency.as_ref())
+            .all(|l| l.first_token_ms.is_fixed());
         let flex_certain = self
             .models
             .iter()
@@ -398,7 +544,23 @@ impl Scenario {
             && users_identical
             && rates_binary
             && flex_certain
+            && incidents_certain
+            && latency_fixed
             && self.simulation.arrivals == Arrivals::Fixed
+    }
+}
+
+impl Scenario {
+    /// Whether contract `c` is part of stack `k`'s plan: it is when the stack routes to at least
+    /// one model of the contract's provider (a plan that never calls a provider signs nothing
+    /// with it).
+    pub fn contract_applies(&self, k: usize, c: usize) -> bool {
+        let provider = &self.contracts[c].provider;
+        self.stacks[k]
+            .chains
+            .iter()
+            .flat_map(|ch| &ch.links)
+            .any(|l| &self.models[l.model].provider == provider)
     }
 }
 

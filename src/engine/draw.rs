@@ -9,7 +9,8 @@ use rand::RngExt;
 
 use super::rng::{label, mix, small};
 use crate::model::{
-    Arrivals, Model, Param, Prices, Scenario, ServiceTier, SessionRate, TierPrices, day_weights,
+    Arrivals, ErrorBilling, Model, Overage, Param, Prices, Scenario, ServiceTier, SessionRate,
+    TierPrices, day_weights,
 };
 
 /// Draw `param` for the trial with key `trial_key`.
@@ -196,33 +197,101 @@ pub struct LinkDraw {
     pub validation_failure_rate: f64,
     pub max_attempts: u32,
     pub escalation_rate: f64,
+    pub provider_error_rate: f64,
+    pub error_billing: ErrorBilling,
 }
 
 #[derive(Clone, Debug)]
 pub struct SegmentDraw {
-    pub users: u64,
-    /// Expected sessions of one user with activity multiplier 1, over the whole month.
+    /// Head-count of the first month, before rounding.
+    pub users: f64,
+    /// Monthly growth of the head-count.
+    pub growth: f64,
+    /// Expected sessions of one user with activity multiplier 1, over a month with seasonality 1.
     pub sessions_per_user: f64,
     pub user_variability: f64,
     /// Share of the month's sessions falling on each day (sums to 1).
     pub day_share: Vec<f64>,
     /// Running sum of `day_share`; the last entry is exactly 1.
     pub day_cumulative: Vec<f64>,
+    key: u64,
 }
 
-/// All uncertain parameters of one trial.
+impl SegmentDraw {
+    /// Users in month `m` (0-based): the head-count grown `m` times, rounded up or down at
+    /// random so that the mean is exact.
+    pub fn users_in_month(&self, m: u32) -> u64 {
+        let grown = self.users * (1.0 + self.growth).powi(m as i32);
+        stochastic_round(grown.max(0.0), mix(self.key, u64::from(m)))
+    }
+}
+
+/// Per-workflow parameters of one trial.
+#[derive(Clone, Debug)]
+pub struct WorkflowDraw {
+    pub cache_hit_rate: Vec<f64>,
+    /// Fee per tool call, per step and tool of the step.
+    pub tool_fee: Vec<Vec<f64>>,
+    /// Fees outside the model, per step, billed once per request that reaches the step.
+    pub aux_usd: Vec<f64>,
+    pub semantic_cache_hit_rate: f64,
+    pub semantic_cache_usd_per_lookup: f64,
+    /// Share reviewed, minutes per review, hourly rate, minutes per failed request.
+    pub review: Option<[f64; 4]>,
+}
+
+/// A contract's terms in one trial.
+#[derive(Clone, Copy, Debug)]
+pub struct ContractDraw {
+    pub committed_usd: f64,
+    pub discount: f64,
+    pub overage: Overage,
+}
+
+impl ContractDraw {
+    /// Usage (after volume tiers, before the contract discount) that the commitment pays for.
+    pub fn covered_usage(&self) -> f64 {
+        self.committed_usd / (1.0 - self.discount)
+    }
+}
+
+/// An incident's parameters in one trial.
+#[derive(Clone, Debug)]
+pub struct IncidentDraw {
+    pub probability: f64,
+    pub multiplier: f64,
+    pub duration_hours: f64,
+    pub workflows: Vec<usize>,
+    key: u64,
+}
+
+/// An incident as it happens (or not) in one month.
+#[derive(Clone, Debug)]
+pub struct IncidentMonth {
+    pub happened: bool,
+    /// Fraction of each day inside the incident's window.
+    pub day_overlap: Vec<f64>,
+    pub multiplier: f64,
+    pub workflows: Vec<usize>,
+}
+
+/// All uncertain parameters of one trial (one horizon of `months` months).
 #[derive(Clone, Debug)]
 pub struct TrialDraw {
     pub key: u64,
     pub segments: Vec<SegmentDraw>,
-    /// Cache hit rate per workflow and step.
-    pub cache_hit_rate: Vec<Vec<f64>>,
-    /// Fee per tool call, per workflow, step and tool of the step.
-    pub tool_fee: Vec<Vec<Vec<f64>>>,
+    pub workflows: Vec<WorkflowDraw>,
     pub models: Vec<ModelDraw>,
+    /// Latency of each model: output tokens per second (None when not modelled).
+    pub output_tokens_per_s: Vec<Option<f64>>,
     /// Per stack, per route, the chain's links.
     pub chains: Vec<Vec<Vec<LinkDraw>>>,
+    pub contracts: Vec<ContractDraw>,
+    /// The contract covering each model, if any.
+    pub model_contract: Vec<Option<usize>>,
+    pub incidents: Vec<IncidentDraw>,
     pub arrivals: Arrivals,
+    pub seasonality: Vec<f64>,
 }
 
 impl TrialDraw {
@@ -232,9 +301,6 @@ impl TrialDraw {
             .segments
             .iter()
             .map(|seg| {
-                let users_raw = draw(&seg.users, trial_key).max(0.0);
-                let users =
-                    stochastic_round(users_raw, mix(mix(trial_key, seg.users.key), label::USERS));
                 let weekend = draw(&seg.weekend_factor, trial_key);
                 let weights = day_weights(days, weekend);
                 let total: f64 = weights.iter().sum();
@@ -255,29 +321,27 @@ impl TrialDraw {
                     *last = 1.0;
                 }
                 SegmentDraw {
-                    users,
+                    users: draw(&seg.users, trial_key).max(0.0),
+                    growth: draw(&seg.monthly_growth, trial_key),
                     sessions_per_user,
                     user_variability: draw(&seg.user_variability, trial_key),
                     day_share,
                     day_cumulative,
+                    key: mix(mix(trial_key, seg.users.key), label::USERS),
                 }
             })
             .collect();
-        let cache_hit_rate = s
+        let workflows = s
             .workflows
             .iter()
-            .map(|w| {
-                w.steps
+            .map(|w| WorkflowDraw {
+                cache_hit_rate: w
+                    .steps
                     .iter()
                     .map(|st| draw(&st.cache_hit_rate, trial_key))
-                    .collect()
-            })
-            .collect();
-        let tool_fee = s
-            .workflows
-            .iter()
-            .map(|w| {
-                w.steps
+                    .collect(),
+                tool_fee: w
+                    .steps
                     .iter()
                     .map(|st| {
                         st.tool_calls
@@ -285,13 +349,37 @@ impl TrialDraw {
                             .map(|t| draw(&t.usd_per_call, trial_key))
                             .collect()
                     })
-                    .collect()
+                    .collect(),
+                aux_usd: w
+                    .steps
+                    .iter()
+                    .map(|st| draw(&st.aux_usd_per_request, trial_key))
+                    .collect(),
+                semantic_cache_hit_rate: draw(&w.semantic_cache_hit_rate, trial_key),
+                semantic_cache_usd_per_lookup: draw(&w.semantic_cache_usd_per_lookup, trial_key),
+                review: w.review.as_ref().map(|r| {
+                    [
+                        draw(&r.share, trial_key),
+                        draw(&r.minutes, trial_key),
+                        draw(&r.hourly_usd, trial_key),
+                        draw(&r.failed_review_minutes, trial_key),
+                    ]
+                }),
             })
             .collect();
         let models = s
             .models
             .iter()
             .map(|m| ModelDraw::new(m, trial_key))
+            .collect();
+        let output_tokens_per_s = s
+            .models
+            .iter()
+            .map(|m| {
+                m.latency
+                    .as_ref()
+                    .map(|l| draw(&l.output_tokens_per_s, trial_key))
+            })
             .collect();
         let chains = s
             .stacks
@@ -310,21 +398,97 @@ impl TrialDraw {
                                 ),
                                 max_attempts: l.max_attempts,
                                 escalation_rate: draw(&l.escalation_rate, trial_key),
+                                provider_error_rate: draw(&l.provider_error_rate, trial_key),
+                                error_billing: l.error_billing,
                             })
                             .collect()
                     })
                     .collect()
             })
             .collect();
+        let contracts = s
+            .contracts
+            .iter()
+            .map(|c| ContractDraw {
+                committed_usd: draw(&c.committed_monthly_usd, trial_key),
+                discount: draw(&c.discount, trial_key),
+                overage: c.overage,
+            })
+            .collect();
+        let model_contract = s
+            .models
+            .iter()
+            .map(|m| s.contracts.iter().position(|c| c.provider == m.provider))
+            .collect();
+        let incidents = s
+            .incidents
+            .iter()
+            .map(|i| IncidentDraw {
+                probability: draw(&i.monthly_probability, trial_key),
+                multiplier: draw(&i.multiplier, trial_key),
+                duration_hours: draw(&i.duration_hours, trial_key),
+                workflows: i.workflows.clone(),
+                key: mix(trial_key, i.monthly_probability.key),
+            })
+            .collect();
         TrialDraw {
             key: trial_key,
             segments,
-            cache_hit_rate,
-            tool_fee,
+            workflows,
             models,
+            output_tokens_per_s,
             chains,
+            contracts,
+            model_contract,
+            incidents,
             arrivals: s.simulation.arrivals,
+            seasonality: s.simulation.seasonality.clone(),
         }
+    }
+
+    /// The generator key of month `m` of this trial.
+    pub fn month_key(&self, m: u32) -> u64 {
+        mix(self.key, label::MONTH + u64::from(m))
+    }
+
+    /// Activity factor of month `m`.
+    pub fn season(&self, m: u32) -> f64 {
+        self.seasonality
+            .get(m as usize % 12)
+            .copied()
+            .unwrap_or(1.0)
+    }
+
+    /// Whether and when each incident happens in month `m` of `days` days.
+    pub fn incidents_in_month(&self, m: u32, days: u32) -> Vec<IncidentMonth> {
+        self.incidents
+            .iter()
+            .map(|i| {
+                let mut rng = small(mix(i.key, u64::from(m)));
+                let happened = i.probability >= 1.0
+                    || (i.probability > 0.0 && rng.random::<f64>() < i.probability);
+                let month_hours = 24.0 * f64::from(days);
+                let duration = i.duration_hours.min(month_hours);
+                let start = rng.random::<f64>() * (month_hours - duration);
+                let end = start + duration;
+                let day_overlap = (0..days)
+                    .map(|d| {
+                        let (d0, d1) = (24.0 * f64::from(d), 24.0 * f64::from(d + 1));
+                        if happened {
+                            ((end.min(d1) - start.max(d0)) / 24.0).max(0.0)
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                IncidentMonth {
+                    happened,
+                    day_overlap,
+                    multiplier: i.multiplier,
+                    workflows: i.workflows.clone(),
+                }
+            })
+            .collect()
     }
 }
 

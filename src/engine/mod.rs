@@ -19,7 +19,6 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::model::Scenario;
-use draw::TrialDraw;
 
 /// A fixed set of named amounts, stored as an array for the hot loop and serialized by name.
 macro_rules! classes {
@@ -69,6 +68,12 @@ pub mod class {
     pub const IMAGE: usize = 5;
     pub const AUDIO: usize = 6;
     pub const TOOL_FEES: usize = 7;
+    pub const AUX_FEES: usize = 8;
+    pub const VOLUME_DISCOUNT: usize = 9;
+    pub const CONTRACT_DISCOUNT: usize = 10;
+    pub const UNUSED_COMMITMENT: usize = 11;
+    /// Classes priced per token, to which batch, volume and contract discounts apply.
+    pub const TOKEN_CLASSES: usize = 7;
 }
 
 /// Index of each token kind in [`Tokens`] arrays.
@@ -117,6 +122,14 @@ classes! {
         audio,
         /// Per-call fees of external tools.
         tool_fees,
+        /// Per-request fees outside the model: `aux_usd_per_request`, semantic-cache lookups.
+        aux_fees,
+        /// Graduated volume discounts (negative).
+        volume_discount,
+        /// Committed-use contract discounts (negative; applied after volume discounts).
+        contract_discount,
+        /// Commitment paid for but not used.
+        unused_commitment,
     }
 }
 
@@ -127,17 +140,34 @@ pub struct ToolUse {
     pub usd: f64,
 }
 
+/// A contract's month.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ContractMonth {
+    /// What the contract bills: max(commitment, usage at contract prices).
+    pub billed: f64,
+    /// Commitment paid for but not used.
+    pub unused: f64,
+    /// Billed beyond the commitment.
+    pub overage: f64,
+}
+
 /// One stack's totals for one simulated month.
 #[derive(Clone, Debug, Default)]
 pub struct StackTrial {
     pub spend: f64,
     pub requests: u64,
     pub accepted: u64,
+    /// Requests refused because the hard cap was reached.
+    pub rejected: u64,
     pub calls: u64,
     /// Spend on calls after the first call of each step (retries and escalations).
     pub retry_spend: f64,
     /// Requests that moved to a later model of a chain at least once.
     pub escalated: u64,
+    /// Calls that failed at the provider.
+    pub errored_calls: u64,
+    /// Requests answered by the semantic cache.
+    pub semantic_hits: u64,
     pub tokens: Tokens,
     pub cost_by_class: CostBreakdown,
     /// Per tool of [`Scenario::tools`].
@@ -147,32 +177,37 @@ pub struct StackTrial {
     pub flex_refused: u64,
     pub workflow_spend: Vec<f64>,
     pub workflow_requests: Vec<u64>,
+    pub workflow_accepted: Vec<u64>,
+    /// Served (not rejected) but not accepted.
+    pub workflow_failed: Vec<u64>,
     pub model_spend: Vec<f64>,
     /// Spend per day of the month.
     pub daily: Vec<f64>,
     /// Monthly cost of sampled users, per segment.
     pub user_costs: Vec<Vec<f64>>,
+    /// Day (1-based) of the first request refused by the hard cap.
+    pub cap_hit_day: Option<u32>,
+    pub contracts: Vec<ContractMonth>,
+    /// Spend on the repetitions caused by incidents.
+    pub incident_extra: f64,
+    /// Human review cost of the month (not part of `spend`).
+    pub review_usd: f64,
+    /// Sampled request latencies (ms) per workflow; empty when latency is not modelled.
+    pub latency_ms: Vec<Vec<f64>>,
 }
 
-/// Everything one trial produces.
+/// Everything one month of a trial produces.
 #[derive(Clone, Debug)]
-pub struct TrialOutcome {
+pub struct MonthOutcome {
     pub users: Vec<u64>,
+    pub incidents: Vec<bool>,
     pub stacks: Vec<StackTrial>,
 }
 
-impl TrialOutcome {
-    pub fn new(s: &Scenario, draw: &TrialDraw) -> Self {
-        TrialOutcome {
-            users: draw.segments.iter().map(|d| d.users).collect(),
-            stacks: (0..s.stacks.len())
-                .map(|_| StackTrial {
-                    user_costs: vec![Vec::new(); s.segments.len()],
-                    ..StackTrial::default()
-                })
-                .collect(),
-        }
-    }
+/// Everything one trial produces: one outcome per month of the horizon.
+#[derive(Clone, Debug)]
+pub struct TrialOutcome {
+    pub months: Vec<MonthOutcome>,
 }
 
 /// Which engine produced a result, and why.
@@ -217,38 +252,57 @@ impl SimOptions {
     }
 }
 
-/// One stack across all trials.
+/// One contract of one stack across all simulated months.
+#[derive(Clone, Debug, Default)]
+pub struct ContractSim {
+    pub billed: Vec<f64>,
+    pub unused: Vec<f64>,
+    pub overage: Vec<f64>,
+}
+
+/// One stack across all trials. Per-month vectors are indexed `trial × months + month`.
 #[derive(Clone, Debug, Default)]
 pub struct StackSim {
     pub name: String,
-    /// Monthly spend of each trial, in trial order.
+    /// Spend of each simulated month.
     pub spend: Vec<f64>,
     pub requests: Vec<f64>,
     pub accepted: Vec<f64>,
+    pub rejected: Vec<f64>,
+    pub cap_hit_day: Vec<Option<u32>>,
+    pub review_usd: Vec<f64>,
+    pub incident_extra: Vec<f64>,
     pub calls: f64,
     pub retry_spend: f64,
     pub escalated: f64,
-    /// Token totals summed over trials.
+    pub errored_calls: f64,
+    pub semantic_hits: f64,
+    /// Token totals summed over months.
     pub tokens: Tokens,
-    /// Spend by billing class summed over trials.
+    /// Spend by billing class summed over months.
     pub cost_by_class: CostBreakdown,
-    /// Per tool, calls and fees summed over trials.
+    /// Per tool, calls and fees summed over months.
     pub tools: Vec<ToolUse>,
     pub flex_calls: f64,
     pub flex_refused: f64,
-    /// Per workflow, spend of each trial.
+    /// Per workflow, spend of each month.
     pub workflow_spend: Vec<Vec<f64>>,
-    /// Per workflow, requests summed over trials.
+    /// Per workflow, sums over months.
     pub workflow_requests: Vec<f64>,
-    /// Per model, spend summed over trials.
+    pub workflow_accepted: Vec<f64>,
+    pub workflow_failed: Vec<f64>,
+    /// Per model, spend summed over months.
     pub model_spend: Vec<f64>,
-    /// Per day, spend of each trial (`daily[day][trial]`).
+    /// Per day, spend of each month (`daily[day][month index]`).
     pub daily: Vec<Vec<f64>>,
     /// Per segment, sampled users' monthly costs.
     pub user_costs: Vec<Vec<f64>>,
+    pub contracts: Vec<ContractSim>,
+    /// Per workflow, sampled request latencies in milliseconds.
+    pub latency_ms: Vec<Vec<f64>>,
 }
 
-/// The outcome of a run: per-trial totals for every stack.
+/// The outcome of a run: per-month totals for every stack.
 #[derive(Clone, Debug)]
 pub struct SimResult {
     /// Trials completed (fewer than requested when stopped early).
@@ -257,8 +311,12 @@ pub struct SimResult {
     pub seed: u64,
     pub engine: EngineChoice,
     pub days: u32,
-    /// Per segment, users of each trial.
+    /// Months per trial (the horizon).
+    pub months: u32,
+    /// Per segment, users of each simulated month.
     pub segment_users: Vec<Vec<f64>>,
+    /// Per incident, whether it happened in each simulated month.
+    pub incident_happened: Vec<Vec<bool>>,
     pub stacks: Vec<StackSim>,
 }
 
@@ -268,23 +326,29 @@ impl SimResult {
         self.trials < self.requested_trials
     }
 
-    /// Total users of each trial.
+    /// Number of simulated months (trials × months).
+    pub fn samples(&self) -> usize {
+        self.stacks.first().map_or(0, |s| s.spend.len())
+    }
+
+    /// Total users of each simulated month.
     pub fn users(&self) -> Vec<f64> {
-        let n = self.trials as usize;
-        (0..n)
+        (0..self.samples())
             .map(|t| self.segment_users.iter().map(|s| s[t]).sum())
             .collect()
     }
 
     fn empty(s: &Scenario, opts: &SimOptions, engine: EngineChoice) -> Self {
-        let n = opts.trials.min(1 << 20) as usize;
+        let n = (opts.trials * u64::from(s.simulation.months)).min(1 << 20) as usize;
         SimResult {
             trials: 0,
             requested_trials: opts.trials,
             seed: opts.seed,
             engine,
             days: s.simulation.days,
+            months: s.simulation.months,
             segment_users: vec![Vec::with_capacity(n); s.segments.len()],
+            incident_happened: vec![Vec::with_capacity(n); s.incidents.len()],
             stacks: s
                 .stacks
                 .iter()
@@ -295,10 +359,14 @@ impl SimResult {
                     accepted: Vec::with_capacity(n),
                     workflow_spend: vec![Vec::with_capacity(n); s.workflows.len()],
                     workflow_requests: vec![0.0; s.workflows.len()],
+                    workflow_accepted: vec![0.0; s.workflows.len()],
+                    workflow_failed: vec![0.0; s.workflows.len()],
                     model_spend: vec![0.0; s.models.len()],
                     tools: vec![ToolUse::default(); s.tools.len()],
                     daily: vec![Vec::with_capacity(n); s.simulation.days as usize],
                     user_costs: vec![Vec::new(); s.segments.len()],
+                    contracts: vec![ContractSim::default(); s.contracts.len()],
+                    latency_ms: vec![Vec::new(); s.workflows.len()],
                     ..StackSim::default()
                 })
                 .collect(),
@@ -308,38 +376,63 @@ impl SimResult {
     /// Fold one trial in; trials must arrive in index order.
     fn push(&mut self, o: TrialOutcome) {
         self.trials += 1;
-        for (seg, users) in self.segment_users.iter_mut().zip(&o.users) {
-            seg.push(*users as f64);
-        }
-        for (acc, t) in self.stacks.iter_mut().zip(o.stacks) {
-            acc.spend.push(t.spend);
-            acc.requests.push(t.requests as f64);
-            acc.accepted.push(t.accepted as f64);
-            acc.calls += t.calls as f64;
-            acc.retry_spend += t.retry_spend;
-            acc.escalated += t.escalated as f64;
-            acc.tokens.add(&t.tokens);
-            acc.cost_by_class.add(&t.cost_by_class);
-            for (a, x) in acc.tools.iter_mut().zip(&t.tools) {
-                a.calls += x.calls;
-                a.usd += x.usd;
+        for month in o.months {
+            for (seg, users) in self.segment_users.iter_mut().zip(&month.users) {
+                seg.push(*users as f64);
             }
-            acc.flex_calls += t.flex_calls as f64;
-            acc.flex_refused += t.flex_refused as f64;
-            for (w, x) in acc.workflow_spend.iter_mut().zip(&t.workflow_spend) {
-                w.push(*x);
+            for (inc, happened) in self.incident_happened.iter_mut().zip(&month.incidents) {
+                inc.push(*happened);
             }
-            for (w, x) in acc.workflow_requests.iter_mut().zip(&t.workflow_requests) {
-                *w += *x as f64;
-            }
-            for (m, x) in acc.model_spend.iter_mut().zip(&t.model_spend) {
-                *m += x;
-            }
-            for (d, x) in acc.daily.iter_mut().zip(&t.daily) {
-                d.push(*x);
-            }
-            for (u, mut x) in acc.user_costs.iter_mut().zip(t.user_costs) {
-                u.append(&mut x);
+            for (acc, t) in self.stacks.iter_mut().zip(month.stacks) {
+                acc.spend.push(t.spend);
+                acc.requests.push(t.requests as f64);
+                acc.accepted.push(t.accepted as f64);
+                acc.rejected.push(t.rejected as f64);
+                acc.cap_hit_day.push(t.cap_hit_day);
+                acc.review_usd.push(t.review_usd);
+                acc.incident_extra.push(t.incident_extra);
+                acc.calls += t.calls as f64;
+                acc.retry_spend += t.retry_spend;
+                acc.escalated += t.escalated as f64;
+                acc.errored_calls += t.errored_calls as f64;
+                acc.semantic_hits += t.semantic_hits as f64;
+                acc.tokens.add(&t.tokens);
+                acc.cost_by_class.add(&t.cost_by_class);
+                for (a, x) in acc.tools.iter_mut().zip(&t.tools) {
+                    a.calls += x.calls;
+                    a.usd += x.usd;
+                }
+                acc.flex_calls += t.flex_calls as f64;
+                acc.flex_refused += t.flex_refused as f64;
+                for (w, x) in acc.workflow_spend.iter_mut().zip(&t.workflow_spend) {
+                    w.push(*x);
+                }
+                for (w, x) in acc.workflow_requests.iter_mut().zip(&t.workflow_requests) {
+                    *w += *x as f64;
+                }
+                for (w, x) in acc.workflow_accepted.iter_mut().zip(&t.workflow_accepted) {
+                    *w += *x as f64;
+                }
+                for (w, x) in acc.workflow_failed.iter_mut().zip(&t.workflow_failed) {
+                    *w += *x as f64;
+                }
+                for (m, x) in acc.model_spend.iter_mut().zip(&t.model_spend) {
+                    *m += x;
+                }
+                for (d, x) in acc.daily.iter_mut().zip(&t.daily) {
+                    d.push(*x);
+                }
+                for (u, mut x) in acc.user_costs.iter_mut().zip(t.user_costs) {
+                    u.append(&mut x);
+                }
+                for (c, x) in acc.contracts.iter_mut().zip(&t.contracts) {
+                    c.billed.push(x.billed);
+                    c.unused.push(x.unused);
+                    c.overage.push(x.overage);
+                }
+                for (l, mut x) in acc.latency_ms.iter_mut().zip(t.latency_ms) {
+                    l.append(&mut x);
+                }
             }
         }
     }

@@ -47,6 +47,9 @@ pub fn small(key: u64) -> Xoshiro256PlusPlus {
 pub mod label {
     pub const WALK: u64 = 0x5741_4c4b; // "WALK": a request's path through a chain
     pub const USERS: u64 = 0x5553_4552; // "USER": rounding of the head-count
+    pub const MONTH: u64 = 0x4d4f_4e54_0000_0000; // "MONT" + month index: one month of a horizon
+    pub const INCIDENT: u64 = 0x494e_4344; // "INCD": incident draws of a request
+    pub const REPEAT: u64 = 0x5245_5054_0000_0000; // "REPT" + n: a repetition during an incident
 }
 
 #[cfg(test)]

@@ -64,6 +64,21 @@ pub fn render(e: &Estimate) -> String {
                     tokens(t.requests)
                 );
             }
+            if w.semantic_cache_hit_rate > 0.0 || w.semantic_cache_usd_per_lookup > 0.0 {
+                let _ = writeln!(
+                    out,
+                    "    semantic cache: {:.2}% of requests answered without a model call; {} per lookup",
+                    w.semantic_cache_hit_rate * 100.0,
+                    small_money(w.semantic_cache_usd_per_lookup)
+                );
+            }
+            if w.incident_factor > 1.0 {
+                let _ = writeln!(
+                    out,
+                    "    incidents repeat requests: × {:.4} runs per request on average",
+                    w.incident_factor
+                );
+            }
             for step in &w.steps {
                 let _ = writeln!(
                     out,
@@ -73,6 +88,20 @@ pub fn render(e: &Estimate) -> String {
                     step.reach_probability * 100.0,
                     step.acceptance_probability * 100.0
                 );
+                if (step.calls_per_request - 1.0).abs() > 1e-12 {
+                    let _ = writeln!(
+                        out,
+                        "      {:.4} calls of the step per request (agent loop)",
+                        step.calls_per_request
+                    );
+                }
+                if step.aux_usd > 0.0 {
+                    let _ = writeln!(
+                        out,
+                        "      fees outside the model {} per request",
+                        small_money(step.aux_usd)
+                    );
+                }
                 for link in &step.links {
                     let _ = writeln!(
                         out,
@@ -81,6 +110,13 @@ pub fn render(e: &Estimate) -> String {
                         link.reach_probability * 100.0,
                         link.calls_per_request
                     );
+                    if link.error_share > 0.0 {
+                        let _ = writeln!(
+                            out,
+                            "        {:.2}% of calls fail at the provider; the lines average them in",
+                            link.error_share * 100.0
+                        );
+                    }
                     if link.long_context_share > 0.0 {
                         let _ = writeln!(
                             out,
@@ -141,7 +177,74 @@ pub fn render(e: &Estimate) -> String {
                 money_cents(w.monthly_usd)
             );
         }
-        let _ = writeln!(out, "  monthly total {}", money_cents(stack.monthly_usd));
+        let inv = &stack.invoice;
+        let _ = writeln!(
+            out,
+            "  invoice{}:",
+            if e.months > 1 { " of month 1" } else { "" }
+        );
+        let _ = writeln!(
+            out,
+            "    requests at list price   {:>14}",
+            money_cents(inv.list_usd)
+        );
+        if inv.volume_discount_usd != 0.0 {
+            let _ = writeln!(
+                out,
+                "    volume tiers             {:>14}",
+                money_cents(inv.volume_discount_usd)
+            );
+        }
+        if inv.contract_discount_usd != 0.0 {
+            let _ = writeln!(
+                out,
+                "    contract discounts       {:>14}",
+                money_cents(inv.contract_discount_usd)
+            );
+        }
+        if inv.unused_commitment_usd != 0.0 {
+            let _ = writeln!(
+                out,
+                "    unused commitment        {:>14}",
+                money_cents(inv.unused_commitment_usd)
+            );
+        }
+        if inv.capped_usd != 0.0 {
+            let _ = writeln!(
+                out,
+                "    refused by the hard cap  {:>14}",
+                money_cents(inv.capped_usd)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    billed                   {:>14}",
+            money_cents(inv.total_usd)
+        );
+        if e.months > 1 {
+            let _ = writeln!(
+                out,
+                "  horizon of {} months: total {}, average month {}",
+                e.months,
+                money_cents(stack.horizon_total_usd),
+                money_cents(stack.monthly_usd)
+            );
+            for (m, x) in stack.months_usd.iter().enumerate() {
+                let _ = writeln!(out, "    month {:>3} {:>14}", m + 1, money_cents(*x));
+            }
+        } else {
+            let _ = writeln!(out, "  monthly total {}", money_cents(stack.monthly_usd));
+        }
+        if let Some(r) = stack.review_usd {
+            let _ = writeln!(out, "  human review {} per month", money_cents(r));
+        }
+        if let Some(c) = stack.cost_per_useful_output_usd {
+            let _ = writeln!(
+                out,
+                "  cost per useful output (with review) {}",
+                small_money(c)
+            );
+        }
         if let Some(c) = stack.cost_per_accepted_task_usd {
             let _ = writeln!(
                 out,
@@ -162,5 +265,9 @@ pub fn render(e: &Estimate) -> String {
 }
 
 fn money_cents(x: f64) -> String {
-    format!("${}", fixed(x, 2))
+    if x < 0.0 {
+        format!("−${}", fixed(-x, 2))
+    } else {
+        format!("${}", fixed(x, 2))
+    }
 }

@@ -54,6 +54,8 @@ pub struct SegmentReport {
     pub users: f64,
     /// Spread of one user's monthly cost within the segment.
     pub cost_per_user_usd: Spread,
+    /// Share of users whose monthly cost exceeds `[budget] per_user_monthly_usd`.
+    pub share_over_user_budget: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -68,6 +70,82 @@ pub struct WorkflowReport {
 pub struct ModelReport {
     pub name: String,
     pub monthly_spend_usd: MeanOnly,
+}
+
+/// A percentile-free summary for amounts whose tail matters.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct MeanP5P95 {
+    pub mean: f64,
+    pub p5: f64,
+    pub p95: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct HardCapReport {
+    pub cap_usd: f64,
+    /// Probability that the cap refuses requests in a month.
+    pub probability_hit: f64,
+    /// Median day (1-based) of the first refused request, among months where it happens.
+    pub median_day_hit: Option<f64>,
+    pub rejected_requests: MeanP95,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ContractReport {
+    pub name: String,
+    pub provider: String,
+    pub committed_monthly_usd: f64,
+    pub discount: f64,
+    pub overage: &'static str,
+    /// What the contract bills each month: max(commitment, usage at contract prices).
+    pub billed_usd: MeanP5P95,
+    /// Commitment paid for but not used.
+    pub unused_commitment_usd: MeanP95,
+    /// Billed beyond the commitment.
+    pub overage_usd: MeanP95,
+    /// Probability that a month does not use the whole commitment.
+    pub underuse_probability: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct IncidentReport {
+    pub name: String,
+    /// Share of simulated months in which it happened.
+    pub probability: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct IncidentsReport {
+    pub incidents: Vec<IncidentReport>,
+    /// Mean monthly spend on requests repeated by incidents.
+    pub extra_spend_usd: MeanP95,
+    /// The p99 of monthly spend with incident repetitions removed.
+    pub p99_without_incidents_usd: f64,
+    /// How much of the p99 comes from incidents: p99 − p99 without them.
+    pub p99_from_incidents_usd: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LatencyReport {
+    pub workflow: String,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    /// Requests sampled for these percentiles.
+    pub samples: usize,
+    pub target_p50_ms: Option<f64>,
+    pub target_p95_ms: Option<f64>,
+    pub target_p99_ms: Option<f64>,
+    /// Whether every target percentile is met; `None` without a target.
+    pub target_met: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MonthReport {
+    /// 1-based month of the horizon.
+    pub month: u32,
+    pub monthly_spend_usd: Summary,
+    pub breach_probability: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -108,6 +186,22 @@ pub struct StackReport {
     pub flex_refused_share: Option<f64>,
     pub workflows: Vec<WorkflowReport>,
     pub models: Vec<ModelReport>,
+    /// Share of requests answered by a semantic cache; `None` without one.
+    pub semantic_cache_hit_share: Option<f64>,
+    /// Share of calls that failed at the provider.
+    pub provider_error_share: Option<f64>,
+    /// Mean monthly cost of human review (not part of the spend); `None` without review.
+    pub review_cost_usd: Option<MeanOnly>,
+    /// (Spend + review) per accepted output; `None` without review.
+    pub cost_per_useful_output_usd: Option<f64>,
+    pub hard_cap: Option<HardCapReport>,
+    pub contracts: Vec<ContractReport>,
+    pub incidents: Option<IncidentsReport>,
+    pub latency: Vec<LatencyReport>,
+    /// Per month of the horizon (only when it is longer than one month).
+    pub months: Vec<MonthReport>,
+    /// Total spend over the horizon (only when it is longer than one month).
+    pub horizon_total_usd: Option<Summary>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -122,6 +216,8 @@ pub struct Report {
     pub engine: String,
     pub engine_reason: String,
     pub days: u32,
+    /// Months per trial; with more than one, spend figures pool every month of the horizon.
+    pub months: u32,
     pub budget_usd: Option<f64>,
     pub stacks: Vec<StackReport>,
 }
@@ -149,6 +245,7 @@ impl Report {
             engine: r.engine.name.clone(),
             engine_reason: r.engine.reason.clone(),
             days: r.days,
+            months: r.months,
             budget_usd: budget.map(|b| b.monthly_usd),
             stacks,
         }
@@ -162,8 +259,22 @@ impl Report {
     }
 }
 
+/// Mean over each trial's months, for standard errors that respect within-trial correlation.
+fn per_trial_means(values: &[f64], months: usize) -> Vec<f64> {
+    values.chunks(months.max(1)).map(stats::mean).collect()
+}
+
+fn mean_p95(values: &[f64]) -> MeanP95 {
+    let sm = Summary::of(values);
+    MeanP95 {
+        mean: sm.mean,
+        p95: sm.p95,
+    }
+}
+
 fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> StackReport {
     let n = st.spend.len();
+    let months = r.months as usize;
     let spend = Summary::of(&st.spend);
     let total_spend = stats::sum(&st.spend);
     let total_requests = stats::sum(&st.requests);
@@ -171,9 +282,22 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
     let per_trial = |x: f64| if n > 0 { x / n as f64 } else { 0.0 };
     let (breach, breach_se) = match &s.budget {
         Some(b) => {
-            let p =
-                st.spend.iter().filter(|x| **x > b.monthly_usd).count() as f64 / n.max(1) as f64;
-            (Some(p), Some((p * (1.0 - p) / n.max(1) as f64).sqrt()))
+            let breaches: Vec<f64> = st
+                .spend
+                .iter()
+                .map(|x| f64::from(u8::from(*x > b.monthly_usd)))
+                .collect();
+            let p = stats::mean(&breaches);
+            let trials = per_trial_means(&breaches, months);
+            let se = Summary::of(&trials).standard_error(trials.len());
+            (
+                Some(p),
+                Some(if months > 1 {
+                    se
+                } else {
+                    (p * (1.0 - p) / n.max(1) as f64).sqrt()
+                }),
+            )
         }
         None => (None, None),
     };
@@ -216,7 +340,8 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         .iter()
         .enumerate()
         .map(|(i, seg)| {
-            let sm = Summary::of(&st.user_costs[i]);
+            let costs = &st.user_costs[i];
+            let sm = Summary::of(costs);
             SegmentReport {
                 name: seg.name.clone(),
                 users: stats::mean(&r.segment_users[i]),
@@ -226,6 +351,12 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
                     p95: sm.p95,
                     p99: sm.p99,
                 },
+                share_over_user_budget: s.budget.as_ref().and_then(|b| b.per_user_monthly_usd).map(
+                    |limit| {
+                        costs.iter().filter(|c| **c > limit).count() as f64
+                            / costs.len().max(1) as f64
+                    },
+                ),
             }
         })
         .collect();
@@ -262,10 +393,131 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
             },
         })
         .collect();
+    let review_total = stats::sum(&st.review_usd);
+    let has_review = s.workflows.iter().any(|w| w.review.is_some());
+    let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd).map(|cap| {
+        let days: Vec<u32> = st.cap_hit_day.iter().flatten().copied().collect();
+        HardCapReport {
+            cap_usd: cap,
+            probability_hit: days.len() as f64 / n.max(1) as f64,
+            median_day_hit: stats::median_u32(&days),
+            rejected_requests: mean_p95(&st.rejected),
+        }
+    });
+    let k = r
+        .stacks
+        .iter()
+        .position(|x| std::ptr::eq(x, st))
+        .unwrap_or(0);
+    let contracts = s
+        .contracts
+        .iter()
+        .zip(&st.contracts)
+        .enumerate()
+        .filter(|(ci, _)| s.contract_applies(k, *ci))
+        .map(|(_, (c, sim))| {
+            let billed = Summary::of(&sim.billed);
+            ContractReport {
+                name: c.name.clone(),
+                provider: c.provider.clone(),
+                committed_monthly_usd: c.committed_monthly_usd.mean(),
+                discount: c.discount.mean(),
+                overage: match c.overage {
+                    crate::model::Overage::Discounted => "discounted",
+                    crate::model::Overage::List => "list",
+                },
+                billed_usd: MeanP5P95 {
+                    mean: billed.mean,
+                    p5: billed.p5,
+                    p95: billed.p95,
+                },
+                unused_commitment_usd: mean_p95(&sim.unused),
+                overage_usd: mean_p95(&sim.overage),
+                underuse_probability: sim.unused.iter().filter(|u| **u > 0.0).count() as f64
+                    / sim.unused.len().max(1) as f64,
+            }
+        })
+        .collect();
+    let incidents = (!s.incidents.is_empty()).then(|| {
+        let without: Vec<f64> = st
+            .spend
+            .iter()
+            .zip(&st.incident_extra)
+            .map(|(x, e)| x - e)
+            .collect();
+        let p99_without = Summary::of(&without).p99;
+        IncidentsReport {
+            incidents: s
+                .incidents
+                .iter()
+                .zip(&r.incident_happened)
+                .map(|(i, happened)| IncidentReport {
+                    name: i.name.clone(),
+                    probability: happened.iter().filter(|h| **h).count() as f64
+                        / happened.len().max(1) as f64,
+                })
+                .collect(),
+            extra_spend_usd: mean_p95(&st.incident_extra),
+            p99_without_incidents_usd: p99_without,
+            p99_from_incidents_usd: spend.p99 - p99_without,
+        }
+    });
+    let latency = s
+        .workflows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !st.latency_ms[*i].is_empty())
+        .map(|(i, w)| {
+            let sorted = stats::sorted(&st.latency_ms[i]);
+            let q = |p: f64| stats::quantile_sorted(&sorted, p);
+            let (p50, p95, p99) = (q(0.5), q(0.95), q(0.99));
+            let target = w.latency_target;
+            LatencyReport {
+                workflow: w.name.clone(),
+                p50_ms: p50,
+                p95_ms: p95,
+                p99_ms: p99,
+                samples: sorted.len(),
+                target_p50_ms: target.and_then(|t| t.p50),
+                target_p95_ms: target.and_then(|t| t.p95),
+                target_p99_ms: target.and_then(|t| t.p99),
+                target_met: target.map(|t| {
+                    t.p50.is_none_or(|x| p50 <= x)
+                        && t.p95.is_none_or(|x| p95 <= x)
+                        && t.p99.is_none_or(|x| p99 <= x)
+                }),
+            }
+        })
+        .collect();
+    let (month_reports, horizon) = if months > 1 {
+        let per_month = (0..months)
+            .map(|m| {
+                let values: Vec<f64> = st.spend.iter().skip(m).step_by(months).copied().collect();
+                MonthReport {
+                    month: m as u32 + 1,
+                    monthly_spend_usd: Summary::of(&values),
+                    breach_probability: s.budget.as_ref().map(|b| {
+                        values.iter().filter(|x| **x > b.monthly_usd).count() as f64
+                            / values.len().max(1) as f64
+                    }),
+                }
+            })
+            .collect();
+        let totals: Vec<f64> = st.spend.chunks(months).map(stats::sum).collect();
+        (per_month, Some(Summary::of(&totals)))
+    } else {
+        (Vec::new(), None)
+    };
+    let mean_se = if months > 1 {
+        let means = per_trial_means(&st.spend, months);
+        Summary::of(&means).standard_error(means.len())
+    } else {
+        spend.standard_error(n)
+    };
     StackReport {
         name: st.name.clone(),
         monthly_spend_usd: spend,
-        mean_standard_error_usd: spend.standard_error(n),
+        mean_standard_error_usd: mean_se,
         breach_probability: breach,
         breach_probability_standard_error: breach_se,
         alerts,
@@ -295,6 +547,26 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         flex_refused_share: ratio(st.flex_refused, st.flex_calls),
         workflows,
         models,
+        semantic_cache_hit_share: s
+            .workflows
+            .iter()
+            .any(|w| w.semantic_cache_hit_rate.mean() > 0.0)
+            .then(|| ratio(st.semantic_hits, total_requests).unwrap_or(0.0)),
+        provider_error_share: ratio(st.errored_calls, st.calls),
+        review_cost_usd: has_review.then(|| MeanOnly {
+            mean: per_trial(review_total),
+        }),
+        cost_per_useful_output_usd: if has_review {
+            ratio(total_spend + review_total, total_accepted)
+        } else {
+            None
+        },
+        hard_cap,
+        contracts,
+        incidents,
+        latency,
+        months: month_reports,
+        horizon_total_usd: horizon,
     }
 }
 

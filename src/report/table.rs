@@ -84,6 +84,89 @@ pub fn render(report: &Report, bold: bool) -> String {
             }
         }
     }
+    if let Some(cap) = stacks.first().and_then(|s| s.hard_cap.as_ref()) {
+        rows.push(row(
+            format!("Hard cap hit (at {})", money(cap.cap_usd)),
+            each(&|s| {
+                let c = s.hard_cap.as_ref().expect("every stack has the cap");
+                match c.median_day_hit {
+                    Some(day) => format!("{}, day {:.0}", percent(c.probability_hit), day),
+                    None => percent(c.probability_hit),
+                }
+            }),
+        ));
+        rows.push(row(
+            "  requests refused, mean / p95",
+            each(&|s| {
+                let c = s.hard_cap.as_ref().expect("every stack has the cap");
+                format!(
+                    "{} / {}",
+                    count(c.rejected_requests.mean),
+                    count(c.rejected_requests.p95)
+                )
+            }),
+        ));
+    }
+    if stacks.iter().any(|s| s.incidents.is_some()) {
+        rows.push(row(
+            "p99 due to incidents",
+            each(&|s| {
+                s.incidents
+                    .as_ref()
+                    .map_or_else(|| "n/a".to_string(), |i| money(i.p99_from_incidents_usd))
+            }),
+        ));
+    }
+    if let Some(first) = stacks.first() {
+        let mut names: Vec<(&str, f64)> = Vec::new();
+        for c in stacks.iter().flat_map(|s| &s.contracts) {
+            if !names.iter().any(|(n, _)| *n == c.name) {
+                names.push((&c.name, c.committed_monthly_usd));
+            }
+        }
+        for (name, committed) in names {
+            let find = |s: &StackReport| s.contracts.iter().find(|c| c.name == name).cloned();
+            rows.push(row(
+                format!("Contract {name} ({}/month)", money(committed)),
+                each(&|s| match find(s) {
+                    Some(c) => format!(
+                        "billed {}, under-used {}",
+                        money(c.billed_usd.mean),
+                        percent(c.underuse_probability)
+                    ),
+                    None => "not in this plan".to_string(),
+                }),
+            ));
+            rows.push(row(
+                "  unused / overage, mean",
+                each(&|s| match find(s) {
+                    Some(c) => format!(
+                        "{} / {}",
+                        money(c.unused_commitment_usd.mean),
+                        money(c.overage_usd.mean)
+                    ),
+                    None => "n/a".to_string(),
+                }),
+            ));
+        }
+        if let Some(h) = &first.horizon_total_usd {
+            let _ = h;
+            rows.push(row(
+                format!("Horizon total ({} months), mean", report.months),
+                each(&|s| {
+                    s.horizon_total_usd
+                        .map_or_else(|| "n/a".to_string(), |h| money(h.mean))
+                }),
+            ));
+            rows.push(row(
+                "  p95",
+                each(&|s| {
+                    s.horizon_total_usd
+                        .map_or_else(|| "n/a".to_string(), |h| money(h.p95))
+                }),
+            ));
+        }
+    }
     rows.push(heading("Unit costs"));
     rows.push(row(
         "  per user",
@@ -97,6 +180,15 @@ pub fn render(report: &Report, bold: bool) -> String {
         "  per accepted task",
         each(&|s| opt_money(s.cost_per_accepted_task_usd)),
     ));
+    if stacks
+        .iter()
+        .any(|s| s.cost_per_useful_output_usd.is_some())
+    {
+        rows.push(row(
+            "  per useful output (with review)",
+            each(&|s| opt_money(s.cost_per_useful_output_usd)),
+        ));
+    }
     if let Some(first) = stacks.first() {
         for (i, seg) in first.segments.iter().enumerate() {
             rows.push(row(
@@ -160,6 +252,49 @@ pub fn render(report: &Report, bold: bool) -> String {
             each(&|s| opt_percent(s.flex_refused_share)),
         ));
     }
+    if stacks.iter().any(|s| s.semantic_cache_hit_share.is_some()) {
+        rows.push(row(
+            "  semantic cache hits",
+            each(&|s| opt_percent(s.semantic_cache_hit_share)),
+        ));
+    }
+    if stacks
+        .iter()
+        .any(|s| s.provider_error_share.is_some_and(|e| e > 0.0))
+    {
+        rows.push(row(
+            "  provider errors",
+            each(&|s| opt_percent(s.provider_error_share)),
+        ));
+    }
+    let latency_workflows: Vec<String> = stacks
+        .iter()
+        .flat_map(|s| s.latency.iter().map(|l| l.workflow.clone()))
+        .fold(Vec::new(), |mut acc, w| {
+            if !acc.contains(&w) {
+                acc.push(w);
+            }
+            acc
+        });
+    if !latency_workflows.is_empty() {
+        rows.push(heading("Latency"));
+        for w in &latency_workflows {
+            rows.push(row(
+                format!("  {w} p50 / p95"),
+                each(&|s| match s.latency.iter().find(|l| &l.workflow == w) {
+                    Some(l) => {
+                        let verdict = match l.target_met {
+                            Some(true) => " (meets target)",
+                            Some(false) => " (misses target)",
+                            None => "",
+                        };
+                        format!("{} / {} ms{verdict}", count(l.p50_ms), count(l.p95_ms))
+                    }
+                    None => "n/a".to_string(),
+                }),
+            ));
+        }
+    }
 
     let label_width = rows
         .iter()
@@ -192,12 +327,16 @@ pub fn render(report: &Report, bold: bool) -> String {
     };
     out.push_str(&b(&title));
     out.push('\n');
-    let mut meta = format!(
-        "{} simulated months · seed {} · {} engine",
-        count(report.trials as f64),
-        report.seed,
-        report.engine
-    );
+    let runs = if report.months > 1 {
+        format!(
+            "{} simulated horizons of {} months",
+            count(report.trials as f64),
+            report.months
+        )
+    } else {
+        format!("{} simulated months", count(report.trials as f64))
+    };
+    let mut meta = format!("{runs} · seed {} · {} engine", report.seed, report.engine);
     if let Some(budget) = report.budget_usd {
         meta.push_str(&format!(" · budget {}/month", money(budget)));
     }

@@ -119,6 +119,39 @@ pub struct RawScenario {
     pub models: Vec<Located<RawModel>>,
     #[serde(default, rename = "stack")]
     pub stacks: Vec<Located<RawStack>>,
+    #[serde(default, rename = "contract")]
+    pub contracts: Vec<Located<RawContract>>,
+    #[serde(default, rename = "incident")]
+    pub incidents: Vec<Located<RawIncident>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawOverage {
+    Discounted,
+    List,
+}
+
+/// A committed-use contract with one provider.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContract {
+    pub name: Option<Located<String>>,
+    pub provider: Located<String>,
+    pub committed_monthly_usd: Quantity,
+    pub discount: Quantity,
+    pub overage: Option<Located<RawOverage>>,
+}
+
+/// Something that goes wrong some months: a runaway loop, a retry storm.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIncident {
+    pub name: Located<String>,
+    pub monthly_probability: Quantity,
+    pub multiplier: Quantity,
+    pub duration_hours: Quantity,
+    pub workflow: Option<Located<String>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -135,6 +168,8 @@ pub struct RawSimulation {
     pub days: Option<Located<u64>>,
     pub seed: Option<Located<u64>>,
     pub arrivals: Option<Located<RawArrivals>>,
+    pub months: Option<Located<u64>>,
+    pub seasonality: Option<Located<Vec<Located<f64>>>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -142,6 +177,8 @@ pub struct RawSimulation {
 pub struct RawBudget {
     pub monthly_usd: Located<f64>,
     pub alert_fractions: Option<Located<Vec<Located<f64>>>>,
+    pub hard_cap_usd: Option<Located<f64>>,
+    pub per_user_monthly_usd: Option<Located<f64>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -153,6 +190,7 @@ pub struct RawSegment {
     pub sessions_per_user_per_month: Option<Quantity>,
     pub user_variability: Option<Quantity>,
     pub weekend_factor: Option<Quantity>,
+    pub monthly_growth: Option<Quantity>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -178,6 +216,10 @@ pub struct RawWorkflow {
     pub requests_per_session: Option<Quantity>,
     pub path: Option<Located<RawPath>>,
     pub service_tier: Option<Located<RawServiceTier>>,
+    pub semantic_cache_hit_rate: Option<Quantity>,
+    pub semantic_cache_usd_per_lookup: Option<Quantity>,
+    pub review: Option<Located<RawReview>>,
+    pub latency_target_ms: Option<Located<RawLatencyTarget>>,
     #[serde(default, rename = "step")]
     pub steps: Vec<Located<RawStep>>,
 }
@@ -200,6 +242,28 @@ pub struct RawStep {
     pub audio_input_tokens: Option<Quantity>,
     pub audio_output_tokens: Option<Quantity>,
     pub tool_calls: Option<Located<Vec<Located<RawToolCall>>>>,
+    pub aux_usd_per_request: Option<Quantity>,
+    pub calls: Option<Quantity>,
+    pub context_growth_tokens: Option<Quantity>,
+}
+
+/// Human review of outputs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReview {
+    pub share: Quantity,
+    pub minutes: Quantity,
+    pub hourly_usd: Quantity,
+    pub failed_review_minutes: Option<Quantity>,
+}
+
+/// Latency percentiles a workflow must meet, in milliseconds.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatencyTarget {
+    pub p50: Option<Located<f64>>,
+    pub p95: Option<Located<f64>>,
+    pub p99: Option<Located<f64>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -252,6 +316,24 @@ pub struct RawModel {
     pub audio_output_usd_per_mtok: Option<Quantity>,
     pub priority: Option<Located<RawTier>>,
     pub flex: Option<Located<RawTier>>,
+    pub volume_tiers: Option<Located<Vec<Located<RawVolumeTier>>>>,
+    pub latency: Option<Located<RawLatency>>,
+}
+
+/// A graduated volume discount: tokens of the month beyond `above_mtok` million get `discount`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVolumeTier {
+    pub above_mtok: Located<f64>,
+    pub discount: Located<f64>,
+}
+
+/// How long a model takes to answer.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatency {
+    pub first_token_ms: Quantity,
+    pub output_tokens_per_s: Quantity,
 }
 
 /// Prices of a service tier (`priority`, `flex`) in USD per million tokens.
@@ -297,4 +379,13 @@ pub struct RawLink {
     pub validation_failure_rate: Option<Quantity>,
     pub max_attempts: Option<Located<u64>>,
     pub escalation_rate: Option<Quantity>,
+    pub provider_error_rate: Option<Quantity>,
+    pub error_billing: Option<Located<RawErrorBilling>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawErrorBilling {
+    Input,
+    None,
 }

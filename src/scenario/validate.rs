@@ -22,6 +22,8 @@ pub enum Domain {
     Rate,
     /// Any number ≥ 0 (tokens, counts, prices, factors).
     NonNegative,
+    /// A monthly growth rate: a plain number above −1 (a decline), or a distribution over ≥ 0.
+    Growth,
 }
 
 /// Collects problems while building the typed scenario.
@@ -137,12 +139,25 @@ impl Validator {
                     );
                     return None;
                 }
+                if domain == Domain::Growth && x > -1.0 {
+                    return Some(Dist::Fixed(x));
+                }
                 if x < 0.0 {
+                    let help = if domain == Domain::Growth {
+                        "a growth rate is above −1 (−0.05 is a 5% monthly decline)"
+                    } else {
+                        "use 0 or a positive number"
+                    };
+                    let what = if domain == Domain::Growth {
+                        "-1 or less"
+                    } else {
+                        "negative"
+                    };
                     self.invalid(
-                        format!("`{}` cannot be negative, got {x}", leaf(path)),
+                        format!("`{}` cannot be {what}, got {x}", leaf(path)),
                         q.loc,
                         path,
-                        "use 0 or a positive number",
+                        help,
                     );
                     return None;
                 }
@@ -572,6 +587,14 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         check_serving_models(raw, &w, &m, &st, v);
     }
 
+    let contracts = contracts(raw, &models, budget.as_ref(), v);
+    let workflow_names: Vec<&str> = raw
+        .workflows
+        .iter()
+        .map(|w| w.name.value.as_str())
+        .collect();
+    let incidents = incidents(raw, &workflow_names, simulation.as_ref(), v);
+
     let simulation = simulation?;
     let segments: Option<Vec<Segment>> = segments.into_iter().collect();
     let workflows: Option<Vec<Workflow>> = workflows.into_iter().collect();
@@ -591,7 +614,213 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         routes,
         stacks: stacks?,
         tools,
+        contracts: contracts?,
+        incidents: incidents?,
     })
+}
+
+fn contracts(
+    raw: &RawScenario,
+    models: &[Option<Model>],
+    budget: Option<&Budget>,
+    v: &mut Validator,
+) -> Option<Vec<Contract>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    let providers: Vec<&str> = models
+        .iter()
+        .flatten()
+        .map(|m| m.provider.as_str())
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &raw.contracts {
+        let name = c
+            .name
+            .as_ref()
+            .map_or_else(|| c.provider.value.clone(), |n| n.value.clone());
+        let cp = format!("contract[{name}]");
+        if seen.contains(&c.provider.value.as_str()) {
+            v.error(
+                ProblemKind::Duplicate,
+                format!("two contracts cover provider `{}`", c.provider.value),
+                Some(c.provider.loc),
+                &format!("{cp}.provider"),
+                Some("merge them into one contract per provider".to_string()),
+            );
+            ok = false;
+            continue;
+        }
+        seen.push(&c.provider.value);
+        if !providers.contains(&c.provider.value.as_str()) {
+            let help = match suggest(&c.provider.value, providers.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "set `provider = …` on the models this contract covers".to_string(),
+            };
+            v.warn(
+                format!(
+                    "no model has provider `{}`, so this contract covers nothing",
+                    c.provider.value
+                ),
+                Some(c.provider.loc),
+                &format!("{cp}.provider"),
+                Some(help),
+            );
+        }
+        let committed = v.param(
+            Some(&c.committed_monthly_usd),
+            0.0,
+            &format!("{cp}.committed_monthly_usd"),
+            Domain::NonNegative,
+        );
+        let discount = v.param(
+            Some(&c.discount),
+            0.0,
+            &format!("{cp}.discount"),
+            Domain::Rate,
+        );
+        if let Some(d) = &discount
+            && d.dist.support().1 >= 1.0
+        {
+            v.invalid(
+                "a contract `discount` must be below 1",
+                c.discount.loc,
+                &format!("{cp}.discount"),
+                "write 0.25 for 25% off list price",
+            );
+            ok = false;
+        }
+        let overage = match c.overage.as_ref().map(|o| o.value) {
+            None | Some(RawOverage::Discounted) => Overage::Discounted,
+            Some(RawOverage::List) => Overage::List,
+        };
+        match (committed, discount) {
+            (Some(committed_monthly_usd), Some(discount)) => out.push(Contract {
+                name,
+                provider: c.provider.value.clone(),
+                committed_monthly_usd,
+                discount,
+                overage,
+            }),
+            _ => ok = false,
+        }
+    }
+    if let Some(cap) = budget.and_then(|b| b.hard_cap_usd) {
+        let committed: f64 = out
+            .iter()
+            .map(|c| c.committed_monthly_usd.dist.support().1)
+            .sum();
+        if committed > cap {
+            v.error(
+                ProblemKind::InvalidValue,
+                format!("`hard_cap_usd` ({cap}) is below the monthly commitments ({committed})"),
+                raw.budget
+                    .as_ref()
+                    .and_then(|b| b.hard_cap_usd.as_ref())
+                    .map(|c| c.loc),
+                "budget.hard_cap_usd",
+                Some(
+                    "a commitment is billed whatever the usage; raise the cap above it".to_string(),
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok.then_some(out)
+}
+
+fn incidents(
+    raw: &RawScenario,
+    workflow_names: &[&str],
+    simulation: Option<&Simulation>,
+    v: &mut Validator,
+) -> Option<Vec<Incident>> {
+    v.check_unique(
+        "incident",
+        raw.incidents
+            .iter()
+            .map(|i| (&i.name, format!("incident[{}].name", i.name.value))),
+    );
+    let mut out = Vec::new();
+    let mut ok = true;
+    for i in &raw.incidents {
+        let ip = format!("incident[{}]", i.name.value);
+        let probability = v.param(
+            Some(&i.monthly_probability),
+            0.0,
+            &format!("{ip}.monthly_probability"),
+            Domain::Rate,
+        );
+        let multiplier = v.param(
+            Some(&i.multiplier),
+            0.0,
+            &format!("{ip}.multiplier"),
+            Domain::NonNegative,
+        );
+        if let Some(m) = &multiplier
+            && m.dist.support().0 < 1.0
+        {
+            v.invalid(
+                "an incident's `multiplier` must be at least 1",
+                i.multiplier.loc,
+                &format!("{ip}.multiplier"),
+                "it is how many times each affected request runs: 20 for a runaway loop that repeats calls 20 times",
+            );
+            ok = false;
+        }
+        let duration = v.param(
+            Some(&i.duration_hours),
+            0.0,
+            &format!("{ip}.duration_hours"),
+            Domain::NonNegative,
+        );
+        if let (Some(d), Some(sim)) = (&duration, simulation) {
+            let month_hours = 24.0 * f64::from(sim.days);
+            if d.dist.support().1 > month_hours {
+                v.warn(
+                    format!("`duration_hours` can exceed the month ({month_hours} hours); the excess is ignored"),
+                    Some(i.duration_hours.loc),
+                    &format!("{ip}.duration_hours"),
+                    None,
+                );
+            }
+        }
+        let workflows = match &i.workflow {
+            None => Some((0..workflow_names.len()).collect()),
+            Some(w) => match workflow_names.iter().position(|n| *n == w.value) {
+                Some(k) => Some(vec![k]),
+                None => {
+                    let help = match suggest(&w.value, workflow_names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("defined workflows: {}", workflow_names.join(", ")),
+                    };
+                    v.error(
+                        ProblemKind::UnknownReference,
+                        format!("unknown workflow `{}`", w.value),
+                        Some(w.loc),
+                        &format!("{ip}.workflow"),
+                        Some(help),
+                    );
+                    None
+                }
+            },
+        };
+        match (probability, multiplier, duration, workflows) {
+            (
+                Some(monthly_probability),
+                Some(multiplier),
+                Some(duration_hours),
+                Some(workflows),
+            ) => out.push(Incident {
+                name: i.name.value.clone(),
+                monthly_probability,
+                multiplier,
+                duration_hours,
+                workflows,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 fn simulation(raw: Option<&Located<RawSimulation>>, v: &mut Validator) -> Option<Simulation> {
@@ -646,11 +875,53 @@ fn simulation(raw: Option<&Located<RawSimulation>>, v: &mut Validator) -> Option
         None | Some(RawArrivals::Poisson) => Arrivals::Poisson,
         Some(RawArrivals::Fixed) => Arrivals::Fixed,
     };
+    let months = match &raw.months {
+        None => 1,
+        Some(m) if (1..=MAX_MONTHS).contains(&m.value) => m.value as u32,
+        Some(m) => {
+            v.invalid(
+                format!(
+                    "`months` must be between 1 and {MAX_MONTHS}, got {}",
+                    m.value
+                ),
+                m.loc,
+                "simulation.months",
+                "the horizon in months, e.g. 12 for a yearly budget",
+            );
+            ok = false;
+            0
+        }
+    };
+    let seasonality = match &raw.seasonality {
+        None => vec![1.0; 12],
+        Some(list) if list.value.len() != 12 => {
+            v.invalid(
+                format!("`seasonality` needs 12 factors, one per month, got {}", list.value.len()),
+                list.loc,
+                "simulation.seasonality",
+                "list 12 activity factors starting with the first month of the horizon, e.g. [1, 1, 1.1, …]",
+            );
+            ok = false;
+            Vec::new()
+        }
+        Some(list) => {
+            let mut out = Vec::with_capacity(12);
+            for f in &list.value {
+                match v.number(f, "simulation.seasonality", 0.0, true) {
+                    Some(x) => out.push(x),
+                    None => ok = false,
+                }
+            }
+            out
+        }
+    };
     ok.then_some(Simulation {
         trials,
         days,
         seed: raw.seed.as_ref().map(|s| s.value),
         arrivals,
+        months,
+        seasonality,
     })
 }
 
@@ -667,9 +938,21 @@ fn budget(raw: &Located<RawBudget>, v: &mut Validator) -> Option<Budget> {
             fractions.dedup();
         }
     }
+    let hard_cap = match &raw.hard_cap_usd {
+        None => Some(None),
+        Some(c) => v.number(c, "budget.hard_cap_usd", 0.0, false).map(Some),
+    };
+    let per_user = match &raw.per_user_monthly_usd {
+        None => Some(None),
+        Some(c) => v
+            .number(c, "budget.per_user_monthly_usd", 0.0, false)
+            .map(Some),
+    };
     Some(Budget {
         monthly_usd: monthly,
         alert_fractions: fractions,
+        hard_cap_usd: hard_cap?,
+        per_user_monthly_usd: per_user?,
     })
 }
 
@@ -758,7 +1041,14 @@ fn segment(raw: &Located<RawSegment>, v: &mut Validator) -> Option<Segment> {
         &format!("{p}.weekend_factor"),
         Domain::NonNegative,
     );
+    let growth = v.param(
+        raw.monthly_growth.as_ref(),
+        0.0,
+        &format!("{p}.monthly_growth"),
+        Domain::Growth,
+    );
     Some(Segment {
+        monthly_growth: growth?,
         name: raw.name.value.clone(),
         users: users?,
         sessions: sessions?,
@@ -866,6 +1156,85 @@ fn workflow(
     if !ok {
         return None;
     }
+    let semantic_hit = v.param(
+        raw.semantic_cache_hit_rate.as_ref(),
+        0.0,
+        &format!("{p}.semantic_cache_hit_rate"),
+        Domain::Rate,
+    );
+    let semantic_fee = v.param(
+        raw.semantic_cache_usd_per_lookup.as_ref(),
+        0.0,
+        &format!("{p}.semantic_cache_usd_per_lookup"),
+        Domain::NonNegative,
+    );
+    let review = match &raw.review {
+        None => Some(None),
+        Some(r) => {
+            let rp = format!("{p}.review");
+            let share = v.param(Some(&r.share), 0.0, &format!("{rp}.share"), Domain::Rate);
+            let minutes = v.param(
+                Some(&r.minutes),
+                0.0,
+                &format!("{rp}.minutes"),
+                Domain::NonNegative,
+            );
+            let hourly = v.param(
+                Some(&r.hourly_usd),
+                0.0,
+                &format!("{rp}.hourly_usd"),
+                Domain::NonNegative,
+            );
+            let failed = v.param(
+                r.failed_review_minutes.as_ref(),
+                0.0,
+                &format!("{rp}.failed_review_minutes"),
+                Domain::NonNegative,
+            );
+            match (share, minutes, hourly, failed) {
+                (Some(share), Some(minutes), Some(hourly_usd), Some(failed_review_minutes)) => {
+                    Some(Some(Review {
+                        share,
+                        minutes,
+                        hourly_usd,
+                        failed_review_minutes,
+                    }))
+                }
+                _ => None,
+            }
+        }
+    };
+    let latency_target = match &raw.latency_target_ms {
+        None => Some(None),
+        Some(t) => {
+            let lp = format!("{p}.latency_target_ms");
+            let mut get = |x: &Option<Located<f64>>, key: &str| match x {
+                None => Some(None),
+                Some(x) => v.number(x, &format!("{lp}.{key}"), 0.0, false).map(Some),
+            };
+            let (p50, p95, p99) = (get(&t.p50, "p50"), get(&t.p95, "p95"), get(&t.p99, "p99"));
+            if t.p50.is_none() && t.p95.is_none() && t.p99.is_none() {
+                v.invalid(
+                    "`latency_target_ms` names no percentile",
+                    t.loc,
+                    &lp,
+                    "write e.g. latency_target_ms = { p95 = 3000 }",
+                );
+            }
+            if path == RequestPath::Batch {
+                v.warn(
+                    "a latency target on a batch workflow is not checked: batch requests have no interactive latency",
+                    Some(t.loc),
+                    &lp,
+                    Some("remove it, or use path = \"live\"".to_string()),
+                );
+            }
+            match (p50, p95, p99) {
+                (Some(p50), Some(p95), Some(p99)) => Some(Some(LatencyTarget { p50, p95, p99 })),
+                _ => None,
+            }
+        }
+    };
     Some(Workflow {
         name: raw.name.value.clone(),
         segments,
@@ -873,6 +1242,10 @@ fn workflow(
         path,
         service_tier,
         steps: steps?,
+        semantic_cache_hit_rate: semantic_hit?,
+        semantic_cache_usd_per_lookup: semantic_fee?,
+        review: review?,
+        latency_target: latency_target?,
     })
 }
 
@@ -996,6 +1369,24 @@ fn step(
             }
         }
     }
+    let aux = v.param(
+        raw.aux_usd_per_request.as_ref(),
+        0.0,
+        &format!("{p}.aux_usd_per_request"),
+        Domain::NonNegative,
+    );
+    let calls = v.per_request(raw.calls.as_ref(), 1.0, &format!("{p}.calls"));
+    let growth = tokens(v, &raw.context_growth_tokens, "context_growth_tokens");
+    if raw.context_growth_tokens.is_some() && raw.calls.is_none() {
+        v.warn(
+            "`context_growth_tokens` has no effect without `calls`",
+            raw.context_growth_tokens.as_ref().map(|q| q.loc),
+            &format!("{p}.context_growth_tokens"),
+            Some(
+                "the input grows from one call of a loop to the next; set `calls = …`".to_string(),
+            ),
+        );
+    }
     let cache_ttl = match raw.cache_ttl.as_ref().map(|t| t.value) {
         None | Some(RawCacheTtl::FiveMinutes) => CacheTtl::FiveMinutes,
         Some(RawCacheTtl::OneHour) => CacheTtl::OneHour,
@@ -1035,6 +1426,9 @@ fn step(
         audio_input_tokens: audio_in?,
         audio_output_tokens: audio_out?,
         tool_calls: tool_calls?,
+        aux_usd_per_request: aux?,
+        calls: calls?,
+        context_growth_tokens: growth?,
     })
 }
 
@@ -1255,7 +1649,47 @@ fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
         None => Some(None),
         Some(t) => tier(v, t, &format!("{p}.flex"), true).map(Some),
     };
+    let volume_tiers = match &raw.volume_tiers {
+        None => Some(Vec::new()),
+        Some(list) => volume_tiers(v, list, &format!("{p}.volume_tiers")),
+    };
+    let latency = match &raw.latency {
+        None => Some(None),
+        Some(l) => {
+            let lp = format!("{p}.latency");
+            let first = v.dist(
+                &l.first_token_ms,
+                &format!("{lp}.first_token_ms"),
+                Domain::NonNegative,
+            );
+            let speed = v.param(
+                Some(&l.output_tokens_per_s),
+                0.0,
+                &format!("{lp}.output_tokens_per_s"),
+                Domain::NonNegative,
+            );
+            if let Some(sp) = &speed
+                && sp.dist.support().0 <= 0.0
+            {
+                v.invalid(
+                    "`output_tokens_per_s` must be above 0",
+                    l.output_tokens_per_s.loc,
+                    &format!("{lp}.output_tokens_per_s"),
+                    "a typical model streams 30 to 200 tokens per second",
+                );
+            }
+            match (first, speed) {
+                (Some(first_token_ms), Some(output_tokens_per_s)) => Some(Some(Latency {
+                    first_token_ms,
+                    output_tokens_per_s,
+                })),
+                _ => None,
+            }
+        }
+    };
     Some(Model {
+        volume_tiers: volume_tiers?,
+        latency: latency?,
         name: raw.name.value.clone(),
         provider: raw
             .provider
@@ -1279,6 +1713,45 @@ fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
         priority: priority?,
         flex: flex?,
     })
+}
+
+/// Volume tiers: thresholds strictly increasing, discounts in \[0, 1\].
+fn volume_tiers(
+    v: &mut Validator,
+    list: &Located<Vec<Located<RawVolumeTier>>>,
+    tp: &str,
+) -> Option<Vec<VolumeTier>> {
+    let mut out: Vec<VolumeTier> = Vec::new();
+    for (i, t) in list.value.iter().enumerate() {
+        let ip = format!("{tp}[{i}]");
+        let above = v.number(&t.above_mtok, &format!("{ip}.above_mtok"), 0.0, true)?;
+        let discount = v.number(&t.discount, &format!("{ip}.discount"), 0.0, true)?;
+        if discount > 1.0 {
+            v.invalid(
+                format!("`discount` is a fraction between 0 and 1, got {discount}"),
+                t.discount.loc,
+                &format!("{ip}.discount"),
+                "write 0.10 for a 10% discount",
+            );
+            return None;
+        }
+        if let Some(prev) = out.last()
+            && above * 1e6 <= prev.above_tokens
+        {
+            v.invalid(
+                "volume tiers must be listed by increasing `above_mtok`",
+                t.above_mtok.loc,
+                &format!("{ip}.above_mtok"),
+                "order the tiers from the smallest threshold to the largest",
+            );
+            return None;
+        }
+        out.push(VolumeTier {
+            above_tokens: above * 1e6,
+            discount,
+        });
+    }
+    Some(out)
 }
 
 /// A `priority` or `flex` price table. Prices may be left out; a workflow that uses the tier
@@ -1504,6 +1977,16 @@ fn chain(
             &format!("{lp}.escalation_rate"),
             Domain::Rate,
         );
+        let errors = v.param(
+            link.provider_error_rate.as_ref(),
+            0.0,
+            &format!("{lp}.provider_error_rate"),
+            Domain::Rate,
+        );
+        let error_billing = match link.error_billing.as_ref().map(|b| b.value) {
+            None | Some(RawErrorBilling::None) => ErrorBilling::None,
+            Some(RawErrorBilling::Input) => ErrorBilling::Input,
+        };
         if let (true, Some(q), Some(e)) = (i + 1 == n, &link.escalation_rate, &escalation)
             && e.mean() > 0.0
         {
@@ -1515,17 +1998,20 @@ fn chain(
             );
             ok = false;
         }
-        match (model, failure, attempts, escalation) {
+        match (model, failure, attempts, escalation, errors) {
             (
                 Some(model),
                 Some(validation_failure_rate),
                 Some(max_attempts),
                 Some(escalation_rate),
+                Some(provider_error_rate),
             ) => links.push(Link {
                 model,
                 validation_failure_rate,
                 max_attempts,
                 escalation_rate,
+                provider_error_rate,
+                error_billing,
             }),
             _ => ok = false,
         }
