@@ -18,7 +18,7 @@ use crate::engine::CostBreakdown;
 use crate::engine::class;
 use crate::engine::draw::{ModelDraw, PriceDraw};
 use crate::model::{
-    Arrivals, CacheTtl, ErrorBilling, Link, Overage, RequestPath, Scenario, ServiceTier,
+    Arrivals, CacheTtl, ErrorBilling, Link, Overage, Param, RequestPath, Scenario, ServiceTier,
     SessionRate, Step, Workflow, day_weights,
 };
 
@@ -162,34 +162,6 @@ impl Approximations {
     }
 }
 
-/// What one request of a workflow costs on one stack, per model and per class.
-#[derive(Clone)]
-struct PerRequest {
-    /// Token-class dollars per model (list price, after batch).
-    model_usd: Vec<f64>,
-    model_tokens: Vec<f64>,
-    /// Dollars per breakdown class (token classes, tool and aux fees).
-    class_usd: [f64; CostBreakdown::LEN],
-    accepted: f64,
-    failed: f64,
-}
-
-impl PerRequest {
-    fn new(models: usize) -> Self {
-        PerRequest {
-            model_usd: vec![0.0; models],
-            model_tokens: vec![0.0; models],
-            class_usd: [0.0; CostBreakdown::LEN],
-            accepted: 0.0,
-            failed: 0.0,
-        }
-    }
-
-    fn fees(&self) -> f64 {
-        self.class_usd[class::TOOL_FEES] + self.class_usd[class::AUX_FEES]
-    }
-}
-
 /// Compute the expected month of every stack.
 pub fn estimate(s: &Scenario) -> Estimate {
     let mut approx = Approximations::default();
@@ -237,7 +209,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .iter()
         .enumerate()
         .map(|(stack_index, stack)| {
-            let mut per_workflow: Vec<PerRequest> = Vec::new();
+            let mut per_workflow: Vec<RequestExpectation> = Vec::new();
             let workflows: Vec<WorkflowEstimate> = s
                 .workflows
                 .iter()
@@ -249,6 +221,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                         w,
                         &traffic[wi],
                         incident_factors[wi],
+                        &at_mean,
                         &mut approx,
                     );
                     per_workflow.push(per);
@@ -282,7 +255,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                         w.review.as_ref().map(|r| {
                             we.requests_per_month
                                 * (per.accepted * r.share.mean() * r.minutes.mean()
-                                    + per.failed * r.failed_review_minutes.mean())
+                                    + (1.0 - per.accepted) * r.failed_review_minutes.mean())
                                 / 60.0
                                 * r.hourly_usd.mean()
                         })
@@ -322,7 +295,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
 fn invoice(
     s: &Scenario,
     stack: usize,
-    per: &[PerRequest],
+    per: &[RequestExpectation],
     requests: &[f64],
     approx: &mut Approximations,
 ) -> (Invoice, [f64; CostBreakdown::LEN], f64) {
@@ -339,7 +312,7 @@ fn invoice(
         for (c, x) in classes.iter_mut().zip(&p.class_usd) {
             *c += n * x;
         }
-        fees += n * p.fees();
+        fees += n * (p.class_usd[class::TOOL_FEES] + p.class_usd[class::AUX_FEES]);
     }
     // Volume tiers on the month's tokens per model, at list price.
     let after: Vec<f64> = s
@@ -538,59 +511,156 @@ fn traffic(s: &Scenario, w: &Workflow, approx: &mut Approximations) -> Vec<Traff
         .collect()
 }
 
+/// How a parameter is valued: at its mean for `estimate`, at a trial's draw for the fast engine.
+pub type Valuation<'a> = &'a dyn Fn(&Param) -> f64;
+
+/// The mean of a parameter.
+pub fn at_mean(p: &Param) -> f64 {
+    p.mean()
+}
+
+/// Everything expected of one request of a workflow on a stack, given parameter values.
+#[derive(Clone, Debug)]
+pub struct RequestExpectation {
+    pub cost: f64,
+    /// Dollars per [`CostBreakdown`] class (token classes at list price, tool and aux fees).
+    pub class_usd: [f64; CostBreakdown::LEN],
+    /// Token-class dollars per model (list price, after batch).
+    pub model_usd: Vec<f64>,
+    /// Tokens of all kinds per model.
+    pub model_tokens: Vec<f64>,
+    /// Tokens per kind, in [`crate::engine::Tokens`] order.
+    pub tokens: [f64; crate::engine::Tokens::LEN],
+    /// (calls, dollars) per tool of [`Scenario::tools`].
+    pub tools: Vec<(f64, f64)>,
+    pub accepted: f64,
+    pub calls: f64,
+    /// Dollars of calls after the first call of each step (retries, escalations).
+    pub retry_usd: f64,
+    /// Probability that the request moves to a later model of a chain.
+    pub escalated: f64,
+    pub errored_calls: f64,
+    pub flex_calls: f64,
+    pub flex_refused: f64,
+    /// Probability that the semantic cache answers the request.
+    pub semantic_hit: f64,
+}
+
+/// Expected request of workflow `w` on stack `k` with parameters valued by `val`.
+pub fn request_expectation(s: &Scenario, k: usize, w: usize, val: Valuation<'_>) -> RequestExpectation {
+    let mut approx = Approximations::default();
+    workflow_estimate(s, &s.stacks[k], &s.workflows[w], &[], 1.0, val, &mut approx).1
+}
+
+/// Token kind of a line, by its label.
+fn token_kind(label: &str) -> Option<usize> {
+    use crate::engine::token;
+    Some(match label {
+        "input" => token::INPUT,
+        "cached input" => token::CACHED_INPUT,
+        "cache write" | "cache write 1h" => token::CACHE_WRITE,
+        "output" => token::OUTPUT,
+        "reasoning" => token::REASONING,
+        "image" | "images" => token::IMAGE,
+        "audio input" => token::AUDIO_INPUT,
+        "audio output" => token::AUDIO_OUTPUT,
+        _ => return None,
+    })
+}
+
 /// The expected request of a workflow on a stack: its steps, and its costs per model and class.
+#[allow(clippy::too_many_arguments)]
 fn workflow_estimate(
     s: &Scenario,
     stack: &crate::model::Stack,
     w: &Workflow,
     lines: &[TrafficLine],
     incident_factor: f64,
+    val: Valuation<'_>,
     approx: &mut Approximations,
-) -> (WorkflowEstimate, PerRequest) {
+) -> (WorkflowEstimate, RequestExpectation) {
     let requests: f64 = lines.iter().map(|l| l.requests).sum();
     let batch = w.path == RequestPath::Batch;
-    let hit = w.semantic_cache_hit_rate.mean();
-    let lookup = w.semantic_cache_usd_per_lookup.mean();
-    let mut per = PerRequest::new(s.models.len());
+    let hit = val(&w.semantic_cache_hit_rate);
+    let lookup = val(&w.semantic_cache_usd_per_lookup);
+    let mut per = RequestExpectation {
+        cost: 0.0,
+        class_usd: [0.0; CostBreakdown::LEN],
+        model_usd: vec![0.0; s.models.len()],
+        model_tokens: vec![0.0; s.models.len()],
+        tokens: [0.0; crate::engine::Tokens::LEN],
+        tools: vec![(0.0, 0.0); s.tools.len()],
+        accepted: 0.0,
+        calls: 0.0,
+        retry_usd: 0.0,
+        escalated: 0.0,
+        errored_calls: 0.0,
+        flex_calls: 0.0,
+        flex_refused: 0.0,
+        semantic_hit: hit,
+    };
     let mut reach = 1.0;
     let mut cost = 0.0;
+    // Probability of reaching each point without having escalated, and of ending the request
+    // (a failed single-model step) without escalating.
+    let mut clean = 1.0;
+    let mut ended_clean = 0.0;
+    let prices: Vec<ModelDraw> = s.models.iter().map(|m| ModelDraw::with(m, &|p| val(p))).collect();
     let steps: Vec<StepEstimate> = w
         .steps
         .iter()
         .map(|step| {
             let chain = &stack.chains[step.route];
-            let est = step_estimate(s, step, &chain.links, batch, w.service_tier, reach, approx);
+            let (est, accept_first) = step_estimate(s, step, &chain.links, batch, w.service_tier, reach, &prices, val, approx);
             // A semantic-cache miss runs the steps; an incident repeats them.
             let weight = (1.0 - hit) * reach * incident_factor;
-            for link in &est.links {
-                let model = s
-                    .models
-                    .iter()
-                    .position(|m| m.name == link.model)
-                    .expect("known model");
+            for (link, l) in est.links.iter().zip(&chain.links) {
+                let model = l.model;
                 for line in &link.lines {
-                    let k = CostBreakdown::NAMES
-                        .iter()
-                        .position(|c| *c == line.class)
-                        .expect("class");
-                    per.class_usd[k] += weight * link.calls_per_request * line.usd;
-                    if line.class != "tool_fees" {
-                        per.model_usd[model] += weight * link.calls_per_request * line.usd;
-                        per.model_tokens[model] += weight * link.calls_per_request * line.tokens;
+                    let amount = weight * link.calls_per_request;
+                    let class = CostBreakdown::NAMES.iter().position(|c| *c == line.class).expect("class");
+                    per.class_usd[class] += amount * line.usd;
+                    if line.class == "tool_fees" {
+                        if let Some(t) = s.tools.iter().position(|t| *t == line.label) {
+                            per.tools[t].0 += amount * line.quantity;
+                            per.tools[t].1 += amount * line.usd;
+                        }
+                    } else {
+                        per.model_usd[model] += amount * line.usd;
+                        per.model_tokens[model] += amount * line.tokens;
+                        if let Some(kind) = token_kind(&line.label) {
+                            per.tokens[kind] += amount * line.tokens;
+                        }
                     }
                 }
+                per.calls += weight * link.calls_per_request;
+                per.errored_calls += weight * link.calls_per_request * link.error_share;
+                if w.service_tier == ServiceTier::Flex {
+                    per.flex_calls += weight * link.calls_per_request;
+                    per.flex_refused += weight * link.calls_per_request * prices[model].flex_unavailable_rate;
+                }
             }
+            // Every call but the first of each call of the step is a retry or an escalation.
+            let first = est.links.first().map_or(0.0, |l| l.cost_per_call_usd) * est.calls_per_request;
+            per.retry_usd += weight * (est.cost_per_request_usd - est.aux_usd - first);
             per.class_usd[class::AUX_FEES] += weight * est.aux_usd;
+            if chain.links.len() == 1 {
+                ended_clean += clean * (1.0 - est.acceptance_probability);
+                clean *= est.acceptance_probability;
+            } else {
+                clean *= accept_first;
+            }
             cost += reach * est.cost_per_request_usd;
             reach *= est.acceptance_probability;
             est
         })
         .collect();
+    per.escalated = (1.0 - hit) * (1.0 - clean - ended_clean).max(0.0);
     per.class_usd[class::AUX_FEES] += lookup;
     let acceptance = hit + (1.0 - hit) * reach;
     per.accepted = acceptance;
-    per.failed = 1.0 - acceptance;
     let cost_per_request = lookup + (1.0 - hit) * cost * incident_factor;
+    per.cost = cost_per_request;
     (
         WorkflowEstimate {
             name: w.name.clone(),
@@ -615,14 +685,18 @@ struct LinkStats {
     error_share: f64,
 }
 
+/// Per link: reach, expected attempts and error share; then P(accepted) and P(accepted by the
+/// first model without moving on).
 fn chain_stats(
     links: &[Link],
+    val: Valuation<'_>,
     approx: &mut Approximations,
     models: &[crate::model::Model],
-) -> (Vec<LinkStats>, f64) {
+) -> (Vec<LinkStats>, f64, f64) {
     let n = links.len();
     let mut reach = 1.0;
     let mut accepted = 0.0;
+    let mut accepted_first = 0.0;
     let stats = links
         .iter()
         .enumerate()
@@ -636,9 +710,9 @@ fn chain_stats(
                     models[link.model].name
                 ));
             }
-            let f = link.validation_failure_rate.mean();
-            let e = link.provider_error_rate.mean();
-            let x = if i + 1 < n { link.escalation_rate.mean() } else { 0.0 };
+            let f = val(&link.validation_failure_rate);
+            let e = val(&link.provider_error_rate);
+            let x = if i + 1 < n { val(&link.escalation_rate) } else { 0.0 };
             // An attempt goes on to the next one after an error or a failed validation.
             let q = e + (1.0 - e) * f;
             let a = link.max_attempts as i32;
@@ -646,16 +720,18 @@ fn chain_stats(
             let attempts = if q >= 1.0 { f64::from(link.max_attempts) } else { (1.0 - q_a) / (1.0 - q) };
             let pass = (1.0 - e) * (1.0 - f) * attempts;
             let out = LinkStats { reach, attempts, error_share: e };
+            let here = if i + 1 < n { reach * pass * (1.0 - x) } else { reach * pass };
+            accepted += here;
+            if i == 0 {
+                accepted_first = here;
+            }
             if i + 1 < n {
-                accepted += reach * pass * (1.0 - x);
                 reach *= q_a + pass * x;
-            } else {
-                accepted += reach * pass;
             }
             out
         })
         .collect();
-    (stats, accepted)
+    (stats, accepted, accepted_first)
 }
 
 /// P(R > i) for R the request's count drawn from `d` and rounded at random (mean kept).
@@ -669,6 +745,9 @@ fn count_above(d: &Dist, i: u64) -> f64 {
     }
 }
 
+/// One step's expected arithmetic; also returns P(every call of the step accepted by its first
+/// model without moving on).
+#[allow(clippy::too_many_arguments)]
 fn step_estimate(
     s: &Scenario,
     step: &Step,
@@ -676,37 +755,38 @@ fn step_estimate(
     batch: bool,
     tier: ServiceTier,
     reach_step: f64,
+    prices: &[ModelDraw],
+    val: Valuation<'_>,
     approx: &mut Approximations,
-) -> StepEstimate {
-    let hit = step.cache_hit_rate.mean();
-    let (stats, p) = chain_stats(links, approx, &s.models);
+) -> (StepEstimate, f64) {
+    let hit = val(&step.cache_hit_rate);
+    let (stats, p, p_first) = chain_stats(links, val, approx, &s.models);
     // Agent loops: iteration i runs when the request has more than i calls and every earlier
     // iteration was accepted; its input has grown by i × context_growth_tokens.
     let growth = step.context_growth_tokens.mean();
     let mut iterations: Vec<(f64, f64)> = Vec::new(); // (weight, extra input)
     let mut acceptance = 0.0;
-    let mut p_i = 1.0;
+    let mut accept_first = 0.0;
+    let (mut p_i, mut first_i) = (1.0, 1.0);
     let limit = step.calls.quantity_bound();
     for i in 0..=limit {
         let above = count_above(&step.calls, i);
-        let exactly = count_above(&step.calls, i.saturating_sub(1)) - above;
+        let exactly = if i == 0 { 1.0 - above } else { count_above(&step.calls, i - 1) - above };
         // P(N = i) × p^i: requests with exactly i calls, all accepted.
-        acceptance += if i == 0 { 1.0 - above } else { exactly } * p_i;
+        acceptance += exactly * p_i;
+        accept_first += exactly * first_i;
         if above <= 0.0 {
             break;
         }
         iterations.push((above * p_i, i as f64 * growth));
         p_i *= p;
+        first_i *= p_first;
     }
     if growth > 0.0
         && !step.context_growth_tokens.is_fixed()
-        && links
-            .iter()
-            .any(|l| s.models[l.model].long_context.is_some())
+        && links.iter().any(|l| s.models[l.model].long_context.is_some())
     {
-        approx.note(
-            "random context growth near a long-context threshold: its mean is used".to_string(),
-        );
+        approx.note("random context growth near a long-context threshold: its mean is used".to_string());
     }
     let calls_per_request: f64 = iterations.iter().map(|(w, _)| w).sum();
     let mut cost = 0.0;
@@ -715,20 +795,16 @@ fn step_estimate(
         .zip(&stats)
         .map(|(link, st)| {
             let model = &s.models[link.model];
-            let batch_factor = if batch {
-                1.0 - model.batch_discount.mean()
-            } else {
-                1.0
-            };
+            let batch_factor = if batch { 1.0 - val(&model.batch_discount) } else { 1.0 };
             // Lines of one call averaged over loop iterations.
             let mut merged: Vec<CostLine> = Vec::new();
             for &(w, extra) in &iterations {
-                let full = expected_call(s, model, step, hit, tier, batch_factor, extra, approx);
+                let full = expected_call(s, model, &prices[link.model], step, hit, tier, batch_factor, extra, val, approx);
                 let input_only = match link.error_billing {
                     ErrorBilling::Input => input_lines(&full),
                     ErrorBilling::None => Vec::new(),
                 };
-                let mix = |lines: &[CostLine], f: f64, merged: &mut Vec<CostLine>| {
+                let mut mix = |lines: &[CostLine], f: f64| {
                     for l in lines {
                         let f = f * w / calls_per_request.max(f64::MIN_POSITIVE);
                         match merged.iter_mut().find(|m| m.label == l.label) {
@@ -746,26 +822,19 @@ fn step_estimate(
                         }
                     }
                 };
-                mix(&full, 1.0 - st.error_share, &mut merged);
-                mix(&input_only, st.error_share, &mut merged);
+                mix(&full, 1.0 - st.error_share);
+                mix(&input_only, st.error_share);
             }
             for l in &mut merged {
                 // Re-derive the blended unit price from the averaged line.
                 let scale = match l.unit {
-                    "images" => 1.0,
-                    "tool calls" => 1.0,
+                    "images" | "tool calls" => 1.0,
                     _ => 1e6,
                 };
-                let keep = if l.class == "tool_fees" {
-                    1.0
-                } else {
-                    batch_factor
-                };
-                l.unit_price_usd = if l.quantity > 0.0 && keep > 0.0 {
-                    l.usd / keep / l.quantity * scale
-                } else {
-                    l.unit_price_usd
-                };
+                let keep = if l.class == "tool_fees" { 1.0 } else { batch_factor };
+                if l.quantity > 0.0 && keep > 0.0 {
+                    l.unit_price_usd = l.usd / keep / l.quantity * scale;
+                }
             }
             let per_call: f64 = merged.iter().map(|l| l.usd).sum();
             let calls = st.reach * st.attempts * calls_per_request;
@@ -784,27 +853,27 @@ fn step_estimate(
             est
         })
         .collect();
-    let aux = step.aux_usd_per_request.mean();
-    StepEstimate {
-        name: step.name.clone(),
-        route: s.routes[step.route].clone(),
-        reach_probability: reach_step,
-        calls_per_request,
-        acceptance_probability: acceptance,
-        aux_usd: aux,
-        links: out,
-        cost_per_request_usd: cost + aux,
-    }
+    let aux = val(&step.aux_usd_per_request);
+    (
+        StepEstimate {
+            name: step.name.clone(),
+            route: s.routes[step.route].clone(),
+            reach_probability: reach_step,
+            calls_per_request,
+            acceptance_probability: acceptance,
+            aux_usd: aux,
+            links: out,
+            cost_per_request_usd: cost + aux,
+        },
+        accept_first,
+    )
 }
 
 /// The input-side lines of a call: what an errored call bills with `error_billing = "input"`.
 fn input_lines(lines: &[CostLine]) -> Vec<CostLine> {
     lines
         .iter()
-        .filter(|l| {
-            matches!(l.class, "input" | "cached_input" | "cache_write" | "image")
-                || l.label == "audio input"
-        })
+        .filter(|l| matches!(l.class, "input" | "cached_input" | "cache_write" | "image") || l.label == "audio input")
         .cloned()
         .collect()
 }
@@ -947,14 +1016,15 @@ struct Context {
 fn expected_call(
     s: &Scenario,
     model: &crate::model::Model,
+    prices: &ModelDraw,
     step: &Step,
     hit: f64,
     tier: ServiceTier,
     batch_factor: f64,
     extra_input: f64,
+    val: Valuation<'_>,
     approx: &mut Approximations,
 ) -> Vec<CostLine> {
-    let prices = ModelDraw::at_means(model);
     if [&model.prices.input, &model.prices.output, &model.reasoning]
         .iter()
         .any(|p| !p.is_fixed())
@@ -975,7 +1045,7 @@ fn expected_call(
         parts.push((Role::Text, Dist::Fixed(extra_input)));
     }
     let at_tier = |t: ServiceTier, approx: &mut Approximations| {
-        call_lines(&parts, step, &prices, t, ctx, approx)
+        call_lines(&parts, step, prices, t, ctx, approx)
     };
     // A refused flex call is re-sent at standard: a mixture of the two price lists.
     let lines = if tier == ServiceTier::Flex {
@@ -1009,7 +1079,7 @@ fn expected_call(
         .collect();
     for t in &step.tool_calls {
         let calls = t.count.mean();
-        let fee = t.usd_per_call.mean();
+        let fee = val(&t.usd_per_call);
         out.push(CostLine {
             label: s.tools[t.tool].clone(),
             class: "tool_fees",
