@@ -105,6 +105,28 @@ pub struct SimulateArgs {
     /// Stop after this many seconds and report the trials finished so far, marked partial.
     #[arg(long)]
     pub max_seconds: Option<f64>,
+
+    /// Engine: `auto` uses the fast engine where its accuracy conditions hold (see
+    /// docs/engine.md) and simulates every request otherwise; the output says which ran and why.
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Auto,
+    Exact,
+    Fast,
+}
+
+impl From<EngineArg> for crate::engine::EngineRequest {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Auto => crate::engine::EngineRequest::Auto,
+            EngineArg::Exact => crate::engine::EngineRequest::Exact,
+            EngineArg::Fast => crate::engine::EngineRequest::Fast,
+        }
+    }
 }
 
 #[derive(Debug, ClapArgs)]

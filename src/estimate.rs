@@ -1340,6 +1340,10 @@ fn just_below(x: f64) -> f64 {
 
 /// Probability that a call of `step` on `model` is priced at long-context rates (exact with at
 /// most one random part of the prompt; otherwise a normal approximation of the whole input).
+pub fn long_context_probability(model: &crate::model::Model, step: &Step) -> f64 {
+    long_context_share(model, step)
+}
+
 fn long_context_share(model: &crate::model::Model, step: &Step) -> f64 {
     let Some(lc) = &model.long_context else {
         return 0.0;
@@ -1364,6 +1368,12 @@ fn long_context_share(model: &crate::model::Model, step: &Step) -> f64 {
             )
         }
     }
+}
+
+/// Expected requests per month of workflow `w` (first month, parameters at their means).
+pub fn workflow_requests_per_month(s: &Scenario, w: usize) -> f64 {
+    let mut approx = Approximations::default();
+    traffic(s, &s.workflows[w], &mut approx).iter().map(|l| l.requests).sum()
 }
 
 /// Expected requests per month of all workflows.

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod estimate;
 pub mod model;
+pub mod moments;
 pub mod output;
 pub mod report;
 pub mod run;

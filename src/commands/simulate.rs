@@ -27,6 +27,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let seed = a.seed.or(s.simulation.seed).unwrap_or_else(rand::random);
     let mut opts = SimOptions::new(trials, seed);
     opts.threads = a.threads;
+    opts.engine = a.engine.into();
     if let Some(secs) = a.max_seconds {
         if !(secs > 0.0) || !secs.is_finite() {
             return Err(Error::Usage(format!(

@@ -139,10 +139,6 @@ pub struct ModelDraw {
 }
 
 impl ModelDraw {
-    fn new(m: &Model, key: u64) -> Self {
-        Self::with(m, &|p: &Param| draw(p, key))
-    }
-
     /// A model's prices with every parameter at its mean, for expected-value arithmetic.
     pub fn at_means(m: &Model) -> Self {
         Self::with(m, &|p: &Param| p.mean())
@@ -295,18 +291,25 @@ pub struct TrialDraw {
 }
 
 impl TrialDraw {
+    /// The parameters of the trial with key `trial_key`.
     pub fn new(s: &Scenario, trial_key: u64) -> TrialDraw {
+        Self::with(s, trial_key, &|p: &Param| draw(p, trial_key))
+    }
+
+    /// A trial whose parameters are valued by `value` (e.g. at their means); `trial_key` keys
+    /// what is still random within the trial.
+    pub fn with(s: &Scenario, trial_key: u64, value: &impl Fn(&Param) -> f64) -> TrialDraw {
         let days = s.simulation.days;
         let segments = s
             .segments
             .iter()
             .map(|seg| {
-                let weekend = draw(&seg.weekend_factor, trial_key);
+                let weekend = value(&seg.weekend_factor);
                 let weights = day_weights(days, weekend);
                 let total: f64 = weights.iter().sum();
                 let sessions_per_user = match &seg.sessions {
-                    SessionRate::PerDay(p) => draw(p, trial_key) * total,
-                    SessionRate::PerMonth(p) => draw(p, trial_key),
+                    SessionRate::PerDay(p) => value(p) * total,
+                    SessionRate::PerMonth(p) => value(p),
                 };
                 let day_share: Vec<f64> = weights.iter().map(|w| w / total).collect();
                 let mut acc = 0.0;
@@ -321,10 +324,10 @@ impl TrialDraw {
                     *last = 1.0;
                 }
                 SegmentDraw {
-                    users: draw(&seg.users, trial_key).max(0.0),
-                    growth: draw(&seg.monthly_growth, trial_key),
+                    users: value(&seg.users).max(0.0),
+                    growth: value(&seg.monthly_growth),
                     sessions_per_user,
-                    user_variability: draw(&seg.user_variability, trial_key),
+                    user_variability: value(&seg.user_variability),
                     day_share,
                     day_cumulative,
                     key: mix(mix(trial_key, seg.users.key), label::USERS),
@@ -338,7 +341,7 @@ impl TrialDraw {
                 cache_hit_rate: w
                     .steps
                     .iter()
-                    .map(|st| draw(&st.cache_hit_rate, trial_key))
+                    .map(|st| value(&st.cache_hit_rate))
                     .collect(),
                 tool_fee: w
                     .steps
@@ -346,23 +349,23 @@ impl TrialDraw {
                     .map(|st| {
                         st.tool_calls
                             .iter()
-                            .map(|t| draw(&t.usd_per_call, trial_key))
+                            .map(|t| value(&t.usd_per_call))
                             .collect()
                     })
                     .collect(),
                 aux_usd: w
                     .steps
                     .iter()
-                    .map(|st| draw(&st.aux_usd_per_request, trial_key))
+                    .map(|st| value(&st.aux_usd_per_request))
                     .collect(),
-                semantic_cache_hit_rate: draw(&w.semantic_cache_hit_rate, trial_key),
-                semantic_cache_usd_per_lookup: draw(&w.semantic_cache_usd_per_lookup, trial_key),
+                semantic_cache_hit_rate: value(&w.semantic_cache_hit_rate),
+                semantic_cache_usd_per_lookup: value(&w.semantic_cache_usd_per_lookup),
                 review: w.review.as_ref().map(|r| {
                     [
-                        draw(&r.share, trial_key),
-                        draw(&r.minutes, trial_key),
-                        draw(&r.hourly_usd, trial_key),
-                        draw(&r.failed_review_minutes, trial_key),
+                        value(&r.share),
+                        value(&r.minutes),
+                        value(&r.hourly_usd),
+                        value(&r.failed_review_minutes),
                     ]
                 }),
             })
@@ -370,7 +373,7 @@ impl TrialDraw {
         let models = s
             .models
             .iter()
-            .map(|m| ModelDraw::new(m, trial_key))
+            .map(|m| ModelDraw::with(m, value))
             .collect();
         let output_tokens_per_s = s
             .models
@@ -378,7 +381,7 @@ impl TrialDraw {
             .map(|m| {
                 m.latency
                     .as_ref()
-                    .map(|l| draw(&l.output_tokens_per_s, trial_key))
+                    .map(|l| value(&l.output_tokens_per_s))
             })
             .collect();
         let chains = s
@@ -392,13 +395,10 @@ impl TrialDraw {
                             .iter()
                             .map(|l| LinkDraw {
                                 model: l.model,
-                                validation_failure_rate: draw(
-                                    &l.validation_failure_rate,
-                                    trial_key,
-                                ),
+                                validation_failure_rate: value(&l.validation_failure_rate),
                                 max_attempts: l.max_attempts,
-                                escalation_rate: draw(&l.escalation_rate, trial_key),
-                                provider_error_rate: draw(&l.provider_error_rate, trial_key),
+                                escalation_rate: value(&l.escalation_rate),
+                                provider_error_rate: value(&l.provider_error_rate),
                                 error_billing: l.error_billing,
                             })
                             .collect()
@@ -410,8 +410,8 @@ impl TrialDraw {
             .contracts
             .iter()
             .map(|c| ContractDraw {
-                committed_usd: draw(&c.committed_monthly_usd, trial_key),
-                discount: draw(&c.discount, trial_key),
+                committed_usd: value(&c.committed_monthly_usd),
+                discount: value(&c.discount),
                 overage: c.overage,
             })
             .collect();
@@ -424,9 +424,9 @@ impl TrialDraw {
             .incidents
             .iter()
             .map(|i| IncidentDraw {
-                probability: draw(&i.monthly_probability, trial_key),
-                multiplier: draw(&i.multiplier, trial_key),
-                duration_hours: draw(&i.duration_hours, trial_key),
+                probability: value(&i.monthly_probability),
+                multiplier: value(&i.multiplier),
+                duration_hours: value(&i.duration_hours),
                 workflows: i.workflows.clone(),
                 key: mix(trial_key, i.monthly_probability.key),
             })

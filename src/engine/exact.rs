@@ -110,6 +110,7 @@ impl<'a> Plan<'a> {
                         .collect()
                 })
                 .collect(),
+            capture: None,
         };
         for session in &sessions {
             month.session(session);
@@ -126,6 +127,29 @@ impl<'a> Plan<'a> {
                 .map(|(acc, users)| acc.finish(s, draw, days, users))
                 .collect(),
         }
+    }
+
+    /// List-price cost and latency of `n` requests of workflow `w`, for every stack, with the
+    /// parameters of `draw`; requests are independent of each other and of any month.
+    pub fn sample_requests(&self, draw: &TrialDraw, w: usize, n: usize, key: u64) -> Vec<Vec<(f64, Option<f64>)>> {
+        let s = self.scenario;
+        let no_incidents: Vec<IncidentMonth> = Vec::new();
+        let mut month = Month {
+            plan: self,
+            draw,
+            incidents: &no_incidents,
+            stacks: (0..s.stacks.len()).map(|k| StackAcc::new(s, draw, k)).collect(),
+            inputs: vec![StepInput::default(); self.max_steps],
+            tool_counts: vec![Vec::new(); self.max_steps],
+            tally: Tally::default(),
+            user_costs: vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
+            capture: Some(vec![Vec::with_capacity(n); s.stacks.len()]),
+        };
+        let session = Session::default();
+        for i in 0..n {
+            month.request(w, &session, mix(key, i as u64));
+        }
+        month.capture.take().unwrap_or_default()
     }
 
     /// Every session of the month, in day order (users in order within a day).
@@ -330,7 +354,7 @@ impl PriceState {
 
 /// Graduated discount of a call of `tokens` tokens after `before` tokens of the month: the share
 /// of the call's tokens in each bracket gets that bracket's discount. Returns the average discount.
-fn tier_discount(tiers: &[VolumeTier], before: f64, tokens: f64) -> f64 {
+pub(crate) fn tier_discount(tiers: &[VolumeTier], before: f64, tokens: f64) -> f64 {
     if tiers.is_empty() || tokens <= 0.0 {
         return 0.0;
     }
@@ -618,6 +642,9 @@ struct Month<'p, 'a> {
     tally: Tally,
     /// Per stack and segment, the month's cost of each sampled user.
     user_costs: Vec<Vec<Vec<f64>>>,
+    /// When set, requests are not billed: each stack's list-price cost and latency are recorded
+    /// here instead (reference samples for the fast engine).
+    capture: Option<Vec<Vec<(f64, Option<f64>)>>>,
 }
 
 /// Round `x` up or down at random, keeping its mean.
@@ -723,6 +750,13 @@ impl Month<'_, '_> {
             }
             if workflow.path == RequestPath::Batch {
                 tally.latency_ms = None;
+            }
+            if let Some(capture) = &mut self.capture {
+                let list: f64 = tally.calls.iter().map(|c| c.usd.iter().sum::<f64>() + c.tool_usd).sum::<f64>()
+                    + tally.fees.iter().map(|(_, f)| f).sum::<f64>();
+                capture[k].push((list, tally.latency_ms));
+                self.tally = tally;
+                continue;
             }
             let acc = &mut self.stacks[k];
             let cost = acc.price(&tally, s, draw);

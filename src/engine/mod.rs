@@ -8,6 +8,7 @@
 
 pub mod draw;
 pub mod exact;
+pub mod fast;
 pub mod rng;
 
 use std::sync::Arc;
@@ -217,11 +218,26 @@ pub struct EngineChoice {
     pub reason: String,
 }
 
+/// Which engine a run asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EngineRequest {
+    /// The fast engine where its accuracy conditions hold, the exact engine otherwise.
+    #[default]
+    Auto,
+    Exact,
+    Fast,
+}
+
+/// Request walks below which `auto` runs the exact engine: it is then quick and needs no
+/// approximation.
+pub const EXACT_WALK_BUDGET: f64 = 2e7;
+
 /// How to run a simulation.
 #[derive(Clone, Debug)]
 pub struct SimOptions {
     pub trials: u64,
     pub seed: u64,
+    pub engine: EngineRequest,
     /// Worker threads; `None` uses one per core.
     pub threads: Option<usize>,
     pub progress: Option<indicatif::ProgressBar>,
@@ -236,6 +252,7 @@ impl SimOptions {
         SimOptions {
             trials,
             seed,
+            engine: EngineRequest::Auto,
             threads: None,
             progress: None,
             deadline: None,
@@ -438,9 +455,59 @@ impl SimResult {
     }
 }
 
-/// Run a simulation with the engine the options ask for.
+/// Run a simulation with the engine the options ask for (see [`EngineRequest`]).
 pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
-    simulate_exact(s, opts)
+    let unsupported = fast::unsupported(s);
+    let walks = crate::estimate::requests_per_month(s)
+        * f64::from(s.simulation.months)
+        * opts.trials as f64
+        * s.stacks.len() as f64;
+    let exact = |reason: String| {
+        let plan = exact::Plan::new(s, opts.trials);
+        let engine = EngineChoice { name: "exact".to_string(), reason };
+        run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+    };
+    match opts.engine {
+        EngineRequest::Exact => exact("requested with --engine exact".to_string()),
+        EngineRequest::Fast => match unsupported {
+            Some(why) => Err(Error::Usage(format!(
+                "the fast engine cannot run this scenario: {why}\n  = help: use --engine exact (or auto)"
+            ))),
+            None => simulate_fast(s, opts, "requested with --engine fast".to_string()),
+        },
+        EngineRequest::Auto => {
+            if let Some(why) = unsupported {
+                return exact(format!("the fast engine does not apply: {why}"));
+            }
+            if walks <= EXACT_WALK_BUDGET {
+                return exact(format!(
+                    "small enough to simulate every request (about {} request walks)",
+                    crate::report::format::count(walks)
+                ));
+            }
+            let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
+            match plan.inaccurate() {
+                Some(why) => exact(format!("the fast engine's approximation does not hold: {why}")),
+                None => {
+                    let engine = EngineChoice {
+                        name: "fast".to_string(),
+                        reason: format!(
+                            "about {} request walks; traffic, expected costs and the invoice are exact, each day's sum of request costs follows its limiting shape",
+                            crate::report::format::count(walks)
+                        ),
+                    };
+                    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+                }
+            }
+        }
+    }
+}
+
+/// Run the fast engine.
+pub fn simulate_fast(s: &Scenario, opts: &SimOptions, reason: String) -> Result<SimResult, Error> {
+    let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
+    let engine = EngineChoice { name: "fast".to_string(), reason };
+    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
 
 /// Run the exact engine.

@@ -1,0 +1,782 @@
+//! The fast engine: a month at any traffic in microseconds, by the structure of the sums.
+//!
+//! The exact engine's work grows with every request; this engine's work grows only with the
+//! number of segments, workflows, stacks, days and sampled users. It rests on four facts, each
+//! documented with its limits in `docs/engine.md`:
+//!
+//! 1. **Traffic is exact.** N users with Gamma(mean 1, cv) activity and Poisson sessions have, in
+//!    total, a Poisson number of sessions whose mean is Gamma(N/cv², λ·cv²): one draw replaces N
+//!    users. Each session lands on a day independently, so the days split the total
+//!    multinomially. Requests per session sum exactly for fixed and Poisson counts.
+//! 2. **The expected request is exact.** Given a trial's parameters, the expected cost of a
+//!    request — by model and by class, with retries, escalation, errors, caches, tiers of service
+//!    and long-context pricing — comes from the same closed forms as `estimate`.
+//! 3. **The noise of a day's requests is a sum of many independent costs.** Its mean and variance
+//!    are the request's times the count; its shape is a shifted gamma matched to the skewness of
+//!    the request cost (measured once per run on a reference sample of exactly simulated
+//!    requests), which tends to the normal as the count grows. Every stack uses the same
+//!    standard normal for a day, so stacks compare with common random numbers.
+//! 4. **The invoice is applied day by day** in calendar order: volume tiers, contracts and the
+//!    hard cap see the month's cumulative usage as the exact engine does, at day resolution.
+//!
+//! Per-user spreads draw sampled users' requests from the reference sample; latencies are drawn
+//! from the reference latencies.
+
+use rand::{Rng, RngExt};
+use rand_distr::Distribution;
+
+use super::draw::{TrialDraw, draw};
+use super::exact::{Plan, tier_discount};
+use super::rng::{mix, small, stream};
+use super::{
+    ContractMonth, CostBreakdown, MonthOutcome, StackTrial, Tokens, ToolUse, TrialOutcome, class,
+};
+use crate::dist::Dist;
+use crate::estimate::{RequestExpectation, request_expectation};
+use crate::moments::{Moments, request_moments};
+use crate::model::{Arrivals, Overage, Param, Scenario};
+
+/// Requests simulated exactly, per workflow, to measure the shape of a request's cost.
+pub const REFERENCE_REQUESTS: usize = 50_000;
+/// Per-month requests of a workflow below which the limiting shape is not trusted.
+pub const MIN_REQUESTS_PER_MONTH: f64 = 1_000.0;
+/// Largest skewness of a month's sum of request costs for which the fast engine is accurate.
+pub const MAX_MONTHLY_SKEW: f64 = 0.25;
+
+/// The shape of one workflow's request cost on one stack, from the reference sample.
+#[derive(Clone, Debug)]
+struct Shape {
+    /// Skewness of the list-price cost of a request.
+    skew: f64,
+    /// Request costs divided by their mean, for sampling single users' requests.
+    relative: Vec<f64>,
+    latencies: Vec<f64>,
+}
+
+/// Why the fast engine cannot run a scenario, if it cannot.
+pub fn unsupported(s: &Scenario) -> Option<String> {
+    if s.simulation.arrivals == Arrivals::Fixed {
+        return Some("fixed arrivals are simulated user by user".to_string());
+    }
+    for w in &s.workflows {
+        for step in &w.steps {
+            if step.calls.fixed_value() != Some(1.0) {
+                return Some(format!(
+                    "step `{}` of workflow `{}` is an agent loop (`calls`)",
+                    step.name, w.name
+                ));
+            }
+            let random_parts = [
+                !step.static_prefix_tokens.is_fixed(),
+                !step.input_tokens.is_fixed(),
+                step.retrieval.as_ref().is_some_and(|r| !r.chunks.is_fixed()),
+                step.retrieval.as_ref().is_some_and(|r| !r.chunk_tokens.is_fixed()),
+                step.images.as_ref().is_some_and(|i| !i.count.is_fixed()),
+                !step.audio_input_tokens.is_fixed(),
+            ]
+            .iter()
+            .filter(|x| **x)
+            .count();
+            let crosses = s.stacks.iter().any(|st| {
+                st.chains[step.route].links.iter().any(|l| {
+                    let m = &s.models[l.model];
+                    m.long_context.is_some() && {
+                        let share = crate::estimate::long_context_probability(m, step);
+                        share > 1e-9 && share < 1.0 - 1e-9
+                    }
+                })
+            });
+            if random_parts > 1 && crosses {
+                return Some(format!(
+                    "several random prompt parts of step `{}` can cross a long-context threshold",
+                    step.name
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Parameters that the expected request of workflow `w` on stack `k` depends on.
+fn request_params(s: &Scenario, k: usize, w: usize) -> Vec<&Param> {
+    let wf = &s.workflows[w];
+    let mut out = vec![&wf.semantic_cache_hit_rate, &wf.semantic_cache_usd_per_lookup];
+    for step in &wf.steps {
+        out.push(&step.cache_hit_rate);
+        out.push(&step.aux_usd_per_request);
+        out.extend(step.tool_calls.iter().map(|t| &t.usd_per_call));
+        for link in &s.stacks[k].chains[step.route].links {
+            out.extend([&link.validation_failure_rate, &link.escalation_rate, &link.provider_error_rate]);
+            let m = &s.models[link.model];
+            out.extend([
+                &m.prices.input,
+                &m.prices.output,
+                &m.prices.cached_input,
+                &m.prices.cache_write,
+                &m.batch_discount,
+                &m.reasoning,
+                &m.image_input,
+            ]);
+            out.extend([&m.cache_write_1h, &m.input_per_image, &m.audio_input, &m.audio_output].into_iter().flatten());
+            if let Some(lc) = &m.long_context {
+                out.extend([&lc.prices.input, &lc.prices.output, &lc.prices.cached_input, &lc.prices.cache_write]);
+            }
+            for t in [&m.priority, &m.flex].into_iter().flatten() {
+                out.push(&t.unavailable_rate);
+                out.extend([&t.input, &t.output, &t.cached_input, &t.cache_write].into_iter().flatten());
+            }
+        }
+    }
+    out
+}
+
+/// What the fast engine computes once per run.
+pub struct FastPlan<'a> {
+    s: &'a Scenario,
+    segment_workflows: Vec<Vec<usize>>,
+    /// Per workflow and stack.
+    shapes: Vec<Vec<Shape>>,
+    /// Per workflow and stack, the expected request and its cost moments when they do not vary
+    /// between trials.
+    fixed: Vec<Vec<Option<(RequestExpectation, Moments)>>>,
+    users_sampled: u64,
+    latencies_sampled: usize,
+}
+
+impl<'a> FastPlan<'a> {
+    pub fn new(s: &'a Scenario, trials: u64, seed: u64) -> Self {
+        let exact = Plan::new(s, trials);
+        let at_means = TrialDraw::with(s, mix(seed, 0x5245_4645), &|p: &Param| p.mean());
+        let shapes = (0..s.workflows.len())
+            .map(|w| {
+                let samples = exact.sample_requests(&at_means, w, REFERENCE_REQUESTS, mix(seed, w as u64));
+                samples.into_iter().map(shape).collect()
+            })
+            .collect();
+        let fixed = (0..s.workflows.len())
+            .map(|w| {
+                (0..s.stacks.len())
+                    .map(|k| {
+                        request_params(s, k, w).iter().all(|p| p.is_fixed()).then(|| {
+                            (request_expectation(s, k, w, &|p| p.mean()), request_moments(s, k, w, &|p| p.mean()))
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let months = trials.max(1) * u64::from(s.simulation.months);
+        FastPlan {
+            s,
+            segment_workflows: (0..s.segments.len())
+                .map(|i| (0..s.workflows.len()).filter(|w| s.workflows[*w].segments.contains(&i)).collect())
+                .collect(),
+            shapes,
+            fixed,
+            users_sampled: (super::exact::USER_SAMPLE_BUDGET / months).clamp(1, 4096),
+            latencies_sampled: (super::exact::LATENCY_SAMPLE_BUDGET / months).clamp(1, 4096) as usize,
+        }
+    }
+
+    /// Why the limiting shapes cannot be trusted for this scenario's traffic, if they cannot.
+    pub fn inaccurate(&self) -> Option<String> {
+        let s = self.s;
+        for (w, wf) in s.workflows.iter().enumerate() {
+            let requests = crate::estimate::workflow_requests_per_month(s, w);
+            if requests < MIN_REQUESTS_PER_MONTH {
+                return Some(format!(
+                    "workflow `{}` has about {requests:.0} requests a month, too few for the limiting shape",
+                    wf.name
+                ));
+            }
+            for (k, shape) in self.shapes[w].iter().enumerate() {
+                let skew = shape.skew / requests.sqrt();
+                if skew > MAX_MONTHLY_SKEW {
+                    return Some(format!(
+                        "request costs of workflow `{}` on stack `{}` are so heavy-tailed (skewness {:.1}) that a month's {requests:.0} requests do not yet sum to a smooth shape",
+                        wf.name, s.stacks[k].name, shape.skew
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// Simulate trial `trial` of the run seeded with `seed`.
+    pub fn run_trial(&self, seed: u64, trial: u64) -> TrialOutcome {
+        let s = self.s;
+        let key = super::rng::trial_key(seed, trial);
+        let draw_ = TrialDraw::new(s, key);
+        let val = |p: &Param| draw(p, key);
+        let expectations: Vec<Vec<(RequestExpectation, Moments)>> = (0..s.workflows.len())
+            .map(|w| {
+                (0..s.stacks.len())
+                    .map(|k| match &self.fixed[w][k] {
+                        Some(e) => e.clone(),
+                        None => (request_expectation(s, k, w, &val), request_moments(s, k, w, &val)),
+                    })
+                    .collect()
+            })
+            .collect();
+        TrialOutcome {
+            months: (0..s.simulation.months)
+                .map(|m| self.run_month(&draw_, m, &expectations))
+                .collect(),
+        }
+    }
+
+    fn run_month(&self, draw: &TrialDraw, m: u32, exp: &[Vec<(RequestExpectation, Moments)>]) -> MonthOutcome {
+        let s = self.s;
+        let days = s.simulation.days as usize;
+        let key = draw.month_key(m);
+        let mut rng = stream(mix(key, 0x4641_5354)); // "FAST"
+        let users: Vec<u64> = draw.segments.iter().map(|d| d.users_in_month(m)).collect();
+        let incidents = draw.incidents_in_month(m, s.simulation.days);
+        let season = draw.season(m);
+
+        // 1. Sessions per segment and day: Gamma-Poisson total, multinomial days.
+        let sessions: Vec<Vec<u64>> = draw
+            .segments
+            .iter()
+            .zip(&users)
+            .map(|(seg, &n)| {
+                let lambda = seg.sessions_per_user * season;
+                let total = if n == 0 || lambda <= 0.0 {
+                    0
+                } else {
+                    let mean = if seg.user_variability > 0.0 {
+                        let cv2 = seg.user_variability * seg.user_variability;
+                        gamma(n as f64 / cv2, lambda * cv2, &mut rng)
+                    } else {
+                        n as f64 * lambda
+                    };
+                    poisson(mean, &mut rng)
+                };
+                multinomial(total, &seg.day_share, &mut rng)
+            })
+            .collect();
+
+        // 2. Requests per workflow and day.
+        let requests: Vec<Vec<u64>> = s
+            .workflows
+            .iter()
+            .enumerate()
+            .map(|(w, wf)| {
+                (0..days)
+                    .map(|d| {
+                        wf.segments
+                            .iter()
+                            .filter(|&&seg| self.segment_workflows[seg].contains(&w))
+                            .map(|&seg| requests_of(&wf.requests_per_session, sessions[seg][d], &mut rng))
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
+
+        // 3. The noise of each (workflow, day), common to every stack.
+        let z: Vec<Vec<f64>> = (0..s.workflows.len())
+            .map(|_| (0..days).map(|_| rng.sample(rand_distr::StandardNormal)).collect())
+            .collect();
+        // Requests repeated by incidents, per workflow and day: (affected requests, runs each).
+        let repeated: Vec<Vec<(u64, f64)>> = (0..s.workflows.len())
+            .map(|w| {
+                (0..days)
+                    .map(|d| {
+                        let mut affected = 0u64;
+                        let mut runs = 1.0f64;
+                        for inc in incidents.iter().filter(|i| i.happened && i.workflows.contains(&w)) {
+                            let overlap = inc.day_overlap[d];
+                            if overlap > 0.0 {
+                                affected = affected.max(binomial(requests[w][d], overlap.min(1.0), &mut rng));
+                                runs = runs.max(inc.multiplier.max(1.0));
+                            }
+                        }
+                        (affected, runs)
+                    })
+                    .collect()
+            })
+            .collect();
+
+        let stacks = (0..s.stacks.len())
+            .map(|k| self.stack_month(draw, k, exp, &requests, &repeated, &z, &users, season, &mut small(mix(key, 0x5553_4552 + k as u64))))
+            .collect();
+        MonthOutcome {
+            users,
+            incidents: incidents.iter().map(|i| i.happened).collect(),
+            stacks,
+        }
+    }
+
+    /// One stack's month: each day's list cost, then the invoice day by day.
+    #[allow(clippy::too_many_arguments)]
+    fn stack_month<R: Rng + ?Sized>(
+        &self,
+        draw: &TrialDraw,
+        k: usize,
+        exp: &[Vec<(RequestExpectation, Moments)>],
+        requests: &[Vec<u64>],
+        repeated: &[Vec<(u64, f64)>],
+        z: &[Vec<f64>],
+        users: &[u64],
+        season: f64,
+        rng: &mut R,
+    ) -> StackTrial {
+        let s = self.s;
+        let days = s.simulation.days as usize;
+        let nw = s.workflows.len();
+        let nm = s.models.len();
+        let mut out = StackTrial {
+            workflow_spend: vec![0.0; nw],
+            workflow_requests: vec![0; nw],
+            workflow_accepted: vec![0; nw],
+            workflow_failed: vec![0; nw],
+            model_spend: vec![0.0; nm],
+            tools: vec![ToolUse::default(); s.tools.len()],
+            daily: vec![0.0; days],
+            user_costs: vec![Vec::new(); s.segments.len()],
+            contracts: vec![ContractMonth::default(); s.contracts.len()],
+            latency_ms: vec![Vec::new(); nw],
+            ..StackTrial::default()
+        };
+        let model_contract: Vec<Option<usize>> = draw
+            .model_contract
+            .iter()
+            .map(|c| c.filter(|&c| s.contract_applies(k, c)))
+            .collect();
+        let contract_active: Vec<bool> = (0..s.contracts.len()).map(|c| s.contract_applies(k, c)).collect();
+        let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
+        let mut model_tokens = vec![0.0; nm];
+        let mut contract_usage = vec![0.0; s.contracts.len()];
+        let mut contract_billed = vec![0.0; s.contracts.len()];
+        let mut other_billed = 0.0;
+        let mut classes = [0.0; CostBreakdown::LEN];
+        let mut tokens = [0.0; Tokens::LEN];
+        let committed = |contract_billed: &[f64], other: f64| -> f64 {
+            other
+                + contract_billed
+                    .iter()
+                    .zip(&draw.contracts)
+                    .zip(&contract_active)
+                    .map(|((b, c), on)| if *on { b.max(c.committed_usd) } else { *b })
+                    .sum::<f64>()
+        };
+        let mut capped = false;
+        for d in 0..days {
+            // The day's list cost of each workflow, before the invoice.
+            let mut list: Vec<f64> = vec![0.0; nw];
+            let mut extra: Vec<f64> = vec![0.0; nw];
+            for w in 0..nw {
+                let (e, moments) = &exp[w][k];
+                let shape = &self.shapes[w][k];
+                let (affected, runs) = repeated[w][d];
+                let plain = requests[w][d] - affected;
+                let sd = moments.variance().sqrt();
+                let base = sum_of(plain, e.cost, sd, shape.skew, z[w][d]);
+                // Requests repeated by an incident: their runs are summed as independent
+                // requests (they share only the prompt).
+                let all_runs = (affected as f64 * runs).round() as u64;
+                let hit = sum_of(all_runs, e.cost, sd, shape.skew, z[w][d]);
+                list[w] = base + hit;
+                extra[w] = hit - if all_runs > 0 { hit * affected as f64 / all_runs as f64 } else { 0.0 };
+            }
+            // Price the day: tiers on list price, then contracts.
+            let mut model_list = vec![0.0; nm];
+            let mut model_tok = vec![0.0; nm];
+            let mut fees = 0.0;
+            for w in 0..nw {
+                let e = &exp[w][k].0;
+                if e.cost <= 0.0 {
+                    continue;
+                }
+                let q = list[w] / e.cost;
+                for mi in 0..nm {
+                    model_list[mi] += q * e.model_usd[mi];
+                    model_tok[mi] += q * e.model_tokens[mi];
+                }
+                fees += q * (e.class_usd[class::TOOL_FEES] + e.class_usd[class::AUX_FEES]);
+            }
+            let before = committed(&contract_billed, other_billed);
+            let mut after_tiers = vec![0.0; nm];
+            let mut billed_model = vec![0.0; nm];
+            let (mut trial_usage, mut trial_billed, mut trial_other) = (contract_usage.clone(), contract_billed.clone(), other_billed + fees);
+            for mi in 0..nm {
+                let disc = tier_discount(&s.models[mi].volume_tiers, model_tokens[mi], model_tok[mi]);
+                after_tiers[mi] = model_list[mi] * (1.0 - disc);
+                billed_model[mi] = match model_contract[mi] {
+                    Some(c) => {
+                        let terms = &draw.contracts[c];
+                        let covered = match terms.overage {
+                            Overage::Discounted => after_tiers[mi],
+                            Overage::List => (terms.covered_usage() - trial_usage[c]).clamp(0.0, after_tiers[mi]),
+                        };
+                        let b = covered * (1.0 - terms.discount) + (after_tiers[mi] - covered);
+                        trial_usage[c] += after_tiers[mi];
+                        trial_billed[c] += b;
+                        b
+                    }
+                    None => {
+                        trial_other += after_tiers[mi];
+                        after_tiers[mi]
+                    }
+                };
+            }
+            // The hard cap: serve the share of the day that fits, then refuse the rest.
+            let mut served = 1.0;
+            if let Some(cap) = hard_cap {
+                if capped {
+                    served = 0.0;
+                } else {
+                    let after = committed(&trial_billed, trial_other);
+                    if after > cap {
+                        // The request that does not fit leaves a gap below the cap: on average
+                        // half a request, as when the exact engine refuses it.
+                        let day_requests: u64 = (0..nw).map(|w| requests[w][d]).sum();
+                        let per_request = (after - before) / day_requests.max(1) as f64;
+                        let target = cap - rng.random::<f64>() * per_request;
+                        served = if after > before { ((target - before) / (after - before)).clamp(0.0, 1.0) } else { 0.0 };
+                        capped = true;
+                        out.cap_hit_day = Some(d as u32 + 1);
+                    }
+                }
+            }
+            if served < 1.0 {
+                // Re-price the served share from the state before the day.
+                trial_usage.clone_from(&contract_usage);
+                trial_billed.clone_from(&contract_billed);
+                trial_other = other_billed + served * fees;
+                for mi in 0..nm {
+                    let listed = served * model_list[mi];
+                    let disc = tier_discount(&s.models[mi].volume_tiers, model_tokens[mi], served * model_tok[mi]);
+                    after_tiers[mi] = listed * (1.0 - disc);
+                    billed_model[mi] = match model_contract[mi] {
+                        Some(c) => {
+                            let terms = &draw.contracts[c];
+                            let covered = match terms.overage {
+                                Overage::Discounted => after_tiers[mi],
+                                Overage::List => (terms.covered_usage() - trial_usage[c]).clamp(0.0, after_tiers[mi]),
+                            };
+                            let b = covered * (1.0 - terms.discount) + (after_tiers[mi] - covered);
+                            trial_usage[c] += after_tiers[mi];
+                            trial_billed[c] += b;
+                            b
+                        }
+                        None => {
+                            trial_other += after_tiers[mi];
+                            after_tiers[mi]
+                        }
+                    };
+                }
+            }
+            for mi in 0..nm {
+                model_tokens[mi] += served * model_tok[mi];
+                out.model_spend[mi] += billed_model[mi];
+            }
+            contract_usage = trial_usage;
+            contract_billed = trial_billed;
+            other_billed = trial_other;
+            let day_list: f64 = served * list.iter().sum::<f64>();
+            let day_billed: f64 = billed_model.iter().sum::<f64>() + served * fees;
+            out.daily[d] = day_billed;
+            let model_list_total: f64 = served * model_list.iter().sum::<f64>();
+            let after_total: f64 = after_tiers.iter().sum();
+            classes[class::VOLUME_DISCOUNT] += after_total - model_list_total;
+            classes[class::CONTRACT_DISCOUNT] += billed_model.iter().sum::<f64>() - after_total;
+            // Everything else of the day, in proportion to the served list cost.
+            let ratio = if day_list > 0.0 { day_billed / day_list } else { 0.0 };
+            for w in 0..nw {
+                let e = &exp[w][k].0;
+                let n = requests[w][d] as f64;
+                let n_served = (served * n).round();
+                let rejected = n - n_served;
+                out.requests += requests[w][d];
+                out.rejected += rejected as u64;
+                out.workflow_requests[w] += requests[w][d];
+                let accepted = (n_served * e.accepted).round();
+                out.accepted += accepted as u64;
+                out.workflow_accepted[w] += accepted as u64;
+                out.workflow_failed[w] += (n_served - accepted).max(0.0) as u64;
+                out.calls += (n_served * e.calls).round() as u64;
+                out.escalated += (n_served * e.escalated).round() as u64;
+                out.errored_calls += (n_served * e.errored_calls).round() as u64;
+                out.semantic_hits += (n_served * e.semantic_hit).round() as u64;
+                out.flex_calls += (n_served * e.flex_calls).round() as u64;
+                out.flex_refused += (n_served * e.flex_refused).round() as u64;
+                if e.cost > 0.0 {
+                    let q = served * list[w] / e.cost;
+                    for (c, x) in e.class_usd.iter().enumerate().take(class::TOOL_FEES + 2) {
+                        classes[c] += q * x;
+                    }
+                    for (t, x) in tokens.iter_mut().zip(&e.tokens) {
+                        *t += q * x;
+                    }
+                    for (tool, &(calls, usd)) in out.tools.iter_mut().zip(&e.tools) {
+                        tool.calls += q * calls;
+                        tool.usd += q * usd;
+                    }
+                    out.retry_spend += q * e.retry_usd * ratio;
+                }
+                out.workflow_spend[w] += served * list[w] * ratio;
+                out.incident_extra += served * extra[w] * ratio;
+            }
+        }
+        // The month's close: unused commitments.
+        for (c, terms) in draw.contracts.iter().enumerate() {
+            if !contract_active[c] {
+                continue;
+            }
+            let accrued = contract_billed[c];
+            let unused = (terms.committed_usd - accrued).max(0.0);
+            if unused > 0.0 {
+                out.daily[days - 1] += unused;
+                classes[class::UNUSED_COMMITMENT] += unused;
+            }
+            out.contracts[c] = ContractMonth {
+                billed: accrued + unused,
+                unused,
+                overage: (accrued - terms.committed_usd).max(0.0),
+            };
+        }
+        out.spend = out.daily.iter().sum();
+        out.cost_by_class = CostBreakdown::from_array(classes);
+        out.tokens = Tokens::from_array(tokens);
+        out.review_usd = s
+            .workflows
+            .iter()
+            .enumerate()
+            .filter_map(|(w, _)| {
+                draw.workflows[w].review.map(|[share, minutes, hourly, failed_minutes]| {
+                    (out.workflow_accepted[w] as f64 * share * minutes + out.workflow_failed[w] as f64 * failed_minutes) / 60.0
+                        * hourly
+                })
+            })
+            .sum();
+        let month_list: f64 = classes[..=class::AUX_FEES].iter().sum();
+        let billed_ratio = if month_list > 0.0 { out.spend / month_list } else { 1.0 };
+        self.sample_users(draw, k, exp, users, season, billed_ratio, &mut out, rng);
+        for (w, wf) in s.workflows.iter().enumerate() {
+            let shape = &self.shapes[w][k];
+            if shape.latencies.is_empty() || wf.path == crate::model::RequestPath::Batch {
+                continue;
+            }
+            let n = self.latencies_sampled.min(out.workflow_requests[w] as usize);
+            out.latency_ms[w] = (0..n).map(|_| shape.latencies[rng.random_range(0..shape.latencies.len())]).collect();
+        }
+        out
+    }
+
+    /// Monthly costs of sampled users: their sessions and requests drawn, each request's cost
+    /// drawn from the reference sample (or, for very active users, a sum of many).
+    #[allow(clippy::too_many_arguments)]
+    fn sample_users<R: Rng + ?Sized>(
+        &self,
+        draw: &TrialDraw,
+        k: usize,
+        exp: &[Vec<(RequestExpectation, Moments)>],
+        users: &[u64],
+        season: f64,
+        billed_ratio: f64,
+        out: &mut StackTrial,
+        rng: &mut R,
+    ) {
+        let s = self.s;
+        for (si, seg) in draw.segments.iter().enumerate() {
+            let n = self.users_sampled.min(users[si]);
+            let activity = (seg.user_variability > 0.0).then(|| {
+                let cv2 = seg.user_variability * seg.user_variability;
+                rand_distr::Gamma::new(1.0 / cv2, cv2).expect("validated coefficient of variation")
+            });
+            let mut costs = Vec::with_capacity(n as usize);
+            for _ in 0..n {
+                let multiplier = activity.as_ref().map_or(1.0, |g| g.sample(rng));
+                let sessions = poisson(seg.sessions_per_user * season * multiplier, rng);
+                let mut cost = 0.0;
+                for &w in &self.segment_workflows[si] {
+                    let reqs = requests_of(&s.workflows[w].requests_per_session, sessions, rng);
+                    let (e, moments) = &exp[w][k];
+                    let shape = &self.shapes[w][k];
+                    cost += if reqs <= 64 || shape.relative.is_empty() {
+                        (0..reqs)
+                            .map(|_| {
+                                let r = if shape.relative.is_empty() {
+                                    1.0
+                                } else {
+                                    shape.relative[rng.random_range(0..shape.relative.len())]
+                                };
+                                e.cost * r
+                            })
+                            .sum::<f64>()
+                    } else {
+                        sum_of(reqs, e.cost, moments.variance().sqrt(), shape.skew, rng.sample(rand_distr::StandardNormal))
+                    };
+                }
+                costs.push(cost * billed_ratio);
+            }
+            out.user_costs[si] = costs;
+        }
+    }
+}
+
+fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
+    let costs: Vec<f64> = samples.iter().map(|(c, _)| *c).collect();
+    let n = costs.len() as f64;
+    let mean = costs.iter().sum::<f64>() / n.max(1.0);
+    let (mut m2, mut m3) = (0.0, 0.0);
+    for c in &costs {
+        let d = c - mean;
+        m2 += d * d;
+        m3 += d * d * d;
+    }
+    let var = m2 / n.max(1.0);
+    let sd = var.sqrt();
+    let skew = if sd > 0.0 { m3 / n / (sd * sd * sd) } else { 0.0 };
+    let stride = (costs.len() / 4096).max(1);
+    Shape {
+        skew,
+        relative: if mean > 0.0 {
+            costs.iter().step_by(stride).map(|c| c / mean).collect()
+        } else {
+            Vec::new()
+        },
+        latencies: samples.iter().filter_map(|(_, l)| *l).step_by(stride).collect(),
+    }
+}
+
+/// The sum of `n` independent costs of mean `mean`, standard deviation `sd` and skewness `skew`,
+/// at the standard normal deviate `z`: a shifted gamma matched to the sum's three moments
+/// (Wilson–Hilferty), which is the normal when the skewness vanishes.
+pub fn sum_of(n: u64, mean: f64, sd: f64, skew: f64, z: f64) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let nf = n as f64;
+    let (m, s) = (nf * mean, sd * nf.sqrt());
+    let g = skew / nf.sqrt();
+    let x = if g.abs() < 1e-6 || s <= 0.0 {
+        m + s * z
+    } else {
+        // Shape k = 4/g², X = θ·k·(a + b·z)³ with a = 1 − 1/(9k), b = 1/(3√k), θ = s/√k, centred
+        // on its exact mean θ·k·a·(a² + 3b²); mirrored for negative skewness.
+        let k = 4.0 / (g * g);
+        let theta = s / k.sqrt();
+        let (a, b) = (1.0 - 1.0 / (9.0 * k), 1.0 / (3.0 * k.sqrt()));
+        let zz = if g > 0.0 { z } else { -z };
+        let base = (a + b * zz).max(0.0);
+        let centered = theta * k * (base * base * base - a * (a * a + 3.0 * b * b));
+        if g > 0.0 { m + centered } else { m - centered }
+    };
+    x.max(0.0)
+}
+
+fn gamma<R: Rng + ?Sized>(shape: f64, scale: f64, rng: &mut R) -> f64 {
+    match rand_distr::Gamma::new(shape, scale) {
+        Ok(g) => g.sample(rng),
+        Err(_) => shape * scale,
+    }
+}
+
+fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    match rand_distr::Poisson::new(mean) {
+        Ok(p) => p.sample(rng) as u64,
+        Err(_) => mean.round() as u64,
+    }
+}
+
+fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    match rand_distr::Binomial::new(n, p) {
+        Ok(b) => b.sample(rng),
+        Err(_) => (n as f64 * p).round() as u64,
+    }
+}
+
+/// Split `n` over days with the given shares.
+fn multinomial<R: Rng + ?Sized>(n: u64, shares: &[f64], rng: &mut R) -> Vec<u64> {
+    let mut left = n;
+    let mut mass = 1.0;
+    let mut out = Vec::with_capacity(shares.len());
+    for (i, &share) in shares.iter().enumerate() {
+        let k = if i + 1 == shares.len() {
+            left
+        } else if mass <= 0.0 {
+            0
+        } else {
+            binomial(left, (share / mass).clamp(0.0, 1.0), rng)
+        };
+        out.push(k);
+        left -= k;
+        mass -= share;
+    }
+    out
+}
+
+/// Requests of `sessions` sessions, each drawing its count from `per_session` (rounded at random):
+/// exact for fixed and Poisson counts, a normal sum otherwise (exact below 256 sessions).
+fn requests_of<R: Rng + ?Sized>(per_session: &Dist, sessions: u64, rng: &mut R) -> u64 {
+    if sessions == 0 {
+        return 0;
+    }
+    match per_session {
+        Dist::Fixed(v) => {
+            let whole = v.floor();
+            let frac = v - whole;
+            whole as u64 * sessions + if frac > 0.0 { binomial(sessions, frac, rng) } else { 0 }
+        }
+        Dist::Poisson { mean, .. } => poisson(mean * sessions as f64, rng),
+        d if sessions < 256 => (0..sessions)
+            .map(|_| {
+                let x = d.sample(rng).max(0.0);
+                let n = x.floor();
+                n as u64 + u64::from(x > n && rng.random::<f64>() < x - n)
+            })
+            .sum(),
+        d => {
+            // Rounding at random adds frac·(1 − frac) of variance, at most 1/4; E over X ≈ 1/6.
+            let var = d.variance() + 1.0 / 6.0;
+            let x = sessions as f64 * d.mean() + (sessions as f64 * var).sqrt() * rng.sample::<f64, _>(rand_distr::StandardNormal);
+            x.round().max(0.0) as u64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sum_of_matches_its_three_moments() {
+        // Sum of 100 costs with mean 2, sd 3, skewness 4: mean 200, sd 30, skewness 0.4.
+        let zs: Vec<f64> = (1..20_000)
+            .map(|i| {
+                let p = i as f64 / 20_000.0;
+                statrs::distribution::ContinuousCDF::inverse_cdf(&statrs::distribution::Normal::standard(), p)
+            })
+            .collect();
+        let xs: Vec<f64> = zs.iter().map(|z| sum_of(100, 2.0, 3.0, 4.0, *z)).collect();
+        let n = xs.len() as f64;
+        let m = xs.iter().sum::<f64>() / n;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+        let sk = xs.iter().map(|x| (x - m).powi(3)).sum::<f64>() / n / v.powf(1.5);
+        assert!((m - 200.0).abs() < 0.5, "{m}");
+        assert!((v.sqrt() - 30.0).abs() < 0.5, "{}", v.sqrt());
+        assert!((sk - 0.4).abs() < 0.05, "{sk}");
+        // Monotone in z, so stacks sharing z are comonotone.
+        assert!(xs.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn multinomial_keeps_the_total() {
+        let mut rng = small(3);
+        let shares = vec![0.1, 0.2, 0.3, 0.4];
+        for n in [0, 1, 17, 1_000_000] {
+            assert_eq!(multinomial(n, &shares, &mut rng).iter().sum::<u64>(), n);
+        }
+    }
+}

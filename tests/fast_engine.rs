@@ -1,0 +1,210 @@
+//! The fast engine against the exact engine on reference scenarios small enough to simulate
+//! request by request: the means agree within 4 combined standard errors, p95 and p99 within 1%,
+//! and a two-sample Kolmogorov–Smirnov test on monthly spend does not reject at α = 0.01.
+//!
+//! The mean and KS comparisons use independent runs (different seeds). Percentiles are compared
+//! on runs with the same seed, which share every trial's parameter draws (head-count, rates,
+//! prices), so that the 1% tolerance measures the engines and not the sampling noise of a p99
+//! under wide parameter uncertainty.
+
+mod common;
+
+use aicost::engine::{self, EngineRequest, SimOptions, SimResult};
+use aicost::model::Scenario;
+use common::*;
+
+fn run(s: &Scenario, engine: EngineRequest, trials: u64, seed: u64) -> SimResult {
+    let mut opts = SimOptions::new(trials, seed);
+    opts.engine = engine;
+    engine::simulate(s, &opts).expect("simulation runs")
+}
+
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    aicost::stats::quantile_sorted(sorted, p)
+}
+
+/// Two-sample Kolmogorov–Smirnov statistic (amounts equal to the micro-dollar are ties).
+fn ks(a: &[f64], b: &[f64]) -> f64 {
+    let round = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| (x * 1e6).round() / 1e6).collect() };
+    let (a, b) = (aicost::stats::sorted(&round(a)), aicost::stats::sorted(&round(b)));
+    let (mut i, mut j, mut d) = (0usize, 0usize, 0.0f64);
+    while i < a.len() && j < b.len() {
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] <= x {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= x {
+            j += 1;
+        }
+        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
+    }
+    d
+}
+
+/// Compare the engines on every stack; returns a description of each check for messages.
+fn compare(name: &str, text: &str, exact_trials: u64, fast_trials: u64) {
+    let s = scenario(text);
+    let exact = run(&s, EngineRequest::Exact, exact_trials, 11);
+    let fast = run(&s, EngineRequest::Fast, fast_trials, 12);
+    let paired = run(&s, EngineRequest::Fast, exact_trials, 11);
+    assert_eq!(fast.engine.name, "fast");
+    for ((e, f), p) in exact.stacks.iter().zip(&fast.stacks).zip(&paired.stacks) {
+        let (me, se_e) = mean_se(&e.spend);
+        let (mf, se_f) = mean_se(&f.spend);
+        let combined = (se_e * se_e + se_f * se_f).sqrt();
+        let (se, sf) = (aicost::stats::sorted(&e.spend), aicost::stats::sorted(&p.spend));
+        let d = ks(&e.spend, &f.spend);
+        let (n, m) = (e.spend.len() as f64, f.spend.len() as f64);
+        // α = 0.01: c(α) = sqrt(−ln(α/2)/2) = 1.628.
+        let critical = 1.628 * ((n + m) / (n * m)).sqrt();
+        let report = format!(
+            "{name}/{}: mean {me:.2} vs {mf:.2} ({:.2} combined SE); p95 {:.2} vs {:.2}; p99 {:.2} vs {:.2}; KS {d:.4} (critical {critical:.4})",
+            e.name,
+            (mf - me) / combined,
+            quantile(&se, 0.95),
+            quantile(&sf, 0.95),
+            quantile(&se, 0.99),
+            quantile(&sf, 0.99),
+        );
+        println!("{report}");
+        assert!((mf - me).abs() <= 4.0 * combined, "mean: {report}");
+        for p in [0.95, 0.99] {
+            let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
+            assert!((qf - qe).abs() <= 0.01 * qe.abs(), "p{}: {report}", p * 100.0);
+        }
+        assert!(d < critical, "KS: {report}");
+    }
+}
+
+const MODELS: &str = r#"
+[[model]]
+name = "small"
+provider = "openai"
+input_usd_per_mtok = 0.40
+output_usd_per_mtok = 1.60
+cached_input_usd_per_mtok = 0.10
+min_cacheable_tokens = 1024
+
+[[model]]
+name = "large"
+provider = "anthropic"
+input_usd_per_mtok = 3.00
+output_usd_per_mtok = 15.00
+cached_input_usd_per_mtok = 0.30
+cache_write_usd_per_mtok = 3.75
+min_cacheable_tokens = 1024
+"#;
+
+const STACKS: &str = r#"
+[[stack]]
+name = "small-first"
+[stack.route.main]
+chain = [
+  { model = "small", validation_failure_rate = 0.15, max_attempts = 2, escalation_rate = 0.05 },
+  { model = "large", validation_failure_rate = 0.04, max_attempts = 2 },
+]
+
+[[stack]]
+name = "large"
+[stack.route.main]
+chain = [{ model = "large", validation_failure_rate = 0.04, max_attempts = 3 }]
+"#;
+
+/// One plan per provider, so a contract covers exactly one of them.
+const SINGLE_STACKS: &str = r#"
+[[stack]]
+name = "small"
+[stack.route.main]
+chain = [{ model = "small", validation_failure_rate = 0.15, max_attempts = 2 }]
+
+[[stack]]
+name = "large"
+[stack.route.main]
+chain = [{ model = "large", validation_failure_rate = 0.04, max_attempts = 3 }]
+"#;
+
+fn scenario_text(budget: &str, segment: &str, step: &str, extra: &str) -> String {
+    format!(
+        r#"
+name = "reference"
+{budget}
+[[segment]]
+name = "users"
+{segment}
+
+[[workflow]]
+name = "w"
+requests_per_session = {{ dist = "poisson", mean = 2 }}
+
+[[workflow.step]]
+name = "answer"
+route = "main"
+{step}
+{MODELS}
+{STACKS}
+{extra}
+"#
+    )
+}
+
+const SEGMENT: &str = "users = 300\nsessions_per_user_per_day = 0.4\nuser_variability = 0.8\nweekend_factor = 0.5";
+
+#[test]
+fn retries_and_escalation() {
+    let step = "static_prefix_tokens = 2000\ninput_tokens = { p50 = 800, p95 = 2500 }\noutput_tokens = { p50 = 250, p95 = 700 }\nmax_output_tokens = 900\ncache_hit_rate = 0.7";
+    compare("retries", &scenario_text("", SEGMENT, step, ""), 3000, 6000);
+}
+
+#[test]
+fn heavy_tailed_tokens() {
+    let step = "input_tokens = { p50 = 600, p95 = 6000 }\noutput_tokens = { p50 = 200, p95 = 2000 }";
+    compare("heavy tails", &scenario_text("", SEGMENT, step, ""), 3000, 6000);
+}
+
+#[test]
+fn uncertain_parameters() {
+    let segment = "users = { low = 200, high = 400 }\nsessions_per_user_per_day = { dist = \"gamma\", mean = 0.4, cv = 0.2 }\nuser_variability = 0.8";
+    let step = "static_prefix_tokens = 2000\ninput_tokens = { p50 = 800, p95 = 2500 }\noutput_tokens = { p50 = 250, p95 = 700 }\ncache_hit_rate = { dist = \"uniform\", min = 0.4, max = 0.9 }";
+    compare("uncertain", &scenario_text("", segment, step, ""), 3000, 6000);
+}
+
+#[test]
+fn hard_cap_and_contract() {
+    // The large model's usage is $49.5 ± 2.6 a month at list price. A $40 commitment at 20% off
+    // covers $50 of it, so it is under-used in about half the months and over-used (at list
+    // price) in the others; the $44 cap binds in a few percent of months.
+    let budget = "[budget]\nmonthly_usd = 42\nhard_cap_usd = 44";
+    let step = "input_tokens = { p50 = 800, p95 = 2500 }\noutput_tokens = { p50 = 250, p95 = 700 }";
+    let contract = "[[contract]]\nprovider = \"anthropic\"\ncommitted_monthly_usd = 40\ndiscount = 0.2\noverage = \"list\"";
+    let text = scenario_text(budget, SEGMENT, step, contract).replace(STACKS, SINGLE_STACKS);
+    let s = scenario(&text);
+    let exact = run(&s, EngineRequest::Exact, 1000, 3);
+    let large = &exact.stacks[1];
+    let under = large.contracts[0].unused.iter().filter(|u| **u > 0.0).count();
+    let capped = large.cap_hit_day.iter().filter(|d| d.is_some()).count();
+    assert!(under > 200 && under < 800, "under-used in {under} of 1000 months");
+    assert!(capped > 5 && capped < 200, "capped in {capped} of 1000 months");
+    compare("cap+contract", &text, 3000, 6000);
+}
+
+#[test]
+fn volume_tiers_and_incidents() {
+    // The large model crosses a volume tier about mid-month; a runaway loop doubles... every
+    // request for two days in 30% of months.
+    let step = "static_prefix_tokens = 2000\ninput_tokens = { p50 = 800, p95 = 2500 }\noutput_tokens = { p50 = 250, p95 = 700 }\nmax_output_tokens = 900\ncache_hit_rate = 0.7";
+    let text = scenario_text(
+        "",
+        SEGMENT,
+        step,
+        "[[incident]]\nname = \"loop\"\nmonthly_probability = 0.3\nmultiplier = 4\nduration_hours = 48",
+    )
+    .replace(
+        "min_cacheable_tokens = 1024\n\"#",
+        "min_cacheable_tokens = 1024\"#",
+    )
+    .replace(
+        "cache_write_usd_per_mtok = 3.75\nmin_cacheable_tokens = 1024",
+        "cache_write_usd_per_mtok = 3.75\nmin_cacheable_tokens = 1024\nvolume_tiers = [{ above_mtok = 10, discount = 0.1 }, { above_mtok = 20, discount = 0.2 }]",
+    );
+    compare("tiers+incident", &text, 3000, 6000);
+}
