@@ -881,7 +881,10 @@ mod tests {
             let split = d.quantile(0.6);
             let sum = d.partial_moment2(f64::NEG_INFINITY, split)
                 + d.partial_moment2(split, f64::INFINITY);
-            assert!((sum - m2).abs() < 1e-7 * m2.max(1.0), "{d:?}: {sum} vs {m2}");
+            assert!(
+                (sum - m2).abs() < 1e-7 * m2.max(1.0),
+                "{d:?}: {sum} vs {m2}"
+            );
         }
     }
 

@@ -547,7 +547,12 @@ pub struct RequestExpectation {
 }
 
 /// Expected request of workflow `w` on stack `k` with parameters valued by `val`.
-pub fn request_expectation(s: &Scenario, k: usize, w: usize, val: Valuation<'_>) -> RequestExpectation {
+pub fn request_expectation(
+    s: &Scenario,
+    k: usize,
+    w: usize,
+    val: Valuation<'_>,
+) -> RequestExpectation {
     let mut approx = Approximations::default();
     workflow_estimate(s, &s.stacks[k], &s.workflows[w], &[], 1.0, val, &mut approx).1
 }
@@ -605,20 +610,37 @@ fn workflow_estimate(
     // (a failed single-model step) without escalating.
     let mut clean = 1.0;
     let mut ended_clean = 0.0;
-    let prices: Vec<ModelDraw> = s.models.iter().map(|m| ModelDraw::with(m, &|p| val(p))).collect();
+    let prices: Vec<ModelDraw> = s
+        .models
+        .iter()
+        .map(|m| ModelDraw::with(m, &|p| val(p)))
+        .collect();
     let steps: Vec<StepEstimate> = w
         .steps
         .iter()
         .map(|step| {
             let chain = &stack.chains[step.route];
-            let (est, accept_first) = step_estimate(s, step, &chain.links, batch, w.service_tier, reach, &prices, val, approx);
+            let (est, accept_first) = step_estimate(
+                s,
+                step,
+                &chain.links,
+                batch,
+                w.service_tier,
+                reach,
+                &prices,
+                val,
+                approx,
+            );
             // A semantic-cache miss runs the steps; an incident repeats them.
             let weight = (1.0 - hit) * reach * incident_factor;
             for (link, l) in est.links.iter().zip(&chain.links) {
                 let model = l.model;
                 for line in &link.lines {
                     let amount = weight * link.calls_per_request;
-                    let class = CostBreakdown::NAMES.iter().position(|c| *c == line.class).expect("class");
+                    let class = CostBreakdown::NAMES
+                        .iter()
+                        .position(|c| *c == line.class)
+                        .expect("class");
                     per.class_usd[class] += amount * line.usd;
                     if line.class == "tool_fees" {
                         if let Some(t) = s.tools.iter().position(|t| *t == line.label) {
@@ -637,11 +659,13 @@ fn workflow_estimate(
                 per.errored_calls += weight * link.calls_per_request * link.error_share;
                 if w.service_tier == ServiceTier::Flex {
                     per.flex_calls += weight * link.calls_per_request;
-                    per.flex_refused += weight * link.calls_per_request * prices[model].flex_unavailable_rate;
+                    per.flex_refused +=
+                        weight * link.calls_per_request * prices[model].flex_unavailable_rate;
                 }
             }
             // Every call but the first of each call of the step is a retry or an escalation.
-            let first = est.links.first().map_or(0.0, |l| l.cost_per_call_usd) * est.calls_per_request;
+            let first =
+                est.links.first().map_or(0.0, |l| l.cost_per_call_usd) * est.calls_per_request;
             per.retry_usd += weight * (est.cost_per_request_usd - est.aux_usd - first);
             per.class_usd[class::AUX_FEES] += weight * est.aux_usd;
             if chain.links.len() == 1 {
@@ -735,7 +759,7 @@ fn chain_stats(
 }
 
 /// P(R > i) for R the request's count drawn from `d` and rounded at random (mean kept).
-fn count_above(d: &Dist, i: u64) -> f64 {
+pub(crate) fn count_above(d: &Dist, i: u64) -> f64 {
     // P(R ≥ k) = E[(X − (k − 1))⁺] − E[(X − k)⁺].
     let excess = |t: f64| d.partial_mean(t, f64::INFINITY) - t * (1.0 - d.cdf(t));
     let k = (i + 1) as f64;
@@ -771,7 +795,11 @@ fn step_estimate(
     let limit = step.calls.quantity_bound();
     for i in 0..=limit {
         let above = count_above(&step.calls, i);
-        let exactly = if i == 0 { 1.0 - above } else { count_above(&step.calls, i - 1) - above };
+        let exactly = if i == 0 {
+            1.0 - above
+        } else {
+            count_above(&step.calls, i - 1) - above
+        };
         // P(N = i) × p^i: requests with exactly i calls, all accepted.
         acceptance += exactly * p_i;
         accept_first += exactly * first_i;
@@ -784,9 +812,13 @@ fn step_estimate(
     }
     if growth > 0.0
         && !step.context_growth_tokens.is_fixed()
-        && links.iter().any(|l| s.models[l.model].long_context.is_some())
+        && links
+            .iter()
+            .any(|l| s.models[l.model].long_context.is_some())
     {
-        approx.note("random context growth near a long-context threshold: its mean is used".to_string());
+        approx.note(
+            "random context growth near a long-context threshold: its mean is used".to_string(),
+        );
     }
     let calls_per_request: f64 = iterations.iter().map(|(w, _)| w).sum();
     let mut cost = 0.0;
@@ -795,11 +827,26 @@ fn step_estimate(
         .zip(&stats)
         .map(|(link, st)| {
             let model = &s.models[link.model];
-            let batch_factor = if batch { 1.0 - val(&model.batch_discount) } else { 1.0 };
+            let batch_factor = if batch {
+                1.0 - val(&model.batch_discount)
+            } else {
+                1.0
+            };
             // Lines of one call averaged over loop iterations.
             let mut merged: Vec<CostLine> = Vec::new();
             for &(w, extra) in &iterations {
-                let full = expected_call(s, model, &prices[link.model], step, hit, tier, batch_factor, extra, val, approx);
+                let full = expected_call(
+                    s,
+                    model,
+                    &prices[link.model],
+                    step,
+                    hit,
+                    tier,
+                    batch_factor,
+                    extra,
+                    val,
+                    approx,
+                );
                 let input_only = match link.error_billing {
                     ErrorBilling::Input => input_lines(&full),
                     ErrorBilling::None => Vec::new(),
@@ -831,7 +878,11 @@ fn step_estimate(
                     "images" | "tool calls" => 1.0,
                     _ => 1e6,
                 };
-                let keep = if l.class == "tool_fees" { 1.0 } else { batch_factor };
+                let keep = if l.class == "tool_fees" {
+                    1.0
+                } else {
+                    batch_factor
+                };
                 if l.quantity > 0.0 && keep > 0.0 {
                     l.unit_price_usd = l.usd / keep / l.quantity * scale;
                 }
@@ -873,7 +924,10 @@ fn step_estimate(
 fn input_lines(lines: &[CostLine]) -> Vec<CostLine> {
     lines
         .iter()
-        .filter(|l| matches!(l.class, "input" | "cached_input" | "cache_write" | "image") || l.label == "audio input")
+        .filter(|l| {
+            matches!(l.class, "input" | "cached_input" | "cache_write" | "image")
+                || l.label == "audio input"
+        })
         .cloned()
         .collect()
 }
@@ -1373,7 +1427,10 @@ fn long_context_share(model: &crate::model::Model, step: &Step) -> f64 {
 /// Expected requests per month of workflow `w` (first month, parameters at their means).
 pub fn workflow_requests_per_month(s: &Scenario, w: usize) -> f64 {
     let mut approx = Approximations::default();
-    traffic(s, &s.workflows[w], &mut approx).iter().map(|l| l.requests).sum()
+    traffic(s, &s.workflows[w], &mut approx)
+        .iter()
+        .map(|l| l.requests)
+        .sum()
 }
 
 /// Expected requests per month of all workflows.

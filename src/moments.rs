@@ -35,14 +35,28 @@ impl Moments {
 /// Moments of a request of workflow `w` on stack `k`, parameters valued by `val`.
 pub fn request_moments(s: &Scenario, k: usize, w: usize, val: Valuation<'_>) -> Moments {
     let wf = &s.workflows[w];
-    let prices: Vec<ModelDraw> = s.models.iter().map(|m| ModelDraw::with(m, &|p| val(p))).collect();
+    let prices: Vec<ModelDraw> = s
+        .models
+        .iter()
+        .map(|m| ModelDraw::with(m, &|p| val(p)))
+        .collect();
     let hit = val(&wf.semantic_cache_hit_rate);
     let lookup = val(&wf.semantic_cache_usd_per_lookup);
     // The walk through the steps: W = Σ 1{reach k} S_k.
     let steps: Vec<StepMoments> = wf
         .steps
         .iter()
-        .map(|step| step_moments(s, step, &s.stacks[k].chains[step.route].links, &prices, wf.path, wf.service_tier, val))
+        .map(|step| {
+            step_moments(
+                s,
+                step,
+                &s.stacks[k].chains[step.route].links,
+                &prices,
+                wf.path,
+                wf.service_tier,
+                val,
+            )
+        })
         .collect();
     let mut walk_mean = 0.0;
     let mut walk_second = 0.0;
@@ -60,7 +74,9 @@ pub fn request_moments(s: &Scenario, k: usize, w: usize, val: Valuation<'_>) -> 
     }
     Moments {
         mean: lookup + (1.0 - hit) * walk_mean,
-        second: lookup * lookup + 2.0 * lookup * (1.0 - hit) * walk_mean + (1.0 - hit) * walk_second,
+        second: lookup * lookup
+            + 2.0 * lookup * (1.0 - hit) * walk_mean
+            + (1.0 - hit) * walk_second,
     }
 }
 
@@ -131,16 +147,21 @@ enum Part {
     Prefix,
     /// Priced at the input price (variable prompt, retrieved chunks).
     Text,
-    ImageTokens { tokens_per_image: f64 },
+    ImageTokens {
+        tokens_per_image: f64,
+    },
     ImageCount,
     AudioInput,
     /// Calls of tool `i` of the step (not part of the input).
     Tool(usize),
+    /// Tokens each further call of an agent loop adds to the input; the coefficient of
+    /// iteration `i` is `i` times the input price.
+    Growth,
 }
 
 impl Part {
     fn counts_toward_input(self) -> bool {
-        !matches!(self, Part::ImageCount | Part::Tool(_))
+        !matches!(self, Part::ImageCount | Part::Tool(_) | Part::Growth)
     }
 }
 
@@ -191,8 +212,16 @@ fn prompt(step: &Step) -> Vec<(Part, Dist)> {
     }
     if let Some(i) = &step.images {
         if i.tokens_per_image > 0.0 {
-            let tokens = i.count.scaled(i.tokens_per_image).unwrap_or(Dist::Fixed(i.count.mean() * i.tokens_per_image));
-            parts.push((Part::ImageTokens { tokens_per_image: i.tokens_per_image }, tokens));
+            let tokens = i
+                .count
+                .scaled(i.tokens_per_image)
+                .unwrap_or(Dist::Fixed(i.count.mean() * i.tokens_per_image));
+            parts.push((
+                Part::ImageTokens {
+                    tokens_per_image: i.tokens_per_image,
+                },
+                tokens,
+            ));
         } else {
             parts.push((Part::ImageCount, i.count.clone()));
         }
@@ -200,11 +229,16 @@ fn prompt(step: &Step) -> Vec<(Part, Dist)> {
     for (t, tool) in step.tool_calls.iter().enumerate() {
         parts.push((Part::Tool(t), tool.count.clone()));
     }
+    parts.push((Part::Growth, step.context_growth_tokens.clone()));
     parts
 }
 
 fn just_below(x: f64) -> f64 {
-    if x <= 0.0 { f64::NEG_INFINITY } else { x - x * f64::EPSILON * 2.0 }
+    if x <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        x - x * f64::EPSILON * 2.0
+    }
 }
 
 impl Prompt {
@@ -212,7 +246,9 @@ impl Prompt {
     /// the prefix) and long-context threshold (when it can cross it).
     fn new(step: &Step, models: &[&crate::model::Model]) -> Prompt {
         let parts = prompt(step);
-        let random: Vec<usize> = (0..parts.len()).filter(|&i| !parts[i].1.is_fixed()).collect();
+        let random: Vec<usize> = (0..parts.len())
+            .filter(|&i| !parts[i].1.is_fixed())
+            .collect();
         let crossing = models.iter().any(|m| {
             m.long_context.is_some() && {
                 let p = long_context_probability(m, step);
@@ -222,7 +258,10 @@ impl Prompt {
         let pivot = if !parts[0].1.is_fixed() {
             Some(0)
         } else if crossing {
-            random.iter().copied().find(|&i| parts[i].0.counts_toward_input())
+            random
+                .iter()
+                .copied()
+                .find(|&i| parts[i].0.counts_toward_input())
         } else {
             None
         };
@@ -238,7 +277,11 @@ impl Prompt {
                     .filter(|(i, (p, _))| *i != z && p.counts_toward_input())
                     .map(|(_, (_, d))| d.mean())
                     .sum();
-                cuts.extend(models.iter().filter_map(|m| m.long_context.as_ref().map(|lc| lc.above_input_tokens - others)));
+                cuts.extend(models.iter().filter_map(|m| {
+                    m.long_context
+                        .as_ref()
+                        .map(|lc| lc.above_input_tokens - others)
+                }));
             }
         }
         cuts.sort_by(f64::total_cmp);
@@ -249,14 +292,30 @@ impl Prompt {
                 let d = &parts[i].1;
                 regions
                     .iter()
-                    .map(|&(lo, hi)| (d.cdf(hi) - d.cdf(lo), d.partial_mean(lo, hi), d.partial_moment2(lo, hi)))
+                    .map(|&(lo, hi)| {
+                        (
+                            d.cdf(hi) - d.cdf(lo),
+                            d.partial_mean(lo, hi),
+                            d.partial_moment2(lo, hi),
+                        )
+                    })
                     .collect()
             }
             None => vec![(1.0, 0.0, 0.0)],
         };
-        let regions = if pivot.is_some() { regions } else { vec![(f64::NEG_INFINITY, f64::INFINITY)] };
+        let regions = if pivot.is_some() {
+            regions
+        } else {
+            vec![(f64::NEG_INFINITY, f64::INFINITY)]
+        };
         let others = random.into_iter().filter(|&i| Some(i) != pivot).collect();
-        Prompt { parts, pivot, regions, z, others }
+        Prompt {
+            parts,
+            pivot,
+            regions,
+            z,
+            others,
+        }
     }
 
     /// A representative value of the pivot in region `r` (to decide cache and long-context state).
@@ -276,20 +335,42 @@ impl Prompt {
 
     /// `E[f]` for a linear function.
     fn mean(&self, f: &Linear) -> f64 {
-        let zpart: f64 = (0..self.z.len()).map(|r| f.a[r] * self.z[r].0 + f.b[r] * self.z[r].1).sum();
-        zpart + self.others.iter().zip(&f.beta).map(|(&j, b)| b * self.parts[j].1.mean()).sum::<f64>()
+        let zpart: f64 = (0..self.z.len())
+            .map(|r| f.a[r] * self.z[r].0 + f.b[r] * self.z[r].1)
+            .sum();
+        zpart
+            + self
+                .others
+                .iter()
+                .zip(&f.beta)
+                .map(|(&j, b)| b * self.parts[j].1.mean())
+                .sum::<f64>()
     }
 
     /// `E[f·g]`.
     fn product(&self, f: &Linear, g: &Linear) -> f64 {
         let mut total = 0.0;
         for (r, &(p, m1, m2)) in self.z.iter().enumerate() {
-            total += f.a[r] * g.a[r] * p + (f.a[r] * g.b[r] + g.a[r] * f.b[r]) * m1 + f.b[r] * g.b[r] * m2;
+            total += f.a[r] * g.a[r] * p
+                + (f.a[r] * g.b[r] + g.a[r] * f.b[r]) * m1
+                + f.b[r] * g.b[r] * m2;
         }
-        let fz: f64 = (0..self.z.len()).map(|r| f.a[r] * self.z[r].0 + f.b[r] * self.z[r].1).sum();
-        let gz: f64 = (0..self.z.len()).map(|r| g.a[r] * self.z[r].0 + g.b[r] * self.z[r].1).sum();
-        let means: Vec<f64> = self.others.iter().map(|&j| self.parts[j].1.mean()).collect();
-        let seconds: Vec<f64> = self.others.iter().map(|&j| self.parts[j].1.second_moment()).collect();
+        let fz: f64 = (0..self.z.len())
+            .map(|r| f.a[r] * self.z[r].0 + f.b[r] * self.z[r].1)
+            .sum();
+        let gz: f64 = (0..self.z.len())
+            .map(|r| g.a[r] * self.z[r].0 + g.b[r] * self.z[r].1)
+            .sum();
+        let means: Vec<f64> = self
+            .others
+            .iter()
+            .map(|&j| self.parts[j].1.mean())
+            .collect();
+        let seconds: Vec<f64> = self
+            .others
+            .iter()
+            .map(|&j| self.parts[j].1.second_moment())
+            .collect();
         for (i, (bf, bg)) in f.beta.iter().zip(&g.beta).enumerate() {
             total += (bf * gz + bg * fz) * means[i] + bf * bg * seconds[i];
             for (j, bgj) in g.beta.iter().enumerate() {
@@ -303,7 +384,9 @@ impl Prompt {
 
     /// `E[noise]` of a linear function's call.
     fn noise(&self, f: &Linear) -> f64 {
-        (0..self.z.len()).map(|r| f.n0[r] * self.z[r].0 + f.n2[r] * self.z[r].2).sum()
+        (0..self.z.len())
+            .map(|r| f.n0[r] * self.z[r].0 + f.n2[r] * self.z[r].2)
+            .sum()
     }
 }
 
@@ -319,7 +402,10 @@ impl CallType {
 
     /// E[c²]: the call's own second moment, prompt and noise included.
     fn second(&self, pr: &Prompt) -> f64 {
-        self.components.iter().map(|(w, f)| w * (pr.product(f, f) + pr.noise(f))).sum()
+        self.components
+            .iter()
+            .map(|(w, f)| w * (pr.product(f, f) + pr.noise(f)))
+            .sum()
     }
 
     /// E[μ·μ′] over the prompt, for two calls sharing it.
@@ -346,6 +432,7 @@ fn linear(
     keep: f64,
     answered: bool,
     tool_fees: &[f64],
+    iteration: f64,
 ) -> Linear {
     let n = pr.regions.len();
     let mut f = Linear {
@@ -361,7 +448,8 @@ fn linear(
         .enumerate()
         .filter(|(i, (p, _))| Some(*i) != pr.pivot && p.counts_toward_input())
         .map(|(_, (_, d))| d.mean())
-        .sum();
+        .sum::<f64>()
+        + iteration * step.context_growth_tokens.mean();
     let capped = |d: &Dist, cap: Option<f64>| match cap {
         Some(c) => {
             let m = d.mean_capped(c);
@@ -373,7 +461,10 @@ fn linear(
     };
     let (o_mean, o_var) = capped(&step.output_tokens, step.max_output_tokens);
     let (r_mean, r_var) = capped(&step.reasoning_tokens, step.max_reasoning_tokens);
-    let (ao_mean, ao_var) = (step.audio_output_tokens.mean(), step.audio_output_tokens.variance());
+    let (ao_mean, ao_var) = (
+        step.audio_output_tokens.mean(),
+        step.audio_output_tokens.variance(),
+    );
     let usd = keep / 1e6;
     for r in 0..n {
         let zval = pr.pivot_value(r);
@@ -387,10 +478,17 @@ fn linear(
             CacheTtl::OneHour => p.cache_write_1h,
         };
         // Prefix: the pivot, or a fixed amount.
-        let prefix_value = if pr.pivot == Some(0) { zval } else { pr.parts[0].1.mean() };
+        let prefix_value = if pr.pivot == Some(0) {
+            zval
+        } else {
+            pr.parts[0].1.mean()
+        };
         let cacheable = prefix_value > 0.0 && prefix_value >= model.min_cacheable_tokens;
         let (prefix_price, prefix_noise) = if cacheable {
-            (hit * p.cached_input + (1.0 - hit) * write, hit * (1.0 - hit) * (p.cached_input - write).powi(2))
+            (
+                hit * p.cached_input + (1.0 - hit) * write,
+                hit * (1.0 - hit) * (p.cached_input - write).powi(2),
+            )
         } else {
             (p.input, 0.0)
         };
@@ -405,6 +503,7 @@ fn linear(
                 },
                 Part::ImageCount => p.per_image.unwrap_or(0.0) * 1e6,
                 Part::Tool(_) => 0.0,
+                Part::Growth => iteration * p.input,
             } * usd;
             let price = match *part {
                 Part::Tool(t) if answered => tool_fees[t],
@@ -432,7 +531,11 @@ fn linear(
         }
         if answered {
             f.a[r] += (o_mean * p.output + r_mean * p.reasoning + ao_mean * p.audio_output) * usd;
-            f.n0[r] += (o_var * p.output.powi(2) + r_var * p.reasoning.powi(2) + ao_var * p.audio_output.powi(2)) * usd * usd;
+            f.n0[r] += (o_var * p.output.powi(2)
+                + r_var * p.reasoning.powi(2)
+                + ao_var * p.audio_output.powi(2))
+                * usd
+                * usd;
         }
     }
     f
@@ -451,100 +554,233 @@ fn step_moments(
     let models: Vec<&crate::model::Model> = links.iter().map(|l| &s.models[l.model]).collect();
     let pr = Prompt::new(step, &models);
     let hit = val(&step.cache_hit_rate);
-    let tool_fees: Vec<f64> = step.tool_calls.iter().map(|t| val(&t.usd_per_call)).collect();
+    let tool_fees: Vec<f64> = step
+        .tool_calls
+        .iter()
+        .map(|t| val(&t.usd_per_call))
+        .collect();
     let aux = val(&step.aux_usd_per_request);
-    // Call types: answered and errored, per link.
-    let mut types: Vec<CallType> = Vec::new();
-    for link in links {
-        let model = &s.models[link.model];
-        let draw = &prices[link.model];
-        let keep = if path == RequestPath::Batch { 1.0 - draw.batch_discount } else { 1.0 };
-        let mix = |answered: bool| -> CallType {
-            let at = |t: ServiceTier| linear(&pr, step, model, draw, t, hit, keep, answered, &tool_fees);
-            let billed = answered || link.error_billing == ErrorBilling::Input;
-            if !billed {
-                return CallType { components: vec![(1.0, at(ServiceTier::Standard).zeroed())] };
-            }
-            match tier {
-                ServiceTier::Flex => {
-                    let u = draw.flex_unavailable_rate;
-                    CallType { components: vec![(1.0 - u, at(ServiceTier::Flex)), (u, at(ServiceTier::Standard))] }
-                }
-                t => CallType { components: vec![(1.0, at(t))] },
-            }
-        };
-        types.push(mix(true));
-        types.push(mix(false));
+    // Calls of the step per request (agent loops): P(N > i).
+    let mut above: Vec<f64> = Vec::new();
+    for i in 0..=step.calls.quantity_bound() {
+        let q = crate::estimate::count_above(&step.calls, i);
+        if q <= 1e-15 {
+            break;
+        }
+        above.push(q);
     }
-    // Count moments along the chain.
+    let iterations = above.len();
+    // Call types per iteration: answered and errored, per link.
+    let types: Vec<Vec<CallType>> = (0..iterations)
+        .map(|i| {
+            let mut types = Vec::with_capacity(2 * links.len());
+            for link in links {
+                let model = &s.models[link.model];
+                let draw = &prices[link.model];
+                let keep = if path == RequestPath::Batch {
+                    1.0 - draw.batch_discount
+                } else {
+                    1.0
+                };
+                let mix = |answered: bool| -> CallType {
+                    let at = |t: ServiceTier| {
+                        linear(
+                            &pr, step, model, draw, t, hit, keep, answered, &tool_fees, i as f64,
+                        )
+                    };
+                    let billed = answered || link.error_billing == ErrorBilling::Input;
+                    if !billed {
+                        return CallType {
+                            components: vec![(1.0, at(ServiceTier::Standard).zeroed())],
+                        };
+                    }
+                    match tier {
+                        ServiceTier::Flex => {
+                            let u = draw.flex_unavailable_rate;
+                            CallType {
+                                components: vec![
+                                    (1.0 - u, at(ServiceTier::Flex)),
+                                    (u, at(ServiceTier::Standard)),
+                                ],
+                            }
+                        }
+                        t => CallType {
+                            components: vec![(1.0, at(t))],
+                        },
+                    }
+                };
+                types.push(mix(true));
+                types.push(mix(false));
+            }
+            types
+        })
+        .collect();
+    // Count moments of one walk along the chain.
     let n = links.len();
     let counts: Vec<LinkCounts> = links
         .iter()
-        .map(|l| link_counts(val(&l.provider_error_rate), val(&l.validation_failure_rate), l.max_attempts))
+        .map(|l| {
+            link_counts(
+                val(&l.provider_error_rate),
+                val(&l.validation_failure_rate),
+                l.max_attempts,
+            )
+        })
         .collect();
     let escalate: Vec<f64> = links
         .iter()
         .enumerate()
-        .map(|(i, l)| if i + 1 < n { val(&l.escalation_rate) } else { 0.0 })
+        .map(|(i, l)| {
+            if i + 1 < n {
+                val(&l.escalation_rate)
+            } else {
+                0.0
+            }
+        })
         .collect();
     let move_on: Vec<f64> = (0..n)
-        .map(|i| if i + 1 < n { (1.0 - counts[i].pass) + counts[i].pass * escalate[i] } else { 0.0 })
+        .map(|i| {
+            if i + 1 < n {
+                (1.0 - counts[i].pass) + counts[i].pass * escalate[i]
+            } else {
+                0.0
+            }
+        })
         .collect();
     let mut reach = vec![1.0; n];
     for i in 1..n {
         reach[i] = reach[i - 1] * move_on[i - 1];
     }
-    // First moments, E[N_t 1{move on}] and E[N_t 1{accepted}] per type.
     let first = |i: usize, ok: bool| if ok { counts[i].ok } else { counts[i].err };
-    let with_pass = |i: usize, ok: bool| if ok { counts[i].ok_pass } else { counts[i].err_pass };
-    let with_move = |i: usize, ok: bool| (first(i, ok) - with_pass(i, ok)) + escalate[i] * with_pass(i, ok);
+    let with_pass = |i: usize, ok: bool| {
+        if ok {
+            counts[i].ok_pass
+        } else {
+            counts[i].err_pass
+        }
+    };
+    let with_move =
+        |i: usize, ok: bool| (first(i, ok) - with_pass(i, ok)) + escalate[i] * with_pass(i, ok);
     let accepted_after: Vec<f64> = (0..n)
-        .map(|i| (i + 1..n).map(|j| reach[j] * counts[j].pass * (1.0 - escalate[j])).sum())
+        .map(|i| {
+            (i + 1..n)
+                .map(|j| reach[j] * counts[j].pass * (1.0 - escalate[j]))
+                .sum()
+        })
         .collect();
-    let acceptance: f64 = (0..n).map(|i| reach[i] * counts[i].pass * (1.0 - escalate[i])).sum();
-    let idx = |t: usize| (t / 2, t % 2 == 0);
-    let nt = types.len();
-    let mean_n: Vec<f64> = (0..nt).map(|t| { let (i, ok) = idx(t); reach[i] * first(i, ok) }).collect();
-    let call_mean: Vec<f64> = types.iter().map(|c| c.mean(&pr)).collect();
+    let p: f64 = (0..n)
+        .map(|i| reach[i] * counts[i].pass * (1.0 - escalate[i]))
+        .sum();
+    let idx = |t: usize| (t / 2, t.is_multiple_of(2));
+    let nt = 2 * n;
+    // Per walk: E[N_t], E[N_t·1{accepted}], E[N_t·N_u].
+    let mean_n: Vec<f64> = (0..nt)
+        .map(|t| {
+            let (i, ok) = idx(t);
+            reach[i] * first(i, ok)
+        })
+        .collect();
+    let acc_n: Vec<f64> = (0..nt)
+        .map(|t| {
+            let (i, ok) = idx(t);
+            reach[i] * with_pass(i, ok) * (1.0 - escalate[i])
+                + if move_on[i] > 0.0 {
+                    with_move(i, ok) / move_on[i] * accepted_after[i]
+                } else {
+                    0.0
+                }
+        })
+        .collect();
+    let pair_n = |t: usize, u: usize| -> f64 {
+        let ((i, ok), (j, ok2)) = (idx(t), idx(u));
+        if i == j {
+            let c = &counts[i];
+            reach[i]
+                * match (ok, ok2) {
+                    (true, true) => c.ok2,
+                    (false, false) => c.err2,
+                    _ => c.ok_err,
+                }
+        } else if i < j {
+            if move_on[i] > 0.0 {
+                with_move(i, ok) / move_on[i] * reach[j] * first(j, ok2)
+            } else {
+                0.0
+            }
+        } else if move_on[j] > 0.0 {
+            with_move(j, ok2) / move_on[j] * reach[i] * first(i, ok)
+        } else {
+            0.0
+        }
+    };
+    // Iterations: iteration i runs when N > i and every earlier one was accepted.
+    let exactly = |k: usize| {
+        if k == 0 {
+            1.0 - above.first().copied().unwrap_or(0.0)
+        } else {
+            above[k - 1] - above.get(k).copied().unwrap_or(0.0)
+        }
+    };
+    let acceptance: f64 = (0..=iterations)
+        .map(|k| exactly(k) * p.powi(k as i32))
+        .sum();
+    let call_mean: Vec<Vec<f64>> = types
+        .iter()
+        .map(|ts| ts.iter().map(|c| c.mean(&pr)).collect())
+        .collect();
     let mut mean = aux;
     let mut second = aux * aux;
     let mut if_accepted = aux * acceptance;
-    for t in 0..nt {
-        mean += mean_n[t] * call_mean[t];
-        second += 2.0 * aux * mean_n[t] * call_mean[t];
-        second += mean_n[t] * (types[t].second(&pr) - types[t].cross(&types[t], &pr));
-        let (i, ok) = idx(t);
-        let n_acc = reach[i] * with_pass(i, ok) * (1.0 - escalate[i])
-            + if move_on[i] > 0.0 { with_move(i, ok) / move_on[i] * accepted_after[i] } else { 0.0 };
-        if_accepted += n_acc * call_mean[t];
-        for u in 0..nt {
-            let (j, ok2) = idx(u);
-            let nn = if i == j {
-                let c = &counts[i];
-                reach[i]
-                    * match (ok, ok2) {
-                        (true, true) => c.ok2,
-                        (false, false) => c.err2,
-                        _ => c.ok_err,
+    for it in 0..iterations {
+        let run = above[it] * p.powi(it as i32);
+        // Σ_{n > it} P(N = n)·p^(n−1): iteration `it` counted in an accepted step.
+        let in_accepted: f64 = (it + 1..=iterations)
+            .map(|k| exactly(k) * p.powi(k as i32 - 1))
+            .sum();
+        for t in 0..nt {
+            let c = call_mean[it][t];
+            mean += run * mean_n[t] * c;
+            second += 2.0 * aux * run * mean_n[t] * c;
+            second += run
+                * mean_n[t]
+                * (types[it][t].second(&pr) - types[it][t].cross(&types[it][t], &pr));
+            if_accepted += in_accepted * acc_n[t] * c;
+            for jt in it..iterations {
+                for u in 0..nt {
+                    let nn = if jt == it {
+                        run * pair_n(t, u)
+                    } else {
+                        // Iteration `it` accepted, those between accepted, `jt` runs.
+                        2.0 * above[jt]
+                            * p.powi(it as i32)
+                            * acc_n[t]
+                            * p.powi((jt - it - 1) as i32)
+                            * mean_n[u]
+                    };
+                    if nn != 0.0 {
+                        second += nn * types[it][t].cross(&types[jt][u], &pr);
                     }
-            } else if i < j {
-                if move_on[i] > 0.0 { with_move(i, ok) / move_on[i] * reach[j] * first(j, ok2) } else { 0.0 }
-            } else if move_on[j] > 0.0 {
-                with_move(j, ok2) / move_on[j] * reach[i] * first(i, ok)
-            } else {
-                0.0
-            };
-            if nn != 0.0 {
-                second += nn * types[t].cross(&types[u], &pr);
+                }
             }
         }
     }
-    StepMoments { mean, second, mean_if_accepted: if_accepted, acceptance }
+    StepMoments {
+        mean,
+        second,
+        mean_if_accepted: if_accepted,
+        acceptance,
+    }
 }
 
 impl Linear {
     fn zeroed(mut self) -> Linear {
-        for v in [&mut self.a, &mut self.b, &mut self.n0, &mut self.n2, &mut self.beta] {
+        for v in [
+            &mut self.a,
+            &mut self.b,
+            &mut self.n0,
+            &mut self.n2,
+            &mut self.beta,
+        ] {
             v.iter_mut().for_each(|x| *x = 0.0);
         }
         self
@@ -561,8 +797,20 @@ mod tests {
         let c = link_counts(0.2, 0.5, 2);
         // Sequences: P (.4): ok 1; EP (.08): ok1 err1; FP (.16): ok2; EE (.04): err2; EF (.08): ok1 err1;
         // FE (.08): ok1 err1; FF (.16): ok2.
-        let seqs = [(0.4, 1.0, 0.0, true), (0.08, 1.0, 1.0, true), (0.16, 2.0, 0.0, true), (0.04, 0.0, 2.0, false), (0.08, 1.0, 1.0, false), (0.08, 1.0, 1.0, false), (0.16, 2.0, 0.0, false)];
-        let e = |g: &dyn Fn(f64, f64, bool) -> f64| seqs.iter().map(|&(p, ok, err, pass)| p * g(ok, err, pass)).sum::<f64>();
+        let seqs = [
+            (0.4, 1.0, 0.0, true),
+            (0.08, 1.0, 1.0, true),
+            (0.16, 2.0, 0.0, true),
+            (0.04, 0.0, 2.0, false),
+            (0.08, 1.0, 1.0, false),
+            (0.08, 1.0, 1.0, false),
+            (0.16, 2.0, 0.0, false),
+        ];
+        let e = |g: &dyn Fn(f64, f64, bool) -> f64| {
+            seqs.iter()
+                .map(|&(p, ok, err, pass)| p * g(ok, err, pass))
+                .sum::<f64>()
+        };
         let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12, "{a} vs {b}");
         close(c.ok, e(&|ok, _, _| ok));
         close(c.err, e(&|_, err, _| err));

@@ -26,7 +26,10 @@ fn quantile(sorted: &[f64], p: f64) -> f64 {
 /// Two-sample Kolmogorov–Smirnov statistic (amounts equal to the micro-dollar are ties).
 fn ks(a: &[f64], b: &[f64]) -> f64 {
     let round = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| (x * 1e6).round() / 1e6).collect() };
-    let (a, b) = (aicost::stats::sorted(&round(a)), aicost::stats::sorted(&round(b)));
+    let (a, b) = (
+        aicost::stats::sorted(&round(a)),
+        aicost::stats::sorted(&round(b)),
+    );
     let (mut i, mut j, mut d) = (0usize, 0usize, 0.0f64);
     while i < a.len() && j < b.len() {
         let x = a[i].min(b[j]);
@@ -52,7 +55,10 @@ fn compare(name: &str, text: &str, exact_trials: u64, fast_trials: u64) {
         let (me, se_e) = mean_se(&e.spend);
         let (mf, se_f) = mean_se(&f.spend);
         let combined = (se_e * se_e + se_f * se_f).sqrt();
-        let (se, sf) = (aicost::stats::sorted(&e.spend), aicost::stats::sorted(&p.spend));
+        let (se, sf) = (
+            aicost::stats::sorted(&e.spend),
+            aicost::stats::sorted(&p.spend),
+        );
         let d = ks(&e.spend, &f.spend);
         let (n, m) = (e.spend.len() as f64, f.spend.len() as f64);
         // α = 0.01: c(α) = sqrt(−ln(α/2)/2) = 1.628.
@@ -70,7 +76,11 @@ fn compare(name: &str, text: &str, exact_trials: u64, fast_trials: u64) {
         assert!((mf - me).abs() <= 4.0 * combined, "mean: {report}");
         for p in [0.95, 0.99] {
             let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
-            assert!((qf - qe).abs() <= 0.01 * qe.abs(), "p{}: {report}", p * 100.0);
+            assert!(
+                (qf - qe).abs() <= 0.01 * qe.abs(),
+                "p{}: {report}",
+                p * 100.0
+            );
         }
         assert!(d < critical, "KS: {report}");
     }
@@ -147,7 +157,8 @@ route = "main"
     )
 }
 
-const SEGMENT: &str = "users = 300\nsessions_per_user_per_day = 0.4\nuser_variability = 0.8\nweekend_factor = 0.5";
+const SEGMENT: &str =
+    "users = 300\nsessions_per_user_per_day = 0.4\nuser_variability = 0.8\nweekend_factor = 0.5";
 
 #[test]
 fn retries_and_escalation() {
@@ -157,15 +168,26 @@ fn retries_and_escalation() {
 
 #[test]
 fn heavy_tailed_tokens() {
-    let step = "input_tokens = { p50 = 600, p95 = 6000 }\noutput_tokens = { p50 = 200, p95 = 2000 }";
-    compare("heavy tails", &scenario_text("", SEGMENT, step, ""), 3000, 6000);
+    let step =
+        "input_tokens = { p50 = 600, p95 = 6000 }\noutput_tokens = { p50 = 200, p95 = 2000 }";
+    compare(
+        "heavy tails",
+        &scenario_text("", SEGMENT, step, ""),
+        3000,
+        6000,
+    );
 }
 
 #[test]
 fn uncertain_parameters() {
     let segment = "users = { low = 200, high = 400 }\nsessions_per_user_per_day = { dist = \"gamma\", mean = 0.4, cv = 0.2 }\nuser_variability = 0.8";
     let step = "static_prefix_tokens = 2000\ninput_tokens = { p50 = 800, p95 = 2500 }\noutput_tokens = { p50 = 250, p95 = 700 }\ncache_hit_rate = { dist = \"uniform\", min = 0.4, max = 0.9 }";
-    compare("uncertain", &scenario_text("", segment, step, ""), 3000, 6000);
+    compare(
+        "uncertain",
+        &scenario_text("", segment, step, ""),
+        3000,
+        6000,
+    );
 }
 
 #[test]
@@ -180,10 +202,20 @@ fn hard_cap_and_contract() {
     let s = scenario(&text);
     let exact = run(&s, EngineRequest::Exact, 1000, 3);
     let large = &exact.stacks[1];
-    let under = large.contracts[0].unused.iter().filter(|u| **u > 0.0).count();
+    let under = large.contracts[0]
+        .unused
+        .iter()
+        .filter(|u| **u > 0.0)
+        .count();
     let capped = large.cap_hit_day.iter().filter(|d| d.is_some()).count();
-    assert!(under > 200 && under < 800, "under-used in {under} of 1000 months");
-    assert!(capped > 5 && capped < 200, "capped in {capped} of 1000 months");
+    assert!(
+        under > 200 && under < 800,
+        "under-used in {under} of 1000 months"
+    );
+    assert!(
+        capped > 5 && capped < 200,
+        "capped in {capped} of 1000 months"
+    );
     compare("cap+contract", &text, 3000, 6000);
 }
 

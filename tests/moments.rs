@@ -32,16 +32,30 @@ fn check(name: &str, text: &str) {
             );
             let costs: Vec<f64> = samples[k].iter().map(|(c, _)| *c).collect();
             let (mean, se) = mean_se(&costs);
-            assert_within_se(&format!("{name}/{}: mean", stack.name), mean, se, m.mean, 4.0);
+            assert_within_se(
+                &format!("{name}/{}: mean", stack.name),
+                mean,
+                se,
+                m.mean,
+                4.0,
+            );
             let squares: Vec<f64> = costs.iter().map(|c| c * c).collect();
             let (sq, sq_se) = mean_se(&squares);
-            assert_within_se(&format!("{name}/{}: second moment", stack.name), sq, sq_se, m.second, 4.0);
+            assert_within_se(
+                &format!("{name}/{}: second moment", stack.name),
+                sq,
+                sq_se,
+                m.second,
+                4.0,
+            );
         }
     }
 }
 
 fn text(workflow: &str, step: &str, models: &str, stacks: &str) -> String {
-    format!("name = \"m\"\n[[segment]]\nname = \"s\"\nusers = 10\nsessions_per_user_per_day = 1\n[[workflow]]\nname = \"w\"\n{workflow}\n[[workflow.step]]\nname = \"a\"\nroute = \"r\"\n{step}\n{models}\n{stacks}")
+    format!(
+        "name = \"m\"\n[[segment]]\nname = \"s\"\nusers = 10\nsessions_per_user_per_day = 1\n[[workflow]]\nname = \"w\"\n{workflow}\n[[workflow.step]]\nname = \"a\"\nroute = \"r\"\n{step}\n{models}\n{stacks}"
+    )
 }
 
 const MODELS: &str = r#"
@@ -128,7 +142,15 @@ aux_usd_per_request = 0.0005"#;
 fn two_steps_with_batch_discount() {
     let t = format!(
         "{}\n[[workflow.step]]\nname = \"b\"\nroute = \"r\"\ninput_tokens = {{ p50 = 400, p95 = 1000 }}\noutput_tokens = 300\n",
-        text("path = \"batch\"", "input_tokens = 700\noutput_tokens = { p50 = 100, p95 = 300 }", &MODELS.replace("min_cacheable_tokens = 2048", "min_cacheable_tokens = 2048\nbatch_discount = 0.5"), CHAIN)
+        text(
+            "path = \"batch\"",
+            "input_tokens = 700\noutput_tokens = { p50 = 100, p95 = 300 }",
+            &MODELS.replace(
+                "min_cacheable_tokens = 2048",
+                "min_cacheable_tokens = 2048\nbatch_discount = 0.5"
+            ),
+            CHAIN
+        )
     );
     // The second step must come right after the first; rebuild with both steps in order.
     let t = t.replace(
@@ -137,4 +159,14 @@ fn two_steps_with_batch_discount() {
     );
     let t = t[..t.rfind("\n[[workflow.step]]\nname = \"b\"").unwrap()].to_string();
     check("two steps", &t);
+}
+
+#[test]
+fn agent_loops_with_growing_input() {
+    let step = "static_prefix_tokens = 1500\ninput_tokens = { p50 = 600, p95 = 1800 }\noutput_tokens = { p50 = 200, p95 = 500 }\ncache_hit_rate = 0.6\ncalls = { dist = \"poisson\", mean = 2.5 }\ncontext_growth_tokens = { dist = \"gamma\", mean = 400, cv = 0.5 }";
+    let models = MODELS.replace(
+        "long_context = { above_input_tokens = 4000, input_usd_per_mtok = 6, output_usd_per_mtok = 22.5 }\n",
+        "",
+    );
+    check("loops", &text("", step, &models, CHAIN));
 }

@@ -338,11 +338,7 @@ impl TrialDraw {
             .workflows
             .iter()
             .map(|w| WorkflowDraw {
-                cache_hit_rate: w
-                    .steps
-                    .iter()
-                    .map(|st| value(&st.cache_hit_rate))
-                    .collect(),
+                cache_hit_rate: w.steps.iter().map(|st| value(&st.cache_hit_rate)).collect(),
                 tool_fee: w
                     .steps
                     .iter()
@@ -370,19 +366,11 @@ impl TrialDraw {
                 }),
             })
             .collect();
-        let models = s
-            .models
-            .iter()
-            .map(|m| ModelDraw::with(m, value))
-            .collect();
+        let models = s.models.iter().map(|m| ModelDraw::with(m, value)).collect();
         let output_tokens_per_s = s
             .models
             .iter()
-            .map(|m| {
-                m.latency
-                    .as_ref()
-                    .map(|l| value(&l.output_tokens_per_s))
-            })
+            .map(|m| m.latency.as_ref().map(|l| value(&l.output_tokens_per_s)))
             .collect();
         let chains = s
             .stacks

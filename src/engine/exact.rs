@@ -131,14 +131,22 @@ impl<'a> Plan<'a> {
 
     /// List-price cost and latency of `n` requests of workflow `w`, for every stack, with the
     /// parameters of `draw`; requests are independent of each other and of any month.
-    pub fn sample_requests(&self, draw: &TrialDraw, w: usize, n: usize, key: u64) -> Vec<Vec<(f64, Option<f64>)>> {
+    pub fn sample_requests(
+        &self,
+        draw: &TrialDraw,
+        w: usize,
+        n: usize,
+        key: u64,
+    ) -> Vec<Vec<RequestSample>> {
         let s = self.scenario;
         let no_incidents: Vec<IncidentMonth> = Vec::new();
         let mut month = Month {
             plan: self,
             draw,
             incidents: &no_incidents,
-            stacks: (0..s.stacks.len()).map(|k| StackAcc::new(s, draw, k)).collect(),
+            stacks: (0..s.stacks.len())
+                .map(|k| StackAcc::new(s, draw, k))
+                .collect(),
             inputs: vec![StepInput::default(); self.max_steps],
             tool_counts: vec![Vec::new(); self.max_steps],
             tally: Tally::default(),
@@ -246,6 +254,9 @@ fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
         Err(_) => mean.round() as u64,
     }
 }
+
+/// A request's list-price cost and, when modelled, its latency in milliseconds.
+pub type RequestSample = (f64, Option<f64>);
 
 /// One session of one user.
 #[derive(Clone, Copy, Debug, Default)]
@@ -644,7 +655,7 @@ struct Month<'p, 'a> {
     user_costs: Vec<Vec<Vec<f64>>>,
     /// When set, requests are not billed: each stack's list-price cost and latency are recorded
     /// here instead (reference samples for the fast engine).
-    capture: Option<Vec<Vec<(f64, Option<f64>)>>>,
+    capture: Option<Vec<Vec<RequestSample>>>,
 }
 
 /// Round `x` up or down at random, keeping its mean.
@@ -752,7 +763,11 @@ impl Month<'_, '_> {
                 tally.latency_ms = None;
             }
             if let Some(capture) = &mut self.capture {
-                let list: f64 = tally.calls.iter().map(|c| c.usd.iter().sum::<f64>() + c.tool_usd).sum::<f64>()
+                let list: f64 = tally
+                    .calls
+                    .iter()
+                    .map(|c| c.usd.iter().sum::<f64>() + c.tool_usd)
+                    .sum::<f64>()
                     + tally.fees.iter().map(|(_, f)| f).sum::<f64>();
                 capture[k].push((list, tally.latency_ms));
                 self.tally = tally;

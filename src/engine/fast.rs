@@ -33,8 +33,8 @@ use super::{
 };
 use crate::dist::Dist;
 use crate::estimate::{RequestExpectation, request_expectation};
-use crate::moments::{Moments, request_moments};
 use crate::model::{Arrivals, Overage, Param, Scenario};
+use crate::moments::{Moments, request_moments};
 
 /// Requests simulated exactly, per workflow, to measure the shape of a request's cost.
 pub const REFERENCE_REQUESTS: usize = 50_000;
@@ -60,17 +60,30 @@ pub fn unsupported(s: &Scenario) -> Option<String> {
     }
     for w in &s.workflows {
         for step in &w.steps {
-            if step.calls.fixed_value() != Some(1.0) {
+            let serving_long_context = s.stacks.iter().any(|st| {
+                st.chains[step.route]
+                    .links
+                    .iter()
+                    .any(|l| s.models[l.model].long_context.is_some())
+            });
+            if step.calls.fixed_value() != Some(1.0)
+                && step.context_growth_tokens.mean() > 0.0
+                && serving_long_context
+            {
                 return Some(format!(
-                    "step `{}` of workflow `{}` is an agent loop (`calls`)",
+                    "the growing input of agent loop `{}` (workflow `{}`) can cross a long-context threshold",
                     step.name, w.name
                 ));
             }
             let random_parts = [
                 !step.static_prefix_tokens.is_fixed(),
                 !step.input_tokens.is_fixed(),
-                step.retrieval.as_ref().is_some_and(|r| !r.chunks.is_fixed()),
-                step.retrieval.as_ref().is_some_and(|r| !r.chunk_tokens.is_fixed()),
+                step.retrieval
+                    .as_ref()
+                    .is_some_and(|r| !r.chunks.is_fixed()),
+                step.retrieval
+                    .as_ref()
+                    .is_some_and(|r| !r.chunk_tokens.is_fixed()),
                 step.images.as_ref().is_some_and(|i| !i.count.is_fixed()),
                 !step.audio_input_tokens.is_fixed(),
             ]
@@ -100,13 +113,20 @@ pub fn unsupported(s: &Scenario) -> Option<String> {
 /// Parameters that the expected request of workflow `w` on stack `k` depends on.
 fn request_params(s: &Scenario, k: usize, w: usize) -> Vec<&Param> {
     let wf = &s.workflows[w];
-    let mut out = vec![&wf.semantic_cache_hit_rate, &wf.semantic_cache_usd_per_lookup];
+    let mut out = vec![
+        &wf.semantic_cache_hit_rate,
+        &wf.semantic_cache_usd_per_lookup,
+    ];
     for step in &wf.steps {
         out.push(&step.cache_hit_rate);
         out.push(&step.aux_usd_per_request);
         out.extend(step.tool_calls.iter().map(|t| &t.usd_per_call));
         for link in &s.stacks[k].chains[step.route].links {
-            out.extend([&link.validation_failure_rate, &link.escalation_rate, &link.provider_error_rate]);
+            out.extend([
+                &link.validation_failure_rate,
+                &link.escalation_rate,
+                &link.provider_error_rate,
+            ]);
             let m = &s.models[link.model];
             out.extend([
                 &m.prices.input,
@@ -117,13 +137,31 @@ fn request_params(s: &Scenario, k: usize, w: usize) -> Vec<&Param> {
                 &m.reasoning,
                 &m.image_input,
             ]);
-            out.extend([&m.cache_write_1h, &m.input_per_image, &m.audio_input, &m.audio_output].into_iter().flatten());
+            out.extend(
+                [
+                    &m.cache_write_1h,
+                    &m.input_per_image,
+                    &m.audio_input,
+                    &m.audio_output,
+                ]
+                .into_iter()
+                .flatten(),
+            );
             if let Some(lc) = &m.long_context {
-                out.extend([&lc.prices.input, &lc.prices.output, &lc.prices.cached_input, &lc.prices.cache_write]);
+                out.extend([
+                    &lc.prices.input,
+                    &lc.prices.output,
+                    &lc.prices.cached_input,
+                    &lc.prices.cache_write,
+                ]);
             }
             for t in [&m.priority, &m.flex].into_iter().flatten() {
                 out.push(&t.unavailable_rate);
-                out.extend([&t.input, &t.output, &t.cached_input, &t.cache_write].into_iter().flatten());
+                out.extend(
+                    [&t.input, &t.output, &t.cached_input, &t.cache_write]
+                        .into_iter()
+                        .flatten(),
+                );
             }
         }
     }
@@ -149,7 +187,8 @@ impl<'a> FastPlan<'a> {
         let at_means = TrialDraw::with(s, mix(seed, 0x5245_4645), &|p: &Param| p.mean());
         let shapes = (0..s.workflows.len())
             .map(|w| {
-                let samples = exact.sample_requests(&at_means, w, REFERENCE_REQUESTS, mix(seed, w as u64));
+                let samples =
+                    exact.sample_requests(&at_means, w, REFERENCE_REQUESTS, mix(seed, w as u64));
                 samples.into_iter().map(shape).collect()
             })
             .collect();
@@ -157,9 +196,15 @@ impl<'a> FastPlan<'a> {
             .map(|w| {
                 (0..s.stacks.len())
                     .map(|k| {
-                        request_params(s, k, w).iter().all(|p| p.is_fixed()).then(|| {
-                            (request_expectation(s, k, w, &|p| p.mean()), request_moments(s, k, w, &|p| p.mean()))
-                        })
+                        request_params(s, k, w)
+                            .iter()
+                            .all(|p| p.is_fixed())
+                            .then(|| {
+                                (
+                                    request_expectation(s, k, w, &|p| p.mean()),
+                                    request_moments(s, k, w, &|p| p.mean()),
+                                )
+                            })
                     })
                     .collect()
             })
@@ -168,12 +213,17 @@ impl<'a> FastPlan<'a> {
         FastPlan {
             s,
             segment_workflows: (0..s.segments.len())
-                .map(|i| (0..s.workflows.len()).filter(|w| s.workflows[*w].segments.contains(&i)).collect())
+                .map(|i| {
+                    (0..s.workflows.len())
+                        .filter(|w| s.workflows[*w].segments.contains(&i))
+                        .collect()
+                })
                 .collect(),
             shapes,
             fixed,
             users_sampled: (super::exact::USER_SAMPLE_BUDGET / months).clamp(1, 4096),
-            latencies_sampled: (super::exact::LATENCY_SAMPLE_BUDGET / months).clamp(1, 4096) as usize,
+            latencies_sampled: (super::exact::LATENCY_SAMPLE_BUDGET / months).clamp(1, 4096)
+                as usize,
         }
     }
 
@@ -212,7 +262,10 @@ impl<'a> FastPlan<'a> {
                 (0..s.stacks.len())
                     .map(|k| match &self.fixed[w][k] {
                         Some(e) => e.clone(),
-                        None => (request_expectation(s, k, w, &val), request_moments(s, k, w, &val)),
+                        None => (
+                            request_expectation(s, k, w, &val),
+                            request_moments(s, k, w, &val),
+                        ),
                     })
                     .collect()
             })
@@ -224,7 +277,12 @@ impl<'a> FastPlan<'a> {
         }
     }
 
-    fn run_month(&self, draw: &TrialDraw, m: u32, exp: &[Vec<(RequestExpectation, Moments)>]) -> MonthOutcome {
+    fn run_month(
+        &self,
+        draw: &TrialDraw,
+        m: u32,
+        exp: &[Vec<(RequestExpectation, Moments)>],
+    ) -> MonthOutcome {
         let s = self.s;
         let days = s.simulation.days as usize;
         let key = draw.month_key(m);
@@ -266,7 +324,9 @@ impl<'a> FastPlan<'a> {
                         wf.segments
                             .iter()
                             .filter(|&&seg| self.segment_workflows[seg].contains(&w))
-                            .map(|&seg| requests_of(&wf.requests_per_session, sessions[seg][d], &mut rng))
+                            .map(|&seg| {
+                                requests_of(&wf.requests_per_session, sessions[seg][d], &mut rng)
+                            })
                             .sum()
                     })
                     .collect()
@@ -275,7 +335,11 @@ impl<'a> FastPlan<'a> {
 
         // 3. The noise of each (workflow, day), common to every stack.
         let z: Vec<Vec<f64>> = (0..s.workflows.len())
-            .map(|_| (0..days).map(|_| rng.sample(rand_distr::StandardNormal)).collect())
+            .map(|_| {
+                (0..days)
+                    .map(|_| rng.sample(rand_distr::StandardNormal))
+                    .collect()
+            })
             .collect();
         // Requests repeated by incidents, per workflow and day: (affected requests, runs each).
         let repeated: Vec<Vec<(u64, f64)>> = (0..s.workflows.len())
@@ -284,10 +348,17 @@ impl<'a> FastPlan<'a> {
                     .map(|d| {
                         let mut affected = 0u64;
                         let mut runs = 1.0f64;
-                        for inc in incidents.iter().filter(|i| i.happened && i.workflows.contains(&w)) {
+                        for inc in incidents
+                            .iter()
+                            .filter(|i| i.happened && i.workflows.contains(&w))
+                        {
                             let overlap = inc.day_overlap[d];
                             if overlap > 0.0 {
-                                affected = affected.max(binomial(requests[w][d], overlap.min(1.0), &mut rng));
+                                affected = affected.max(binomial(
+                                    requests[w][d],
+                                    overlap.min(1.0),
+                                    &mut rng,
+                                ));
                                 runs = runs.max(inc.multiplier.max(1.0));
                             }
                         }
@@ -298,7 +369,19 @@ impl<'a> FastPlan<'a> {
             .collect();
 
         let stacks = (0..s.stacks.len())
-            .map(|k| self.stack_month(draw, k, exp, &requests, &repeated, &z, &users, season, &mut small(mix(key, 0x5553_4552 + k as u64))))
+            .map(|k| {
+                self.stack_month(
+                    draw,
+                    k,
+                    exp,
+                    &requests,
+                    &repeated,
+                    &z,
+                    &users,
+                    season,
+                    &mut small(mix(key, 0x5553_4552 + k as u64)),
+                )
+            })
             .collect();
         MonthOutcome {
             users,
@@ -343,7 +426,9 @@ impl<'a> FastPlan<'a> {
             .iter()
             .map(|c| c.filter(|&c| s.contract_applies(k, c)))
             .collect();
-        let contract_active: Vec<bool> = (0..s.contracts.len()).map(|c| s.contract_applies(k, c)).collect();
+        let contract_active: Vec<bool> = (0..s.contracts.len())
+            .map(|c| s.contract_applies(k, c))
+            .collect();
         let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
         let mut model_tokens = vec![0.0; nm];
         let mut contract_usage = vec![0.0; s.contracts.len()];
@@ -377,7 +462,12 @@ impl<'a> FastPlan<'a> {
                 let all_runs = (affected as f64 * runs).round() as u64;
                 let hit = sum_of(all_runs, e.cost, sd, shape.skew, z[w][d]);
                 list[w] = base + hit;
-                extra[w] = hit - if all_runs > 0 { hit * affected as f64 / all_runs as f64 } else { 0.0 };
+                extra[w] = hit
+                    - if all_runs > 0 {
+                        hit * affected as f64 / all_runs as f64
+                    } else {
+                        0.0
+                    };
             }
             // Price the day: tiers on list price, then contracts.
             let mut model_list = vec![0.0; nm];
@@ -398,16 +488,23 @@ impl<'a> FastPlan<'a> {
             let before = committed(&contract_billed, other_billed);
             let mut after_tiers = vec![0.0; nm];
             let mut billed_model = vec![0.0; nm];
-            let (mut trial_usage, mut trial_billed, mut trial_other) = (contract_usage.clone(), contract_billed.clone(), other_billed + fees);
+            let (mut trial_usage, mut trial_billed, mut trial_other) = (
+                contract_usage.clone(),
+                contract_billed.clone(),
+                other_billed + fees,
+            );
             for mi in 0..nm {
-                let disc = tier_discount(&s.models[mi].volume_tiers, model_tokens[mi], model_tok[mi]);
+                let disc =
+                    tier_discount(&s.models[mi].volume_tiers, model_tokens[mi], model_tok[mi]);
                 after_tiers[mi] = model_list[mi] * (1.0 - disc);
                 billed_model[mi] = match model_contract[mi] {
                     Some(c) => {
                         let terms = &draw.contracts[c];
                         let covered = match terms.overage {
                             Overage::Discounted => after_tiers[mi],
-                            Overage::List => (terms.covered_usage() - trial_usage[c]).clamp(0.0, after_tiers[mi]),
+                            Overage::List => {
+                                (terms.covered_usage() - trial_usage[c]).clamp(0.0, after_tiers[mi])
+                            }
                         };
                         let b = covered * (1.0 - terms.discount) + (after_tiers[mi] - covered);
                         trial_usage[c] += after_tiers[mi];
@@ -433,7 +530,11 @@ impl<'a> FastPlan<'a> {
                         let day_requests: u64 = (0..nw).map(|w| requests[w][d]).sum();
                         let per_request = (after - before) / day_requests.max(1) as f64;
                         let target = cap - rng.random::<f64>() * per_request;
-                        served = if after > before { ((target - before) / (after - before)).clamp(0.0, 1.0) } else { 0.0 };
+                        served = if after > before {
+                            ((target - before) / (after - before)).clamp(0.0, 1.0)
+                        } else {
+                            0.0
+                        };
                         capped = true;
                         out.cap_hit_day = Some(d as u32 + 1);
                     }
@@ -446,14 +547,19 @@ impl<'a> FastPlan<'a> {
                 trial_other = other_billed + served * fees;
                 for mi in 0..nm {
                     let listed = served * model_list[mi];
-                    let disc = tier_discount(&s.models[mi].volume_tiers, model_tokens[mi], served * model_tok[mi]);
+                    let disc = tier_discount(
+                        &s.models[mi].volume_tiers,
+                        model_tokens[mi],
+                        served * model_tok[mi],
+                    );
                     after_tiers[mi] = listed * (1.0 - disc);
                     billed_model[mi] = match model_contract[mi] {
                         Some(c) => {
                             let terms = &draw.contracts[c];
                             let covered = match terms.overage {
                                 Overage::Discounted => after_tiers[mi],
-                                Overage::List => (terms.covered_usage() - trial_usage[c]).clamp(0.0, after_tiers[mi]),
+                                Overage::List => (terms.covered_usage() - trial_usage[c])
+                                    .clamp(0.0, after_tiers[mi]),
                             };
                             let b = covered * (1.0 - terms.discount) + (after_tiers[mi] - covered);
                             trial_usage[c] += after_tiers[mi];
@@ -482,7 +588,11 @@ impl<'a> FastPlan<'a> {
             classes[class::VOLUME_DISCOUNT] += after_total - model_list_total;
             classes[class::CONTRACT_DISCOUNT] += billed_model.iter().sum::<f64>() - after_total;
             // Everything else of the day, in proportion to the served list cost.
-            let ratio = if day_list > 0.0 { day_billed / day_list } else { 0.0 };
+            let ratio = if day_list > 0.0 {
+                day_billed / day_list
+            } else {
+                0.0
+            };
             for w in 0..nw {
                 let e = &exp[w][k].0;
                 let n = requests[w][d] as f64;
@@ -544,22 +654,34 @@ impl<'a> FastPlan<'a> {
             .iter()
             .enumerate()
             .filter_map(|(w, _)| {
-                draw.workflows[w].review.map(|[share, minutes, hourly, failed_minutes]| {
-                    (out.workflow_accepted[w] as f64 * share * minutes + out.workflow_failed[w] as f64 * failed_minutes) / 60.0
-                        * hourly
-                })
+                draw.workflows[w]
+                    .review
+                    .map(|[share, minutes, hourly, failed_minutes]| {
+                        (out.workflow_accepted[w] as f64 * share * minutes
+                            + out.workflow_failed[w] as f64 * failed_minutes)
+                            / 60.0
+                            * hourly
+                    })
             })
             .sum();
         let month_list: f64 = classes[..=class::AUX_FEES].iter().sum();
-        let billed_ratio = if month_list > 0.0 { out.spend / month_list } else { 1.0 };
+        let billed_ratio = if month_list > 0.0 {
+            out.spend / month_list
+        } else {
+            1.0
+        };
         self.sample_users(draw, k, exp, users, season, billed_ratio, &mut out, rng);
         for (w, wf) in s.workflows.iter().enumerate() {
             let shape = &self.shapes[w][k];
             if shape.latencies.is_empty() || wf.path == crate::model::RequestPath::Batch {
                 continue;
             }
-            let n = self.latencies_sampled.min(out.workflow_requests[w] as usize);
-            out.latency_ms[w] = (0..n).map(|_| shape.latencies[rng.random_range(0..shape.latencies.len())]).collect();
+            let n = self
+                .latencies_sampled
+                .min(out.workflow_requests[w] as usize);
+            out.latency_ms[w] = (0..n)
+                .map(|_| shape.latencies[rng.random_range(0..shape.latencies.len())])
+                .collect();
         }
         out
     }
@@ -606,7 +728,13 @@ impl<'a> FastPlan<'a> {
                             })
                             .sum::<f64>()
                     } else {
-                        sum_of(reqs, e.cost, moments.variance().sqrt(), shape.skew, rng.sample(rand_distr::StandardNormal))
+                        sum_of(
+                            reqs,
+                            e.cost,
+                            moments.variance().sqrt(),
+                            shape.skew,
+                            rng.sample(rand_distr::StandardNormal),
+                        )
                     };
                 }
                 costs.push(cost * billed_ratio);
@@ -628,7 +756,11 @@ fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
     }
     let var = m2 / n.max(1.0);
     let sd = var.sqrt();
-    let skew = if sd > 0.0 { m3 / n / (sd * sd * sd) } else { 0.0 };
+    let skew = if sd > 0.0 {
+        m3 / n / (sd * sd * sd)
+    } else {
+        0.0
+    };
     let stride = (costs.len() / 4096).max(1);
     Shape {
         skew,
@@ -637,7 +769,11 @@ fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
         } else {
             Vec::new()
         },
-        latencies: samples.iter().filter_map(|(_, l)| *l).step_by(stride).collect(),
+        latencies: samples
+            .iter()
+            .filter_map(|(_, l)| *l)
+            .step_by(stride)
+            .collect(),
     }
 }
 
@@ -727,7 +863,12 @@ fn requests_of<R: Rng + ?Sized>(per_session: &Dist, sessions: u64, rng: &mut R) 
         Dist::Fixed(v) => {
             let whole = v.floor();
             let frac = v - whole;
-            whole as u64 * sessions + if frac > 0.0 { binomial(sessions, frac, rng) } else { 0 }
+            whole as u64 * sessions
+                + if frac > 0.0 {
+                    binomial(sessions, frac, rng)
+                } else {
+                    0
+                }
         }
         Dist::Poisson { mean, .. } => poisson(mean * sessions as f64, rng),
         d if sessions < 256 => (0..sessions)
@@ -740,7 +881,8 @@ fn requests_of<R: Rng + ?Sized>(per_session: &Dist, sessions: u64, rng: &mut R) 
         d => {
             // Rounding at random adds frac·(1 − frac) of variance, at most 1/4; E over X ≈ 1/6.
             let var = d.variance() + 1.0 / 6.0;
-            let x = sessions as f64 * d.mean() + (sessions as f64 * var).sqrt() * rng.sample::<f64, _>(rand_distr::StandardNormal);
+            let x = sessions as f64 * d.mean()
+                + (sessions as f64 * var).sqrt() * rng.sample::<f64, _>(rand_distr::StandardNormal);
             x.round().max(0.0) as u64
         }
     }
@@ -756,7 +898,10 @@ mod tests {
         let zs: Vec<f64> = (1..20_000)
             .map(|i| {
                 let p = i as f64 / 20_000.0;
-                statrs::distribution::ContinuousCDF::inverse_cdf(&statrs::distribution::Normal::standard(), p)
+                statrs::distribution::ContinuousCDF::inverse_cdf(
+                    &statrs::distribution::Normal::standard(),
+                    p,
+                )
             })
             .collect();
         let xs: Vec<f64> = zs.iter().map(|z| sum_of(100, 2.0, 3.0, 4.0, *z)).collect();

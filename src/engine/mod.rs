@@ -464,7 +464,10 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
         * s.stacks.len() as f64;
     let exact = |reason: String| {
         let plan = exact::Plan::new(s, opts.trials);
-        let engine = EngineChoice { name: "exact".to_string(), reason };
+        let engine = EngineChoice {
+            name: "exact".to_string(),
+            reason,
+        };
         run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
     };
     match opts.engine {
@@ -487,7 +490,9 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             }
             let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
             match plan.inaccurate() {
-                Some(why) => exact(format!("the fast engine's approximation does not hold: {why}")),
+                Some(why) => exact(format!(
+                    "the fast engine's approximation does not hold: {why}"
+                )),
                 None => {
                     let engine = EngineChoice {
                         name: "fast".to_string(),
@@ -506,7 +511,10 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
 /// Run the fast engine.
 pub fn simulate_fast(s: &Scenario, opts: &SimOptions, reason: String) -> Result<SimResult, Error> {
     let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
-    let engine = EngineChoice { name: "fast".to_string(), reason };
+    let engine = EngineChoice {
+        name: "fast".to_string(),
+        reason,
+    };
     run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
 
