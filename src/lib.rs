@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod diag;
 pub mod dist;
 pub mod doc;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod estimate;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -190,6 +190,18 @@ impl SimOptions {
     }
 }
 
+/// One trial's totals that [`StackSim`] otherwise only sums over trials; kept so that reports can
+/// give shares and ratios (spend by model or billing class, retries, attempts) a standard error.
+#[derive(Clone, Debug, Default)]
+pub struct TrialTotals {
+    pub calls: f64,
+    pub retry_spend: f64,
+    pub escalated: f64,
+    pub cost_by_class: CostByClass,
+    /// Per model, spend of the trial.
+    pub model_spend: Vec<f64>,
+}
+
 /// One stack across all trials.
 #[derive(Clone, Debug, Default)]
 pub struct StackSim {
@@ -215,6 +227,8 @@ pub struct StackSim {
     pub daily: Vec<Vec<f64>>,
     /// Per segment, sampled users' monthly costs.
     pub user_costs: Vec<Vec<f64>>,
+    /// Per trial, the totals summed above (in trial order).
+    pub trial_totals: Vec<TrialTotals>,
 }
 
 /// The outcome of a run: per-trial totals for every stack.
@@ -303,6 +317,13 @@ impl SimResult {
             for (u, mut x) in acc.user_costs.iter_mut().zip(t.user_costs) {
                 u.append(&mut x);
             }
+            acc.trial_totals.push(TrialTotals {
+                calls: t.calls as f64,
+                retry_spend: t.retry_spend,
+                escalated: t.escalated as f64,
+                cost_by_class: t.cost_by_class,
+                model_spend: t.model_spend,
+            });
         }
     }
 }
