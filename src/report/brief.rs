@@ -106,6 +106,8 @@ fn usd_interval(i: &Interval) -> (String, String) {
 /// standard error is 0 — the 95% Clopper–Pearson interval, which is not.
 pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
     let (p, se) = (e.value, e.standard_error);
+    // An error below 1e-9 is floating-point noise on a figure that is exact.
+    let se = if se.abs() < 1e-9 { 0.0 } else { se };
     if !p.is_finite() {
         return ("n/a".to_string(), String::new());
     }
@@ -122,8 +124,7 @@ pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
     } else if se == 0.0 {
         match n {
             Some(n) if n > 0 && (p == 0.0 || p == 1.0) => {
-                // Clopper–Pearson: the bound where the observed all-or-nothing has probability 2.5%.
-                let bound = 1.0 - 0.025f64.powf(1.0 / n as f64);
+                let bound = clopper_pearson_edge(n);
                 if p == 0.0 {
                     format!("95% CI 0 – {}", pct_value(bound, 2))
                 } else {
@@ -138,14 +139,21 @@ pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
     (value, uncertainty)
 }
 
+/// The far end of the 95% Clopper–Pearson interval when none of `n` trials had the event: the
+/// probability at which seeing none has a chance of 2.5%.
+pub(crate) fn clopper_pearson_edge(n: usize) -> f64 {
+    1.0 - 0.025f64.powf(1.0 / n.max(1) as f64)
+}
+
 /// A percentage with `d` decimals that never rounds a non-zero share to 0% or a share below 1 to
 /// 100%.
 fn pct_value(p: f64, d: usize) -> String {
     let step = 10f64.powi(-(d as i32));
     let pct = p * 100.0;
-    if pct == 0.0 {
+    // Shares that are 0 or 1 by construction come out of floating-point sums a hair off.
+    if pct.abs() < 1e-7 {
         "0%".to_string()
-    } else if pct >= 100.0 {
+    } else if pct >= 100.0 - 1e-7 {
         "100%".to_string()
     } else if pct < step / 2.0 {
         format!("<{}%", fixed(step, d))

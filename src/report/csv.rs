@@ -91,6 +91,28 @@ impl Writer<'_> {
         );
     }
 
+    /// A probability estimated from `n` trials: its 95% interval is clamped to [0, 1], and when
+    /// none (or all) of the trials had the event it is the Clopper–Pearson interval.
+    fn proportion(&mut self, stack: &str, statistic: &str, group: &str, e: &Estimate, n: usize) {
+        let edge = crate::report::brief::clopper_pearson_edge(n);
+        let ci = if e.value == 0.0 {
+            (0.0, edge)
+        } else if e.value == 1.0 {
+            (1.0 - edge, 1.0)
+        } else {
+            (
+                (e.value - Z95 * e.standard_error).max(0.0),
+                (e.value + Z95 * e.standard_error).min(1.0),
+            )
+        };
+        self.row(
+            [stack, statistic, group, "probability"],
+            e.value,
+            Some(e.standard_error),
+            Some(ci),
+        );
+    }
+
     fn interval(&mut self, stack: &str, statistic: &str, unit: &str, i: &Interval) {
         self.row(
             [stack, statistic, "", unit],
@@ -158,7 +180,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
         w.row([st, "monthly_spend_min", "", "usd"], m.min, None, None);
         w.row([st, "monthly_spend_max", "", "usd"], m.max, None, None);
         if let Some(b) = &d.breach_probability {
-            w.estimate(st, "breach_probability", "", "probability", b);
+            w.proportion(st, "breach_probability", "", b, report.trials as usize);
         }
         for a in &d.alerts {
             let g = num(a.fraction);
@@ -168,7 +190,13 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
                 None,
                 None,
             );
-            w.estimate(st, "alert_probability", &g, "probability", &a.probability);
+            w.proportion(
+                st,
+                "alert_probability",
+                &g,
+                &a.probability,
+                report.trials as usize,
+            );
             if let Some(day) = &a.median_day {
                 w.row(
                     [st, "alert_median_day", &g, "day"],
@@ -265,7 +293,7 @@ pub fn comparison(c: &Comparison) -> String {
         w.estimate(l, "monthly_spend_mean", "", "usd", &p.monthly_spend_usd);
         w.interval(l, "monthly_spend_p95", "usd", &p.p95_usd);
         if let Some(b) = &p.breach_probability {
-            w.estimate(l, "breach_probability", "", "probability", b);
+            w.proportion(l, "breach_probability", "", b, c.trials as usize);
         }
         if let Some(a) = &p.acceptance_rate {
             w.estimate(l, "acceptance_rate", "", "share", a);
@@ -286,12 +314,12 @@ pub fn comparison(c: &Comparison) -> String {
             None,
             None,
         );
-        w.estimate(
+        w.proportion(
             &l,
             "probability_a_cheaper",
             "",
-            "probability",
             &d.probability_a_cheaper,
+            c.trials as usize,
         );
         if let Some(e) = &d.breach_probability_difference {
             w.estimate(&l, "breach_probability_difference", "", "probability", e);

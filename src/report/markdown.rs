@@ -12,7 +12,11 @@ pub fn escape(text: &str) -> String {
                 .is_some_and(|c| c.is_alphanumeric())
         };
         let escape = match c {
-            '\\' | '*' | '|' | '`' | '[' | ']' | '<' => true,
+            '\\' | '*' | '|' | '`' | '[' | ']' => true,
+            // `<` starts HTML only before a letter, `/`, `!` or `?` (`<0.01%` is plain text).
+            '<' => chars
+                .get(i + 1)
+                .is_some_and(|n| n.is_alphabetic() || matches!(n, '/' | '!' | '?')),
             // An underscore inside a word never starts emphasis.
             '_' => !(word(i.checked_sub(1)) && word(Some(i + 1))),
             _ => false,
@@ -87,5 +91,6 @@ mod tests {
         assert_eq!(escape("live_agent_assist"), "live_agent_assist");
         assert_eq!(escape("_x_"), "\\_x\\_");
         assert_eq!(escape("a|b*c"), "a\\|b\\*c");
+        assert_eq!(escape("<0.01% <b>"), "<0.01% \\<b>");
     }
 }
