@@ -336,7 +336,7 @@ impl Comparison {
 }
 
 /// `0.95` → `95%`, `0.975` → `97.5%`.
-fn whole_percent(p: f64) -> String {
+pub fn whole_percent(p: f64) -> String {
     let pct = p * 100.0;
     if (pct - pct.round()).abs() < 1e-9 {
         format!("{pct:.0}%")

@@ -327,7 +327,8 @@ fn compare_renders_every_format() {
         assert!(table.contains(part), "{part} missing in\n{table}");
     }
     let md = text("markdown");
-    assert!(md.contains("| A − B | Mean | p5 – p95 | P(A cheaper) |"));
+    assert!(md.contains("| A − B | small-only − large-only | small-only − small-then-large |"));
+    assert!(md.contains("| P(A cheaper) | 100% (95% CI"));
     assert!(md.contains("**Recommendation.** Choose small-only"));
     let html = text("html");
     assert_eq!(html.matches("<svg").count(), 2);

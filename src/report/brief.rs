@@ -8,7 +8,7 @@ use super::Report;
 use super::blocks::{Block, Inline, Table, lead, para};
 use super::charts::{self, Chart};
 use super::detail::{Detail, Estimate, Interval, Share, StackDetail};
-use super::format::{count, decimals_for_se, fixed, money, money_rounded, percent};
+use super::format::{count, decimals_for_se, fixed, money, money_rounded};
 use crate::compare::{Comparison, DEFAULT_MAX_BREACH};
 use crate::engine::SimResult;
 use crate::model::Scenario;
@@ -590,7 +590,7 @@ pub fn comparison_blocks(c: &Comparison, charts: Option<&[Chart]>) -> Vec<Block>
     b.push(Block::Table(plans_table(c)));
     b.push(Block::Heading("Differences, month by month".to_string()));
     b.push(para(
-        "A − B is the first plan's spend minus the second's in the same simulated month; a negative mean means A is cheaper.",
+        "Each column is one pair: the first plan's spend minus the second's in the same simulated month, so a negative difference means the first plan (A) is cheaper.",
     ));
     b.push(Block::Table(differences_table(c)));
     if let Some(charts) = charts {
@@ -604,7 +604,7 @@ pub fn comparison_blocks(c: &Comparison, charts: Option<&[Chart]>) -> Vec<Block>
     b.push(Block::Note(format!(
         "aicost {} · ± is one standard error; p5 – p95 is the middle 90% of monthly differences. \"Noise vs independent runs\" is how many times smaller the standard error of the mean difference is than two independent runs of the same size would give. A plan meets its budget when its breach probability is at most {}. Latency is not modelled yet.",
         c.aicost_version,
-        percent(c.max_breach_probability)
+        crate::compare::whole_percent(c.max_breach_probability)
     )));
     b
 }
@@ -687,40 +687,49 @@ fn plans_table(c: &Comparison) -> Table {
 }
 
 fn differences_table(c: &Comparison) -> Table {
-    let mut t = Table::numeric(vec![
-        "A − B".to_string(),
-        "Mean".to_string(),
-        "p5 – p95".to_string(),
-        "P(A cheaper)".to_string(),
-        "Δ breach probability".to_string(),
-        "Δ acceptance rate".to_string(),
-        "Noise vs independent runs".to_string(),
-    ]);
-    for d in &c.differences {
+    let mut head = vec!["A − B".to_string()];
+    head.extend(c.differences.iter().map(|d| format!("{} − {}", d.a, d.b)));
+    let mut t = Table::numeric(head);
+    let n = Some(c.trials as usize);
+    let mut row = |label: &str, f: &dyn Fn(&crate::compare::Difference) -> String| {
+        let mut r = vec![label.to_string()];
+        r.extend(c.differences.iter().map(f));
+        t.row(r);
+    };
+    row("Mean difference per month", &|d| usd_inline(&d.mean_usd));
+    row("Middle 90% of months (p5 – p95)", &|d| {
         let se = d.mean_usd.standard_error;
-        let spread = if se > 0.0 {
+        if se > 0.0 {
             format!("{} – {}", money_r(d.p5_usd, se), money_r(d.p95_usd, se))
         } else {
             format!("{} – {}", money(d.p5_usd), money(d.p95_usd))
-        };
-        t.row(vec![
-            format!("{} − {}", d.a, d.b),
-            usd_inline(&d.mean_usd),
-            spread,
-            prob_inline(&d.probability_a_cheaper, Some(c.trials as usize)),
+        }
+    });
+    row("P(A cheaper)", &|d| {
+        prob_inline(&d.probability_a_cheaper, n)
+    });
+    if c.differences
+        .iter()
+        .any(|d| d.breach_probability_difference.is_some())
+    {
+        row("Δ breach probability", &|d| {
             d.breach_probability_difference
-                .map_or("n/a".to_string(), |e| points_diff(&e)),
-            d.acceptance_rate_difference
-                .map_or("n/a".to_string(), |e| points_diff(&e)),
-            d.noise_reduction().map_or("n/a".to_string(), |r| {
-                if r >= 10.0 {
-                    format!("{r:.0}× smaller")
-                } else {
-                    format!("{r:.1}× smaller")
-                }
-            }),
-        ]);
+                .map_or("n/a".to_string(), |e| points_diff(&e))
+        });
     }
+    row("Δ acceptance rate", &|d| {
+        d.acceptance_rate_difference
+            .map_or("n/a".to_string(), |e| points_diff(&e))
+    });
+    row("Noise vs independent runs", &|d| {
+        d.noise_reduction().map_or("n/a".to_string(), |r| {
+            if r >= 10.0 {
+                format!("{r:.0}× smaller")
+            } else {
+                format!("{r:.1}× smaller")
+            }
+        })
+    });
     t
 }
 

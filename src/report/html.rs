@@ -29,7 +29,8 @@ h2 { font-size: 20px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 1p
 h3 { font-size: 16px; margin: 22px 0 6px; }
 p { margin: 8px 0; }
 p.note { color: #555555; font-size: 13px; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tabular-nums; }
+div.scroll { overflow-x: auto; margin: 8px 0 16px; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
@@ -72,7 +73,7 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
                         ""
                     }
                 };
-                body.push_str("<table>\n");
+                body.push_str("<div class=\"scroll\"><table>\n");
                 if t.head.iter().any(|h| !h.is_empty()) {
                     body.push_str("<thead><tr>");
                     for (i, h) in t.head.iter().enumerate() {
@@ -88,7 +89,7 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
                     }
                     body.push_str("</tr>\n");
                 }
-                body.push_str("</tbody>\n</table>\n");
+                body.push_str("</tbody>\n</table></div>\n");
             }
         }
     }
