@@ -21,7 +21,12 @@ const ROW: u32 = 30;
 
 /// Draw the spread; `stacks[k].1[s]` is stack `k` in segment `segments[s]`.
 pub fn spread(title: &str, segments: &[&str], stacks: &[(&str, Vec<Boxes>)]) -> Result<String> {
-    let all = || stacks.iter().flat_map(|(_, b)| b.iter());
+    let all = || {
+        stacks
+            .iter()
+            .flat_map(|(_, b)| b.iter())
+            .filter(|b| b.p5.is_finite() && b.p95.is_finite())
+    };
     let hi = all().map(|b| b.p95).fold(0.0, f64::max);
     let min_positive = all()
         .flat_map(|b| [b.p5, b.p25, b.p50])
@@ -148,7 +153,12 @@ pub fn spread(title: &str, segments: &[&str], stacks: &[(&str, Vec<Boxes>)]) -> 
             .map_err(err)?;
         for (r, row) in rows.iter().enumerate() {
             let Some((s, k)) = row else { continue };
-            let Some(b) = stacks[*k].1.get(*s) else {
+            // A segment without sampled users (no users this run) has no spread to draw.
+            let Some(b) = stacks[*k]
+                .1
+                .get(*s)
+                .filter(|b| b.p5.is_finite() && b.p95.is_finite())
+            else {
                 continue;
             };
             let c = color(*k);

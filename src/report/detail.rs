@@ -134,7 +134,7 @@ pub struct AlertDetail {
 
 /// The spread of one user's monthly cost in a segment.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Spread {
+pub struct UserSpread {
     pub name: String,
     pub mean: f64,
     pub p5: f64,
@@ -146,11 +146,11 @@ pub struct Spread {
     pub samples: usize,
 }
 
-impl Spread {
+impl UserSpread {
     pub fn of(name: &str, values: &[f64]) -> Self {
         let s = stats::sorted(values);
         let q = |p| quantile_sorted(&s, p);
-        Spread {
+        UserSpread {
             name: name.to_string(),
             mean: stats::mean(values),
             p5: q(0.05),
@@ -201,7 +201,7 @@ pub struct StackDetail {
     /// Spend by billing class: input, cached input, cache write, output.
     pub token_kinds: Vec<Share>,
     pub alerts: Vec<AlertDetail>,
-    pub segments: Vec<Spread>,
+    pub segments: Vec<UserSpread>,
     pub cumulative: Vec<DayBand>,
 }
 
@@ -264,17 +264,25 @@ fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDe
     let n = st.spend.len();
     let sorted_spend = stats::sorted(&st.spend);
     let totals = &st.trial_totals;
-    let column = |f: &dyn Fn(&crate::engine::TrialTotals) -> f64| -> Vec<f64> {
-        totals.iter().map(f).collect()
+    // An engine that does not keep per-trial totals still gets the right figures (ratios of the
+    // summed totals), only without standard errors.
+    let per_trial = totals.len() == n;
+    let column = |f: &dyn Fn(&crate::engine::TrialTotals) -> f64, sum: f64| -> Vec<f64> {
+        if per_trial {
+            totals.iter().map(f).collect()
+        } else {
+            vec![sum / n.max(1) as f64; n]
+        }
     };
-    let calls = column(&|t| t.calls);
-    let escalated = column(&|t| t.escalated);
-    let retry = column(&|t| t.retry_spend);
+    let by_class = &st.cost_by_class;
+    let calls = column(&|t| t.calls, st.calls);
+    let escalated = column(&|t| t.escalated, st.escalated);
+    let retry = column(&|t| t.retry_spend, st.retry_spend);
     let kinds: [Vec<f64>; 4] = [
-        column(&|t| t.cost_by_class.input),
-        column(&|t| t.cost_by_class.cached_input),
-        column(&|t| t.cost_by_class.cache_write),
-        column(&|t| t.cost_by_class.output),
+        column(&|t| t.cost_by_class.input, by_class.input),
+        column(&|t| t.cost_by_class.cached_input, by_class.cached_input),
+        column(&|t| t.cost_by_class.cache_write, by_class.cache_write),
+        column(&|t| t.cost_by_class.output, by_class.output),
     ];
     let cost_per_user: Vec<f64> = st
         .spend
@@ -297,7 +305,10 @@ fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDe
         .enumerate()
         .filter(|(i, _)| st.model_spend.get(*i).is_some_and(|x| *x > 0.0) || in_stack(*i))
         .map(|(i, m)| {
-            let part = column(&|t| t.model_spend.get(i).copied().unwrap_or(0.0));
+            let part = column(
+                &|t| t.model_spend.get(i).copied().unwrap_or(0.0),
+                st.model_spend.get(i).copied().unwrap_or(0.0),
+            );
             share(&m.name, &part, &st.spend)
         })
         .collect();
@@ -329,7 +340,7 @@ fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDe
                 .collect()
         })
         .unwrap_or_default();
-    StackDetail {
+    let mut detail = StackDetail {
         name: st.name.clone(),
         mean: Estimate::mean_of(&st.spend),
         p5: Interval::quantile(&sorted_spend, 0.05),
@@ -364,11 +375,33 @@ fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDe
             .segments
             .iter()
             .zip(&st.user_costs)
-            .map(|(seg, costs)| Spread::of(&seg.name, costs))
+            .map(|(seg, costs)| UserSpread::of(&seg.name, costs))
             .collect(),
         cumulative: cumulative_bands(&st.daily, n),
         sorted_spend,
+    };
+    if !per_trial {
+        let unknown = |e: &mut Estimate| e.standard_error = f64::NAN;
+        for e in [
+            &mut detail.attempts_per_request,
+            &mut detail.escalation_share,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            unknown(e);
+        }
+        for sh in detail
+            .models
+            .iter_mut()
+            .chain(detail.token_kinds.iter_mut())
+            .chain(detail.retries.iter_mut())
+        {
+            unknown(&mut sh.monthly_usd);
+            unknown(&mut sh.share);
+        }
     }
+    detail
 }
 
 /// Percentiles of cumulative spend by the end of each day.
@@ -422,6 +455,31 @@ mod tests {
         assert_eq!(i.high, 531.0);
         let top = Interval::quantile(&v, 0.999);
         assert_eq!(top.high, 1000.0);
+    }
+
+    #[test]
+    fn shares_survive_an_engine_without_per_trial_totals() {
+        let text = std::fs::read_to_string("tests/fixtures/brief.toml").unwrap();
+        let s = crate::scenario::from_str("brief.toml", &text)
+            .unwrap()
+            .scenario;
+        let mut r = crate::engine::simulate(&s, &crate::engine::SimOptions::new(20, 1)).unwrap();
+        let full = Detail::new(&s, &r);
+        for st in &mut r.stacks {
+            st.trial_totals.clear();
+        }
+        let bare = Detail::new(&s, &r);
+        for (a, b) in full.stacks.iter().zip(&bare.stacks) {
+            for (x, y) in a.models.iter().zip(&b.models) {
+                assert!((x.share.value - y.share.value).abs() < 1e-12);
+                assert!(y.share.standard_error.is_nan());
+            }
+            let (x, y) = (
+                a.attempts_per_request.unwrap(),
+                b.attempts_per_request.unwrap(),
+            );
+            assert!((x.value - y.value).abs() < 1e-12);
+        }
     }
 
     #[test]
