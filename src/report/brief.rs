@@ -101,6 +101,16 @@ fn usd_interval(i: &Interval) -> (String, String) {
     )
 }
 
+/// A dollar percentile with its interval in one string: `$8.29 (95% CI $8.19 – $8.42)`.
+fn interval_inline(i: &Interval) -> String {
+    let (v, ci) = usd_interval(i);
+    if ci.starts_with("95%") {
+        format!("{v} ({ci})")
+    } else {
+        v
+    }
+}
+
 /// A probability or share rounded to its standard error (one or two decimals of a percent), and
 /// its uncertainty: `± 0.2 pt`, or — when none of `n` trials (or all of them) had the event, so the
 /// standard error is 0 — the 95% Clopper–Pearson interval, which is not.
@@ -339,7 +349,7 @@ fn glance_table(report: &Report, detail: &Detail) -> Table {
         "Mean monthly spend".to_string(),
         each(&|s| usd_inline(&s.mean)),
     );
-    row("p95 month".to_string(), each(&|s| usd_interval(&s.p95).0));
+    row("p95 month".to_string(), each(&|s| interval_inline(&s.p95)));
     if let Some(b) = report.budget_usd {
         row(
             format!("Breach probability (> {})", money(b)),
@@ -627,7 +637,10 @@ fn plans_table(c: &Comparison) -> Table {
     );
     row(
         "p95 month".to_string(),
-        c.plans.iter().map(|p| usd_interval(&p.p95_usd).0).collect(),
+        c.plans
+            .iter()
+            .map(|p| interval_inline(&p.p95_usd))
+            .collect(),
     );
     if c.plans.iter().any(|p| p.budget_usd.is_some()) {
         let budgets: Vec<String> = c
