@@ -15,7 +15,9 @@ Examples:
   aicost validate scenario.toml          check it
   aicost estimate scenario.toml          expected costs with the arithmetic shown
   aicost simulate scenario.toml          monthly spend distribution per stack
-  aicost simulate scenario.toml --format json --seed 42 > forecast.json";
+  aicost simulate scenario.toml --format json --seed 42 > forecast.json
+  aicost simulate scenario.toml --out brief.html   a one-page brief with charts
+  aicost compare scenario.toml                     every stack against every other";
 
 /// Forecast what an LLM feature will cost, as a distribution rather than one number.
 #[derive(Debug, Parser)]
@@ -39,7 +41,10 @@ pub enum Command {
     #[command(after_help = "Examples:
   aicost simulate scenarios/support-summarizer.toml
   aicost simulate scenario.toml --trials 2000 --seed 7 --format json --out forecast.json
-  aicost simulate scenario.toml --threads 1 --max-seconds 30")]
+  aicost simulate scenario.toml --threads 1 --max-seconds 30
+  aicost simulate scenario.toml --format markdown --out brief.md
+  aicost simulate scenario.toml --out brief.html --trials-out trials.csv
+  aicost simulate scenario.toml --format csv > stats.csv")]
     Simulate(SimulateArgs),
 
     /// Expected values only, with the arithmetic (tokens × price) visible for checking by hand.
@@ -60,6 +65,20 @@ pub enum Command {
   aicost init my-feature.toml
   aicost init - | less           prints it instead")]
     Init(InitArgs),
+
+    /// Compare plans under common random numbers: every stack of one scenario, or two versions.
+    #[command(after_help = "Examples:
+  aicost compare scenarios/support-ticket-summary-v2.toml
+  aicost compare rag-4-chunks.toml rag-10-chunks.toml --trials 4000 --seed 7
+  aicost compare scenario.toml --format markdown --out decision.md
+  aicost compare scenario.toml --max-breach 0.01")]
+    Compare(CompareArgs),
+
+    /// Write the charts of a simulation as SVG files (histogram, CDF, fan, drivers, segments).
+    #[command(after_help = "Examples:
+  aicost plot scenarios/coding-assistant.toml --out charts/
+  aicost plot scenario.toml --out charts --trials 2000 --seed 7")]
+    Plot(PlotArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -75,6 +94,42 @@ pub enum Format {
     Table,
     /// The full report as JSON.
     Json,
+}
+
+/// Output formats of `simulate` and `compare`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// The full report as JSON.
+    Json,
+    /// One row per stack and statistic.
+    Csv,
+    /// The dashboard brief as Markdown.
+    Markdown,
+    /// The brief with charts, as one self-contained HTML file.
+    Html,
+}
+
+impl ReportFormat {
+    /// The format an output file's extension asks for (`.json`, `.csv`, `.md`, `.html`).
+    pub fn from_path(path: &std::path::Path) -> Option<ReportFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(ReportFormat::Json),
+            "csv" => Some(ReportFormat::Csv),
+            "md" | "markdown" => Some(ReportFormat::Markdown),
+            "html" | "htm" => Some(ReportFormat::Html),
+            "txt" => Some(ReportFormat::Table),
+            _ => None,
+        }
+    }
+
+    /// The flag if given, else what `--out`'s extension asks for, else a table.
+    pub fn resolve(flag: Option<ReportFormat>, out: Option<&std::path::Path>) -> ReportFormat {
+        flag.or_else(|| out.and_then(ReportFormat::from_path))
+            .unwrap_or(ReportFormat::Table)
+    }
 }
 
 #[derive(Debug, ClapArgs)]
@@ -94,13 +149,18 @@ pub struct SimulateArgs {
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: from the --out extension (.json .csv .md .html), else table].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<ReportFormat>,
 
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+
+    /// Also write every simulated month as CSV: trial, stack, monthly_spend_usd, requests,
+    /// accepted, breach.
+    #[arg(long, value_name = "PATH")]
+    pub trials_out: Option<PathBuf>,
 
     /// Stop after this many seconds and report the trials finished so far, marked partial.
     #[arg(long)]
@@ -127,6 +187,60 @@ impl From<EngineArg> for crate::engine::EngineRequest {
             EngineArg::Fast => crate::engine::EngineRequest::Fast,
         }
     }
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CompareArgs {
+    /// One scenario (its stacks are compared), or two versions of a scenario (stacks paired by
+    /// name, or the only stack of each).
+    #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Simulated months; overrides `[simulation] trials` of the first file.
+    #[arg(long, short = 'n')]
+    pub trials: Option<u64>,
+
+    /// Random seed, used for both versions; overrides `[simulation] seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+
+    /// Output format [default: from the --out extension (.json .csv .md .html), else table].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<ReportFormat>,
+
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+
+    /// A plan meets its budget when its breach probability is at most this.
+    #[arg(long, default_value_t = 0.05, value_name = "P")]
+    pub max_breach: f64,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct PlotArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+
+    /// Directory for the SVG files (created if missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Simulated months; overrides `[simulation] trials`.
+    #[arg(long, short = 'n')]
+    pub trials: Option<u64>,
+
+    /// Random seed; overrides `[simulation] seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, ClapArgs)]

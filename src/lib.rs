@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod diag;
 pub mod dist;
 pub mod doc;
@@ -19,6 +20,7 @@ pub mod estimate;
 pub mod model;
 pub mod moments;
 pub mod output;
+pub mod plot;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -41,6 +41,8 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Estimate(a) => commands::estimate::estimate(a, config),
         Command::Validate(a) => commands::validate::validate(a, config),
         Command::Init(a) => commands::init::init(a),
+        Command::Compare(a) => commands::compare::compare(a, config),
+        Command::Plot(a) => commands::plot::plot(a, config),
     }
 }
 

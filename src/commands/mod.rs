@@ -1,8 +1,10 @@
 //! One module per command; each takes its parsed arguments and the [`Config`] and returns the
 //! exit code. Shared here: loading a scenario (printing its warnings) and the progress bar.
 
+pub mod compare;
 pub mod estimate;
 pub mod init;
+pub mod plot;
 pub mod simulate;
 pub mod validate;
 
@@ -84,4 +86,20 @@ pub fn with_progress<T>(
     let _ = reveal.join();
     pb.finish_and_clear();
     out
+}
+
+/// Simulation options from the command line's `--trials`, `--seed` and `--threads`, checked.
+pub fn sim_options(trials: u64, seed: u64, threads: Option<usize>) -> Result<SimOptions, Error> {
+    if trials == 0 || trials > crate::model::MAX_TRIALS {
+        return Err(Error::Usage(format!(
+            "--trials must be between 1 and {}, got {trials}",
+            crate::model::MAX_TRIALS
+        )));
+    }
+    if threads == Some(0) {
+        return Err(Error::Usage("--threads must be at least 1".to_string()));
+    }
+    let mut opts = SimOptions::new(trials, seed);
+    opts.threads = threads;
+    Ok(opts)
 }

@@ -5,11 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{load, with_progress};
-use crate::cli::{Config, Format, SimulateArgs};
+use crate::cli::{Config, ReportFormat, SimulateArgs};
 use crate::engine::{self, SimOptions};
 use crate::error::Error;
 use crate::output::{self, Destination};
-use crate::report::{self, Report};
+use crate::report::{self, Report, brief::Brief, detail::Detail};
 
 pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
@@ -24,6 +24,8 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     if a.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".to_string()));
     }
+    let format = ReportFormat::resolve(a.format, a.out.as_deref());
+    check_trials_out(a)?;
     let seed = a.seed.or(s.simulation.seed).unwrap_or_else(rand::random);
     let mut opts = SimOptions::new(trials, seed);
     opts.threads = a.threads;
@@ -43,7 +45,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
     }
     opts.cancel = Some(Arc::clone(&cancel));
-    let show_progress = config.progress && a.format == Format::Table;
+    let show_progress = config.progress && format != ReportFormat::Json;
     let result = with_progress(show_progress, trials, &mut opts, |opts| {
         engine::simulate(s, opts)
     })?;
@@ -53,15 +55,49 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
             result.trials, result.requested_trials
         );
     }
-    let report = Report::new(s, &result);
-    let text = match a.format {
-        Format::Table => report::table::render(&report, config.color_stdout && a.out.is_none()),
-        Format::Json => report.to_json(),
+    let text = match format {
+        ReportFormat::Table => report::table::render(
+            &Report::new(s, &result),
+            config.color_stdout && a.out.is_none(),
+        ),
+        ReportFormat::Json => Report::new(s, &result).to_json(),
+        ReportFormat::Csv => {
+            report::csv::simulation(&Report::new(s, &result), &Detail::new(s, &result))
+        }
+        ReportFormat::Markdown => Brief::new(s, &result).markdown(),
+        ReportFormat::Html => Brief::new(s, &result).html(),
     };
     output::write(
         &Destination::from_option(a.out.as_deref()),
         text.as_bytes(),
         &[&a.file],
     )?;
+    if let Some(path) = &a.trials_out {
+        let budget = s.budget.as_ref().map(|b| b.monthly_usd);
+        output::write(
+            &Destination::from_option(Some(path)),
+            report::csv::trials(&result, budget).as_bytes(),
+            &[&a.file],
+        )?;
+    }
     Ok(0)
+}
+
+/// `--trials-out` must not collide with the report's own destination.
+fn check_trials_out(a: &SimulateArgs) -> Result<(), Error> {
+    let Some(path) = &a.trials_out else {
+        return Ok(());
+    };
+    let report = Destination::from_option(a.out.as_deref());
+    let trials = Destination::from_option(Some(path));
+    if report == trials {
+        return Err(Error::Usage(format!(
+            "--trials-out and the report would both go to {}\n  = help: give --out a file, or --trials-out another path",
+            match &report {
+                Destination::Stdout => "standard output".to_string(),
+                Destination::File(p) => format!("`{}`", p.display()),
+            }
+        )));
+    }
+    Ok(())
 }

@@ -277,6 +277,18 @@ pub struct ContractSim {
     pub overage: Vec<f64>,
 }
 
+/// One simulated month's totals that [`StackSim`] otherwise only sums; kept so that reports can
+/// give shares and ratios (spend by model or billing class, retries, attempts) a standard error.
+#[derive(Clone, Debug, Default)]
+pub struct TrialTotals {
+    pub calls: f64,
+    pub retry_spend: f64,
+    pub escalated: f64,
+    pub cost_by_class: CostBreakdown,
+    /// Per model, spend of the month.
+    pub model_spend: Vec<f64>,
+}
+
 /// One stack across all trials. Per-month vectors are indexed `trial × months + month`.
 #[derive(Clone, Debug, Default)]
 pub struct StackSim {
@@ -317,6 +329,8 @@ pub struct StackSim {
     pub contracts: Vec<ContractSim>,
     /// Per workflow, sampled request latencies in milliseconds.
     pub latency_ms: Vec<Vec<f64>>,
+    /// Per simulated month, the totals summed above (in order).
+    pub trial_totals: Vec<TrialTotals>,
 }
 
 /// The outcome of a run: per-month totals for every stack.
@@ -450,6 +464,13 @@ impl SimResult {
                 for (l, mut x) in acc.latency_ms.iter_mut().zip(t.latency_ms) {
                     l.append(&mut x);
                 }
+                acc.trial_totals.push(TrialTotals {
+                    calls: t.calls as f64,
+                    retry_spend: t.retry_spend,
+                    escalated: t.escalated as f64,
+                    cost_by_class: t.cost_by_class,
+                    model_spend: t.model_spend,
+                });
             }
         }
     }

@@ -4,9 +4,17 @@
 //! so the table, the JSON and later formats can never disagree. Its field names are the public
 //! JSON contract.
 
+pub mod blocks;
+pub mod brief;
+pub mod charts;
+pub mod csv;
+pub mod detail;
 pub mod estimate;
 pub mod format;
+pub mod html;
+pub mod markdown;
 pub mod table;
+pub mod text;
 
 use serde::Serialize;
 

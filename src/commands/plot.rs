@@ -1,0 +1,48 @@
+//! `aicost plot`: the charts of a simulation as SVG files.
+
+use super::{load, sim_options, with_progress};
+use crate::cli::{Config, PlotArgs};
+use crate::engine;
+use crate::error::Error;
+use crate::output::{self, Destination};
+use crate::report::Report;
+use crate::report::charts;
+use crate::report::detail::Detail;
+
+pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
+    let loaded = load(&a.file, config)?;
+    let s = &loaded.scenario;
+    if a.out.exists() && !a.out.is_dir() {
+        return Err(Error::Usage(format!(
+            "`{}` is a file; --out takes a directory for the charts",
+            a.out.display()
+        )));
+    }
+    let trials = a.trials.unwrap_or(s.simulation.trials);
+    let seed = a.seed.or(s.simulation.seed).unwrap_or_else(rand::random);
+    let mut opts = sim_options(trials, seed, a.threads)?;
+    let result = with_progress(config.progress, trials, &mut opts, |o| {
+        engine::simulate(s, o)
+    })?;
+    std::fs::create_dir_all(&a.out).map_err(|source| Error::Write {
+        path: a.out.clone(),
+        source,
+    })?;
+    let charts = charts::simulation(&Report::new(s, &result), &Detail::new(s, &result));
+    for c in &charts {
+        output::write(
+            &Destination::File(a.out.join(c.file)),
+            c.svg.as_bytes(),
+            &[&a.file],
+        )?;
+    }
+    if !config.quiet {
+        let names: Vec<&str> = charts.iter().map(|c| c.file).collect();
+        eprintln!(
+            "wrote {} to {} (seed {seed})",
+            names.join(", "),
+            a.out.display()
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,485 @@
+//! Comparing plans under common random numbers.
+//!
+//! A plan is one stack of one scenario. The engine draws every random number from (seed, trial,
+//! a key-path label), so two stacks of one run — or the same stack in two versions of a scenario
+//! run with the same seed and trials — see the same users, sessions and prompts in every trial.
+//! The difference between two plans is therefore measured trial by trial: its spread holds only
+//! what really differs between them, not the month-to-month noise they share, and its standard
+//! error is often many times smaller than two independent runs would give (reported alongside as
+//! `independent_standard_error_usd`).
+
+use serde::Serialize;
+
+use crate::engine::SimResult;
+use crate::error::Error;
+use crate::model::Scenario;
+use crate::report::brief::prob_inline;
+use crate::report::detail::{Estimate, Interval};
+use crate::report::format::{money, money_with_se};
+use crate::stats;
+
+/// Default largest breach probability for a plan to count as meeting its budget.
+pub const DEFAULT_MAX_BREACH: f64 = 0.05;
+
+/// One plan: a stack of a scenario, with its per-trial outcomes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    /// How the comparison names it: the stack, or `version · stack` across two files.
+    pub label: String,
+    pub scenario: String,
+    pub stack: String,
+    pub budget_usd: Option<f64>,
+    pub monthly_spend_usd: Estimate,
+    pub p95_usd: Interval,
+    pub breach_probability: Option<Estimate>,
+    pub acceptance_rate: Option<Estimate>,
+    pub cost_per_accepted_task_usd: Option<Estimate>,
+    /// Monthly spend of each trial, in trial order.
+    #[serde(skip)]
+    pub spend: Vec<f64>,
+    #[serde(skip)]
+    pub requests: Vec<f64>,
+    #[serde(skip)]
+    pub accepted: Vec<f64>,
+}
+
+impl Plan {
+    fn new(label: String, s: &Scenario, r: &SimResult, k: usize) -> Plan {
+        let st = &r.stacks[k];
+        let budget = s.budget.as_ref().map(|b| b.monthly_usd);
+        let sorted = stats::sorted(&st.spend);
+        Plan {
+            label,
+            scenario: s.name.clone(),
+            stack: st.name.clone(),
+            budget_usd: budget,
+            monthly_spend_usd: Estimate::mean_of(&st.spend),
+            p95_usd: Interval::quantile(&sorted, 0.95),
+            breach_probability: budget.map(|b| {
+                Estimate::proportion(st.spend.iter().filter(|x| **x > b).count(), st.spend.len())
+            }),
+            acceptance_rate: Estimate::ratio(&st.accepted, &st.requests),
+            cost_per_accepted_task_usd: Estimate::ratio(&st.spend, &st.accepted),
+            spend: st.spend.clone(),
+            requests: st.requests.clone(),
+            accepted: st.accepted.clone(),
+        }
+    }
+
+    /// Whether the plan stays under its budget often enough; `None` without a budget.
+    pub fn meets_budget(&self, max_breach: f64) -> Option<bool> {
+        self.breach_probability.map(|p| p.value <= max_breach)
+    }
+
+    fn breaches(&self) -> Option<Vec<f64>> {
+        self.budget_usd.map(|b| {
+            self.spend
+                .iter()
+                .map(|x| if *x > b { 1.0 } else { 0.0 })
+                .collect()
+        })
+    }
+}
+
+/// Plan `a` against plan `b`, trial by trial.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Difference {
+    pub a: String,
+    pub b: String,
+    /// Distribution of spend(A) − spend(B) over trials.
+    pub mean_usd: Estimate,
+    pub p5_usd: f64,
+    pub p50_usd: f64,
+    pub p95_usd: f64,
+    /// The standard error the mean difference would have from two independent runs of the same
+    /// size (no common random numbers).
+    pub independent_standard_error_usd: f64,
+    /// Share of trials in which A costs strictly less than B (ties count as not cheaper).
+    pub probability_a_cheaper: Estimate,
+    /// P(A breaches its budget) − P(B breaches its budget); `None` unless both have a budget.
+    pub breach_probability_difference: Option<Estimate>,
+    /// Acceptance rate of A − that of B.
+    pub acceptance_rate_difference: Option<Estimate>,
+    /// Per-trial differences, in trial order.
+    #[serde(skip)]
+    pub per_trial: Vec<f64>,
+}
+
+impl Difference {
+    pub fn between(a: &Plan, b: &Plan) -> Difference {
+        let n = a.spend.len().min(b.spend.len());
+        let d: Vec<f64> = (0..n).map(|t| a.spend[t] - b.spend[t]).collect();
+        let sorted = stats::sorted(&d);
+        let var = |x: &[f64]| {
+            let s = stats::sd(&x[..n]);
+            s * s
+        };
+        let independent = ((var(&a.spend) + var(&b.spend)) / n.max(1) as f64).sqrt();
+        let breach = match (a.breaches(), b.breaches()) {
+            (Some(x), Some(y)) => {
+                let diff: Vec<f64> = (0..n).map(|t| x[t] - y[t]).collect();
+                Some(Estimate::mean_of(&diff))
+            }
+            _ => None,
+        };
+        Difference {
+            a: a.label.clone(),
+            b: b.label.clone(),
+            mean_usd: Estimate::mean_of(&d),
+            p5_usd: stats::quantile_sorted(&sorted, 0.05),
+            p50_usd: stats::quantile_sorted(&sorted, 0.5),
+            p95_usd: stats::quantile_sorted(&sorted, 0.95),
+            independent_standard_error_usd: independent,
+            probability_a_cheaper: Estimate::proportion(d.iter().filter(|x| **x < 0.0).count(), n),
+            breach_probability_difference: breach,
+            acceptance_rate_difference: ratio_difference(
+                &a.accepted[..n],
+                &a.requests[..n],
+                &b.accepted[..n],
+                &b.requests[..n],
+            ),
+            per_trial: d,
+        }
+    }
+
+    /// How many times smaller the standard error is than with independent runs.
+    pub fn noise_reduction(&self) -> Option<f64> {
+        let se = self.mean_usd.standard_error;
+        (se > 0.0 && self.independent_standard_error_usd > 0.0)
+            .then(|| self.independent_standard_error_usd / se)
+    }
+
+    /// Whether the mean difference is at least two standard errors from zero.
+    pub fn is_clear(&self) -> bool {
+        let se = self.mean_usd.standard_error;
+        if se > 0.0 {
+            self.mean_usd.value.abs() >= 2.0 * se
+        } else {
+            self.mean_usd.value != 0.0
+        }
+    }
+}
+
+/// `Σx₁/Σy₁ − Σx₂/Σy₂` over paired trials, with the delta-method standard error.
+fn ratio_difference(x1: &[f64], y1: &[f64], x2: &[f64], y2: &[f64]) -> Option<Estimate> {
+    let n = x1.len();
+    let (s1, s2) = (stats::sum(y1), stats::sum(y2));
+    if !(s1 > 0.0 && s2 > 0.0) {
+        return None;
+    }
+    let (r1, r2) = (stats::sum(x1) / s1, stats::sum(x2) / s2);
+    let (m1, m2) = (s1 / n as f64, s2 / n as f64);
+    let z: Vec<f64> = (0..n)
+        .map(|t| (x1[t] - r1 * y1[t]) / m1 - (x2[t] - r2 * y2[t]) / m2)
+        .collect();
+    let se = if n < 2 {
+        f64::NAN
+    } else {
+        stats::sd(&z) / (n as f64).sqrt()
+    };
+    Some(Estimate::new(r1 - r2, se))
+}
+
+/// The plan to choose, and why, in one sentence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Recommendation {
+    /// The recommended plan's label; `None` when no plan meets its budget.
+    pub plan: Option<String>,
+    pub text: String,
+}
+
+/// Several plans under common random numbers, every pair compared.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    pub aicost_version: &'static str,
+    /// What is compared: `stacks` of one scenario, or two `versions` of a scenario.
+    pub kind: &'static str,
+    pub title: String,
+    pub trials: u64,
+    pub partial: bool,
+    pub seed: u64,
+    pub max_breach_probability: f64,
+    pub plans: Vec<Plan>,
+    pub differences: Vec<Difference>,
+    pub recommendation: Recommendation,
+}
+
+impl Comparison {
+    /// Every stack of one run, each pair in file order.
+    pub fn of_stacks(s: &Scenario, r: &SimResult, max_breach: f64) -> Comparison {
+        let plans: Vec<Plan> = (0..r.stacks.len())
+            .map(|k| Plan::new(r.stacks[k].name.clone(), s, r, k))
+            .collect();
+        let mut differences = Vec::new();
+        for i in 0..plans.len() {
+            for j in i + 1..plans.len() {
+                differences.push(Difference::between(&plans[i], &plans[j]));
+            }
+        }
+        Comparison::assemble(
+            "stacks",
+            s.name.clone(),
+            r,
+            r.is_partial(),
+            max_breach,
+            plans,
+            differences,
+        )
+    }
+
+    /// Two versions of a scenario, run with the same seed and trials: stacks are paired by name,
+    /// or, when each version has exactly one stack, those two are paired whatever their names.
+    pub fn of_versions(
+        a: (&str, &Scenario, &SimResult),
+        b: (&str, &Scenario, &SimResult),
+        max_breach: f64,
+    ) -> Result<Comparison, Error> {
+        let (la, sa, ra) = a;
+        let (lb, sb, rb) = b;
+        if ra.seed != rb.seed || ra.trials != rb.trials {
+            return Err(Error::Usage(format!(
+                "the two runs differ in seed or trials ({} × {} vs {} × {}); a paired comparison needs the same of both",
+                ra.seed, ra.trials, rb.seed, rb.trials
+            )));
+        }
+        let pairs: Vec<(usize, usize)> = if ra.stacks.len() == 1 && rb.stacks.len() == 1 {
+            vec![(0, 0)]
+        } else {
+            ra.stacks
+                .iter()
+                .enumerate()
+                .filter_map(|(i, st)| {
+                    rb.stacks
+                        .iter()
+                        .position(|o| o.name == st.name)
+                        .map(|j| (i, j))
+                })
+                .collect()
+        };
+        if pairs.is_empty() {
+            let names = |r: &SimResult| {
+                r.stacks
+                    .iter()
+                    .map(|s| format!("`{}`", s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(Error::Usage(format!(
+                "`{la}` and `{lb}` have no stack in common (stacks {} vs {})\n  = help: give the stacks to compare the same `name` in both files, or keep one stack in each",
+                names(ra),
+                names(rb)
+            )));
+        }
+        let single = pairs.len() == 1 && ra.stacks.len() == 1 && rb.stacks.len() == 1;
+        let label = |side: &str, stack: &str| {
+            if single {
+                side.to_string()
+            } else {
+                format!("{side} · {stack}")
+            }
+        };
+        let mut plans = Vec::new();
+        let mut differences = Vec::new();
+        for (i, j) in pairs {
+            let pa = Plan::new(label(la, &ra.stacks[i].name), sa, ra, i);
+            let pb = Plan::new(label(lb, &rb.stacks[j].name), sb, rb, j);
+            differences.push(Difference::between(&pa, &pb));
+            plans.push(pa);
+            plans.push(pb);
+        }
+        let title = if sa.name == sb.name {
+            sa.name.clone()
+        } else {
+            format!("{} vs {}", sa.name, sb.name)
+        };
+        Ok(Comparison::assemble(
+            "versions",
+            title,
+            ra,
+            ra.is_partial() || rb.is_partial(),
+            max_breach,
+            plans,
+            differences,
+        ))
+    }
+
+    fn assemble(
+        kind: &'static str,
+        title: String,
+        r: &SimResult,
+        partial: bool,
+        max_breach: f64,
+        plans: Vec<Plan>,
+        differences: Vec<Difference>,
+    ) -> Comparison {
+        let recommendation = recommend(&plans, max_breach);
+        Comparison {
+            aicost_version: env!("CARGO_PKG_VERSION"),
+            kind,
+            title,
+            trials: r.trials,
+            partial,
+            seed: r.seed,
+            max_breach_probability: max_breach,
+            plans,
+            differences,
+            recommendation,
+        }
+    }
+
+    /// The comparison as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("comparison serializes");
+        s.push('\n');
+        s
+    }
+}
+
+/// `0.95` → `95%`, `0.975` → `97.5%`.
+pub fn whole_percent(p: f64) -> String {
+    let pct = p * 100.0;
+    if (pct - pct.round()).abs() < 1e-9 {
+        format!("{pct:.0}%")
+    } else {
+        format!("{pct:.1}%")
+    }
+}
+
+fn budget_phrase(plans: &[&Plan]) -> String {
+    let budgets: Vec<f64> = plans.iter().filter_map(|p| p.budget_usd).collect();
+    match budgets.first() {
+        Some(b) if budgets.iter().all(|x| x == b) => format!("the {} budget", money(*b)),
+        _ => "its budget".to_string(),
+    }
+}
+
+/// Choose the cheapest plan (by mean monthly spend) among those whose breach probability is at
+/// most `max_breach`; every plan counts when none has a budget.
+pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
+    if plans.is_empty() {
+        return Recommendation {
+            plan: None,
+            text: "Nothing to compare.".to_string(),
+        };
+    }
+    let budgeted = plans.iter().any(|p| p.budget_usd.is_some());
+    let mut eligible: Vec<&Plan> = plans
+        .iter()
+        .filter(|p| p.meets_budget(max_breach).unwrap_or(!budgeted))
+        .collect();
+    eligible.sort_by(|a, b| {
+        a.monthly_spend_usd
+            .value
+            .total_cmp(&b.monthly_spend_usd.value)
+    });
+    let all: Vec<&Plan> = plans.iter().collect();
+    let limit = format!("in at least {} of months", whole_percent(1.0 - max_breach));
+    let Some(best) = eligible.first().copied() else {
+        let closest = plans
+            .iter()
+            .filter(|p| p.breach_probability.is_some())
+            .min_by(|a, b| {
+                let pa = a.breach_probability.map_or(1.0, |e| e.value);
+                let pb = b.breach_probability.map_or(1.0, |e| e.value);
+                pa.total_cmp(&pb)
+            });
+        let mut text = format!("No plan stays under {} {limit}", budget_phrase(&all));
+        if let Some(c) = closest
+            && let Some(p) = c.breach_probability
+        {
+            text.push_str(&format!(
+                "; the closest is {} (breach probability {}, mean {} a month)",
+                c.label,
+                prob_inline(&p, Some(c.spend.len())),
+                money_with_se(
+                    c.monthly_spend_usd.value,
+                    c.monthly_spend_usd.standard_error
+                )
+            ));
+        }
+        text.push('.');
+        return Recommendation { plan: None, text };
+    };
+    let mean = money_with_se(
+        best.monthly_spend_usd.value,
+        best.monthly_spend_usd.standard_error,
+    );
+    let mut text = if budgeted {
+        let breach = match best.breach_probability {
+            Some(p) if p.value == 0.0 => "no simulated month over it".to_string(),
+            Some(p) => format!(
+                "breach probability {}",
+                prob_inline(&p, Some(best.spend.len()))
+            ),
+            None => "no budget of its own".to_string(),
+        };
+        format!(
+            "Choose {}: the cheapest plan that stays under {} {limit} ({breach}), at {mean} a month",
+            best.label,
+            budget_phrase(&[best]),
+        )
+    } else {
+        format!(
+            "No budget is set; the cheapest plan is {}, at {mean} a month",
+            best.label
+        )
+    };
+    if let Some(next) = eligible.get(1) {
+        let d = Difference::between(best, next);
+        let amount = money_with_se(d.mean_usd.value.abs(), d.mean_usd.standard_error);
+        if d.is_clear() {
+            text.push_str(&format!(
+                ", {amount} less than {}{}",
+                next.label,
+                if budgeted {
+                    ", the next cheapest that does"
+                } else {
+                    ""
+                }
+            ));
+        } else {
+            text.push_str(&format!(
+                "; {} costs the same within the simulation's noise (difference {amount}), so decide on other grounds",
+                next.label
+            ));
+        }
+    }
+    text.push('.');
+    // The acceptance trade-off, when another plan is clearly more reliable.
+    if let Some(acc) = best.acceptance_rate {
+        let better = plans
+            .iter()
+            .filter(|p| p.label != best.label)
+            .filter_map(|p| {
+                let d = Difference::between(p, best).acceptance_rate_difference?;
+                // Clear (two standard errors) and large enough to matter (a percentage point).
+                (d.value > 2.0 * d.standard_error.max(0.0) && d.value >= 0.01).then_some((p, d))
+            })
+            .max_by(|x, y| x.1.value.total_cmp(&y.1.value));
+        if let Some((p, _)) = better {
+            let pa = p
+                .acceptance_rate
+                .map_or("n/a".to_string(), |e| prob_inline(&e, None));
+            text.push_str(&format!(
+                " Its acceptance rate is lower: {} against {pa} for {}",
+                prob_inline(&acc, None),
+                p.label
+            ));
+            if let (Some(cb), Some(cp)) = (
+                best.cost_per_accepted_task_usd,
+                p.cost_per_accepted_task_usd,
+            ) {
+                text.push_str(&format!(
+                    "; per accepted task it costs {} against {}",
+                    money(cb.value),
+                    money(cp.value)
+                ));
+            }
+            text.push('.');
+        }
+    }
+    Recommendation {
+        plan: Some(best.label.clone()),
+        text,
+    }
+}

@@ -1,0 +1,190 @@
+//! Stacked bars of cost drivers: for each stack, one bar per breakdown (by workflow, by model, by
+//! billing class) whose parts add up to the stack's mean monthly spend.
+
+use std::collections::HashMap;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    FONT, GRID, INK, Mark, Result, WIDTH, axis_decimals, axis_money, color, dark, err, legend_at,
+};
+
+/// One bar: a breakdown (`label`) and its parts in dollars.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub parts: Vec<(String, f64)>,
+}
+
+/// The bars of one stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BarGroup {
+    pub name: String,
+    pub bars: Vec<Bar>,
+}
+
+const ROW: u32 = 34;
+const LABEL_PX: f64 = 15.0 * 0.56;
+
+/// Draw the stacked bars. A part keeps its colour in every stack (a model is the same colour
+/// wherever it appears); parts wide enough carry their name and share.
+pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
+    // Rows top to bottom: a group's bars, then a blank spacer row between groups.
+    let mut rows: Vec<Option<(usize, usize)>> = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        if g > 0 {
+            rows.push(None);
+        }
+        rows.extend((0..group.bars.len()).map(|b| Some((g, b))));
+    }
+    let n = rows.len().max(1) as i32;
+    let label = |r: &Option<(usize, usize)>| match r {
+        Some((g, b)) => format!("{} · {}", groups[*g].name, groups[*g].bars[*b].label),
+        None => String::new(),
+    };
+    let label_width = rows
+        .iter()
+        .map(|r| label(r).chars().count())
+        .max()
+        .unwrap_or(0) as f64
+        * LABEL_PX
+        + 20.0;
+    let label_width = label_width.clamp(80.0, 320.0) as u32;
+    // A colour per part name within each breakdown, and a legend row per breakdown.
+    let mut colours: HashMap<(String, String), usize> = HashMap::new();
+    let mut breakdowns: Vec<(String, Vec<String>)> = Vec::new();
+    for group in groups {
+        for bar in &group.bars {
+            let k = match breakdowns.iter().position(|(l, _)| *l == bar.label) {
+                Some(k) => k,
+                None => {
+                    breakdowns.push((bar.label.clone(), Vec::new()));
+                    breakdowns.len() - 1
+                }
+            };
+            for (name, _) in &bar.parts {
+                let next = breakdowns[k].1.len();
+                if let std::collections::hash_map::Entry::Vacant(e) =
+                    colours.entry((bar.label.clone(), name.clone()))
+                {
+                    e.insert(next);
+                    breakdowns[k].1.push(name.clone());
+                }
+            }
+        }
+    }
+    let top = groups
+        .iter()
+        .flat_map(|g| &g.bars)
+        .map(|b| b.parts.iter().map(|p| p.1.max(0.0)).sum::<f64>())
+        .fold(0.0, f64::max);
+    let top = if top > 0.0 { top * 1.02 } else { 1.0 };
+    let decimals = axis_decimals(top);
+    let height = 110 + ROW * n as u32 + 26 * breakdowns.len() as u32;
+    let plot_width = f64::from(WIDTH - label_width - 40);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let root = root
+            .titled(title, (FONT, 21).into_font().color(&INK))
+            .map_err(err)?;
+        let mut y = 14;
+        for (label, names) in &breakdowns {
+            let mut items = vec![(format!("{label}:"), Mark::Heading)];
+            items.extend(
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.clone(), Mark::Fill(color(i).to_rgba()))),
+            );
+            y = legend_at(&root, &items, y)? as i32;
+        }
+        let used = y as u32;
+        let x_fmt = |x: &f64| axis_money(*x, decimals);
+        let y_fmt = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => {
+                let r = (n - 1 - *i) as usize;
+                rows.get(r).map(label).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .margin_left(10)
+            .margin_right(30)
+            .margin_top(used)
+            .x_label_area_size(48)
+            .y_label_area_size(label_width)
+            .build_cartesian_2d(0.0..top, (0..n).into_segmented())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(GRID.mix(0.4))
+            .max_light_lines(2)
+            .x_labels(8)
+            .y_labels(n as usize)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .x_desc("mean monthly spend")
+            .label_style((FONT, 15).into_font().color(&INK))
+            .axis_desc_style((FONT, 15).into_font().color(&INK))
+            .draw()
+            .map_err(err)?;
+        for (r, row) in rows.iter().enumerate() {
+            let Some((g, b)) = row else { continue };
+            let bar = &groups[*g].bars[*b];
+            let y = n - 1 - r as i32;
+            let total: f64 = bar.parts.iter().map(|p| p.1.max(0.0)).sum();
+            let mut x = 0.0;
+            for (name, usd) in &bar.parts {
+                let usd = usd.max(0.0);
+                if usd <= 0.0 {
+                    continue;
+                }
+                let ci = colours
+                    .get(&(bar.label.clone(), name.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                let mut rect = Rectangle::new(
+                    [
+                        (x, SegmentValue::Exact(y)),
+                        (x + usd, SegmentValue::Exact(y + 1)),
+                    ],
+                    color(ci).filled(),
+                );
+                rect.set_margin(4, 4, 0, 0);
+                chart.draw_series(std::iter::once(rect)).map_err(err)?;
+                let px = usd / top * plot_width;
+                let share = if total > 0.0 {
+                    usd / total * 100.0
+                } else {
+                    0.0
+                };
+                let long = format!("{name} {}", super::cdf::pct(share));
+                let short = super::cdf::pct(share);
+                let text = [long, short]
+                    .into_iter()
+                    .find(|t| t.chars().count() as f64 * 14.0 * 0.56 + 8.0 < px);
+                if let Some(text) = text {
+                    let ink = if dark(ci) { WHITE } else { INK };
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            text,
+                            (x + usd / 2.0, SegmentValue::CenterOf(y)),
+                            (FONT, 14)
+                                .into_font()
+                                .color(&ink)
+                                .pos(Pos::new(HPos::Center, VPos::Center)),
+                        )))
+                        .map_err(err)?;
+                }
+                x += usd;
+            }
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}

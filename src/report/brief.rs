@@ -1,0 +1,761 @@
+//! The dashboard brief: what a finance lead or a reviewer reads. A verdict in plain words, the
+//! scenario, then per stack its spend percentiles, breach probability, unit costs, cost drivers,
+//! alerts and per-user spread — every figure with its standard error (`±`) or a 95% interval, and
+//! rounded to what that uncertainty allows. The same blocks render as Markdown and as HTML (where
+//! the charts join them).
+
+use super::Report;
+use super::blocks::{Block, Inline, Table, lead, para};
+use super::charts::{self, Chart};
+use super::detail::{Detail, Estimate, Interval, Share, StackDetail};
+use super::format::{count, decimals_for_se, fixed, money, money_rounded};
+use crate::compare::{Comparison, DEFAULT_MAX_BREACH};
+use crate::engine::SimResult;
+use crate::model::Scenario;
+
+/// Everything a brief of one simulation needs.
+#[derive(Clone, Debug)]
+pub struct Brief {
+    pub report: Report,
+    pub detail: Detail,
+    pub comparison: Comparison,
+}
+
+impl Brief {
+    pub fn new(s: &Scenario, r: &SimResult) -> Brief {
+        Brief {
+            report: Report::new(s, r),
+            detail: Detail::new(s, r),
+            comparison: Comparison::of_stacks(s, r, DEFAULT_MAX_BREACH),
+        }
+    }
+
+    /// The brief as Markdown.
+    pub fn markdown(&self) -> String {
+        super::markdown::render(&self.blocks(None))
+    }
+
+    /// The brief as one self-contained HTML page with its charts.
+    pub fn html(&self) -> String {
+        let charts = charts::simulation(&self.report, &self.detail);
+        super::html::render(
+            &format!("Cost brief: {}", self.report.scenario),
+            &self.blocks(Some(&charts)),
+        )
+    }
+
+    /// The charts alone.
+    pub fn charts(&self) -> Vec<Chart> {
+        charts::simulation(&self.report, &self.detail)
+    }
+
+    /// The brief as blocks; charts are placed where they belong when given.
+    pub fn blocks(&self, charts: Option<&[Chart]>) -> Vec<Block> {
+        simulation_blocks(&self.report, &self.detail, &self.comparison, charts)
+    }
+}
+
+// ---- figures with their uncertainty ------------------------------------------------------------
+
+/// A dollar amount rounded to what `se` allows, with the sign before the dollar: `-$1,234`.
+fn money_r(x: f64, se: f64) -> String {
+    let body = money_rounded(x.abs(), se);
+    if x < 0.0 && body.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+/// A dollar estimate rounded to its standard error, and the `± se` that goes with it.
+fn usd(e: &Estimate) -> (String, String) {
+    match decimals_for_se(e.standard_error) {
+        Some(d) => (
+            money_r(e.value, e.standard_error),
+            format!("± {}", fixed(e.standard_error, d)),
+        ),
+        None if e.standard_error == 0.0 => (money(e.value), "± 0 (no randomness)".to_string()),
+        None => (money(e.value), "n/a (too few trials)".to_string()),
+    }
+}
+
+/// `$2,345.7 ± 3.0` in one string.
+fn usd_inline(e: &Estimate) -> String {
+    let (v, se) = usd(e);
+    if se.starts_with('±') {
+        format!("{v} {se}")
+    } else {
+        v
+    }
+}
+
+/// A dollar percentile and its 95% interval, both rounded to the interval's width.
+fn usd_interval(i: &Interval) -> (String, String) {
+    let se = i.implied_se();
+    if !(se > 0.0) {
+        return (money(i.value), "exact (all months equal here)".to_string());
+    }
+    (
+        money_r(i.value, se),
+        format!("95% CI {} – {}", money_r(i.low, se), money_r(i.high, se)),
+    )
+}
+
+/// A dollar percentile with its interval in one string: `$8.29 (95% CI $8.19 – $8.42)`.
+fn interval_inline(i: &Interval) -> String {
+    let (v, ci) = usd_interval(i);
+    if ci.starts_with("95%") {
+        format!("{v} ({ci})")
+    } else {
+        v
+    }
+}
+
+/// A probability or share rounded to its standard error (one or two decimals of a percent), and
+/// its uncertainty: `± 0.2 pt`, or — when none of `n` trials (or all of them) had the event, so the
+/// standard error is 0 — the 95% Clopper–Pearson interval, which is not.
+pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
+    let (p, se) = (e.value, e.standard_error);
+    // An error below 1e-9 is floating-point noise on a figure that is exact.
+    let se = if se.abs() < 1e-9 { 0.0 } else { se };
+    if !p.is_finite() {
+        return ("n/a".to_string(), String::new());
+    }
+    let pts = se * 100.0;
+    let d = decimals_for_se(pts).unwrap_or(1).clamp(1, 2);
+    let value = pct_value(p, d);
+    let uncertainty = if se > 0.0 {
+        let s = fixed(pts, d);
+        if s.chars().all(|c| c == '0' || c == '.') {
+            format!("± <{} pt", fixed(10f64.powi(-(d as i32)), d))
+        } else {
+            format!("± {s} pt")
+        }
+    } else if se == 0.0 {
+        match n {
+            Some(n) if n > 0 && (p == 0.0 || p == 1.0) => {
+                let bound = clopper_pearson_edge(n);
+                if p == 0.0 {
+                    format!("95% CI 0 – {}", pct_value(bound, 2))
+                } else {
+                    format!("95% CI {} – 100%", pct_value(1.0 - bound, 2))
+                }
+            }
+            _ => "± 0 pt".to_string(),
+        }
+    } else {
+        "n/a".to_string()
+    };
+    (value, uncertainty)
+}
+
+/// The far end of the 95% Clopper–Pearson interval when none of `n` trials had the event: the
+/// probability at which seeing none has a chance of 2.5%.
+pub(crate) fn clopper_pearson_edge(n: usize) -> f64 {
+    1.0 - 0.025f64.powf(1.0 / n.max(1) as f64)
+}
+
+/// A percentage with `d` decimals that never rounds a non-zero share to 0% or a share below 1 to
+/// 100%.
+fn pct_value(p: f64, d: usize) -> String {
+    let step = 10f64.powi(-(d as i32));
+    let pct = p * 100.0;
+    // Shares that are 0 or 1 by construction come out of floating-point sums a hair off.
+    if pct.abs() < 1e-7 {
+        "0%".to_string()
+    } else if pct >= 100.0 - 1e-7 {
+        "100%".to_string()
+    } else if pct < step / 2.0 {
+        format!("<{}%", fixed(step, d))
+    } else if pct > 100.0 - step / 2.0 {
+        format!(">{}%", fixed(100.0 - step, d))
+    } else {
+        format!("{}%", fixed(pct, d))
+    }
+}
+
+/// A probability with its uncertainty in one string: `3.1% ± 0.2 pt`.
+pub(crate) fn prob_inline(e: &Estimate, n: Option<usize>) -> String {
+    let (v, u) = prob(e, n);
+    if u.is_empty() || u == "± 0 pt" {
+        v
+    } else if u.starts_with('±') {
+        format!("{v} {u}")
+    } else {
+        format!("{v} ({u})")
+    }
+}
+
+/// A plain number rounded to its standard error.
+fn number(e: &Estimate) -> (String, String) {
+    match decimals_for_se(e.standard_error) {
+        Some(d) => (
+            fixed(e.value, d),
+            format!("± {}", fixed(e.standard_error, d)),
+        ),
+        None => (fixed(e.value, 3), "± 0".to_string()),
+    }
+}
+
+/// A difference in percentage points with its error: `-30.1 ± 0.5 pt`.
+fn points_diff(e: &Estimate) -> String {
+    let se = e.standard_error;
+    let d = decimals_for_se(se * 100.0).unwrap_or(1).max(1);
+    let sign = if e.value > 0.0 { "+" } else { "" };
+    if se > 0.0 {
+        format!(
+            "{sign}{} ± {} pt",
+            fixed(e.value * 100.0, d),
+            fixed(se * 100.0, d)
+        )
+    } else {
+        format!("{sign}{} pt", fixed(e.value * 100.0, 1))
+    }
+}
+
+fn share_row(kind: &str, s: &Share) -> Vec<String> {
+    let (usd_v, usd_se) = usd(&s.monthly_usd);
+    let (pct_v, pct_se) = prob(&s.share, None);
+    vec![
+        kind.to_string(),
+        s.name.clone(),
+        format!("{usd_v} {usd_se}").trim().to_string(),
+        format!("{pct_v} {pct_se}").trim().to_string(),
+    ]
+}
+
+// ---- the simulation brief -------------------------------------------------------------------
+
+fn verdict(report: &Report, detail: &Detail) -> Option<String> {
+    let budget = report.budget_usd?;
+    let mut under: Vec<(&str, Estimate)> = detail
+        .stacks
+        .iter()
+        .filter_map(|s| {
+            s.breach_probability.map(|b| {
+                (
+                    s.name.as_str(),
+                    Estimate::new(1.0 - b.value, b.standard_error),
+                )
+            })
+        })
+        .collect();
+    under.sort_by(|a, b| b.1.value.total_cmp(&a.1.value));
+    let mut parts = under.iter().enumerate().map(|(i, (name, p))| {
+        if i == 0 {
+            format!(
+                "{name} stays under the {} budget in {} of months",
+                money(budget),
+                prob_inline(p, Some(report.trials as usize))
+            )
+        } else {
+            format!("{name} in {}", prob_inline(p, Some(report.trials as usize)))
+        }
+    });
+    let first = parts.next()?;
+    let rest: Vec<String> = parts.collect();
+    Some(if rest.is_empty() {
+        format!("{first}.")
+    } else {
+        format!("{first}; {}.", rest.join("; "))
+    })
+}
+
+fn scenario_table(report: &Report, detail: &Detail) -> Table {
+    let mut t = Table {
+        head: vec!["".to_string(), "".to_string()],
+        rows: Vec::new(),
+        right: vec![false, false],
+    };
+    t.row(vec![
+        "Simulated months".to_string(),
+        format!(
+            "{} · seed {} · {} engine{}",
+            count(report.trials as f64),
+            report.seed,
+            report.engine,
+            if report.partial {
+                " · PARTIAL: stopped before all trials finished"
+            } else {
+                ""
+            }
+        ),
+    ]);
+    t.row(vec![
+        "Month".to_string(),
+        format!("{} days, starting on a Monday", report.days),
+    ]);
+    t.row(vec![
+        "Budget".to_string(),
+        match report.budget_usd {
+            Some(b) => {
+                let alerts: Vec<String> = detail
+                    .alert_fractions
+                    .iter()
+                    .map(|f| format!("{:.0}%", f * 100.0))
+                    .collect();
+                if alerts.is_empty() {
+                    format!("{} a month", money(b))
+                } else {
+                    format!("{} a month; alerts at {}", money(b), alerts.join(", "))
+                }
+            }
+            None => "none set".to_string(),
+        },
+    ]);
+    if let Some(first) = report.stacks.first() {
+        let users: Vec<String> = first
+            .segments
+            .iter()
+            .map(|s| {
+                let plural = if s.users == 1.0 { "" } else { "s" };
+                format!("{} ({} user{plural})", s.name, count(s.users))
+            })
+            .collect();
+        t.row(vec!["Segments".to_string(), users.join(", ")]);
+    }
+    let workflows: Vec<String> = detail
+        .workflows
+        .iter()
+        .map(|w| {
+            format!(
+                "{} ({}, {} step{})",
+                w.name,
+                if w.batch { "batch" } else { "live" },
+                w.steps,
+                if w.steps == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    t.row(vec!["Workflows".to_string(), workflows.join(", ")]);
+    let stacks: Vec<&str> = report.stacks.iter().map(|s| s.name.as_str()).collect();
+    t.row(vec!["Stacks".to_string(), stacks.join(", ")]);
+    t
+}
+
+fn glance_table(report: &Report, detail: &Detail) -> Table {
+    let mut head = vec!["".to_string()];
+    head.extend(detail.stacks.iter().map(|s| s.name.clone()));
+    let mut t = Table::numeric(head);
+    let each = |f: &dyn Fn(&StackDetail) -> String| -> Vec<String> {
+        detail.stacks.iter().map(f).collect()
+    };
+    let mut row = |label: String, cells: Vec<String>| {
+        let mut r = vec![label];
+        r.extend(cells);
+        t.row(r);
+    };
+    row(
+        "Mean monthly spend".to_string(),
+        each(&|s| usd_inline(&s.mean)),
+    );
+    row("p95 month".to_string(), each(&|s| interval_inline(&s.p95)));
+    if let Some(b) = report.budget_usd {
+        row(
+            format!("Breach probability (> {})", money(b)),
+            each(&|s| {
+                s.breach_probability.map_or("n/a".to_string(), |p| {
+                    prob_inline(&p, Some(report.trials as usize))
+                })
+            }),
+        );
+    }
+    row(
+        "Cost per accepted task".to_string(),
+        each(&|s| {
+            s.cost_per_accepted_task
+                .map_or("n/a".to_string(), |e| usd_inline(&e))
+        }),
+    );
+    row(
+        "Acceptance rate".to_string(),
+        each(&|s| {
+            s.acceptance_rate
+                .map_or("n/a".to_string(), |e| prob_inline(&e, None))
+        }),
+    );
+    t
+}
+
+fn stack_table(report: &Report, s: &StackDetail) -> Table {
+    let mut t = Table {
+        head: vec![
+            "Figure".to_string(),
+            "Estimate".to_string(),
+            "Uncertainty".to_string(),
+        ],
+        rows: Vec::new(),
+        right: vec![false, true, false],
+    };
+    let mut row = |label: &str, (v, u): (String, String)| t.row(vec![label.to_string(), v, u]);
+    row("Mean monthly spend", usd(&s.mean));
+    row("Median month (p50)", usd_interval(&s.p50));
+    row("p95 month", usd_interval(&s.p95));
+    row("p99 month", usd_interval(&s.p99));
+    if let (Some(b), Some(p)) = (report.budget_usd, &s.breach_probability) {
+        row(
+            &format!("Breach probability (> {})", money(b)),
+            prob(p, Some(report.trials as usize)),
+        );
+    }
+    row("Cost per user (mean)", usd(&s.cost_per_user));
+    if let Some(e) = &s.cost_per_request {
+        row("Cost per request", usd(e));
+    }
+    if let Some(e) = &s.cost_per_accepted_task {
+        row("Cost per accepted task", usd(e));
+    }
+    if let Some(e) = &s.acceptance_rate {
+        row("Acceptance rate", prob(e, None));
+    }
+    if let Some(e) = &s.attempts_per_request {
+        row("Calls per request", number(e));
+    }
+    if let Some(e) = &s.escalation_share {
+        row("Requests escalated", prob(e, None));
+    }
+    t
+}
+
+fn drivers_table(s: &StackDetail) -> Table {
+    let mut t = Table {
+        head: vec![
+            "By".to_string(),
+            "Part".to_string(),
+            "Monthly spend".to_string(),
+            "Share of spend".to_string(),
+        ],
+        rows: Vec::new(),
+        right: vec![false, false, true, true],
+    };
+    for w in &s.workflows {
+        t.row(share_row("workflow", w));
+    }
+    for m in &s.models {
+        t.row(share_row("model", m));
+    }
+    for k in &s.token_kinds {
+        t.row(share_row("billing class", k));
+    }
+    if let Some(r) = &s.retries {
+        let mut row = share_row("retries", r);
+        row[1] = "calls after the first of a step".to_string();
+        t.row(row);
+    }
+    t
+}
+
+fn alerts_table(s: &StackDetail, n: usize) -> Table {
+    let mut t = Table {
+        head: vec![
+            "Alert".to_string(),
+            "Threshold".to_string(),
+            "Fires in".to_string(),
+            "Median day it fires".to_string(),
+        ],
+        rows: Vec::new(),
+        right: vec![false, true, true, true],
+    };
+    for a in &s.alerts {
+        let day = match &a.median_day {
+            Some(d) if d.low == d.high => format!("day {:.0}", d.value),
+            Some(d) => format!(
+                "day {} (95% CI {:.0}–{:.0})",
+                fixed(d.value, if d.value.fract() == 0.0 { 0 } else { 1 }),
+                d.low,
+                d.high
+            ),
+            None => "never".to_string(),
+        };
+        t.row(vec![
+            format!("{:.0}% of budget", a.fraction * 100.0),
+            money(a.threshold_usd),
+            format!("{} of months", prob_inline(&a.probability, Some(n))),
+            day,
+        ]);
+    }
+    t
+}
+
+fn segments_table(s: &StackDetail) -> Table {
+    let mut t = Table {
+        head: vec![
+            "Segment".to_string(),
+            "Mean user".to_string(),
+            "Median user".to_string(),
+            "Middle 90% of users".to_string(),
+            "Users sampled".to_string(),
+        ],
+        rows: Vec::new(),
+        right: vec![false, true, true, true, true],
+    };
+    for g in &s.segments {
+        t.row(vec![
+            g.name.clone(),
+            money(g.mean),
+            money(g.p50),
+            format!("{} – {}", money(g.p5), money(g.p95)),
+            count(g.samples as f64),
+        ]);
+    }
+    t
+}
+
+fn figure(charts: Option<&[Chart]>, file: &str) -> Option<Block> {
+    charts?
+        .iter()
+        .find(|c| c.file == file)
+        .map(|c| Block::Figure {
+            svg: c.svg.clone(),
+            caption: c.caption.clone(),
+        })
+}
+
+/// The blocks of a simulation brief.
+pub fn simulation_blocks(
+    report: &Report,
+    detail: &Detail,
+    comparison: &Comparison,
+    charts: Option<&[Chart]>,
+) -> Vec<Block> {
+    let mut b = Vec::new();
+    b.push(Block::Title(format!("Cost brief: {}", report.scenario)));
+    if let Some(d) = &report.description {
+        b.push(para(d.clone()));
+    }
+    if report.partial {
+        b.push(lead(
+            "Partial result.",
+            " The run was stopped before all trials finished; figures use the months simulated.",
+        ));
+    }
+    if let Some(v) = verdict(report, detail) {
+        b.push(lead("Verdict.", format!(" {v}")));
+    }
+    b.push(lead(
+        "Recommendation.",
+        format!(" {}", comparison.recommendation.text),
+    ));
+    b.push(Block::Heading("Scenario".to_string()));
+    b.push(Block::Table(scenario_table(report, detail)));
+    b.push(Block::Heading("At a glance".to_string()));
+    b.push(Block::Table(glance_table(report, detail)));
+    b.extend(figure(charts, "histogram.svg"));
+    b.extend(figure(charts, "cdf.svg"));
+    if charts.is_some() {
+        b.push(Block::Heading("Through the month".to_string()));
+        b.extend(figure(charts, "fan.svg"));
+        b.push(Block::Heading("Cost drivers".to_string()));
+        b.extend(figure(charts, "drivers.svg"));
+        b.push(Block::Heading("Cost per user".to_string()));
+        b.extend(figure(charts, "segments.svg"));
+    }
+    for s in &detail.stacks {
+        b.push(Block::Heading(format!("Stack {}", s.name)));
+        b.push(Block::Table(stack_table(report, s)));
+        b.push(Block::Subheading("Cost drivers".to_string()));
+        b.push(Block::Table(drivers_table(s)));
+        if !s.alerts.is_empty() {
+            b.push(Block::Subheading("Alerts".to_string()));
+            b.push(para(
+                "An alert fires on the first day that spend since the 1st passes its threshold.",
+            ));
+            b.push(Block::Table(alerts_table(s, report.trials as usize)));
+        }
+        if !s.segments.is_empty() {
+            b.push(Block::Subheading("One user's monthly cost".to_string()));
+            b.push(Block::Table(segments_table(s)));
+        }
+    }
+    b.push(Block::Note(format!(
+        "aicost {} · {} months · seed {} · ± is one standard error; intervals are 95%; figures are rounded to what their uncertainty allows. Percentiles interpolate between order statistics; their intervals are distribution-free. The per-user spread describes sampled users and is not an estimate of one figure.",
+        report.aicost_version,
+        count(report.trials as f64),
+        report.seed
+    )));
+    b
+}
+
+// ---- the comparison brief -------------------------------------------------------------------
+
+/// The blocks of a comparison.
+pub fn comparison_blocks(c: &Comparison, charts: Option<&[Chart]>) -> Vec<Block> {
+    let mut b = Vec::new();
+    b.push(Block::Title(format!("Comparison: {}", c.title)));
+    b.push(Block::Para(vec![Inline::Text(format!(
+        "{} simulated months per plan · seed {} · common random numbers: in every simulated month all plans see the same users, sessions and prompts, so each difference below is measured month by month.{}",
+        count(c.trials as f64),
+        c.seed,
+        if c.partial {
+            " PARTIAL: the run was stopped before all trials finished."
+        } else {
+            ""
+        }
+    ))]));
+    b.push(lead(
+        "Recommendation.",
+        format!(" {}", c.recommendation.text),
+    ));
+    b.push(Block::Heading("Plans".to_string()));
+    b.push(Block::Table(plans_table(c)));
+    b.push(Block::Heading("Differences, month by month".to_string()));
+    b.push(para(
+        "Each column is one pair: the first plan's spend minus the second's in the same simulated month, so a negative difference means the first plan (A) is cheaper.",
+    ));
+    b.push(Block::Table(differences_table(c)));
+    if let Some(charts) = charts {
+        for chart in charts {
+            b.push(Block::Figure {
+                svg: chart.svg.clone(),
+                caption: chart.caption.clone(),
+            });
+        }
+    }
+    b.push(Block::Note(format!(
+        "aicost {} · ± is one standard error; p5 – p95 is the middle 90% of monthly differences. \"Noise vs independent runs\" is how many times smaller the standard error of the mean difference is than two independent runs of the same size would give. A plan meets its budget when its breach probability is at most {}. Latency is not modelled yet.",
+        c.aicost_version,
+        crate::compare::whole_percent(c.max_breach_probability)
+    )));
+    b
+}
+
+fn plans_table(c: &Comparison) -> Table {
+    let mut head = vec!["".to_string()];
+    head.extend(c.plans.iter().map(|p| p.label.clone()));
+    let mut t = Table::numeric(head);
+    let mut row = |label: String, cells: Vec<String>| {
+        let mut r = vec![label];
+        r.extend(cells);
+        t.row(r);
+    };
+    row(
+        "Mean monthly spend".to_string(),
+        c.plans
+            .iter()
+            .map(|p| usd_inline(&p.monthly_spend_usd))
+            .collect(),
+    );
+    row(
+        "p95 month".to_string(),
+        c.plans
+            .iter()
+            .map(|p| interval_inline(&p.p95_usd))
+            .collect(),
+    );
+    if c.plans.iter().any(|p| p.budget_usd.is_some()) {
+        let budgets: Vec<String> = c
+            .plans
+            .iter()
+            .map(|p| p.budget_usd.map_or("none".to_string(), money))
+            .collect();
+        let same = budgets.windows(2).all(|w| w[0] == w[1]);
+        if same {
+            row(
+                format!("Breach probability (> {})", budgets[0]),
+                c.plans
+                    .iter()
+                    .map(|p| {
+                        p.breach_probability.map_or("n/a".to_string(), |e| {
+                            prob_inline(&e, Some(c.trials as usize))
+                        })
+                    })
+                    .collect(),
+            );
+        } else {
+            row("Budget".to_string(), budgets);
+            row(
+                "Breach probability".to_string(),
+                c.plans
+                    .iter()
+                    .map(|p| {
+                        p.breach_probability.map_or("n/a".to_string(), |e| {
+                            prob_inline(&e, Some(c.trials as usize))
+                        })
+                    })
+                    .collect(),
+            );
+        }
+    }
+    row(
+        "Acceptance rate".to_string(),
+        c.plans
+            .iter()
+            .map(|p| {
+                p.acceptance_rate
+                    .map_or("n/a".to_string(), |e| prob_inline(&e, None))
+            })
+            .collect(),
+    );
+    row(
+        "Cost per accepted task".to_string(),
+        c.plans
+            .iter()
+            .map(|p| {
+                p.cost_per_accepted_task_usd
+                    .map_or("n/a".to_string(), |e| usd_inline(&e))
+            })
+            .collect(),
+    );
+    t
+}
+
+fn differences_table(c: &Comparison) -> Table {
+    let mut head = vec!["A − B".to_string()];
+    head.extend(c.differences.iter().map(|d| format!("{} − {}", d.a, d.b)));
+    let mut t = Table::numeric(head);
+    let n = Some(c.trials as usize);
+    let mut row = |label: &str, f: &dyn Fn(&crate::compare::Difference) -> String| {
+        let mut r = vec![label.to_string()];
+        r.extend(c.differences.iter().map(f));
+        t.row(r);
+    };
+    row("Mean difference per month", &|d| usd_inline(&d.mean_usd));
+    row("Middle 90% of months (p5 – p95)", &|d| {
+        let se = d.mean_usd.standard_error;
+        if se > 0.0 {
+            format!("{} – {}", money_r(d.p5_usd, se), money_r(d.p95_usd, se))
+        } else {
+            format!("{} – {}", money(d.p5_usd), money(d.p95_usd))
+        }
+    });
+    row("P(A cheaper)", &|d| {
+        prob_inline(&d.probability_a_cheaper, n)
+    });
+    if c.differences
+        .iter()
+        .any(|d| d.breach_probability_difference.is_some())
+    {
+        row("Δ breach probability", &|d| {
+            d.breach_probability_difference
+                .map_or("n/a".to_string(), |e| points_diff(&e))
+        });
+    }
+    row("Δ acceptance rate", &|d| {
+        d.acceptance_rate_difference
+            .map_or("n/a".to_string(), |e| points_diff(&e))
+    });
+    row("Noise vs independent runs", &|d| {
+        d.noise_reduction().map_or("n/a".to_string(), |r| {
+            if r >= 10.0 {
+                format!("{r:.0}× smaller")
+            } else {
+                format!("{r:.1}× smaller")
+            }
+        })
+    });
+    t
+}
+
+/// The comparison as Markdown.
+pub fn comparison_markdown(c: &Comparison) -> String {
+    super::markdown::render(&comparison_blocks(c, None))
+}
+
+/// The comparison as one self-contained HTML page.
+pub fn comparison_html(c: &Comparison) -> String {
+    let charts = charts::comparison(c);
+    super::html::render(
+        &format!("Comparison: {}", c.title),
+        &comparison_blocks(c, Some(&charts)),
+    )
+}

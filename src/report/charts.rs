@@ -1,0 +1,273 @@
+//! The charts of a brief: report figures mapped onto [`crate::plot`]'s drawing functions.
+
+use super::Report;
+use super::detail::Detail;
+use super::format::money;
+use crate::compare::Comparison;
+use crate::plot::{self, Bar, BarGroup, Boxes, PlotError, Reference, Series};
+
+/// One chart: the file name `aicost plot` gives it, a caption, the SVG.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    pub file: &'static str,
+    pub title: String,
+    pub caption: String,
+    pub svg: String,
+}
+
+fn chart(
+    file: &'static str,
+    title: &str,
+    caption: String,
+    svg: Result<String, PlotError>,
+) -> Chart {
+    Chart {
+        file,
+        title: title.to_string(),
+        caption,
+        svg: svg.unwrap_or_else(|e| plot::unavailable(title, &e.0)),
+    }
+}
+
+fn pct_label(f: f64) -> String {
+    let p = f * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// The five charts of a simulation brief.
+pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
+    let series: Vec<Series> = detail
+        .stacks
+        .iter()
+        .map(|s| Series {
+            name: &s.name,
+            values: &s.sorted_spend,
+        })
+        .collect();
+    let budget = report.budget_usd;
+    let months = super::format::count(report.trials as f64);
+    let budget_words = budget.map_or(String::new(), |b| format!(" the {} budget,", money(b)));
+    let mut charts = Vec::new();
+
+    let title = "Monthly spend per stack";
+    charts.push(chart(
+        "histogram.svg",
+        title,
+        format!(
+            "Share of {months} simulated months by total spend. Solid line:{budget_words} dashed lines: each stack's 95th percentile (p95). The most extreme 0.25% of months at each end are left out of the picture, not out of the figures."
+        ),
+        plot::histogram(
+            title,
+            &series,
+            budget
+                .map(|b| Reference {
+                    legend: "budget".to_string(),
+                    text: format!("budget {}", money(b)),
+                    at: b,
+                })
+                .as_ref(),
+        ),
+    ));
+
+    let title = "How often each stack stays within budget";
+    charts.push(chart(
+        "cdf.svg",
+        title,
+        format!(
+            "Cumulative share of months at or below each spend. Where a curve crosses the{} budget line, the rest of its months are over budget: the labelled breach probability.",
+            budget.map_or(String::new(), |b| format!(" {}", money(b)))
+        ),
+        plot::cdf(title, &series, budget),
+    ));
+
+    let title = "Cumulative spend through the month";
+    let lines: Vec<(String, f64)> = budget
+        .map(|b| {
+            detail
+                .alert_fractions
+                .iter()
+                .map(|f| (format!("{} alert · {}", pct_label(*f), money(f * b)), f * b))
+                .collect()
+        })
+        .unwrap_or_default();
+    let bands: Vec<Vec<plot::Band>> = detail
+        .stacks
+        .iter()
+        .map(|s| {
+            s.cumulative
+                .iter()
+                .map(|d| plot::Band {
+                    day: d.day,
+                    p5: d.p5,
+                    p25: d.p25,
+                    p50: d.p50,
+                    p75: d.p75,
+                    p95: d.p95,
+                })
+                .collect()
+        })
+        .collect();
+    let fans: Vec<(&str, &[plot::Band])> = detail
+        .stacks
+        .iter()
+        .zip(&bands)
+        .map(|(s, b)| (s.name.as_str(), b.as_slice()))
+        .collect();
+    charts.push(chart(
+        "fan.svg",
+        title,
+        "Spend since the first of the month, day by day: the line is the median month, the bands hold the middle 50% and 90% of months. Dashed lines are the alert thresholds; a band crossing one means the alert fires in some months by that day.".to_string(),
+        plot::fan(title, &fans, &lines),
+    ));
+
+    let title = "Where the money goes";
+    let groups: Vec<BarGroup> = detail
+        .stacks
+        .iter()
+        .map(|s| {
+            let parts = |shares: &[super::detail::Share]| {
+                shares
+                    .iter()
+                    .map(|p| (p.name.clone(), p.monthly_usd.value))
+                    .collect()
+            };
+            let mut bars = vec![
+                Bar {
+                    label: "workflow".to_string(),
+                    parts: parts(&s.workflows),
+                },
+                Bar {
+                    label: "model".to_string(),
+                    parts: parts(&s.models),
+                },
+                Bar {
+                    label: "billing class".to_string(),
+                    // Discounts are negative; the bar shows what is paid for.
+                    parts: parts(&s.token_kinds)
+                        .into_iter()
+                        .filter(|(_, v)| *v > 0.0)
+                        .collect(),
+                },
+            ];
+            if let Some(r) = &s.retries {
+                bars.push(Bar {
+                    label: "retries".to_string(),
+                    parts: vec![
+                        (
+                            "first calls".to_string(),
+                            s.mean.value - r.monthly_usd.value,
+                        ),
+                        ("retries".to_string(), r.monthly_usd.value),
+                    ],
+                });
+            }
+            BarGroup {
+                name: s.name.clone(),
+                bars,
+            }
+        })
+        .collect();
+    charts.push(chart(
+        "drivers.svg",
+        title,
+        "Mean monthly spend of each stack split four ways: by workflow, by model, by billing class (input, cached input, cache writes, output, reasoning, images, audio and fees, before any discount) and into first calls and retries (calls after the first of each step). Each bar adds up to the stack's mean, except the billing-class bar when volume tiers or a contract discount it.".to_string(),
+        plot::drivers(title, &groups),
+    ));
+
+    let title = "Cost per user, by segment";
+    let segments: Vec<&str> = report.stacks.first().map_or(Vec::new(), |s| {
+        s.segments.iter().map(|g| g.name.as_str()).collect()
+    });
+    let boxes: Vec<(&str, Vec<Boxes>)> = detail
+        .stacks
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_str(),
+                s.segments
+                    .iter()
+                    .map(|g| Boxes {
+                        p5: g.p5,
+                        p25: g.p25,
+                        p50: g.p50,
+                        p75: g.p75,
+                        p95: g.p95,
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    charts.push(chart(
+        "segments.svg",
+        title,
+        "One user's monthly cost within each segment, from the users sampled in every simulated month: the box holds the middle half of users, the whiskers reach the 5th and 95th percentiles, the dark tick is the median user.".to_string(),
+        plot::spread(title, &segments, &boxes),
+    ));
+    charts
+}
+
+/// The charts of a comparison: the paired differences and each plan's CDF.
+pub fn comparison(c: &Comparison) -> Vec<Chart> {
+    let labels: Vec<String> = c
+        .differences
+        .iter()
+        .map(|d| format!("{} − {}", d.a, d.b))
+        .collect();
+    let sorted: Vec<Vec<f64>> = c
+        .differences
+        .iter()
+        .map(|d| crate::stats::sorted(&d.per_trial))
+        .collect();
+    let series: Vec<Series> = labels
+        .iter()
+        .zip(&sorted)
+        .map(|(l, v)| Series { name: l, values: v })
+        .collect();
+    let mut charts = Vec::new();
+    let title = "Difference in monthly spend, month by month";
+    charts.push(chart(
+        "difference.svg",
+        title,
+        "Spend of the first plan minus spend of the second in the same simulated month (same users, sessions and prompts). Left of zero, the first plan is cheaper that month.".to_string(),
+        plot::histogram(
+            title,
+            &series,
+            Some(&Reference {
+                legend: "no difference".to_string(),
+                text: "no difference".to_string(),
+                at: 0.0,
+            }),
+        ),
+    ));
+    let plan_sorted: Vec<Vec<f64>> = c
+        .plans
+        .iter()
+        .map(|p| crate::stats::sorted(&p.spend))
+        .collect();
+    let plan_series: Vec<Series> = c
+        .plans
+        .iter()
+        .zip(&plan_sorted)
+        .map(|(p, v)| Series {
+            name: &p.label,
+            values: v,
+        })
+        .collect();
+    let budgets: Vec<f64> = c.plans.iter().filter_map(|p| p.budget_usd).collect();
+    let budget = budgets
+        .first()
+        .copied()
+        .filter(|b| budgets.len() == c.plans.len() && budgets.iter().all(|x| x == b));
+    let title = "How often each plan stays within budget";
+    charts.push(chart(
+        "cdf.svg",
+        title,
+        "Cumulative share of months at or below each spend; where a curve crosses the budget line, the rest of its months are over budget.".to_string(),
+        plot::cdf(title, &plan_series, budget),
+    ));
+    charts
+}

@@ -1,0 +1,346 @@
+//! CSV for spreadsheets and scripts. Long ("tidy") format: one row per stack × statistic, with the
+//! same columns whatever the scenario, so a pivot table or `pandas` reads every file the same way.
+//! Numbers are written in full precision without separators; an absent value is an empty field.
+//! Every row repeats the scenario, seed, trials and version, so a row keeps its provenance when
+//! files are concatenated.
+
+use super::Report;
+use super::detail::{Detail, Estimate, Interval, Share, Z95};
+use crate::compare::Comparison;
+use crate::engine::SimResult;
+
+/// The columns of `simulate --format csv`, in order.
+pub const COLUMNS: [&str; 12] = [
+    "scenario",
+    "seed",
+    "trials",
+    "stack",
+    "statistic",
+    "group",
+    "unit",
+    "value",
+    "standard_error",
+    "ci95_low",
+    "ci95_high",
+    "aicost_version",
+];
+
+/// The columns of `simulate --trials-out`, in order.
+pub const TRIAL_COLUMNS: [&str; 6] = [
+    "trial",
+    "stack",
+    "monthly_spend_usd",
+    "requests",
+    "accepted",
+    "breach",
+];
+
+/// Quote a field when it needs it (RFC 4180).
+pub fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+struct Writer<'a> {
+    out: String,
+    prefix: String,
+    version: &'a str,
+}
+
+impl Writer<'_> {
+    /// One row; `key` is (stack, statistic, group, unit).
+    fn row(&mut self, key: [&str; 4], value: f64, se: Option<f64>, ci: Option<(f64, f64)>) {
+        let [stack, statistic, group, unit] = key;
+        let (lo, hi) = ci.map_or((String::new(), String::new()), |(l, h)| (num(l), num(h)));
+        self.out.push_str(&format!(
+            "{}{},{},{},{},{},{},{},{},{}\n",
+            self.prefix,
+            field(stack),
+            statistic,
+            field(group),
+            unit,
+            num(value),
+            se.map_or(String::new(), num),
+            lo,
+            hi,
+            self.version
+        ));
+    }
+
+    fn estimate(&mut self, stack: &str, statistic: &str, group: &str, unit: &str, e: &Estimate) {
+        let ci = (e.standard_error.is_finite()).then_some((
+            e.value - Z95 * e.standard_error,
+            e.value + Z95 * e.standard_error,
+        ));
+        self.row(
+            [stack, statistic, group, unit],
+            e.value,
+            Some(e.standard_error),
+            ci,
+        );
+    }
+
+    /// A probability estimated from `n` trials: its 95% interval is clamped to [0, 1], and when
+    /// none (or all) of the trials had the event it is the Clopper–Pearson interval.
+    fn proportion(&mut self, stack: &str, statistic: &str, group: &str, e: &Estimate, n: usize) {
+        let edge = crate::report::brief::clopper_pearson_edge(n);
+        let ci = if e.value == 0.0 {
+            (0.0, edge)
+        } else if e.value == 1.0 {
+            (1.0 - edge, 1.0)
+        } else {
+            (
+                (e.value - Z95 * e.standard_error).max(0.0),
+                (e.value + Z95 * e.standard_error).min(1.0),
+            )
+        };
+        self.row(
+            [stack, statistic, group, "probability"],
+            e.value,
+            Some(e.standard_error),
+            Some(ci),
+        );
+    }
+
+    fn interval(&mut self, stack: &str, statistic: &str, unit: &str, i: &Interval) {
+        self.row(
+            [stack, statistic, "", unit],
+            i.value,
+            None,
+            Some((i.low, i.high)),
+        );
+    }
+
+    fn shares(&mut self, stack: &str, what: &str, shares: &[Share]) {
+        for s in shares {
+            let group = s.name.replace(' ', "_");
+            self.estimate(
+                stack,
+                &format!("{what}_spend_mean"),
+                &group,
+                "usd",
+                &s.monthly_usd,
+            );
+            self.estimate(
+                stack,
+                &format!("{what}_spend_share"),
+                &group,
+                "share",
+                &s.share,
+            );
+        }
+    }
+}
+
+fn header() -> String {
+    let mut h = COLUMNS.join(",");
+    h.push('\n');
+    h
+}
+
+/// The statistics of a simulation.
+pub fn simulation(report: &Report, detail: &Detail) -> String {
+    let mut w = Writer {
+        out: header(),
+        prefix: format!(
+            "{},{},{},",
+            field(&report.scenario),
+            report.seed,
+            report.trials
+        ),
+        version: report.aicost_version,
+    };
+    let n = report.trials as f64;
+    for (r, d) in report.stacks.iter().zip(&detail.stacks) {
+        let st = r.name.as_str();
+        let m = &r.monthly_spend_usd;
+        w.estimate(st, "monthly_spend_mean", "", "usd", &d.mean);
+        w.row([st, "monthly_spend_sd", "", "usd"], m.sd, None, None);
+        w.interval(st, "monthly_spend_p5", "usd", &d.p5);
+        w.interval(st, "monthly_spend_p50", "usd", &d.p50);
+        w.interval(st, "monthly_spend_p95", "usd", &d.p95);
+        w.interval(st, "monthly_spend_p99", "usd", &d.p99);
+        w.row(
+            [st, "monthly_spend_cvar95", "", "usd"],
+            m.cvar95,
+            None,
+            None,
+        );
+        w.row([st, "monthly_spend_min", "", "usd"], m.min, None, None);
+        w.row([st, "monthly_spend_max", "", "usd"], m.max, None, None);
+        if let Some(b) = &d.breach_probability {
+            w.proportion(st, "breach_probability", "", b, report.trials as usize);
+        }
+        for a in &d.alerts {
+            let g = num(a.fraction);
+            w.row(
+                [st, "alert_threshold", &g, "usd"],
+                a.threshold_usd,
+                None,
+                None,
+            );
+            w.proportion(
+                st,
+                "alert_probability",
+                &g,
+                &a.probability,
+                report.trials as usize,
+            );
+            if let Some(day) = &a.median_day {
+                w.row(
+                    [st, "alert_median_day", &g, "day"],
+                    day.value,
+                    None,
+                    Some((day.low, day.high)),
+                );
+            }
+        }
+        w.estimate(st, "cost_per_user_mean", "", "usd", &d.cost_per_user);
+        for (name, e, unit) in [
+            ("cost_per_request", &d.cost_per_request, "usd"),
+            ("cost_per_accepted_task", &d.cost_per_accepted_task, "usd"),
+            ("acceptance_rate", &d.acceptance_rate, "share"),
+            ("attempts_per_request", &d.attempts_per_request, "count"),
+            ("escalation_share", &d.escalation_share, "share"),
+        ] {
+            if let Some(e) = e {
+                w.estimate(st, name, "", unit, e);
+            }
+        }
+        if let Some(retries) = &d.retries {
+            w.estimate(st, "retry_cost_share", "", "share", &retries.share);
+        }
+        let req = &r.requests_per_month;
+        w.estimate(
+            st,
+            "requests_per_month_mean",
+            "",
+            "count",
+            &Estimate::new(req.mean, if n > 1.0 { req.sd / n.sqrt() } else { f64::NAN }),
+        );
+        w.shares(st, "workflow", &d.workflows);
+        w.shares(st, "model", &d.models);
+        w.shares(st, "token_kind", &d.token_kinds);
+        let token_values = r.tokens.to_array();
+        for (kind, tokens) in crate::engine::Tokens::NAMES
+            .iter()
+            .zip(token_values)
+            .filter(|(name, t)| {
+                *t != 0.0 || ["input", "cached_input", "cache_write", "output"].contains(name)
+            })
+        {
+            w.row(
+                [st, "tokens_per_month_mean", kind, "tokens"],
+                tokens,
+                None,
+                None,
+            );
+        }
+        for g in &d.segments {
+            for (name, v) in [
+                ("segment_cost_per_user_mean", g.mean),
+                ("segment_cost_per_user_p5", g.p5),
+                ("segment_cost_per_user_p50", g.p50),
+                ("segment_cost_per_user_p95", g.p95),
+            ] {
+                w.row([st, name, &g.name, "usd"], v, None, None);
+            }
+        }
+    }
+    w.out
+}
+
+/// One row per trial and stack: monthly spend, requests, accepted requests and whether the month
+/// breached the budget (`1`/`0`; empty without a budget).
+pub fn trials(r: &SimResult, budget: Option<f64>) -> String {
+    let mut out = TRIAL_COLUMNS.join(",");
+    out.push('\n');
+    let names: Vec<String> = r.stacks.iter().map(|s| field(&s.name)).collect();
+    for t in 0..r.trials as usize {
+        for (st, name) in r.stacks.iter().zip(&names) {
+            let spend = st.spend[t];
+            let breach = budget.map_or("", |b| if spend > b { "1" } else { "0" });
+            out.push_str(&format!(
+                "{t},{name},{},{},{},{breach}\n",
+                num(spend),
+                num(st.requests[t]),
+                num(st.accepted[t])
+            ));
+        }
+    }
+    out
+}
+
+/// The plans and pairwise differences of a comparison, in the same long format (`stack` holds
+/// the plan, or `A − B` for a difference).
+pub fn comparison(c: &Comparison) -> String {
+    let mut w = Writer {
+        out: header(),
+        prefix: format!("{},{},{},", field(&c.title), c.seed, c.trials),
+        version: c.aicost_version,
+    };
+    for p in &c.plans {
+        let l = p.label.as_str();
+        w.estimate(l, "monthly_spend_mean", "", "usd", &p.monthly_spend_usd);
+        w.interval(l, "monthly_spend_p95", "usd", &p.p95_usd);
+        if let Some(b) = &p.breach_probability {
+            w.proportion(l, "breach_probability", "", b, c.trials as usize);
+        }
+        if let Some(a) = &p.acceptance_rate {
+            w.estimate(l, "acceptance_rate", "", "share", a);
+        }
+        if let Some(a) = &p.cost_per_accepted_task_usd {
+            w.estimate(l, "cost_per_accepted_task", "", "usd", a);
+        }
+    }
+    for d in &c.differences {
+        let l = format!("{} − {}", d.a, d.b);
+        w.estimate(&l, "difference_mean", "", "usd", &d.mean_usd);
+        w.row([&l, "difference_p5", "", "usd"], d.p5_usd, None, None);
+        w.row([&l, "difference_p50", "", "usd"], d.p50_usd, None, None);
+        w.row([&l, "difference_p95", "", "usd"], d.p95_usd, None, None);
+        w.row(
+            [&l, "difference_mean_independent_se", "", "usd"],
+            d.independent_standard_error_usd,
+            None,
+            None,
+        );
+        w.proportion(
+            &l,
+            "probability_a_cheaper",
+            "",
+            &d.probability_a_cheaper,
+            c.trials as usize,
+        );
+        if let Some(e) = &d.breach_probability_difference {
+            w.estimate(&l, "breach_probability_difference", "", "probability", e);
+        }
+        if let Some(e) = &d.acceptance_rate_difference {
+            w.estimate(&l, "acceptance_rate_difference", "", "share", e);
+        }
+    }
+    w.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_only_when_needed() {
+        assert_eq!(field("route-a"), "route-a");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

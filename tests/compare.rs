@@ -1,0 +1,405 @@
+//! `compare` and common random numbers: the paired difference is what it claims (exact functions of
+//! the paired months), its standard error is far smaller than two independent runs give, and the
+//! recommendation follows the stated rule. Seeds and trial counts are stated in each test.
+
+mod common;
+
+use aicost::compare::{Comparison, DEFAULT_MAX_BREACH};
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::str::contains;
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Uncertain head-count, Poisson sessions, heavy-tailed tokens: months vary a lot, so the noise
+/// that common random numbers remove is large. `models` and `stacks` are supplied.
+fn noisy(budget: &str, models: &str, stacks: &str) -> String {
+    format!(
+        r#"
+name = "noisy"
+{budget}
+[[segment]]
+name = "users"
+users = {{ low = 60, high = 140 }}
+sessions_per_user_per_day = 2
+user_variability = 0.8
+
+[[workflow]]
+name = "answer"
+requests_per_session = {{ dist = "poisson", mean = 2 }}
+[[workflow.step]]
+name = "call"
+route = "main"
+input_tokens = {{ p50 = 800, p95 = 4000 }}
+output_tokens = {{ p50 = 250, p95 = 900 }}
+
+{models}
+
+{stacks}
+"#
+    )
+}
+
+const TWO_PRICES: &str = r#"
+[[model]]
+name = "base"
+input_usd_per_mtok = 1.0
+output_usd_per_mtok = 4.0
+
+[[model]]
+name = "dear"
+input_usd_per_mtok = 1.1
+output_usd_per_mtok = 4.4
+"#;
+
+const TWO_STACKS: &str = r#"
+[[stack]]
+name = "a"
+[stack.route.main]
+chain = [{ model = "base" }]
+
+[[stack]]
+name = "b"
+[stack.route.main]
+chain = [{ model = "dear" }]
+"#;
+
+/// The claim of the issue, measured: on stacks that differ only in price (every price 10% higher),
+/// the standard error of the mean difference with common random numbers is at least 5× smaller
+/// than with independent streams (the two sides run with different seeds).
+#[test]
+fn common_random_numbers_shrink_the_error_of_a_difference_at_least_five_fold() {
+    const N: u64 = 400;
+    let s = common::scenario(&noisy("", TWO_PRICES, TWO_STACKS));
+    let paired = common::simulate(&s, N, 7);
+    let c = Comparison::of_stacks(&s, &paired, DEFAULT_MAX_BREACH);
+    let d = &c.differences[0];
+    let se_crn = d.mean_usd.standard_error;
+
+    // Independent streams: side A from seed 7, side B from seed 8.
+    let other = common::simulate(&s, N, 8);
+    let diff: Vec<f64> = (0..N as usize)
+        .map(|t| paired.stacks[0].spend[t] - other.stacks[1].spend[t])
+        .collect();
+    let (mean_ind, se_ind) = common::mean_se(&diff);
+    eprintln!(
+        "n = {N}, seeds 7 / 8: se with CRN {se_crn:.4}, independent {se_ind:.4}, ratio {:.1}; reported independent se {:.4}",
+        se_ind / se_crn,
+        d.independent_standard_error_usd
+    );
+    assert!(
+        se_ind >= 5.0 * se_crn,
+        "CRN se {se_crn} is not 5× smaller than independent se {se_ind}"
+    );
+    // The reported "independent" error is what two independent runs really give (within 25%:
+    // both are estimates from n = 400).
+    let ratio = d.independent_standard_error_usd / se_ind;
+    assert!((0.75..1.33).contains(&ratio), "{ratio}");
+    // Both estimate the same thing.
+    common::assert_within_se(
+        "mean difference",
+        d.mean_usd.value,
+        (se_crn * se_crn + se_ind * se_ind).sqrt(),
+        mean_ind,
+        4.0,
+    );
+    // Every price is 10% higher, so paired month by month B costs exactly 1.1 × A.
+    let mean_a = c.plans[0].monthly_spend_usd.value;
+    assert!((d.mean_usd.value + 0.1 * mean_a).abs() < 1e-9 * mean_a);
+    assert_eq!(d.probability_a_cheaper.value, 1.0);
+}
+
+#[test]
+fn difference_figures_are_exact_functions_of_the_paired_months() {
+    // n = 150, seed 3; a budget that the dearer stack breaches in some months.
+    let s = common::scenario(&noisy(
+        "[budget]\nmonthly_usd = 40\n",
+        TWO_PRICES,
+        TWO_STACKS,
+    ));
+    let r = common::simulate(&s, 150, 3);
+    let c = Comparison::of_stacks(&s, &r, DEFAULT_MAX_BREACH);
+    let (a, b, d) = (&c.plans[0], &c.plans[1], &c.differences[0]);
+    let (mean_a, mean_b) = (
+        common::mean_se(&r.stacks[0].spend).0,
+        common::mean_se(&r.stacks[1].spend).0,
+    );
+    assert!((d.mean_usd.value - (mean_a - mean_b)).abs() < 1e-9 * mean_a);
+    assert!(d.p5_usd <= d.p50_usd && d.p50_usd <= d.p95_usd);
+    let (pa, pb) = (
+        a.breach_probability.unwrap().value,
+        b.breach_probability.unwrap().value,
+    );
+    assert!(pb > 0.0 && pb < 1.0, "the test needs some breaches: {pb}");
+    let db = d.breach_probability_difference.unwrap();
+    assert!((db.value - (pa - pb)).abs() < 1e-12);
+    assert!(db.standard_error > 0.0);
+    // Same requests, no validation: the acceptance rates are equal and so is nothing else.
+    let da = d.acceptance_rate_difference.unwrap();
+    assert_eq!(da.value, 0.0);
+}
+
+#[test]
+fn acceptance_difference_matches_the_validation_rate() {
+    // Stack b fails validation 30% of the time with no retry, so it accepts 70% of requests:
+    // a − b = +0.30 in expectation. n = 200, seed 5; 4 standard errors.
+    let stacks = r#"
+[[stack]]
+name = "a"
+[stack.route.main]
+chain = [{ model = "base" }]
+
+[[stack]]
+name = "b"
+[stack.route.main]
+chain = [{ model = "base", validation_failure_rate = 0.3 }]
+"#;
+    let s = common::scenario(&noisy("", TWO_PRICES, stacks));
+    let c = Comparison::of_stacks(&s, &common::simulate(&s, 200, 5), DEFAULT_MAX_BREACH);
+    let d = c.differences[0].acceptance_rate_difference.unwrap();
+    common::assert_within_se("acceptance a − b", d.value, d.standard_error, 0.3, 4.0);
+    // Same calls, same prices: they cost the same in every month.
+    assert_eq!(c.differences[0].mean_usd.value, 0.0);
+    assert_eq!(c.differences[0].probability_a_cheaper.value, 0.0);
+    // The cheaper-or-equal plan is recommended on spend, with the acceptance trade-off spelled out.
+    let text = &c.recommendation.text;
+    assert!(
+        text.contains("costs the same within the simulation's noise"),
+        "{text}"
+    );
+}
+
+#[test]
+fn recommendation_names_the_cheapest_plan_within_budget_or_says_none() {
+    // n = 200, seed 9. Mean spend is about $31 for a and $34 for b.
+    let run = |budget: &str| {
+        let s = common::scenario(&noisy(budget, TWO_PRICES, TWO_STACKS));
+        Comparison::of_stacks(&s, &common::simulate(&s, 200, 9), DEFAULT_MAX_BREACH)
+    };
+    let c = run("[budget]\nmonthly_usd = 100000\n");
+    assert_eq!(c.recommendation.plan.as_deref(), Some("a"));
+    assert!(
+        c.recommendation.text.starts_with("Choose a: the cheapest plan that stays under the $100,000 budget in at least 95% of months"),
+        "{}",
+        c.recommendation.text
+    );
+    assert!(c.recommendation.text.contains("less than b"));
+
+    let c = run("[budget]\nmonthly_usd = 1\n");
+    assert_eq!(c.recommendation.plan, None);
+    assert!(
+        c.recommendation
+            .text
+            .starts_with("No plan stays under the $1.00 budget"),
+        "{}",
+        c.recommendation.text
+    );
+
+    let c = run("");
+    assert_eq!(c.recommendation.plan.as_deref(), Some("a"));
+    assert!(c.recommendation.text.starts_with("No budget is set"));
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn rag(chunks: u32, price: f64) -> String {
+    format!(
+        r#"
+name = "rag"
+[budget]
+monthly_usd = 400
+
+[[segment]]
+name = "users"
+users = {{ low = 60, high = 140 }}
+sessions_per_user_per_day = 2
+user_variability = 0.8
+
+[[workflow]]
+name = "answer"
+[[workflow.step]]
+name = "call"
+route = "main"
+input_tokens = {{ p50 = 300, p95 = 900 }}
+retrieval = {{ chunks = {chunks}, chunk_tokens = 400 }}
+output_tokens = {{ p50 = 250, p95 = 900 }}
+
+[[model]]
+name = "m"
+input_usd_per_mtok = {price}
+output_usd_per_mtok = 4.0
+
+[[stack]]
+name = "only"
+[stack.route.main]
+chain = [{{ model = "m" }}]
+"#
+    )
+}
+
+#[test]
+fn two_versions_are_paired_trial_by_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let four = write(dir.path(), "rag-4.toml", &rag(4, 1.0));
+    let ten = write(dir.path(), "rag-10.toml", &rag(10, 1.0));
+    let out = aicost()
+        .args(["compare"])
+        .arg(&four)
+        .arg(&ten)
+        .args(["-n", "200", "--seed", "7", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["kind"], "versions");
+    assert_eq!(v["plans"][0]["label"], "rag-4");
+    assert_eq!(v["plans"][1]["label"], "rag-10");
+    let d = &v["differences"][0];
+    // Six more chunks of 400 tokens on every request: 4 chunks is cheaper in every month.
+    assert_eq!(d["probability_a_cheaper"]["value"], 1.0);
+    assert!(d["mean_usd"]["value"].as_f64().unwrap() < 0.0);
+    assert!(d["p95_usd"].as_f64().unwrap() < 0.0);
+    for key in [
+        "mean_usd",
+        "p5_usd",
+        "p50_usd",
+        "p95_usd",
+        "independent_standard_error_usd",
+        "breach_probability_difference",
+        "acceptance_rate_difference",
+    ] {
+        assert!(!d[key].is_null(), "{key}");
+    }
+    assert_eq!(v["recommendation"]["plan"], "rag-4");
+
+    // Versions that differ only in price, through the command line: CRN at least 5× (n = 300, seed 7).
+    let dear = write(dir.path(), "rag-4-dear.toml", &rag(4, 1.1));
+    let out = aicost()
+        .args(["compare"])
+        .arg(&four)
+        .arg(&dear)
+        .args(["-n", "300", "--seed", "7", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let d = &v["differences"][0];
+    let se = d["mean_usd"]["standard_error"].as_f64().unwrap();
+    let independent = d["independent_standard_error_usd"].as_f64().unwrap();
+    assert!(independent >= 5.0 * se, "{independent} vs {se}");
+}
+
+#[test]
+fn compare_renders_every_format() {
+    let file = "tests/fixtures/brief.toml";
+    let text = |format: &str| {
+        String::from_utf8(
+            aicost()
+                .args(["compare", file, "-n", "60", "--format", format])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .unwrap()
+    };
+    let table = text("table");
+    for part in [
+        "Comparison: support-small",
+        "Recommendation. Choose small-only",
+        "Differences, month by month",
+        "small-only − large-only",
+        "P(A cheaper)",
+        "Noise vs independent runs",
+    ] {
+        assert!(table.contains(part), "{part} missing in\n{table}");
+    }
+    let md = text("markdown");
+    assert!(md.contains("| A − B | small-only − large-only | small-only − small-then-large |"));
+    assert!(md.contains("| P(A cheaper) | 100% (95% CI"));
+    assert!(md.contains("**Recommendation.** Choose small-only"));
+    let html = text("html");
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(!html.contains("<script"));
+    let csv = text("csv");
+    assert!(csv.starts_with("scenario,seed,trials,stack,statistic,group,unit,value"));
+    assert!(csv.contains("small-only − large-only,probability_a_cheaper"));
+    let json: serde_json::Value = serde_json::from_str(&text("json")).unwrap();
+    assert_eq!(json["plans"].as_array().unwrap().len(), 3);
+    assert_eq!(json["differences"].as_array().unwrap().len(), 3);
+    assert_eq!(json["kind"], "stacks");
+    assert_eq!(json["recommendation"]["plan"], "small-only");
+}
+
+#[test]
+fn compare_user_errors_exit_2_with_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = write(dir.path(), "one.toml", &rag(4, 1.0));
+    aicost()
+        .arg("compare")
+        .arg(&one)
+        .assert()
+        .code(2)
+        .stderr(contains("nothing to compare"))
+        .stderr(contains("help:"));
+    let other = write(
+        dir.path(),
+        "other.toml",
+        &noisy("", TWO_PRICES, TWO_STACKS).replace("name = \"b\"", "name = \"z\""),
+    );
+    let mine = write(
+        dir.path(),
+        "mine.toml",
+        &noisy("", TWO_PRICES, TWO_STACKS).replace("name = \"b\"", "name = \"y\""),
+    );
+    let theirs = write(
+        dir.path(),
+        "theirs.toml",
+        &noisy("", TWO_PRICES, TWO_STACKS)
+            .replace("name = \"a\"", "name = \"p\"")
+            .replace("name = \"b\"", "name = \"q\""),
+    );
+    aicost()
+        .arg("compare")
+        .arg(&mine)
+        .arg(&theirs)
+        .args(["-n", "5"])
+        .assert()
+        .code(2)
+        .stderr(contains("no stack in common"));
+    // One stack in common is enough.
+    aicost()
+        .arg("compare")
+        .arg(&mine)
+        .arg(&other)
+        .args(["-n", "5", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(contains("\"kind\": \"versions\""));
+    aicost()
+        .args([
+            "compare",
+            "tests/fixtures/brief.toml",
+            "--max-breach",
+            "1.5",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("--max-breach"));
+    aicost()
+        .args(["compare", "a.toml", "b.toml", "c.toml"])
+        .assert()
+        .code(2);
+}

@@ -1,0 +1,537 @@
+//! The report formats of `simulate` and the `plot` command, on real input: Markdown and CSV are
+//! pinned by snapshots (fixed seed, few trials), and every format is checked against the JSON it
+//! must agree with.
+
+mod common;
+
+use std::collections::HashMap;
+
+use aicost::report::Report;
+use aicost::report::brief::Brief;
+use aicost::report::csv;
+use aicost::report::detail::Detail;
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::str::contains;
+
+const BRIEF: &str = "tests/fixtures/brief.toml";
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn fixture() -> aicost::model::Scenario {
+    common::scenario(&std::fs::read_to_string(BRIEF).unwrap())
+}
+
+/// Output with the version number replaced, so snapshots survive a release.
+fn unversioned(text: &str) -> String {
+    text.replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+fn run(args: &[&str]) -> Vec<u8> {
+    aicost()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let mut a = args.to_vec();
+    a.extend(["--format", "json"]);
+    serde_json::from_slice(&run(&a)).unwrap()
+}
+
+#[test]
+fn markdown_brief_snapshot() {
+    // n = 120 trials, seed 11.
+    let s = fixture();
+    let brief = Brief::new(&s, &common::simulate(&s, 120, 11));
+    insta::assert_snapshot!("brief_markdown", unversioned(&brief.markdown()));
+}
+
+#[test]
+fn csv_snapshot() {
+    // n = 120 trials, seed 11.
+    let s = fixture();
+    let r = common::simulate(&s, 120, 11);
+    let text = csv::simulation(&Report::new(&s, &r), &Detail::new(&s, &r));
+    insta::assert_snapshot!("stats_csv", unversioned(&text));
+}
+
+#[test]
+fn markdown_has_every_part_of_the_brief() {
+    let md = String::from_utf8(run(&[
+        "simulate", BRIEF, "-n", "100", "--format", "markdown",
+    ]))
+    .unwrap();
+    for part in [
+        "# Cost brief: support-small",
+        "**Verdict.** ",
+        "stays under the $36.00 budget in",
+        "**Recommendation.** Choose small-only",
+        "## Scenario",
+        "## At a glance",
+        "## Stack small-only",
+        "## Stack large-only",
+        "## Stack small-then-large",
+        "| p95 month | ",
+        "95% CI",
+        "Breach probability (> $36.00)",
+        "Cost per user (mean)",
+        "Cost per accepted task",
+        "### Cost drivers",
+        "| workflow | summary |",
+        "| model | small |",
+        "| billing class | cached input |",
+        "| billing class | cache write |",
+        "| retries |",
+        "### Alerts",
+        "| 80% of budget | $28.80 |",
+        "### One user's monthly cost",
+        "| agents |",
+    ] {
+        assert!(md.contains(part), "missing {part:?} in\n{md}");
+    }
+    // No figure without its uncertainty: every row of a stack's figure table has a `±` or an interval.
+    for line in md
+        .lines()
+        .filter(|l| l.starts_with("| Mean monthly spend | $"))
+    {
+        assert!(line.contains('±'), "{line}");
+    }
+}
+
+/// Parse CSV without quoted fields (the fixture's names need none).
+fn rows(text: &str) -> (Vec<String>, Vec<HashMap<String, String>>) {
+    let mut lines = text.lines();
+    let head: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let rows = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            assert_eq!(cells.len(), head.len(), "{l}");
+            head.iter()
+                .cloned()
+                .zip(cells.iter().map(|c| c.to_string()))
+                .collect()
+        })
+        .collect();
+    (head, rows)
+}
+
+#[test]
+fn csv_has_stable_columns_and_agrees_with_json() {
+    let args = ["simulate", BRIEF, "-n", "150", "--seed", "5"];
+    let v = json(&args);
+    let mut a = args.to_vec();
+    a.extend(["--format", "csv"]);
+    let text = String::from_utf8(run(&a)).unwrap();
+    let (head, rows) = rows(&text);
+    assert_eq!(head, csv::COLUMNS);
+    let get = |stack: &str, statistic: &str, group: &str| -> f64 {
+        let r = rows
+            .iter()
+            .find(|r| r["stack"] == stack && r["statistic"] == statistic && r["group"] == group)
+            .unwrap_or_else(|| panic!("no row {stack} {statistic} {group}"));
+        r["value"].parse().unwrap()
+    };
+    for (k, stack) in ["small-only", "large-only", "small-then-large"]
+        .iter()
+        .enumerate()
+    {
+        let s = &v["stacks"][k];
+        assert_eq!(
+            get(stack, "monthly_spend_mean", ""),
+            s["monthly_spend_usd"]["mean"].as_f64().unwrap()
+        );
+        assert_eq!(
+            get(stack, "monthly_spend_p95", ""),
+            s["monthly_spend_usd"]["p95"].as_f64().unwrap()
+        );
+        assert_eq!(
+            get(stack, "breach_probability", ""),
+            s["breach_probability"].as_f64().unwrap()
+        );
+        let retry = s["retry_cost_share"].as_f64().unwrap();
+        assert!((get(stack, "retry_cost_share", "") - retry).abs() < 1e-12);
+        let kinds: f64 = ["input", "cached_input", "cache_write", "output"]
+            .iter()
+            .map(|g| get(stack, "token_kind_spend_share", g))
+            .sum();
+        assert!((kinds - 1.0).abs() < 1e-9, "token kinds add up to {kinds}");
+    }
+    for r in &rows {
+        assert_eq!(r["seed"], "5");
+        assert_eq!(r["trials"], "150");
+        assert_eq!(r["scenario"], "support-small");
+        assert!(r["value"].parse::<f64>().is_ok(), "{r:?}");
+        for col in ["standard_error", "ci95_low", "ci95_high"] {
+            assert!(r[col].is_empty() || r[col].parse::<f64>().is_ok(), "{r:?}");
+        }
+        if let (Ok(lo), Ok(hi), Ok(v)) = (
+            r["ci95_low"].parse::<f64>(),
+            r["ci95_high"].parse::<f64>(),
+            r["value"].parse::<f64>(),
+        ) {
+            assert!(
+                lo <= v && v <= hi,
+                "interval does not hold the value: {r:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn trials_out_has_one_row_per_trial_and_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let trials = dir.path().join("trials.csv");
+    let out = dir.path().join("r.json");
+    aicost()
+        .args(["simulate", BRIEF, "-n", "90", "--seed", "3", "--out"])
+        .arg(&out)
+        .arg("--trials-out")
+        .arg(&trials)
+        .assert()
+        .success();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let (head, rows) = rows(&std::fs::read_to_string(&trials).unwrap());
+    assert_eq!(head, csv::TRIAL_COLUMNS);
+    assert_eq!(rows.len(), 90 * 3);
+    for (k, stack) in ["small-only", "large-only", "small-then-large"]
+        .iter()
+        .enumerate()
+    {
+        let mine: Vec<&HashMap<String, String>> =
+            rows.iter().filter(|r| r["stack"] == *stack).collect();
+        assert_eq!(mine.len(), 90);
+        let spend: Vec<f64> = mine
+            .iter()
+            .map(|r| r["monthly_spend_usd"].parse().unwrap())
+            .collect();
+        let (mean, _) = common::mean_se(&spend);
+        let json_mean = v["stacks"][k]["monthly_spend_usd"]["mean"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (mean - json_mean).abs() <= 1e-9 * json_mean,
+            "{mean} vs {json_mean}"
+        );
+        let breaches = mine.iter().filter(|r| r["breach"] == "1").count() as f64 / 90.0;
+        assert_eq!(
+            breaches,
+            v["stacks"][k]["breach_probability"].as_f64().unwrap()
+        );
+        let accepted: f64 = mine
+            .iter()
+            .map(|r| r["accepted"].parse::<f64>().unwrap())
+            .sum();
+        let requests: f64 = mine
+            .iter()
+            .map(|r| r["requests"].parse::<f64>().unwrap())
+            .sum();
+        let rate = v["stacks"][k]["acceptance_rate"].as_f64().unwrap();
+        assert!((accepted / requests - rate).abs() < 1e-12);
+        let trial_ids: Vec<usize> = mine.iter().map(|r| r["trial"].parse().unwrap()).collect();
+        assert_eq!(trial_ids, (0..90).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn trials_out_may_not_share_standard_output_with_the_report() {
+    aicost()
+        .args(["simulate", BRIEF, "-n", "10", "--trials-out", "-"])
+        .assert()
+        .code(2)
+        .stderr(contains("--trials-out"));
+}
+
+#[test]
+fn the_out_extension_picks_the_format_and_the_file_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, starts) in [
+        ("b.md", "# Cost brief"),
+        ("b.html", "<!DOCTYPE html>"),
+        ("b.csv", "scenario,seed,trials,stack,statistic"),
+        ("b.json", "{"),
+    ] {
+        let path = dir.path().join(name);
+        aicost()
+            .args(["simulate", BRIEF, "-n", "30", "--out"])
+            .arg(&path)
+            .assert()
+            .success()
+            .stdout("");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(starts),
+            "{name}: {}",
+            &text[..40.min(text.len())]
+        );
+    }
+    // An explicit --format wins over the extension.
+    let path = dir.path().join("brief.txt.md");
+    aicost()
+        .args(["simulate", BRIEF, "-n", "30", "--format", "csv", "--out"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("scenario,")
+    );
+}
+
+/// The charts inside an HTML page.
+fn svgs(html: &str) -> Vec<&str> {
+    html.match_indices("<svg")
+        .map(|(i, _)| {
+            let end = html[i..].find("</svg>").unwrap();
+            &html[i..i + end]
+        })
+        .collect()
+}
+
+#[test]
+fn html_is_one_self_contained_file_with_five_charts() {
+    let html =
+        String::from_utf8(run(&["simulate", BRIEF, "-n", "150", "--format", "html"])).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<style>"));
+    for external in [
+        "<script",
+        "<link",
+        "<img",
+        "src=",
+        "href=",
+        "url(",
+        "@import",
+        "@font-face",
+    ] {
+        assert!(
+            !html.contains(external),
+            "HTML refers to something outside: {external}"
+        );
+    }
+    let charts = svgs(&html);
+    assert_eq!(charts.len(), 5);
+    for (svg, title) in charts.iter().zip([
+        "Monthly spend per stack",
+        "How often each stack stays within budget",
+        "Cumulative spend through the month",
+        "Where the money goes",
+        "Cost per user, by segment",
+    ]) {
+        assert!(svg.contains(title), "{title}");
+        assert!(svg.contains("viewBox"), "{title}: not scalable");
+        assert!(!svg.contains("not drawn"), "{title}: {svg}");
+    }
+    // Dollar axes with separators where the numbers need them; the budget line is labelled.
+    assert!(charts[0].contains("budget $36.00"));
+    assert!(charts[1].contains("over budget"));
+    assert!(charts[2].contains("80% alert · $28.80"));
+    // Okabe–Ito colours for the three stacks.
+    for colour in ["#0072B2", "#E69F00", "#009E73"] {
+        assert!(html.contains(colour), "{colour}");
+    }
+    // The brief itself is there too.
+    assert!(html.contains("<strong>Verdict.</strong>"));
+    assert!(html.contains("<h2>Stack large-only</h2>"));
+}
+
+#[test]
+fn dollar_axes_have_thousands_separators() {
+    // A scenario spending thousands a month: the axis labels must read $12,000, not $12000.
+    let text = std::fs::read_to_string(BRIEF)
+        .unwrap()
+        .replace("users = 3\n", "users = 300\n")
+        .replace("monthly_usd = 36", "monthly_usd = 36000");
+    let s = common::scenario(&text);
+    let charts = Brief::new(&s, &common::simulate(&s, 20, 2)).charts();
+    let labels: Vec<&str> = charts[0]
+        .svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1))
+        .filter_map(|t| t.split('<').next())
+        .map(str::trim)
+        .filter(|t| t.starts_with('$'))
+        .collect();
+    assert!(!labels.is_empty());
+    for l in &labels {
+        let digits: String = l
+            .chars()
+            .take_while(|c| *c != '.')
+            .filter(|c| c.is_ascii_digit())
+            .collect();
+        if digits.len() >= 4 {
+            assert!(l.contains(','), "axis label without separators: {l}");
+        }
+    }
+}
+
+#[test]
+fn plot_writes_the_svgs_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("charts");
+    aicost()
+        .args(["plot", BRIEF, "-n", "60", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains("histogram.svg"));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "cdf.svg",
+            "drivers.svg",
+            "fan.svg",
+            "histogram.svg",
+            "segments.svg"
+        ]
+    );
+    for n in &names {
+        let svg = std::fs::read_to_string(out.join(n)).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{n}"
+        );
+    }
+    // The same seed gives the same charts.
+    let again = dir.path().join("again");
+    aicost()
+        .args(["plot", BRIEF, "-n", "60", "--quiet", "--out"])
+        .arg(&again)
+        .assert()
+        .success()
+        .stderr("");
+    for n in &names {
+        assert_eq!(
+            std::fs::read(out.join(n)).unwrap(),
+            std::fs::read(again.join(n)).unwrap(),
+            "{n}"
+        );
+    }
+}
+
+#[test]
+fn plot_refuses_a_file_as_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.svg");
+    std::fs::write(&file, "keep").unwrap();
+    aicost()
+        .args(["plot", BRIEF, "-n", "5", "--out"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("directory"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep");
+}
+
+#[test]
+fn new_commands_have_help_with_examples() {
+    for sub in ["compare", "plot"] {
+        aicost()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Examples:"));
+    }
+    aicost()
+        .args(["simulate", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("markdown"))
+        .stdout(contains("--trials-out"));
+}
+
+#[test]
+fn quiet_and_colour_rules_hold_for_the_new_formats() {
+    // Off a terminal: no escape codes in any format, nothing on stderr.
+    for format in ["table", "markdown", "csv", "html"] {
+        let out = aicost()
+            .args(["simulate", BRIEF, "-n", "20", "--format", format])
+            .assert()
+            .success()
+            .stderr("")
+            .get_output()
+            .stdout
+            .clone();
+        assert!(!out.contains(&0x1b), "{format} has escape codes");
+    }
+    let out = aicost()
+        .args(["compare", BRIEF, "-n", "20", "--color", "always"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(out.contains(&0x1b));
+    let out = aicost()
+        .env("NO_COLOR", "1")
+        .args(["compare", BRIEF, "-n", "20"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!out.contains(&0x1b));
+}
+
+/// The delta-method standard errors of shares and ratios are checked against the spread of the
+/// same figure over K = 40 independent runs (n = 40 trials each, seeds 1000..1040): the ratio of
+/// the observed spread to the mean reported error must lie in [0.55, 1.6] (the spread of 40 runs
+/// is itself uncertain by about 11%; these bounds are beyond 4 of those errors).
+#[test]
+fn standard_errors_of_shares_match_their_spread_over_independent_runs() {
+    const K: u64 = 40;
+    const N: u64 = 40;
+    let s = fixture();
+    let mut figures: Vec<[(f64, f64); 4]> = Vec::new();
+    for seed in 1000..1000 + K {
+        let d = Detail::new(&s, &common::simulate(&s, N, seed));
+        let st = &d.stacks[2]; // small-then-large: two models, retries, escalations
+        let e = |x: &aicost::report::detail::Estimate| (x.value, x.standard_error);
+        figures.push([
+            e(&st.models[0].share),
+            e(&st.token_kinds[3].share),
+            e(&st.retries.as_ref().unwrap().share),
+            e(&st.cost_per_accepted_task.unwrap()),
+        ]);
+    }
+    for (i, name) in [
+        "model share",
+        "output share",
+        "retry share",
+        "cost per accepted task",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let values: Vec<f64> = figures.iter().map(|f| f[i].0).collect();
+        let (_, se_of_mean) = common::mean_se(&values);
+        let spread = se_of_mean * (K as f64).sqrt();
+        let reported = figures.iter().map(|f| f[i].1).sum::<f64>() / K as f64;
+        let ratio = spread / reported;
+        eprintln!(
+            "{name}: observed spread {spread:.3e}, reported se {reported:.3e}, ratio {ratio:.2}"
+        );
+        assert!((0.55..1.6).contains(&ratio), "{name}: ratio {ratio}");
+    }
+}
