@@ -60,6 +60,14 @@ pub enum Command {
   aicost init my-feature.toml
   aicost init - | less           prints it instead")]
     Init(InitArgs),
+
+    /// Model prices: list and show the catalog, import LiteLLM's catalog.
+    #[command(after_help = "Examples:
+  aicost prices list                     every model of the built-in catalog
+  aicost prices list claude              models whose name contains `claude`
+  aicost prices show gpt-4o              all prices of one model and where they come from
+  aicost prices import litellm model_prices_and_context_window.json --out prices.json")]
+    Prices(PricesArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -125,6 +133,93 @@ pub struct EstimateArgs {
 pub struct ValidateArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct PricesArgs {
+    #[command(subcommand)]
+    pub command: PricesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// List catalog models with their main prices (USD per million tokens).
+    #[command(after_help = "Examples:
+  aicost prices list
+  aicost prices list gemini
+  aicost prices list 'claude*4-5' --format json
+  aicost prices list --catalog prices.json")]
+    List {
+        /// Only models whose name contains this (case-insensitive; `*` matches anything), or of
+        /// this provider.
+        pattern: Option<String>,
+        /// Read this catalog (JSON) instead of the built-in one.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = PricesFormat::Table)]
+        format: PricesFormat,
+    },
+    /// Show every price of one model, its context window, source and check date.
+    #[command(after_help = "Examples:
+  aicost prices show gpt-4o
+  aicost prices show openai/gpt-4o-mini       a provider prefix is ignored
+  aicost prices show claude-sonnet-4-5 --format json")]
+    Show {
+        /// The model name.
+        model: String,
+        /// Read this catalog (JSON) instead of the built-in one.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = PricesFormat::Table)]
+        format: PricesFormat,
+    },
+    /// Convert another catalog into an aicost catalog file (written atomically).
+    #[command(after_help = "Examples:
+  aicost prices import litellm model_prices_and_context_window.json --out prices.json
+  aicost prices import litellm litellm.json --only gpt-4o,claude-sonnet-4-5 --out -
+  aicost prices import litellm litellm.json --only @models.txt --strip-prefix --checked 2026-11-01
+
+Per-token prices become per-million-token prices by moving the decimal point (2.5e-06 -> 2.5).
+Entries that are not chat, completion or responses models, or lack an input or output price, are
+skipped and counted; price keys aicost cannot represent yet are listed.")]
+    Import(ImportArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PricesFormat {
+    /// Aligned text.
+    Table,
+    /// JSON, in the catalog's key names.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportSource {
+    /// LiteLLM's model_prices_and_context_window.json (USD per token).
+    Litellm,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ImportArgs {
+    /// The format of the file.
+    #[arg(value_enum)]
+    pub source: ImportSource,
+    /// The file to import.
+    pub file: PathBuf,
+    /// Where to write the catalog; `-` prints it.
+    #[arg(long, short = 'o', default_value = "prices.json")]
+    pub out: PathBuf,
+    /// Import only these names: a comma-separated list, or @FILE with one name per line.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Name entries without their provider prefix (gemini/gemini-2.5-pro -> gemini-2.5-pro).
+    #[arg(long)]
+    pub strip_prefix: bool,
+    /// The date the prices were checked (YYYY-MM-DD); default today.
+    #[arg(long)]
+    pub checked: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

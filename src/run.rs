@@ -41,6 +41,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Estimate(a) => commands::estimate::estimate(a, config),
         Command::Validate(a) => commands::validate::validate(a, config),
         Command::Init(a) => commands::init::init(a),
+        Command::Prices(a) => commands::prices::prices(a, config),
     }
 }
 
