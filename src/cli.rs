@@ -39,7 +39,8 @@ pub enum Command {
     #[command(after_help = "Examples:
   aicost simulate scenarios/support-summarizer.toml
   aicost simulate scenario.toml --trials 2000 --seed 7 --format json --out forecast.json
-  aicost simulate scenario.toml --threads 1 --max-seconds 30")]
+  aicost simulate scenario.toml --threads 1 --max-seconds 30
+  aicost simulate scenario.toml --format focus --month 2026-12 --out forecast-focus.csv")]
     Simulate(SimulateArgs),
 
     /// Expected values only, with the arithmetic (tokens × price) visible for checking by hand.
@@ -83,6 +84,8 @@ pub enum Format {
     Table,
     /// The full report as JSON.
     Json,
+    /// The expected month as FOCUS cost-and-usage CSV rows (for FinOps tools); see --month.
+    Focus,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -113,6 +116,10 @@ pub struct SimulateArgs {
     /// Stop after this many seconds and report the trials finished so far, marked partial.
     #[arg(long)]
     pub max_seconds: Option<f64>,
+
+    /// Billing month (YYYY-MM) of `--format focus` rows; default the month after today.
+    #[arg(long)]
+    pub month: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -127,6 +134,10 @@ pub struct EstimateArgs {
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+
+    /// Billing month (YYYY-MM) of `--format focus` rows; default the month after today.
+    #[arg(long)]
+    pub month: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -86,3 +86,26 @@ pub fn with_progress<T>(
     pb.finish_and_clear();
     out
 }
+
+/// The expected month of `s` as FOCUS CSV for `month` (`YYYY-MM`, default the month after today).
+pub fn focus_csv(
+    s: &crate::model::Scenario,
+    month: Option<&str>,
+    config: &Config,
+) -> Result<String, Error> {
+    let month = match month {
+        Some(m) => crate::calendar::Month::parse(m).ok_or_else(|| {
+            Error::Usage(format!(
+                "--month must be a month YYYY-MM, e.g. 2026-12, got `{m}`"
+            ))
+        })?,
+        None => crate::calendar::today().month().next(),
+    };
+    let e = crate::estimate::estimate(s);
+    if !config.quiet {
+        for why in &e.approximations {
+            eprintln!("note: approximate expected value: {why}");
+        }
+    }
+    Ok(crate::focus::render(s, &e, month))
+}

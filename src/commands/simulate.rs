@@ -14,6 +14,16 @@ use crate::report::{self, Report};
 pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
     let s = &loaded.scenario;
+    if a.format == Format::Focus {
+        // The expected month is known in closed form; no trial needs running.
+        let text = super::focus_csv(s, a.month.as_deref(), config)?;
+        output::write(
+            &Destination::from_option(a.out.as_deref()),
+            text.as_bytes(),
+            &[&a.file],
+        )?;
+        return Ok(0);
+    }
     let trials = a.trials.unwrap_or(s.simulation.trials);
     if trials == 0 || trials > crate::model::MAX_TRIALS {
         return Err(Error::Usage(format!(
@@ -56,6 +66,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let text = match a.format {
         Format::Table => report::table::render(&report, config.color_stdout && a.out.is_none()),
         Format::Json => report.to_json(),
+        Format::Focus => super::focus_csv(s, a.month.as_deref(), config)?,
     };
     output::write(
         &Destination::from_option(a.out.as_deref()),
