@@ -69,6 +69,16 @@ pub enum Command {
   aicost prices show gpt-4o              all prices of one model and where they come from
   aicost prices import litellm model_prices_and_context_window.json --out prices.json")]
     Prices(PricesArgs),
+
+    /// Fit a scenario (or update one) from usage logs: traffic, tokens, cache hits, retries, model mix.
+    #[command(after_help = "Examples:
+  aicost fit usage.csv --out fitted.toml                  plain CSV (see docs/fit.md)
+  aicost fit spans.jsonl.gz --group-by app.workflow       OpenTelemetry GenAI spans
+  aicost fit spend_logs.csv --from litellm --empirical    LiteLLM spend logs
+  zcat big.csv.gz | aicost fit - --from csv               a stream of any size
+  aicost fit usage.csv --update scenario.toml --out scenario.fitted.toml
+  aicost fit part-*.csv --from aggregates                 warehouse aggregates (docs/warehouse.md)")]
+    Fit(FitArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -231,6 +241,52 @@ pub struct ImportArgs {
     /// The date the prices were checked (YYYY-MM-DD); default today.
     #[arg(long)]
     pub checked: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    /// OpenTelemetry GenAI spans, one JSON object (or OTLP export) per line.
+    Otel,
+    /// LiteLLM spend-log rows, as CSV, JSON lines or a JSON array.
+    Litellm,
+    /// timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status
+    Csv,
+    /// Per-workflow token histograms from a warehouse query (docs/warehouse.md).
+    Aggregates,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct FitArgs {
+    /// Log files (`-` reads standard input); gzip is recognised.
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// The log format (default: detected from each file).
+    #[arg(long, value_enum)]
+    pub from: Option<LogFormatArg>,
+    /// The attribute, tag or column naming the workflow (see docs/fit.md).
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// Fit token counts as empirical distributions instead of lognormals.
+    #[arg(long)]
+    pub empirical: bool,
+    /// Update this scenario instead of writing a new one (it is never overwritten: use --out).
+    #[arg(long)]
+    pub update: Option<PathBuf>,
+    /// Write the scenario here (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Also write the logs' aggregates (mergeable; the warehouse format) to this file.
+    #[arg(long)]
+    pub aggregates_out: Option<PathBuf>,
+    /// Largest share of malformed lines tolerated before stopping.
+    #[arg(long, default_value_t = 0.01)]
+    pub max_malformed: f64,
+    /// The `name` of a new scenario.
+    #[arg(long, default_value = "fitted")]
+    pub name: String,
+    /// Look models up in this catalog (JSON) instead of the built-in one.
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

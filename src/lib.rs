@@ -18,6 +18,7 @@ pub mod doc;
 pub mod engine;
 pub mod error;
 pub mod estimate;
+pub mod fit;
 pub mod focus;
 pub mod model;
 pub mod output;

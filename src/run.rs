@@ -42,6 +42,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Validate(a) => commands::validate::validate(a, config),
         Command::Init(a) => commands::init::init(a),
         Command::Prices(a) => commands::prices::prices(a, config),
+        Command::Fit(a) => commands::fit::fit(a, config),
     }
 }
 

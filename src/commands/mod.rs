@@ -2,6 +2,7 @@
 //! exit code. Shared here: loading a scenario (printing its warnings) and the progress bar.
 
 pub mod estimate;
+pub mod fit;
 pub mod init;
 pub mod prices;
 pub mod simulate;
