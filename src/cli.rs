@@ -79,6 +79,13 @@ pub enum Command {
   aicost fit usage.csv --update scenario.toml --out scenario.fitted.toml
   aicost fit part-*.csv --from aggregates                 warehouse aggregates (docs/warehouse.md)")]
     Fit(FitArgs),
+
+    /// Compare the forecast's interval with the actual monthly spend in usage logs.
+    #[command(after_help = "Examples:
+  aicost backtest --scenario scenario.toml --logs usage.csv --month 2026-10
+  aicost backtest --scenario scenario.toml --logs 2026-*.csv.gz      every month: coverage
+  aicost backtest --scenario s.toml --logs spend_logs.csv --from litellm --stack observed --format json")]
+    Backtest(BacktestArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -287,6 +294,46 @@ pub struct FitArgs {
     /// Look models up in this catalog (JSON) instead of the built-in one.
     #[arg(long)]
     pub catalog: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct BacktestArgs {
+    /// The scenario that forecasts the spend.
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// Usage logs (`-` reads standard input); gzip is recognised.
+    #[arg(long, required = true, num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+    /// Only this month (YYYY-MM); default every month in the logs.
+    #[arg(long)]
+    pub month: Option<String>,
+    /// The stack whose forecast is tested (default: the first).
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The log format (default: detected).
+    #[arg(long, value_enum)]
+    pub from: Option<LogFormatArg>,
+    /// The attribute, tag or column naming the workflow (see docs/fit.md).
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// Central interval tested (0.9 = from the 5th to the 95th percentile).
+    #[arg(long, default_value_t = 0.9)]
+    pub interval: f64,
+    /// Simulated months per month length.
+    #[arg(long, short = 'n', default_value_t = 2000)]
+    pub trials: u64,
+    /// Random seed of the forecasts.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Largest share of malformed lines tolerated before stopping.
+    #[arg(long, default_value_t = 0.01)]
+    pub max_malformed: f64,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = PricesFormat::Table)]
+    pub format: PricesFormat,
+    /// Write the output here (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

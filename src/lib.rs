@@ -8,6 +8,7 @@
 // `!(x > 0.0)` is used on purpose throughout: unlike `x <= 0.0` it also rejects NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod backtest;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;

@@ -1,6 +1,7 @@
 //! One module per command; each takes its parsed arguments and the [`Config`] and returns the
 //! exit code. Shared here: loading a scenario (printing its warnings) and the progress bar.
 
+pub mod backtest;
 pub mod estimate;
 pub mod fit;
 pub mod init;

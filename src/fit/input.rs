@@ -36,9 +36,15 @@ pub fn open(path: &Path) -> Result<Input, Error> {
             source,
         })?)
     };
+    from_reader(&name, raw)
+}
+
+/// Wrap any byte stream (a pipe, a socket, a generator); gzip is recognised by its magic bytes.
+pub fn from_reader(name: &str, raw: Box<dyn Read>) -> Result<Input, Error> {
+    let name = name.to_string();
     let mut buffered = BufReader::with_capacity(BUFFER, raw);
     let head = buffered.fill_buf().map_err(|source| Error::Read {
-        path: path.to_path_buf(),
+        path: PathBuf::from(&name),
         source,
     })?;
     let reader: Box<dyn BufRead> = if head.starts_with(&[0x1f, 0x8b]) {

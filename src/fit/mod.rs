@@ -64,13 +64,22 @@ fn format_of(input: &mut input::Input, opts: &LogOptions) -> Result<LogFormat, E
 
 /// Read call logs (or aggregates) into one summary.
 pub fn summarize(paths: &[PathBuf], opts: &LogOptions) -> Result<Ingested, Error> {
+    let inputs = paths.iter().map(|p| input::open(p));
+    summarize_inputs(inputs, opts, Accumulator::new())
+}
+
+/// [`summarize`] over opened inputs, with a given accumulator (e.g. a small user sample).
+pub fn summarize_inputs(
+    inputs: impl IntoIterator<Item = Result<input::Input, Error>>,
+    opts: &LogOptions,
+    mut acc: Accumulator,
+) -> Result<Ingested, Error> {
     let mut budget = Budget::new(opts.max_malformed);
     let mut skipped = Skipped::default();
-    let mut acc = Accumulator::new();
     let mut from_aggregates = Summary::default();
     let mut sources = Vec::new();
-    for p in paths {
-        let mut input = input::open(p)?;
+    for input in inputs {
+        let mut input = input?;
         let format = format_of(&mut input, opts)?;
         sources.push((input.name.clone(), format));
         if format == LogFormat::Aggregates {
