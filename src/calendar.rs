@@ -247,9 +247,9 @@ impl Timestamp {
                 if z.len() != 4 && z.len() != 2 {
                     return None;
                 }
-                let zh = i64::from(digits(&z[0..2])?);
+                let zh = i64::from(digits(z.get(0..2)?)?);
                 let zm = if z.len() == 4 {
-                    i64::from(digits(&z[2..4])?)
+                    i64::from(digits(z.get(2..4)?)?)
                 } else {
                     0
                 };
@@ -291,6 +291,17 @@ mod tests {
         assert_eq!(at(&format!("{epoch}000000000")), Some(45_296));
         assert_eq!(at("yesterday"), None);
         assert_eq!(at("2026-10-03T25:00:00Z"), None);
+        // Never a panic on odd bytes.
+        for odd in [
+            "2026-10-03T12:00+1€",
+            "2026-10-03T12:00:00é",
+            "é026-10-03",
+            "2026-10-0€",
+            "+",
+            "",
+        ] {
+            let _ = Timestamp::parse(odd);
+        }
     }
 
     #[test]

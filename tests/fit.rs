@@ -633,3 +633,81 @@ chain = [{ model = "claude-haiku-4-5" }]
         .code(2)
         .stderr(contains("refusing to overwrite"));
 }
+
+#[test]
+fn no_input_makes_it_panic() {
+    use rand::{RngExt, SeedableRng};
+    let dir = tempfile::tempdir().unwrap();
+    let mut good = Vec::new();
+    logs::generate(&truth()[1..], start(), 2, 5, |r| good.push(r.clone()));
+    let samples: Vec<(&str, String)> = vec![
+        ("csv", logs::PLAIN_HEADER.to_string() + &logs::plain_csv(&good[0])),
+        ("otel", logs::otel_json(&good[0])),
+        ("litellm", logs::LITELLM_HEADER.to_string() + &logs::litellm_csv(&good[0], 1)),
+        (
+            "aggregates",
+            "workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\nw,m,output_tokens,3,1e308,1e308,1e308,1e308,1e308\nw,m,output_tokens,4,1e308,1e308,1e308,1e308,1e308\nw,,users,,1e308,,,,\n".to_string(),
+        ),
+    ];
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(99);
+    for (format, sample) in &samples {
+        for round in 0..60 {
+            let mut bytes = sample.as_bytes().to_vec();
+            for _ in 0..(round % 7) {
+                let i = rng.random_range(0..bytes.len());
+                match rng.random_range(0..4) {
+                    0 => bytes[i] = rng.random(),
+                    1 => {
+                        bytes.remove(i);
+                    }
+                    2 => bytes.insert(i, b"\"{[,\n-9e99"[rng.random_range(0..10)]),
+                    _ => bytes.truncate(i),
+                }
+                if bytes.is_empty() {
+                    bytes.push(b'x');
+                }
+            }
+            let p = dir.path().join(format!("f{round}"));
+            std::fs::write(&p, &bytes).unwrap();
+            let out = dir.path().join("out.toml");
+            let a = aicost()
+                .args(["fit", "--max-malformed", "1", "--from", format])
+                .arg(&p)
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap();
+            let code = a.status.code();
+            assert!(
+                code == Some(0) || code == Some(2),
+                "{format} round {round}: {:?}\n{}",
+                code,
+                String::from_utf8_lossy(&a.stderr)
+            );
+            let upd = aicost()
+                .args(["fit", "--max-malformed", "1", "--from", format])
+                .arg(&p)
+                .arg("--update")
+                .arg("scenarios/chatbot.toml")
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(
+                matches!(upd.status.code(), Some(0) | Some(2)),
+                "{format} round {round} update"
+            );
+        }
+    }
+}
+
+#[test]
+fn fit_and_backtest_have_help_with_examples() {
+    for sub in ["fit", "backtest"] {
+        aicost()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Examples:"));
+    }
+}

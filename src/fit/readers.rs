@@ -308,7 +308,7 @@ fn otel_span(
     let attempt = if let Some(a) = attrs.get("aicost.attempt") {
         Some(count(a)? as u32)
     } else if let Some(r) = attrs.get("http.request.resend_count") {
-        Some(count(r)? as u32 + 1)
+        Some((count(r)? as u32).saturating_add(1))
     } else {
         None
     };

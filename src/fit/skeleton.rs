@@ -44,6 +44,10 @@ impl TokenFit {
         }
         match h.lognormal() {
             None => TokenFit::Fixed(0.0),
+            Some(f) if !(f.p50().is_finite() && f.p95().is_finite()) => {
+                let mean = h.total().mean();
+                TokenFit::Fixed(if mean.is_finite() { mean.round() } else { 0.0 })
+            }
             Some(f) => {
                 let p50 = f.p50().round().max(1.0);
                 let p95 = f.p95().round();
