@@ -185,8 +185,8 @@ pub enum PricesCommand {
         #[arg(long)]
         catalog: Option<PathBuf>,
         /// Output format.
-        #[arg(long, short = 'f', value_enum, default_value_t = PricesFormat::Table)]
-        format: PricesFormat,
+        #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+        format: TableOrJson,
     },
     /// Show every price of one model, its context window, source and check date.
     #[command(after_help = "Examples:
@@ -200,8 +200,8 @@ pub enum PricesCommand {
         #[arg(long)]
         catalog: Option<PathBuf>,
         /// Output format.
-        #[arg(long, short = 'f', value_enum, default_value_t = PricesFormat::Table)]
-        format: PricesFormat,
+        #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+        format: TableOrJson,
     },
     /// Convert another catalog into an aicost catalog file (written atomically).
     #[command(after_help = "Examples:
@@ -216,7 +216,7 @@ skipped and counted; price keys aicost cannot represent yet are listed.")]
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PricesFormat {
+pub enum TableOrJson {
     /// Aligned text.
     Table,
     /// JSON, in the catalog's key names.
@@ -329,8 +329,8 @@ pub struct BacktestArgs {
     #[arg(long, default_value_t = 0.01)]
     pub max_malformed: f64,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = PricesFormat::Table)]
-    pub format: PricesFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
     /// Write the output here (atomically) instead of standard output.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,

@@ -711,3 +711,51 @@ fn fit_and_backtest_have_help_with_examples() {
             .stdout(contains("Examples:"));
     }
 }
+
+#[test]
+fn otlp_exports_and_litellm_json_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // One OTLP/JSON export per line: resource attributes apply to every span; deprecated names.
+    let otlp = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"support-bot"}}]},"scopeSpans":[{"spans":[
+{"name":"chat gpt-4o-mini","startTimeUnixNano":"1790000000000000000","attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}},{"key":"gen_ai.usage.prompt_tokens","value":{"intValue":"1200"}},{"key":"gen_ai.usage.completion_tokens","value":{"intValue":"80"}},{"key":"gen_ai.usage.cache_read.input_tokens","value":{"intValue":"1024"}}]},
+{"name":"tool call","startTimeUnixNano":"1790000001000000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"execute_tool"}}]},
+{"name":"chat gpt-4o-mini","startTimeUnixNano":"1790000002000000000","status":{"code":2},"attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"1200"}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":"0"}}]}
+]}]}]}"#
+        .replace('\n', "");
+    let p = dir.path().join("otlp.jsonl");
+    std::fs::write(&p, format!("{otlp}\n")).unwrap();
+    let opts = LogOptions {
+        read: aicost::fit::readers::ReadOptions {
+            group_by: Some("service.name".into()),
+        },
+        ..LogOptions::default()
+    };
+    let ing = summarize(std::slice::from_ref(&p), &opts).unwrap();
+    assert_eq!(ing.skipped.other_spans, 1);
+    let part = &ing.summary.parts[&("support-bot".to_string(), "gpt-4o-mini".to_string())];
+    assert_eq!(
+        (part.ok_calls, part.errors, part.cache_hits),
+        (1.0, 1.0, 1.0)
+    );
+    assert_eq!(part.input_tokens_hit.total().sum, 176.0);
+
+    // LiteLLM rows as one JSON array (metadata as an object) and as JSON lines (metadata as text).
+    let rows = [
+        r#"{"request_id":"a","spend":0.0012,"prompt_tokens":2000,"completion_tokens":100,"startTime":"2026-10-01T10:00:00Z","model":"gpt-4o","user":"u1","metadata":{"additional_usage_values":{"prompt_tokens_details":{"cached_tokens":1536}}},"request_tags":["workflow:triage"],"status":"success"}"#,
+        r#"{"request_id":"b","spend":0,"prompt_tokens":2000,"completion_tokens":100,"startTime":"2026-10-01T10:00:01Z","model":"gpt-4o","user":"u1","request_tags":["workflow:triage"],"status":"success","cache_hit":"True"}"#,
+        r#"{"request_id":"c","spend":0.001,"prompt_tokens":900,"completion_tokens":50,"startTime":"2026-10-02T10:00:00Z","model":"gpt-4o","end_user":"u2","metadata":"{\"usage_object\": {\"prompt_tokens_details\": {\"cached_tokens\": 0}}}","request_tags":"[\"workflow:triage\", \"validation_failed\"]","status":"success"}"#,
+    ];
+    let array = dir.path().join("spend.json");
+    std::fs::write(&array, format!("[\n{}\n]\n", rows.join(",\n"))).unwrap();
+    let lines = dir.path().join("spend.jsonl");
+    std::fs::write(&lines, rows.join("\n") + "\n").unwrap();
+    for p in [array, lines] {
+        let ing = summarize(std::slice::from_ref(&p), &LogOptions::default()).unwrap();
+        assert_eq!(ing.skipped.proxy_cache_hits, 1, "{}", p.display());
+        let part = &ing.summary.parts[&("triage".to_string(), "gpt-4o".to_string())];
+        assert_eq!((part.ok_calls, part.validation_failures), (1.0, 1.0));
+        assert_eq!(part.cached_tokens.total().sum, 1536.0);
+        assert!((part.cost_usd.sum - 0.0022).abs() < 1e-12);
+        assert_eq!(ing.summary.workflows["triage"].users, 1.0);
+    }
+}

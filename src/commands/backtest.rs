@@ -5,7 +5,7 @@ use std::path::Path;
 use super::load;
 use crate::backtest::{self, Actuals};
 use crate::calendar::Month;
-use crate::cli::{BacktestArgs, Config, PricesFormat};
+use crate::cli::{BacktestArgs, Config, TableOrJson};
 use crate::error::{Error, suggest};
 use crate::output::{self, Destination};
 
@@ -84,8 +84,8 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
     }
     let b = backtest::evaluate(s, stack, &actuals, month, a.interval, a.trials, a.seed)?;
     let text = match a.format {
-        PricesFormat::Table => backtest::render(&b),
-        PricesFormat::Json => {
+        TableOrJson::Table => backtest::render(&b),
+        TableOrJson::Json => {
             let mut t = serde_json::to_string_pretty(&b).expect("backtest serializes");
             t.push('\n');
             t

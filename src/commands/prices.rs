@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::calendar;
 use crate::catalog::litellm::{self, ImportOptions};
 use crate::catalog::{self, Catalog, Entry, TierPrices};
-use crate::cli::{Config, ImportArgs, ImportSource, PricesArgs, PricesCommand, PricesFormat};
+use crate::cli::{Config, ImportArgs, ImportSource, PricesArgs, PricesCommand, TableOrJson};
 use crate::error::Error;
 use crate::output::{self, Destination};
 
@@ -36,7 +36,7 @@ pub fn open_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, Cat
     }
 }
 
-fn list(pattern: Option<&str>, path: Option<&Path>, format: PricesFormat) -> Result<u8, Error> {
+fn list(pattern: Option<&str>, path: Option<&Path>, format: TableOrJson) -> Result<u8, Error> {
     let cat = open_catalog(path)?;
     let rows = cat.matching(pattern);
     if rows.is_empty() {
@@ -51,7 +51,7 @@ fn list(pattern: Option<&str>, path: Option<&Path>, format: PricesFormat) -> Res
         )));
     }
     let text = match format {
-        PricesFormat::Json => {
+        TableOrJson::Json => {
             let map: serde_json::Map<String, serde_json::Value> = rows
                 .iter()
                 .map(|(k, e, d)| (k.to_string(), entry_json(e, *d)))
@@ -60,7 +60,7 @@ fn list(pattern: Option<&str>, path: Option<&Path>, format: PricesFormat) -> Res
             s.push('\n');
             s
         }
-        PricesFormat::Table => list_table(&cat, &rows),
+        TableOrJson::Table => list_table(&cat, &rows),
     };
     output::write_stdout(text.as_bytes())?;
     Ok(0)
@@ -146,7 +146,7 @@ fn fmt_pct(f: f64) -> String {
     format!("{v}")
 }
 
-fn show(model: &str, path: Option<&Path>, format: PricesFormat) -> Result<u8, Error> {
+fn show(model: &str, path: Option<&Path>, format: TableOrJson) -> Result<u8, Error> {
     let cat = open_catalog(path)?;
     let Some(found) = cat.lookup(model) else {
         let help = match cat.suggest(model) {
@@ -159,7 +159,7 @@ fn show(model: &str, path: Option<&Path>, format: PricesFormat) -> Result<u8, Er
         )));
     };
     let text = match format {
-        PricesFormat::Json => {
+        TableOrJson::Json => {
             let mut obj = serde_json::Map::new();
             obj.insert(
                 found.key.to_string(),
@@ -169,7 +169,7 @@ fn show(model: &str, path: Option<&Path>, format: PricesFormat) -> Result<u8, Er
             s.push('\n');
             s
         }
-        PricesFormat::Table => show_text(&cat, found.key, found.entry, found.checked),
+        TableOrJson::Table => show_text(&cat, found.key, found.entry, found.checked),
     };
     output::write_stdout(text.as_bytes())?;
     Ok(0)
