@@ -97,6 +97,10 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
         malformed: ing.budget.malformed.count,
         first_day: s.first_day.map(|d| d.to_string()),
         last_day: s.last_day.map(|d| d.to_string()),
+        catalog_path: a
+            .catalog
+            .as_deref()
+            .map(|c| catalog_reference(c, a.out.as_deref())),
     };
     let text = match &a.update {
         None => skeleton::render(&fitted, &a.name, &prov, &catalog),
@@ -130,4 +134,29 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
         );
     }
     Ok(0)
+}
+
+/// How the written scenario should name the catalog: relative to the scenario's folder when the
+/// catalog is inside it, else an absolute path.
+fn catalog_reference(catalog: &Path, out: Option<&Path>) -> String {
+    let abs = catalog
+        .canonicalize()
+        .unwrap_or_else(|_| catalog.to_path_buf());
+    let dir = match out {
+        Some(o) if o != Path::new("-") => o
+            .parent()
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
+            .and_then(|d| d.canonicalize().ok()),
+        _ => std::env::current_dir().ok(),
+    };
+    match dir.and_then(|d| abs.strip_prefix(&d).ok().map(Path::to_path_buf)) {
+        Some(rel) => rel.display().to_string(),
+        None => abs.display().to_string(),
+    }
 }

@@ -287,6 +287,8 @@ pub struct Provenance {
     pub malformed: u64,
     pub first_day: Option<String>,
     pub last_day: Option<String>,
+    /// The `catalog` key to write, when models were looked up in a catalog file.
+    pub catalog_path: Option<String>,
 }
 
 /// Write the fitted scenario.
@@ -318,6 +320,9 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
     );
     let _ = writeln!(o, "name = {}", toml_str(name));
     let _ = writeln!(o, "description = {}", toml_str("Fitted from usage logs"));
+    if let Some(c) = &prov.catalog_path {
+        let _ = writeln!(o, "catalog = {}", toml_str(c));
+    }
     let _ = writeln!(o, "\n[simulation]\ndays = 30");
     for w in &f.workflows {
         let _ = writeln!(
@@ -414,9 +419,14 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
         let _ = writeln!(o);
         match catalog.lookup(m) {
             Some(found) => {
+                let flag = if catalog.name == crate::catalog::BUILTIN_NAME {
+                    String::new()
+                } else {
+                    format!(" --catalog {}", catalog.name)
+                };
                 let _ = writeln!(
                     o,
-                    "[[model]]   # prices from the {} (`aicost prices show {}`)\nname = {}",
+                    "[[model]]   # prices from the {} (`aicost prices show {}{flag}`)\nname = {}",
                     catalog.label(),
                     found.key,
                     toml_str(m)
