@@ -759,3 +759,20 @@ fn otlp_exports_and_litellm_json_are_read() {
         assert_eq!(ing.summary.workflows["triage"].users, 1.0);
     }
 }
+
+#[test]
+fn grouping_by_something_unique_per_call_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = logs::PLAIN_HEADER.to_string();
+    for i in 0..(aicost::fit::summary::MAX_PARTS + 5) {
+        text += &format!("2026-10-01T00:00:00Z,u,req-{i},gpt-4o,10,0,5,ok\n");
+    }
+    let p = dir.path().join("u.csv");
+    std::fs::write(&p, text).unwrap();
+    aicost()
+        .arg("fit")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(contains("more than 2000 workflow and model pairs"));
+}

@@ -96,6 +96,13 @@ pub fn summarize_inputs(
         }
     }
     budget.finish()?;
+    if acc.dropped_parts > 0 {
+        return Err(Error::Usage(format!(
+            "the logs name more than {} workflow and model pairs ({} calls beyond them)\n  = help: --group-by should name a workflow or feature, not something unique per call such as a request id",
+            summary::MAX_PARTS,
+            acc.dropped_parts
+        )));
+    }
     let mut summary = acc.finish();
     summary.merge(&from_aggregates);
     Ok(Ingested {

@@ -131,6 +131,10 @@ impl Summary {
 /// Users kept per run before the sampling rate halves; bounds memory at a few megabytes.
 pub const USER_SAMPLE_CAP: usize = 1 << 18;
 
+/// Most (workflow, model) pairs a run keeps: more means the workflow is taken from something far
+/// too fine-grained (a request id), and memory would grow with the log.
+pub const MAX_PARTS: usize = 2000;
+
 /// Folds calls into a [`Summary`] in bounded memory.
 #[derive(Debug, Default)]
 pub struct Accumulator {
@@ -142,6 +146,8 @@ pub struct Accumulator {
     /// Users are kept when the low `level` bits of their hash are 0.
     level: u32,
     cap: usize,
+    /// Calls dropped because [`MAX_PARTS`] pairs were already kept.
+    pub dropped_parts: u64,
 }
 
 /// A well-mixed 64-bit hash of a user id (FNV-1a, then the SplitMix64 finaliser).
@@ -176,13 +182,14 @@ impl Accumulator {
     }
 
     pub fn add(&mut self, c: &Call) {
+        let key = (c.workflow.clone(), c.model.clone());
+        if self.summary.parts.len() >= MAX_PARTS && !self.summary.parts.contains_key(&key) {
+            self.dropped_parts += 1;
+            return;
+        }
         let day = c.timestamp.date();
         self.dates.insert(day);
-        let part = self
-            .summary
-            .parts
-            .entry((c.workflow.clone(), c.model.clone()))
-            .or_default();
+        let part = self.summary.parts.entry(key).or_default();
         if let Some(a) = c.attempt {
             part.max_attempt = part.max_attempt.max(f64::from(a));
             if a > 1 {
