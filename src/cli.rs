@@ -44,7 +44,8 @@ pub enum Command {
   aicost simulate scenario.toml --threads 1 --max-seconds 30
   aicost simulate scenario.toml --format markdown --out brief.md
   aicost simulate scenario.toml --out brief.html --trials-out trials.csv
-  aicost simulate scenario.toml --format csv > stats.csv")]
+  aicost simulate scenario.toml --format csv > stats.csv
+  aicost simulate scenario.toml --format focus --month 2026-12 --out forecast-focus.csv")]
     Simulate(SimulateArgs),
 
     /// Expected values only, with the arithmetic (tokens × price) visible for checking by hand.
@@ -79,6 +80,31 @@ pub enum Command {
   aicost plot scenarios/coding-assistant.toml --out charts/
   aicost plot scenario.toml --out charts --trials 2000 --seed 7")]
     Plot(PlotArgs),
+
+    /// Model prices: list and show the catalog, import LiteLLM's catalog.
+    #[command(after_help = "Examples:
+  aicost prices list                     every model of the built-in catalog
+  aicost prices list claude              models whose name contains `claude`
+  aicost prices show gpt-4o              all prices of one model and where they come from
+  aicost prices import litellm model_prices_and_context_window.json --out prices.json")]
+    Prices(PricesArgs),
+
+    /// Fit a scenario (or update one) from usage logs: traffic, tokens, cache hits, retries, model mix.
+    #[command(after_help = "Examples:
+  aicost fit usage.csv --out fitted.toml                  plain CSV (see docs/fit.md)
+  aicost fit spans.jsonl.gz --group-by app.workflow       OpenTelemetry GenAI spans
+  aicost fit spend_logs.csv --from litellm --empirical    LiteLLM spend logs
+  zcat big.csv.gz | aicost fit - --from csv               a stream of any size
+  aicost fit usage.csv --update scenario.toml --out scenario.fitted.toml
+  aicost fit part-*.csv --from aggregates                 warehouse aggregates (docs/warehouse.md)")]
+    Fit(FitArgs),
+
+    /// Compare the forecast's interval with the actual monthly spend in usage logs.
+    #[command(after_help = "Examples:
+  aicost backtest --scenario scenario.toml --logs usage.csv --month 2026-10
+  aicost backtest --scenario scenario.toml --logs 2026-*.csv.gz      every month: coverage
+  aicost backtest --scenario s.toml --logs spend_logs.csv --from litellm --stack observed --format json")]
+    Backtest(BacktestArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -94,6 +120,8 @@ pub enum Format {
     Table,
     /// The full report as JSON.
     Json,
+    /// The expected month as FOCUS cost-and-usage CSV rows (for FinOps tools); see --month.
+    Focus,
 }
 
 /// Output formats of `simulate` and `compare`.
@@ -109,6 +137,8 @@ pub enum ReportFormat {
     Markdown,
     /// The brief with charts, as one self-contained HTML file.
     Html,
+    /// The expected month as FOCUS cost-and-usage CSV rows (for FinOps tools); see --month.
+    Focus,
 }
 
 impl ReportFormat {
@@ -170,6 +200,10 @@ pub struct SimulateArgs {
     /// docs/engine.md) and simulates every request otherwise; the output says which ran and why.
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     pub engine: EngineArg,
+
+    /// Billing month (YYYY-MM) of `--format focus` rows; default the month after today.
+    #[arg(long)]
+    pub month: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -255,12 +289,189 @@ pub struct EstimateArgs {
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+
+    /// Billing month (YYYY-MM) of `--format focus` rows; default the month after today.
+    #[arg(long)]
+    pub month: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]
 pub struct ValidateArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct PricesArgs {
+    #[command(subcommand)]
+    pub command: PricesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// List catalog models with their main prices (USD per million tokens).
+    #[command(after_help = "Examples:
+  aicost prices list
+  aicost prices list gemini
+  aicost prices list 'claude*4-5' --format json
+  aicost prices list --catalog prices.json")]
+    List {
+        /// Only models whose name contains this (case-insensitive; `*` matches anything), or of
+        /// this provider.
+        pattern: Option<String>,
+        /// Read this catalog (JSON) instead of the built-in one.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+        format: TableOrJson,
+    },
+    /// Show every price of one model, its context window, source and check date.
+    #[command(after_help = "Examples:
+  aicost prices show gpt-4o
+  aicost prices show openai/gpt-4o-mini       a provider prefix is ignored
+  aicost prices show claude-sonnet-4-5 --format json")]
+    Show {
+        /// The model name.
+        model: String,
+        /// Read this catalog (JSON) instead of the built-in one.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+        format: TableOrJson,
+    },
+    /// Convert another catalog into an aicost catalog file (written atomically).
+    #[command(after_help = "Examples:
+  aicost prices import litellm model_prices_and_context_window.json --out prices.json
+  aicost prices import litellm litellm.json --only gpt-4o,claude-sonnet-4-5 --out -
+  aicost prices import litellm litellm.json --only @models.txt --strip-prefix --checked 2026-11-01
+
+Per-token prices become per-million-token prices by moving the decimal point (2.5e-06 -> 2.5).
+Entries that are not chat, completion or responses models, or lack an input or output price, are
+skipped and counted; price keys aicost cannot represent yet are listed.")]
+    Import(ImportArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    /// Aligned text.
+    Table,
+    /// JSON, in the catalog's key names.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportSource {
+    /// LiteLLM's model_prices_and_context_window.json (USD per token).
+    Litellm,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ImportArgs {
+    /// The format of the file.
+    #[arg(value_enum)]
+    pub source: ImportSource,
+    /// The file to import.
+    pub file: PathBuf,
+    /// Where to write the catalog; `-` prints it.
+    #[arg(long, short = 'o', default_value = "prices.json")]
+    pub out: PathBuf,
+    /// Import only these names: a comma-separated list, or @FILE with one name per line.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Name entries without their provider prefix (gemini/gemini-2.5-pro -> gemini-2.5-pro).
+    #[arg(long)]
+    pub strip_prefix: bool,
+    /// The date the prices were checked (YYYY-MM-DD); default today.
+    #[arg(long)]
+    pub checked: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    /// OpenTelemetry GenAI spans, one JSON object (or OTLP export) per line.
+    Otel,
+    /// LiteLLM spend-log rows, as CSV, JSON lines or a JSON array.
+    Litellm,
+    /// timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status
+    Csv,
+    /// Per-workflow token histograms from a warehouse query (docs/warehouse.md).
+    Aggregates,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct FitArgs {
+    /// Log files (`-` reads standard input); gzip is recognised.
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// The log format (default: detected from each file).
+    #[arg(long, value_enum)]
+    pub from: Option<LogFormatArg>,
+    /// The attribute, tag or column naming the workflow (see docs/fit.md).
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// Fit token counts as empirical distributions instead of lognormals.
+    #[arg(long)]
+    pub empirical: bool,
+    /// Update this scenario instead of writing a new one (it is never overwritten: use --out).
+    #[arg(long)]
+    pub update: Option<PathBuf>,
+    /// Write the scenario here (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Also write the logs' aggregates (mergeable; the warehouse format) to this file.
+    #[arg(long)]
+    pub aggregates_out: Option<PathBuf>,
+    /// Largest share of malformed lines tolerated before stopping.
+    #[arg(long, default_value_t = 0.01)]
+    pub max_malformed: f64,
+    /// The `name` of a new scenario.
+    #[arg(long, default_value = "fitted")]
+    pub name: String,
+    /// Look models up in this catalog (JSON) instead of the built-in one.
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct BacktestArgs {
+    /// The scenario that forecasts the spend.
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// Usage logs (`-` reads standard input); gzip is recognised.
+    #[arg(long, required = true, num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+    /// Only this month (YYYY-MM); default every month in the logs.
+    #[arg(long)]
+    pub month: Option<String>,
+    /// The stack whose forecast is tested (default: the first).
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The log format (default: detected).
+    #[arg(long, value_enum)]
+    pub from: Option<LogFormatArg>,
+    /// The attribute, tag or column naming the workflow (see docs/fit.md).
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// Central interval tested (0.9 = from the 5th to the 95th percentile).
+    #[arg(long, default_value_t = 0.9)]
+    pub interval: f64,
+    /// Simulated months per month length.
+    #[arg(long, short = 'n', default_value_t = 2000)]
+    pub trials: u64,
+    /// Random seed of the forecasts.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Largest share of malformed lines tolerated before stopping.
+    #[arg(long, default_value_t = 0.01)]
+    pub max_malformed: f64,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
+    /// Write the output here (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -8,6 +8,9 @@
 // `!(x > 0.0)` is used on purpose throughout: unlike `x <= 0.0` it also rejects NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod backtest;
+pub mod calendar;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod compare;
@@ -17,6 +20,8 @@ pub mod doc;
 pub mod engine;
 pub mod error;
 pub mod estimate;
+pub mod fit;
+pub mod focus;
 pub mod model;
 pub mod moments;
 pub mod output;

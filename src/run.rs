@@ -43,6 +43,9 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Init(a) => commands::init::init(a),
         Command::Compare(a) => commands::compare::compare(a, config),
         Command::Plot(a) => commands::plot::plot(a, config),
+        Command::Prices(a) => commands::prices::prices(a, config),
+        Command::Fit(a) => commands::fit::fit(a, config),
+        Command::Backtest(a) => commands::backtest::backtest(a, config),
     }
 }
 

@@ -72,6 +72,12 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
         ReportFormat::Csv => csv::comparison(&comparison),
         ReportFormat::Markdown => brief::comparison_markdown(&comparison),
         ReportFormat::Html => brief::comparison_html(&comparison),
+        ReportFormat::Focus => {
+            return Err(Error::Usage(
+                "--format focus describes one scenario's expected month; use `aicost simulate --format focus`"
+                    .to_string(),
+            ));
+        }
     };
     let inputs: Vec<&Path> = a.files.iter().map(|p| p.as_path()).collect();
     output::write(

@@ -16,6 +16,7 @@ pub fn estimate(a: &EstimateArgs, config: &Config) -> Result<u8, Error> {
             s.push('\n');
             s
         }
+        Format::Focus => super::focus_csv(&loaded.scenario, a.month.as_deref(), config)?,
     };
     output::write(
         &Destination::from_option(a.out.as_deref()),

@@ -1,10 +1,13 @@
 //! One module per command; each takes its parsed arguments and the [`Config`] and returns the
 //! exit code. Shared here: loading a scenario (printing its warnings) and the progress bar.
 
+pub mod backtest;
 pub mod compare;
 pub mod estimate;
+pub mod fit;
 pub mod init;
 pub mod plot;
+pub mod prices;
 pub mod simulate;
 pub mod validate;
 
@@ -102,4 +105,27 @@ pub fn sim_options(trials: u64, seed: u64, threads: Option<usize>) -> Result<Sim
     let mut opts = SimOptions::new(trials, seed);
     opts.threads = threads;
     Ok(opts)
+}
+
+/// The expected month of `s` as FOCUS CSV for `month` (`YYYY-MM`, default the month after today).
+pub fn focus_csv(
+    s: &crate::model::Scenario,
+    month: Option<&str>,
+    config: &Config,
+) -> Result<String, Error> {
+    let month = match month {
+        Some(m) => crate::calendar::Month::parse(m).ok_or_else(|| {
+            Error::Usage(format!(
+                "--month must be a month YYYY-MM, e.g. 2026-12, got `{m}`"
+            ))
+        })?,
+        None => crate::calendar::today().month().next(),
+    };
+    let e = crate::estimate::estimate(s);
+    if !config.quiet {
+        for why in &e.approximations {
+            eprintln!("note: approximate expected value: {why}");
+        }
+    }
+    Ok(crate::focus::render(s, &e, month))
 }

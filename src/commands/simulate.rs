@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{load, with_progress};
 use crate::cli::{Config, ReportFormat, SimulateArgs};
-use crate::engine::{self, SimOptions};
+use crate::engine;
 use crate::error::Error;
 use crate::output::{self, Destination};
 use crate::report::{self, Report, brief::Brief, detail::Detail};
@@ -14,21 +14,21 @@ use crate::report::{self, Report, brief::Brief, detail::Detail};
 pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
     let s = &loaded.scenario;
-    let trials = a.trials.unwrap_or(s.simulation.trials);
-    if trials == 0 || trials > crate::model::MAX_TRIALS {
-        return Err(Error::Usage(format!(
-            "--trials must be between 1 and {}, got {trials}",
-            crate::model::MAX_TRIALS
-        )));
-    }
-    if a.threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".to_string()));
-    }
     let format = ReportFormat::resolve(a.format, a.out.as_deref());
+    if format == ReportFormat::Focus {
+        // The expected month is known in closed form; no trial needs running.
+        let text = super::focus_csv(s, a.month.as_deref(), config)?;
+        output::write(
+            &Destination::from_option(a.out.as_deref()),
+            text.as_bytes(),
+            &[&a.file],
+        )?;
+        return Ok(0);
+    }
+    let trials = a.trials.unwrap_or(s.simulation.trials);
     check_trials_out(a)?;
     let seed = a.seed.or(s.simulation.seed).unwrap_or_else(rand::random);
-    let mut opts = SimOptions::new(trials, seed);
-    opts.threads = a.threads;
+    let mut opts = super::sim_options(trials, seed, a.threads)?;
     opts.engine = a.engine.into();
     if let Some(secs) = a.max_seconds {
         if !(secs > 0.0) || !secs.is_finite() {
@@ -66,6 +66,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         }
         ReportFormat::Markdown => Brief::new(s, &result).markdown(),
         ReportFormat::Html => Brief::new(s, &result).html(),
+        ReportFormat::Focus => unreachable!("handled before the simulation"),
     };
     output::write(
         &Destination::from_option(a.out.as_deref()),

@@ -4,13 +4,17 @@
 //! UTF-8, not TOML, an unknown key, a rate above 1, a model no stack can find — the user sees the
 //! file, line, column and key path, and a suggested fix.
 
+pub mod prices;
 pub mod raw;
 pub mod validate;
 
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::calendar::{self, Date};
+use crate::catalog::Catalog;
 use crate::doc::Node;
+use crate::doc::de::Located;
 use crate::doc::de::from_node;
 use crate::error::{Error, Problem, ProblemKind, ScenarioError};
 use crate::model::Scenario;
@@ -24,15 +28,49 @@ pub struct Loaded {
     pub sources: Arc<Sources>,
 }
 
+/// What loading depends on besides the file: the price catalog models fall back on, and today's
+/// date (for the stale-price warning).
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Used when the scenario names no `catalog`; `None` = the built-in catalog.
+    pub catalog: Option<Arc<Catalog>>,
+    pub today: Date,
+}
+
+impl Default for LoadOptions {
+    /// The built-in catalog and [`calendar::today`].
+    fn default() -> Self {
+        LoadOptions {
+            catalog: None,
+            today: calendar::today(),
+        }
+    }
+}
+
 /// Read and validate the scenario at `path`.
 pub fn load(path: &Path) -> Result<Loaded, Error> {
+    load_with(path, &LoadOptions::default())
+}
+
+/// [`load`] with explicit options.
+pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
     let bytes = read_file(path)?;
-    from_bytes(&path.display().to_string(), Some(path), bytes)
+    from_bytes(&path.display().to_string(), Some(path), bytes, opts)
 }
 
 /// Validate a scenario held in memory; `name` is used in messages in place of a file name.
 pub fn from_str(name: &str, text: &str) -> Result<Loaded, Error> {
-    from_bytes(name, None, text.as_bytes().to_vec())
+    from_bytes(
+        name,
+        None,
+        text.as_bytes().to_vec(),
+        &LoadOptions::default(),
+    )
+}
+
+/// [`from_str`] with explicit options.
+pub fn from_str_with(name: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, Error> {
+    from_bytes(name, None, text.as_bytes().to_vec(), opts)
 }
 
 /// Read a file, turning "is a directory" into a clear message.
@@ -52,7 +90,12 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loaded, Error> {
+fn from_bytes(
+    name: &str,
+    path: Option<&Path>,
+    mut bytes: Vec<u8>,
+    opts: &LoadOptions,
+) -> Result<Loaded, Error> {
     let mut sources = Sources::new();
     let mut warnings = Vec::new();
     let had_bom = bytes.starts_with(BOM);
@@ -116,7 +159,17 @@ fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loa
             return Err(Error::scenario(Arc::new(sources), problem));
         }
     };
-    match validate::validate(&raw) {
+    let catalog = match &raw.catalog {
+        None => opts.catalog.clone(),
+        Some(c) => match load_catalog(c, path, &mut sources) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
+        },
+    };
+    let catalog: &Catalog = catalog
+        .as_deref()
+        .unwrap_or_else(|| crate::catalog::builtin());
+    match validate::validate_with_catalog(&raw, catalog, opts.today) {
         Ok((scenario, mut more)) => {
             warnings.append(&mut more);
             Ok(Loaded {
@@ -129,5 +182,41 @@ fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loa
             sources: Arc::new(sources),
             problems: errors,
         })),
+    }
+}
+
+/// Read the catalog a scenario names (relative to the scenario's folder); its mistakes are
+/// located in the catalog file, a missing file at the `catalog` key.
+fn load_catalog(
+    c: &Located<String>,
+    scenario_path: Option<&Path>,
+    sources: &mut Sources,
+) -> Result<Catalog, Problem> {
+    let rel = Path::new(&c.value);
+    let full = match scenario_path.and_then(Path::parent) {
+        Some(dir) if rel.is_relative() => dir.join(rel),
+        _ => rel.to_path_buf(),
+    };
+    let text = std::fs::read_to_string(&full).map_err(|e| {
+        Problem::new(
+            ProblemKind::InvalidValue,
+            format!("cannot read catalog `{}`: {e}", full.display()),
+        )
+        .at(c.loc)
+        .path("catalog")
+        .help("the path is relative to the scenario file; write one with `aicost prices import litellm`")
+    })?;
+    let shown = full.display().to_string();
+    match Catalog::parse(&shown, &text) {
+        Ok(cat) => Ok(cat),
+        Err(e) => {
+            let id = sources.add(shown, Some(&full), text);
+            let mut p = Problem::new(ProblemKind::InvalidValue, e.message).path("catalog");
+            p = match e.offset {
+                Some(off) => p.at(Loc::new(id, off..off + 1)),
+                None => p.at(c.loc),
+            };
+            Err(p.help_opt(e.help))
+        }
     }
 }

@@ -109,6 +109,8 @@ pub type Quantity = Located<RawQuantity>;
 pub struct RawScenario {
     pub name: Located<String>,
     pub description: Option<String>,
+    /// A price catalog (JSON) to take model prices from, relative to the scenario file.
+    pub catalog: Option<Located<String>>,
     pub simulation: Option<Located<RawSimulation>>,
     pub budget: Option<Located<RawBudget>>,
     #[serde(default, rename = "segment")]

@@ -2127,3 +2127,34 @@ fn stack(
         chains,
     })
 }
+
+/// Like [`validate`], with the prices a `[[model]]` leaves out taken from `catalog` (see
+/// [`prices`](super::prices)); `today` dates the staleness warning.
+pub fn validate_with_catalog(
+    raw: &RawScenario,
+    catalog: &crate::catalog::Catalog,
+    today: crate::calendar::Date,
+) -> Result<(Scenario, Warnings), (Errors, Warnings)> {
+    let mut raw = raw.clone();
+    let mut v = Validator::new();
+    let filled = super::prices::apply(&mut raw, catalog, today, &mut v);
+    let scenario = build(&raw, &mut v);
+    // An unknown model was reported once, with a suggestion; its missing prices need no more.
+    v.errors.retain(|p| {
+        !(p.kind == ProblemKind::MissingKey
+            && filled
+                .unknown
+                .iter()
+                .any(|n| p.key_path.as_deref() == Some(&format!("model[{n}]"))))
+    });
+    // Plausibility warnings are about hand-typed prices.
+    v.warnings.retain(|w| {
+        !w.key_path
+            .as_ref()
+            .is_some_and(|k| filled.paths.contains(k))
+    });
+    match scenario {
+        Some(s) if v.errors.is_empty() => Ok((s, v.warnings)),
+        _ => Err((v.errors, v.warnings)),
+    }
+}

@@ -1,0 +1,137 @@
+//! `aicost fit`: scenario inputs measured from real usage logs instead of guessed.
+//!
+//! Logs are read as a stream ([`readers`], gzip or not, from files or standard input) into a
+//! bounded-memory [`summary::Summary`]; the summary is fitted ([`skeleton::fit`]) and written as a
+//! scenario. Warehouse aggregates ([`aggregate`]) are summaries computed elsewhere, so a SQL engine
+//! can do the reading for logs too large to move. `backtest` reuses the readers.
+
+pub mod aggregate;
+pub mod hist;
+pub mod input;
+pub mod readers;
+pub mod record;
+pub mod skeleton;
+pub mod summary;
+pub mod update;
+
+use std::path::PathBuf;
+
+use crate::error::Error;
+use input::Budget;
+use readers::{LogFormat, ReadOptions, Skipped};
+use record::Call;
+use summary::{Accumulator, Summary};
+
+/// How to read logs.
+#[derive(Clone, Debug)]
+pub struct LogOptions {
+    /// `None` detects the format of each file.
+    pub format: Option<LogFormat>,
+    pub read: ReadOptions,
+    /// Largest tolerated share of malformed lines.
+    pub max_malformed: f64,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        LogOptions {
+            format: None,
+            read: ReadOptions::default(),
+            max_malformed: 0.01,
+        }
+    }
+}
+
+/// What reading the logs gave.
+#[derive(Debug)]
+pub struct Ingested {
+    pub summary: Summary,
+    pub budget: Budget,
+    pub skipped: Skipped,
+    /// Each file with the format it was read as.
+    pub sources: Vec<(String, LogFormat)>,
+}
+
+fn format_of(input: &mut input::Input, opts: &LogOptions) -> Result<LogFormat, Error> {
+    match opts.format {
+        Some(f) => Ok(f),
+        None => {
+            let name = input.name.clone();
+            Ok(readers::detect(&name, input.peek()?))
+        }
+    }
+}
+
+/// Read call logs (or aggregates) into one summary.
+pub fn summarize(paths: &[PathBuf], opts: &LogOptions) -> Result<Ingested, Error> {
+    let inputs = paths.iter().map(|p| input::open(p));
+    summarize_inputs(inputs, opts, Accumulator::new())
+}
+
+/// [`summarize`] over opened inputs, with a given accumulator (e.g. a small user sample).
+pub fn summarize_inputs(
+    inputs: impl IntoIterator<Item = Result<input::Input, Error>>,
+    opts: &LogOptions,
+    mut acc: Accumulator,
+) -> Result<Ingested, Error> {
+    let mut budget = Budget::new(opts.max_malformed);
+    let mut skipped = Skipped::default();
+    let mut from_aggregates = Summary::default();
+    let mut sources = Vec::new();
+    for input in inputs {
+        let mut input = input?;
+        let format = format_of(&mut input, opts)?;
+        sources.push((input.name.clone(), format));
+        if format == LogFormat::Aggregates {
+            aggregate::read(&mut input, &mut budget, &mut from_aggregates)?;
+        } else {
+            readers::read(
+                &mut input,
+                format,
+                &opts.read,
+                &mut budget,
+                &mut skipped,
+                &mut |c| acc.add(&c),
+            )?;
+        }
+    }
+    budget.finish()?;
+    if acc.dropped_parts > 0 {
+        return Err(Error::Usage(format!(
+            "the logs name more than {} workflow and model pairs ({} calls beyond them)\n  = help: --group-by should name a workflow or feature, not something unique per call such as a request id",
+            summary::MAX_PARTS,
+            acc.dropped_parts
+        )));
+    }
+    let mut summary = acc.finish();
+    summary.merge(&from_aggregates);
+    Ok(Ingested {
+        summary,
+        budget,
+        skipped,
+        sources,
+    })
+}
+
+/// Stream every call of the logs to `f` (aggregates are refused: they hold no calls).
+pub fn for_each_call(
+    paths: &[PathBuf],
+    opts: &LogOptions,
+    f: &mut dyn FnMut(Call),
+) -> Result<(Budget, Skipped), Error> {
+    let mut budget = Budget::new(opts.max_malformed);
+    let mut skipped = Skipped::default();
+    for p in paths {
+        let mut input = input::open(p)?;
+        let format = format_of(&mut input, opts)?;
+        if format == LogFormat::Aggregates {
+            return Err(Error::Usage(format!(
+                "`{}` holds aggregates, not calls; a backtest needs the call logs",
+                input.name
+            )));
+        }
+        readers::read(&mut input, format, &opts.read, &mut budget, &mut skipped, f)?;
+    }
+    budget.finish()?;
+    Ok((budget, skipped))
+}

@@ -1,0 +1,190 @@
+//! Backtests on generated logs with a known truth: when the scenario is the process that made the
+//! logs, about 90 % of months fall inside the forecast's 90 % interval; when it is wrong, far fewer.
+
+mod logs;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use aicost::backtest::{Actuals, evaluate};
+use aicost::calendar::{Date, Month};
+use aicost::fit::{LogOptions, for_each_call};
+use assert_cmd::cargo::cargo_bin_cmd;
+use logs::WorkflowTruth;
+use predicates::str::contains;
+
+const MONTHS: i64 = 200;
+const TRIALS: u64 = 2000;
+
+fn truth() -> Vec<WorkflowTruth> {
+    vec![WorkflowTruth {
+        name: "summarize",
+        users: 30,
+        rate: 2.0,
+        weekend_factor: 1.0,
+        user_cv: 0.5,
+        parts: vec![logs::part("gpt-4o-mini", 1.0)],
+    }]
+}
+
+fn scenario(users: u64) -> String {
+    let p95 = |mu: f64, sigma: f64| (mu + aicost::dist::Z95 * sigma).exp();
+    format!(
+        r#"
+name = "truth"
+[[segment]]
+name = "summarize"
+users = {users}
+sessions_per_user_per_day = 2
+user_variability = 0.5
+[[workflow]]
+name = "summarize"
+[[workflow.step]]
+name = "call"
+route = "main"
+input_tokens = {{ p50 = 800, p95 = {} }}
+output_tokens = {{ p50 = 200, p95 = {} }}
+[[model]]
+name = "gpt-4o-mini"
+input_usd_per_mtok = 0.15
+output_usd_per_mtok = 0.6
+[[stack]]
+name = "mini"
+[stack.route.main]
+chain = [{{ model = "gpt-4o-mini" }}]
+"#,
+        p95(800f64.ln(), 0.6),
+        p95(200f64.ln(), 0.4)
+    )
+}
+
+fn start() -> Date {
+    Date::parse("2010-01-01").unwrap()
+}
+
+fn write_logs(dir: &std::path::Path) -> PathBuf {
+    let path = dir.join("usage.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    f.write_all(logs::PLAIN_HEADER.as_bytes()).unwrap();
+    let mut end = start().month();
+    for _ in 0..MONTHS {
+        end = end.next();
+    }
+    let days = end.first_day().days() - start().days();
+    logs::generate(&truth(), start(), days, 11, |r| {
+        f.write_all(logs::plain_csv(r).as_bytes()).unwrap();
+    });
+    f.flush().unwrap();
+    path
+}
+
+fn coverage(logs: &PathBuf, users: u64) -> (f64, usize) {
+    let s = aicost::scenario::from_str("truth.toml", &scenario(users))
+        .unwrap()
+        .scenario;
+    let catalog = aicost::catalog::builtin();
+    let mut actuals = Actuals::new(&s, catalog);
+    for_each_call(
+        std::slice::from_ref(logs),
+        &LogOptions::default(),
+        &mut |c| actuals.add(&c),
+    )
+    .unwrap();
+    let b = evaluate(&s, 0, &actuals, None, 0.9, TRIALS, 5).unwrap();
+    assert!(b.unpriced_models.is_empty());
+    (b.coverage.unwrap(), b.complete_months)
+}
+
+#[test]
+fn a_calibrated_forecast_covers_about_90_percent_of_months() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = write_logs(dir.path());
+    let (c, n) = coverage(&logs, 30);
+    assert_eq!(n, MONTHS as usize);
+    // Binomial: n = 200 months, p = 0.9; allow 4 standard errors.
+    let se = (0.9 * 0.1 / n as f64).sqrt();
+    eprintln!("coverage of the true scenario: {c} over {n} months");
+    assert!((c - 0.9).abs() <= 4.0 * se, "coverage {c} over {n} months");
+    // A scenario with a third more users than the logs had is caught.
+    let (wrong, _) = coverage(&logs, 40);
+    eprintln!("coverage with a third more users: {wrong}");
+    assert!(wrong < 0.5, "coverage of a wrong forecast: {wrong}");
+
+    // The command line: one month, and every month as JSON.
+    let scen = dir.path().join("truth.toml");
+    std::fs::write(&scen, scenario(30)).unwrap();
+    let month = Month::parse("2011-03").unwrap();
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.args(["backtest", "--scenario"])
+        .arg(&scen)
+        .arg("--logs")
+        .arg(&logs)
+        .args(["--month", &month.to_string(), "--trials", "500"])
+        .assert()
+        .success()
+        .stdout(contains("2011-03"))
+        .stdout(contains("Coverage: "));
+    let mut cmd = cargo_bin_cmd!("aicost");
+    let out = cmd
+        .args(["backtest", "--scenario"])
+        .arg(&scen)
+        .arg("--logs")
+        .arg(&logs)
+        .args(["--trials", "300", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["months"].as_array().unwrap().len(), MONTHS as usize);
+    assert!(v["coverage"].as_f64().unwrap() > 0.7);
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.args(["backtest", "--scenario"])
+        .arg(&scen)
+        .arg("--logs")
+        .arg(&logs)
+        .args(["--month", "2030-01"])
+        .assert()
+        .code(2)
+        .stderr(contains("no call in 2030-01"));
+}
+
+#[test]
+fn actual_spend_is_priced_call_by_call() {
+    let s = aicost::scenario::from_str("truth.toml", &scenario(30))
+        .unwrap()
+        .scenario;
+    let catalog = aicost::catalog::builtin();
+    let mut a = Actuals::new(&s, catalog);
+    let call = |model: &str, input, cached, output, status| aicost::fit::record::Call {
+        timestamp: aicost::calendar::Timestamp::parse("2026-10-05T10:00:00Z").unwrap(),
+        user: None,
+        workflow: "summarize".into(),
+        model: model.into(),
+        input_tokens: input,
+        cached_tokens: cached,
+        output_tokens: output,
+        status,
+        attempt: None,
+        cost_usd: None,
+    };
+    use aicost::fit::record::Status;
+    // 1,000,000 input at $0.15 + 1,000,000 output at $0.60.
+    a.add(&call("gpt-4o-mini", 1_000_000, 0, 1_000_000, Status::Ok));
+    // Not billed.
+    a.add(&call("gpt-4o-mini", 1_000_000, 0, 0, Status::Error));
+    // Not in the scenario: the catalog's gpt-4o prices, cached at 1.25: 1.25 + 0.5 × ... .
+    a.add(&call("openai/gpt-4o", 1_000_000, 500_000, 0, Status::Ok));
+    a.add(&call("no-such-model", 10, 0, 10, Status::Ok));
+    let m = &a.months[&Month::parse("2026-10").unwrap()];
+    let expected = 0.15 + 0.6 + (0.5 * 2.5 + 0.5 * 1.25);
+    assert!(
+        (m.spend.value() - expected).abs() < 1e-12,
+        "{}",
+        m.spend.value()
+    );
+    assert_eq!(m.unpriced_calls, 1);
+    assert_eq!(a.unpriced, ["no-such-model"]);
+    assert_eq!(a.from_catalog, ["openai/gpt-4o"]);
+}

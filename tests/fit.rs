@@ -1,0 +1,778 @@
+//! `aicost fit` against logs with a known truth: every fitted quantity lands within a few standard
+//! errors of the value the logs were generated from, in each format; the warehouse histogram gives
+//! the same fit as the raw rows; malformed lines are counted with their line numbers; gzip works.
+
+mod logs;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use aicost::calendar::Date;
+use aicost::fit::aggregate;
+use aicost::fit::hist::{Moments, bucket};
+use aicost::fit::skeleton::{self, Fitted, TokenFit};
+use aicost::fit::{LogOptions, summarize};
+use assert_cmd::cargo::cargo_bin_cmd;
+use logs::{PartTruth, WorkflowTruth, part};
+use predicates::str::contains;
+
+/// Standard errors allowed between a fitted value and the truth.
+const K: f64 = 4.0;
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
+    cmd
+}
+
+fn truth() -> Vec<WorkflowTruth> {
+    vec![
+        WorkflowTruth {
+            name: "summarize",
+            users: 400,
+            rate: 1.5,
+            weekend_factor: 0.4,
+            user_cv: 0.6,
+            parts: vec![
+                PartTruth {
+                    prefix: 3000,
+                    hit_rate: 0.7,
+                    validation_failure_rate: 0.08,
+                    error_rate: 0.02,
+                    ..part("gpt-4o-mini", 0.75)
+                },
+                PartTruth {
+                    input_mu: 1500f64.ln(),
+                    input_sigma: 0.3,
+                    ..part("gpt-4o", 0.25)
+                },
+            ],
+        },
+        WorkflowTruth {
+            name: "classify",
+            users: 100,
+            rate: 4.0,
+            weekend_factor: 1.0,
+            user_cv: 0.0,
+            parts: vec![part("claude-haiku-4-5", 1.0)],
+        },
+    ]
+}
+
+fn start() -> Date {
+    Date::parse("2026-09-01").unwrap()
+}
+
+/// Write the truth's logs (30 days) in a format; returns the file.
+fn write_logs(
+    dir: &std::path::Path,
+    name: &str,
+    fmt: fn(&logs::Row, u64) -> String,
+    header: &str,
+) -> PathBuf {
+    let path = dir.join(name);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    f.write_all(header.as_bytes()).unwrap();
+    let mut i = 0;
+    logs::generate(&truth(), start(), 30, 7, |r| {
+        i += 1;
+        f.write_all(fmt(r, i).as_bytes()).unwrap();
+    });
+    f.flush().unwrap();
+    path
+}
+
+fn fitted(paths: &[PathBuf], opts: &LogOptions) -> Fitted {
+    let ing = summarize(paths, opts).unwrap();
+    assert_eq!(ing.budget.malformed.count, 0, "{}", ing.budget.report());
+    skeleton::fit(&ing.summary, false)
+}
+
+fn close(what: &str, got: f64, want: f64, se: f64) {
+    assert!(
+        (got - want).abs() <= K * se,
+        "{what}: fitted {got}, truth {want} ({:.1} standard errors)",
+        (got - want) / se
+    );
+}
+
+fn lognormal_close(what: &str, fit: &TokenFit, mu: f64, sigma: f64, n: f64) {
+    let TokenFit::Lognormal { p50, p95 } = fit else {
+        panic!("{what}: {fit:?}")
+    };
+    // Rounded to whole tokens: allow half a token besides the sampling error.
+    let fmu = p50.ln();
+    let fsigma = (p95.ln() - fmu) / aicost::dist::Z95;
+    close(&format!("{what} mu"), fmu, mu, sigma / n.sqrt() + 0.5 / p50);
+    close(
+        &format!("{what} sigma"),
+        fsigma,
+        sigma,
+        sigma / (2.0 * n).sqrt() + 1.0 / p95,
+    );
+}
+
+fn check_truth(f: &Fitted) {
+    let t = truth();
+    let sum = f.workflows.iter().find(|w| w.name == "summarize").unwrap();
+    let weekday_days = 22.0; // September 2026 has 22 weekdays and 8 weekend days.
+    // Requests per user per weekday: the mean of a Gamma-Poisson mixture over 400 users.
+    let rate_se = (t[0].rate * (1.0 + t[0].rate * 0.36) / (400.0 * weekday_days)).sqrt()
+        + t[0].rate * 0.6 / 400f64.sqrt();
+    close("rate", sum.requests_per_user_per_day, t[0].rate, rate_se);
+    close("weekend factor", sum.weekend_factor, 0.4, 0.05);
+    close("user variability", sum.user_variability, 0.6, 0.06);
+    assert_eq!(sum.users, 400.0);
+    let mini = sum.parts.iter().find(|p| p.model == "gpt-4o-mini").unwrap();
+    let big = sum.parts.iter().find(|p| p.model == "gpt-4o").unwrap();
+    let n = mini.calls;
+    close(
+        "model mix",
+        mini.share,
+        0.75,
+        (0.75f64 * 0.25 / sum.requests).sqrt(),
+    );
+    close(
+        "cache hit rate",
+        mini.cache_hit_rate,
+        0.7,
+        (0.21 / n).sqrt(),
+    );
+    close(
+        "validation failures",
+        mini.validation_failure_rate,
+        0.08,
+        (0.08 * 0.92 / n).sqrt(),
+    );
+    close("errors", mini.error_rate, 0.02, (0.02 * 0.98 / n).sqrt());
+    assert_eq!(mini.static_prefix_tokens, Some(TokenFit::Fixed(3000.0)));
+    assert_eq!(mini.max_attempts, 2);
+    lognormal_close("mini input", &mini.input_tokens, 800f64.ln(), 0.6, n * 0.7);
+    lognormal_close("mini output", &mini.output_tokens, 200f64.ln(), 0.4, n);
+    lognormal_close("4o input", &big.input_tokens, 1500f64.ln(), 0.3, big.calls);
+    assert_eq!(big.cache_hit_rate, 0.0);
+    assert!(big.static_prefix_tokens.is_none());
+    let cls = f.workflows.iter().find(|w| w.name == "classify").unwrap();
+    close(
+        "classify rate",
+        cls.requests_per_user_per_day,
+        4.0,
+        (4.0f64 / (100.0 * 22.0)).sqrt(),
+    );
+    close("classify weekend", cls.weekend_factor, 1.0, 0.06);
+    assert!(cls.user_variability < 0.08, "{}", cls.user_variability);
+}
+
+#[test]
+fn plain_csv_fits_the_truth_and_the_scenario_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_logs(
+        dir.path(),
+        "usage.csv",
+        |r, _| logs::plain_csv(r),
+        logs::PLAIN_HEADER,
+    );
+    check_truth(&fitted(std::slice::from_ref(&csv), &LogOptions::default()));
+    let out = dir.path().join("fitted.toml");
+    aicost()
+        .arg("fit")
+        .arg(&csv)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(contains("0 malformed"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("name = \"summarize/gpt-4o-mini\""), "{text}");
+    assert!(text.contains("[stack.route.classify]"), "{text}");
+    aicost().arg("validate").arg(&out).assert().success();
+    aicost().arg("estimate").arg(&out).assert().success();
+}
+
+#[test]
+fn otel_spans_fit_the_same_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_logs(dir.path(), "spans.jsonl", |r, _| logs::otel_json(r), "");
+    let opts = LogOptions {
+        read: aicost::fit::readers::ReadOptions {
+            group_by: Some("app.workflow".into()),
+        },
+        ..LogOptions::default()
+    };
+    check_truth(&fitted(&[p], &opts));
+}
+
+#[test]
+fn litellm_spend_logs_fit_the_same_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_logs(
+        dir.path(),
+        "spend.csv",
+        logs::litellm_csv,
+        logs::LITELLM_HEADER,
+    );
+    let f = fitted(&[p], &LogOptions::default());
+    check_truth(&f);
+}
+
+#[test]
+fn empirical_fits_keep_the_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_logs(
+        dir.path(),
+        "usage.csv",
+        |r, _| logs::plain_csv(r),
+        logs::PLAIN_HEADER,
+    );
+    let ing = summarize(&[p], &LogOptions::default()).unwrap();
+    let f = skeleton::fit(&ing.summary, true);
+    let part = &f.workflows[0].parts[0];
+    let TokenFit::Empirical(points) = &part.output_tokens else {
+        panic!("{:?}", part.output_tokens)
+    };
+    assert!(points.len() <= skeleton::EMPIRICAL_POINTS + 1);
+    let n: f64 = points.iter().map(|(_, w)| w).sum();
+    let mean: f64 = points.iter().map(|(v, w)| v * w).sum::<f64>() / n;
+    assert!(
+        (mean - part.mean_output_tokens).abs() < 0.05,
+        "{mean} vs {}",
+        part.mean_output_tokens
+    );
+}
+
+/// What a warehouse query computes (docs/warehouse.md), written independently of the summary code.
+fn warehouse_aggregates(rows: &[logs::Row]) -> String {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut hist: BTreeMap<(String, String, &str, Option<i32>), Moments> = BTreeMap::new();
+    let mut counters: BTreeMap<(String, String, &str), f64> = BTreeMap::new();
+    let mut per_user: BTreeMap<(String, String), f64> = BTreeMap::new();
+    let mut days: BTreeSet<Date> = BTreeSet::new();
+    for r in rows {
+        days.insert(r.date);
+        let (w, m) = (r.workflow.to_string(), r.model.to_string());
+        let mut h = |measure: &'static str, x: u64| {
+            let x = x as f64;
+            let e = hist
+                .entry((w.clone(), m.clone(), measure, bucket(x)))
+                .or_default();
+            e.add(x);
+        };
+        match r.status {
+            "error" => {
+                *counters
+                    .entry((w.clone(), m.clone(), "errors"))
+                    .or_default() += 1.0;
+                continue;
+            }
+            "validation_failed" => {
+                *counters
+                    .entry((w.clone(), m.clone(), "validation_failures"))
+                    .or_default() += 1.0
+            }
+            _ => {
+                *counters
+                    .entry((w.clone(), m.clone(), "ok_calls"))
+                    .or_default() += 1.0;
+                let day = if r.date.is_weekend() {
+                    "requests_weekend"
+                } else {
+                    "requests_weekday"
+                };
+                *counters.entry((w.clone(), String::new(), day)).or_default() += 1.0;
+                *per_user.entry((w.clone(), r.user.clone())).or_default() += 1.0;
+            }
+        }
+        h("input_tokens_all", r.input);
+        h("output_tokens", r.output);
+        if r.cached > 0 {
+            *counters
+                .entry((w.clone(), m.clone(), "cache_hits"))
+                .or_default() += 1.0;
+            h("cached_tokens", r.cached);
+            h("input_tokens_hit", r.input - r.cached);
+        }
+    }
+    let mut out = String::from("workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\n");
+    for ((w, m, measure, b), s) in &hist {
+        let b = b.map_or(String::new(), |b| b.to_string());
+        out += &format!(
+            "{w},{m},{measure},{b},{},{},{},{},{}\n",
+            s.n, s.sum, s.sum_sq, s.sum_ln, s.sum_ln2
+        );
+    }
+    for ((w, m, measure), n) in &counters {
+        out += &format!("{w},{m},{measure},,{n},,,,\n");
+    }
+    let mut users: BTreeMap<String, Moments> = BTreeMap::new();
+    for ((w, _), n) in &per_user {
+        let u = users.entry(w.clone()).or_default();
+        u.n += 1.0;
+        u.sum += n;
+        u.sum_sq += n * n;
+    }
+    for (w, u) in &users {
+        out += &format!("{w},,users,,{},,,,\n", u.n);
+        out += &format!("{w},,user_requests,,{},{},{},,\n", u.n, u.sum, u.sum_sq);
+    }
+    let weekdays = days.iter().filter(|d| !d.is_weekend()).count();
+    out += &format!(
+        ",,days_weekday,,{weekdays},,,,\n,,days_weekend,,{},,,,\n",
+        days.len() - weekdays
+    );
+    out
+}
+
+/// Workflows by name, parts by model (a warehouse returns rows in any order).
+fn sorted(f: &Fitted) -> Fitted {
+    let mut f = f.clone();
+    f.workflows.sort_by(|a, b| a.name.cmp(&b.name));
+    for w in &mut f.workflows {
+        w.parts.sort_by(|a, b| a.model.cmp(&b.model));
+    }
+    f
+}
+
+fn assert_same_fit(a: &Fitted, b: &Fitted) {
+    let (a, b) = (sorted(a), sorted(b));
+    assert_eq!(a.workflows.len(), b.workflows.len());
+    for (x, y) in a.workflows.iter().zip(&b.workflows) {
+        assert_eq!(x.name, y.name);
+        for (p, q) in [
+            (x.requests_per_user_per_day, y.requests_per_user_per_day),
+            (x.weekend_factor, y.weekend_factor),
+            (x.user_variability, y.user_variability),
+            (x.users, y.users),
+        ] {
+            assert!(
+                (p - q).abs() <= 1e-9 * p.abs().max(1.0),
+                "{}: {p} vs {q}",
+                x.name
+            );
+        }
+        for (p, q) in x.parts.iter().zip(&y.parts) {
+            assert_eq!(p.model, q.model);
+            assert_eq!(p.input_tokens, q.input_tokens, "{}", p.model);
+            assert_eq!(p.output_tokens, q.output_tokens);
+            assert_eq!(p.static_prefix_tokens, q.static_prefix_tokens);
+            for (u, v) in [
+                (p.cache_hit_rate, q.cache_hit_rate),
+                (p.validation_failure_rate, q.validation_failure_rate),
+                (p.error_rate, q.error_rate),
+                (p.share, q.share),
+            ] {
+                assert!((u - v).abs() < 1e-12, "{}: {u} vs {v}", p.model);
+            }
+        }
+    }
+}
+
+#[test]
+fn fitting_from_warehouse_histograms_matches_fitting_from_raw_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = Vec::new();
+    logs::generate(&truth(), start(), 30, 7, |r| rows.push(r.clone()));
+    let raw = dir.path().join("raw.csv");
+    let mut text = logs::PLAIN_HEADER.to_string();
+    for r in &rows {
+        text += &logs::plain_csv(r);
+    }
+    std::fs::write(&raw, text).unwrap();
+    let agg = dir.path().join("agg.csv");
+    std::fs::write(&agg, warehouse_aggregates(&rows)).unwrap();
+    let from_raw = fitted(std::slice::from_ref(&raw), &LogOptions::default());
+    let from_agg = fitted(std::slice::from_ref(&agg), &LogOptions::default());
+    assert_same_fit(&from_raw, &from_agg);
+    {
+        let empirical = true;
+        let a = skeleton::fit(
+            &summarize(std::slice::from_ref(&raw), &LogOptions::default())
+                .unwrap()
+                .summary,
+            empirical,
+        );
+        let b = skeleton::fit(
+            &summarize(std::slice::from_ref(&agg), &LogOptions::default())
+                .unwrap()
+                .summary,
+            empirical,
+        );
+        assert_same_fit(&a, &b);
+    }
+    // `--aggregates-out` writes the same format.
+    let out = dir.path().join("dump.csv");
+    aicost()
+        .arg("fit")
+        .arg(&raw)
+        .arg("--aggregates-out")
+        .arg(&out)
+        .assert()
+        .success();
+    let dumped = fitted(&[out], &LogOptions::default());
+    assert_same_fit(&from_raw, &dumped);
+    // The CLI reads aggregates too, detected from the header.
+    aicost()
+        .arg("fit")
+        .arg(&agg)
+        .assert()
+        .success()
+        .stderr(contains("(aggregates)"))
+        .stdout(contains("[[workflow]]"));
+}
+
+#[test]
+fn shards_by_user_merge_to_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = Vec::new();
+    logs::generate(&truth(), start(), 30, 9, |r| rows.push(r.clone()));
+    let mut all = logs::PLAIN_HEADER.to_string();
+    let mut shards = [
+        logs::PLAIN_HEADER.to_string(),
+        logs::PLAIN_HEADER.to_string(),
+    ];
+    for r in &rows {
+        let line = logs::plain_csv(r);
+        all += &line;
+        shards[usize::from(r.user.ends_with(['1', '3', '5', '7', '9']))] += &line;
+    }
+    let paths: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let p = dir.path().join(format!("s{i}.csv"));
+            std::fs::write(&p, if i == 2 { &all } else { &shards[i] }).unwrap();
+            p
+        })
+        .collect();
+    let mut dumps = Vec::new();
+    for (i, p) in paths[..2].iter().enumerate() {
+        let d = dir.path().join(format!("agg{i}.csv"));
+        let ing = summarize(std::slice::from_ref(p), &LogOptions::default()).unwrap();
+        std::fs::write(&d, aggregate::write(&ing.summary)).unwrap();
+        dumps.push(d);
+    }
+    let merged = fitted(&dumps, &LogOptions::default());
+    let whole = fitted(&paths[2..], &LogOptions::default());
+    // Days are counted per shard, so compare everything but the per-day rates.
+    for (x, y) in merged.workflows.iter().zip(&whole.workflows) {
+        assert_eq!(x.users, y.users);
+        assert!((x.user_variability - y.user_variability).abs() < 1e-9);
+        for (p, q) in x.parts.iter().zip(&y.parts) {
+            assert_eq!(p.input_tokens, q.input_tokens);
+            assert_eq!(p.calls, q.calls);
+        }
+    }
+}
+
+#[test]
+fn malformed_lines_are_counted_with_line_numbers_and_fatal_only_above_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = logs::PLAIN_HEADER.to_string();
+    let mut n = 0;
+    logs::generate(&truth()[1..], start(), 10, 3, |r| {
+        n += 1;
+        text += &logs::plain_csv(r);
+        if n == 5 {
+            text += "2026-09-01T00:00:00Z,u,classify,claude-haiku-4-5,lots,0,10,ok\n";
+        }
+        if n == 9 {
+            text += "this is not a row\n";
+        }
+    });
+    let p = dir.path().join("u.csv");
+    std::fs::write(&p, &text).unwrap();
+    aicost()
+        .arg("fit")
+        .arg(&p)
+        .assert()
+        .success()
+        .stderr(contains("2 malformed"))
+        .stderr(contains(
+            "u.csv:7: `input_tokens` is not a token count: `lots`",
+        ))
+        .stderr(contains("u.csv:12: 1 fields where the header has 8"));
+    // Above the threshold: exit 2 with the first lines.
+    aicost()
+        .arg("fit")
+        .arg(&p)
+        .args(["--max-malformed", "0.0001"])
+        .assert()
+        .code(2)
+        .stderr(contains("malformed"))
+        .stderr(contains("u.csv:7:"));
+    // A file of the wrong format stops early with a hint.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "a,b\n1,2\n").unwrap();
+    aicost()
+        .arg("fit")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(contains("no `timestamp` column"));
+    // Binary garbage never panics.
+    let junk = dir.path().join("junk.jsonl");
+    std::fs::write(&junk, [0xff, 0x00, 0x7b, 0x0a, 0x22, 0x0a].repeat(500)).unwrap();
+    aicost()
+        .arg("fit")
+        .arg(&junk)
+        .arg("--from")
+        .arg("otel")
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn gzip_and_standard_input_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = logs::PLAIN_HEADER.to_string();
+    logs::generate(&truth()[1..], start(), 30, 3, |r| {
+        text += &logs::plain_csv(r)
+    });
+    let gz = dir.path().join("u.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let from_gz = aicost()
+        .arg("fit")
+        .arg(&gz)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let from_stdin = aicost()
+        .args(["fit", "-", "--from", "csv"])
+        .write_stdin(std::fs::read(&gz).unwrap())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let strip = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&from_gz), strip(&from_stdin));
+    assert!(String::from_utf8_lossy(&from_gz).contains("name = \"classify\""));
+}
+
+#[test]
+fn update_keeps_the_scenario_and_replaces_fitted_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_logs(
+        dir.path(),
+        "usage.csv",
+        |r, _| logs::plain_csv(r),
+        logs::PLAIN_HEADER,
+    );
+    let base = dir.path().join("base.toml");
+    std::fs::write(
+        &base,
+        r#"# our forecast
+name = "ours"
+
+[[segment]]
+name = "analysts"   # the classify users
+users = 3
+sessions_per_user_per_day = 1
+
+[[workflow]]
+name = "classify"
+segments = ["analysts"]
+[[workflow.step]]
+name = "label"
+route = "main"
+input_tokens = 100   # a guess
+output_tokens = 10
+
+[[model]]
+name = "claude-haiku-4-5"
+
+[[stack]]
+name = "haiku"
+[stack.route.main]
+chain = [{ model = "claude-haiku-4-5" }]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("updated.toml");
+    aicost()
+        .arg("fit")
+        .arg(&csv)
+        .arg("--update")
+        .arg(&base)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(contains("updated workflow `classify`, step `label`"))
+        .stderr(contains("updated segment `analysts`"))
+        .stderr(contains("added workflow `summarize/gpt-4o-mini`"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("# our forecast"), "{text}");
+    assert!(text.contains("# the classify users"));
+    assert!(text.contains("users = 100"), "{text}");
+    assert!(!text.contains("input_tokens = 100 "), "{text}");
+    assert!(
+        text.contains("[stack.route.\"summarize/gpt-4o\"]"),
+        "{text}"
+    );
+    aicost().arg("validate").arg(&out).assert().success();
+    // The base is never overwritten.
+    aicost()
+        .arg("fit")
+        .arg(&csv)
+        .arg("--update")
+        .arg(&base)
+        .arg("--out")
+        .arg(&base)
+        .assert()
+        .code(2)
+        .stderr(contains("refusing to overwrite"));
+}
+
+#[test]
+fn no_input_makes_it_panic() {
+    use rand::{RngExt, SeedableRng};
+    let dir = tempfile::tempdir().unwrap();
+    let mut good = Vec::new();
+    logs::generate(&truth()[1..], start(), 2, 5, |r| good.push(r.clone()));
+    let samples: Vec<(&str, String)> = vec![
+        ("csv", logs::PLAIN_HEADER.to_string() + &logs::plain_csv(&good[0])),
+        ("otel", logs::otel_json(&good[0])),
+        ("litellm", logs::LITELLM_HEADER.to_string() + &logs::litellm_csv(&good[0], 1)),
+        (
+            "aggregates",
+            "workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\nw,m,output_tokens,3,1e308,1e308,1e308,1e308,1e308\nw,m,output_tokens,4,1e308,1e308,1e308,1e308,1e308\nw,,users,,1e308,,,,\n".to_string(),
+        ),
+    ];
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(99);
+    for (format, sample) in &samples {
+        for round in 0..60 {
+            let mut bytes = sample.as_bytes().to_vec();
+            for _ in 0..(round % 7) {
+                let i = rng.random_range(0..bytes.len());
+                match rng.random_range(0..4) {
+                    0 => bytes[i] = rng.random(),
+                    1 => {
+                        bytes.remove(i);
+                    }
+                    2 => bytes.insert(i, b"\"{[,\n-9e99"[rng.random_range(0..10)]),
+                    _ => bytes.truncate(i),
+                }
+                if bytes.is_empty() {
+                    bytes.push(b'x');
+                }
+            }
+            let p = dir.path().join(format!("f{round}"));
+            std::fs::write(&p, &bytes).unwrap();
+            let out = dir.path().join("out.toml");
+            let a = aicost()
+                .args(["fit", "--max-malformed", "1", "--from", format])
+                .arg(&p)
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap();
+            let code = a.status.code();
+            assert!(
+                code == Some(0) || code == Some(2),
+                "{format} round {round}: {:?}\n{}",
+                code,
+                String::from_utf8_lossy(&a.stderr)
+            );
+            let upd = aicost()
+                .args(["fit", "--max-malformed", "1", "--from", format])
+                .arg(&p)
+                .arg("--update")
+                .arg("scenarios/chatbot.toml")
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(
+                matches!(upd.status.code(), Some(0) | Some(2)),
+                "{format} round {round} update"
+            );
+        }
+    }
+}
+
+#[test]
+fn fit_and_backtest_have_help_with_examples() {
+    for sub in ["fit", "backtest"] {
+        aicost()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Examples:"));
+    }
+}
+
+#[test]
+fn otlp_exports_and_litellm_json_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // One OTLP/JSON export per line: resource attributes apply to every span; deprecated names.
+    let otlp = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"support-bot"}}]},"scopeSpans":[{"spans":[
+{"name":"chat gpt-4o-mini","startTimeUnixNano":"1790000000000000000","attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}},{"key":"gen_ai.usage.prompt_tokens","value":{"intValue":"1200"}},{"key":"gen_ai.usage.completion_tokens","value":{"intValue":"80"}},{"key":"gen_ai.usage.cache_read.input_tokens","value":{"intValue":"1024"}}]},
+{"name":"tool call","startTimeUnixNano":"1790000001000000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"execute_tool"}}]},
+{"name":"chat gpt-4o-mini","startTimeUnixNano":"1790000002000000000","status":{"code":2},"attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"1200"}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":"0"}}]}
+]}]}]}"#
+        .replace('\n', "");
+    let p = dir.path().join("otlp.jsonl");
+    std::fs::write(&p, format!("{otlp}\n")).unwrap();
+    let opts = LogOptions {
+        read: aicost::fit::readers::ReadOptions {
+            group_by: Some("service.name".into()),
+        },
+        ..LogOptions::default()
+    };
+    let ing = summarize(std::slice::from_ref(&p), &opts).unwrap();
+    assert_eq!(ing.skipped.other_spans, 1);
+    let part = &ing.summary.parts[&("support-bot".to_string(), "gpt-4o-mini".to_string())];
+    assert_eq!(
+        (part.ok_calls, part.errors, part.cache_hits),
+        (1.0, 1.0, 1.0)
+    );
+    assert_eq!(part.input_tokens_hit.total().sum, 176.0);
+
+    // LiteLLM rows as one JSON array (metadata as an object) and as JSON lines (metadata as text).
+    let rows = [
+        r#"{"request_id":"a","spend":0.0012,"prompt_tokens":2000,"completion_tokens":100,"startTime":"2026-10-01T10:00:00Z","model":"gpt-4o","user":"u1","metadata":{"additional_usage_values":{"prompt_tokens_details":{"cached_tokens":1536}}},"request_tags":["workflow:triage"],"status":"success"}"#,
+        r#"{"request_id":"b","spend":0,"prompt_tokens":2000,"completion_tokens":100,"startTime":"2026-10-01T10:00:01Z","model":"gpt-4o","user":"u1","request_tags":["workflow:triage"],"status":"success","cache_hit":"True"}"#,
+        r#"{"request_id":"c","spend":0.001,"prompt_tokens":900,"completion_tokens":50,"startTime":"2026-10-02T10:00:00Z","model":"gpt-4o","end_user":"u2","metadata":"{\"usage_object\": {\"prompt_tokens_details\": {\"cached_tokens\": 0}}}","request_tags":"[\"workflow:triage\", \"validation_failed\"]","status":"success"}"#,
+    ];
+    let array = dir.path().join("spend.json");
+    std::fs::write(&array, format!("[\n{}\n]\n", rows.join(",\n"))).unwrap();
+    let lines = dir.path().join("spend.jsonl");
+    std::fs::write(&lines, rows.join("\n") + "\n").unwrap();
+    for p in [array, lines] {
+        let ing = summarize(std::slice::from_ref(&p), &LogOptions::default()).unwrap();
+        assert_eq!(ing.skipped.proxy_cache_hits, 1, "{}", p.display());
+        let part = &ing.summary.parts[&("triage".to_string(), "gpt-4o".to_string())];
+        assert_eq!((part.ok_calls, part.validation_failures), (1.0, 1.0));
+        assert_eq!(part.cached_tokens.total().sum, 1536.0);
+        assert!((part.cost_usd.sum - 0.0022).abs() < 1e-12);
+        assert_eq!(ing.summary.workflows["triage"].users, 1.0);
+    }
+}
+
+#[test]
+fn grouping_by_something_unique_per_call_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = logs::PLAIN_HEADER.to_string();
+    for i in 0..(aicost::fit::summary::MAX_PARTS + 5) {
+        text += &format!("2026-10-01T00:00:00Z,u,req-{i},gpt-4o,10,0,5,ok\n");
+    }
+    let p = dir.path().join("u.csv");
+    std::fs::write(&p, text).unwrap();
+    aicost()
+        .arg("fit")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(contains("more than 2000 workflow and model pairs"));
+}
