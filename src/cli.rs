@@ -31,6 +31,11 @@ pub struct Args {
     /// Print no progress bar and no warnings; errors are still printed.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Override a value of the scenario, checked like the file: `--set segment.agents.users=800`,
+    /// `--set simulation.trials=2000` (repeatable; array elements by `name`).
+    #[arg(long = "set", value_name = "PATH=VALUE", global = true)]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,7 +144,7 @@ pub struct InitArgs {
 }
 
 /// Settled presentation choices.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// Colour on stderr (diagnostics) and stdout (tables).
     pub color_stderr: bool,
@@ -147,6 +152,8 @@ pub struct Config {
     /// Whether a progress bar may be drawn on stderr.
     pub progress: bool,
     pub quiet: bool,
+    /// `--set` overrides applied to every scenario a command reads.
+    pub overrides: Vec<String>,
 }
 
 impl Config {
@@ -167,6 +174,7 @@ impl Config {
             color_stdout,
             progress: stderr_tty && !args.quiet,
             quiet: args.quiet,
+            overrides: args.set.clone(),
         }
     }
 }

@@ -40,7 +40,10 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Simulate(a) => commands::simulate::simulate(a, config),
         Command::Estimate(a) => commands::estimate::estimate(a, config),
         Command::Validate(a) => commands::validate::validate(a, config),
-        Command::Init(a) => commands::init::init(a),
+        Command::Init(a) => {
+            commands::refuse_overrides(config, "init")?;
+            commands::init::init(a)
+        }
     }
 }
 

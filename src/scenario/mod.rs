@@ -4,6 +4,7 @@
 //! UTF-8, not TOML, an unknown key, a rate above 1, a model no stack can find — the user sees the
 //! file, line, column and key path, and a suggested fix.
 
+pub mod layers;
 pub mod raw;
 pub mod validate;
 
@@ -22,17 +23,60 @@ pub struct Loaded {
     pub scenario: Scenario,
     pub warnings: Vec<Problem>,
     pub sources: Arc<Sources>,
+    /// The document the scenario was built from, after `extends` and overrides.
+    pub document: Node,
+}
+
+/// What to apply beyond the file itself.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `--set PATH=VALUE` overrides, applied in order after `extends`.
+    pub overrides: Vec<String>,
+    /// Read the file (and the files it extends) as committed at this git revision.
+    pub git_rev: Option<String>,
 }
 
 /// Read and validate the scenario at `path`.
 pub fn load(path: &Path) -> Result<Loaded, Error> {
-    let bytes = read_file(path)?;
-    from_bytes(&path.display().to_string(), Some(path), bytes)
+    load_with(path, &LoadOptions::default())
+}
+
+/// Read and validate the scenario at `path`, with the files it extends and `opts` applied.
+pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
+    match &opts.git_rev {
+        None => {
+            let bytes = read_file(path)?;
+            from_bytes(
+                &path.display().to_string(),
+                Some(path),
+                bytes,
+                opts,
+                &layers::Files,
+            )
+        }
+        Some(rev) => {
+            let reader = layers::GitRevision { rev: rev.clone() };
+            let bytes = layers::Reader::read(&reader, path).map_err(|e| {
+                Error::Usage(format!(
+                    "cannot read `{}` at git revision `{rev}`: {e}",
+                    path.display()
+                ))
+            })?;
+            let name = layers::Reader::name(&reader, path);
+            from_bytes(&name, Some(path), bytes, opts, &reader)
+        }
+    }
 }
 
 /// Validate a scenario held in memory; `name` is used in messages in place of a file name.
 pub fn from_str(name: &str, text: &str) -> Result<Loaded, Error> {
-    from_bytes(name, None, text.as_bytes().to_vec())
+    from_bytes(
+        name,
+        None,
+        text.as_bytes().to_vec(),
+        &LoadOptions::default(),
+        &layers::Files,
+    )
 }
 
 /// Read a file, turning "is a directory" into a clear message.
@@ -52,9 +96,31 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loaded, Error> {
+fn from_bytes(
+    name: &str,
+    path: Option<&Path>,
+    bytes: Vec<u8>,
+    opts: &LoadOptions,
+    reader: &dyn layers::Reader,
+) -> Result<Loaded, Error> {
     let mut sources = Sources::new();
     let mut warnings = Vec::new();
+    let root = match layers::document(name, path, bytes, opts, reader, &mut sources, &mut warnings)
+    {
+        Ok(root) => root,
+        Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
+    };
+    from_document(root, sources, warnings)
+}
+
+/// Bytes of one file to a located tree: UTF-8, BOM, emptiness and TOML syntax checked.
+pub fn parse_text(
+    name: &str,
+    path: Option<&Path>,
+    mut bytes: Vec<u8>,
+    sources: &mut Sources,
+    warnings: &mut Vec<Problem>,
+) -> Result<Node, Problem> {
     let had_bom = bytes.starts_with(BOM);
     if had_bom {
         bytes.drain(..BOM.len());
@@ -71,7 +137,7 @@ fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loa
             )
             .at(Loc::new(id, offset..offset + 1))
             .help("scenarios are TOML text files; save the file as UTF-8");
-            return Err(Error::scenario(Arc::new(sources), problem));
+            return Err(problem);
         }
     };
     let id = sources.add(name, path, text);
@@ -90,7 +156,7 @@ fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loa
         let problem = Problem::new(ProblemKind::MissingKey, "the scenario file is empty")
             .at(Loc::new(id, 0..0))
             .help("run `aicost init` to write a commented starter scenario");
-        return Err(Error::scenario(Arc::new(sources), problem));
+        return Err(problem);
     }
     let root = match Node::parse(text, id) {
         Ok(root) => root,
@@ -106,9 +172,18 @@ fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loa
             } else if text.contains('\0') {
                 problem = problem.help("this looks like a binary file, not a TOML scenario");
             }
-            return Err(Error::scenario(Arc::new(sources), problem));
+            return Err(problem);
         }
     };
+    Ok(root)
+}
+
+/// A located tree (already layered) to a checked scenario.
+fn from_document(
+    root: Node,
+    sources: Sources,
+    mut warnings: Vec<Problem>,
+) -> Result<Loaded, Error> {
     let raw = match from_node::<raw::RawScenario>(&root) {
         Ok(raw) => raw,
         Err(e) => {
@@ -123,6 +198,7 @@ fn from_bytes(name: &str, path: Option<&Path>, mut bytes: Vec<u8>) -> Result<Loa
                 scenario,
                 warnings,
                 sources: Arc::new(sources),
+                document: root,
             })
         }
         Err((errors, _)) => Err(Error::Scenario(ScenarioError {

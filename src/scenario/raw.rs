@@ -107,6 +107,8 @@ pub type Quantity = Located<RawQuantity>;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
+    /// Path of a scenario to inherit from; resolved by the loader before deserialization.
+    pub extends: Option<Located<String>>,
     pub name: Located<String>,
     pub description: Option<String>,
     pub simulation: Option<Located<RawSimulation>>,
