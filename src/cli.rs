@@ -65,6 +65,14 @@ pub enum Command {
   aicost init my-feature.toml
   aicost init - | less           prints it instead")]
     Init(InitArgs),
+
+    /// Print the JSON Schema of the scenario format (for taplo / Even Better TOML and CI).
+    #[command(after_help = "Examples:
+  aicost schema > docs/scenario.schema.json
+  aicost schema --out scenario.schema.json
+Then start a scenario with the line `#:schema ./scenario.schema.json` (a path relative to the
+scenario, or a URL) and editors that use taplo complete and check its keys.")]
+    Schema(SchemaArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -141,6 +149,13 @@ pub struct InitArgs {
     /// Overwrite the file if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct SchemaArgs {
+    /// Write the schema to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
 }
 
 /// Settled presentation choices.

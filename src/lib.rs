@@ -21,5 +21,6 @@ pub mod output;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod schema;
 pub mod source;
 pub mod stats;

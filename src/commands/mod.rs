@@ -3,6 +3,7 @@
 
 pub mod estimate;
 pub mod init;
+pub mod schema;
 pub mod simulate;
 pub mod validate;
 

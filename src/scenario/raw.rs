@@ -7,6 +7,7 @@
 //! they are extended, never renamed.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::doc::de::Located;
@@ -55,7 +56,7 @@ impl<'de> Deserialize<'de> for RawQuantity {
 }
 
 /// The distribution families a table can name with `dist = "…"`.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DistFamily {
     Normal,
@@ -84,7 +85,7 @@ impl DistFamily {
 }
 
 /// A distribution table; which keys are allowed together is checked in validation.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDist {
     pub dist: Option<Located<DistFamily>>,
@@ -104,10 +105,10 @@ pub struct RawDist {
 
 pub type Quantity = Located<RawQuantity>;
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
-    /// Path of a scenario to inherit from; resolved by the loader before deserialization.
+    /// Path of a scenario to inherit from, relative to this file; keys written here override it.
     pub extends: Option<Located<String>>,
     pub name: Located<String>,
     pub description: Option<String>,
@@ -123,14 +124,14 @@ pub struct RawScenario {
     pub stacks: Vec<Located<RawStack>>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawArrivals {
     Poisson,
     Fixed,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     pub trials: Option<Located<u64>>,
@@ -139,14 +140,14 @@ pub struct RawSimulation {
     pub arrivals: Option<Located<RawArrivals>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBudget {
     pub monthly_usd: Located<f64>,
     pub alert_fractions: Option<Located<Vec<Located<f64>>>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSegment {
     pub name: Located<String>,
@@ -157,14 +158,14 @@ pub struct RawSegment {
     pub weekend_factor: Option<Quantity>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawPath {
     Live,
     Batch,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkflow {
     pub name: Located<String>,
@@ -175,7 +176,7 @@ pub struct RawWorkflow {
     pub steps: Vec<Located<RawStep>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     pub name: Located<String>,
@@ -188,14 +189,14 @@ pub struct RawStep {
     pub cache_hit_rate: Option<Quantity>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetrieval {
     pub chunks: Quantity,
     pub chunk_tokens: Quantity,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
     pub name: Located<String>,
@@ -209,7 +210,7 @@ pub struct RawModel {
     pub long_context: Option<Located<RawLongContext>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLongContext {
     pub above_input_tokens: Located<f64>,
@@ -219,7 +220,7 @@ pub struct RawLongContext {
     pub cache_write_usd_per_mtok: Option<Quantity>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStack {
     pub name: Located<String>,
@@ -227,13 +228,13 @@ pub struct RawStack {
     pub route: IndexMap<String, Located<RawRoute>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRoute {
     pub chain: Located<Vec<Located<RawLink>>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLink {
     pub model: Located<String>,
