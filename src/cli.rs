@@ -66,6 +66,22 @@ pub enum Command {
   aicost init - | less           prints it instead")]
     Init(InitArgs),
 
+    /// Fail a CI job on a forecast: exit 1 when a `--fail-if` rule is true, 0 when none is.
+    ///
+    /// A rule is decided only when the measured value is at least 2 standard errors from its
+    /// threshold; closer, `check` exits 2 and says how many trials would decide it.
+    #[command(after_help = "Examples:
+  aicost check scenario.toml --fail-if \"p95 > 20000\" --fail-if \"breach_probability > 0.05\"
+  aicost check scenario.toml --fail-if \"p95 > 1.1 * budget\" --trials 20000
+  aicost check scenario.toml --fail-if \"stack=route-a: cost_per_accepted_task_usd > 0.02\"
+  aicost check scenario.toml --fail-if \"workflows[live].monthly_spend_usd.p95 > 5000\" --format json
+
+Metrics are the numbers of a stack in `aicost simulate --format json`, by path; mean, p50, p95,
+p99, cvar95 alone mean those of monthly_spend_usd. Operators: > >= < <= == !=. Thresholds:
+20000, $20,000, 5%, budget, 1.1 * budget. Without stack=NAME: a rule applies to every stack.
+Exit codes: 0 no rule fails, 1 a rule fails, 2 a user error or a rule too close to call.")]
+    Check(CheckArgs),
+
     /// Print the JSON Schema of the scenario format (for taplo / Even Better TOML and CI).
     #[command(after_help = "Examples:
   aicost schema > docs/scenario.schema.json
@@ -149,6 +165,43 @@ pub struct InitArgs {
     /// Overwrite the file if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Trials, seed and threads of the simulations a command runs.
+#[derive(Debug, ClapArgs)]
+pub struct RunArgs {
+    /// Simulated months per run; overrides `[simulation] trials`.
+    #[arg(long, short = 'n')]
+    pub trials: Option<u64>,
+
+    /// Random seed, shared by every run (common random numbers); overrides `[simulation] seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CheckArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+
+    /// A condition that fails the check, e.g. "p95 > 20000" (repeatable).
+    #[arg(long = "fail-if", value_name = "RULE", required = true)]
+    pub fail_if: Vec<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

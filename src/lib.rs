@@ -8,6 +8,7 @@
 // `!(x > 0.0)` is used on purpose throughout: unlike `x <= 0.0` it also rejects NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod diag;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod estimate;
 pub mod model;
 pub mod output;
+pub mod paired;
 pub mod report;
 pub mod run;
 pub mod scenario;

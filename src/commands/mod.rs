@@ -1,8 +1,10 @@
 //! One module per command; each takes its parsed arguments and the [`Config`] and returns the
 //! exit code. Shared here: loading a scenario (printing its warnings) and the progress bar.
 
+pub mod check;
 pub mod estimate;
 pub mod init;
+pub mod runs;
 pub mod schema;
 pub mod simulate;
 pub mod validate;
