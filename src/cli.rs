@@ -66,6 +66,17 @@ pub enum Command {
   aicost init - | less           prints it instead")]
     Init(InitArgs),
 
+    /// What changed between two versions of a scenario and what it does to each stack's forecast.
+    ///
+    /// Both versions run on the same seed and trials (common random numbers). Markdown output,
+    /// ready for a pull-request comment. `--set` applies to both versions.
+    #[command(after_help = "Examples:
+  aicost diff old.toml new.toml
+  aicost diff --base-ref main scenarios/support-summarizer.toml     OLD = the file as committed on main
+  aicost diff --base-ref origin/main old-name.toml new-name.toml    OLD read at the ref, NEW from disk
+  aicost diff old.toml new.toml --trials 2000 --format json --out diff.json")]
+    Diff(DiffArgs),
+
     /// Fail a CI job on a forecast: exit 1 when a `--fail-if` rule is true, 0 when none is.
     ///
     /// A rule is decided only when the measured value is at least 2 standard errors from its
@@ -181,6 +192,36 @@ pub struct RunArgs {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Markdown for a pull-request comment.
+    Markdown,
+    /// The comparison as JSON.
+    Json,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct DiffArgs {
+    /// OLD.toml NEW.toml; with --base-ref, NEW.toml alone (OLD is the same path at the ref).
+    #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read OLD from git at this revision (`git show REV:PATH`), e.g. main or origin/main.
+    #[arg(long, value_name = "REV")]
+    pub base_ref: Option<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Markdown)]
+    pub format: DiffFormat,
+
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

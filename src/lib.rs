@@ -11,6 +11,7 @@
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod diag;
 pub mod dist;
 pub mod doc;

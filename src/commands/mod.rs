@@ -2,6 +2,7 @@
 //! exit code. Shared here: loading a scenario (printing its warnings) and the progress bar.
 
 pub mod check;
+pub mod diff;
 pub mod estimate;
 pub mod init;
 pub mod runs;
