@@ -66,6 +66,25 @@ pub enum Command {
   aicost init - | less           prints it instead")]
     Init(InitArgs),
 
+    /// The optimization backlog: each lever tried on the scenario, ranked by monthly saving.
+    ///
+    /// Levers: output_cap (max_output_tokens at the p95 of output), route (a share of requests
+    /// straight to a stack's cheapest model), prefix_trim (shorter static prompts), prompt_cache
+    /// (hit rate raised to a target), batch (one live workflow moved to the batch path). Every
+    /// candidate runs on the base scenario's seed and trials (common random numbers).
+    #[command(after_help = "Examples:
+  aicost levers scenarios/support-ticket-summary-v2.toml
+  aicost levers scenario.toml --lever cache_hit_rate=0.95 --lever route_share=0.8
+  aicost levers scenario.toml --trials 5000 --format json --out backlog.json
+
+Assumptions (--lever KEY=VALUE):
+  cache_hit_rate=0.9     prompt-cache hit rate reached by putting static content first
+  output_quantile=0.95   quantile of each step's output that max_output_tokens is lowered to
+  prefix_trim=0.2        fraction of every static prefix removed by prompt trimming
+  route_share=0.5        share of requests sent straight to a stack's cheapest model
+Without --trials, at most 1,000 trials per run: paired differences need far fewer than a forecast.")]
+    Levers(LeversArgs),
+
     /// What changed between two versions of a scenario and what it does to each stack's forecast.
     ///
     /// Both versions run on the same seed and trials (common random numbers). Markdown output,
@@ -192,6 +211,27 @@ pub struct RunArgs {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct LeversArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+
+    /// Change an assumption of the levers, e.g. cache_hit_rate=0.95 (repeatable).
+    #[arg(long = "lever", value_name = "KEY=VALUE")]
+    pub lever: Vec<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

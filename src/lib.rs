@@ -18,6 +18,7 @@ pub mod doc;
 pub mod engine;
 pub mod error;
 pub mod estimate;
+pub mod levers;
 pub mod model;
 pub mod output;
 pub mod paired;

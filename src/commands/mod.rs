@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod estimate;
 pub mod init;
+pub mod levers;
 pub mod runs;
 pub mod schema;
 pub mod simulate;
