@@ -85,6 +85,17 @@ Assumptions (--lever KEY=VALUE):
 Without --trials, at most 1,000 trials per run: paired differences need far fewer than a forecast.")]
     Levers(LeversArgs),
 
+    /// Which inputs move the forecast most: a tornado of mean and p95 swings, and rank correlations.
+    ///
+    /// Each uncertain input is held at its p10 and then its p90 (with --all, every number in the
+    /// file also moves ±20%); all runs share the seed and trials (common random numbers).
+    #[command(after_help = "Examples:
+  aicost sensitivity scenarios/support-summarizer.toml
+  aicost sensitivity scenario.toml --all --svg tornado.svg
+  aicost sensitivity scenario.toml --trials 2000 --format json --out sensitivity.json
+Without --trials, at most 1,000 trials per run.")]
+    Sensitivity(SensitivityArgs),
+
     /// What changed between two versions of a scenario and what it does to each stack's forecast.
     ///
     /// Both versions run on the same seed and trials (common random numbers). Markdown output,
@@ -221,6 +232,31 @@ pub struct LeversArgs {
     /// Change an assumption of the levers, e.g. cache_hit_rate=0.95 (repeatable).
     #[arg(long = "lever", value_name = "KEY=VALUE")]
     pub lever: Vec<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct SensitivityArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+
+    /// Also swing every fixed number written in the scenario by ±20%.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Write a tornado chart (SVG) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub svg: Option<PathBuf>,
 
     #[command(flatten)]
     pub run: RunArgs,

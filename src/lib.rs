@@ -26,5 +26,6 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod schema;
+pub mod sensitivity;
 pub mod source;
 pub mod stats;

@@ -235,6 +235,41 @@ impl Scenario {
         out
     }
 
+    /// Every per-trial parameter, mutably, in the order of [`Scenario::params`] (keep the two in
+    /// step: a parameter added to one belongs in the other).
+    pub fn params_mut(&mut self) -> Vec<&mut Param> {
+        let mut out = Vec::new();
+        for s in &mut self.segments {
+            out.push(&mut s.users);
+            match &mut s.sessions {
+                SessionRate::PerDay(p) | SessionRate::PerMonth(p) => out.push(p),
+            }
+            out.push(&mut s.user_variability);
+            out.push(&mut s.weekend_factor);
+        }
+        for w in &mut self.workflows {
+            for st in &mut w.steps {
+                out.push(&mut st.cache_hit_rate);
+            }
+        }
+        for m in &mut self.models {
+            push_prices_mut(&mut out, &mut m.prices);
+            out.push(&mut m.batch_discount);
+            if let Some(lc) = &mut m.long_context {
+                push_prices_mut(&mut out, &mut lc.prices);
+            }
+        }
+        for st in &mut self.stacks {
+            for c in &mut st.chains {
+                for l in &mut c.links {
+                    out.push(&mut l.validation_failure_rate);
+                    out.push(&mut l.escalation_rate);
+                }
+            }
+        }
+        out
+    }
+
     /// Whether nothing in the scenario is random: every draw is a fixed number, arrivals are
     /// fixed, users are identical, and every rate is 0 or 1.
     pub fn is_deterministic(&self) -> bool {
@@ -277,6 +312,13 @@ fn push_prices<'a>(out: &mut Vec<&'a Param>, p: &'a Prices) {
     out.push(&p.output);
     out.push(&p.cached_input);
     out.push(&p.cache_write);
+}
+
+fn push_prices_mut<'a>(out: &mut Vec<&'a mut Param>, p: &'a mut Prices) {
+    out.push(&mut p.input);
+    out.push(&mut p.output);
+    out.push(&mut p.cached_input);
+    out.push(&mut p.cache_write);
 }
 
 /// Weekday weight of each day of the month: day 1 is a Monday, Saturdays and Sundays get the

@@ -45,6 +45,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
             commands::init::init(a)
         }
         Command::Levers(a) => commands::levers::levers(a, config),
+        Command::Sensitivity(a) => commands::sensitivity::sensitivity(a, config),
         Command::Check(a) => commands::check::check(a, config),
         Command::Diff(a) => commands::diff::diff(a, config),
         Command::Schema(a) => commands::schema::schema(a, config),

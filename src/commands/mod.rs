@@ -8,6 +8,7 @@ pub mod init;
 pub mod levers;
 pub mod runs;
 pub mod schema;
+pub mod sensitivity;
 pub mod simulate;
 pub mod validate;
 
