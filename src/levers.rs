@@ -697,7 +697,12 @@ pub fn render(b: &Backlog, run: &str) -> String {
             }
             match (e.acceptance_rate_before, e.acceptance_rate_after) {
                 (Some(x), Some(y)) if (x - y).abs() > 1e-12 => {
-                    line.push_str(&format!(" · acceptance {} → {}", percent(x), percent(y)));
+                    let (a, b) = if (x - y).abs() < 0.001 || percent(x) == percent(y) {
+                        (format!("{:.3}%", x * 100.0), format!("{:.3}%", y * 100.0))
+                    } else {
+                        (percent(x), percent(y))
+                    };
+                    line.push_str(&format!(" · acceptance {a} → {b}"));
                 }
                 (Some(_), Some(_)) => line.push_str(" · acceptance unchanged"),
                 _ => {}
