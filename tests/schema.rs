@@ -231,3 +231,18 @@ fn the_schema_rejects_what_the_loader_rejects() {
     );
     assert!(errors_of("extends = \"base.toml\"\nname = \"x\"\n").is_empty());
 }
+
+#[test]
+fn schema_help_explains_the_editor_hint() {
+    cargo_bin_cmd!("aicost")
+        .args(["schema", "--help"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Examples:"))
+        .stdout(predicates::str::contains("#:schema"));
+    cargo_bin_cmd!("aicost")
+        .args(["schema", "--set", "name=x"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("reads no scenario"));
+}
