@@ -392,6 +392,109 @@ pub struct Chain {
     pub links: Vec<Link>,
 }
 
+/// The parameters of a scenario in their fixed order, by shared (`every_param!(s,)`) or mutable
+/// (`every_param!(s, mut)`) reference: one list, so the two can never fall out of step.
+macro_rules! every_param {
+    ($s:expr, $($m:ident)?) => {{
+        let mut out = Vec::new();
+        for s in &$($m)? $s.segments {
+            out.push(&$($m)? s.users);
+            match &$($m)? s.sessions {
+                SessionRate::PerDay(p) | SessionRate::PerMonth(p) => out.push(p),
+            }
+            out.push(&$($m)? s.user_variability);
+            out.push(&$($m)? s.weekend_factor);
+            out.push(&$($m)? s.monthly_growth);
+        }
+        for w in &$($m)? $s.workflows {
+            out.push(&$($m)? w.semantic_cache_hit_rate);
+            out.push(&$($m)? w.semantic_cache_usd_per_lookup);
+            if let Some(r) = &$($m)? w.review {
+                out.extend([
+                    &$($m)? r.share,
+                    &$($m)? r.minutes,
+                    &$($m)? r.hourly_usd,
+                    &$($m)? r.failed_review_minutes,
+                ]);
+            }
+            for st in &$($m)? w.steps {
+                out.push(&$($m)? st.cache_hit_rate);
+                out.push(&$($m)? st.aux_usd_per_request);
+                for t in &$($m)? st.tool_calls {
+                    out.push(&$($m)? t.usd_per_call);
+                }
+            }
+        }
+        for m in &$($m)? $s.models {
+            let p = &$($m)? m.prices;
+            out.extend([
+                &$($m)? p.input,
+                &$($m)? p.output,
+                &$($m)? p.cached_input,
+                &$($m)? p.cache_write,
+            ]);
+            out.push(&$($m)? m.batch_discount);
+            if let Some(lc) = &$($m)? m.long_context {
+                let p = &$($m)? lc.prices;
+                out.extend([
+                    &$($m)? p.input,
+                    &$($m)? p.output,
+                    &$($m)? p.cached_input,
+                    &$($m)? p.cache_write,
+                ]);
+            }
+            out.push(&$($m)? m.reasoning);
+            out.push(&$($m)? m.image_input);
+            out.extend(
+                [
+                    &$($m)? m.cache_write_1h,
+                    &$($m)? m.input_per_image,
+                    &$($m)? m.audio_input,
+                    &$($m)? m.audio_output,
+                ]
+                .into_iter()
+                .flatten(),
+            );
+            if let Some(l) = &$($m)? m.latency {
+                out.push(&$($m)? l.output_tokens_per_s);
+            }
+            for t in [&$($m)? m.priority, &$($m)? m.flex].into_iter().flatten() {
+                out.push(&$($m)? t.unavailable_rate);
+                out.extend(
+                    [
+                        &$($m)? t.input,
+                        &$($m)? t.output,
+                        &$($m)? t.cached_input,
+                        &$($m)? t.cache_write,
+                    ]
+                    .into_iter()
+                    .flatten(),
+                );
+            }
+        }
+        for st in &$($m)? $s.stacks {
+            for c in &$($m)? st.chains {
+                for l in &$($m)? c.links {
+                    out.push(&$($m)? l.validation_failure_rate);
+                    out.push(&$($m)? l.escalation_rate);
+                    out.push(&$($m)? l.provider_error_rate);
+                }
+            }
+        }
+        for c in &$($m)? $s.contracts {
+            out.extend([&$($m)? c.committed_monthly_usd, &$($m)? c.discount]);
+        }
+        for i in &$($m)? $s.incidents {
+            out.extend([
+                &$($m)? i.monthly_probability,
+                &$($m)? i.multiplier,
+                &$($m)? i.duration_hours,
+            ]);
+        }
+        out
+    }};
+}
+
 #[derive(Clone, Debug)]
 pub struct Stack {
     pub name: String,
@@ -400,83 +503,15 @@ pub struct Stack {
 }
 
 impl Scenario {
-    /// Every per-trial parameter, in a fixed order (segments, workflows, models, stacks).
+    /// Every per-trial parameter, in a fixed order (segments, workflows, models, stacks,
+    /// contracts, incidents).
     pub fn params(&self) -> Vec<&Param> {
-        let mut out = Vec::new();
-        for s in &self.segments {
-            out.push(&s.users);
-            match &s.sessions {
-                SessionRate::PerDay(p) | SessionRate::PerMonth(p) => out.push(p),
-            }
-            out.push(&s.user_variability);
-            out.push(&s.weekend_factor);
-            out.push(&s.monthly_growth);
-        }
-        for w in &self.workflows {
-            out.push(&w.semantic_cache_hit_rate);
-            out.push(&w.semantic_cache_usd_per_lookup);
-            if let Some(r) = &w.review {
-                out.extend([
-                    &r.share,
-                    &r.minutes,
-                    &r.hourly_usd,
-                    &r.failed_review_minutes,
-                ]);
-            }
-            for st in &w.steps {
-                out.push(&st.cache_hit_rate);
-                out.push(&st.aux_usd_per_request);
-                for t in &st.tool_calls {
-                    out.push(&t.usd_per_call);
-                }
-            }
-        }
-        for m in &self.models {
-            push_prices(&mut out, &m.prices);
-            out.push(&m.batch_discount);
-            if let Some(lc) = &m.long_context {
-                push_prices(&mut out, &lc.prices);
-            }
-            out.push(&m.reasoning);
-            out.push(&m.image_input);
-            out.extend(
-                [
-                    &m.cache_write_1h,
-                    &m.input_per_image,
-                    &m.audio_input,
-                    &m.audio_output,
-                ]
-                .into_iter()
-                .flatten(),
-            );
-            if let Some(l) = &m.latency {
-                out.push(&l.output_tokens_per_s);
-            }
-            for t in [&m.priority, &m.flex].into_iter().flatten() {
-                out.push(&t.unavailable_rate);
-                out.extend(
-                    [&t.input, &t.output, &t.cached_input, &t.cache_write]
-                        .into_iter()
-                        .flatten(),
-                );
-            }
-        }
-        for st in &self.stacks {
-            for c in &st.chains {
-                for l in &c.links {
-                    out.push(&l.validation_failure_rate);
-                    out.push(&l.escalation_rate);
-                    out.push(&l.provider_error_rate);
-                }
-            }
-        }
-        for c in &self.contracts {
-            out.extend([&c.committed_monthly_usd, &c.discount]);
-        }
-        for i in &self.incidents {
-            out.extend([&i.monthly_probability, &i.multiplier, &i.duration_hours]);
-        }
-        out
+        every_param!(self,)
+    }
+
+    /// Every per-trial parameter, mutably, in the order of [`Scenario::params`].
+    pub fn params_mut(&mut self) -> Vec<&mut Param> {
+        every_param!(self, mut)
     }
 
     /// Whether nothing in the scenario is random: every draw is a fixed number, arrivals are
@@ -562,13 +597,6 @@ impl Scenario {
             .flat_map(|ch| &ch.links)
             .any(|l| &self.models[l.model].provider == provider)
     }
-}
-
-fn push_prices<'a>(out: &mut Vec<&'a Param>, p: &'a Prices) {
-    out.push(&p.input);
-    out.push(&p.output);
-    out.push(&p.cached_input);
-    out.push(&p.cache_write);
 }
 
 /// Weekday weight of each day of the month: day 1 is a Monday, Saturdays and Sundays get the

@@ -40,12 +40,20 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Simulate(a) => commands::simulate::simulate(a, config),
         Command::Estimate(a) => commands::estimate::estimate(a, config),
         Command::Validate(a) => commands::validate::validate(a, config),
-        Command::Init(a) => commands::init::init(a),
         Command::Compare(a) => commands::compare::compare(a, config),
         Command::Plot(a) => commands::plot::plot(a, config),
         Command::Prices(a) => commands::prices::prices(a, config),
         Command::Fit(a) => commands::fit::fit(a, config),
         Command::Backtest(a) => commands::backtest::backtest(a, config),
+        Command::Init(a) => {
+            commands::refuse_overrides(config, "init")?;
+            commands::init::init(a)
+        }
+        Command::Levers(a) => commands::levers::levers(a, config),
+        Command::Sensitivity(a) => commands::sensitivity::sensitivity(a, config),
+        Command::Check(a) => commands::check::check(a, config),
+        Command::Diff(a) => commands::diff::diff(a, config),
+        Command::Schema(a) => commands::schema::schema(a, config),
     }
 }
 

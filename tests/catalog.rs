@@ -23,6 +23,7 @@ fn opts(today: &str) -> LoadOptions {
     LoadOptions {
         catalog: None,
         today: Date::parse(today).unwrap(),
+        ..Default::default()
     }
 }
 
@@ -252,6 +253,7 @@ fn a_scenario_can_load_another_catalog_relative_to_itself() {
             Catalog::load(&dir.path().join("prices/ours.json")).unwrap(),
         )),
         today: Date::parse("2026-11-23").unwrap(),
+        ..Default::default()
     };
     let text = scenario_with("[[model]]\nname = \"gpt-4o\"\n")
         .replace("model = \"m\"", "model = \"gpt-4o\"");

@@ -2,12 +2,18 @@
 //! exit code. Shared here: loading a scenario (printing its warnings) and the progress bar.
 
 pub mod backtest;
+pub mod check;
 pub mod compare;
+pub mod diff;
 pub mod estimate;
 pub mod fit;
 pub mod init;
+pub mod levers;
 pub mod plot;
 pub mod prices;
+pub mod runs;
+pub mod schema;
+pub mod sensitivity;
 pub mod simulate;
 pub mod validate;
 
@@ -46,9 +52,23 @@ pub fn print_warnings(warnings: &[Problem], sources: &Sources, config: &Config) 
 
 /// Load a scenario, printing its warnings unless quiet.
 pub fn load(path: &Path, config: &Config) -> Result<Loaded, Error> {
-    let loaded = scenario::load(path)?;
+    let opts = scenario::LoadOptions {
+        overrides: config.overrides.clone(),
+        ..Default::default()
+    };
+    let loaded = scenario::load_with(path, &opts)?;
     print_warnings(&loaded.warnings, &loaded.sources, config);
     Ok(loaded)
+}
+
+/// A usage error when `--set` is given to a command that reads no scenario.
+pub fn refuse_overrides(config: &Config, command: &str) -> Result<(), Error> {
+    match config.overrides.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::Usage(format!(
+            "`--set {first}`: `{command}` reads no scenario, so there is nothing to override\n  = help: pass --set to a command that reads a scenario, e.g. aicost simulate FILE --set {first}"
+        ))),
+    }
 }
 
 /// Run `f` with a progress bar that appears only if the run lasts more than a moment.

@@ -7,6 +7,10 @@
 //! came from.
 
 pub mod de;
+pub mod diff;
+pub mod merge;
+pub mod path;
+pub mod set;
 
 use std::fmt;
 

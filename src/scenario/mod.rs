@@ -4,6 +4,7 @@
 //! UTF-8, not TOML, an unknown key, a rate above 1, a model no stack can find — the user sees the
 //! file, line, column and key path, and a suggested fix.
 
+pub mod layers;
 pub mod prices;
 pub mod raw;
 pub mod validate;
@@ -26,21 +27,29 @@ pub struct Loaded {
     pub scenario: Scenario,
     pub warnings: Vec<Problem>,
     pub sources: Arc<Sources>,
+    /// The document the scenario was built from, after `extends` and overrides.
+    pub document: Node,
 }
 
-/// What loading depends on besides the file: the price catalog models fall back on, and today's
-/// date (for the stale-price warning).
+/// What loading depends on besides the file: overrides, the git revision to read, the price
+/// catalog models fall back on, and today's date (for the stale-price warning).
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
+    /// `--set PATH=VALUE` overrides, applied in order after `extends`.
+    pub overrides: Vec<String>,
+    /// Read the file (and the files it extends) as committed at this git revision.
+    pub git_rev: Option<String>,
     /// Used when the scenario names no `catalog`; `None` = the built-in catalog.
     pub catalog: Option<Arc<Catalog>>,
     pub today: Date,
 }
 
 impl Default for LoadOptions {
-    /// The built-in catalog and [`calendar::today`].
+    /// No overrides, the working tree, the built-in catalog and [`calendar::today`].
     fn default() -> Self {
         LoadOptions {
+            overrides: Vec::new(),
+            git_rev: None,
             catalog: None,
             today: calendar::today(),
         }
@@ -52,10 +61,31 @@ pub fn load(path: &Path) -> Result<Loaded, Error> {
     load_with(path, &LoadOptions::default())
 }
 
-/// [`load`] with explicit options.
+/// Read and validate the scenario at `path`, with the files it extends and `opts` applied.
 pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
-    let bytes = read_file(path)?;
-    from_bytes(&path.display().to_string(), Some(path), bytes, opts)
+    match &opts.git_rev {
+        None => {
+            let bytes = read_file(path)?;
+            from_bytes(
+                &path.display().to_string(),
+                Some(path),
+                bytes,
+                opts,
+                &layers::Files,
+            )
+        }
+        Some(rev) => {
+            let reader = layers::GitRevision { rev: rev.clone() };
+            let bytes = layers::Reader::read(&reader, path).map_err(|e| {
+                Error::Usage(format!(
+                    "cannot read `{}` at git revision `{rev}`: {e}",
+                    path.display()
+                ))
+            })?;
+            let name = layers::Reader::name(&reader, path);
+            from_bytes(&name, Some(path), bytes, opts, &reader)
+        }
+    }
 }
 
 /// Validate a scenario held in memory; `name` is used in messages in place of a file name.
@@ -65,12 +95,13 @@ pub fn from_str(name: &str, text: &str) -> Result<Loaded, Error> {
         None,
         text.as_bytes().to_vec(),
         &LoadOptions::default(),
+        &layers::Files,
     )
 }
 
 /// [`from_str`] with explicit options.
 pub fn from_str_with(name: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, Error> {
-    from_bytes(name, None, text.as_bytes().to_vec(), opts)
+    from_bytes(name, None, text.as_bytes().to_vec(), opts, &layers::Files)
 }
 
 /// Read a file, turning "is a directory" into a clear message.
@@ -93,11 +124,28 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 fn from_bytes(
     name: &str,
     path: Option<&Path>,
-    mut bytes: Vec<u8>,
+    bytes: Vec<u8>,
     opts: &LoadOptions,
+    reader: &dyn layers::Reader,
 ) -> Result<Loaded, Error> {
     let mut sources = Sources::new();
     let mut warnings = Vec::new();
+    let root = match layers::document(name, path, bytes, opts, reader, &mut sources, &mut warnings)
+    {
+        Ok(root) => root,
+        Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
+    };
+    from_document(root, sources, warnings, opts)
+}
+
+/// Bytes of one file to a located tree: UTF-8, BOM, emptiness and TOML syntax checked.
+pub fn parse_text(
+    name: &str,
+    path: Option<&Path>,
+    mut bytes: Vec<u8>,
+    sources: &mut Sources,
+    warnings: &mut Vec<Problem>,
+) -> Result<Node, Problem> {
     let had_bom = bytes.starts_with(BOM);
     if had_bom {
         bytes.drain(..BOM.len());
@@ -114,7 +162,7 @@ fn from_bytes(
             )
             .at(Loc::new(id, offset..offset + 1))
             .help("scenarios are TOML text files; save the file as UTF-8");
-            return Err(Error::scenario(Arc::new(sources), problem));
+            return Err(problem);
         }
     };
     let id = sources.add(name, path, text);
@@ -133,7 +181,7 @@ fn from_bytes(
         let problem = Problem::new(ProblemKind::MissingKey, "the scenario file is empty")
             .at(Loc::new(id, 0..0))
             .help("run `aicost init` to write a commented starter scenario");
-        return Err(Error::scenario(Arc::new(sources), problem));
+        return Err(problem);
     }
     let root = match Node::parse(text, id) {
         Ok(root) => root,
@@ -149,9 +197,19 @@ fn from_bytes(
             } else if text.contains('\0') {
                 problem = problem.help("this looks like a binary file, not a TOML scenario");
             }
-            return Err(Error::scenario(Arc::new(sources), problem));
+            return Err(problem);
         }
     };
+    Ok(root)
+}
+
+/// A located tree (already layered) to a checked scenario.
+fn from_document(
+    root: Node,
+    mut sources: Sources,
+    mut warnings: Vec<Problem>,
+    opts: &LoadOptions,
+) -> Result<Loaded, Error> {
     let raw = match from_node::<raw::RawScenario>(&root) {
         Ok(raw) => raw,
         Err(e) => {
@@ -161,7 +219,7 @@ fn from_bytes(
     };
     let catalog = match &raw.catalog {
         None => opts.catalog.clone(),
-        Some(c) => match load_catalog(c, path, &mut sources) {
+        Some(c) => match load_catalog(c, &mut sources) {
             Ok(c) => Some(Arc::new(c)),
             Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
         },
@@ -176,6 +234,7 @@ fn from_bytes(
                 scenario,
                 warnings,
                 sources: Arc::new(sources),
+                document: root,
             })
         }
         Err((errors, _)) => Err(Error::Scenario(ScenarioError {
@@ -185,15 +244,13 @@ fn from_bytes(
     }
 }
 
-/// Read the catalog a scenario names (relative to the scenario's folder); its mistakes are
+/// Read the catalog a scenario names (relative to the folder of the file that names it); its mistakes are
 /// located in the catalog file, a missing file at the `catalog` key.
-fn load_catalog(
-    c: &Located<String>,
-    scenario_path: Option<&Path>,
-    sources: &mut Sources,
-) -> Result<Catalog, Problem> {
+fn load_catalog(c: &Located<String>, sources: &mut Sources) -> Result<Catalog, Problem> {
     let rel = Path::new(&c.value);
-    let full = match scenario_path.and_then(Path::parent) {
+    // Relative to the file that sets the key, which may be a base the scenario extends.
+    let defined_in = sources.get(c.loc.file).path.clone();
+    let full = match defined_in.as_deref().and_then(Path::parent) {
         Some(dir) if rel.is_relative() => dir.join(rel),
         _ => rel.to_path_buf(),
     };

@@ -7,6 +7,7 @@
 //! they are extended, never renamed.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::doc::de::Located;
@@ -55,7 +56,7 @@ impl<'de> Deserialize<'de> for RawQuantity {
 }
 
 /// The distribution families a table can name with `dist = "…"`.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DistFamily {
     Normal,
@@ -84,7 +85,7 @@ impl DistFamily {
 }
 
 /// A distribution table; which keys are allowed together is checked in validation.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDist {
     pub dist: Option<Located<DistFamily>>,
@@ -104,9 +105,11 @@ pub struct RawDist {
 
 pub type Quantity = Located<RawQuantity>;
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
+    /// Path of a scenario to inherit from, relative to this file; keys written here override it.
+    pub extends: Option<Located<String>>,
     pub name: Located<String>,
     pub description: Option<String>,
     /// A price catalog (JSON) to take model prices from, relative to the scenario file.
@@ -127,7 +130,7 @@ pub struct RawScenario {
     pub incidents: Vec<Located<RawIncident>>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RawOverage {
     Discounted,
@@ -135,7 +138,7 @@ pub enum RawOverage {
 }
 
 /// A committed-use contract with one provider.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawContract {
     pub name: Option<Located<String>>,
@@ -146,7 +149,7 @@ pub struct RawContract {
 }
 
 /// Something that goes wrong some months: a runaway loop, a retry storm.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIncident {
     pub name: Located<String>,
@@ -156,14 +159,14 @@ pub struct RawIncident {
     pub workflow: Option<Located<String>>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawArrivals {
     Poisson,
     Fixed,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     pub trials: Option<Located<u64>>,
@@ -174,7 +177,7 @@ pub struct RawSimulation {
     pub seasonality: Option<Located<Vec<Located<f64>>>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBudget {
     pub monthly_usd: Located<f64>,
@@ -183,7 +186,7 @@ pub struct RawBudget {
     pub per_user_monthly_usd: Option<Located<f64>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSegment {
     pub name: Located<String>,
@@ -195,14 +198,14 @@ pub struct RawSegment {
     pub monthly_growth: Option<Quantity>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawPath {
     Live,
     Batch,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RawServiceTier {
     Standard,
@@ -210,7 +213,7 @@ pub enum RawServiceTier {
     Flex,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkflow {
     pub name: Located<String>,
@@ -226,7 +229,7 @@ pub struct RawWorkflow {
     pub steps: Vec<Located<RawStep>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     pub name: Located<String>,
@@ -250,7 +253,7 @@ pub struct RawStep {
 }
 
 /// Human review of outputs.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawReview {
     pub share: Quantity,
@@ -260,7 +263,7 @@ pub struct RawReview {
 }
 
 /// Latency percentiles a workflow must meet, in milliseconds.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLatencyTarget {
     pub p50: Option<Located<f64>>,
@@ -268,7 +271,7 @@ pub struct RawLatencyTarget {
     pub p99: Option<Located<f64>>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 pub enum RawCacheTtl {
     #[serde(rename = "5m")]
     FiveMinutes,
@@ -276,14 +279,14 @@ pub enum RawCacheTtl {
     OneHour,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawImages {
     pub count: Quantity,
     pub tokens_per_image: Located<f64>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawToolCall {
     pub name: Located<String>,
@@ -291,14 +294,14 @@ pub struct RawToolCall {
     pub usd_per_call: Quantity,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetrieval {
     pub chunks: Quantity,
     pub chunk_tokens: Quantity,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
     pub name: Located<String>,
@@ -323,7 +326,7 @@ pub struct RawModel {
 }
 
 /// A graduated volume discount: tokens of the month beyond `above_mtok` million get `discount`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVolumeTier {
     pub above_mtok: Located<f64>,
@@ -331,7 +334,7 @@ pub struct RawVolumeTier {
 }
 
 /// How long a model takes to answer.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLatency {
     pub first_token_ms: Quantity,
@@ -339,7 +342,7 @@ pub struct RawLatency {
 }
 
 /// Prices of a service tier (`priority`, `flex`) in USD per million tokens.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTier {
     pub input_usd_per_mtok: Option<Quantity>,
@@ -350,7 +353,7 @@ pub struct RawTier {
     pub unavailable_rate: Option<Quantity>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLongContext {
     pub above_input_tokens: Located<f64>,
@@ -360,7 +363,7 @@ pub struct RawLongContext {
     pub cache_write_usd_per_mtok: Option<Quantity>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStack {
     pub name: Located<String>,
@@ -368,13 +371,13 @@ pub struct RawStack {
     pub route: IndexMap<String, Located<RawRoute>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRoute {
     pub chain: Located<Vec<Located<RawLink>>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLink {
     pub model: Located<String>,
@@ -385,7 +388,7 @@ pub struct RawLink {
     pub error_billing: Option<Located<RawErrorBilling>>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RawErrorBilling {
     Input,

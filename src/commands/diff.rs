@@ -1,0 +1,76 @@
+//! `aicost diff`: keys changed and forecast effect between two versions of a scenario.
+
+use std::path::PathBuf;
+
+use super::runs::RunPlan;
+use super::{load, print_warnings};
+use crate::cli::{Config, DiffArgs, DiffFormat};
+use crate::diff;
+use crate::error::Error;
+use crate::output::{self, Destination};
+use crate::scenario::{self, LoadOptions};
+
+pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
+    let (old_path, new_path): (PathBuf, PathBuf) = match (a.files.as_slice(), &a.base_ref) {
+        ([new], Some(_)) => (new.clone(), new.clone()),
+        ([old, new], _) => (old.clone(), new.clone()),
+        ([_], None) => {
+            return Err(Error::Usage(
+                "`aicost diff` needs OLD.toml and NEW.toml, or --base-ref REV and NEW.toml\n  = help: e.g. aicost diff --base-ref main scenario.toml".to_string(),
+            ));
+        }
+        _ => unreachable!("clap takes one or two files"),
+    };
+    let old = match &a.base_ref {
+        None => load(&old_path, config)?,
+        Some(rev) => {
+            let loaded = scenario::load_with(
+                &old_path,
+                &LoadOptions {
+                    overrides: config.overrides.clone(),
+                    git_rev: Some(rev.clone()),
+                    ..Default::default()
+                },
+            )?;
+            print_warnings(&loaded.warnings, &loaded.sources, config);
+            loaded
+        }
+    };
+    let new = load(&new_path, config)?;
+    let mut plan = RunPlan::new(&a.run, &new.scenario, None)?;
+    if a.run.seed.is_none()
+        && new.scenario.simulation.seed.is_none()
+        && let Some(seed) = old.scenario.simulation.seed
+    {
+        plan.seed = seed;
+    }
+    let mut results = plan.run(&[&old.scenario, &new.scenario], config)?;
+    let new_r = results.pop().expect("two runs");
+    let old_r = results.pop().expect("two runs");
+    let old_label = match &a.base_ref {
+        Some(rev) => format!("{rev}:{}", old_path.display()),
+        None => old_path.display().to_string(),
+    };
+    let d = diff::compare(
+        &old_label,
+        &new_path.display().to_string(),
+        &old.document,
+        &new.document,
+        (&old.scenario, &old_r),
+        (&new.scenario, &new_r),
+    );
+    let text = match a.format {
+        DiffFormat::Markdown => diff::markdown(&d),
+        DiffFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&d).expect("a diff serializes");
+            t.push('\n');
+            t
+        }
+    };
+    output::write(
+        &Destination::from_option(a.out.as_deref()),
+        text.as_bytes(),
+        &[&old_path, &new_path],
+    )?;
+    Ok(0)
+}

@@ -1,0 +1,47 @@
+//! `aicost levers`: the optimization backlog.
+
+use super::load;
+use super::runs::RunPlan;
+use crate::cli::{Config, LeversArgs, TableOrJson};
+use crate::error::Error;
+use crate::levers::{self, Assumptions};
+use crate::model::Scenario;
+use crate::output::{self, Destination};
+
+/// Trials per run when `--trials` is not given: a saving is a paired difference, precise long
+/// before a forecast is.
+pub const DEFAULT_TRIALS_CAP: u64 = 1_000;
+
+pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
+    let mut assumptions = Assumptions::default();
+    for kv in &a.lever {
+        assumptions.set(kv).map_err(|m| {
+            Error::Usage(format!(
+                "{m}\n  = help: see `aicost levers --help` for the assumptions and their defaults"
+            ))
+        })?;
+    }
+    let loaded = load(&a.file, config)?;
+    let s = &loaded.scenario;
+    let plan = RunPlan::new(&a.run, s, Some(DEFAULT_TRIALS_CAP))?;
+    let (candidates, skipped) = levers::candidates(s, &assumptions);
+    let mut scenarios: Vec<&Scenario> = vec![s];
+    scenarios.extend(candidates.iter().map(|c| c.variant.scenario()));
+    let mut runs = plan.run(&scenarios, config)?;
+    let base = runs.remove(0);
+    let backlog = levers::backlog(s, &assumptions, &base, &candidates, &runs, skipped);
+    let text = match a.format {
+        TableOrJson::Table => levers::render(&backlog, &plan.describe(scenarios.len())),
+        TableOrJson::Json => {
+            let mut t = serde_json::to_string_pretty(&backlog).expect("a backlog serializes");
+            t.push('\n');
+            t
+        }
+    };
+    output::write(
+        &Destination::from_option(a.out.as_deref()),
+        text.as_bytes(),
+        &[&a.file],
+    )?;
+    Ok(0)
+}

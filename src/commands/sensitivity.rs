@@ -1,0 +1,44 @@
+//! `aicost sensitivity`: the tornado table (and chart) of a scenario.
+
+use super::levers::DEFAULT_TRIALS_CAP;
+use super::load;
+use super::runs::RunPlan;
+use crate::cli::{Config, SensitivityArgs, TableOrJson};
+use crate::error::Error;
+use crate::model::Scenario;
+use crate::output::{self, Destination};
+use crate::sensitivity::{self, tornado};
+
+pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
+    let loaded = load(&a.file, config)?;
+    let s = &loaded.scenario;
+    let plan = RunPlan::new(&a.run, s, Some(DEFAULT_TRIALS_CAP))?;
+    let inputs = sensitivity::inputs(s, &loaded.document, a.all);
+    let mut scenarios: Vec<&Scenario> = vec![s];
+    for i in &inputs {
+        scenarios.push(&i.low_scenario);
+        scenarios.push(&i.high_scenario);
+    }
+    let mut runs = plan.run(&scenarios, config)?;
+    let base = runs.remove(0);
+    let result = sensitivity::analyze(s, &inputs, &base, &runs);
+    if let Some(path) = &a.svg {
+        let svg = tornado::svg(&result)
+            .map_err(|e| Error::Usage(format!("cannot draw the tornado chart: {e}")))?;
+        output::write(&Destination::File(path.clone()), svg.as_bytes(), &[&a.file])?;
+    }
+    let text = match a.format {
+        TableOrJson::Table => sensitivity::render(&result, &plan.describe(scenarios.len())),
+        TableOrJson::Json => {
+            let mut t = serde_json::to_string_pretty(&result).expect("sensitivity serializes");
+            t.push('\n');
+            t
+        }
+    };
+    output::write(
+        &Destination::from_option(a.out.as_deref()),
+        text.as_bytes(),
+        &[&a.file],
+    )?;
+    Ok(0)
+}

@@ -1,0 +1,748 @@
+//! The optimization backlog: which change to the scenario saves the most, and how sure that is.
+//!
+//! Each lever turns the scenario into one or more modified versions ("candidates"); every
+//! candidate is simulated with the base scenario's seed and trials, so its saving is measured
+//! month by month on common random numbers (see [`crate::paired`]) and even a saving of a few
+//! percent is not noise. A candidate changes the typed scenario only, so it is validated like the
+//! base and keeps every parameter's key (same draws).
+//!
+//! The levers, in the order the token-economics guide recommends trying them:
+//! 1. `output_cap` — set `max_output_tokens` to a quantile of each step's output (default p95);
+//! 2. `route` — send a share of requests straight to the cheapest model of a multi-model stack;
+//! 3. `prefix_trim` — shorten every static prefix (system prompt, tools, examples) by a fraction;
+//! 4. `prompt_cache` — raise prompt-cache hit rates to a target where the prefix is cacheable;
+//! 5. `batch` — move one live workflow to the batch path (one candidate per workflow, since only
+//!    a person knows which users can wait).
+//!
+//! Semantic caching and a committed-use contract sized at the optimum belong in this list too;
+//! each becomes one more [`Lever`] in [`LEVERS`] once the scenario format can express it.
+//!
+//! Routing is modelled as a mixture: a share `s` of requests, chosen independently at random, goes
+//! to the cheap model alone, so a month costs `(1 − s)·base + s·cheap-only` in expectation, with
+//! both terms simulated on the same months. Acceptance is affected only through the validation
+//! failure rates of the scenario; the quality of shorter answers or a trimmed prompt is not
+//! modelled, and latency is not modelled at all.
+
+use serde::Serialize;
+
+use crate::engine::{SimResult, StackSim};
+use crate::error::suggest;
+use crate::model::{Chain, Link, Param, RequestPath, Scenario};
+use crate::paired::{Delta, ProbabilityChange, exceedance_change};
+use crate::stats;
+
+/// The numbers a lever assumes, each overridable with `--lever KEY=VALUE`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Assumptions {
+    /// Prompt-cache hit rate a team can reach by putting static content first.
+    pub cache_hit_rate: f64,
+    /// Quantile of each step's output that `max_output_tokens` is lowered to.
+    pub output_quantile: f64,
+    /// Fraction of every static prefix that prompt trimming removes.
+    pub prefix_trim: f64,
+    /// Share of requests routed straight to the stack's cheapest model.
+    pub route_share: f64,
+}
+
+impl Default for Assumptions {
+    fn default() -> Self {
+        Assumptions {
+            cache_hit_rate: 0.9,
+            output_quantile: 0.95,
+            prefix_trim: 0.2,
+            route_share: 0.5,
+        }
+    }
+}
+
+/// Documentation of each assumption: key, meaning, and the open or closed range it must lie in.
+pub const ASSUMPTION_KEYS: [(&str, &str); 4] = [
+    (
+        "cache_hit_rate",
+        "prompt-cache hit rate reached by putting static content first (0 to 1)",
+    ),
+    (
+        "output_quantile",
+        "quantile of each step's output that max_output_tokens is lowered to (0 to 1)",
+    ),
+    (
+        "prefix_trim",
+        "fraction of every static prefix removed by prompt trimming (0 to 1)",
+    ),
+    (
+        "route_share",
+        "share of requests sent straight to a stack's cheapest model (0 to 1)",
+    ),
+];
+
+impl Assumptions {
+    /// Apply one `KEY=VALUE`; the error is a message with a fix.
+    pub fn set(&mut self, kv: &str) -> Result<(), String> {
+        let Some((key, value)) = kv.split_once('=') else {
+            return Err(format!(
+                "`--lever {kv}`: write KEY=VALUE, e.g. --lever cache_hit_rate=0.9"
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        let keys = ASSUMPTION_KEYS.map(|(k, _)| k);
+        let slot = match key {
+            "cache_hit_rate" => &mut self.cache_hit_rate,
+            "output_quantile" => &mut self.output_quantile,
+            "prefix_trim" => &mut self.prefix_trim,
+            "route_share" => &mut self.route_share,
+            _ => {
+                let hint = match suggest(key, keys) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("known: {}", keys.join(", ")),
+                };
+                return Err(format!(
+                    "`--lever {kv}`: unknown assumption `{key}`; {hint}"
+                ));
+            }
+        };
+        let x: f64 = value
+            .parse()
+            .map_err(|_| format!("`--lever {kv}`: `{value}` is not a number"))?;
+        let ok = match key {
+            "cache_hit_rate" | "route_share" => x > 0.0 && x <= 1.0,
+            _ => x > 0.0 && x < 1.0,
+        };
+        if !ok || !x.is_finite() {
+            return Err(format!(
+                "`--lever {kv}`: `{key}` must lie between 0 and 1, got {value}"
+            ));
+        }
+        *slot = x;
+        Ok(())
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "cache_hit_rate={} · output_quantile={} · prefix_trim={} · route_share={}",
+            self.cache_hit_rate, self.output_quantile, self.prefix_trim, self.route_share
+        )
+    }
+}
+
+/// How a candidate's month is made from simulated months.
+#[derive(Clone, Debug)]
+pub enum Variant {
+    /// The modified scenario's month.
+    Replace(Scenario),
+    /// `(1 − share)` of the base month plus `share` of the modified scenario's month.
+    Mix { share: f64, with: Scenario },
+}
+
+impl Variant {
+    pub fn scenario(&self) -> &Scenario {
+        match self {
+            Variant::Replace(s) | Variant::Mix { with: s, .. } => s,
+        }
+    }
+}
+
+/// One modified scenario to try.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub lever: &'static str,
+    /// What was changed, for people.
+    pub change: String,
+    pub variant: Variant,
+}
+
+/// A way to save money; see the module documentation for the list.
+pub trait Lever: Sync {
+    fn id(&self) -> &'static str;
+    /// The candidates this lever proposes, or why it does not apply to this scenario.
+    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String>;
+}
+
+/// Every lever, in the order they are tried.
+pub static LEVERS: &[&dyn Lever] = &[&OutputCap, &Route, &PrefixTrim, &PromptCache, &Batch];
+
+/// Every candidate of every lever, and the levers that do not apply (with the reason).
+pub fn candidates(s: &Scenario, a: &Assumptions) -> (Vec<Candidate>, Vec<NotApplicable>) {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for lever in LEVERS {
+        match lever.candidates(s, a) {
+            Ok(c) if !c.is_empty() => out.extend(c),
+            Ok(_) => skipped.push(NotApplicable {
+                lever: lever.id(),
+                reason: "nothing to change".to_string(),
+            }),
+            Err(reason) => skipped.push(NotApplicable {
+                lever: lever.id(),
+                reason,
+            }),
+        }
+    }
+    (out, skipped)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NotApplicable {
+    pub lever: &'static str,
+    pub reason: String,
+}
+
+fn step_name(s: &Scenario, w: usize, st: usize) -> String {
+    format!("{}/{}", s.workflows[w].name, s.workflows[w].steps[st].name)
+}
+
+fn tokens(x: f64) -> String {
+    crate::report::format::count(x)
+}
+
+fn quantile_name(q: f64) -> String {
+    let pct = q * 100.0;
+    if (pct - pct.round()).abs() < 1e-9 {
+        format!("p{}", pct.round())
+    } else {
+        format!("p{pct}")
+    }
+}
+
+/// `max_output_tokens` lowered to a quantile of the step's output.
+pub struct OutputCap;
+
+impl Lever for OutputCap {
+    fn id(&self) -> &'static str {
+        "output_cap"
+    }
+
+    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String> {
+        let mut m = s.clone();
+        let mut changes = Vec::new();
+        for (w, wf) in m.workflows.iter_mut().enumerate() {
+            for (k, st) in wf.steps.iter_mut().enumerate() {
+                if st.output_tokens.is_fixed() || st.output_tokens.mean() == 0.0 {
+                    continue;
+                }
+                let q = st.output_tokens.quantile(a.output_quantile).ceil().max(1.0);
+                if st.max_output_tokens.is_some_and(|c| c <= q) {
+                    continue;
+                }
+                let before = st
+                    .max_output_tokens
+                    .map_or_else(|| "no cap".to_string(), tokens);
+                changes.push(format!("{} {before} → {}", step_name(s, w, k), tokens(q)));
+                st.max_output_tokens = Some(q);
+            }
+        }
+        if changes.is_empty() {
+            return Err(format!(
+                "every step's output is fixed or already capped at or below its {}",
+                quantile_name(a.output_quantile)
+            ));
+        }
+        Ok(vec![Candidate {
+            lever: self.id(),
+            change: format!(
+                "max_output_tokens at the {} of output: {}",
+                quantile_name(a.output_quantile),
+                changes.join(", ")
+            ),
+            variant: Variant::Replace(m),
+        }])
+    }
+}
+
+/// The cheapest model of each multi-model stack serves a share of requests alone.
+pub struct Route;
+
+/// Expected token mix of one request (input, output), for ranking models by price.
+fn token_mix(s: &Scenario) -> (f64, f64) {
+    let mut input = 0.0;
+    let mut output = 0.0;
+    for w in &s.workflows {
+        for st in &w.steps {
+            input += st.static_prefix_tokens.mean()
+                + st.input_tokens.mean()
+                + st.retrieval
+                    .as_ref()
+                    .map_or(0.0, |r| r.chunks.mean() * r.chunk_tokens.mean());
+            output += st.max_output_tokens.map_or_else(
+                || st.output_tokens.mean(),
+                |c| st.output_tokens.mean_capped(c),
+            );
+        }
+    }
+    (input.max(1.0), output.max(1.0))
+}
+
+impl Lever for Route {
+    fn id(&self) -> &'static str {
+        "route"
+    }
+
+    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String> {
+        let (win, wout) = token_mix(s);
+        let price = |m: usize| {
+            let p = &s.models[m].prices;
+            win * p.input.mean() + wout * p.output.mean()
+        };
+        let mut m = s.clone();
+        let mut changes = Vec::new();
+        for stack in &mut m.stacks {
+            let mut models: Vec<usize> = stack
+                .chains
+                .iter()
+                .flat_map(|c| c.links.iter().map(|l| l.model))
+                .collect();
+            models.sort_unstable();
+            models.dedup();
+            if models.len() < 2 {
+                continue;
+            }
+            let cheap = *models
+                .iter()
+                .min_by(|x, y| price(**x).total_cmp(&price(**y)))
+                .expect("two models");
+            let mut touched = false;
+            for chain in &mut stack.chains {
+                let Some(link) = chain.links.iter().find(|l| l.model == cheap) else {
+                    continue;
+                };
+                if chain.links.len() == 1 {
+                    continue;
+                }
+                let escalation = &link.escalation_rate;
+                let alone = Link {
+                    escalation_rate: Param {
+                        dist: crate::dist::Dist::Fixed(0.0),
+                        key: escalation.key,
+                        label: escalation.label.clone(),
+                    },
+                    ..link.clone()
+                };
+                *chain = Chain { links: vec![alone] };
+                touched = true;
+            }
+            if touched {
+                changes.push(format!("{} → {}", stack.name, s.models[cheap].name));
+            }
+        }
+        if changes.is_empty() {
+            return Err("no stack has a chain of more than one model".to_string());
+        }
+        Ok(vec![Candidate {
+            lever: self.id(),
+            change: format!(
+                "{:.0}% of requests straight to the cheapest model, without fallback: {}",
+                a.route_share * 100.0,
+                changes.join(", ")
+            ),
+            variant: Variant::Mix {
+                share: a.route_share,
+                with: m,
+            },
+        }])
+    }
+}
+
+/// Every static prefix shortened by a fraction.
+pub struct PrefixTrim;
+
+impl Lever for PrefixTrim {
+    fn id(&self) -> &'static str {
+        "prefix_trim"
+    }
+
+    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String> {
+        let mut m = s.clone();
+        let mut changes = Vec::new();
+        for (w, wf) in m.workflows.iter_mut().enumerate() {
+            for (k, st) in wf.steps.iter_mut().enumerate() {
+                let before = st.static_prefix_tokens.mean();
+                if before <= 0.0 {
+                    continue;
+                }
+                let Some(d) = st.static_prefix_tokens.scaled(1.0 - a.prefix_trim) else {
+                    continue;
+                };
+                changes.push(format!(
+                    "{} {} → {}",
+                    step_name(s, w, k),
+                    tokens(before),
+                    tokens(d.mean())
+                ));
+                st.static_prefix_tokens = d;
+            }
+        }
+        if changes.is_empty() {
+            return Err("no step has a static prefix".to_string());
+        }
+        Ok(vec![Candidate {
+            lever: self.id(),
+            change: format!(
+                "static prefix {:.0}% shorter (mean tokens): {}",
+                a.prefix_trim * 100.0,
+                changes.join(", ")
+            ),
+            variant: Variant::Replace(m),
+        }])
+    }
+}
+
+/// Prompt-cache hit rates raised to a target where the prefix can be cached.
+pub struct PromptCache;
+
+impl Lever for PromptCache {
+    fn id(&self) -> &'static str {
+        "prompt_cache"
+    }
+
+    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String> {
+        let mut m = s.clone();
+        let mut changes = Vec::new();
+        let mut too_short = false;
+        for (w, wf) in m.workflows.iter_mut().enumerate() {
+            for (k, st) in wf.steps.iter_mut().enumerate() {
+                let prefix_max = st.static_prefix_tokens.support().1;
+                if prefix_max <= 0.0 || st.cache_hit_rate.mean() >= a.cache_hit_rate {
+                    continue;
+                }
+                let cacheable = s.stacks.iter().any(|stack| {
+                    stack.chains.get(st.route).is_some_and(|c| {
+                        c.links
+                            .iter()
+                            .any(|l| s.models[l.model].min_cacheable_tokens <= prefix_max)
+                    })
+                });
+                if !cacheable {
+                    too_short = true;
+                    continue;
+                }
+                changes.push(format!(
+                    "{} {} → {}",
+                    step_name(s, w, k),
+                    st.cache_hit_rate.mean(),
+                    a.cache_hit_rate
+                ));
+                st.cache_hit_rate.dist = crate::dist::Dist::Fixed(a.cache_hit_rate);
+            }
+        }
+        if changes.is_empty() {
+            return Err(if too_short {
+                "the static prefixes are shorter than every model's min_cacheable_tokens"
+                    .to_string()
+            } else {
+                format!(
+                    "no cacheable prefix has a hit rate below {}",
+                    a.cache_hit_rate
+                )
+            });
+        }
+        Ok(vec![Candidate {
+            lever: self.id(),
+            change: format!("prompt-cache hit rate: {}", changes.join(", ")),
+            variant: Variant::Replace(m),
+        }])
+    }
+}
+
+/// One live workflow moved to the batch path.
+pub struct Batch;
+
+impl Lever for Batch {
+    fn id(&self) -> &'static str {
+        "batch"
+    }
+
+    fn candidates(&self, s: &Scenario, _a: &Assumptions) -> Result<Vec<Candidate>, String> {
+        let mut out = Vec::new();
+        for (w, wf) in s.workflows.iter().enumerate() {
+            if wf.path == RequestPath::Batch {
+                continue;
+            }
+            let discounted = wf.steps.iter().any(|st| {
+                s.stacks.iter().any(|stack| {
+                    stack.chains.get(st.route).is_some_and(|c| {
+                        c.links
+                            .iter()
+                            .any(|l| s.models[l.model].batch_discount.mean() > 0.0)
+                    })
+                })
+            });
+            if !discounted {
+                continue;
+            }
+            let mut m = s.clone();
+            m.workflows[w].path = RequestPath::Batch;
+            out.push(Candidate {
+                lever: self.id(),
+                change: format!(
+                    "workflow {} on the batch path (only if its users can wait)",
+                    wf.name
+                ),
+                variant: Variant::Replace(m),
+            });
+        }
+        if out.is_empty() {
+            return Err(
+                "every workflow is on the batch path already, or no model offers a batch discount"
+                    .to_string(),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// The effect of one candidate on one stack.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StackEffect {
+    pub stack: String,
+    /// Whether any simulated month of this stack changed.
+    pub affected: bool,
+    /// Monthly saving (base − candidate), per trial.
+    pub saving_usd: Delta,
+    /// Mean saving as a share of the base mean spend.
+    pub saving_share: f64,
+    pub breach_probability: Option<ProbabilityChange>,
+    pub acceptance_rate_before: Option<f64>,
+    pub acceptance_rate_after: Option<f64>,
+}
+
+/// One candidate's row of the backlog.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    pub lever: &'static str,
+    pub change: String,
+    pub stacks: Vec<StackEffect>,
+}
+
+/// One stack before any lever.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Baseline {
+    pub stack: String,
+    pub mean_usd: f64,
+    pub p95_usd: f64,
+    pub breach_probability: Option<f64>,
+    pub acceptance_rate: Option<f64>,
+}
+
+/// The optimization backlog of a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Backlog {
+    pub scenario: String,
+    pub trials: u64,
+    pub seed: u64,
+    pub assumptions: Assumptions,
+    pub budget_usd: Option<f64>,
+    pub baseline: Vec<Baseline>,
+    pub rows: Vec<Row>,
+    pub not_applicable: Vec<NotApplicable>,
+}
+
+fn acceptance(accepted: f64, requests: f64) -> Option<f64> {
+    (requests > 0.0).then(|| accepted / requests)
+}
+
+/// Per-trial spend and totals of accepted and requested work of a candidate's stack.
+fn candidate_stack(variant: &Variant, base: &StackSim, run: &StackSim) -> (Vec<f64>, f64, f64) {
+    match variant {
+        Variant::Replace(_) => (
+            run.spend.clone(),
+            stats::sum(&run.accepted),
+            stats::sum(&run.requests),
+        ),
+        Variant::Mix { share, .. } => {
+            let spend = base
+                .spend
+                .iter()
+                .zip(&run.spend)
+                .map(|(b, r)| (1.0 - share) * b + share * r)
+                .collect();
+            let mix = |b: &[f64], r: &[f64]| (1.0 - share) * stats::sum(b) + share * stats::sum(r);
+            (
+                spend,
+                mix(&base.accepted, &run.accepted),
+                mix(&base.requests, &run.requests),
+            )
+        }
+    }
+}
+
+/// Build the backlog from the base run and one run per candidate (same seed and trials).
+pub fn backlog(
+    s: &Scenario,
+    a: &Assumptions,
+    base: &SimResult,
+    candidates: &[Candidate],
+    runs: &[SimResult],
+    not_applicable: Vec<NotApplicable>,
+) -> Backlog {
+    let budget = s.budget.as_ref().map(|b| b.monthly_usd);
+    let baseline = base
+        .stacks
+        .iter()
+        .map(|st| Baseline {
+            stack: st.name.clone(),
+            mean_usd: stats::mean(&st.spend),
+            p95_usd: stats::quantile_sorted(&stats::sorted(&st.spend), 0.95),
+            breach_probability: budget.map(|b| {
+                st.spend.iter().filter(|x| **x > b).count() as f64 / st.spend.len().max(1) as f64
+            }),
+            acceptance_rate: acceptance(stats::sum(&st.accepted), stats::sum(&st.requests)),
+        })
+        .collect::<Vec<_>>();
+    let rows = candidates
+        .iter()
+        .zip(runs)
+        .map(|(c, run)| Row {
+            lever: c.lever,
+            change: c.change.clone(),
+            stacks: base
+                .stacks
+                .iter()
+                .zip(&run.stacks)
+                .zip(&baseline)
+                .map(|((b, r), bl)| {
+                    let (spend, accepted, requests) = candidate_stack(&c.variant, b, r);
+                    let saving = Delta::of(&spend, &b.spend);
+                    StackEffect {
+                        stack: b.name.clone(),
+                        affected: spend != b.spend || accepted != stats::sum(&b.accepted),
+                        saving_share: if bl.mean_usd > 0.0 {
+                            saving.mean / bl.mean_usd
+                        } else {
+                            0.0
+                        },
+                        saving_usd: saving,
+                        breach_probability: budget
+                            .map(|bud| exceedance_change(&b.spend, &spend, bud)),
+                        acceptance_rate_before: bl.acceptance_rate,
+                        acceptance_rate_after: acceptance(accepted, requests),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Backlog {
+        scenario: s.name.clone(),
+        trials: base.trials,
+        seed: base.seed,
+        assumptions: *a,
+        budget_usd: budget,
+        baseline,
+        rows,
+        not_applicable,
+    }
+}
+
+impl Backlog {
+    /// Rows for stack `k`, most saving first; rows with no effect on the stack last.
+    pub fn ranked(&self, k: usize) -> Vec<(&Row, &StackEffect)> {
+        let mut rows: Vec<(&Row, &StackEffect)> =
+            self.rows.iter().map(|r| (r, &r.stacks[k])).collect();
+        rows.sort_by(|(_, x), (_, y)| {
+            y.affected
+                .cmp(&x.affected)
+                .then(y.saving_usd.mean.total_cmp(&x.saving_usd.mean))
+        });
+        rows
+    }
+}
+
+/// The backlog as text: one ranked list per stack.
+pub fn render(b: &Backlog, run: &str) -> String {
+    use crate::diff::{signed_money, signed_points};
+    use crate::report::format::{money, percent};
+    let mut out = format!("Levers for {} · {run}\n", b.scenario);
+    out.push_str(&format!(
+        "Assumptions: {} (change with --lever KEY=VALUE)\n",
+        b.assumptions.describe()
+    ));
+    for (k, base) in b.baseline.iter().enumerate() {
+        out.push_str(&format!(
+            "\n{} — now {} a month on average, p95 {}",
+            base.stack,
+            money(base.mean_usd),
+            money(base.p95_usd)
+        ));
+        if let Some(p) = base.breach_probability {
+            out.push_str(&format!(", breach {}", percent(p)));
+        }
+        out.push('\n');
+        let mut rank = 0;
+        for (row, e) in b.ranked(k) {
+            if !e.affected {
+                out.push_str(&format!("   –  {}: no effect on this stack\n", row.lever));
+                continue;
+            }
+            rank += 1;
+            out.push_str(&format!("  {rank:>2}. {}: {}\n", row.lever, row.change));
+            let s = &e.saving_usd;
+            let verb = if s.mean >= 0.0 { "saves" } else { "costs" };
+            let amount = signed_money(s.mean.abs(), s.standard_error);
+            let mut line = format!(
+                "      {verb} {} a month ({:.1}%), p5–p95 {} – {}",
+                amount.trim_start_matches(['+', '±']),
+                e.saving_share.abs() * 100.0,
+                money(s.p5),
+                money(s.p95)
+            );
+            if let Some(bp) = &e.breach_probability {
+                if bp.delta == 0.0 {
+                    line.push_str(&format!(" · breach {} unchanged", percent(bp.before)));
+                } else {
+                    line.push_str(&format!(
+                        " · breach {} → {} ({})",
+                        percent(bp.before),
+                        percent(bp.after),
+                        signed_points(bp.delta, bp.delta_standard_error)
+                    ));
+                }
+            }
+            match (e.acceptance_rate_before, e.acceptance_rate_after) {
+                (Some(x), Some(y)) if (x - y).abs() > 1e-12 => {
+                    let (a, b) = if (x - y).abs() < 0.001 || percent(x) == percent(y) {
+                        (format!("{:.3}%", x * 100.0), format!("{:.3}%", y * 100.0))
+                    } else {
+                        (percent(x), percent(y))
+                    };
+                    line.push_str(&format!(" · acceptance {a} → {b}"));
+                }
+                (Some(_), Some(_)) => line.push_str(" · acceptance unchanged"),
+                _ => {}
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    if !b.not_applicable.is_empty() {
+        out.push_str("\nNot applicable:\n");
+        for n in &b.not_applicable {
+            out.push_str(&format!("  {}: {}\n", n.lever, n.reason));
+        }
+    }
+    out.push_str(
+        "\nSavings are per-trial differences on common random numbers: mean ± standard error, and the 5th–95th percentile over simulated months.\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assumptions_are_overridable_and_checked() {
+        let mut a = Assumptions::default();
+        a.set("cache_hit_rate=0.95").unwrap();
+        assert_eq!(a.cache_hit_rate, 0.95);
+        a.set("route_share = 1").unwrap();
+        assert_eq!(a.route_share, 1.0);
+        assert!(
+            a.set("cache_hit_rat=0.9")
+                .unwrap_err()
+                .contains("did you mean `cache_hit_rate`?")
+        );
+        assert!(a.set("prefix_trim=1").is_err());
+        assert!(a.set("prefix_trim=x").is_err());
+        assert!(a.set("prefix_trim").is_err());
+        assert_eq!(quantile_name(0.95), "p95");
+        assert_eq!(quantile_name(0.975), "p97.5");
+    }
+}

@@ -1,0 +1,239 @@
+//! One scenario from several texts: the file, the files it `extends`, and `--set` overrides.
+//!
+//! `extends = "base.toml"` at the top of a scenario inherits every key of the base and overrides
+//! some (see [`crate::doc::merge`] for the rules). Paths are relative to the file that names them.
+//! Every text is a source of its own, so an error inside an inherited file points into that file,
+//! and an error in an override points into the `--set` argument. Files are read through a
+//! [`Reader`], so the same layering works on a git revision (`aicost diff --base-ref main`).
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+
+use super::{LoadOptions, parse_text};
+use crate::doc::{Node, Value, merge, set};
+use crate::error::{Problem, ProblemKind};
+use crate::source::Sources;
+
+/// The deepest chain of `extends` followed; deeper is almost surely a generated mistake.
+const MAX_DEPTH: usize = 32;
+
+/// Where scenario files come from.
+pub trait Reader {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The name shown in messages.
+    fn name(&self, path: &Path) -> String;
+    /// An identity for cycle detection.
+    fn identity(&self, path: &Path) -> PathBuf;
+}
+
+/// The file system.
+pub struct Files;
+
+impl Reader for Files {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if path.is_dir() {
+            return Err(io::Error::other("it is a directory"));
+        }
+        std::fs::read(path)
+    }
+
+    fn name(&self, path: &Path) -> String {
+        path.display().to_string()
+    }
+
+    fn identity(&self, path: &Path) -> PathBuf {
+        path.canonicalize().unwrap_or_else(|_| normalize(path))
+    }
+}
+
+/// Files as committed at a git revision (`git show REV:./PATH`).
+pub struct GitRevision {
+    pub rev: String,
+}
+
+impl Reader for GitRevision {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let path = normalize(path);
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let file = path
+            .file_name()
+            .ok_or_else(|| io::Error::other("not a file path"))?;
+        let spec = format!("{}:./{}", self.rev, file.to_string_lossy());
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(["show", &spec])
+            .output()
+            .map_err(|e| io::Error::other(format!("cannot run git: {e}")))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            let msg = String::from_utf8_lossy(&out.stderr);
+            Err(io::Error::other(
+                msg.lines()
+                    .next()
+                    .unwrap_or("git show failed")
+                    .trim()
+                    .to_string(),
+            ))
+        }
+    }
+
+    fn name(&self, path: &Path) -> String {
+        format!("{}:{}", self.rev, normalize(path).display())
+    }
+
+    fn identity(&self, path: &Path) -> PathBuf {
+        std::env::current_dir()
+            .map(|d| normalize(&d.join(path)))
+            .unwrap_or_else(|_| normalize(path))
+    }
+}
+
+/// Resolve `.` and `..` without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The layered document of the file `name` (at `path`, holding `bytes`).
+pub fn document(
+    name: &str,
+    path: Option<&Path>,
+    bytes: Vec<u8>,
+    opts: &LoadOptions,
+    reader: &dyn Reader,
+    sources: &mut Sources,
+    warnings: &mut Vec<Problem>,
+) -> Result<Node, Problem> {
+    let root = parse_text(name, path, bytes, sources, warnings)?;
+    let mut chain = vec![(
+        path.map_or_else(|| PathBuf::from(name), |p| reader.identity(p)),
+        name.to_string(),
+    )];
+    let mut root = resolve(root, path, reader, sources, warnings, &mut chain)?;
+    for arg in &opts.overrides {
+        let id = sources.add("--set", None, arg.clone());
+        let o = set::parse(arg, id)?;
+        if o.parts.first().is_some_and(|p| p.text == "extends") {
+            return Err(Problem::new(
+                ProblemKind::InvalidValue,
+                "`extends` cannot be overridden from the command line",
+            )
+            .at(crate::source::Loc::new(id, o.parts[0].span.clone()))
+            .help("write `extends = \"base.toml\"` at the top of the file instead"));
+        }
+        set::apply(&mut root, &o)?;
+    }
+    Ok(root)
+}
+
+/// Layer `root` (the text of `path`) over the file it extends, recursively.
+fn resolve(
+    mut root: Node,
+    path: Option<&Path>,
+    reader: &dyn Reader,
+    sources: &mut Sources,
+    warnings: &mut Vec<Problem>,
+    chain: &mut Vec<(PathBuf, String)>,
+) -> Result<Node, Problem> {
+    let Some(pos) = (match &root.value {
+        Value::Table(entries) => entries.iter().position(|e| e.key == "extends"),
+        _ => None,
+    }) else {
+        return Ok(root);
+    };
+    let Value::Table(entries) = &mut root.value else {
+        unreachable!("checked above")
+    };
+    let entry = entries.remove(pos);
+    let Value::String(target) = &entry.value.value else {
+        return Err(Problem::new(
+            ProblemKind::InvalidType,
+            format!(
+                "expected a string (the path of the scenario to inherit from), found {}",
+                entry.value.value.type_name()
+            ),
+        )
+        .at(entry.value.loc)
+        .path("extends")
+        .help("write extends = \"base.toml\", a path relative to this file"));
+    };
+    let dir = path
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or_else(PathBuf::new, Path::to_path_buf);
+    let base_path = dir.join(target);
+    let identity = reader.identity(&base_path);
+    let base_name = reader.name(&base_path);
+    if let Some(i) = chain.iter().position(|(id, _)| *id == identity) {
+        let mut names: Vec<&str> = chain[i..].iter().map(|(_, n)| n.as_str()).collect();
+        names.push(&base_name);
+        return Err(Problem::new(
+            ProblemKind::InvalidValue,
+            format!("`extends` makes a cycle: {}", names.join(" → ")),
+        )
+        .at(entry.value.loc)
+        .path("extends")
+        .help("a scenario cannot inherit from itself; remove `extends` from one of these files"));
+    }
+    if chain.len() >= MAX_DEPTH {
+        return Err(Problem::new(
+            ProblemKind::InvalidValue,
+            format!("`extends` goes more than {MAX_DEPTH} files deep"),
+        )
+        .at(entry.value.loc)
+        .path("extends")
+        .help("flatten the chain of base scenarios"));
+    }
+    let bytes = reader.read(&base_path).map_err(|e| {
+        let shown_dir = if dir.as_os_str().is_empty() {
+            "the current directory".to_string()
+        } else {
+            format!("`{}`", dir.display())
+        };
+        Problem::new(
+            ProblemKind::UnknownReference,
+            format!("cannot read `{base_name}`, which `extends` names: {e}"),
+        )
+        .at(entry.value.loc)
+        .path("extends")
+        .help(format!(
+            "the path is relative to the file that contains `extends` ({shown_dir})"
+        ))
+    })?;
+    let base = parse_text(&base_name, Some(&base_path), bytes, sources, warnings)?;
+    chain.push((identity, base_name));
+    let base = resolve(base, Some(&base_path), reader, sources, warnings, chain)?;
+    chain.pop();
+    Ok(merge::merge(base, root, sources))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_resolves_dots_lexically() {
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.toml")),
+            Path::new("a/c.toml")
+        );
+        assert_eq!(normalize(Path::new("../x.toml")), Path::new("../x.toml"));
+    }
+}

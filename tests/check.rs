@@ -1,0 +1,175 @@
+//! `aicost check`: exit codes, rules over any JSON metric, budget-relative thresholds, and the
+//! refusal to decide within two standard errors of a threshold.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::str::contains;
+use serde_json::Value;
+
+/// Deterministic: every trial costs exactly $4.00 (2,000 requests at $0.002); budget $100.
+const EXACT: &str = "tests/fixtures/layers/base.toml";
+const SUMMARIZER: &str = "scenarios/support-summarizer.toml";
+/// A tenth of the summarizer's agents: the same shape of uncertainty, ten times cheaper to run.
+const SMALLER: &str = "segment.agents.users={ low = 35, high = 45 }";
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn check(file: &str, rules: &[&str], extra: &[&str]) -> assert_cmd::assert::Assert {
+    let mut cmd = aicost();
+    cmd.args(["check", file]);
+    for r in rules {
+        cmd.args(["--fail-if", r]);
+    }
+    cmd.args(extra).assert()
+}
+
+#[test]
+fn exit_0_when_every_rule_holds_and_1_when_one_fails() {
+    check(
+        EXACT,
+        &["mean > 4.01", "p95 >= 4.5", "breach_probability > 0"],
+        &[],
+    )
+    .code(0)
+    .stdout(contains("3 checks: 0 failed, 0 undecided, 3 passed"));
+    check(EXACT, &["mean > 4.01", "p95 >= 4"], &[])
+        .code(1)
+        .stdout(contains("FAIL"))
+        .stdout(contains("monthly_spend_usd.p95 = $4.00 (threshold $4.00)"));
+    check(EXACT, &["p95 > 0.03 * budget"], &[])
+        .code(1)
+        .stdout(contains("threshold $3.00"));
+    check(EXACT, &["stack=small: cost_per_request_usd > $0.0019"], &[]).code(1);
+    check(EXACT, &["acceptance_rate < 100%"], &[]).code(0);
+}
+
+#[test]
+fn rules_reach_any_number_of_the_json_report() {
+    let out = check(
+        EXACT,
+        &[
+            "workflows[assist].monthly_spend_usd.mean > 2.5",
+            "requests_per_month.mean != 2000",
+            "tokens.output > 1e6",
+        ],
+        &["--format", "json"],
+    )
+    .code(0)
+    .get_output()
+    .stdout
+    .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let outcomes = v["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 3);
+    assert!((outcomes[0]["value"].as_f64().unwrap() - 2.0).abs() < 0.005);
+    assert_eq!(outcomes[0]["verdict"], "pass");
+    assert_eq!(outcomes[1]["value"], 2000.0);
+    assert_eq!(v["trials"], 200);
+}
+
+/// Mean monthly spend of stack `gpt-4o` and its standard error at 200 trials, seed 3.
+fn measured_mean() -> (f64, f64) {
+    let out = aicost()
+        .args([
+            "simulate", SUMMARIZER, "--trials", "200", "--seed", "3", "--format", "json",
+        ])
+        .args(["--set", SMALLER])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let st = &v["stacks"][1];
+    assert_eq!(st["name"], "gpt-4o");
+    (
+        st["monthly_spend_usd"]["mean"].as_f64().unwrap(),
+        st["mean_standard_error_usd"].as_f64().unwrap(),
+    )
+}
+
+#[test]
+fn no_decision_within_two_standard_errors_of_the_threshold() {
+    let (mean, se) = measured_mean();
+    assert!(se > 0.0);
+    let run = ["--trials", "200", "--seed", "3", "--set", SMALLER];
+    let rule = |t: f64| format!("stack=gpt-4o: mean > {t}");
+    // Half a standard error above the mean: too close to call.
+    check(SUMMARIZER, &[&rule(mean + 0.5 * se)], &run)
+        .code(2)
+        .stdout(contains("UNDECIDED"))
+        .stdout(contains("raise --trials to about"))
+        .stderr(contains("within 2 standard errors"))
+        .stderr(contains("raise --trials to about"));
+    // Three standard errors away on either side: decided.
+    check(SUMMARIZER, &[&rule(mean + 3.0 * se)], &run).code(0);
+    check(SUMMARIZER, &[&rule(mean - 3.0 * se)], &run).code(1);
+    // A failing rule outweighs an undecided one.
+    check(
+        SUMMARIZER,
+        &[&rule(mean + 0.5 * se), &rule(mean - 3.0 * se)],
+        &run,
+    )
+    .code(1);
+}
+
+#[test]
+fn user_errors_exit_2_with_the_rule_located() {
+    check(EXACT, &["p96 > 3"], &[])
+        .code(2)
+        .stderr(contains("unknown metric `p96`"))
+        .stderr(contains("--> --fail-if:1:1"))
+        .stderr(contains("did you mean `p95`?"));
+    check(EXACT, &["stack=smal: p95 > 3"], &[])
+        .code(2)
+        .stderr(contains("no stack named `smal`"))
+        .stderr(contains("did you mean `small`?"));
+    check(EXACT, &["p95 >> 3"], &[])
+        .code(2)
+        .stderr(contains("cannot read the threshold"));
+    check(EXACT, &["p95 3"], &[])
+        .code(2)
+        .stderr(contains("no comparison operator"));
+    check(EXACT, &["monthly_spend_usd > 3"], &[])
+        .code(2)
+        .stderr(contains("is not a number"))
+        .stderr(contains("p95"));
+    check(
+        EXACT,
+        &["p95 > budget"],
+        &["--set", "budget.monthly_usd=-1"],
+    )
+    .code(2);
+    aicost().args(["check", EXACT]).assert().code(2);
+    check(EXACT, &["p95 > 3"], &["--trials", "0"])
+        .code(2)
+        .stderr(contains("--trials"));
+}
+
+#[test]
+fn budget_rules_need_a_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(EXACT).unwrap();
+    let start = text.find("[budget]").unwrap();
+    let end = text.find("[[segment]]").unwrap();
+    let path = dir.path().join("no-budget.toml");
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let file = path.to_str().unwrap();
+    check(file, &["p95 > 1.1 * budget"], &[])
+        .code(2)
+        .stderr(contains("the scenario has no [budget]"))
+        .stderr(contains("--> --fail-if:1:7"));
+    check(file, &["breach_probability > 0.05"], &[])
+        .code(2)
+        .stderr(contains("not defined"));
+}
+
+#[test]
+fn help_has_examples() {
+    aicost()
+        .args(["check", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("Examples:"))
+        .stdout(contains("--fail-if"));
+}

@@ -1,0 +1,242 @@
+//! `aicost diff`: the keys that changed, and the forecast effect measured on common random numbers
+//! (a change that does not touch a stack leaves its months exactly as they were).
+
+use std::path::Path;
+use std::process::Command;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::str::contains;
+use serde_json::Value;
+
+const LAYERS: &str = "tests/fixtures/layers";
+const SUMMARIZER: &str = "scenarios/support-summarizer.toml";
+/// A tenth of the summarizer's agents: the same uncertainty, ten times cheaper to simulate.
+const SMALLER: &str = "segment.agents.users={ low = 35, high = 45 }";
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = aicost()
+        .arg("diff")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn stack<'a>(d: &'a Value, name: &str) -> &'a Value {
+    d["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no stack {name}"))
+}
+
+#[test]
+fn keys_and_exact_effect_of_a_deterministic_change() {
+    let d = json(&[
+        &format!("{LAYERS}/base.toml"),
+        &format!("{LAYERS}/child.toml"),
+    ]);
+    let paths: Vec<&str> = d["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "name",
+            "budget.monthly_usd",
+            "segment[agents].users",
+            "workflow[nightly].path"
+        ]
+    );
+    assert_eq!(d["keys"][2]["old"], "100");
+    assert_eq!(d["keys"][2]["new"], "200");
+    assert_eq!(d["keys"][3]["change"], "added");
+    // $4.00 → $5.00 in every simulated month: +$2 of agents, −$1 of nightly work on the batch path.
+    let s = stack(&d, "small");
+    assert!((s["mean"]["delta"].as_f64().unwrap() - 1.0).abs() < 0.005);
+    assert!(s["mean"]["standard_error"].as_f64().unwrap() < 1e-9);
+    assert!((s["p95"]["delta"].as_f64().unwrap() - 1.0).abs() < 0.005);
+    assert_eq!(s["breach_probability"]["delta"], 0.0);
+}
+
+#[test]
+fn an_unchanged_stack_sees_the_same_months() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.toml");
+    let text = std::fs::read_to_string(SUMMARIZER).unwrap();
+    // gpt-4o gets 20% dearer output; gpt-4o-mini is untouched.
+    let changed = text.replacen(
+        "output_usd_per_mtok = 10.00",
+        "output_usd_per_mtok = 12.00",
+        1,
+    );
+    assert_ne!(text, changed);
+    std::fs::write(&new, changed).unwrap();
+    let d = json(&[
+        SUMMARIZER,
+        new.to_str().unwrap(),
+        "--trials",
+        "200",
+        "--set",
+        SMALLER,
+    ]);
+    let mini = stack(&d, "gpt-4o-mini");
+    assert_eq!(mini["mean"]["delta"], 0.0);
+    assert_eq!(mini["mean"]["standard_error"], 0.0);
+    assert_eq!(mini["p95"]["delta"], 0.0);
+    let big = stack(&d, "gpt-4o");
+    let delta = big["mean"]["delta"].as_f64().unwrap();
+    let se = big["mean"]["standard_error"].as_f64().unwrap();
+    assert!(delta > 0.0 && delta > 4.0 * se, "{delta} ± {se}");
+    // Common random numbers: the paired difference is far more precise than either forecast.
+    let out = aicost()
+        .args([
+            "simulate", SUMMARIZER, "--trials", "200", "--format", "json",
+        ])
+        .args(["--set", SMALLER])
+        .output()
+        .unwrap();
+    let sim: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let forecast_se = sim["stacks"][1]["mean_standard_error_usd"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        se < forecast_se / 5.0,
+        "paired SE {se} vs forecast SE {forecast_se}"
+    );
+    // Only output is dearer: the change is 20% of the output spend, trial by trial.
+    let output_share = sim["stacks"][1]["cost_breakdown_usd"]["output"]
+        .as_f64()
+        .unwrap();
+    assert!((delta - 0.2 * output_share).abs() < 1e-6 * output_share.max(1.0));
+}
+
+#[test]
+fn identical_versions_show_no_change_in_markdown() {
+    aicost()
+        .args(["diff", SUMMARIZER, SUMMARIZER, "--trials", "50"])
+        .args(["--set", SMALLER])
+        .assert()
+        .success()
+        .stdout(contains(
+            "### aicost: forecast change for `support-summarizer`",
+        ))
+        .stdout(contains("| stack | mean / month | Δ mean |"))
+        .stdout(contains("No keys changed."));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=aicost tests",
+            "-c",
+            "user.email=tests@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .expect("git runs");
+    assert!(ok.success(), "git {args:?}");
+}
+
+#[test]
+fn base_ref_reads_the_old_version_from_git_with_its_extends() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("git is not installed; skipping");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    std::fs::create_dir(repo.join("sub")).unwrap();
+    for f in ["base.toml", "child.toml"] {
+        std::fs::copy(Path::new(LAYERS).join(f), repo.join(f)).unwrap();
+    }
+    std::fs::copy(
+        Path::new(LAYERS).join("sub/grandchild.toml"),
+        repo.join("sub/grandchild.toml"),
+    )
+    .unwrap();
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "scenarios"]);
+    // The working tree now differs in the inherited file only.
+    let base = std::fs::read_to_string(repo.join("base.toml")).unwrap();
+    std::fs::write(
+        repo.join("base.toml"),
+        base.replace("output_usd_per_mtok = 10.0", "output_usd_per_mtok = 20.0"),
+    )
+    .unwrap();
+    let out = aicost()
+        .current_dir(repo)
+        .args([
+            "diff",
+            "--base-ref",
+            "HEAD",
+            "sub/grandchild.toml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["old"], "HEAD:sub/grandchild.toml");
+    assert_eq!(
+        d["keys"][0]["path"], "model[small].output_usd_per_mtok",
+        "{}",
+        d["keys"]
+    );
+    // 3,000 requests of 100 output tokens (1,000 of them at half price): +$1.00 × 2.5 = +$2.50.
+    let s = stack(&d, "small");
+    assert!(
+        (s["mean"]["delta"].as_f64().unwrap() - 2.5).abs() < 0.005,
+        "{s}"
+    );
+    aicost()
+        .current_dir(repo)
+        .args(["diff", "--base-ref", "no-such-ref", "child.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "cannot read `child.toml` at git revision `no-such-ref`",
+        ));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    aicost()
+        .args(["diff", SUMMARIZER])
+        .assert()
+        .code(2)
+        .stderr(contains("--base-ref"));
+    aicost().args(["diff"]).assert().code(2);
+    aicost()
+        .args(["diff", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("Examples:"));
+}

@@ -1,0 +1,273 @@
+//! `aicost levers`: every lever's saving agrees with hand arithmetic (exactly where nothing is
+//! random, within 4 standard errors where it is), levers leave untouched stacks exactly as they
+//! were, and the assumptions can be changed from the command line.
+//!
+//! The scenario: 1,000 requests a month (100 users × 10 sessions, fixed arrivals), a 2,000-token
+//! cacheable prefix hit half the time, 1,000 input tokens, output Uniform(0, 200). Per call:
+//! - cheap:  2,000 × (0.5 × $0.10 + 0.5 × $1.25) + 1,000 × $1 + 100 × $4 per Mtok = $0.00275
+//! - strong: 2,000 × (0.5 × $1 + 0.5 × $12.50) + 1,000 × $10 + 100 × $40 per Mtok = $0.0275
+//!
+//! Stack `cheap-only` costs $2.75 a month; stack `cascade` (cheap, 20% validation failures
+//! escalated to strong) costs $2.75 + 0.2 × $27.50 = $8.25.
+
+mod common;
+
+use aicost::engine::SimOptions;
+use aicost::levers::{self, Assumptions, Backlog, StackEffect};
+use aicost::model::Scenario;
+use aicost::paired::simulate_all;
+use assert_cmd::cargo::cargo_bin_cmd;
+use common::{assert_cents, assert_within_se};
+use predicates::str::contains;
+
+const SCENARIO: &str = r#"
+name = "levers"
+[simulation]
+trials = 400
+seed = 11
+arrivals = "fixed"
+
+[budget]
+monthly_usd = 8.25
+
+[[segment]]
+name = "users"
+users = 100
+sessions_per_user_per_month = 10
+
+[[workflow]]
+name = "live"
+
+[[workflow.step]]
+name = "answer"
+route = "main"
+static_prefix_tokens = 2000
+input_tokens = 1000
+output_tokens = { dist = "uniform", min = 0, max = 200 }
+cache_hit_rate = 0.5
+
+[[model]]
+name = "cheap"
+input_usd_per_mtok = 1.0
+output_usd_per_mtok = 4.0
+cached_input_usd_per_mtok = 0.1
+cache_write_usd_per_mtok = 1.25
+batch_discount = 0.5
+
+[[model]]
+name = "strong"
+input_usd_per_mtok = 10.0
+output_usd_per_mtok = 40.0
+cached_input_usd_per_mtok = 1.0
+cache_write_usd_per_mtok = 12.5
+batch_discount = 0.5
+
+[[stack]]
+name = "cheap-only"
+[stack.route.main]
+chain = [{ model = "cheap" }]
+
+[[stack]]
+name = "cascade"
+[stack.route.main]
+chain = [{ model = "cheap", validation_failure_rate = 0.2 }, { model = "strong" }]
+"#;
+
+const REQUESTS: f64 = 1000.0;
+
+fn backlog(s: &Scenario, a: &Assumptions) -> Backlog {
+    let (candidates, skipped) = levers::candidates(s, a);
+    let mut all: Vec<&Scenario> = vec![s];
+    all.extend(candidates.iter().map(|c| c.variant.scenario()));
+    let mut runs = simulate_all(&all, &SimOptions::new(400, 11)).unwrap();
+    let base = runs.remove(0);
+    levers::backlog(s, a, &base, &candidates, &runs, skipped)
+}
+
+fn effect<'a>(b: &'a Backlog, lever: &str, stack: usize) -> &'a StackEffect {
+    let row = b
+        .rows
+        .iter()
+        .find(|r| r.lever == lever)
+        .unwrap_or_else(|| panic!("no row for {lever}"));
+    &row.stacks[stack]
+}
+
+fn check(what: &str, e: &StackEffect, expected: f64) {
+    assert!(e.affected, "{what} should change the stack");
+    let s = &e.saving_usd;
+    if s.standard_error == 0.0 {
+        assert_cents(what, s.mean, expected);
+    } else {
+        assert_within_se(what, s.mean, s.standard_error, expected, 4.0);
+    }
+}
+
+#[test]
+fn every_saving_matches_hand_arithmetic() {
+    let s = common::scenario(SCENARIO);
+    let b = backlog(&s, &Assumptions::default());
+    assert_cents("baseline cheap-only", b.baseline[0].mean_usd, 2.75);
+    let (cheap, strong) = (1e-6, 1e-6);
+    // Output capped at the p95 (190 tokens): E[max(X − 190, 0)] = 10² / (2 × 200) = 0.25 tokens,
+    // on every cheap call and on the 20% of requests that reach strong.
+    let excess = 10.0_f64.powi(2) / (2.0 * 200.0);
+    check(
+        "output_cap, cheap-only",
+        effect(&b, "output_cap", 0),
+        REQUESTS * excess * 4.0 * cheap,
+    );
+    check(
+        "output_cap, cascade",
+        effect(&b, "output_cap", 1),
+        REQUESTS * excess * (4.0 * cheap + 0.2 * 40.0 * strong),
+    );
+    // Prefix 20% shorter: 400 fewer prefix tokens, still cacheable, at the mean prefix price.
+    check(
+        "prefix_trim, cheap-only",
+        effect(&b, "prefix_trim", 0),
+        REQUESTS * 400.0 * 0.675 * cheap,
+    );
+    check(
+        "prefix_trim, cascade",
+        effect(&b, "prefix_trim", 1),
+        REQUESTS * 400.0 * (0.675 + 0.2 * 6.75) * cheap,
+    );
+    // Cache hit rate 0.5 → 0.9: 40% of prefixes move from the write price to the read price.
+    check(
+        "prompt_cache, cheap-only",
+        effect(&b, "prompt_cache", 0),
+        REQUESTS * 0.4 * 2000.0 * (1.25 - 0.1) * cheap,
+    );
+    check(
+        "prompt_cache, cascade",
+        effect(&b, "prompt_cache", 1),
+        REQUESTS * 0.4 * 2000.0 * ((1.25 - 0.1) + 0.2 * (12.5 - 1.0)) * cheap,
+    );
+    // Half the requests skip the escalation to strong: 0.5 × 0.2 × $0.0275 per request.
+    let route = effect(&b, "route", 1);
+    check("route, cascade", route, REQUESTS * 0.5 * 0.2 * 0.0275);
+    let after = route.acceptance_rate_after.unwrap();
+    let se = (0.2 * 0.8 / (REQUESTS * 400.0)).sqrt() * 0.5;
+    assert_within_se("acceptance after routing", after, se, 0.9, 4.0);
+    assert_eq!(route.acceptance_rate_before, Some(1.0));
+    let breach = route.breach_probability.unwrap();
+    assert!(breach.after < breach.before, "{breach:?}");
+}
+
+#[test]
+fn the_batch_path_halves_every_month_exactly() {
+    let s = common::scenario(SCENARIO);
+    let b = backlog(&s, &Assumptions::default());
+    for k in 0..2 {
+        let e = effect(&b, "batch", k);
+        let base = b.baseline[k].mean_usd;
+        assert!(
+            (e.saving_usd.mean - 0.5 * base).abs() < 1e-9 * base,
+            "{} vs {}",
+            e.saving_usd.mean,
+            base
+        );
+        assert!((e.saving_share - 0.5).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn untouched_stacks_see_exactly_the_same_months() {
+    let s = common::scenario(SCENARIO);
+    let b = backlog(&s, &Assumptions::default());
+    let e = effect(&b, "route", 0);
+    assert!(
+        !e.affected,
+        "cheap-only has one model; routing cannot change it"
+    );
+    assert_eq!(e.saving_usd.mean, 0.0);
+    assert_eq!(e.saving_usd.standard_error, 0.0);
+    let ranked = b.ranked(0);
+    assert_eq!(
+        ranked.last().unwrap().0.lever,
+        "route",
+        "no-effect rows last"
+    );
+    let savings: Vec<f64> = ranked
+        .iter()
+        .filter(|(_, e)| e.affected)
+        .map(|(_, e)| e.saving_usd.mean)
+        .collect();
+    assert!(savings.windows(2).all(|w| w[0] >= w[1]), "{savings:?}");
+}
+
+#[test]
+fn assumptions_change_the_levers() {
+    let s = common::scenario(SCENARIO);
+    let mut a = Assumptions::default();
+    a.set("cache_hit_rate=0.7").unwrap();
+    a.set("route_share=1").unwrap();
+    let b = backlog(&s, &a);
+    check(
+        "prompt_cache to 0.7, cheap-only",
+        effect(&b, "prompt_cache", 0),
+        REQUESTS * 0.2 * 2000.0 * 1.15e-6,
+    );
+    check(
+        "all requests routed",
+        effect(&b, "route", 1),
+        REQUESTS * 0.2 * 0.0275,
+    );
+    // A target at or below the current rate leaves nothing to do.
+    a.set("cache_hit_rate=0.5").unwrap();
+    let (c, skipped) = levers::candidates(&s, &a);
+    assert!(c.iter().all(|c| c.lever != "prompt_cache"));
+    assert!(skipped.iter().any(|n| n.lever == "prompt_cache"));
+}
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+#[test]
+fn the_command_ranks_levers_per_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("levers.toml");
+    std::fs::write(&path, SCENARIO).unwrap();
+    let file = path.to_str().unwrap();
+    aicost()
+        .args(["levers", file, "--trials", "100"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "Levers for levers · 100 trials · seed 11 · 6 runs",
+        ))
+        .stdout(contains("Assumptions: cache_hit_rate=0.9"))
+        .stdout(contains("cascade — now $8."))
+        .stdout(contains("1. batch: workflow live on the batch path"))
+        .stdout(contains("route: no effect on this stack"))
+        .stdout(contains("· acceptance 100% → "));
+    let out = aicost()
+        .args(["levers", file, "--trials", "50", "--format", "json"])
+        .args(["--lever", "prefix_trim=0.5"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["assumptions"]["prefix_trim"], 0.5);
+    assert_eq!(v["rows"].as_array().unwrap().len(), 5);
+    aicost()
+        .args(["levers", file, "--lever", "cache_hit_rat=0.9"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `cache_hit_rate`?"));
+    aicost()
+        .args(["levers", file, "--lever", "route_share=2"])
+        .assert()
+        .code(2)
+        .stderr(contains("between 0 and 1"));
+    aicost()
+        .args(["levers", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("Examples:"))
+        .stdout(contains("route_share=0.5"));
+}
