@@ -114,19 +114,24 @@ pub enum Command {
     /// The optimization backlog: each lever tried on the scenario, ranked by monthly saving.
     ///
     /// Levers: output_cap (max_output_tokens at the p95 of output), route (a share of requests
-    /// straight to a stack's cheapest model), prefix_trim (shorter static prompts), prompt_cache
-    /// (hit rate raised to a target), batch (one live workflow moved to the batch path). Every
-    /// candidate runs on the base scenario's seed and trials (common random numbers).
+    /// straight to a stack's cheapest model), semantic_cache (a share of one workflow's requests
+    /// answered from a semantic cache), prefix_trim (shorter static prompts), prompt_cache (hit
+    /// rate raised to a target), batch (one live workflow moved to the batch path), contract (a
+    /// committed-use contract per provider, sized at the commitment with the lowest expected
+    /// bill). Every candidate runs on the base scenario's seed and trials (common random numbers).
     #[command(after_help = "Examples:
   aicost levers scenarios/support-ticket-summary-v2.toml
   aicost levers scenario.toml --lever cache_hit_rate=0.95 --lever route_share=0.8
   aicost levers scenario.toml --trials 5000 --format json --out backlog.json
 
 Assumptions (--lever KEY=VALUE):
-  cache_hit_rate=0.9     prompt-cache hit rate reached by putting static content first
-  output_quantile=0.95   quantile of each step's output that max_output_tokens is lowered to
-  prefix_trim=0.2        fraction of every static prefix removed by prompt trimming
-  route_share=0.5        share of requests sent straight to a stack's cheapest model
+  cache_hit_rate=0.9              prompt-cache hit rate reached by putting static content first
+  output_quantile=0.95            quantile of each step's output that max_output_tokens is lowered to
+  prefix_trim=0.2                 fraction of every static prefix removed by prompt trimming
+  route_share=0.5                 share of requests sent straight to a stack's cheapest model
+  semantic_cache_hit_rate=0.3     share of a workflow's requests a semantic cache answers
+  semantic_lookup_usd=0.00001     cost of one semantic-cache lookup (embedding + vector search)
+  contract_discount=0.2           discount a committed-use contract earns (list-price overage)
 Without --trials, at most 1,000 trials per run: paired differences need far fewer than a forecast.")]
     Levers(LeversArgs),
 

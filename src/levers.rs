@@ -11,17 +11,29 @@
 //! 2. `route` — send a share of requests straight to the cheapest model of a multi-model stack;
 //! 3. `prefix_trim` — shorten every static prefix (system prompt, tools, examples) by a fraction;
 //! 4. `prompt_cache` — raise prompt-cache hit rates to a target where the prefix is cacheable;
-//! 5. `batch` — move one live workflow to the batch path (one candidate per workflow, since only
-//!    a person knows which users can wait).
-//!
-//! Semantic caching and a committed-use contract sized at the optimum belong in this list too;
-//! each becomes one more [`Lever`] in [`LEVERS`] once the scenario format can express it.
+//! 3. `semantic_cache` — answer a share of one workflow's requests from a semantic cache (one
+//!    candidate per workflow: only a person knows whose users repeat their questions);
+//! 4. `prefix_trim` — shorten every static prefix (system prompt, tools, examples) by a fraction;
+//! 5. `prompt_cache` — raise prompt-cache hit rates to a target where the prefix is cacheable;
+//! 6. `batch` — move one live workflow to the batch path (one candidate per workflow, since only
+//!    a person knows which users can wait);
+//! 7. `contract` — a committed-use contract with each provider a stack calls, sized at the
+//!    commitment that minimises the expected bill (one candidate per stack).
 //!
 //! Routing is modelled as a mixture: a share `s` of requests, chosen independently at random, goes
 //! to the cheap model alone, so a month costs `(1 − s)·base + s·cheap-only` in expectation, with
 //! both terms simulated on the same months. Acceptance is affected only through the validation
-//! failure rates of the scenario; the quality of shorter answers or a trimmed prompt is not
-//! modelled, and latency is not modelled at all.
+//! failure rates of the scenario; the quality of shorter answers, a trimmed prompt or a near-miss
+//! semantic-cache answer is not modelled. Latency is reported where the scenario models it.
+//!
+//! The contract's size is a newsvendor problem. With discount `d` and list-price overage, a
+//! commitment `C` buys `C / (1 − d)` of (tier-discounted) usage `U`, so the month's bill is
+//! `C + max(0, U − C / (1 − d))`. Its expectation is convex in `C`, with derivative
+//! `1 − P(U > C / (1 − d)) / (1 − d)`, zero where `P(U ≤ C / (1 − d)) = d`: the optimal
+//! commitment is `(1 − d)` times the `d`-quantile of monthly usage, read off the base run. The
+//! commitment is then under-used in a share `d` of months — that risk is priced in, not ignored.
+//! (With discounted overage the bill `max(C, (1 − d)·U)` only grows with `C`, so that form has no
+//! interior optimum; the lever therefore proposes list-price overage, the common contract form.)
 
 use serde::Serialize;
 
@@ -42,6 +54,13 @@ pub struct Assumptions {
     pub prefix_trim: f64,
     /// Share of requests routed straight to the stack's cheapest model.
     pub route_share: f64,
+    /// Share of a workflow's requests a semantic cache answers (GPTCache reports 30–40% in
+    /// customer support).
+    pub semantic_cache_hit_rate: f64,
+    /// Cost of one semantic-cache lookup, hit or miss: a query embedding and a vector search.
+    pub semantic_lookup_usd: f64,
+    /// Discount a committed-use contract earns (enterprise agreements: typically 20–40%).
+    pub contract_discount: f64,
 }
 
 impl Default for Assumptions {
@@ -51,12 +70,15 @@ impl Default for Assumptions {
             output_quantile: 0.95,
             prefix_trim: 0.2,
             route_share: 0.5,
+            semantic_cache_hit_rate: 0.3,
+            semantic_lookup_usd: 0.00001,
+            contract_discount: 0.2,
         }
     }
 }
 
 /// Documentation of each assumption: key, meaning, and the open or closed range it must lie in.
-pub const ASSUMPTION_KEYS: [(&str, &str); 4] = [
+pub const ASSUMPTION_KEYS: [(&str, &str); 7] = [
     (
         "cache_hit_rate",
         "prompt-cache hit rate reached by putting static content first (0 to 1)",
@@ -72,6 +94,18 @@ pub const ASSUMPTION_KEYS: [(&str, &str); 4] = [
     (
         "route_share",
         "share of requests sent straight to a stack's cheapest model (0 to 1)",
+    ),
+    (
+        "semantic_cache_hit_rate",
+        "share of a workflow's requests answered by a semantic cache (0 to 1)",
+    ),
+    (
+        "semantic_lookup_usd",
+        "cost of one semantic-cache lookup in USD (0 or more)",
+    ),
+    (
+        "contract_discount",
+        "discount of a committed-use contract (0 to 1)",
     ),
 ];
 
@@ -90,6 +124,9 @@ impl Assumptions {
             "output_quantile" => &mut self.output_quantile,
             "prefix_trim" => &mut self.prefix_trim,
             "route_share" => &mut self.route_share,
+            "semantic_cache_hit_rate" => &mut self.semantic_cache_hit_rate,
+            "semantic_lookup_usd" => &mut self.semantic_lookup_usd,
+            "contract_discount" => &mut self.contract_discount,
             _ => {
                 let hint = match suggest(key, keys) {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -103,8 +140,17 @@ impl Assumptions {
         let x: f64 = value
             .parse()
             .map_err(|_| format!("`--lever {kv}`: `{value}` is not a number"))?;
+        if key == "semantic_lookup_usd" {
+            if !(x >= 0.0) || !x.is_finite() {
+                return Err(format!(
+                    "`--lever {kv}`: `{key}` is a cost in USD, 0 or more, got {value}"
+                ));
+            }
+            *slot = x;
+            return Ok(());
+        }
         let ok = match key {
-            "cache_hit_rate" | "route_share" => x > 0.0 && x <= 1.0,
+            "cache_hit_rate" | "route_share" | "semantic_cache_hit_rate" => x > 0.0 && x <= 1.0,
             _ => x > 0.0 && x < 1.0,
         };
         if !ok || !x.is_finite() {
@@ -118,8 +164,14 @@ impl Assumptions {
 
     pub fn describe(&self) -> String {
         format!(
-            "cache_hit_rate={} · output_quantile={} · prefix_trim={} · route_share={}",
-            self.cache_hit_rate, self.output_quantile, self.prefix_trim, self.route_share
+            "cache_hit_rate={} · output_quantile={} · prefix_trim={} · route_share={} · semantic_cache_hit_rate={} · semantic_lookup_usd={} · contract_discount={}",
+            self.cache_hit_rate,
+            self.output_quantile,
+            self.prefix_trim,
+            self.route_share,
+            self.semantic_cache_hit_rate,
+            self.semantic_lookup_usd,
+            self.contract_discount
         )
     }
 }
@@ -148,24 +200,45 @@ pub struct Candidate {
     /// What was changed, for people.
     pub change: String,
     pub variant: Variant,
+    /// The stack the candidate was sized for, when it was (a contract); the backlog lists it
+    /// under that stack only.
+    pub for_stack: Option<usize>,
 }
 
 /// A way to save money; see the module documentation for the list.
 pub trait Lever: Sync {
     fn id(&self) -> &'static str;
-    /// The candidates this lever proposes, or why it does not apply to this scenario.
-    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String>;
+    /// The candidates this lever proposes, or why it does not apply to this scenario; `base` is
+    /// the scenario's own simulation (with the seed and trials every candidate will run on).
+    fn candidates(
+        &self,
+        s: &Scenario,
+        a: &Assumptions,
+        base: &SimResult,
+    ) -> Result<Vec<Candidate>, String>;
 }
 
 /// Every lever, in the order they are tried.
-pub static LEVERS: &[&dyn Lever] = &[&OutputCap, &Route, &PrefixTrim, &PromptCache, &Batch];
+pub static LEVERS: &[&dyn Lever] = &[
+    &OutputCap,
+    &Route,
+    &SemanticCache,
+    &PrefixTrim,
+    &PromptCache,
+    &Batch,
+    &Contract,
+];
 
 /// Every candidate of every lever, and the levers that do not apply (with the reason).
-pub fn candidates(s: &Scenario, a: &Assumptions) -> (Vec<Candidate>, Vec<NotApplicable>) {
+pub fn candidates(
+    s: &Scenario,
+    a: &Assumptions,
+    base: &SimResult,
+) -> (Vec<Candidate>, Vec<NotApplicable>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for lever in LEVERS {
-        match lever.candidates(s, a) {
+        match lever.candidates(s, a, base) {
             Ok(c) if !c.is_empty() => out.extend(c),
             Ok(_) => skipped.push(NotApplicable {
                 lever: lever.id(),
@@ -190,6 +263,15 @@ fn step_name(s: &Scenario, w: usize, st: usize) -> String {
     format!("{}/{}", s.workflows[w].name, s.workflows[w].steps[st].name)
 }
 
+/// Milliseconds as seconds for people: `1.24 s`, `380 ms`.
+fn seconds(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        format!("{ms:.0} ms")
+    }
+}
+
 fn tokens(x: f64) -> String {
     crate::report::format::count(x)
 }
@@ -211,7 +293,12 @@ impl Lever for OutputCap {
         "output_cap"
     }
 
-    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String> {
+    fn candidates(
+        &self,
+        s: &Scenario,
+        a: &Assumptions,
+        _base: &SimResult,
+    ) -> Result<Vec<Candidate>, String> {
         let mut m = s.clone();
         let mut changes = Vec::new();
         for (w, wf) in m.workflows.iter_mut().enumerate() {
@@ -244,6 +331,7 @@ impl Lever for OutputCap {
                 changes.join(", ")
             ),
             variant: Variant::Replace(m),
+            for_stack: None,
         }])
     }
 }
@@ -276,7 +364,12 @@ impl Lever for Route {
         "route"
     }
 
-    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String> {
+    fn candidates(
+        &self,
+        s: &Scenario,
+        a: &Assumptions,
+        _base: &SimResult,
+    ) -> Result<Vec<Candidate>, String> {
         let (win, wout) = token_mix(s);
         let price = |m: usize| {
             let p = &s.models[m].prices;
@@ -337,6 +430,7 @@ impl Lever for Route {
                 share: a.route_share,
                 with: m,
             },
+            for_stack: None,
         }])
     }
 }
@@ -349,7 +443,12 @@ impl Lever for PrefixTrim {
         "prefix_trim"
     }
 
-    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String> {
+    fn candidates(
+        &self,
+        s: &Scenario,
+        a: &Assumptions,
+        _base: &SimResult,
+    ) -> Result<Vec<Candidate>, String> {
         let mut m = s.clone();
         let mut changes = Vec::new();
         for (w, wf) in m.workflows.iter_mut().enumerate() {
@@ -381,6 +480,7 @@ impl Lever for PrefixTrim {
                 changes.join(", ")
             ),
             variant: Variant::Replace(m),
+            for_stack: None,
         }])
     }
 }
@@ -393,7 +493,12 @@ impl Lever for PromptCache {
         "prompt_cache"
     }
 
-    fn candidates(&self, s: &Scenario, a: &Assumptions) -> Result<Vec<Candidate>, String> {
+    fn candidates(
+        &self,
+        s: &Scenario,
+        a: &Assumptions,
+        _base: &SimResult,
+    ) -> Result<Vec<Candidate>, String> {
         let mut m = s.clone();
         let mut changes = Vec::new();
         let mut too_short = false;
@@ -438,6 +543,7 @@ impl Lever for PromptCache {
             lever: self.id(),
             change: format!("prompt-cache hit rate: {}", changes.join(", ")),
             variant: Variant::Replace(m),
+            for_stack: None,
         }])
     }
 }
@@ -450,7 +556,12 @@ impl Lever for Batch {
         "batch"
     }
 
-    fn candidates(&self, s: &Scenario, _a: &Assumptions) -> Result<Vec<Candidate>, String> {
+    fn candidates(
+        &self,
+        s: &Scenario,
+        _a: &Assumptions,
+        _base: &SimResult,
+    ) -> Result<Vec<Candidate>, String> {
         let mut out = Vec::new();
         for (w, wf) in s.workflows.iter().enumerate() {
             if wf.path == RequestPath::Batch {
@@ -477,6 +588,7 @@ impl Lever for Batch {
                     wf.name
                 ),
                 variant: Variant::Replace(m),
+                for_stack: None,
             });
         }
         if out.is_empty() {
@@ -484,6 +596,159 @@ impl Lever for Batch {
                 "every workflow is on the batch path already, or no model offers a batch discount"
                     .to_string(),
             );
+        }
+        Ok(out)
+    }
+}
+
+/// One workflow's requests answered from a semantic cache at a target hit rate.
+pub struct SemanticCache;
+
+impl Lever for SemanticCache {
+    fn id(&self) -> &'static str {
+        "semantic_cache"
+    }
+
+    fn candidates(
+        &self,
+        s: &Scenario,
+        a: &Assumptions,
+        _base: &SimResult,
+    ) -> Result<Vec<Candidate>, String> {
+        let mut out = Vec::new();
+        for (w, wf) in s.workflows.iter().enumerate() {
+            let now = wf.semantic_cache_hit_rate.mean();
+            if now >= a.semantic_cache_hit_rate {
+                continue;
+            }
+            let mut m = s.clone();
+            let target = &mut m.workflows[w];
+            target.semantic_cache_hit_rate.dist =
+                crate::dist::Dist::Fixed(a.semantic_cache_hit_rate);
+            let lookup = if target.semantic_cache_usd_per_lookup.mean() > 0.0 {
+                target.semantic_cache_usd_per_lookup.mean()
+            } else {
+                target.semantic_cache_usd_per_lookup.dist =
+                    crate::dist::Dist::Fixed(a.semantic_lookup_usd);
+                a.semantic_lookup_usd
+            };
+            out.push(Candidate {
+                lever: self.id(),
+                change: format!(
+                    "workflow {} answered from a semantic cache: hit rate {} → {}, ${lookup} a lookup (only if its users repeat their questions)",
+                    wf.name, now, a.semantic_cache_hit_rate
+                ),
+                variant: Variant::Replace(m),
+                for_stack: None,
+            });
+        }
+        if out.is_empty() {
+            return Err(format!(
+                "every workflow's semantic-cache hit rate is at least {}",
+                a.semantic_cache_hit_rate
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// A committed-use contract with each provider a stack calls, sized at the optimum.
+pub struct Contract;
+
+/// Monthly usage of `provider` by stack `k` in each simulated month: what its models are billed
+/// after volume tiers (the amount a contract discount applies to).
+fn provider_usage(s: &Scenario, base: &SimResult, k: usize, provider: &str) -> Vec<f64> {
+    base.stacks[k]
+        .trial_totals
+        .iter()
+        .map(|t| {
+            t.model_spend
+                .iter()
+                .zip(&s.models)
+                .filter(|(_, m)| m.provider == provider)
+                .map(|(x, _)| x)
+                .sum()
+        })
+        .collect()
+}
+
+impl Lever for Contract {
+    fn id(&self) -> &'static str {
+        "contract"
+    }
+
+    fn candidates(
+        &self,
+        s: &Scenario,
+        a: &Assumptions,
+        base: &SimResult,
+    ) -> Result<Vec<Candidate>, String> {
+        let d = a.contract_discount;
+        let mut out = Vec::new();
+        let mut uncovered = false;
+        let unnamed = s.models.iter().any(|m| m.provider == "unknown");
+        for (k, stack) in s.stacks.iter().enumerate() {
+            let mut providers: Vec<&str> = stack
+                .chains
+                .iter()
+                .flat_map(|c| c.links.iter().map(|l| s.models[l.model].provider.as_str()))
+                // A contract is signed with a named provider.
+                .filter(|p| *p != "unknown" && !s.contracts.iter().any(|c| c.provider == *p))
+                .collect();
+            providers.sort_unstable();
+            providers.dedup();
+            let mut m = s.clone();
+            let mut parts = Vec::new();
+            for p in providers {
+                uncovered = true;
+                let usage = provider_usage(s, base, k, p);
+                let commitment = (1.0 - d) * stats::quantile_sorted(&stats::sorted(&usage), d);
+                // Cents: a contract is signed in round money.
+                let commitment = (commitment * 100.0).floor() / 100.0;
+                if !(commitment > 0.0) {
+                    continue;
+                }
+                let label = format!("contract[{p}-for-{}]", stack.name);
+                m.contracts.push(crate::model::Contract {
+                    name: format!("{p}-for-{}", stack.name),
+                    provider: p.to_string(),
+                    committed_monthly_usd: Param::fixed(
+                        commitment,
+                        format!("{label}.committed_monthly_usd"),
+                    ),
+                    discount: Param::fixed(d, format!("{label}.discount")),
+                    overage: crate::model::Overage::List,
+                });
+                parts.push(format!(
+                    "{} a month to {p}",
+                    crate::report::format::money(commitment)
+                ));
+            }
+            if parts.is_empty() {
+                continue;
+            }
+            out.push(Candidate {
+                lever: self.id(),
+                change: format!(
+                    "commit {} at {:.0}% off, list-price overage — (1 − discount) × the {} of {}'s monthly usage, the commitment with the lowest expected bill",
+                    parts.join(" and "),
+                    d * 100.0,
+                    quantile_name(d),
+                    stack.name
+                ),
+                variant: Variant::Replace(m),
+                for_stack: Some(k),
+            });
+        }
+        if out.is_empty() {
+            return Err(if uncovered {
+                "no month has usage to commit to".to_string()
+            } else if unnamed {
+                "the models name no provider to contract with; set `provider = …` on them"
+                    .to_string()
+            } else {
+                "every provider the stacks call has a contract already".to_string()
+            });
         }
         Ok(out)
     }
@@ -502,6 +767,18 @@ pub struct StackEffect {
     pub breach_probability: Option<ProbabilityChange>,
     pub acceptance_rate_before: Option<f64>,
     pub acceptance_rate_after: Option<f64>,
+    /// p95 request latency of each workflow whose latency is modelled, before and after.
+    pub latency_p95_ms: Vec<LatencyChange>,
+    /// Share of months in which a contract the candidate signs is under-used.
+    pub underused_probability: Option<f64>,
+}
+
+/// A workflow's p95 request latency before and after a lever, in milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LatencyChange {
+    pub workflow: String,
+    pub before: f64,
+    pub after: f64,
 }
 
 /// One candidate's row of the backlog.
@@ -509,6 +786,8 @@ pub struct StackEffect {
 pub struct Row {
     pub lever: &'static str,
     pub change: String,
+    /// The stack the candidate was sized for; it is ranked under that stack only.
+    pub for_stack: Option<String>,
     pub stacks: Vec<StackEffect>,
 }
 
@@ -564,6 +843,57 @@ fn candidate_stack(variant: &Variant, base: &StackSim, run: &StackSim) -> (Vec<f
     }
 }
 
+/// p95 latency per workflow, before and after, where both runs have latency samples. A mixture
+/// takes the first `(1 − share)` of the base samples and the first `share` of the candidate's.
+fn latency_changes(
+    s: &Scenario,
+    variant: &Variant,
+    base: &StackSim,
+    run: &StackSim,
+) -> Vec<LatencyChange> {
+    s.workflows
+        .iter()
+        .enumerate()
+        .filter(|(w, _)| !base.latency_ms[*w].is_empty() && !run.latency_ms[*w].is_empty())
+        .map(|(w, wf)| {
+            let (b, r) = (&base.latency_ms[w], &run.latency_ms[w]);
+            let after = match variant {
+                Variant::Replace(_) => r.clone(),
+                Variant::Mix { share, .. } => {
+                    let keep = ((1.0 - share) * b.len() as f64).round() as usize;
+                    let take = (share * r.len() as f64).round() as usize;
+                    b[..keep.min(b.len())]
+                        .iter()
+                        .chain(&r[..take.min(r.len())])
+                        .copied()
+                        .collect()
+                }
+            };
+            let p95 = |x: &[f64]| stats::quantile_sorted(&stats::sorted(x), 0.95);
+            LatencyChange {
+                workflow: wf.name.clone(),
+                before: p95(b),
+                after: p95(&after),
+            }
+        })
+        .collect()
+}
+
+/// Share of months in which a contract the candidate added (one the base scenario lacks) is
+/// under-used by stack `k`.
+fn underused(s: &Scenario, variant: &Variant, run: &StackSim) -> Option<f64> {
+    let c = variant.scenario();
+    let added = s.contracts.len()..c.contracts.len();
+    if added.is_empty() {
+        return None;
+    }
+    let months = run.spend.len();
+    let under = (0..months)
+        .filter(|&t| added.clone().any(|i| run.contracts[i].unused[t] > 0.0))
+        .count();
+    Some(under as f64 / months.max(1) as f64)
+}
+
 /// Build the backlog from the base run and one run per candidate (same seed and trials).
 pub fn backlog(
     s: &Scenario,
@@ -593,6 +923,7 @@ pub fn backlog(
         .map(|(c, run)| Row {
             lever: c.lever,
             change: c.change.clone(),
+            for_stack: c.for_stack.map(|k| s.stacks[k].name.clone()),
             stacks: base
                 .stacks
                 .iter()
@@ -614,6 +945,8 @@ pub fn backlog(
                             .map(|bud| exceedance_change(&b.spend, &spend, bud)),
                         acceptance_rate_before: bl.acceptance_rate,
                         acceptance_rate_after: acceptance(accepted, requests),
+                        latency_p95_ms: latency_changes(s, &c.variant, b, r),
+                        underused_probability: underused(s, &c.variant, r),
                     }
                 })
                 .collect(),
@@ -632,10 +965,16 @@ pub fn backlog(
 }
 
 impl Backlog {
-    /// Rows for stack `k`, most saving first; rows with no effect on the stack last.
+    /// Rows for stack `k`, most saving first; rows with no effect on the stack last. A row sized
+    /// for another stack is left out.
     pub fn ranked(&self, k: usize) -> Vec<(&Row, &StackEffect)> {
-        let mut rows: Vec<(&Row, &StackEffect)> =
-            self.rows.iter().map(|r| (r, &r.stacks[k])).collect();
+        let name = &self.baseline[k].stack;
+        let mut rows: Vec<(&Row, &StackEffect)> = self
+            .rows
+            .iter()
+            .filter(|r| r.for_stack.as_ref().is_none_or(|f| f == name))
+            .map(|r| (r, &r.stacks[k]))
+            .collect();
         rows.sort_by(|(_, x), (_, y)| {
             y.affected
                 .cmp(&x.affected)
@@ -706,6 +1045,22 @@ pub fn render(b: &Backlog, run: &str) -> String {
                 }
                 (Some(_), Some(_)) => line.push_str(" · acceptance unchanged"),
                 _ => {}
+            }
+            if let Some(p) = e.underused_probability {
+                line.push_str(&format!(
+                    " · commitment under-used in {} of months",
+                    percent(p)
+                ));
+            }
+            for l in &e.latency_p95_ms {
+                if (l.after - l.before).abs() > 0.005 * l.before.max(1.0) {
+                    line.push_str(&format!(
+                        " · p95 latency {} {} → {}",
+                        l.workflow,
+                        seconds(l.before),
+                        seconds(l.after)
+                    ));
+                }
             }
             out.push_str(&line);
             out.push('\n');

@@ -76,11 +76,11 @@ chain = [{ model = "cheap", validation_failure_rate = 0.2 }, { model = "strong" 
 const REQUESTS: f64 = 1000.0;
 
 fn backlog(s: &Scenario, a: &Assumptions) -> Backlog {
-    let (candidates, skipped) = levers::candidates(s, a);
-    let mut all: Vec<&Scenario> = vec![s];
-    all.extend(candidates.iter().map(|c| c.variant.scenario()));
-    let mut runs = simulate_all(&all, &SimOptions::new(400, 11)).unwrap();
-    let base = runs.remove(0);
+    let opts = SimOptions::new(400, 11);
+    let base = aicost::engine::simulate(s, &opts).unwrap();
+    let (candidates, skipped) = levers::candidates(s, a, &base);
+    let all: Vec<&Scenario> = candidates.iter().map(|c| c.variant.scenario()).collect();
+    let runs = simulate_all(&all, &opts).unwrap();
     levers::backlog(s, a, &base, &candidates, &runs, skipped)
 }
 
@@ -216,7 +216,8 @@ fn assumptions_change_the_levers() {
     );
     // A target at or below the current rate leaves nothing to do.
     a.set("cache_hit_rate=0.5").unwrap();
-    let (c, skipped) = levers::candidates(&s, &a);
+    let base = aicost::engine::simulate(&s, &SimOptions::new(20, 11)).unwrap();
+    let (c, skipped) = levers::candidates(&s, &a, &base);
     assert!(c.iter().all(|c| c.lever != "prompt_cache"));
     assert!(skipped.iter().any(|n| n.lever == "prompt_cache"));
 }
@@ -238,7 +239,7 @@ fn the_command_ranks_levers_per_stack() {
         .assert()
         .success()
         .stdout(contains(
-            "Levers for levers · 100 trials · seed 11 · 6 runs",
+            "Levers for levers · 100 trials · seed 11 · 7 runs",
         ))
         .stdout(contains("Assumptions: cache_hit_rate=0.9"))
         .stdout(contains("cascade — now $8."))
@@ -253,7 +254,15 @@ fn the_command_ranks_levers_per_stack() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["assumptions"]["prefix_trim"], 0.5);
-    assert_eq!(v["rows"].as_array().unwrap().len(), 5);
+    // output_cap, route, semantic_cache, prefix_trim, prompt_cache, batch; no contract: the
+    // models name no provider.
+    assert_eq!(v["rows"].as_array().unwrap().len(), 6);
+    assert!(
+        v["not_applicable"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("set `provider = …`")
+    );
     aicost()
         .args(["levers", file, "--lever", "cache_hit_rat=0.9"])
         .assert()
@@ -269,5 +278,121 @@ fn the_command_ranks_levers_per_stack() {
         .assert()
         .success()
         .stdout(contains("Examples:"))
-        .stdout(contains("route_share=0.5"));
+        .stdout(contains("route_share=0.5"))
+        .stdout(contains("contract_discount=0.2"));
+    aicost()
+        .args(["levers", file, "--lever", "semantic_lookup_usd=-1"])
+        .assert()
+        .code(2)
+        .stderr(contains("0 or more"));
+}
+
+/// The scenario with both models at provider `acme`, and nothing random when `fixed` is set:
+/// 100 output tokens and every prefix read from the cache.
+fn with_provider(fixed: bool) -> Scenario {
+    let mut text = SCENARIO.replace(
+        "[[model]]\nname = \"cheap\"",
+        "[[model]]\nname = \"cheap\"\nprovider = \"acme\"",
+    );
+    text = text.replace(
+        "[[model]]\nname = \"strong\"",
+        "[[model]]\nname = \"strong\"\nprovider = \"acme\"",
+    );
+    if fixed {
+        text = text
+            .replace(
+                "output_tokens = { dist = \"uniform\", min = 0, max = 200 }",
+                "output_tokens = 100",
+            )
+            .replace("cache_hit_rate = 0.5", "cache_hit_rate = 1")
+            .replace(
+                "validation_failure_rate = 0.2",
+                "validation_failure_rate = 0",
+            );
+    }
+    common::scenario(&text)
+}
+
+#[test]
+fn a_semantic_cache_saves_its_hit_rate_of_spend_less_the_lookups() {
+    let s = common::scenario(SCENARIO);
+    let b = backlog(&s, &Assumptions::default());
+    // 30% of requests served without a model call; every request pays a $0.00001 lookup.
+    check(
+        "semantic_cache, cheap-only",
+        effect(&b, "semantic_cache", 0),
+        REQUESTS * (0.3 * 0.00275 - 0.00001),
+    );
+    check(
+        "semantic_cache, cascade",
+        effect(&b, "semantic_cache", 1),
+        REQUESTS * (0.3 * 0.00825 - 0.00001),
+    );
+    let mut a = Assumptions::default();
+    a.set("semantic_cache_hit_rate=0.5").unwrap();
+    a.set("semantic_lookup_usd=0").unwrap();
+    let b = backlog(&s, &a);
+    check(
+        "semantic_cache at 0.5, free lookups",
+        effect(&b, "semantic_cache", 0),
+        REQUESTS * 0.5 * 0.00275,
+    );
+}
+
+#[test]
+fn a_contract_on_a_certain_month_earns_its_whole_discount() {
+    // Nothing is random: the month's usage U is certain, the optimal commitment is 0.8 × U and
+    // the bill is the commitment — a saving of 20% of U, to the cent.
+    let s = with_provider(true);
+    assert!(s.is_deterministic());
+    let b = backlog(&s, &Assumptions::default());
+    let rows: Vec<_> = b.rows.iter().filter(|r| r.lever == "contract").collect();
+    assert_eq!(rows.len(), 2, "one contract sized per stack");
+    for (k, row) in rows.iter().enumerate() {
+        assert_eq!(row.for_stack.as_deref(), Some(b.baseline[k].stack.as_str()));
+        let e = &row.stacks[k];
+        let usage = b.baseline[k].mean_usd;
+        assert_cents("contract saving", e.saving_usd.mean, 0.2 * usage);
+        assert_eq!(e.underused_probability, Some(0.0));
+        // Listed under its own stack only.
+        let other = b.ranked(1 - k);
+        assert!(!other.iter().any(|(r, _)| std::ptr::eq(*r, *row)));
+    }
+}
+
+#[test]
+fn the_contract_commitment_minimises_the_expected_bill() {
+    let s = with_provider(false);
+    let opts = SimOptions::new(2000, 5);
+    let base = aicost::engine::simulate(&s, &opts).unwrap();
+    let a = Assumptions::default();
+    let (candidates, _) = levers::candidates(&s, &a, &base);
+    let c = candidates
+        .iter()
+        .find(|c| c.lever == "contract" && c.for_stack == Some(1))
+        .unwrap();
+    let sized = c.variant.scenario().clone();
+    let commitment = sized.contracts[0].committed_monthly_usd.mean();
+    let at = |factor: f64| {
+        let mut v = sized.clone();
+        v.contracts[0].committed_monthly_usd.dist = aicost::dist::Dist::Fixed(commitment * factor);
+        aicost::engine::simulate(&v, &opts).unwrap().stacks[1]
+            .spend
+            .clone()
+    };
+    let best = at(1.0);
+    for factor in [0.9, 1.1] {
+        let other = at(factor);
+        let d = aicost::paired::Delta::of(&best, &other);
+        assert!(
+            d.mean > -2.0 * d.standard_error,
+            "a commitment × {factor} bills less on average: {d:?}"
+        );
+    }
+    // Under-used in about a share `discount` of months, by construction.
+    let runs = simulate_all(&[&sized], &opts).unwrap();
+    let b = levers::backlog(&s, &a, &base, std::slice::from_ref(c), &runs, vec![]);
+    let p = b.rows[0].stacks[1].underused_probability.unwrap();
+    let se = (0.2 * 0.8 / 2000.0_f64).sqrt();
+    assert_within_se("under-used share", p, se, 0.2, 4.0);
 }

@@ -24,14 +24,14 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
     let s = &loaded.scenario;
     let plan = RunPlan::new(&a.run, s, Some(DEFAULT_TRIALS_CAP))?;
-    let (candidates, skipped) = levers::candidates(s, &assumptions);
-    let mut scenarios: Vec<&Scenario> = vec![s];
-    scenarios.extend(candidates.iter().map(|c| c.variant.scenario()));
-    let mut runs = plan.run(&scenarios, config)?;
-    let base = runs.remove(0);
+    // The base run comes first: a contract is sized on its distribution of spend.
+    let base = plan.run(&[s], config)?.remove(0);
+    let (candidates, skipped) = levers::candidates(s, &assumptions, &base);
+    let scenarios: Vec<&Scenario> = candidates.iter().map(|c| c.variant.scenario()).collect();
+    let runs = plan.run(&scenarios, config)?;
     let backlog = levers::backlog(s, &assumptions, &base, &candidates, &runs, skipped);
     let text = match a.format {
-        TableOrJson::Table => levers::render(&backlog, &plan.describe(scenarios.len())),
+        TableOrJson::Table => levers::render(&backlog, &plan.describe(scenarios.len() + 1)),
         TableOrJson::Json => {
             let mut t = serde_json::to_string_pretty(&backlog).expect("a backlog serializes");
             t.push('\n');

@@ -582,7 +582,7 @@ impl StackAcc {
                 continue;
             }
             let accrued = self.state.contract_billed[c];
-            let unused = (terms.committed_usd - accrued).max(0.0);
+            let unused = super::unused_commitment(terms.committed_usd, accrued);
             if unused > 0.0 {
                 // The unused commitment is billed at the end of the month.
                 self.daily[days as usize - 1].add(unused);

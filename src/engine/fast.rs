@@ -635,7 +635,7 @@ impl<'a> FastPlan<'a> {
                 continue;
             }
             let accrued = contract_billed[c];
-            let unused = (terms.committed_usd - accrued).max(0.0);
+            let unused = super::unused_commitment(terms.committed_usd, accrued);
             if unused > 0.0 {
                 out.daily[days - 1] += unused;
                 classes[class::UNUSED_COMMITMENT] += unused;

@@ -476,6 +476,14 @@ impl SimResult {
     }
 }
 
+/// The part of a commitment a month's accrued contract billing left unused. A shortfall below a
+/// billionth of the commitment is rounding in the sum of the month's requests, not money left on
+/// the table: a month that uses exactly its commitment is not an under-used month.
+pub fn unused_commitment(committed: f64, accrued: f64) -> f64 {
+    let gap = committed - accrued;
+    if gap > 1e-9 * committed { gap } else { 0.0 }
+}
+
 /// Run a simulation with the engine the options ask for (see [`EngineRequest`]).
 pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
     let unsupported = fast::unsupported(s);
