@@ -14,13 +14,14 @@ use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
 use super::draw::{IncidentMonth, LinkDraw, TrialDraw, stochastic_round};
+use super::invoice::PriceState;
 use super::rng::{label, mix, small, stream};
 use super::{
     ContractMonth, CostBreakdown, MonthOutcome, StackTrial, Tokens, ToolUse, TrialOutcome, class,
     token,
 };
 use crate::model::{
-    Arrivals, CacheTtl, ErrorBilling, Overage, RequestPath, Scenario, ServiceTier, Step, VolumeTier,
+    Arrivals, CacheTtl, ErrorBilling, RequestPath, Scenario, ServiceTier, Step,
 };
 use crate::stats::KahanSum;
 
@@ -336,49 +337,6 @@ impl Tally {
     }
 }
 
-/// Month-so-far state that prices depend on: volume tiers and contracts.
-#[derive(Clone, Default)]
-struct PriceState {
-    /// Tokens per model so far this month (volume tiers).
-    model_tokens: Vec<f64>,
-    /// Usage per contract so far, after volume tiers and before the contract discount.
-    contract_usage: Vec<f64>,
-    /// Billed per contract so far (before the end-of-month true-up).
-    contract_billed: Vec<f64>,
-    /// Billed outside contracts so far.
-    other_billed: f64,
-}
-
-impl PriceState {
-    /// The month's spend as the hard cap sees it: commitments count as spent from day one.
-    fn committed_spend(&self, draw: &TrialDraw, active: &[bool]) -> f64 {
-        self.other_billed
-            + self
-                .contract_billed
-                .iter()
-                .zip(&draw.contracts)
-                .zip(active)
-                .map(|((b, c), on)| if *on { b.max(c.committed_usd) } else { *b })
-                .sum::<f64>()
-    }
-}
-
-/// Graduated discount of a call of `tokens` tokens after `before` tokens of the month: the share
-/// of the call's tokens in each bracket gets that bracket's discount. Returns the average discount.
-pub(crate) fn tier_discount(tiers: &[VolumeTier], before: f64, tokens: f64) -> f64 {
-    if tiers.is_empty() || tokens <= 0.0 {
-        return 0.0;
-    }
-    let after = before + tokens;
-    let mut discounted = 0.0;
-    for (i, t) in tiers.iter().enumerate() {
-        let upper = tiers.get(i + 1).map_or(f64::INFINITY, |n| n.above_tokens);
-        let overlap = (after.min(upper) - before.max(t.above_tokens)).max(0.0);
-        discounted += overlap * t.discount;
-    }
-    discounted / tokens
-}
-
 /// Running totals of one stack within a month.
 struct StackAcc {
     spend: KahanSum,
@@ -417,12 +375,7 @@ struct StackAcc {
 
 impl StackAcc {
     fn new(s: &Scenario, draw: &TrialDraw, k: usize) -> Self {
-        let state = PriceState {
-            model_tokens: vec![0.0; s.models.len()],
-            contract_usage: vec![0.0; draw.contracts.len()],
-            contract_billed: vec![0.0; draw.contracts.len()],
-            other_billed: 0.0,
-        };
+        let state = PriceState::new(s.models.len(), draw.contracts.len());
         StackAcc {
             spend: KahanSum::new(),
             requests: 0,
@@ -471,32 +424,8 @@ impl StackAcc {
         for rec in &tally.calls {
             let list: f64 = rec.usd.iter().sum();
             let tokens: f64 = rec.tokens.iter().sum();
-            let discount = tier_discount(
-                &s.models[rec.model].volume_tiers,
-                st.model_tokens[rec.model],
-                tokens,
-            );
-            st.model_tokens[rec.model] += tokens;
-            let after_tiers = list * (1.0 - discount);
-            let billed = match self.model_contract[rec.model] {
-                Some(c) => {
-                    let terms = &draw.contracts[c];
-                    let covered = match terms.overage {
-                        Overage::Discounted => after_tiers,
-                        Overage::List => {
-                            (terms.covered_usage() - st.contract_usage[c]).clamp(0.0, after_tiers)
-                        }
-                    };
-                    let billed = covered * (1.0 - terms.discount) + (after_tiers - covered);
-                    st.contract_usage[c] += after_tiers;
-                    st.contract_billed[c] += billed;
-                    billed
-                }
-                None => {
-                    st.other_billed += after_tiers;
-                    after_tiers
-                }
-            };
+            let (after_tiers, billed) =
+                st.bill(s, draw, &self.model_contract, rec.model, list, tokens);
             // Tool fees are charged by the provider per tool call, outside token pricing.
             st.other_billed += rec.tool_usd;
             self.billed.push((after_tiers, billed));

@@ -26,14 +26,15 @@ use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
 use super::draw::{TrialDraw, draw};
-use super::exact::{Plan, tier_discount};
+use super::exact::Plan;
+use super::invoice::PriceState;
 use super::rng::{mix, small, stream};
 use super::{
     ContractMonth, CostBreakdown, MonthOutcome, StackTrial, Tokens, ToolUse, TrialOutcome, class,
 };
 use crate::dist::Dist;
 use crate::estimate::{RequestExpectation, request_expectation};
-use crate::model::{Arrivals, Overage, Param, Scenario};
+use crate::model::{Arrivals, Param, Scenario};
 use crate::moments::{Moments, request_moments};
 
 /// Requests simulated exactly, per workflow, to measure the shape of a request's cost.
@@ -430,26 +431,42 @@ impl<'a> FastPlan<'a> {
             .map(|c| s.contract_applies(k, c))
             .collect();
         let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
-        let mut model_tokens = vec![0.0; nm];
-        let mut contract_usage = vec![0.0; s.contracts.len()];
-        let mut contract_billed = vec![0.0; s.contracts.len()];
-        let mut other_billed = 0.0;
+        let mut state = PriceState::new(nm, s.contracts.len());
+        let mut trial = state.clone();
         let mut classes = [0.0; CostBreakdown::LEN];
         let mut tokens = [0.0; Tokens::LEN];
-        let committed = |contract_billed: &[f64], other: f64| -> f64 {
-            other
-                + contract_billed
-                    .iter()
-                    .zip(&draw.contracts)
-                    .zip(&contract_active)
-                    .map(|((b, c), on)| if *on { b.max(c.committed_usd) } else { *b })
-                    .sum::<f64>()
+        // Per-day buffers, reused.
+        let mut list = vec![0.0; nw];
+        let mut extra = vec![0.0; nw];
+        let mut model_list = vec![0.0; nm];
+        let mut model_tok = vec![0.0; nm];
+        let mut after_tiers = vec![0.0; nm];
+        let mut billed_model = vec![0.0; nm];
+        // Bill a share of the day from the state before it into `trial`.
+        let bill_day = |trial: &mut PriceState,
+                        state: &PriceState,
+                        served: f64,
+                        fees: f64,
+                        model_list: &[f64],
+                        model_tok: &[f64],
+                        after_tiers: &mut [f64],
+                        billed_model: &mut [f64]| {
+            trial.clone_from(state);
+            trial.other_billed += served * fees;
+            for mi in 0..nm {
+                (after_tiers[mi], billed_model[mi]) = trial.bill(
+                    s,
+                    draw,
+                    &model_contract,
+                    mi,
+                    served * model_list[mi],
+                    served * model_tok[mi],
+                );
+            }
         };
         let mut capped = false;
         for d in 0..days {
             // The day's list cost of each workflow, before the invoice.
-            let mut list: Vec<f64> = vec![0.0; nw];
-            let mut extra: Vec<f64> = vec![0.0; nw];
             for w in 0..nw {
                 let (e, moments) = &exp[w][k];
                 let shape = &self.shapes[w][k];
@@ -470,8 +487,8 @@ impl<'a> FastPlan<'a> {
                     };
             }
             // Price the day: tiers on list price, then contracts.
-            let mut model_list = vec![0.0; nm];
-            let mut model_tok = vec![0.0; nm];
+            model_list.fill(0.0);
+            model_tok.fill(0.0);
             let mut fees = 0.0;
             for w in 0..nw {
                 let e = &exp[w][k].0;
@@ -485,45 +502,24 @@ impl<'a> FastPlan<'a> {
                 }
                 fees += q * (e.class_usd[class::TOOL_FEES] + e.class_usd[class::AUX_FEES]);
             }
-            let before = committed(&contract_billed, other_billed);
-            let mut after_tiers = vec![0.0; nm];
-            let mut billed_model = vec![0.0; nm];
-            let (mut trial_usage, mut trial_billed, mut trial_other) = (
-                contract_usage.clone(),
-                contract_billed.clone(),
-                other_billed + fees,
+            let before = state.committed_spend(draw, &contract_active);
+            bill_day(
+                &mut trial,
+                &state,
+                1.0,
+                fees,
+                &model_list,
+                &model_tok,
+                &mut after_tiers,
+                &mut billed_model,
             );
-            for mi in 0..nm {
-                let disc =
-                    tier_discount(&s.models[mi].volume_tiers, model_tokens[mi], model_tok[mi]);
-                after_tiers[mi] = model_list[mi] * (1.0 - disc);
-                billed_model[mi] = match model_contract[mi] {
-                    Some(c) => {
-                        let terms = &draw.contracts[c];
-                        let covered = match terms.overage {
-                            Overage::Discounted => after_tiers[mi],
-                            Overage::List => {
-                                (terms.covered_usage() - trial_usage[c]).clamp(0.0, after_tiers[mi])
-                            }
-                        };
-                        let b = covered * (1.0 - terms.discount) + (after_tiers[mi] - covered);
-                        trial_usage[c] += after_tiers[mi];
-                        trial_billed[c] += b;
-                        b
-                    }
-                    None => {
-                        trial_other += after_tiers[mi];
-                        after_tiers[mi]
-                    }
-                };
-            }
             // The hard cap: serve the share of the day that fits, then refuse the rest.
             let mut served = 1.0;
             if let Some(cap) = hard_cap {
                 if capped {
                     served = 0.0;
                 } else {
-                    let after = committed(&trial_billed, trial_other);
+                    let after = trial.committed_spend(draw, &contract_active);
                     if after > cap {
                         // The request that does not fit leaves a gap below the cap: on average
                         // half a request, as when the exact engine refuses it.
@@ -542,44 +538,21 @@ impl<'a> FastPlan<'a> {
             }
             if served < 1.0 {
                 // Re-price the served share from the state before the day.
-                trial_usage.clone_from(&contract_usage);
-                trial_billed.clone_from(&contract_billed);
-                trial_other = other_billed + served * fees;
-                for mi in 0..nm {
-                    let listed = served * model_list[mi];
-                    let disc = tier_discount(
-                        &s.models[mi].volume_tiers,
-                        model_tokens[mi],
-                        served * model_tok[mi],
-                    );
-                    after_tiers[mi] = listed * (1.0 - disc);
-                    billed_model[mi] = match model_contract[mi] {
-                        Some(c) => {
-                            let terms = &draw.contracts[c];
-                            let covered = match terms.overage {
-                                Overage::Discounted => after_tiers[mi],
-                                Overage::List => (terms.covered_usage() - trial_usage[c])
-                                    .clamp(0.0, after_tiers[mi]),
-                            };
-                            let b = covered * (1.0 - terms.discount) + (after_tiers[mi] - covered);
-                            trial_usage[c] += after_tiers[mi];
-                            trial_billed[c] += b;
-                            b
-                        }
-                        None => {
-                            trial_other += after_tiers[mi];
-                            after_tiers[mi]
-                        }
-                    };
-                }
+                bill_day(
+                    &mut trial,
+                    &state,
+                    served,
+                    fees,
+                    &model_list,
+                    &model_tok,
+                    &mut after_tiers,
+                    &mut billed_model,
+                );
             }
-            for mi in 0..nm {
-                model_tokens[mi] += served * model_tok[mi];
-                out.model_spend[mi] += billed_model[mi];
+            for (spent, billed) in out.model_spend.iter_mut().zip(&billed_model) {
+                *spent += billed;
             }
-            contract_usage = trial_usage;
-            contract_billed = trial_billed;
-            other_billed = trial_other;
+            std::mem::swap(&mut state, &mut trial);
             let day_list: f64 = served * list.iter().sum::<f64>();
             let day_billed: f64 = billed_model.iter().sum::<f64>() + served * fees;
             out.daily[d] = day_billed;
@@ -634,7 +607,7 @@ impl<'a> FastPlan<'a> {
             if !contract_active[c] {
                 continue;
             }
-            let accrued = contract_billed[c];
+            let accrued = state.contract_billed[c];
             let unused = super::unused_commitment(terms.committed_usd, accrued);
             if unused > 0.0 {
                 out.daily[days - 1] += unused;

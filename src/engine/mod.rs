@@ -9,6 +9,7 @@
 pub mod draw;
 pub mod exact;
 pub mod fast;
+pub mod invoice;
 pub mod rng;
 
 use std::sync::Arc;

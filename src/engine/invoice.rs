@@ -1,0 +1,100 @@
+//! The invoice of a month as it accrues: graduated volume tiers on list price first, then the
+//! contract discount, with the month's position (tokens so far, usage and billing per contract)
+//! carried from one charge to the next.
+//!
+//! Both engines bill through [`PriceState::bill`]: the exact engine one call at a time in the
+//! order requests arrive, the fast engine one day's usage per model at a time. Sharing the code
+//! keeps the two invoices identical by construction.
+
+use super::draw::TrialDraw;
+use crate::model::{Overage, Scenario, VolumeTier};
+
+/// Month-so-far state that prices depend on: volume tiers and contracts.
+#[derive(Clone, Debug, Default)]
+pub struct PriceState {
+    /// Tokens per model so far this month (volume tiers).
+    pub model_tokens: Vec<f64>,
+    /// Usage per contract so far, after volume tiers and before the contract discount.
+    pub contract_usage: Vec<f64>,
+    /// Billed per contract so far (before the end-of-month true-up).
+    pub contract_billed: Vec<f64>,
+    /// Billed outside contracts so far.
+    pub other_billed: f64,
+}
+
+impl PriceState {
+    /// The start of a month.
+    pub fn new(models: usize, contracts: usize) -> Self {
+        PriceState {
+            model_tokens: vec![0.0; models],
+            contract_usage: vec![0.0; contracts],
+            contract_billed: vec![0.0; contracts],
+            other_billed: 0.0,
+        }
+    }
+
+    /// The month's spend as the hard cap sees it: commitments count as spent from day one.
+    pub fn committed_spend(&self, draw: &TrialDraw, active: &[bool]) -> f64 {
+        self.other_billed
+            + self
+                .contract_billed
+                .iter()
+                .zip(&draw.contracts)
+                .zip(active)
+                .map(|((b, c), on)| if *on { b.max(c.committed_usd) } else { *b })
+                .sum::<f64>()
+    }
+
+    /// Bill `tokens` tokens of model `m` listed at `list` dollars, at the month's position, and
+    /// advance it. `contract_of[m]` is the contract covering the model in this stack's plan.
+    /// Returns (dollars after volume tiers, dollars billed).
+    pub fn bill(
+        &mut self,
+        s: &Scenario,
+        draw: &TrialDraw,
+        contract_of: &[Option<usize>],
+        m: usize,
+        list: f64,
+        tokens: f64,
+    ) -> (f64, f64) {
+        let discount = tier_discount(&s.models[m].volume_tiers, self.model_tokens[m], tokens);
+        self.model_tokens[m] += tokens;
+        let after_tiers = list * (1.0 - discount);
+        let billed = match contract_of[m] {
+            Some(c) => {
+                let terms = &draw.contracts[c];
+                let covered = match terms.overage {
+                    Overage::Discounted => after_tiers,
+                    Overage::List => {
+                        (terms.covered_usage() - self.contract_usage[c]).clamp(0.0, after_tiers)
+                    }
+                };
+                let billed = covered * (1.0 - terms.discount) + (after_tiers - covered);
+                self.contract_usage[c] += after_tiers;
+                self.contract_billed[c] += billed;
+                billed
+            }
+            None => {
+                self.other_billed += after_tiers;
+                after_tiers
+            }
+        };
+        (after_tiers, billed)
+    }
+}
+
+/// Graduated discount of a charge of `tokens` tokens after `before` tokens of the month: the
+/// share of the tokens in each bracket gets that bracket's discount. Returns the average discount.
+pub fn tier_discount(tiers: &[VolumeTier], before: f64, tokens: f64) -> f64 {
+    if tiers.is_empty() || tokens <= 0.0 {
+        return 0.0;
+    }
+    let after = before + tokens;
+    let mut discounted = 0.0;
+    for (i, t) in tiers.iter().enumerate() {
+        let upper = tiers.get(i + 1).map_or(f64::INFINITY, |n| n.above_tokens);
+        let overlap = (after.min(upper) - before.max(t.above_tokens)).max(0.0);
+        discounted += overlap * t.discount;
+    }
+    discounted / tokens
+}
