@@ -133,28 +133,29 @@ fn simulate_json_has_the_documented_keys() {
 
 #[test]
 fn same_seed_gives_byte_identical_json_whatever_the_thread_count() {
-    let run = |threads: &str| {
-        aicost()
-            .args([
-                "simulate",
-                SUMMARIZER,
-                "-n",
-                "64",
-                "--seed",
-                "42",
-                "--format",
-                "json",
-                "--threads",
-                threads,
-            ])
-            .output()
-            .unwrap()
-            .stdout
-    };
-    let one = run("1");
-    assert!(!one.is_empty());
-    assert_eq!(one, run("2"));
-    assert_eq!(one, run("3"));
+    for (scenario, engine) in [
+        (SUMMARIZER, "exact"),
+        (SUMMARIZER, "fast"),
+        ("scenarios/chatbot.toml", "auto"),
+        ("scenarios/ecommerce-assistant.toml", "fast"),
+    ] {
+        let run = |threads: &str| {
+            let out = aicost()
+                .args(["simulate", scenario, "-n", "64", "--seed", "42"])
+                .args(["--format", "json", "--engine", engine, "--threads", threads])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{scenario} --engine {engine}");
+            out.stdout
+        };
+        let one = run("1");
+        let json: serde_json::Value = serde_json::from_slice(&one).unwrap();
+        if engine != "auto" {
+            assert_eq!(json["engine"], engine, "{scenario}");
+        }
+        assert_eq!(one, run("2"), "{scenario} --engine {engine}");
+        assert_eq!(one, run("3"), "{scenario} --engine {engine}");
+    }
 }
 
 #[test]
