@@ -14,15 +14,10 @@ use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
 use super::draw::{IncidentMonth, LinkDraw, TrialDraw, stochastic_round};
-use super::invoice::PriceState;
+use super::invoice::{PriceState, review_usd};
 use super::rng::{label, mix, small, stream};
-use super::{
-    ContractMonth, CostBreakdown, MonthOutcome, StackTrial, Tokens, ToolUse, TrialOutcome, class,
-    token,
-};
-use crate::model::{
-    Arrivals, CacheTtl, ErrorBilling, RequestPath, Scenario, ServiceTier, Step,
-};
+use super::{CostBreakdown, MonthOutcome, StackTrial, Tokens, ToolUse, TrialOutcome, class, token};
+use crate::model::{Arrivals, CacheTtl, ErrorBilling, RequestPath, Scenario, ServiceTier, Step};
 use crate::stats::KahanSum;
 
 /// The golden-ratio conjugate: phases `frac(0.5 + u·φ)` spread users' fixed arrivals evenly.
@@ -125,7 +120,7 @@ impl<'a> Plan<'a> {
             stacks: stacks
                 .into_iter()
                 .zip(user_costs)
-                .map(|(acc, users)| acc.finish(s, draw, days, users))
+                .map(|(acc, users)| acc.finish(draw, days, users))
                 .collect(),
         }
     }
@@ -497,48 +492,15 @@ impl StackAcc {
     }
 
     /// Close the month: contract true-ups, review cost, totals.
-    fn finish(
-        mut self,
-        s: &Scenario,
-        draw: &TrialDraw,
-        days: u32,
-        user_costs: Vec<Vec<f64>>,
-    ) -> StackTrial {
-        let mut contracts = Vec::with_capacity(draw.contracts.len());
-        for (c, terms) in draw.contracts.iter().enumerate() {
-            if !self.contract_active[c] {
-                contracts.push(ContractMonth::default());
-                continue;
-            }
-            let accrued = self.state.contract_billed[c];
-            let unused = super::unused_commitment(terms.committed_usd, accrued);
-            if unused > 0.0 {
-                // The unused commitment is billed at the end of the month.
-                self.daily[days as usize - 1].add(unused);
-                self.spend.add(unused);
-                self.cost_by_class[class::UNUSED_COMMITMENT] += unused;
-            }
-            contracts.push(ContractMonth {
-                billed: accrued + unused,
-                unused,
-                overage: (accrued - terms.committed_usd).max(0.0),
-            });
+    fn finish(mut self, draw: &TrialDraw, days: u32, user_costs: Vec<Vec<f64>>) -> StackTrial {
+        let (contracts, unused) = self.state.close(draw, &self.contract_active);
+        if unused > 0.0 {
+            // The unused commitment is billed at the end of the month.
+            self.daily[days as usize - 1].add(unused);
+            self.spend.add(unused);
+            self.cost_by_class[class::UNUSED_COMMITMENT] += unused;
         }
-        let review_usd = s
-            .workflows
-            .iter()
-            .enumerate()
-            .filter_map(|(w, _)| {
-                draw.workflows[w]
-                    .review
-                    .map(|[share, minutes, hourly, failed_minutes]| {
-                        (self.workflow_accepted[w] as f64 * share * minutes
-                            + self.workflow_failed[w] as f64 * failed_minutes)
-                            / 60.0
-                            * hourly
-                    })
-            })
-            .sum();
+        let review_usd = review_usd(draw, &self.workflow_accepted, &self.workflow_failed);
         StackTrial {
             spend: self.spend.value(),
             requests: self.requests,

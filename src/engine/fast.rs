@@ -27,7 +27,7 @@ use rand_distr::Distribution;
 
 use super::draw::{TrialDraw, draw};
 use super::exact::Plan;
-use super::invoice::PriceState;
+use super::invoice::{PriceState, review_usd};
 use super::rng::{mix, small, stream};
 use super::{
     ContractMonth, CostBreakdown, MonthOutcome, StackTrial, Tokens, ToolUse, TrialOutcome, class,
@@ -603,40 +603,16 @@ impl<'a> FastPlan<'a> {
             }
         }
         // The month's close: unused commitments.
-        for (c, terms) in draw.contracts.iter().enumerate() {
-            if !contract_active[c] {
-                continue;
-            }
-            let accrued = state.contract_billed[c];
-            let unused = super::unused_commitment(terms.committed_usd, accrued);
-            if unused > 0.0 {
-                out.daily[days - 1] += unused;
-                classes[class::UNUSED_COMMITMENT] += unused;
-            }
-            out.contracts[c] = ContractMonth {
-                billed: accrued + unused,
-                unused,
-                overage: (accrued - terms.committed_usd).max(0.0),
-            };
+        let (contracts, unused) = state.close(draw, &contract_active);
+        out.contracts = contracts;
+        if unused > 0.0 {
+            out.daily[days - 1] += unused;
+            classes[class::UNUSED_COMMITMENT] += unused;
         }
         out.spend = out.daily.iter().sum();
         out.cost_by_class = CostBreakdown::from_array(classes);
         out.tokens = Tokens::from_array(tokens);
-        out.review_usd = s
-            .workflows
-            .iter()
-            .enumerate()
-            .filter_map(|(w, _)| {
-                draw.workflows[w]
-                    .review
-                    .map(|[share, minutes, hourly, failed_minutes]| {
-                        (out.workflow_accepted[w] as f64 * share * minutes
-                            + out.workflow_failed[w] as f64 * failed_minutes)
-                            / 60.0
-                            * hourly
-                    })
-            })
-            .sum();
+        out.review_usd = review_usd(draw, &out.workflow_accepted, &out.workflow_failed);
         let month_list: f64 = classes[..=class::AUX_FEES].iter().sum();
         let billed_ratio = if month_list > 0.0 {
             out.spend / month_list

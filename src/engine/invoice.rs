@@ -6,6 +6,7 @@
 //! order requests arrive, the fast engine one day's usage per model at a time. Sharing the code
 //! keeps the two invoices identical by construction.
 
+use super::ContractMonth;
 use super::draw::TrialDraw;
 use crate::model::{Overage, Scenario, VolumeTier};
 
@@ -81,6 +82,48 @@ impl PriceState {
         };
         (after_tiers, billed)
     }
+}
+
+impl PriceState {
+    /// The month's close: each active contract's true-up. Returns the contracts' months and the
+    /// unused commitment billed at the end of the month (in total).
+    pub fn close(&self, draw: &TrialDraw, active: &[bool]) -> (Vec<ContractMonth>, f64) {
+        let mut unused_total = 0.0;
+        let months = draw
+            .contracts
+            .iter()
+            .enumerate()
+            .map(|(c, terms)| {
+                if !active[c] {
+                    return ContractMonth::default();
+                }
+                let accrued = self.contract_billed[c];
+                let unused = super::unused_commitment(terms.committed_usd, accrued);
+                unused_total += unused;
+                ContractMonth {
+                    billed: accrued + unused,
+                    unused,
+                    overage: (accrued - terms.committed_usd).max(0.0),
+                }
+            })
+            .collect();
+        (months, unused_total)
+    }
+}
+
+/// The month's cost of human review of one stack: accepted outputs reviewed for a share, failed
+/// ones for their own minutes, at the reviewers' hourly rate.
+pub fn review_usd(draw: &TrialDraw, accepted: &[u64], failed: &[u64]) -> f64 {
+    draw.workflows
+        .iter()
+        .enumerate()
+        .filter_map(|(w, wd)| {
+            wd.review.map(|[share, minutes, hourly, failed_minutes]| {
+                (accepted[w] as f64 * share * minutes + failed[w] as f64 * failed_minutes) / 60.0
+                    * hourly
+            })
+        })
+        .sum()
 }
 
 /// Graduated discount of a charge of `tokens` tokens after `before` tokens of the month: the
