@@ -91,6 +91,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Write `text` to `out` (atomically), or to standard output without one; never over a path in
+/// `protected` (the command's inputs).
+pub fn emit(out: Option<&Path>, text: &str, protected: &[&Path]) -> Result<(), Error> {
+    write(&Destination::from_option(out), text.as_bytes(), protected)
+}
+
+/// `value` as pretty JSON with a trailing newline: the JSON output of every command.
+pub fn pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("report types serialize");
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use crate::backtest::{self, Actuals};
 use crate::calendar::Month;
 use crate::cli::{BacktestArgs, Config, TableOrJson};
 use crate::error::{Error, suggest};
-use crate::output::{self, Destination};
+use crate::output;
 
 pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
     if !(a.interval > 0.0 && a.interval < 1.0) {
@@ -85,18 +85,10 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
     let b = backtest::evaluate(s, stack, &actuals, month, a.interval, a.trials, a.seed)?;
     let text = match a.format {
         TableOrJson::Table => backtest::render(&b),
-        TableOrJson::Json => {
-            let mut t = serde_json::to_string_pretty(&b).expect("backtest serializes");
-            t.push('\n');
-            t
-        }
+        TableOrJson::Json => crate::output::pretty_json(&b),
     };
     let mut protect: Vec<&Path> = a.logs.iter().map(|p| p.as_path()).collect();
     protect.push(&a.scenario);
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &protect,
-    )?;
+    output::emit(a.out.as_deref(), &text, &protect)?;
     Ok(0)
 }

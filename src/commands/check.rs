@@ -7,7 +7,7 @@ use super::runs::RunPlan;
 use crate::check::{self, Outcome, Verdict};
 use crate::cli::{CheckArgs, Config, TableOrJson};
 use crate::error::{Error, Problem, ScenarioError};
-use crate::output::{self, Destination};
+use crate::output;
 use crate::report::Report;
 use crate::report::format::{count, fixed, money, money_with_se, percent};
 use crate::source::Sources;
@@ -45,16 +45,10 @@ pub fn check(a: &CheckArgs, config: &Config) -> Result<u8, Error> {
                 decision_standard_errors: check::DECISION_SE,
                 outcomes: &outcomes,
             };
-            let mut t = serde_json::to_string_pretty(&doc).expect("outcomes serialize");
-            t.push('\n');
-            t
+            crate::output::pretty_json(&doc)
         }
     };
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &[&a.file],
-    )?;
+    output::emit(a.out.as_deref(), &text, &[&a.file])?;
     if outcomes.iter().any(|o| o.verdict == Verdict::Fail) {
         return Ok(1);
     }

@@ -7,7 +7,7 @@ use super::{load, print_warnings};
 use crate::cli::{Config, DiffArgs, DiffFormat};
 use crate::diff;
 use crate::error::Error;
-use crate::output::{self, Destination};
+use crate::output;
 use crate::scenario::{self, LoadOptions};
 
 pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
@@ -61,16 +61,8 @@ pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
     );
     let text = match a.format {
         DiffFormat::Markdown => diff::markdown(&d),
-        DiffFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&d).expect("a diff serializes");
-            t.push('\n');
-            t
-        }
+        DiffFormat::Json => crate::output::pretty_json(&d),
     };
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &[&old_path, &new_path],
-    )?;
+    output::emit(a.out.as_deref(), &text, &[&old_path, &new_path])?;
     Ok(0)
 }

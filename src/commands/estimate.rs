@@ -3,7 +3,7 @@
 use super::load;
 use crate::cli::{Config, EstimateArgs, Format};
 use crate::error::Error;
-use crate::output::{self, Destination};
+use crate::output;
 use crate::report;
 
 pub fn estimate(a: &EstimateArgs, config: &Config) -> Result<u8, Error> {
@@ -11,17 +11,9 @@ pub fn estimate(a: &EstimateArgs, config: &Config) -> Result<u8, Error> {
     let e = crate::estimate::estimate(&loaded.scenario);
     let text = match a.format {
         Format::Table => report::estimate::render(&e),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&e).expect("estimate serializes");
-            s.push('\n');
-            s
-        }
+        Format::Json => crate::output::pretty_json(&e),
         Format::Focus => super::focus_csv(&loaded.scenario, a.month.as_deref(), config)?,
     };
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &[&a.file],
-    )?;
+    output::emit(a.out.as_deref(), &text, &[&a.file])?;
     Ok(0)
 }

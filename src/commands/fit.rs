@@ -118,11 +118,7 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
     if let Some(base) = &a.update {
         protect.push(base.as_path());
     }
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &protect,
-    )?;
+    output::emit(a.out.as_deref(), &text, &protect)?;
     if !config.quiet
         && let Some(out) = &a.out
         && out != Path::new("-")

@@ -6,7 +6,7 @@ use crate::cli::{Config, LeversArgs, TableOrJson};
 use crate::error::Error;
 use crate::levers::{self, Assumptions};
 use crate::model::Scenario;
-use crate::output::{self, Destination};
+use crate::output;
 
 /// Trials per run when `--trials` is not given: a saving is a paired difference, precise long
 /// before a forecast is.
@@ -32,16 +32,8 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     let backlog = levers::backlog(s, &assumptions, &base, &candidates, &runs, skipped);
     let text = match a.format {
         TableOrJson::Table => levers::render(&backlog, &plan.describe(scenarios.len() + 1)),
-        TableOrJson::Json => {
-            let mut t = serde_json::to_string_pretty(&backlog).expect("a backlog serializes");
-            t.push('\n');
-            t
-        }
+        TableOrJson::Json => crate::output::pretty_json(&backlog),
     };
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &[&a.file],
-    )?;
+    output::emit(a.out.as_deref(), &text, &[&a.file])?;
     Ok(0)
 }

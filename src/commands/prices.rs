@@ -8,7 +8,7 @@ use crate::catalog::litellm::{self, ImportOptions};
 use crate::catalog::{self, Catalog, Entry, TierPrices};
 use crate::cli::{Config, ImportArgs, ImportSource, PricesArgs, PricesCommand, TableOrJson};
 use crate::error::Error;
-use crate::output::{self, Destination};
+use crate::output;
 
 pub fn prices(a: &PricesArgs, config: &Config) -> Result<u8, Error> {
     match &a.command {
@@ -56,9 +56,7 @@ fn list(pattern: Option<&str>, path: Option<&Path>, format: TableOrJson) -> Resu
                 .iter()
                 .map(|(k, e, d)| (k.to_string(), entry_json(e, *d)))
                 .collect();
-            let mut s = serde_json::to_string_pretty(&map).expect("catalog serializes");
-            s.push('\n');
-            s
+            crate::output::pretty_json(&map)
         }
         TableOrJson::Table => list_table(&cat, &rows),
     };
@@ -165,9 +163,7 @@ fn show(model: &str, path: Option<&Path>, format: TableOrJson) -> Result<u8, Err
                 found.key.to_string(),
                 entry_json(found.entry, found.checked),
             );
-            let mut s = serde_json::to_string_pretty(&obj).expect("entry serializes");
-            s.push('\n');
-            s
+            crate::output::pretty_json(&obj)
         }
         TableOrJson::Table => show_text(&cat, found.key, found.entry, found.checked),
     };
@@ -331,13 +327,8 @@ fn import(a: &ImportArgs, config: &Config) -> Result<u8, Error> {
             summary.render()
         )));
     }
-    let mut json = serde_json::to_string_pretty(&file).expect("catalog serializes");
-    json.push('\n');
-    output::write(
-        &Destination::from_option(Some(&a.out)),
-        json.as_bytes(),
-        &[&a.file],
-    )?;
+    let json = crate::output::pretty_json(&file);
+    output::emit(Some(&a.out), &json, &[&a.file])?;
     if !config.quiet {
         eprint!("{}", summary.render());
         if a.out != Path::new("-") {

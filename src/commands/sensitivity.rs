@@ -29,16 +29,8 @@ pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
     }
     let text = match a.format {
         TableOrJson::Table => sensitivity::render(&result, &plan.describe(scenarios.len())),
-        TableOrJson::Json => {
-            let mut t = serde_json::to_string_pretty(&result).expect("sensitivity serializes");
-            t.push('\n');
-            t
-        }
+        TableOrJson::Json => crate::output::pretty_json(&result),
     };
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &[&a.file],
-    )?;
+    output::emit(a.out.as_deref(), &text, &[&a.file])?;
     Ok(0)
 }
