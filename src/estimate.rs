@@ -934,7 +934,7 @@ fn input_lines(lines: &[CostLine]) -> Vec<CostLine> {
 
 /// Which part of the prompt a random quantity is, and so how it is priced.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Role {
+pub(crate) enum Role {
     /// The static prefix: cached, written or plain input depending on its size and the hit rate.
     Prefix,
     /// Variable prompt and retrieved chunks: the input price.
@@ -1148,15 +1148,17 @@ fn expected_call(
 }
 
 /// The random and fixed parts of a step's prompt.
-fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
+pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
     let mut parts = vec![
         (Role::Prefix, step.static_prefix_tokens.clone()),
         (Role::Text, step.input_tokens.clone()),
         (Role::AudioInput, step.audio_input_tokens.clone()),
     ];
     if let Some(r) = &step.retrieval {
-        // chunks × chunk size: a named family when one factor is fixed; otherwise its mean,
-        // which is exact without a long-context tier (the only place the product's shape matters).
+        // chunks × chunk size: a named family when one factor is fixed. When both are random,
+        // a product of independent parts with E[(CT)²] = E[C²]·E[T²]; a lognormal carrying
+        // those two moments stands in (means and variances are then exact; the shape matters
+        // only at a long-context threshold).
         let product = match (r.chunks.fixed_value(), r.chunk_tokens.fixed_value()) {
             (Some(c), Some(t)) => Dist::Fixed(c * t),
             (Some(c), None) => r
@@ -1167,7 +1169,11 @@ fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
                 .chunks
                 .scaled(t)
                 .unwrap_or(Dist::Fixed(t * r.chunks.mean())),
-            (None, None) => Dist::Fixed(r.chunks.mean() * r.chunk_tokens.mean()),
+            (None, None) => {
+                let m = r.chunks.mean() * r.chunk_tokens.mean();
+                let m2 = r.chunks.second_moment() * r.chunk_tokens.second_moment();
+                Dist::lognormal_mean_sd(m, (m2 - m * m).max(0.0).sqrt()).unwrap_or(Dist::Fixed(m))
+            }
         };
         parts.push((Role::Text, product));
     }

@@ -16,7 +16,7 @@
 
 use crate::dist::Dist;
 use crate::engine::draw::{ModelDraw, PriceDraw};
-use crate::estimate::{Valuation, long_context_probability};
+use crate::estimate::{Role, Valuation, long_context_probability};
 use crate::model::{CacheTtl, ErrorBilling, Link, RequestPath, Scenario, ServiceTier, Step};
 
 /// Mean and second moment of a request's list-price cost.
@@ -190,42 +190,19 @@ struct Prompt {
 }
 
 fn prompt(step: &Step) -> Vec<(Part, Dist)> {
-    let mut parts = vec![
-        (Part::Prefix, step.static_prefix_tokens.clone()),
-        (Part::Text, step.input_tokens.clone()),
-        (Part::AudioInput, step.audio_input_tokens.clone()),
-    ];
-    if let Some(r) = &step.retrieval {
-        let product = match (r.chunks.fixed_value(), r.chunk_tokens.fixed_value()) {
-            (Some(c), Some(t)) => Dist::Fixed(c * t),
-            (Some(c), None) => r.chunk_tokens.scaled(c).unwrap_or(Dist::Fixed(0.0)),
-            (None, Some(t)) => r.chunks.scaled(t).unwrap_or(Dist::Fixed(0.0)),
-            // Both random: a product of independent parts, with E[(CT)²] = E[C²]·E[T²]. Only its
-            // first two moments are needed; a lognormal carrying them stands in.
-            (None, None) => {
-                let m = r.chunks.mean() * r.chunk_tokens.mean();
-                let m2 = r.chunks.second_moment() * r.chunk_tokens.second_moment();
-                Dist::lognormal_mean_sd(m, (m2 - m * m).max(0.0).sqrt()).unwrap_or(Dist::Fixed(m))
-            }
-        };
-        parts.push((Part::Text, product));
-    }
-    if let Some(i) = &step.images {
-        if i.tokens_per_image > 0.0 {
-            let tokens = i
-                .count
-                .scaled(i.tokens_per_image)
-                .unwrap_or(Dist::Fixed(i.count.mean() * i.tokens_per_image));
-            parts.push((
-                Part::ImageTokens {
-                    tokens_per_image: i.tokens_per_image,
-                },
-                tokens,
-            ));
-        } else {
-            parts.push((Part::ImageCount, i.count.clone()));
-        }
-    }
+    let mut parts: Vec<(Part, Dist)> = crate::estimate::prompt_parts(step)
+        .into_iter()
+        .map(|(role, d)| {
+            let part = match role {
+                Role::Prefix => Part::Prefix,
+                Role::Text => Part::Text,
+                Role::ImageTokens { tokens_per_image } => Part::ImageTokens { tokens_per_image },
+                Role::ImageCount => Part::ImageCount,
+                Role::AudioInput => Part::AudioInput,
+            };
+            (part, d)
+        })
+        .collect();
     for (t, tool) in step.tool_calls.iter().enumerate() {
         parts.push((Part::Tool(t), tool.count.clone()));
     }
