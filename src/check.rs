@@ -443,6 +443,15 @@ pub fn standard_error(
         }
     };
     if let Some(field) = metric.strip_prefix("monthly_spend_usd.") {
+        if r.is_thinned() {
+            // The figure covers every trial; the kept months give the shape of its error,
+            // which shrinks like 1/√trials.
+            if field == "mean" {
+                return Some(st.stream.mean_standard_error());
+            }
+            let shrink = (r.detail_trials as f64 / r.trials as f64).sqrt();
+            return summary(&st.spend, field).map(|se| se * shrink);
+        }
         return summary(&st.spend, field);
     }
     if let Some(field) = metric.strip_prefix("requests_per_month.") {

@@ -475,21 +475,34 @@ fn workflow_day_shares(s: &Scenario, w: usize) -> Vec<f64> {
     shares
 }
 
+/// Expected sessions of one user of `seg` in the first month.
+fn sessions_per_user(s: &Scenario, seg: &crate::model::Segment) -> f64 {
+    let weights = day_weights(s.simulation.days, seg.weekend_factor.mean());
+    let weekday_days = weights.iter().filter(|&&x| x == 1.0).count() as f64;
+    let weekend_days = s.simulation.days as f64 - weekday_days;
+    match &seg.sessions {
+        // Weekday rate × (weekdays + weekend days × factor): linear in both, so exact.
+        SessionRate::PerDay(p) => {
+            p.mean() * (weekday_days + weekend_days * seg.weekend_factor.mean())
+        }
+        SessionRate::PerMonth(p) => p.mean(),
+    }
+}
+
+/// Expected sessions of all segments in the first month (parameters at their means).
+pub fn sessions_per_month(s: &Scenario) -> f64 {
+    s.segments
+        .iter()
+        .map(|seg| seg.users.mean() * sessions_per_user(s, seg))
+        .sum()
+}
+
 fn traffic(s: &Scenario, w: &Workflow, approx: &mut Approximations) -> Vec<TrafficLine> {
     w.segments
         .iter()
         .map(|&i| {
             let seg = &s.segments[i];
-            let weights = day_weights(s.simulation.days, seg.weekend_factor.mean());
-            let weekday_days = weights.iter().filter(|&&x| x == 1.0).count() as f64;
-            let weekend_days = s.simulation.days as f64 - weekday_days;
-            let sessions = match &seg.sessions {
-                // Weekday rate × (weekdays + weekend days × factor): linear in both, so exact.
-                SessionRate::PerDay(p) => {
-                    p.mean() * (weekday_days + weekend_days * seg.weekend_factor.mean())
-                }
-                SessionRate::PerMonth(p) => p.mean(),
-            };
+            let sessions = sessions_per_user(s, seg);
             if s.simulation.arrivals == Arrivals::Fixed
                 && (sessions.fract() != 0.0 || seg.user_variability.mean() > 0.0)
             {

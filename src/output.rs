@@ -97,6 +97,94 @@ pub fn emit(out: Option<&Path>, text: &str, protected: &[&Path]) -> Result<(), E
     write(&Destination::from_option(out), text.as_bytes(), protected)
 }
 
+/// An output written piece by piece (rows of a long CSV) that appears whole or not at all: a
+/// file is assembled in a temporary file and renamed into place by [`StreamedOutput::finish`];
+/// dropped without `finish`, it leaves nothing behind.
+pub struct StreamedOutput {
+    target: Option<(PathBuf, io::BufWriter<tempfile::NamedTempFile>)>,
+    /// The first write error; later writes are skipped.
+    failed: Option<io::Error>,
+}
+
+impl StreamedOutput {
+    /// Start writing to `dest`, refusing any of `protected` (the input files).
+    pub fn create(dest: &Destination, protected: &[&Path]) -> Result<StreamedOutput, Error> {
+        let target = match dest {
+            Destination::Stdout => None,
+            Destination::File(path) => {
+                refuse_overwrite(path, protected)?;
+                Some((path.clone(), io::BufWriter::new(temp_beside(path)?)))
+            }
+        };
+        Ok(StreamedOutput {
+            target,
+            failed: None,
+        })
+    }
+
+    /// Append `bytes`; an error is kept for [`StreamedOutput::finish`] to report.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.failed.is_some() {
+            return;
+        }
+        let result = match &mut self.target {
+            Some((_, w)) => w.write_all(bytes),
+            None => io::stdout().lock().write_all(bytes),
+        };
+        if let Err(e) = result {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Flush and move the file into place; a closed standard output is not an error.
+    pub fn finish(self) -> Result<(), Error> {
+        match self.target {
+            None => match self.failed {
+                Some(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::Write {
+                    path: PathBuf::from("<stdout>"),
+                    source: e,
+                }),
+                _ => write_stdout(b""),
+            },
+            Some((path, w)) => {
+                let err = |source: io::Error| Error::Write {
+                    path: path.clone(),
+                    source,
+                };
+                if let Some(e) = self.failed {
+                    return Err(err(e));
+                }
+                let tmp = w.into_inner().map_err(|e| err(e.into_error()))?;
+                tmp.as_file().sync_all().map_err(err)?;
+                tmp.persist(&path).map_err(|e| err(e.error))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A temporary file in the directory of `path`, to be renamed over it.
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "`{}` is a directory; give a file path for the output",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".aicost-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
 /// `value` as pretty JSON with a trailing newline: the JSON output of every command.
 pub fn pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("report types serialize");

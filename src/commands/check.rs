@@ -22,7 +22,7 @@ pub fn check(a: &CheckArgs, config: &Config) -> Result<u8, Error> {
     }
     let loaded = load(&a.file, config)?;
     let s = &loaded.scenario;
-    let plan = RunPlan::new(&a.run, s, None)?;
+    let plan = RunPlan::single(&a.run, s, None)?;
     let result = plan.run(&[s], config)?.remove(0);
     let report = Report::new(s, &result);
     let outcomes =

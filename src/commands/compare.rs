@@ -27,6 +27,10 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
         )));
     }
     let trials = a.trials.unwrap_or(sa.simulation.trials);
+    super::runs::check_paired(trials, sa)?;
+    if let Some(b) = &second {
+        super::runs::check_paired(trials, &b.scenario)?;
+    }
     let file_seeds = (
         sa.simulation.seed,
         second.as_ref().and_then(|l| l.scenario.simulation.seed),

@@ -3,10 +3,28 @@
 
 use super::with_progress;
 use crate::cli::{Config, RunArgs};
-use crate::engine::{SimOptions, SimResult};
+use crate::engine::{SimOptions, SimResult, detail_months};
 use crate::error::Error;
 use crate::model::{MAX_TRIALS, Scenario};
 use crate::paired;
+
+/// Paired comparisons difference runs month by month, so every month must be kept: at most
+/// [`detail_months`] simulated months (trials × months of the horizon).
+pub fn check_paired(trials: u64, s: &Scenario) -> Result<(), Error> {
+    let months = s.simulation.months;
+    let limit = detail_months(s) as u64 / u64::from(months.max(1));
+    if trials > limit {
+        return Err(Error::Usage(format!(
+            "--trials {trials} is more than a paired comparison keeps: at most {limit} trials{}\n  = help: use --trials {limit} or fewer; common random numbers make differences precise with far fewer trials than a forecast needs",
+            if months > 1 {
+                format!(" of {months} months")
+            } else {
+                String::new()
+            }
+        )));
+    }
+    Ok(())
+}
 
 /// Trials, seed and threads shared by every run of one command.
 #[derive(Clone, Copy, Debug)]
@@ -22,6 +40,14 @@ impl RunPlan {
     /// `--trials`, else the scenario's trials (at most `cap` when given); `--seed`, else the
     /// scenario's seed, else a random one (always reported).
     pub fn new(a: &RunArgs, s: &Scenario, cap: Option<u64>) -> Result<RunPlan, Error> {
+        let plan = RunPlan::single(a, s, cap)?;
+        check_paired(plan.trials, s)?;
+        Ok(plan)
+    }
+
+    /// Like [`RunPlan::new`] for a command that reads one run's figures and needs no month-by-month
+    /// pairing, so its trials may exceed the detail a run keeps.
+    pub fn single(a: &RunArgs, s: &Scenario, cap: Option<u64>) -> Result<RunPlan, Error> {
         let (trials, capped) = match a.trials {
             Some(t) => (t, false),
             None => match cap {

@@ -1,7 +1,7 @@
 //! `aicost simulate`: the Monte Carlo forecast.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::{load, with_progress};
@@ -45,6 +45,29 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
     }
     opts.cancel = Some(Arc::clone(&cancel));
+    let trials_out = match &a.trials_out {
+        Some(path) => {
+            let mut w =
+                output::StreamedOutput::create(&Destination::from_option(Some(path)), &[&a.file])?;
+            w.push(report::csv::trial_header().as_bytes());
+            let shared = Arc::new(Mutex::new(Some(w)));
+            let (writer, budget) = (
+                Arc::clone(&shared),
+                s.budget.as_ref().map(|b| b.monthly_usd),
+            );
+            let names: Vec<String> = s.stacks.iter().map(|st| st.name.clone()).collect();
+            opts.sink = Some(engine::TrialSink(Arc::new(Mutex::new(
+                move |t: u64, o: &engine::TrialOutcome| {
+                    let rows = report::csv::trial_rows(t, o, &names, budget);
+                    if let Some(w) = lock(&writer).as_mut() {
+                        w.push(rows.as_bytes());
+                    }
+                },
+            ))));
+            Some(shared)
+        }
+        None => None,
+    };
     let show_progress = config.progress && format != ReportFormat::Json;
     let result = with_progress(show_progress, trials, &mut opts, |opts| {
         engine::simulate(s, opts)
@@ -73,13 +96,11 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         text.as_bytes(),
         &[&a.file],
     )?;
-    if let Some(path) = &a.trials_out {
-        let budget = s.budget.as_ref().map(|b| b.monthly_usd);
-        output::write(
-            &Destination::from_option(Some(path)),
-            report::csv::trials(&result, budget).as_bytes(),
-            &[&a.file],
-        )?;
+    if let Some(shared) = trials_out {
+        opts.sink = None;
+        if let Some(writer) = lock(&shared).take() {
+            writer.finish()?;
+        }
     }
     Ok(0)
 }
@@ -101,4 +122,8 @@ fn check_trials_out(a: &SimulateArgs) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -4,7 +4,12 @@
 //! the thread count, the chunking, or the machine. Each trial draws from generators keyed by
 //! (seed, trial) (see [`rng`]); trials run in parallel in fixed chunks, their outcomes are
 //! collected in trial order and folded sequentially, so even floating-point sums are the same.
-//! Memory holds per-trial totals only (a few numbers per stack and trial), never per request.
+//!
+//! Memory does not grow with traffic or with trials: a trial's requests are folded into totals as
+//! they are simulated, and a run keeps per-month detail (daily spend, workflows, contracts,
+//! sampled users and latencies) for its first [`DETAIL_MONTHS`] simulated months only. Every
+//! month, kept or not, feeds each stack's [`SpendStream`], which holds the headline spend
+//! figures (mean, standard error, percentiles, breach and alert probabilities) in bounded memory.
 
 pub mod draw;
 pub mod exact;
@@ -21,6 +26,34 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::model::Scenario;
+use crate::stats::SpendStream;
+
+/// Most simulated months whose detail a run keeps (10× the default trials): enough for every
+/// figure's standard error to be small.
+pub const DETAIL_MONTHS: usize = 100_000;
+
+/// Fewest simulated months whose detail a run keeps, whatever their size: the default trials.
+pub const MIN_DETAIL_MONTHS: usize = 10_000;
+
+/// Memory a run's kept detail may take, in bytes, before it keeps fewer than [`DETAIL_MONTHS`].
+pub const DETAIL_BYTES: usize = 256 << 20;
+
+/// Simulated months whose detail a run of `s` keeps: as many as fit in [`DETAIL_BYTES`], between
+/// [`MIN_DETAIL_MONTHS`] and [`DETAIL_MONTHS`]. A kept month costs each stack a few numbers per
+/// day, workflow, model, contract, segment and incident.
+pub fn detail_months(s: &Scenario) -> usize {
+    let per_stack = 8
+        * (12
+            + s.simulation.days as usize
+            + s.workflows.len()
+            + s.models.len()
+            + 3 * s.contracts.len()
+            + s.tools.len()
+            + CostBreakdown::LEN)
+        + 64;
+    let per_month = s.stacks.len().max(1) * per_stack + 8 * (s.segments.len() + s.incidents.len());
+    (DETAIL_BYTES / per_month).clamp(MIN_DETAIL_MONTHS, DETAIL_MONTHS)
+}
 
 /// A fixed set of named amounts, stored as an array for the hot loop and serialized by name.
 macro_rules! classes {
@@ -246,6 +279,25 @@ pub struct SimOptions {
     pub deadline: Option<Instant>,
     /// Stop cleanly when this becomes true (Ctrl-C).
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Simulated months whose detail is kept (whole trials; at least one trial); `None` keeps
+    /// [`detail_months`] of the scenario.
+    pub detail_months: Option<usize>,
+    /// Receives every trial's outcome, in trial order, as it is folded in.
+    pub sink: Option<TrialSink>,
+}
+
+/// A consumer of every trial's outcome, such as the `--trials-out` writer: a run of more trials
+/// than it keeps can still hand each of them on.
+#[derive(Clone)]
+pub struct TrialSink(pub Arc<std::sync::Mutex<TrialConsumer>>);
+
+/// What a [`TrialSink`] calls with each trial's index and outcome.
+pub type TrialConsumer = dyn FnMut(u64, &TrialOutcome) + Send;
+
+impl std::fmt::Debug for TrialSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TrialSink")
+    }
 }
 
 impl SimOptions {
@@ -258,6 +310,8 @@ impl SimOptions {
             progress: None,
             deadline: None,
             cancel: None,
+            detail_months: None,
+            sink: None,
         }
     }
 
@@ -332,6 +386,8 @@ pub struct StackSim {
     pub latency_ms: Vec<Vec<f64>>,
     /// Per simulated month, the totals summed above (in order).
     pub trial_totals: Vec<TrialTotals>,
+    /// Spend of every simulated month, kept or not.
+    pub stream: SpendStream,
 }
 
 /// The outcome of a run: per-month totals for every stack.
@@ -339,6 +395,10 @@ pub struct StackSim {
 pub struct SimResult {
     /// Trials completed (fewer than requested when stopped early).
     pub trials: u64,
+    /// Trials whose per-month detail is kept (the first ones); fewer than `trials` only when
+    /// `trials × months` exceeds the detail limit.
+    pub detail_trials: u64,
+    detail_limit: usize,
     pub requested_trials: u64,
     pub seed: u64,
     pub engine: EngineChoice,
@@ -358,9 +418,14 @@ impl SimResult {
         self.trials < self.requested_trials
     }
 
-    /// Number of simulated months (trials × months).
+    /// Number of simulated months whose detail is kept (trials × months, up to the limit).
     pub fn samples(&self) -> usize {
         self.stacks.first().map_or(0, |s| s.spend.len())
+    }
+
+    /// Whether some trials fed only the spend streams (their detail was not kept).
+    pub fn is_thinned(&self) -> bool {
+        self.detail_trials < self.trials
     }
 
     /// Total users of each simulated month.
@@ -371,9 +436,25 @@ impl SimResult {
     }
 
     fn empty(s: &Scenario, opts: &SimOptions, engine: EngineChoice) -> Self {
-        let n = (opts.trials * u64::from(s.simulation.months)).min(1 << 20) as usize;
+        let detail_limit = opts
+            .detail_months
+            .unwrap_or_else(|| detail_months(s))
+            .max(s.simulation.months as usize);
+        let n = (opts.trials.saturating_mul(u64::from(s.simulation.months)))
+            .min(detail_limit as u64) as usize;
+        let thresholds: Vec<f64> = s
+            .budget
+            .as_ref()
+            .map(|b| {
+                std::iter::once(b.monthly_usd)
+                    .chain(b.alert_fractions.iter().map(|f| f * b.monthly_usd))
+                    .collect()
+            })
+            .unwrap_or_default();
         SimResult {
             trials: 0,
+            detail_trials: 0,
+            detail_limit,
             requested_trials: opts.trials,
             seed: opts.seed,
             engine,
@@ -399,15 +480,25 @@ impl SimResult {
                     user_costs: vec![Vec::new(); s.segments.len()],
                     contracts: vec![ContractSim::default(); s.contracts.len()],
                     latency_ms: vec![Vec::new(); s.workflows.len()],
+                    stream: SpendStream::new(thresholds.clone()),
                     ..StackSim::default()
                 })
                 .collect(),
         }
     }
 
-    /// Fold one trial in; trials must arrive in index order.
+    /// Fold one trial in; trials must arrive in index order. Every trial feeds the spend
+    /// streams; only trials that fit within the detail limit are kept month by month.
     fn push(&mut self, o: TrialOutcome) {
         self.trials += 1;
+        for (k, acc) in self.stacks.iter_mut().enumerate() {
+            let spend: Vec<f64> = o.months.iter().map(|m| m.stacks[k].spend).collect();
+            acc.stream.add_trial(&spend);
+        }
+        if self.samples() + o.months.len() > self.detail_limit {
+            return;
+        }
+        self.detail_trials += 1;
         for month in o.months {
             for (seg, users) in self.segment_users.iter_mut().zip(&month.users) {
                 seg.push(*users as f64);
@@ -493,6 +584,12 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
         * opts.trials as f64
         * s.stacks.len() as f64;
     let exact = |reason: String| {
+        exact_fits_in_memory(s).map_err(|e| match (opts.engine, e) {
+            (EngineRequest::Auto, Error::Usage(m)) => Error::Usage(format!(
+                "{m}\n  = note: auto chose the exact engine because {reason}"
+            )),
+            (_, e) => e,
+        })?;
         let plan = exact::Plan::new(s, opts.trials);
         let engine = EngineChoice {
             name: "exact".to_string(),
@@ -548,8 +645,27 @@ pub fn simulate_fast(s: &Scenario, opts: &SimOptions, reason: String) -> Result<
     run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
 
+/// Sessions of one month the exact engine will hold (24 bytes each, twice while it orders them
+/// by day, per worker thread): about 1 GB per thread at the limit.
+pub const MAX_EXACT_SESSIONS_PER_MONTH: f64 = 2e7;
+
+/// The exact engine lists a month's sessions before it walks them; refuse a scenario whose list
+/// would not fit in memory rather than exhaust it.
+fn exact_fits_in_memory(s: &Scenario) -> Result<(), Error> {
+    let sessions = crate::estimate::sessions_per_month(s);
+    if sessions > MAX_EXACT_SESSIONS_PER_MONTH {
+        return Err(Error::Usage(format!(
+            "the exact engine would hold about {} sessions of a month in memory, more than its limit of {}\n  = help: use --engine fast (or auto), which does not grow with traffic",
+            crate::report::format::count(sessions),
+            crate::report::format::count(MAX_EXACT_SESSIONS_PER_MONTH)
+        )));
+    }
+    Ok(())
+}
+
 /// Run the exact engine.
 pub fn simulate_exact(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
+    exact_fits_in_memory(s)?;
     let plan = exact::Plan::new(s, opts.trials);
     let engine = EngineChoice {
         name: "exact".to_string(),
@@ -593,7 +709,11 @@ where
                 })
                 .collect()
         });
-        for o in outcomes {
+        for (t, o) in (done..).zip(outcomes) {
+            if let Some(sink) = &opts.sink {
+                let mut f = sink.0.lock().unwrap_or_else(|e| e.into_inner());
+                f(t, &o);
+            }
             result.push(o);
         }
         done = end;

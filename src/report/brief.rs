@@ -567,6 +567,13 @@ pub fn simulation_blocks(
             b.push(Block::Table(segments_table(s)));
         }
     }
+    if let Some(kept) = report.detail_trials {
+        b.push(Block::Note(format!(
+            "The monthly spend's mean, percentiles and breach and alert probabilities cover all {} trials; the other figures come from the first {}, the detail a run keeps.",
+            count(report.trials as f64),
+            count(kept as f64)
+        )));
+    }
     b.push(Block::Note(format!(
         "aicost {} · {} months · seed {} · ± is one standard error; intervals are 95%; figures are rounded to what their uncertainty allows. Percentiles interpolate between order statistics; their intervals are distribution-free. The per-user spread describes sampled users and is not an estimate of one figure.",
         report.aicost_version,

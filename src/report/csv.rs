@@ -7,7 +7,7 @@
 use super::Report;
 use super::detail::{Detail, Estimate, Interval, Share, Z95};
 use crate::compare::Comparison;
-use crate::engine::SimResult;
+use crate::engine::TrialOutcome;
 
 /// The columns of `simulate --format csv`, in order.
 pub const COLUMNS: [&str; 12] = [
@@ -26,13 +26,14 @@ pub const COLUMNS: [&str; 12] = [
 ];
 
 /// The columns of `simulate --trials-out`, in order.
-pub const TRIAL_COLUMNS: [&str; 6] = [
+pub const TRIAL_COLUMNS: [&str; 7] = [
     "trial",
     "stack",
     "monthly_spend_usd",
     "requests",
     "accepted",
     "breach",
+    "month",
 ];
 
 /// Quote a field when it needs it (RFC 4180).
@@ -261,21 +262,28 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
     w.out
 }
 
-/// One row per trial and stack: monthly spend, requests, accepted requests and whether the month
-/// breached the budget (`1`/`0`; empty without a budget).
-pub fn trials(r: &SimResult, budget: Option<f64>) -> String {
+/// The header line of `simulate --trials-out`.
+pub fn trial_header() -> String {
     let mut out = TRIAL_COLUMNS.join(",");
     out.push('\n');
-    let names: Vec<String> = r.stacks.iter().map(|s| field(&s.name)).collect();
-    for t in 0..r.trials as usize {
-        for (st, name) in r.stacks.iter().zip(&names) {
-            let spend = st.spend[t];
-            let breach = budget.map_or("", |b| if spend > b { "1" } else { "0" });
+    out
+}
+
+/// The rows of trial `t`, one per month of its horizon and stack: monthly spend, requests,
+/// accepted requests and whether the month breached the budget (`1`/`0`; empty without a
+/// budget). Written as each trial finishes, so any number of trials fits in memory.
+pub fn trial_rows(t: u64, o: &TrialOutcome, stacks: &[String], budget: Option<f64>) -> String {
+    let mut out = String::new();
+    for (m, month) in o.months.iter().enumerate() {
+        for (st, name) in month.stacks.iter().zip(stacks) {
+            let breach = budget.map_or("", |b| if st.spend > b { "1" } else { "0" });
             out.push_str(&format!(
-                "{t},{name},{},{},{},{breach}\n",
-                num(spend),
-                num(st.requests[t]),
-                num(st.accepted[t])
+                "{t},{},{},{},{},{breach},{}\n",
+                field(name),
+                num(st.spend),
+                st.requests,
+                st.accepted,
+                m + 1
             ));
         }
     }

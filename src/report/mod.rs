@@ -218,6 +218,11 @@ pub struct Report {
     pub description: Option<String>,
     pub aicost_version: &'static str,
     pub trials: u64,
+    /// When more months were simulated than a run keeps in detail: the trials (the first ones)
+    /// behind every figure except the monthly spend's mean, standard error, percentiles, minimum,
+    /// maximum and breach and alert probabilities, which cover all trials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_trials: Option<u64>,
     /// True when the run was stopped before all requested trials.
     pub partial: bool,
     pub seed: u64,
@@ -248,6 +253,7 @@ impl Report {
             description: s.description.clone(),
             aicost_version: env!("CARGO_PKG_VERSION"),
             trials: r.trials,
+            detail_trials: r.is_thinned().then_some(r.detail_trials),
             partial: r.is_partial(),
             seed: r.seed,
             engine: r.engine.name.clone(),
@@ -283,12 +289,21 @@ fn mean_p95(values: &[f64]) -> MeanP95 {
 fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> StackReport {
     let n = st.spend.len();
     let months = r.months as usize;
-    let spend = Summary::of(&st.spend);
+    let spend = if r.is_thinned() {
+        // Headline figures cover every month; the tail mean only the months kept.
+        st.stream.summary(Summary::of(&st.spend).cvar95)
+    } else {
+        Summary::of(&st.spend)
+    };
     let total_spend = stats::sum(&st.spend);
     let total_requests = stats::sum(&st.requests);
     let total_accepted = stats::sum(&st.accepted);
     let per_trial = |x: f64| if n > 0 { x / n as f64 } else { 0.0 };
     let (breach, breach_se) = match &s.budget {
+        Some(_) if r.is_thinned() => st
+            .stream
+            .exceedance(0)
+            .map_or((None, None), |(p, se)| (Some(p), Some(se))),
         Some(b) => {
             let breaches: Vec<f64> = st
                 .spend
@@ -315,7 +330,8 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         .map(|b| {
             b.alert_fractions
                 .iter()
-                .map(|&f| {
+                .enumerate()
+                .map(|(i, &f)| {
                     let threshold = f * b.monthly_usd;
                     let days: Vec<u32> = (0..n)
                         .filter_map(|t| {
@@ -329,7 +345,11 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
                     AlertReport {
                         fraction: f,
                         threshold_usd: threshold,
-                        probability: days.len() as f64 / n.max(1) as f64,
+                        probability: if r.is_thinned() {
+                            st.stream.exceedance(1 + i).map_or(0.0, |e| e.0)
+                        } else {
+                            days.len() as f64 / n.max(1) as f64
+                        },
                         median_day: stats::median_u32(&days),
                     }
                 })
@@ -516,7 +536,9 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
     } else {
         (Vec::new(), None)
     };
-    let mean_se = if months > 1 {
+    let mean_se = if r.is_thinned() {
+        st.stream.mean_standard_error()
+    } else if months > 1 {
         let means = per_trial_means(&st.spend, months);
         Summary::of(&means).standard_error(means.len())
     } else {

@@ -345,6 +345,12 @@ pub fn render(report: &Report, bold: bool) -> String {
     if report.partial {
         out.push_str("PARTIAL RESULT: the run was stopped before all trials finished\n");
     }
+    if let Some(kept) = report.detail_trials {
+        out.push_str(&format!(
+            "Spend mean, percentiles and breach probability cover every trial; the other figures the first {}\n",
+            count(kept as f64)
+        ));
+    }
     out.push('\n');
     let mut header = " ".repeat(label_width);
     for (s, w) in stacks.iter().zip(&widths) {

@@ -1,0 +1,199 @@
+//! Bounded resources: a run keeps the detail of a bounded number of months whatever its trials,
+//! while its headline spend figures still cover every trial; `--trials-out` streams every trial;
+//! commands refuse work that would not fit in memory instead of exhausting it.
+
+mod common;
+
+use aicost::engine::{self, EngineRequest, SimOptions, SimResult};
+use aicost::model::Scenario;
+use aicost::report::Report;
+use aicost::stats::{STREAM_RELATIVE_ACCURACY, Summary};
+use assert_cmd::Command;
+use predicates::str::contains;
+
+fn load(path: &str) -> Scenario {
+    aicost::scenario::load(std::path::Path::new(path))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario
+}
+
+fn run(s: &Scenario, trials: u64, detail_months: usize, threads: usize) -> SimResult {
+    let mut o = SimOptions::new(trials, 11);
+    o.engine = EngineRequest::Fast;
+    o.detail_months = Some(detail_months);
+    o.threads = Some(threads);
+    engine::simulate(s, &o).expect("runs")
+}
+
+#[test]
+fn detail_is_bounded_while_headline_figures_cover_every_trial() {
+    let s = load("scenarios/ecommerce-assistant.toml");
+    let months = s.simulation.months as usize;
+    let full = run(&s, 400, usize::MAX, 2);
+    let thin = run(&s, 400, 10 * months, 2);
+    assert!(!full.is_thinned());
+    assert!(thin.is_thinned());
+    assert_eq!((thin.trials, thin.detail_trials), (400, 10));
+    assert_eq!(thin.samples(), 10 * months);
+    for st in &thin.stacks {
+        let n = 10 * months;
+        assert_eq!(st.spend.len(), n);
+        assert_eq!(st.trial_totals.len(), n);
+        assert!(st.daily.iter().all(|d| d.len() == n));
+        assert!(st.workflow_spend.iter().all(|w| w.len() == n));
+        assert!(st.contracts.iter().all(|c| c.billed.len() == n));
+        assert_eq!(st.stream.count(), 400 * months as u64);
+    }
+    // The kept detail is the first trials of the full run, month for month.
+    for (a, b) in full.stacks.iter().zip(&thin.stacks) {
+        assert_eq!(&a.spend[..thin.samples()], &b.spend[..]);
+    }
+    let (rf, rt) = (Report::new(&s, &full), Report::new(&s, &thin));
+    assert_eq!(rt.trials, 400);
+    assert_eq!(rt.detail_trials, Some(10));
+    assert_eq!(rf.detail_trials, None);
+    for (k, (a, b)) in rf.stacks.iter().zip(&rt.stacks).enumerate() {
+        let (x, y) = (&a.monthly_spend_usd, &b.monthly_spend_usd);
+        assert!(
+            (x.mean - y.mean).abs() <= 1e-9 * x.mean,
+            "{} vs {}",
+            x.mean,
+            y.mean
+        );
+        assert!((x.sd - y.sd).abs() <= 1e-9 * x.sd);
+        assert_eq!((x.min, x.max), (y.min, y.max));
+        // Percentiles from the sketch: within its relative accuracy of a value between the
+        // neighbouring order statistics.
+        let sorted = aicost::stats::sorted(&full.stacks[k].spend);
+        let gap = sorted.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
+        for (p, q) in [(x.p50, y.p50), (x.p95, y.p95), (x.p99, y.p99)] {
+            assert!(
+                (p - q).abs() <= 2.0 * STREAM_RELATIVE_ACCURACY * p + gap,
+                "{p} vs {q}"
+            );
+        }
+        assert_eq!(a.breach_probability, b.breach_probability);
+        let alerts = |r: &aicost::report::StackReport| {
+            r.alerts.iter().map(|a| a.probability).collect::<Vec<_>>()
+        };
+        assert_eq!(alerts(a), alerts(b));
+        // Standard errors from per-trial means agree with those of the full run.
+        let rel = (a.mean_standard_error_usd - b.mean_standard_error_usd).abs()
+            / a.mean_standard_error_usd;
+        assert!(rel < 1e-6, "{rel}");
+    }
+}
+
+#[test]
+fn a_thinned_run_does_not_depend_on_the_thread_count() {
+    let s = load("scenarios/chatbot.toml");
+    let one = Report::new(&s, &run(&s, 300, 40, 1)).to_json();
+    let two = Report::new(&s, &run(&s, 300, 40, 2)).to_json();
+    assert_eq!(one, two);
+}
+
+#[test]
+fn stream_summary_matches_kept_months_when_nothing_is_dropped() {
+    let s = load("scenarios/support-summarizer.toml");
+    let r = run(&s, 500, usize::MAX, 2);
+    for st in &r.stacks {
+        let kept = Summary::of(&st.spend);
+        let streamed = st.stream.summary(kept.cvar95);
+        assert!((kept.mean - streamed.mean).abs() <= 1e-12 * kept.mean);
+        assert!((kept.p95 - streamed.p95).abs() <= 2.0 * STREAM_RELATIVE_ACCURACY * kept.p95 + 0.1);
+    }
+}
+
+fn aicost() -> Command {
+    Command::cargo_bin("aicost").unwrap()
+}
+
+#[test]
+fn trials_out_streams_every_month_of_every_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let trials = dir.path().join("trials.csv");
+    aicost()
+        .args([
+            "simulate",
+            "scenarios/ecommerce-assistant.toml",
+            "-n",
+            "7",
+            "--seed",
+            "5",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(dir.path().join("r.json"))
+        .arg("--trials-out")
+        .arg(&trials)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&trials).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(aicost::report::csv::TRIAL_COLUMNS.join(",").as_str())
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let stacks = load("scenarios/ecommerce-assistant.toml").stacks.len();
+    assert_eq!(rows.len(), 7 * 12 * stacks);
+    assert_eq!(rows[0][0], "0");
+    assert_eq!(rows[0][6], "1");
+    assert_eq!(rows.last().unwrap()[0], "6");
+    assert_eq!(rows.last().unwrap()[6], "12");
+    // No temporary file is left beside the output.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn paired_commands_refuse_more_trials_than_they_keep() {
+    let limit = engine::DETAIL_MONTHS as u64 + 1;
+    for args in [
+        vec!["compare", "scenarios/support-summarizer.toml"],
+        vec!["levers", "scenarios/support-summarizer.toml"],
+        vec!["sensitivity", "scenarios/support-summarizer.toml"],
+    ] {
+        aicost()
+            .args(&args)
+            .args(["--trials", &limit.to_string()])
+            .assert()
+            .code(2)
+            .stderr(contains("more than a paired comparison keeps"))
+            .stderr(contains("--trials 100000 or fewer"));
+    }
+    // A 12-month horizon keeps a twelfth of the trials.
+    aicost()
+        .args([
+            "compare",
+            "scenarios/ecommerce-assistant.toml",
+            "--trials",
+            "9000",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("at most 8333 trials of 12 months"));
+}
+
+#[test]
+fn the_exact_engine_refuses_a_month_it_cannot_hold() {
+    aicost()
+        .args([
+            "simulate",
+            "scenarios/chatbot.toml",
+            "--engine",
+            "exact",
+            "-n",
+            "1",
+            "--set",
+            "segment[0].users=1000000000",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("the exact engine would hold about"))
+        .stderr(contains("--engine fast"));
+}
