@@ -183,44 +183,20 @@ pub fn render(e: &Estimate) -> String {
             "  invoice{}:",
             if e.months > 1 { " of month 1" } else { "" }
         );
-        let _ = writeln!(
-            out,
-            "    requests at list price   {:>14}",
-            money_cents(inv.list_usd)
-        );
-        if inv.volume_discount_usd != 0.0 {
-            let _ = writeln!(
-                out,
-                "    volume tiers             {:>14}",
-                money_cents(inv.volume_discount_usd)
-            );
+        // Tiers on list price first, then contracts; lines that change nothing are left out.
+        let lines = [
+            ("requests at list price", inv.list_usd, true),
+            ("volume tiers", inv.volume_discount_usd, false),
+            ("contract discounts", inv.contract_discount_usd, false),
+            ("unused commitment", inv.unused_commitment_usd, false),
+            ("refused by the hard cap", inv.capped_usd, false),
+            ("billed", inv.total_usd, true),
+        ];
+        for (label, usd, always) in lines {
+            if always || usd != 0.0 {
+                let _ = writeln!(out, "    {label:<24} {:>14}", money_cents(usd));
+            }
         }
-        if inv.contract_discount_usd != 0.0 {
-            let _ = writeln!(
-                out,
-                "    contract discounts       {:>14}",
-                money_cents(inv.contract_discount_usd)
-            );
-        }
-        if inv.unused_commitment_usd != 0.0 {
-            let _ = writeln!(
-                out,
-                "    unused commitment        {:>14}",
-                money_cents(inv.unused_commitment_usd)
-            );
-        }
-        if inv.capped_usd != 0.0 {
-            let _ = writeln!(
-                out,
-                "    refused by the hard cap  {:>14}",
-                money_cents(inv.capped_usd)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "    billed                   {:>14}",
-            money_cents(inv.total_usd)
-        );
         if e.months > 1 {
             let _ = writeln!(
                 out,
