@@ -262,8 +262,8 @@ pub struct SimulateArgs {
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
 
-    /// Also write every simulated month as CSV: trial, stack, monthly_spend_usd, requests,
-    /// accepted, breach.
+    /// Also write every simulated month as CSV, trial by trial as they finish: trial, stack,
+    /// monthly_spend_usd, requests, accepted, breach, month.
     #[arg(long, value_name = "PATH")]
     pub trials_out: Option<PathBuf>,
 
