@@ -197,3 +197,71 @@ fn the_exact_engine_refuses_a_month_it_cannot_hold() {
         .stderr(contains("the exact engine would hold about"))
         .stderr(contains("--engine fast"));
 }
+
+fn partial_report(out: &std::process::Output) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["partial"], true);
+    assert!(v["trials"].as_u64().unwrap() < 10_000_000);
+    assert!(v["trials"].as_u64().unwrap() > 0);
+    assert!(
+        v["stacks"][0]["monthly_spend_usd"]["mean"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the result is partial"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    v
+}
+
+#[test]
+fn max_seconds_stops_cleanly_with_a_partial_result() {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("aicost"))
+        .args([
+            "simulate",
+            "scenarios/chatbot.toml",
+            "--trials",
+            "10000000",
+            "--format",
+            "json",
+            "--max-seconds",
+            "0.5",
+        ])
+        .output()
+        .unwrap();
+    partial_report(&out);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_with_a_partial_result() {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aicost"))
+        .args([
+            "simulate",
+            "scenarios/chatbot.toml",
+            "--trials",
+            "10000000",
+            "--format",
+            "json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    partial_report(&child.wait_with_output().unwrap());
+}
