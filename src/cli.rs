@@ -242,17 +242,8 @@ pub struct SimulateArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
 
-    /// Simulated months; overrides `[simulation] trials`.
-    #[arg(long, short = 'n')]
-    pub trials: Option<u64>,
-
-    /// Random seed; overrides `[simulation] seed`. The same seed gives the same result.
-    #[arg(long)]
-    pub seed: Option<u64>,
-
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, short = 'j')]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// Output format [default: from the --out extension (.json .csv .md .html), else table].
     #[arg(long, short = 'f', value_enum)]
@@ -339,17 +330,8 @@ pub struct PlotArgs {
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Simulated months; overrides `[simulation] trials`.
-    #[arg(long, short = 'n')]
-    pub trials: Option<u64>,
-
-    /// Random seed; overrides `[simulation] seed`.
-    #[arg(long)]
-    pub seed: Option<u64>,
-
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, short = 'j')]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -568,6 +550,7 @@ pub struct RunArgs {
     pub trials: Option<u64>,
 
     /// Random seed, shared by every run (common random numbers); overrides `[simulation] seed`.
+    /// The same seed gives the same result.
     #[arg(long)]
     pub seed: Option<u64>,
 

@@ -1,6 +1,6 @@
 //! `aicost plot`: the charts of a simulation as SVG files.
 
-use super::{load, sim_options, with_progress};
+use super::{load, with_progress};
 use crate::cli::{Config, PlotArgs};
 use crate::engine;
 use crate::error::Error;
@@ -18,9 +18,9 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
             a.out.display()
         )));
     }
-    let trials = a.trials.unwrap_or(s.simulation.trials);
-    let seed = a.seed.or(s.simulation.seed).unwrap_or_else(rand::random);
-    let mut opts = sim_options(trials, seed, a.threads)?;
+    let plan = super::runs::RunPlan::single(&a.run, s, None)?;
+    let trials = plan.trials;
+    let mut opts = plan.options();
     let result = with_progress(config.progress, trials, &mut opts, |o| {
         engine::simulate(s, o)
     })?;
@@ -39,9 +39,10 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
     if !config.quiet {
         let names: Vec<&str> = charts.iter().map(|c| c.file).collect();
         eprintln!(
-            "wrote {} to {} (seed {seed})",
+            "wrote {} to {} (seed {})",
             names.join(", "),
-            a.out.display()
+            a.out.display(),
+            plan.seed
         );
     }
     Ok(0)

@@ -25,10 +25,10 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         )?;
         return Ok(0);
     }
-    let trials = a.trials.unwrap_or(s.simulation.trials);
     check_trials_out(a)?;
-    let seed = a.seed.or(s.simulation.seed).unwrap_or_else(rand::random);
-    let mut opts = super::sim_options(trials, seed, a.threads)?;
+    let plan = super::runs::RunPlan::single(&a.run, s, None)?;
+    let trials = plan.trials;
+    let mut opts = plan.options();
     opts.engine = a.engine.into();
     if let Some(secs) = a.max_seconds {
         if !(secs > 0.0) || !secs.is_finite() {
