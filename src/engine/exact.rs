@@ -88,26 +88,15 @@ impl<'a> Plan<'a> {
         let users: Vec<u64> = draw.segments.iter().map(|d| d.users_in_month(m)).collect();
         let incidents = draw.incidents_in_month(m, days);
         let sessions = self.sessions(draw, m, key, &users);
-        let mut month = Month {
-            plan: self,
-            draw,
-            incidents: &incidents,
-            stacks: (0..s.stacks.len())
-                .map(|k| StackAcc::new(s, draw, k))
-                .collect(),
-            inputs: vec![StepInput::default(); self.max_steps],
-            tool_counts: vec![Vec::new(); self.max_steps],
-            tally: Tally::default(),
-            user_costs: (0..s.stacks.len())
-                .map(|_| {
-                    users
-                        .iter()
-                        .map(|&u| vec![0.0; self.users_sampled.min(u) as usize])
-                        .collect()
-                })
-                .collect(),
-            capture: None,
-        };
+        let user_costs = (0..s.stacks.len())
+            .map(|_| {
+                users
+                    .iter()
+                    .map(|&u| vec![0.0; self.users_sampled.min(u) as usize])
+                    .collect()
+            })
+            .collect();
+        let mut month = Month::new(self, draw, &incidents, user_costs, None);
         for session in &sessions {
             month.session(session);
         }
@@ -136,19 +125,13 @@ impl<'a> Plan<'a> {
     ) -> Vec<Vec<RequestSample>> {
         let s = self.scenario;
         let no_incidents: Vec<IncidentMonth> = Vec::new();
-        let mut month = Month {
-            plan: self,
+        let mut month = Month::new(
+            self,
             draw,
-            incidents: &no_incidents,
-            stacks: (0..s.stacks.len())
-                .map(|k| StackAcc::new(s, draw, k))
-                .collect(),
-            inputs: vec![StepInput::default(); self.max_steps],
-            tool_counts: vec![Vec::new(); self.max_steps],
-            tally: Tally::default(),
-            user_costs: vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
-            capture: Some(vec![Vec::with_capacity(n); s.stacks.len()]),
-        };
+            &no_incidents,
+            vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
+            Some(vec![Vec::with_capacity(n); s.stacks.len()]),
+        );
         let session = Session::default();
         for i in 0..n {
             month.request(w, &session, mix(key, i as u64));
@@ -547,6 +530,31 @@ struct Month<'p, 'a> {
     /// When set, requests are not billed: each stack's list-price cost and latency are recorded
     /// here instead (reference samples for the fast engine).
     capture: Option<Vec<Vec<RequestSample>>>,
+}
+
+impl<'p, 'a> Month<'p, 'a> {
+    fn new(
+        plan: &'p Plan<'a>,
+        draw: &'p TrialDraw,
+        incidents: &'p [IncidentMonth],
+        user_costs: Vec<Vec<Vec<f64>>>,
+        capture: Option<Vec<Vec<RequestSample>>>,
+    ) -> Self {
+        let s = plan.scenario;
+        Month {
+            plan,
+            draw,
+            incidents,
+            stacks: (0..s.stacks.len())
+                .map(|k| StackAcc::new(s, draw, k))
+                .collect(),
+            inputs: vec![StepInput::default(); plan.max_steps],
+            tool_counts: vec![Vec::new(); plan.max_steps],
+            tally: Tally::default(),
+            user_costs,
+            capture,
+        }
+    }
 }
 
 /// Round `x` up or down at random, keeping its mean.
