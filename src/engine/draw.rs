@@ -68,12 +68,18 @@ impl PriceDraw {
     fn long_context(&self, lc: &Prices, value: &impl Fn(&Param) -> f64) -> Self {
         let (input, output) = (value(&lc.input), value(&lc.output));
         let cache_write = value(&lc.cache_write);
+        self.following(input, output, value(&lc.cached_input), cache_write)
+    }
+
+    /// Prices with these listed input, output, cached-read and cache-write prices, and the other
+    /// classes scaled by the factor of the price they follow.
+    fn following(&self, input: f64, output: f64, cached_input: f64, cache_write: f64) -> Self {
         let f_in = ratio(input, self.input);
         let f_out = ratio(output, self.output);
         PriceDraw {
             input,
             output,
-            cached_input: value(&lc.cached_input),
+            cached_input,
             cache_write,
             cache_write_1h: self.cache_write_1h * ratio(cache_write, self.cache_write),
             reasoning: self.reasoning * f_out,
@@ -89,21 +95,9 @@ impl PriceDraw {
         let get = |p: &Option<Param>, fallback: f64| p.as_ref().map_or(fallback, value);
         let input = get(&t.input, self.input);
         let output = get(&t.output, self.output);
-        let f_in = ratio(input, self.input);
-        let f_out = ratio(output, self.output);
-        let cache_write = get(&t.cache_write, self.cache_write * f_in);
-        PriceDraw {
-            input,
-            output,
-            cached_input: get(&t.cached_input, self.cached_input),
-            cache_write,
-            cache_write_1h: self.cache_write_1h * ratio(cache_write, self.cache_write),
-            reasoning: self.reasoning * f_out,
-            image: self.image * f_in,
-            per_image: self.per_image.map(|p| p * f_in),
-            audio_input: self.audio_input * f_in,
-            audio_output: self.audio_output * f_out,
-        }
+        let cache_write = get(&t.cache_write, self.cache_write * ratio(input, self.input));
+        let cached_input = get(&t.cached_input, self.cached_input);
+        self.following(input, output, cached_input, cache_write)
     }
 
     /// These prices scaled class by class by the long-context factors `lc / base`.
