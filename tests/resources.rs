@@ -198,6 +198,16 @@ fn the_exact_engine_refuses_a_month_it_cannot_hold() {
         .stderr(contains("--engine fast"));
 }
 
+/// A run of several minutes, to be stopped early.
+const LONG_RUN: [&str; 6] = [
+    "simulate",
+    "scenarios/chatbot.toml",
+    "--trials",
+    "10000000",
+    "--format",
+    "json",
+];
+
 fn partial_report(out: &std::process::Output) -> serde_json::Value {
     assert_eq!(
         out.status.code(),
@@ -226,16 +236,8 @@ fn partial_report(out: &std::process::Output) -> serde_json::Value {
 #[test]
 fn max_seconds_stops_cleanly_with_a_partial_result() {
     let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("aicost"))
-        .args([
-            "simulate",
-            "scenarios/chatbot.toml",
-            "--trials",
-            "10000000",
-            "--format",
-            "json",
-            "--max-seconds",
-            "0.5",
-        ])
+        .args(LONG_RUN)
+        .args(["--max-seconds", "0.5"])
         .output()
         .unwrap();
     partial_report(&out);
@@ -245,14 +247,7 @@ fn max_seconds_stops_cleanly_with_a_partial_result() {
 #[test]
 fn ctrl_c_stops_cleanly_with_a_partial_result() {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aicost"))
-        .args([
-            "simulate",
-            "scenarios/chatbot.toml",
-            "--trials",
-            "10000000",
-            "--format",
-            "json",
-        ])
+        .args(LONG_RUN)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
