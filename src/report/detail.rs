@@ -353,6 +353,10 @@ pub struct WorkflowSummary {
     pub name: String,
     pub batch: bool,
     pub steps: usize,
+    /// Whether people review its outputs.
+    pub reviewed: bool,
+    /// Its latency targets: (`p50`/`p95`/`p99`, milliseconds).
+    pub latency_targets: Vec<(&'static str, f64)>,
 }
 
 /// The detail of a whole run.
@@ -378,6 +382,16 @@ impl Detail {
                     name: w.name.clone(),
                     batch: w.path == RequestPath::Batch,
                     steps: w.steps.len(),
+                    reviewed: w.review.is_some(),
+                    latency_targets: w
+                        .latency_target
+                        .map(|t| {
+                            [("p50", t.p50), ("p95", t.p95), ("p99", t.p99)]
+                                .into_iter()
+                                .filter_map(|(p, ms)| ms.map(|ms| (p, ms)))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
                 .collect(),
             alert_fractions: s
