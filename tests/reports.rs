@@ -14,6 +14,10 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
 const BRIEF: &str = "tests/fixtures/brief.toml";
+/// Every feature with a report section: horizon, hard cap, contract, incident, latency, review,
+/// flex, reasoning and tool fees.
+const FEATURES: &str = "tests/fixtures/features.toml";
+const PLAIN: &str = "scenarios/support-summarizer.toml";
 
 fn aicost() -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("aicost");
@@ -61,6 +65,64 @@ fn csv_snapshot() {
     let r = common::simulate(&s, 120, 11);
     let text = csv::simulation(&Report::new(&s, &r), &Detail::new(&s, &r));
     insta::assert_snapshot!("stats_csv", unversioned(&text));
+}
+
+fn table(path: &str, trials: u64, seed: u64) -> String {
+    let s = common::scenario(&std::fs::read_to_string(path).unwrap());
+    let r = common::simulate(&s, trials, seed);
+    aicost::report::table::render(&Report::new(&s, &r), &Detail::new(&s, &r), false)
+}
+
+#[test]
+fn table_snapshots() {
+    // n = 120 trials, seed 11: a plain scenario stays compact; one using every feature shows
+    // each of them with its standard error.
+    insta::assert_snapshot!("table_plain", table(PLAIN, 120, 11));
+    insta::assert_snapshot!("table_features", table(FEATURES, 120, 11));
+}
+
+#[test]
+fn the_table_shows_the_features_a_scenario_uses_and_only_those() {
+    let features = table(FEATURES, 100, 3);
+    let plain = table(PLAIN, 100, 3);
+    for row in [
+        "Hard cap hit (at $36.00)",
+        "  requests refused, mean / p95",
+        "Months with retry-storm",
+        "  extra spend, mean",
+        "  p99 due to incidents",
+        "Contract acme ($6.00/month), billed",
+        "  under-used months",
+        "  unused, mean / p95",
+        "  overage, mean",
+        "Horizon total (2 months), mean",
+        "  per useful output (with review)",
+        "  review, per month",
+        "  reasoning share of spend",
+        "  tool fees share of spend",
+        "  flex calls refused",
+        "Latency",
+        "  answer p50 / p95",
+        "(meets target)",
+        "(misses target)",
+        "not in this plan",
+    ] {
+        assert!(features.contains(row), "missing {row:?} in\n{features}");
+        assert!(
+            !plain.contains(row.trim()),
+            "{row:?} in a plain table\n{plain}"
+        );
+    }
+    // The risk rows carry their standard errors.
+    for label in [
+        "Months with retry-storm",
+        "  review, per month",
+        "  under-used months",
+    ] {
+        let line = features.lines().find(|l| l.starts_with(label)).unwrap();
+        assert!(line.contains('±'), "{line}");
+    }
+    assert!(plain.lines().count() <= 25, "{plain}");
 }
 
 #[test]

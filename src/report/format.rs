@@ -133,10 +133,16 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-/// A probability with its standard error: `3.1% ± 0.2`.
+/// A probability with its standard error in percentage points: `3.1% ± 0.2`, or `± <0.1` when
+/// the error is too small to show at one decimal.
 pub fn percent_with_se(p: f64, se: f64) -> String {
     if se > 0.0 {
-        format!("{} ± {:.1}", percent(p), se * 100.0)
+        let pts = se * 100.0;
+        if pts < 0.05 {
+            format!("{} ± <0.1", percent(p))
+        } else {
+            format!("{} ± {pts:.1}", percent(p))
+        }
     } else {
         percent(p)
     }
@@ -187,5 +193,6 @@ mod tests {
         assert_eq!(percent(0.0004), "<0.1%");
         assert_eq!(percent(1.0), "100%");
         assert_eq!(percent_with_se(0.031, 0.0017), "3.1% ± 0.2");
+        assert_eq!(percent_with_se(0.1, 0.000_2), "10.0% ± <0.1");
     }
 }
