@@ -633,8 +633,20 @@ fn stack_table(report: &Report, s: &StackDetail) -> Table {
             prob_or_unknown(e),
         );
     }
+    if let Some(e) = &s.semantic_cache_hit_share {
+        row(
+            "Requests answered by the semantic cache",
+            prob_or_unknown(e),
+        );
+    }
+    if let Some(e) = &s.provider_error_share {
+        row("Calls failed at the provider", prob_or_unknown(e));
+    }
     if let Some(r) = s.billing_class("reasoning") {
         row("Reasoning share of spend", prob(&r.share, None));
+    }
+    if let Some(r) = s.billing_class("tool fees") {
+        row("Tool fees share of spend", prob(&r.share, None));
     }
     if let Some(r) = &s.review {
         row("Human review per month (not in spend)", usd(&r.cost));

@@ -331,6 +331,10 @@ pub struct StackDetail {
     pub cumulative: Vec<DayBand>,
     /// Share of flex-tier calls refused and re-sent at standard; `None` without flex traffic.
     pub flex_refused_share: Option<Estimate>,
+    /// Share of requests answered by a semantic cache; `None` without one.
+    pub semantic_cache_hit_share: Option<Estimate>,
+    /// Share of calls that failed at the provider; `None` when no model of the stack can fail.
+    pub provider_error_share: Option<Estimate>,
     pub hard_cap: Option<CapDetail>,
     pub contracts: Vec<ContractDetail>,
     pub incidents: Option<IncidentsDetail>,
@@ -670,6 +674,53 @@ fn flex_refused(s: &Scenario, st: &StackSim) -> Option<Estimate> {
     Some(Estimate::new(share, se))
 }
 
+/// A share of `n` events whose rates are `rates`: with every rate a fixed number the events are
+/// independent trials, and `√(p(1−p)/n)` bounds the standard error (different rates only lower
+/// it); an uncertain rate moves whole months together and only totals are kept, so the error is
+/// then unknown.
+fn share_of_events<'a>(
+    hits: f64,
+    n: f64,
+    mut rates: impl Iterator<Item = &'a crate::model::Param>,
+) -> Option<Estimate> {
+    let share = super::ratio(hits, n)?;
+    let se = if rates.all(crate::model::Param::is_fixed) {
+        (share * (1.0 - share) / n).sqrt()
+    } else {
+        f64::NAN
+    };
+    Some(Estimate::new(share, se))
+}
+
+fn semantic_cache_hits(s: &Scenario, st: &StackSim) -> Option<Estimate> {
+    if !s
+        .workflows
+        .iter()
+        .any(|w| w.semantic_cache_hit_rate.mean() > 0.0)
+    {
+        return None;
+    }
+    let requests = stats::sum(&st.requests);
+    share_of_events(
+        st.semantic_hits,
+        requests,
+        s.workflows.iter().map(|w| &w.semantic_cache_hit_rate),
+    )
+    .or(Some(Estimate::new(0.0, f64::NAN)))
+}
+
+fn provider_errors(s: &Scenario, k: usize, st: &StackSim) -> Option<Estimate> {
+    let links = || s.stacks[k].chains.iter().flat_map(|c| &c.links);
+    if !links().any(|l| l.provider_error_rate.mean() > 0.0) {
+        return None;
+    }
+    share_of_events(
+        st.errored_calls,
+        st.calls,
+        links().map(|l| &l.provider_error_rate),
+    )
+}
+
 fn stack_detail(
     s: &Scenario,
     r: &SimResult,
@@ -804,6 +855,8 @@ fn stack_detail(
             .collect(),
         cumulative: cumulative_bands(&st.daily, n),
         flex_refused_share: flex_refused(s, st),
+        semantic_cache_hit_share: semantic_cache_hits(s, st),
+        provider_error_share: provider_errors(s, k, st),
         hard_cap: hard_cap_detail(s, st, t),
         contracts: contract_details(s, k, st, t),
         incidents: incidents_detail(s, r, st, t),

@@ -300,20 +300,20 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
             }),
         ));
     }
-    if stacks.iter().any(|s| s.semantic_cache_hit_share.is_some()) {
-        rows.push(row(
+    for (label, share) in [
+        (
             "  semantic cache hits",
-            each(&|s| opt_percent(s.semantic_cache_hit_share)),
-        ));
-    }
-    if stacks
-        .iter()
-        .any(|s| s.provider_error_share.is_some_and(|e| e > 0.0))
-    {
-        rows.push(row(
-            "  provider errors",
-            each(&|s| opt_percent(s.provider_error_share)),
-        ));
+            (|s: &StackDetail| s.semantic_cache_hit_share.as_ref())
+                as fn(&StackDetail) -> Option<&Estimate>,
+        ),
+        ("  provider errors", |s| s.provider_error_share.as_ref()),
+    ] {
+        if detail.stacks.iter().any(|s| share(s).is_some()) {
+            rows.push(row(
+                label,
+                each_detail(&|s| share(s).map_or_else(|| "n/a".to_string(), percent_se)),
+            ));
+        }
     }
     let mut latency_workflows: Vec<&str> = Vec::new();
     for l in detail.stacks.iter().flat_map(|s| &s.latency) {
