@@ -1075,8 +1075,13 @@ pub fn comparison_blocks(c: &Comparison, charts: Option<&[Chart]>) -> Vec<Block>
             });
         }
     }
+    let latency = if latency_workflows(c).is_empty() {
+        ""
+    } else {
+        " Latency percentiles come from sampled requests, with distribution-free 95% intervals; the two plans do not share their samples one for one, so the standard error of a latency difference treats them as independent. A plan qualifies only if it also meets every latency target of its scenario."
+    };
     b.push(Block::Note(format!(
-        "aicost {} · ± is one standard error; p5 – p95 is the middle 90% of monthly differences. \"Noise vs independent runs\" is how many times smaller the standard error of the mean difference is than two independent runs of the same size would give. A plan meets its budget when its breach probability is at most {}. Latency is not modelled yet.",
+        "aicost {} · ± is one standard error; p5 – p95 is the middle 90% of monthly differences. \"Noise vs independent runs\" is how many times smaller the standard error of the mean difference is than two independent runs of the same size would give. A plan meets its budget when its breach probability is at most {}.{latency}",
         c.aicost_version,
         crate::compare::whole_percent(c.max_breach_probability)
     )));
@@ -1160,7 +1165,63 @@ fn plans_table(c: &Comparison) -> Table {
             })
             .collect(),
     );
+    for w in latency_workflows(c) {
+        row(
+            format!("p95 latency, {w}"),
+            c.plans
+                .iter()
+                .map(|p| {
+                    p.latency
+                        .iter()
+                        .find(|l| l.workflow == w)
+                        .map_or("not modelled".to_string(), |l| ms_inline(&l.p95_ms))
+                })
+                .collect(),
+        );
+    }
+    if c.plans.iter().any(|p| p.has_latency_target()) {
+        row(
+            "Latency targets".to_string(),
+            c.plans
+                .iter()
+                .map(|p| match (p.latency_target_met, p.latency_misses()) {
+                    (_, Some(missed)) => format!("misses {missed}"),
+                    (Some(true), None) => "all met".to_string(),
+                    (None, None) if !p.latency_unchecked.is_empty() => format!(
+                        "unchecked ({} not modelled)",
+                        p.latency_unchecked.join(", ")
+                    ),
+                    _ => "none set".to_string(),
+                })
+                .collect(),
+        );
+    }
     t
+}
+
+/// Workflows whose latency some plan of a comparison models, in first-seen order.
+fn latency_workflows(c: &Comparison) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for l in c.plans.iter().flat_map(|p| &p.latency) {
+        if !names.contains(&l.workflow) {
+            names.push(l.workflow.clone());
+        }
+    }
+    names
+}
+
+/// A latency difference in whole milliseconds with its standard error: `-16,557 ± 98 ms`.
+fn ms_diff(e: &Estimate) -> String {
+    let sign = if e.value > 0.0 { "+" } else { "" };
+    if e.standard_error > 0.0 && e.standard_error.is_finite() {
+        format!(
+            "{sign}{} ± {} ms",
+            count(e.value),
+            count(e.standard_error.max(1.0))
+        )
+    } else {
+        format!("{sign}{} ms", count(e.value))
+    }
 }
 
 fn differences_table(c: &Comparison) -> Table {
@@ -1198,6 +1259,14 @@ fn differences_table(c: &Comparison) -> Table {
         d.acceptance_rate_difference
             .map_or("n/a".to_string(), |e| points_diff(&e))
     });
+    for w in latency_workflows(c) {
+        row(&format!("Δ p95 latency, {w}"), &|d| {
+            d.latency_p95_differences
+                .iter()
+                .find(|l| l.workflow == w)
+                .map_or("n/a".to_string(), |l| ms_diff(&l.difference_ms))
+        });
+    }
     row("Noise vs independent runs", &|d| {
         d.noise_reduction().map_or("n/a".to_string(), |r| {
             if r >= 10.0 {

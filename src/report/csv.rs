@@ -437,6 +437,17 @@ pub fn comparison(c: &Comparison) -> String {
         if let Some(a) = &p.cost_per_accepted_task_usd {
             w.estimate(l, "cost_per_accepted_task", "", "usd", a);
         }
+        for lat in &p.latency {
+            w.interval_in(l, "latency_p95", &lat.workflow, "ms", &lat.p95_ms);
+        }
+        if let Some(met) = p.latency_target_met {
+            w.row(
+                [l, "latency_targets_met", "", "flag"],
+                f64::from(u8::from(met)),
+                None,
+                None,
+            );
+        }
     }
     for d in &c.differences {
         let l = format!("{} − {}", d.a, d.b);
@@ -462,6 +473,15 @@ pub fn comparison(c: &Comparison) -> String {
         }
         if let Some(e) = &d.acceptance_rate_difference {
             w.estimate(&l, "acceptance_rate_difference", "", "share", e);
+        }
+        for lat in &d.latency_p95_differences {
+            w.estimate(
+                &l,
+                "latency_p95_difference",
+                &lat.workflow,
+                "ms",
+                &lat.difference_ms,
+            );
         }
     }
     w.out
