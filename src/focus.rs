@@ -608,10 +608,12 @@ fn record(s: &Scenario, r: &Charge, start: &str, end: &str) -> [String; 52] {
     // Only usage that consumed something has a consumed quantity (not a purchase, nor the unused
     // part of a commitment).
     let consumed = r.kind == ChargeKind::Usage;
-    let pricing_category = match (r.kind, &r.commitment) {
-        (ChargeKind::Purchase, _) => "Standard",
-        (_, Some(_)) => "Committed",
-        _ => "Standard",
+    // The purchase itself is bought at the standard price; what it covers or leaves unused is
+    // committed.
+    let pricing_category = if r.kind != ChargeKind::Purchase && r.commitment.is_some() {
+        "Committed"
+    } else {
+        "Standard"
     };
     let (resource_id, resource_name, resource_type) = match (&r.commitment, r.kind) {
         (Some(c), ChargeKind::Purchase | ChargeKind::Unused) => {

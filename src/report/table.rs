@@ -51,6 +51,9 @@ fn percent_se(e: &Estimate) -> String {
     }
 }
 
+/// One share of a stack's detail that a row shows when some stack has it.
+type ShareOf = fn(&StackDetail) -> Option<&Estimate>;
+
 /// Render the report as an aligned text table; `detail` gives the standard errors of the risk rows.
 pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
     let stacks = &report.stacks;
@@ -290,24 +293,14 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
         "  escalation share",
         each(&|s| opt_percent(s.escalation_share)),
     ));
-    if detail.stacks.iter().any(|s| s.flex_refused_share.is_some()) {
-        rows.push(row(
-            "  flex calls refused",
-            each_detail(&|s| {
-                s.flex_refused_share
-                    .as_ref()
-                    .map_or_else(|| "n/a".to_string(), percent_se)
-            }),
-        ));
-    }
-    for (label, share) in [
-        (
-            "  semantic cache hits",
-            (|s: &StackDetail| s.semantic_cache_hit_share.as_ref())
-                as fn(&StackDetail) -> Option<&Estimate>,
-        ),
+    let shares: [(&str, ShareOf); 3] = [
+        ("  flex calls refused", |s| s.flex_refused_share.as_ref()),
+        ("  semantic cache hits", |s| {
+            s.semantic_cache_hit_share.as_ref()
+        }),
         ("  provider errors", |s| s.provider_error_share.as_ref()),
-    ] {
+    ];
+    for (label, share) in shares {
         if detail.stacks.iter().any(|s| share(s).is_some()) {
             rows.push(row(
                 label,
