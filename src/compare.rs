@@ -7,15 +7,23 @@
 //! what really differs between them, not the month-to-month noise they share, and its standard
 //! error is often many times smaller than two independent runs would give (reported alongside as
 //! `independent_standard_error_usd`).
+//!
+//! Where latency is modelled, each plan carries its latency percentiles per workflow with their
+//! 95% intervals, and each pair the difference of its p95 latencies. Latency comes from sampled
+//! requests, which the two plans do not share one for one (a hard cap or a different chain stops
+//! them at different points), so the standard error of that difference treats the two samples as
+//! independent: it is an upper bound. The recommendation asks a plan to meet both its budget and
+//! every latency target of its scenario.
 
 use serde::Serialize;
 
 use crate::engine::SimResult;
 use crate::error::Error;
+use crate::model::RequestPath;
 use crate::model::Scenario;
-use crate::report::brief::prob_inline;
-use crate::report::detail::{Estimate, Interval};
-use crate::report::format::{money, money_with_se};
+use crate::report::brief::{latency_misses, prob_inline};
+use crate::report::detail::{Estimate, Interval, LatencyDetail, latency_details};
+use crate::report::format::{count, money, money_with_se};
 use crate::stats;
 
 /// Default largest breach probability for a plan to count as meeting its budget.
@@ -34,6 +42,14 @@ pub struct Plan {
     pub breach_probability: Option<Estimate>,
     pub acceptance_rate: Option<Estimate>,
     pub cost_per_accepted_task_usd: Option<Estimate>,
+    /// Request latency of every workflow whose latency is modelled on this plan, with each
+    /// target's verdict; empty when latency is not modelled.
+    pub latency: Vec<LatencyDetail>,
+    /// Whether the plan meets every latency target of its scenario: `None` without a target, or
+    /// when none is missed but a target's workflow has no latency model on this plan.
+    pub latency_target_met: Option<bool>,
+    /// Live workflows with a latency target whose latency is not modelled on this plan.
+    pub latency_unchecked: Vec<String>,
     /// Monthly spend of each trial, in trial order.
     #[serde(skip)]
     pub spend: Vec<f64>,
@@ -48,6 +64,25 @@ impl Plan {
         let st = &r.stacks[k];
         let budget = s.budget.as_ref().map(|b| b.monthly_usd);
         let sorted = stats::sorted(&st.spend);
+        let latency = latency_details(s, st);
+        let latency_unchecked: Vec<String> = s
+            .workflows
+            .iter()
+            .filter(|w| w.latency_target.is_some() && w.path == RequestPath::Live)
+            .filter(|w| !latency.iter().any(|l| l.workflow == w.name))
+            .map(|w| w.name.clone())
+            .collect();
+        let verdicts: Vec<bool> = latency
+            .iter()
+            .filter_map(LatencyDetail::target_met)
+            .collect();
+        let latency_target_met = if verdicts.contains(&false) {
+            Some(false)
+        } else if verdicts.is_empty() || !latency_unchecked.is_empty() {
+            None
+        } else {
+            Some(true)
+        };
         Plan {
             label,
             scenario: s.name.clone(),
@@ -60,10 +95,23 @@ impl Plan {
             }),
             acceptance_rate: Estimate::ratio(&st.accepted, &st.requests),
             cost_per_accepted_task_usd: Estimate::ratio(&st.spend, &st.accepted),
+            latency,
+            latency_target_met,
+            latency_unchecked,
             spend: st.spend.clone(),
             requests: st.requests.clone(),
             accepted: st.accepted.clone(),
         }
+    }
+
+    /// Whether the plan's scenario sets a latency target it can be held to.
+    pub fn has_latency_target(&self) -> bool {
+        self.latency_target_met.is_some() || !self.latency_unchecked.is_empty()
+    }
+
+    /// The latency targets the plan misses, in words: `answer p95 (8,193 ms > 4,000 ms)`.
+    pub fn latency_misses(&self) -> Option<String> {
+        latency_misses(&self.latency)
     }
 
     /// Whether the plan stays under its budget often enough; `None` without a budget.
@@ -78,6 +126,38 @@ impl Plan {
                 .map(|x| if *x > b { 1.0 } else { 0.0 })
                 .collect()
         })
+    }
+}
+
+/// The p95 latency of one workflow on two plans.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LatencyDifference {
+    pub workflow: String,
+    pub a_ms: f64,
+    pub b_ms: f64,
+    /// p95(A) − p95(B) in milliseconds; the standard error treats the two samples as
+    /// independent (see the module documentation).
+    pub difference_ms: Estimate,
+}
+
+impl LatencyDifference {
+    fn between(a: &Plan, b: &Plan) -> Vec<LatencyDifference> {
+        a.latency
+            .iter()
+            .filter_map(|la| {
+                let lb = b.latency.iter().find(|l| l.workflow == la.workflow)?;
+                let (x, y) = (la.p95_ms, lb.p95_ms);
+                Some(LatencyDifference {
+                    workflow: la.workflow.clone(),
+                    a_ms: x.value,
+                    b_ms: y.value,
+                    difference_ms: Estimate::new(
+                        x.value - y.value,
+                        x.implied_se().hypot(y.implied_se()),
+                    ),
+                })
+            })
+            .collect()
     }
 }
 
@@ -100,6 +180,8 @@ pub struct Difference {
     pub breach_probability_difference: Option<Estimate>,
     /// Acceptance rate of A − that of B.
     pub acceptance_rate_difference: Option<Estimate>,
+    /// p95 latency of A − that of B, per workflow whose latency both model.
+    pub latency_p95_differences: Vec<LatencyDifference>,
     /// Per-trial differences, in trial order.
     #[serde(skip)]
     pub per_trial: Vec<f64>,
@@ -138,6 +220,7 @@ impl Difference {
                 &b.accepted[..n],
                 &b.requests[..n],
             ),
+            latency_p95_differences: LatencyDifference::between(a, b),
             per_trial: d,
         }
     }
@@ -353,8 +436,40 @@ fn budget_phrase(plans: &[&Plan]) -> String {
     }
 }
 
+/// A plan's breach probability in words: `breach probability 3.0% ± 1.2 pt`.
+fn breach_words(p: &Plan) -> String {
+    match p.breach_probability {
+        Some(b) if b.value == 0.0 => "no simulated month over it".to_string(),
+        Some(b) => format!(
+            "breach probability {}",
+            prob_inline(&b, Some(p.spend.len()))
+        ),
+        None => "no budget of its own".to_string(),
+    }
+}
+
+/// Why a plan does not qualify: `misses answer p95 (8,193 ms > 4,000 ms) and breaches the budget
+/// in 30.0% ± 2.1 pt of months`.
+fn shortfalls(p: &Plan, max_breach: f64) -> String {
+    let mut why = Vec::new();
+    if let Some(m) = p.latency_misses() {
+        why.push(format!("misses {m}"));
+    }
+    if p.meets_budget(max_breach) == Some(false)
+        && let Some(b) = p.breach_probability
+    {
+        why.push(format!(
+            "breaches the budget in {} of months",
+            prob_inline(&b, Some(p.spend.len()))
+        ));
+    }
+    why.join(" and ")
+}
+
 /// Choose the cheapest plan (by mean monthly spend) among those whose breach probability is at
-/// most `max_breach`; every plan counts when none has a budget.
+/// most `max_breach` (every plan, when none has a budget) and that meet every latency target of
+/// their scenario (a plan whose latency is not modelled is not held to its target, and the text
+/// says so). When none qualifies, say which condition fails for whom.
 pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
     if plans.is_empty() {
         return Recommendation {
@@ -363,60 +478,54 @@ pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
         };
     }
     let budgeted = plans.iter().any(|p| p.budget_usd.is_some());
-    let mut eligible: Vec<&Plan> = plans
-        .iter()
-        .filter(|p| p.meets_budget(max_breach).unwrap_or(!budgeted))
-        .collect();
-    eligible.sort_by(|a, b| {
+    let targets = plans.iter().any(Plan::has_latency_target);
+    let within_budget = |p: &Plan| p.meets_budget(max_breach).unwrap_or(!budgeted);
+    let fast_enough = |p: &Plan| p.latency_target_met != Some(false);
+    let by_mean = |a: &&Plan, b: &&Plan| {
         a.monthly_spend_usd
             .value
             .total_cmp(&b.monthly_spend_usd.value)
-    });
+    };
+    let mut eligible: Vec<&Plan> = plans
+        .iter()
+        .filter(|p| within_budget(p) && fast_enough(p))
+        .collect();
+    eligible.sort_by(by_mean);
     let all: Vec<&Plan> = plans.iter().collect();
     let limit = format!("in at least {} of months", whole_percent(1.0 - max_breach));
     let Some(best) = eligible.first().copied() else {
-        let closest = plans
-            .iter()
-            .filter(|p| p.breach_probability.is_some())
-            .min_by(|a, b| {
-                let pa = a.breach_probability.map_or(1.0, |e| e.value);
-                let pb = b.breach_probability.map_or(1.0, |e| e.value);
-                pa.total_cmp(&pb)
-            });
-        let mut text = format!("No plan stays under {} {limit}", budget_phrase(&all));
-        if let Some(c) = closest
-            && let Some(p) = c.breach_probability
-        {
-            text.push_str(&format!(
-                "; the closest is {} (breach probability {}, mean {} a month)",
-                c.label,
-                prob_inline(&p, Some(c.spend.len())),
-                money_with_se(
-                    c.monthly_spend_usd.value,
-                    c.monthly_spend_usd.standard_error
-                )
-            ));
-        }
-        text.push('.');
-        return Recommendation { plan: None, text };
+        return Recommendation {
+            plan: None,
+            text: none_qualifies(plans, max_breach, budgeted, targets, &all, &limit),
+        };
     };
     let mean = money_with_se(
         best.monthly_spend_usd.value,
         best.monthly_spend_usd.standard_error,
     );
-    let mut text = if budgeted {
-        let breach = match best.breach_probability {
-            Some(p) if p.value == 0.0 => "no simulated month over it".to_string(),
-            Some(p) => format!(
-                "breach probability {}",
-                prob_inline(&p, Some(best.spend.len()))
-            ),
-            None => "no budget of its own".to_string(),
-        };
+    let latency = if !targets {
+        String::new()
+    } else if best.latency_target_met == Some(true) {
+        " and meets its latency targets".to_string()
+    } else if !best.latency_unchecked.is_empty() {
         format!(
-            "Choose {}: the cheapest plan that stays under {} {limit} ({breach}), at {mean} a month",
+            " (its latency is not modelled for {}, so that target is unchecked)",
+            best.latency_unchecked.join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let mut text = if budgeted {
+        format!(
+            "Choose {}: the cheapest plan that stays under {} {limit} ({}){latency}, at {mean} a month",
             best.label,
             budget_phrase(&[best]),
+            breach_words(best),
+        )
+    } else if targets {
+        format!(
+            "No budget is set; the cheapest plan that meets its latency targets is {}, at {mean} a month",
+            best.label
         )
     } else {
         format!(
@@ -431,7 +540,7 @@ pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
             text.push_str(&format!(
                 ", {amount} less than {}{}",
                 next.label,
-                if budgeted {
+                if budgeted || targets {
                     ", the next cheapest that does"
                 } else {
                     ""
@@ -445,6 +554,44 @@ pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
         }
     }
     text.push('.');
+    // Cheaper plans within the budget that the latency targets rule out.
+    let mut faster_needed: Vec<&Plan> = plans
+        .iter()
+        .filter(|p| within_budget(p) && !fast_enough(p))
+        .filter(|p| p.monthly_spend_usd.value < best.monthly_spend_usd.value)
+        .collect();
+    faster_needed.sort_by(by_mean);
+    for p in faster_needed {
+        let d = Difference::between(best, p);
+        text.push_str(&format!(
+            " Cheaper by {} a month, {} misses {}.",
+            money_with_se(d.mean_usd.value.abs(), d.mean_usd.standard_error),
+            p.label,
+            p.latency_misses().unwrap_or_default()
+        ));
+    }
+    // A verdict the simulation's noise could still turn.
+    let close: Vec<String> = best
+        .latency
+        .iter()
+        .flat_map(|l| {
+            l.targets.iter().filter(|t| t.close_call).map(move |t| {
+                format!(
+                    "{} {} ({} ms against {} ms)",
+                    l.workflow,
+                    t.percentile,
+                    count(t.measured_ms.value),
+                    count(t.target_ms)
+                )
+            })
+        })
+        .collect();
+    if !close.is_empty() {
+        text.push_str(&format!(
+            " Its {} lies within the simulation's 95% interval of the target; more trials could turn that verdict.",
+            close.join(", ")
+        ));
+    }
     // The acceptance trade-off, when another plan is clearly more reliable.
     if let Some(acc) = best.acceptance_rate {
         let better = plans
@@ -482,4 +629,55 @@ pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
         plan: Some(best.label.clone()),
         text,
     }
+}
+
+/// The sentence when no plan qualifies: without latency targets, the plan closest to its budget;
+/// with them, which condition fails for each plan.
+fn none_qualifies(
+    plans: &[Plan],
+    max_breach: f64,
+    budgeted: bool,
+    targets: bool,
+    all: &[&Plan],
+    limit: &str,
+) -> String {
+    if targets {
+        let reasons: Vec<String> = plans
+            .iter()
+            .map(|p| format!("{} {}", p.label, shortfalls(p, max_breach)))
+            .collect();
+        return if budgeted {
+            format!(
+                "No plan both stays under {} {limit} and meets its latency targets: {}.",
+                budget_phrase(all),
+                reasons.join("; ")
+            )
+        } else {
+            format!("No plan meets its latency targets: {}.", reasons.join("; "))
+        };
+    }
+    let closest = plans
+        .iter()
+        .filter(|p| p.breach_probability.is_some())
+        .min_by(|a, b| {
+            let pa = a.breach_probability.map_or(1.0, |e| e.value);
+            let pb = b.breach_probability.map_or(1.0, |e| e.value);
+            pa.total_cmp(&pb)
+        });
+    let mut text = format!("No plan stays under {} {limit}", budget_phrase(all));
+    if let Some(c) = closest
+        && let Some(p) = c.breach_probability
+    {
+        text.push_str(&format!(
+            "; the closest is {} (breach probability {}, mean {} a month)",
+            c.label,
+            prob_inline(&p, Some(c.spend.len())),
+            money_with_se(
+                c.monthly_spend_usd.value,
+                c.monthly_spend_usd.standard_error
+            )
+        ));
+    }
+    text.push('.');
+    text
 }

@@ -116,6 +116,34 @@ pub struct Invoice {
     /// What the hard cap refuses (negative).
     pub capped_usd: f64,
     pub total_usd: f64,
+    /// Requests of each workflow in the month.
+    #[serde(skip)]
+    pub requests: Vec<f64>,
+    /// Per model, the share of its list-price spend that volume tiers take off.
+    #[serde(skip)]
+    pub volume_discount_share: Vec<f64>,
+    /// Each contract of the stack's plan, in scenario order.
+    #[serde(skip)]
+    pub contracts: Vec<ContractInvoice>,
+}
+
+/// One committed-use contract's month on the invoice.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContractInvoice {
+    /// Index into [`Scenario::contracts`].
+    pub contract: usize,
+    pub committed_usd: f64,
+    pub discount: f64,
+    /// Usage of the provider's models at list price less volume tiers.
+    pub usage_usd: f64,
+    /// The part of that usage billed at the contract discount.
+    pub covered_usd: f64,
+    /// Usage billed: the covered part at the discount, the rest as it is.
+    pub accrued_usd: f64,
+    /// max(commitment, accrued).
+    pub billed_usd: f64,
+    /// The commitment paid for but not used.
+    pub unused_usd: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -327,6 +355,7 @@ fn invoice(
     let mut billed = 0.0;
     let mut accrued_total = 0.0;
     let mut unused = 0.0;
+    let mut contract_months = Vec::new();
     let mut covered_models = vec![false; models];
     for (ci, c) in s.contracts.iter().enumerate() {
         if !s.contract_applies(stack, ci) {
@@ -354,9 +383,20 @@ fn invoice(
                     .to_string(),
             );
         }
+        let left = crate::engine::unused_commitment(commitment, accrued);
         accrued_total += accrued;
-        unused += (commitment - accrued).max(0.0);
+        unused += left;
         billed += accrued.max(commitment);
+        contract_months.push(ContractInvoice {
+            contract: ci,
+            committed_usd: commitment,
+            discount: d,
+            usage_usd: usage,
+            covered_usd: covered,
+            accrued_usd: accrued,
+            billed_usd: accrued.max(commitment),
+            unused_usd: left,
+        });
     }
     let uncovered: f64 = after
         .iter()
@@ -385,6 +425,14 @@ fn invoice(
         unused_commitment_usd: unused,
         capped_usd: capped,
         total_usd: total + capped,
+        requests: requests.to_vec(),
+        volume_discount_share: s
+            .models
+            .iter()
+            .enumerate()
+            .map(|(m, model)| tier_share(&model.volume_tiers, tokens[m]))
+            .collect(),
+        contracts: contract_months,
     };
     (inv, classes, fees)
 }

@@ -403,3 +403,222 @@ fn compare_user_errors_exit_2_with_a_fix() {
         .assert()
         .code(2);
 }
+
+/// Three plans for one workflow with a p95 latency target of 5 s: `slow` is the cheapest (about
+/// $4.80 a month) but generates 40 tokens a second, so its p95 is about 12 s; `quick` (about
+/// $9.60) and `quickest` (about $19.20) answer in about 2–3 s.
+fn timed(budget: &str) -> String {
+    format!(
+        r#"
+name = "timed"
+{budget}
+[[segment]]
+name = "users"
+users = 100
+sessions_per_user_per_day = 2
+
+[[workflow]]
+name = "answer"
+latency_target_ms = {{ p95 = 5000 }}
+[[workflow.step]]
+name = "call"
+route = "main"
+input_tokens = {{ p50 = 800, p95 = 2000 }}
+output_tokens = {{ p50 = 200, p95 = 500 }}
+
+[[model]]
+name = "slow"
+input_usd_per_mtok = 0.5
+output_usd_per_mtok = 2.0
+latency = {{ first_token_ms = {{ p50 = 400, p95 = 1200 }}, output_tokens_per_s = 40 }}
+
+[[model]]
+name = "quick"
+input_usd_per_mtok = 1.0
+output_usd_per_mtok = 4.0
+latency = {{ first_token_ms = {{ p50 = 200, p95 = 600 }}, output_tokens_per_s = 250 }}
+
+[[model]]
+name = "quickest"
+input_usd_per_mtok = 2.0
+output_usd_per_mtok = 8.0
+latency = {{ first_token_ms = {{ p50 = 150, p95 = 400 }}, output_tokens_per_s = 400 }}
+
+[[stack]]
+name = "slow"
+[stack.route.main]
+chain = [{{ model = "slow" }}]
+
+[[stack]]
+name = "quick"
+[stack.route.main]
+chain = [{{ model = "quick" }}]
+
+[[stack]]
+name = "quickest"
+[stack.route.main]
+chain = [{{ model = "quickest" }}]
+"#
+    )
+}
+
+#[test]
+fn the_cheapest_plan_that_misses_its_latency_target_is_passed_over() {
+    // n = 100, seed 4; a budget every plan meets.
+    let s = common::scenario(&timed("[budget]\nmonthly_usd = 100\n"));
+    let c = Comparison::of_stacks(&s, &common::simulate(&s, 100, 4), DEFAULT_MAX_BREACH);
+    let (slow, quick) = (&c.plans[0], &c.plans[1]);
+    assert_eq!(slow.latency_target_met, Some(false));
+    assert_eq!(quick.latency_target_met, Some(true));
+    assert!(slow.monthly_spend_usd.value < quick.monthly_spend_usd.value);
+    let text = &c.recommendation.text;
+    assert_eq!(c.recommendation.plan.as_deref(), Some("quick"), "{text}");
+    assert!(
+        text.starts_with(
+            "Choose quick: the cheapest plan that stays under the $100.00 budget in at least 95% of months (no simulated month over it) and meets its latency targets, at $"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("less than quickest, the next cheapest that does"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" Cheaper by $") && text.contains(" a month, slow misses answer p95 ("),
+        "{text}"
+    );
+    // The latency trade-off: p95 of slow − p95 of quick, with its standard error.
+    let d = &c.differences[0];
+    assert_eq!((d.a.as_str(), d.b.as_str()), ("slow", "quick"));
+    let l = &d.latency_p95_differences[0];
+    assert_eq!(l.workflow, "answer");
+    assert_eq!(l.a_ms, slow.latency[0].p95_ms.value);
+    assert_eq!(l.b_ms, quick.latency[0].p95_ms.value);
+    assert!((l.difference_ms.value - (l.a_ms - l.b_ms)).abs() < 1e-9);
+    assert!(l.difference_ms.value > 5_000.0, "{l:?}");
+    assert!(l.difference_ms.standard_error > 0.0);
+    assert!(l.difference_ms.value > 10.0 * l.difference_ms.standard_error);
+    assert!(slow.latency[0].p95_ms.value > 5_000.0);
+    assert!(quick.latency[0].p95_ms.value < 5_000.0);
+
+    // Without a budget the latency target alone decides.
+    let s = common::scenario(&timed(""));
+    let c = Comparison::of_stacks(&s, &common::simulate(&s, 100, 4), DEFAULT_MAX_BREACH);
+    assert_eq!(c.recommendation.plan.as_deref(), Some("quick"));
+    assert!(
+        c.recommendation.text.starts_with(
+            "No budget is set; the cheapest plan that meets its latency targets is quick"
+        ),
+        "{}",
+        c.recommendation.text
+    );
+}
+
+#[test]
+fn no_plan_qualifies_when_the_fast_ones_break_the_budget() {
+    // n = 100, seed 4. slow (about $4.80) stays under $8 but misses the target; quick (about
+    // $9.60) and quickest meet it but cost more than $8 in every month.
+    let s = common::scenario(&timed("[budget]\nmonthly_usd = 8\n"));
+    let c = Comparison::of_stacks(&s, &common::simulate(&s, 100, 4), DEFAULT_MAX_BREACH);
+    let text = &c.recommendation.text;
+    assert_eq!(c.recommendation.plan, None, "{text}");
+    assert!(
+        text.starts_with(
+            "No plan both stays under the $8.00 budget in at least 95% of months and meets its latency targets: slow misses answer p95 ("
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("quick breaches the budget in 100%")
+            && text.contains("quickest breaches the budget in 100%"),
+        "{text}"
+    );
+    // The simulation brief gives the same verdict.
+    let brief = aicost::report::brief::Brief::new(&s, &common::simulate(&s, 100, 4));
+    assert!(
+        brief
+            .markdown()
+            .contains(&format!("**Recommendation.** {text}"))
+    );
+}
+
+#[test]
+fn compare_shows_the_latency_and_acceptance_trade_off_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "timed.toml",
+        &timed("[budget]\nmonthly_usd = 100\n"),
+    );
+    let text = |format: &str| {
+        String::from_utf8(
+            aicost()
+                .arg("compare")
+                .arg(&file)
+                .args(["-n", "40", "--seed", "2", "--format", format])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .unwrap()
+    };
+    for format in ["table", "markdown", "html"] {
+        let out = text(format);
+        for part in [
+            "p95 latency, answer",
+            "Δ p95 latency, answer",
+            "Latency targets",
+            "misses answer p95 (",
+            "all met",
+            "Acceptance rate",
+            "Δ acceptance rate",
+            "Choose quick",
+            "A plan qualifies only if it also meets every latency target",
+        ] {
+            assert!(out.contains(part), "{format}: {part:?} missing in\n{out}");
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(&text("json")).unwrap();
+    assert_eq!(v["plans"][0]["latency_target_met"], false);
+    assert_eq!(v["plans"][1]["latency_target_met"], true);
+    assert!(
+        v["plans"][0]["latency"][0]["p95_ms"]["value"]
+            .as_f64()
+            .unwrap()
+            > 5_000.0
+    );
+    assert!(!v["plans"][0]["acceptance_rate"]["standard_error"].is_null());
+    let l = &v["differences"][0]["latency_p95_differences"][0];
+    assert_eq!(l["workflow"], "answer");
+    assert!(l["difference_ms"]["standard_error"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["recommendation"]["plan"], "quick");
+    let csv = text("csv");
+    assert!(csv.contains("slow,latency_p95,answer,ms,"), "{csv}");
+    assert!(csv.contains("slow,latency_targets_met,,flag,0,"), "{csv}");
+    assert!(csv.contains("quick,latency_targets_met,,flag,1,"), "{csv}");
+    assert!(
+        csv.contains("slow − quick,latency_p95_difference,answer,ms,"),
+        "{csv}"
+    );
+    // Where latency is not modelled, nothing about it is shown.
+    let plain = String::from_utf8(
+        aicost()
+            .args([
+                "compare",
+                "tests/fixtures/brief.toml",
+                "-n",
+                "20",
+                "--format",
+                "markdown",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    assert!(!plain.contains("latency"), "{plain}");
+}

@@ -1,5 +1,6 @@
-//! `--format focus`: the expected month as FOCUS rows, checked against hand arithmetic and the
-//! FOCUS format rules (mandatory columns filled, nulls empty, dates UTC ISO 8601, x_ columns last).
+//! `--format focus`: the expected month as FOCUS rows, checked against hand arithmetic, the
+//! estimate's invoice and the FOCUS format rules (mandatory columns filled, nulls empty, dates UTC
+//! ISO 8601, x_ columns last, commitment purchase / used / unused rows).
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
@@ -71,6 +72,16 @@ fn the_chatbot_month_is_11500_dollars_in_focus_rows() {
     assert_eq!(input[col(&h, "ListUnitPrice")], "2.5");
     assert_eq!(input[col(&h, "ListCost")], "3500");
     assert_eq!(input[col(&h, "ResourceId")], "gpt-4o");
+    // Each meter is named after the tokens it prices: 200 output tokens × 8 messages × 500,000
+    // sessions at $10 per Mtok.
+    let output = gpt4o
+        .iter()
+        .find(|r| r[col(&h, "SkuMeter")] == "Output")
+        .unwrap();
+    assert_eq!(output[col(&h, "ConsumedQuantity")], "800000000");
+    assert_eq!(output[col(&h, "ListUnitPrice")], "10");
+    assert_eq!(output[col(&h, "SkuId")], "gpt-4o:output");
+    assert_eq!(gpt4o.len(), 2);
     assert_eq!(input[col(&h, "BillingPeriodStart")], "2026-12-01T00:00:00Z");
     assert_eq!(input[col(&h, "BillingPeriodEnd")], "2027-01-01T00:00:00Z");
     let tags: serde_json::Value = serde_json::from_str(&input[col(&h, "Tags")]).unwrap();
@@ -181,4 +192,223 @@ fn a_bad_month_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr(contains("--month"));
+}
+
+const FEATURES: &str = "tests/fixtures/features.toml";
+
+/// The invoice total of every stack of `estimate --format json` with the same arguments.
+fn invoice_totals(args: &[&str]) -> Vec<(String, f64)> {
+    let mut a = vec!["estimate", "--format", "json", "-q"];
+    a.extend_from_slice(args);
+    let out = aicost()
+        .args(&a)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    v["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["invoice"]["total_usd"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn num(r: &[String], h: &[String], name: &str) -> f64 {
+    r[col(h, name)].parse().unwrap()
+}
+
+fn sum(rows: &[&Vec<String>], h: &[String], name: &str) -> f64 {
+    rows.iter().map(|r| num(r, h, name)).sum()
+}
+
+#[test]
+fn every_scenario_s_rows_sum_to_its_expected_invoice() {
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.to_str().unwrap();
+        let (h, rows) = focus(&["estimate", file, "--format", "focus", "--month", "2026-12"]);
+        for (stack, total) in invoice_totals(&[file]) {
+            let mine: Vec<&Vec<String>> = rows
+                .iter()
+                .filter(|r| r[col(&h, "x_Stack")] == stack)
+                .collect();
+            for cost in ["BilledCost", "EffectiveCost"] {
+                let s = sum(&mine, &h, cost);
+                assert!(
+                    (s - total).abs() <= 1e-6 * total.max(1.0),
+                    "{file} {stack}: {cost} sums to {s}, the invoice to {total}"
+                );
+            }
+            for r in &mine {
+                // ListCost = ListUnitPrice × PricingQuantity, and the same for Contracted.
+                let q = num(r, &h, "PricingQuantity");
+                for (cost, price) in [
+                    ("ListCost", "ListUnitPrice"),
+                    ("ContractedCost", "ContractedUnitPrice"),
+                ] {
+                    let (c, p) = (num(r, &h, cost), num(r, &h, price));
+                    assert!(
+                        (c - p * q).abs() <= 1e-9 * c.abs().max(1.0),
+                        "{file}: {cost} {c} vs {price} {p} × {q}"
+                    );
+                }
+                let meter = &r[col(&h, "SkuMeter")];
+                assert!(!meter.is_empty());
+                // A meter is named after what it prices: output tokens are never an input meter.
+                let sku = &r[col(&h, "SkuId")];
+                if meter.starts_with("Output") {
+                    assert!(
+                        sku.ends_with("output") || sku.ends_with("output-batch"),
+                        "{sku}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_contract_fills_the_commitment_columns_and_bills_the_expected_month() {
+    // features.toml: a $6 contract with provider acme at 20% off, list-price overage; the acme
+    // model's expected usage is about $4.42 at list price, so $6 is under-used and $2 over-used.
+    for (commitment, overage) in [("6", "list"), ("2", "list"), ("2", "discounted")] {
+        let sets = [
+            format!("contract[0].committed_monthly_usd={commitment}"),
+            format!("contract[0].overage={overage}"),
+        ];
+        let mut args = vec![FEATURES, "--set", &sets[0], "--set", &sets[1]];
+        let totals = invoice_totals(&args);
+        args.splice(0..0, ["estimate"]);
+        args.extend(["--format", "focus", "--month", "2026-12"]);
+        let (h, rows) = focus(&args);
+        let c: f64 = commitment.parse().unwrap();
+        let case = format!("${commitment}, {overage} overage");
+        let of = |stack: &str| -> Vec<&Vec<String>> {
+            rows.iter()
+                .filter(|r| r[col(&h, "x_Stack")] == stack)
+                .collect()
+        };
+        let get = |r: &Vec<String>, name: &str| r[col(&h, name)].clone();
+        // BilledCost (and EffectiveCost) sum to the expected bill.
+        for (stack, total) in &totals {
+            for cost in ["BilledCost", "EffectiveCost"] {
+                let s = sum(&of(stack), &h, cost);
+                assert!(
+                    (s - total).abs() < 1e-9 * total,
+                    "{case} {stack}: {cost} {s} vs {total}"
+                );
+            }
+        }
+        // The plan that never calls acme signs nothing.
+        for r in of("deep-only") {
+            assert!(get(r, "CommitmentDiscountId").is_empty(), "{case}");
+            assert_eq!(get(r, "ChargeCategory"), "Usage");
+        }
+        let quick = of("quick-only");
+        let purchases: Vec<&Vec<String>> = quick
+            .iter()
+            .filter(|r| get(r, "ChargeCategory") == "Purchase")
+            .copied()
+            .collect();
+        assert_eq!(purchases.len(), 1, "{case}");
+        let p = purchases[0];
+        let id = get(p, "CommitmentDiscountId");
+        assert!(!id.is_empty());
+        assert_eq!(num(p, &h, "BilledCost"), c);
+        assert_eq!(num(p, &h, "EffectiveCost"), 0.0);
+        assert_eq!(get(p, "ChargeFrequency"), "Recurring");
+        assert_eq!(get(p, "CommitmentDiscountCategory"), "Spend");
+        assert_eq!(get(p, "CommitmentDiscountType"), "Committed-Use Contract");
+        assert_eq!(get(p, "CommitmentDiscountName"), "acme");
+        assert_eq!(get(p, "CommitmentDiscountStatus"), "");
+        assert_eq!(num(p, &h, "CommitmentDiscountQuantity"), c);
+        assert_eq!(get(p, "CommitmentDiscountUnit"), "USD");
+        assert_eq!(get(p, "PricingUnit"), "USD");
+        assert_eq!(get(p, "ConsumedQuantity"), "");
+        assert_eq!(get(p, "ResourceId"), id);
+        let used: Vec<&Vec<String>> = quick
+            .iter()
+            .filter(|r| get(r, "CommitmentDiscountStatus") == "Used")
+            .copied()
+            .collect();
+        let unused: Vec<&Vec<String>> = quick
+            .iter()
+            .filter(|r| get(r, "CommitmentDiscountStatus") == "Unused")
+            .copied()
+            .collect();
+        assert!(!used.is_empty(), "{case}");
+        for r in &used {
+            assert_eq!(get(r, "ChargeCategory"), "Usage");
+            assert_eq!(get(r, "CommitmentDiscountId"), id);
+            assert_eq!(get(r, "PricingCategory"), "Committed");
+            assert_eq!(num(r, &h, "BilledCost"), 0.0);
+            assert!(!get(r, "ConsumedQuantity").is_empty());
+            // The commitment draws down the discounted price of what it covers.
+            let eff = num(r, &h, "EffectiveCost");
+            assert!((eff - 0.8 * num(r, &h, "ContractedCost")).abs() < 1e-9);
+            assert!((num(r, &h, "CommitmentDiscountQuantity") - eff).abs() < 1e-9);
+        }
+        let tools = quick
+            .iter()
+            .filter(|r| get(r, "SkuMeter") == "Tool Calls")
+            .map(|r| num(r, &h, "BilledCost"))
+            .sum::<f64>();
+        let bill = sum(&quick, &h, "BilledCost");
+        // What the commitment buys: the EffectiveCost of its Used and Unused rows is its purchase.
+        let drawn = sum(&used, &h, "EffectiveCost") + sum(&unused, &h, "EffectiveCost");
+        assert!((drawn - c).abs() < 1e-9, "{case}: {drawn}");
+        // The acme model's usage at list price (tool fees are billed beside the contract).
+        let usage: f64 = quick
+            .iter()
+            .filter(|r| get(r, "ResourceId") == "quick" && get(r, "SkuMeter") != "Tool Calls")
+            .map(|r| num(r, &h, "ListCost"))
+            .sum();
+        if commitment == "6" {
+            // Under-used: the bill is the commitment plus tool fees, and one Unused row holds
+            // what was paid for nothing.
+            assert_eq!(unused.len(), 1, "{case}");
+            let u = unused[0];
+            assert_eq!(get(u, "ChargeCategory"), "Usage");
+            assert_eq!(num(u, &h, "BilledCost"), 0.0);
+            assert_eq!(get(u, "ConsumedQuantity"), "");
+            assert_eq!(get(u, "CommitmentDiscountId"), id);
+            let left = num(u, &h, "EffectiveCost");
+            assert!((left - (c - 0.8 * usage)).abs() < 1e-9, "{left}");
+            assert!((bill - (c + tools)).abs() < 1e-9, "{case}: {bill}");
+            assert!(
+                quick
+                    .iter()
+                    .all(|r| !get(r, "ChargeDescription").contains("beyond"))
+            );
+        } else {
+            // Over-used: no Unused row; usage beyond $2 / 0.8 of list price is billed on rows of
+            // its own, at list price or at the contract discount.
+            assert!(unused.is_empty(), "{case}");
+            let rate = if overage == "list" { 1.0 } else { 0.8 };
+            let expected = c + rate * (usage - c / 0.8) + tools;
+            assert!(
+                (bill - expected).abs() < 1e-9,
+                "{case}: {bill} vs {expected}"
+            );
+            let beyond: Vec<&Vec<String>> = quick
+                .iter()
+                .filter(|r| get(r, "ChargeDescription").contains("beyond the commitment"))
+                .copied()
+                .collect();
+            assert!(!beyond.is_empty());
+            for r in beyond {
+                assert!(get(r, "CommitmentDiscountId").is_empty());
+                assert_eq!(get(r, "PricingCategory"), "Standard");
+                assert!(num(r, &h, "BilledCost") > 0.0);
+            }
+        }
+    }
 }

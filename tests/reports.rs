@@ -14,6 +14,10 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
 const BRIEF: &str = "tests/fixtures/brief.toml";
+/// Every feature with a report section: horizon, hard cap, contract, incident, latency, review,
+/// flex, reasoning, tool fees, a semantic cache and provider errors.
+const FEATURES: &str = "tests/fixtures/features.toml";
+const PLAIN: &str = "scenarios/support-summarizer.toml";
 
 fn aicost() -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("aicost");
@@ -63,6 +67,66 @@ fn csv_snapshot() {
     insta::assert_snapshot!("stats_csv", unversioned(&text));
 }
 
+fn table(path: &str, trials: u64, seed: u64) -> String {
+    let s = common::scenario(&std::fs::read_to_string(path).unwrap());
+    let r = common::simulate(&s, trials, seed);
+    aicost::report::table::render(&Report::new(&s, &r), &Detail::new(&s, &r), false)
+}
+
+#[test]
+fn table_snapshots() {
+    // n = 120 trials, seed 11: a plain scenario stays compact; one using every feature shows
+    // each of them with its standard error.
+    insta::assert_snapshot!("table_plain", table(PLAIN, 120, 11));
+    insta::assert_snapshot!("table_features", table(FEATURES, 120, 11));
+}
+
+#[test]
+fn the_table_shows_the_features_a_scenario_uses_and_only_those() {
+    let features = table(FEATURES, 100, 3);
+    let plain = table(PLAIN, 100, 3);
+    for row in [
+        "Hard cap hit (at $36.00)",
+        "  requests refused, mean / p95",
+        "Months with retry-storm",
+        "  extra spend, mean",
+        "  p99 due to incidents",
+        "Contract acme ($6.00/month), billed",
+        "  under-used months",
+        "  unused, mean / p95",
+        "  overage, mean",
+        "Horizon total (2 months), mean",
+        "  per useful output (with review)",
+        "  review, per month",
+        "  reasoning share of spend",
+        "  tool fees share of spend",
+        "  flex calls refused",
+        "  semantic cache hits",
+        "  provider errors",
+        "Latency",
+        "  answer p50 / p95",
+        "(meets target)",
+        "(misses target)",
+        "not in this plan",
+    ] {
+        assert!(features.contains(row), "missing {row:?} in\n{features}");
+        assert!(
+            !plain.contains(row.trim()),
+            "{row:?} in a plain table\n{plain}"
+        );
+    }
+    // The risk rows carry their standard errors.
+    for label in [
+        "Months with retry-storm",
+        "  review, per month",
+        "  extra spend, mean",
+    ] {
+        let line = features.lines().find(|l| l.starts_with(label)).unwrap();
+        assert!(line.contains('±'), "{line}");
+    }
+    assert!(plain.lines().count() <= 25, "{plain}");
+}
+
 #[test]
 fn markdown_has_every_part_of_the_brief() {
     let md = String::from_utf8(run(&[
@@ -104,6 +168,80 @@ fn markdown_has_every_part_of_the_brief() {
     {
         assert!(line.contains('±'), "{line}");
     }
+}
+
+#[test]
+fn feature_snapshots() {
+    // n = 120 trials, seed 11.
+    let s = common::scenario(&std::fs::read_to_string(FEATURES).unwrap());
+    let r = common::simulate(&s, 120, 11);
+    insta::assert_snapshot!(
+        "brief_markdown_features",
+        unversioned(&Brief::new(&s, &r).markdown())
+    );
+    let text = csv::simulation(&Report::new(&s, &r), &Detail::new(&s, &r));
+    insta::assert_snapshot!("stats_csv_features", unversioned(&text));
+}
+
+/// The parts of a brief that only a scenario using a feature has.
+const FEATURE_PARTS: [&str; 26] = [
+    "| Contracts | acme (acme, $6.00 a month at 20% off) |",
+    "| Incidents | retry-storm |",
+    "| Latency targets | answer p95 ≤ 20,000 ms |",
+    "| Human review | answer |",
+    "hard cap $36.00",
+    "p95 total over 2 months",
+    "Months hitting the $36.00 hard cap",
+    "| Latency targets | all met | misses answer p95",
+    "Flex calls refused (re-sent at standard)",
+    "Requests answered by the semantic cache",
+    "Calls failed at the provider",
+    "Reasoning share of spend",
+    "Tool fees share of spend",
+    "Human review per month (not in spend)",
+    "Cost per useful output (spend + review)",
+    "### Horizon of 2 months",
+    "| p95 total |",
+    "### Hard cap at $36.00",
+    "| Months the cap refuses requests |",
+    "### Contract acme",
+    "| Unused commitment per month (mean) |",
+    "| Months the commitment is under-used |",
+    "### Incidents",
+    "| Of the p99, incidents explain |",
+    "### Latency",
+    "| answer | ",
+];
+
+#[test]
+fn markdown_and_html_show_the_features_a_scenario_uses_and_only_those() {
+    let md = String::from_utf8(run(&[
+        "simulate", FEATURES, "-n", "60", "--format", "markdown",
+    ]))
+    .unwrap();
+    let html =
+        String::from_utf8(run(&["simulate", FEATURES, "-n", "60", "--format", "html"])).unwrap();
+    let plain = String::from_utf8(run(&[
+        "simulate", PLAIN, "-n", "60", "--format", "markdown",
+    ]))
+    .unwrap();
+    for part in FEATURE_PARTS {
+        assert!(md.contains(part), "missing {part:?} in\n{md}");
+        assert!(!plain.contains(part), "{part:?} in a plain brief\n{plain}");
+    }
+    for part in [
+        "<h3>Horizon of 2 months</h3>",
+        "<h3>Hard cap at $36.00</h3>",
+        "<h3>Contract acme</h3>",
+        "<h3>Incidents</h3>",
+        "<h3>Latency</h3>",
+        "Requests answered by the semantic cache",
+        "Cost per useful output (spend + review)",
+    ] {
+        assert!(html.contains(part), "missing {part:?} in the HTML");
+    }
+    // The contract is signed only by the plan that calls its provider.
+    assert_eq!(md.matches("### Contract acme").count(), 1);
 }
 
 /// Parse CSV without quoted fields (the fixture's names need none).
@@ -187,6 +325,170 @@ fn csv_has_stable_columns_and_agrees_with_json() {
                 "interval does not hold the value: {r:?}"
             );
         }
+    }
+}
+
+/// The statistics only a scenario using a feature has.
+const FEATURE_STATISTICS: [&str; 36] = [
+    "flex_refused_share",
+    "semantic_cache_hit_share",
+    "provider_error_share",
+    "hard_cap",
+    "cap_hit_probability",
+    "cap_hit_median_day",
+    "rejected_requests_mean",
+    "rejected_requests_p95",
+    "rejected_request_share",
+    "contract_committed",
+    "contract_discount",
+    "contract_billed_mean",
+    "contract_billed_p95",
+    "contract_unused_mean",
+    "contract_unused_p95",
+    "contract_overage_mean",
+    "contract_underuse_probability",
+    "incident_probability",
+    "incident_extra_spend_mean",
+    "monthly_spend_p99_without_incidents",
+    "p99_from_incidents",
+    "latency_p50",
+    "latency_p95",
+    "latency_p99",
+    "latency_p95_target",
+    "latency_p95_target_met",
+    "review_cost_mean",
+    "cost_per_useful_output",
+    "horizon_total_mean",
+    "horizon_total_p5",
+    "horizon_total_p50",
+    "horizon_total_p95",
+    "month_spend_mean",
+    "month_spend_p50",
+    "month_spend_p95",
+    "month_breach_probability",
+];
+
+#[test]
+fn csv_has_a_row_for_every_feature_the_scenario_uses_and_agrees_with_json() {
+    let args = ["simulate", FEATURES, "-n", "80", "--seed", "4"];
+    let v = json(&args);
+    let mut a = args.to_vec();
+    a.extend(["--format", "csv"]);
+    let (head, rows) = rows(&String::from_utf8(run(&a)).unwrap());
+    assert_eq!(head, csv::COLUMNS);
+    let find = |stack: &str, statistic: &str, group: &str| {
+        rows.iter()
+            .find(|r| r["stack"] == stack && r["statistic"] == statistic && r["group"] == group)
+            .map(|r| r["value"].parse::<f64>().unwrap())
+    };
+    let get = |stack: &str, statistic: &str, group: &str| {
+        find(stack, statistic, group)
+            .unwrap_or_else(|| panic!("no row {stack} {statistic} {group}"))
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    for (k, stack) in ["quick-only", "deep-only"].iter().enumerate() {
+        let s = &v["stacks"][k];
+        let cap = &s["hard_cap"];
+        assert_eq!(get(stack, "hard_cap", ""), 36.0);
+        assert!(close(
+            get(stack, "cap_hit_probability", ""),
+            cap["probability_hit"].as_f64().unwrap()
+        ));
+        assert!(close(
+            get(stack, "rejected_requests_mean", ""),
+            cap["rejected_requests"]["mean"].as_f64().unwrap()
+        ));
+        let inc = &s["incidents"];
+        assert!(close(
+            get(stack, "incident_probability", "retry-storm"),
+            inc["incidents"][0]["probability"].as_f64().unwrap()
+        ));
+        assert!(close(
+            get(stack, "incident_extra_spend_mean", ""),
+            inc["extra_spend_usd"]["mean"].as_f64().unwrap()
+        ));
+        for (i, workflow) in ["answer", "digest"].iter().enumerate() {
+            assert!(close(
+                get(stack, "latency_p95", workflow),
+                s["latency"][i]["p95_ms"].as_f64().unwrap()
+            ));
+        }
+        assert_eq!(get(stack, "latency_p95_target", "answer"), 20_000.0);
+        let met = s["latency"][0]["target_met"].as_bool().unwrap();
+        assert_eq!(
+            get(stack, "latency_p95_target_met", "answer"),
+            f64::from(u8::from(met))
+        );
+        assert!(find(stack, "latency_p95_target", "digest").is_none());
+        assert!(close(
+            get(stack, "review_cost_mean", ""),
+            s["review_cost_usd"]["mean"].as_f64().unwrap()
+        ));
+        assert!(close(
+            get(stack, "cost_per_useful_output", ""),
+            s["cost_per_useful_output_usd"].as_f64().unwrap()
+        ));
+        assert!(close(
+            get(stack, "horizon_total_mean", ""),
+            s["horizon_total_usd"]["mean"].as_f64().unwrap()
+        ));
+        assert!(close(
+            get(stack, "horizon_total_p95", ""),
+            s["horizon_total_usd"]["p95"].as_f64().unwrap()
+        ));
+        assert!(close(
+            get(stack, "flex_refused_share", ""),
+            s["flex_refused_share"].as_f64().unwrap()
+        ));
+        // The months of the horizon average to the pooled monthly mean.
+        let months = get(stack, "month_spend_mean", "1") + get(stack, "month_spend_mean", "2");
+        assert!(close(
+            months / 2.0,
+            s["monthly_spend_usd"]["mean"].as_f64().unwrap()
+        ));
+        // Reasoning and tool fees are billing classes: their share of spend is a token-kind row.
+        for class in ["reasoning", "tool_fees"] {
+            let share = get(stack, "token_kind_spend_share", class);
+            assert!(share > 0.0 && share < 1.0, "{class}: {share}");
+        }
+    }
+    // The contract is with the provider of `quick`: only the plan that calls it signs it.
+    let c = &v["stacks"][0]["contracts"][0];
+    assert!(close(
+        get("quick-only", "contract_billed_mean", "acme"),
+        c["billed_usd"]["mean"].as_f64().unwrap()
+    ));
+    assert!(close(
+        get("quick-only", "contract_unused_mean", "acme"),
+        c["unused_commitment_usd"]["mean"].as_f64().unwrap()
+    ));
+    assert!(close(
+        get("quick-only", "contract_underuse_probability", "acme"),
+        c["underuse_probability"].as_f64().unwrap()
+    ));
+    assert_eq!(get("quick-only", "contract_committed", "acme"), 6.0);
+    assert!(
+        rows.iter()
+            .all(|r| !(r["stack"] == "deep-only" && r["statistic"].starts_with("contract_")))
+    );
+    // A plain scenario has none of these rows.
+    let plain =
+        String::from_utf8(run(&["simulate", PLAIN, "-n", "30", "--format", "csv"])).unwrap();
+    let (_, plain_rows) = self::rows(&plain);
+    for r in &plain_rows {
+        assert!(
+            !FEATURE_STATISTICS.contains(&r["statistic"].as_str()),
+            "{r:?}"
+        );
+    }
+    for statistic in FEATURE_STATISTICS {
+        if statistic == "cap_hit_median_day" {
+            continue;
+        }
+        assert!(
+            rows.iter().any(|r| r["statistic"] == statistic),
+            "no {statistic} row"
+        );
     }
 }
 

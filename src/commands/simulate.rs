@@ -81,6 +81,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let text = match format {
         ReportFormat::Table => report::table::render(
             &Report::new(s, &result),
+            &Detail::new(s, &result),
             config.color_stdout && a.out.is_none(),
         ),
         ReportFormat::Json => Report::new(s, &result).to_json(),

@@ -1,5 +1,7 @@
 //! Stacked bars of cost drivers: for each stack, one bar per breakdown (by workflow, by model, by
-//! billing class) whose parts add up to the stack's mean monthly spend.
+//! billing class) whose parts add up to the stack's mean monthly spend. Negative parts (volume and
+//! contract discounts) are stacked left of zero, so a bar's right end minus its length left of
+//! zero is the spend.
 
 use std::collections::HashMap;
 
@@ -80,9 +82,15 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
         .map(|b| b.parts.iter().map(|p| p.1.max(0.0)).sum::<f64>())
         .fold(0.0, f64::max);
     let top = if top > 0.0 { top * 1.02 } else { 1.0 };
-    let decimals = axis_decimals(top);
+    let bottom = groups
+        .iter()
+        .flat_map(|g| &g.bars)
+        .map(|b| b.parts.iter().map(|p| p.1.min(0.0)).sum::<f64>())
+        .fold(0.0, f64::min)
+        * 1.02;
+    let decimals = axis_decimals(top - bottom);
     let height = 110 + ROW * n as u32 + 26 * breakdowns.len() as u32;
-    let plot_width = f64::from(WIDTH - label_width - 40);
+    let plot_width = f64::from(WIDTH - label_width - 40) * top / (top - bottom);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -116,7 +124,7 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
             .margin_top(used)
             .x_label_area_size(48)
             .y_label_area_size(label_width)
-            .build_cartesian_2d(0.0..top, (0..n).into_segmented())
+            .build_cartesian_2d(bottom..top, (0..n).into_segmented())
             .map_err(err)?;
         chart
             .configure_mesh()
@@ -138,33 +146,45 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
             let bar = &groups[*g].bars[*b];
             let y = n - 1 - r as i32;
             let total: f64 = bar.parts.iter().map(|p| p.1.max(0.0)).sum();
-            let mut x = 0.0;
+            let (mut right, mut left) = (0.0, 0.0);
             for (name, usd) in &bar.parts {
-                let usd = usd.max(0.0);
-                if usd <= 0.0 {
+                let usd = *usd;
+                if usd == 0.0 || !usd.is_finite() {
                     continue;
                 }
+                // Positive parts stack rightwards from zero, negative ones leftwards.
+                let (x0, x1) = if usd > 0.0 {
+                    right += usd;
+                    (right - usd, right)
+                } else {
+                    left += usd;
+                    (left, left - usd)
+                };
                 let ci = colours
                     .get(&(bar.label.clone(), name.clone()))
                     .copied()
                     .unwrap_or(0);
                 let mut rect = Rectangle::new(
                     [
-                        (x, SegmentValue::Exact(y)),
-                        (x + usd, SegmentValue::Exact(y + 1)),
+                        (x0, SegmentValue::Exact(y)),
+                        (x1, SegmentValue::Exact(y + 1)),
                     ],
                     color(ci).filled(),
                 );
                 rect.set_margin(4, 4, 0, 0);
                 chart.draw_series(std::iter::once(rect)).map_err(err)?;
-                let px = usd / top * plot_width;
+                let px = (x1 - x0) / top * plot_width;
                 let share = if total > 0.0 {
                     usd / total * 100.0
                 } else {
                     0.0
                 };
-                let long = format!("{name} {}", super::cdf::pct(share));
-                let short = super::cdf::pct(share);
+                let short = if share < 0.0 {
+                    format!("-{}", super::cdf::pct(-share))
+                } else {
+                    super::cdf::pct(share)
+                };
+                let long = format!("{name} {short}");
                 let text = [long, short]
                     .into_iter()
                     .find(|t| t.chars().count() as f64 * 14.0 * 0.56 + 8.0 < px);
@@ -173,7 +193,7 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
                     chart
                         .draw_series(std::iter::once(Text::new(
                             text,
-                            (x + usd / 2.0, SegmentValue::CenterOf(y)),
+                            ((x0 + x1) / 2.0, SegmentValue::CenterOf(y)),
                             (FONT, 14)
                                 .into_font()
                                 .color(&ink)
@@ -181,7 +201,6 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
                         )))
                         .map_err(err)?;
                 }
-                x += usd;
             }
         }
         root.present().map_err(err)?;

@@ -7,8 +7,13 @@
 use super::Report;
 use super::blocks::{Block, Inline, Table, lead, para};
 use super::charts::{self, Chart};
-use super::detail::{Detail, Estimate, Interval, Share, StackDetail};
-use super::format::{count, decimals_for_se, fixed, money, money_rounded};
+use super::detail::{
+    CapDetail, ContractDetail, Detail, Estimate, HorizonDetail, IncidentsDetail, Interval,
+    LatencyDetail, Share, StackDetail,
+};
+use super::format::{
+    count, decimals_for_se, fixed, money, money_decimals_for_se, money_rounded, se_text,
+};
 use crate::compare::{Comparison, DEFAULT_MAX_BREACH};
 use crate::engine::SimResult;
 use crate::model::Scenario;
@@ -67,14 +72,17 @@ fn money_r(x: f64, se: f64) -> String {
     }
 }
 
-/// A dollar estimate rounded to its standard error, and the `± se` that goes with it.
+/// A dollar estimate rounded to its standard error, and the `± se` that goes with it. An error
+/// below a billionth of the figure is floating-point dust on a figure that does not vary.
 fn usd(e: &Estimate) -> (String, String) {
-    match decimals_for_se(e.standard_error) {
-        Some(d) => (
-            money_r(e.value, e.standard_error),
-            format!("± {}", fixed(e.standard_error, d)),
-        ),
-        None if e.standard_error == 0.0 => (money(e.value), "± 0 (no randomness)".to_string()),
+    let se = if e.standard_error.abs() <= 1e-9 * e.value.abs() {
+        0.0
+    } else {
+        e.standard_error
+    };
+    match money_decimals_for_se(e.value, se) {
+        Some(d) => (money_r(e.value, se), format!("± {}", se_text(se, d))),
+        None if se == 0.0 => (money(e.value), "± 0 (no randomness)".to_string()),
         None => (money(e.value), "n/a (too few trials)".to_string()),
     }
 }
@@ -89,16 +97,52 @@ fn usd_inline(e: &Estimate) -> String {
     }
 }
 
-/// A dollar percentile and its 95% interval, both rounded to the interval's width.
-fn usd_interval(i: &Interval) -> (String, String) {
+/// A percentile and its 95% interval, each written by `fmt(value, se)` so that both are rounded
+/// to the interval's width; `exact` writes a percentile every sample agrees on.
+fn interval_parts(
+    i: &Interval,
+    fmt: &dyn Fn(f64, f64) -> String,
+    exact: &dyn Fn(f64) -> String,
+) -> (String, String) {
     let se = i.implied_se();
     if !(se > 0.0) {
-        return (money(i.value), "exact (all months equal here)".to_string());
+        return (exact(i.value), "exact (all months equal here)".to_string());
     }
     (
-        money_r(i.value, se),
-        format!("95% CI {} – {}", money_r(i.low, se), money_r(i.high, se)),
+        fmt(i.value, se),
+        format!("95% CI {} – {}", fmt(i.low, se), fmt(i.high, se)),
     )
+}
+
+/// A dollar percentile and its 95% interval, both rounded to the interval's width.
+fn usd_interval(i: &Interval) -> (String, String) {
+    interval_parts(i, &money_r, &money)
+}
+
+/// A count percentile (requests) and its 95% interval, in whole units.
+fn count_interval(i: &Interval) -> (String, String) {
+    interval_parts(i, &|x, _| count(x), &count)
+}
+
+/// A latency percentile in whole milliseconds, with its interval: `8,193 ms (95% CI 8,120 –
+/// 8,260)`. Thousands of sampled requests pin a percentile far below a millisecond's worth of
+/// doubt only in toy scenarios, so whole milliseconds are always enough.
+fn ms_inline(i: &Interval) -> String {
+    if i.low < i.high {
+        format!(
+            "{} ms (95% CI {} – {})",
+            count(i.value),
+            count(i.low),
+            count(i.high)
+        )
+    } else {
+        ms_value(i)
+    }
+}
+
+/// A latency percentile alone, in whole milliseconds.
+fn ms_value(i: &Interval) -> String {
+    format!("{} ms", count(i.value))
 }
 
 /// A dollar percentile with its interval in one string: `$8.29 (95% CI $8.19 – $8.42)`.
@@ -158,6 +202,10 @@ pub(crate) fn clopper_pearson_edge(n: usize) -> f64 {
 /// A percentage with `d` decimals that never rounds a non-zero share to 0% or a share below 1 to
 /// 100%.
 fn pct_value(p: f64, d: usize) -> String {
+    if p < 0.0 {
+        // A discount's share of spend.
+        return format!("-{}", pct_value(-p, d));
+    }
     let step = 10f64.powi(-(d as i32));
     let pct = p * 100.0;
     // Shares that are 0 or 1 by construction come out of floating-point sums a hair off.
@@ -194,6 +242,42 @@ fn number(e: &Estimate) -> (String, String) {
             format!("± {}", fixed(e.standard_error, d)),
         ),
         None => (fixed(e.value, 3), "± 0".to_string()),
+    }
+}
+
+/// A mean count (requests) with its standard error, in whole units.
+fn count_estimate(e: &Estimate) -> (String, String) {
+    let se = e.standard_error;
+    if se > 0.0 && se.is_finite() {
+        (count(e.value), format!("± {}", count(se.max(1.0))))
+    } else if se == 0.0 {
+        (count(e.value), "± 0".to_string())
+    } else {
+        (count(e.value), "n/a (too few trials)".to_string())
+    }
+}
+
+/// The median day something first happens, and its interval: (`day 24`, `95% CI 23–25`).
+fn day_parts(day: Option<&Interval>, never: &str) -> (String, String) {
+    match day {
+        Some(d) => (
+            format!(
+                "day {}",
+                fixed(d.value, if d.value.fract() == 0.0 { 0 } else { 1 })
+            ),
+            format!("95% CI {:.0}–{:.0}", d.low, d.high),
+        ),
+        None => (never.to_string(), String::new()),
+    }
+}
+
+/// The median day in one string: `day 24 (95% CI 23–25)`, or `day 24` when the interval is
+/// that one day.
+fn day_text(day: Option<&Interval>, never: &str) -> String {
+    match (day, day_parts(day, never)) {
+        (Some(d), (text, _)) if d.low == d.high => text,
+        (_, (text, ci)) if ci.is_empty() => text,
+        (_, (text, ci)) => format!("{text} ({ci})"),
     }
 }
 
@@ -267,11 +351,20 @@ fn scenario_table(report: &Report, detail: &Detail) -> Table {
         rows: Vec::new(),
         right: vec![false, false],
     };
+    let runs = if report.months > 1 {
+        format!(
+            "{} horizons of {} months",
+            count(report.trials as f64),
+            report.months
+        )
+    } else {
+        count(report.trials as f64)
+    };
     t.row(vec![
         "Simulated months".to_string(),
         format!(
             "{} · seed {} · {} engine{}",
-            count(report.trials as f64),
+            runs,
             report.seed,
             report.engine,
             if report.partial {
@@ -283,7 +376,14 @@ fn scenario_table(report: &Report, detail: &Detail) -> Table {
     ]);
     t.row(vec![
         "Month".to_string(),
-        format!("{} days, starting on a Monday", report.days),
+        if report.months > 1 {
+            format!(
+                "{} days, starting on a Monday; monthly figures pool every month of the {}-month horizon",
+                report.days, report.months
+            )
+        } else {
+            format!("{} days, starting on a Monday", report.days)
+        },
     ]);
     t.row(vec![
         "Budget".to_string(),
@@ -294,15 +394,60 @@ fn scenario_table(report: &Report, detail: &Detail) -> Table {
                     .iter()
                     .map(|f| format!("{:.0}%", f * 100.0))
                     .collect();
-                if alerts.is_empty() {
+                let mut text = if alerts.is_empty() {
                     format!("{} a month", money(b))
                 } else {
                     format!("{} a month; alerts at {}", money(b), alerts.join(", "))
+                };
+                if let Some(c) = detail.stacks.iter().find_map(|s| s.hard_cap.as_ref()) {
+                    text.push_str(&format!("; hard cap {}", money(c.cap_usd)));
                 }
+                text
             }
             None => "none set".to_string(),
         },
     ]);
+    let mut contracts: Vec<String> = Vec::new();
+    for c in detail.stacks.iter().flat_map(|s| &s.contracts) {
+        let text = format!(
+            "{} ({}, {} a month at {:.0}% off)",
+            c.name,
+            c.provider,
+            money(c.committed_monthly_usd),
+            c.discount * 100.0
+        );
+        if !contracts.contains(&text) {
+            contracts.push(text);
+        }
+    }
+    if !contracts.is_empty() {
+        t.row(vec!["Contracts".to_string(), contracts.join(", ")]);
+    }
+    if let Some(i) = detail.stacks.iter().find_map(|s| s.incidents.as_ref()) {
+        let names: Vec<&str> = i.incidents.iter().map(|c| c.name.as_str()).collect();
+        t.row(vec!["Incidents".to_string(), names.join(", ")]);
+    }
+    let targets: Vec<String> = detail
+        .workflows
+        .iter()
+        .flat_map(|w| {
+            w.latency_targets
+                .iter()
+                .map(move |(p, ms)| format!("{} {p} ≤ {} ms", w.name, count(*ms)))
+        })
+        .collect();
+    if !targets.is_empty() {
+        t.row(vec!["Latency targets".to_string(), targets.join(", ")]);
+    }
+    let reviewed: Vec<&str> = detail
+        .workflows
+        .iter()
+        .filter(|w| w.reviewed)
+        .map(|w| w.name.as_str())
+        .collect();
+    if !reviewed.is_empty() {
+        t.row(vec!["Human review".to_string(), reviewed.join(", ")]);
+    }
     if let Some(first) = report.stacks.first() {
         let users: Vec<String> = first
             .segments
@@ -374,20 +519,88 @@ fn glance_table(report: &Report, detail: &Detail) -> Table {
                 .map_or("n/a".to_string(), |e| prob_inline(&e, None))
         }),
     );
+    if report.months > 1 {
+        row(
+            format!("p95 total over {} months", report.months),
+            each(&|s| {
+                s.horizon
+                    .as_ref()
+                    .map_or("n/a".to_string(), |h| interval_inline(&h.total_p95))
+            }),
+        );
+    }
+    if let Some(cap) = detail.stacks.iter().find_map(|s| s.hard_cap.as_ref()) {
+        row(
+            format!("Months hitting the {} hard cap", money(cap.cap_usd)),
+            each(&|s| {
+                s.hard_cap.as_ref().map_or("n/a".to_string(), |c| {
+                    prob_inline(&c.probability_hit, Some(report.trials as usize))
+                })
+            }),
+        );
+    }
+    if detail
+        .stacks
+        .iter()
+        .any(|s| s.latency.iter().any(|l| l.target_met().is_some()))
+    {
+        row("Latency targets".to_string(), each(&latency_verdict));
+    }
     t
 }
 
+/// Whether a stack meets every latency target, and which it misses: `misses chat p95 (8,193 ms
+/// > 4,000 ms)`.
+pub(crate) fn latency_verdict(s: &StackDetail) -> String {
+    latency_misses(&s.latency).map_or_else(
+        || "all met".to_string(),
+        |missed| format!("misses {missed}"),
+    )
+}
+
+/// The latency targets missed, in words; `None` when every target is met (or there is none).
+pub(crate) fn latency_misses(latency: &[LatencyDetail]) -> Option<String> {
+    let missed: Vec<String> = latency
+        .iter()
+        .flat_map(|l| {
+            l.missed().map(move |c| {
+                format!(
+                    "{} {} ({} > {} ms)",
+                    l.workflow,
+                    c.percentile,
+                    ms_value(&c.measured_ms),
+                    count(c.target_ms)
+                )
+            })
+        })
+        .collect();
+    (!missed.is_empty()).then(|| missed.join(", "))
+}
+
+/// A table of figures: a label, the estimate, and its standard error or interval.
+struct Figures(Table);
+
+impl Figures {
+    fn new() -> Self {
+        Figures(Table {
+            head: vec![
+                "Figure".to_string(),
+                "Estimate".to_string(),
+                "Uncertainty".to_string(),
+            ],
+            rows: Vec::new(),
+            right: vec![false, true, false],
+        })
+    }
+
+    fn row(&mut self, label: &str, (value, uncertainty): (String, String)) {
+        self.0.row(vec![label.to_string(), value, uncertainty]);
+    }
+}
+
 fn stack_table(report: &Report, s: &StackDetail) -> Table {
-    let mut t = Table {
-        head: vec![
-            "Figure".to_string(),
-            "Estimate".to_string(),
-            "Uncertainty".to_string(),
-        ],
-        rows: Vec::new(),
-        right: vec![false, true, false],
-    };
-    let mut row = |label: &str, (v, u): (String, String)| t.row(vec![label.to_string(), v, u]);
+    let mut t = Figures::new();
+    let mut row = |label: &str, parts: (String, String)| t.row(label, parts);
     row("Mean monthly spend", usd(&s.mean));
     row("Median month (p50)", usd_interval(&s.p50));
     row("p95 month", usd_interval(&s.p95));
@@ -413,6 +626,199 @@ fn stack_table(report: &Report, s: &StackDetail) -> Table {
     }
     if let Some(e) = &s.escalation_share {
         row("Requests escalated", prob(e, None));
+    }
+    if let Some(e) = &s.flex_refused_share {
+        row(
+            "Flex calls refused (re-sent at standard)",
+            prob_or_unknown(e),
+        );
+    }
+    if let Some(e) = &s.semantic_cache_hit_share {
+        row(
+            "Requests answered by the semantic cache",
+            prob_or_unknown(e),
+        );
+    }
+    if let Some(e) = &s.provider_error_share {
+        row("Calls failed at the provider", prob_or_unknown(e));
+    }
+    if let Some(r) = s.billing_class("reasoning") {
+        row("Reasoning share of spend", prob(&r.share, None));
+    }
+    if let Some(r) = s.billing_class("tool fees") {
+        row("Tool fees share of spend", prob(&r.share, None));
+    }
+    if let Some(r) = &s.review {
+        row("Human review per month (not in spend)", usd(&r.cost));
+        if let Some(e) = &r.cost_per_useful_output {
+            row("Cost per useful output (spend + review)", usd(e));
+        }
+    }
+    t.0
+}
+
+/// A share whose standard error may be unknown (the engine keeps only its totals).
+fn prob_or_unknown(e: &Estimate) -> (String, String) {
+    if e.standard_error.is_nan() {
+        (
+            prob(e, None).0,
+            "n/a (an uncertain rate; only totals are kept)".to_string(),
+        )
+    } else {
+        prob(e, None)
+    }
+}
+
+fn hard_cap_table(c: &CapDetail, n: usize) -> Table {
+    let mut t = Figures::new();
+    t.row(
+        "Months the cap refuses requests",
+        prob(&c.probability_hit, Some(n)),
+    );
+    t.row(
+        "Day it is first hit (median)",
+        day_parts(c.median_day_hit.as_ref(), "never hit"),
+    );
+    t.row(
+        "Requests refused per month (mean)",
+        count_estimate(&c.rejected_requests),
+    );
+    t.row(
+        "Requests refused in a p95 month",
+        count_interval(&c.rejected_p95),
+    );
+    if let Some(e) = &c.rejected_share {
+        t.row("Share of requests refused", prob(e, None));
+    }
+    t.0
+}
+
+fn contract_terms(c: &ContractDetail) -> String {
+    format!(
+        "{} usage: {} a month committed at {:.0}% off; usage beyond it is billed at {}.",
+        c.provider,
+        money(c.committed_monthly_usd),
+        c.discount * 100.0,
+        if c.overage == "list" {
+            "list price"
+        } else {
+            "the discounted price"
+        }
+    )
+}
+
+fn contract_table(c: &ContractDetail, n: usize) -> Table {
+    let mut t = Figures::new();
+    t.row("Billed per month (mean)", usd(&c.billed));
+    t.row("Billed in a p95 month", usd_interval(&c.billed_p95));
+    t.row("Unused commitment per month (mean)", usd(&c.unused));
+    t.row(
+        "Unused commitment in a p95 month",
+        usd_interval(&c.unused_p95),
+    );
+    t.row("Overage per month (mean)", usd(&c.overage_usd));
+    t.row(
+        "Months the commitment is under-used",
+        prob(&c.underuse_probability, Some(n)),
+    );
+    t.0
+}
+
+fn incidents_table(s: &StackDetail, i: &IncidentsDetail, n: usize) -> Table {
+    let mut t = Figures::new();
+    for chance in &i.incidents {
+        t.row(
+            &format!("Months with {}", chance.name),
+            prob(&chance.probability, Some(n)),
+        );
+    }
+    t.row(
+        "Extra spend on repeated requests, per month (mean)",
+        usd(&i.extra_spend),
+    );
+    t.row("p99 month", usd_interval(&s.p99));
+    t.row("p99 month without incidents", usd_interval(&i.p99_without));
+    t.row("Of the p99, incidents explain", usd(&i.p99_from_incidents));
+    t.0
+}
+
+fn latency_table(latency: &[LatencyDetail]) -> Table {
+    let mut t = Table {
+        head: vec![
+            "Workflow".to_string(),
+            "p50".to_string(),
+            "p95".to_string(),
+            "p99".to_string(),
+            "Target".to_string(),
+            "Verdict".to_string(),
+        ],
+        rows: Vec::new(),
+        right: vec![false, true, true, true, false, false],
+    };
+    for l in latency {
+        let targets: Vec<String> = l
+            .targets
+            .iter()
+            .map(|c| format!("{} ≤ {} ms", c.percentile, count(c.target_ms)))
+            .collect();
+        let verdict = match l.target_met() {
+            None => "no target".to_string(),
+            Some(met) => {
+                let word = if met { "met" } else { "missed" };
+                if l.targets.iter().any(|c| c.close_call) {
+                    format!("{word} (the target lies within the 95% CI)")
+                } else {
+                    word.to_string()
+                }
+            }
+        };
+        t.row(vec![
+            l.workflow.clone(),
+            ms_value(&l.p50_ms),
+            ms_inline(&l.p95_ms),
+            ms_value(&l.p99_ms),
+            if targets.is_empty() {
+                "none".to_string()
+            } else {
+                targets.join(", ")
+            },
+            verdict,
+        ]);
+    }
+    t
+}
+
+fn horizon_total_table(h: &HorizonDetail) -> Table {
+    let mut t = Figures::new();
+    t.row("Total (mean)", usd(&h.total_mean));
+    t.row("Median total (p50)", usd_interval(&h.total_p50));
+    t.row("p95 total", usd_interval(&h.total_p95));
+    t.row("p5 total", usd_interval(&h.total_p5));
+    t.0
+}
+
+fn months_table(h: &HorizonDetail, budget: Option<f64>, trials: usize) -> Table {
+    let mut head = vec![
+        "Month".to_string(),
+        "Mean".to_string(),
+        "Median (p50)".to_string(),
+        "p95".to_string(),
+    ];
+    if let Some(b) = budget {
+        head.push(format!("Breach probability (> {})", money(b)));
+    }
+    let mut t = Table::numeric(head);
+    for m in &h.months {
+        let mut row = vec![
+            m.month.to_string(),
+            usd_inline(&m.mean),
+            interval_inline(&m.p50),
+            interval_inline(&m.p95),
+        ];
+        if let Some(p) = &m.breach_probability {
+            row.push(prob_inline(p, Some(trials)));
+        }
+        t.row(row);
     }
     t
 }
@@ -457,16 +863,7 @@ fn alerts_table(s: &StackDetail, n: usize) -> Table {
         right: vec![false, true, true, true],
     };
     for a in &s.alerts {
-        let day = match &a.median_day {
-            Some(d) if d.low == d.high => format!("day {:.0}", d.value),
-            Some(d) => format!(
-                "day {} (95% CI {:.0}–{:.0})",
-                fixed(d.value, if d.value.fract() == 0.0 { 0 } else { 1 }),
-                d.low,
-                d.high
-            ),
-            None => "never".to_string(),
-        };
+        let day = day_text(a.median_day.as_ref(), "never");
         t.row(vec![
             format!("{:.0}% of budget", a.fraction * 100.0),
             money(a.threshold_usd),
@@ -499,6 +896,63 @@ fn segments_table(s: &StackDetail) -> Table {
         ]);
     }
     t
+}
+
+/// The sections of the features a scenario uses — hard cap, contracts, incidents, latency and a
+/// multi-month horizon — and nothing about those it does not.
+fn risk_blocks(report: &Report, s: &StackDetail) -> Vec<Block> {
+    let n = report.trials as usize;
+    let mut b = Vec::new();
+    if let Some(h) = &s.horizon {
+        b.push(Block::Subheading(format!(
+            "Horizon of {} months",
+            h.months.len()
+        )));
+        b.push(para(
+            "Spend over the whole horizon (the figure a multi-month budget or an RFP asks for), then each month of it.",
+        ));
+        b.push(Block::Table(horizon_total_table(h)));
+        b.push(Block::Table(months_table(h, report.budget_usd, n)));
+    }
+    if let Some(c) = &s.hard_cap {
+        b.push(Block::Subheading(format!(
+            "Hard cap at {}",
+            money(c.cap_usd)
+        )));
+        b.push(para(
+            "Once a request would take the month past the cap, it and every later request of the month are refused and nothing more is billed.",
+        ));
+        b.push(Block::Table(hard_cap_table(c, n)));
+    }
+    for c in &s.contracts {
+        b.push(Block::Subheading(format!("Contract {}", c.name)));
+        b.push(para(contract_terms(c)));
+        b.push(Block::Table(contract_table(c, n)));
+    }
+    if let Some(i) = &s.incidents {
+        b.push(Block::Subheading("Incidents".to_string()));
+        let mut text = "Requests inside an incident's window run again; the extra spend is what those repetitions cost.".to_string();
+        if let Some(cap) = &s.hard_cap
+            && s.p99.value >= cap.cap_usd * (1.0 - 1e-6)
+        {
+            text.push_str(&format!(
+                " The p99 month is held at the {} hard cap, so in the tail incidents show up as refused requests rather than spend.",
+                money(cap.cap_usd)
+            ));
+        }
+        b.push(para(text));
+        b.push(Block::Table(incidents_table(s, i, n)));
+    }
+    if !s.latency.is_empty() {
+        b.push(Block::Subheading("Latency".to_string()));
+        let samples = s.latency.iter().map(|l| l.samples).min().unwrap_or(0);
+        b.push(para(format!(
+            "Time to complete a request: every call's first-token time plus its generated tokens at the model's speed; at least {} requests sampled per workflow.",
+            count(samples as f64)
+        )));
+        b.push(Block::Table(latency_table(&s.latency)));
+    }
+    b
 }
 
 fn figure(charts: Option<&[Chart]>, file: &str) -> Option<Block> {
@@ -553,6 +1007,7 @@ pub fn simulation_blocks(
     for s in &detail.stacks {
         b.push(Block::Heading(format!("Stack {}", s.name)));
         b.push(Block::Table(stack_table(report, s)));
+        b.extend(risk_blocks(report, s));
         b.push(Block::Subheading("Cost drivers".to_string()));
         b.push(Block::Table(drivers_table(s)));
         if !s.alerts.is_empty() {
@@ -574,10 +1029,19 @@ pub fn simulation_blocks(
             count(kept as f64)
         )));
     }
+    let horizon = if report.months > 1 {
+        format!(
+            " Each simulated horizon of {} months is one independent draw: standard errors of means, shares and probabilities come from per-horizon totals, while percentile intervals of pooled months treat months as independent and are somewhat too narrow.",
+            report.months
+        )
+    } else {
+        String::new()
+    };
     b.push(Block::Note(format!(
-        "aicost {} · {} months · seed {} · ± is one standard error; intervals are 95%; figures are rounded to what their uncertainty allows. Percentiles interpolate between order statistics; their intervals are distribution-free. The per-user spread describes sampled users and is not an estimate of one figure.",
+        "aicost {} · {} {} · seed {} · ± is one standard error; intervals are 95%; figures are rounded to what their uncertainty allows. Percentiles interpolate between order statistics; their intervals are distribution-free. The per-user spread describes sampled users and is not an estimate of one figure.{horizon}",
         report.aicost_version,
         count(report.trials as f64),
+        if report.months > 1 { "horizons" } else { "months" },
         report.seed
     )));
     b
@@ -618,8 +1082,13 @@ pub fn comparison_blocks(c: &Comparison, charts: Option<&[Chart]>) -> Vec<Block>
             });
         }
     }
+    let latency = if latency_workflows(c).is_empty() {
+        ""
+    } else {
+        " Latency percentiles come from sampled requests, with distribution-free 95% intervals; the two plans do not share their samples one for one, so the standard error of a latency difference treats them as independent. A plan qualifies only if it also meets every latency target of its scenario."
+    };
     b.push(Block::Note(format!(
-        "aicost {} · ± is one standard error; p5 – p95 is the middle 90% of monthly differences. \"Noise vs independent runs\" is how many times smaller the standard error of the mean difference is than two independent runs of the same size would give. A plan meets its budget when its breach probability is at most {}. Latency is not modelled yet.",
+        "aicost {} · ± is one standard error; p5 – p95 is the middle 90% of monthly differences. \"Noise vs independent runs\" is how many times smaller the standard error of the mean difference is than two independent runs of the same size would give. A plan meets its budget when its breach probability is at most {}.{latency}",
         c.aicost_version,
         crate::compare::whole_percent(c.max_breach_probability)
     )));
@@ -703,7 +1172,63 @@ fn plans_table(c: &Comparison) -> Table {
             })
             .collect(),
     );
+    for w in latency_workflows(c) {
+        row(
+            format!("p95 latency, {w}"),
+            c.plans
+                .iter()
+                .map(|p| {
+                    p.latency
+                        .iter()
+                        .find(|l| l.workflow == w)
+                        .map_or("not modelled".to_string(), |l| ms_inline(&l.p95_ms))
+                })
+                .collect(),
+        );
+    }
+    if c.plans.iter().any(|p| p.has_latency_target()) {
+        row(
+            "Latency targets".to_string(),
+            c.plans
+                .iter()
+                .map(|p| match (p.latency_target_met, p.latency_misses()) {
+                    (_, Some(missed)) => format!("misses {missed}"),
+                    (Some(true), None) => "all met".to_string(),
+                    (None, None) if !p.latency_unchecked.is_empty() => format!(
+                        "unchecked ({} not modelled)",
+                        p.latency_unchecked.join(", ")
+                    ),
+                    _ => "none set".to_string(),
+                })
+                .collect(),
+        );
+    }
     t
+}
+
+/// Workflows whose latency some plan of a comparison models, in first-seen order.
+fn latency_workflows(c: &Comparison) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for l in c.plans.iter().flat_map(|p| &p.latency) {
+        if !names.contains(&l.workflow) {
+            names.push(l.workflow.clone());
+        }
+    }
+    names
+}
+
+/// A latency difference in whole milliseconds with its standard error: `-16,557 ± 98 ms`.
+fn ms_diff(e: &Estimate) -> String {
+    let sign = if e.value > 0.0 { "+" } else { "" };
+    if e.standard_error > 0.0 && e.standard_error.is_finite() {
+        format!(
+            "{sign}{} ± {} ms",
+            count(e.value),
+            count(e.standard_error.max(1.0))
+        )
+    } else {
+        format!("{sign}{} ms", count(e.value))
+    }
 }
 
 fn differences_table(c: &Comparison) -> Table {
@@ -741,6 +1266,14 @@ fn differences_table(c: &Comparison) -> Table {
         d.acceptance_rate_difference
             .map_or("n/a".to_string(), |e| points_diff(&e))
     });
+    for w in latency_workflows(c) {
+        row(&format!("Δ p95 latency, {w}"), &|d| {
+            d.latency_p95_differences
+                .iter()
+                .find(|l| l.workflow == w)
+                .map_or("n/a".to_string(), |l| ms_diff(&l.difference_ms))
+        });
+    }
     row("Noise vs independent runs", &|d| {
         d.noise_reduction().map_or("n/a".to_string(), |r| {
             if r >= 10.0 {

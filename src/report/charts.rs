@@ -146,11 +146,8 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
                 },
                 Bar {
                     label: "billing class".to_string(),
-                    // Discounts are negative; the bar shows what is paid for.
-                    parts: parts(&s.token_kinds)
-                        .into_iter()
-                        .filter(|(_, v)| *v > 0.0)
-                        .collect(),
+                    // Every class spent on; discounts are negative and drawn left of zero.
+                    parts: parts(&s.token_kinds),
                 },
             ];
             if let Some(r) = &s.retries {
@@ -174,7 +171,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     charts.push(chart(
         "drivers.svg",
         title,
-        "Mean monthly spend of each stack split four ways: by workflow, by model, by billing class (input, cached input, cache writes, output, reasoning, images, audio and fees, before any discount) and into first calls and retries (calls after the first of each step). Each bar adds up to the stack's mean, except the billing-class bar when volume tiers or a contract discount it.".to_string(),
+        "Mean monthly spend of each stack split four ways: by workflow, by model, by billing class (input, cached input, cache writes, output, reasoning, images, audio, tool and other fees, volume and contract discounts, unused commitment) and into first calls and retries (calls after the first of each step). Each bar adds up to the stack's mean; discounts are drawn left of zero, so a billing-class bar with a discount spans more than the mean by the discount's width, and percentages are shares of the spend before discounts.".to_string(),
         plot::drivers(title, &groups),
     ));
 

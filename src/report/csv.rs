@@ -5,7 +5,7 @@
 //! files are concatenated.
 
 use super::Report;
-use super::detail::{Detail, Estimate, Interval, Share, Z95};
+use super::detail::{Detail, Estimate, Interval, Share, StackDetail, Z95};
 use crate::compare::Comparison;
 use crate::engine::TrialOutcome;
 
@@ -115,8 +115,12 @@ impl Writer<'_> {
     }
 
     fn interval(&mut self, stack: &str, statistic: &str, unit: &str, i: &Interval) {
+        self.interval_in(stack, statistic, "", unit, i);
+    }
+
+    fn interval_in(&mut self, stack: &str, statistic: &str, group: &str, unit: &str, i: &Interval) {
         self.row(
-            [stack, statistic, "", unit],
+            [stack, statistic, group, unit],
             i.value,
             None,
             Some((i.low, i.high)),
@@ -258,8 +262,138 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
                 w.row([st, name, &g.name, "usd"], v, None, None);
             }
         }
+        features(&mut w, st, d, report.trials as usize);
     }
     w.out
+}
+
+/// The rows of the features a scenario uses, after the rows every scenario has; a plain scenario
+/// gets none of them.
+fn features(w: &mut Writer<'_>, st: &str, d: &StackDetail, n: usize) {
+    for (name, e) in [
+        ("flex_refused_share", &d.flex_refused_share),
+        ("semantic_cache_hit_share", &d.semantic_cache_hit_share),
+        ("provider_error_share", &d.provider_error_share),
+    ] {
+        if let Some(e) = e {
+            w.estimate(st, name, "", "share", e);
+        }
+    }
+    if let Some(c) = &d.hard_cap {
+        w.row([st, "hard_cap", "", "usd"], c.cap_usd, None, None);
+        w.proportion(st, "cap_hit_probability", "", &c.probability_hit, n);
+        if let Some(day) = &c.median_day_hit {
+            w.row(
+                [st, "cap_hit_median_day", "", "day"],
+                day.value,
+                None,
+                Some((day.low, day.high)),
+            );
+        }
+        w.estimate(
+            st,
+            "rejected_requests_mean",
+            "",
+            "count",
+            &c.rejected_requests,
+        );
+        w.interval(st, "rejected_requests_p95", "count", &c.rejected_p95);
+        if let Some(e) = &c.rejected_share {
+            w.estimate(st, "rejected_request_share", "", "share", e);
+        }
+    }
+    for c in &d.contracts {
+        let g = c.name.as_str();
+        w.row(
+            [st, "contract_committed", g, "usd"],
+            c.committed_monthly_usd,
+            None,
+            None,
+        );
+        w.row(
+            [st, "contract_discount", g, "share"],
+            c.discount,
+            None,
+            None,
+        );
+        w.estimate(st, "contract_billed_mean", g, "usd", &c.billed);
+        w.interval_in(st, "contract_billed_p95", g, "usd", &c.billed_p95);
+        w.estimate(st, "contract_unused_mean", g, "usd", &c.unused);
+        w.interval_in(st, "contract_unused_p95", g, "usd", &c.unused_p95);
+        w.estimate(st, "contract_overage_mean", g, "usd", &c.overage_usd);
+        w.proportion(
+            st,
+            "contract_underuse_probability",
+            g,
+            &c.underuse_probability,
+            n,
+        );
+    }
+    if let Some(i) = &d.incidents {
+        for chance in &i.incidents {
+            w.proportion(
+                st,
+                "incident_probability",
+                &chance.name,
+                &chance.probability,
+                n,
+            );
+        }
+        w.estimate(st, "incident_extra_spend_mean", "", "usd", &i.extra_spend);
+        w.interval(
+            st,
+            "monthly_spend_p99_without_incidents",
+            "usd",
+            &i.p99_without,
+        );
+        w.estimate(st, "p99_from_incidents", "", "usd", &i.p99_from_incidents);
+    }
+    for l in &d.latency {
+        let g = l.workflow.as_str();
+        w.interval_in(st, "latency_p50", g, "ms", &l.p50_ms);
+        w.interval_in(st, "latency_p95", g, "ms", &l.p95_ms);
+        w.interval_in(st, "latency_p99", g, "ms", &l.p99_ms);
+        for t in &l.targets {
+            w.row(
+                [st, &format!("latency_{}_target", t.percentile), g, "ms"],
+                t.target_ms,
+                None,
+                None,
+            );
+            w.row(
+                [
+                    st,
+                    &format!("latency_{}_target_met", t.percentile),
+                    g,
+                    "flag",
+                ],
+                f64::from(u8::from(t.met)),
+                None,
+                None,
+            );
+        }
+    }
+    if let Some(r) = &d.review {
+        w.estimate(st, "review_cost_mean", "", "usd", &r.cost);
+        if let Some(e) = &r.cost_per_useful_output {
+            w.estimate(st, "cost_per_useful_output", "", "usd", e);
+        }
+    }
+    if let Some(h) = &d.horizon {
+        w.estimate(st, "horizon_total_mean", "", "usd", &h.total_mean);
+        w.interval(st, "horizon_total_p5", "usd", &h.total_p5);
+        w.interval(st, "horizon_total_p50", "usd", &h.total_p50);
+        w.interval(st, "horizon_total_p95", "usd", &h.total_p95);
+        for m in &h.months {
+            let g = m.month.to_string();
+            w.estimate(st, "month_spend_mean", &g, "usd", &m.mean);
+            w.interval_in(st, "month_spend_p50", &g, "usd", &m.p50);
+            w.interval_in(st, "month_spend_p95", &g, "usd", &m.p95);
+            if let Some(b) = &m.breach_probability {
+                w.proportion(st, "month_breach_probability", &g, b, n);
+            }
+        }
+    }
 }
 
 /// The header line of `simulate --trials-out`.
@@ -311,6 +445,17 @@ pub fn comparison(c: &Comparison) -> String {
         if let Some(a) = &p.cost_per_accepted_task_usd {
             w.estimate(l, "cost_per_accepted_task", "", "usd", a);
         }
+        for lat in &p.latency {
+            w.interval_in(l, "latency_p95", &lat.workflow, "ms", &lat.p95_ms);
+        }
+        if let Some(met) = p.latency_target_met {
+            w.row(
+                [l, "latency_targets_met", "", "flag"],
+                f64::from(u8::from(met)),
+                None,
+                None,
+            );
+        }
     }
     for d in &c.differences {
         let l = format!("{} − {}", d.a, d.b);
@@ -336,6 +481,15 @@ pub fn comparison(c: &Comparison) -> String {
         }
         if let Some(e) = &d.acceptance_rate_difference {
             w.estimate(&l, "acceptance_rate_difference", "", "share", e);
+        }
+        for lat in &d.latency_p95_differences {
+            w.estimate(
+                &l,
+                "latency_p95_difference",
+                &lat.workflow,
+                "ms",
+                &lat.difference_ms,
+            );
         }
     }
     w.out

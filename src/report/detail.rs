@@ -6,12 +6,14 @@
 //! a percentile's interval is distribution-free, from the order statistics whose ranks are
 //! `n·p ± 1.96·√(n·p·(1−p))`; a ratio of sums over trials (a share of spend, cost per accepted
 //! task) has the delta-method standard error `√(Σ(xᵢ − r·yᵢ)² / (n(n−1))) / ȳ`, trials being
-//! independent; a probability has the binomial `√(p(1−p)/n)`.
+//! independent; a probability has the binomial `√(p(1−p)/n)`. The months of one multi-month
+//! horizon share their parameter draws and head-counts, so there the trial — not the month — is
+//! the independent unit: means, ratios and shares take their standard errors from per-trial sums.
 
 use serde::Serialize;
 
 use crate::engine::{SimResult, StackSim};
-use crate::model::{RequestPath, Scenario};
+use crate::model::{Overage, RequestPath, Scenario};
 use crate::stats::{self, quantile_sorted};
 
 /// The normal quantile of a two-sided 95% interval.
@@ -175,6 +177,130 @@ pub struct DayBand {
     pub p95: f64,
 }
 
+/// How the hard cap bites on a stack.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CapDetail {
+    pub cap_usd: f64,
+    /// Share of months in which the cap refuses requests.
+    pub probability_hit: Estimate,
+    /// Median day (1-based) of the first refused request, among months where the cap is hit.
+    pub median_day_hit: Option<Interval>,
+    /// Requests refused in a month, on average.
+    pub rejected_requests: Estimate,
+    /// Requests refused in a p95 month.
+    pub rejected_p95: Interval,
+    /// Refused requests as a share of all requests.
+    pub rejected_share: Option<Estimate>,
+}
+
+/// One committed-use contract of a stack, month by month.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContractDetail {
+    pub name: String,
+    pub provider: String,
+    pub committed_monthly_usd: f64,
+    pub discount: f64,
+    /// `discounted` or `list`.
+    pub overage: &'static str,
+    /// What the contract bills in a month.
+    pub billed: Estimate,
+    pub billed_p95: Interval,
+    /// Commitment paid for but not used.
+    pub unused: Estimate,
+    pub unused_p95: Interval,
+    /// Billed beyond the commitment.
+    pub overage_usd: Estimate,
+    /// Share of months that leave part of the commitment unused.
+    pub underuse_probability: Estimate,
+}
+
+/// How often one incident happens.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IncidentChance {
+    pub name: String,
+    pub probability: Estimate,
+}
+
+/// What incidents add to a stack's spend, and to its tail.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IncidentsDetail {
+    pub incidents: Vec<IncidentChance>,
+    /// Monthly spend on requests repeated by incidents.
+    pub extra_spend: Estimate,
+    /// The p99 month with the repetitions removed.
+    pub p99_without: Interval,
+    /// p99 − p99 without incidents, with a paired bootstrap standard error.
+    pub p99_from_incidents: Estimate,
+}
+
+/// A latency target of a workflow checked against its simulated percentile.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LatencyCheck {
+    /// `p50`, `p95` or `p99`.
+    pub percentile: &'static str,
+    pub target_ms: f64,
+    pub measured_ms: Interval,
+    pub met: bool,
+    /// The target lies inside the measured percentile's 95% interval: more samples could turn
+    /// the verdict.
+    pub close_call: bool,
+}
+
+/// Request latency of one workflow on one stack.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LatencyDetail {
+    pub workflow: String,
+    pub p50_ms: Interval,
+    pub p95_ms: Interval,
+    pub p99_ms: Interval,
+    /// Requests whose latency was sampled.
+    pub samples: usize,
+    /// One check per target percentile; empty without a target.
+    pub targets: Vec<LatencyCheck>,
+}
+
+impl LatencyDetail {
+    /// Whether every target is met; `None` without a target.
+    pub fn target_met(&self) -> Option<bool> {
+        (!self.targets.is_empty()).then(|| self.targets.iter().all(|t| t.met))
+    }
+
+    /// The targets missed, as `p95 4,000 ms`.
+    pub fn missed(&self) -> impl Iterator<Item = &LatencyCheck> {
+        self.targets.iter().filter(|t| !t.met)
+    }
+}
+
+/// Human review of a stack's outputs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReviewDetail {
+    /// Monthly cost of review (not part of the spend).
+    pub cost: Estimate,
+    /// (Spend + review) per accepted output.
+    pub cost_per_useful_output: Option<Estimate>,
+}
+
+/// One month of a multi-month horizon.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MonthDetail {
+    /// 1-based month of the horizon.
+    pub month: u32,
+    pub mean: Estimate,
+    pub p50: Interval,
+    pub p95: Interval,
+    pub breach_probability: Option<Estimate>,
+}
+
+/// A multi-month horizon: each month, and the total.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HorizonDetail {
+    pub months: Vec<MonthDetail>,
+    pub total_mean: Estimate,
+    pub total_p5: Interval,
+    pub total_p50: Interval,
+    pub total_p95: Interval,
+}
+
 /// Everything about one stack that the brief and charts add to the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StackDetail {
@@ -203,6 +329,26 @@ pub struct StackDetail {
     pub alerts: Vec<AlertDetail>,
     pub segments: Vec<UserSpread>,
     pub cumulative: Vec<DayBand>,
+    /// Share of flex-tier calls refused and re-sent at standard; `None` without flex traffic.
+    pub flex_refused_share: Option<Estimate>,
+    /// Share of requests answered by a semantic cache; `None` without one.
+    pub semantic_cache_hit_share: Option<Estimate>,
+    /// Share of calls that failed at the provider; `None` when no model of the stack can fail.
+    pub provider_error_share: Option<Estimate>,
+    pub hard_cap: Option<CapDetail>,
+    pub contracts: Vec<ContractDetail>,
+    pub incidents: Option<IncidentsDetail>,
+    pub latency: Vec<LatencyDetail>,
+    pub review: Option<ReviewDetail>,
+    /// Only when a trial spans more than one month.
+    pub horizon: Option<HorizonDetail>,
+}
+
+impl StackDetail {
+    /// The share of spend of one billing class (`"reasoning"`, `"tool fees"`), when it is spent on.
+    pub fn billing_class(&self, name: &str) -> Option<&Share> {
+        self.token_kinds.iter().find(|k| k.name == name)
+    }
 }
 
 /// A workflow as the brief names it.
@@ -211,11 +357,17 @@ pub struct WorkflowSummary {
     pub name: String,
     pub batch: bool,
     pub steps: usize,
+    /// Whether people review its outputs.
+    pub reviewed: bool,
+    /// Its latency targets: (`p50`/`p95`/`p99`, milliseconds).
+    pub latency_targets: Vec<(&'static str, f64)>,
 }
 
 /// The detail of a whole run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Detail {
+    /// Months per trial.
+    pub months: u32,
     pub workflows: Vec<WorkflowSummary>,
     pub alert_fractions: Vec<f64>,
     pub stacks: Vec<StackDetail>,
@@ -226,6 +378,7 @@ impl Detail {
     pub fn new(s: &Scenario, r: &SimResult) -> Detail {
         let users = r.users();
         Detail {
+            months: r.months,
             workflows: s
                 .workflows
                 .iter()
@@ -233,6 +386,16 @@ impl Detail {
                     name: w.name.clone(),
                     batch: w.path == RequestPath::Batch,
                     steps: w.steps.len(),
+                    reviewed: w.review.is_some(),
+                    latency_targets: w
+                        .latency_target
+                        .map(|t| {
+                            [("p50", t.p50), ("p95", t.p95), ("p99", t.p99)]
+                                .into_iter()
+                                .filter_map(|(p, ms)| ms.map(|ms| (p, ms)))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
                 .collect(),
             alert_fractions: s
@@ -244,44 +407,348 @@ impl Detail {
                 .stacks
                 .iter()
                 .enumerate()
-                .map(|(k, st)| stack_detail(s, k, st, &users))
+                .map(|(k, st)| stack_detail(s, r, k, st, &users))
                 .collect(),
         }
     }
 }
 
-fn share(name: &str, part: &[f64], spend: &[f64]) -> Share {
-    Share {
-        name: name.to_string(),
-        monthly_usd: Estimate::mean_of(part),
-        share: Estimate::ratio(part, spend).unwrap_or(Estimate::new(f64::NAN, f64::NAN)),
+/// The trial as the independent unit. The months of one horizon share their parameter draws, so
+/// standard errors come from per-trial sums; with one month per trial nothing changes.
+#[derive(Clone, Copy, Debug)]
+struct Trials {
+    months: usize,
+}
+
+impl Trials {
+    fn sums(self, values: &[f64]) -> std::borrow::Cow<'_, [f64]> {
+        if self.months <= 1 {
+            std::borrow::Cow::Borrowed(values)
+        } else {
+            std::borrow::Cow::Owned(values.chunks(self.months).map(stats::sum).collect())
+        }
+    }
+
+    /// The mean of monthly values, with the standard error of per-trial means.
+    fn mean(self, values: &[f64]) -> Estimate {
+        if self.months <= 1 {
+            return Estimate::mean_of(values);
+        }
+        let per_trial = Estimate::mean_of(&self.sums(values));
+        Estimate::new(
+            stats::mean(values),
+            per_trial.standard_error / self.months as f64,
+        )
+    }
+
+    /// `Σx / Σy` over months, with the delta-method standard error over trials.
+    fn ratio(self, x: &[f64], y: &[f64]) -> Option<Estimate> {
+        Estimate::ratio(&self.sums(x), &self.sums(y))
+    }
+
+    /// The share of months for which `hit` holds.
+    fn proportion(self, hits: impl Iterator<Item = bool>) -> Estimate {
+        let flags: Vec<f64> = hits.map(|h| f64::from(u8::from(h))).collect();
+        if self.months <= 1 {
+            let n = flags.len();
+            return Estimate::proportion(flags.iter().filter(|f| **f > 0.0).count(), n);
+        }
+        self.mean(&flags)
+    }
+
+    fn share(self, name: &str, part: &[f64], spend: &[f64]) -> Share {
+        Share {
+            name: name.to_string(),
+            monthly_usd: self.mean(part),
+            share: self
+                .ratio(part, spend)
+                .unwrap_or(Estimate::new(f64::NAN, f64::NAN)),
+        }
     }
 }
 
-fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDetail {
+/// A column of per-month totals, or — for an engine that keeps only sums — the mean month
+/// repeated (right figures, no standard error).
+fn per_month_column(
+    st: &StackSim,
+    f: &dyn Fn(&crate::engine::TrialTotals) -> f64,
+    sum: f64,
+) -> Vec<f64> {
     let n = st.spend.len();
+    if st.trial_totals.len() == n {
+        st.trial_totals.iter().map(f).collect()
+    } else {
+        vec![sum / n.max(1) as f64; n]
+    }
+}
+
+/// Latency percentiles of every workflow whose latency is modelled on stack `st`, with their
+/// intervals and each target's verdict.
+pub fn latency_details(s: &Scenario, st: &StackSim) -> Vec<LatencyDetail> {
+    s.workflows
+        .iter()
+        .zip(&st.latency_ms)
+        .filter(|(_, samples)| !samples.is_empty())
+        .map(|(w, samples)| {
+            let sorted = stats::sorted(samples);
+            let q = |p: f64| Interval::quantile(&sorted, p);
+            let (p50, p95, p99) = (q(0.5), q(0.95), q(0.99));
+            let targets = w
+                .latency_target
+                .map(|t| {
+                    [
+                        ("p50", t.p50, p50),
+                        ("p95", t.p95, p95),
+                        ("p99", t.p99, p99),
+                    ]
+                    .into_iter()
+                    .filter_map(|(name, target, measured)| {
+                        target.map(|target_ms| LatencyCheck {
+                            percentile: name,
+                            target_ms,
+                            measured_ms: measured,
+                            met: measured.value <= target_ms,
+                            close_call: measured.low <= target_ms && target_ms <= measured.high,
+                        })
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
+            LatencyDetail {
+                workflow: w.name.clone(),
+                p50_ms: p50,
+                p95_ms: p95,
+                p99_ms: p99,
+                samples: sorted.len(),
+                targets,
+            }
+        })
+        .collect()
+}
+
+fn sorted_interval(values: &[f64], p: f64) -> Interval {
+    Interval::quantile(&stats::sorted(values), p)
+}
+
+fn hard_cap_detail(s: &Scenario, st: &StackSim, t: Trials) -> Option<CapDetail> {
+    let cap = s.budget.as_ref()?.hard_cap_usd?;
+    let mut days: Vec<f64> = st
+        .cap_hit_day
+        .iter()
+        .flatten()
+        .map(|d| f64::from(*d))
+        .collect();
+    days.sort_by(f64::total_cmp);
+    Some(CapDetail {
+        cap_usd: cap,
+        probability_hit: t.proportion(st.cap_hit_day.iter().map(Option::is_some)),
+        median_day_hit: (!days.is_empty()).then(|| Interval::quantile(&days, 0.5)),
+        rejected_requests: t.mean(&st.rejected),
+        rejected_p95: sorted_interval(&st.rejected, 0.95),
+        rejected_share: t.ratio(&st.rejected, &st.requests),
+    })
+}
+
+fn contract_details(s: &Scenario, k: usize, st: &StackSim, t: Trials) -> Vec<ContractDetail> {
+    s.contracts
+        .iter()
+        .zip(&st.contracts)
+        .enumerate()
+        .filter(|(c, _)| s.contract_applies(k, *c))
+        .map(|(_, (c, sim))| ContractDetail {
+            name: c.name.clone(),
+            provider: c.provider.clone(),
+            committed_monthly_usd: c.committed_monthly_usd.mean(),
+            discount: c.discount.mean(),
+            overage: match c.overage {
+                Overage::Discounted => "discounted",
+                Overage::List => "list",
+            },
+            billed: t.mean(&sim.billed),
+            billed_p95: sorted_interval(&sim.billed, 0.95),
+            unused: t.mean(&sim.unused),
+            unused_p95: sorted_interval(&sim.unused, 0.95),
+            overage_usd: t.mean(&sim.overage),
+            underuse_probability: t.proportion(sim.unused.iter().map(|u| *u > 0.0)),
+        })
+        .collect()
+}
+
+fn incidents_detail(
+    s: &Scenario,
+    r: &SimResult,
+    st: &StackSim,
+    t: Trials,
+) -> Option<IncidentsDetail> {
+    if s.incidents.is_empty() {
+        return None;
+    }
+    let without: Vec<f64> = st
+        .spend
+        .iter()
+        .zip(&st.incident_extra)
+        .map(|(x, e)| x - e)
+        .collect();
+    let p99 = |v: &[f64]| stats::quantile_sorted(&stats::sorted(v), 0.99);
+    Some(IncidentsDetail {
+        incidents: s
+            .incidents
+            .iter()
+            .zip(&r.incident_happened)
+            .map(|(i, happened)| IncidentChance {
+                name: i.name.clone(),
+                probability: t.proportion(happened.iter().copied()),
+            })
+            .collect(),
+        extra_spend: t.mean(&st.incident_extra),
+        p99_without: sorted_interval(&without, 0.99),
+        p99_from_incidents: Estimate::new(
+            p99(&st.spend) - p99(&without),
+            crate::paired::quantile_change_se(&without, &st.spend, 0.99, r.seed),
+        ),
+    })
+}
+
+fn review_detail(s: &Scenario, st: &StackSim, t: Trials) -> Option<ReviewDetail> {
+    if !s.workflows.iter().any(|w| w.review.is_some()) {
+        return None;
+    }
+    let spend_and_review: Vec<f64> = st
+        .spend
+        .iter()
+        .zip(&st.review_usd)
+        .map(|(x, r)| x + r)
+        .collect();
+    Some(ReviewDetail {
+        cost: t.mean(&st.review_usd),
+        cost_per_useful_output: t.ratio(&spend_and_review, &st.accepted),
+    })
+}
+
+fn horizon_detail(s: &Scenario, st: &StackSim, months: usize) -> Option<HorizonDetail> {
+    if months <= 1 {
+        return None;
+    }
+    let budget = s.budget.as_ref().map(|b| b.monthly_usd);
+    let per_month = (0..months)
+        .map(|m| {
+            let values: Vec<f64> = st.spend.iter().skip(m).step_by(months).copied().collect();
+            let sorted = stats::sorted(&values);
+            MonthDetail {
+                month: m as u32 + 1,
+                mean: Estimate::mean_of(&values),
+                p50: Interval::quantile(&sorted, 0.5),
+                p95: Interval::quantile(&sorted, 0.95),
+                breach_probability: budget.map(|b| {
+                    Estimate::proportion(values.iter().filter(|x| **x > b).count(), values.len())
+                }),
+            }
+        })
+        .collect();
+    let totals: Vec<f64> = st.spend.chunks(months).map(stats::sum).collect();
+    let sorted = stats::sorted(&totals);
+    Some(HorizonDetail {
+        months: per_month,
+        total_mean: Estimate::mean_of(&totals),
+        total_p5: Interval::quantile(&sorted, 0.05),
+        total_p50: Interval::quantile(&sorted, 0.5),
+        total_p95: Interval::quantile(&sorted, 0.95),
+    })
+}
+
+/// The binomial standard error of the flex refusal share holds when every refusal rate is a fixed
+/// number (calls are then independent trials); an uncertain rate moves whole months together, and
+/// the engine keeps only the totals of flex calls, so that error is unknown.
+fn flex_refused(s: &Scenario, st: &StackSim) -> Option<Estimate> {
+    let share = super::ratio(st.flex_refused, st.flex_calls)?;
+    let fixed = s
+        .models
+        .iter()
+        .filter_map(|m| m.flex.as_ref())
+        .all(|f| f.unavailable_rate.is_fixed());
+    let se = if fixed {
+        (share * (1.0 - share) / st.flex_calls).sqrt()
+    } else {
+        f64::NAN
+    };
+    Some(Estimate::new(share, se))
+}
+
+/// A share of `n` events whose rates are `rates`: with every rate a fixed number the events are
+/// independent trials, and `√(p(1−p)/n)` bounds the standard error (different rates only lower
+/// it); an uncertain rate moves whole months together and only totals are kept, so the error is
+/// then unknown.
+fn share_of_events<'a>(
+    hits: f64,
+    n: f64,
+    mut rates: impl Iterator<Item = &'a crate::model::Param>,
+) -> Option<Estimate> {
+    let share = super::ratio(hits, n)?;
+    let se = if rates.all(crate::model::Param::is_fixed) {
+        (share * (1.0 - share) / n).sqrt()
+    } else {
+        f64::NAN
+    };
+    Some(Estimate::new(share, se))
+}
+
+fn semantic_cache_hits(s: &Scenario, st: &StackSim) -> Option<Estimate> {
+    if !s
+        .workflows
+        .iter()
+        .any(|w| w.semantic_cache_hit_rate.mean() > 0.0)
+    {
+        return None;
+    }
+    let requests = stats::sum(&st.requests);
+    share_of_events(
+        st.semantic_hits,
+        requests,
+        s.workflows.iter().map(|w| &w.semantic_cache_hit_rate),
+    )
+    .or(Some(Estimate::new(0.0, f64::NAN)))
+}
+
+fn provider_errors(s: &Scenario, k: usize, st: &StackSim) -> Option<Estimate> {
+    let links = || s.stacks[k].chains.iter().flat_map(|c| &c.links);
+    if !links().any(|l| l.provider_error_rate.mean() > 0.0) {
+        return None;
+    }
+    share_of_events(
+        st.errored_calls,
+        st.calls,
+        links().map(|l| &l.provider_error_rate),
+    )
+}
+
+fn stack_detail(
+    s: &Scenario,
+    r: &SimResult,
+    k: usize,
+    st: &StackSim,
+    users: &[f64],
+) -> StackDetail {
+    let n = st.spend.len();
+    let months = r.months.max(1) as usize;
+    let t = Trials { months };
     let sorted_spend = stats::sorted(&st.spend);
-    let totals = &st.trial_totals;
     // An engine that does not keep per-trial totals still gets the right figures (ratios of the
     // summed totals), only without standard errors.
-    let per_trial = totals.len() == n;
+    let per_trial = st.trial_totals.len() == n;
     let column = |f: &dyn Fn(&crate::engine::TrialTotals) -> f64, sum: f64| -> Vec<f64> {
-        if per_trial {
-            totals.iter().map(f).collect()
-        } else {
-            vec![sum / n.max(1) as f64; n]
-        }
+        per_month_column(st, f, sum)
     };
-    let by_class = &st.cost_by_class;
     let calls = column(&|t| t.calls, st.calls);
     let escalated = column(&|t| t.escalated, st.escalated);
     let retry = column(&|t| t.retry_spend, st.retry_spend);
-    // Every billing class the stack spends on (discounts are negative).
-    let class_totals = by_class.to_array();
+    // Every billing class the stack spends on (discounts are negative). A class whose total is
+    // floating-point dust beside the spend is nothing spent.
+    let class_totals = st.cost_by_class.to_array();
+    let scale: f64 = class_totals.iter().map(|x| x.abs()).sum();
     let kinds: Vec<(String, Vec<f64>)> = crate::engine::CostBreakdown::NAMES
         .iter()
         .enumerate()
-        .filter(|(c, _)| class_totals[*c] != 0.0)
+        .filter(|(c, _)| class_totals[*c].abs() > 1e-12 * scale)
         .map(|(c, name)| {
             (
                 name.replace('_', " "),
@@ -314,7 +781,7 @@ fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDe
                 &|t| t.model_spend.get(i).copied().unwrap_or(0.0),
                 st.model_spend.get(i).copied().unwrap_or(0.0),
             );
-            share(&m.name, &part, &st.spend)
+            t.share(&m.name, &part, &st.spend)
         })
         .collect();
     let alerts = s
@@ -325,20 +792,21 @@ fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDe
                 .iter()
                 .map(|&f| {
                     let threshold = f * b.monthly_usd;
-                    let mut days: Vec<f64> = (0..n)
-                        .filter_map(|t| {
+                    let first_day: Vec<Option<f64>> = (0..n)
+                        .map(|m| {
                             let mut cum = 0.0;
                             st.daily.iter().enumerate().find_map(|(d, day)| {
-                                cum += day[t];
+                                cum += day[m];
                                 (cum > threshold).then_some(d as f64 + 1.0)
                             })
                         })
                         .collect();
+                    let mut days: Vec<f64> = first_day.iter().flatten().copied().collect();
                     days.sort_by(f64::total_cmp);
                     AlertDetail {
                         fraction: f,
                         threshold_usd: threshold,
-                        probability: Estimate::proportion(days.len(), n),
+                        probability: t.proportion(first_day.iter().map(Option::is_some)),
                         median_day: (!days.is_empty()).then(|| Interval::quantile(&days, 0.5)),
                     }
                 })
@@ -347,32 +815,36 @@ fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDe
         .unwrap_or_default();
     let mut detail = StackDetail {
         name: st.name.clone(),
-        mean: Estimate::mean_of(&st.spend),
+        mean: t.mean(&st.spend),
         p5: Interval::quantile(&sorted_spend, 0.05),
         p50: Interval::quantile(&sorted_spend, 0.50),
         p95: Interval::quantile(&sorted_spend, 0.95),
         p99: Interval::quantile(&sorted_spend, 0.99),
-        breach_probability: s.budget.as_ref().map(|b| {
-            let over = sorted_spend.len() - sorted_spend.partition_point(|x| *x <= b.monthly_usd);
-            Estimate::proportion(over, n)
-        }),
-        cost_per_user: Estimate::mean_of(&cost_per_user),
-        cost_per_request: Estimate::ratio(&st.spend, &st.requests),
-        cost_per_accepted_task: Estimate::ratio(&st.spend, &st.accepted),
-        acceptance_rate: Estimate::ratio(&st.accepted, &st.requests),
-        attempts_per_request: Estimate::ratio(&calls, &st.requests),
-        escalation_share: Estimate::ratio(&escalated, &st.requests),
-        retries: (n > 0).then(|| share("retries", &retry, &st.spend)),
+        breach_probability: s
+            .budget
+            .as_ref()
+            .map(|b| t.proportion(st.spend.iter().map(|x| *x > b.monthly_usd))),
+        cost_per_user: if cost_per_user.len() == n {
+            t.mean(&cost_per_user)
+        } else {
+            Estimate::mean_of(&cost_per_user)
+        },
+        cost_per_request: t.ratio(&st.spend, &st.requests),
+        cost_per_accepted_task: t.ratio(&st.spend, &st.accepted),
+        acceptance_rate: t.ratio(&st.accepted, &st.requests),
+        attempts_per_request: t.ratio(&calls, &st.requests),
+        escalation_share: t.ratio(&escalated, &st.requests),
+        retries: (n > 0).then(|| t.share("retries", &retry, &st.spend)),
         workflows: s
             .workflows
             .iter()
             .zip(&st.workflow_spend)
-            .map(|(w, part)| share(&w.name, part, &st.spend))
+            .map(|(w, part)| t.share(&w.name, part, &st.spend))
             .collect(),
         models,
         token_kinds: kinds
             .iter()
-            .map(|(name, part)| share(name, part, &st.spend))
+            .map(|(name, part)| t.share(name, part, &st.spend))
             .collect(),
         alerts,
         segments: s
@@ -382,6 +854,15 @@ fn stack_detail(s: &Scenario, k: usize, st: &StackSim, users: &[f64]) -> StackDe
             .map(|(seg, costs)| UserSpread::of(&seg.name, costs))
             .collect(),
         cumulative: cumulative_bands(&st.daily, n),
+        flex_refused_share: flex_refused(s, st),
+        semantic_cache_hit_share: semantic_cache_hits(s, st),
+        provider_error_share: provider_errors(s, k, st),
+        hard_cap: hard_cap_detail(s, st, t),
+        contracts: contract_details(s, k, st, t),
+        incidents: incidents_detail(s, r, st, t),
+        latency: latency_details(s, st),
+        review: review_detail(s, st, t),
+        horizon: horizon_detail(s, st, months),
         sorted_spend,
     };
     if !per_trial {

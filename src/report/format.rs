@@ -81,17 +81,34 @@ pub fn decimals_for_se(se: f64) -> Option<usize> {
     (se > 0.0 && se.is_finite()).then(|| (1 - se.log10().floor() as i32).clamp(0, 10) as usize)
 }
 
+/// Decimals for a dollar amount with standard error `se`: two significant digits of the error,
+/// but never finer than a cent from $1,000 up (a spend pinned at a hard cap has an error of
+/// millionths of a dollar that nobody reads on a four-figure invoice).
+pub fn money_decimals_for_se(x: f64, se: f64) -> Option<usize> {
+    decimals_for_se(se).map(|d| if x.abs() >= 1000.0 { d.min(2) } else { d })
+}
+
+/// A standard error written with `d` decimals, or `<0.01` when it rounds to nothing there.
+pub fn se_text(se: f64, d: usize) -> String {
+    let text = fixed(se, d);
+    if se > 0.0 && text.chars().all(|c| c == '0' || c == '.') {
+        format!("<{}", fixed(10f64.powi(-(d as i32)), d))
+    } else {
+        text
+    }
+}
+
 /// A dollar amount rounded to what its standard error allows: `$12,346 ± 12`.
 pub fn money_with_se(x: f64, se: f64) -> String {
-    match decimals_for_se(se) {
-        Some(d) => format!("${} ± {}", fixed(x, d), fixed(se, d)),
+    match money_decimals_for_se(x, se) {
+        Some(d) => format!("${} ± {}", fixed(x, d), se_text(se, d)),
         None => money(x),
     }
 }
 
 /// A dollar amount rounded to what the standard error `se` allows, without showing it.
 pub fn money_rounded(x: f64, se: f64) -> String {
-    match decimals_for_se(se) {
+    match money_decimals_for_se(x, se) {
         Some(d) => format!("${}", fixed(x, d.max(money_decimals(x).min(d)))),
         None => money(x),
     }
@@ -116,10 +133,16 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-/// A probability with its standard error: `3.1% ± 0.2`.
+/// A probability with its standard error in percentage points: `3.1% ± 0.2`, or `± <0.1` when
+/// the error is too small to show at one decimal.
 pub fn percent_with_se(p: f64, se: f64) -> String {
     if se > 0.0 {
-        format!("{} ± {:.1}", percent(p), se * 100.0)
+        let pts = se * 100.0;
+        if pts < 0.05 {
+            format!("{} ± <0.1", percent(p))
+        } else {
+            format!("{} ± {pts:.1}", percent(p))
+        }
     } else {
         percent(p)
     }
@@ -158,6 +181,9 @@ mod tests {
         assert_eq!(money_with_se(12_345.678, 1.23), "$12,345.7 ± 1.2");
         assert_eq!(money_with_se(0.034_567, 0.001_2), "$0.0346 ± 0.0012");
         assert_eq!(money_with_se(11_500.0, 0.0), "$11,500");
+        // Never finer than a cent from $1,000 up.
+        assert_eq!(money_with_se(13_999.995_12, 0.000_18), "$14,000.00 ± <0.01");
+        assert_eq!(money_rounded(13_999.997_836, 0.000_08), "$14,000.00");
     }
 
     #[test]
@@ -167,5 +193,6 @@ mod tests {
         assert_eq!(percent(0.0004), "<0.1%");
         assert_eq!(percent(1.0), "100%");
         assert_eq!(percent_with_se(0.031, 0.0017), "3.1% ± 0.2");
+        assert_eq!(percent_with_se(0.1, 0.000_2), "10.0% ± <0.1");
     }
 }

@@ -1,6 +1,9 @@
 //! The terminal table: one column per stack, the figures a person compares, each rounded to what
-//! its standard error allows.
+//! its standard error allows. Rows for a hard cap, contracts, incidents, a horizon, review,
+//! flex, reasoning and latency appear only when the scenario uses them, so a plain scenario still
+//! fits on one screen.
 
+use super::detail::{Detail, Estimate, StackDetail};
 use super::format::{count, money, money_rounded, money_with_se, percent, percent_with_se};
 use super::{Report, StackReport};
 
@@ -32,10 +35,31 @@ fn opt_percent(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".to_string(), percent)
 }
 
-/// Render the report as an aligned text table.
-pub fn render(report: &Report, bold: bool) -> String {
+fn opt_money_se(e: Option<&Estimate>) -> String {
+    e.map_or_else(|| "n/a".to_string(), money_se)
+}
+
+fn money_se(e: &Estimate) -> String {
+    money_with_se(e.value, e.standard_error)
+}
+
+fn percent_se(e: &Estimate) -> String {
+    if e.standard_error.is_finite() {
+        percent_with_se(e.value, e.standard_error)
+    } else {
+        percent(e.value)
+    }
+}
+
+/// One share of a stack's detail that a row shows when some stack has it.
+type ShareOf = fn(&StackDetail) -> Option<&Estimate>;
+
+/// Render the report as an aligned text table; `detail` gives the standard errors of the risk rows.
+pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
     let stacks = &report.stacks;
     let each = |f: &dyn Fn(&StackReport) -> String| stacks.iter().map(f).collect::<Vec<_>>();
+    let each_detail =
+        |f: &dyn Fn(&StackDetail) -> String| detail.stacks.iter().map(f).collect::<Vec<_>>();
     let mut rows = Vec::new();
     rows.push(heading("Monthly spend"));
     rows.push(row(
@@ -84,88 +108,108 @@ pub fn render(report: &Report, bold: bool) -> String {
             }
         }
     }
-    if let Some(cap) = stacks.first().and_then(|s| s.hard_cap.as_ref()) {
+    if let Some(cap) = detail.stacks.iter().find_map(|s| s.hard_cap.as_ref()) {
         rows.push(row(
             format!("Hard cap hit (at {})", money(cap.cap_usd)),
-            each(&|s| {
-                let c = s.hard_cap.as_ref().expect("every stack has the cap");
-                match c.median_day_hit {
-                    Some(day) => format!("{}, day {:.0}", percent(c.probability_hit), day),
-                    None => percent(c.probability_hit),
-                }
+            each_detail(&|s| match &s.hard_cap {
+                Some(c) => match &c.median_day_hit {
+                    Some(day) => {
+                        format!("{}, day {:.0}", percent_se(&c.probability_hit), day.value)
+                    }
+                    None => percent_se(&c.probability_hit),
+                },
+                None => "n/a".to_string(),
             }),
         ));
         rows.push(row(
             "  requests refused, mean / p95",
-            each(&|s| {
-                let c = s.hard_cap.as_ref().expect("every stack has the cap");
-                format!(
-                    "{} / {}",
-                    count(c.rejected_requests.mean),
-                    count(c.rejected_requests.p95)
+            each_detail(&|s| match &s.hard_cap {
+                Some(c) => format!(
+                    "{} ± {} / {}",
+                    count(c.rejected_requests.value),
+                    count(c.rejected_requests.standard_error),
+                    count(c.rejected_p95.value)
+                ),
+                None => "n/a".to_string(),
+            }),
+        ));
+    }
+    if let Some(first) = detail.stacks.iter().find_map(|s| s.incidents.as_ref()) {
+        for (i, chance) in first.incidents.iter().enumerate() {
+            rows.push(row(
+                format!("Months with {}", chance.name),
+                each_detail(&|s| {
+                    s.incidents.as_ref().map_or_else(
+                        || "n/a".to_string(),
+                        |x| percent_se(&x.incidents[i].probability),
+                    )
+                }),
+            ));
+        }
+        rows.push(row(
+            "  extra spend, mean",
+            each_detail(&|s| opt_money_se(s.incidents.as_ref().map(|i| &i.extra_spend))),
+        ));
+        rows.push(row(
+            "  p99 due to incidents",
+            each_detail(&|s| opt_money_se(s.incidents.as_ref().map(|i| &i.p99_from_incidents))),
+        ));
+    }
+    let mut contracts: Vec<(&str, f64)> = Vec::new();
+    for c in detail.stacks.iter().flat_map(|s| &s.contracts) {
+        if !contracts.iter().any(|(n, _)| *n == c.name) {
+            contracts.push((&c.name, c.committed_monthly_usd));
+        }
+    }
+    for (name, committed) in contracts {
+        let find = |s: &StackDetail| s.contracts.iter().find(|c| c.name == name).cloned();
+        rows.push(row(
+            format!("Contract {name} ({}/month), billed", money(committed)),
+            each_detail(&|s| {
+                find(s).map_or_else(|| "not in this plan".to_string(), |c| money_se(&c.billed))
+            }),
+        ));
+        rows.push(row(
+            "  under-used months",
+            each_detail(&|s| {
+                find(s).map_or_else(
+                    || "n/a".to_string(),
+                    |c| percent_se(&c.underuse_probability),
                 )
             }),
         ));
-    }
-    if stacks.iter().any(|s| s.incidents.is_some()) {
         rows.push(row(
-            "p99 due to incidents",
-            each(&|s| {
-                s.incidents
-                    .as_ref()
-                    .map_or_else(|| "n/a".to_string(), |i| money(i.p99_from_incidents_usd))
+            "  unused, mean / p95",
+            each_detail(&|s| match find(s) {
+                Some(c) => format!(
+                    "{} / {}",
+                    money_se(&c.unused),
+                    money_rounded(c.unused_p95.value, c.unused_p95.implied_se())
+                ),
+                None => "n/a".to_string(),
+            }),
+        ));
+        rows.push(row(
+            "  overage, mean",
+            each_detail(&|s| {
+                find(s).map_or_else(|| "n/a".to_string(), |c| money_se(&c.overage_usd))
             }),
         ));
     }
-    if let Some(first) = stacks.first() {
-        let mut names: Vec<(&str, f64)> = Vec::new();
-        for c in stacks.iter().flat_map(|s| &s.contracts) {
-            if !names.iter().any(|(n, _)| *n == c.name) {
-                names.push((&c.name, c.committed_monthly_usd));
-            }
-        }
-        for (name, committed) in names {
-            let find = |s: &StackReport| s.contracts.iter().find(|c| c.name == name).cloned();
-            rows.push(row(
-                format!("Contract {name} ({}/month)", money(committed)),
-                each(&|s| match find(s) {
-                    Some(c) => format!(
-                        "billed {}, under-used {}",
-                        money(c.billed_usd.mean),
-                        percent(c.underuse_probability)
-                    ),
-                    None => "not in this plan".to_string(),
-                }),
-            ));
-            rows.push(row(
-                "  unused / overage, mean",
-                each(&|s| match find(s) {
-                    Some(c) => format!(
-                        "{} / {}",
-                        money(c.unused_commitment_usd.mean),
-                        money(c.overage_usd.mean)
-                    ),
-                    None => "n/a".to_string(),
-                }),
-            ));
-        }
-        if let Some(h) = &first.horizon_total_usd {
-            let _ = h;
-            rows.push(row(
-                format!("Horizon total ({} months), mean", report.months),
-                each(&|s| {
-                    s.horizon_total_usd
-                        .map_or_else(|| "n/a".to_string(), |h| money(h.mean))
-                }),
-            ));
-            rows.push(row(
-                "  p95",
-                each(&|s| {
-                    s.horizon_total_usd
-                        .map_or_else(|| "n/a".to_string(), |h| money(h.p95))
-                }),
-            ));
-        }
+    if detail.stacks.iter().any(|s| s.horizon.is_some()) {
+        rows.push(row(
+            format!("Horizon total ({} months), mean", report.months),
+            each_detail(&|s| opt_money_se(s.horizon.as_ref().map(|h| &h.total_mean))),
+        ));
+        rows.push(row(
+            "  p95",
+            each_detail(&|s| {
+                s.horizon.as_ref().map_or_else(
+                    || "n/a".to_string(),
+                    |h| money_rounded(h.total_p95.value, h.total_p95.implied_se()),
+                )
+            }),
+        ));
     }
     rows.push(heading("Unit costs"));
     rows.push(row(
@@ -180,13 +224,20 @@ pub fn render(report: &Report, bold: bool) -> String {
         "  per accepted task",
         each(&|s| opt_money(s.cost_per_accepted_task_usd)),
     ));
-    if stacks
-        .iter()
-        .any(|s| s.cost_per_useful_output_usd.is_some())
-    {
+    if detail.stacks.iter().any(|s| s.review.is_some()) {
         rows.push(row(
             "  per useful output (with review)",
-            each(&|s| opt_money(s.cost_per_useful_output_usd)),
+            each_detail(&|s| {
+                opt_money_se(
+                    s.review
+                        .as_ref()
+                        .and_then(|r| r.cost_per_useful_output.as_ref()),
+                )
+            }),
+        ));
+        rows.push(row(
+            "  review, per month",
+            each_detail(&|s| opt_money_se(s.review.as_ref().map(|r| &r.cost))),
         ));
     }
     if let Some(first) = stacks.first() {
@@ -200,27 +251,23 @@ pub fn render(report: &Report, bold: bool) -> String {
             ));
         }
     }
-    if stacks.iter().any(|s| s.cost_breakdown_usd.reasoning > 0.0) {
-        rows.push(row(
-            "  reasoning share of spend",
-            each(&|s| {
-                opt_percent(super::ratio(
-                    s.cost_breakdown_usd.reasoning,
-                    s.monthly_spend_usd.mean,
-                ))
-            }),
-        ));
-    }
-    if stacks.iter().any(|s| s.cost_breakdown_usd.tool_fees > 0.0) {
-        rows.push(row(
-            "  tool fees share of spend",
-            each(&|s| {
-                opt_percent(super::ratio(
-                    s.cost_breakdown_usd.tool_fees,
-                    s.monthly_spend_usd.mean,
-                ))
-            }),
-        ));
+    for (class, label) in [
+        ("reasoning", "  reasoning share of spend"),
+        ("tool fees", "  tool fees share of spend"),
+    ] {
+        if detail
+            .stacks
+            .iter()
+            .any(|s| s.billing_class(class).is_some())
+        {
+            rows.push(row(
+                label,
+                each_detail(&|s| {
+                    s.billing_class(class)
+                        .map_or_else(|| "0%".to_string(), |c| percent_se(&c.share))
+                }),
+            ));
+        }
     }
     rows.push(heading("Traffic and quality"));
     rows.push(row(
@@ -246,49 +293,45 @@ pub fn render(report: &Report, bold: bool) -> String {
         "  escalation share",
         each(&|s| opt_percent(s.escalation_share)),
     ));
-    if stacks.iter().any(|s| s.flex_refused_share.is_some()) {
-        rows.push(row(
-            "  flex calls refused",
-            each(&|s| opt_percent(s.flex_refused_share)),
-        ));
+    let shares: [(&str, ShareOf); 3] = [
+        ("  flex calls refused", |s| s.flex_refused_share.as_ref()),
+        ("  semantic cache hits", |s| {
+            s.semantic_cache_hit_share.as_ref()
+        }),
+        ("  provider errors", |s| s.provider_error_share.as_ref()),
+    ];
+    for (label, share) in shares {
+        if detail.stacks.iter().any(|s| share(s).is_some()) {
+            rows.push(row(
+                label,
+                each_detail(&|s| share(s).map_or_else(|| "n/a".to_string(), percent_se)),
+            ));
+        }
     }
-    if stacks.iter().any(|s| s.semantic_cache_hit_share.is_some()) {
-        rows.push(row(
-            "  semantic cache hits",
-            each(&|s| opt_percent(s.semantic_cache_hit_share)),
-        ));
+    let mut latency_workflows: Vec<&str> = Vec::new();
+    for l in detail.stacks.iter().flat_map(|s| &s.latency) {
+        if !latency_workflows.contains(&l.workflow.as_str()) {
+            latency_workflows.push(&l.workflow);
+        }
     }
-    if stacks
-        .iter()
-        .any(|s| s.provider_error_share.is_some_and(|e| e > 0.0))
-    {
-        rows.push(row(
-            "  provider errors",
-            each(&|s| opt_percent(s.provider_error_share)),
-        ));
-    }
-    let latency_workflows: Vec<String> = stacks
-        .iter()
-        .flat_map(|s| s.latency.iter().map(|l| l.workflow.clone()))
-        .fold(Vec::new(), |mut acc, w| {
-            if !acc.contains(&w) {
-                acc.push(w);
-            }
-            acc
-        });
     if !latency_workflows.is_empty() {
         rows.push(heading("Latency"));
         for w in &latency_workflows {
             rows.push(row(
                 format!("  {w} p50 / p95"),
-                each(&|s| match s.latency.iter().find(|l| &l.workflow == w) {
+                each_detail(&|s| match s.latency.iter().find(|l| l.workflow == *w) {
                     Some(l) => {
-                        let verdict = match l.target_met {
+                        let verdict = match l.target_met() {
                             Some(true) => " (meets target)",
                             Some(false) => " (misses target)",
                             None => "",
                         };
-                        format!("{} / {} ms{verdict}", count(l.p50_ms), count(l.p95_ms))
+                        format!(
+                            "{} / {} ± {} ms{verdict}",
+                            count(l.p50_ms.value),
+                            count(l.p95_ms.value),
+                            count(l.p95_ms.implied_se().max(1.0))
+                        )
                     }
                     None => "n/a".to_string(),
                 }),
