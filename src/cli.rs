@@ -296,17 +296,8 @@ pub struct CompareArgs {
     #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Simulated months; overrides `[simulation] trials` of the first file.
-    #[arg(long, short = 'n')]
-    pub trials: Option<u64>,
-
-    /// Random seed, used for both versions; overrides `[simulation] seed`.
-    #[arg(long)]
-    pub seed: Option<u64>,
-
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, short = 'j')]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// Output format [default: from the --out extension (.json .csv .md .html), else table].
     #[arg(long, short = 'f', value_enum)]

@@ -260,3 +260,35 @@ fn ctrl_c_stops_cleanly_with_a_partial_result() {
     assert!(status.success());
     partial_report(&child.wait_with_output().unwrap());
 }
+
+#[test]
+fn every_format_labels_a_thinned_run_and_its_headline_covers_every_trial() {
+    let s = load("scenarios/support-summarizer.toml");
+    let thin = run(&s, 2_000, 200, 2);
+    let full = run(&s, 2_000, usize::MAX, 2);
+    let d = aicost::report::detail::Detail::new(&s, &thin);
+    let f = aicost::report::detail::Detail::new(&s, &full);
+    for (a, b) in d.stacks.iter().zip(&f.stacks) {
+        assert!((a.mean.value - b.mean.value).abs() <= 1e-9 * b.mean.value);
+        assert!(
+            (a.mean.standard_error - b.mean.standard_error).abs() <= 1e-6 * b.mean.standard_error
+        );
+        assert!(a.p95.low <= a.p95.value && a.p95.value <= a.p95.high);
+        assert_eq!(
+            a.breach_probability.as_ref().map(|e| e.value),
+            b.breach_probability.as_ref().map(|e| e.value)
+        );
+    }
+    let report = Report::new(&s, &thin);
+    let table = aicost::report::table::render(&report, &d, false);
+    assert!(
+        table.contains("cover every trial; the other figures the first 200"),
+        "{table}"
+    );
+    let brief = aicost::report::brief::Brief::new(&s, &thin).markdown();
+    assert!(
+        brief.contains("the other figures come from the first 200"),
+        "{brief}"
+    );
+    assert!(report.to_json().contains("\"detail_trials\": 200"));
+}

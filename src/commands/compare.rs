@@ -26,7 +26,7 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
             a.files[0].display()
         )));
     }
-    let trials = a.trials.unwrap_or(sa.simulation.trials);
+    let trials = a.run.trials.unwrap_or(sa.simulation.trials);
     super::runs::check_paired(trials, sa)?;
     if let Some(b) = &second {
         super::runs::check_paired(trials, &b.scenario)?;
@@ -36,11 +36,12 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
         second.as_ref().and_then(|l| l.scenario.simulation.seed),
     );
     let seed = a
+        .run
         .seed
         .or(file_seeds.0)
         .or(file_seeds.1)
         .unwrap_or_else(rand::random);
-    if a.seed.is_none()
+    if a.run.seed.is_none()
         && !config.quiet
         && let (Some(x), Some(y)) = file_seeds
         && x != y
@@ -51,7 +52,7 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
     }
     let format = ReportFormat::resolve(a.format, a.out.as_deref());
     let show_progress = config.progress && format != ReportFormat::Json;
-    let mut opts = sim_options(trials, seed, a.threads)?;
+    let mut opts = sim_options(trials, seed, a.run.threads)?;
     let ra = with_progress(show_progress, trials, &mut opts, |o| {
         engine::simulate(sa, o)
     })?;
@@ -59,7 +60,7 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
         None => Comparison::of_stacks(sa, &ra, a.max_breach),
         Some(b) => {
             let sb = &b.scenario;
-            let mut opts = sim_options(trials, seed, a.threads)?;
+            let mut opts = sim_options(trials, seed, a.run.threads)?;
             let rb = with_progress(show_progress, trials, &mut opts, |o| {
                 engine::simulate(sb, o)
             })?;

@@ -262,7 +262,12 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
                 w.row([st, name, &g.name, "usd"], v, None, None);
             }
         }
-        features(&mut w, st, d, report.trials as usize);
+        features(
+            &mut w,
+            st,
+            d,
+            report.detail_trials.unwrap_or(report.trials) as usize,
+        );
     }
     w.out
 }

@@ -886,7 +886,39 @@ fn stack_detail(
             unknown(&mut sh.share);
         }
     }
+    if r.is_thinned() {
+        headline_from_stream(&mut detail, r, st);
+    }
     detail
+}
+
+/// When a run kept the detail of its first trials only, the headline spend figures come from
+/// the stream over every trial; a percentile's interval keeps the shape the kept months give it,
+/// narrowed like 1/√trials.
+fn headline_from_stream(detail: &mut StackDetail, r: &SimResult, st: &StackSim) {
+    let shrink = (r.detail_trials as f64 / r.trials.max(1) as f64).sqrt();
+    let all = st.stream.summary(f64::NAN);
+    detail.mean = Estimate::new(all.mean, st.stream.mean_standard_error());
+    for (interval, value) in [
+        (&mut detail.p5, all.p5),
+        (&mut detail.p50, all.p50),
+        (&mut detail.p95, all.p95),
+        (&mut detail.p99, all.p99),
+    ] {
+        *interval = Interval {
+            value,
+            low: value - (interval.value - interval.low) * shrink,
+            high: value + (interval.high - interval.value) * shrink,
+        };
+    }
+    if let (Some(b), Some((p, se))) = (&mut detail.breach_probability, st.stream.exceedance(0)) {
+        *b = Estimate::new(p, se);
+    }
+    for (i, alert) in detail.alerts.iter_mut().enumerate() {
+        if let Some((p, se)) = st.stream.exceedance(1 + i) {
+            alert.probability = Estimate::new(p, se);
+        }
+    }
 }
 
 /// Percentiles of cumulative spend by the end of each day.
