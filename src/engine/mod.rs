@@ -689,13 +689,16 @@ where
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let threads = pool.current_num_threads() as u64;
-    let chunk = (threads * 16).clamp(16, 1024);
+    // Chunks grow while they are quick (less time lost joining threads and folding) and shrink
+    // when slow (a deadline or Ctrl-C is noticed soon); results do not depend on them.
+    let mut chunk = threads * 4;
     let mut result = SimResult::empty(s, opts, engine);
     let mut done = 0;
     while done < opts.trials {
         if done > 0 && opts.should_stop() {
             break;
         }
+        let started = Instant::now();
         let end = (done + chunk).min(opts.trials);
         let outcomes: Vec<TrialOutcome> = pool.install(|| {
             (done..end)
@@ -717,6 +720,12 @@ where
             result.push(o);
         }
         done = end;
+        let took = started.elapsed().as_secs_f64();
+        if took < 0.05 {
+            chunk = (chunk * 2).min(threads * 1024);
+        } else if took > 0.2 {
+            chunk = (chunk / 2).max(threads);
+        }
     }
     Ok(result)
 }
