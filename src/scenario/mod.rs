@@ -113,9 +113,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
             path.join("scenario.toml").display()
         )));
     }
-    std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
+    crate::source::read_bounded(path, crate::source::MAX_SCENARIO_BYTES).map_err(|source| {
+        Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 
@@ -312,7 +314,7 @@ fn load_catalog(c: &Located<String>, sources: &mut Sources) -> Result<Catalog, P
         Some(dir) if rel.is_relative() => dir.join(rel),
         _ => rel.to_path_buf(),
     };
-    let text = std::fs::read_to_string(&full).map_err(|e| {
+    let text = crate::source::read_bounded_text(&full, crate::source::MAX_INPUT_BYTES).map_err(|e| {
         Problem::new(
             ProblemKind::InvalidValue,
             format!("cannot read catalog `{}`: {e}", full.display()),
