@@ -2,8 +2,9 @@
 //! (`tests/fuzz_regressions.rs`): each takes arbitrary input and must return, never panic.
 //!
 //! They drive the same code as the commands: a scenario is loaded, its problems rendered as the
-//! terminal would show them and, when it is valid, estimated; a log is read as every format `fit`
-//! knows, and whatever was read is fitted, rendered as a scenario and loaded again.
+//! terminal would show them and, when it is valid, estimated (and simulated when small); a log is
+//! read as every format `fit` knows, and whatever was read is fitted, rendered as a scenario and
+//! loaded again.
 
 use std::io::Cursor;
 
@@ -14,7 +15,11 @@ use crate::fit::summary::Accumulator;
 use crate::fit::{self, LogOptions, input, skeleton};
 use crate::scenario::{self, LoadOptions};
 
-/// Load `text` as a scenario and render everything a command would show of it.
+/// Request walks of one trial up to which a valid scenario is also simulated.
+const SIMULATED_WALKS: f64 = 20_000.0;
+
+/// Load `text` as a scenario, render everything a command would show of it, and simulate it
+/// when it is small.
 pub fn scenario(text: &str) {
     let opts = LoadOptions {
         today: Date::new(2026, 1, 1).unwrap_or_else(crate::calendar::today),
@@ -25,8 +30,21 @@ pub fn scenario(text: &str) {
             for w in &loaded.warnings {
                 let _ = diag::render(w, &loaded.sources, Color::Always);
             }
-            let estimate = crate::estimate::estimate(&loaded.scenario);
+            let s = &loaded.scenario;
+            let estimate = crate::estimate::estimate(s);
             let _ = crate::report::estimate::render(&estimate);
+            // A small scenario is simulated too (two months, one thread), and reported.
+            let walks = crate::estimate::requests_per_month(s)
+                * f64::from(s.simulation.months)
+                * s.stacks.len() as f64;
+            if walks <= SIMULATED_WALKS {
+                let mut opts = crate::engine::SimOptions::new(2, 7);
+                opts.threads = Some(1);
+                if let Ok(r) = crate::engine::simulate(s, &opts) {
+                    let report = crate::report::Report::new(s, &r);
+                    let _ = crate::output::pretty_json(&report);
+                }
+            }
         }
         Err(crate::error::Error::Scenario(e)) => {
             for p in &e.problems {
