@@ -377,6 +377,9 @@ pub const MAX_LOOP_CALLS: f64 = 10_000.0;
 pub const MAX_ITEMS_PER_REQUEST: f64 = 10_000.0;
 /// The largest value any other number may take (dollars, factors, rates of sessions).
 pub const MAX_NUMBER: f64 = 1e15;
+/// The most entries of each array of tables (`[[segment]]`, `[[workflow]]`, `[[model]]`,
+/// `[[stack]]`).
+pub const MAX_ENTRIES: usize = 10_000;
 /// The most requests a scenario may expect in its busiest month.
 pub const MAX_REQUESTS_PER_MONTH: f64 = 1e15;
 

@@ -496,6 +496,12 @@ fn upper_limit(path: &str) -> (f64, &'static str, &'static str) {
             " calls per request",
             "an agent loop of more calls never finishes; cap the loop as the application does",
         )
+    } else if key == "multiplier" {
+        (
+            MAX_LOOP_CALLS,
+            " runs of each affected request",
+            "an incident runs each affected request this many times: 20 for a runaway loop",
+        )
     } else if key == "chunks" || key == "count" {
         (
             MAX_ITEMS_PER_REQUEST,
@@ -581,6 +587,27 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
                 )
             }),
         );
+    }
+
+    // The engine numbers segments in 16 bits; no real scenario comes near.
+    for (what, names) in [
+        (
+            "segment",
+            raw.segments.iter().map(|x| &x.name).collect::<Vec<_>>(),
+        ),
+        ("workflow", raw.workflows.iter().map(|x| &x.name).collect()),
+        ("model", raw.models.iter().map(|x| &x.name).collect()),
+        ("stack", raw.stacks.iter().map(|x| &x.name).collect()),
+    ] {
+        if let Some(extra) = names.get(MAX_ENTRIES) {
+            v.invalid(
+                format!("more than {MAX_ENTRIES} entries of [[{what}]]"),
+                extra.loc,
+                &format!("{what}[{}]", extra.value),
+                "split the scenario, or merge entries that share their settings",
+            );
+            return None;
+        }
     }
 
     for (what, empty, help) in [
