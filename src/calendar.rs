@@ -175,6 +175,9 @@ pub fn today() -> Date {
     Date::from_days(secs.div_euclid(86_400))
 }
 
+/// 9999-12-31T00:00:00Z in Unix seconds: later epoch numbers are not times.
+const MAX_EPOCH_SECONDS: f64 = 253_402_214_400.0;
+
 /// A UTC instant in whole seconds since 1970-01-01T00:00:00Z.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(pub i64);
@@ -203,6 +206,10 @@ impl Timestamp {
             } else {
                 whole
             };
+            // Beyond the year 9999 the number is not a time (a token count in the wrong column).
+            if !(secs < MAX_EPOCH_SECONDS) {
+                return None;
+            }
             return Some(Timestamp(secs.floor() as i64));
         }
         let date = Date::parse(t.get(0..10)?)?;
@@ -263,6 +270,14 @@ impl Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_numbers_past_the_year_9999_are_not_times() {
+        assert!(Timestamp::parse("1790000000").is_some());
+        assert!(Timestamp::parse("1790000000000000000").is_some());
+        assert_eq!(Timestamp::parse(&format!("1{}", "0".repeat(30))), None);
+        assert_eq!(Timestamp::parse(&"9".repeat(400)), None);
+    }
 
     #[test]
     fn days_round_trip_and_weekdays() {

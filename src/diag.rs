@@ -26,6 +26,9 @@ impl Color {
     }
 }
 
+/// The longest source line shown in full; longer ones are cut around the caret.
+const MAX_LINE_CHARS: usize = 120;
+
 /// Render without colour.
 pub fn render_plain(problem: &Problem, sources: &Sources) -> String {
     render(problem, sources, Color::Never)
@@ -65,18 +68,39 @@ pub fn render(problem: &Problem, sources: &Sources, color: Color) -> String {
         let line_text = text[line_start..line_end].trim_end_matches('\r');
         // Underline the span, but only on its first line.
         let end = floor_char_boundary(text, loc.end.clamp(start, line_end.max(start)));
-        let lead: String = text[line_start..start]
-            .chars()
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
+        let before: Vec<char> = text[line_start..start].chars().collect();
+        let mut width = text[start..end].chars().count().max(1);
+        // A very long line (minified JSON, binary garbage) is cut to a window around the caret.
+        let line_len = line_text.chars().count();
+        let (shown, skipped) = if line_len > MAX_LINE_CHARS {
+            let from = before.len().saturating_sub(MAX_LINE_CHARS / 3);
+            let to = (from + MAX_LINE_CHARS).min(line_len);
+            width = width.min(to.saturating_sub(before.len()).max(1));
+            let mut shown: String = line_text.chars().skip(from).take(to - from).collect();
+            if from > 0 {
+                shown.insert(0, '…');
+            }
+            if to < line_len {
+                shown.push('…');
+            }
+            (shown, from)
+        } else {
+            (line_text.to_string(), 0)
+        };
+        let mut lead: String = before[skipped..]
+            .iter()
+            .map(|&c| if c == '\t' { '\t' } else { ' ' })
             .collect();
-        let width = text[start..end].chars().count().max(1);
+        if skipped > 0 {
+            lead.insert(0, ' ');
+        }
         let bar = color.paint("1;34", "|");
         let _ = writeln!(out, "{pad} {bar}");
         let _ = writeln!(
             out,
             "{} {bar} {}",
             color.paint("1;34", &lc.line.to_string()),
-            printable(line_text)
+            printable(&shown)
         );
         let _ = writeln!(
             out,
@@ -113,6 +137,26 @@ fn printable(line: &str) -> String {
 mod tests {
     use super::*;
     use crate::source::Loc;
+
+    #[test]
+    fn a_long_line_is_cut_to_a_window_around_the_caret() {
+        let mut sources = Sources::new();
+        let text = format!("x = \"{}\" # {}\n", "a".repeat(500), "b".repeat(500));
+        let at = text.find('#').unwrap();
+        let id = sources.add("s.toml", None, text);
+        let problem = Problem::new(ProblemKind::Syntax, "here").at(Loc::new(id, at..at + 1));
+        let out = render_plain(&problem, &sources);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[3].chars().count() < 140, "{}", lines[3]);
+        assert!(
+            lines[3].starts_with("1 | …a") && lines[3].ends_with('…'),
+            "{}",
+            lines[3]
+        );
+        // The caret is under the `#`.
+        let caret = lines[4].find('^').unwrap();
+        assert_eq!(lines[3].chars().nth(caret), Some('#'), "{out}");
+    }
 
     #[test]
     fn renders_location_line_caret_key_and_help() {

@@ -1501,6 +1501,18 @@ pub fn workflow_requests_per_month(s: &Scenario, w: usize) -> f64 {
 }
 
 /// Expected requests per month of all workflows.
+/// Expected requests per month of each segment, at the parameters' means (first month).
+pub fn requests_per_month_by_segment(s: &Scenario) -> Vec<f64> {
+    let mut approx = Approximations::default();
+    let mut out = vec![0.0; s.segments.len()];
+    for w in &s.workflows {
+        for (line, &i) in traffic(s, w, &mut approx).iter().zip(&w.segments) {
+            out[i] += line.requests;
+        }
+    }
+    out
+}
+
 pub fn requests_per_month(s: &Scenario) -> f64 {
     let mut approx = Approximations::default();
     s.workflows

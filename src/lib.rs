@@ -24,6 +24,7 @@ pub mod error;
 pub mod estimate;
 pub mod fit;
 pub mod focus;
+pub mod fuzzing;
 pub mod levers;
 pub mod model;
 pub mod moments;

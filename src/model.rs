@@ -366,6 +366,22 @@ impl Model {
 pub const DEFAULT_MIN_CACHEABLE_TOKENS: f64 = 1024.0;
 pub const MAX_ATTEMPTS: u64 = 100;
 pub const MAX_USERS: f64 = 1e12;
+/// The most tokens any token count may reach (a prompt part, an answer, a cap, a threshold): a
+/// hundred times the longest context window on sale.
+pub const MAX_TOKENS: f64 = 1e8;
+/// The highest price per million tokens: $1 per token.
+pub const MAX_USD_PER_MTOK: f64 = 1e6;
+/// The most calls an agent loop may make for one request.
+pub const MAX_LOOP_CALLS: f64 = 10_000.0;
+/// The most retrieved chunks, images or tool calls one request may carry.
+pub const MAX_ITEMS_PER_REQUEST: f64 = 10_000.0;
+/// The largest value any other number may take (dollars, factors, rates of sessions).
+pub const MAX_NUMBER: f64 = 1e15;
+/// The most entries of each array of tables (`[[segment]]`, `[[workflow]]`, `[[model]]`,
+/// `[[stack]]`).
+pub const MAX_ENTRIES: usize = 10_000;
+/// The most requests a scenario may expect in its busiest month.
+pub const MAX_REQUESTS_PER_MONTH: f64 = 1e15;
 
 #[derive(Clone, Debug)]
 pub struct Link {

@@ -5,8 +5,40 @@
 //! line and column. Command-line overrides are sources too: `--set users=9` becomes a small
 //! pseudo-file, so its mistakes are shown the same way as mistakes in a file.
 
+use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+
+/// The largest scenario file read (a scenario is a few kilobytes; a larger file is a mistake such
+/// as `extends = "/dev/zero"` or a log passed where a scenario belongs).
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+/// The largest price catalog or other whole-file input read.
+pub const MAX_INPUT_BYTES: u64 = 256 << 20;
+
+/// Read a whole file, refusing one larger than `limit` bytes instead of exhausting memory (a
+/// device such as `/dev/zero` never ends).
+pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::other(format!(
+            "it is larger than {} MiB, more than aicost reads",
+            limit >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] as UTF-8 text.
+pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read_bounded(path, limit)?).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
 
 /// Index of a source in a [`Sources`] set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

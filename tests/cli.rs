@@ -574,7 +574,7 @@ fn unreadable_inputs_get_clear_messages() {
     let (code, err) = validate_file(&binary);
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("not UTF-8") && err.contains("b.toml:2:1"),
+        err.contains("the file is binary, not text") && err.contains("b.toml:2:1"),
         "{err}"
     );
 

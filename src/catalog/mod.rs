@@ -331,7 +331,7 @@ impl Catalog {
 
     /// Read a catalog file.
     pub fn load(path: &Path) -> Result<Catalog, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::source::read_bounded_text(path, crate::source::MAX_INPUT_BYTES)
             .map_err(|e| format!("cannot read catalog `{}`: {e}", path.display()))?;
         let name = path.display().to_string();
         Catalog::parse(&name, &text).map_err(|e| e.render(&name))

@@ -283,10 +283,13 @@ fn show_text(cat: &Catalog, key: &str, e: &Entry, checked: Option<calendar::Date
 /// Names for `--only`: a comma-separated list, or `@FILE` with one name per line (`#` comments).
 fn only_names(spec: &str) -> Result<Vec<String>, Error> {
     let text = match spec.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.into(),
-            source,
-        })?,
+        Some(path) => {
+            crate::source::read_bounded_text(Path::new(path), crate::source::MAX_INPUT_BYTES)
+                .map_err(|source| Error::Read {
+                    path: path.into(),
+                    source,
+                })?
+        }
         None => spec.replace(',', "\n"),
     };
     Ok(text
@@ -299,10 +302,12 @@ fn only_names(spec: &str) -> Result<Vec<String>, Error> {
 
 fn import(a: &ImportArgs, config: &Config) -> Result<u8, Error> {
     let ImportSource::Litellm = a.source;
-    let text = std::fs::read_to_string(&a.file).map_err(|source| Error::Read {
-        path: a.file.clone(),
-        source,
-    })?;
+    let text = crate::source::read_bounded_text(&a.file, crate::source::MAX_INPUT_BYTES).map_err(
+        |source| Error::Read {
+            path: a.file.clone(),
+            source,
+        },
+    )?;
     let checked = match &a.checked {
         Some(c) => calendar::Date::parse(c)
             .ok_or_else(|| Error::Usage(format!("--checked must be a date YYYY-MM-DD, got `{c}`")))?

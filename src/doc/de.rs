@@ -57,10 +57,17 @@ impl DeError {
 
     /// Convert into a [`Problem`], naming array elements in the key path by their `name`.
     pub fn into_problem(self, root: &Node) -> Problem {
+        let table_for_array = self.message == "expected an array, found a table";
         let mut problem = Problem::new(self.kind, self.message).help_opt(self.help);
         problem.loc = self.loc;
         if let Some(path) = self.path.filter(|p| !p.is_root()) {
-            problem.key_path = Some(path.describe(root));
+            let described = path.describe(root);
+            if table_for_array && !described.contains(['.', '[']) {
+                problem.help = Some(format!(
+                    "write [[{described}]] (double brackets) above each entry"
+                ));
+            }
+            problem.key_path = Some(described);
         }
         problem
     }
@@ -80,25 +87,23 @@ impl de::Error for DeError {
     }
 
     fn invalid_type(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        DeError::new(
+        let expected = humanize_expected(&exp.to_string());
+        let mut err = DeError::new(
             ProblemKind::InvalidType,
-            format!(
-                "expected {}, found {}",
-                humanize_expected(&exp.to_string()),
-                describe_unexpected(&unexp)
-            ),
-        )
+            format!("expected {expected}, found {}", describe_unexpected(&unexp)),
+        );
+        err.help = Some(type_help(&unexp, &expected));
+        err
     }
 
     fn invalid_value(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        DeError::new(
+        let expected = humanize_expected(&exp.to_string());
+        let mut err = DeError::new(
             ProblemKind::InvalidValue,
-            format!(
-                "expected {}, found {}",
-                humanize_expected(&exp.to_string()),
-                describe_unexpected(&unexp)
-            ),
-        )
+            format!("expected {expected}, found {}", describe_unexpected(&unexp)),
+        );
+        err.help = Some(type_help(&unexp, &expected));
+        err
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
@@ -156,6 +161,38 @@ fn humanize_expected(exp: &str) -> String {
         _ if exp.starts_with("struct ") => "a table".to_string(),
         _ if exp.starts_with("enum ") => "a string".to_string(),
         _ => exp.to_string(),
+    }
+}
+
+/// How to write a value of the `expected` type in place of `unexp`.
+fn type_help(unexp: &Unexpected<'_>, expected: &str) -> String {
+    let numeric = expected.starts_with("a number") || expected.starts_with("a whole number");
+    match unexp {
+        Unexpected::Str(s) if numeric && s.trim().replace('_', "").parse::<f64>().is_ok() => {
+            format!("remove the quotes: {}", s.trim())
+        }
+        Unexpected::Signed(i) if *i < 0 && expected == "a whole number, 0 or more" => {
+            "use 0 or a positive whole number".to_string()
+        }
+        Unexpected::Float(_) if expected.starts_with("a whole number") => {
+            "write a whole number, without a decimal point or exponent".to_string()
+        }
+        Unexpected::Seq if expected.starts_with("a number or a distribution") => {
+            "one number, or a distribution such as { p50 = 900, p95 = 2600 }; a list is not a range"
+                .to_string()
+        }
+        _ if expected.starts_with("a number or a distribution") => {
+            "write a plain number such as 900, or a distribution such as { p50 = 900, p95 = 2600 }"
+                .to_string()
+        }
+        Unexpected::Map if expected == "an array" => {
+            "an array of tables takes a double-bracket header, [[name]], above each entry"
+                .to_string()
+        }
+        _ if expected == "a string" => "put the value in double quotes: \"…\"".to_string(),
+        _ if expected == "a boolean" => "write true or false, without quotes".to_string(),
+        _ if numeric => format!("write {expected}, without quotes"),
+        _ => format!("write {expected} here"),
     }
 }
 

@@ -66,11 +66,47 @@ impl Node {
     /// Parse TOML `text` of source `file` into a tree; a syntax error becomes a located problem.
     pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
         let table = DeTable::parse(text).map_err(|e| {
-            let mut problem = Problem::new(ProblemKind::Syntax, syntax_message(e.message()));
-            if let Some(span) = e.span() {
+            let mut message = syntax_message(e.message());
+            let span = e.span();
+            let snippet = span
+                .clone()
+                .and_then(|r| text.get(r))
+                .map(|t| t.trim())
+                .filter(|t| !t.is_empty() && t.len() <= 80 && !t.contains('\n'));
+            let mut problem = Problem::new(ProblemKind::Syntax, "");
+            if let Some(span) = span.clone() {
                 problem = problem.at(Loc::new(file, span));
             }
-            problem.help("the file must be TOML: `key = value` lines and `[table]` headers")
+            let line = span
+                .map(|r| {
+                    let start = crate::source::floor_char_boundary(text, r.start.min(text.len()));
+                    let from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                    let to = text[start..].find('\n').map_or(text.len(), |i| start + i);
+                    &text[from..to]
+                })
+                .unwrap_or("");
+            let help = if message.contains("duplicate key") {
+                if let Some(key) = snippet {
+                    message = format!("invalid TOML: duplicate key `{key}`");
+                }
+                "a key may appear once in each table; remove or rename one of the two".to_string()
+            } else if message.contains("must be quoted") {
+                match snippet {
+                    Some(v) => format!("put the text in double quotes: \"{v}\""),
+                    None => "put the text in double quotes".to_string(),
+                }
+            } else if message.contains("unclosed table")
+                || message.contains("unclosed array of tables")
+            {
+                "close the header with `]` (or `]]` for an array of tables) on the same line"
+                    .to_string()
+            } else if message.contains("expected `=`") && line.contains(':') {
+                "TOML writes `key = value`, not `key: value` (is this YAML?)".to_string()
+            } else {
+                "the file must be TOML: `key = value` lines and `[table]` headers".to_string()
+            };
+            problem.message = message;
+            problem.help(help)
         })?;
         let span = table.span();
         let mut root = Node {
@@ -152,7 +188,9 @@ fn convert(value: toml::Spanned<DeValue<'_>>, file: FileId) -> Result<Node, Prob
         DeValue::Float(f) => match f.as_str().parse::<f64>() {
             Ok(v) => Value::Float(v),
             Err(_) => {
-                return Err(Problem::new(ProblemKind::InvalidValue, "unreadable float").at(loc));
+                return Err(Problem::new(ProblemKind::InvalidValue, "unreadable float")
+                    .at(loc)
+                    .help("write a decimal number such as 0.25 or 1e6"));
             }
         },
         DeValue::Boolean(b) => Value::Boolean(b),

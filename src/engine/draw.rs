@@ -479,5 +479,5 @@ pub fn stochastic_round(x: f64, key: u64) -> u64 {
     let floor = x.floor();
     let frac = x - floor;
     let up = frac > 0.0 && small(key).random::<f64>() < frac;
-    floor as u64 + u64::from(up)
+    (floor as u64).saturating_add(u64::from(up))
 }

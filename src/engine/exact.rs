@@ -322,23 +322,25 @@ struct StackAcc {
     accepted: u64,
     rejected: u64,
     calls: u64,
-    retry_spend: f64,
+    // Dollar totals add up millions of small amounts a month: compensated sums keep them exact
+    // to the cent (a plain sum drifts by cents at a billion requests).
+    retry_spend: KahanSum,
     escalated: u64,
     errored: u64,
     semantic_hits: u64,
     tokens: [f64; Tokens::LEN],
-    cost_by_class: [f64; CostBreakdown::LEN],
+    cost_by_class: [KahanSum; CostBreakdown::LEN],
     tools: Vec<ToolUse>,
     flex_calls: u64,
     flex_refused: u64,
-    workflow_spend: Vec<f64>,
+    workflow_spend: Vec<KahanSum>,
     workflow_requests: Vec<u64>,
     workflow_accepted: Vec<u64>,
     workflow_failed: Vec<u64>,
-    model_spend: Vec<f64>,
+    model_spend: Vec<KahanSum>,
     daily: Vec<KahanSum>,
     cap_hit_day: Option<u32>,
-    incident_extra: f64,
+    incident_extra: KahanSum,
     latency_ms: Vec<Vec<f64>>,
     state: PriceState,
     /// Scratch copy of `state` while a request is priced.
@@ -360,23 +362,23 @@ impl StackAcc {
             accepted: 0,
             rejected: 0,
             calls: 0,
-            retry_spend: 0.0,
+            retry_spend: KahanSum::new(),
             escalated: 0,
             errored: 0,
             semantic_hits: 0,
             tokens: [0.0; Tokens::LEN],
-            cost_by_class: [0.0; CostBreakdown::LEN],
+            cost_by_class: [KahanSum::new(); CostBreakdown::LEN],
             tools: vec![ToolUse::default(); s.tools.len()],
             flex_calls: 0,
             flex_refused: 0,
-            workflow_spend: vec![0.0; s.workflows.len()],
+            workflow_spend: vec![KahanSum::new(); s.workflows.len()],
             workflow_requests: vec![0; s.workflows.len()],
             workflow_accepted: vec![0; s.workflows.len()],
             workflow_failed: vec![0; s.workflows.len()],
-            model_spend: vec![0.0; s.models.len()],
+            model_spend: vec![KahanSum::new(); s.models.len()],
             daily: vec![KahanSum::new(); s.simulation.days as usize],
             cap_hit_day: None,
-            incident_extra: 0.0,
+            incident_extra: KahanSum::new(),
             latency_ms: vec![Vec::new(); s.workflows.len()],
             trial_state: state.clone(),
             state,
@@ -439,15 +441,15 @@ impl StackAcc {
                 self.tokens[i] += t;
             }
             for (i, u) in rec.usd.iter().enumerate() {
-                self.cost_by_class[i] += u;
+                self.cost_by_class[i].add(*u);
             }
             // Volume tiers apply to list prices first, then the contract discount.
-            self.cost_by_class[class::VOLUME_DISCOUNT] += after_tiers - list;
-            self.cost_by_class[class::CONTRACT_DISCOUNT] += billed - after_tiers;
-            self.cost_by_class[class::TOOL_FEES] += rec.tool_usd;
-            self.model_spend[rec.model] += billed;
+            self.cost_by_class[class::VOLUME_DISCOUNT].add(after_tiers - list);
+            self.cost_by_class[class::CONTRACT_DISCOUNT].add(billed - after_tiers);
+            self.cost_by_class[class::TOOL_FEES].add(rec.tool_usd);
+            self.model_spend[rec.model].add(billed);
             if rec.retry {
-                self.retry_spend += billed + rec.tool_usd;
+                self.retry_spend.add(billed + rec.tool_usd);
             }
             if rec.run > 0 {
                 extra += billed + rec.tool_usd;
@@ -458,13 +460,13 @@ impl StackAcc {
             self.tools[tool].usd += usd;
         }
         for &(run, fee) in &tally.fees {
-            self.cost_by_class[class::AUX_FEES] += fee;
+            self.cost_by_class[class::AUX_FEES].add(fee);
             if run > 0 {
                 extra += fee;
             }
         }
-        self.incident_extra += extra;
-        self.workflow_spend[w] += cost;
+        self.incident_extra.add(extra);
+        self.workflow_spend[w].add(cost);
         self.daily[day].add(cost);
         self.spend.add(cost);
         if let Some(l) = tally.latency_ms
@@ -481,7 +483,7 @@ impl StackAcc {
             // The unused commitment is billed at the end of the month.
             self.daily[days as usize - 1].add(unused);
             self.spend.add(unused);
-            self.cost_by_class[class::UNUSED_COMMITMENT] += unused;
+            self.cost_by_class[class::UNUSED_COMMITMENT].add(unused);
         }
         let review_usd = review_usd(draw, &self.workflow_accepted, &self.workflow_failed);
         StackTrial {
@@ -490,25 +492,25 @@ impl StackAcc {
             accepted: self.accepted,
             rejected: self.rejected,
             calls: self.calls,
-            retry_spend: self.retry_spend,
+            retry_spend: self.retry_spend.value(),
             escalated: self.escalated,
             errored_calls: self.errored,
             semantic_hits: self.semantic_hits,
             tokens: Tokens::from_array(self.tokens),
-            cost_by_class: CostBreakdown::from_array(self.cost_by_class),
+            cost_by_class: CostBreakdown::from_array(self.cost_by_class.map(|c| c.value())),
             tools: self.tools,
             flex_calls: self.flex_calls,
             flex_refused: self.flex_refused,
-            workflow_spend: self.workflow_spend,
+            workflow_spend: self.workflow_spend.iter().map(KahanSum::value).collect(),
             workflow_requests: self.workflow_requests,
             workflow_accepted: self.workflow_accepted,
             workflow_failed: self.workflow_failed,
-            model_spend: self.model_spend,
+            model_spend: self.model_spend.iter().map(KahanSum::value).collect(),
             daily: self.daily.iter().map(KahanSum::value).collect(),
             user_costs,
             cap_hit_day: self.cap_hit_day,
             contracts,
-            incident_extra: self.incident_extra,
+            incident_extra: self.incident_extra.value(),
             review_usd,
             latency_ms: self.latency_ms,
         }
@@ -561,7 +563,7 @@ impl<'p, 'a> Month<'p, 'a> {
 fn round_random<R: Rng + ?Sized>(x: f64, rng: &mut R) -> u64 {
     let n = x.max(0.0).floor();
     let up = x > n && rng.random::<f64>() < x - n;
-    n as u64 + u64::from(up)
+    (n as u64).saturating_add(u64::from(up))
 }
 
 impl Month<'_, '_> {

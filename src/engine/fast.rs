@@ -328,7 +328,7 @@ impl<'a> FastPlan<'a> {
                             .map(|&seg| {
                                 requests_of(&wf.requests_per_session, sessions[seg][d], &mut rng)
                             })
-                            .sum()
+                            .fold(0, u64::saturating_add)
                     })
                     .collect()
             })
@@ -523,7 +523,8 @@ impl<'a> FastPlan<'a> {
                     if after > cap {
                         // The request that does not fit leaves a gap below the cap: on average
                         // half a request, as when the exact engine refuses it.
-                        let day_requests: u64 = (0..nw).map(|w| requests[w][d]).sum();
+                        let day_requests =
+                            (0..nw).map(|w| requests[w][d]).fold(0, u64::saturating_add);
                         let per_request = (after - before) / day_requests.max(1) as f64;
                         let target = cap - rng.random::<f64>() * per_request;
                         served = if after > before {
@@ -571,19 +572,32 @@ impl<'a> FastPlan<'a> {
                 let n = requests[w][d] as f64;
                 let n_served = (served * n).round();
                 let rejected = n - n_served;
-                out.requests += requests[w][d];
-                out.rejected += rejected as u64;
-                out.workflow_requests[w] += requests[w][d];
+                out.requests = out.requests.saturating_add(requests[w][d]);
+                out.rejected = out.rejected.saturating_add(rejected as u64);
+                out.workflow_requests[w] = out.workflow_requests[w].saturating_add(requests[w][d]);
                 let accepted = (n_served * e.accepted).round();
-                out.accepted += accepted as u64;
-                out.workflow_accepted[w] += accepted as u64;
-                out.workflow_failed[w] += (n_served - accepted).max(0.0) as u64;
-                out.calls += (n_served * e.calls).round() as u64;
-                out.escalated += (n_served * e.escalated).round() as u64;
-                out.errored_calls += (n_served * e.errored_calls).round() as u64;
-                out.semantic_hits += (n_served * e.semantic_hit).round() as u64;
-                out.flex_calls += (n_served * e.flex_calls).round() as u64;
-                out.flex_refused += (n_served * e.flex_refused).round() as u64;
+                out.accepted = out.accepted.saturating_add(accepted as u64);
+                out.workflow_accepted[w] = out.workflow_accepted[w].saturating_add(accepted as u64);
+                out.workflow_failed[w] =
+                    out.workflow_failed[w].saturating_add((n_served - accepted).max(0.0) as u64);
+                out.calls = out
+                    .calls
+                    .saturating_add((n_served * e.calls).round() as u64);
+                out.escalated = out
+                    .escalated
+                    .saturating_add((n_served * e.escalated).round() as u64);
+                out.errored_calls = out
+                    .errored_calls
+                    .saturating_add((n_served * e.errored_calls).round() as u64);
+                out.semantic_hits = out
+                    .semantic_hits
+                    .saturating_add((n_served * e.semantic_hit).round() as u64);
+                out.flex_calls = out
+                    .flex_calls
+                    .saturating_add((n_served * e.flex_calls).round() as u64);
+                out.flex_refused = out
+                    .flex_refused
+                    .saturating_add((n_served * e.flex_refused).round() as u64);
                 if e.cost > 0.0 {
                     let q = served * list[w] / e.cost;
                     for (c, x) in e.class_usd.iter().enumerate().take(class::TOOL_FEES + 2) {
@@ -812,21 +826,22 @@ fn requests_of<R: Rng + ?Sized>(per_session: &Dist, sessions: u64, rng: &mut R) 
         Dist::Fixed(v) => {
             let whole = v.floor();
             let frac = v - whole;
-            whole as u64 * sessions
-                + if frac > 0.0 {
+            (whole as u64)
+                .saturating_mul(sessions)
+                .saturating_add(if frac > 0.0 {
                     binomial(sessions, frac, rng)
                 } else {
                     0
-                }
+                })
         }
         Dist::Poisson { mean, .. } => poisson(mean * sessions as f64, rng),
         d if sessions < 256 => (0..sessions)
             .map(|_| {
                 let x = d.sample(rng).max(0.0);
                 let n = x.floor();
-                n as u64 + u64::from(x > n && rng.random::<f64>() < x - n)
+                (n as u64).saturating_add(u64::from(x > n && rng.random::<f64>() < x - n))
             })
-            .sum(),
+            .fold(0, u64::saturating_add),
         d => {
             // Rounding at random adds frac·(1 − frac) of variance, at most 1/4; E over X ≈ 1/6.
             let var = d.variance() + 1.0 / 6.0;

@@ -266,6 +266,41 @@ pub enum EngineRequest {
 /// approximation.
 pub const EXACT_WALK_BUDGET: f64 = 2e7;
 
+/// The most request walks the exact engine takes on for one simulated trial (all months and
+/// stacks): about three minutes of one core. A trial cannot be interrupted part way, so beyond
+/// this a run would neither finish nor stop at `--max-seconds`.
+pub const EXACT_MAX_WALKS_PER_TRIAL: f64 = 1e9;
+
+/// Expected request walks of one trial: requests of the horizon times stacks.
+pub fn walks_per_trial(s: &Scenario) -> f64 {
+    crate::estimate::requests_per_month(s) * f64::from(s.simulation.months) * s.stacks.len() as f64
+}
+
+/// Refuse an exact simulation whose single trial is too large to finish (see
+/// [`EXACT_MAX_WALKS_PER_TRIAL`]); `why_exact` says why the exact engine was chosen.
+fn exact_within_reach(s: &Scenario, why_exact: &str) -> Result<(), Error> {
+    let walks = walks_per_trial(s);
+    if walks <= EXACT_MAX_WALKS_PER_TRIAL {
+        return Ok(());
+    }
+    let minutes = walks / EXACT_MAX_WALKS_PER_TRIAL * 3.0;
+    let help = match fast::unsupported(s) {
+        None => {
+            "use --engine auto or --engine fast: the fast engine's time does not grow with traffic"
+                .to_string()
+        }
+        Some(why) => format!(
+            "the fast engine, whose time does not grow with traffic, cannot run it: {why}; change that to use it"
+        ),
+    };
+    Err(Error::Usage(format!(
+        "the exact engine would simulate about {} request walks per trial ({why_exact}), about {} CPU-minutes each; it takes on at most {}\n  = help: {help}",
+        crate::report::format::count(walks),
+        crate::report::format::count(minutes),
+        crate::report::format::count(EXACT_MAX_WALKS_PER_TRIAL),
+    )))
+}
+
 /// How to run a simulation.
 #[derive(Clone, Debug)]
 pub struct SimOptions {
@@ -584,6 +619,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
         * opts.trials as f64
         * s.stacks.len() as f64;
     let exact = |reason: String| {
+        exact_within_reach(s, &reason)?;
         exact_fits_in_memory(s).map_err(|e| match (opts.engine, e) {
             (EngineRequest::Auto, Error::Usage(m)) => Error::Usage(format!(
                 "{m}\n  = note: auto chose the exact engine because {reason}"
@@ -665,6 +701,7 @@ fn exact_fits_in_memory(s: &Scenario) -> Result<(), Error> {
 
 /// Run the exact engine.
 pub fn simulate_exact(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
+    exact_within_reach(s, "requested")?;
     exact_fits_in_memory(s)?;
     let plan = exact::Plan::new(s, opts.trials);
     let engine = EngineChoice {

@@ -35,7 +35,7 @@ impl Reader for Files {
         if path.is_dir() {
             return Err(io::Error::other("it is a directory"));
         }
-        std::fs::read(path)
+        crate::source::read_bounded(path, crate::source::MAX_SCENARIO_BYTES)
     }
 
     fn name(&self, path: &Path) -> String {

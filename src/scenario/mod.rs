@@ -113,9 +113,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
             path.join("scenario.toml").display()
         )));
     }
-    std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
+    crate::source::read_bounded(path, crate::source::MAX_SCENARIO_BYTES).map_err(|source| {
+        Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 
@@ -154,14 +156,16 @@ pub fn parse_text(
         Ok(text) => text,
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
+            let (what, help) = not_text(e.as_bytes());
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // The bytes before `offset` are valid UTF-8, so the lossy text keeps their offsets.
             let id = sources.add(name, path, lossy);
             let problem = Problem::new(
                 ProblemKind::Encoding,
-                format!("the file is not UTF-8 text (invalid byte at offset {offset})"),
+                format!("{what} (invalid byte at offset {offset})"),
             )
             .at(Loc::new(id, offset..offset + 1))
-            .help("scenarios are TOML text files; save the file as UTF-8");
+            .help(help);
             return Err(problem);
         }
     };
@@ -183,6 +187,15 @@ pub fn parse_text(
             .help("run `aicost init` to write a commented starter scenario");
         return Err(problem);
     }
+    if let Some(offset) = text.find('\0') {
+        let (what, help) = not_text(text.as_bytes());
+        return Err(Problem::new(
+            ProblemKind::Encoding,
+            format!("{what} (a NUL byte at offset {offset})"),
+        )
+        .at(Loc::new(id, offset..offset + 1))
+        .help(help));
+    }
     let root = match Node::parse(text, id) {
         Ok(root) => root,
         Err(mut problem) => {
@@ -194,13 +207,60 @@ pub fn parse_text(
                 problem = problem.help(
                     "this looks like JSON; scenarios are written in TOML (see `aicost init`)",
                 );
-            } else if text.contains('\0') {
-                problem = problem.help("this looks like a binary file, not a TOML scenario");
             }
             return Err(problem);
         }
     };
+    if matches!(&root.value, crate::doc::Value::Table(entries) if entries.is_empty()) {
+        return Err(Problem::new(
+            ProblemKind::MissingKey,
+            "the scenario file has only comments",
+        )
+        .at(Loc::new(id, 0..0))
+        .help("run `aicost init` to write a commented starter scenario"));
+    }
     Ok(root)
+}
+
+/// What a file that is not UTF-8 most likely is, and how to fix it.
+fn not_text(bytes: &[u8]) -> (&'static str, &'static str) {
+    let nuls = bytes.iter().take(4096).filter(|&&b| b == 0).count();
+    let head = &bytes[..bytes.len().min(4096)];
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        (
+            "the file is UTF-16 text, not UTF-8",
+            "save it as UTF-8 (in Notepad: Save as → Encoding → UTF-8)",
+        )
+    } else if bytes.starts_with(&[0x1F, 0x8B]) {
+        (
+            "the file is gzip-compressed",
+            "decompress it first: `gunzip FILE`",
+        )
+    } else if nuls * 4 >= head.len() && head.len() >= 4 {
+        // Every other byte NUL: UTF-16 without a byte-order mark.
+        let alternate = head.chunks(2).filter(|c| c.contains(&0)).count() * 2 >= head.len();
+        if alternate {
+            (
+                "the file looks like UTF-16 text, not UTF-8",
+                "save it as UTF-8 (in Notepad: Save as → Encoding → UTF-8)",
+            )
+        } else {
+            (
+                "the file is binary, not text",
+                "this looks like a binary file, not a TOML scenario",
+            )
+        }
+    } else if nuls > 0 {
+        (
+            "the file is binary, not text",
+            "this looks like a binary file, not a TOML scenario",
+        )
+    } else {
+        (
+            "the file is not UTF-8 text",
+            "scenarios are TOML text files; save the file as UTF-8 (a Latin-1 or Windows-1252 character such as é is the usual cause)",
+        )
+    }
 }
 
 /// A located tree (already layered) to a checked scenario.
@@ -254,7 +314,7 @@ fn load_catalog(c: &Located<String>, sources: &mut Sources) -> Result<Catalog, P
         Some(dir) if rel.is_relative() => dir.join(rel),
         _ => rel.to_path_buf(),
     };
-    let text = std::fs::read_to_string(&full).map_err(|e| {
+    let text = crate::source::read_bounded_text(&full, crate::source::MAX_INPUT_BYTES).map_err(|e| {
         Problem::new(
             ProblemKind::InvalidValue,
             format!("cannot read catalog `{}`: {e}", full.display()),

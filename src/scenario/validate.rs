@@ -115,14 +115,48 @@ impl Validator {
         if !ok {
             let bound = if inclusive { "at least" } else { "above" };
             self.invalid(
-                format!("`{}` must be {bound} {min}, got {x}", leaf(path)),
+                format!("`{}` must be {bound} {min}, got {}", leaf(path), num(x)),
                 v.loc,
                 path,
                 format!("use a number {bound} {min}"),
             );
             return None;
         }
+        self.within_limit(&Dist::Fixed(x), v.loc, path)?;
         Some(x)
+    }
+
+    /// Whether `dist` stays below the ceiling of `path` (see [`upper_limit`]); a distribution
+    /// is judged by its 99.9th percentile, or its maximum when it has one.
+    fn within_limit(&mut self, dist: &Dist, loc: Loc, path: &str) -> Option<()> {
+        let (max, unit, help) = upper_limit(path);
+        let (high, which) = match dist.fixed_value() {
+            Some(x) => (x, None),
+            None if dist.support().1.is_finite() => (dist.support().1, Some("its maximum")),
+            None => (dist.quantile(0.999), Some("its 99.9th percentile")),
+        };
+        if high <= max {
+            return Some(());
+        }
+        let max = if max < 1e9 {
+            crate::report::format::count(max)
+        } else {
+            num(max)
+        };
+        let message = match which {
+            None => format!(
+                "`{}` = {} is more than aicost models (at most {max}{unit})",
+                leaf(path),
+                num(high),
+            ),
+            Some(which) => format!(
+                "`{}` can reach {} ({which}), more than aicost models (at most {max}{unit})",
+                leaf(path),
+                num(high),
+            ),
+        };
+        self.invalid(message, loc, path, help);
+        None
     }
 
     /// A quantity that may be a number or a distribution.
@@ -132,7 +166,7 @@ impl Validator {
                 let x = *x;
                 if !x.is_finite() {
                     self.invalid(
-                        format!("`{}` must be a finite number, got {x}", leaf(path)),
+                        format!("`{}` must be a finite number, got {}", leaf(path), num(x)),
                         q.loc,
                         path,
                         "write an ordinary number; nan and inf are not allowed",
@@ -140,7 +174,9 @@ impl Validator {
                     return None;
                 }
                 if domain == Domain::Growth && x > -1.0 {
-                    return Some(Dist::Fixed(x));
+                    let d = Dist::Fixed(x);
+                    self.within_limit(&d, q.loc, path)?;
+                    return Some(d);
                 }
                 if x < 0.0 {
                     let help = if domain == Domain::Growth {
@@ -154,7 +190,7 @@ impl Validator {
                         "negative"
                     };
                     self.invalid(
-                        format!("`{}` cannot be {what}, got {x}", leaf(path)),
+                        format!("`{}` cannot be {what}, got {}", leaf(path), num(x)),
                         q.loc,
                         path,
                         help,
@@ -170,8 +206,9 @@ impl Validator {
             if lo < 0.0 || hi > 1.0 {
                 let msg = match dist.fixed_value() {
                     Some(v) => format!(
-                        "`{}` is a rate and must lie between 0 and 1, got {v}",
-                        leaf(path)
+                        "`{}` is a rate and must lie between 0 and 1, got {}",
+                        leaf(path),
+                        num(v)
                     ),
                     None => format!(
                         "`{}` is a rate, but this distribution can take values outside 0..1",
@@ -191,6 +228,7 @@ impl Validator {
                 return None;
             }
         }
+        self.within_limit(&dist, q.loc, path)?;
         Some(dist)
     }
 
@@ -321,12 +359,21 @@ impl Validator {
         match built {
             Ok(d) => Some(d),
             Err(reason) => {
-                let zero_width = matches!(*form, ["p50", "p95"] | ["low", "high"] | ["min", "max"])
-                    && reason.contains("must be above");
-                let help = if zero_width {
-                    "if the value never varies, write it as a plain number".to_string()
-                } else {
-                    format!("write e.g. {}", example(family))
+                let pair = match *form {
+                    ["p50", "p95"] => Some((get(&raw.p50), get(&raw.p95))),
+                    ["low", "high"] => Some((get(&raw.low), get(&raw.high))),
+                    ["min", "max"] => Some((get(&raw.min), get(&raw.max))),
+                    _ => None,
+                };
+                let help = match (pair, *form) {
+                    (Some((a, b)), _) if a == b => {
+                        "if the value never varies, write it as a plain number".to_string()
+                    }
+                    (Some((a, b)), [first, second]) if a > b => format!(
+                        "swap them: `{first}` is the lower value and `{second}` the higher, e.g. {}",
+                        example(family)
+                    ),
+                    _ => format!("write e.g. {}", example(family)),
                 };
                 self.invalid(reason, loc, path, help);
                 None
@@ -398,6 +445,72 @@ impl Default for Validator {
 
 fn leaf(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
+}
+
+/// A number as messages show it: as written for ordinary magnitudes, in exponent form for huge or
+/// tiny ones (so `1e308` is not printed as 309 digits).
+pub fn num(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-4..1e9).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A computed amount as messages show it: whole with separators, or three significant digits in
+/// exponent form when huge.
+fn approx(x: f64) -> String {
+    if x.abs() < 1e9 {
+        crate::report::format::count(x)
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+/// The largest value a number at `path` may take: what it is, and how to fix a value above it.
+/// Everything has a ceiling, so no value can overflow the engine's arithmetic.
+fn upper_limit(path: &str) -> (f64, &'static str, &'static str) {
+    let key = leaf(path);
+    if key.ends_with("_tokens") {
+        (
+            MAX_TOKENS,
+            " tokens",
+            "no model reads or writes more than a few million tokens in one call; check for a typo in the exponent",
+        )
+    } else if key.ends_with("_usd_per_mtok") {
+        (
+            MAX_USD_PER_MTOK,
+            " USD per million tokens",
+            "prices are USD per million tokens: $1,000,000 per million would be $1 a token",
+        )
+    } else if key == "users" {
+        (
+            MAX_USERS,
+            " users",
+            "model the world population at most; check for a typo in the exponent",
+        )
+    } else if key == "calls" {
+        (
+            MAX_LOOP_CALLS,
+            " calls per request",
+            "an agent loop of more calls never finishes; cap the loop as the application does",
+        )
+    } else if key == "multiplier" {
+        (
+            MAX_LOOP_CALLS,
+            " runs of each affected request",
+            "an incident runs each affected request this many times: 20 for a runaway loop",
+        )
+    } else if key == "chunks" || key == "count" {
+        (
+            MAX_ITEMS_PER_REQUEST,
+            " per request",
+            "this counts items sent with one request; check for a typo in the exponent",
+        )
+    } else {
+        (MAX_NUMBER, "", "check for a typo in the exponent")
+    }
 }
 
 fn example(family: &str) -> &'static str {
@@ -474,6 +587,27 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
                 )
             }),
         );
+    }
+
+    // The engine numbers segments in 16 bits; no real scenario comes near.
+    for (what, names) in [
+        (
+            "segment",
+            raw.segments.iter().map(|x| &x.name).collect::<Vec<_>>(),
+        ),
+        ("workflow", raw.workflows.iter().map(|x| &x.name).collect()),
+        ("model", raw.models.iter().map(|x| &x.name).collect()),
+        ("stack", raw.stacks.iter().map(|x| &x.name).collect()),
+    ] {
+        if let Some(extra) = names.get(MAX_ENTRIES) {
+            v.invalid(
+                format!("more than {MAX_ENTRIES} entries of [[{what}]]"),
+                extra.loc,
+                &format!("{what}[{}]", extra.value),
+                "split the scenario, or merge entries that share their settings",
+            );
+            return None;
+        }
     }
 
     for (what, empty, help) in [
@@ -603,7 +737,7 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     if !v.errors.is_empty() {
         return None;
     }
-    Some(Scenario {
+    let scenario = Scenario {
         name: raw.name.value.clone(),
         description: raw.description.clone(),
         simulation,
@@ -616,7 +750,65 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         tools,
         contracts: contracts?,
         incidents: incidents?,
-    })
+    };
+    check_traffic(raw, &scenario, v);
+    v.errors.is_empty().then_some(scenario)
+}
+
+/// The value a quantity can reach: itself, its maximum, or its 99.9th percentile.
+fn reach(d: &Dist) -> f64 {
+    match d.fixed_value() {
+        Some(x) => x,
+        None if d.support().1.is_finite() => d.support().1,
+        None => d.quantile(0.999),
+    }
+}
+
+/// Traffic that each number allows but their product does not: head-counts compounding past
+/// [`MAX_USERS`] over the horizon, and a busiest month beyond [`MAX_REQUESTS_PER_MONTH`].
+fn check_traffic(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
+    let months = s.simulation.months.max(1);
+    let horizon = (months as usize).min(s.simulation.seasonality.len());
+    let season = s.simulation.seasonality[..horizon]
+        .iter()
+        .fold(0.0_f64, |a, &b| a.max(b));
+    let requests = crate::estimate::requests_per_month_by_segment(s);
+    for ((seg, raw_seg), requests) in s.segments.iter().zip(&raw.segments).zip(requests) {
+        let p = format!("segment[{}]", seg.name);
+        let grows = |g: f64| (1.0 + g.max(0.0)).powi(months as i32 - 1);
+        let peak_users = reach(&seg.users.dist) * grows(reach(&seg.monthly_growth.dist));
+        if !(peak_users <= MAX_USERS) {
+            let loc = raw_seg
+                .monthly_growth
+                .as_ref()
+                .map_or(raw_seg.users.loc, |g| g.loc);
+            v.invalid(
+                format!(
+                    "with this `monthly_growth` over {months} months, `users` reaches {} by the last month, more than aicost models (at most {})",
+                    approx(peak_users),
+                    num(MAX_USERS)
+                ),
+                loc,
+                &format!("{p}.monthly_growth"),
+                "growth compounds: 0.05 is 5% a month, which multiplies the head-count by 18 over 60 months",
+            );
+            continue;
+        }
+        let peak = requests * season * grows(seg.monthly_growth.mean());
+        if !(peak <= MAX_REQUESTS_PER_MONTH) {
+            v.invalid(
+                format!(
+                    "segment `{}` makes about {} requests in its busiest month, more than aicost models (at most {})",
+                    seg.name,
+                    approx(peak),
+                    num(MAX_REQUESTS_PER_MONTH)
+                ),
+                raw_seg.users.loc,
+                &format!("{p}.users"),
+                "requests = users × sessions per user × requests per session; check each for a typo in the exponent",
+            );
+        }
+    }
 }
 
 fn contracts(
@@ -1445,17 +1637,18 @@ fn price(
             let m = param.mean();
             if m > 0.0 && m < IMPLAUSIBLY_LOW_USD_PER_MTOK {
                 v.warn(
-                    format!("{m} USD per million tokens is implausibly low"),
+                    format!("{} USD per million tokens is implausibly low", num(m)),
                     Some(q.loc),
                     path,
                     Some(format!(
-                        "prices are per million tokens: a price of ${m} per 1K tokens is {} per million",
-                        m * 1000.0
+                        "prices are per million tokens: a price of ${} per 1K tokens is {} per million",
+                        num(m),
+                        num(m * 1000.0)
                     )),
                 );
             } else if m > IMPLAUSIBLY_HIGH_USD_PER_MTOK {
                 v.warn(
-                    format!("{m} USD per million tokens is implausibly high"),
+                    format!("{} USD per million tokens is implausibly high", num(m)),
                     Some(q.loc),
                     path,
                     Some("prices are per million tokens; check the unit".to_string()),
@@ -1464,6 +1657,10 @@ fn price(
             Some(param)
         }
         (None, Some(d)) => Some(d.clone()),
+        (None, None) if owner_has_errors(v, path) => {
+            // The price this one defaults to was given but is invalid, and already reported.
+            None
+        }
         (None, None) => {
             v.error(
                 ProblemKind::MissingKey,
@@ -1475,6 +1672,18 @@ fn price(
             None
         }
     }
+}
+
+/// Whether an error was already reported inside the model (or other table) that `path` belongs
+/// to, such as `model[m]` for `model[m].long_context.cache_write_usd_per_mtok`.
+fn owner_has_errors(v: &Validator, path: &str) -> bool {
+    let owner = path.find("].").map_or(path, |i| &path[..=i]);
+    v.errors.iter().any(|e| {
+        e.key_path
+            .as_deref()
+            .and_then(|k| k.strip_prefix(owner))
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
 }
 
 fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
@@ -1935,11 +2144,19 @@ fn chain(
         if model.is_none() {
             let help = match suggest(&link.model.value, model_names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!(
-                    "define it with [[model]] name = \"{}\", or use one of: {}",
-                    link.model.value,
-                    model_names.join(", ")
-                ),
+                None => {
+                    let mut names: Vec<&str> = Vec::new();
+                    for m in model_names {
+                        if !names.contains(m) {
+                            names.push(m);
+                        }
+                    }
+                    format!(
+                        "define it with [[model]] name = \"{}\", or use one of: {}",
+                        link.model.value,
+                        names.join(", ")
+                    )
+                }
             };
             v.error(
                 ProblemKind::UnknownReference,

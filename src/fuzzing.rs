@@ -1,0 +1,103 @@
+//! Entry points of the fuzz targets (`fuzz/`), shared with their regression tests
+//! (`tests/fuzz_regressions.rs`): each takes arbitrary input and must return, never panic.
+//!
+//! They drive the same code as the commands: a scenario is loaded, its problems rendered as the
+//! terminal would show them and, when it is valid, estimated (and simulated when small); a log is
+//! read as every format `fit` knows, and whatever was read is fitted, rendered as a scenario and
+//! loaded again.
+
+use std::io::Cursor;
+
+use crate::calendar::Date;
+use crate::diag::{self, Color};
+use crate::fit::readers::{LogFormat, ReadOptions};
+use crate::fit::summary::Accumulator;
+use crate::fit::{self, LogOptions, input, skeleton};
+use crate::scenario::{self, LoadOptions};
+
+/// Request walks of one trial up to which a valid scenario is also simulated.
+const SIMULATED_WALKS: f64 = 20_000.0;
+
+/// Load `text` as a scenario, render everything a command would show of it, and simulate it
+/// when it is small.
+pub fn scenario(text: &str) {
+    let opts = LoadOptions {
+        today: Date::new(2026, 1, 1).unwrap_or_else(crate::calendar::today),
+        ..LoadOptions::default()
+    };
+    match scenario::from_str_with("fuzz.toml", text, &opts) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                let _ = diag::render(w, &loaded.sources, Color::Always);
+            }
+            let s = &loaded.scenario;
+            let estimate = crate::estimate::estimate(s);
+            let _ = crate::report::estimate::render(&estimate);
+            // A small scenario is simulated too (two months, one thread), and reported.
+            let walks = crate::estimate::requests_per_month(s)
+                * f64::from(s.simulation.months)
+                * s.stacks.len() as f64;
+            if walks <= SIMULATED_WALKS {
+                let mut opts = crate::engine::SimOptions::new(2, 7);
+                opts.threads = Some(1);
+                if let Ok(r) = crate::engine::simulate(s, &opts) {
+                    let report = crate::report::Report::new(s, &r);
+                    let _ = crate::output::pretty_json(&report);
+                }
+            }
+        }
+        Err(crate::error::Error::Scenario(e)) => {
+            for p in &e.problems {
+                let _ = diag::render(p, &e.sources, Color::Always);
+            }
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+}
+
+/// Read `data` as a usage log in every format (and as detected), then fit what was read.
+pub fn fit_logs(data: &[u8]) {
+    let formats = [
+        None,
+        Some(LogFormat::Csv),
+        Some(LogFormat::Otel),
+        Some(LogFormat::Litellm),
+        Some(LogFormat::Aggregates),
+    ];
+    for format in formats {
+        for group_by in [None, Some("tag:workflow")] {
+            let opts = LogOptions {
+                format,
+                read: ReadOptions {
+                    group_by: group_by.map(str::to_string),
+                },
+                max_malformed: 1.0,
+            };
+            let input = input::from_reader("fuzz.log", Box::new(Cursor::new(data.to_vec())));
+            let Ok(ingested) = fit::summarize_inputs([input], &opts, Accumulator::new()) else {
+                continue;
+            };
+            let _ = ingested.budget.report();
+            let summary = &ingested.summary;
+            let _ = fit::aggregate::write(summary);
+            if summary.parts.is_empty() {
+                continue;
+            }
+            for empirical in [false, true] {
+                let fitted = skeleton::fit(summary, empirical);
+                let prov = skeleton::Provenance {
+                    sources: vec!["fuzz.log".to_string()],
+                    calls: summary.calls(),
+                    malformed: ingested.budget.malformed.count,
+                    first_day: summary.first_day.map(|d| d.to_string()),
+                    last_day: summary.last_day.map(|d| d.to_string()),
+                    catalog_path: None,
+                };
+                let text = skeleton::render(&fitted, "fuzz", &prov, crate::catalog::builtin());
+                let _ = scenario::from_str("fitted.toml", &text);
+            }
+        }
+    }
+}
