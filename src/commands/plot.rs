@@ -18,6 +18,11 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
             a.out.display()
         )));
     }
+    let inputs = super::input_files(&loaded);
+    let protect = super::as_paths(&inputs);
+    for file in crate::report::charts::FILES {
+        output::check_destination(Some(&a.out.join(file)), &protect)?;
+    }
     let trials = a.trials.unwrap_or(s.simulation.trials);
     let seed = a.seed.or(s.simulation.seed).unwrap_or_else(rand::random);
     let mut opts = sim_options(trials, seed, a.threads)?;
@@ -33,7 +38,7 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
         output::write(
             &Destination::File(a.out.join(c.file)),
             c.svg.as_bytes(),
-            &[&a.file],
+            &protect,
         )?;
     }
     if !config.quiet {

@@ -14,6 +14,11 @@ use crate::report::{self, Report, brief::Brief, detail::Detail};
 pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
     let s = &loaded.scenario;
+    let inputs = super::input_files(&loaded);
+    let protect = super::as_paths(&inputs);
+    // An output that would replace an input is refused before the simulation, not after it.
+    output::check_destination(a.out.as_deref(), &protect)?;
+    output::check_destination(a.trials_out.as_deref(), &protect)?;
     let format = ReportFormat::resolve(a.format, a.out.as_deref());
     if format == ReportFormat::Focus {
         // The expected month is known in closed form; no trial needs running.
@@ -21,7 +26,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         output::write(
             &Destination::from_option(a.out.as_deref()),
             text.as_bytes(),
-            &[&a.file],
+            &protect,
         )?;
         return Ok(0);
     }
@@ -71,14 +76,14 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     output::write(
         &Destination::from_option(a.out.as_deref()),
         text.as_bytes(),
-        &[&a.file],
+        &protect,
     )?;
     if let Some(path) = &a.trials_out {
         let budget = s.budget.as_ref().map(|b| b.monthly_usd);
         output::write(
             &Destination::from_option(Some(path)),
             report::csv::trials(&result, budget).as_bytes(),
-            &[&a.file],
+            &protect,
         )?;
     }
     Ok(0)
