@@ -49,6 +49,14 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     }
 }
 
+/// Refuse, before any work is done, an output destination that is one of the inputs.
+pub fn check_destination(out: Option<&Path>, protected: &[&Path]) -> Result<(), Error> {
+    match Destination::from_option(out) {
+        Destination::Stdout => Ok(()),
+        Destination::File(path) => refuse_overwrite(&path, protected),
+    }
+}
+
 fn refuse_overwrite(path: &Path, protected: &[&Path]) -> Result<(), Error> {
     let Ok(target) = path.canonicalize() else {
         return Ok(()); // does not exist yet
@@ -72,8 +80,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     };
     let mut tmp = temp_beside(path)?;
     tmp.write_all(bytes).map_err(err)?;
+    // A temporary file is created readable by its owner only; the output is an ordinary file.
+    set_output_permissions(tmp.as_file(), path).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Give a new output file mode 0644 (owner writes, everyone reads), or the mode of the file it
+/// replaces.
+#[cfg(unix)]
+fn set_output_permissions(file: &std::fs::File, path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_output_permissions(_file: &std::fs::File, _path: &Path) -> io::Result<()> {
     Ok(())
 }
 
@@ -141,6 +165,7 @@ impl StreamedOutput {
                     return Err(err(e));
                 }
                 let tmp = w.into_inner().map_err(|e| err(e.into_error()))?;
+                set_output_permissions(tmp.as_file(), &path).map_err(err)?;
                 tmp.as_file().sync_all().map_err(err)?;
                 tmp.persist(&path).map_err(|e| err(e.error))?;
                 Ok(())
@@ -194,6 +219,21 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_readable_by_everyone_and_a_replaced_one_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        write_atomic(&path, b"{}").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&path), 0o644);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"[]").unwrap();
+        assert_eq!(mode(&path), 0o640);
+        assert_eq!(std::fs::read(&path).unwrap(), b"[]");
     }
 
     #[test]

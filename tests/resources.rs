@@ -189,8 +189,12 @@ fn the_exact_engine_refuses_a_month_it_cannot_hold() {
             "exact",
             "-n",
             "1",
+            // 30 million sessions, one request each: within the exact engine's reach in time
+            // (720 million request walks over 3 stacks), not in memory.
             "--set",
-            "segment[0].users=1000000000",
+            "segment[0].users=7500000",
+            "--set",
+            "workflow[0].requests_per_session=1",
         ])
         .assert()
         .code(2)

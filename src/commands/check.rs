@@ -21,6 +21,9 @@ pub fn check(a: &CheckArgs, config: &Config) -> Result<u8, Error> {
         rules.push(check::parse(text, id).map_err(|p| rule_error(&sources, p))?);
     }
     let loaded = load(&a.file, config)?;
+    let inputs = super::input_files(&loaded);
+    let protect = super::as_paths(&inputs);
+    crate::output::check_destination(a.out.as_deref(), &protect)?;
     let s = &loaded.scenario;
     let plan = RunPlan::single(&a.run, s, None)?;
     let result = plan.run(&[s], config)?.remove(0);
@@ -48,7 +51,7 @@ pub fn check(a: &CheckArgs, config: &Config) -> Result<u8, Error> {
             crate::output::pretty_json(&doc)
         }
     };
-    output::emit(a.out.as_deref(), &text, &[&a.file])?;
+    output::emit(a.out.as_deref(), &text, &protect)?;
     if outcomes.iter().any(|o| o.verdict == Verdict::Fail) {
         return Ok(1);
     }

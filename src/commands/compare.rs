@@ -19,6 +19,12 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
     }
     let first = load(&a.files[0], config)?;
     let second = a.files.get(1).map(|f| load(f, config)).transpose()?;
+    let mut input_paths = super::input_files(&first);
+    if let Some(l) = &second {
+        input_paths.extend(super::input_files(l));
+    }
+    let inputs = super::as_paths(&input_paths);
+    output::check_destination(a.out.as_deref(), &inputs)?;
     let sa = &first.scenario;
     if second.is_none() && sa.stacks.len() < 2 {
         return Err(Error::Usage(format!(
@@ -84,7 +90,6 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
             ));
         }
     };
-    let inputs: Vec<&Path> = a.files.iter().map(|p| p.as_path()).collect();
     output::write(
         &Destination::from_option(a.out.as_deref()),
         text.as_bytes(),

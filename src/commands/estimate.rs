@@ -14,6 +14,7 @@ pub fn estimate(a: &EstimateArgs, config: &Config) -> Result<u8, Error> {
         Format::Json => crate::output::pretty_json(&e),
         Format::Focus => super::focus_csv(&loaded.scenario, a.month.as_deref(), config)?,
     };
-    output::emit(a.out.as_deref(), &text, &[&a.file])?;
+    let inputs = super::input_files(&loaded);
+    output::emit(a.out.as_deref(), &text, &super::as_paths(&inputs))?;
     Ok(0)
 }

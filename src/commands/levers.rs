@@ -22,6 +22,9 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
         })?;
     }
     let loaded = load(&a.file, config)?;
+    let inputs = super::input_files(&loaded);
+    let protect = super::as_paths(&inputs);
+    output::check_destination(a.out.as_deref(), &protect)?;
     let s = &loaded.scenario;
     let plan = RunPlan::new(&a.run, s, Some(DEFAULT_TRIALS_CAP))?;
     // The base run comes first: a contract is sized on its distribution of spend.
@@ -34,6 +37,6 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
         TableOrJson::Table => levers::render(&backlog, &plan.describe(scenarios.len() + 1)),
         TableOrJson::Json => crate::output::pretty_json(&backlog),
     };
-    output::emit(a.out.as_deref(), &text, &[&a.file])?;
+    output::emit(a.out.as_deref(), &text, &protect)?;
     Ok(0)
 }

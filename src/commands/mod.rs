@@ -50,6 +50,21 @@ pub fn print_warnings(warnings: &[Problem], sources: &Sources, config: &Config) 
     }
 }
 
+/// Every file a loaded scenario was read from (the scenario, the files it extends, its catalog),
+/// so that no output replaces one of them.
+pub fn input_files(loaded: &Loaded) -> Vec<std::path::PathBuf> {
+    loaded
+        .sources
+        .files()
+        .filter_map(|(_, f)| f.path.clone())
+        .collect()
+}
+
+/// [`input_files`] as the slice [`crate::output`] protects.
+pub fn as_paths(files: &[std::path::PathBuf]) -> Vec<&Path> {
+    files.iter().map(std::path::PathBuf::as_path).collect()
+}
+
 /// Load a scenario, printing its warnings unless quiet.
 pub fn load(path: &Path, config: &Config) -> Result<Loaded, Error> {
     let opts = scenario::LoadOptions {

@@ -18,6 +18,11 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
             a.out.display()
         )));
     }
+    let inputs = super::input_files(&loaded);
+    let protect = super::as_paths(&inputs);
+    for file in crate::report::charts::FILES {
+        output::check_destination(Some(&a.out.join(file)), &protect)?;
+    }
     let plan = super::runs::RunPlan::single(&a.run, s, None)?;
     let trials = plan.trials;
     let mut opts = plan.options();
@@ -33,7 +38,7 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
         output::write(
             &Destination::File(a.out.join(c.file)),
             c.svg.as_bytes(),
-            &[&a.file],
+            &protect,
         )?;
     }
     if !config.quiet {

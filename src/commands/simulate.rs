@@ -14,6 +14,11 @@ use crate::report::{self, Report, brief::Brief, detail::Detail};
 pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
     let s = &loaded.scenario;
+    let inputs = super::input_files(&loaded);
+    let protect = super::as_paths(&inputs);
+    // An output that would replace an input is refused before the simulation, not after it.
+    output::check_destination(a.out.as_deref(), &protect)?;
+    output::check_destination(a.trials_out.as_deref(), &protect)?;
     let format = ReportFormat::resolve(a.format, a.out.as_deref());
     if format == ReportFormat::Focus {
         // The expected month is known in closed form; no trial needs running.
@@ -21,7 +26,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         output::write(
             &Destination::from_option(a.out.as_deref()),
             text.as_bytes(),
-            &[&a.file],
+            &protect,
         )?;
         return Ok(0);
     }
@@ -48,7 +53,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let trials_out = match &a.trials_out {
         Some(path) => {
             let mut w =
-                output::StreamedOutput::create(&Destination::from_option(Some(path)), &[&a.file])?;
+                output::StreamedOutput::create(&Destination::from_option(Some(path)), &protect)?;
             w.push(report::csv::trial_header().as_bytes());
             let shared = Arc::new(Mutex::new(Some(w)));
             let (writer, budget) = (
@@ -95,7 +100,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     output::write(
         &Destination::from_option(a.out.as_deref()),
         text.as_bytes(),
-        &[&a.file],
+        &protect,
     )?;
     if let Some(shared) = trials_out {
         opts.sink = None;

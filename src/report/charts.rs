@@ -38,6 +38,15 @@ fn pct_label(f: f64) -> String {
     }
 }
 
+/// The files of [`simulation`]'s charts, in order.
+pub const FILES: [&str; 5] = [
+    "histogram.svg",
+    "cdf.svg",
+    "fan.svg",
+    "drivers.svg",
+    "segments.svg",
+];
+
 /// The five charts of a simulation brief.
 pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     let series: Vec<Series> = detail
