@@ -15,8 +15,9 @@ use crate::fit::summary::Accumulator;
 use crate::fit::{self, LogOptions, input, skeleton};
 use crate::scenario::{self, LoadOptions};
 
-/// Request walks of one trial up to which a valid scenario is also simulated.
-const SIMULATED_WALKS: f64 = 20_000.0;
+/// Work of one exact trial (request walks and model calls) up to which a valid scenario is also
+/// simulated.
+const SIMULATED_WORK: f64 = 50_000.0;
 
 /// Load `text` as a scenario, render everything a command would show of it, and simulate it
 /// when it is small.
@@ -33,11 +34,8 @@ pub fn scenario(text: &str) {
             let s = &loaded.scenario;
             let estimate = crate::estimate::estimate(s);
             let _ = crate::report::estimate::render(&estimate);
-            // A small scenario is simulated too (two months, one thread), and reported.
-            let walks = crate::estimate::requests_per_month(s)
-                * f64::from(s.simulation.months)
-                * s.stacks.len() as f64;
-            if walks <= SIMULATED_WALKS {
+            // A small scenario is simulated too (two trials, one thread), and reported.
+            if crate::engine::exact_work_per_trial(s) <= SIMULATED_WORK {
                 let mut opts = crate::engine::SimOptions::new(2, 7);
                 opts.threads = Some(1);
                 if let Ok(r) = crate::engine::simulate(s, &opts) {

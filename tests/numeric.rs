@@ -133,7 +133,7 @@ fn the_exact_engine_refuses_a_trial_it_could_not_finish() {
     let err = engine::simulate(&s, &opts).unwrap_err().to_string();
     assert!(
         err.contains(
-            "the exact engine would simulate about 60,000,000,000 request walks per trial"
+            "the exact engine would simulate about 123,000,000,000 request walks and model calls per trial"
         ) && err.contains("use --engine auto or --engine fast"),
         "{err}"
     );
@@ -145,7 +145,7 @@ fn the_exact_engine_refuses_a_trial_it_could_not_finish() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("request walks per trial") && err.contains("fixed"),
+        err.contains("model calls per trial") && err.contains("fixed"),
         "{err}"
     );
 }
@@ -163,7 +163,7 @@ fn the_command_line_exits_2_for_an_exact_run_at_absurd_traffic() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("request walks per trial") && err.contains("help:"),
+        err.contains("model calls per trial") && err.contains("help:"),
         "{err}"
     );
 
@@ -225,4 +225,34 @@ fn a_month_of_four_million_requests_adds_up_to_the_exact_cent_in_every_total() {
     tight("model", month.model_spend.iter().sum(), 11_500.0);
     tight("workflow", st.workflow_spend[0][0], 11_500.0);
     tight("classes", month.cost_by_class.total(), 11_500.0);
+}
+
+#[test]
+fn few_requests_with_enormous_agent_loops_run_on_the_fast_engine_in_seconds() {
+    // 100 requests a month, each an agent loop of 10,000 calls with retries, repeated 10,000
+    // times by a month-long incident: about 2 × 10^10 calls a trial, out of the exact engine's
+    // reach. `auto` runs the fast engine, whose reference sample shrinks to its call budget.
+    let text = std::fs::read_to_string(
+        "tests/fuzz_regressions/scenario/agent-loop-of-a-billion-calls.toml",
+    )
+    .unwrap()
+    .replace(
+        "validation_failure_rate = 0.9, max_attempts = 100",
+        "validation_failure_rate = 0.5, max_attempts = 10",
+    );
+    let s = scenario(&text);
+    assert!(engine::exact_work_per_trial(&s) > engine::EXACT_MAX_WORK_PER_TRIAL);
+    let started = std::time::Instant::now();
+    let r = engine::simulate(&s, &SimOptions::new(10, 2)).unwrap();
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    assert_eq!(r.engine.name, "fast");
+    assert!(
+        r.engine.reason.contains("too large for the exact engine"),
+        "{}",
+        r.engine.reason
+    );
+    assert!(r.stacks[0].spend.iter().all(|x| x.is_finite() && *x > 0.0));
+    let mut opts = SimOptions::new(10, 2);
+    opts.engine = EngineRequest::Exact;
+    assert!(engine::simulate(&s, &opts).is_err());
 }

@@ -39,6 +39,9 @@ use crate::moments::{Moments, request_moments};
 
 /// Requests simulated exactly, per workflow, to measure the shape of a request's cost.
 pub const REFERENCE_REQUESTS: usize = 50_000;
+/// Model calls the reference sample may make per workflow (a few seconds of one core); beyond
+/// it, fewer requests are sampled (down to 1,000).
+pub const REFERENCE_CALL_BUDGET: f64 = 2e7;
 /// Per-month requests of a workflow below which the limiting shape is not trusted.
 pub const MIN_REQUESTS_PER_MONTH: f64 = 1_000.0;
 /// Largest skewness of a month's sum of request costs for which the fast engine is accurate.
@@ -188,8 +191,18 @@ impl<'a> FastPlan<'a> {
         let at_means = TrialDraw::with(s, mix(seed, 0x5245_4645), &|p: &Param| p.mean());
         let shapes = (0..s.workflows.len())
             .map(|w| {
-                let samples =
-                    exact.sample_requests(&at_means, w, REFERENCE_REQUESTS, mix(seed, w as u64));
+                // Requests whose calls run to thousands (long agent loops with many retries) are
+                // sampled fewer times, so that the sample stays within a call budget.
+                let calls: f64 = (0..s.stacks.len())
+                    .map(|k| request_expectation(s, k, w, &|p| p.mean()).calls)
+                    .sum();
+                let n = if calls > 0.0 {
+                    (REFERENCE_CALL_BUDGET / calls).clamp(1_000.0, REFERENCE_REQUESTS as f64)
+                        as usize
+                } else {
+                    REFERENCE_REQUESTS
+                };
+                let samples = exact.sample_requests(&at_means, w, n, mix(seed, w as u64));
                 samples.into_iter().map(shape).collect()
             })
             .collect();

@@ -266,24 +266,43 @@ pub enum EngineRequest {
 /// approximation.
 pub const EXACT_WALK_BUDGET: f64 = 2e7;
 
-/// The most request walks the exact engine takes on for one simulated trial (all months and
-/// stacks): about three minutes of one core. A trial cannot be interrupted part way, so beyond
-/// this a run would neither finish nor stop at `--max-seconds`.
-pub const EXACT_MAX_WALKS_PER_TRIAL: f64 = 1e9;
+/// The most work the exact engine takes on for one simulated trial (all months and stacks),
+/// counted as request walks plus model calls: about a minute and a half of one core. A trial
+/// cannot be interrupted part way, so beyond this a run would neither finish nor stop at
+/// `--max-seconds`.
+pub const EXACT_MAX_WORK_PER_TRIAL: f64 = 1e9;
 
-/// Expected request walks of one trial: requests of the horizon times stacks.
-pub fn walks_per_trial(s: &Scenario) -> f64 {
-    crate::estimate::requests_per_month(s) * f64::from(s.simulation.months) * s.stacks.len() as f64
+/// The exact engine's expected work for one trial: request walks plus model calls (retries,
+/// agent loops and incident repeats included), over all months and stacks.
+pub fn exact_work_per_trial(s: &Scenario) -> f64 {
+    let e = crate::estimate::estimate(s);
+    let per_month: f64 = e
+        .stacks
+        .iter()
+        .flat_map(|st| &st.workflows)
+        .map(|w| {
+            let calls: f64 = w
+                .steps
+                .iter()
+                .map(|step| {
+                    step.reach_probability
+                        * step.links.iter().map(|l| l.calls_per_request).sum::<f64>()
+                })
+                .sum();
+            w.requests_per_month * w.incident_factor.max(1.0) * (1.0 + calls)
+        })
+        .sum();
+    per_month * f64::from(s.simulation.months)
 }
 
 /// Refuse an exact simulation whose single trial is too large to finish (see
-/// [`EXACT_MAX_WALKS_PER_TRIAL`]); `why_exact` says why the exact engine was chosen.
+/// [`EXACT_MAX_WORK_PER_TRIAL`]); `why_exact` says why the exact engine was chosen.
 fn exact_within_reach(s: &Scenario, why_exact: &str) -> Result<(), Error> {
-    let walks = walks_per_trial(s);
-    if walks <= EXACT_MAX_WALKS_PER_TRIAL {
+    let work = exact_work_per_trial(s);
+    if !(work > EXACT_MAX_WORK_PER_TRIAL) {
         return Ok(());
     }
-    let minutes = walks / EXACT_MAX_WALKS_PER_TRIAL * 3.0;
+    let minutes = work / EXACT_MAX_WORK_PER_TRIAL * 1.5;
     let help = match fast::unsupported(s) {
         None => {
             "use --engine auto or --engine fast: the fast engine's time does not grow with traffic"
@@ -294,10 +313,10 @@ fn exact_within_reach(s: &Scenario, why_exact: &str) -> Result<(), Error> {
         ),
     };
     Err(Error::Usage(format!(
-        "the exact engine would simulate about {} request walks per trial ({why_exact}), about {} CPU-minutes each; it takes on at most {}\n  = help: {help}",
-        crate::report::format::count(walks),
+        "the exact engine would simulate about {} request walks and model calls per trial ({why_exact}), about {} CPU-minutes each; it takes on at most {}\n  = help: {help}",
+        crate::report::format::count(work),
         crate::report::format::count(minutes),
-        crate::report::format::count(EXACT_MAX_WALKS_PER_TRIAL),
+        crate::report::format::count(EXACT_MAX_WORK_PER_TRIAL),
     )))
 }
 
@@ -645,7 +664,10 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             if let Some(why) = unsupported {
                 return exact(format!("the fast engine does not apply: {why}"));
             }
-            if walks <= EXACT_WALK_BUDGET {
+            // Few requests, but each with so many calls (agent loops, retries, incident repeats)
+            // that one exact trial would not finish: the fast engine, whatever its accuracy.
+            let exact_out_of_reach = exact_work_per_trial(s) > EXACT_MAX_WORK_PER_TRIAL;
+            if walks <= EXACT_WALK_BUDGET && !exact_out_of_reach {
                 return exact(format!(
                     "small enough to simulate every request (about {} request walks)",
                     crate::report::format::count(walks)
@@ -653,6 +675,15 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             }
             let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
             match plan.inaccurate() {
+                Some(why) if exact_out_of_reach => {
+                    let engine = EngineChoice {
+                        name: "fast".to_string(),
+                        reason: format!(
+                            "a trial is too large for the exact engine, though the fast engine's approximation may not hold: {why}"
+                        ),
+                    };
+                    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+                }
                 Some(why) => exact(format!(
                     "the fast engine's approximation does not hold: {why}"
                 )),
