@@ -593,24 +593,17 @@ impl<'a> FastPlan<'a> {
                 out.workflow_accepted[w] = out.workflow_accepted[w].saturating_add(accepted as u64);
                 out.workflow_failed[w] =
                     out.workflow_failed[w].saturating_add((n_served - accepted).max(0.0) as u64);
-                out.calls = out
-                    .calls
-                    .saturating_add((n_served * e.calls).round() as u64);
-                out.escalated = out
-                    .escalated
-                    .saturating_add((n_served * e.escalated).round() as u64);
-                out.errored_calls = out
-                    .errored_calls
-                    .saturating_add((n_served * e.errored_calls).round() as u64);
-                out.semantic_hits = out
-                    .semantic_hits
-                    .saturating_add((n_served * e.semantic_hit).round() as u64);
-                out.flex_calls = out
-                    .flex_calls
-                    .saturating_add((n_served * e.flex_calls).round() as u64);
-                out.flex_refused = out
-                    .flex_refused
-                    .saturating_add((n_served * e.flex_refused).round() as u64);
+                // Expected counts of the served requests, rounded; saturating at absurd traffic.
+                for (total, per_request) in [
+                    (&mut out.calls, e.calls),
+                    (&mut out.escalated, e.escalated),
+                    (&mut out.errored_calls, e.errored_calls),
+                    (&mut out.semantic_hits, e.semantic_hit),
+                    (&mut out.flex_calls, e.flex_calls),
+                    (&mut out.flex_refused, e.flex_refused),
+                ] {
+                    *total = total.saturating_add((n_served * per_request).round() as u64);
+                }
                 if e.cost > 0.0 {
                     let q = served * list[w] / e.cost;
                     for (c, x) in e.class_usd.iter().enumerate().take(class::TOOL_FEES + 2) {
