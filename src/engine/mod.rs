@@ -444,6 +444,17 @@ pub struct StackSim {
     pub stream: SpendStream,
 }
 
+impl StackSim {
+    /// Spend of each kept month less what incidents added to it.
+    pub fn spend_without_incidents(&self) -> Vec<f64> {
+        self.spend
+            .iter()
+            .zip(&self.incident_extra)
+            .map(|(x, e)| x - e)
+            .collect()
+    }
+}
+
 /// The outcome of a run: per-month totals for every stack.
 #[derive(Clone, Debug)]
 pub struct SimResult {

@@ -583,12 +583,7 @@ fn incidents_detail(
     if s.incidents.is_empty() {
         return None;
     }
-    let without: Vec<f64> = st
-        .spend
-        .iter()
-        .zip(&st.incident_extra)
-        .map(|(x, e)| x - e)
-        .collect();
+    let without = st.spend_without_incidents();
     let p99 = |v: &[f64]| stats::quantile_sorted(&stats::sorted(v), 0.99);
     Some(IncidentsDetail {
         incidents: s

@@ -467,12 +467,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         })
         .collect();
     let incidents = (!s.incidents.is_empty()).then(|| {
-        let without: Vec<f64> = st
-            .spend
-            .iter()
-            .zip(&st.incident_extra)
-            .map(|(x, e)| x - e)
-            .collect();
+        let without = st.spend_without_incidents();
         let p99_without = Summary::of(&without).p99;
         IncidentsReport {
             incidents: s
