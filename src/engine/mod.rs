@@ -772,6 +772,21 @@ where
     // when slow (a deadline or Ctrl-C is noticed soon); results do not depend on them.
     let mut chunk = threads * 4;
     let mut result = SimResult::empty(s, opts, engine);
+    // The trials of the previous chunk, folded on this thread while the pool runs the next
+    // chunk; folding stays in trial order, so results do not depend on the overlap.
+    let mut pending: Option<(u64, Vec<TrialOutcome>)> = None;
+    let fold = |result: &mut SimResult, batch: Option<(u64, Vec<TrialOutcome>)>| {
+        let Some((first, outcomes)) = batch else {
+            return;
+        };
+        for (t, o) in (first..).zip(outcomes) {
+            if let Some(sink) = &opts.sink {
+                let mut f = sink.0.lock().unwrap_or_else(|e| e.into_inner());
+                f(t, &o);
+            }
+            result.push(o);
+        }
+    };
     let mut done = 0;
     while done < opts.trials {
         if done > 0 && opts.should_stop() {
@@ -779,25 +794,25 @@ where
         }
         let started = Instant::now();
         let end = (done + chunk).min(opts.trials);
-        let outcomes: Vec<TrialOutcome> = pool.install(|| {
-            (done..end)
-                .into_par_iter()
-                .map(|t| {
-                    let o = trial(t);
-                    if let Some(pb) = &opts.progress {
-                        pb.inc(1);
-                    }
-                    o
-                })
-                .collect()
+        let previous = pending.take();
+        let (outcomes, ()) = pool.install(|| {
+            rayon::join(
+                || {
+                    (done..end)
+                        .into_par_iter()
+                        .map(|t| {
+                            let o = trial(t);
+                            if let Some(pb) = &opts.progress {
+                                pb.inc(1);
+                            }
+                            o
+                        })
+                        .collect::<Vec<TrialOutcome>>()
+                },
+                || fold(&mut result, previous),
+            )
         });
-        for (t, o) in (done..).zip(outcomes) {
-            if let Some(sink) = &opts.sink {
-                let mut f = sink.0.lock().unwrap_or_else(|e| e.into_inner());
-                f(t, &o);
-            }
-            result.push(o);
-        }
+        pending = Some((done, outcomes));
         done = end;
         let took = started.elapsed().as_secs_f64();
         if took < 0.05 {
@@ -806,5 +821,6 @@ where
             chunk = (chunk / 2).max(threads);
         }
     }
+    fold(&mut result, pending);
     Ok(result)
 }
