@@ -3,6 +3,11 @@
 //! A file is written to a temporary file in the same directory and renamed over the target, so a
 //! reader never sees half a report and an interrupted run leaves the old file intact. The input
 //! scenario is never overwritten by accident.
+//!
+//! Only a regular file is replaced that way. A device, a FIFO or a socket (`--out /dev/null`,
+//! `--out /dev/stderr`, a named pipe) is written in place: renaming over it would put a regular
+//! file where the device was, and as root that breaks `/dev/null` for every other program on the
+//! machine. A symbolic link to a file keeps being a link; the file it points to is replaced.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -72,19 +77,86 @@ fn refuse_overwrite(path: &Path, protected: &[&Path]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Write `bytes` to `path` through a temporary file in the same directory and a rename.
+/// Write `bytes` to `path` through a temporary file in the same directory and a rename (or in
+/// place, when `path` is a device, a FIFO or a socket).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let err = |source: io::Error| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut tmp = temp_beside(path)?;
-    tmp.write_all(bytes).map_err(err)?;
-    // A temporary file is created readable by its owner only; the output is an ordinary file.
-    set_output_permissions(tmp.as_file(), path).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    let mut sink = FileSink::open(path)?;
+    let written = sink.write_all(bytes);
+    sink.finish(path, written)
+}
+
+/// An open output file: a temporary file to rename over a regular file, or a special file
+/// (device, FIFO, socket) written where it is.
+enum FileSink {
+    Replace {
+        target: PathBuf,
+        tmp: io::BufWriter<tempfile::NamedTempFile>,
+    },
+    InPlace(io::BufWriter<std::fs::File>),
+}
+
+impl FileSink {
+    fn open(path: &Path) -> Result<FileSink, Error> {
+        let err = |source: io::Error| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => Err(Error::Usage(format!(
+                "`{}` is a directory; give a file path for the output",
+                path.display()
+            ))),
+            Ok(meta) if !meta.is_file() => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(err)?;
+                Ok(FileSink::InPlace(io::BufWriter::new(file)))
+            }
+            // An existing file is replaced where it really is, so a link to it stays a link.
+            Ok(_) => {
+                let target = path.canonicalize().map_err(err)?;
+                let tmp = io::BufWriter::new(temp_beside(&target).map_err(err)?);
+                Ok(FileSink::Replace { target, tmp })
+            }
+            Err(_) => {
+                let tmp = io::BufWriter::new(temp_beside(path).map_err(err)?);
+                Ok(FileSink::Replace {
+                    target: path.to_path_buf(),
+                    tmp,
+                })
+            }
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            FileSink::Replace { tmp, .. } => tmp.write_all(bytes),
+            FileSink::InPlace(file) => file.write_all(bytes),
+        }
+    }
+
+    /// Complete the output, or report `written`'s error (reported against `path`, the name the
+    /// user gave) and leave a replaced file as it was.
+    fn finish(self, path: &Path, written: io::Result<()>) -> Result<(), Error> {
+        let err = |source: io::Error| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        written.map_err(err)?;
+        match self {
+            FileSink::Replace { target, tmp } => {
+                let tmp = tmp.into_inner().map_err(|e| err(e.into_error()))?;
+                // A temporary file is created readable by its owner only; the output is an
+                // ordinary file.
+                set_output_permissions(tmp.as_file(), &target).map_err(err)?;
+                tmp.as_file().sync_all().map_err(err)?;
+                tmp.persist(&target).map_err(|e| err(e.error))?;
+                Ok(())
+            }
+            FileSink::InPlace(mut file) => file.flush().map_err(err),
+        }
+    }
 }
 
 /// Give a new output file mode 0644 (owner writes, everyone reads), or the mode of the file it
@@ -111,7 +183,7 @@ pub fn emit(out: Option<&Path>, text: &str, protected: &[&Path]) -> Result<(), E
 /// file is assembled in a temporary file and renamed into place by [`StreamedOutput::finish`];
 /// dropped without `finish`, it leaves nothing behind.
 pub struct StreamedOutput {
-    target: Option<(PathBuf, io::BufWriter<tempfile::NamedTempFile>)>,
+    target: Option<(PathBuf, FileSink)>,
     /// The first write error; later writes are skipped.
     failed: Option<io::Error>,
 }
@@ -123,7 +195,7 @@ impl StreamedOutput {
             Destination::Stdout => None,
             Destination::File(path) => {
                 refuse_overwrite(path, protected)?;
-                Some((path.clone(), io::BufWriter::new(temp_beside(path)?)))
+                Some((path.clone(), FileSink::open(path)?))
             }
         };
         Ok(StreamedOutput {
@@ -156,32 +228,13 @@ impl StreamedOutput {
                 }),
                 _ => write_stdout(b""),
             },
-            Some((path, w)) => {
-                let err = |source: io::Error| Error::Write {
-                    path: path.clone(),
-                    source,
-                };
-                if let Some(e) = self.failed {
-                    return Err(err(e));
-                }
-                let tmp = w.into_inner().map_err(|e| err(e.into_error()))?;
-                set_output_permissions(tmp.as_file(), &path).map_err(err)?;
-                tmp.as_file().sync_all().map_err(err)?;
-                tmp.persist(&path).map_err(|e| err(e.error))?;
-                Ok(())
-            }
+            Some((path, sink)) => sink.finish(&path, self.failed.map_or(Ok(()), Err)),
         }
     }
 }
 
 /// A temporary file in the directory of `path`, to be renamed over it.
-fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
-    if path.is_dir() {
-        return Err(Error::Usage(format!(
-            "`{}` is a directory; give a file path for the output",
-            path.display()
-        )));
-    }
+fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -190,10 +243,6 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
         .prefix(".aicost-")
         .suffix(".tmp")
         .tempfile_in(&dir)
-        .map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
 }
 
 /// `value` as pretty JSON with a trailing newline: the JSON output of every command.
@@ -234,6 +283,71 @@ mod tests {
         write_atomic(&path, b"[]").unwrap();
         assert_eq!(mode(&path), 0o640);
         assert_eq!(std::fs::read(&path).unwrap(), b"[]");
+    }
+
+    /// Write "through the pipe" into a fresh FIFO with `write` and check that a reader got it and
+    /// that the FIFO is still there. A FIFO stands for every special file (`/dev/null` above all)
+    /// without the risk of replacing a real device should the check ever fail.
+    #[cfg(unix)]
+    fn check_fifo_written_in_place(write: impl FnOnce(&Path)) {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                std::fs::File::open(&fifo)
+                    .unwrap()
+                    .read_to_string(&mut text)
+                    .unwrap();
+                text
+            })
+        };
+        write(&fifo);
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_in_place_not_replaced() {
+        check_fifo_written_in_place(|fifo| write_atomic(fifo, b"through the pipe").unwrap());
+        check_fifo_written_in_place(|fifo| {
+            let dest = Destination::File(fifo.to_path_buf());
+            let mut streamed = StreamedOutput::create(&dest, &[]).unwrap();
+            streamed.push(b"through ");
+            streamed.push(b"the pipe");
+            streamed.finish().unwrap();
+        });
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_file_stays_a_link_and_its_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        let link = dir.path().join("link.json");
+        std::fs::write(&real, b"old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_atomic(dir.path(), b"x").unwrap_err();
+        assert!(err.to_string().contains("is a directory"), "{err}");
     }
 
     #[test]

@@ -122,6 +122,10 @@ fn a_shell_pipeline_into_head_exits_0() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert_eq!(stderr.trim(), "exit 0", "{stderr}");
+    // `--out /dev/null` writes into the device; it must not put a regular file in its place.
+    use std::os::unix::fs::FileTypeExt;
+    let null = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
+    assert!(null.is_char_device(), "/dev/null is now {null:?}");
 }
 
 /// The input cannot be overwritten whichever output names it, however the path is spelled.
