@@ -422,25 +422,38 @@ fn apply_contract(
         crate::report::format::money(c.committed_usd),
         decimal(d * 100.0)
     );
-    let mut out = vec![Charge {
-        kind: ChargeKind::Purchase,
+    // A row of the contract itself (its purchase, or what of it went unused), not of usage.
+    let contract_row = |kind, meter: &str, amount: f64, description: String| Charge {
+        kind,
         stack: stack.to_string(),
         workflow: String::new(),
         step: String::new(),
         segment: String::new(),
         model: String::new(),
         provider: provider.to_string(),
-        meter: "Commitment".to_string(),
+        meter: meter.to_string(),
         sku: format!("commitment:{}", slug(&contract.name)),
         unit: Unit::Usd,
-        quantity: c.committed_usd,
+        quantity: amount,
+        list_cost: 0.0,
+        contracted_cost: 0.0,
+        effective_cost: 0.0,
+        billed_cost: 0.0,
+        commitment: None,
+        description,
+        note: None,
+    };
+    let mut out = vec![Charge {
         list_cost: c.committed_usd,
         contracted_cost: c.committed_usd,
-        effective_cost: 0.0,
         billed_cost: c.committed_usd,
         commitment: Some(keep(None, c.committed_usd)),
-        description: format!("Monthly commitment of contract {} ({terms})", contract.name),
-        note: None,
+        ..contract_row(
+            ChargeKind::Purchase,
+            "Commitment",
+            c.committed_usd,
+            format!("Monthly commitment of contract {} ({terms})", contract.name),
+        )
     }];
     for r in rows {
         // Tool fees are billed beside the contract, as the invoice bills them.
@@ -485,27 +498,17 @@ fn apply_contract(
     }
     if c.unused_usd > 0.0 {
         out.push(Charge {
-            kind: ChargeKind::Unused,
-            stack: stack.to_string(),
-            workflow: String::new(),
-            step: String::new(),
-            segment: String::new(),
-            model: String::new(),
-            provider: provider.to_string(),
-            meter: "Unused Commitment".to_string(),
-            sku: format!("commitment:{}", slug(&contract.name)),
-            unit: Unit::Usd,
-            quantity: c.unused_usd,
-            list_cost: 0.0,
-            contracted_cost: 0.0,
             effective_cost: c.unused_usd,
-            billed_cost: 0.0,
             commitment: Some(keep(Some("Unused"), c.unused_usd)),
-            description: format!(
-                "Commitment of contract {} ({terms}) left unused",
-                contract.name
-            ),
-            note: None,
+            ..contract_row(
+                ChargeKind::Unused,
+                "Unused Commitment",
+                c.unused_usd,
+                format!(
+                    "Commitment of contract {} ({terms}) left unused",
+                    contract.name
+                ),
+            )
         });
     }
     out

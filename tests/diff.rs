@@ -1,6 +1,8 @@
 //! `aicost diff`: the keys that changed, and the forecast effect measured on common random numbers
 //! (a change that does not touch a stack leaves its months exactly as they were).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -26,12 +28,7 @@ fn json(args: &[&str]) -> Value {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::success_json(&out)
 }
 
 fn stack<'a>(d: &'a Value, name: &str) -> &'a Value {
@@ -198,12 +195,7 @@ fn base_ref_reads_the_old_version_from_git_with_its_extends() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = common::success_json(&out);
     assert_eq!(d["old"], "HEAD:sub/grandchild.toml");
     assert_eq!(
         d["keys"][0]["path"], "model[small].output_usd_per_mtok",

@@ -172,12 +172,7 @@ fn the_command_line_exits_2_for_an_exact_run_at_absurd_traffic() {
         .arg(&path)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = common::success_json(&out);
     assert_eq!(json["engine"], "fast");
     for st in json["stacks"].as_array().unwrap() {
         assert!(st["monthly_spend_usd"]["p99"].as_f64().unwrap().is_finite());

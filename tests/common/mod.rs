@@ -22,6 +22,16 @@ pub fn report(s: &Scenario, trials: u64, seed: u64) -> Report {
     Report::new(s, &simulate(s, trials, seed))
 }
 
+/// The JSON a successful command printed; a failure shows the command's stderr.
+pub fn success_json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
 /// Mean and standard error of the mean.
 pub fn mean_se(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
