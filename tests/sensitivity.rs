@@ -8,8 +8,9 @@
 
 mod common;
 
-use aicost::engine::SimOptions;
+use aicost::engine::{SimOptions, SimResult};
 use aicost::engine::{draw::draw, rng::trial_key};
+use aicost::model::Scenario;
 use aicost::paired::simulate_all;
 use aicost::sensitivity::{self, Kind, Sensitivity, StackSensitivity, Swing};
 use assert_cmd::cargo::cargo_bin_cmd;
@@ -67,8 +68,9 @@ struct Run {
     base_mean: Vec<f64>,
 }
 
-fn run(all: bool) -> Run {
-    let loaded = aicost::scenario::from_str("sens.toml", SCENARIO).unwrap();
+/// The sensitivity analysis of scenario `text`, with its base run and the scenario.
+fn analyzed(text: &str, all: bool) -> (Sensitivity, SimResult, Scenario) {
+    let loaded = aicost::scenario::from_str("sens.toml", text).unwrap();
     let s = &loaded.scenario;
     let inputs = sensitivity::inputs(s, &loaded.document, all);
     let mut scenarios = vec![s];
@@ -78,6 +80,12 @@ fn run(all: bool) -> Run {
     }
     let mut runs = simulate_all(&scenarios, &SimOptions::new(TRIALS, SEED)).unwrap();
     let base = runs.remove(0);
+    let result = sensitivity::analyze(s, &inputs, &base, &runs);
+    (result, base, s.clone())
+}
+
+fn run(all: bool) -> Run {
+    let (result, base, s) = analyzed(SCENARIO, all);
     let price = &s.models[0].prices.input;
     let mean_price = (0..TRIALS)
         .map(|t| draw(price, trial_key(SEED, t)))
@@ -90,7 +98,7 @@ fn run(all: bool) -> Run {
             .iter()
             .map(|st| st.spend.iter().sum::<f64>() / TRIALS as f64)
             .collect(),
-        result: sensitivity::analyze(s, &inputs, &base, &runs),
+        result,
         mean_price,
     }
 }
@@ -156,6 +164,19 @@ fn rank_correlation_recomputes_the_engines_draws() {
     // On n, the price of m is independent of spend: |ρ| within 4 standard errors (1/√(n−1)).
     let rho = swing(n, "model[m].input_usd_per_mtok").spearman.unwrap();
     assert!(rho.abs() < 4.0 / ((TRIALS - 1) as f64).sqrt(), "{rho}");
+}
+
+/// A parameter is drawn once per trial; over a horizon of several months it is ranked against
+/// the trial's whole horizon, not against one month of a different trial.
+#[test]
+fn rank_correlation_over_a_multi_month_horizon_pairs_each_draw_with_its_own_trial() {
+    let year = SCENARIO.replace("arrivals = \"fixed\"", "arrivals = \"fixed\"\nmonths = 12");
+    let (result, base, _) = analyzed(&year, false);
+    assert_eq!(base.months, 12);
+    let rho = swing(&result.stacks[1], "segment[users].users")
+        .spearman
+        .unwrap();
+    assert!(rho > 0.99, "{rho}");
 }
 
 #[test]

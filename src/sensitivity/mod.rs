@@ -282,7 +282,8 @@ pub struct Swing {
     pub p95_low_usd: f64,
     pub p95_high_usd: f64,
     pub p95_swing_usd: f64,
-    /// Spearman's ρ of the input's per-trial draw with monthly spend in the base run.
+    /// Spearman's ρ of the input's per-trial draw with the trial's spend (its whole horizon) in the
+    /// base run.
     pub spearman: Option<f64>,
 }
 
@@ -339,6 +340,13 @@ pub fn analyze(
         .enumerate()
         .map(|(k, st)| {
             let (mean, p95) = mean_p95(&st.spend);
+            // A parameter is drawn once per trial, and a trial of a multi-month horizon spans
+            // `months` entries of `spend`: the draw is ranked against the trial's whole horizon.
+            let per_trial: Vec<f64> = st
+                .spend
+                .chunks_exact(base.months.max(1) as usize)
+                .map(|horizon| horizon.iter().sum())
+                .collect();
             let mut swings: Vec<Swing> = inputs
                 .iter()
                 .enumerate()
@@ -356,7 +364,7 @@ pub fn analyze(
                         p95_low_usd: pl,
                         p95_high_usd: ph,
                         p95_swing_usd: ph - pl,
-                        spearman: draws[i].as_ref().and_then(|x| spearman(x, &st.spend)),
+                        spearman: draws[i].as_ref().and_then(|x| spearman(x, &per_trial)),
                     }
                 })
                 .collect();
