@@ -310,6 +310,11 @@ pub struct CompareArgs {
     /// A plan meets its budget when its breach probability is at most this.
     #[arg(long, default_value_t = 0.05, value_name = "P")]
     pub max_breach: f64,
+
+    /// Engine for every plan. Pairing needs one engine for all: with `auto`, two versions run on
+    /// the engine the first one gets, or both on the second's when the first's cannot run it.
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -281,6 +281,8 @@ pub struct Comparison {
     pub trials: u64,
     pub partial: bool,
     pub seed: u64,
+    /// The engine that ran every plan (pairing needs one engine for all).
+    pub engine: String,
     pub max_breach_probability: f64,
     pub plans: Vec<Plan>,
     pub differences: Vec<Difference>,
@@ -323,6 +325,14 @@ impl Comparison {
             return Err(Error::Usage(format!(
                 "the two runs differ in seed or trials ({} × {} vs {} × {}); a paired comparison needs the same of both",
                 ra.seed, ra.trials, rb.seed, rb.trials
+            )));
+        }
+        // The two engines draw different random numbers from the same seed: pairing their months
+        // would measure the difference with the noise of independent runs while claiming more.
+        if ra.engine.name != rb.engine.name {
+            return Err(Error::Usage(format!(
+                "`{la}` ran on the {} engine and `{lb}` on the {} engine; a paired comparison needs one engine for both\n  = help: pass the same --engine for both",
+                ra.engine.name, rb.engine.name
             )));
         }
         let pairs: Vec<(usize, usize)> = if ra.stacks.len() == 1 && rb.stacks.len() == 1 {
@@ -403,6 +413,7 @@ impl Comparison {
             trials: r.trials,
             partial,
             seed: r.seed,
+            engine: r.engine.name.clone(),
             max_breach_probability: max_breach,
             plans,
             differences,

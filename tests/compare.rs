@@ -300,6 +300,63 @@ fn two_versions_are_paired_trial_by_trial() {
     assert!(independent >= 5.0 * se, "{independent} vs {se}");
 }
 
+/// Two versions on which `auto` alone would pick different engines (the larger one crosses the
+/// exact engine's walk budget) still run on one engine, so their months stay paired.
+#[test]
+fn versions_auto_would_run_on_different_engines_share_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let sized = |low: u32, high: u32| {
+        rag(4, 1.0).replace(
+            "users = { low = 60, high = 140 }",
+            &format!("users = {{ low = {low}, high = {high} }}"),
+        )
+    };
+    // About 60,000 and 75,000 requests a month: 1.8e7 and 2.25e7 request walks at 300 trials.
+    let small = write(dir.path(), "small.toml", &sized(600, 1400));
+    let large = write(dir.path(), "large.toml", &sized(750, 1750));
+    let engine_alone = |path: &std::path::Path| {
+        let out = aicost()
+            .arg("simulate")
+            .arg(path)
+            .args(["-n", "300", "--seed", "7", "--format", "json"])
+            .output()
+            .unwrap();
+        common::success_json(&out)["engine"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(engine_alone(&small), "exact");
+    assert_eq!(engine_alone(&large), "fast");
+
+    let out = aicost()
+        .args(["compare"])
+        .arg(&small)
+        .arg(&large)
+        .args(["-n", "300", "--seed", "7", "--format", "json"])
+        .output()
+        .unwrap();
+    let v = common::success_json(&out);
+    assert_eq!(v["engine"], "exact");
+    let d = &v["differences"][0];
+    assert_eq!(d["probability_a_cheaper"]["value"], 1.0);
+    let se = d["mean_usd"]["standard_error"].as_f64().unwrap();
+    let independent = d["independent_standard_error_usd"].as_f64().unwrap();
+    assert!(independent >= 3.0 * se, "{independent} vs {se}");
+
+    // An engine named on the command line runs both versions, or neither.
+    let out = aicost()
+        .args(["compare"])
+        .arg(&small)
+        .arg(&large)
+        .args([
+            "-n", "300", "--seed", "7", "--engine", "fast", "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(common::success_json(&out)["engine"], "fast");
+}
+
 #[test]
 fn compare_renders_every_format() {
     let file = "tests/fixtures/brief.toml";

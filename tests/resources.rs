@@ -247,6 +247,37 @@ fn max_seconds_stops_cleanly_with_a_partial_result() {
     partial_report(&out);
 }
 
+/// A limit no clock can reach is no limit: the run completes. A limit that is not a positive
+/// number is a user error.
+#[test]
+fn max_seconds_beyond_any_clock_is_no_limit_and_a_non_positive_one_is_refused() {
+    for huge in ["1e19", "1e308"] {
+        let out = aicost()
+            .args([
+                "simulate",
+                "scenarios/chatbot.toml",
+                "-n",
+                "20",
+                "--format",
+                "json",
+            ])
+            .args(["--max-seconds", huge])
+            .output()
+            .unwrap();
+        let v = common::success_json(&out);
+        assert_eq!(v["partial"], false, "--max-seconds {huge}");
+        assert_eq!(v["trials"], 20, "--max-seconds {huge}");
+    }
+    for bad in ["0", "-1", "NaN", "inf"] {
+        aicost()
+            .args(["simulate", "scenarios/chatbot.toml", "-n", "20"])
+            .arg(format!("--max-seconds={bad}"))
+            .assert()
+            .code(2)
+            .stderr(contains("--max-seconds"));
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_cleanly_with_a_partial_result() {

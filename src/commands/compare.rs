@@ -3,10 +3,11 @@
 use std::path::Path;
 
 use super::{load, sim_options, with_progress};
-use crate::cli::{CompareArgs, Config, ReportFormat};
+use crate::cli::{CompareArgs, Config, EngineArg, ReportFormat};
 use crate::compare::Comparison;
-use crate::engine;
+use crate::engine::{self, EngineRequest, SimResult};
 use crate::error::Error;
+use crate::model::Scenario;
 use crate::output::{self, Destination};
 use crate::report::{brief, csv, text};
 
@@ -58,18 +59,27 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
     }
     let format = ReportFormat::resolve(a.format, a.out.as_deref());
     let show_progress = config.progress && format != ReportFormat::Json;
-    let mut opts = sim_options(trials, seed, a.run.threads)?;
-    let ra = with_progress(show_progress, trials, &mut opts, |o| {
-        engine::simulate(sa, o)
-    })?;
+    let run = |s: &Scenario, request: EngineRequest| -> Result<SimResult, Error> {
+        let mut opts = sim_options(trials, seed, a.run.threads)?;
+        opts.engine = request;
+        with_progress(show_progress, trials, &mut opts, |o| engine::simulate(s, o))
+    };
+    let mut ra = run(sa, a.engine.into())?;
     let comparison = match &second {
         None => Comparison::of_stacks(sa, &ra, a.max_breach),
         Some(b) => {
             let sb = &b.scenario;
-            let mut opts = sim_options(trials, seed, a.run.threads)?;
-            let rb = with_progress(show_progress, trials, &mut opts, |o| {
-                engine::simulate(sb, o)
-            })?;
+            let rb = match run(sb, same_engine(&ra)) {
+                Ok(rb) => rb,
+                // The second version cannot run on the first's engine: both run on the one auto
+                // picks for the second.
+                Err(Error::Usage(_)) if a.engine == EngineArg::Auto => {
+                    let rb = run(sb, EngineRequest::Auto)?;
+                    ra = run(sa, same_engine(&rb))?;
+                    rb
+                }
+                Err(e) => return Err(e),
+            };
             let (la, lb) = labels(&a.files[0], &sa.name, &a.files[1], &sb.name);
             Comparison::of_versions((&la, sa, &ra), (&lb, sb, &rb), a.max_breach)?
         }
@@ -96,6 +106,15 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
         &inputs,
     )?;
     Ok(0)
+}
+
+/// A request for the engine that ran `r`.
+fn same_engine(r: &SimResult) -> EngineRequest {
+    if r.engine.name == "fast" {
+        EngineRequest::Fast
+    } else {
+        EngineRequest::Exact
+    }
 }
 
 /// Names for two versions: their scenario names when they differ, else their file names.

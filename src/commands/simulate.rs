@@ -41,7 +41,10 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
                 "--max-seconds must be a positive number, got {secs}"
             )));
         }
-        opts.deadline = Some(Instant::now() + Duration::from_secs_f64(secs));
+        // A limit beyond what a clock can hold (about 584 billion years) is no limit at all.
+        opts.deadline = Duration::try_from_secs_f64(secs)
+            .ok()
+            .and_then(|limit| Instant::now().checked_add(limit));
     }
     let cancel = Arc::new(AtomicBool::new(false));
     {

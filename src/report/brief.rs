@@ -1054,9 +1054,10 @@ pub fn comparison_blocks(c: &Comparison, charts: Option<&[Chart]>) -> Vec<Block>
     let mut b = Vec::new();
     b.push(Block::Title(format!("Comparison: {}", c.title)));
     b.push(Block::Para(vec![Inline::Text(format!(
-        "{} simulated months per plan · seed {} · common random numbers: in every simulated month all plans see the same users, sessions and prompts, so each difference below is measured month by month.{}",
+        "{} simulated months per plan · seed {} · {} engine · common random numbers: in every simulated month all plans see the same users, sessions and prompts, so each difference below is measured month by month.{}",
         count(c.trials as f64),
         c.seed,
+        c.engine,
         if c.partial {
             " PARTIAL: the run was stopped before all trials finished."
         } else {
