@@ -221,8 +221,8 @@ fn hard_cap_and_contract() {
 
 #[test]
 fn volume_tiers_and_incidents() {
-    // The large model crosses a volume tier about mid-month; a runaway loop doubles... every
-    // request for two days in 30% of months.
+    // The large model crosses a volume tier about mid-month; a runaway loop runs every request
+    // four times for two days in 30% of months.
     let step = "static_prefix_tokens = 2000\ninput_tokens = { p50 = 800, p95 = 2500 }\noutput_tokens = { p50 = 250, p95 = 700 }\nmax_output_tokens = 900\ncache_hit_rate = 0.7";
     let text = scenario_text(
         "",
@@ -231,12 +231,50 @@ fn volume_tiers_and_incidents() {
         "[[incident]]\nname = \"loop\"\nmonthly_probability = 0.3\nmultiplier = 4\nduration_hours = 48",
     )
     .replace(
-        "min_cacheable_tokens = 1024\n\"#",
-        "min_cacheable_tokens = 1024\"#",
-    )
-    .replace(
         "cache_write_usd_per_mtok = 3.75\nmin_cacheable_tokens = 1024",
         "cache_write_usd_per_mtok = 3.75\nmin_cacheable_tokens = 1024\nvolume_tiers = [{ above_mtok = 10, discount = 0.1 }, { above_mtok = 20, discount = 0.2 }]",
     );
     compare("tiers+incident", &text, 3000, 6000);
+}
+
+/// A volume tier crossed on the day the hard cap binds lowers the price of the rest of that day,
+/// so the share of the day that fits under the cap is not proportional to its cost: the fast
+/// engine must still never bill past the cap.
+#[test]
+fn the_fast_engine_never_bills_past_the_cap_when_a_tier_is_crossed_that_day() {
+    let text = r#"
+name = "capped-tiers"
+[budget]
+monthly_usd = 100
+hard_cap_usd = 120
+[[segment]]
+name = "s"
+users = 2000
+sessions_per_user_per_day = 1
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "call"
+route = "r"
+input_tokens = { p50 = 1000, p95 = 3000 }
+[[model]]
+name = "m"
+input_usd_per_mtok = 2
+output_usd_per_mtok = 2
+volume_tiers = [{ above_mtok = 60, discount = 0.2 }]
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+    let s = scenario(text);
+    let fast = run(&s, EngineRequest::Fast, 4000, 3);
+    let spend = &fast.stacks[0].spend;
+    let capped = fast.stacks[0].cap_hit_day.iter().flatten().count();
+    assert!(capped > 3900, "the cap binds in {capped} of 4000 months");
+    let max = spend.iter().copied().fold(f64::MIN, f64::max);
+    assert!(max <= 120.0, "a month billed {max} past the $120 cap");
+    // The refused request leaves a gap of about half a request's cost, not more.
+    let mean = spend.iter().sum::<f64>() / spend.len() as f64;
+    assert!(mean > 119.99, "{mean}");
 }

@@ -545,6 +545,42 @@ impl<'a> FastPlan<'a> {
                         } else {
                             0.0
                         };
+                        // Spend grows with the served share but not in proportion: a volume
+                        // tier crossed during the day lowers the price of what follows, so the
+                        // proportional share can overshoot the cap. Bisect for the largest
+                        // share that stays within the target.
+                        bill_day(
+                            &mut trial,
+                            &state,
+                            served,
+                            fees,
+                            &model_list,
+                            &model_tok,
+                            &mut after_tiers,
+                            &mut billed_model,
+                        );
+                        if trial.committed_spend(draw, &contract_active) > target {
+                            let (mut lo, mut hi) = (0.0, served);
+                            for _ in 0..60 {
+                                let mid = 0.5 * (lo + hi);
+                                bill_day(
+                                    &mut trial,
+                                    &state,
+                                    mid,
+                                    fees,
+                                    &model_list,
+                                    &model_tok,
+                                    &mut after_tiers,
+                                    &mut billed_model,
+                                );
+                                if trial.committed_spend(draw, &contract_active) <= target {
+                                    lo = mid;
+                                } else {
+                                    hi = mid;
+                                }
+                            }
+                            served = lo;
+                        }
                         capped = true;
                         out.cap_hit_day = Some(d as u32 + 1);
                     }
