@@ -42,8 +42,19 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Validate(a) => commands::validate::validate(a, config),
         Command::Compare(a) => commands::compare::compare(a, config),
         Command::Plot(a) => commands::plot::plot(a, config),
-        Command::Prices(a) => commands::prices::prices(a, config),
-        Command::Fit(a) => commands::fit::fit(a, config),
+        Command::Prices(a) => {
+            commands::refuse_overrides(config, "prices")?;
+            commands::prices::prices(a, config)
+        }
+        Command::Fit(a) => {
+            // Overrides change a scenario as it is read for a run; the scenario `fit` writes is
+            // made from the logs, and one it updates keeps its own text.
+            commands::refuse_overrides_because(
+                config,
+                "`fit` writes its scenario from the logs and applies no overrides to it",
+            )?;
+            commands::fit::fit(a, config)
+        }
         Command::Backtest(a) => commands::backtest::backtest(a, config),
         Command::Init(a) => {
             commands::refuse_overrides(config, "init")?;

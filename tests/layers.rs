@@ -175,11 +175,25 @@ fn override_mistakes_point_into_the_argument() {
         .assert()
         .code(2)
         .stderr(contains("`extends` cannot be overridden"));
-    aicost()
-        .args(["init", "-", "--set", "name=x"])
-        .assert()
-        .code(2)
-        .stderr(contains("reads no scenario"));
+    for command in [&["init", "-"][..], &["prices", "list"], &["schema"]] {
+        aicost()
+            .args(command)
+            .args(["--set", "name=x"])
+            .assert()
+            .code(2)
+            .stderr(contains("reads no scenario"));
+    }
+    // `fit` would otherwise ignore the override silently, with or without --update.
+    let log = "usage.csv"; // refused before anything is read
+    for update in [&[][..], &["--update", &child]] {
+        aicost()
+            .args(["fit", log])
+            .args(update)
+            .args(["--set", "name=x"])
+            .assert()
+            .code(2)
+            .stderr(contains("applies no overrides"));
+    }
 }
 
 #[test]

@@ -78,10 +78,18 @@ pub fn load(path: &Path, config: &Config) -> Result<Loaded, Error> {
 
 /// A usage error when `--set` is given to a command that reads no scenario.
 pub fn refuse_overrides(config: &Config, command: &str) -> Result<(), Error> {
+    refuse_overrides_because(
+        config,
+        &format!("`{command}` reads no scenario, so there is nothing to override"),
+    )
+}
+
+/// Refuse `--set` on a command that would otherwise ignore it, saying `why`.
+pub fn refuse_overrides_because(config: &Config, why: &str) -> Result<(), Error> {
     match config.overrides.first() {
         None => Ok(()),
         Some(first) => Err(Error::Usage(format!(
-            "`--set {first}`: `{command}` reads no scenario, so there is nothing to override\n  = help: pass --set to a command that reads a scenario, e.g. aicost simulate FILE --set {first}"
+            "`--set {first}`: {why}\n  = help: pass --set to a command that simulates a scenario, e.g. aicost simulate FILE --set {first}"
         ))),
     }
 }
