@@ -173,3 +173,41 @@ fn help_has_examples() {
         .stdout(contains("Examples:"))
         .stdout(contains("--fail-if"));
 }
+
+/// The `aicost check` commands of docs/ci.md, each as (file, extra arguments, rules): the lines
+/// from `aicost check FILE …` through the `--fail-if "RULE"` lines that continue it.
+fn documented_gates() -> Vec<(String, Vec<String>, Vec<String>)> {
+    let doc = std::fs::read_to_string("docs/ci.md").unwrap();
+    let lines: Vec<&str> = doc.lines().collect();
+    let mut gates = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(at) = line.find("aicost check scenarios/") else {
+            continue;
+        };
+        let mut words = line[at + "aicost check ".len()..]
+            .split_whitespace()
+            .filter(|w| *w != "\\");
+        let file = words.next().unwrap().to_string();
+        let extra: Vec<String> = words.map(str::to_string).collect();
+        let rules: Vec<String> = lines[i + 1..]
+            .iter()
+            .map_while(|l| l.trim().strip_prefix("--fail-if \""))
+            .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+            .collect();
+        gates.push((file, extra, rules));
+    }
+    gates
+}
+
+/// Every gate docs/ci.md shows passes on the shipped scenario it names, as a job would run it.
+#[test]
+fn the_gates_in_the_ci_guide_pass_on_the_shipped_scenario() {
+    let gates = documented_gates();
+    assert_eq!(gates.len(), 3, "{gates:?}");
+    for (file, extra, rules) in gates {
+        assert!(rules.len() >= 2, "{file}: {rules:?}");
+        let rules: Vec<&str> = rules.iter().map(String::as_str).collect();
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        check(&file, &rules, &extra).code(0);
+    }
+}
