@@ -9,6 +9,7 @@ use aicost::estimate::estimate;
 use aicost::scenario::{LoadOptions, load_with};
 use assert_cmd::cargo::cargo_bin_cmd;
 use common::assert_cents;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 const DIR: &str = "tests/fixtures/layers";
@@ -220,4 +221,47 @@ fn overrides_work_on_every_command_that_reads_a_scenario() {
         .assert()
         .success()
         .stdout(contains("\"trials\": 3"));
+}
+
+/// A `[[contract]]` may have no `name`, and then an inheriting file's contracts cannot merge with
+/// the base's: they replace them, which the loader says instead of dropping them silently.
+#[test]
+fn an_array_that_cannot_merge_by_name_replaces_the_inherited_one_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "scenarios/ecommerce-assistant.toml",
+        dir.path().join("base.toml"),
+    )
+    .unwrap();
+    let contract =
+        "[[contract]]\nprovider = \"anthropic\"\ncommitted_monthly_usd = 3000\ndiscount = 0.1\n";
+    let child = dir.path().join("child.toml");
+    std::fs::write(&child, format!("extends = \"base.toml\"\n\n{contract}")).unwrap();
+    aicost()
+        .arg("validate")
+        .arg(&child)
+        .assert()
+        .success()
+        .stderr(contains(
+            "`[[contract]]` here replaces the 1 `[[contract]]` element inherited from the base file",
+        ))
+        .stderr(contains("child.toml:3:3"));
+    // Named on both sides, they merge: no warning.
+    let base = std::fs::read_to_string(dir.path().join("base.toml")).unwrap();
+    let named = base.replacen("[[contract]]\n", "[[contract]]\nname = \"openai\"\n", 1);
+    std::fs::write(dir.path().join("base.toml"), named).unwrap();
+    std::fs::write(
+        &child,
+        format!(
+            "extends = \"base.toml\"\n\n{}",
+            contract.replace("[[contract]]\n", "[[contract]]\nname = \"anthropic\"\n")
+        ),
+    )
+    .unwrap();
+    aicost()
+        .arg("validate")
+        .arg(&child)
+        .assert()
+        .success()
+        .stderr(contains("replaces").not());
 }

@@ -221,7 +221,51 @@ fn resolve(
     chain.push((identity, base_name));
     let base = resolve(base, Some(&base_path), reader, sources, warnings, chain)?;
     chain.pop();
+    warn_replaced_arrays(&base, &root, warnings);
     Ok(merge::merge(base, root, sources))
+}
+
+/// An array of tables that cannot merge by name (an element without a `name`, as a
+/// `[[contract]]` may be) replaces the inherited array whole; say so, since the inherited
+/// elements are silently gone otherwise.
+fn warn_replaced_arrays(base: &Node, over: &Node, warnings: &mut Vec<Problem>) {
+    let (Value::Table(base_entries), Value::Table(over_entries)) = (&base.value, &over.value)
+    else {
+        return;
+    };
+    let tables = |items: &[Node]| {
+        !items.is_empty() && items.iter().all(|n| matches!(n.value, Value::Table(_)))
+    };
+    let named = |items: &[Node]| {
+        items
+            .iter()
+            .all(|n| n.get("name").and_then(Node::as_str).is_some())
+    };
+    for entry in over_entries {
+        let Value::Array(over_items) = &entry.value.value else {
+            continue;
+        };
+        let inherited = base_entries.iter().find(|b| b.key == entry.key);
+        let Some(Value::Array(base_items)) = inherited.map(|b| &b.value.value) else {
+            continue;
+        };
+        if tables(over_items) && tables(base_items) && !(named(over_items) && named(base_items)) {
+            let n = base_items.len();
+            warnings.push(
+                Problem::new(
+                    ProblemKind::Warning,
+                    format!(
+                        "`[[{key}]]` here replaces the {n} `[[{key}]]` {inherited} from the base file: not every one has a `name` to merge by",
+                        key = entry.key,
+                        inherited = if n == 1 { "element inherited" } else { "elements inherited" },
+                    ),
+                )
+                .at(entry.key_loc)
+                .path(&entry.key)
+                .help("give every element a `name`: elements with the same name merge, new names are added"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]
