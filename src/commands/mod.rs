@@ -19,8 +19,7 @@ pub mod validate;
 
 use std::io::Write as _;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use crate::cli::Config;
@@ -116,19 +115,20 @@ pub fn with_progress<T>(
         .progress_chars("=> "),
     );
     opts.progress = Some(pb.clone());
-    let done = Arc::new(AtomicBool::new(false));
+    // The bar appears after 400 ms unless the run ends first; a run that ends sooner tells the
+    // waiting thread at once, so it costs no wait of its own.
+    let (finished, wait) = std::sync::mpsc::channel::<()>();
     let reveal = {
-        let (pb, done) = (pb.clone(), Arc::clone(&done));
+        let pb = pb.clone();
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(400));
-            if !done.load(Ordering::Relaxed) {
+            if let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_millis(400)) {
                 pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
                 pb.enable_steady_tick(Duration::from_millis(120));
             }
         })
     };
     let out = f(opts);
-    done.store(true, Ordering::Relaxed);
+    let _ = finished.send(());
     let _ = reveal.join();
     pb.finish_and_clear();
     out
