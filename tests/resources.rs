@@ -245,6 +245,21 @@ fn max_seconds_stops_cleanly_with_a_partial_result() {
         .output()
         .unwrap();
     partial_report(&out);
+    // CSV says so in a row of its own, even with --quiet (no warning on stderr).
+    let out = aicost()
+        .args(["simulate", "scenarios/chatbot.toml", "--trials", "10000000"])
+        .args(["--max-seconds", "0.5", "--format", "csv", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .contains(",,partial_run,,flag,1,"),
+        "{csv}"
+    );
 }
 
 /// A limit no clock can reach is no limit: the run completes. A limit that is not a positive

@@ -166,6 +166,10 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
         ),
         version: report.aicost_version,
     };
+    if report.partial {
+        // A run stopped early (--max-seconds, Ctrl-C): its `trials` are the months it finished.
+        w.row(["", "partial_run", "", "flag"], 1.0, None, None);
+    }
     let n = report.trials as f64;
     for (r, d) in report.stacks.iter().zip(&detail.stacks) {
         let st = r.name.as_str();
