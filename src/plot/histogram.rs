@@ -202,6 +202,16 @@ fn panel<DB: DrawingBackend>(
                     .pos(Pos::new(HPos::Center, VPos::Center)),
             )))
             .map_err(err)?;
+    } else if let Some(r) = reference {
+        // The line would squeeze every bar into a sliver; say where it is instead.
+        let side = if r.at > hi { "beyond" } else { "below" };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{} is {side} the chart", r.text),
+                (lo + 0.02 * (hi - lo), top * 0.93),
+                (FONT, 14).into_font().color(&INK),
+            )))
+            .map_err(err)?;
     }
     Ok(())
 }

@@ -59,7 +59,12 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         .collect();
     let budget = report.budget_usd;
     let months = super::format::count(report.trials as f64);
-    let budget_words = budget.map_or(String::new(), |b| format!(" the {} budget,", money(b)));
+    let budget_words = budget.map_or(String::new(), |b| {
+        format!(
+            " the {} budget (or a note where it lies far off the chart),",
+            money(b)
+        )
+    });
     let mut charts = Vec::new();
 
     let title = "Monthly spend per stack";
