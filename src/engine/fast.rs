@@ -516,88 +516,60 @@ impl<'a> FastPlan<'a> {
                 fees += q * (e.class_usd[class::TOOL_FEES] + e.class_usd[class::AUX_FEES]);
             }
             let before = state.committed_spend(draw, &contract_active);
-            bill_day(
-                &mut trial,
-                &state,
-                1.0,
-                fees,
-                &model_list,
-                &model_tok,
-                &mut after_tiers,
-                &mut billed_model,
-            );
-            // The hard cap: serve the share of the day that fits, then refuse the rest.
-            let mut served = 1.0;
-            if let Some(cap) = hard_cap {
-                if capped {
-                    served = 0.0;
-                } else {
-                    let after = trial.committed_spend(draw, &contract_active);
-                    if after > cap {
-                        // The request that does not fit leaves a gap below the cap: on average
-                        // half a request, as when the exact engine refuses it.
-                        let day_requests =
-                            (0..nw).map(|w| requests[w][d]).fold(0, u64::saturating_add);
-                        let per_request = (after - before) / day_requests.max(1) as f64;
-                        let target = cap - rng.random::<f64>() * per_request;
-                        served = if after > before {
-                            ((target - before) / (after - before)).clamp(0.0, 1.0)
-                        } else {
-                            0.0
-                        };
-                        // Spend grows with the served share but not in proportion: a volume
-                        // tier crossed during the day lowers the price of what follows, so the
-                        // proportional share can overshoot the cap. Bisect for the largest
-                        // share that stays within the target.
-                        bill_day(
-                            &mut trial,
-                            &state,
-                            served,
-                            fees,
-                            &model_list,
-                            &model_tok,
-                            &mut after_tiers,
-                            &mut billed_model,
-                        );
-                        if trial.committed_spend(draw, &contract_active) > target {
-                            let (mut lo, mut hi) = (0.0, served);
-                            for _ in 0..60 {
-                                let mid = 0.5 * (lo + hi);
-                                bill_day(
-                                    &mut trial,
-                                    &state,
-                                    mid,
-                                    fees,
-                                    &model_list,
-                                    &model_tok,
-                                    &mut after_tiers,
-                                    &mut billed_model,
-                                );
-                                if trial.committed_spend(draw, &contract_active) <= target {
-                                    lo = mid;
-                                } else {
-                                    hi = mid;
-                                }
-                            }
-                            served = lo;
-                        }
-                        capped = true;
-                        out.cap_hit_day = Some(d as u32 + 1);
-                    }
-                }
-            }
-            if served < 1.0 {
-                // Re-price the served share from the state before the day.
+            // Bill a share of the day into `trial`; the committed spend after it.
+            let mut spend_with = |share: f64| {
                 bill_day(
                     &mut trial,
                     &state,
-                    served,
+                    share,
                     fees,
                     &model_list,
                     &model_tok,
                     &mut after_tiers,
                     &mut billed_model,
                 );
+                trial.committed_spend(draw, &contract_active)
+            };
+            let after = spend_with(1.0);
+            // The hard cap: serve the share of the day that fits, then refuse the rest.
+            let mut served = 1.0;
+            if let Some(cap) = hard_cap {
+                if capped {
+                    served = 0.0;
+                } else if after > cap {
+                    // The request that does not fit leaves a gap below the cap: on average half
+                    // a request, as when the exact engine refuses it.
+                    let day_requests = (0..nw).map(|w| requests[w][d]).fold(0, u64::saturating_add);
+                    let per_request = (after - before) / day_requests.max(1) as f64;
+                    let target = cap - rng.random::<f64>() * per_request;
+                    served = if after > before {
+                        ((target - before) / (after - before)).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    // Spend grows with the served share but not in proportion: a volume tier
+                    // crossed during the day lowers the price of what follows, so the
+                    // proportional share can overshoot the cap. Bisect for the largest share
+                    // that stays within the target.
+                    if spend_with(served) > target {
+                        let (mut lo, mut hi) = (0.0, served);
+                        for _ in 0..60 {
+                            let mid = 0.5 * (lo + hi);
+                            if spend_with(mid) <= target {
+                                lo = mid;
+                            } else {
+                                hi = mid;
+                            }
+                        }
+                        served = lo;
+                    }
+                    capped = true;
+                    out.cap_hit_day = Some(d as u32 + 1);
+                }
+            }
+            if served < 1.0 {
+                // Re-price the served share from the state before the day.
+                spend_with(served);
             }
             for (spent, billed) in out.model_spend.iter_mut().zip(&billed_model) {
                 *spent += billed;
