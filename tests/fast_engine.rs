@@ -278,3 +278,74 @@ chain = [{ model = "m" }]
     let mean = spend.iter().sum::<f64>() / spend.len() as f64;
     assert!(mean > 119.99, "{mean}");
 }
+
+/// 100,000 requests a month in one workflow and about 100 in another: too few for the fast
+/// engine's limiting shape. Auto simulates every request while that is quick, and past a few
+/// minutes of work runs the fast engine with a warning instead of for hours.
+#[test]
+fn auto_runs_the_fast_engine_with_a_warning_when_exact_would_take_hours() {
+    let text = r#"
+name = "mostly-large"
+[[segment]]
+name = "s"
+users = 1000
+sessions_per_user_per_month = 100
+[[workflow]]
+name = "chat"
+[[workflow.step]]
+name = "answer"
+route = "r"
+input_tokens = { p50 = 800, p95 = 2500 }
+output_tokens = { p50 = 200, p95 = 600 }
+[[workflow]]
+name = "export"
+requests_per_session = { dist = "poisson", mean = 0.001 }
+[[workflow.step]]
+name = "pdf"
+route = "r"
+input_tokens = 2000
+output_tokens = 500
+[[model]]
+name = "m"
+input_usd_per_mtok = 0.4
+output_usd_per_mtok = 1.6
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mostly-large.toml");
+    std::fs::write(&path, text).unwrap();
+    let run = |trials: &str| {
+        assert_cmd::cargo::cargo_bin_cmd!("aicost")
+            .arg("simulate")
+            .arg(&path)
+            .args(["-n", trials, "--seed", "1", "--format", "json"])
+            .output()
+            .unwrap()
+    };
+    // 300 trials: 3e7 request walks, seconds of exact simulation.
+    let out = run("300");
+    let v = success_json(&out);
+    assert_eq!(v["engine"], "exact");
+    assert!(
+        v["engine_reason"]
+            .as_str()
+            .unwrap()
+            .contains("approximation does not hold"),
+        "{}",
+        v["engine_reason"]
+    );
+    assert!(out.stderr.is_empty());
+    // 100,000 trials: 1e10 request walks, hours of exact simulation.
+    let out = run("100000");
+    let v = success_json(&out);
+    assert_eq!(v["engine"], "fast");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: the fast engine's approximation may not hold: workflow `export`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--engine exact"), "{stderr}");
+}

@@ -80,6 +80,13 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let result = with_progress(show_progress, trials, &mut opts, |opts| {
         engine::simulate(s, opts)
     })?;
+    if let Some(caveat) = &result.engine.caveat
+        && !config.quiet
+    {
+        eprintln!(
+            "warning: {caveat}\n  = help: --engine exact simulates every request, at this size for minutes or hours; fewer --trials make it quicker"
+        );
+    }
     if result.is_partial() && !config.quiet {
         eprintln!(
             "warning: stopped after {} of {} trials; the result is partial",

@@ -250,6 +250,10 @@ pub struct TrialOutcome {
 pub struct EngineChoice {
     pub name: String,
     pub reason: String,
+    /// Why the result may be less accurate than the engine promises (auto ran the fast engine
+    /// where its approximation was not shown to hold), for a warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caveat: Option<String>,
 }
 
 /// Which engine a run asks for.
@@ -265,6 +269,10 @@ pub enum EngineRequest {
 /// Request walks below which `auto` runs the exact engine: it is then quick and needs no
 /// approximation.
 pub const EXACT_WALK_BUDGET: f64 = 2e7;
+
+/// Request walks beyond which `auto` runs the fast engine even where its accuracy conditions do
+/// not all hold (with a warning): a few minutes of the exact engine on two cores.
+pub const EXACT_AUTO_MAX_WALKS: f64 = 5e8;
 
 /// The most work the exact engine takes on for one simulated trial (all months and stacks),
 /// counted as request walks plus model calls: about a minute and a half of one core. A trial
@@ -660,6 +668,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
         let engine = EngineChoice {
             name: "exact".to_string(),
             reason,
+            caveat: None,
         };
         run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
     };
@@ -685,13 +694,25 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                 ));
             }
             let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
+            // Many requests, but a part of the scenario the fast engine cannot vouch for (a
+            // workflow of a few requests a month, say): the exact engine would take an hour
+            // where the fast one takes a second, so auto runs the fast one and says so.
+            let exact_too_slow = walks > EXACT_AUTO_MAX_WALKS;
             match plan.inaccurate() {
-                Some(why) if exact_out_of_reach => {
+                Some(why) if exact_out_of_reach || exact_too_slow => {
+                    let size = if exact_out_of_reach {
+                        "a trial is too large for the exact engine".to_string()
+                    } else {
+                        format!(
+                            "simulating every request would take about {} request walks",
+                            crate::report::format::count(walks)
+                        )
+                    };
+                    let caveat = format!("the fast engine's approximation may not hold: {why}");
                     let engine = EngineChoice {
                         name: "fast".to_string(),
-                        reason: format!(
-                            "a trial is too large for the exact engine, though the fast engine's approximation may not hold: {why}"
-                        ),
+                        reason: format!("{size}, though {caveat}"),
+                        caveat: Some(caveat),
                     };
                     run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
                 }
@@ -705,6 +726,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                             "about {} request walks; traffic, expected costs and the invoice are exact, each day's sum of request costs follows its limiting shape",
                             crate::report::format::count(walks)
                         ),
+                        caveat: None,
                     };
                     run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
                 }
@@ -719,6 +741,7 @@ pub fn simulate_fast(s: &Scenario, opts: &SimOptions, reason: String) -> Result<
     let engine = EngineChoice {
         name: "fast".to_string(),
         reason,
+        caveat: None,
     };
     run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
@@ -749,6 +772,7 @@ pub fn simulate_exact(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Erro
     let engine = EngineChoice {
         name: "exact".to_string(),
         reason: "every request simulated".to_string(),
+        caveat: None,
     };
     run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
