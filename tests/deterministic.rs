@@ -232,3 +232,36 @@ chain = [{ model = "m" }]
     assert_cents("monday", r.stacks[0].daily[0][0], 0.14);
     assert_cents("saturday", r.stacks[0].daily[5][0], 0.07);
 }
+
+#[test]
+fn retrieved_chunks_are_input_tokens_and_are_never_cached() {
+    // 100 requests × ((900 + 5 × 400) × 2.50 + 200 × 10) / 10^6 = 100 × 0.00925 = $0.925.
+    let step =
+        "input_tokens = 900\nretrieval = { chunks = 5, chunk_tokens = 400 }\noutput_tokens = 200";
+    check(&one_step(10, 10, "", step, MINI, ONE_MODEL), 0.925);
+    // With a 6,000-token prefix read from the cache, the chunks stay at the input price:
+    // 100 × (6,000 × 0.25 + 2,900 × 2.50 + 200 × 10) / 10^6 = $1.075.
+    let cached = format!("static_prefix_tokens = 6000\ncache_hit_rate = 1\n{step}");
+    check(&one_step(10, 10, "", &cached, MINI, ONE_MODEL), 1.075);
+}
+
+#[test]
+fn every_user_of_a_uniform_segment_costs_the_month_divided_by_its_users() {
+    // 10 users × 10 requests × $0.00925 = $0.925 a month: $0.0925 for each user, with no spread.
+    let step =
+        "input_tokens = 900\nretrieval = { chunks = 5, chunk_tokens = 400 }\noutput_tokens = 200";
+    let s = scenario(&one_step(10, 10, "", step, MINI, ONE_MODEL));
+    let r = report(&s, 3, 1);
+    let st = &r.stacks[0];
+    let per_user = &st.segments[0].cost_per_user_usd;
+    for (what, v) in [
+        ("mean", per_user.mean),
+        ("p50", per_user.p50),
+        ("p95", per_user.p95),
+        ("p99", per_user.p99),
+    ] {
+        assert_cents(what, v, 0.0925);
+    }
+    assert_cents("stack cost per user", st.cost_per_user_usd.mean, 0.0925);
+    assert_eq!(st.segments[0].users, 10.0);
+}

@@ -209,6 +209,34 @@ fn volume_tiers_apply_before_the_contract_discount() {
 }
 
 #[test]
+fn tiers_and_contracts_start_again_every_month_of_a_horizon() {
+    // The month of the test above, three times: volume counts and the commitment reset on the
+    // first of each month, so every month bills $10.125 again.
+    let models = MODEL.replace(
+        "output_usd_per_mtok = 10",
+        "output_usd_per_mtok = 10\nvolume_tiers = [{ above_mtok = 0.5, discount = 0.10 }, { above_mtok = 1.0, discount = 0.20 }]",
+    );
+    let text = month(
+        "",
+        "input_tokens = 1000",
+        &format!("{models}\n{}", contract(5.0, "discounted")),
+        STACK,
+        "",
+    )
+    .replace("arrivals = \"fixed\"", "arrivals = \"fixed\"\nmonths = 3");
+    let s = scenario(&text);
+    let r = simulate(&s, 2, 9);
+    assert_eq!(r.stacks[0].spend.len(), 6);
+    for (i, spend) in r.stacks[0].spend.iter().enumerate() {
+        assert_cents(
+            &format!("trial {} month {}", i / 3, i % 3 + 1),
+            *spend,
+            10.125,
+        );
+    }
+}
+
+#[test]
 fn a_hard_cap_rejects_exactly_the_requests_past_it() {
     // 15,625 tokens × $1/Mtok = $1/64 per request; a $10 cap admits exactly 640 of the 1,500.
     let models = "[[model]]\nname = \"m\"\ninput_usd_per_mtok = 1\noutput_usd_per_mtok = 1\n";
