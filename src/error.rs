@@ -142,6 +142,39 @@ impl Error {
         2
     }
 
+    /// How to fix a file that cannot be read or written, where the cause suggests it.
+    pub fn help(&self) -> Option<String> {
+        let (path, source, reading) = match self {
+            Error::Read { path, source } => (path, source, true),
+            Error::Write { path, source } => (path, source, false),
+            _ => return None,
+        };
+        match source.kind() {
+            io::ErrorKind::NotFound if reading => Some(match std::env::current_dir() {
+                Ok(cwd) if path.is_relative() => format!(
+                    "check the path; a relative path starts from the current directory, `{}`",
+                    cwd.display()
+                ),
+                _ => "check the path".to_string(),
+            }),
+            io::ErrorKind::NotFound => Some(format!(
+                "create the directory `{}` first, or write somewhere that exists",
+                path.parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."))
+                    .display()
+            )),
+            io::ErrorKind::PermissionDenied if reading => Some(format!(
+                "the file is not readable by this user; e.g. `chmod a+r {}`",
+                path.display()
+            )),
+            io::ErrorKind::PermissionDenied => {
+                Some("choose a directory this user may write to".to_string())
+            }
+            _ => None,
+        }
+    }
+
     /// A scenario error made of one problem.
     pub fn scenario(sources: Arc<Sources>, problem: Problem) -> Self {
         Error::Scenario(ScenarioError {

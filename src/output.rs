@@ -243,8 +243,18 @@ fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
         .prefix(".aicost-")
         .suffix(".tmp")
         .tempfile_in(&dir)
+        .map_err(without_temporary_name)
 }
 
+/// A failure to create the temporary file, without the temporary file's name, which means
+/// nothing to the user (the message names the target).
+fn without_temporary_name(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    match text.find(" at path ") {
+        Some(cut) => io::Error::new(e.kind(), &text[..cut]),
+        None => e,
+    }
+}
 /// `value` as pretty JSON with a trailing newline: the JSON output of every command.
 pub fn pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("report types serialize");

@@ -102,7 +102,10 @@ pub fn render_error(e: &Error, config: &Config) -> String {
             } else {
                 "error:"
             };
-            format!("{label} {other}\n")
+            match other.help() {
+                Some(help) => format!("{label} {other}\n  = help: {help}\n"),
+                None => format!("{label} {other}\n"),
+            }
         }
     }
 }

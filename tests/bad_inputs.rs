@@ -148,6 +148,7 @@ fn unreadable_paths_are_refused_with_a_clear_message() {
         err.contains("cannot read") && err.contains("missing.toml") && err.contains("No such file"),
         "{err}"
     );
+    assert!(err.contains("= help: check the path"), "{err}");
 }
 
 /// A file the user may not read. Root reads any file, so as root the command runs as `nobody`
@@ -194,6 +195,10 @@ fn a_file_without_read_permission_is_refused() {
         err.contains("cannot read")
             && err.contains("secret.toml")
             && err.contains("Permission denied"),
+        "{err}"
+    );
+    assert!(
+        err.contains("= help: the file is not readable by this user"),
         "{err}"
     );
 }

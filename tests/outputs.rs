@@ -192,3 +192,28 @@ fn the_files_a_scenario_extends_are_protected_before_any_work() {
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
     assert_eq!(std::fs::read(&base).unwrap(), original);
 }
+
+/// An output that cannot be written is a user error that names the file the user gave (not the
+/// temporary file beside it) and says what to do.
+#[test]
+fn an_output_in_a_missing_directory_is_refused_with_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("no-such-dir").join("report.json");
+    let out = aicost()
+        .args(["simulate", SUMMARIZER, "-n", "5", "--quiet", "--out"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cannot write") && err.contains("report.json"),
+        "{err}"
+    );
+    assert!(err.contains("No such file or directory"), "{err}");
+    assert!(
+        !err.contains(".aicost-"),
+        "the temporary file is named: {err}"
+    );
+    assert!(err.contains("= help: create the directory"), "{err}");
+}
