@@ -711,3 +711,20 @@ fn compare_shows_the_latency_and_acceptance_trade_off_in_every_format() {
     .unwrap();
     assert!(!plain.contains("latency"), "{plain}");
 }
+
+/// The comparison brief and CSV of the three stacks of the report fixture, pinned by snapshots
+/// (n = 120 trials, seed 11).
+#[test]
+fn comparison_markdown_and_csv_snapshots() {
+    let s = common::scenario(&std::fs::read_to_string("tests/fixtures/brief.toml").unwrap());
+    let c = Comparison::of_stacks(&s, &common::simulate(&s, 120, 11), DEFAULT_MAX_BREACH);
+    let unversioned = |text: String| text.replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!(
+        "comparison_markdown",
+        unversioned(aicost::report::brief::comparison_markdown(&c))
+    );
+    insta::assert_snapshot!(
+        "comparison_csv",
+        unversioned(aicost::report::csv::comparison(&c))
+    );
+}
