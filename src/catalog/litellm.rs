@@ -2,7 +2,7 @@
 //!
 //! LiteLLM prices are USD per token, keyed by names that often carry a provider prefix; many
 //! entries are not text models (images, embeddings, audio) or have no price at all. The import keeps
-//! chat, completion and responses models with both base prices, converts every per-token price to
+//! chat, completion, responses and realtime models with both base prices, converts every per-token price to
 //! per million tokens by shifting the decimal point (see [`decimal`](super::decimal)), maps each key
 //! aicost can represent to its catalog key, and counts — never silently drops — the rest: skipped
 //! entries by reason, and price keys aicost cannot represent yet by key.
@@ -16,8 +16,9 @@ use serde_json::{Map, Value};
 use super::decimal::per_token_to_per_mtok;
 use super::{CatalogFile, Entry, FORMAT_VERSION, LongContextPrices, TierPrices, split_provider};
 
-/// Modes that price text tokens.
-pub const TOKEN_MODES: [&str; 3] = ["chat", "completion", "responses"];
+/// Modes that price tokens: text models, and realtime (speech) models, which bill text and audio
+/// tokens the same way.
+pub const TOKEN_MODES: [&str; 4] = ["chat", "completion", "responses", "realtime"];
 
 /// What to import and how to label it.
 #[derive(Clone, Debug, Default)]
@@ -75,7 +76,7 @@ impl ImportSummary {
             by.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
             let list: Vec<String> = by.iter().map(|(m, n)| format!("{m} {n}")).collect();
             parts.push(format!(
-                "{modes} not chat/completion/responses ({})",
+                "{modes} not chat/completion/responses/realtime ({})",
                 list.join(", ")
             ));
         }
@@ -398,7 +399,13 @@ mod tests {
         "prompt_cache_min_tokens": 2048.0, "tiered_pricing": [{"range": [0, 1]}]},
       "text-embedding-3-small": {"input_cost_per_token": 2e-08, "litellm_provider": "openai", "mode": "embedding", "output_cost_per_token": 0.0},
       "bedrock/commitment": {"litellm_provider": "bedrock", "mode": "chat", "cost_per_second": 0.01},
-      "ollama/free": {"litellm_provider": "ollama", "mode": "chat", "input_cost_per_token": 0.0, "output_cost_per_token": 0.0}
+      "ollama/free": {"litellm_provider": "ollama", "mode": "chat", "input_cost_per_token": 0.0, "output_cost_per_token": 0.0},
+      "gpt-realtime": {"cache_read_input_token_cost": 4e-07, "input_cost_per_audio_token": 3.2e-05,
+        "input_cost_per_image_token": 5e-06, "input_cost_per_token": 4e-06, "litellm_provider": "openai",
+        "mode": "realtime", "output_cost_per_audio_token": 6.4e-05, "output_cost_per_token": 1.6e-05},
+      "o3": {"input_cost_per_token": 2e-06, "input_cost_per_token_flex": 1e-06, "litellm_provider": "openai",
+        "mode": "responses", "output_cost_per_reasoning_token": 8e-06, "output_cost_per_token": 8e-06,
+        "output_cost_per_token_flex": 4e-06, "input_cost_per_image": 0.001}
     }"#;
 
     fn opts() -> ImportOptions {
@@ -412,7 +419,7 @@ mod tests {
     #[test]
     fn converts_prices_exactly_and_counts_what_it_skips() {
         let (file, s) = import(SAMPLE, &opts()).unwrap();
-        assert_eq!(s.imported, 2);
+        assert_eq!(s.imported, 4);
         assert_eq!(s.not_models, 1);
         assert_eq!(s.skipped_by_mode.get("embedding"), Some(&1));
         assert_eq!(s.skipped_without_prices, 1);
@@ -438,6 +445,25 @@ mod tests {
         assert_eq!((lc.input_usd_per_mtok, lc.output_usd_per_mtok), (2.5, 15.0));
         assert_eq!(lc.cached_input_usd_per_mtok, Some(0.25));
         assert_eq!(p.min_cacheable_tokens, Some(2048.0));
+        // A realtime model is priced per token like a chat model, audio included.
+        let r = &file.models["gpt-realtime"];
+        assert_eq!(
+            (r.input_usd_per_mtok, r.output_usd_per_mtok),
+            (Some(4.0), Some(16.0))
+        );
+        assert_eq!(r.audio_input_usd_per_mtok, Some(32.0));
+        assert_eq!(r.audio_output_usd_per_mtok, Some(64.0));
+        assert_eq!(r.image_input_usd_per_mtok, Some(5.0));
+        assert_eq!(r.cached_input_usd_per_mtok, Some(0.4));
+        // Reasoning, flex and per-image prices.
+        let o = &file.models["o3"];
+        assert_eq!(o.reasoning_usd_per_mtok, Some(8.0));
+        let flex = o.flex.as_ref().unwrap();
+        assert_eq!(
+            (flex.input_usd_per_mtok, flex.output_usd_per_mtok),
+            (Some(1.0), Some(4.0))
+        );
+        assert_eq!(o.input_usd_per_image, Some(0.001));
         // The written catalog reads back.
         let text = serde_json::to_string_pretty(&file).unwrap();
         assert!(text.contains("\"input_usd_per_mtok\": 2.5,"));
