@@ -552,3 +552,32 @@ fn per_user_budget_share_per_segment() {
     );
     let _ = spend_of_every_trial;
 }
+
+#[test]
+fn the_per_user_budget_is_reported_in_every_format() {
+    // Each user costs $0.30 a month against a $0.25 budget: all of them are over it.
+    let text = month("", "input_tokens = 1000", MODEL, STACK, "").replace(
+        "[[segment]]",
+        "[budget]\nmonthly_usd = 100\nper_user_monthly_usd = 0.25\n\n[[segment]]",
+    );
+    let s = scenario(&text);
+    let r = simulate(&s, 4, 9);
+    let report = Report::new(&s, &r);
+    let detail = aicost::report::detail::Detail::new(&s, &r);
+    let table = aicost::report::table::render(&report, &detail, false);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("users in s over $0.2500") && l.contains("100%")),
+        "{table}"
+    );
+    let csv = aicost::report::csv::simulation(&report, &detail);
+    assert!(csv.contains(",segment_user_budget,s,usd,0.25,"), "{csv}");
+    assert!(
+        csv.contains(",segment_share_over_user_budget,s,share,1,"),
+        "{csv}"
+    );
+    let brief = aicost::report::brief::Brief::new(&s, &r).markdown();
+    assert!(brief.contains("| Users over their budget |"), "{brief}");
+    assert!(brief.contains("100% over $0.2500"), "{brief}");
+}

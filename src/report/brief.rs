@@ -12,7 +12,7 @@ use super::detail::{
     LatencyDetail, Share, StackDetail,
 };
 use super::format::{
-    count, decimals_for_se, fixed, money, money_decimals_for_se, money_rounded, se_text,
+    count, decimals_for_se, fixed, money, money_decimals_for_se, money_rounded, percent, se_text,
 };
 use crate::compare::{Comparison, DEFAULT_MAX_BREACH};
 use crate::engine::SimResult;
@@ -886,14 +886,25 @@ fn segments_table(s: &StackDetail) -> Table {
         rows: Vec::new(),
         right: vec![false, true, true, true, true],
     };
+    let budgeted = s.segments.iter().any(|g| g.over_budget.is_some());
+    if budgeted {
+        t.head.push("Users over their budget".to_string());
+        t.right.push(true);
+    }
     for g in &s.segments {
-        t.row(vec![
+        let mut row = vec![
             g.name.clone(),
             money(g.mean),
             money(g.p50),
             format!("{} – {}", money(g.p5), money(g.p95)),
             count(g.samples as f64),
-        ]);
+        ];
+        if budgeted {
+            row.push(g.over_budget.map_or_else(String::new, |b| {
+                format!("{} over {}", percent(b.share_over), money(b.limit_usd))
+            }));
+        }
+        t.row(row);
     }
     t
 }

@@ -265,6 +265,20 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
             ] {
                 w.row([st, name, &g.name, "usd"], v, None, None);
             }
+            if let Some(b) = g.over_budget {
+                w.row(
+                    [st, "segment_user_budget", &g.name, "usd"],
+                    b.limit_usd,
+                    None,
+                    None,
+                );
+                w.row(
+                    [st, "segment_share_over_user_budget", &g.name, "share"],
+                    b.share_over,
+                    None,
+                    None,
+                );
+            }
         }
         features(
             &mut w,

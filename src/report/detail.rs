@@ -146,6 +146,25 @@ pub struct UserSpread {
     pub p95: f64,
     /// Users whose cost was sampled.
     pub samples: usize,
+    /// With `[budget] per_user_monthly_usd`: that budget and the share of users over it.
+    pub over_budget: Option<UserBudget>,
+}
+
+/// A per-user monthly budget and the share of sampled users whose month cost more.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct UserBudget {
+    pub limit_usd: f64,
+    pub share_over: f64,
+}
+
+impl UserBudget {
+    pub fn of(limit_usd: f64, costs: &[f64]) -> Self {
+        UserBudget {
+            limit_usd,
+            share_over: costs.iter().filter(|c| **c > limit_usd).count() as f64
+                / costs.len().max(1) as f64,
+        }
+    }
 }
 
 impl UserSpread {
@@ -161,6 +180,7 @@ impl UserSpread {
             p75: q(0.75),
             p95: q(0.95),
             samples: values.len(),
+            over_budget: None,
         }
     }
 }
@@ -846,7 +866,14 @@ fn stack_detail(
             .segments
             .iter()
             .zip(&st.user_costs)
-            .map(|(seg, costs)| UserSpread::of(&seg.name, costs))
+            .map(|(seg, costs)| UserSpread {
+                over_budget: s
+                    .budget
+                    .as_ref()
+                    .and_then(|b| b.per_user_monthly_usd)
+                    .map(|limit| UserBudget::of(limit, costs)),
+                ..UserSpread::of(&seg.name, costs)
+            })
             .collect(),
         cumulative: cumulative_bands(&st.daily, n),
         flex_refused_share: flex_refused(s, st),

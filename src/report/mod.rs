@@ -379,12 +379,11 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
                     p95: sm.p95,
                     p99: sm.p99,
                 },
-                share_over_user_budget: s.budget.as_ref().and_then(|b| b.per_user_monthly_usd).map(
-                    |limit| {
-                        costs.iter().filter(|c| **c > limit).count() as f64
-                            / costs.len().max(1) as f64
-                    },
-                ),
+                share_over_user_budget: s
+                    .budget
+                    .as_ref()
+                    .and_then(|b| b.per_user_monthly_usd)
+                    .map(|limit| detail::UserBudget::of(limit, costs).share_over),
             }
         })
         .collect();

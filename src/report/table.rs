@@ -249,6 +249,16 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
                     format!("{} / {}", money(c.p50), money(c.p95))
                 }),
             ));
+            if let Some(b) = detail.stacks[0].segments[i].over_budget {
+                rows.push(row(
+                    format!("  users in {} over {}", seg.name, money(b.limit_usd)),
+                    each_detail(&|s| {
+                        s.segments[i]
+                            .over_budget
+                            .map_or_else(String::new, |b| percent(b.share_over))
+                    }),
+                ));
+            }
         }
     }
     for (class, label) in [
