@@ -15,8 +15,8 @@
 //!    candidate per workflow: only a person knows whose users repeat their questions);
 //! 4. `prefix_trim` — shorten every static prefix (system prompt, tools, examples) by a fraction;
 //! 5. `prompt_cache` — raise prompt-cache hit rates to a target where the prefix is cacheable;
-//! 6. `batch` — move one live workflow to the batch path (one candidate per workflow, since only
-//!    a person knows which users can wait);
+//! 6. `batch` — move one live workflow without a latency target to the batch path (one candidate
+//!    per workflow, since only a person knows which users can wait);
 //! 7. `contract` — a committed-use contract with each provider a stack calls, sized at the
 //!    commitment that minimises the expected bill (one candidate per stack).
 //!
@@ -564,7 +564,8 @@ impl Lever for Batch {
     ) -> Result<Vec<Candidate>, String> {
         let mut out = Vec::new();
         for (w, wf) in s.workflows.iter().enumerate() {
-            if wf.path == RequestPath::Batch {
+            // A batch job answers within hours: never a workflow with a latency target.
+            if wf.path == RequestPath::Batch || wf.latency_target.is_some() {
                 continue;
             }
             let discounted = wf.steps.iter().any(|st| {
@@ -593,7 +594,7 @@ impl Lever for Batch {
         }
         if out.is_empty() {
             return Err(
-                "every workflow is on the batch path already, or no model offers a batch discount"
+                "every workflow is on the batch path already, has a latency target, or uses no model with a batch discount"
                     .to_string(),
             );
         }

@@ -71,7 +71,9 @@ fn litellm_import_converts_exactly_and_counts_what_it_skips() {
         .assert()
         .success()
         .stderr(contains("imported 8 models; skipped 3"))
-        .stderr(contains("1 not chat/completion/responses (embedding 1)"))
+        .stderr(contains(
+            "1 not chat/completion/responses/realtime (embedding 1)",
+        ))
         .stderr(contains("1 without an input or output price"))
         .stderr(contains("1 priced 0 (unpriced, not free)"))
         .stderr(contains("tiered_pricing: 1 entry"))

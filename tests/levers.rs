@@ -172,6 +172,26 @@ fn the_batch_path_halves_every_month_exactly() {
     }
 }
 
+/// A batch job answers within hours, so a workflow with a latency target is never proposed for
+/// the batch path.
+#[test]
+fn a_workflow_with_a_latency_target_is_not_moved_to_batch() {
+    let with_target = SCENARIO.replace(
+        "name = \"live\"\n",
+        "name = \"live\"\nlatency_target_ms = { p95 = 3000 }\n",
+    );
+    assert_ne!(with_target, SCENARIO);
+    let s = common::scenario(&with_target);
+    let b = backlog(&s, &Assumptions::default());
+    assert!(b.rows.iter().all(|r| r.lever != "batch"));
+    let batch = b
+        .not_applicable
+        .iter()
+        .find(|n| n.lever == "batch")
+        .expect("the batch lever says why it does not apply");
+    assert!(batch.reason.contains("latency target"), "{}", batch.reason);
+}
+
 #[test]
 fn untouched_stacks_see_exactly_the_same_months() {
     let s = common::scenario(SCENARIO);
