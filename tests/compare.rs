@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use aicost::compare::{Comparison, DEFAULT_MAX_BREACH};
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
@@ -329,32 +331,35 @@ fn versions_auto_would_run_on_different_engines_share_one() {
     assert_eq!(engine_alone(&small), "exact");
     assert_eq!(engine_alone(&large), "fast");
 
+    assert_paired(&small, &large, &["-n", "300"], "exact", 3.0);
+    // An engine named on the command line runs both versions.
+    assert_paired(
+        &small,
+        &large,
+        &["-n", "300", "--engine", "fast"],
+        "fast",
+        3.0,
+    );
+}
+
+/// `compare a b … --seed 7 --format json` ran on `engine`, found `a` cheaper in every month, and
+/// measured the difference with at least `shrink` times less noise than independent runs.
+fn assert_paired(a: &Path, b: &Path, args: &[&str], engine: &str, shrink: f64) {
     let out = aicost()
-        .args(["compare"])
-        .arg(&small)
-        .arg(&large)
-        .args(["-n", "300", "--seed", "7", "--format", "json"])
+        .arg("compare")
+        .arg(a)
+        .arg(b)
+        .args(args)
+        .args(["--seed", "7", "--format", "json"])
         .output()
         .unwrap();
     let v = common::success_json(&out);
-    assert_eq!(v["engine"], "exact");
+    assert_eq!(v["engine"], engine);
     let d = &v["differences"][0];
     assert_eq!(d["probability_a_cheaper"]["value"], 1.0);
     let se = d["mean_usd"]["standard_error"].as_f64().unwrap();
     let independent = d["independent_standard_error_usd"].as_f64().unwrap();
-    assert!(independent >= 3.0 * se, "{independent} vs {se}");
-
-    // An engine named on the command line runs both versions, or neither.
-    let out = aicost()
-        .args(["compare"])
-        .arg(&small)
-        .arg(&large)
-        .args([
-            "-n", "300", "--seed", "7", "--engine", "fast", "--format", "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(common::success_json(&out)["engine"], "fast");
+    assert!(independent >= shrink * se, "{independent} vs {se}");
 }
 
 /// The fast engine draws each day's sums from the same (seed, trial) streams for both versions,
@@ -371,22 +376,13 @@ fn common_random_numbers_hold_on_the_fast_engine() {
     };
     let cheap = write(dir.path(), "cheap.toml", &large(1.0));
     let dear = write(dir.path(), "dear.toml", &large(1.1));
-    let out = aicost()
-        .arg("compare")
-        .arg(&cheap)
-        .arg(&dear)
-        .args([
-            "-n", "1000", "--seed", "7", "--engine", "fast", "--format", "json",
-        ])
-        .output()
-        .unwrap();
-    let v = common::success_json(&out);
-    assert_eq!(v["engine"], "fast");
-    let d = &v["differences"][0];
-    assert_eq!(d["probability_a_cheaper"]["value"], 1.0);
-    let se = d["mean_usd"]["standard_error"].as_f64().unwrap();
-    let independent = d["independent_standard_error_usd"].as_f64().unwrap();
-    assert!(independent >= 10.0 * se, "{independent} vs {se}");
+    assert_paired(
+        &cheap,
+        &dear,
+        &["-n", "1000", "--engine", "fast"],
+        "fast",
+        10.0,
+    );
 }
 
 #[test]

@@ -187,21 +187,25 @@ fn an_over_used_contract_under_both_overage_rules() {
     );
 }
 
-#[test]
-fn volume_tiers_apply_before_the_contract_discount() {
-    // $15 list → $13.50 after tiers → 25% off = $10.125 (above the $5 commitment).
+/// $15 of list price a month, with 10% and 20% volume tiers and a $5 contract at 25% off.
+fn tiered_month_under_contract() -> String {
     let models = MODEL.replace(
         "output_usd_per_mtok = 10",
         "output_usd_per_mtok = 10\nvolume_tiers = [{ above_mtok = 0.5, discount = 0.10 }, { above_mtok = 1.0, discount = 0.20 }]",
     );
-    let text = month(
+    month(
         "",
         "input_tokens = 1000",
         &format!("{models}\n{}", contract(5.0, "discounted")),
         STACK,
         "",
-    );
-    let rep = run(&text);
+    )
+}
+
+#[test]
+fn volume_tiers_apply_before_the_contract_discount() {
+    // $15 list → $13.50 after tiers → 25% off = $10.125 (above the $5 commitment).
+    let rep = run(&tiered_month_under_contract());
     let st = &rep.stacks[0];
     assert_cents("spend", st.monthly_spend_usd.mean, 10.125);
     assert_cents("volume", st.cost_breakdown_usd.volume_discount, -1.50);
@@ -212,18 +216,8 @@ fn volume_tiers_apply_before_the_contract_discount() {
 fn tiers_and_contracts_start_again_every_month_of_a_horizon() {
     // The month of the test above, three times: volume counts and the commitment reset on the
     // first of each month, so every month bills $10.125 again.
-    let models = MODEL.replace(
-        "output_usd_per_mtok = 10",
-        "output_usd_per_mtok = 10\nvolume_tiers = [{ above_mtok = 0.5, discount = 0.10 }, { above_mtok = 1.0, discount = 0.20 }]",
-    );
-    let text = month(
-        "",
-        "input_tokens = 1000",
-        &format!("{models}\n{}", contract(5.0, "discounted")),
-        STACK,
-        "",
-    )
-    .replace("arrivals = \"fixed\"", "arrivals = \"fixed\"\nmonths = 3");
+    let text = tiered_month_under_contract()
+        .replace("arrivals = \"fixed\"", "arrivals = \"fixed\"\nmonths = 3");
     let s = scenario(&text);
     let r = simulate(&s, 2, 9);
     assert_eq!(r.stacks[0].spend.len(), 6);
