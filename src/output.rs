@@ -255,6 +255,7 @@ fn without_temporary_name(e: io::Error) -> io::Error {
         None => e,
     }
 }
+
 /// `value` as pretty JSON with a trailing newline: the JSON output of every command.
 pub fn pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("report types serialize");

@@ -453,6 +453,14 @@ pub struct StackSim {
 }
 
 impl StackSim {
+    /// Spend of each kept trial over its whole horizon of `months` months.
+    pub fn horizon_totals(&self, months: usize) -> Vec<f64> {
+        self.spend
+            .chunks(months.max(1))
+            .map(crate::stats::sum)
+            .collect()
+    }
+
     /// Spend of each kept month less what incidents added to it.
     pub fn spend_without_incidents(&self) -> Vec<f64> {
         self.spend

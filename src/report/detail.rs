@@ -660,7 +660,7 @@ fn horizon_detail(s: &Scenario, st: &StackSim, months: usize) -> Option<HorizonD
             }
         })
         .collect();
-    let totals: Vec<f64> = st.spend.chunks(months).map(stats::sum).collect();
+    let totals = st.horizon_totals(months);
     let sorted = stats::sorted(&totals);
     Some(HorizonDetail {
         months: per_month,

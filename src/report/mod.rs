@@ -525,7 +525,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
                 }
             })
             .collect();
-        let totals: Vec<f64> = st.spend.chunks(months).map(stats::sum).collect();
+        let totals = st.horizon_totals(months);
         (per_month, Some(Summary::of(&totals)))
     } else {
         (Vec::new(), None)

@@ -342,11 +342,7 @@ pub fn analyze(
             let (mean, p95) = mean_p95(&st.spend);
             // A parameter is drawn once per trial, and a trial of a multi-month horizon spans
             // `months` entries of `spend`: the draw is ranked against the trial's whole horizon.
-            let per_trial: Vec<f64> = st
-                .spend
-                .chunks_exact(base.months.max(1) as usize)
-                .map(|horizon| horizon.iter().sum())
-                .collect();
+            let per_trial = st.horizon_totals(base.months as usize);
             let mut swings: Vec<Swing> = inputs
                 .iter()
                 .enumerate()
