@@ -221,6 +221,25 @@ fn overrides_work_on_every_command_that_reads_a_scenario() {
         .assert()
         .success()
         .stdout(contains("\"trials\": 3"));
+    // Every other command that reads a scenario applies the override before any work: a
+    // mistake in it is reported in the argument.
+    let plot_dir = tempfile::tempdir().unwrap();
+    let plot_out = plot_dir.path().to_str().unwrap();
+    for command in [
+        &["levers", &child][..],
+        &["sensitivity", &child],
+        &["compare", &child, &child],
+        &["plot", &child, "--out", plot_out],
+        &["check", &child, "--fail-if", "mean > 1"],
+        &["diff", &child, &child],
+    ] {
+        aicost()
+            .args(command)
+            .args(["--set", "segment.interns.users=1"])
+            .assert()
+            .code(2)
+            .stderr(contains("--> --set"));
+    }
 }
 
 /// A `[[contract]]` may have no `name`, and then an inheriting file's contracts cannot merge with
