@@ -9,12 +9,20 @@
 
 use rand::{Rng, RngExt};
 use rand_distr::Distribution;
-use statrs::distribution::{ContinuousCDF, DiscreteCDF};
-use statrs::function::beta::beta_reg;
-use statrs::function::gamma::gamma_lr;
+use statrs::distribution::ContinuousCDF;
+
+use crate::special::{beta_reg, gamma_p};
 
 /// z such that Φ(z) = 0.95.
 pub const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// Smallest coefficient of variation of a gamma: its shape, 1/cv², stays at most 10⁸, within
+/// the reach of the incomplete gamma function's series. A smaller one is a fixed number.
+pub const MIN_CV: f64 = 1e-4;
+
+/// Largest α + β of a beta (its concentration): a rate known to a few parts in 10⁵ is a fixed
+/// number, and the incomplete beta function's continued fraction needs about √(α + β) steps.
+pub const MAX_BETA_CONCENTRATION: f64 = 1e8;
 
 /// A distribution over non-negative reals.
 #[derive(Clone, Debug)]
@@ -163,6 +171,11 @@ impl Dist {
         if cv > 100.0 {
             return Err(format!("`cv` of {cv} is too large (at most 100)"));
         }
+        if cv < MIN_CV {
+            return Err(format!(
+                "`cv` of {cv:e} is so small that the value never varies (at least {MIN_CV:e})"
+            ));
+        }
         let shape = 1.0 / (cv * cv);
         let scale = mean * cv * cv;
         let sampler = rand_distr::Gamma::new(shape, scale).map_err(|e| e.to_string())?;
@@ -215,6 +228,12 @@ impl Dist {
             ));
         }
         let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+        if k > MAX_BETA_CONCENTRATION {
+            return Err(format!(
+                "a beta with mean {mean} and `sd` {sd:e} is so narrow that the rate never varies (`sd` at least {:.1e})",
+                (mean * (1.0 - mean) / (MAX_BETA_CONCENTRATION + 1.0)).sqrt()
+            ));
+        }
         let (alpha, beta) = (mean * k, (1.0 - mean) * k);
         let sampler = rand_distr::Beta::new(alpha, beta).map_err(|e| e.to_string())?;
         Ok(Dist::Beta {
@@ -445,7 +464,7 @@ impl Dist {
                 if x == f64::INFINITY {
                     1.0
                 } else {
-                    gamma_lr(*shape, x / scale)
+                    gamma_p(*shape, x / scale)
                 }
             }
             Dist::Uniform { min, max } => ((x - min) / (max - min)).clamp(0.0, 1.0),
@@ -485,12 +504,8 @@ impl Dist {
                 let lo = 1.0 - mass;
                 (mean + sd * std_normal().inverse_cdf(lo + p * mass)).max(0.0)
             }
-            Dist::Gamma { shape, scale, .. } => {
-                match statrs::distribution::Gamma::new(*shape, 1.0 / scale) {
-                    Ok(g) => g.inverse_cdf(p),
-                    Err(_) => f64::NAN,
-                }
-            }
+            // On the unit scale, then scaled: a tiny scale cannot stall the search.
+            Dist::Gamma { shape, scale, .. } => scale * crate::special::gamma_quantile(*shape, p),
             Dist::Uniform { min, max } => min + p * (max - min),
             Dist::Triangular { min, mode, max } => {
                 let c = (mode - min) / (max - min);
@@ -500,19 +515,8 @@ impl Dist {
                     max - ((1.0 - p) * (max - min) * (max - mode)).sqrt()
                 }
             }
-            Dist::Beta { alpha, beta, .. } => {
-                statrs::function::beta::inv_beta_reg(*alpha, *beta, p)
-            }
-            Dist::Poisson { mean, .. } => {
-                if *mean == 0.0 {
-                    0.0
-                } else {
-                    match statrs::distribution::Poisson::new(*mean) {
-                        Ok(d) => d.inverse_cdf(p) as f64,
-                        Err(_) => f64::NAN,
-                    }
-                }
-            }
+            Dist::Beta { alpha, beta, .. } => crate::special::beta_quantile(*alpha, *beta, p),
+            Dist::Poisson { mean, .. } => crate::special::poisson_quantile(*mean, p),
             Dist::Empirical { values, cumulative } => {
                 // Smallest value whose cumulative weight reaches p.
                 let mut pairs: Vec<(f64, f64)> = weighted(values, cumulative).collect();
@@ -568,7 +572,7 @@ impl Dist {
                     } else if x == f64::INFINITY {
                         1.0
                     } else {
-                        gamma_lr(shape + 1.0, x / scale)
+                        gamma_p(shape + 1.0, x / scale)
                     }
                 };
                 shape * scale * (p(b) - p(a))
@@ -687,7 +691,7 @@ impl Dist {
                     } else if x == f64::INFINITY {
                         1.0
                     } else {
-                        gamma_lr(shape + 2.0, x / scale)
+                        gamma_p(shape + 2.0, x / scale)
                     }
                 };
                 shape * (shape + 1.0) * scale * scale * (p(b) - p(a))
@@ -760,16 +764,7 @@ impl Dist {
 }
 
 fn poisson_cdf(mean: f64, x: f64) -> f64 {
-    if x < 0.0 {
-        return 0.0;
-    }
-    if x == f64::INFINITY || mean == 0.0 {
-        return 1.0;
-    }
-    match statrs::distribution::Poisson::new(mean) {
-        Ok(d) => d.cdf(x.floor() as u64),
-        Err(_) => f64::NAN,
-    }
+    crate::special::poisson_cdf(mean, x)
 }
 
 /// (value, probability) pairs of an empirical distribution.
@@ -902,6 +897,18 @@ mod tests {
             + c * (1.0 - n.cdf((c.ln() - mu) / sigma));
         assert!((d.mean_capped(c) - expected).abs() < 1e-9);
         assert!(d.mean_capped(c) < d.mean());
+    }
+
+    /// A gamma of mean 1e-310 made statrs' quantile search spin forever. Its quantiles are now
+    /// found on the unit scale, with bounded loops, and a shape past the series' reach is refused.
+    #[test]
+    fn a_subnormal_scale_does_not_stall_the_quantile() {
+        let d = Dist::gamma_mean_cv(1e-310, 1.0).unwrap();
+        let q = d.quantile(0.999);
+        assert!(q > 0.0 && q < 1e-308, "{q}");
+        assert!(d.cdf(q) > 0.99);
+        assert!(Dist::gamma_mean_cv(1200.0, 1e-9).is_err());
+        assert!(Dist::beta_mean_sd(0.5, 1e-7).is_err());
     }
 
     #[test]

@@ -37,4 +37,5 @@ pub mod scenario;
 pub mod schema;
 pub mod sensitivity;
 pub mod source;
+pub mod special;
 pub mod stats;

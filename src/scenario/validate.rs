@@ -32,6 +32,10 @@ pub struct Validator {
     pub warnings: Vec<Problem>,
 }
 
+/// The smallest size of a number other than 0: below it a number is a typo in the exponent (a
+/// subnormal `1e-310` reached the numerics and stalled them).
+pub const MIN_MAGNITUDE: f64 = 1e-12;
+
 /// The cheapest real price per million tokens seen in provider catalogs is a few cents; a price
 /// below this is almost always a per-token or per-1K price typed into a per-million field.
 const IMPLAUSIBLY_LOW_USD_PER_MTOK: f64 = 0.01;
@@ -111,6 +115,7 @@ impl Validator {
             );
             return None;
         }
+        self.not_tiny(x, v.loc, path)?;
         let ok = if inclusive { x >= min } else { x > min };
         if !ok {
             let bound = if inclusive { "at least" } else { "above" };
@@ -124,6 +129,24 @@ impl Validator {
         }
         self.within_limit(&Dist::Fixed(x), v.loc, path)?;
         Some(x)
+    }
+
+    /// Whether `x` is 0 or at least [`MIN_MAGNITUDE`] in size: a subnormal or near-subnormal
+    /// number is a typo, and as a distribution's parameter it stalls the numerics.
+    fn not_tiny(&mut self, x: f64, loc: Loc, path: &str) -> Option<()> {
+        if x == 0.0 || x.abs() >= MIN_MAGNITUDE || !x.is_finite() {
+            return Some(());
+        }
+        self.invalid(
+            format!(
+                "`{}` = {x:e} is too small to mean anything (a number other than 0 must be at least {MIN_MAGNITUDE:e} in size)",
+                leaf(path)
+            ),
+            loc,
+            path,
+            "write 0, or check for a typo in the exponent",
+        );
+        None
     }
 
     /// Whether `dist` stays below the ceiling of `path` (see [`upper_limit`]); a distribution
@@ -173,6 +196,7 @@ impl Validator {
                     );
                     return None;
                 }
+                self.not_tiny(x, q.loc, path)?;
                 if domain == Domain::Growth && x > -1.0 {
                     let d = Dist::Fixed(x);
                     self.within_limit(&d, q.loc, path)?;
@@ -273,6 +297,19 @@ impl Validator {
                 );
                 return None;
             }
+            if let Some(v) = value {
+                self.not_tiny(v.value, v.loc, &format!("{path}.{key}"))?;
+            }
+        }
+        for (key, list) in [("values", &raw.values), ("weights", &raw.weights)] {
+            if let Some(list) = list
+                && let Some(x) = list
+                    .value
+                    .iter()
+                    .find(|x| **x != 0.0 && x.abs() < MIN_MAGNITUDE)
+            {
+                self.not_tiny(*x, list.loc, &format!("{path}.{key}"))?;
+            }
         }
         let has = |k: &str| present.iter().any(|(p, _)| *p == k);
         let get = |v: &Option<Located<f64>>| v.as_ref().map_or(f64::NAN, |v| v.value);
@@ -366,6 +403,11 @@ impl Validator {
                     _ => None,
                 };
                 let help = match (pair, *form) {
+                    _ if reason.contains("never varies") => format!(
+                        "write it as a plain number: `{} = {}`",
+                        leaf(path),
+                        num(get(&raw.mean))
+                    ),
                     (Some((a, b)), _) if a == b => {
                         "if the value never varies, write it as a plain number".to_string()
                     }
@@ -752,6 +794,7 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         incidents: incidents?,
     };
     check_traffic(raw, &scenario, v);
+    check_calls(raw, &scenario, v);
     v.errors.is_empty().then_some(scenario)
 }
 
@@ -806,6 +849,82 @@ fn check_traffic(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
                 raw_seg.users.loc,
                 &format!("{p}.users"),
                 "requests = users × sessions per user × requests per session; check each for a typo in the exponent",
+            );
+        }
+    }
+}
+
+/// Ceilings on what a step's numbers add up to, as on the numbers themselves: each part of a
+/// prompt is at most [`MAX_TOKENS`], and so is the whole prompt of the step's largest call —
+/// prefix, text, audio, retrieved chunks × their size, images × tokens per image, and an agent
+/// loop's context grown over all but its first call.
+fn check_calls(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
+    for (w, raw_w) in s.workflows.iter().zip(&raw.workflows) {
+        for (step, raw_step) in w.steps.iter().zip(&raw_w.steps) {
+            let loc_of = |q: Option<&Quantity>| q.map_or(raw_step.name.loc, |q| q.loc);
+            let mut terms: Vec<(&str, &str, f64, Loc)> = vec![
+                (
+                    "static_prefix_tokens",
+                    "static_prefix_tokens",
+                    reach(&step.static_prefix_tokens),
+                    loc_of(raw_step.static_prefix_tokens.as_ref()),
+                ),
+                (
+                    "input_tokens",
+                    "input_tokens",
+                    reach(&step.input_tokens),
+                    loc_of(raw_step.input_tokens.as_ref()),
+                ),
+                (
+                    "audio_input_tokens",
+                    "audio_input_tokens",
+                    reach(&step.audio_input_tokens),
+                    loc_of(raw_step.audio_input_tokens.as_ref()),
+                ),
+            ];
+            if let (Some(r), Some(raw_r)) = (&step.retrieval, &raw_step.retrieval) {
+                terms.push((
+                    "retrieval (chunks × chunk_tokens)",
+                    "retrieval",
+                    reach(&r.chunks) * reach(&r.chunk_tokens),
+                    raw_r.loc,
+                ));
+            }
+            if let (Some(i), Some(raw_i)) = (&step.images, &raw_step.images) {
+                terms.push((
+                    "images (count × tokens_per_image)",
+                    "images",
+                    reach(&i.count) * i.tokens_per_image,
+                    raw_i.loc,
+                ));
+            }
+            let grown = (reach(&step.calls) - 1.0).max(0.0) * reach(&step.context_growth_tokens);
+            if grown > 0.0 {
+                terms.push((
+                    "context growth ((calls − 1) × context_growth_tokens)",
+                    "context_growth_tokens",
+                    grown,
+                    loc_of(raw_step.context_growth_tokens.as_ref()),
+                ));
+            }
+            let total: f64 = terms.iter().map(|t| t.2).sum();
+            if total <= MAX_TOKENS {
+                continue;
+            }
+            let Some(&(what, key, _, loc)) = terms.iter().max_by(|a, b| a.2.total_cmp(&b.2)) else {
+                continue;
+            };
+            let path = format!("workflow[{}].step[{}].{key}", w.name, step.name);
+            v.invalid(
+                format!(
+                    "a call of step `{}` can reach {} input tokens, more than aicost models (at most {} tokens); most of them from {what}",
+                    step.name,
+                    approx(total),
+                    crate::report::format::count(MAX_TOKENS)
+                ),
+                loc,
+                &path,
+                "each part is within its limit but their sum is not: no model reads a prompt this long; check each for a typo in the exponent",
             );
         }
     }
