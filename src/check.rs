@@ -80,6 +80,8 @@ pub struct Rule {
     /// The threshold is `factor`, or `factor × budget` when `of_budget`.
     pub factor: f64,
     pub of_budget: bool,
+    /// Whether the threshold was written as a percentage (`5%`): a share, never dollars.
+    pub percent: bool,
     pub rhs_loc: Loc,
 }
 
@@ -164,6 +166,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Rule, Problem> {
         op,
         factor,
         of_budget,
+        percent: rhs_text.contains('%'),
         rhs_loc,
     })
 }
@@ -198,6 +201,7 @@ fn parse_threshold(s: &str) -> Option<(f64, bool)> {
         [a, b] => Some((number(a)? * number(b)?, false)),
         _ => None,
     }
+    .filter(|(x, _)| x.is_finite())
 }
 
 fn number(s: &str) -> Option<f64> {
@@ -273,6 +277,18 @@ pub fn evaluate(
     for rule in rules {
         let threshold = if rule.of_budget {
             match &s.budget {
+                Some(b) if !(rule.factor * b.monthly_usd).is_finite() => {
+                    return Err(Problem::new(
+                        ProblemKind::InvalidValue,
+                        format!(
+                            "the threshold is {} × the budget of ${}, beyond any number",
+                            crate::scenario::validate::num(rule.factor),
+                            crate::scenario::validate::num(b.monthly_usd)
+                        ),
+                    )
+                    .at(rule.rhs_loc)
+                    .help("write a multiple of the budget such as `1.1 * budget`"));
+                }
                 Some(b) => rule.factor * b.monthly_usd,
                 None => {
                     return Err(Problem::new(
@@ -308,6 +324,19 @@ pub fn evaluate(
         };
         let metric = full_path(&rule.metric);
         let shown = path::render(&metric);
+        if rule.percent && !rule.of_budget && metric.iter().any(|p| p.text.contains("usd")) {
+            return Err(Problem::new(
+                ProblemKind::InvalidValue,
+                format!("`{shown}` is in dollars, but the threshold is a percentage"),
+            )
+            .at(rule.rhs_loc)
+            .help(format!(
+                "a percentage is a share, not money: write dollars (`{} > 20000`) or a share of the budget (`{} > {}% * budget`)",
+                path::render(&rule.metric),
+                path::render(&rule.metric),
+                rule.factor * 100.0
+            )));
+        }
         for k in targets {
             let value = metric_value(&stacks[k], &metric, rule, &shown)?;
             let se = standard_error(&shown, s, result, report, k);

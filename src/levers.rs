@@ -140,10 +140,18 @@ impl Assumptions {
         let x: f64 = value
             .parse()
             .map_err(|_| format!("`--lever {kv}`: `{value}` is not a number"))?;
+        // The ceilings and the floor of the scenario's own numbers.
+        if x != 0.0 && x.abs() < crate::scenario::validate::MIN_MAGNITUDE {
+            return Err(format!(
+                "`--lever {kv}`: {value} is too small to mean anything (a number other than 0 must be at least {:e})",
+                crate::scenario::validate::MIN_MAGNITUDE
+            ));
+        }
         if key == "semantic_lookup_usd" {
-            if !(x >= 0.0) || !x.is_finite() {
+            if !(x >= 0.0) || !x.is_finite() || x > crate::model::MAX_NUMBER {
                 return Err(format!(
-                    "`--lever {kv}`: `{key}` is a cost in USD, 0 or more, got {value}"
+                    "`--lever {kv}`: `{key}` is a cost in USD, 0 or more and at most {:e} (the ceiling of a scenario's numbers), got {value}",
+                    crate::model::MAX_NUMBER
                 ));
             }
             *slot = x;

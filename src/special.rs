@@ -355,10 +355,7 @@ mod tests {
         for x in [1e-8_f64, 0.01, 0.5, 1.0, 2.0, 7.5, 30.0, 200.0] {
             let expected = -(-x).exp_m1();
             assert!(close(gamma_p(1.0, x), expected, 1e-13), "P(1, {x})");
-            assert!(
-                close(gamma_q(1.0, x), (-x).exp(), 1e-12),
-                "Q(1, {x})"
-            );
+            assert!(close(gamma_q(1.0, x), (-x).exp(), 1e-12), "Q(1, {x})");
         }
         for (x, expected) in [
             (0.5, 0.682_689_492_137_086),

@@ -211,3 +211,28 @@ fn the_gates_in_the_ci_guide_pass_on_the_shipped_scenario() {
         check(&file, &rules, &extra).code(0);
     }
 }
+
+/// A percentage is a share, never money: `p95 > 5%` once became a threshold of $0.05 and failed
+/// every stack. A threshold that overflows to infinity once passed every stack.
+#[test]
+fn a_percentage_is_not_money_and_a_threshold_beyond_any_number_is_refused() {
+    check(EXACT, &["p95 > 5%"], &[])
+        .code(2)
+        .stderr(contains(
+            "`monthly_spend_usd.p95` is in dollars, but the threshold is a percentage",
+        ))
+        .stderr(contains("--> --fail-if:1:7"))
+        .stderr(contains("`p95 > 5% * budget`"));
+    // A percentage of the budget is dollars, and a probability may be a percentage.
+    check(EXACT, &["p95 > 300% * budget"], &[])
+        .code(0)
+        .stdout(contains("threshold $300.00"));
+    check(EXACT, &["breach_probability > 5%"], &[]).code(0);
+    check(EXACT, &["p95 > 1e308 * budget"], &[])
+        .code(2)
+        .stderr(contains("beyond any number"))
+        .stderr(contains("--> --fail-if:1:7"));
+    check(EXACT, &["p95 > 1e300 * 1e300"], &[])
+        .code(2)
+        .stderr(contains("cannot read the threshold"));
+}

@@ -305,6 +305,17 @@ fn the_command_ranks_levers_per_stack() {
         .assert()
         .code(2)
         .stderr(contains("0 or more"));
+    // The ceilings and floor of a scenario's numbers: $1e300 a lookup once printed NaN%.
+    aicost()
+        .args(["levers", file, "--lever", "semantic_lookup_usd=1e300"])
+        .assert()
+        .code(2)
+        .stderr(contains("at most 1e15"));
+    aicost()
+        .args(["levers", file, "--lever", "cache_hit_rate=1e-310"])
+        .assert()
+        .code(2)
+        .stderr(contains("too small to mean anything"));
 }
 
 /// The scenario with both models at provider `acme`, and nothing random when `fixed` is set:

@@ -74,6 +74,18 @@ impl Node {
                 .map(|t| t.trim())
                 .filter(|t| !t.is_empty() && t.len() <= 80 && !t.contains('\n'));
             let mut problem = Problem::new(ProblemKind::Syntax, "");
+            // The parser's recursion limit has no place of its own: it is the most deeply
+            // dotted key.
+            let span = match span {
+                None if message.contains("recursion") => {
+                    let (span, parts) = most_dotted_key(text);
+                    message = format!(
+                        "invalid TOML: a key of {parts} dotted parts is nested too deeply to read"
+                    );
+                    Some(span)
+                }
+                s => s,
+            };
             if let Some(span) = span.clone() {
                 problem = problem.at(Loc::new(file, span));
             }
@@ -85,7 +97,10 @@ impl Node {
                     &text[from..to]
                 })
                 .unwrap_or("");
-            let help = if message.contains("duplicate key") {
+            let help = if message.contains("nested too deeply") {
+                "a scenario's keys have a few parts (`workflow.step.input_tokens`); check this key"
+                    .to_string()
+            } else if message.contains("duplicate key") {
                 if let Some(key) = snippet {
                     message = format!("invalid TOML: duplicate key `{key}`");
                 }
@@ -150,6 +165,39 @@ impl Node {
         }
         Some(node)
     }
+}
+
+/// The key (of a `key = value` line or a `[table]` header) with the most dotted parts: its span
+/// and its number of parts. Dots inside quotes are not counted.
+fn most_dotted_key(text: &str) -> (std::ops::Range<usize>, usize) {
+    let mut best = (0..text.find('\n').unwrap_or(text.len()), 0);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let start = offset + (line.len() - trimmed.len());
+        let key = if let Some(header) = trimmed.strip_prefix('[') {
+            let header = header.trim_start_matches('[');
+            header.split(']').next().unwrap_or("")
+        } else {
+            trimmed.split('=').next().unwrap_or("")
+        };
+        let (mut quote, mut dots) = (None, 0);
+        for c in key.chars() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '.') => dots += 1,
+                _ => {}
+            }
+        }
+        if dots + 1 > best.1 {
+            let lead = trimmed.find(key).unwrap_or(0);
+            let from = start + lead;
+            best = (from..from + key.trim_end().len(), dots + 1);
+        }
+        offset += line.len();
+    }
+    best
 }
 
 fn syntax_message(message: &str) -> String {
