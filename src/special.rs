@@ -48,6 +48,21 @@ fn gamma_series(a: f64, x: f64) -> Option<f64> {
     None
 }
 
+/// One step of the modified Lentz method for a continued fraction `b₀ + a₁/(b₁ + a₂/(b₂ + …))`:
+/// updates `c` and `d` with the terms `an` and `bn` and returns the factor of the convergent.
+fn lentz_step(c: &mut f64, d: &mut f64, an: f64, bn: f64) -> f64 {
+    *d = bn + an * *d;
+    if d.abs() < FPMIN {
+        *d = FPMIN;
+    }
+    *c = bn + an / *c;
+    if c.abs() < FPMIN {
+        *c = FPMIN;
+    }
+    *d = 1.0 / *d;
+    *d * *c
+}
+
 /// Q(a, x) by its continued fraction (modified Lentz), for x ≥ a + 1; `None` when it did not
 /// converge.
 fn gamma_fraction(a: f64, x: f64) -> Option<f64> {
@@ -57,18 +72,8 @@ fn gamma_fraction(a: f64, x: f64) -> Option<f64> {
     let mut h = d;
     for i in 1..=MAX_ITERATIONS {
         let i = i as f64;
-        let an = -i * (i - a);
         b += 2.0;
-        d = an * d + b;
-        if d.abs() < FPMIN {
-            d = FPMIN;
-        }
-        c = b + an / c;
-        if c.abs() < FPMIN {
-            c = FPMIN;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let del = lentz_step(&mut c, &mut d, -i * (i - a), b);
         h *= del;
         if (del - 1.0).abs() < EPS {
             return Some((gamma_prefactor(a, x) * h).clamp(0.0, 1.0));
@@ -102,48 +107,40 @@ fn valid_shape(a: f64) -> bool {
     a > 0.0 && a.is_finite()
 }
 
-/// The regularized lower incomplete gamma function P(a, x) = γ(a, x) / Γ(a): the CDF at `x` of
-/// a gamma distribution of shape `a` and scale 1. NaN for a shape that is not a positive number.
-pub fn gamma_p(a: f64, x: f64) -> f64 {
+/// (P(a, x), Q(a, x)), each computed directly where it is the small one, so that neither loses
+/// its precision in a tail. NaN for a shape that is not a positive number.
+fn gamma_pq(a: f64, x: f64) -> (f64, f64) {
     if !valid_shape(a) || x.is_nan() {
-        return f64::NAN;
+        return (f64::NAN, f64::NAN);
     }
     if x <= 0.0 {
-        return 0.0;
+        return (0.0, 1.0);
     }
     if x == f64::INFINITY {
-        return 1.0;
+        return (1.0, 0.0);
     }
+    let approximate = || {
+        let p = wilson_hilferty(a, x);
+        (p, 1.0 - p)
+    };
     if a > LARGE_SHAPE {
-        return wilson_hilferty(a, x);
-    }
-    if x < a + 1.0 {
-        gamma_series(a, x).unwrap_or_else(|| wilson_hilferty(a, x))
+        approximate()
+    } else if x < a + 1.0 {
+        gamma_series(a, x).map_or_else(approximate, |p| (p, 1.0 - p))
     } else {
-        gamma_fraction(a, x).map_or_else(|| wilson_hilferty(a, x), |q| 1.0 - q)
+        gamma_fraction(a, x).map_or_else(approximate, |q| (1.0 - q, q))
     }
 }
 
-/// The regularized upper incomplete gamma function Q(a, x) = 1 − P(a, x), computed directly
-/// where that keeps precision in the upper tail.
+/// The regularized lower incomplete gamma function P(a, x) = γ(a, x) / Γ(a): the CDF at `x` of
+/// a gamma distribution of shape `a` and scale 1.
+pub fn gamma_p(a: f64, x: f64) -> f64 {
+    gamma_pq(a, x).0
+}
+
+/// The regularized upper incomplete gamma function Q(a, x) = 1 − P(a, x).
 pub fn gamma_q(a: f64, x: f64) -> f64 {
-    if !valid_shape(a) || x.is_nan() {
-        return f64::NAN;
-    }
-    if x <= 0.0 {
-        return 1.0;
-    }
-    if x == f64::INFINITY {
-        return 0.0;
-    }
-    if a > LARGE_SHAPE {
-        return 1.0 - wilson_hilferty(a, x);
-    }
-    if x < a + 1.0 {
-        gamma_series(a, x).map_or_else(|| 1.0 - wilson_hilferty(a, x), |p| 1.0 - p)
-    } else {
-        gamma_fraction(a, x).unwrap_or_else(|| 1.0 - wilson_hilferty(a, x))
-    }
+    gamma_pq(a, x).1
 }
 
 /// Smallest `x` in `[lo, hi]` with `cdf(x) ≥ p`, for a non-decreasing `cdf` with `cdf(lo) < p ≤
@@ -250,28 +247,10 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> Option<f64> {
     for m in 1..=MAX_ITERATIONS {
         let m = m as f64;
         let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < FPMIN {
-            d = FPMIN;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < FPMIN {
-            c = FPMIN;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < FPMIN {
-            d = FPMIN;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < FPMIN {
-            c = FPMIN;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let even = m * (b - m) * x / ((qam + m2) * (a + m2));
+        h *= lentz_step(&mut c, &mut d, even, 1.0);
+        let odd = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        let del = lentz_step(&mut c, &mut d, odd, 1.0);
         h *= del;
         if (del - 1.0).abs() < EPS {
             return Some(h);
