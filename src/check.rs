@@ -472,16 +472,16 @@ pub fn standard_error(
         }
     };
     if let Some(field) = metric.strip_prefix("monthly_spend_usd.") {
-        if r.is_thinned() {
-            // The figure covers every trial; the kept months give the shape of its error,
-            // which shrinks like 1/√trials.
-            if field == "mean" {
-                return Some(st.stream.mean_standard_error());
-            }
-            let shrink = (r.detail_trials as f64 / r.trials as f64).sqrt();
-            return summary(&st.spend, field).map(|se| se * shrink);
+        // The figure covers every month (the report's headline); so does its error.
+        if field == "mean" {
+            return Some(rep.mean_standard_error_usd);
         }
-        return summary(&st.spend, field);
+        if st.keeps_all_spend() {
+            return summary(st.all_spend(), field);
+        }
+        // Sketched: the kept months give the shape of the error, which shrinks like 1/√trials.
+        let shrink = (r.detail_trials as f64 / r.trials as f64).sqrt();
+        return summary(&st.spend, field).map(|se| se * shrink);
     }
     if let Some(field) = metric.strip_prefix("requests_per_month.") {
         return summary(&st.requests, field);

@@ -21,8 +21,10 @@ use crate::engine::SimResult;
 use crate::error::Error;
 use crate::model::RequestPath;
 use crate::model::Scenario;
-use crate::report::brief::{latency_misses, prob_inline};
-use crate::report::detail::{Estimate, Interval, LatencyDetail, latency_details};
+use crate::report::brief::{latency_misses, prob_inline, share_inline};
+use crate::report::detail::{
+    Estimate, Headline, Interval, LatencyDetail, latency_details, trial_ratio,
+};
 use crate::report::format::{count, money, money_with_se};
 use crate::stats;
 
@@ -42,6 +44,13 @@ pub struct Plan {
     pub breach_probability: Option<Estimate>,
     pub acceptance_rate: Option<Estimate>,
     pub cost_per_accepted_task_usd: Option<Estimate>,
+    /// Whether the acceptance rate is an expected value without a standard error (the fast
+    /// engine's counts; see `StackDetail::counts_expected`).
+    #[serde(skip)]
+    pub counts_expected: bool,
+    /// Trials behind the plan's figures (the independent unit of its probabilities).
+    #[serde(skip)]
+    pub trials: u64,
     /// Request latency of every workflow whose latency is modelled on this plan, with each
     /// target's verdict; empty when latency is not modelled.
     pub latency: Vec<LatencyDetail>,
@@ -63,7 +72,9 @@ impl Plan {
     fn new(label: String, s: &Scenario, r: &SimResult, k: usize) -> Plan {
         let st = &r.stacks[k];
         let budget = s.budget.as_ref().map(|b| b.monthly_usd);
-        let sorted = stats::sorted(&st.spend);
+        // The plan's own figures are the stack's headline, as the report and brief print them.
+        let head = Headline::of(s, r, st);
+        let counts_expected = r.engine.name == "fast";
         let latency = latency_details(s, st);
         let latency_unchecked: Vec<String> = s
             .workflows
@@ -88,13 +99,19 @@ impl Plan {
             scenario: s.name.clone(),
             stack: st.name.clone(),
             budget_usd: budget,
-            monthly_spend_usd: Estimate::mean_of(&st.spend),
-            p95_usd: Interval::quantile(&sorted, 0.95),
-            breach_probability: budget.map(|b| {
-                Estimate::proportion(st.spend.iter().filter(|x| **x > b).count(), st.spend.len())
+            monthly_spend_usd: head.mean,
+            p95_usd: head.p95,
+            breach_probability: head.breach,
+            acceptance_rate: trial_ratio(&st.accepted, &st.requests, r.months).map(|e| {
+                if counts_expected {
+                    Estimate::new(e.value, f64::NAN)
+                } else {
+                    e
+                }
             }),
-            acceptance_rate: Estimate::ratio(&st.accepted, &st.requests),
-            cost_per_accepted_task_usd: Estimate::ratio(&st.spend, &st.accepted),
+            cost_per_accepted_task_usd: trial_ratio(&st.spend, &st.accepted, r.months),
+            counts_expected,
+            trials: r.trials,
             latency,
             latency_target_met,
             latency_unchecked,
@@ -453,7 +470,7 @@ fn breach_words(p: &Plan) -> String {
         Some(b) if b.value == 0.0 => "no simulated month over it".to_string(),
         Some(b) => format!(
             "breach probability {}",
-            prob_inline(&b, Some(p.spend.len()))
+            prob_inline(&b, Some(p.trials as usize))
         ),
         None => "no budget of its own".to_string(),
     }
@@ -471,7 +488,7 @@ fn shortfalls(p: &Plan, max_breach: f64) -> String {
     {
         why.push(format!(
             "breaches the budget in {} of months",
-            prob_inline(&b, Some(p.spend.len()))
+            prob_inline(&b, Some(p.trials as usize))
         ));
     }
     why.join(" and ")
@@ -617,10 +634,10 @@ pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
         if let Some((p, _)) = better {
             let pa = p
                 .acceptance_rate
-                .map_or("n/a".to_string(), |e| prob_inline(&e, None));
+                .map_or("n/a".to_string(), |e| share_inline(&e, p.counts_expected));
             text.push_str(&format!(
                 " Its acceptance rate is lower: {} against {pa} for {}",
-                prob_inline(&acc, None),
+                share_inline(&acc, best.counts_expected),
                 p.label
             ));
             if let (Some(cb), Some(cp)) = (
@@ -682,7 +699,7 @@ fn none_qualifies(
         text.push_str(&format!(
             "; the closest is {} (breach probability {}, mean {} a month)",
             c.label,
-            prob_inline(&p, Some(c.spend.len())),
+            prob_inline(&p, Some(c.trials as usize)),
             money_with_se(
                 c.monthly_spend_usd.value,
                 c.monthly_spend_usd.standard_error

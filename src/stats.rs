@@ -179,15 +179,19 @@ impl Welford {
     }
 }
 
-/// Relative accuracy of [`SpendStream`] percentiles: a reported percentile is within 0.05% of a
-/// value whose rank is the requested one.
+/// Relative accuracy of [`SpendStream`] percentiles once it has dropped its months for the
+/// sketch: a reported percentile is within 0.05% of a value whose rank is the requested one.
 pub const STREAM_RELATIVE_ACCURACY: f64 = 5e-4;
 
 /// Monthly spend of every simulated month in bounded memory: exact count, compensated sum,
-/// mean and variance (per month and per trial), minimum, maximum and exceedance counts of given
-/// thresholds, and percentiles from a DDSketch with [`STREAM_RELATIVE_ACCURACY`]. Memory is at
-/// most about 256 KiB whatever the number of months, which is what lets a run of ten million
-/// trials keep its headline figures exact where they can be and within 0.05% where they cannot.
+/// mean and variance (per month and per trial), minimum, maximum, exceedance counts of given
+/// thresholds and each trial's horizon total. Percentiles are order statistics of the months
+/// themselves while they fit in the stream's capacity — the ten thousand horizons of a
+/// twelve-month RFP are 120,000 numbers, which no sketch should stand in for — and come from a
+/// DDSketch with [`STREAM_RELATIVE_ACCURACY`] beyond it, whose error the percentile intervals
+/// then carry ([`SpendStream::quantile_interval`]). The sketch takes at most about 256 KiB
+/// whatever the number of months, which is what lets a run of ten million trials keep its
+/// headline figures exact where they can be and within 0.05% where they cannot.
 #[derive(Clone)]
 pub struct SpendStream {
     sum: KahanSum,
@@ -203,6 +207,11 @@ pub struct SpendStream {
     above: Vec<u64>,
     /// Per threshold, the share of each trial's months above it.
     trial_above: Vec<Welford>,
+    /// Spend of every month in trial order, while at most `capacity` months have been added.
+    exact: Option<Vec<f64>>,
+    /// The same months less what incidents added to them, kept alongside `exact`.
+    exact_without_incidents: Option<Vec<f64>>,
+    capacity: usize,
 }
 
 impl std::fmt::Debug for SpendStream {
@@ -213,19 +222,21 @@ impl std::fmt::Debug for SpendStream {
             .field("max", &self.max)
             .field("thresholds", &self.thresholds)
             .field("above", &self.above)
+            .field("exact", &self.exact.as_ref().map(Vec::len))
             .finish_non_exhaustive()
     }
 }
 
 impl Default for SpendStream {
     fn default() -> Self {
-        SpendStream::new(Vec::new())
+        SpendStream::new(Vec::new(), 0)
     }
 }
 
 impl SpendStream {
-    /// A stream that also counts months above each of `thresholds`.
-    pub fn new(thresholds: Vec<f64>) -> Self {
+    /// A stream that also counts months above each of `thresholds` and keeps every month's
+    /// spend exactly while there are at most `capacity` of them.
+    pub fn new(thresholds: Vec<f64>, capacity: usize) -> Self {
         let config = sketches_ddsketch::Config::new(STREAM_RELATIVE_ACCURACY, 32_768, 1e-9);
         SpendStream {
             sum: KahanSum::new(),
@@ -237,11 +248,15 @@ impl SpendStream {
             above: vec![0; thresholds.len()],
             trial_above: vec![Welford::default(); thresholds.len()],
             thresholds,
+            exact: (capacity > 0).then(Vec::new),
+            exact_without_incidents: (capacity > 0).then(Vec::new),
+            capacity,
         }
     }
 
-    /// Add the months of one trial, in order.
-    pub fn add_trial(&mut self, spend: &[f64]) {
+    /// Add the months of one trial, in order, with what incidents added to each (empty when
+    /// the scenario has none: the months without incidents are then not kept).
+    pub fn add_trial(&mut self, spend: &[f64], incident_extra: &[f64]) {
         if spend.is_empty() {
             return;
         }
@@ -258,6 +273,20 @@ impl SpendStream {
             self.above[i] += above as u64;
             self.trial_above[i].add(above as f64 / spend.len() as f64);
         }
+        if self.count() > self.capacity as u64 {
+            // Past the capacity the sketch alone carries the percentiles.
+            self.exact = None;
+            self.exact_without_incidents = None;
+        }
+        if let Some(all) = &mut self.exact {
+            all.extend_from_slice(spend);
+        }
+        if incident_extra.len() != spend.len() {
+            self.exact_without_incidents = None;
+        }
+        if let Some(without) = &mut self.exact_without_incidents {
+            without.extend(spend.iter().zip(incident_extra).map(|(x, e)| x - e));
+        }
     }
 
     /// Months added.
@@ -265,32 +294,89 @@ impl SpendStream {
         self.months.count()
     }
 
-    /// The distribution of monthly spend. Mean, standard deviation, minimum and maximum are
-    /// exact; percentiles are within [`STREAM_RELATIVE_ACCURACY`]. A tail mean (`cvar95`) cannot be
-    /// recovered from a sketch, so the caller gives it (`cvar95_hint`, from the months it kept).
+    /// Every month's spend in trial order (`trial × months + month`), when the stream kept them.
+    pub fn months(&self) -> Option<&[f64]> {
+        self.exact.as_deref()
+    }
+
+    /// Every month's spend less what incidents added, when the stream kept them and was given
+    /// what incidents added.
+    pub fn months_without_incidents(&self) -> Option<&[f64]> {
+        self.exact_without_incidents.as_deref()
+    }
+
+    /// The distribution of monthly spend. With every month kept it is [`Summary::of`] them;
+    /// otherwise mean, standard deviation, minimum and maximum are exact, percentiles within
+    /// [`STREAM_RELATIVE_ACCURACY`], and the tail mean (`cvar95`), which a sketch cannot
+    /// recover, is the caller's (`cvar95_hint`, from the months it kept).
     pub fn summary(&self, cvar95_hint: f64) -> Summary {
         if self.count() == 0 {
             return Summary::default();
         }
-        let q = |p: f64| {
-            self.sketch
-                .quantile(p)
-                .ok()
-                .flatten()
-                .unwrap_or(f64::NAN)
-                .clamp(self.min, self.max)
-        };
+        if let Some(all) = &self.exact {
+            return Summary::of(all);
+        }
         Summary {
             mean: self.sum.value() / self.count() as f64,
             sd: self.months.sd(),
-            p5: q(0.05),
-            p50: q(0.50),
-            p95: q(0.95),
-            p99: q(0.99),
+            p5: self.sketch_quantile(0.05),
+            p50: self.sketch_quantile(0.50),
+            p95: self.sketch_quantile(0.95),
+            p99: self.sketch_quantile(0.99),
             cvar95: cvar95_hint,
             min: self.min,
             max: self.max,
         }
+    }
+
+    fn sketch_quantile(&self, p: f64) -> f64 {
+        self.sketch
+            .quantile(p.clamp(0.0, 1.0))
+            .ok()
+            .flatten()
+            .unwrap_or(f64::NAN)
+            .clamp(self.min, self.max)
+    }
+
+    /// The `p`-quantile of monthly spend with its distribution-free 95% interval, as
+    /// `(value, low, high)`: the order statistics of ranks `n·p ± 1.96·√(n·p·(1−p))`. Past the
+    /// capacity those order statistics come from the sketch, each within its relative accuracy
+    /// of the true one, and the interval is widened by that accuracy on each side so that it
+    /// still covers them.
+    pub fn quantile_interval(&self, p: f64) -> (f64, f64, f64) {
+        let [i] = self.quantile_intervals(&[p]);
+        i
+    }
+
+    /// [`SpendStream::quantile_interval`] of each of `ps`, sorting the months once.
+    pub fn quantile_intervals<const K: usize>(&self, ps: &[f64; K]) -> [(f64, f64, f64); K] {
+        let n = self.count();
+        if n == 0 {
+            return [(f64::NAN, f64::NAN, f64::NAN); K];
+        }
+        if let Some(all) = &self.exact {
+            let s = sorted(all);
+            return ps.map(|p| {
+                let (lo, hi) = order_statistic_ranks(n, p);
+                (quantile_sorted(&s, p), s[lo - 1], s[hi - 1])
+            });
+        }
+        ps.map(|p| self.sketch_interval(p))
+    }
+
+    fn sketch_interval(&self, p: f64) -> (f64, f64, f64) {
+        let n = self.count();
+        let (lo, hi) = order_statistic_ranks(n, p);
+        // The sketch's quantile `q` is the value of 0-based rank `q·(n − 1)`.
+        let rank = |r: usize| (r as f64 - 1.0) / (n as f64 - 1.0).max(1.0);
+        let a = STREAM_RELATIVE_ACCURACY;
+        let low = self.sketch_quantile(rank(lo));
+        let high = self.sketch_quantile(rank(hi));
+        (
+            self.sketch_quantile(p),
+            (low * (1.0 - a)).max(self.min),
+            (high * (1.0 + a)).min(self.max),
+        )
     }
 
     /// Standard error of the mean monthly spend, from per-trial means.
@@ -304,6 +390,22 @@ impl SpendStream {
         let n = self.count().max(1) as f64;
         Some((above as f64 / n, self.trial_above[i].standard_error()))
     }
+
+    /// Months above threshold `i`.
+    pub fn months_above(&self, i: usize) -> Option<u64> {
+        self.above.get(i).copied()
+    }
+}
+
+/// The 1-based ranks of the order statistics that bound the distribution-free 95% interval of
+/// the `p`-quantile of `n` values: `n·p ± 1.96·√(n·p·(1−p))`, kept within `1..=n`.
+pub fn order_statistic_ranks(n: u64, p: f64) -> (usize, usize) {
+    const Z95: f64 = 1.959_963_984_540_054;
+    let nf = n as f64;
+    let half = Z95 * (nf * p * (1.0 - p)).sqrt();
+    let lo = ((nf * p - half).floor() as i64).clamp(1, n as i64) as usize;
+    let hi = ((nf * p + half).ceil() as i64).clamp(1, n as i64) as usize;
+    (lo, hi)
 }
 
 /// Median of small integer values, or `None` when empty.
@@ -346,9 +448,9 @@ mod tests {
         let v: Vec<f64> = (0..20_000)
             .map(|i| 100.0 + f64::from(i % 997) * 1.5 + f64::from(i) * 1e-3)
             .collect();
-        let mut s = SpendStream::new(vec![1000.0]);
+        let mut s = SpendStream::new(vec![1000.0], 0);
         for trial in v.chunks(2) {
-            s.add_trial(trial);
+            s.add_trial(trial, &[]);
         }
         let exact = Summary::of(&v);
         let streamed = s.summary(exact.cvar95);

@@ -38,6 +38,17 @@ pub const MIN_DETAIL_MONTHS: usize = 10_000;
 /// Memory a run's kept detail may take, in bytes, before it keeps fewer than [`DETAIL_MONTHS`].
 pub const DETAIL_BYTES: usize = 256 << 20;
 
+/// Memory the spend streams of a run may take to keep every simulated month's spend (and, with
+/// incidents, its spend without them), so that percentiles are order statistics of every month
+/// rather than a sketch's: 64 MiB, about four million months of one stack.
+pub const EXACT_SPEND_BYTES: usize = 64 << 20;
+
+/// Months each stack's [`SpendStream`] keeps exactly within [`EXACT_SPEND_BYTES`].
+pub fn exact_spend_months(s: &Scenario) -> usize {
+    let per_month = 8 * s.stacks.len().max(1) * if s.incidents.is_empty() { 1 } else { 2 };
+    EXACT_SPEND_BYTES / per_month
+}
+
 /// Simulated months whose detail a run of `s` keeps: as many as fit in [`DETAIL_BYTES`], between
 /// [`MIN_DETAIL_MONTHS`] and [`DETAIL_MONTHS`]. A kept month costs each stack a few numbers per
 /// day, workflow, model, contract, segment and incident.
@@ -346,6 +357,9 @@ pub struct SimOptions {
     pub detail_months: Option<usize>,
     /// Receives every trial's outcome, in trial order, as it is folded in.
     pub sink: Option<TrialSink>,
+    /// Months whose spend each stack's stream keeps exactly (beyond them percentiles come from
+    /// its sketch); `None` keeps [`exact_spend_months`] of the scenario.
+    pub exact_spend_months: Option<usize>,
 }
 
 /// A consumer of every trial's outcome, such as the `--trials-out` writer: a run of more trials
@@ -374,6 +388,7 @@ impl SimOptions {
             cancel: None,
             detail_months: None,
             sink: None,
+            exact_spend_months: None,
         }
     }
 
@@ -453,21 +468,38 @@ pub struct StackSim {
 }
 
 impl StackSim {
-    /// Spend of each kept trial over its whole horizon of `months` months.
+    /// Spend of every simulated month in trial order (`trial × months + month`): all of them
+    /// when the stream kept them (every run of up to a few million months), else the months
+    /// whose detail the run kept.
+    pub fn all_spend(&self) -> &[f64] {
+        self.stream.months().unwrap_or(&self.spend)
+    }
+
+    /// Whether [`StackSim::all_spend`] holds every simulated month.
+    pub fn keeps_all_spend(&self) -> bool {
+        self.stream.months().is_some()
+    }
+
+    /// Spend of each trial over its whole horizon of `months` months, for the trials of
+    /// [`StackSim::all_spend`].
     pub fn horizon_totals(&self, months: usize) -> Vec<f64> {
-        self.spend
+        self.all_spend()
             .chunks(months.max(1))
             .map(crate::stats::sum)
             .collect()
     }
 
-    /// Spend of each kept month less what incidents added to it.
+    /// Spend of the months of [`StackSim::all_spend`] less what incidents added to them.
     pub fn spend_without_incidents(&self) -> Vec<f64> {
-        self.spend
-            .iter()
-            .zip(&self.incident_extra)
-            .map(|(x, e)| x - e)
-            .collect()
+        match self.stream.months_without_incidents() {
+            Some(without) if self.keeps_all_spend() => without.to_vec(),
+            _ => self
+                .spend
+                .iter()
+                .zip(&self.incident_extra)
+                .map(|(x, e)| x - e)
+                .collect(),
+        }
     }
 }
 
@@ -561,7 +593,11 @@ impl SimResult {
                     user_costs: vec![Vec::new(); s.segments.len()],
                     contracts: vec![ContractSim::default(); s.contracts.len()],
                     latency_ms: vec![Vec::new(); s.workflows.len()],
-                    stream: SpendStream::new(thresholds.clone()),
+                    stream: SpendStream::new(
+                        thresholds.clone(),
+                        opts.exact_spend_months
+                            .unwrap_or_else(|| exact_spend_months(s)),
+                    ),
                     ..StackSim::default()
                 })
                 .collect(),
@@ -574,7 +610,17 @@ impl SimResult {
         self.trials += 1;
         for (k, acc) in self.stacks.iter_mut().enumerate() {
             let spend: Vec<f64> = o.months.iter().map(|m| m.stacks[k].spend).collect();
-            acc.stream.add_trial(&spend);
+            let extra: Vec<f64> = o
+                .months
+                .iter()
+                .map(|m| m.stacks[k].incident_extra)
+                .collect();
+            let extra: &[f64] = if self.incident_happened.is_empty() {
+                &[]
+            } else {
+                &extra
+            };
+            acc.stream.add_trial(&spend, extra);
         }
         if self.samples() + o.months.len() > self.detail_limit {
             return;

@@ -98,7 +98,10 @@ fn usd_inline(e: &Estimate) -> String {
 }
 
 /// A percentile and its 95% interval, each written by `fmt(value, se)` so that both are rounded
-/// to the interval's width; `exact` writes a percentile every sample agrees on.
+/// to the interval's width; `exact` writes them when the interval has no width. An interval of
+/// no width says that the order statistics around the percentile's rank are equal — as when
+/// fewer than 5% of months refuse a request and the p95 month refuses none — not that every
+/// month is, so it is printed as the interval it is.
 fn interval_parts(
     i: &Interval,
     fmt: &dyn Fn(f64, f64) -> String,
@@ -106,7 +109,10 @@ fn interval_parts(
 ) -> (String, String) {
     let se = i.implied_se();
     if !(se > 0.0) {
-        return (exact(i.value), "exact (all months equal here)".to_string());
+        return (
+            exact(i.value),
+            format!("95% CI {} – {}", exact(i.low), exact(i.high)),
+        );
     }
     (
         fmt(i.value, se),
@@ -223,7 +229,7 @@ fn pct_value(p: f64, d: usize) -> String {
 }
 
 /// A probability with its uncertainty in one string: `3.1% ± 0.2 pt`.
-pub(crate) fn prob_inline(e: &Estimate, n: Option<usize>) -> String {
+pub fn prob_inline(e: &Estimate, n: Option<usize>) -> String {
     let (v, u) = prob(e, n);
     if u.is_empty() || u == "± 0 pt" {
         v
@@ -231,6 +237,16 @@ pub(crate) fn prob_inline(e: &Estimate, n: Option<usize>) -> String {
         format!("{v} {u}")
     } else {
         format!("{v} ({u})")
+    }
+}
+
+/// A share in one string: with its uncertainty (`3.1% ± 0.2 pt`), or, for a count figure the
+/// fast engine computes as an expected value, `3.10% (expected)`.
+pub(crate) fn share_inline(e: &Estimate, expected: bool) -> String {
+    if expected {
+        format!("{} (expected)", pct_value(e.value, 2))
+    } else {
+        prob_inline(e, None)
     }
 }
 
@@ -516,7 +532,7 @@ fn glance_table(report: &Report, detail: &Detail) -> Table {
         "Acceptance rate".to_string(),
         each(&|s| {
             s.acceptance_rate
-                .map_or("n/a".to_string(), |e| prob_inline(&e, None))
+                .map_or("n/a".to_string(), |e| share_inline(&e, s.counts_expected))
         }),
     );
     if report.months > 1 {
@@ -618,29 +634,48 @@ fn stack_table(report: &Report, s: &StackDetail) -> Table {
     if let Some(e) = &s.cost_per_accepted_task {
         row("Cost per accepted task", usd(e));
     }
+    let share = |e: &Estimate| {
+        if s.counts_expected {
+            expected_share(e)
+        } else {
+            prob(e, None)
+        }
+    };
+    let share_or_unknown = |e: &Estimate| {
+        if s.counts_expected {
+            expected_share(e)
+        } else {
+            prob_or_unknown(e)
+        }
+    };
     if let Some(e) = &s.acceptance_rate {
-        row("Acceptance rate", prob(e, None));
+        row("Acceptance rate", share(e));
     }
     if let Some(e) = &s.attempts_per_request {
-        row("Calls per request", number(e));
+        let figure = if s.counts_expected {
+            (fixed(e.value, 4), EXPECTED.to_string())
+        } else {
+            number(e)
+        };
+        row("Calls per request", figure);
     }
     if let Some(e) = &s.escalation_share {
-        row("Requests escalated", prob(e, None));
+        row("Requests escalated", share(e));
     }
     if let Some(e) = &s.flex_refused_share {
         row(
             "Flex calls refused (re-sent at standard)",
-            prob_or_unknown(e),
+            share_or_unknown(e),
         );
     }
     if let Some(e) = &s.semantic_cache_hit_share {
         row(
             "Requests answered by the semantic cache",
-            prob_or_unknown(e),
+            share_or_unknown(e),
         );
     }
     if let Some(e) = &s.provider_error_share {
-        row("Calls failed at the provider", prob_or_unknown(e));
+        row("Calls failed at the provider", share_or_unknown(e));
     }
     if let Some(r) = s.billing_class("reasoning") {
         row("Reasoning share of spend", prob(&r.share, None));
@@ -655,6 +690,15 @@ fn stack_table(report: &Report, s: &StackDetail) -> Table {
         }
     }
     t.0
+}
+
+/// What the uncertainty column says of a count figure of the fast engine, which computes counts
+/// as expected values rather than simulating them (see [`StackDetail::counts_expected`]).
+const EXPECTED: &str = "expected (not simulated per request)";
+
+/// A share the fast engine computes as an expected value: two decimals of a percent, no error.
+fn expected_share(e: &Estimate) -> (String, String) {
+    (pct_value(e.value, 2), EXPECTED.to_string())
 }
 
 /// A share whose standard error may be unknown (the engine keeps only its totals).
@@ -1034,8 +1078,13 @@ pub fn simulation_blocks(
         }
     }
     if let Some(kept) = report.detail_trials {
+        let horizon = if report.months > 1 && report.all_months_kept {
+            ", each month of the horizon and the horizon total"
+        } else {
+            ""
+        };
         b.push(Block::Note(format!(
-            "The monthly spend's mean, percentiles and breach and alert probabilities cover all {} trials; the other figures come from the first {}, the detail a run keeps.",
+            "The monthly spend's mean, percentiles, breach and alert probabilities{horizon} cover all {} trials; the other figures come from the first {}, the detail a run keeps.",
             count(report.trials as f64),
             count(kept as f64)
         )));
@@ -1170,7 +1219,7 @@ fn plans_table(c: &Comparison) -> Table {
             .iter()
             .map(|p| {
                 p.acceptance_rate
-                    .map_or("n/a".to_string(), |e| prob_inline(&e, None))
+                    .map_or("n/a".to_string(), |e| share_inline(&e, p.counts_expected))
             })
             .collect(),
     );
@@ -1310,4 +1359,24 @@ pub fn comparison_html(c: &Comparison) -> String {
         &format!("Comparison: {}", c.title),
         &comparison_blocks(c, Some(&charts)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interval_of_no_width_is_printed_as_one_not_as_equal_months() {
+        // 10,000 months of which 380 (3.8%) refuse requests: the p95 month refuses none, and so
+        // do the order statistics of ranks 9,500 ∓ 1.96·√(10,000·0.95·0.05) = 9,457 and 9,543,
+        // all below rank 9,620 where the refusing months begin; yet the months are not all equal.
+        let mut v = vec![0.0; 9_620];
+        v.extend((0..380).map(|i| 1_000.0 + f64::from(i)));
+        let i = Interval::quantile(&v, 0.95);
+        assert_eq!((i.value, i.low, i.high), (0.0, 0.0, 0.0));
+        assert_eq!(
+            count_interval(&i),
+            ("0".to_string(), "95% CI 0 – 0".to_string())
+        );
+    }
 }

@@ -96,11 +96,8 @@ impl Interval {
                 high: f64::NAN,
             };
         }
-        let nf = n as f64;
-        let half = Z95 * (nf * p * (1.0 - p)).sqrt();
         // 1-based ranks of the order statistics that bound the interval.
-        let lo = ((nf * p - half).floor() as i64).clamp(1, n as i64) as usize;
-        let hi = ((nf * p + half).ceil() as i64).clamp(1, n as i64) as usize;
+        let (lo, hi) = stats::order_statistic_ranks(n as u64, p);
         Interval {
             value: quantile_sorted(sorted, p),
             low: sorted[lo - 1],
@@ -111,6 +108,76 @@ impl Interval {
     /// The standard error a normal estimate with this interval would have.
     pub fn implied_se(&self) -> f64 {
         (self.high - self.low) / (2.0 * Z95)
+    }
+}
+
+/// The headline figures of one stack's monthly spend — mean, percentiles, breach and alert
+/// probabilities — over every simulated month, computed once here and read by the report, the
+/// brief, the table, the comparison and its recommendation, so that a figure printed twice is
+/// the same number from the same estimator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Headline {
+    /// The distribution of monthly spend (JSON `monthly_spend_usd`).
+    pub summary: stats::Summary,
+    /// Mean monthly spend; its standard error comes from per-trial means (a horizon's months
+    /// share their draws).
+    pub mean: Estimate,
+    pub p5: Interval,
+    pub p50: Interval,
+    pub p95: Interval,
+    pub p99: Interval,
+    /// P(monthly spend > budget); `None` without a budget.
+    pub breach: Option<Estimate>,
+    /// Per alert fraction, P(monthly spend passes it).
+    pub alerts: Vec<Estimate>,
+    /// Months behind these figures.
+    pub months: u64,
+}
+
+impl Headline {
+    /// The headline of stack `st` of run `r`: from every month when the stream kept them
+    /// (order statistics), else from the stream's sketch, whose percentile intervals carry its
+    /// error. With one month per trial a probability has the binomial standard error; over a
+    /// horizon, that of per-trial shares.
+    pub fn of(s: &Scenario, r: &SimResult, st: &StackSim) -> Headline {
+        let stream = &st.stream;
+        let n = stream.count();
+        let summary = if st.keeps_all_spend() {
+            stream.summary(f64::NAN)
+        } else {
+            stream.summary(stats::Summary::of(&st.spend).cvar95)
+        };
+        let interval = |(value, low, high): (f64, f64, f64)| Interval { value, low, high };
+        let [p5, p50, p95, p99] = stream
+            .quantile_intervals(&[0.05, 0.50, 0.95, 0.99])
+            .map(interval);
+        let probability = |i: usize| {
+            stream.exceedance(i).map(|(p, se)| {
+                if r.months <= 1 {
+                    Estimate::new(p, (p * (1.0 - p) / n.max(1) as f64).sqrt())
+                } else {
+                    Estimate::new(p, se)
+                }
+            })
+        };
+        let budget = s.budget.as_ref();
+        Headline {
+            summary,
+            mean: Estimate::new(summary.mean, stream.mean_standard_error()),
+            p5,
+            p50,
+            p95,
+            p99,
+            breach: budget.and_then(|_| probability(0)),
+            alerts: budget
+                .map(|b| {
+                    (0..b.alert_fractions.len())
+                        .filter_map(|i| probability(1 + i))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            months: n,
+        }
     }
 }
 
@@ -362,6 +429,11 @@ pub struct StackDetail {
     pub review: Option<ReviewDetail>,
     /// Only when a trial spans more than one month.
     pub horizon: Option<HorizonDetail>,
+    /// Whether the count figures (acceptance, calls, escalations, provider errors, semantic-cache
+    /// hits, flex refusals) are expected values rather than simulated outcomes: the fast engine
+    /// computes each day's counts as the day's requests times the expected rates, so those
+    /// figures have no sampling error of their own and carry no standard error.
+    pub counts_expected: bool,
 }
 
 impl StackDetail {
@@ -487,6 +559,15 @@ impl Trials {
     }
 }
 
+/// `Σx / Σy` over the months of trials of `months` months, with the delta-method standard error
+/// over trials (the independent unit): the estimator of every ratio the brief prints.
+pub fn trial_ratio(x: &[f64], y: &[f64], months: u32) -> Option<Estimate> {
+    Trials {
+        months: months.max(1) as usize,
+    }
+    .ratio(x, y)
+}
+
 /// A column of per-month totals, or — for an engine that keeps only sums — the mean month
 /// repeated (right figures, no standard error).
 fn per_month_column(
@@ -594,17 +675,44 @@ fn contract_details(s: &Scenario, k: usize, st: &StackSim, t: Trials) -> Vec<Con
         .collect()
 }
 
+/// The p99 month without incidents and how much of the p99 incidents explain, both on the
+/// months behind the headline p99 `p99` so that the second is never negative: a month less its
+/// incident repetitions costs at most the month, so every order statistic of the months without
+/// incidents is at most the same order statistic of the months themselves. When the stream kept
+/// only a sketch of every month, the difference is taken on the months the run kept in detail
+/// and subtracted from the headline p99.
+pub fn p99_without_incidents(st: &StackSim, p99: f64) -> (f64, f64) {
+    let q = |v: &[f64]| stats::quantile_sorted(&stats::sorted(v), 0.99);
+    let without = st.spend_without_incidents();
+    let from_incidents = if st.keeps_all_spend() {
+        p99 - q(&without)
+    } else {
+        q(&st.spend) - q(&without)
+    }
+    .max(0.0);
+    (p99 - from_incidents, from_incidents)
+}
+
 fn incidents_detail(
     s: &Scenario,
     r: &SimResult,
     st: &StackSim,
     t: Trials,
+    p99: f64,
 ) -> Option<IncidentsDetail> {
     if s.incidents.is_empty() {
         return None;
     }
+    let (p99_without, from_incidents) = p99_without_incidents(st, p99);
     let without = st.spend_without_incidents();
-    let p99 = |v: &[f64]| stats::quantile_sorted(&stats::sorted(v), 0.99);
+    let spend = if st.keeps_all_spend() {
+        st.all_spend()
+    } else {
+        &st.spend
+    };
+    let without_interval = Interval::quantile(&stats::sorted(&without), 0.99);
+    // Sketched: the interval of the kept months, moved to the headline's value.
+    let shift = p99_without - without_interval.value;
     Some(IncidentsDetail {
         incidents: s
             .incidents
@@ -616,10 +724,14 @@ fn incidents_detail(
             })
             .collect(),
         extra_spend: t.mean(&st.incident_extra),
-        p99_without: sorted_interval(&without, 0.99),
+        p99_without: Interval {
+            value: p99_without,
+            low: without_interval.low + shift,
+            high: without_interval.high + shift,
+        },
         p99_from_incidents: Estimate::new(
-            p99(&st.spend) - p99(&without),
-            crate::paired::quantile_change_se(&without, &st.spend, 0.99, r.seed),
+            from_incidents,
+            crate::paired::quantile_change_se(&without, spend, 0.99, r.seed),
         ),
     })
 }
@@ -647,7 +759,13 @@ fn horizon_detail(s: &Scenario, st: &StackSim, months: usize) -> Option<HorizonD
     let budget = s.budget.as_ref().map(|b| b.monthly_usd);
     let per_month = (0..months)
         .map(|m| {
-            let values: Vec<f64> = st.spend.iter().skip(m).step_by(months).copied().collect();
+            let values: Vec<f64> = st
+                .all_spend()
+                .iter()
+                .skip(m)
+                .step_by(months)
+                .copied()
+                .collect();
             let sorted = stats::sorted(&values);
             MonthDetail {
                 month: m as u32 + 1,
@@ -746,7 +864,8 @@ fn stack_detail(
     let n = st.spend.len();
     let months = r.months.max(1) as usize;
     let t = Trials { months };
-    let sorted_spend = stats::sorted(&st.spend);
+    let head = Headline::of(s, r, st);
+    let sorted_spend = stats::sorted(st.all_spend());
     // An engine that does not keep per-trial totals still gets the right figures (ratios of the
     // summed totals), only without standard errors.
     let per_trial = st.trial_totals.len() == n;
@@ -799,46 +918,46 @@ fn stack_detail(
             t.share(&m.name, &part, &st.spend)
         })
         .collect();
-    let alerts = s
-        .budget
-        .as_ref()
-        .map(|b| {
-            b.alert_fractions
-                .iter()
-                .map(|&f| {
-                    let threshold = f * b.monthly_usd;
-                    let first_day: Vec<Option<f64>> = (0..n)
-                        .map(|m| {
-                            let mut cum = 0.0;
-                            st.daily.iter().enumerate().find_map(|(d, day)| {
-                                cum += day[m];
-                                (cum > threshold).then_some(d as f64 + 1.0)
+    let alerts =
+        s.budget
+            .as_ref()
+            .map(|b| {
+                b.alert_fractions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &f)| {
+                        let threshold = f * b.monthly_usd;
+                        let first_day: Vec<Option<f64>> = (0..n)
+                            .map(|m| {
+                                let mut cum = 0.0;
+                                st.daily.iter().enumerate().find_map(|(d, day)| {
+                                    cum += day[m];
+                                    (cum > threshold).then_some(d as f64 + 1.0)
+                                })
                             })
-                        })
-                        .collect();
-                    let mut days: Vec<f64> = first_day.iter().flatten().copied().collect();
-                    days.sort_by(f64::total_cmp);
-                    AlertDetail {
-                        fraction: f,
-                        threshold_usd: threshold,
-                        probability: t.proportion(first_day.iter().map(Option::is_some)),
-                        median_day: (!days.is_empty()).then(|| Interval::quantile(&days, 0.5)),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+                            .collect();
+                        let mut days: Vec<f64> = first_day.iter().flatten().copied().collect();
+                        days.sort_by(f64::total_cmp);
+                        AlertDetail {
+                            fraction: f,
+                            threshold_usd: threshold,
+                            probability: head.alerts.get(i).copied().unwrap_or_else(|| {
+                                t.proportion(first_day.iter().map(Option::is_some))
+                            }),
+                            median_day: (!days.is_empty()).then(|| Interval::quantile(&days, 0.5)),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
     let mut detail = StackDetail {
         name: st.name.clone(),
-        mean: t.mean(&st.spend),
-        p5: Interval::quantile(&sorted_spend, 0.05),
-        p50: Interval::quantile(&sorted_spend, 0.50),
-        p95: Interval::quantile(&sorted_spend, 0.95),
-        p99: Interval::quantile(&sorted_spend, 0.99),
-        breach_probability: s
-            .budget
-            .as_ref()
-            .map(|b| t.proportion(st.spend.iter().map(|x| *x > b.monthly_usd))),
+        mean: head.mean,
+        p5: head.p5,
+        p50: head.p50,
+        p95: head.p95,
+        p99: head.p99,
+        breach_probability: head.breach,
         cost_per_user: if cost_per_user.len() == n {
             t.mean(&cost_per_user)
         } else {
@@ -881,12 +1000,28 @@ fn stack_detail(
         provider_error_share: provider_errors(s, k, st),
         hard_cap: hard_cap_detail(s, st, t),
         contracts: contract_details(s, k, st, t),
-        incidents: incidents_detail(s, r, st, t),
+        incidents: incidents_detail(s, r, st, t, head.p99.value),
         latency: latency_details(s, st),
         review: review_detail(s, st, t),
         horizon: horizon_detail(s, st, months),
+        counts_expected: r.engine.name == "fast",
         sorted_spend,
     };
+    if detail.counts_expected {
+        for e in [
+            &mut detail.acceptance_rate,
+            &mut detail.attempts_per_request,
+            &mut detail.escalation_share,
+            &mut detail.flex_refused_share,
+            &mut detail.semantic_cache_hit_share,
+            &mut detail.provider_error_share,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            e.standard_error = f64::NAN;
+        }
+    }
     if !per_trial {
         let unknown = |e: &mut Estimate| e.standard_error = f64::NAN;
         for e in [
@@ -908,39 +1043,7 @@ fn stack_detail(
             unknown(&mut sh.share);
         }
     }
-    if r.is_thinned() {
-        headline_from_stream(&mut detail, r, st);
-    }
     detail
-}
-
-/// When a run kept the detail of its first trials only, the headline spend figures come from
-/// the stream over every trial; a percentile's interval keeps the shape the kept months give it,
-/// narrowed like 1/√trials.
-fn headline_from_stream(detail: &mut StackDetail, r: &SimResult, st: &StackSim) {
-    let shrink = (r.detail_trials as f64 / r.trials.max(1) as f64).sqrt();
-    let all = st.stream.summary(f64::NAN);
-    detail.mean = Estimate::new(all.mean, st.stream.mean_standard_error());
-    for (interval, value) in [
-        (&mut detail.p5, all.p5),
-        (&mut detail.p50, all.p50),
-        (&mut detail.p95, all.p95),
-        (&mut detail.p99, all.p99),
-    ] {
-        *interval = Interval {
-            value,
-            low: value - (interval.value - interval.low) * shrink,
-            high: value + (interval.high - interval.value) * shrink,
-        };
-    }
-    if let (Some(b), Some((p, se))) = (&mut detail.breach_probability, st.stream.exceedance(0)) {
-        *b = Estimate::new(p, se);
-    }
-    for (i, alert) in detail.alerts.iter_mut().enumerate() {
-        if let Some((p, se)) = st.stream.exceedance(1 + i) {
-            alert.probability = Estimate::new(p, se);
-        }
-    }
 }
 
 /// Percentiles of cumulative spend by the end of each day.

@@ -220,9 +220,15 @@ pub struct Report {
     pub trials: u64,
     /// When more months were simulated than a run keeps in detail: the trials (the first ones)
     /// behind every figure except the monthly spend's mean, standard error, percentiles, minimum,
-    /// maximum and breach and alert probabilities, which cover all trials.
+    /// maximum, breach and alert probabilities, the months of the horizon and its total, and the
+    /// incidents' share of the p99, which cover all trials.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail_trials: Option<u64>,
+    /// Whether the spend of every simulated month was kept (so the months of a horizon and its
+    /// total cover every trial, as the headline figures do); false only for runs of millions
+    /// of months, whose percentiles come from a sketch.
+    #[serde(skip)]
+    pub all_months_kept: bool,
     /// True when the run was stopped before all requested trials.
     pub partial: bool,
     pub seed: u64,
@@ -254,6 +260,7 @@ impl Report {
             aicost_version: env!("CARGO_PKG_VERSION"),
             trials: r.trials,
             detail_trials: r.is_thinned().then_some(r.detail_trials),
+            all_months_kept: r.stacks.iter().all(StackSim::keeps_all_spend),
             partial: r.is_partial(),
             seed: r.seed,
             engine: r.engine.name.clone(),
@@ -273,11 +280,6 @@ impl Report {
     }
 }
 
-/// Mean over each trial's months, for standard errors that respect within-trial correlation.
-fn per_trial_means(values: &[f64], months: usize) -> Vec<f64> {
-    values.chunks(months.max(1)).map(stats::mean).collect()
-}
-
 fn mean_p95(values: &[f64]) -> MeanP95 {
     let sm = Summary::of(values);
     MeanP95 {
@@ -289,39 +291,14 @@ fn mean_p95(values: &[f64]) -> MeanP95 {
 fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> StackReport {
     let n = st.spend.len();
     let months = r.months as usize;
-    let spend = if r.is_thinned() {
-        // Headline figures cover every month; the tail mean only the months kept.
-        st.stream.summary(Summary::of(&st.spend).cvar95)
-    } else {
-        Summary::of(&st.spend)
-    };
+    let head = detail::Headline::of(s, r, st);
+    let spend = head.summary;
     let total_spend = stats::sum(&st.spend);
     let total_requests = stats::sum(&st.requests);
     let total_accepted = stats::sum(&st.accepted);
     let per_trial = |x: f64| if n > 0 { x / n as f64 } else { 0.0 };
-    let (breach, breach_se) = match &s.budget {
-        Some(_) if r.is_thinned() => st
-            .stream
-            .exceedance(0)
-            .map_or((None, None), |(p, se)| (Some(p), Some(se))),
-        Some(b) => {
-            let breaches: Vec<f64> = st
-                .spend
-                .iter()
-                .map(|x| f64::from(u8::from(*x > b.monthly_usd)))
-                .collect();
-            let p = stats::mean(&breaches);
-            let trials = per_trial_means(&breaches, months);
-            let se = Summary::of(&trials).standard_error(trials.len());
-            (
-                Some(p),
-                Some(if months > 1 {
-                    se
-                } else {
-                    (p * (1.0 - p) / n.max(1) as f64).sqrt()
-                }),
-            )
-        }
+    let (breach, breach_se) = match head.breach {
+        Some(e) => (Some(e.value), Some(e.standard_error)),
         None => (None, None),
     };
     let alerts = s
@@ -345,11 +322,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
                     AlertReport {
                         fraction: f,
                         threshold_usd: threshold,
-                        probability: if r.is_thinned() {
-                            st.stream.exceedance(1 + i).map_or(0.0, |e| e.0)
-                        } else {
-                            days.len() as f64 / n.max(1) as f64
-                        },
+                        probability: head.alerts.get(i).map_or(0.0, |e| e.value),
                         median_day: stats::median_u32(&days),
                     }
                 })
@@ -466,8 +439,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         })
         .collect();
     let incidents = (!s.incidents.is_empty()).then(|| {
-        let without = st.spend_without_incidents();
-        let p99_without = Summary::of(&without).p99;
+        let (p99_without, p99_from_incidents) = detail::p99_without_incidents(st, spend.p99);
         IncidentsReport {
             incidents: s
                 .incidents
@@ -481,7 +453,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
                 .collect(),
             extra_spend_usd: mean_p95(&st.incident_extra),
             p99_without_incidents_usd: p99_without,
-            p99_from_incidents_usd: spend.p99 - p99_without,
+            p99_from_incidents_usd: p99_from_incidents,
         }
     });
     let latency = s
@@ -514,7 +486,13 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
     let (month_reports, horizon) = if months > 1 {
         let per_month = (0..months)
             .map(|m| {
-                let values: Vec<f64> = st.spend.iter().skip(m).step_by(months).copied().collect();
+                let values: Vec<f64> = st
+                    .all_spend()
+                    .iter()
+                    .skip(m)
+                    .step_by(months)
+                    .copied()
+                    .collect();
                 MonthReport {
                     month: m as u32 + 1,
                     monthly_spend_usd: Summary::of(&values),
@@ -530,14 +508,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
     } else {
         (Vec::new(), None)
     };
-    let mean_se = if r.is_thinned() {
-        st.stream.mean_standard_error()
-    } else if months > 1 {
-        let means = per_trial_means(&st.spend, months);
-        Summary::of(&means).standard_error(means.len())
-    } else {
-        spend.standard_error(n)
-    };
+    let mean_se = head.mean.standard_error;
     StackReport {
         name: st.name.clone(),
         monthly_spend_usd: spend,

@@ -400,7 +400,12 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
     }
     if let Some(kept) = report.detail_trials {
         out.push_str(&format!(
-            "Spend mean, percentiles and breach probability cover every trial; the other figures the first {}\n",
+            "Spend mean, percentiles, breach probability{} cover every trial; the other figures the first {}\n",
+            if report.months > 1 && report.all_months_kept {
+                " and horizon figures"
+            } else {
+                ""
+            },
             count(kept as f64)
         ));
     }
