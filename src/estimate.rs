@@ -152,6 +152,9 @@ pub struct StackEstimate {
     pub workflows: Vec<WorkflowEstimate>,
     /// The first month's invoice.
     pub invoice: Invoice,
+    /// Every month's invoice, in the order of the horizon (the first is `invoice`).
+    #[serde(skip)]
+    pub month_invoices: Vec<Invoice>,
     /// Expected spend of an average month of the horizon (the first month when there is one).
     pub monthly_usd: f64,
     /// Expected spend of each month of the horizon.
@@ -305,6 +308,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                     .and_then(|r| (accepted > 0.0).then(|| (monthly + r) / accepted)),
                 review_usd: review,
                 invoice: invoice0,
+                month_invoices: month_totals.into_iter().map(|(i, _, _)| i).collect(),
                 by_class_usd: CostBreakdown::from_array(by_class),
             }
         })

@@ -6,9 +6,9 @@
 //! reasoning, images, audio; batch meters on the batch path; a tool's calls) of one model, for one
 //! workflow step and user segment of one stack, over the billing month. Fees outside the models
 //! (per-request auxiliary fees, semantic-cache lookups) get rows of their own. Quantities and costs
-//! are the first month of the stack's expected horizon in closed form (the figures `aicost
-//! estimate` shows, which the simulated mean estimates), so the rows of one stack sum to its
-//! expected invoice.
+//! are the expected months of the stack's horizon in closed form (the figures `aicost estimate`
+//! shows, which the simulated mean estimates), one billing month after another, so the rows of one
+//! stack and month sum to that month's expected invoice.
 //!
 //! How prices and discounts map onto the cost columns:
 //! - `ListUnitPrice` is the published price of the meter (a batch meter at its batch price) and
@@ -33,11 +33,11 @@
 //! columns that are not FOCUS's start with `x_` and come last.
 
 use crate::calendar::Month;
-use crate::estimate::{ContractInvoice, Estimate, StackEstimate};
+use crate::estimate::{ContractInvoice, Estimate, Invoice, StackEstimate};
 use crate::model::{Overage, RequestPath, Scenario};
 
 /// The FOCUS columns written, in order, then the `x_` columns.
-pub const COLUMNS: [&str; 52] = [
+pub const COLUMNS: [&str; 53] = [
     "BilledCost",
     "BillingAccountId",
     "BillingAccountName",
@@ -90,6 +90,7 @@ pub const COLUMNS: [&str; 52] = [
     "x_Step",
     "x_Segment",
     "x_Forecast",
+    "x_HorizonMonth",
 ];
 
 /// The provider-assigned kind of commitment a contract is (`CommitmentDiscountType`).
@@ -252,9 +253,8 @@ fn usage(
     }
 }
 
-/// Usage and fee rows of one stack's first month, at contracted prices.
-fn usage_rows(s: &Scenario, st: &StackEstimate) -> Vec<Charge> {
-    let inv = &st.invoice;
+/// Usage and fee rows of one stack's month whose invoice is `inv`, at contracted prices.
+fn usage_rows(s: &Scenario, st: &StackEstimate, inv: &Invoice) -> Vec<Charge> {
     let mut out = Vec::new();
     let name = st.name.as_str();
     for (wi, (w, wf)) in st.workflows.iter().zip(&s.workflows).enumerate() {
@@ -514,12 +514,14 @@ fn apply_contract(
     out
 }
 
-/// The rows of every stack's expected month; rows with neither quantity nor cost are left out.
-pub fn rows(s: &Scenario, e: &Estimate) -> Vec<Charge> {
+/// The rows of every stack's expected month `month` of the horizon (0-based); rows with neither
+/// quantity nor cost are left out.
+pub fn rows(s: &Scenario, e: &Estimate, month: usize) -> Vec<Charge> {
     let mut out = Vec::new();
     for st in &e.stacks {
-        let mut rows = usage_rows(s, st);
-        for c in &st.invoice.contracts {
+        let inv = st.month_invoices.get(month).unwrap_or(&st.invoice);
+        let mut rows = usage_rows(s, st, inv);
+        for c in &inv.contracts {
             rows = apply_contract(s, &s.name, &st.name, c, rows);
         }
         out.extend(rows);
@@ -573,23 +575,26 @@ pub fn decimal(x: f64) -> String {
     }
 }
 
-/// Render rows as CSV for the billing month `month`.
-pub fn render(s: &Scenario, e: &Estimate, month: Month) -> String {
-    let start = format!("{}T00:00:00Z", month.first_day());
-    let end = format!("{}T00:00:00Z", month.next().first_day());
+/// Render the rows of each `(billing month, month of the horizon)` as CSV, the months in the
+/// order given; the month of the horizon is 1-based.
+pub fn render(s: &Scenario, e: &Estimate, months: &[(Month, u32)]) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     w.write_record(COLUMNS).expect("write to memory");
-    for r in rows(s, e) {
-        w.write_record(record(s, &r, &start, &end))
-            .expect("write to memory");
+    for &(month, index) in months {
+        let start = format!("{}T00:00:00Z", month.first_day());
+        let end = format!("{}T00:00:00Z", month.next().first_day());
+        for r in rows(s, e, index.saturating_sub(1) as usize) {
+            w.write_record(record(s, &r, &start, &end, index))
+                .expect("write to memory");
+        }
     }
     String::from_utf8(w.into_inner().expect("flush to memory")).expect("CSV of UTF-8 fields")
 }
 
-/// One row's fields, in [`COLUMNS`] order.
-fn record(s: &Scenario, r: &Charge, start: &str, end: &str) -> [String; 52] {
+/// One row's fields, in [`COLUMNS`] order; `index` is the month of the horizon (1-based).
+fn record(s: &Scenario, r: &Charge, start: &str, end: &str, index: u32) -> [String; 53] {
     let provider = provider_name(&r.provider);
     let (consumed_unit, pricing_unit, per_unit) = r.unit.names();
     let pricing_quantity = r.quantity / per_unit;
@@ -707,6 +712,7 @@ fn record(s: &Scenario, r: &Charge, start: &str, end: &str) -> [String; 52] {
         r.step.clone(),
         r.segment.clone(),
         "expected".into(),
+        index.to_string(),
     ]
 }
 

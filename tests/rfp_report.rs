@@ -241,3 +241,257 @@ fn the_fast_engine_counts_are_expected_values_without_a_standard_error() {
         assert_eq!(fields[8], "", "{line}");
     }
 }
+
+#[test]
+fn the_horizon_total_is_held_against_months_times_the_monthly_budget() {
+    let s = load("scenarios/ecommerce-assistant.toml");
+    let (r, months) = run(&s, 300, 10, None);
+    let brief = Brief::new(&s, &r);
+    // 12 months × $12,000.
+    assert_eq!(brief.report.horizon_budget_usd, Some(144_000.0));
+    for (k, st) in brief.report.stacks.iter().enumerate() {
+        let over = months[k]
+            .chunks(12)
+            .filter(|t| t.iter().map(|m| m.0).sum::<f64>() > 144_000.0)
+            .count();
+        let p = over as f64 / 300.0;
+        assert_eq!(st.horizon_breach_probability, Some(p), "{}", st.name);
+        assert_eq!(
+            st.horizon_breach_probability_standard_error,
+            Some((p * (1.0 - p) / 300.0).sqrt())
+        );
+        let h = brief.detail.stacks[k].horizon.as_ref().unwrap();
+        assert_eq!(h.budget_usd, Some(144_000.0));
+        assert_eq!(h.breach.map(|e| e.value), Some(p));
+    }
+    let md = brief.markdown();
+    assert!(md.contains("| Horizon budget (12 × the monthly $12,000) | $144,000 |"));
+    assert!(md.contains("| Total over the $144,000 horizon budget |"));
+    let csv = aicost::report::csv::simulation(&brief.report, &brief.detail);
+    assert!(csv.contains(",horizon_budget,,usd,144000,"));
+    assert!(csv.contains(",horizon_breach_probability,,probability,"));
+}
+
+#[test]
+fn a_horizon_gets_a_chart_of_its_months_against_the_budget_and_cap() {
+    let s = load("scenarios/ecommerce-assistant.toml");
+    let (r, _) = run(&s, 100, 100, None);
+    let brief = Brief::new(&s, &r);
+    let charts = brief.charts();
+    let files: Vec<&str> = charts.iter().map(|c| c.file).collect();
+    assert_eq!(files, aicost::report::charts::files(12));
+    assert_eq!(
+        files,
+        [
+            "histogram.svg",
+            "cdf.svg",
+            "fan.svg",
+            "months.svg",
+            "drivers.svg",
+            "segments.svg"
+        ]
+    );
+    let months = charts.iter().find(|c| c.file == "months.svg").unwrap();
+    for text in [
+        "month of the horizon",
+        "budget $12,000",
+        "hard cap $14,000",
+        ">\n12\n<",
+    ] {
+        assert!(months.svg.contains(text), "months.svg lacks {text:?}");
+    }
+    // The median line of month 12 is drawn at that month's median spend.
+    assert!(brief.html().contains("Spend month by month"));
+    // A single month has no such chart.
+    let one = load("scenarios/support-summarizer.toml");
+    assert_eq!(
+        aicost::report::charts::files(one.simulation.months).len(),
+        5
+    );
+}
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
+    cmd
+}
+
+fn csv_rows(out: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(out);
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn focus_rows_cover_every_month_of_the_horizon_and_month_picks_one() {
+    let file = "scenarios/ecommerce-assistant.toml";
+    let out = aicost()
+        .args(["estimate", file, "--format", "focus", "-q"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let (h, rows) = csv_rows(&out);
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let e = aicost::estimate::estimate(&load(file));
+    // Today is 2026-11-23: the horizon runs from 2026-12 to 2027-11.
+    let expected_starts: Vec<String> = (0..12)
+        .map(|m| {
+            let (y, mo) = if m == 0 { (2026, 12) } else { (2027, m) };
+            format!("{y}-{mo:02}-01T00:00:00Z")
+        })
+        .collect();
+    for st in &e.stacks {
+        for (m, start) in expected_starts.iter().enumerate() {
+            let month: Vec<&Vec<String>> = rows
+                .iter()
+                .filter(|r| {
+                    r[col("x_Stack")] == st.name && r[col("x_HorizonMonth")] == (m + 1).to_string()
+                })
+                .collect();
+            assert!(!month.is_empty(), "{} month {}", st.name, m + 1);
+            assert!(month.iter().all(|r| r[col("BillingPeriodStart")] == *start));
+            let billed: f64 = month
+                .iter()
+                .map(|r| r[col("BilledCost")].parse::<f64>().unwrap())
+                .sum();
+            // Each month's rows add up to that month's expected invoice, before any hard cap.
+            let inv = &st.month_invoices[m];
+            let demand = inv.total_usd - inv.capped_usd;
+            assert!(
+                (billed - demand).abs() < 0.005,
+                "{} month {}: {billed} vs {demand}",
+                st.name,
+                m + 1
+            );
+        }
+    }
+    // --month picks one month of the horizon: 2027-03 is its fourth.
+    let out = aicost()
+        .args([
+            "estimate", file, "--format", "focus", "--month", "2027-03", "-q",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let (h, rows) = csv_rows(&out);
+    let idx = h.iter().position(|c| c == "x_HorizonMonth").unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r[idx] == "4"));
+    // A month outside the horizon is a usage error that says where the horizon lies.
+    aicost()
+        .args(["estimate", file, "--format", "focus", "--month", "2026-11"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("runs from 2026-12 to 2027-11"));
+}
+
+/// 10,000 requests a month of exactly 1,000 input tokens at $7.8125 per million: $0.0078125
+/// (2⁻⁷ dollars, exact in binary) each, $78.125 a month, under a hard cap of `cap` dollars.
+fn capped_text(cap: Option<f64>, arrivals: &str) -> String {
+    let cap = cap.map_or(String::new(), |c| format!("hard_cap_usd = {c}"));
+    format!(
+        r#"
+name = "capped"
+[simulation]
+trials = 20
+arrivals = "{arrivals}"
+[budget]
+monthly_usd = 40
+{cap}
+[[segment]]
+name = "s"
+users = 1000
+sessions_per_user_per_month = 10
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "call"
+route = "r"
+input_tokens = 1000
+[[model]]
+name = "m"
+input_usd_per_mtok = 7.8125
+output_usd_per_mtok = 1
+[[stack]]
+name = "plan"
+[stack.route.r]
+chain = [{{ model = "m" }}]
+"#
+    )
+}
+
+fn capped(cap: Option<f64>, arrivals: &str) -> Scenario {
+    aicost::scenario::from_str("capped.toml", &capped_text(cap, arrivals))
+        .unwrap()
+        .scenario
+}
+
+#[test]
+fn the_hard_cap_reports_the_demand_it_turns_away() {
+    // Exact engine, fixed arrivals: 6,400 requests fit the $50 cap exactly, the other 3,600 are
+    // refused: 3,600 × $0.0078125 = $28.125 of demand turned away every month.
+    let s = capped(Some(50.0), "fixed");
+    let r = engine::simulate_exact(&s, &SimOptions::new(20, 3)).unwrap();
+    let report = Report::new(&s, &r);
+    let c = report.stacks[0].hard_cap.as_ref().unwrap();
+    assert_eq!(report.stacks[0].monthly_spend_usd.mean, 50.0);
+    assert_eq!(c.rejected_requests.mean, 3_600.0);
+    assert_eq!(c.refused_demand_usd.mean, 28.125);
+    assert_eq!(c.refused_demand_usd.p95, 28.125);
+    let w = aicost::report::cap_warning(&report).unwrap();
+    let expected = &format!(
+        "the $50.00 hard cap refuses requests on plan in 100% of months, turning away {} of demand a month on average",
+        aicost::report::format::money(28.125)
+    );
+    assert!(w.starts_with(expected), "{w}");
+    // The command line warns on stderr whatever the format.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capped.toml");
+    std::fs::write(&path, capped_text(Some(50.0), "fixed")).unwrap();
+    aicost()
+        .arg("simulate")
+        .arg(&path)
+        .args(["--format", "json", "-n", "5"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(format!("warning: {expected}")));
+    // The brief leads with it.
+    let md = Brief::new(&s, &r).markdown();
+    assert!(
+        md.contains(&format!("**Hard cap.** T{}", &expected[1..])),
+        "{md}"
+    );
+    // Both engines: the capped spend and the refused demand add up to the uncapped month, month
+    // by month (no tiers or contracts here, so a refused request would have cost its list price).
+    for request in [EngineRequest::Exact, EngineRequest::Fast] {
+        let arrivals = if request == EngineRequest::Exact {
+            "fixed"
+        } else {
+            "poisson"
+        };
+        let mut o = SimOptions::new(40, 9);
+        o.engine = request;
+        let with = engine::simulate(&capped(Some(50.0), arrivals), &o).unwrap();
+        let without = engine::simulate(&capped(None, arrivals), &o).unwrap();
+        let (a, b) = (&with.stacks[0], &without.stacks[0]);
+        for t in 0..40 {
+            assert!(a.spend[t] <= 50.0);
+            let sum = a.spend[t] + a.rejected_usd[t];
+            assert!(
+                (sum - b.spend[t]).abs() <= 1e-9 * b.spend[t],
+                "{request:?} month {t}: {} + {} vs {}",
+                a.spend[t],
+                a.rejected_usd[t],
+                b.spend[t]
+            );
+        }
+    }
+}

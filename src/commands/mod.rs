@@ -150,19 +150,43 @@ pub fn sim_options(trials: u64, seed: u64, threads: Option<usize>) -> Result<Sim
     Ok(opts)
 }
 
-/// The expected month of `s` as FOCUS CSV for `month` (`YYYY-MM`, default the month after today).
+/// The expected months of `s` as FOCUS CSV. A horizon of several months begins the month after
+/// today and every month of it gets its rows, unless `month` (`YYYY-MM`) picks one of them; a
+/// single month is billed as `month`, by default the month after today.
 pub fn focus_csv(
     s: &crate::model::Scenario,
     month: Option<&str>,
     config: &Config,
 ) -> Result<String, Error> {
-    let month = match month {
-        Some(m) => crate::calendar::Month::parse(m).ok_or_else(|| {
+    let picked = match month {
+        Some(m) => Some(crate::calendar::Month::parse(m).ok_or_else(|| {
             Error::Usage(format!(
                 "--month must be a month YYYY-MM, e.g. 2026-12, got `{m}`"
             ))
-        })?,
-        None => crate::calendar::today().month().next(),
+        })?),
+        None => None,
+    };
+    let first = crate::calendar::today().month().next();
+    let horizon = s.simulation.months;
+    let months: Vec<(crate::calendar::Month, u32)> = if horizon <= 1 {
+        vec![(picked.unwrap_or(first), 1)]
+    } else {
+        let all: Vec<(crate::calendar::Month, u32)> =
+            std::iter::successors(Some(first), |m| Some(m.next()))
+                .zip(1..=horizon)
+                .collect();
+        match picked {
+            None => all,
+            Some(p) => match all.iter().find(|(m, _)| *m == p) {
+                Some(one) => vec![*one],
+                None => {
+                    return Err(Error::Usage(format!(
+                        "--month {p} is not in the {horizon}-month horizon, which runs from {first} to {}\n  = help: the horizon begins the month after today (set AICOST_TODAY=YYYY-MM-DD to pin today); leave out --month for every month of it",
+                        all.last().map_or(first, |(m, _)| *m)
+                    )));
+                }
+            },
+        }
     };
     let e = crate::estimate::estimate(s);
     if !config.quiet {
@@ -170,5 +194,5 @@ pub fn focus_csv(
             eprintln!("note: approximate expected value: {why}");
         }
     }
-    Ok(crate::focus::render(s, &e, month))
+    Ok(crate::focus::render(s, &e, &months))
 }

@@ -20,7 +20,7 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
     }
     let inputs = super::input_files(&loaded);
     let protect = super::as_paths(&inputs);
-    for file in crate::report::charts::FILES {
+    for file in crate::report::charts::files(s.simulation.months) {
         output::check_destination(Some(&a.out.join(file)), &protect)?;
     }
     let plan = super::runs::RunPlan::single(&a.run, s, None)?;

@@ -87,25 +87,37 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
             "warning: {caveat}\n  = help: --engine exact simulates every request, at this size for minutes or hours; fewer --trials make it quicker"
         );
     }
+    let brief = matches!(format, ReportFormat::Markdown | ReportFormat::Html)
+        .then(|| Brief::new(s, &result));
+    let summary = match &brief {
+        Some(b) => b.report.clone(),
+        None => Report::new(s, &result),
+    };
+    if !config.quiet
+        && let Some(w) = report::cap_warning(&summary)
+    {
+        eprintln!("warning: {w}");
+    }
     if result.is_partial() && !config.quiet {
         eprintln!(
             "warning: stopped after {} of {} trials; the result is partial",
             result.trials, result.requested_trials
         );
     }
-    let text = match format {
-        ReportFormat::Table => report::table::render(
-            &Report::new(s, &result),
+    let text = match (format, &brief) {
+        (ReportFormat::Table, _) => report::table::render(
+            &summary,
             &Detail::new(s, &result),
             config.color_stdout && a.out.is_none(),
         ),
-        ReportFormat::Json => Report::new(s, &result).to_json(),
-        ReportFormat::Csv => {
-            report::csv::simulation(&Report::new(s, &result), &Detail::new(s, &result))
+        (ReportFormat::Json, _) => summary.to_json(),
+        (ReportFormat::Csv, _) => report::csv::simulation(&summary, &Detail::new(s, &result)),
+        (ReportFormat::Markdown, Some(b)) => b.markdown(),
+        (ReportFormat::Html, Some(b)) => b.html(),
+        (ReportFormat::Markdown | ReportFormat::Html, None) => {
+            unreachable!("a brief is built for these formats")
         }
-        ReportFormat::Markdown => Brief::new(s, &result).markdown(),
-        ReportFormat::Html => Brief::new(s, &result).html(),
-        ReportFormat::Focus => unreachable!("handled before the simulation"),
+        (ReportFormat::Focus, _) => unreachable!("handled before the simulation"),
     };
     output::write(
         &Destination::from_option(a.out.as_deref()),

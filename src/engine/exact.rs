@@ -321,6 +321,9 @@ struct StackAcc {
     requests: u64,
     accepted: u64,
     rejected: u64,
+    /// What the refused requests would have been billed, each at the month's prices when it
+    /// was refused.
+    rejected_usd: KahanSum,
     calls: u64,
     // Dollar totals add up millions of small amounts a month: compensated sums keep them exact
     // to the cent (a plain sum drifts by cents at a billion requests).
@@ -361,6 +364,7 @@ impl StackAcc {
             requests: 0,
             accepted: 0,
             rejected: 0,
+            rejected_usd: KahanSum::new(),
             calls: 0,
             retry_spend: KahanSum::new(),
             escalated: 0,
@@ -491,6 +495,7 @@ impl StackAcc {
             requests: self.requests,
             accepted: self.accepted,
             rejected: self.rejected,
+            rejected_usd: self.rejected_usd.value(),
             calls: self.calls,
             retry_spend: self.retry_spend.value(),
             escalated: self.escalated,
@@ -683,6 +688,7 @@ impl Month<'_, '_> {
             if over_cap {
                 // Past the hard cap: the provider refuses the request; nothing is billed.
                 acc.rejected += 1;
+                acc.rejected_usd.add(cost);
                 acc.requests += 1;
                 acc.workflow_requests[w] += 1;
                 acc.cap_hit_day.get_or_insert(sess.day as u32 + 1);

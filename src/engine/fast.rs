@@ -568,8 +568,10 @@ impl<'a> FastPlan<'a> {
                 }
             }
             if served < 1.0 {
-                // Re-price the served share from the state before the day.
-                spend_with(served);
+                // Re-price the served share from the state before the day; what the rest would
+                // have added is the demand the cap refused.
+                let billed = spend_with(served);
+                out.rejected_usd += (after - billed).max(0.0);
             }
             for (spent, billed) in out.model_spend.iter_mut().zip(&billed_model) {
                 *spent += billed;

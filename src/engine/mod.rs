@@ -205,6 +205,9 @@ pub struct StackTrial {
     pub accepted: u64,
     /// Requests refused because the hard cap was reached.
     pub rejected: u64,
+    /// What those requests would have been billed at the month's prices when they were
+    /// refused: the demand the cap turned away.
+    pub rejected_usd: f64,
     pub calls: u64,
     /// Spend on calls after the first call of each step (retries and escalations).
     pub retry_spend: f64,
@@ -430,6 +433,8 @@ pub struct StackSim {
     pub requests: Vec<f64>,
     pub accepted: Vec<f64>,
     pub rejected: Vec<f64>,
+    /// What the refused requests of each month would have been billed.
+    pub rejected_usd: Vec<f64>,
     pub cap_hit_day: Vec<Option<u32>>,
     pub review_usd: Vec<f64>,
     pub incident_extra: Vec<f64>,
@@ -638,6 +643,7 @@ impl SimResult {
                 acc.requests.push(t.requests as f64);
                 acc.accepted.push(t.accepted as f64);
                 acc.rejected.push(t.rejected as f64);
+                acc.rejected_usd.push(t.rejected_usd);
                 acc.cap_hit_day.push(t.cap_hit_day);
                 acc.review_usd.push(t.review_usd);
                 acc.incident_extra.push(t.incident_extra);

@@ -1,5 +1,7 @@
-//! Fan chart of cumulative spend through the month against the alert thresholds: one panel per
-//! stack (sharing the dollar axis), bands for the middle 50% and 90% of months, the median line.
+//! Fan charts: one panel per stack (sharing the dollar axis), bands for the middle 50% and 90% of
+//! simulated months, the median line, and dashed reference lines. Drawn over the days of a month
+//! for cumulative spend against the alert thresholds, and over the months of a horizon for each
+//! month's spend against the monthly budget and hard cap.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -8,9 +10,10 @@ use super::{
     FONT, GRID, INK, Mark, Result, WIDTH, axis_decimals, axis_money, color, err, legend, padded,
 };
 
-/// Percentiles of cumulative spend at the end of a day.
+/// Percentiles of spend at one point of the x axis (a day, or a month of the horizon).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Band {
+    /// The day of the month, or the month of the horizon (1-based).
     pub day: u32,
     pub p5: f64,
     pub p25: f64,
@@ -19,8 +22,23 @@ pub struct Band {
     pub p95: f64,
 }
 
-/// Draw the fan chart; `lines` are the alert thresholds `(label, dollars)`.
-pub fn fan(title: &str, stacks: &[(&str, &[Band])], lines: &[(String, f64)]) -> Result<String> {
+/// What the x axis of a fan chart counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Axis {
+    /// Days of the month, for cumulative spend that starts at zero on day 0.
+    Days,
+    /// Months of a horizon, for each month's own spend.
+    Months,
+}
+
+/// Draw the fan chart; `lines` are reference levels `(label, dollars)`: the alert thresholds,
+/// or the budget and the hard cap.
+pub fn fan(
+    title: &str,
+    stacks: &[(&str, &[Band])],
+    lines: &[(String, f64)],
+    axis: Axis,
+) -> Result<String> {
     let top_data = stacks
         .iter()
         .flat_map(|(_, b)| b.iter().map(|d| d.p95))
@@ -37,6 +55,12 @@ pub fn fan(title: &str, stacks: &[(&str, &[Band])], lines: &[(String, f64)]) -> 
         .max()
         .unwrap_or(1)
         .max(1) as f64;
+    // Cumulative spend starts at zero on day 0; a horizon's months start at month 1.
+    let (x0, x_desc, legend_lines) = match axis {
+        Axis::Days => (0.0, "day of the month", "alert thresholds"),
+        Axis::Months => (1.0, "month of the horizon", "monthly budget and hard cap"),
+    };
+    let x1 = days.max(x0 + 1.0);
     let cols = stacks.len().clamp(1, 3);
     let rows = stacks.len().div_ceil(cols).max(1);
     let panel_height = if cols == 1 { 400 } else { 330 };
@@ -55,7 +79,7 @@ pub fn fan(title: &str, stacks: &[(&str, &[Band])], lines: &[(String, f64)]) -> 
             ("median".to_string(), Mark::Line(INK.to_rgba())),
         ];
         if !shown.is_empty() {
-            items.push(("alert thresholds".to_string(), Mark::Dashed(INK.to_rgba())));
+            items.push((legend_lines.to_string(), Mark::Dashed(INK.to_rgba())));
         }
         let used = legend(&root, &items)?;
         let (_, rest) = root.split_vertically(used);
@@ -73,24 +97,30 @@ pub fn fan(title: &str, stacks: &[(&str, &[Band])], lines: &[(String, f64)]) -> 
                 .margin_right(16)
                 .x_label_area_size(40)
                 .y_label_area_size(if cols == 1 { 76 } else { 70 })
-                .build_cartesian_2d(0.0..days, 0.0..top)
+                .build_cartesian_2d(x0..x1, 0.0..top)
                 .map_err(err)?;
             chart
                 .configure_mesh()
                 .bold_line_style(GRID)
                 .light_line_style(GRID.mix(0.4))
                 .max_light_lines(2)
-                .x_labels(if cols == 1 { 10 } else { 6 })
+                .x_labels(match axis {
+                    Axis::Months => (x1 - x0) as usize + 1,
+                    Axis::Days if cols == 1 => 10,
+                    Axis::Days => 6,
+                })
                 .y_labels(6)
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&y_fmt)
-                .x_desc("day of the month")
+                .x_desc(x_desc)
                 .label_style((FONT, 14).into_font().color(&INK))
                 .axis_desc_style((FONT, 14).into_font().color(&INK))
                 .draw()
                 .map_err(err)?;
             let with_start = |f: &dyn Fn(&Band) -> f64| -> Vec<(f64, f64)> {
-                std::iter::once((0.0, 0.0))
+                let start = (axis == Axis::Days).then_some((0.0, 0.0));
+                start
+                    .into_iter()
                     .chain(bands.iter().map(|b| (f64::from(b.day), f(b))))
                     .collect()
             };
@@ -116,7 +146,7 @@ pub fn fan(title: &str, stacks: &[(&str, &[Band])], lines: &[(String, f64)]) -> 
             for (label, y) in &shown {
                 chart
                     .draw_series(DashedLineSeries::new(
-                        vec![(0.0, *y), (days, *y)],
+                        vec![(x0, *y), (x1, *y)],
                         6,
                         4,
                         INK.mix(0.8).stroke_width(1),
@@ -125,7 +155,7 @@ pub fn fan(title: &str, stacks: &[(&str, &[Band])], lines: &[(String, f64)]) -> 
                 chart
                     .draw_series(std::iter::once(Text::new(
                         label.clone(),
-                        (days * 0.02, *y + top * 0.012),
+                        (x0 + (x1 - x0) * 0.02, *y + top * 0.012),
                         (FONT, 13)
                             .into_font()
                             .color(&INK)

@@ -15,7 +15,7 @@ mod spread;
 
 pub use bars::{Bar, BarGroup, drivers};
 pub use cdf::cdf;
-pub use fan::{Band, fan};
+pub use fan::{Axis, Band, fan};
 pub use histogram::{Reference, histogram};
 pub use spread::{Boxes, spread};
 

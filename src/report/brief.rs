@@ -544,6 +544,19 @@ fn glance_table(report: &Report, detail: &Detail) -> Table {
                     .map_or("n/a".to_string(), |h| interval_inline(&h.total_p95))
             }),
         );
+        if let Some(budget) = report.horizon_budget_usd {
+            row(
+                format!("Total over the {} horizon budget", money(budget)),
+                each(&|s| {
+                    s.horizon
+                        .as_ref()
+                        .and_then(|h| h.breach)
+                        .map_or("n/a".to_string(), |p| {
+                            prob_inline(&p, Some(report.trials as usize))
+                        })
+                }),
+            );
+        }
     }
     if let Some(cap) = detail.stacks.iter().find_map(|s| s.hard_cap.as_ref()) {
         row(
@@ -734,6 +747,14 @@ fn hard_cap_table(c: &CapDetail, n: usize) -> Table {
     if let Some(e) = &c.rejected_share {
         t.row("Share of requests refused", prob(e, None));
     }
+    t.row(
+        "Demand refused per month (mean, at the month's prices)",
+        usd(&c.refused_demand),
+    );
+    t.row(
+        "Demand refused in a p95 month",
+        usd_interval(&c.refused_demand_p95),
+    );
     t.0
 }
 
@@ -832,12 +853,23 @@ fn latency_table(latency: &[LatencyDetail]) -> Table {
     t
 }
 
-fn horizon_total_table(h: &HorizonDetail) -> Table {
+fn horizon_total_table(h: &HorizonDetail, trials: usize) -> Table {
     let mut t = Figures::new();
     t.row("Total (mean)", usd(&h.total_mean));
     t.row("Median total (p50)", usd_interval(&h.total_p50));
     t.row("p95 total", usd_interval(&h.total_p95));
     t.row("p5 total", usd_interval(&h.total_p5));
+    if let (Some(budget), Some(p)) = (h.budget_usd, &h.breach) {
+        t.row(
+            &format!(
+                "Horizon budget ({} × the monthly {})",
+                h.months.len(),
+                money(budget / h.months.len() as f64)
+            ),
+            (money(budget), String::new()),
+        );
+        t.row("Total over the horizon budget", prob(p, Some(trials)));
+    }
     t.0
 }
 
@@ -966,7 +998,7 @@ fn risk_blocks(report: &Report, s: &StackDetail) -> Vec<Block> {
         b.push(para(
             "Spend over the whole horizon (the figure a multi-month budget or an RFP asks for), then each month of it.",
         ));
-        b.push(Block::Table(horizon_total_table(h)));
+        b.push(Block::Table(horizon_total_table(h, n)));
         b.push(Block::Table(months_table(h, report.budget_usd, n)));
     }
     if let Some(c) = &s.hard_cap {
@@ -1041,6 +1073,14 @@ pub fn simulation_blocks(
     if let Some(v) = verdict(report, detail) {
         b.push(lead("Verdict.", format!(" {v}")));
     }
+    if let Some(w) = super::cap_warning(report) {
+        let mut chars = w.chars();
+        let first = chars.next().map(|c| c.to_uppercase().to_string());
+        b.push(lead(
+            "Hard cap.",
+            format!(" {}{}.", first.unwrap_or_default(), chars.as_str()),
+        ));
+    }
     b.push(lead(
         "Recommendation.",
         format!(" {}", comparison.recommendation.text),
@@ -1054,6 +1094,10 @@ pub fn simulation_blocks(
     if charts.is_some() {
         b.push(Block::Heading("Through the month".to_string()));
         b.extend(figure(charts, "fan.svg"));
+        if report.months > 1 {
+            b.push(Block::Heading("Month by month".to_string()));
+            b.extend(figure(charts, super::charts::MONTHS_FILE));
+        }
         b.push(Block::Heading("Cost drivers".to_string()));
         b.extend(figure(charts, "drivers.svg"));
         b.push(Block::Heading("Cost per user".to_string()));

@@ -47,7 +47,21 @@ pub const FILES: [&str; 5] = [
     "segments.svg",
 ];
 
-/// The five charts of a simulation brief.
+/// The chart a scenario with a horizon of several months adds after [`FILES`].
+pub const MONTHS_FILE: &str = "months.svg";
+
+/// The files of [`simulation`]'s charts for a horizon of `months` months, in order.
+pub fn files(months: u32) -> Vec<&'static str> {
+    let mut out = FILES[..3].to_vec();
+    if months > 1 {
+        out.push(MONTHS_FILE);
+    }
+    out.extend(&FILES[3..]);
+    out
+}
+
+/// The charts of a simulation brief: the five of [`FILES`], and [`MONTHS_FILE`] after the fan
+/// chart when a trial spans several months.
 pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     let series: Vec<Series> = detail
         .stacks
@@ -58,7 +72,8 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         })
         .collect();
     let budget = report.budget_usd;
-    let months = super::format::count(report.trials as f64);
+    // Every simulated month: a horizon's months are pooled.
+    let months = super::format::count(report.trials as f64 * f64::from(report.months.max(1)));
     let budget_words = budget.map_or(String::new(), |b| {
         format!(
             " the {} budget (or a note where it lies far off the chart),",
@@ -135,8 +150,11 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         "fan.svg",
         title,
         "Spend since the first of the month, day by day: the line is the median month, the bands hold the middle 50% and 90% of months. Dashed lines are the alert thresholds; a band crossing one means the alert fires in some months by that day.".to_string(),
-        plot::fan(title, &fans, &lines),
+        plot::fan(title, &fans, &lines, plot::Axis::Days),
     ));
+    if let Some(c) = months_chart(report, detail) {
+        charts.push(c);
+    }
 
     let title = "Where the money goes";
     let groups: Vec<BarGroup> = detail
@@ -219,6 +237,56 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         plot::spread(title, &segments, &boxes),
     ));
     charts
+}
+
+/// The chart of a horizon's months: each month's spend per stack (median, middle 50% and 90% of
+/// simulated months) against the monthly budget and the hard cap; `None` for one month.
+fn months_chart(report: &Report, detail: &Detail) -> Option<Chart> {
+    if detail.months <= 1 {
+        return None;
+    }
+    let bands: Vec<Vec<plot::Band>> = detail
+        .stacks
+        .iter()
+        .map(|s| {
+            s.horizon.as_ref().map_or_else(Vec::new, |h| {
+                h.months
+                    .iter()
+                    .map(|m| plot::Band {
+                        day: m.month,
+                        p5: m.p5,
+                        p25: m.p25,
+                        p50: m.p50.value,
+                        p75: m.p75,
+                        p95: m.p95.value,
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    let fans: Vec<(&str, &[plot::Band])> = detail
+        .stacks
+        .iter()
+        .zip(&bands)
+        .map(|(s, b)| (s.name.as_str(), b.as_slice()))
+        .collect();
+    let mut lines: Vec<(String, f64)> = Vec::new();
+    if let Some(b) = report.budget_usd {
+        lines.push((format!("budget {}", money(b)), b));
+    }
+    if let Some(cap) = detail.stacks.iter().find_map(|s| s.hard_cap.as_ref()) {
+        lines.push((format!("hard cap {}", money(cap.cap_usd)), cap.cap_usd));
+    }
+    let title = "Spend month by month";
+    Some(chart(
+        MONTHS_FILE,
+        title,
+        format!(
+            "Each month of the {}-month horizon: the line is the median month, the bands hold the middle 50% and 90% of simulated months. Dashed lines are the monthly budget and the hard cap; a band above the budget line means that month breaches it in some horizons.",
+            detail.months
+        ),
+        plot::fan(title, &fans, &lines, plot::Axis::Months),
+    ))
 }
 
 /// The charts of a comparison: the paired differences and each plan's CDF.

@@ -324,6 +324,8 @@ fn features(w: &mut Writer<'_>, st: &str, d: &StackDetail, n: usize) {
         if let Some(e) = &c.rejected_share {
             w.estimate(st, "rejected_request_share", "", "share", e);
         }
+        w.estimate(st, "refused_demand_mean", "", "usd", &c.refused_demand);
+        w.interval(st, "refused_demand_p95", "usd", &c.refused_demand_p95);
     }
     for c in &d.contracts {
         let g = c.name.as_str();
@@ -407,6 +409,10 @@ fn features(w: &mut Writer<'_>, st: &str, d: &StackDetail, n: usize) {
         w.interval(st, "horizon_total_p5", "usd", &h.total_p5);
         w.interval(st, "horizon_total_p50", "usd", &h.total_p50);
         w.interval(st, "horizon_total_p95", "usd", &h.total_p95);
+        if let (Some(budget), Some(p)) = (h.budget_usd, &h.breach) {
+            w.row([st, "horizon_budget", "", "usd"], budget, None, None);
+            w.proportion(st, "horizon_breach_probability", "", p, n);
+        }
         for m in &h.months {
             let g = m.month.to_string();
             w.estimate(st, "month_spend_mean", &g, "usd", &m.mean);

@@ -276,6 +276,10 @@ pub struct CapDetail {
     pub rejected_requests: Estimate,
     /// Requests refused in a p95 month.
     pub rejected_p95: Interval,
+    /// What the refused requests of a month would have been billed, on average: the demand the
+    /// cap turned away.
+    pub refused_demand: Estimate,
+    pub refused_demand_p95: Interval,
     /// Refused requests as a share of all requests.
     pub rejected_share: Option<Estimate>,
 }
@@ -375,6 +379,10 @@ pub struct MonthDetail {
     pub mean: Estimate,
     pub p50: Interval,
     pub p95: Interval,
+    /// The 5th, 25th and 75th percentiles of the month's spend, for the chart's bands.
+    pub p5: f64,
+    pub p25: f64,
+    pub p75: f64,
     pub breach_probability: Option<Estimate>,
 }
 
@@ -386,6 +394,30 @@ pub struct HorizonDetail {
     pub total_p5: Interval,
     pub total_p50: Interval,
     pub total_p95: Interval,
+    /// Months × the monthly budget, with a budget.
+    pub budget_usd: Option<f64>,
+    /// P(horizon total > that budget).
+    pub breach: Option<Estimate>,
+}
+
+/// The budget of a whole horizon, months × the monthly budget; `None` without a budget or a
+/// horizon.
+pub fn horizon_budget(s: &Scenario) -> Option<f64> {
+    let months = s.simulation.months;
+    s.budget
+        .as_ref()
+        .filter(|_| months > 1)
+        .map(|b| f64::from(months) * b.monthly_usd)
+}
+
+/// P(horizon total > horizon budget) over the trials' `totals`, with its binomial standard error
+/// (each trial's horizon is one independent draw).
+pub fn horizon_breach(s: &Scenario, totals: &[f64]) -> Option<Estimate> {
+    let budget = horizon_budget(s)?;
+    Some(Estimate::proportion(
+        totals.iter().filter(|t| **t > budget).count(),
+        totals.len(),
+    ))
 }
 
 /// Everything about one stack that the brief and charts add to the report.
@@ -646,6 +678,8 @@ fn hard_cap_detail(s: &Scenario, st: &StackSim, t: Trials) -> Option<CapDetail> 
         median_day_hit: (!days.is_empty()).then(|| Interval::quantile(&days, 0.5)),
         rejected_requests: t.mean(&st.rejected),
         rejected_p95: sorted_interval(&st.rejected, 0.95),
+        refused_demand: t.mean(&st.rejected_usd),
+        refused_demand_p95: sorted_interval(&st.rejected_usd, 0.95),
         rejected_share: t.ratio(&st.rejected, &st.requests),
     })
 }
@@ -772,6 +806,9 @@ fn horizon_detail(s: &Scenario, st: &StackSim, months: usize) -> Option<HorizonD
                 mean: Estimate::mean_of(&values),
                 p50: Interval::quantile(&sorted, 0.5),
                 p95: Interval::quantile(&sorted, 0.95),
+                p5: quantile_sorted(&sorted, 0.05),
+                p25: quantile_sorted(&sorted, 0.25),
+                p75: quantile_sorted(&sorted, 0.75),
                 breach_probability: budget.map(|b| {
                     Estimate::proportion(values.iter().filter(|x| **x > b).count(), values.len())
                 }),
@@ -786,6 +823,8 @@ fn horizon_detail(s: &Scenario, st: &StackSim, months: usize) -> Option<HorizonD
         total_p5: Interval::quantile(&sorted, 0.05),
         total_p50: Interval::quantile(&sorted, 0.5),
         total_p95: Interval::quantile(&sorted, 0.95),
+        budget_usd: horizon_budget(s),
+        breach: horizon_breach(s, &totals),
     })
 }
 

@@ -96,6 +96,9 @@ pub struct HardCapReport {
     /// Median day (1-based) of the first refused request, among months where it happens.
     pub median_day_hit: Option<f64>,
     pub rejected_requests: MeanP95,
+    /// What the refused requests would have been billed, at the month's prices when refused:
+    /// the demand the cap turned away, which the capped spend does not show.
+    pub refused_demand_usd: MeanP95,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -210,6 +213,9 @@ pub struct StackReport {
     pub months: Vec<MonthReport>,
     /// Total spend over the horizon (only when it is longer than one month).
     pub horizon_total_usd: Option<Summary>,
+    /// P(horizon total > horizon budget), with a horizon and a budget.
+    pub horizon_breach_probability: Option<f64>,
+    pub horizon_breach_probability_standard_error: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -238,7 +244,52 @@ pub struct Report {
     /// Months per trial; with more than one, spend figures pool every month of the horizon.
     pub months: u32,
     pub budget_usd: Option<f64>,
+    /// The budget of the whole horizon, months × the monthly budget (with a horizon and a
+    /// budget): what the horizon total is held against.
+    pub horizon_budget_usd: Option<f64>,
     pub stacks: Vec<StackReport>,
+}
+
+/// The warning a capped forecast needs: where the hard cap refuses requests, how often and how
+/// much demand it turns away, so that a capped total is not read as what was asked for. `None`
+/// when no stack's cap refused anything.
+pub fn cap_warning(report: &Report) -> Option<String> {
+    let parts: Vec<String> = report
+        .stacks
+        .iter()
+        .filter_map(|st| {
+            let c = st.hard_cap.as_ref()?;
+            (c.probability_hit > 0.0).then(|| {
+                let horizon = if report.months > 1 {
+                    format!(
+                        ", {} over the {}-month horizon",
+                        format::money(c.refused_demand_usd.mean * f64::from(report.months)),
+                        report.months
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} in {} of months, turning away {} of demand a month on average{horizon}",
+                    st.name,
+                    format::percent(c.probability_hit),
+                    format::money(c.refused_demand_usd.mean),
+                )
+            })
+        })
+        .collect();
+    let cap = report
+        .stacks
+        .iter()
+        .find_map(|st| st.hard_cap.as_ref())?
+        .cap_usd;
+    (!parts.is_empty()).then(|| {
+        format!(
+            "the {} hard cap refuses requests on {}; spend figures are what is billed under the cap, not the demand (refused requests are priced at the month's prices when refused)",
+            format::money(cap),
+            parts.join("; ")
+        )
+    })
 }
 
 pub(crate) fn ratio(num: f64, den: f64) -> Option<f64> {
@@ -268,6 +319,7 @@ impl Report {
             days: r.days,
             months: r.months,
             budget_usd: budget.map(|b| b.monthly_usd),
+            horizon_budget_usd: detail::horizon_budget(s),
             stacks,
         }
     }
@@ -402,6 +454,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
             probability_hit: days.len() as f64 / n.max(1) as f64,
             median_day_hit: stats::median_u32(&days),
             rejected_requests: mean_p95(&st.rejected),
+            refused_demand_usd: mean_p95(&st.rejected_usd),
         }
     });
     let k = r
@@ -483,6 +536,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
             }
         })
         .collect();
+    let mut horizon_breach = None;
     let (month_reports, horizon) = if months > 1 {
         let per_month = (0..months)
             .map(|m| {
@@ -504,6 +558,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
             })
             .collect();
         let totals = st.horizon_totals(months);
+        horizon_breach = detail::horizon_breach(s, &totals);
         (per_month, Some(Summary::of(&totals)))
     } else {
         (Vec::new(), None)
@@ -562,6 +617,8 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         latency,
         months: month_reports,
         horizon_total_usd: horizon,
+        horizon_breach_probability: horizon_breach.map(|e| e.value),
+        horizon_breach_probability_standard_error: horizon_breach.map(|e| e.standard_error),
     }
 }
 

@@ -133,6 +133,10 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
                 None => "n/a".to_string(),
             }),
         ));
+        rows.push(row(
+            "  demand refused, mean",
+            each_detail(&|s| opt_money_se(s.hard_cap.as_ref().map(|c| &c.refused_demand))),
+        ));
     }
     if let Some(first) = detail.stacks.iter().find_map(|s| s.incidents.as_ref()) {
         for (i, chance) in first.incidents.iter().enumerate() {
@@ -210,6 +214,17 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
                 )
             }),
         ));
+        if let Some(budget) = report.horizon_budget_usd {
+            rows.push(row(
+                format!("  over the horizon budget ({})", money(budget)),
+                each_detail(&|s| {
+                    s.horizon
+                        .as_ref()
+                        .and_then(|h| h.breach.as_ref())
+                        .map_or_else(|| "n/a".to_string(), percent_se)
+                }),
+            ));
+        }
     }
     rows.push(heading("Unit costs"));
     rows.push(row(
