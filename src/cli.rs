@@ -195,7 +195,7 @@ pub enum Format {
     Table,
     /// The full report as JSON.
     Json,
-    /// The expected month as FOCUS cost-and-usage CSV rows (for FinOps tools); see --month.
+    /// The expected months as FOCUS cost-and-usage CSV rows (for FinOps tools); see --month.
     Focus,
 }
 
@@ -212,7 +212,7 @@ pub enum ReportFormat {
     Markdown,
     /// The brief with charts, as one self-contained HTML file.
     Html,
-    /// The expected month as FOCUS cost-and-usage CSV rows (for FinOps tools); see --month.
+    /// The expected months as FOCUS cost-and-usage CSV rows (for FinOps tools); see --month.
     Focus,
 }
 
@@ -267,7 +267,9 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     pub engine: EngineArg,
 
-    /// Billing month (YYYY-MM) of `--format focus` rows; default the month after today.
+    /// Billing month (YYYY-MM) of `--format focus` rows: of a single month, default the month
+    /// after today; of a horizon (which begins the month after today), the one month of it to
+    /// write, default every month.
     #[arg(long)]
     pub month: Option<String>,
 }
@@ -343,7 +345,9 @@ pub struct EstimateArgs {
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
 
-    /// Billing month (YYYY-MM) of `--format focus` rows; default the month after today.
+    /// Billing month (YYYY-MM) of `--format focus` rows: of a single month, default the month
+    /// after today; of a horizon (which begins the month after today), the one month of it to
+    /// write, default every month.
     #[arg(long)]
     pub month: Option<String>,
 }
