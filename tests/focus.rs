@@ -412,3 +412,60 @@ fn a_contract_fills_the_commitment_columns_and_bills_the_expected_month() {
         }
     }
 }
+
+#[test]
+fn focus_rows_cover_every_month_of_the_horizon_and_month_picks_one() {
+    let file = "scenarios/ecommerce-assistant.toml";
+    let (h, rows) = focus(&["estimate", file, "--format", "focus", "-q"]);
+    let col = |name: &str| col(&h, name);
+    let e = aicost::estimate::estimate(
+        &aicost::scenario::load(std::path::Path::new(file))
+            .unwrap()
+            .scenario,
+    );
+    // Today is 2026-11-23: the horizon runs from 2026-12 to 2027-11.
+    let expected_starts: Vec<String> = (0..12)
+        .map(|m| {
+            let (y, mo) = if m == 0 { (2026, 12) } else { (2027, m) };
+            format!("{y}-{mo:02}-01T00:00:00Z")
+        })
+        .collect();
+    for st in &e.stacks {
+        for (m, start) in expected_starts.iter().enumerate() {
+            let month: Vec<&Vec<String>> = rows
+                .iter()
+                .filter(|r| {
+                    r[col("x_Stack")] == st.name && r[col("x_HorizonMonth")] == (m + 1).to_string()
+                })
+                .collect();
+            assert!(!month.is_empty(), "{} month {}", st.name, m + 1);
+            assert!(month.iter().all(|r| r[col("BillingPeriodStart")] == *start));
+            let billed: f64 = month
+                .iter()
+                .map(|r| r[col("BilledCost")].parse::<f64>().unwrap())
+                .sum();
+            // Each month's rows add up to that month's expected invoice, before any hard cap.
+            let inv = &st.month_invoices[m];
+            let demand = inv.total_usd - inv.capped_usd;
+            assert!(
+                (billed - demand).abs() < 0.005,
+                "{} month {}: {billed} vs {demand}",
+                st.name,
+                m + 1
+            );
+        }
+    }
+    // --month picks one month of the horizon: 2027-03 is its fourth.
+    let (h, rows) = focus(&[
+        "estimate", file, "--format", "focus", "--month", "2027-03", "-q",
+    ]);
+    let idx = h.iter().position(|c| c == "x_HorizonMonth").unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r[idx] == "4"));
+    // A month outside the horizon is a usage error that says where the horizon lies.
+    aicost()
+        .args(["estimate", file, "--format", "focus", "--month", "2026-11"])
+        .assert()
+        .code(2)
+        .stderr(contains("runs from 2026-12 to 2027-11"));
+}

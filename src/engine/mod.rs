@@ -485,6 +485,17 @@ impl StackSim {
         self.stream.months().is_some()
     }
 
+    /// Spend of month `m` (0-based) of the horizon of `months` months in each trial of
+    /// [`StackSim::all_spend`].
+    pub fn month_spend(&self, m: usize, months: usize) -> Vec<f64> {
+        self.all_spend()
+            .iter()
+            .skip(m)
+            .step_by(months.max(1))
+            .copied()
+            .collect()
+    }
+
     /// Spend of each trial over its whole horizon of `months` months, for the trials of
     /// [`StackSim::all_spend`].
     pub fn horizon_totals(&self, months: usize) -> Vec<f64> {

@@ -140,12 +140,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
                 .collect()
         })
         .collect();
-    let fans: Vec<(&str, &[plot::Band])> = detail
-        .stacks
-        .iter()
-        .zip(&bands)
-        .map(|(s, b)| (s.name.as_str(), b.as_slice()))
-        .collect();
+    let fans = fans(detail, &bands);
     charts.push(chart(
         "fan.svg",
         title,
@@ -239,6 +234,16 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     charts
 }
 
+/// Each stack's name beside its bands, as [`plot::fan`] draws them.
+fn fans<'a>(detail: &'a Detail, bands: &'a [Vec<plot::Band>]) -> Vec<(&'a str, &'a [plot::Band])> {
+    detail
+        .stacks
+        .iter()
+        .zip(bands)
+        .map(|(s, b)| (s.name.as_str(), b.as_slice()))
+        .collect()
+}
+
 /// The chart of a horizon's months: each month's spend per stack (median, middle 50% and 90% of
 /// simulated months) against the monthly budget and the hard cap; `None` for one month.
 fn months_chart(report: &Report, detail: &Detail) -> Option<Chart> {
@@ -264,12 +269,7 @@ fn months_chart(report: &Report, detail: &Detail) -> Option<Chart> {
             })
         })
         .collect();
-    let fans: Vec<(&str, &[plot::Band])> = detail
-        .stacks
-        .iter()
-        .zip(&bands)
-        .map(|(s, b)| (s.name.as_str(), b.as_slice()))
-        .collect();
+    let fans = fans(detail, &bands);
     let mut lines: Vec<(String, f64)> = Vec::new();
     if let Some(b) = report.budget_usd {
         lines.push((format!("budget {}", money(b)), b));

@@ -591,6 +591,20 @@ impl Trials {
     }
 }
 
+/// The day (1-based) on which each kept month's cumulative spend first passes `threshold`;
+/// `None` for a month that never does.
+pub fn first_days_over(st: &StackSim, threshold: f64) -> Vec<Option<u32>> {
+    (0..st.spend.len())
+        .map(|m| {
+            let mut cum = 0.0;
+            st.daily.iter().enumerate().find_map(|(d, day)| {
+                cum += day[m];
+                (cum > threshold).then_some(d as u32 + 1)
+            })
+        })
+        .collect()
+}
+
 /// `Σx / Σy` over the months of trials of `months` months, with the delta-method standard error
 /// over trials (the independent unit): the estimator of every ratio the brief prints.
 pub fn trial_ratio(x: &[f64], y: &[f64], months: u32) -> Option<Estimate> {
@@ -793,13 +807,7 @@ fn horizon_detail(s: &Scenario, st: &StackSim, months: usize) -> Option<HorizonD
     let budget = s.budget.as_ref().map(|b| b.monthly_usd);
     let per_month = (0..months)
         .map(|m| {
-            let values: Vec<f64> = st
-                .all_spend()
-                .iter()
-                .skip(m)
-                .step_by(months)
-                .copied()
-                .collect();
+            let values = st.month_spend(m, months);
             let sorted = stats::sorted(&values);
             MonthDetail {
                 month: m as u32 + 1,
@@ -957,38 +965,31 @@ fn stack_detail(
             t.share(&m.name, &part, &st.spend)
         })
         .collect();
-    let alerts =
-        s.budget
-            .as_ref()
-            .map(|b| {
-                b.alert_fractions
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &f)| {
-                        let threshold = f * b.monthly_usd;
-                        let first_day: Vec<Option<f64>> = (0..n)
-                            .map(|m| {
-                                let mut cum = 0.0;
-                                st.daily.iter().enumerate().find_map(|(d, day)| {
-                                    cum += day[m];
-                                    (cum > threshold).then_some(d as f64 + 1.0)
-                                })
-                            })
-                            .collect();
-                        let mut days: Vec<f64> = first_day.iter().flatten().copied().collect();
-                        days.sort_by(f64::total_cmp);
-                        AlertDetail {
-                            fraction: f,
-                            threshold_usd: threshold,
-                            probability: head.alerts.get(i).copied().unwrap_or_else(|| {
-                                t.proportion(first_day.iter().map(Option::is_some))
-                            }),
-                            median_day: (!days.is_empty()).then(|| Interval::quantile(&days, 0.5)),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+    let alerts = s
+        .budget
+        .as_ref()
+        .map(|b| {
+            b.alert_fractions
+                .iter()
+                .zip(&head.alerts)
+                .map(|(&f, probability)| {
+                    let threshold = f * b.monthly_usd;
+                    let mut days: Vec<f64> = first_days_over(st, threshold)
+                        .into_iter()
+                        .flatten()
+                        .map(f64::from)
+                        .collect();
+                    days.sort_by(f64::total_cmp);
+                    AlertDetail {
+                        fraction: f,
+                        threshold_usd: threshold,
+                        probability: *probability,
+                        median_day: (!days.is_empty()).then(|| Interval::quantile(&days, 0.5)),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let mut detail = StackDetail {
         name: st.name.clone(),
         mean: head.mean,

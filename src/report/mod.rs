@@ -362,14 +362,9 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
                 .enumerate()
                 .map(|(i, &f)| {
                     let threshold = f * b.monthly_usd;
-                    let days: Vec<u32> = (0..n)
-                        .filter_map(|t| {
-                            let mut cum = 0.0;
-                            st.daily.iter().enumerate().find_map(|(d, day)| {
-                                cum += day[t];
-                                (cum > threshold).then_some(d as u32 + 1)
-                            })
-                        })
+                    let days: Vec<u32> = detail::first_days_over(st, threshold)
+                        .into_iter()
+                        .flatten()
                         .collect();
                     AlertReport {
                         fraction: f,
@@ -540,13 +535,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
     let (month_reports, horizon) = if months > 1 {
         let per_month = (0..months)
             .map(|m| {
-                let values: Vec<f64> = st
-                    .all_spend()
-                    .iter()
-                    .skip(m)
-                    .step_by(months)
-                    .copied()
-                    .collect();
+                let values = st.month_spend(m, months);
                 MonthReport {
                     month: m as u32 + 1,
                     monthly_spend_usd: Summary::of(&values),
