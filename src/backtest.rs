@@ -13,13 +13,14 @@
 //! batch-path workflow of the scenario. Logs do not say which input tokens were cache writes, so
 //! none is priced as one. Provider errors cost nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use crate::calendar::{Date, Month};
 use crate::catalog::Catalog;
 use crate::fit::record::{Call, Status};
+use crate::fit::span::SetAside;
 use crate::model::{Model, RequestPath, Scenario};
 use crate::stats::KahanSum;
 
@@ -40,12 +41,25 @@ pub struct Actuals<'a> {
     pub months: BTreeMap<Month, MonthActual>,
     pub first_day: Option<Date>,
     pub last_day: Option<Date>,
+    /// Days with calls (at most a century of them: the span filter refuses more).
+    days: BTreeSet<Date>,
     /// Models priced from the catalog because the scenario lacks them.
     pub from_catalog: Vec<String>,
     /// Models with no price anywhere.
     pub unpriced: Vec<String>,
     cache: BTreeMap<String, Option<PriceSheet>>,
+    /// Calls of models beyond the first [`MAX_MODELS`] names.
+    pub beyond_models: u64,
+    /// Calls far outside the logs' span, left out.
+    pub set_aside: SetAside,
 }
+
+/// Most distinct model names a backtest prices: more means the model column holds something
+/// else (a request id), and memory would grow with the log.
+pub const MAX_MODELS: usize = crate::fit::summary::MAX_PARTS;
+
+/// Most days without a call inside a month that still counts as covered by the logs.
+pub const MAX_GAP_IN_MONTH: i64 = 7;
 
 /// Mean prices of a model, USD per million tokens.
 #[derive(Clone, Copy, Debug)]
@@ -134,15 +148,22 @@ impl<'a> Actuals<'a> {
             months: BTreeMap::new(),
             first_day: None,
             last_day: None,
+            days: BTreeSet::new(),
             from_catalog: Vec::new(),
             unpriced: Vec::new(),
             cache: BTreeMap::new(),
+            beyond_models: 0,
+            set_aside: SetAside::default(),
         }
     }
 
     fn sheet(&mut self, model: &str) -> Option<PriceSheet> {
         if let Some(s) = self.cache.get(model) {
             return *s;
+        }
+        if self.cache.len() >= MAX_MODELS {
+            self.beyond_models += 1;
+            return None;
         }
         let sheet = match self.scenario.models.iter().find(|m| m.name == model) {
             Some(m) => Some(PriceSheet::of_model(m)),
@@ -186,6 +207,7 @@ impl<'a> Actuals<'a> {
         let day = c.timestamp.date();
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
+        self.days.insert(day);
         let cost = if c.status == Status::Error {
             Some(0.0)
         } else if let Some(x) = c.cost_usd {
@@ -202,11 +224,25 @@ impl<'a> Actuals<'a> {
         }
     }
 
-    /// Whether the logs cover `month` from its first to its last day.
+    /// Whether the logs cover `month`: they have calls on or before its first day and on or
+    /// after its last, and never more than [`MAX_GAP_IN_MONTH`] days without a call in between.
     pub fn is_complete(&self, month: Month) -> bool {
         let first = month.first_day();
         let last = Date::from_days(month.next().first_day().days() - 1);
-        self.first_day.is_some_and(|d| d <= first) && self.last_day.is_some_and(|d| d >= last)
+        let (Some(from), Some(to)) = (
+            self.days.range(..=first).next_back(),
+            self.days.range(last..).next(),
+        ) else {
+            return false;
+        };
+        let mut previous = from.days();
+        for d in self.days.range(*from..=*to) {
+            if d.days() - previous > MAX_GAP_IN_MONTH {
+                return false;
+            }
+            previous = d.days();
+        }
+        true
     }
 }
 
@@ -243,6 +279,11 @@ pub struct Backtest {
     pub complete_months: usize,
     pub models_priced_from_catalog: Vec<String>,
     pub unpriced_models: Vec<String>,
+    /// Calls far outside the logs' span, left out of every month.
+    pub set_aside_calls: u64,
+    /// Their dates (`first` or `first to last`), by stretch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set_aside_dates: Vec<String>,
 }
 
 /// The forecast of a month of `days` days: sorted simulated spends of `stack`.
@@ -319,6 +360,19 @@ pub fn evaluate(
         coverage,
         models_priced_from_catalog: actuals.from_catalog.clone(),
         unpriced_models: actuals.unpriced.clone(),
+        set_aside_calls: actuals.set_aside.calls(),
+        set_aside_dates: actuals
+            .set_aside
+            .stretches
+            .iter()
+            .map(|(a, b, _)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a} to {b}")
+                }
+            })
+            .collect(),
     })
 }
 
@@ -389,6 +443,15 @@ pub fn render(b: &Backtest) -> String {
             o,
             "Priced from the catalog (not in the scenario): {}",
             b.models_priced_from_catalog.join(", ")
+        );
+    }
+    if b.set_aside_calls > 0 {
+        let _ = writeln!(
+            o,
+            "Set aside: {} call{} dated {}, far outside the span of the logs (not in any month)",
+            b.set_aside_calls,
+            if b.set_aside_calls == 1 { "" } else { "s" },
+            b.set_aside_dates.join(", ")
         );
     }
     if !b.unpriced_models.is_empty() {

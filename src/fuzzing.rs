@@ -89,6 +89,7 @@ pub fn fit_logs(data: &[u8]) {
                     sources: vec!["fuzz.log".to_string()],
                     calls: summary.calls(),
                     malformed: ingested.budget.malformed.count,
+                    set_aside: ingested.set_aside.calls(),
                     first_day: summary.first_day.map(|d| d.to_string()),
                     last_day: summary.last_day.map(|d| d.to_string()),
                     catalog_path: None,

@@ -188,3 +188,68 @@ fn actual_spend_is_priced_call_by_call() {
     assert_eq!(a.unpriced, ["no-such-model"]);
     assert_eq!(a.from_catalog, ["openai/gpt-4o"]);
 }
+
+/// One row stamped 0 made 1970-01 a "complete month" ("Coverage: 0 of 1"). It is set aside and
+/// reported, and a month is complete only when the logs cover it, without a week's gap.
+#[test]
+fn a_month_is_complete_only_when_the_logs_cover_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = write_logs(dir.path());
+    let text = std::fs::read_to_string(&logs).unwrap();
+    let first_row = text.lines().nth(1).unwrap();
+    let stray = dir.path().join("stray.csv");
+    std::fs::write(
+        &stray,
+        format!("{text}0{}\n", &first_row[first_row.find(',').unwrap()..]),
+    )
+    .unwrap();
+    let scen = dir.path().join("truth.toml");
+    std::fs::write(&scen, scenario(30)).unwrap();
+    let out = cargo_bin_cmd!("aicost")
+        .args(["backtest", "--scenario"])
+        .arg(&scen)
+        .arg("--logs")
+        .arg(&stray)
+        .args(["--trials", "200", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("set aside 1 call dated 1970-01-01"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["set_aside_calls"], 1);
+    assert_eq!(v["set_aside_dates"][0], "1970-01-01");
+    let months = v["months"].as_array().unwrap();
+    assert!(months.iter().all(|m| m["month"] != "1970-01"));
+    assert_eq!(v["complete_months"], MONTHS);
+
+    // Calls on the first and the last day of a month, and none between: not covered.
+    let s = aicost::scenario::from_str("truth.toml", &scenario(30))
+        .unwrap()
+        .scenario;
+    let mut a = Actuals::new(&s, aicost::catalog::builtin());
+    let call = |day: &str| aicost::fit::record::Call {
+        timestamp: aicost::calendar::Timestamp::parse(day).unwrap(),
+        user: None,
+        workflow: "summarize".into(),
+        model: "gpt-4o-mini".into(),
+        input_tokens: 10,
+        cached_tokens: 0,
+        output_tokens: 10,
+        status: aicost::fit::record::Status::Ok,
+        attempt: None,
+        cost_usd: None,
+    };
+    a.add(&call("2026-10-01"));
+    a.add(&call("2026-10-31"));
+    let october = Month::parse("2026-10").unwrap();
+    assert!(!a.is_complete(october));
+    for day in (2..=30).step_by(7) {
+        a.add(&call(&format!("2026-10-{day:02}")));
+    }
+    assert!(a.is_complete(october));
+    assert!(!a.is_complete(Month::parse("2026-09").unwrap()));
+}

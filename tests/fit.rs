@@ -14,6 +14,7 @@ use aicost::fit::skeleton::{self, Fitted, TokenFit};
 use aicost::fit::{LogOptions, summarize};
 use assert_cmd::cargo::cargo_bin_cmd;
 use logs::{PartTruth, WorkflowTruth, part};
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 /// Standard errors allowed between a fitted value and the truth.
@@ -775,4 +776,166 @@ fn grouping_by_something_unique_per_call_is_refused() {
         .assert()
         .code(2)
         .stderr(contains("more than 2000 workflow and model pairs"));
+}
+
+/// Thirty days of generated calls as plain CSV text.
+fn month_of_logs() -> String {
+    let mut text = logs::PLAIN_HEADER.to_string();
+    logs::generate(&truth()[1..], start(), 30, 3, |r| {
+        text += &logs::plain_csv(r)
+    });
+    text
+}
+
+/// A line with no end (`/dev/zero`, or a small gzip that inflates to one huge line) once made
+/// `fit` allocate until it aborted. It stops at the line limit, located.
+#[test]
+fn an_endless_line_stops_at_the_limit_with_its_line_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = vec![0u8; (aicost::fit::input::MAX_LINE_BYTES + (1 << 20)) as usize];
+    aicost()
+        .args(["fit", "-"])
+        .write_stdin(zeros)
+        .assert()
+        .code(2)
+        .stderr(contains("-:1: a line longer than 16 MiB"));
+    // 3 MB of gzip: a header, then one line of 300 MB.
+    let bomb = dir.path().join("bomb.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&bomb).unwrap(),
+        flate2::Compression::best(),
+    );
+    enc.write_all(logs::PLAIN_HEADER.as_bytes()).unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..300 {
+        enc.write_all(&chunk).unwrap();
+    }
+    enc.finish().unwrap();
+    aicost()
+        .arg("fit")
+        .arg(&bomb)
+        .assert()
+        .code(2)
+        .stderr(contains("bomb.csv.gz:2: a line longer than 16 MiB"));
+    // A JSON array may hold every row on one line: the limit is per row.
+    let mut rows = String::from("[");
+    let row = r#"{"model":"gpt-4o-mini","prompt_tokens":10,"completion_tokens":5,"startTime":"2026-10-01T00:00:00Z"}"#;
+    for i in 0..200_000 {
+        if i > 0 {
+            rows.push(',');
+        }
+        rows.push_str(row);
+    }
+    rows.push(']');
+    assert!(rows.len() as u64 > aicost::fit::input::MAX_LINE_BYTES);
+    let array = dir.path().join("spend.json");
+    std::fs::write(&array, rows).unwrap();
+    aicost()
+        .arg("fit")
+        .arg(&array)
+        .assert()
+        .success()
+        .stderr(contains("200000 calls"));
+}
+
+/// A truncated gzip was reported at "file:0"; it is reported at the line where the data stops.
+#[test]
+fn a_truncated_gzip_is_located_where_the_data_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(month_of_logs().as_bytes()).unwrap();
+    let gz = enc.finish().unwrap();
+    let cut = dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
+    let out = aicost().arg("fit").arg(&cut).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("the gzip stream ends early"), "{err}");
+    let line: u64 = err
+        .split("cut.csv.gz:")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no line number: {err}"));
+    assert!(line > 10, "{err}");
+}
+
+/// A header and no rows read as "0 calls, 0 workflows", not "-0 calls, 1 workflows".
+#[test]
+fn a_header_only_log_reads_as_no_calls() {
+    aicost()
+        .args(["fit", "-", "--from", "csv"])
+        .write_stdin(logs::PLAIN_HEADER)
+        .assert()
+        .code(2)
+        .stderr(contains(": 0 calls, 0 workflows, 0 malformed"))
+        .stderr(contains("-0").not())
+        .stderr(contains("the logs hold no model call"));
+}
+
+/// The same log twice (`fit a.csv a.csv`) once doubled the traffic silently.
+#[test]
+fn a_log_named_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.csv");
+    std::fs::write(&a, month_of_logs()).unwrap();
+    let same = dir.path().join("sub/../a.csv");
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    aicost()
+        .arg("fit")
+        .arg(&a)
+        .arg(&a)
+        .assert()
+        .code(2)
+        .stderr(contains("is given twice"));
+    aicost()
+        .arg("fit")
+        .arg(&a)
+        .arg(&same)
+        .assert()
+        .code(2)
+        .stderr(contains("are the same file"));
+    aicost()
+        .args(["fit", "-", "-"])
+        .write_stdin(month_of_logs())
+        .assert()
+        .code(2)
+        .stderr(contains("`-` is given twice"));
+}
+
+/// A row stamped 0 (1970-01-01) once stretched the span the traffic is divided by. It is set
+/// aside, counted, and the fit is the fit of the other rows.
+#[test]
+fn a_row_far_outside_the_logs_is_set_aside_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = month_of_logs();
+    let clean = dir.path().join("clean.csv");
+    std::fs::write(&clean, &text).unwrap();
+    let stray = dir.path().join("stray.csv");
+    let first_row = text.lines().nth(1).unwrap();
+    let epoch_row = format!("0{}", &first_row[first_row.find(',').unwrap()..]);
+    std::fs::write(&stray, format!("{text}{epoch_row}\n")).unwrap();
+    let fit = |p: &PathBuf| aicost().arg("fit").arg(p).output().unwrap();
+    let (a, b) = (fit(&clean), fit(&stray));
+    assert_eq!(b.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&b.stderr);
+    assert!(
+        err.contains("set aside 1 call dated 1970-01-01, far outside the span of the logs"),
+        "{err}"
+    );
+    let body = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&a), body(&b), "the stray row changed the fit");
+    assert!(
+        String::from_utf8_lossy(&b.stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("1 far outside the span of the logs set aside")
+    );
 }

@@ -61,7 +61,21 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
     let opts = super::fit::log_options(a.from, a.group_by.as_deref(), a.max_malformed)?;
     let catalog = crate::catalog::builtin();
     let mut actuals = Actuals::new(s, catalog);
-    let (budget, _) = crate::fit::for_each_call(&a.logs, &opts, &mut |c| actuals.add(&c))?;
+    let (budget, _, set_aside) =
+        crate::fit::for_each_call(&a.logs, &opts, &mut |c| actuals.add(&c))?;
+    if actuals.beyond_models > 0 {
+        return Err(Error::Usage(format!(
+            "the logs name more than {} models ({} calls beyond them)\n  = help: check the model column (--from): it should name the model of each call",
+            backtest::MAX_MODELS,
+            actuals.beyond_models
+        )));
+    }
+    if !config.quiet
+        && let Some(note) = set_aside.describe()
+    {
+        eprintln!("{note}");
+    }
+    actuals.set_aside = set_aside;
     if !config.quiet && budget.malformed.count > 0 {
         eprintln!("{} malformed lines skipped:", budget.malformed.count);
         eprint!("{}", budget.report());

@@ -58,11 +58,14 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
             ing.budget.lines,
             files.join(", "),
             s.calls(),
-            s.workflows.len().max(1),
-            if s.workflows.len() == 1 { "" } else { "s" },
+            s.workflow_count(),
+            if s.workflow_count() == 1 { "" } else { "s" },
             ing.budget.malformed.count
         );
         eprint!("{}", ing.budget.report());
+        if let Some(note) = ing.set_aside.describe() {
+            eprintln!("{note}");
+        }
         if ing.skipped.other_spans > 0 {
             eprintln!(
                 "skipped {} spans without token usage (not model calls)",
@@ -95,6 +98,7 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
         sources: ing.sources.iter().map(|(n, _)| n.clone()).collect(),
         calls: s.calls(),
         malformed: ing.budget.malformed.count,
+        set_aside: ing.set_aside.calls(),
         first_day: s.first_day.map(|d| d.to_string()),
         last_day: s.last_day.map(|d| d.to_string()),
         catalog_path: a

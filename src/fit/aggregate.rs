@@ -71,12 +71,13 @@ fn num(s: &str, what: &str) -> Result<f64, String> {
 /// Read aggregate rows into `into` (adding to what is there).
 pub fn read(input: &mut Input, budget: &mut Budget, into: &mut Summary) -> Result<(), Error> {
     let name = input.name.clone();
+    let locate = input.locator();
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(&mut input.reader);
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| Error::Usage(format!("{name}:1: cannot read CSV: {e}")))?
+        .map_err(|e| super::readers::csv_error(&locate, e))?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
@@ -185,7 +186,7 @@ pub fn read(input: &mut Input, budget: &mut Budget, into: &mut Summary) -> Resul
             }
             Err(e) => {
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(Error::Usage(format!("{name}: cannot read: {e}")));
+                    return Err(super::readers::csv_error(&locate, e));
                 }
                 let line = e.position().map_or(0, |p| p.line());
                 budget.bad(&name, line, e.to_string())?;

@@ -11,6 +11,7 @@ pub mod input;
 pub mod readers;
 pub mod record;
 pub mod skeleton;
+pub mod span;
 pub mod summary;
 pub mod update;
 
@@ -20,6 +21,7 @@ use crate::error::Error;
 use input::Budget;
 use readers::{LogFormat, ReadOptions, Skipped};
 use record::Call;
+use span::{SetAside, SpanFilter};
 use summary::{Accumulator, Summary};
 
 /// How to read logs.
@@ -48,6 +50,8 @@ pub struct Ingested {
     pub summary: Summary,
     pub budget: Budget,
     pub skipped: Skipped,
+    /// Calls far outside the logs' span, not fitted.
+    pub set_aside: SetAside,
     /// Each file with the format it was read as.
     pub sources: Vec<(String, LogFormat)>,
 }
@@ -64,8 +68,53 @@ fn format_of(input: &mut input::Input, opts: &LogOptions) -> Result<LogFormat, E
 
 /// Read call logs (or aggregates) into one summary.
 pub fn summarize(paths: &[PathBuf], opts: &LogOptions) -> Result<Ingested, Error> {
+    input::distinct(paths)?;
     let inputs = paths.iter().map(|p| input::open(p));
     summarize_inputs(inputs, opts, Accumulator::new())
+}
+
+/// What reading call logs keeps across files: the malformed-line budget, what was skipped on
+/// purpose, and the span filter.
+struct CallReader {
+    budget: Budget,
+    skipped: Skipped,
+    span: SpanFilter,
+}
+
+impl CallReader {
+    fn new(opts: &LogOptions) -> Self {
+        CallReader {
+            budget: Budget::new(opts.max_malformed),
+            skipped: Skipped::default(),
+            span: SpanFilter::new(),
+        }
+    }
+
+    /// Read every call of `input` through the span filter into `f`.
+    fn read(
+        &mut self,
+        input: &mut input::Input,
+        format: LogFormat,
+        opts: &LogOptions,
+        f: &mut dyn FnMut(Call),
+    ) -> Result<(), Error> {
+        let span = &mut self.span;
+        readers::read(
+            input,
+            format,
+            &opts.read,
+            &mut self.budget,
+            &mut self.skipped,
+            &mut |c| span.add(c, f),
+        )
+    }
+
+    /// The logs have ended: check the malformed share and release the calls held back.
+    fn finish(self, f: &mut dyn FnMut(Call)) -> Result<(Budget, Skipped, SetAside), Error> {
+        self.budget.finish()?;
+        let set_aside = self.span.finish(f)?;
+        Ok((self.budget, self.skipped, set_aside))
+    }
 }
 
 /// [`summarize`] over opened inputs, with a given accumulator (e.g. a small user sample).
@@ -74,8 +123,7 @@ pub fn summarize_inputs(
     opts: &LogOptions,
     mut acc: Accumulator,
 ) -> Result<Ingested, Error> {
-    let mut budget = Budget::new(opts.max_malformed);
-    let mut skipped = Skipped::default();
+    let mut reader = CallReader::new(opts);
     let mut from_aggregates = Summary::default();
     let mut sources = Vec::new();
     for input in inputs {
@@ -83,19 +131,12 @@ pub fn summarize_inputs(
         let format = format_of(&mut input, opts)?;
         sources.push((input.name.clone(), format));
         if format == LogFormat::Aggregates {
-            aggregate::read(&mut input, &mut budget, &mut from_aggregates)?;
+            aggregate::read(&mut input, &mut reader.budget, &mut from_aggregates)?;
         } else {
-            readers::read(
-                &mut input,
-                format,
-                &opts.read,
-                &mut budget,
-                &mut skipped,
-                &mut |c| acc.add(&c),
-            )?;
+            reader.read(&mut input, format, opts, &mut |c| acc.add(&c))?;
         }
     }
-    budget.finish()?;
+    let (budget, skipped, set_aside) = reader.finish(&mut |c| acc.add(&c))?;
     if acc.dropped_parts > 0 {
         return Err(Error::Usage(format!(
             "the logs name more than {} workflow and model pairs ({} calls beyond them)\n  = help: --group-by should name a workflow or feature, not something unique per call such as a request id",
@@ -109,18 +150,20 @@ pub fn summarize_inputs(
         summary,
         budget,
         skipped,
+        set_aside,
         sources,
     })
 }
 
-/// Stream every call of the logs to `f` (aggregates are refused: they hold no calls).
+/// Stream every call of the logs' span to `f` (aggregates are refused: they hold no calls); calls
+/// far outside the span are set aside (see [`span`]).
 pub fn for_each_call(
     paths: &[PathBuf],
     opts: &LogOptions,
     f: &mut dyn FnMut(Call),
-) -> Result<(Budget, Skipped), Error> {
-    let mut budget = Budget::new(opts.max_malformed);
-    let mut skipped = Skipped::default();
+) -> Result<(Budget, Skipped, SetAside), Error> {
+    input::distinct(paths)?;
+    let mut reader = CallReader::new(opts);
     for p in paths {
         let mut input = input::open(p)?;
         let format = format_of(&mut input, opts)?;
@@ -130,8 +173,7 @@ pub fn for_each_call(
                 input.name
             )));
         }
-        readers::read(&mut input, format, &opts.read, &mut budget, &mut skipped, f)?;
+        reader.read(&mut input, format, opts, f)?;
     }
-    budget.finish()?;
-    Ok((budget, skipped))
+    reader.finish(f)
 }

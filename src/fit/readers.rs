@@ -15,7 +15,7 @@ use std::io::BufRead;
 
 use serde_json::{Map, Value};
 
-use super::input::{Budget, Input};
+use super::input::{Budget, Input, Locator};
 use super::record::{Call, Status};
 use crate::calendar::Timestamp;
 use crate::error::{Error, suggest};
@@ -94,13 +94,6 @@ pub fn read(
     }
 }
 
-fn read_error(name: &str, e: std::io::Error) -> Error {
-    Error::Read {
-        path: name.into(),
-        source: e,
-    }
-}
-
 /// Call `f` on each non-empty line with its 1-based number.
 fn for_each_line(
     input: &mut Input,
@@ -108,12 +101,13 @@ fn for_each_line(
 ) -> Result<(), Error> {
     let mut buf = Vec::with_capacity(4096);
     let mut line = 0u64;
+    let locate = input.locator();
     loop {
         buf.clear();
         let n = input
             .reader
             .read_until(b'\n', &mut buf)
-            .map_err(|e| read_error(&input.name, e))?;
+            .map_err(|e| locate.error(e))?;
         if n == 0 {
             return Ok(());
         }
@@ -569,8 +563,9 @@ fn read_litellm_csv(
     sink: &mut dyn FnMut(Call),
 ) -> Result<(), Error> {
     let name = input.name.clone();
+    let locate = input.locator();
     let mut rdr = csv_reader(input);
-    let cols = header_map(rdr.headers().map_err(|e| csv_error(&name, e))?);
+    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?);
     for needed in ["model", "prompt_tokens", "completion_tokens", "startTime"] {
         if !cols.contains_key(needed) {
             return Err(missing_column(&name, needed, &cols, "LiteLLM spend-log"));
@@ -594,7 +589,7 @@ fn read_litellm_csv(
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(csv_error(&name, e));
+                    return Err(csv_error(&locate, e));
                 }
                 budget.bad(&name, line, e.to_string())?;
             }
@@ -649,6 +644,8 @@ fn read_litellm_json_array(
         budget: &'a mut Budget,
         skipped: &'a mut Skipped,
         sink: &'a mut dyn FnMut(Call),
+        /// Restarted at each row, so the line limit applies to each row of a one-line array.
+        position: std::sync::Arc<super::input::Position>,
         stop: Option<Error>,
     }
 
@@ -662,6 +659,7 @@ fn read_litellm_json_array(
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             let mut index = 0u64;
             while let Some(v) = seq.next_element::<Value>()? {
+                self.position.restart();
                 index += 1;
                 let result = match v.as_object() {
                     None => self
@@ -698,12 +696,14 @@ fn read_litellm_json_array(
     }
 
     let name = input.name.clone();
+    let locate = input.locator();
     let mut rows = Rows {
         name: &name,
         opts,
         budget,
         skipped,
         sink,
+        position: input.position.clone(),
         stop: None,
     };
     let mut de = serde_json::Deserializer::from_reader(&mut input.reader);
@@ -712,6 +712,10 @@ fn read_litellm_json_array(
         return Err(e);
     }
     result.map_err(|e| {
+        let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+        if let Some(known) = io.and_then(|io| locate.known(io)) {
+            return known;
+        }
         Error::Usage(format!(
             "{name}:{}:{}: the JSON array of spend-log rows is broken: {e}\n  = help: export JSON lines (one row per line) so one bad row does not stop the read",
             e.line(),
@@ -738,9 +742,17 @@ pub const PLAIN_COLUMNS: [&str; 10] = [
 ];
 const PLAIN_REQUIRED: usize = 7;
 
-fn csv_error(name: &str, e: csv::Error) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
-    Error::Usage(format!("{name}:{line}: cannot read CSV: {e}"))
+/// A CSV reader's error that stops the read: a failure to read the bytes (located by the input),
+/// or a header that is not CSV.
+pub(super) fn csv_error(locate: &Locator, e: csv::Error) -> Error {
+    if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
+        let line = e.position().map_or_else(|| locate.line(), |p| p.line());
+        return Error::Usage(format!("{}:{line}: cannot read CSV: {e}", locate.name));
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => locate.error(io),
+        _ => Error::Usage(format!("{}: cannot read CSV", locate.name)),
+    }
 }
 
 fn missing_column(name: &str, col: &str, cols: &HashMap<String, usize>, what: &str) -> Error {
@@ -762,8 +774,9 @@ fn read_plain_csv(
     sink: &mut dyn FnMut(Call),
 ) -> Result<(), Error> {
     let name = input.name.clone();
+    let locate = input.locator();
     let mut rdr = csv_reader(input);
-    let cols = header_map(rdr.headers().map_err(|e| csv_error(&name, e))?);
+    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?);
     for needed in PLAIN_COLUMNS[..PLAIN_REQUIRED]
         .iter()
         .filter(|c| **c != "cached_tokens")
@@ -858,7 +871,7 @@ fn read_plain_csv(
             }
             Err(e) => {
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(csv_error(&name, e));
+                    return Err(csv_error(&locate, e));
                 }
                 let line = e.position().map_or(0, |p| p.line());
                 budget.bad(&name, line, e.to_string())?;

@@ -285,6 +285,8 @@ pub struct Provenance {
     pub sources: Vec<String>,
     pub calls: f64,
     pub malformed: u64,
+    /// Calls far outside the logs' span, not fitted.
+    pub set_aside: u64,
     pub first_day: Option<String>,
     pub last_day: Option<String>,
     /// The `catalog` key to write, when models were looked up in a catalog file.
@@ -296,11 +298,19 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "# Fitted by `aicost fit` from {} ({} calls{}).",
+        "# Fitted by `aicost fit` from {} ({} calls{}{}).",
         prov.sources.join(", "),
         prov.calls,
         if prov.malformed > 0 {
             format!(", {} malformed lines skipped", prov.malformed)
+        } else {
+            String::new()
+        },
+        if prov.set_aside > 0 {
+            format!(
+                ", {} far outside the span of the logs set aside",
+                prov.set_aside
+            )
         } else {
             String::new()
         }

@@ -123,8 +123,20 @@ impl Summary {
         };
     }
 
+    /// Calls read, errors included (0, not −0, when there are none).
     pub fn calls(&self) -> f64 {
-        self.parts.values().map(|p| p.calls() + p.errors).sum()
+        self.parts
+            .values()
+            .fold(0.0, |total, p| total + p.calls() + p.errors)
+    }
+
+    /// Distinct workflows, whether or not any of their calls was accepted.
+    pub fn workflow_count(&self) -> usize {
+        let mut names: Vec<&str> = self.parts.keys().map(|(w, _)| w.as_str()).collect();
+        names.extend(self.workflows.keys().map(String::as_str));
+        names.sort_unstable();
+        names.dedup();
+        names.len()
     }
 }
 
