@@ -38,6 +38,11 @@ pub struct Args {
     /// `--set simulation.trials=2000` (repeatable; array elements by `name`).
     #[arg(long = "set", value_name = "PATH=VALUE", global = true)]
     pub set: Vec<String>,
+
+    /// Let `extends` and `catalog` in a scenario name files under DIR (repeatable). Without it a
+    /// scenario reads only inside its own folder tree, or its git work tree.
+    #[arg(long = "allow-dir", value_name = "DIR", global = true)]
+    pub allow_dir: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -674,6 +679,9 @@ pub struct Config {
     pub quiet: bool,
     /// `--set` overrides applied to every scenario a command reads.
     pub overrides: Vec<String>,
+    /// `--allow-dir` folders, beyond a scenario's own tree, that its `extends` and `catalog` may
+    /// name.
+    pub allow_dirs: Vec<PathBuf>,
 }
 
 impl Config {
@@ -695,6 +703,7 @@ impl Config {
             progress: stderr_tty && !args.quiet,
             quiet: args.quiet,
             overrides: args.set.clone(),
+            allow_dirs: args.allow_dir.clone(),
         }
     }
 }

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::error::{Problem, ProblemKind};
+use crate::escape::{forbidden_in_name, terminal, visible};
 use crate::source::{Sources, floor_char_boundary, line_col};
 
 /// Whether to decorate output with ANSI colours.
@@ -41,11 +42,12 @@ pub fn render(problem: &Problem, sources: &Sources, color: Color) -> String {
         _ => ("error", "1;31"),
     };
     let mut out = String::new();
+    // Names and paths inside messages come from files; none may act on the terminal.
     let _ = writeln!(
         out,
         "{}: {}",
         color.paint(code, label),
-        color.paint("1", &problem.message)
+        color.paint("1", &terminal(&problem.message))
     );
     let gutter_width;
     if let Some(loc) = problem.loc {
@@ -59,72 +61,95 @@ pub fn render(problem: &Problem, sources: &Sources, color: Color) -> String {
             out,
             "{pad}{} {}:{}:{}",
             color.paint("1;34", "-->"),
-            file.name,
+            visible(&file.name),
             lc.line,
             lc.column
         );
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line_text = text[line_start..line_end].trim_end_matches('\r');
-        // Underline the span, but only on its first line.
-        let end = floor_char_boundary(text, loc.end.clamp(start, line_end.max(start)));
-        let before: Vec<char> = text[line_start..start].chars().collect();
-        let mut width = text[start..end].chars().count().max(1);
-        // A very long line (minified JSON, binary garbage) is cut to a window around the caret.
-        let line_len = line_text.chars().count();
-        let (shown, skipped) = if line_len > MAX_LINE_CHARS {
-            let from = before.len().saturating_sub(MAX_LINE_CHARS / 3);
-            let to = (from + MAX_LINE_CHARS).min(line_len);
-            width = width.min(to.saturating_sub(before.len()).max(1));
-            let mut shown: String = line_text.chars().skip(from).take(to - from).collect();
-            if from > 0 {
-                shown.insert(0, '…');
-            }
-            if to < line_len {
-                shown.push('…');
-            }
-            (shown, from)
-        } else {
-            (line_text.to_string(), 0)
-        };
-        let mut lead: String = before[skipped..]
-            .iter()
-            .map(|&c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        if skipped > 0 {
-            lead.insert(0, ' ');
+        if file.quoted {
+            render_snippet(&mut out, loc, text, start, lc.line, &pad, code, color);
         }
-        let bar = color.paint("1;34", "|");
-        let _ = writeln!(out, "{pad} {bar}");
-        let _ = writeln!(
-            out,
-            "{} {bar} {}",
-            color.paint("1;34", &lc.line.to_string()),
-            printable(&shown)
-        );
-        let _ = writeln!(
-            out,
-            "{pad} {bar} {lead}{}",
-            color.paint(code, &"^".repeat(width))
-        );
     } else {
         gutter_width = 1;
     }
     let pad = " ".repeat(gutter_width);
     if let Some(path) = &problem.key_path {
-        let _ = writeln!(out, "{pad} = key: {path}");
+        let _ = writeln!(out, "{pad} = key: {}", visible(path));
     }
     if let Some(help) = &problem.help {
-        let _ = writeln!(out, "{pad} = {}: {help}", color.paint("1", "help"));
+        let _ = writeln!(
+            out,
+            "{pad} = {}: {}",
+            color.paint("1", "help"),
+            terminal(help)
+        );
     }
     out
 }
 
-/// Replace control characters so a line of binary garbage cannot garble the terminal.
+/// The line of `text` holding byte `start`, with a caret under the problem's span.
+#[allow(clippy::too_many_arguments)]
+fn render_snippet(
+    out: &mut String,
+    loc: crate::source::Loc,
+    text: &str,
+    start: usize,
+    line: usize,
+    pad: &str,
+    code: &str,
+    color: Color,
+) {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    // Underline the span, but only on its first line.
+    let end = floor_char_boundary(text, loc.end.clamp(start, line_end.max(start)));
+    let before: Vec<char> = text[line_start..start].chars().collect();
+    let mut width = text[start..end].chars().count().max(1);
+    // A very long line (minified JSON, binary garbage) is cut to a window around the caret.
+    let line_len = line_text.chars().count();
+    let (shown, skipped) = if line_len > MAX_LINE_CHARS {
+        let from = before.len().saturating_sub(MAX_LINE_CHARS / 3);
+        let to = (from + MAX_LINE_CHARS).min(line_len);
+        width = width.min(to.saturating_sub(before.len()).max(1));
+        let mut shown: String = line_text.chars().skip(from).take(to - from).collect();
+        if from > 0 {
+            shown.insert(0, '…');
+        }
+        if to < line_len {
+            shown.push('…');
+        }
+        (shown, from)
+    } else {
+        (line_text.to_string(), 0)
+    };
+    let mut lead: String = before[skipped..]
+        .iter()
+        .map(|&c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    if skipped > 0 {
+        lead.insert(0, ' ');
+    }
+    let bar = color.paint("1;34", "|");
+    let _ = writeln!(out, "{pad} {bar}");
+    let _ = writeln!(
+        out,
+        "{} {bar} {}",
+        color.paint("1;34", &line.to_string()),
+        printable(&shown)
+    );
+    let _ = writeln!(
+        out,
+        "{pad} {bar} {lead}{}",
+        color.paint(code, &"^".repeat(width))
+    );
+}
+
+/// Replace control characters (and the other characters no name may hold) one for one, so a
+/// line of binary garbage cannot garble the terminal and the caret stays under its column.
 fn printable(line: &str) -> String {
     line.chars()
         .map(|c| {
-            if c.is_control() && c != '\t' {
+            if forbidden_in_name(c) && c != '\t' {
                 '\u{fffd}'
             } else {
                 c

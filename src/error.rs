@@ -171,6 +171,11 @@ impl Error {
             io::ErrorKind::PermissionDenied => {
                 Some("choose a directory this user may write to".to_string())
             }
+            // `source::open_input` refused a pipe, a device or a directory.
+            io::ErrorKind::InvalidInput if reading => Some(
+                "give the path of a regular file; a log can also be streamed through standard input with `-`"
+                    .to_string(),
+            ),
             _ => None,
         }
     }

@@ -1,16 +1,23 @@
 //! Writing results: to standard output (a closed pipe is not an error) or to a file, atomically.
 //!
 //! A file is written to a temporary file in the same directory and renamed over the target, so a
-//! reader never sees half a report and an interrupted run leaves the old file intact. The input
-//! scenario is never overwritten by accident.
+//! reader never sees half a report and an interrupted run leaves the old file intact. Which
+//! outputs may be written at all (never over an input, never two to one file) is settled before
+//! any work by [`crate::files::FilePlan`]; this module only writes.
 //!
 //! Only a regular file is replaced that way. A device, a FIFO or a socket (`--out /dev/null`,
 //! `--out /dev/stderr`, a named pipe) is written in place: renaming over it would put a regular
 //! file where the device was, and as root that breaks `/dev/null` for every other program on the
-//! machine. A symbolic link to a file keeps being a link; the file it points to is replaced.
+//! machine. A symbolic link keeps being a link: the file it leads to is replaced, or created when
+//! the link dangles (as the shell's `>` does); a link that loops is refused rather than replaced.
+//!
+//! Every temporary file is registered while it exists, so that a signal that ends the program
+//! (SIGTERM, a second Ctrl-C) removes it instead of leaving `.aicost-*.tmp` behind
+//! ([`crate::interrupt`]).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::error::Error;
 
@@ -30,14 +37,11 @@ impl Destination {
     }
 }
 
-/// Write `bytes` to `dest`. Refuses to replace any of `protected` (the input files).
-pub fn write(dest: &Destination, bytes: &[u8], protected: &[&Path]) -> Result<(), Error> {
+/// Write `bytes` to `dest`.
+pub fn write(dest: &Destination, bytes: &[u8]) -> Result<(), Error> {
     match dest {
         Destination::Stdout => write_stdout(bytes),
-        Destination::File(path) => {
-            refuse_overwrite(path, protected)?;
-            write_atomic(path, bytes)
-        }
+        Destination::File(path) => write_atomic(path, bytes),
     }
 }
 
@@ -54,27 +58,45 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     }
 }
 
-/// Refuse, before any work is done, an output destination that is one of the inputs.
-pub fn check_destination(out: Option<&Path>, protected: &[&Path]) -> Result<(), Error> {
-    match Destination::from_option(out) {
-        Destination::Stdout => Ok(()),
-        Destination::File(path) => refuse_overwrite(&path, protected),
+/// The most symbolic links followed from one path (Linux's own limit).
+const MAX_LINKS: usize = 40;
+
+/// The file an output at `path` really lands in. An existing regular file is named by its real
+/// path (links and `..` resolved), so that the file is replaced and a link to it stays a link;
+/// a directory, device or FIFO is opened through `path` as given. A link that dangles leads to
+/// the path at the end of its chain, where the file will be created; a chain that loops (or is
+/// longer than the kernel follows) is an error.
+pub fn resolve_link(path: &Path) -> Result<PathBuf, Error> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(path.canonicalize().unwrap_or_else(|_| path.into())),
+        Ok(_) => Ok(path.to_path_buf()),
+        Err(_) => follow_dangling(path),
     }
 }
 
-fn refuse_overwrite(path: &Path, protected: &[&Path]) -> Result<(), Error> {
-    let Ok(target) = path.canonicalize() else {
-        return Ok(()); // does not exist yet
-    };
-    for p in protected {
-        if p.canonicalize().is_ok_and(|c| c == target) {
-            return Err(Error::Usage(format!(
-                "refusing to overwrite the input file `{}` with the output\n  = help: choose another --out path",
-                path.display()
-            )));
+/// Follow the chain of links at `path`, which the kernel could not resolve to an existing file.
+fn follow_dangling(path: &Path) -> Result<PathBuf, Error> {
+    let mut p = path.to_path_buf();
+    for _ in 0..=MAX_LINKS {
+        let is_link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return Ok(p);
         }
+        let target = std::fs::read_link(&p).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        // A relative target is relative to the link's real directory (`..` included).
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.canonicalize().unwrap_or_else(|_| d.into()),
+            _ => PathBuf::from("."),
+        };
+        p = dir.join(target);
     }
-    Ok(())
+    Err(Error::Usage(format!(
+        "`{}` is a symbolic link that loops (or leads through more than {MAX_LINKS} links); aicost does not replace a link with a file\n  = help: point the link at a file, or give another path",
+        crate::escape::visible(&path.display().to_string())
+    )))
 }
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename (or in
@@ -85,12 +107,108 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     sink.finish(path, written)
 }
 
+/// Temporary files that exist right now, to be removed if a signal ends the program.
+static LIVE_TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> MutexGuard<'static, Vec<PathBuf>> {
+    LIVE_TEMPORARIES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Remove every temporary file still in the making; returns how many were removed.
+pub fn remove_live_temporaries() -> usize {
+    remove_temporaries(&mut live())
+}
+
+/// [`remove_live_temporaries`] just before the program ends on a signal: the lock is kept, so
+/// no temporary file is created or renamed into place after this.
+pub(crate) fn remove_temporaries_for_exit() {
+    let mut guard = live();
+    remove_temporaries(&mut guard);
+    std::mem::forget(guard);
+}
+
+fn remove_temporaries(live: &mut Vec<PathBuf>) -> usize {
+    live.drain(..)
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
+}
+
+/// A temporary file, registered for [`remove_live_temporaries`] while it exists.
+struct Temporary {
+    file: Option<tempfile::NamedTempFile>,
+}
+
+impl Temporary {
+    /// A temporary file in the directory of `target`, to be renamed over it.
+    fn beside(target: &Path) -> io::Result<Temporary> {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        // Created under the lock, so a signal cannot end the program between creating the file
+        // and registering it.
+        let mut guard = live();
+        let file = tempfile::Builder::new()
+            .prefix(".aicost-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(without_temporary_name)?;
+        guard.push(file.path().to_path_buf());
+        Ok(Temporary { file: Some(file) })
+    }
+
+    fn file(&self) -> &std::fs::File {
+        self.file
+            .as_ref()
+            .expect("present until persisted")
+            .as_file()
+    }
+
+    /// Rename over `target`; the file is no longer temporary.
+    fn persist(mut self, target: &Path) -> io::Result<()> {
+        let file = self.file.take().expect("persisted once");
+        let mut guard = live();
+        let path = file.path().to_path_buf();
+        let result = file.persist(target).map(drop).map_err(|e| {
+            // Dropping the returned temporary file removes it.
+            let err = e.error;
+            drop(e.file);
+            err
+        });
+        guard.retain(|p| *p != path);
+        result
+    }
+}
+
+impl Write for Temporary {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.as_mut().expect("present").write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().expect("present").flush()
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.take() {
+            let mut guard = live();
+            let path = file.path().to_path_buf();
+            drop(file);
+            guard.retain(|p| *p != path);
+        }
+    }
+}
+
 /// An open output file: a temporary file to rename over a regular file, or a special file
 /// (device, FIFO, socket) written where it is.
 enum FileSink {
     Replace {
         target: PathBuf,
-        tmp: io::BufWriter<tempfile::NamedTempFile>,
+        tmp: io::BufWriter<Temporary>,
     },
     InPlace(io::BufWriter<std::fs::File>),
 }
@@ -101,29 +219,31 @@ impl FileSink {
             path: path.to_path_buf(),
             source,
         };
-        match std::fs::metadata(path) {
+        // The file the output lands in; a link to it stays a link.
+        let target = resolve_link(path)?;
+        match std::fs::metadata(&target) {
             Ok(meta) if meta.is_dir() => Err(Error::Usage(format!(
                 "`{}` is a directory; give a file path for the output",
-                path.display()
+                crate::escape::visible(&path.display().to_string())
             ))),
             Ok(meta) if !meta.is_file() => {
                 let file = std::fs::OpenOptions::new()
                     .write(true)
-                    .open(path)
+                    .open(&target)
                     .map_err(err)?;
                 Ok(FileSink::InPlace(io::BufWriter::new(file)))
             }
-            // An existing file is replaced where it really is, so a link to it stays a link.
-            Ok(_) => {
-                let target = path.canonicalize().map_err(err)?;
-                let tmp = io::BufWriter::new(temp_beside(&target).map_err(err)?);
-                Ok(FileSink::Replace { target, tmp })
-            }
-            Err(_) => {
-                let tmp = io::BufWriter::new(temp_beside(path).map_err(err)?);
+            // An existing file, or a new one (where a dangling link points, too).
+            _ => {
+                // A failure is about the folder the file goes in: the link's, when it dangles.
+                let shown = if target == path { path } else { &target };
+                let tmp = Temporary::beside(&target).map_err(|source| Error::Write {
+                    path: shown.to_path_buf(),
+                    source,
+                })?;
                 Ok(FileSink::Replace {
-                    target: path.to_path_buf(),
-                    tmp,
+                    target,
+                    tmp: io::BufWriter::new(tmp),
                 })
             }
         }
@@ -149,10 +269,9 @@ impl FileSink {
                 let tmp = tmp.into_inner().map_err(|e| err(e.into_error()))?;
                 // A temporary file is created readable by its owner only; the output is an
                 // ordinary file.
-                set_output_permissions(tmp.as_file(), &target).map_err(err)?;
-                tmp.as_file().sync_all().map_err(err)?;
-                tmp.persist(&target).map_err(|e| err(e.error))?;
-                Ok(())
+                set_output_permissions(tmp.file(), &target).map_err(err)?;
+                tmp.file().sync_all().map_err(err)?;
+                tmp.persist(&target).map_err(err)
             }
             FileSink::InPlace(mut file) => file.flush().map_err(err),
         }
@@ -173,10 +292,9 @@ fn set_output_permissions(_file: &std::fs::File, _path: &Path) -> io::Result<()>
     Ok(())
 }
 
-/// Write `text` to `out` (atomically), or to standard output without one; never over a path in
-/// `protected` (the command's inputs).
-pub fn emit(out: Option<&Path>, text: &str, protected: &[&Path]) -> Result<(), Error> {
-    write(&Destination::from_option(out), text.as_bytes(), protected)
+/// Write `text` to `out` (atomically), or to standard output without one.
+pub fn emit(out: Option<&Path>, text: &str) -> Result<(), Error> {
+    write(&Destination::from_option(out), text.as_bytes())
 }
 
 /// An output written piece by piece (rows of a long CSV) that appears whole or not at all: a
@@ -189,14 +307,11 @@ pub struct StreamedOutput {
 }
 
 impl StreamedOutput {
-    /// Start writing to `dest`, refusing any of `protected` (the input files).
-    pub fn create(dest: &Destination, protected: &[&Path]) -> Result<StreamedOutput, Error> {
+    /// Start writing to `dest`.
+    pub fn create(dest: &Destination) -> Result<StreamedOutput, Error> {
         let target = match dest {
             Destination::Stdout => None,
-            Destination::File(path) => {
-                refuse_overwrite(path, protected)?;
-                Some((path.clone(), FileSink::open(path)?))
-            }
+            Destination::File(path) => Some((path.clone(), FileSink::open(path)?)),
         };
         Ok(StreamedOutput {
             target,
@@ -231,19 +346,6 @@ impl StreamedOutput {
             Some((path, sink)) => sink.finish(&path, self.failed.map_or(Ok(()), Err)),
         }
     }
-}
-
-/// A temporary file in the directory of `path`, to be renamed over it.
-fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".aicost-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(without_temporary_name)
 }
 
 /// A failure to create the temporary file, without the temporary file's name, which means
@@ -334,7 +436,7 @@ mod tests {
         check_fifo_written_in_place(|fifo| write_atomic(fifo, b"through the pipe").unwrap());
         check_fifo_written_in_place(|fifo| {
             let dest = Destination::File(fifo.to_path_buf());
-            let mut streamed = StreamedOutput::create(&dest, &[]).unwrap();
+            let mut streamed = StreamedOutput::create(&dest).unwrap();
             streamed.push(b"through ");
             streamed.push(b"the pipe");
             streamed.finish().unwrap();
@@ -359,15 +461,5 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = write_atomic(dir.path(), b"x").unwrap_err();
         assert!(err.to_string().contains("is a directory"), "{err}");
-    }
-
-    #[test]
-    fn refuses_to_overwrite_an_input() {
-        let dir = tempfile::tempdir().unwrap();
-        let input = dir.path().join("s.toml");
-        std::fs::write(&input, "x").unwrap();
-        let err = write(&Destination::File(input.clone()), b"y", &[&input]).unwrap_err();
-        assert!(err.to_string().contains("refusing to overwrite"));
-        assert_eq!(std::fs::read(&input).unwrap(), b"x");
     }
 }

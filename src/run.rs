@@ -24,6 +24,7 @@ pub fn main() -> ExitCode {
         }
     };
     let config = Config::from_args(&args);
+    crate::interrupt::install();
     match run(&args, &config) {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
@@ -85,6 +86,7 @@ pub fn render_error(e: &Error, config: &Config) -> String {
                 .next()
                 .map(|(_, f)| f.name.clone())
                 .unwrap_or_default();
+            let file = crate::escape::visible(&file);
             out.push_str(&format!(
                 "{} {n} error{} in {file}\n",
                 if config.color_stderr {
@@ -102,9 +104,16 @@ pub fn render_error(e: &Error, config: &Config) -> String {
             } else {
                 "error:"
             };
+            // Names and paths inside the message come from files and flags; none may act on the
+            // terminal.
+            let text = other.to_string();
+            let text = crate::escape::terminal(&text);
             match other.help() {
-                Some(help) => format!("{label} {other}\n  = help: {help}\n"),
-                None => format!("{label} {other}\n"),
+                Some(help) => format!(
+                    "{label} {text}\n  = help: {}\n",
+                    crate::escape::terminal(&help)
+                ),
+                None => format!("{label} {text}\n"),
             }
         }
     }

@@ -15,10 +15,120 @@ pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
 /// The largest price catalog or other whole-file input read.
 pub const MAX_INPUT_BYTES: u64 = 256 << 20;
 
-/// Read a whole file, refusing one larger than `limit` bytes instead of exhausting memory (a
-/// device such as `/dev/zero` never ends).
-pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
+/// How an input was named, which decides what else than a regular file it may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// On the command line: a pipe the shell already opened (`<(zcat log.gz)`, `/dev/stdin`
+    /// fed by a pipe) is read like a file.
+    OnCommandLine,
+    /// Inside another file (`extends`, `catalog`) or by `--set`: only a regular file.
+    InFile,
+}
+
+/// Open an input for reading, refusing what is not a regular file before a byte is read: a
+/// named pipe would wait forever for a writer, a device such as `/dev/zero` never ends and a
+/// terminal waits for typing. The file is opened without blocking and checked once open, so it
+/// cannot be swapped for a pipe in between.
+pub fn open_input(path: &Path, named: Named) -> io::Result<std::fs::File> {
+    let file = open_nonblocking(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        return Ok(file);
+    }
+    let kind = special_kind(&meta);
+    if named == Named::OnCommandLine && kind == "a pipe" && is_open_pipe(path) {
+        set_blocking(&file)?;
+        return Ok(file);
+    }
+    let why = match kind {
+        "a directory" => "it is a directory, not a file".to_string(),
+        "a pipe" => {
+            "it is a named pipe (FIFO), not a regular file: reading it would wait for a writer"
+                .to_string()
+        }
+        k => format!("it is {k}, not a regular file"),
+    };
+    Err(io::Error::new(io::ErrorKind::InvalidInput, why))
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// Clear `O_NONBLOCK`, so that reading a pipe waits for data like any read.
+#[cfg(unix)]
+fn set_blocking(file: &std::fs::File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: `fd` is an open descriptor owned by `file` for the duration of both calls.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as above; only the O_NONBLOCK bit of the status flags changes.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn set_blocking(_file: &std::fs::File) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a pipe"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Whether the pipe at `path` is one the shell already opened (process substitution, a
+/// descriptor under `/dev/fd`), not a FIFO with a name of its own that may have no writer.
+fn is_open_pipe(path: &Path) -> bool {
+    match path.canonicalize() {
+        // Linux: `/dev/fd/63` leads to `pipe:[…]`, which no directory holds.
+        Err(_) => true,
+        Ok(real) => real.starts_with("/dev/fd") || real.starts_with("/proc/self/fd"),
+    }
+}
+
+/// Read a whole file, refusing one that is not a regular file (see [`open_input`]) or is larger
+/// than `limit` bytes, instead of waiting or exhausting memory.
+pub fn read_bounded(path: &Path, limit: u64, named: Named) -> io::Result<Vec<u8>> {
+    let file = open_input(path, named)?;
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -31,8 +141,8 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 }
 
 /// [`read_bounded`] as UTF-8 text.
-pub fn read_bounded_text(path: &Path, limit: u64) -> io::Result<String> {
-    String::from_utf8(read_bounded(path, limit)?).map_err(|_| {
+pub fn read_bounded_text(path: &Path, limit: u64, named: Named) -> io::Result<String> {
+    String::from_utf8(read_bounded(path, limit, named)?).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",
@@ -70,6 +180,9 @@ pub struct SourceFile {
     /// The path on disk, when the source is a file.
     pub path: Option<PathBuf>,
     pub text: String,
+    /// Whether messages may quote lines of the text. Off for a file that does not look like what
+    /// it was read as (a `.env` named by `extends`), so that a mistake never prints a secret.
+    pub quoted: bool,
 }
 
 /// Line and column of a byte offset, both 1-based; the column counts characters, not bytes.
@@ -96,8 +209,14 @@ impl Sources {
             name: name.into(),
             path: path.map(Path::to_path_buf),
             text,
+            quoted: true,
         });
         id
+    }
+
+    /// Let no message quote the text of `id` (its location is still shown).
+    pub fn hide(&mut self, id: FileId) {
+        self.files[id.0 as usize].quoted = false;
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

@@ -214,8 +214,16 @@ fn base_ref_reads_the_old_version_from_git_with_its_extends() {
         .assert()
         .code(2)
         .stderr(contains(
-            "cannot read `child.toml` at git revision `no-such-ref`",
+            "`no-such-ref` names no commit of the git repository",
         ));
+    // A file the revision does not hold.
+    std::fs::write(repo.join("new.toml"), base).unwrap();
+    aicost()
+        .current_dir(repo)
+        .args(["diff", "--base-ref", "HEAD", "new.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read `new.toml` at git revision `HEAD`"));
 }
 
 #[test]

@@ -217,3 +217,483 @@ fn an_output_in_a_missing_directory_is_refused_with_a_fix() {
     );
     assert!(err.contains("= help: create the directory"), "{err}");
 }
+
+/// A small plain-CSV usage log: two workflows on two days.
+fn write_log(path: &Path) {
+    let mut text = String::from(
+        "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status\n",
+    );
+    for day in 1..=3 {
+        for u in 0..4 {
+            text.push_str(&format!(
+                "2026-10-0{day}T10:0{u}:00Z,u{u},summarize,gpt-4o-mini,{},0,{},ok\n",
+                900 + 10 * u,
+                150 + u
+            ));
+        }
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// A scenario priced from a catalog file (`cat.json`) and extending a base (`base.toml`), with
+/// a usage log and an `--only` list beside them, in a fresh folder.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    aicost()
+        .args([
+            "prices",
+            "import",
+            "litellm",
+            "tests/fixtures/litellm-excerpt.json",
+        ])
+        .args(["--only", "gpt-4o-mini", "--quiet", "--out"])
+        .arg(d.join("cat.json"))
+        .assert()
+        .success();
+    std::fs::copy(SUMMARIZER, d.join("base.toml")).unwrap();
+    std::fs::write(
+        d.join("s.toml"),
+        "extends = \"base.toml\"\ncatalog = \"cat.json\"\nname = \"child\"\n",
+    )
+    .unwrap();
+    write_log(&d.join("log.csv"));
+    std::fs::write(d.join("names.txt"), "gpt-4o-mini\n").unwrap();
+    dir
+}
+
+/// Every command that reads a scenario, a catalog, a base, a log or a list refuses, before any
+/// work, an output aimed at any of them; each file is left byte for byte as it was.
+#[test]
+fn no_command_writes_over_any_file_it_reads() {
+    let dir = project();
+    let d = dir.path();
+    let before: Vec<(String, Vec<u8>)> = names_in(d)
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(d.join(&n)).unwrap()))
+        .collect();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["simulate", "s.toml", "-n", "5", "--out", "cat.json"],
+            "the scenario's catalog",
+        ),
+        (
+            &["simulate", "s.toml", "-n", "5", "--trials-out", "cat.json"],
+            "the scenario's catalog",
+        ),
+        (
+            &[
+                "simulate", "s.toml", "-n", "5", "--format", "focus", "--out", "cat.json",
+            ],
+            "the scenario's catalog",
+        ),
+        (
+            &["estimate", "s.toml", "--out", "cat.json"],
+            "the scenario's catalog",
+        ),
+        (
+            &[
+                "compare",
+                "s.toml",
+                "base.toml",
+                "-n",
+                "5",
+                "--out",
+                "cat.json",
+            ],
+            "the scenario's catalog",
+        ),
+        (
+            &[
+                "check",
+                "s.toml",
+                "--fail-if",
+                "p95 > 1e9",
+                "-n",
+                "5",
+                "--out",
+                "cat.json",
+            ],
+            "the scenario's catalog",
+        ),
+        (
+            &[
+                "fit",
+                "log.csv",
+                "--catalog",
+                "cat.json",
+                "--out",
+                "cat.json",
+            ],
+            "the --catalog",
+        ),
+        (
+            &[
+                "fit",
+                "log.csv",
+                "--catalog",
+                "cat.json",
+                "--aggregates-out",
+                "cat.json",
+            ],
+            "the --catalog",
+        ),
+        (
+            &["fit", "log.csv", "--update", "s.toml", "--out", "base.toml"],
+            "a file the scenario extends, read by --update",
+        ),
+        (
+            &[
+                "fit",
+                "log.csv",
+                "--update",
+                "s.toml",
+                "--aggregates-out",
+                "base.toml",
+            ],
+            "a file the scenario extends, read by --update",
+        ),
+        (
+            &["fit", "log.csv", "--update", "s.toml", "--out", "cat.json"],
+            "the scenario's catalog, read by --update",
+        ),
+        (&["fit", "log.csv", "--out", "log.csv"], "a log"),
+        (
+            &[
+                "backtest",
+                "--scenario",
+                "s.toml",
+                "--logs",
+                "log.csv",
+                "-n",
+                "5",
+                "--out",
+                "base.toml",
+            ],
+            "a file the scenario extends",
+        ),
+        (
+            &[
+                "backtest",
+                "--scenario",
+                "s.toml",
+                "--logs",
+                "log.csv",
+                "-n",
+                "5",
+                "--out",
+                "log.csv",
+            ],
+            "a log",
+        ),
+        (
+            &[
+                "diff",
+                "base.toml",
+                "s.toml",
+                "-n",
+                "5",
+                "--out",
+                "cat.json",
+            ],
+            "the scenario's catalog",
+        ),
+        (
+            &[
+                "diff",
+                "base.toml",
+                "s.toml",
+                "-n",
+                "5",
+                "--out",
+                "base.toml",
+            ],
+            "the scenario",
+        ),
+        (
+            &["levers", "s.toml", "-n", "5", "--out", "base.toml"],
+            "a file the scenario extends",
+        ),
+        (
+            &["sensitivity", "s.toml", "-n", "5", "--svg", "base.toml"],
+            "a file the scenario extends",
+        ),
+        (
+            &[
+                "prices",
+                "import",
+                "litellm",
+                "cat.json",
+                "--only",
+                "@names.txt",
+                "--out",
+                "names.txt",
+            ],
+            "the --only list",
+        ),
+        (
+            &[
+                "prices", "import", "litellm", "cat.json", "--out", "cat.json",
+            ],
+            "the file to import",
+        ),
+    ];
+    for (args, role) in cases {
+        let out = aicost().current_dir(d).args(*args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("refusing to overwrite the input file")
+                && err.contains(&format!("({role})")),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains(" lines from "),
+            "{args:?} read the logs first: {err}"
+        );
+    }
+    for (name, bytes) in before {
+        assert_eq!(
+            std::fs::read(d.join(&name)).unwrap(),
+            bytes,
+            "{name} changed"
+        );
+    }
+    assert!(!names_in(d).iter().any(|n| n.starts_with(".aicost-")));
+}
+
+/// `diff --base-ref`: the new version's base on disk is an input too.
+#[test]
+fn diff_against_a_git_revision_protects_the_files_on_disk() {
+    let dir = project();
+    let d = dir.path();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .current_dir(d)
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "x"]);
+    let base = std::fs::read(d.join("base.toml")).unwrap();
+    for target in ["base.toml", "cat.json", "s.toml"] {
+        aicost()
+            .current_dir(d)
+            .args([
+                "diff",
+                "--base-ref",
+                "HEAD",
+                "s.toml",
+                "-n",
+                "5",
+                "--out",
+                target,
+            ])
+            .assert()
+            .code(2)
+            .stderr(contains("refusing to overwrite the input file"));
+    }
+    assert_eq!(std::fs::read(d.join("base.toml")).unwrap(), base);
+}
+
+/// Two outputs of one command aimed at one file: refused before any work, nothing written.
+#[test]
+fn two_outputs_of_one_command_never_share_a_file() {
+    let dir = project();
+    let d = dir.path();
+    let cases: &[&[&str]] = &[
+        &[
+            "sensitivity",
+            "s.toml",
+            "-n",
+            "5",
+            "--out",
+            "t.svg",
+            "--svg",
+            "t.svg",
+        ],
+        &[
+            "sensitivity",
+            "s.toml",
+            "-n",
+            "5",
+            "--out",
+            "t.svg",
+            "--svg",
+            "./sub/../t.svg",
+        ],
+        &[
+            "fit",
+            "log.csv",
+            "--out",
+            "f.toml",
+            "--aggregates-out",
+            "f.toml",
+        ],
+        &[
+            "simulate",
+            "s.toml",
+            "-n",
+            "5",
+            "--out",
+            "r.csv",
+            "--trials-out",
+            "r.csv",
+        ],
+        &["simulate", "s.toml", "-n", "5", "--trials-out", "-"],
+    ];
+    std::fs::create_dir(d.join("sub")).unwrap();
+    for args in cases {
+        aicost()
+            .current_dir(d)
+            .args(*args)
+            .assert()
+            .code(2)
+            .stderr(contains("would both write to"));
+    }
+    for name in ["t.svg", "f.toml", "r.csv"] {
+        assert!(!d.join(name).exists(), "{name} was written");
+    }
+}
+
+/// Standard output redirected into a file the command reads (`>> log.csv`): refused, instead of a
+/// report appended to a log the command is still reading.
+#[cfg(unix)]
+#[test]
+fn standard_output_into_an_input_is_refused() {
+    let dir = project();
+    let d = dir.path();
+    let before = std::fs::read(d.join("log.csv")).unwrap();
+    let log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(d.join("log.csv"))
+        .unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin!("aicost"))
+        .current_dir(d)
+        .args(["fit", "log.csv"])
+        .stdout(log)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("standard output is redirected to it"), "{err}");
+    assert_eq!(std::fs::read(d.join("log.csv")).unwrap(), before);
+}
+
+/// A symbolic link given as an output keeps pointing where it pointed: at an existing file (which
+/// is replaced), at a file that does not exist yet (which is created, as the shell's `>` does),
+/// never replaced by a file itself; a link that loops is refused.
+#[cfg(unix)]
+#[test]
+fn a_link_given_as_output_keeps_pointing_where_it_pointed() {
+    use std::os::unix::fs::symlink;
+    let dir = project();
+    let d = dir.path();
+    std::fs::create_dir(d.join("reports")).unwrap();
+    symlink("reports/new.json", d.join("dangling.json")).unwrap();
+    symlink("dangling.json", d.join("chain.json")).unwrap();
+    symlink("loop-b", d.join("loop-a")).unwrap();
+    symlink("loop-a", d.join("loop-b")).unwrap();
+    symlink("cat.json", d.join("to-input.json")).unwrap();
+    symlink("missing-dir/x.json", d.join("nowhere.json")).unwrap();
+    let run = |out: &str| {
+        aicost()
+            .current_dir(d)
+            .args(["estimate", "s.toml", "--format", "json", "--out", out])
+            .output()
+            .unwrap()
+    };
+    let link = |p: &str| std::fs::read_link(d.join(p)).unwrap();
+
+    let out = run("chain.json");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(link("chain.json"), Path::new("dangling.json"));
+    assert_eq!(link("dangling.json"), Path::new("reports/new.json"));
+    let written = std::fs::read_to_string(d.join("reports/new.json")).unwrap();
+    assert!(written.contains("\"stacks\""), "{written}");
+
+    let out = run("loop-a");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a symbolic link that loops"));
+    assert_eq!(link("loop-a"), Path::new("loop-b"));
+
+    let out = run("to-input.json");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to overwrite the input file"));
+
+    let out = run("nowhere.json");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("missing-dir") && err.contains("create the directory"),
+        "{err}"
+    );
+    assert_eq!(link("nowhere.json"), Path::new("missing-dir/x.json"));
+    assert!(!names_in(d).iter().any(|n| n.starts_with(".aicost-")));
+}
+
+/// SIGTERM (or a second Ctrl-C) ends a run at once; the temporary file of `--trials-out` (and of
+/// any output being written) is removed, not left behind to grow.
+#[cfg(unix)]
+#[test]
+fn a_terminated_run_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for signals in [
+        &["-TERM"][..],
+        &["-INT", "-INT"],
+        &["-TERM", "-TERM"],
+        &["-HUP"],
+    ] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("aicost"))
+            .args(["simulate", "scenarios/coding-assistant.toml", "--quiet"])
+            .args(["--engine", "exact", "-n", "10000000", "--threads", "1"])
+            .arg("--trials-out")
+            .arg(d.join("trials.csv"))
+            .arg("--out")
+            .arg(d.join("report.json"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the streamed file is being written.
+        while !names_in(d).iter().any(|n| n.starts_with(".aicost-")) {
+            assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        for s in signals {
+            let sent = Command::new("kill")
+                .arg(s)
+                .arg(child.id().to_string())
+                .status()
+                .unwrap();
+            assert!(sent.success());
+        }
+        let out = child.wait_with_output().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), None, "{signals:?}: killed by a signal");
+        assert!(
+            matches!(out.status.code(), Some(0 | 130)),
+            "{signals:?}: {out:?}"
+        );
+        let left: Vec<String> = names_in(d)
+            .into_iter()
+            .filter(|n| n.starts_with(".aicost-"))
+            .collect();
+        assert!(left.is_empty(), "{signals:?}: left {left:?}");
+        for f in ["trials.csv", "report.json"] {
+            let _ = std::fs::remove_file(d.join(f));
+        }
+    }
+}

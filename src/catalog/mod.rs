@@ -175,6 +175,15 @@ pub struct CatalogError {
     pub line_col: Option<(usize, usize)>,
     /// Byte offset of the mistake.
     pub offset: Option<usize>,
+    /// Whether a message may quote the file. Off when it does not look like a catalog, so that
+    /// `catalog = ".env"` never prints a secret (see [`looks_like_catalog`]).
+    pub quoted: bool,
+}
+
+/// Whether `text` looks like an aicost catalog (it names the format), so that a mistake in it
+/// may be quoted.
+pub fn looks_like_catalog(text: &str) -> bool {
+    text.contains("\"aicost_catalog\"")
 }
 
 impl CatalogError {
@@ -224,6 +233,31 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
 impl Catalog {
     /// Parse catalog JSON; `name` is used in messages.
     pub fn parse(name: &str, text: &str) -> Result<Catalog, CatalogError> {
+        Self::parse_quoting(name, text).map_err(|e| {
+            if looks_like_catalog(text) {
+                return e;
+            }
+            // Some other file: where it went wrong, but not what it holds.
+            let litellm = text.trim_start().starts_with("{\n  \"sample_spec\"");
+            let what = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+                "it is JSON without the `aicost_catalog` key"
+            } else {
+                "it is not JSON"
+            };
+            CatalogError {
+                message: format!("`{name}` is not an aicost catalog: {what}"),
+                help: Some(if litellm {
+                    "this looks like LiteLLM's catalog; convert it with `aicost prices import litellm FILE`".to_string()
+                } else {
+                    "its content is not shown; a catalog is the JSON file that `aicost prices import litellm` writes: check that this is the file you meant".to_string()
+                }),
+                quoted: false,
+                ..e
+            }
+        })
+    }
+
+    fn parse_quoting(name: &str, text: &str) -> Result<Catalog, CatalogError> {
         let file: CatalogFile = serde_json::from_str(text).map_err(|e| {
             let message = e.to_string();
             let message = message
@@ -246,6 +280,7 @@ impl Catalog {
                 help,
                 line_col,
                 offset: line_col.map(|(l, c)| offset_of(text, l, c)),
+                quoted: true,
             }
         })?;
         Catalog::from_file(name, file, text)
@@ -270,6 +305,7 @@ impl Catalog {
                 help: Some(help.to_string()),
                 line_col,
                 offset,
+                quoted: true,
             }
         };
         if file.aicost_catalog != FORMAT_VERSION {
@@ -331,8 +367,12 @@ impl Catalog {
 
     /// Read a catalog file.
     pub fn load(path: &Path) -> Result<Catalog, String> {
-        let text = crate::source::read_bounded_text(path, crate::source::MAX_INPUT_BYTES)
-            .map_err(|e| format!("cannot read catalog `{}`: {e}", path.display()))?;
+        let text = crate::source::read_bounded_text(
+            path,
+            crate::source::MAX_INPUT_BYTES,
+            crate::source::Named::OnCommandLine,
+        )
+        .map_err(|e| format!("cannot read catalog `{}`: {e}", path.display()))?;
         let name = path.display().to_string();
         Catalog::parse(&name, &text).map_err(|e| e.render(&name))
     }

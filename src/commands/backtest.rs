@@ -1,7 +1,5 @@
 //! `aicost backtest`: forecast intervals against the actual monthly spend in usage logs.
 
-use std::path::Path;
-
 use super::load;
 use crate::backtest::{self, Actuals};
 use crate::calendar::Month;
@@ -32,6 +30,12 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
         })?),
     };
     let loaded = load(&a.scenario, config)?;
+    let mut files = crate::files::FilePlan::new();
+    files.reads_scenario(&loaded);
+    for log in &a.logs {
+        files.reads(log, "a log");
+    }
+    files.writes("--out", a.out.as_deref()).check()?;
     let s = &loaded.scenario;
     let stack = match &a.stack {
         None => 0,
@@ -101,8 +105,6 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
         TableOrJson::Table => backtest::render(&b),
         TableOrJson::Json => crate::output::pretty_json(&b),
     };
-    let mut protect: Vec<&Path> = a.logs.iter().map(|p| p.as_path()).collect();
-    protect.push(&a.scenario);
-    output::emit(a.out.as_deref(), &text, &protect)?;
+    output::emit(a.out.as_deref(), &text)?;
     Ok(0)
 }

@@ -21,9 +21,10 @@ pub fn check(a: &CheckArgs, config: &Config) -> Result<u8, Error> {
         rules.push(check::parse(text, id).map_err(|p| rule_error(&sources, p))?);
     }
     let loaded = load(&a.file, config)?;
-    let inputs = super::input_files(&loaded);
-    let protect = super::as_paths(&inputs);
-    crate::output::check_destination(a.out.as_deref(), &protect)?;
+    crate::files::FilePlan::new()
+        .reads_scenario(&loaded)
+        .writes("--out", a.out.as_deref())
+        .check()?;
     let s = &loaded.scenario;
     let plan = RunPlan::single(&a.run, s, None)?;
     let result = plan.run(&[s], config)?.remove(0);
@@ -51,7 +52,7 @@ pub fn check(a: &CheckArgs, config: &Config) -> Result<u8, Error> {
             crate::output::pretty_json(&doc)
         }
     };
-    output::emit(a.out.as_deref(), &text, &protect)?;
+    output::emit(a.out.as_deref(), &text)?;
     if outcomes.iter().any(|o| o.verdict == Verdict::Fail) {
         return Ok(1);
     }

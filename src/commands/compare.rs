@@ -8,7 +8,7 @@ use crate::compare::Comparison;
 use crate::engine::{self, EngineRequest, SimResult};
 use crate::error::Error;
 use crate::model::Scenario;
-use crate::output::{self, Destination};
+use crate::output;
 use crate::report::{brief, csv, text};
 
 pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
@@ -20,12 +20,12 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
     }
     let first = load(&a.files[0], config)?;
     let second = a.files.get(1).map(|f| load(f, config)).transpose()?;
-    let mut input_paths = super::input_files(&first);
+    let mut files = crate::files::FilePlan::new();
+    files.reads_scenario(&first);
     if let Some(l) = &second {
-        input_paths.extend(super::input_files(l));
+        files.reads_scenario(l);
     }
-    let inputs = super::as_paths(&input_paths);
-    output::check_destination(a.out.as_deref(), &inputs)?;
+    files.writes("--out", a.out.as_deref()).check()?;
     let sa = &first.scenario;
     if second.is_none() && sa.stacks.len() < 2 {
         return Err(Error::Usage(format!(
@@ -100,11 +100,7 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
             ));
         }
     };
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &inputs,
-    )?;
+    output::emit(a.out.as_deref(), &text)?;
     Ok(0)
 }
 

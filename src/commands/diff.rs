@@ -27,9 +27,8 @@ pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
             let loaded = scenario::load_with(
                 &old_path,
                 &LoadOptions {
-                    overrides: config.overrides.clone(),
                     git_rev: Some(rev.clone()),
-                    ..Default::default()
+                    ..super::load_options(config)?
                 },
             )?;
             print_warnings(&loaded.warnings, &loaded.sources, config);
@@ -37,6 +36,11 @@ pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
         }
     };
     let new = load(&new_path, config)?;
+    crate::files::FilePlan::new()
+        .reads_scenario(&old)
+        .reads_scenario(&new)
+        .writes("--out", a.out.as_deref())
+        .check()?;
     let mut plan = RunPlan::new(&a.run, &new.scenario, None)?;
     if a.run.seed.is_none()
         && new.scenario.simulation.seed.is_none()
@@ -63,6 +67,6 @@ pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
         DiffFormat::Markdown => diff::markdown(&d),
         DiffFormat::Json => crate::output::pretty_json(&d),
     };
-    output::emit(a.out.as_deref(), &text, &[&old_path, &new_path])?;
+    output::emit(a.out.as_deref(), &text)?;
     Ok(0)
 }

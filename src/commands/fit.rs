@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::cli::{Config, FitArgs, LogFormatArg};
 use crate::error::Error;
+use crate::files::FilePlan;
 use crate::fit::readers::{LogFormat, ReadOptions};
 use crate::fit::skeleton::{self, Provenance};
 use crate::fit::{self, LogOptions, aggregate};
@@ -45,6 +46,25 @@ pub fn format_name(f: LogFormat) -> &'static str {
 
 pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
     let opts = log_options(a.from, a.group_by.as_deref(), a.max_malformed)?;
+    // Settled before a line of the logs is read.
+    let mut files = FilePlan::new();
+    for log in &a.logs {
+        files.reads(log, "a log");
+    }
+    if let Some(base) = &a.update {
+        // The scenario and every file it extends or prices with.
+        for f in crate::scenario::inputs_of(base, &super::load_options(config)?) {
+            files.reads(&f.path, format!("{}, read by --update", f.role));
+        }
+    }
+    if let Some(c) = &a.catalog {
+        files.reads(c, "the --catalog");
+    }
+    files.writes(super::report_flag(a.out.as_deref()), a.out.as_deref());
+    if let Some(path) = &a.aggregates_out {
+        files.writes("--aggregates-out", Some(path));
+    }
+    files.check()?;
     let ing = fit::summarize(&a.logs, &opts)?;
     let s = &ing.summary;
     if !config.quiet {
@@ -79,12 +99,10 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
             );
         }
     }
-    let protected: Vec<&Path> = a.logs.iter().map(|p| p.as_path()).collect();
     if let Some(path) = &a.aggregates_out {
         output::write(
             &Destination::from_option(Some(path)),
             aggregate::write(s).as_bytes(),
-            &protected,
         )?;
     }
     if s.parts.is_empty() {
@@ -118,11 +136,7 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
             text
         }
     };
-    let mut protect = protected.clone();
-    if let Some(base) = &a.update {
-        protect.push(base.as_path());
-    }
-    output::emit(a.out.as_deref(), &text, &protect)?;
+    output::emit(a.out.as_deref(), &text)?;
     if !config.quiet
         && let Some(out) = &a.out
         && out != Path::new("-")

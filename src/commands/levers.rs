@@ -22,9 +22,10 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
         })?;
     }
     let loaded = load(&a.file, config)?;
-    let inputs = super::input_files(&loaded);
-    let protect = super::as_paths(&inputs);
-    output::check_destination(a.out.as_deref(), &protect)?;
+    crate::files::FilePlan::new()
+        .reads_scenario(&loaded)
+        .writes("--out", a.out.as_deref())
+        .check()?;
     let s = &loaded.scenario;
     let plan = RunPlan::new(&a.run, s, Some(DEFAULT_TRIALS_CAP))?;
     // The base run comes first: a contract is sized on its distribution of spend.
@@ -37,6 +38,6 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
         TableOrJson::Table => levers::render(&backlog, &plan.describe(scenarios.len() + 1)),
         TableOrJson::Json => crate::output::pretty_json(&backlog),
     };
-    output::emit(a.out.as_deref(), &text, &protect)?;
+    output::emit(a.out.as_deref(), &text)?;
     Ok(0)
 }

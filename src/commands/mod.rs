@@ -49,28 +49,39 @@ pub fn print_warnings(warnings: &[Problem], sources: &Sources, config: &Config) 
     }
 }
 
-/// Every file a loaded scenario was read from (the scenario, the files it extends, its catalog),
-/// so that no output replaces one of them.
-pub fn input_files(loaded: &Loaded) -> Vec<std::path::PathBuf> {
-    loaded
-        .sources
-        .files()
-        .filter_map(|(_, f)| f.path.clone())
-        .collect()
+/// The load options a command line asks for: `--set` overrides and `--allow-dir` folders.
+pub fn load_options(config: &Config) -> Result<scenario::LoadOptions, Error> {
+    let mut allow_dirs = Vec::with_capacity(config.allow_dirs.len());
+    for d in &config.allow_dirs {
+        if !d.is_dir() {
+            return Err(Error::Usage(format!(
+                "--allow-dir `{}` is not a folder\n  = help: give a folder that exists",
+                crate::escape::visible(&d.display().to_string())
+            )));
+        }
+        allow_dirs.push(d.canonicalize().map_err(|source| Error::Read {
+            path: d.clone(),
+            source,
+        })?);
+    }
+    Ok(scenario::LoadOptions {
+        overrides: config.overrides.clone(),
+        allow_dirs,
+        ..Default::default()
+    })
 }
 
-/// [`input_files`] as the slice [`crate::output`] protects.
-pub fn as_paths(files: &[std::path::PathBuf]) -> Vec<&Path> {
-    files.iter().map(std::path::PathBuf::as_path).collect()
+/// How a command's main output is named in messages: `--out`, or the report on standard output.
+pub fn report_flag(out: Option<&Path>) -> &'static str {
+    match out {
+        Some(p) if p != Path::new("-") => "--out",
+        _ => "the report",
+    }
 }
 
 /// Load a scenario, printing its warnings unless quiet.
 pub fn load(path: &Path, config: &Config) -> Result<Loaded, Error> {
-    let opts = scenario::LoadOptions {
-        overrides: config.overrides.clone(),
-        ..Default::default()
-    };
-    let loaded = scenario::load_with(path, &opts)?;
+    let loaded = scenario::load_with(path, &load_options(config)?)?;
     print_warnings(&loaded.warnings, &loaded.sources, config);
     Ok(loaded)
 }

@@ -18,11 +18,12 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
             a.out.display()
         )));
     }
-    let inputs = super::input_files(&loaded);
-    let protect = super::as_paths(&inputs);
+    let mut files = crate::files::FilePlan::new();
+    files.reads_scenario(&loaded);
     for file in crate::report::charts::files(s.simulation.months) {
-        output::check_destination(Some(&a.out.join(file)), &protect)?;
+        files.writes(format!("--out (its {file})"), Some(&a.out.join(file)));
     }
+    files.check()?;
     let plan = super::runs::RunPlan::single(&a.run, s, None)?;
     let trials = plan.trials;
     let mut opts = plan.options();
@@ -35,11 +36,7 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
     })?;
     let charts = charts::simulation(&Report::new(s, &result), &Detail::new(s, &result));
     for c in &charts {
-        output::write(
-            &Destination::File(a.out.join(c.file)),
-            c.svg.as_bytes(),
-            &protect,
-        )?;
+        output::write(&Destination::File(a.out.join(c.file)), c.svg.as_bytes())?;
     }
     if !config.quiet {
         let names: Vec<&str> = charts.iter().map(|c| c.file).collect();

@@ -283,13 +283,15 @@ fn show_text(cat: &Catalog, key: &str, e: &Entry, checked: Option<calendar::Date
 /// Names for `--only`: a comma-separated list, or `@FILE` with one name per line (`#` comments).
 fn only_names(spec: &str) -> Result<Vec<String>, Error> {
     let text = match spec.strip_prefix('@') {
-        Some(path) => {
-            crate::source::read_bounded_text(Path::new(path), crate::source::MAX_INPUT_BYTES)
-                .map_err(|source| Error::Read {
-                    path: path.into(),
-                    source,
-                })?
-        }
+        Some(path) => crate::source::read_bounded_text(
+            Path::new(path),
+            crate::source::MAX_INPUT_BYTES,
+            crate::source::Named::OnCommandLine,
+        )
+        .map_err(|source| Error::Read {
+            path: path.into(),
+            source,
+        })?,
         None => spec.replace(',', "\n"),
     };
     Ok(text
@@ -302,12 +304,21 @@ fn only_names(spec: &str) -> Result<Vec<String>, Error> {
 
 fn import(a: &ImportArgs, config: &Config) -> Result<u8, Error> {
     let ImportSource::Litellm = a.source;
-    let text = crate::source::read_bounded_text(&a.file, crate::source::MAX_INPUT_BYTES).map_err(
-        |source| Error::Read {
-            path: a.file.clone(),
-            source,
-        },
-    )?;
+    let mut files = crate::files::FilePlan::new();
+    files.reads(&a.file, "the file to import");
+    if let Some(list) = a.only.as_deref().and_then(|o| o.strip_prefix('@')) {
+        files.reads(Path::new(list), "the --only list");
+    }
+    files.writes("--out", Some(&a.out)).check()?;
+    let text = crate::source::read_bounded_text(
+        &a.file,
+        crate::source::MAX_INPUT_BYTES,
+        crate::source::Named::OnCommandLine,
+    )
+    .map_err(|source| Error::Read {
+        path: a.file.clone(),
+        source,
+    })?;
     let checked = match &a.checked {
         Some(c) => calendar::Date::parse(c)
             .ok_or_else(|| Error::Usage(format!("--checked must be a date YYYY-MM-DD, got `{c}`")))?
@@ -333,7 +344,7 @@ fn import(a: &ImportArgs, config: &Config) -> Result<u8, Error> {
         )));
     }
     let json = crate::output::pretty_json(&file);
-    output::emit(Some(&a.out), &json, &[&a.file])?;
+    output::emit(Some(&a.out), &json)?;
     if !config.quiet {
         eprint!("{}", summary.render());
         if a.out != Path::new("-") {

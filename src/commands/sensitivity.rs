@@ -11,10 +11,14 @@ use crate::sensitivity::{self, tornado};
 
 pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
-    let inputs_read = super::input_files(&loaded);
-    let protect = super::as_paths(&inputs_read);
-    output::check_destination(a.out.as_deref(), &protect)?;
-    output::check_destination(a.svg.as_deref(), &protect)?;
+    let mut files = crate::files::FilePlan::new();
+    files
+        .reads_scenario(&loaded)
+        .writes(super::report_flag(a.out.as_deref()), a.out.as_deref());
+    if let Some(svg) = &a.svg {
+        files.writes("--svg", Some(svg));
+    }
+    files.check()?;
     let s = &loaded.scenario;
     let plan = RunPlan::new(&a.run, s, Some(DEFAULT_TRIALS_CAP))?;
     let inputs = sensitivity::inputs(s, &loaded.document, a.all);
@@ -29,12 +33,12 @@ pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
     if let Some(path) = &a.svg {
         let svg = tornado::svg(&result)
             .map_err(|e| Error::Usage(format!("cannot draw the tornado chart: {e}")))?;
-        output::write(&Destination::File(path.clone()), svg.as_bytes(), &protect)?;
+        output::write(&Destination::File(path.clone()), svg.as_bytes())?;
     }
     let text = match a.format {
         TableOrJson::Table => sensitivity::render(&result, &plan.describe(scenarios.len())),
         TableOrJson::Json => crate::output::pretty_json(&result),
     };
-    output::emit(a.out.as_deref(), &text, &protect)?;
+    output::emit(a.out.as_deref(), &text)?;
     Ok(0)
 }

@@ -1,6 +1,5 @@
 //! `aicost simulate`: the Monte Carlo forecast.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -8,29 +7,30 @@ use super::{load, with_progress};
 use crate::cli::{Config, ReportFormat, SimulateArgs};
 use crate::engine;
 use crate::error::Error;
+use crate::files::FilePlan;
 use crate::output::{self, Destination};
 use crate::report::{self, Report, brief::Brief, detail::Detail};
 
 pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
     let s = &loaded.scenario;
-    let inputs = super::input_files(&loaded);
-    let protect = super::as_paths(&inputs);
-    // An output that would replace an input is refused before the simulation, not after it.
-    output::check_destination(a.out.as_deref(), &protect)?;
-    output::check_destination(a.trials_out.as_deref(), &protect)?;
+    // An output that would replace an input, or another output, is refused before the
+    // simulation, not after it.
+    let mut files = FilePlan::new();
+    files
+        .reads_scenario(&loaded)
+        .writes(super::report_flag(a.out.as_deref()), a.out.as_deref());
+    if let Some(path) = &a.trials_out {
+        files.writes("--trials-out", Some(path));
+    }
+    files.check()?;
     let format = ReportFormat::resolve(a.format, a.out.as_deref());
     if format == ReportFormat::Focus {
         // The expected month is known in closed form; no trial needs running.
         let text = super::focus_csv(s, a.month.as_deref(), config)?;
-        output::write(
-            &Destination::from_option(a.out.as_deref()),
-            text.as_bytes(),
-            &protect,
-        )?;
+        output::emit(a.out.as_deref(), &text)?;
         return Ok(0);
     }
-    check_trials_out(a)?;
     let plan = super::runs::RunPlan::single(&a.run, s, None)?;
     let trials = plan.trials;
     let mut opts = plan.options();
@@ -46,17 +46,11 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
             .ok()
             .and_then(|limit| Instant::now().checked_add(limit));
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = Arc::clone(&cancel);
-        // Only one handler can be installed per process; a second simulate in-process keeps the first.
-        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
-    }
-    opts.cancel = Some(Arc::clone(&cancel));
+    // Ctrl-C or SIGTERM stops the run after the trials in flight; what finished is reported.
+    opts.cancel = Some(crate::interrupt::stop_flag());
     let trials_out = match &a.trials_out {
         Some(path) => {
-            let mut w =
-                output::StreamedOutput::create(&Destination::from_option(Some(path)), &protect)?;
+            let mut w = output::StreamedOutput::create(&Destination::from_option(Some(path)))?;
             w.push(report::csv::trial_header().as_bytes());
             let shared = Arc::new(Mutex::new(Some(w)));
             let (writer, budget) = (
@@ -119,11 +113,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         }
         (ReportFormat::Focus, _) => unreachable!("handled before the simulation"),
     };
-    output::write(
-        &Destination::from_option(a.out.as_deref()),
-        text.as_bytes(),
-        &protect,
-    )?;
+    output::emit(a.out.as_deref(), &text)?;
     if let Some(shared) = trials_out {
         opts.sink = None;
         if let Some(writer) = lock(&shared).take() {
@@ -131,25 +121,6 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         }
     }
     Ok(0)
-}
-
-/// `--trials-out` must not collide with the report's own destination.
-fn check_trials_out(a: &SimulateArgs) -> Result<(), Error> {
-    let Some(path) = &a.trials_out else {
-        return Ok(());
-    };
-    let report = Destination::from_option(a.out.as_deref());
-    let trials = Destination::from_option(Some(path));
-    if report == trials {
-        return Err(Error::Usage(format!(
-            "--trials-out and the report would both go to {}\n  = help: give --out a file, or --trials-out another path",
-            match &report {
-                Destination::Stdout => "standard output".to_string(),
-                Destination::File(p) => format!("`{}`", p.display()),
-            }
-        )));
-    }
-    Ok(())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -10,7 +10,6 @@
 //! line, and `/dev/zero` is one endless line). The line it counts also locates a read error: a
 //! truncated or corrupt gzip stream is reported at the line where the data stops.
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,13 +42,20 @@ pub fn open(path: &Path) -> Result<Input, Error> {
     } else {
         if path.is_dir() {
             return Err(Error::Usage(format!(
-                "`{name}` is a directory; pass log files (they may be gzipped)"
+                "`{}` is a directory; pass log files (they may be gzipped)",
+                crate::escape::visible(&name)
             )));
         }
-        Box::new(File::open(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?)
+        // A named pipe without a writer or a device would wait or run forever; standard input
+        // (`-`) and a pipe the shell opened (`<(zcat log.gz)`) are the ways to stream.
+        Box::new(
+            crate::source::open_input(path, crate::source::Named::OnCommandLine).map_err(
+                |source| Error::Read {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            )?,
+        )
     };
     from_reader(&name, raw)
 }

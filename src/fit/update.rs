@@ -42,12 +42,15 @@ fn set(t: &mut Table, key: &str, v: Value, changed: &mut Vec<String>) {
 
 /// Update the scenario at `base` with `f`; returns the new text and one note per change.
 pub fn update(base: &Path, f: &Fitted, catalog: &Catalog) -> Result<(String, Vec<String>), Error> {
-    let text = crate::source::read_bounded_text(base, crate::source::MAX_SCENARIO_BYTES).map_err(
-        |source| Error::Read {
-            path: base.to_path_buf(),
-            source,
-        },
-    )?;
+    let text = crate::source::read_bounded_text(
+        base,
+        crate::source::MAX_SCENARIO_BYTES,
+        crate::source::Named::OnCommandLine,
+    )
+    .map_err(|source| Error::Read {
+        path: base.to_path_buf(),
+        source,
+    })?;
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         let at = e
             .span()

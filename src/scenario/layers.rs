@@ -5,12 +5,17 @@
 //! Every text is a source of its own, so an error inside an inherited file points into that file,
 //! and an error in an override points into the `--set` argument. Files are read through a
 //! [`Reader`], so the same layering works on a git revision (`aicost diff --base-ref main`).
+//!
+//! A base must be a regular file within the scenario's [`Reach`], so that `extends` can neither
+//! wait forever on a pipe nor read a file outside the project. The revision of `--base-ref` is
+//! resolved to a commit by `git rev-parse --verify` first, and only that commit's hash reaches
+//! `git cat-file`, so a revision can never be read as an option of git.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-use super::{LoadOptions, parse_text};
+use super::{LoadOptions, Reach, parse_text};
 use crate::doc::{Node, Value, merge, set};
 use crate::error::{Problem, ProblemKind};
 use crate::source::Sources;
@@ -25,6 +30,10 @@ pub trait Reader {
     fn name(&self, path: &Path) -> String;
     /// An identity for cycle detection.
     fn identity(&self, path: &Path) -> PathBuf;
+    /// Whether paths are compared as written (not on disk) for the [`Reach`].
+    fn lexical(&self) -> bool {
+        false
+    }
 }
 
 /// The file system.
@@ -32,10 +41,11 @@ pub struct Files;
 
 impl Reader for Files {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        if path.is_dir() {
-            return Err(io::Error::other("it is a directory"));
-        }
-        crate::source::read_bounded(path, crate::source::MAX_SCENARIO_BYTES)
+        crate::source::read_bounded(
+            path,
+            crate::source::MAX_SCENARIO_BYTES,
+            crate::source::Named::InFile,
+        )
     }
 
     fn name(&self, path: &Path) -> String {
@@ -47,9 +57,47 @@ impl Reader for Files {
     }
 }
 
-/// Files as committed at a git revision (`git show REV:./PATH`).
+/// Files as committed at a git revision.
 pub struct GitRevision {
+    /// The revision as the user wrote it, for messages.
     pub rev: String,
+    /// The commit it names.
+    commit: String,
+}
+
+impl GitRevision {
+    /// Resolve `rev` to a commit in the repository holding `dir`. A revision that starts with
+    /// `-` is refused: git would read it as an option (`--output=FILE` writes a file).
+    pub fn new(rev: &str, dir: &Path) -> Result<GitRevision, String> {
+        if rev.is_empty() || rev.starts_with('-') {
+            return Err(format!(
+                "`{}` is not a git revision: it starts with `-`, so git would read it as an option\n  = help: name a branch, tag or commit, e.g. --base-ref main",
+                crate::escape::visible(rev)
+            ));
+        }
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+            .arg(format!("{rev}^{{commit}}"))
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        let commit = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !out.status.success()
+            || commit.is_empty()
+            || !commit.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(format!(
+                "`{}` names no commit of the git repository at `{}`\n  = help: name a branch, tag or commit, e.g. --base-ref main (a shallow CI checkout may need `git fetch` first)",
+                crate::escape::visible(rev),
+                crate::escape::visible(&dir.display().to_string())
+            ));
+        }
+        Ok(GitRevision {
+            rev: rev.to_string(),
+            commit,
+        })
+    }
 }
 
 impl Reader for GitRevision {
@@ -62,11 +110,12 @@ impl Reader for GitRevision {
         let file = path
             .file_name()
             .ok_or_else(|| io::Error::other("not a file path"))?;
-        let spec = format!("{}:./{}", self.rev, file.to_string_lossy());
+        // A commit hash and a path after `:./`: nothing git could take for an option.
+        let spec = format!("{}:./{}", self.commit, file.to_string_lossy());
         let out = Command::new("git")
             .arg("-C")
             .arg(&dir)
-            .args(["show", &spec])
+            .args(["cat-file", "blob", &spec])
             .output()
             .map_err(|e| io::Error::other(format!("cannot run git: {e}")))?;
         if out.status.success() {
@@ -76,7 +125,7 @@ impl Reader for GitRevision {
             Err(io::Error::other(
                 msg.lines()
                     .next()
-                    .unwrap_or("git show failed")
+                    .unwrap_or("git cat-file failed")
                     .trim()
                     .to_string(),
             ))
@@ -91,6 +140,10 @@ impl Reader for GitRevision {
         std::env::current_dir()
             .map(|d| normalize(&d.join(path)))
             .unwrap_or_else(|_| normalize(path))
+    }
+
+    fn lexical(&self) -> bool {
+        true
     }
 }
 
@@ -112,12 +165,14 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// The layered document of the file `name` (at `path`, holding `bytes`).
+#[allow(clippy::too_many_arguments)]
 pub fn document(
     name: &str,
     path: Option<&Path>,
     bytes: Vec<u8>,
     opts: &LoadOptions,
     reader: &dyn Reader,
+    reach: &Reach,
     sources: &mut Sources,
     warnings: &mut Vec<Problem>,
 ) -> Result<Node, Problem> {
@@ -126,7 +181,13 @@ pub fn document(
         path.map_or_else(|| PathBuf::from(name), |p| reader.identity(p)),
         name.to_string(),
     )];
-    let mut root = resolve(root, path, reader, sources, warnings, &mut chain)?;
+    let from = Context {
+        reader,
+        reach,
+        sources: &mut *sources,
+        warnings: &mut *warnings,
+    };
+    let mut root = resolve(root, path, from, &mut chain)?;
     for arg in &opts.overrides {
         let id = sources.add("--set", None, arg.clone());
         let o = set::parse(arg, id)?;
@@ -143,15 +204,27 @@ pub fn document(
     Ok(root)
 }
 
+/// Where the files of one scenario come from and where their texts and warnings go.
+struct Context<'a> {
+    reader: &'a dyn Reader,
+    reach: &'a Reach,
+    sources: &'a mut Sources,
+    warnings: &'a mut Vec<Problem>,
+}
+
 /// Layer `root` (the text of `path`) over the file it extends, recursively.
 fn resolve(
     mut root: Node,
     path: Option<&Path>,
-    reader: &dyn Reader,
-    sources: &mut Sources,
-    warnings: &mut Vec<Problem>,
+    cx: Context<'_>,
     chain: &mut Vec<(PathBuf, String)>,
 ) -> Result<Node, Problem> {
+    let Context {
+        reader,
+        reach,
+        sources,
+        warnings,
+    } = cx;
     let Some(pos) = (match &root.value {
         Value::Table(entries) => entries.iter().position(|e| e.key == "extends"),
         _ => None,
@@ -201,6 +274,11 @@ fn resolve(
         .path("extends")
         .help("flatten the chain of base scenarios"));
     }
+    if let Err(real) = reach.check(&base_path, reader.lexical()) {
+        return Err(reach
+            .refusal("extends", &base_name, &real)
+            .at(entry.value.loc));
+    }
     let bytes = reader.read(&base_path).map_err(|e| {
         let shown_dir = if dir.as_os_str().is_empty() {
             "the current directory".to_string()
@@ -219,7 +297,17 @@ fn resolve(
     })?;
     let base = parse_text(&base_name, Some(&base_path), bytes, sources, warnings)?;
     chain.push((identity, base_name));
-    let base = resolve(base, Some(&base_path), reader, sources, warnings, chain)?;
+    let base = resolve(
+        base,
+        Some(&base_path),
+        Context {
+            reader,
+            reach,
+            sources: &mut *sources,
+            warnings: &mut *warnings,
+        },
+        chain,
+    )?;
     chain.pop();
     warn_replaced_arrays(&base, &root, warnings);
     Ok(merge::merge(base, root, sources))

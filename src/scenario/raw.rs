@@ -105,6 +105,22 @@ pub struct RawDist {
 
 pub type Quantity = Located<RawQuantity>;
 
+/// The top-level keys of a scenario ([`RawScenario`]'s fields as written in TOML).
+pub const TOP_LEVEL_KEYS: [&str; 12] = [
+    "extends",
+    "name",
+    "description",
+    "catalog",
+    "simulation",
+    "budget",
+    "segment",
+    "workflow",
+    "model",
+    "stack",
+    "contract",
+    "incident",
+];
+
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
