@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::doc::Node;
 use crate::doc::diff::{Change, diff};
 use crate::engine::SimResult;
+use crate::escape::md_code;
 use crate::model::Scenario;
 use crate::paired::{Delta, quantile_change_se};
 use crate::report::format::{money, percent};
@@ -205,16 +206,12 @@ fn relative(delta: f64, base: f64) -> String {
 /// Changes listed before the rest are folded away.
 const OPEN_KEY_CHANGES: usize = 15;
 
-fn md_code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'").replace('|', "\\|"))
-}
-
 /// The comparison as Markdown for a pull-request comment.
 pub fn markdown(d: &ScenarioDiff) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "### aicost: forecast change for `{}`\n\n",
-        d.scenario
+        "### aicost: forecast change for {}\n\n",
+        md_code(&d.scenario)
     ));
     out.push_str(&format!(
         "{} → {} · {} simulated months per version · seed {} · both versions on the same months (common random numbers)\n\n",

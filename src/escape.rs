@@ -103,15 +103,20 @@ fn needs_apostrophe(s: &str) -> bool {
     starts_formula(s.trim_start_matches('\'')) && !is_number(s)
 }
 
-/// A CSV field: a text that a spreadsheet would run as a formula gets a leading apostrophe
-/// (OWASP's advice; numbers stay numbers), and the field is quoted when it holds a comma, a
-/// quote or a line break (RFC 4180).
-pub fn csv_cell(s: &str) -> Cow<'_, str> {
-    let text: Cow<'_, str> = if needs_apostrophe(s) {
+/// A text that a spreadsheet would run as a formula, with a leading apostrophe (OWASP's advice);
+/// numbers stay numbers. For a CSV writer that quotes by itself.
+pub fn formula_safe(s: &str) -> Cow<'_, str> {
+    if needs_apostrophe(s) {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)
-    };
+    }
+}
+
+/// A CSV field: [`formula_safe`], and quoted when it holds a comma, a quote or a line break
+/// (RFC 4180).
+pub fn csv_cell(s: &str) -> Cow<'_, str> {
+    let text = formula_safe(s);
     if text.contains([',', '"', '\n', '\r']) {
         Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
     } else {

@@ -586,8 +586,11 @@ pub fn render(s: &Scenario, e: &Estimate, months: &[(Month, u32)]) -> String {
         let start = format!("{}T00:00:00Z", month.first_day());
         let end = format!("{}T00:00:00Z", month.next().first_day());
         for r in rows(s, e, index.saturating_sub(1) as usize) {
-            w.write_record(record(s, &r, &start, &end, index))
-                .expect("write to memory");
+            // Names of the scenario, stacks, models and contracts are data: none may start a
+            // spreadsheet formula (numbers stay numbers).
+            let fields = record(s, &r, &start, &end, index)
+                .map(|f| crate::escape::formula_safe(&f).into_owned());
+            w.write_record(fields).expect("write to memory");
         }
     }
     String::from_utf8(w.into_inner().expect("flush to memory")).expect("CSV of UTF-8 fields")

@@ -462,4 +462,25 @@ mod tests {
         let err = write_atomic(dir.path(), b"x").unwrap_err();
         assert!(err.to_string().contains("is a directory"), "{err}");
     }
+
+    #[test]
+    fn a_temporary_file_is_registered_while_it_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = Destination::File(dir.path().join("trials.csv"));
+        let registered = || live().iter().filter(|p| p.starts_with(dir.path())).count();
+        let mut streamed = StreamedOutput::create(&dest).unwrap();
+        streamed.push(b"trial,stack\n");
+        assert_eq!(registered(), 1);
+        drop(streamed);
+        assert_eq!(registered(), 0);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut streamed = StreamedOutput::create(&dest).unwrap();
+        streamed.push(b"trial,stack\n");
+        streamed.finish().unwrap();
+        assert_eq!(registered(), 0);
+        assert_eq!(
+            std::fs::read(dir.path().join("trials.csv")).unwrap(),
+            b"trial,stack\n"
+        );
+    }
 }

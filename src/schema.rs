@@ -131,4 +131,19 @@ mod tests {
         assert!(v["properties"]["extends"]["type"] == "string");
         assert!(defs["DistFamily"]["enum"].as_array().unwrap().len() == 8);
     }
+
+    #[test]
+    fn the_list_of_top_level_keys_is_the_format_s() {
+        let v = scenario_schema();
+        let mut keys: Vec<&str> = v["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut listed = crate::scenario::raw::TOP_LEVEL_KEYS.to_vec();
+        keys.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(keys, listed);
+    }
 }

@@ -104,6 +104,16 @@ fn every_bad_input_is_refused_with_a_located_message_and_a_fix() {
             stderr.contains("= help: "),
             "{name}: no fix suggested\n{stderr}"
         );
+        // Whatever the file holds, nothing reaches the terminal that acts on it, and no line of
+        // a file that is not a scenario (the fake secret in `extends/secret.env`) is quoted.
+        assert!(
+            !stderr.chars().any(|c| c.is_control() && c != '\n'),
+            "{name}: a control character reached the terminal: {stderr:?}"
+        );
+        assert!(
+            !stderr.contains("sk-live"),
+            "{name}: quoted a secret\n{stderr}"
+        );
         insta::assert_snapshot!(
             name.replace('.', "_"),
             format!("$ aicost validate {name}\nexit {}\n{stderr}", expected)

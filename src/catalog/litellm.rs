@@ -47,6 +47,8 @@ pub struct ImportSummary {
     pub skipped_zero_prices: usize,
     /// Entries dropped because another one already had the same (stripped) name.
     pub skipped_duplicates: usize,
+    /// Entries whose name holds a control character, which no scenario may name.
+    pub skipped_control_names: usize,
     /// `--only` names that the file does not have.
     pub not_found: Vec<String>,
     /// Price keys of imported entries that aicost cannot represent, with how many entries have
@@ -60,6 +62,7 @@ impl ImportSummary {
             + self.skipped_without_prices
             + self.skipped_zero_prices
             + self.skipped_duplicates
+            + self.skipped_control_names
     }
 
     /// A few lines for stderr.
@@ -95,6 +98,12 @@ impl ImportSummary {
         if self.skipped_duplicates > 0 {
             parts.push(format!("{} duplicate names", self.skipped_duplicates));
         }
+        if self.skipped_control_names > 0 {
+            parts.push(format!(
+                "{} names with control characters",
+                self.skipped_control_names
+            ));
+        }
         if !parts.is_empty() {
             out.push_str(": ");
             out.push_str(&parts.join("; "));
@@ -107,7 +116,12 @@ impl ImportSummary {
             ));
         }
         if !self.not_found.is_empty() {
-            out.push_str(&format!("not in the file: {}\n", self.not_found.join(", ")));
+            let names: Vec<String> = self
+                .not_found
+                .iter()
+                .map(|n| crate::escape::visible(n).into_owned())
+                .collect();
+            out.push_str(&format!("not in the file: {}\n", names.join(", ")));
         }
         if !self.unrepresented.is_empty() {
             let mut by: Vec<(&String, &usize)> = self.unrepresented.iter().collect();
@@ -177,6 +191,10 @@ pub fn import(text: &str, opts: &ImportOptions) -> Result<(CatalogFile, ImportSu
         } else {
             key.clone()
         };
+        if name.chars().any(crate::escape::forbidden_in_name) {
+            summary.skipped_control_names += 1;
+            continue;
+        }
         if models.contains_key(&name) {
             summary.skipped_duplicates += 1;
             continue;

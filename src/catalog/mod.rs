@@ -290,7 +290,9 @@ impl Catalog {
     pub fn from_file(name: &str, file: CatalogFile, text: &str) -> Result<Catalog, CatalogError> {
         let locate = |key: &str| -> (Option<(usize, usize)>, Option<usize>) {
             let needle = format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""));
-            match text.find(&needle) {
+            // As JSON escapes it (a control character as `\u001b`), else as written.
+            let escaped = serde_json::to_string(key).unwrap_or_default();
+            match text.find(&escaped).or_else(|| text.find(&needle)) {
                 Some(off) => {
                     let lc = crate::source::line_col(text, off);
                     (Some((lc.line, lc.column)), Some(off))
@@ -330,6 +332,16 @@ impl Catalog {
         };
         let mut checked = Vec::with_capacity(file.models.len());
         for (key, e) in &file.models {
+            if key.chars().any(crate::escape::forbidden_in_name) {
+                return Err(err(
+                    key,
+                    format!(
+                        "the model name `{}` holds a control character; names may not",
+                        crate::escape::visible(key)
+                    ),
+                    "remove it: a scenario names models by these names, and a control character would act on terminals and break CSV and Markdown",
+                ));
+            }
             let date = match &e.checked {
                 None => default_checked,
                 Some(s) => Some(Date::parse(s).ok_or_else(|| {
@@ -382,7 +394,7 @@ impl Catalog {
         if self.name == BUILTIN_NAME {
             self.name.clone()
         } else {
-            format!("catalog `{}`", self.name)
+            format!("catalog `{}`", crate::escape::visible(&self.name))
         }
     }
 

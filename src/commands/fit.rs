@@ -71,7 +71,7 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
         let files: Vec<String> = ing
             .sources
             .iter()
-            .map(|(n, f)| format!("{n} ({})", format_name(*f)))
+            .map(|(n, f)| format!("{} ({})", crate::escape::visible(n), format_name(*f)))
             .collect();
         eprintln!(
             "read {} lines from {}: {} calls, {} workflow{}, {} malformed",
@@ -96,6 +96,12 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
             eprintln!(
                 "skipped {} LiteLLM proxy cache hits (served without a model call)",
                 ing.skipped.proxy_cache_hits
+            );
+        }
+        if ing.skipped.renamed > 0 {
+            eprintln!(
+                "{} calls name a workflow or model with control characters; each such character became U+FFFD (the replacement character) so that the scenario validates",
+                ing.skipped.renamed
             );
         }
     }
@@ -130,7 +136,8 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
             let (text, notes) = crate::fit::update::update(base, &fitted, &catalog)?;
             if !config.quiet {
                 for n in notes {
-                    eprintln!("{n}");
+                    // Notes name workflows and stacks of a file that was not validated.
+                    eprintln!("{}", crate::escape::visible(&n));
                 }
             }
             text

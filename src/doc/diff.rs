@@ -51,7 +51,7 @@ fn join(prefix: &str, key: &str) -> String {
     {
         key.to_string()
     } else {
-        format!("\"{key}\"")
+        crate::escape::toml_str(key)
     };
     if prefix.is_empty() {
         key
@@ -166,18 +166,7 @@ pub fn render(node: &Node) -> String {
 
 fn write_value(v: &Value, out: &mut String) {
     match v {
-        Value::String(s) => {
-            out.push('"');
-            for c in s.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
-        }
+        Value::String(s) => out.push_str(&crate::escape::toml_str(s)),
         Value::Integer(i) => out.push_str(&i.to_string()),
         Value::Float(f) => {
             if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use super::hist::{Histogram, Moments};
 use super::input::{Budget, Input};
+use super::readers::Skipped;
 use super::summary::{PartStats, Summary, WorkflowStats};
 use crate::error::{Error, suggest};
 
@@ -69,7 +70,14 @@ fn num(s: &str, what: &str) -> Result<f64, String> {
 }
 
 /// Read aggregate rows into `into` (adding to what is there).
-pub fn read(input: &mut Input, budget: &mut Budget, into: &mut Summary) -> Result<(), Error> {
+/// Read aggregate rows into `into`; names with control characters are renamed (and counted in
+/// `skipped`) as [`super::readers::read`] does.
+pub fn read(
+    input: &mut Input,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    into: &mut Summary,
+) -> Result<(), Error> {
     let name = input.name.clone();
     let locate = input.locator();
     let mut rdr = csv::ReaderBuilder::new()
@@ -109,7 +117,12 @@ pub fn read(input: &mut Input, budget: &mut Budget, into: &mut Summary) -> Resul
                 let line = rec.position().map_or(0, |p| p.line());
                 let get = |i: usize| rec.get(col[i]).unwrap_or("").trim();
                 let row = (|| -> Result<(), String> {
-                    let (workflow, model, measure) = (get(0), get(1), get(2));
+                    let (workflow, model, measure) = (
+                        skipped.clean_name(crate::escape::csv_uncell(get(0))),
+                        skipped.clean_name(crate::escape::csv_uncell(get(1))),
+                        get(2),
+                    );
+                    let (workflow, model) = (workflow.as_str(), model.as_str());
                     let m = Moments {
                         n: num(get(4), "n")?,
                         sum: num(get(5), "sum")?,
@@ -195,14 +208,6 @@ pub fn read(input: &mut Input, budget: &mut Budget, into: &mut Summary) -> Resul
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn row(
     out: &mut String,
     workflow: &str,
@@ -215,8 +220,8 @@ fn row(
     let _ = writeln!(
         out,
         "{},{},{measure},{b},{},{},{},{},{}",
-        csv_field(workflow),
-        csv_field(model),
+        crate::escape::csv_cell(workflow),
+        crate::escape::csv_cell(model),
         m.n,
         m.sum,
         m.sum_sq,

@@ -369,8 +369,13 @@ impl Budget {
     /// The first malformed lines, one per line, indented.
     pub fn report(&self) -> String {
         let mut out = String::new();
+        // A reason may quote the line; neither it nor the file name may act on the terminal.
         for (file, line, reason) in &self.malformed.first {
-            out.push_str(&format!("  {file}:{line}: {reason}\n"));
+            out.push_str(&format!(
+                "  {}:{line}: {}\n",
+                crate::escape::visible(file),
+                crate::escape::visible(reason)
+            ));
         }
         if self.malformed.count > self.malformed.first.len() as u64 {
             out.push_str(&format!(

@@ -131,7 +131,12 @@ pub fn summarize_inputs(
         let format = format_of(&mut input, opts)?;
         sources.push((input.name.clone(), format));
         if format == LogFormat::Aggregates {
-            aggregate::read(&mut input, &mut reader.budget, &mut from_aggregates)?;
+            aggregate::read(
+                &mut input,
+                &mut reader.budget,
+                &mut reader.skipped,
+                &mut from_aggregates,
+            )?;
         } else {
             reader.read(&mut input, format, opts, &mut |c| acc.add(&c))?;
         }

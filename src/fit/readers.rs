@@ -37,6 +37,21 @@ pub struct Skipped {
     pub other_spans: u64,
     /// LiteLLM proxy cache hits: served without a model call.
     pub proxy_cache_hits: u64,
+    /// Calls (or aggregate rows) whose workflow or model name held control characters, which
+    /// were replaced so that the scenario written from them validates.
+    pub renamed: u64,
+}
+
+impl Skipped {
+    /// `name` with every character no scenario name may hold replaced by U+FFFD (a log is data,
+    /// not text to pass on to a terminal or a TOML file); a replacement is counted.
+    pub fn clean_name(&mut self, name: &str) -> String {
+        let clean = crate::escape::sanitize_name(name);
+        if let std::borrow::Cow::Owned(_) = clean {
+            self.renamed += 1;
+        }
+        clean.into_owned()
+    }
 }
 
 /// Reader settings.
@@ -71,6 +86,38 @@ pub fn detect(name: &str, head: &[u8]) -> LogFormat {
 
 /// Read every call of `input` in `format`.
 pub fn read(
+    input: &mut Input,
+    format: LogFormat,
+    opts: &ReadOptions,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    sink: &mut dyn FnMut(Call),
+) -> Result<(), Error> {
+    // Names with control characters are replaced before anything counts them, so that two
+    // spellings that print the same become one workflow.
+    let mut renamed = 0;
+    let mut sink = |mut c: Call| {
+        let clean = |s: &mut String| {
+            if let std::borrow::Cow::Owned(t) = crate::escape::sanitize_name(s) {
+                *s = t;
+                true
+            } else {
+                false
+            }
+        };
+        let (w, m) = (clean(&mut c.workflow), clean(&mut c.model));
+        if w || m {
+            renamed += 1;
+        }
+        sink(c);
+    };
+    let sink: &mut dyn FnMut(Call) = &mut sink;
+    let result = read_format(input, format, opts, budget, skipped, sink);
+    skipped.renamed += renamed;
+    result
+}
+
+fn read_format(
     input: &mut Input,
     format: LogFormat,
     opts: &ReadOptions,

@@ -229,35 +229,12 @@ pub fn fit(s: &Summary, empirical: bool) -> Fitted {
     }
 }
 
-/// A TOML basic string.
-pub fn toml_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::escape::{toml_key, toml_str};
 
-/// A TOML key: bare when it can be, quoted otherwise.
-pub fn toml_key(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        s.to_string()
-    } else {
-        toml_str(s)
-    }
+/// A name inside a `#` comment: any character that could end the comment (a line break) or act
+/// on a terminal is written as an escape, so the rest of the line stays a comment.
+fn c(name: &str) -> std::borrow::Cow<'_, str> {
+    crate::escape::visible(name)
 }
 
 /// Round to `digits` significant digits for display in a scenario.
@@ -299,7 +276,7 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
     let _ = writeln!(
         o,
         "# Fitted by `aicost fit` from {} ({} calls{}{}).",
-        prov.sources.join(", "),
+        c(&prov.sources.join(", ")),
         prov.calls,
         if prov.malformed > 0 {
             format!(", {} malformed lines skipped", prov.malformed)
@@ -338,7 +315,7 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
         let _ = writeln!(
             o,
             "\n# Workflow `{}`: {} requests{}.",
-            w.name,
+            c(&w.name),
             w.requests,
             if w.users_unknown {
                 " (the logs name no users: all traffic is one user)".to_string()
@@ -364,8 +341,8 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
             let _ = writeln!(
                 o,
                 "\n# `{}` on {}: {} requests, {} billed calls; mean {} input and {} output tokens per call{}{}.",
-                w.name,
-                p.model,
+                c(&w.name),
+                c(&p.model),
                 p.requests,
                 p.calls,
                 sig(p.mean_input_tokens, 4),
@@ -436,9 +413,10 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
                 };
                 let _ = writeln!(
                     o,
-                    "[[model]]   # prices from the {} (`aicost prices show {}{flag}`)\nname = {}",
+                    "[[model]]   # prices from the {} (`aicost prices show {}{}`)\nname = {}",
                     catalog.label(),
-                    found.key,
+                    c(found.key),
+                    c(&flag),
                     toml_str(m)
                 );
             }
@@ -448,8 +426,10 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
                     .map_or(String::new(), |s| format!("; the catalog has `{s}`"));
                 let _ = writeln!(
                     o,
-                    "# `{m}` is not in the {}{hint}: give its prices.\n[[model]]\nname = {}\n# input_usd_per_mtok = …\n# output_usd_per_mtok = …",
+                    "# `{}` is not in the {}{}: give its prices.\n[[model]]\nname = {}\n# input_usd_per_mtok = …\n# output_usd_per_mtok = …",
+                    c(m),
                     catalog.label(),
+                    c(&hint),
                     toml_str(m)
                 );
             }

@@ -36,13 +36,11 @@ pub const TRIAL_COLUMNS: [&str; 7] = [
     "month",
 ];
 
-/// Quote a field when it needs it (RFC 4180).
+/// A text field: a name that a spreadsheet would run as a formula (`=HYPERLINK(…)`) starts
+/// with an apostrophe, and the field is quoted when it needs it (RFC 4180); see
+/// [`crate::escape::csv_cell`]. Numbers are written by `num`, unchanged.
 pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    crate::escape::csv_cell(s).into_owned()
 }
 
 fn num(x: f64) -> String {
@@ -533,5 +531,6 @@ mod tests {
         assert_eq!(field("route-a"), "route-a");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("=1+1"), "'=1+1");
     }
 }

@@ -390,7 +390,7 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
     };
     let mut out = String::new();
     let title = match &report.description {
-        Some(d) => format!("{} — {d}", report.scenario),
+        Some(d) => format!("{} — {}", report.scenario, crate::escape::terminal(d)),
         None => report.scenario.clone(),
     };
     out.push_str(&b(&title));

@@ -276,7 +276,7 @@ fn resolve(
     }
     if let Err(real) = reach.check(&base_path, reader.lexical()) {
         return Err(reach
-            .refusal("extends", &base_name, &real)
+            .refusal("extends", &base_name, &base_path, &real)
             .at(entry.value.loc));
     }
     let bytes = reader.read(&base_path).map_err(|e| {

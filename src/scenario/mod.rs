@@ -226,19 +226,25 @@ impl Reach {
         }
     }
 
-    /// The refusal of `shown` (as the file names it), which leads to `real`, named by `key`.
-    pub fn refusal(&self, key: &str, shown: &str, real: &Path) -> Problem {
-        let to = if Path::new(shown) == real {
-            String::new()
+    /// The refusal of `path` (written `shown` in the file, under `key`), which leads to `real`.
+    /// The real path is named only when a symbolic link inside the reach led out of it.
+    pub fn refusal(&self, key: &str, shown: &str, path: &Path, real: &Path) -> Problem {
+        let through_link = self.check(path, true).is_ok();
+        let (to, outside) = if through_link {
+            (
+                format!(" (through a symbolic link, to `{}`)", real.display()),
+                real.to_path_buf(),
+            )
         } else {
-            format!(" (to `{}`)", real.display())
+            let lexical = real_or_lexical_text(path);
+            (String::new(), lexical)
         };
         Problem::new(
             ProblemKind::InvalidValue,
             format!("`{key}` names `{shown}`, which leads outside the folders this scenario may read{to}"),
         )
         .path(key)
-        .help(self.help(real))
+        .help(self.help(&outside))
     }
 
     /// The help for a path outside the reach.
@@ -274,6 +280,11 @@ fn relative_to_cwd(p: &Path) -> PathBuf {
         Ok(above) => above.components().map(|_| "..").collect(),
         Err(_) => p.to_path_buf(),
     }
+}
+
+/// `p` made absolute by its text alone (`..` resolved, links not followed).
+fn real_or_lexical_text(p: &Path) -> PathBuf {
+    layers::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
 }
 
 /// `p` with every link followed, or made absolute by its text when it does not exist.
@@ -532,6 +543,9 @@ fn from_document(
             },
         })
         .collect();
+    if let Some(problem) = control_characters(&root, "") {
+        return Err(Error::scenario(Arc::new(sources), problem));
+    }
     let raw = match from_node::<raw::RawScenario>(&root) {
         Ok(raw) => raw,
         Err(e) => {
@@ -567,6 +581,66 @@ fn from_document(
     }
 }
 
+/// The first key or string value of `node` (at key path `path`) holding a character no name may
+/// hold ([`crate::escape::forbidden_in_name`]): a control character would reach terminals, CSV
+/// cells, Markdown tables and TOML comments as it is. Only the top-level `description` may break
+/// lines (and hold tabs).
+fn control_characters(node: &Node, path: &str) -> Option<Problem> {
+    use crate::doc::Value;
+    use crate::escape::{forbidden_in_name, visible};
+    let found = |text: &str, allowed: &[char]| {
+        text.chars()
+            .find(|&c| forbidden_in_name(c) && !allowed.contains(&c))
+    };
+    let problem = |c: char, what: String, loc: Loc, path: &str| {
+        Problem::new(
+            ProblemKind::InvalidValue,
+            format!(
+                "{what} holds the control character U+{:04X}; names, keys and texts may not",
+                c as u32
+            ),
+        )
+        .at(loc)
+        .path(path)
+        .help("remove it: a control character would act on terminals and break CSV, Markdown and TOML written from the scenario")
+    };
+    match &node.value {
+        Value::String(text) => {
+            let allowed: &[char] = if path == "description" {
+                &['\n', '\r', '\t']
+            } else {
+                &[]
+            };
+            found(text, allowed).map(|c| problem(c, format!("`{}`", visible(text)), node.loc, path))
+        }
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let label = item
+                .get("name")
+                .and_then(Node::as_str)
+                .filter(|n| !n.chars().any(forbidden_in_name))
+                .map_or_else(|| i.to_string(), str::to_string);
+            control_characters(item, &format!("{path}[{label}]"))
+        }),
+        Value::Table(entries) => entries.iter().find_map(|e| {
+            let here = if path.is_empty() {
+                e.key.clone()
+            } else {
+                format!("{path}.{}", e.key)
+            };
+            match found(&e.key, &[]) {
+                Some(c) => Some(problem(
+                    c,
+                    format!("the key `{}`", visible(&e.key)),
+                    e.key_loc,
+                    &visible(&here),
+                )),
+                None => control_characters(&e.value, &here),
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Read the catalog a scenario names (relative to the folder of the file that names it); its
 /// mistakes are located in the catalog file, a missing file or one out of reach at the `catalog`
 /// key.
@@ -589,7 +663,7 @@ fn load_catalog(
     if defined_in.is_some()
         && let Err(real) = reach.check(&full, false)
     {
-        return Err(reach.refusal("catalog", &shown, &real).at(c.loc));
+        return Err(reach.refusal("catalog", &shown, &full, &real).at(c.loc));
     }
     let text = crate::source::read_bounded_text(
         &full,
