@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
+mod common;
+
 const SUMMARIZER: &str = "scenarios/support-summarizer.toml";
 
 fn aicost() -> assert_cmd::Command {
@@ -272,174 +274,82 @@ fn no_command_writes_over_any_file_it_reads() {
         .into_iter()
         .map(|n| (n.clone(), std::fs::read(d.join(&n)).unwrap()))
         .collect();
-    let cases: &[(&[&str], &str)] = &[
+    let cases = [
         (
-            &["simulate", "s.toml", "-n", "5", "--out", "cat.json"],
+            "simulate s.toml -n 5 --out cat.json",
             "the scenario's catalog",
         ),
         (
-            &["simulate", "s.toml", "-n", "5", "--trials-out", "cat.json"],
+            "simulate s.toml -n 5 --trials-out cat.json",
             "the scenario's catalog",
         ),
         (
-            &[
-                "simulate", "s.toml", "-n", "5", "--format", "focus", "--out", "cat.json",
-            ],
+            "simulate s.toml -n 5 --format focus --out cat.json",
+            "the scenario's catalog",
+        ),
+        ("estimate s.toml --out cat.json", "the scenario's catalog"),
+        (
+            "compare s.toml base.toml -n 5 --out cat.json",
             "the scenario's catalog",
         ),
         (
-            &["estimate", "s.toml", "--out", "cat.json"],
+            "check s.toml --fail-if p95>1e9 -n 5 --out cat.json",
             "the scenario's catalog",
         ),
         (
-            &[
-                "compare",
-                "s.toml",
-                "base.toml",
-                "-n",
-                "5",
-                "--out",
-                "cat.json",
-            ],
-            "the scenario's catalog",
-        ),
-        (
-            &[
-                "check",
-                "s.toml",
-                "--fail-if",
-                "p95 > 1e9",
-                "-n",
-                "5",
-                "--out",
-                "cat.json",
-            ],
-            "the scenario's catalog",
-        ),
-        (
-            &[
-                "fit",
-                "log.csv",
-                "--catalog",
-                "cat.json",
-                "--out",
-                "cat.json",
-            ],
+            "fit log.csv --catalog cat.json --out cat.json",
             "the --catalog",
         ),
         (
-            &[
-                "fit",
-                "log.csv",
-                "--catalog",
-                "cat.json",
-                "--aggregates-out",
-                "cat.json",
-            ],
+            "fit log.csv --catalog cat.json --aggregates-out cat.json",
             "the --catalog",
         ),
         (
-            &["fit", "log.csv", "--update", "s.toml", "--out", "base.toml"],
+            "fit log.csv --update s.toml --out base.toml",
             "a file the scenario extends, read by --update",
         ),
         (
-            &[
-                "fit",
-                "log.csv",
-                "--update",
-                "s.toml",
-                "--aggregates-out",
-                "base.toml",
-            ],
+            "fit log.csv --update s.toml --aggregates-out base.toml",
             "a file the scenario extends, read by --update",
         ),
         (
-            &["fit", "log.csv", "--update", "s.toml", "--out", "cat.json"],
+            "fit log.csv --update s.toml --out cat.json",
             "the scenario's catalog, read by --update",
         ),
-        (&["fit", "log.csv", "--out", "log.csv"], "a log"),
+        ("fit log.csv --out log.csv", "a log"),
         (
-            &[
-                "backtest",
-                "--scenario",
-                "s.toml",
-                "--logs",
-                "log.csv",
-                "-n",
-                "5",
-                "--out",
-                "base.toml",
-            ],
+            "backtest --scenario s.toml --logs log.csv -n 5 --out base.toml",
             "a file the scenario extends",
         ),
         (
-            &[
-                "backtest",
-                "--scenario",
-                "s.toml",
-                "--logs",
-                "log.csv",
-                "-n",
-                "5",
-                "--out",
-                "log.csv",
-            ],
+            "backtest --scenario s.toml --logs log.csv -n 5 --out log.csv",
             "a log",
         ),
         (
-            &[
-                "diff",
-                "base.toml",
-                "s.toml",
-                "-n",
-                "5",
-                "--out",
-                "cat.json",
-            ],
+            "diff base.toml s.toml -n 5 --out cat.json",
             "the scenario's catalog",
         ),
+        ("diff base.toml s.toml -n 5 --out base.toml", "the scenario"),
         (
-            &[
-                "diff",
-                "base.toml",
-                "s.toml",
-                "-n",
-                "5",
-                "--out",
-                "base.toml",
-            ],
-            "the scenario",
-        ),
-        (
-            &["levers", "s.toml", "-n", "5", "--out", "base.toml"],
+            "levers s.toml -n 5 --out base.toml",
             "a file the scenario extends",
         ),
         (
-            &["sensitivity", "s.toml", "-n", "5", "--svg", "base.toml"],
+            "sensitivity s.toml -n 5 --svg base.toml",
             "a file the scenario extends",
         ),
         (
-            &[
-                "prices",
-                "import",
-                "litellm",
-                "cat.json",
-                "--only",
-                "@names.txt",
-                "--out",
-                "names.txt",
-            ],
+            "prices import litellm cat.json --only @names.txt --out names.txt",
             "the --only list",
         ),
         (
-            &[
-                "prices", "import", "litellm", "cat.json", "--out", "cat.json",
-            ],
+            "prices import litellm cat.json --out cat.json",
             "the file to import",
         ),
     ];
-    for (args, role) in cases {
-        let out = aicost().current_dir(d).args(*args).output().unwrap();
+    for (line, role) in cases {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let out = aicost().current_dir(d).args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(
@@ -467,25 +377,7 @@ fn no_command_writes_over_any_file_it_reads() {
 fn diff_against_a_git_revision_protects_the_files_on_disk() {
     let dir = project();
     let d = dir.path();
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .current_dir(d)
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(ok.success(), "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-qm", "x"]);
+    common::commit_all(d);
     let base = std::fs::read(d.join("base.toml")).unwrap();
     for target in ["base.toml", "cat.json", "s.toml"] {
         aicost()

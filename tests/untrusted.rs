@@ -8,6 +8,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 const BASE: &str = "tests/fixtures/layers/base.toml";
 /// A secret that must never appear in a message.
 const SECRET: &str = "sk-live-7c1d3b0a";
@@ -199,7 +201,11 @@ fn files_a_scenario_names_stay_inside_its_tree() {
         &[outside, "up.toml:1:11", "--allow-dir"],
     );
     refused(&p, &["validate", "abs.toml"], &[outside]);
-    refused(&p, &["validate", "link.toml"], &[outside, "(to `"]);
+    refused(
+        &p,
+        &["validate", "link.toml"],
+        &[outside, "(through a symbolic link, to `"],
+    );
     refused(&p, &["validate", "env.toml"], &[outside, "env.toml:1:11"]);
     // Without git, a scenario's tree is its own folder: `sub/s.toml` cannot reach `..`.
     refused(&p, &["validate", "sub/s.toml"], &[outside]);
@@ -299,25 +305,7 @@ fn a_file_that_is_not_a_scenario_is_never_quoted() {
 fn a_git_revision_is_never_read_as_an_option() {
     let dir = project();
     let d = dir.path();
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .current_dir(d)
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(ok.success(), "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-qm", "x"]);
+    common::commit_all(d);
     for rev in ["--output=pwn", "--format=%H", "-p", "--end-of-options"] {
         refused(
             d,
@@ -495,17 +483,8 @@ fn fit_writes_names_from_logs_as_data() {
     ];
     let models = ["gpt-4o-mini", "model\n[[stack]]\nname = \"x\"", "m\"q"];
     let mut wtr = csv::Writer::from_writer(Vec::new());
-    wtr.write_record([
-        "timestamp",
-        "user",
-        "workflow",
-        "model",
-        "input_tokens",
-        "cached_tokens",
-        "output_tokens",
-        "status",
-    ])
-    .unwrap();
+    wtr.write_record(&aicost::fit::readers::PLAIN_COLUMNS[..8])
+        .unwrap();
     for (i, w) in workflows.iter().enumerate() {
         for day in 1..=2 {
             let model = models[i % models.len()];

@@ -118,25 +118,27 @@ pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
 pub fn inputs_of(path: &Path, opts: &LoadOptions) -> Vec<InputFile> {
     match load_with(path, opts) {
         Ok(loaded) => loaded.inputs,
-        Err(Error::Scenario(e)) => e
-            .sources
-            .files()
-            .filter_map(|(_, f)| f.path.clone())
-            .enumerate()
-            .map(|(i, path)| InputFile {
-                path,
-                role: if i == 0 {
-                    "the scenario".to_string()
-                } else {
-                    "a file the scenario extends (or its catalog)".to_string()
-                },
-            })
-            .collect(),
+        Err(Error::Scenario(e)) => {
+            layer_inputs(&e.sources, "a file the scenario extends (or its catalog)")
+        }
         Err(_) => vec![InputFile {
             path: path.to_path_buf(),
             role: "the scenario".to_string(),
         }],
     }
+}
+
+/// The files of `sources`: the first is the scenario, every later one is `later`.
+fn layer_inputs(sources: &Sources, later: &str) -> Vec<InputFile> {
+    sources
+        .files()
+        .filter_map(|(_, f)| f.path.clone())
+        .enumerate()
+        .map(|(i, path)| InputFile {
+            path,
+            role: if i == 0 { "the scenario" } else { later }.to_string(),
+        })
+        .collect()
 }
 
 /// Validate a scenario held in memory; `name` is used in messages in place of a file name.
@@ -530,19 +532,7 @@ fn from_document(
     opts: &LoadOptions,
     reach: &Reach,
 ) -> Result<Loaded, Error> {
-    let mut inputs: Vec<InputFile> = sources
-        .files()
-        .filter_map(|(_, f)| f.path.clone())
-        .enumerate()
-        .map(|(i, path)| InputFile {
-            path,
-            role: if i == 0 {
-                "the scenario".to_string()
-            } else {
-                "a file the scenario extends".to_string()
-            },
-        })
-        .collect();
+    let mut inputs = layer_inputs(&sources, "a file the scenario extends");
     if let Some(problem) = control_characters(&root, "") {
         return Err(Error::scenario(Arc::new(sources), problem));
     }

@@ -95,3 +95,25 @@ route = "r"
 "#
     )
 }
+
+/// `git init` in `dir` and commit every file there, whatever the user's git configuration.
+pub fn commit_all(dir: &std::path::Path) {
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .current_dir(dir)
+            .args([
+                "-c",
+                "user.name=aicost",
+                "-c",
+                "user.email=aicost@example.invalid",
+            ])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(ok.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "scenarios"]);
+}
