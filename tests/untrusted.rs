@@ -613,8 +613,14 @@ fn messages_about_other_files_escape_control_characters() {
         "{\"aicost_catalog\": 1, \"models\": {\"ev\\u001bil\": {\"input_usd_per_mtok\": 1, \"output_usd_per_mtok\": 2}}}\n",
     )
     .unwrap();
+    std::fs::write(
+        d.join("provider.json"),
+        r#"{"aicost_catalog": 1, "models": {"x": {"provider": "open\u001bai", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2}}}"#,
+    )
+    .unwrap();
     for args in [
-        &["fit", "esc.csv", "--max-malformed", "0.9"][..],
+        &["prices", "show", "x", "--catalog", "provider.json"][..],
+        &["fit", "esc.csv", "--max-malformed", "0.9"],
         &["fit", "small.csv", "--update", "upd.toml"],
         &["fit", "log.csv", "--catalog", "cat.json"],
         &["prices", "list", "--catalog", "cat.json"],

@@ -47,7 +47,8 @@ pub struct ImportSummary {
     pub skipped_zero_prices: usize,
     /// Entries dropped because another one already had the same (stripped) name.
     pub skipped_duplicates: usize,
-    /// Entries whose name holds a control character, which no scenario may name.
+    /// Entries whose name (or provider, mode, source…) holds a control character, which no
+    /// scenario or catalog may hold.
     pub skipped_control_names: usize,
     /// `--only` names that the file does not have.
     pub not_found: Vec<String>,
@@ -100,7 +101,7 @@ impl ImportSummary {
         }
         if self.skipped_control_names > 0 {
             parts.push(format!(
-                "{} names with control characters",
+                "{} with control characters in a name or text",
                 self.skipped_control_names
             ));
         }
@@ -200,6 +201,10 @@ pub fn import(text: &str, opts: &ImportOptions) -> Result<(CatalogFile, ImportSu
             continue;
         }
         let (entry, unrepresented) = entry(key, obj, opts);
+        if entry.control_text().is_some() {
+            summary.skipped_control_names += 1;
+            continue;
+        }
         for k in unrepresented {
             *summary.unrepresented.entry(k).or_default() += 1;
         }
@@ -432,6 +437,28 @@ mod tests {
             checked: "2026-11-01".into(),
             ..ImportOptions::default()
         }
+    }
+
+    #[test]
+    fn entries_with_control_characters_are_skipped_and_counted() {
+        let text = r#"{
+          "evil\u001b[2J": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+            "litellm_provider": "openai", "mode": "chat"},
+          "bell": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+            "litellm_provider": "open\u0007ai", "mode": "chat"},
+          "fine": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+            "litellm_provider": "openai", "mode": "chat"}
+        }"#;
+        let (file, s) = import(text, &opts()).unwrap();
+        assert_eq!(s.imported, 1);
+        assert_eq!(s.skipped_control_names, 2);
+        assert!(
+            s.render().contains("2 with control characters"),
+            "{}",
+            s.render()
+        );
+        let json = serde_json::to_string(&file).unwrap();
+        crate::catalog::Catalog::parse("imported", &json).unwrap();
     }
 
     #[test]

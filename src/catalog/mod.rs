@@ -331,13 +331,27 @@ impl Catalog {
             })?),
         };
         let mut checked = Vec::with_capacity(file.models.len());
+        if file.description.as_deref().is_some_and(|d| {
+            d.chars()
+                .any(|c| c != '\n' && crate::escape::forbidden_in_name(c))
+        }) {
+            return Err(err(
+                "description",
+                "the catalog's `description` holds a control character".to_string(),
+                "remove it: a control character would act on terminals",
+            ));
+        }
         for (key, e) in &file.models {
-            if key.chars().any(crate::escape::forbidden_in_name) {
+            let text = Some(key.as_str())
+                .filter(|k| k.chars().any(crate::escape::forbidden_in_name))
+                .or_else(|| e.control_text());
+            if let Some(text) = text {
                 return Err(err(
                     key,
                     format!(
-                        "the model name `{}` holds a control character; names may not",
-                        crate::escape::visible(key)
+                        "the entry `{}` holds a control character in `{}`; names and texts may not",
+                        crate::escape::visible(key),
+                        crate::escape::visible(text)
                     ),
                     "remove it: a scenario names models by these names, and a control character would act on terminals and break CSV and Markdown",
                 ));
@@ -512,6 +526,24 @@ pub struct Found<'a> {
 }
 
 impl Entry {
+    /// A text of the entry (its provider, mode, source…) that holds a character no name may
+    /// hold ([`crate::escape::forbidden_in_name`]).
+    pub fn control_text(&self) -> Option<&str> {
+        [
+            &self.provider,
+            &self.mode,
+            &self.checked,
+            &self.source,
+            &self.imported_from,
+            &self.deprecation_date,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.tool_usd_per_call.iter().flat_map(|t| t.keys()))
+        .map(String::as_str)
+        .find(|s| s.chars().any(crate::escape::forbidden_in_name))
+    }
+
     /// Every price of the entry, with its key, for range checks.
     pub fn prices(&self) -> Vec<(String, f64)> {
         let mut out = Vec::new();
