@@ -481,6 +481,37 @@ fn standard_output_into_an_input_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("standard output is redirected to it"), "{err}");
     assert_eq!(std::fs::read(d.join("log.csv")).unwrap(), before);
+    // Every command that prints: the summary of `validate`, a listing, a report.
+    for (args, file) in [
+        (&["validate", "s.toml"][..], "s.toml"),
+        (&["validate", "s.toml"], "base.toml"),
+        (&["prices", "list", "--catalog", "cat.json"], "cat.json"),
+        (
+            &["prices", "show", "gpt-4o-mini", "--catalog", "cat.json"],
+            "cat.json",
+        ),
+        (&["estimate", "s.toml"], "cat.json"),
+        (
+            &["prices", "import", "litellm", "cat.json", "--out", "-"],
+            "cat.json",
+        ),
+    ] {
+        let before = std::fs::read(d.join(file)).unwrap();
+        let target = std::fs::OpenOptions::new()
+            .append(true)
+            .open(d.join(file))
+            .unwrap();
+        let out = Command::new(assert_cmd::cargo::cargo_bin!("aicost"))
+            .current_dir(d)
+            .args(args)
+            .stdout(target)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} >> {file}: {err}");
+        assert!(err.contains("standard output is redirected to it"), "{err}");
+        assert_eq!(std::fs::read(d.join(file)).unwrap(), before, "{file}");
+    }
 }
 
 /// A symbolic link given as an output keeps pointing where it pointed: at an existing file (which

@@ -26,6 +26,18 @@ pub fn prices(a: &PricesArgs, config: &Config) -> Result<u8, Error> {
     }
 }
 
+/// The catalog of `prices list` and `prices show`, which print to standard output: never into
+/// the catalog itself (`> prices.json` is caught by the shell first, `>> prices.json` is not).
+fn open_listed_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, Catalog>, Error> {
+    if let Some(p) = path {
+        crate::files::FilePlan::new()
+            .reads(p, "the --catalog")
+            .writes("the listing", None)
+            .check()?;
+    }
+    open_catalog(path)
+}
+
 /// The catalog a command reads: a file given with `--catalog`, else the built-in one.
 pub fn open_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, Catalog>, Error> {
     match path {
@@ -37,7 +49,7 @@ pub fn open_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, Cat
 }
 
 fn list(pattern: Option<&str>, path: Option<&Path>, format: TableOrJson) -> Result<u8, Error> {
-    let cat = open_catalog(path)?;
+    let cat = open_listed_catalog(path)?;
     let rows = cat.matching(pattern);
     if rows.is_empty() {
         let help = pattern.and_then(|p| cat.suggest(p)).map_or_else(
@@ -145,7 +157,7 @@ fn fmt_pct(f: f64) -> String {
 }
 
 fn show(model: &str, path: Option<&Path>, format: TableOrJson) -> Result<u8, Error> {
-    let cat = open_catalog(path)?;
+    let cat = open_listed_catalog(path)?;
     let Some(found) = cat.lookup(model) else {
         let help = match cat.suggest(model) {
             Some(s) => format!("did you mean `{s}`?"),

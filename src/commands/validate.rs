@@ -7,6 +7,11 @@ use crate::output;
 
 pub fn validate(a: &ValidateArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
+    // `aicost validate s.toml >> s.toml` would append the summary to the scenario.
+    crate::files::FilePlan::new()
+        .reads_scenario(&loaded)
+        .writes("the summary", None)
+        .check()?;
     let s = &loaded.scenario;
     let steps: usize = s.workflows.iter().map(|w| w.steps.len()).sum();
     let uncertain = s.params().iter().filter(|p| !p.is_fixed()).count();
