@@ -528,6 +528,42 @@ fn fit_writes_names_from_logs_as_data() {
         "a contract was injected"
     );
     assert_eq!(s.stacks.len(), 1, "a stack was injected");
+
+    // `--update` adds the same workflows to an existing scenario, names as data too.
+    let out = run_in(
+        d,
+        &[
+            "fit",
+            "names.csv",
+            "--update",
+            "s.toml",
+            "--out",
+            "updated.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // Read as plain TOML: the models the catalog does not know still lack prices.
+    let updated: toml::Table = std::fs::read_to_string(d.join("updated.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let names: Vec<&str> = updated["workflow"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    for w in workflows {
+        let name = clean(w);
+        assert!(
+            names
+                .iter()
+                .any(|n| *n == name || n.starts_with(&format!("{name}/"))),
+            "{name:?} not in {names:?}"
+        );
+    }
+    assert!(!updated.contains_key("contract"), "a contract was injected");
+    assert_eq!(updated["stack"].as_array().unwrap().len(), 1);
 }
 
 /// No name may hold a control character: `validate` points at it. The bytes never reach the
