@@ -145,13 +145,15 @@ impl FilePlan {
     }
 }
 
-/// The identity of standard output when it is a regular file (a redirection into a file).
+/// The identity of standard output: the file it is redirected to, or the pipe it feeds (so that
+/// `--trials-out /dev/stdout` clashes with the report); none for a terminal or `/dev/null`,
+/// which any number of outputs may share.
 #[cfg(unix)]
 fn stdout_identity() -> Option<Identity> {
     use std::os::fd::AsFd;
     let fd = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
     let meta = std::fs::File::from(fd).metadata().ok()?;
-    if !meta.is_file() {
+    if is_char_device(&meta) {
         return None;
     }
     node_id(Path::new("/dev/stdout"), &meta).map(Identity::Node)
