@@ -444,6 +444,15 @@ fn two_outputs_of_one_command_never_share_a_file() {
             "r.csv",
         ],
         &["simulate", "s.toml", "-n", "5", "--trials-out", "-"],
+        // Standard output is a pipe here: /dev/stdout is the same pipe.
+        &[
+            "simulate",
+            "s.toml",
+            "-n",
+            "5",
+            "--trials-out",
+            "/dev/stdout",
+        ],
     ];
     std::fs::create_dir(d.join("sub")).unwrap();
     for args in cases {
