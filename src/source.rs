@@ -121,7 +121,8 @@ fn is_open_pipe(path: &Path) -> bool {
     match path.canonicalize() {
         // Linux: `/dev/fd/63` leads to `pipe:[…]`, which no directory holds.
         Err(_) => true,
-        Ok(real) => real.starts_with("/dev/fd") || real.starts_with("/proc/self/fd"),
+        // Elsewhere (macOS) the descriptor keeps its `/dev/fd` name.
+        Ok(real) => real.starts_with("/dev/fd"),
     }
 }
 
