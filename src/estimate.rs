@@ -160,12 +160,18 @@ pub struct StackEstimate {
     /// Expected spend of each month of the horizon.
     pub months_usd: Vec<f64>,
     pub horizon_total_usd: f64,
+    /// Requests and accepted tasks of the average month of the horizon (of the month, with one).
     pub requests_per_month: f64,
     pub accepted_per_month: f64,
+    /// Spend per request, per accepted task and, with review, per useful output over the whole
+    /// horizon: the figures of its average month, as `simulate` reports them.
     pub cost_per_request_usd: Option<f64>,
     pub cost_per_accepted_task_usd: Option<f64>,
-    /// Expected monthly human review cost; `None` without review.
+    /// Expected human review cost of the average month of the horizon (not part of the
+    /// spend); `None` without review.
     pub review_usd: Option<f64>,
+    /// Expected human review cost of each month of the horizon; empty without review.
+    pub months_review_usd: Vec<f64>,
     pub cost_per_useful_output_usd: Option<f64>,
     /// Expected monthly dollars by billing class (first month).
     pub by_class_usd: CostBreakdown,
@@ -272,41 +278,64 @@ pub fn estimate(s: &Scenario) -> Estimate {
             let (invoice0, by_class, _) = month_totals[0].clone();
             let months_usd: Vec<f64> = month_totals.iter().map(|(i, _, _)| i.total_usd).collect();
             let horizon: f64 = months_usd.iter().sum();
-            let requests: f64 = workflows.iter().map(|w| w.requests_per_month).sum();
-            let accepted: f64 = workflows
-                .iter()
-                .map(|w| w.requests_per_month * w.acceptance_rate)
-                .sum();
-            let review = s.workflows.iter().any(|w| w.review.is_some()).then(|| {
-                s.workflows
-                    .iter()
-                    .zip(&workflows)
-                    .zip(&per_workflow)
-                    .filter_map(|((w, we), per)| {
-                        w.review.as_ref().map(|r| {
-                            we.requests_per_month
+            // Requests, accepted tasks and review of each month of the horizon; the unit figures
+            // are those of the average month, as `simulate` pools every month of a horizon.
+            let month_requests =
+                |m: usize, w: usize| workflows[w].requests_per_month * month_scale[w][m];
+            let per_month: Vec<(f64, f64, f64)> = (0..months as usize)
+                .map(|m| {
+                    // A month past the hard cap serves the share of its demand that fits; the
+                    // refused requests are neither accepted nor reviewed.
+                    let inv = &month_totals[m].0;
+                    let demand = inv.total_usd - inv.capped_usd;
+                    let served = if demand > 0.0 {
+                        inv.total_usd / demand
+                    } else {
+                        1.0
+                    };
+                    let mut requests = 0.0;
+                    let mut accepted = 0.0;
+                    let mut review = 0.0;
+                    for (w, (wf, per)) in s.workflows.iter().zip(&per_workflow).enumerate() {
+                        let n = month_requests(m, w);
+                        requests += n;
+                        accepted += n * workflows[w].acceptance_rate;
+                        if let Some(r) = &wf.review {
+                            review += n
                                 * (per.accepted * r.share.mean() * r.minutes.mean()
                                     + (1.0 - per.accepted) * r.failed_review_minutes.mean())
                                 / 60.0
-                                * r.hourly_usd.mean()
-                        })
-                    })
-                    .sum::<f64>()
-            });
-            let monthly = invoice0.total_usd;
+                                * r.hourly_usd.mean();
+                        }
+                    }
+                    (requests, accepted * served, review * served)
+                })
+                .collect();
+            let total = |f: fn(&(f64, f64, f64)) -> f64| per_month.iter().map(f).sum::<f64>();
+            let (requests, accepted, review_total) =
+                (total(|x| x.0), total(|x| x.1), total(|x| x.2));
+            let m = f64::from(months.max(1));
+            let reviewed = s.workflows.iter().any(|w| w.review.is_some());
+            let review = reviewed.then_some(review_total / m);
             StackEstimate {
                 name: stack.name.clone(),
                 workflows,
                 monthly_usd: horizon / f64::from(months.max(1)),
                 months_usd,
                 horizon_total_usd: horizon,
-                requests_per_month: requests,
-                accepted_per_month: accepted,
-                cost_per_request_usd: (requests > 0.0).then(|| monthly / requests),
-                cost_per_accepted_task_usd: (accepted > 0.0).then(|| monthly / accepted),
-                cost_per_useful_output_usd: review
-                    .and_then(|r| (accepted > 0.0).then(|| (monthly + r) / accepted)),
+                requests_per_month: requests / m,
+                accepted_per_month: accepted / m,
+                cost_per_request_usd: (requests > 0.0).then(|| horizon / requests),
+                cost_per_accepted_task_usd: (accepted > 0.0).then(|| horizon / accepted),
+                cost_per_useful_output_usd: reviewed
+                    .then(|| (accepted > 0.0).then(|| (horizon + review_total) / accepted))
+                    .flatten(),
                 review_usd: review,
+                months_review_usd: if reviewed {
+                    per_month.iter().map(|x| x.2).collect()
+                } else {
+                    Vec::new()
+                },
                 invoice: invoice0,
                 month_invoices: month_totals.into_iter().map(|(i, _, _)| i).collect(),
                 by_class_usd: CostBreakdown::from_array(by_class),

@@ -107,7 +107,7 @@ fn simulate_json_has_the_documented_keys() {
         "cost_per_request_usd",
         "acceptance_rate",
         "cost_per_accepted_task_usd",
-        "attempts_per_request",
+        "calls_per_request",
         "retry_cost_share",
         "escalation_share",
     ] {

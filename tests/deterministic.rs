@@ -160,7 +160,7 @@ chain = [
     let rep = report(&scenario(&text), 2, 1);
     let st = &rep.stacks[0];
     assert_eq!(st.acceptance_rate, Some(0.0));
-    assert_eq!(st.attempts_per_request, Some(5.0));
+    assert_eq!(st.calls_per_request, Some(5.0));
     assert_eq!(st.escalation_share, Some(1.0));
     assert_eq!(st.cost_per_accepted_task_usd, None);
 
@@ -186,7 +186,7 @@ chain = [
     check(&text, 1.65);
     let rep = report(&scenario(&text), 2, 1);
     assert_eq!(rep.stacks[0].acceptance_rate, Some(1.0));
-    assert_eq!(rep.stacks[0].attempts_per_request, Some(2.0));
+    assert_eq!(rep.stacks[0].calls_per_request, Some(2.0));
     assert!((rep.stacks[0].retry_cost_share.unwrap() - 13_000.0 / 16_500.0).abs() < 1e-12);
 }
 

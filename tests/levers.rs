@@ -258,8 +258,13 @@ fn the_command_ranks_levers_per_stack() {
         .args(["levers", file, "--trials", "100"])
         .assert()
         .success()
+        // The base, six candidates, and each stack's best three together: one run for one
+        // stack, two for the other (routing is a mixture of two).
         .stdout(contains(
-            "Levers for levers · 100 trials · seed 11 · 7 runs",
+            "Levers for levers · 100 trials · seed 11 · 10 runs",
+        ))
+        .stdout(contains(
+            "   together: batch:live + prompt_cache + route simulated at once save $",
         ))
         .stdout(contains("Assumptions: cache_hit_rate=0.9"))
         .stdout(contains("cascade — now $8."))

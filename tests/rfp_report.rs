@@ -223,7 +223,7 @@ fn the_fast_engine_counts_are_expected_values_without_a_standard_error() {
     let md = brief.markdown();
     let row = md
         .lines()
-        .find(|l| l.starts_with("| Calls per request |"))
+        .find(|l| l.starts_with("| Model calls per request (all steps) |"))
         .unwrap();
     assert!(
         row.ends_with("| expected (not simulated per request) |"),
@@ -235,7 +235,7 @@ fn the_fast_engine_counts_are_expected_values_without_a_standard_error() {
         assert!(!line.contains('±') && !line.contains("n/a"), "{line}");
     }
     let csv = aicost::report::csv::simulation(&brief.report, &brief.detail);
-    for line in csv.lines().filter(|l| l.contains(",attempts_per_request,")) {
+    for line in csv.lines().filter(|l| l.contains(",calls_per_request,")) {
         // scenario,seed,trials,stack,statistic,group,unit,value,standard_error,…
         let fields: Vec<&str> = line.split(',').collect();
         assert_eq!(fields[8], "", "{line}");

@@ -469,7 +469,7 @@ fn provider_errors_count_as_attempts_and_bill_input_or_nothing() {
         let st = &rep.stacks[0];
         assert_cents(billing, st.monthly_spend_usd.mean, expected);
         assert_eq!(st.acceptance_rate, Some(0.0));
-        assert_eq!(st.attempts_per_request, Some(2.0));
+        assert_eq!(st.calls_per_request, Some(2.0));
         assert_eq!(st.provider_error_share, Some(1.0));
     }
     // 30% errors billed nothing, validation never fails, up to 3 attempts:
@@ -501,7 +501,7 @@ fn semantic_cache_aux_fees_and_agent_loops() {
     assert_cents("lookups", st.monthly_spend_usd.mean, 1.5);
     assert_eq!(st.semantic_cache_hit_share, Some(1.0));
     assert_eq!(st.acceptance_rate, Some(1.0));
-    assert_eq!(st.attempts_per_request, Some(0.0));
+    assert_eq!(st.calls_per_request, Some(0.0));
     // Aux fees once per request: 1,500 × ($0.01 + $0.002).
     let rep = run(&month(
         "",
@@ -525,7 +525,7 @@ fn semantic_cache_aux_fees_and_agent_loops() {
         rep.stacks[0].monthly_spend_usd.mean,
         1500.0 * 4500.0 * 10.0 / 1e6,
     );
-    assert_eq!(rep.stacks[0].attempts_per_request, Some(3.0));
+    assert_eq!(rep.stacks[0].calls_per_request, Some(3.0));
 }
 
 #[test]

@@ -33,9 +33,17 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     let (candidates, skipped) = levers::candidates(s, &assumptions, &base);
     let scenarios: Vec<&Scenario> = candidates.iter().map(|c| c.variant.scenario()).collect();
     let runs = plan.run(&scenarios, config)?;
-    let backlog = levers::backlog(s, &assumptions, &base, &candidates, &runs, skipped);
+    let mut backlog = levers::backlog(s, &assumptions, &base, &candidates, &runs, skipped);
+    let mut combined_runs = 0;
+    levers::combine(s, &assumptions, &base, &mut backlog, &mut |list| {
+        combined_runs += list.len();
+        plan.run(list, config)
+    })?;
     let text = match a.format {
-        TableOrJson::Table => levers::render(&backlog, &plan.describe(scenarios.len() + 1)),
+        TableOrJson::Table => levers::render(
+            &backlog,
+            &plan.describe(scenarios.len() + 1 + combined_runs),
+        ),
         TableOrJson::Json => crate::output::pretty_json(&backlog),
     };
     output::emit(a.out.as_deref(), &text)?;

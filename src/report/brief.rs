@@ -664,13 +664,13 @@ fn stack_table(report: &Report, s: &StackDetail) -> Table {
     if let Some(e) = &s.acceptance_rate {
         row("Acceptance rate", share(e));
     }
-    if let Some(e) = &s.attempts_per_request {
+    if let Some(e) = &s.calls_per_request {
         let figure = if s.counts_expected {
             (fixed(e.value, 4), EXPECTED.to_string())
         } else {
             number(e)
         };
-        row("Calls per request", figure);
+        row("Model calls per request (all steps)", figure);
     }
     if let Some(e) = &s.escalation_share {
         row("Requests escalated", share(e));

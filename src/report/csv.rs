@@ -218,7 +218,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
             ("cost_per_request", &d.cost_per_request, "usd"),
             ("cost_per_accepted_task", &d.cost_per_accepted_task, "usd"),
             ("acceptance_rate", &d.acceptance_rate, "share"),
-            ("attempts_per_request", &d.attempts_per_request, "count"),
+            ("calls_per_request", &d.calls_per_request, "count"),
             ("escalation_share", &d.escalation_share, "share"),
         ] {
             if let Some(e) = e {

@@ -437,7 +437,7 @@ pub struct StackDetail {
     pub cost_per_request: Option<Estimate>,
     pub cost_per_accepted_task: Option<Estimate>,
     pub acceptance_rate: Option<Estimate>,
-    pub attempts_per_request: Option<Estimate>,
+    pub calls_per_request: Option<Estimate>,
     pub escalation_share: Option<Estimate>,
     /// Spend on calls after the first call of each step.
     pub retries: Option<Share>,
@@ -1006,7 +1006,7 @@ fn stack_detail(
         cost_per_request: t.ratio(&st.spend, &st.requests),
         cost_per_accepted_task: t.ratio(&st.spend, &st.accepted),
         acceptance_rate: t.ratio(&st.accepted, &st.requests),
-        attempts_per_request: t.ratio(&calls, &st.requests),
+        calls_per_request: t.ratio(&calls, &st.requests),
         escalation_share: t.ratio(&escalated, &st.requests),
         retries: (n > 0).then(|| t.share("retries", &retry, &st.spend)),
         workflows: s
@@ -1050,7 +1050,7 @@ fn stack_detail(
     if detail.counts_expected {
         for e in [
             &mut detail.acceptance_rate,
-            &mut detail.attempts_per_request,
+            &mut detail.calls_per_request,
             &mut detail.escalation_share,
             &mut detail.flex_refused_share,
             &mut detail.semantic_cache_hit_share,
@@ -1064,12 +1064,9 @@ fn stack_detail(
     }
     if !per_trial {
         let unknown = |e: &mut Estimate| e.standard_error = f64::NAN;
-        for e in [
-            &mut detail.attempts_per_request,
-            &mut detail.escalation_share,
-        ]
-        .into_iter()
-        .flatten()
+        for e in [&mut detail.calls_per_request, &mut detail.escalation_share]
+            .into_iter()
+            .flatten()
         {
             unknown(e);
         }
@@ -1156,10 +1153,7 @@ mod tests {
                 assert!((x.share.value - y.share.value).abs() < 1e-12);
                 assert!(y.share.standard_error.is_nan());
             }
-            let (x, y) = (
-                a.attempts_per_request.unwrap(),
-                b.attempts_per_request.unwrap(),
-            );
+            let (x, y) = (a.calls_per_request.unwrap(), b.calls_per_request.unwrap());
             assert!((x.value - y.value).abs() < 1e-12);
         }
     }

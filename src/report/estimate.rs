@@ -211,20 +211,44 @@ pub fn render(e: &Estimate) -> String {
         } else {
             let _ = writeln!(out, "  monthly total {}", money_cents(stack.monthly_usd));
         }
+        // Over a horizon the unit figures are those of its average month, as `simulate` pools
+        // every month; the label says so, and month 1 of the review is shown beside it.
+        let indent = if e.months > 1 {
+            let _ = writeln!(
+                out,
+                "  average month of the {}-month horizon (as simulate reports it):",
+                e.months
+            );
+            "    "
+        } else {
+            "  "
+        };
         if let Some(r) = stack.review_usd {
-            let _ = writeln!(out, "  human review {} per month", money_cents(r));
+            match stack.months_review_usd.first() {
+                Some(first) if e.months > 1 => {
+                    let _ = writeln!(
+                        out,
+                        "{indent}human review {} per month (month 1: {})",
+                        money_cents(r),
+                        money_cents(*first)
+                    );
+                }
+                _ => {
+                    let _ = writeln!(out, "{indent}human review {} per month", money_cents(r));
+                }
+            }
         }
         if let Some(c) = stack.cost_per_useful_output_usd {
             let _ = writeln!(
                 out,
-                "  cost per useful output (with review) {}",
+                "{indent}cost per useful output (with review) {}",
                 small_money(c)
             );
         }
         if let Some(c) = stack.cost_per_accepted_task_usd {
             let _ = writeln!(
                 out,
-                "  accepted tasks {} per month; cost per accepted task {}",
+                "{indent}accepted tasks {} per month; cost per accepted task {}",
                 tokens(stack.accepted_per_month),
                 small_money(c)
             );

@@ -181,7 +181,9 @@ pub struct StackReport {
     pub cost_per_request_usd: Option<f64>,
     pub acceptance_rate: Option<f64>,
     pub cost_per_accepted_task_usd: Option<f64>,
-    pub attempts_per_request: Option<f64>,
+    /// Model calls per request, over every step of its workflow: retries, escalations, agent
+    /// loop iterations and incident repeats included (a semantic-cache hit makes none).
+    pub calls_per_request: Option<f64>,
     /// Share of spend on calls after the first call of each step.
     pub retry_cost_share: Option<f64>,
     /// Share of requests that moved to a later model of a chain.
@@ -568,7 +570,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         cost_per_request_usd: ratio(total_spend, total_requests),
         acceptance_rate: ratio(total_accepted, total_requests),
         cost_per_accepted_task_usd: ratio(total_spend, total_accepted),
-        attempts_per_request: ratio(st.calls, total_requests),
+        calls_per_request: ratio(st.calls, total_requests),
         retry_cost_share: ratio(st.retry_spend, total_spend),
         escalation_share: ratio(st.escalated, total_requests),
         tokens: st.tokens.scaled(1.0 / n.max(1) as f64),

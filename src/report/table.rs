@@ -304,9 +304,9 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
         each(&|s| opt_percent(s.acceptance_rate)),
     ));
     rows.push(row(
-        "  attempts per request",
+        "  model calls per request (all steps)",
         each(&|s| {
-            s.attempts_per_request
+            s.calls_per_request
                 .map_or_else(|| "n/a".to_string(), |a| format!("{a:.3}"))
         }),
     ));
