@@ -68,6 +68,14 @@ pub enum Dist {
         /// Normalised cumulative weights; the last is 1.
         cumulative: Vec<f64>,
     },
+    /// `S · Y` for `S` drawn from `scales` — (probability, scale) pairs — independently of `Y`
+    /// drawn from `base`: the product of a discrete quantity and another one (retrieved chunks of
+    /// random size), whose CDF and partial moments are those of `base`, scaled and weighted. Made
+    /// by [`Dist::product`], never written by a user.
+    ScaledMixture {
+        scales: Vec<(f64, f64)>,
+        base: Box<Dist>,
+    },
 }
 
 fn std_normal() -> statrs::distribution::Normal {
@@ -329,8 +337,66 @@ impl Dist {
                 values: values.iter().map(|v| v * factor).collect(),
                 cumulative: cumulative.clone(),
             },
+            Dist::ScaledMixture { scales, base } => Dist::ScaledMixture {
+                scales: scales.iter().map(|(p, c)| (*p, c * factor)).collect(),
+                base: base.clone(),
+            },
             Dist::Beta { .. } | Dist::Poisson { .. } => return None,
         })
+    }
+
+    /// The (probability, value) pairs of a distribution with finitely many values — empirical,
+    /// or Poisson cut where the tails left out weigh less than 10⁻¹⁵ — or `None`.
+    pub fn discrete_values(&self) -> Option<Vec<(f64, f64)>> {
+        match self {
+            Dist::Fixed(v) => Some(vec![(1.0, *v)]),
+            Dist::Empirical { values, cumulative } => {
+                Some(weighted(values, cumulative).map(|(v, p)| (p, v)).collect())
+            }
+            Dist::Poisson { mean, .. } => {
+                let lo = crate::special::poisson_quantile(*mean, 1e-16).max(0.0) as u64;
+                let hi = crate::special::poisson_quantile(*mean, 1.0 - 1e-16).max(0.0) as u64;
+                let mut out: Vec<(f64, f64)> = (lo..=hi)
+                    .map(|k| {
+                        let k = k as f64;
+                        let below = if k > 0.0 {
+                            poisson_cdf(*mean, k - 1.0)
+                        } else {
+                            0.0
+                        };
+                        (poisson_cdf(*mean, k) - below, k)
+                    })
+                    .filter(|(p, _)| *p > 0.0)
+                    .collect();
+                let total: f64 = out.iter().map(|(p, _)| p).sum();
+                out.iter_mut().for_each(|(p, _)| *p /= total);
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// The distribution of `A · B` for independent `A` and `B`, and whether it is exact. Where
+    /// one factor takes finitely many values (empirical, Poisson), the product is a mixture of
+    /// the other factor scaled by each value: exact, CDF and partial moments included. Where
+    /// both are continuous, `A` is split into 128 equally likely slices, each replaced by two
+    /// values that keep the slice's mean and second moment: the product's mean and variance stay
+    /// exact and its shape follows `A` to within a slice.
+    pub fn product(a: &Dist, b: &Dist) -> (Dist, bool) {
+        let finite = |d: &Dist| d.discrete_values().map(|v| (v.len(), v));
+        let (scales, base, exact) = match (finite(a), finite(b)) {
+            (Some((na, va)), Some((nb, _))) if na <= nb => (va, b.clone(), true),
+            (_, Some((_, vb))) => (vb, a.clone(), true),
+            (Some((_, va)), None) => (va, b.clone(), true),
+            (None, None) => (two_point_slices(a, 128), b.clone(), false),
+        };
+        (
+            Dist::ScaledMixture {
+                scales,
+                base: Box::new(base),
+            },
+            exact,
+        )
     }
 
     /// Whether every draw is the same number.
@@ -364,6 +430,19 @@ impl Dist {
                 values.iter().copied().fold(f64::INFINITY, f64::min),
                 values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             ),
+            Dist::ScaledMixture { scales, base } => {
+                let (lo, hi) = base.support();
+                let at = |f: fn(f64, f64) -> f64, start: f64, edge: f64| {
+                    scales
+                        .iter()
+                        .map(|(_, c)| if *c == 0.0 { 0.0 } else { c * edge })
+                        .fold(start, f)
+                };
+                (
+                    at(f64::min, f64::INFINITY, lo),
+                    at(f64::max, f64::NEG_INFINITY, hi),
+                )
+            }
         }
     }
 
@@ -399,6 +478,18 @@ impl Dist {
                     .min(values.len() - 1);
                 values[i]
             }
+            Dist::ScaledMixture { scales, base } => {
+                let mut u: f64 = rng.random();
+                let mut scale = scales.last().map_or(0.0, |(_, c)| *c);
+                for (p, c) in scales {
+                    if u < *p {
+                        scale = *c;
+                        break;
+                    }
+                    u -= p;
+                }
+                scale * base.sample(rng)
+            }
         }
     }
 
@@ -414,6 +505,9 @@ impl Dist {
             Dist::Poisson { mean, .. } => *mean,
             Dist::Empirical { values, cumulative } => {
                 weighted(values, cumulative).map(|(v, p)| v * p).sum()
+            }
+            Dist::ScaledMixture { scales, base } => {
+                base.mean() * scales.iter().map(|(p, c)| p * c).sum::<f64>()
             }
         }
     }
@@ -445,6 +539,11 @@ impl Dist {
                 weighted(values, cumulative)
                     .map(|(v, p)| p * (v - m).powi(2))
                     .sum()
+            }
+            Dist::ScaledMixture { scales, base } => {
+                let m = self.mean();
+                let s2: f64 = scales.iter().map(|(p, c)| p * c * c).sum();
+                (s2 * base.second_moment() - m * m).max(0.0)
             }
         }
     }
@@ -491,6 +590,11 @@ impl Dist {
                 .filter(|(v, _)| *v <= x)
                 .map(|(_, p)| p)
                 .sum(),
+            Dist::ScaledMixture { scales, base } => scales
+                .iter()
+                .map(|(p, c)| if *c == 0.0 { *p } else { p * base.cdf(x / c) })
+                .sum::<f64>()
+                .clamp(0.0, 1.0),
         }
     }
 
@@ -530,7 +634,44 @@ impl Dist {
                 }
                 pairs.last().map_or(0.0, |(v, _)| *v)
             }
+            Dist::ScaledMixture { .. } => self.quantile_by_bisection(p),
         }
+    }
+
+    /// The smallest `x` with `P(X ≤ x) ≥ p`, by bisection on the CDF (to a relative 10⁻¹²).
+    fn quantile_by_bisection(&self, p: f64) -> f64 {
+        if p <= 0.0 {
+            return self.support().0.max(0.0);
+        }
+        let (_, top) = self.support();
+        let mut hi = if top.is_finite() {
+            top
+        } else {
+            let mut h = self.mean().max(1.0);
+            for _ in 0..2_000 {
+                if self.cdf(h) >= p {
+                    break;
+                }
+                h *= 2.0;
+            }
+            h
+        };
+        let mut lo = 0.0;
+        if self.cdf(lo) >= p {
+            return lo;
+        }
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if self.cdf(mid) >= p {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+            if hi - lo <= 1e-12 * hi {
+                break;
+            }
+        }
+        hi
     }
 
     /// `E[X · 1{a < X ≤ b}]`, the partial mean over `(a, b]`.
@@ -628,6 +769,11 @@ impl Dist {
             Dist::Empirical { values, cumulative } => weighted(values, cumulative)
                 .filter(|(v, _)| *v > a && *v <= b)
                 .map(|(v, p)| v * p)
+                .sum(),
+            Dist::ScaledMixture { scales, base } => scales
+                .iter()
+                .filter(|(_, c)| *c > 0.0)
+                .map(|(p, c)| p * c * base.partial_mean(a / c, b / c))
                 .sum(),
         }
     }
@@ -749,6 +895,11 @@ impl Dist {
                 .filter(|(v, _)| *v > a && *v <= b)
                 .map(|(v, p)| v * v * p)
                 .sum(),
+            Dist::ScaledMixture { scales, base } => scales
+                .iter()
+                .filter(|(_, c)| *c > 0.0)
+                .map(|(p, c)| p * c * c * base.partial_moment2(a / c, b / c))
+                .sum(),
         }
     }
 
@@ -765,6 +916,49 @@ impl Dist {
 
 fn poisson_cdf(mean: f64, x: f64) -> f64 {
     crate::special::poisson_cdf(mean, x)
+}
+
+/// `d` as (probability, value) pairs: `k` equally likely quantile slices, each carried by two
+/// values that keep its conditional mean `m` and variance `v`: the slice's lower edge `a`, and
+/// `m + v / (m − a)`, with weights that make the mean `m` (both values stay in the slice's
+/// range from below, so they are never negative).
+fn two_point_slices(d: &Dist, k: usize) -> Vec<(f64, f64)> {
+    let w = 1.0 / k as f64;
+    let mut out = Vec::with_capacity(2 * k);
+    for j in 0..k {
+        let lo = if j == 0 {
+            f64::NEG_INFINITY
+        } else {
+            d.quantile(j as f64 * w)
+        };
+        let hi = if j + 1 == k {
+            f64::INFINITY
+        } else {
+            d.quantile((j + 1) as f64 * w)
+        };
+        let mass = d.cdf(hi) - if lo.is_finite() { d.cdf(lo) } else { 0.0 };
+        if !(mass > 0.0) {
+            continue;
+        }
+        let m = d.partial_mean(lo, hi) / mass;
+        let var = (d.partial_moment2(lo, hi) / mass - m * m).max(0.0);
+        let a = if lo.is_finite() {
+            lo.max(0.0)
+        } else {
+            d.support().0.max(0.0)
+        };
+        let gap = m - a;
+        if gap <= 0.0 || var <= 0.0 {
+            out.push((mass, m));
+            continue;
+        }
+        let up = gap * gap / (gap * gap + var);
+        out.push((mass * (1.0 - up), a));
+        out.push((mass * up, m + var / gap));
+    }
+    let total: f64 = out.iter().map(|(p, _)| p).sum();
+    out.iter_mut().for_each(|(p, _)| *p /= total);
+    out
 }
 
 /// (value, probability) pairs of an empirical distribution.
@@ -795,7 +989,42 @@ mod tests {
             Dist::beta_mean_sd(0.2, 0.1).unwrap(),
             Dist::poisson(8.0).unwrap(),
             Dist::empirical(vec![1.0, 2.0, 10.0], Some(vec![1.0, 2.0, 1.0])).unwrap(),
+            Dist::product(
+                &Dist::poisson(4.0).unwrap(),
+                &Dist::empirical(vec![251.0, 502.0, 1506.0], None).unwrap(),
+            )
+            .0,
+            Dist::product(
+                &Dist::gamma_mean_cv(4.0, 0.5).unwrap(),
+                &Dist::lognormal_p50_p95(600.0, 1500.0).unwrap(),
+            )
+            .0,
         ]
+    }
+
+    #[test]
+    fn a_product_with_a_discrete_factor_is_exact() {
+        // Poisson(4) × {251, 502, 1506}: P(C·T ≤ 1,004) sums P(C ≤ 4) for 251, P(C ≤ 2) for 502
+        // and P(C = 0) for 1,506, each a third.
+        let (d, exact) = Dist::product(
+            &Dist::poisson(4.0).unwrap(),
+            &Dist::empirical(vec![251.0, 502.0, 1506.0], None).unwrap(),
+        );
+        assert!(exact);
+        let e4 = (-4.0f64).exp();
+        let c4 = e4 * (1.0 + 4.0 + 8.0 + 32.0 / 3.0 + 32.0 / 3.0);
+        let c2 = e4 * (1.0 + 4.0 + 8.0);
+        let hand = (c4 + c2 + e4) / 3.0;
+        assert!(
+            (d.cdf(1004.0) - hand).abs() < 1e-12,
+            "{} vs {hand}",
+            d.cdf(1004.0)
+        );
+        assert!((d.mean() - 3012.0).abs() < 1e-9);
+        // E[(CT)²] = E[C²]·E[T²] = (16 + 4) × (251² + 502² + 1,506²) / 3.
+        let m2 = 20.0 * (251.0f64.powi(2) + 502.0f64.powi(2) + 1506.0f64.powi(2)) / 3.0;
+        assert!((d.second_moment() - m2).abs() < 1e-6 * m2);
+        assert!((d.quantile(d.cdf(1004.0)) - 1004.0).abs() < 1e-6);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! invoice in the order providers apply it: volume tiers on list price, then the contract
 //! discount, then any unused commitment, then the hard cap. It uses exact closed forms where they
 //! exist (the mean of a capped lognormal, the expected attempts of a retry chain with provider
-//! errors, the probability and partial mean above a long-context threshold), so on a
-//! deterministic scenario it equals the simulated mean to the cent. Where an expectation is only
+//! errors, the probability and partial mean above a long-context threshold, a random number of
+//! retrieved chunks of random size as the mixture it is when either takes finitely many values),
+//! so on a deterministic scenario it equals the simulated mean to the cent. Where an expectation is only
 //! approximated (an uncertain rate that enters a chain non-linearly, contract and cap billing of
 //! an uncertain month, several random prompt parts near a long-context threshold), it says so.
 
@@ -1250,9 +1251,10 @@ pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
     ];
     if let Some(r) = &step.retrieval {
         // chunks × chunk size: a named family when one factor is fixed. When both are random,
-        // a product of independent parts with E[(CT)²] = E[C²]·E[T²]; a lognormal carrying
-        // those two moments stands in (means and variances are then exact; the shape matters
-        // only at a long-context threshold).
+        // the product of independent parts: exact where either takes finitely many values (a
+        // Poisson or empirical count of chunks, empirical chunk sizes), and with its exact mean
+        // and variance otherwise (see `Dist::product`); the shape matters only at a long-context
+        // threshold.
         let product = match (r.chunks.fixed_value(), r.chunk_tokens.fixed_value()) {
             (Some(c), Some(t)) => Dist::Fixed(c * t),
             (Some(c), None) => r
@@ -1263,11 +1265,7 @@ pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
                 .chunks
                 .scaled(t)
                 .unwrap_or(Dist::Fixed(t * r.chunks.mean())),
-            (None, None) => {
-                let m = r.chunks.mean() * r.chunk_tokens.mean();
-                let m2 = r.chunks.second_moment() * r.chunk_tokens.second_moment();
-                Dist::lognormal_mean_sd(m, (m2 - m * m).max(0.0).sqrt()).unwrap_or(Dist::Fixed(m))
-            }
+            (None, None) => Dist::product(&r.chunks, &r.chunk_tokens).0,
         };
         parts.push((Role::Text, product));
     }
@@ -1303,8 +1301,9 @@ fn call_lines(
         && prices.long_context_above.is_some()
         && !r.chunks.is_fixed()
         && !r.chunk_tokens.is_fixed()
+        && !Dist::product(&r.chunks, &r.chunk_tokens).1
     {
-        approx.note("random chunk count and chunk size near a long-context threshold: their product is taken at its mean".to_string());
+        approx.note("random chunk count and chunk size, both continuous, near a long-context threshold: the count is integrated over 128 equally likely slices (two values each, keeping its mean and variance)".to_string());
     }
     let random: Vec<usize> = (0..parts.len())
         .filter(|&i| parts[i].0.counts_toward_input() && !parts[i].1.is_fixed())

@@ -324,3 +324,102 @@ tool_calls = [{ name = "web_search", count = { dist = "poisson", mean = 2 }, usd
     let n = r.stacks[0].calls;
     assert_within_se("refused share", share, (0.3 * 0.7 / n).sqrt(), 0.3, 4.0);
 }
+
+/// Poisson(4) chunks of 251, 502 or 1,506 tokens (equally likely), on a model whose every token
+/// costs $1 per million up to 4,000 input tokens and $2 above: the expectation is exact.
+const CHUNKS: &str = r#"
+name = "chunks"
+[simulation]
+trials = 400
+[[segment]]
+name = "s"
+users = 1000
+sessions_per_user_per_month = 10
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "answer"
+route = "r"
+retrieval = { chunks = { dist = "poisson", mean = 4 }, chunk_tokens = { dist = "empirical", values = [251, 502, 1506] } }
+[[model]]
+name = "m"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 1
+long_context = { above_input_tokens = 4000, input_usd_per_mtok = 2, output_usd_per_mtok = 2 }
+[[stack]]
+name = "plan"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+
+#[test]
+fn random_chunks_of_random_size_near_a_threshold_are_priced_exactly() {
+    // E[C·T] = 4 × (251 + 502 + 1,506) / 3 = 3,012 tokens, all at $1; those of prompts above
+    // 4,000 tokens pay another $1. C·T > 4,000 takes C ≥ 16 chunks of 251, C ≥ 8 of 502 or
+    // C ≥ 3 of 1,506, and E[C·1{C ≥ n}] = λ·P(C ≥ n − 1) for a Poisson(λ):
+    //   E[C·T; C·T > 4,000] = (251·4·P(C ≥ 15) + 502·4·P(C ≥ 7) + 1,506·4·P(C ≥ 2)) / 3.
+    let pmf =
+        |k: u32| (-4.0f64).exp() * 4f64.powi(k as i32) / (1..=k).map(f64::from).product::<f64>();
+    let at_least = |n: u32| 1.0 - (0..n).map(pmf).sum::<f64>();
+    let above =
+        (251.0 * 4.0 * at_least(15) + 502.0 * 4.0 * at_least(7) + 1506.0 * 4.0 * at_least(2)) / 3.0;
+    let hand = (3012.0 + above) / 1e6;
+    assert!((hand - 0.004_910_195).abs() < 1e-9, "{hand}");
+    let s = scenario(CHUNKS);
+    let e = estimate(&s);
+    let per_request = e.stacks[0].workflows[0].cost_per_request_usd;
+    assert!(
+        (per_request - hand).abs() < 1e-12 * hand,
+        "{per_request} vs {hand}"
+    );
+    assert!(e.approximations.is_empty(), "{:?}", e.approximations);
+    // Share of calls at long-context prices: (P(C ≥ 16) + P(C ≥ 8) + P(C ≥ 3)) / 3.
+    let share = (at_least(16) + at_least(8) + at_least(3)) / 3.0;
+    let lc = e.stacks[0].workflows[0].steps[0].links[0].long_context_share;
+    assert!((lc - share).abs() < 1e-12, "{lc} vs {share}");
+    // The exact engine draws every request: its mean month agrees within 4 standard errors.
+    let r = common::simulate(&s, 400, 21);
+    let month = &Report::new(&s, &r).stacks[0];
+    common::assert_within_se(
+        "simulated month",
+        month.monthly_spend_usd.mean,
+        month.mean_standard_error_usd,
+        10_000.0 * hand,
+        4.0,
+    );
+}
+
+#[test]
+fn continuous_chunk_counts_and_sizes_keep_an_exact_mean_and_say_what_is_approximate() {
+    let text = CHUNKS.replace(
+        r#"retrieval = { chunks = { dist = "poisson", mean = 4 }, chunk_tokens = { dist = "empirical", values = [251, 502, 1506] } }"#,
+        r#"retrieval = { chunks = { dist = "gamma", mean = 4, cv = 0.5 }, chunk_tokens = { p50 = 600, p95 = 1500 } }"#,
+    );
+    let s = scenario(&text);
+    let e = estimate(&s);
+    assert_eq!(
+        e.approximations,
+        [
+            "random chunk count and chunk size, both continuous, near a long-context threshold: the count is integrated over 128 equally likely slices (two values each, keeping its mean and variance)"
+        ]
+    );
+    // Mean and variance of the product are exact whatever the shape: E[CT] = E[C]·E[T] and
+    // E[(CT)²] = E[C²]·E[T²].
+    let r = s.workflows[0].steps[0].retrieval.as_ref().unwrap();
+    let (d, exact) = aicost::dist::Dist::product(&r.chunks, &r.chunk_tokens);
+    assert!(!exact);
+    let m = r.chunks.mean() * r.chunk_tokens.mean();
+    let m2 = r.chunks.second_moment() * r.chunk_tokens.second_moment();
+    assert!((d.mean() - m).abs() < 1e-9 * m);
+    assert!((d.second_moment() - m2).abs() < 1e-9 * m2);
+    // And the estimate agrees with the exact engine's month within 4 standard errors.
+    let sim = common::simulate(&s, 400, 22);
+    let month = &Report::new(&s, &sim).stacks[0];
+    common::assert_within_se(
+        "simulated month",
+        month.monthly_spend_usd.mean,
+        month.mean_standard_error_usd,
+        e.stacks[0].monthly_usd,
+        4.0,
+    );
+}
