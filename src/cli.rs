@@ -72,8 +72,9 @@ pub enum Command {
 
     /// Write a commented starter scenario that validates and simulates.
     #[command(after_help = "Examples:
-  aicost init                    writes scenario.toml
-  aicost init my-feature.toml
+  aicost init                    writes scenario.toml and aicost.schema.json beside it
+  aicost init my-feature.aicost.toml
+  aicost init scenarios/new.toml --schema ../docs/scenario.schema.json
   aicost init - | less           prints it instead")]
     Init(InitArgs),
 
@@ -542,9 +543,14 @@ pub struct InitArgs {
     #[arg(default_value = "scenario.toml")]
     pub path: PathBuf,
 
-    /// Overwrite the file if it exists.
+    /// Overwrite the file (and the schema beside it) if it exists.
     #[arg(long)]
     pub force: bool,
+
+    /// The schema the `#:schema` line names, a path relative to the scenario or a URL
+    /// (default: `aicost.schema.json`, written beside the scenario).
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub schema: Option<String>,
 }
 
 /// Trials, seed and threads of the simulations a command runs.

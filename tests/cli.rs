@@ -248,11 +248,70 @@ fn init_writes_a_scenario_that_validates_and_simulates() {
         .arg("--force")
         .assert()
         .success();
+    aicost().args(["init", "-"]).assert().success().stdout(
+        contains("[[stack]]").and(predicate::str::starts_with("#:schema aicost.schema.json\n")),
+    );
+}
+
+#[test]
+fn init_points_editors_at_a_schema_that_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("support.aicost.toml");
     aicost()
-        .args(["init", "-"])
+        .arg("init")
+        .arg(&path)
         .assert()
         .success()
-        .stdout(contains("[[stack]]"));
+        .stderr(contains("aicost.schema.json"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().next(), Some("#:schema aicost.schema.json"));
+    let schema = std::fs::read_to_string(dir.path().join("aicost.schema.json")).unwrap();
+    assert_eq!(schema, aicost::schema::to_json());
+
+    // A schema the user changed is kept (and said so) unless --force.
+    std::fs::write(dir.path().join("aicost.schema.json"), "{}").unwrap();
+    let other = dir.path().join("other.toml");
+    aicost()
+        .arg("init")
+        .arg(&other)
+        .assert()
+        .success()
+        .stderr(contains("kept").and(contains("aicost schema --out")));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("aicost.schema.json")).unwrap(),
+        "{}"
+    );
+
+    // --schema names one elsewhere (a repository's docs/, a URL) and writes no file.
+    let sub = dir.path().join("scenarios");
+    std::fs::create_dir(&sub).unwrap();
+    aicost()
+        .arg("init")
+        .arg(sub.join("new.toml"))
+        .args(["--schema", "../docs/scenario.schema.json"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(sub.join("new.toml")).unwrap();
+    assert!(text.starts_with("#:schema ../docs/scenario.schema.json\n"));
+    assert!(!sub.join("aicost.schema.json").exists());
+    aicost()
+        .arg("validate")
+        .arg(sub.join("new.toml"))
+        .assert()
+        .success();
+
+    // The scenario and its schema cannot be one file.
+    aicost()
+        .arg("init")
+        .arg(dir.path().join("aicost.schema.json"))
+        .arg("--force")
+        .assert()
+        .code(2);
+    aicost()
+        .args(["init", "-", "--schema", "a\nb"])
+        .assert()
+        .code(2)
+        .stderr(contains("--schema"));
 }
 
 #[test]

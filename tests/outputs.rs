@@ -62,6 +62,7 @@ fn every_written_file_is_an_ordinary_0644_file_and_no_temporary_file_is_left() {
     assert_eq!(
         names_in(d),
         [
+            "aicost.schema.json",
             "charts",
             "estimate.txt",
             "new.toml",
@@ -69,7 +70,13 @@ fn every_written_file_is_an_ordinary_0644_file_and_no_temporary_file_is_left() {
             "trials.csv"
         ]
     );
-    for f in ["estimate.txt", "new.toml", "report.json", "trials.csv"] {
+    for f in [
+        "aicost.schema.json",
+        "estimate.txt",
+        "new.toml",
+        "report.json",
+        "trials.csv",
+    ] {
         assert_eq!(mode(&d.join(f)), 0o644, "{f}");
     }
     let charts = names_in(&d.join("charts"));
