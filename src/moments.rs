@@ -6,7 +6,9 @@
 //! number is random but independent of the tokens (retries and escalations depend on rates,
 //! not on prompts), and whose costs share the request's prompt. So
 //!
+//! ```text
 //! E[S²] = aux² + 2·aux·Σ E[N_t]E[c_t] + Σ E[N_t](E[c_t²] − E[μ_t²]) + Σ E[N_t N_t′] E[μ_t μ_t′]
+//! ```
 //!
 //! for a step, with `t` the call types (a model, answered or errored), `N_t` their counts (exact
 //! moments from the retry chain), `μ_t(X)` a call's expected cost given the prompt `X`. Each

@@ -5,7 +5,7 @@
 //! when bad lines pass a share of the lines read (after enough lines to judge), so a file of the
 //! wrong format fails fast instead of after a gigabyte.
 //!
-//! Memory stays flat whatever the input: every reader sees the bytes through [`Limited`], which
+//! Memory stays flat whatever the input: every reader sees the bytes through `Limited`, which
 //! counts lines and refuses one longer than [`MAX_LINE_BYTES`] (a 3 MB gzip can inflate to one 3 GB
 //! line, and `/dev/zero` is one endless line). The line it counts also locates a read error: a
 //! truncated or corrupt gzip stream is reported at the line where the data stops.
