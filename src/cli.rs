@@ -166,7 +166,7 @@ Without --trials, at most 1,000 trials per run.")]
     /// Fail a CI job on a forecast: exit 1 when a `--fail-if` rule is true, 0 when none is.
     ///
     /// A rule is decided only when the measured value is at least 2 standard errors from its
-    /// threshold; closer, `check` exits 2 and says how many trials would decide it.
+    /// threshold; closer, `check` exits 3 (undecided) and says how many trials would decide it.
     #[command(after_help = "Examples:
   aicost check scenario.toml --fail-if \"p95 > 20000\" --fail-if \"breach_probability > 0.05\"
   aicost check scenario.toml --fail-if \"p95 > 1.1 * budget\" --trials 20000
@@ -176,7 +176,8 @@ Without --trials, at most 1,000 trials per run.")]
 Metrics are the numbers of a stack in `aicost simulate --format json`, by path; mean, p50, p95,
 p99, cvar95 alone mean those of monthly_spend_usd. Operators: > >= < <= == !=. Thresholds:
 20000, $20,000, 5%, budget, 1.1 * budget. Without stack=NAME: a rule applies to every stack.
-Exit codes: 0 no rule fails, 1 a rule fails, 2 a user error or a rule too close to call.")]
+Exit codes: 0 no rule fails, 1 a rule fails, 2 a user error (the scenario or a rule is wrong),
+3 undecided: no rule fails but one is too close to its threshold to call at these trials.")]
     Check(CheckArgs),
 
     /// Print the JSON Schema of the scenario format (for taplo / Even Better TOML and CI).
@@ -205,7 +206,7 @@ pub enum Format {
     Focus,
 }
 
-/// Output formats of `simulate` and `compare`.
+/// Output formats of `simulate` (and, but FOCUS rows, of `compare`: see [`CompareFormat`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     /// Aligned text for a terminal.
@@ -220,6 +221,34 @@ pub enum ReportFormat {
     Html,
     /// The expected months as FOCUS cost-and-usage CSV rows (for FinOps tools); see --month.
     Focus,
+}
+
+/// Output formats of `compare`: those of `simulate` but FOCUS rows, which describe one
+/// scenario's expected months, not a comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// The full comparison as JSON.
+    Json,
+    /// One row per plan or pair and statistic.
+    Csv,
+    /// The decision brief as Markdown.
+    Markdown,
+    /// The decision brief as one self-contained HTML file.
+    Html,
+}
+
+impl From<CompareFormat> for ReportFormat {
+    fn from(f: CompareFormat) -> ReportFormat {
+        match f {
+            CompareFormat::Table => ReportFormat::Table,
+            CompareFormat::Json => ReportFormat::Json,
+            CompareFormat::Csv => ReportFormat::Csv,
+            CompareFormat::Markdown => ReportFormat::Markdown,
+            CompareFormat::Html => ReportFormat::Html,
+        }
+    }
 }
 
 impl ReportFormat {
@@ -309,7 +338,7 @@ pub struct CompareArgs {
 
     /// Output format [default: from the --out extension (.json .csv .md .html), else table].
     #[arg(long, short = 'f', value_enum)]
-    pub format: Option<ReportFormat>,
+    pub format: Option<CompareFormat>,
 
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short = 'o')]

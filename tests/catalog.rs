@@ -371,3 +371,63 @@ fn prices_list_and_show() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn a_json_listing_is_a_catalog_a_scenario_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let listing = aicost()
+        .args(["prices", "list", "gpt-4o", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let path = dir.path().join("mine.json");
+    std::fs::write(&path, &listing).unwrap();
+    let cat = Catalog::load(&path).unwrap();
+    let builtin = aicost::catalog::builtin();
+    assert!(cat.len() >= 2, "{}", String::from_utf8_lossy(&listing));
+    // Every entry keeps its prices, source and date.
+    for (name, entry, checked) in cat.matching(None) {
+        let (_, original, original_checked) = builtin
+            .matching(Some(name))
+            .into_iter()
+            .find(|(n, _, _)| *n == name)
+            .unwrap();
+        assert_eq!(
+            entry.input_usd_per_mtok, original.input_usd_per_mtok,
+            "{name}"
+        );
+        assert_eq!(
+            entry.output_usd_per_mtok, original.output_usd_per_mtok,
+            "{name}"
+        );
+        assert_eq!(entry.source, original.source, "{name}");
+        assert!(entry.source.is_some(), "{name}");
+        assert_eq!(checked, original_checked, "{name}");
+    }
+    // A scenario prices a model from it with `catalog =`, and `--catalog` lists it.
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"s\"\ncatalog = \"mine.json\"\n[simulation]\ntrials = 20\nseed = 1\n\
+         [[segment]]\nname = \"a\"\nusers = 10\nsessions_per_user_per_month = 10\n\
+         [[workflow]]\nname = \"w\"\n[[workflow.step]]\nname = \"s\"\nroute = \"main\"\n\
+         input_tokens = 1000000\noutput_tokens = 0\n\
+         [[model]]\nname = \"gpt-4o\"\n\
+         [[stack]]\nname = \"x\"\n[stack.route.main]\nchain = [{ model = \"gpt-4o\" }]\n",
+    )
+    .unwrap();
+    aicost()
+        .args(["estimate", "--format", "json"])
+        .arg(&scenario)
+        .assert()
+        .success()
+        .stdout(contains("\"stacks\""));
+    aicost()
+        .args(["prices", "list", "--catalog"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(contains("gpt-4o"));
+}

@@ -505,6 +505,44 @@ fn unknown_references_suggest_the_defined_name() {
     );
 }
 
+/// A typo in a model's `name` is reported at the name, with the name the chains use; the correct
+/// reference is not told to use the typo.
+#[test]
+fn a_misspelt_model_name_is_reported_where_it_is_defined() {
+    let (stderr, path, _dir) = broken("name = \"gpt-4o-mini\"", "name = \"gpt-4o-mni\"");
+    assert!(
+        stderr.contains("no chain uses model `gpt-4o-mni`, and the chains name `gpt-4o-mini`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}:40:8", path.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean name = \"gpt-4o-mini\"?"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("did you mean `gpt-4o-mni`"), "{stderr}");
+    assert!(stderr.contains("1 error in"), "{stderr}");
+}
+
+/// A step without `route`, or a route no stack defines: the help names the routes there are.
+#[test]
+fn a_missing_route_lists_the_routes_the_stacks_define() {
+    assert_error(
+        "route = \"main\"\n",
+        "",
+        "missing key `route`",
+        "32:1",
+        "add `route = \"main\"`, the route the stacks define",
+    );
+    let (stderr, _, _dir) = broken("route = \"main\"", "route = \"summaries\"");
+    assert!(
+        stderr.contains("or use a route the stacks define: `main`"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_stack_missing_a_route_is_named() {
     assert_error(
@@ -694,4 +732,67 @@ fn implausible_prices_warn_but_do_not_fail() {
         .assert()
         .success()
         .stderr(contains("implausibly low").and(contains("per 1K tokens")));
+}
+
+#[test]
+fn every_command_that_writes_a_file_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let html = d.join("brief.html");
+    let trials = d.join("trials.csv");
+    aicost()
+        .args(["simulate", SUMMARIZER, "-n", "20", "--out"])
+        .arg(&html)
+        .arg("--trials-out")
+        .arg(&trials)
+        .assert()
+        .success()
+        .stderr(contains(format!("wrote {}", html.display())))
+        .stderr(contains(format!("wrote {}", trials.display())));
+    for (args, file) in [
+        (&["estimate", SUMMARIZER][..], "estimate.txt"),
+        (&["compare", SUMMARIZER, "-n", "20"], "compare.md"),
+        (&["levers", SUMMARIZER, "-n", "20"], "levers.json"),
+    ] {
+        let out = d.join(file);
+        aicost()
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success()
+            .stderr(contains(format!("wrote {}", out.display())));
+        assert!(out.exists(), "{file}");
+    }
+    // --quiet, and a report on standard output, say nothing.
+    aicost()
+        .args(["simulate", SUMMARIZER, "-n", "20", "-q", "--out"])
+        .arg(&html)
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+    aicost()
+        .args(["estimate", SUMMARIZER, "--out", "-"])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn compare_offers_only_the_formats_it_writes() {
+    aicost()
+        .args(["compare", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("markdown").and(contains("focus").not()));
+    aicost()
+        .args(["compare", SUMMARIZER, "--format", "focus"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'focus'"));
+    aicost()
+        .args(["simulate", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("focus"));
 }

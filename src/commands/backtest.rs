@@ -5,7 +5,6 @@ use crate::backtest::{self, Actuals};
 use crate::calendar::Month;
 use crate::cli::{BacktestArgs, Config, TableOrJson};
 use crate::error::{Error, suggest};
-use crate::output;
 
 pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
     if !(a.interval > 0.0 && a.interval < 1.0) {
@@ -105,6 +104,6 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
         TableOrJson::Table => backtest::render(&b),
         TableOrJson::Json => crate::output::pretty_json(&b),
     };
-    output::emit(a.out.as_deref(), &text)?;
+    super::emit(a.out.as_deref(), &text, config)?;
     Ok(0)
 }

@@ -8,7 +8,6 @@ use crate::compare::Comparison;
 use crate::engine::{self, EngineRequest, SimResult};
 use crate::error::Error;
 use crate::model::Scenario;
-use crate::output;
 use crate::report::{brief, csv, text};
 
 pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
@@ -57,7 +56,7 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
             "note: the files set different seeds ({x} and {y}); both versions run with seed {seed} so that they see the same traffic"
         );
     }
-    let format = ReportFormat::resolve(a.format, a.out.as_deref());
+    let format = ReportFormat::resolve(a.format.map(Into::into), a.out.as_deref());
     let show_progress = config.progress && format != ReportFormat::Json;
     let run = |s: &Scenario, request: EngineRequest| -> Result<SimResult, Error> {
         let mut opts = sim_options(trials, seed, a.run.threads)?;
@@ -93,14 +92,9 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
         ReportFormat::Csv => csv::comparison(&comparison),
         ReportFormat::Markdown => brief::comparison_markdown(&comparison),
         ReportFormat::Html => brief::comparison_html(&comparison),
-        ReportFormat::Focus => {
-            return Err(Error::Usage(
-                "--format focus describes one scenario's expected month; use `aicost simulate --format focus`"
-                    .to_string(),
-            ));
-        }
+        ReportFormat::Focus => unreachable!("`compare` offers no FOCUS format"),
     };
-    output::emit(a.out.as_deref(), &text)?;
+    super::emit(a.out.as_deref(), &text, config)?;
     Ok(0)
 }
 

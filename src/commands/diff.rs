@@ -7,7 +7,6 @@ use super::{load, print_warnings};
 use crate::cli::{Config, DiffArgs, DiffFormat};
 use crate::diff;
 use crate::error::Error;
-use crate::output;
 use crate::scenario::{self, LoadOptions};
 
 pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
@@ -67,6 +66,6 @@ pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
         DiffFormat::Markdown => diff::markdown(&d),
         DiffFormat::Json => crate::output::pretty_json(&d),
     };
-    output::emit(a.out.as_deref(), &text)?;
+    super::emit(a.out.as_deref(), &text, config)?;
     Ok(0)
 }

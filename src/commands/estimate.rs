@@ -3,7 +3,6 @@
 use super::load;
 use crate::cli::{Config, EstimateArgs, Format};
 use crate::error::Error;
-use crate::output;
 use crate::report;
 
 pub fn estimate(a: &EstimateArgs, config: &Config) -> Result<u8, Error> {
@@ -18,6 +17,6 @@ pub fn estimate(a: &EstimateArgs, config: &Config) -> Result<u8, Error> {
         Format::Json => crate::output::pretty_json(&e),
         Format::Focus => super::focus_csv(&loaded.scenario, a.month.as_deref(), config)?,
     };
-    output::emit(a.out.as_deref(), &text)?;
+    super::emit(a.out.as_deref(), &text, config)?;
     Ok(0)
 }

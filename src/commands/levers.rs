@@ -6,7 +6,6 @@ use crate::cli::{Config, LeversArgs, TableOrJson};
 use crate::error::Error;
 use crate::levers::{self, Assumptions};
 use crate::model::Scenario;
-use crate::output;
 
 /// Trials per run when `--trials` is not given: a saving is a paired difference, precise long
 /// before a forecast is.
@@ -46,6 +45,6 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
         ),
         TableOrJson::Json => crate::output::pretty_json(&backlog),
     };
-    output::emit(a.out.as_deref(), &text)?;
+    super::emit(a.out.as_deref(), &text, config)?;
     Ok(0)
 }

@@ -79,6 +79,24 @@ pub fn report_flag(out: Option<&Path>) -> &'static str {
     }
 }
 
+/// Write a command's main output to `--out` (atomically) or standard output, and say where a
+/// file went ("wrote report.html") unless `--quiet`: every command that writes a file says so.
+pub fn emit(out: Option<&Path>, text: &str, config: &Config) -> Result<(), Error> {
+    crate::output::emit(out, text)?;
+    said_written(out, config);
+    Ok(())
+}
+
+/// "wrote PATH" on stderr for an output file (not standard output), unless `--quiet`.
+pub fn said_written(out: Option<&Path>, config: &Config) {
+    if let Some(p) = out
+        && p != Path::new("-")
+        && !config.quiet
+    {
+        eprintln!("wrote {}", crate::escape::visible(&p.display().to_string()));
+    }
+}
+
 /// Load a scenario, printing its warnings unless quiet.
 pub fn load(path: &Path, config: &Config) -> Result<Loaded, Error> {
     let loaded = scenario::load_with(path, &load_options(config)?)?;

@@ -63,12 +63,26 @@ fn list(pattern: Option<&str>, path: Option<&Path>, format: TableOrJson) -> Resu
         )));
     }
     let text = match format {
+        // A catalog file, so that `prices list claude --format json > mine.json` is a catalog a
+        // scenario's `catalog =` (or `--catalog`) reads: each entry keeps its source and date.
         TableOrJson::Json => {
-            let map: serde_json::Map<String, serde_json::Value> = rows
-                .iter()
-                .map(|(k, e, d)| (k.to_string(), entry_json(e, *d)))
-                .collect();
-            crate::output::pretty_json(&map)
+            let file = catalog::CatalogFile {
+                aicost_catalog: catalog::FORMAT_VERSION,
+                description: Some(match pattern {
+                    Some(p) => format!("Models of the {} matching `{p}`", cat.label()),
+                    None => format!("Models of the {}", cat.label()),
+                }),
+                checked: None,
+                models: rows
+                    .iter()
+                    .map(|(k, e, d)| {
+                        let mut e = (*e).clone();
+                        e.checked = d.map(|d| d.to_string());
+                        (k.to_string(), e)
+                    })
+                    .collect(),
+            };
+            crate::output::pretty_json(&file)
         }
         TableOrJson::Table => list_table(&cat, &rows),
     };

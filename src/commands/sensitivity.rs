@@ -39,6 +39,6 @@ pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
         TableOrJson::Table => sensitivity::render(&result, &plan.describe(scenarios.len())),
         TableOrJson::Json => crate::output::pretty_json(&result),
     };
-    output::emit(a.out.as_deref(), &text)?;
+    super::emit(a.out.as_deref(), &text, config)?;
     Ok(0)
 }

@@ -28,7 +28,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     if format == ReportFormat::Focus {
         // The expected month is known in closed form; no trial needs running.
         let text = super::focus_csv(s, a.month.as_deref(), config)?;
-        output::emit(a.out.as_deref(), &text)?;
+        super::emit(a.out.as_deref(), &text, config)?;
         return Ok(0);
     }
     let plan = super::runs::RunPlan::single(&a.run, s, None)?;
@@ -113,12 +113,13 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
         }
         (ReportFormat::Focus, _) => unreachable!("handled before the simulation"),
     };
-    output::emit(a.out.as_deref(), &text)?;
+    super::emit(a.out.as_deref(), &text, config)?;
     if let Some(shared) = trials_out {
         opts.sink = None;
         if let Some(writer) = lock(&shared).take() {
             writer.finish()?;
         }
+        super::said_written(a.trials_out.as_deref(), config);
     }
     Ok(0)
 }

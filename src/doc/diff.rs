@@ -2,8 +2,8 @@
 //!
 //! The comparison runs on the located trees after `extends` and overrides are applied, so it shows
 //! what the forecast actually sees. Arrays of named tables are matched by `name` (reordering
-//! segments is not a change, renaming one is a removal and an addition); numbers compare by value
-//! (`800` and `800.0` are the same).
+//! segments is not a change, renaming one is a removal and an addition), arrays of unnamed tables
+//! (a `chain`) by position; numbers compare by value (`800` and `800.0` are the same).
 
 use super::{Node, Value};
 
@@ -108,6 +108,27 @@ fn walk(old: &Node, new: &Node, path: &str, out: &mut Vec<Change>) {
                 }
             }
         }
+        // Unnamed tables (a stack's `chain`, contracts without names) are matched by position,
+        // so one changed rate reads `chain[0].validation_failure_rate 0.05 → 0.08`, not the
+        // whole array twice.
+        (Value::Array(a), Value::Array(b)) if tables(a) && tables(b) => {
+            for (i, item) in a.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                match b.get(i) {
+                    Some(n) => walk(item, n, &p, out),
+                    None => out.push(Change::Removed {
+                        path: p,
+                        old: render(item),
+                    }),
+                }
+            }
+            for (i, item) in b.iter().enumerate().skip(a.len()) {
+                out.push(Change::Added {
+                    path: format!("{path}[{i}]"),
+                    new: render(item),
+                });
+            }
+        }
         (a, b) => {
             if !same(a, b) {
                 out.push(Change::Changed {
@@ -118,6 +139,10 @@ fn walk(old: &Node, new: &Node, path: &str, out: &mut Vec<Change>) {
             }
         }
     }
+}
+
+fn tables(items: &[Node]) -> bool {
+    !items.is_empty() && items.iter().all(|n| matches!(n.value, Value::Table(_)))
 }
 
 fn named(items: &[Node]) -> bool {
@@ -240,6 +265,33 @@ mod tests {
                     new: "{ monthly_usd = 10 }".into()
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn unnamed_tables_are_matched_by_position() {
+        let a = "chain = [{ model = \"m\", validation_failure_rate = 0.05 }, { model = \"n\" }]\n";
+        let b = "chain = [{ model = \"m\", validation_failure_rate = 0.08 }, { model = \"n\" }, { model = \"o\" }]\n";
+        assert_eq!(
+            d(a, b),
+            vec![
+                Change::Changed {
+                    path: "chain[0].validation_failure_rate".into(),
+                    old: "0.05".into(),
+                    new: "0.08".into()
+                },
+                Change::Added {
+                    path: "chain[2]".into(),
+                    new: "{ model = \"o\" }".into()
+                },
+            ]
+        );
+        assert_eq!(
+            d(b, a).last(),
+            Some(&Change::Removed {
+                path: "chain[2]".into(),
+                old: "{ model = \"o\" }".into()
+            })
         );
     }
 

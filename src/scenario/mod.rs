@@ -539,7 +539,10 @@ fn from_document(
     let raw = match from_node::<raw::RawScenario>(&root) {
         Ok(raw) => raw,
         Err(e) => {
-            let problem = e.into_problem(&root);
+            let mut problem = e.into_problem(&root);
+            if problem.kind == ProblemKind::MissingKey && problem.message == "missing key `route`" {
+                problem = problem.help(route_help(&root));
+            }
             return Err(Error::scenario(Arc::new(sources), problem));
         }
     };
@@ -568,6 +571,35 @@ fn from_document(
             sources: Arc::new(sources),
             problems: errors,
         })),
+    }
+}
+
+/// The help for a step without `route`: the routes the stacks define, so the fix is a choice.
+fn route_help(root: &crate::doc::Node) -> String {
+    let mut routes: Vec<&str> = Vec::new();
+    if let Some(crate::doc::Value::Array(stacks)) = root.get("stack").map(|n| &n.value) {
+        for s in stacks {
+            if let Some(crate::doc::Value::Table(entries)) = s.get("route").map(|n| &n.value) {
+                for e in entries {
+                    if !routes.contains(&e.key.as_str()) {
+                        routes.push(&e.key);
+                    }
+                }
+            }
+        }
+    }
+    match routes.as_slice() {
+        [] => "add `route = \"main\"`, and a [stack.route.main] chain of models to each stack"
+            .to_string(),
+        [one] => format!("add `route = \"{one}\"`, the route the stacks define"),
+        _ => format!(
+            "add `route = \"…\"` naming one of the routes the stacks define: {}",
+            routes
+                .iter()
+                .map(|r| format!("`{}`", crate::escape::visible(r)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

@@ -715,10 +715,15 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         .map(|w| workflow(w, &segment_names, &routes, &mut tools, v))
         .collect();
 
+    let misnamed = misnamed_models(raw, &model_names, v);
+    let models_known = ModelNames {
+        defined: &model_names,
+        misnamed: &misnamed,
+    };
     let stacks: Vec<Option<Stack>> = raw
         .stacks
         .iter()
-        .map(|s| stack(s, &routes, &uses, &undefined, &model_names, v))
+        .map(|s| stack(s, &routes, &uses, &undefined, &models_known, v))
         .collect();
 
     // A cache hit rate that can never take effect is almost always a mistake.
@@ -2239,12 +2244,79 @@ pub struct RouteUse {
     pub loc: Loc,
 }
 
+/// The models a chain may name, and the names already explained by a misnamed [[model]].
+struct ModelNames<'a> {
+    defined: &'a [&'a str],
+    /// Names chains use that no [[model]] defines, reported once at the [[model]] whose `name`
+    /// is that name misspelled (see [`misnamed_models`]).
+    misnamed: &'a [String],
+}
+
+/// A [[model]] no chain uses whose name is close to one the chains use but nothing defines may be
+/// a typo in the model's `name` rather than in the references: then report it once, at that
+/// `name`, with the name the chains use, instead of suggesting the typo at each correct
+/// reference. The references are taken to be right when they agree at two places or more, or
+/// when the name they use is a model of the built-in catalog and the defined one is not;
+/// otherwise the one reference is the likelier typo, and is reported as such.
+fn misnamed_models(raw: &RawScenario, model_names: &[&str], v: &mut Validator) -> Vec<String> {
+    let mut used: Vec<(&str, usize)> = Vec::new();
+    for s in &raw.stacks {
+        for r in s.route.values() {
+            for link in &r.chain.value {
+                let name = link.model.value.as_str();
+                match used.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, count)) => *count += 1,
+                    None => used.push((name, 1)),
+                }
+            }
+        }
+    }
+    let known = |n: &str| crate::catalog::builtin().lookup(n).is_some();
+    let undefined: Vec<(&str, usize)> = used
+        .iter()
+        .copied()
+        .filter(|(u, _)| !model_names.contains(u))
+        .collect();
+    let mut explained: Vec<String> = Vec::new();
+    for m in &raw.models {
+        let name = m.name.value.as_str();
+        if used.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let candidates = undefined
+            .iter()
+            .map(|(u, _)| *u)
+            .filter(|u| !explained.iter().any(|e| e == u));
+        let Some(meant) = suggest(name, candidates) else {
+            continue;
+        };
+        let references = undefined
+            .iter()
+            .find(|(u, _)| *u == meant)
+            .map_or(0, |u| u.1);
+        let catalog_says_so = known(meant) && !known(name);
+        if references < 2 && !catalog_says_so {
+            continue;
+        }
+        v.error(
+            ProblemKind::UnknownReference,
+            format!("no chain uses model `{name}`, and the chains name `{meant}`, which no [[model]] defines"),
+            Some(m.name.loc),
+            &format!("model[{name}].name"),
+            Some(format!("did you mean name = \"{meant}\"?")),
+        );
+        explained.push(meant.to_string());
+    }
+    explained
+}
+
 fn chain(
     raw: &Located<RawRoute>,
     rp: &str,
-    model_names: &[&str],
+    names: &ModelNames,
     v: &mut Validator,
 ) -> Option<Chain> {
+    let model_names = names.defined;
     if raw.chain.value.is_empty() {
         v.invalid(
             "this chain is empty",
@@ -2260,7 +2332,7 @@ fn chain(
     for (i, link) in raw.chain.value.iter().enumerate() {
         let lp = format!("{rp}[{i}]");
         let model = model_names.iter().position(|m| *m == link.model.value);
-        if model.is_none() {
+        if model.is_none() && !names.misnamed.contains(&link.model.value) {
             let help = match suggest(&link.model.value, model_names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => {
@@ -2355,6 +2427,20 @@ fn chain(
     ok.then_some(Chain { links })
 }
 
+/// Names as a list of code spans: `a`, `b`.
+fn ticked(names: &[&str]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for n in names {
+        if !seen.contains(n) {
+            seen.push(n);
+        }
+    }
+    seen.iter()
+        .map(|n| format!("`{}`", crate::escape::visible(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Report routes that steps use but no stack defines, once, at the step.
 fn undefined_routes(raw: &RawScenario, uses: &[RouteUse], v: &mut Validator) -> Vec<String> {
     let defined: Vec<&str> = raw
@@ -2372,9 +2458,14 @@ fn undefined_routes(raw: &RawScenario, uses: &[RouteUse], v: &mut Validator) -> 
         }
         let help = match suggest(&u.route, defined.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
-            None => format!(
+            None if defined.is_empty() => format!(
                 "add [stack.route.{}] with a chain of models to each stack",
                 u.route
+            ),
+            None => format!(
+                "add [stack.route.{}] with a chain of models to each stack, or use a route the stacks define: {}",
+                u.route,
+                ticked(&defined)
             ),
         };
         v.error(
@@ -2394,7 +2485,7 @@ fn stack(
     routes: &[String],
     uses: &[RouteUse],
     undefined: &[String],
-    model_names: &[&str],
+    model_names: &ModelNames,
     v: &mut Validator,
 ) -> Option<Stack> {
     let p = format!("stack[{}]", raw.name.value);
@@ -2423,8 +2514,12 @@ fn stack(
                     .expect("every route has a use");
                 let help = match suggest(route, raw.route.keys().map(String::as_str)) {
                     Some(s) => format!("this stack defines `{s}`; rename it to `{route}`"),
-                    None => format!(
+                    None if raw.route.is_empty() => format!(
                         "add [stack.route.{route}] with chain = [{{ model = \"…\" }}] to this stack"
+                    ),
+                    None => format!(
+                        "add [stack.route.{route}] with chain = [{{ model = \"…\" }}] to this stack (it defines {})",
+                        ticked(&raw.route.keys().map(String::as_str).collect::<Vec<_>>())
                     ),
                 };
                 v.error(
