@@ -2,6 +2,7 @@
 //! refusal to decide within two standard errors of a threshold.
 
 use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -95,12 +96,27 @@ fn no_decision_within_two_standard_errors_of_the_threshold() {
     let run = ["--trials", "200", "--seed", "3", "--set", SMALLER];
     let rule = |t: f64| format!("stack=gpt-4o: mean > {t}");
     // Half a standard error above the mean: too close to call.
+    // Exit 3, not 2: a CI gate tells an uncertain forecast from a broken scenario or rule.
     check(SUMMARIZER, &[&rule(mean + 0.5 * se)], &run)
-        .code(2)
+        .code(3)
         .stdout(contains("UNDECIDED"))
         .stdout(contains("raise --trials to about"))
+        .stderr(contains("undecided: "))
         .stderr(contains("within 2 standard errors"))
-        .stderr(contains("raise --trials to about"));
+        .stderr(contains("raise --trials to about"))
+        .stderr(contains("error:").not());
+    // With --format json too; the JSON on stdout says which rule.
+    let out = check(
+        SUMMARIZER,
+        &[&rule(mean + 0.5 * se)],
+        &[&run[..], &["--format", "json"]].concat(),
+    )
+    .code(3)
+    .get_output()
+    .stdout
+    .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["outcomes"][0]["verdict"], "undecided", "{v}");
     // Three standard errors away on either side: decided.
     check(SUMMARIZER, &[&rule(mean + 3.0 * se)], &run).code(0);
     check(SUMMARIZER, &[&rule(mean - 3.0 * se)], &run).code(1);
@@ -199,11 +215,49 @@ fn documented_gates() -> Vec<(String, Vec<String>, Vec<String>)> {
     gates
 }
 
-/// Every gate docs/ci.md shows passes on the shipped scenario it names, as a job would run it.
+/// The gates of the action in docs/ci.md, as (file, trials, rules): its `check:` file, its
+/// `trials:` and the lines of its `fail-if: |` block.
+fn documented_action_gates() -> Vec<(String, Vec<String>, Vec<String>)> {
+    let doc = std::fs::read_to_string("docs/ci.md").unwrap();
+    let lines: Vec<&str> = doc.lines().collect();
+    let value = |from: usize, key: &str| {
+        lines[from..]
+            .iter()
+            .take_while(|l| !l.starts_with("```"))
+            .find_map(|l| l.trim().strip_prefix(key))
+            .map(|v| v.trim().to_string())
+    };
+    let mut gates = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !line.contains("uses: OWNER/aicost@") {
+            continue;
+        }
+        let file = value(i, "check:").expect("the action's example has a check");
+        let trials = value(i, "trials:").expect("the action's example has trials");
+        let at = i + lines[i..]
+            .iter()
+            .position(|l| l.trim() == "fail-if: |")
+            .unwrap();
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let rules: Vec<String> = lines[at + 1..]
+            .iter()
+            .take_while(|l| !l.trim().is_empty() && indent(l) > indent(lines[at]))
+            .map(|l| l.trim().to_string())
+            .collect();
+        gates.push((file, vec!["--trials".to_string(), trials], rules));
+    }
+    gates
+}
+
+/// Every gate docs/ci.md shows passes on the shipped scenario it names, as a job would run it:
+/// the command lines, and the rules the action is given.
 #[test]
 fn the_gates_in_the_ci_guide_pass_on_the_shipped_scenario() {
-    let gates = documented_gates();
-    assert_eq!(gates.len(), 3, "{gates:?}");
+    let mut gates = documented_gates();
+    assert_eq!(gates.len(), 2, "{gates:?}");
+    let action = documented_action_gates();
+    assert_eq!(action.len(), 1, "{action:?}");
+    gates.extend(action);
     for (file, extra, rules) in gates {
         assert!(rules.len() >= 2, "{file}: {rules:?}");
         let rules: Vec<&str> = rules.iter().map(String::as_str).collect();
