@@ -57,6 +57,11 @@ pub struct LinkEstimate {
     pub lines: Vec<CostLine>,
     /// Share of calls priced at long-context rates.
     pub long_context_share: f64,
+    /// The model's input window, if it has one.
+    pub max_input_tokens: Option<f64>,
+    /// Share of the step's prompts (at the largest call of an agent loop) longer than that
+    /// window: the provider refuses them.
+    pub window_exceeded_share: f64,
     /// `1 − batch_discount` on the batch path, else 1.
     pub batch_factor: f64,
     pub cost_per_call_usd: f64,
@@ -72,6 +77,13 @@ pub struct StepEstimate {
     /// Expected calls of the step per request (agent loops), before retries.
     pub calls_per_request: f64,
     pub acceptance_probability: f64,
+    /// Probability that a request reaching the step is refused because a call's input exceeds a
+    /// model's window (one refused call, not billed; the request fails).
+    pub window_refused: f64,
+    /// Expected first calls of the step's calls that are billed (the rest are retries or
+    /// escalations), per request reaching it.
+    #[serde(skip)]
+    pub first_calls: f64,
     /// Fees outside the model per request reaching the step.
     pub aux_usd: f64,
     pub links: Vec<LinkEstimate>,
@@ -639,6 +651,9 @@ pub struct RequestExpectation {
     pub flex_refused: f64,
     /// Probability that the semantic cache answers the request.
     pub semantic_hit: f64,
+    /// Probability that a model refuses the request because its input exceeds the model's
+    /// window (the request fails there; the refused call is counted in `calls`, not billed).
+    pub window_refused: f64,
 }
 
 /// Expected request of workflow `w` on stack `k` with parameters valued by `val`.
@@ -698,6 +713,7 @@ fn workflow_estimate(
         flex_calls: 0.0,
         flex_refused: 0.0,
         semantic_hit: hit,
+        window_refused: 0.0,
     };
     let mut reach = 1.0;
     let mut cost = 0.0;
@@ -758,9 +774,11 @@ fn workflow_estimate(
                         weight * link.calls_per_request * prices[model].flex_unavailable_rate;
                 }
             }
+            // A refused call is a call, billed nothing; the request ends there.
+            per.calls += weight * est.window_refused;
+            per.window_refused += (1.0 - hit) * reach * est.window_refused;
             // Every call but the first of each call of the step is a retry or an escalation.
-            let first =
-                est.links.first().map_or(0.0, |l| l.cost_per_call_usd) * est.calls_per_request;
+            let first = est.links.first().map_or(0.0, |l| l.cost_per_call_usd) * est.first_calls;
             per.retry_usd += weight * (est.cost_per_request_usd - est.aux_usd - first);
             per.class_usd[class::AUX_FEES] += weight * est.aux_usd;
             if chain.links.len() == 1 {
@@ -802,6 +820,8 @@ struct LinkStats {
     reach: f64,
     attempts: f64,
     error_share: f64,
+    /// Probability that this link's answer is the accepted one.
+    accepted: f64,
 }
 
 /// Per link: reach, expected attempts and error share; then P(accepted) and P(accepted by the
@@ -838,8 +858,8 @@ fn chain_stats(
             let q_a = q.powi(a);
             let attempts = if q >= 1.0 { f64::from(link.max_attempts) } else { (1.0 - q_a) / (1.0 - q) };
             let pass = (1.0 - e) * (1.0 - f) * attempts;
-            let out = LinkStats { reach, attempts, error_share: e };
             let here = if i + 1 < n { reach * pass * (1.0 - x) } else { reach * pass };
+            let out = LinkStats { reach, attempts, error_share: e, accepted: here };
             accepted += here;
             if i == 0 {
                 accepted_first = here;
@@ -880,13 +900,39 @@ fn step_estimate(
 ) -> (StepEstimate, f64) {
     let hit = val(&step.cache_hit_rate);
     let (stats, p, p_first) = chain_stats(links, val, approx, &s.models);
+    // The window each link's calls must fit: its own and every earlier link's (a prompt refused
+    // by an earlier model never reaches it).
+    let mut limits = Vec::with_capacity(links.len());
+    for l in links {
+        let own = s.models[l.model].max_input_tokens.unwrap_or(f64::INFINITY);
+        limits.push(limits.last().copied().unwrap_or(f64::INFINITY).min(own));
+    }
     // Agent loops: iteration i runs when the request has more than i calls and every earlier
     // iteration was accepted; its input has grown by i × context_growth_tokens.
     let growth = step.context_growth_tokens.mean();
+    // P(the input of iteration k fits `limit`); iteration −1 always fits.
+    let fits = |k: i64, limit: f64| {
+        if k < 0 || limit == f64::INFINITY {
+            1.0
+        } else {
+            1.0 - prompt_above(step, k as f64 * growth, limit)
+        }
+    };
+    let single = step.calls.fixed_value() == Some(1.0);
+    let uniform = limits.iter().all(|l| *l == limits[0]);
+    if !single && !uniform {
+        approx.note(format!(
+            "step `{}`: an agent loop whose later models have smaller input windows than the first: iterations are taken as independent at the window",
+            step.name
+        ));
+    }
     let mut iterations: Vec<(f64, f64)> = Vec::new(); // (weight, extra input)
     let mut acceptance = 0.0;
     let mut accept_first = 0.0;
+    let mut refused = 0.0;
+    // p^i and p_first^i, and their values one iteration back.
     let (mut p_i, mut first_i) = (1.0, 1.0);
+    let (mut p_prev, mut first_prev) = (1.0, 1.0);
     let limit = step.calls.quantity_bound();
     for i in 0..=limit {
         let above = count_above(&step.calls, i);
@@ -895,13 +941,47 @@ fn step_estimate(
         } else {
             count_above(&step.calls, i - 1) - above
         };
-        // P(N = i) × p^i: requests with exactly i calls, all accepted.
-        acceptance += exactly * p_i;
-        accept_first += exactly * first_i;
+        // Requests with exactly i calls, all accepted: the first i − 1 by any link, the last by
+        // a link whose window its input (the largest) fits — which the earlier ones then fit.
+        if i == 0 {
+            acceptance += exactly;
+            accept_first += exactly;
+        } else {
+            let k = i as i64 - 1;
+            let last: f64 = stats
+                .iter()
+                .zip(&limits)
+                .map(|(st, l)| st.accepted * fits(k, *l))
+                .sum();
+            acceptance += exactly * p_prev * last;
+            accept_first += exactly
+                * first_prev
+                * stats
+                    .first()
+                    .zip(limits.first())
+                    .map_or(0.0, |(st, l)| st.accepted * fits(k, *l));
+        }
         if above <= 0.0 {
             break;
         }
-        iterations.push((above * p_i, i as f64 * growth));
+        let w = above * p_i;
+        // Refused at this iteration: it fitted the first model last time, and now some link it
+        // reaches refuses it.
+        let k = i as i64;
+        refused += w * stats
+            .iter()
+            .enumerate()
+            .map(|(j, st)| {
+                let before = if j == 0 {
+                    fits(k - 1, limits[0])
+                } else {
+                    fits(k, limits[j - 1])
+                };
+                st.reach * (before - fits(k, limits[j])).max(0.0)
+            })
+            .sum::<f64>();
+        iterations.push((w, i as f64 * growth));
+        (p_prev, first_prev) = (p_i, first_i);
         p_i *= p;
         first_i *= p_first;
     }
@@ -917,19 +997,38 @@ fn step_estimate(
     }
     let calls_per_request: f64 = iterations.iter().map(|(w, _)| w).sum();
     let mut cost = 0.0;
+    let mut first_calls = 0.0;
     let out: Vec<LinkEstimate> = links
         .iter()
         .zip(&stats)
-        .map(|(link, st)| {
+        .zip(&limits)
+        .enumerate()
+        .map(|(li, ((link, st), &limit))| {
             let model = &s.models[link.model];
             let batch_factor = if batch {
                 1.0 - val(&model.batch_discount)
             } else {
                 1.0
             };
-            // Lines of one call averaged over loop iterations.
+            // Iterations whose input fits this link's window, weighted: its calls per call of
+            // the chain.
+            let fitted: Vec<f64> = iterations
+                .iter()
+                .enumerate()
+                .map(|(k, (w, _))| w * fits(k as i64, limit))
+                .collect();
+            let billed_iterations: f64 = fitted.iter().sum();
+            if li == 0 {
+                first_calls = billed_iterations;
+            }
+            // Lines of one billed call averaged over loop iterations: each iteration's lines are
+            // its expectation over the prompts that fit, so dividing by the weight of those
+            // prompts gives the average billed call.
             let mut merged: Vec<CostLine> = Vec::new();
-            for &(w, extra) in &iterations {
+            for (k, &(w, extra)) in iterations.iter().enumerate() {
+                if fitted[k] <= 0.0 {
+                    continue;
+                }
                 let full = expected_call(
                     s,
                     model,
@@ -939,6 +1038,7 @@ fn step_estimate(
                     tier,
                     batch_factor,
                     extra,
+                    limit,
                     val,
                     approx,
                 );
@@ -948,7 +1048,7 @@ fn step_estimate(
                 };
                 let mut mix = |lines: &[CostLine], f: f64| {
                     for l in lines {
-                        let f = f * w / calls_per_request.max(f64::MIN_POSITIVE);
+                        let f = f * w / billed_iterations.max(f64::MIN_POSITIVE);
                         match merged.iter_mut().find(|m| m.label == l.label) {
                             Some(m) => {
                                 m.quantity += f * l.quantity;
@@ -983,7 +1083,7 @@ fn step_estimate(
                 }
             }
             let per_call: f64 = merged.iter().map(|l| l.usd).sum();
-            let calls = st.reach * st.attempts * calls_per_request;
+            let calls = st.reach * st.attempts * billed_iterations;
             let est = LinkEstimate {
                 model: model.name.clone(),
                 reach_probability: st.reach,
@@ -991,6 +1091,10 @@ fn step_estimate(
                 error_share: st.error_share,
                 lines: merged,
                 long_context_share: long_context_share(model, step),
+                max_input_tokens: model.max_input_tokens,
+                window_exceeded_share: model
+                    .max_input_tokens
+                    .map_or(0.0, |w| window_exceeded_share(step, w)),
                 batch_factor,
                 cost_per_call_usd: per_call,
                 cost_per_request_usd: calls * per_call,
@@ -1007,6 +1111,8 @@ fn step_estimate(
             reach_probability: reach_step,
             calls_per_request,
             acceptance_probability: acceptance,
+            window_refused: refused,
+            first_calls,
             aux_usd: aux,
             links: out,
             cost_per_request_usd: cost + aux,
@@ -1171,6 +1277,7 @@ fn expected_call(
     tier: ServiceTier,
     batch_factor: f64,
     extra_input: f64,
+    limit: f64,
     val: Valuation<'_>,
     approx: &mut Approximations,
 ) -> Vec<CostLine> {
@@ -1194,7 +1301,7 @@ fn expected_call(
         parts.push((Role::Text, Dist::Fixed(extra_input)));
     }
     let at_tier = |t: ServiceTier, approx: &mut Approximations| {
-        call_lines(&parts, step, prices, t, ctx, approx)
+        call_lines(&parts, step, prices, t, ctx, limit, approx)
     };
     // A refused flex call is re-sent at standard: a mixture of the two price lists.
     let lines = if tier == ServiceTier::Flex {
@@ -1288,34 +1395,40 @@ pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
     parts
 }
 
-/// Expected lines of one call at one service tier.
+/// Expected lines of one call at one service tier, over the prompts whose whole input is at most
+/// `limit` (the model's window; infinite without one): `E[lines · 1{input ≤ limit}]`.
 fn call_lines(
     parts: &[(Role, Dist)],
     step: &Step,
     prices: &ModelDraw,
     tier: ServiceTier,
     ctx: Context,
+    limit: f64,
     approx: &mut Approximations,
 ) -> Lines {
     if let Some(r) = &step.retrieval
-        && prices.long_context_above.is_some()
+        && (prices.long_context_above.is_some() || limit < f64::INFINITY)
         && !r.chunks.is_fixed()
         && !r.chunk_tokens.is_fixed()
         && !Dist::product(&r.chunks, &r.chunk_tokens).1
     {
-        approx.note("random chunk count and chunk size, both continuous, near a long-context threshold: the count is integrated over 128 equally likely slices (two values each, keeping its mean and variance)".to_string());
+        approx.note("random chunk count and chunk size, both continuous, near a long-context threshold or an input window: the count is integrated over 128 equally likely slices (two values each, keeping its mean and variance)".to_string());
     }
     let random: Vec<usize> = (0..parts.len())
         .filter(|&i| parts[i].0.counts_toward_input() && !parts[i].1.is_fixed())
         .collect();
-    if prices.long_context_above.is_none() || random.len() <= 1 {
-        return exact_lines(parts, random.first().copied(), step, prices, tier, ctx);
+    let windowed = limit < f64::INFINITY;
+    if (prices.long_context_above.is_none() && !windowed) || random.len() <= 1 {
+        return exact_lines(parts, random.first().copied(), step, prices, tier, ctx, limit);
     }
     // Several random parts near a threshold: integrate all but the last on a quantile grid.
-    approx.note(
+    approx.note(if prices.long_context_above.is_some() {
         "several random prompt parts near a long-context threshold: integrated by quadrature"
-            .to_string(),
-    );
+            .to_string()
+    } else {
+        "several random prompt parts near a model's input window: integrated by quadrature"
+            .to_string()
+    });
     let (head, last) = random.split_at(random.len() - 1);
     let k: usize = if head.len() == 1 { 256 } else { 32 };
     let points = k.pow(head.len() as u32);
@@ -1330,7 +1443,7 @@ fn call_lines(
             fixed[h].1 = Dist::Fixed(parts[h].1.quantile((j as f64 + 0.5) / k as f64));
         }
         acc.add_scaled(
-            &exact_lines(&fixed, Some(last[0]), step, prices, tier, ctx),
+            &exact_lines(&fixed, Some(last[0]), step, prices, tier, ctx, limit),
             weight,
         );
     }
@@ -1339,7 +1452,8 @@ fn call_lines(
 
 /// Exact expected lines when at most one part that counts toward the input is random (`x`):
 /// the cost is then piecewise linear in that part, with pieces cut at the long-context
-/// threshold and, for the prefix, at the cache minimum.
+/// threshold and, for the prefix, at the cache minimum; inputs beyond `limit` (a window) are
+/// refused and cost nothing.
 fn exact_lines(
     parts: &[(Role, Dist)],
     x: Option<usize>,
@@ -1347,6 +1461,7 @@ fn exact_lines(
     prices: &ModelDraw,
     tier: ServiceTier,
     ctx: Context,
+    limit: f64,
 ) -> Lines {
     let mut lines = Lines::default();
     let others: f64 = parts
@@ -1356,6 +1471,9 @@ fn exact_lines(
         .map(|(_, (_, d))| d.mean())
         .sum();
     let above = prices.long_context_above.unwrap_or(f64::INFINITY);
+    if x.is_none() && others > limit {
+        return lines;
+    }
     // Regions of x: (lo, hi], each with one long-context state.
     let mut cuts = vec![f64::NEG_INFINITY, f64::INFINITY];
     if let Some(xi) = x {
@@ -1363,11 +1481,18 @@ fn exact_lines(
         if parts[xi].0 == Role::Prefix {
             cuts.push(just_below(ctx.min_cacheable));
         }
+        if limit < f64::INFINITY {
+            cuts.push(limit - others);
+        }
     }
     cuts.sort_by(f64::total_cmp);
     cuts.dedup();
     for w in cuts.windows(2) {
         let (lo, hi) = (w[0], w[1]);
+        if x.is_some() && lo >= limit - others {
+            // Refused by the provider: nothing billed.
+            continue;
+        }
         let (prob, long_context) = match x {
             Some(xi) => (
                 parts[xi].1.cdf(hi) - parts[xi].1.cdf(lo),
@@ -1498,29 +1623,71 @@ pub fn long_context_probability(model: &crate::model::Model, step: &Step) -> f64
 }
 
 fn long_context_share(model: &crate::model::Model, step: &Step) -> f64 {
-    let Some(lc) = &model.long_context else {
-        return 0.0;
-    };
+    match &model.long_context {
+        Some(lc) => prompt_above(step, 0.0, lc.above_input_tokens),
+        None => 0.0,
+    }
+}
+
+/// P(the whole input of a call of `step`, plus `extra` tokens, exceeds `t`): exact with at most
+/// one random part of the prompt; with several, all but the last integrated on a quantile grid
+/// and the last exactly.
+pub fn prompt_above(step: &Step, extra: f64, t: f64) -> f64 {
     let parts = prompt_parts(step);
     let counted: Vec<&Dist> = parts
         .iter()
         .filter(|(r, _)| r.counts_toward_input())
         .map(|(_, d)| d)
         .collect();
-    let random: Vec<&&Dist> = counted.iter().filter(|d| !d.is_fixed()).collect();
-    let mean: f64 = counted.iter().map(|d| d.mean()).sum();
-    match random.as_slice() {
-        [] => f64::from(u8::from(mean > lc.above_input_tokens)),
-        [x] => 1.0 - x.cdf(lc.above_input_tokens - (mean - x.mean())),
-        _ => {
-            let sd: f64 = random.iter().map(|d| d.variance()).sum::<f64>().sqrt();
-            let z = (lc.above_input_tokens - mean) / sd;
-            1.0 - statrs::distribution::ContinuousCDF::cdf(
-                &statrs::distribution::Normal::standard(),
-                z,
-            )
+    let fixed: f64 = counted
+        .iter()
+        .filter(|d| d.is_fixed())
+        .map(|d| d.mean())
+        .sum::<f64>()
+        + extra;
+    let random: Vec<&Dist> = counted.iter().filter(|d| !d.is_fixed()).copied().collect();
+    let Some((last, head)) = random.split_last() else {
+        return f64::from(u8::from(fixed > t));
+    };
+    let k: usize = if head.len() <= 1 { 256 } else { 32 };
+    let points = k.pow(head.len() as u32);
+    let mut total = 0.0;
+    for idx in 0..points {
+        let mut rest = idx;
+        let mut sum = fixed;
+        for h in head {
+            let j = rest % k;
+            rest /= k;
+            sum += h.quantile((j as f64 + 0.5) / k as f64);
+        }
+        total += 1.0 - last.cdf(t - sum);
+    }
+    (total / points as f64).clamp(0.0, 1.0)
+}
+
+/// Share of the prompts of `step` that exceed a `window`-token input window: for an agent loop
+/// whose input grows, the share of requests making at least one call whose input (the largest,
+/// its last) is longer, among those making any call.
+pub fn window_exceeded_share(step: &Step, window: f64) -> f64 {
+    let growth = step.context_growth_tokens.mean();
+    if growth <= 0.0 || step.calls.fixed_value() == Some(1.0) {
+        return prompt_above(step, 0.0, window);
+    }
+    let some = count_above(&step.calls, 0);
+    if some <= 0.0 {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for n in 1..=step.calls.quantity_bound() {
+        let exactly = count_above(&step.calls, n - 1) - count_above(&step.calls, n);
+        if exactly > 0.0 {
+            total += exactly * prompt_above(step, (n - 1) as f64 * growth, window);
+        }
+        if count_above(&step.calls, n) <= 0.0 {
+            break;
         }
     }
+    (total / some).clamp(0.0, 1.0)
 }
 
 /// Expected requests per month of workflow `w` (first month, parameters at their means).

@@ -320,6 +320,11 @@ pub struct Model {
     pub provider: String,
     pub prices: Prices,
     pub min_cacheable_tokens: f64,
+    /// The input window in tokens: a call whose whole input (prefix, prompt, retrieved chunks,
+    /// images, audio) is longer is refused by the provider — an error, not billed — and its
+    /// request fails. From the scenario's `max_input_tokens`, else the catalog's context window
+    /// of a model of that name; `None` when neither gives one.
+    pub max_input_tokens: Option<f64>,
     pub batch_discount: Param,
     pub long_context: Option<LongContext>,
     /// Reasoning tokens (default: the output price).

@@ -189,6 +189,9 @@ struct Prompt {
     z: Vec<(f64, f64, f64)>,
     /// Random parts other than the pivot.
     others: Vec<usize>,
+    /// Per region, whether its prompts exceed the step's input window (refused: they cost
+    /// nothing and fail the step).
+    refused: Vec<bool>,
 }
 
 fn prompt(step: &Step) -> Vec<(Part, Dist)> {
@@ -222,18 +225,34 @@ fn just_below(x: f64) -> f64 {
 
 impl Prompt {
     /// Choose the pivot and cut its regions at every model's cache minimum (when the pivot is
-    /// the prefix) and long-context threshold (when it can cross it).
-    fn new(step: &Step, models: &[&crate::model::Model]) -> Prompt {
+    /// the prefix), long-context threshold (when it can cross it) and at the step's input
+    /// `window` (the first model's, which every later one's is at least where the fast engine
+    /// runs).
+    fn new(step: &Step, models: &[&crate::model::Model], window: f64) -> Prompt {
         let parts = prompt(step);
         let random: Vec<usize> = (0..parts.len())
             .filter(|&i| !parts[i].1.is_fixed())
             .collect();
-        let crossing = models.iter().any(|m| {
-            m.long_context.is_some() && {
-                let p = long_context_probability(m, step);
-                p > 1e-9 && p < 1.0 - 1e-9
-            }
-        });
+        // P(the prompt exceeds the window). The window cuts the pivot where one part of the
+        // input is random; with several, the fast engine runs only where that share is
+        // negligible (or every prompt is refused), and the window is left out.
+        let beyond = if window < f64::INFINITY {
+            crate::estimate::prompt_above(step, 0.0, window)
+        } else {
+            0.0
+        };
+        let random_input = random
+            .iter()
+            .filter(|&&i| parts[i].0.counts_toward_input())
+            .count();
+        let windowed = random_input == 1 && beyond > 0.0 && beyond < 1.0;
+        let crossing = windowed
+            || models.iter().any(|m| {
+                m.long_context.is_some() && {
+                    let p = long_context_probability(m, step);
+                    p > 1e-9 && p < 1.0 - 1e-9
+                }
+            });
         let pivot = if !parts[0].1.is_fixed() {
             Some(0)
         } else if crossing {
@@ -261,6 +280,9 @@ impl Prompt {
                         .as_ref()
                         .map(|lc| lc.above_input_tokens - others)
                 }));
+                if windowed && parts[z].0.counts_toward_input() {
+                    cuts.push(window - others);
+                }
             }
         }
         cuts.sort_by(f64::total_cmp);
@@ -288,13 +310,38 @@ impl Prompt {
             vec![(f64::NEG_INFINITY, f64::INFINITY)]
         };
         let others = random.into_iter().filter(|&i| Some(i) != pivot).collect();
+        // Whole input beyond the window: along the pivot above its cut, or the fixed prompt.
+        let rest: f64 = parts
+            .iter()
+            .enumerate()
+            .filter(|(i, (p, _))| Some(*i) != pivot && p.counts_toward_input())
+            .map(|(_, (_, d))| d.mean())
+            .sum();
+        let refused = regions
+            .iter()
+            .map(|&(lo, _)| match pivot {
+                Some(z) if windowed && parts[z].0.counts_toward_input() => lo >= window - rest,
+                _ => beyond >= 1.0,
+            })
+            .collect();
         Prompt {
             parts,
             pivot,
             regions,
             z,
             others,
+            refused,
         }
+    }
+
+    /// P(the prompt fits the window).
+    fn fits(&self) -> f64 {
+        self.z
+            .iter()
+            .zip(&self.refused)
+            .filter(|(_, r)| !**r)
+            .map(|((p, _, _), _)| p)
+            .sum()
     }
 
     /// A representative value of the pivot in region `r` (to decide cache and long-context state).
@@ -446,6 +493,10 @@ fn linear(
     );
     let usd = keep / 1e6;
     for r in 0..n {
+        if pr.refused[r] {
+            // Refused by the provider: the call costs nothing.
+            continue;
+        }
         let zval = pr.pivot_value(r);
         let total_input = match pr.pivot {
             Some(z) if pr.parts[z].0.counts_toward_input() => zval + input_mean_others,
@@ -531,7 +582,13 @@ fn step_moments(
     val: Valuation<'_>,
 ) -> StepMoments {
     let models: Vec<&crate::model::Model> = links.iter().map(|l| &s.models[l.model]).collect();
-    let pr = Prompt::new(step, &models);
+    // The first model's window: a longer prompt is refused at the step's first call and the
+    // request fails (the fast engine runs only where no later model's window is smaller).
+    let window = models
+        .first()
+        .and_then(|m| m.max_input_tokens)
+        .unwrap_or(f64::INFINITY);
+    let pr = Prompt::new(step, &models, window);
     let hit = val(&step.cache_hit_rate);
     let tool_fees: Vec<f64> = step
         .tool_calls
@@ -700,9 +757,13 @@ fn step_moments(
             above[k - 1] - above.get(k).copied().unwrap_or(0.0)
         }
     };
-    let acceptance: f64 = (0..=iterations)
-        .map(|k| exactly(k) * p.powi(k as i32))
-        .sum();
+    // Iterations past the first accept only a prompt that fits the window.
+    let fits = pr.fits();
+    let acceptance: f64 = exactly(0)
+        + fits
+            * (1..=iterations)
+                .map(|k| exactly(k) * p.powi(k as i32))
+                .sum::<f64>();
     let call_mean: Vec<Vec<f64>> = types
         .iter()
         .map(|ts| ts.iter().map(|c| c.mean(&pr)).collect())

@@ -297,6 +297,8 @@ struct Tally {
     errored: u64,
     flex_calls: u64,
     flex_refused: u64,
+    /// Whether a model refused the request's first run for an input beyond its window.
+    window_refused: bool,
     /// Latency of the request's first run, when every call's model has a latency model.
     latency_ms: Option<f64>,
 }
@@ -311,6 +313,7 @@ impl Tally {
         self.errored = 0;
         self.flex_calls = 0;
         self.flex_refused = 0;
+        self.window_refused = false;
         self.latency_ms = Some(0.0);
     }
 }
@@ -324,6 +327,8 @@ struct StackAcc {
     /// What the refused requests would have been billed, each at the month's prices when it
     /// was refused.
     rejected_usd: KahanSum,
+    /// Requests refused for an input beyond a model's window.
+    window_refused: u64,
     calls: u64,
     // Dollar totals add up millions of small amounts a month: compensated sums keep them exact
     // to the cent (a plain sum drifts by cents at a billion requests).
@@ -365,6 +370,7 @@ impl StackAcc {
             accepted: 0,
             rejected: 0,
             rejected_usd: KahanSum::new(),
+            window_refused: 0,
             calls: 0,
             retry_spend: KahanSum::new(),
             escalated: 0,
@@ -434,6 +440,9 @@ impl StackAcc {
         if tally.escalated {
             self.escalated += 1;
         }
+        if tally.window_refused {
+            self.window_refused += 1;
+        }
         self.errored += tally.errored;
         self.flex_calls += tally.flex_calls;
         self.flex_refused += tally.flex_refused;
@@ -496,6 +505,7 @@ impl StackAcc {
             accepted: self.accepted,
             rejected: self.rejected,
             rejected_usd: self.rejected_usd.value(),
+            window_refused: self.window_refused,
             calls: self.calls,
             retry_spend: self.retry_spend.value(),
             escalated: self.escalated,
@@ -755,8 +765,26 @@ impl Month<'_, '_> {
         rng: &mut R,
     ) -> bool {
         let mut first = true;
+        let models = &self.plan.scenario.models;
         'links: for (li, link) in chain.iter().enumerate() {
             let last = li + 1 == chain.len();
+            if models[link.model]
+                .max_input_tokens
+                .is_some_and(|w| call.input.total() > w)
+            {
+                // The provider refuses an input beyond the model's window: an error, billed
+                // nothing, that retrying cannot fix; the request fails here.
+                tally.calls.push(CallRec {
+                    model: link.model,
+                    run: call.run,
+                    retry: !first,
+                    ..CallRec::default()
+                });
+                if call.run == 0 {
+                    tally.window_refused = true;
+                }
+                return false;
+            }
             for _ in 0..link.max_attempts {
                 let errored = link.provider_error_rate > 0.0
                     && rng.random::<f64>() < link.provider_error_rate;

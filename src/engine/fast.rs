@@ -109,6 +109,78 @@ pub fn unsupported(s: &Scenario) -> Option<String> {
                     step.name
                 ));
             }
+            if let Some(why) = window_unsupported(s, w, step, random_parts) {
+                return Some(why);
+            }
+        }
+    }
+    None
+}
+
+/// Share of a step's prompts below which what a model's input window refuses is left out of a
+/// closed form: one in a billion, as for a long-context threshold.
+const NEGLIGIBLE_SHARE: f64 = 1e-9;
+
+/// Why the fast engine's closed forms cannot follow the input windows of `step`'s models. They
+/// cut the prompt at the first model's window, on its one random part, for every call of the
+/// chain and every iteration of an agent loop: exact only where no other prompt is refused (a
+/// later model's smaller window, an agent loop's growing input) and where the prompt has one
+/// random part or no prompt is refused.
+fn window_unsupported(
+    s: &Scenario,
+    w: &crate::model::Workflow,
+    step: &crate::model::Step,
+    random_parts: usize,
+) -> Option<String> {
+    use crate::estimate::{prompt_above, window_exceeded_share};
+    for st in &s.stacks {
+        let links = &st.chains[step.route].links;
+        let window = |i: usize| {
+            s.models[links[i].model]
+                .max_input_tokens
+                .unwrap_or(f64::INFINITY)
+        };
+        let Some(smallest) = (0..links.len()).map(window).min_by(f64::total_cmp) else {
+            continue;
+        };
+        if smallest == f64::INFINITY {
+            continue;
+        }
+        let first = window(0);
+        let at_first = if first == f64::INFINITY {
+            0.0
+        } else {
+            prompt_above(step, 0.0, first)
+        };
+        let named = |limit: f64| {
+            let i = (0..links.len()).find(|&i| window(i) == limit).unwrap_or(0);
+            s.models[links[i].model].name.clone()
+        };
+        if random_parts > 1 && prompt_above(step, 0.0, smallest) > NEGLIGIBLE_SHARE {
+            return Some(format!(
+                "several random prompt parts of step `{}` (workflow `{}`) can exceed the input window of `{}`",
+                step.name,
+                w.name,
+                named(smallest)
+            ));
+        }
+        let grows =
+            step.calls.fixed_value() != Some(1.0) && step.context_growth_tokens.mean() > 0.0;
+        if grows && window_exceeded_share(step, smallest) - at_first > NEGLIGIBLE_SHARE {
+            return Some(format!(
+                "the growing input of agent loop `{}` (workflow `{}`) can exceed the input window of `{}`",
+                step.name,
+                w.name,
+                named(smallest)
+            ));
+        }
+        if prompt_above(step, 0.0, smallest) - at_first > NEGLIGIBLE_SHARE {
+            return Some(format!(
+                "step `{}` (workflow `{}`) can send `{}` a prompt within the first model's input window but beyond its own",
+                step.name,
+                w.name,
+                named(smallest)
+            ));
         }
     }
     None
@@ -609,6 +681,7 @@ impl<'a> FastPlan<'a> {
                     (&mut out.escalated, e.escalated),
                     (&mut out.errored_calls, e.errored_calls),
                     (&mut out.semantic_hits, e.semantic_hit),
+                    (&mut out.window_refused, e.window_refused),
                     (&mut out.flex_calls, e.flex_calls),
                     (&mut out.flex_refused, e.flex_refused),
                 ] {

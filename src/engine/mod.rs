@@ -217,6 +217,8 @@ pub struct StackTrial {
     pub errored_calls: u64,
     /// Requests answered by the semantic cache.
     pub semantic_hits: u64,
+    /// Requests a model refused because their input exceeds its window.
+    pub window_refused: u64,
     pub tokens: Tokens,
     pub cost_by_class: CostBreakdown,
     /// Per tool of [`Scenario::tools`].
@@ -435,6 +437,8 @@ pub struct StackSim {
     pub rejected: Vec<f64>,
     /// What the refused requests of each month would have been billed.
     pub rejected_usd: Vec<f64>,
+    /// Requests of each month refused for an input beyond a model's window.
+    pub window_refused: Vec<f64>,
     pub cap_hit_day: Vec<Option<u32>>,
     pub review_usd: Vec<f64>,
     pub incident_extra: Vec<f64>,
@@ -655,6 +659,7 @@ impl SimResult {
                 acc.accepted.push(t.accepted as f64);
                 acc.rejected.push(t.rejected as f64);
                 acc.rejected_usd.push(t.rejected_usd);
+                acc.window_refused.push(t.window_refused as f64);
                 acc.cap_hit_day.push(t.cap_hit_day);
                 acc.review_usd.push(t.review_usd);
                 acc.incident_extra.push(t.incident_extra);

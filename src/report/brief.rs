@@ -690,6 +690,12 @@ fn stack_table(report: &Report, s: &StackDetail) -> Table {
     if let Some(e) = &s.provider_error_share {
         row("Calls failed at the provider", share_or_unknown(e));
     }
+    if let Some(e) = &s.window_refused_share {
+        row(
+            "Requests refused: input beyond a model's window (not billed)",
+            share(e),
+        );
+    }
     if let Some(r) = s.billing_class("reasoning") {
         row("Reasoning share of spend", prob(&r.share, None));
     }

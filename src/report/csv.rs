@@ -294,6 +294,7 @@ fn features(w: &mut Writer<'_>, st: &str, d: &StackDetail, n: usize) {
     for (name, e) in [
         ("flex_refused_share", &d.flex_refused_share),
         ("semantic_cache_hit_share", &d.semantic_cache_hit_share),
+        ("window_refused_share", &d.window_refused_share),
         ("provider_error_share", &d.provider_error_share),
     ] {
         if let Some(e) = e {

@@ -452,6 +452,9 @@ pub struct StackDetail {
     pub flex_refused_share: Option<Estimate>,
     /// Share of requests answered by a semantic cache; `None` without one.
     pub semantic_cache_hit_share: Option<Estimate>,
+    /// Share of requests refused for an input beyond a model's window; `None` when no prompt
+    /// can exceed one.
+    pub window_refused_share: Option<Estimate>,
     /// Share of calls that failed at the provider; `None` when no model of the stack can fail.
     pub provider_error_share: Option<Estimate>,
     pub hard_cap: Option<CapDetail>,
@@ -603,6 +606,18 @@ pub fn first_days_over(st: &StackSim, threshold: f64) -> Vec<Option<u32>> {
             })
         })
         .collect()
+}
+
+/// Whether some prompt of the scenario can exceed the input window of a model that serves it
+/// (more than one in a trillion): then the reports show the share of requests refused for it.
+pub fn windows_matter(s: &Scenario) -> bool {
+    s.workflows.iter().flat_map(|w| &w.steps).any(|step| {
+        s.stacks
+            .iter()
+            .flat_map(|st| &st.chains[step.route].links)
+            .filter_map(|l| s.models[l.model].max_input_tokens)
+            .any(|window| crate::estimate::window_exceeded_share(step, window) > 1e-12)
+    })
 }
 
 /// `Σx / Σy` over the months of trials of `months` months, with the delta-method standard error
@@ -1037,6 +1052,9 @@ fn stack_detail(
         cumulative: cumulative_bands(&st.daily, n),
         flex_refused_share: flex_refused(s, st),
         semantic_cache_hit_share: semantic_cache_hits(s, st),
+        window_refused_share: windows_matter(s)
+            .then(|| t.ratio(&st.window_refused, &st.requests))
+            .flatten(),
         provider_error_share: provider_errors(s, k, st),
         hard_cap: hard_cap_detail(s, st, t),
         contracts: contract_details(s, k, st, t),
@@ -1054,6 +1072,7 @@ fn stack_detail(
             &mut detail.escalation_share,
             &mut detail.flex_refused_share,
             &mut detail.semantic_cache_hit_share,
+            &mut detail.window_refused_share,
             &mut detail.provider_error_share,
         ]
         .into_iter()

@@ -88,6 +88,13 @@ pub fn render(e: &Estimate) -> String {
                     step.reach_probability * 100.0,
                     step.acceptance_probability * 100.0
                 );
+                if step.window_refused > 1e-12 {
+                    let _ = writeln!(
+                        out,
+                        "      {} of the requests reaching it are refused: their input exceeds a model's window",
+                        crate::report::format::small_percent(step.window_refused)
+                    );
+                }
                 if (step.calls_per_request - 1.0).abs() > 1e-12 {
                     let _ = writeln!(
                         out,
@@ -122,6 +129,16 @@ pub fn render(e: &Estimate) -> String {
                             out,
                             "        long-context prices apply to {:.2}% of calls",
                             link.long_context_share * 100.0
+                        );
+                    }
+                    if let Some(window) = link.max_input_tokens
+                        && link.window_exceeded_share > 1e-12
+                    {
+                        let _ = writeln!(
+                            out,
+                            "        {} of this step's prompts exceed its {}-token input window: the provider refuses them (an error, not billed) and the request fails",
+                            crate::report::format::small_percent(link.window_exceeded_share),
+                            crate::report::format::count(window)
                         );
                     }
                     let batch = if link.batch_factor < 1.0 {
@@ -263,6 +280,7 @@ pub fn render(e: &Estimate) -> String {
     }
     out
 }
+
 
 fn money_cents(x: f64) -> String {
     if x < 0.0 {

@@ -44,6 +44,17 @@ pub fn fixed(x: f64, decimals: usize) -> String {
     group(&s)
 }
 
+/// A share as a percentage with two decimals, or in scientific notation below 0.01%, so that a
+/// small share (of prompts beyond a window, say) is never shown as 0.
+pub fn small_percent(p: f64) -> String {
+    let pct = p * 100.0;
+    if pct >= 0.01 {
+        format!("{pct:.2}%")
+    } else {
+        format!("{pct:.2e}%")
+    }
+}
+
 /// A whole number with thousands separators.
 pub fn count(x: f64) -> String {
     fixed(x.round(), 0)

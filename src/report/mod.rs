@@ -201,6 +201,9 @@ pub struct StackReport {
     pub models: Vec<ModelReport>,
     /// Share of requests answered by a semantic cache; `None` without one.
     pub semantic_cache_hit_share: Option<f64>,
+    /// Share of requests a model refused because their input exceeds its window (not billed;
+    /// the request fails); `None` when no prompt of the scenario can exceed a window.
+    pub window_refused_share: Option<f64>,
     /// Share of calls that failed at the provider.
     pub provider_error_share: Option<f64>,
     /// Mean monthly cost of human review (not part of the spend); `None` without review.
@@ -588,6 +591,8 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         flex_refused_share: ratio(st.flex_refused, st.flex_calls),
         workflows,
         models,
+        window_refused_share: detail::windows_matter(s)
+            .then(|| ratio(stats::sum(&st.window_refused), total_requests).unwrap_or(0.0)),
         semantic_cache_hit_share: s
             .workflows
             .iter()

@@ -318,12 +318,15 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
         "  escalation share",
         each(&|s| opt_percent(s.escalation_share)),
     ));
-    let shares: [(&str, ShareOf); 3] = [
+    let shares: [(&str, ShareOf); 4] = [
         ("  flex calls refused", |s| s.flex_refused_share.as_ref()),
         ("  semantic cache hits", |s| {
             s.semantic_cache_hit_share.as_ref()
         }),
         ("  provider errors", |s| s.provider_error_share.as_ref()),
+        ("  refused: input beyond a model's window", |s| {
+            s.window_refused_share.as_ref()
+        }),
     ];
     for (label, share) in shares {
         if detail.stacks.iter().any(|s| share(s).is_some()) {

@@ -36,6 +36,14 @@ pub fn apply(raw: &mut RawScenario, catalog: &Catalog, today: Date, v: &mut Vali
         let loc = m.name.loc;
         let found = catalog.lookup(&name);
         let self_priced = m.input_usd_per_mtok.is_some() && m.output_usd_per_mtok.is_some();
+        // The input window is not a price: the provider refuses a longer prompt whoever wrote the
+        // prices, so every model of a catalog name that does not write its own takes it.
+        if m.max_input_tokens.is_none()
+            && let Some(f) = found
+            && let Some(w) = f.entry.context_window
+        {
+            m.max_input_tokens = Some(Located::new(w as f64, loc));
+        }
         if self_priced {
             // Only the provider, which no cost depends on, is taken for a self-priced model.
             if m.provider.is_none()

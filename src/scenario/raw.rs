@@ -327,6 +327,8 @@ pub struct RawModel {
     pub cached_input_usd_per_mtok: Option<Quantity>,
     pub cache_write_usd_per_mtok: Option<Quantity>,
     pub min_cacheable_tokens: Option<Located<f64>>,
+    /// The input window: a call whose whole input is longer is refused by the provider.
+    pub max_input_tokens: Option<Located<f64>>,
     pub batch_discount: Option<Quantity>,
     pub long_context: Option<Located<RawLongContext>>,
     pub reasoning_usd_per_mtok: Option<Quantity>,

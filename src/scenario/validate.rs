@@ -1855,6 +1855,12 @@ fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
         None => Some(DEFAULT_MIN_CACHEABLE_TOKENS),
         Some(m) => v.number(m, &format!("{p}.min_cacheable_tokens"), 0.0, true),
     };
+    let max_input = match &raw.max_input_tokens {
+        None => Some(None),
+        Some(m) => v
+            .number(m, &format!("{p}.max_input_tokens"), 0.0, false)
+            .map(Some),
+    };
     let batch = v.param(
         raw.batch_discount.as_ref(),
         0.0,
@@ -2035,6 +2041,7 @@ fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
             cache_write: write?,
         },
         min_cacheable_tokens: min_cacheable?,
+        max_input_tokens: max_input?,
         batch_discount: batch?,
         long_context: long_context?,
         reasoning: reasoning?,
@@ -2585,7 +2592,59 @@ pub fn validate_with_catalog(
             .is_some_and(|k| filled.paths.contains(k))
     });
     match scenario {
-        Some(s) if v.errors.is_empty() => Ok((s, v.warnings)),
+        Some(s) if v.errors.is_empty() => {
+            window_warnings(&raw, &s, &mut v);
+            Ok((s, v.warnings))
+        }
         _ => Err((v.errors, v.warnings)),
+    }
+}
+
+/// Smallest share of a step's prompts beyond a model's input window that draws a warning: one
+/// prompt in a million (a lognormal's tail always has some).
+const WINDOW_WARNING_SHARE: f64 = 1e-6;
+
+/// Warn, per step and model that serves it, about the share of prompts longer than the model's
+/// input window: a provider refuses them (an error, not billed) and the request fails.
+fn window_warnings(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
+    for (w, rw) in s.workflows.iter().zip(&raw.workflows) {
+        for (step, rs) in w.steps.iter().zip(&rw.value.steps) {
+            let mut models: Vec<usize> = s
+                .stacks
+                .iter()
+                .flat_map(|st| st.chains[step.route].links.iter().map(|l| l.model))
+                .collect();
+            models.sort_unstable();
+            models.dedup();
+            for m in models {
+                let model = &s.models[m];
+                let Some(window) = model.max_input_tokens else {
+                    continue;
+                };
+                let share = crate::estimate::window_exceeded_share(step, window);
+                if share < WINDOW_WARNING_SHARE {
+                    continue;
+                }
+                let loc = rs
+                    .value
+                    .input_tokens
+                    .as_ref()
+                    .map_or(rs.value.name.loc, |q| q.loc);
+                v.warn(
+                    format!(
+                        "{} of the prompts of step `{}` exceed the {}-token input window of `{}`: the provider refuses them (an error, not billed) and the request fails",
+                        crate::report::format::small_percent(share),
+                        step.name,
+                        crate::report::format::count(window),
+                        model.name
+                    ),
+                    Some(loc),
+                    &format!("workflow[{}].step[{}]", w.name, step.name),
+                    Some(
+                        "bound the prompt (its distribution's tail, retrieved chunks, agent-loop growth), or route long prompts to a model with a larger window".to_string(),
+                    ),
+                );
+            }
+        }
     }
 }
