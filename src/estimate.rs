@@ -1419,7 +1419,15 @@ fn call_lines(
         .collect();
     let windowed = limit < f64::INFINITY;
     if (prices.long_context_above.is_none() && !windowed) || random.len() <= 1 {
-        return exact_lines(parts, random.first().copied(), step, prices, tier, ctx, limit);
+        return exact_lines(
+            parts,
+            random.first().copied(),
+            step,
+            prices,
+            tier,
+            ctx,
+            limit,
+        );
     }
     // Several random parts near a threshold: integrate all but the last on a quantile grid.
     approx.note(if prices.long_context_above.is_some() {

@@ -400,7 +400,7 @@ fn continuous_chunk_counts_and_sizes_keep_an_exact_mean_and_say_what_is_approxim
     assert_eq!(
         e.approximations,
         [
-            "random chunk count and chunk size, both continuous, near a long-context threshold: the count is integrated over 128 equally likely slices (two values each, keeping its mean and variance)"
+            "random chunk count and chunk size, both continuous, near a long-context threshold or an input window: the count is integrated over 128 equally likely slices (two values each, keeping its mean and variance)"
         ]
     );
     // Mean and variance of the product are exact whatever the shape: E[CT] = E[C]·E[T] and

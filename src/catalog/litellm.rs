@@ -371,7 +371,11 @@ fn entry(key: &str, obj: &Map<String, Value>, opts: &ImportOptions) -> (Entry, V
             .get("deprecation_date")
             .and_then(Value::as_str)
             .map(str::to_string),
-        context_window: count("max_input_tokens").or_else(|| count("max_tokens")),
+        // LiteLLM's legacy `max_tokens` is the output limit where the provider gives one (then
+        // also `max_output_tokens`), else the input window: a scenario refuses prompts above
+        // `context_window`, so an output limit must not stand for it.
+        context_window: count("max_input_tokens")
+            .or_else(|| count("max_tokens").filter(|_| count("max_output_tokens").is_none())),
         max_output_tokens: count("max_output_tokens"),
         input_usd_per_mtok,
         output_usd_per_mtok,
@@ -525,6 +529,24 @@ mod tests {
         let (file, s) = import(SAMPLE, &o).unwrap();
         assert_eq!(file.models.keys().collect::<Vec<_>>(), ["gemini-2.5-pro"]);
         assert_eq!(s.not_found, ["nope"]);
+    }
+
+    #[test]
+    fn an_output_limit_is_not_taken_for_the_input_window() {
+        let text = r#"{
+          "old-output": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+            "litellm_provider": "openai", "mode": "chat", "max_tokens": 4096,
+            "max_output_tokens": 4096},
+          "old-input": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+            "litellm_provider": "openai", "mode": "chat", "max_tokens": 32000},
+          "new": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+            "litellm_provider": "openai", "mode": "chat", "max_tokens": 8192,
+            "max_input_tokens": 128000, "max_output_tokens": 8192}
+        }"#;
+        let (file, _) = import(text, &opts()).unwrap();
+        assert_eq!(file.models["old-output"].context_window, None);
+        assert_eq!(file.models["old-input"].context_window, Some(32_000));
+        assert_eq!(file.models["new"].context_window, Some(128_000));
     }
 
     #[test]

@@ -110,9 +110,16 @@ pub fn render(e: &Estimate) -> String {
                     );
                 }
                 for link in &step.links {
+                    // With a window some prompts exceed, the calls priced below are those it
+                    // accepts: the refused ones are billed nothing.
+                    let billed = if step.window_refused > 1e-12 {
+                        "billed calls"
+                    } else {
+                        "calls"
+                    };
                     let _ = writeln!(
                         out,
-                        "      {}: called by {:.2}% of requests at this step, {:.4} calls/request",
+                        "      {}: called by {:.2}% of requests at this step, {:.4} {billed}/request",
                         link.model,
                         link.reach_probability * 100.0,
                         link.calls_per_request
@@ -280,7 +287,6 @@ pub fn render(e: &Estimate) -> String {
     }
     out
 }
-
 
 fn money_cents(x: f64) -> String {
     if x < 0.0 {

@@ -37,10 +37,25 @@ pub fn apply(raw: &mut RawScenario, catalog: &Catalog, today: Date, v: &mut Vali
         let found = catalog.lookup(&name);
         let self_priced = m.input_usd_per_mtok.is_some() && m.output_usd_per_mtok.is_some();
         // The input window is not a price: the provider refuses a longer prompt whoever wrote the
-        // prices, so every model of a catalog name that does not write its own takes it.
+        // prices, so every model of a catalog name that does not write its own takes it. A
+        // long-context tier at or above that window (the scenario's or the catalog's) says the
+        // provider serves longer prompts (an extended window): the window is then left unknown.
+        let long_context_above = m
+            .long_context
+            .as_ref()
+            .map(|lc| lc.value.above_input_tokens.value)
+            .or_else(|| {
+                found.and_then(|f| {
+                    f.entry
+                        .long_context
+                        .as_ref()
+                        .map(|lc| lc.above_input_tokens)
+                })
+            });
         if m.max_input_tokens.is_none()
             && let Some(f) = found
             && let Some(w) = f.entry.context_window
+            && long_context_above.is_none_or(|above| above < w as f64)
         {
             m.max_input_tokens = Some(Located::new(w as f64, loc));
         }

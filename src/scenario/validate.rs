@@ -2632,9 +2632,10 @@ fn window_warnings(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
                     .map_or(rs.value.name.loc, |q| q.loc);
                 v.warn(
                     format!(
-                        "{} of the prompts of step `{}` exceed the {}-token input window of `{}`: the provider refuses them (an error, not billed) and the request fails",
+                        "{} of the prompts of step `{}` (workflow `{}`) exceed the {}-token input window of `{}`: the provider refuses them (an error, not billed) and the request fails",
                         crate::report::format::small_percent(share),
                         step.name,
+                        w.name,
                         crate::report::format::count(window),
                         model.name
                     ),

@@ -1,0 +1,489 @@
+//! Input windows: a prompt longer than a model's `max_input_tokens` is refused by the provider
+//! (an error, billed nothing) and its request fails. `validate` and `estimate` say what share of
+//! each step's prompts exceeds each model's window; the exact engine, the fast engine (where its
+//! closed forms follow the window) and `estimate` agree on what is billed and counted.
+
+mod common;
+
+use aicost::engine::{self, EngineRequest, SimOptions};
+use aicost::report::Report;
+use assert_cmd::cargo::cargo_bin_cmd;
+use common::{assert_within_se, mean_se, scenario};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+fn aicost() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
+    cmd
+}
+
+/// A 500-token prefix and a lognormal prompt with p50 1,000 and p95 4,000 tokens, at $1 per
+/// million input tokens and no output. `small`'s window, 4,500 tokens, is the whole input's p95:
+/// exactly 5% of the prompts exceed it. `large`'s window, 1,000,000 tokens, is 8.2 log-standard
+/// deviations out: no prompt in a trillion exceeds it.
+fn lognormal(arrivals: &str, users: u64) -> String {
+    format!(
+        r#"
+name = "windows"
+[simulation]
+arrivals = "{arrivals}"
+
+[[segment]]
+name = "s"
+users = {users}
+sessions_per_user_per_month = 1
+
+[[workflow]]
+name = "w"
+
+[[workflow.step]]
+name = "answer"
+route = "r"
+static_prefix_tokens = 500
+input_tokens = {{ p50 = 1000, p95 = 4000 }}
+
+[[model]]
+name = "small"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 1
+max_input_tokens = 4500
+
+[[model]]
+name = "large"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 1
+max_input_tokens = 1000000
+
+[[stack]]
+name = "a"
+[stack.route.r]
+chain = [{{ model = "small" }}]
+
+[[stack]]
+name = "b"
+[stack.route.r]
+chain = [{{ model = "large" }}]
+"#
+    )
+}
+
+/// The lognormal's σ (p95 / p50 = 4 at z = 1.6449) and the expected billed cost per request on
+/// `small`: `E[(500 + X)·1{X ≤ 4000}]` at $1 per million, with
+/// `E[X·1{X ≤ k}] = e^(μ + σ²/2)·Φ((ln k − μ − σ²)/σ)` and `ln k − μ = 1.6449·σ`.
+fn small_cost_per_request() -> f64 {
+    let n = Normal::standard();
+    let z95 = n.inverse_cdf(0.95);
+    let sigma = 4f64.ln() / z95;
+    let tokens = 500.0 * 0.95 + 1000.0 * (sigma * sigma / 2.0).exp() * n.cdf(z95 - sigma);
+    tokens / 1e6
+}
+
+#[test]
+fn estimate_gives_the_share_beyond_each_window_and_bills_only_what_fits() {
+    let s = scenario(&lognormal("fixed", 1000));
+    let e = aicost::estimate::estimate(&s);
+    let (a, b) = (&e.stacks[0], &e.stacks[1]);
+    let step = &a.workflows[0].steps[0];
+    // The normal CDF behind the lognormal's is good to about 1e-11: 5% to ten decimals.
+    let share = step.links[0].window_exceeded_share;
+    assert!((share - 0.05).abs() < 1e-10, "{share}");
+    assert_eq!(step.links[0].max_input_tokens, Some(4500.0));
+    assert!((step.window_refused - 0.05).abs() < 1e-10);
+    assert!((step.acceptance_probability - 0.95).abs() < 1e-10);
+    // $0.00160006 a request (1,600.06 tokens): 1,000 requests, $1.60 a month.
+    let cost = small_cost_per_request();
+    assert!((cost - 0.001_600_06).abs() < 1e-8, "{cost}");
+    assert!((a.workflows[0].cost_per_request_usd - cost).abs() < 1e-12);
+    let large = &b.workflows[0].steps[0];
+    assert!(large.links[0].window_exceeded_share < 1e-12);
+    assert!(large.window_refused < 1e-12);
+    // Nothing refused: 500 + e^(μ + σ²/2) = 1,926.42 tokens.
+    let sigma = 4f64.ln() / Normal::standard().inverse_cdf(0.95);
+    let whole = (500.0 + 1000.0 * (sigma * sigma / 2.0).exp()) / 1e6;
+    assert!((whole - 0.001_926_42).abs() < 1e-8, "{whole}");
+    assert!((b.workflows[0].cost_per_request_usd - whole).abs() < 1e-12);
+    let text = aicost::report::estimate::render(&e);
+    assert!(
+        text.contains("5.00% of this step's prompts exceed its 4,500-token input window: the provider refuses them (an error, not billed) and the request fails"),
+        "{text}"
+    );
+    assert!(text.contains("5.00% of the requests reaching it are refused"));
+    assert!(
+        text.contains(
+            "small: called by 100.00% of requests at this step, 0.9500 billed calls/request"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("large: called by 100.00% of requests at this step, 1.0000 calls/request")
+    );
+    assert_eq!(text.matches("input window").count(), 1, "{text}");
+}
+
+#[test]
+fn validate_warns_per_step_and_model_about_prompts_beyond_its_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("windows.toml");
+    std::fs::write(&path, lognormal("fixed", 1000)).unwrap();
+    let out = aicost().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: 5.00% of the prompts of step `answer` (workflow `w`) exceed the 4,500-token input window of `small`: the provider refuses them (an error, not billed) and the request fails"),
+        "{err}"
+    );
+    assert!(err.contains("windows.toml:18:16"), "{err}");
+    assert!(!err.contains("`large`"), "{err}");
+}
+
+#[test]
+fn the_exact_engine_bills_nothing_for_a_refused_prompt_and_counts_it() {
+    let s = scenario(&lognormal("fixed", 1000));
+    let trials = 200;
+    let r = engine::simulate_exact(&s, &SimOptions::new(trials, 7)).unwrap();
+    let report = Report::new(&s, &r);
+    let cost = small_cost_per_request();
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    assert_within_se("monthly spend on small", mean, se, 1000.0 * cost, 4.0);
+    let requests = 1000.0 * trials as f64;
+    let share = report.stacks[0].window_refused_share.unwrap();
+    assert_within_se(
+        "share refused",
+        share,
+        (0.05 * 0.95 / requests).sqrt(),
+        0.05,
+        4.0,
+    );
+    // A refused call is a call: one per request either way.
+    assert_eq!(report.stacks[0].calls_per_request, Some(1.0));
+    let accepted = report.stacks[0].acceptance_rate.unwrap();
+    assert!((accepted + share - 1.0).abs() < 1e-12);
+    assert_eq!(report.stacks[1].window_refused_share, Some(0.0));
+    let json = report.to_json();
+    assert!(json.contains("\"window_refused_share\""), "{json}");
+}
+
+#[test]
+fn the_fast_engine_follows_a_window_on_one_random_part_in_mean() {
+    // 20,000 requests a month with Poisson arrivals: the fast engine runs.
+    let s = scenario(&lognormal("poisson", 20_000));
+    assert_eq!(engine::fast::unsupported(&s), None);
+    let mut opts = SimOptions::new(400, 11);
+    opts.engine = EngineRequest::Fast;
+    let r = engine::simulate(&s, &opts).unwrap();
+    assert_eq!(r.engine.name, "fast");
+    let report = Report::new(&s, &r);
+    let cost = small_cost_per_request();
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    assert_within_se(
+        "fast monthly spend on small",
+        mean,
+        se,
+        20_000.0 * cost,
+        4.0,
+    );
+    let (requests, _) = mean_se(&r.stacks[0].requests);
+    let per_request = mean / requests;
+    assert!((per_request - cost).abs() / cost < 0.002, "{per_request}");
+    // The fast engine counts expected refusals: 5% of the day's requests, whole numbers of
+    // about 33 a day, so within half a request a day of 5%.
+    let share = report.stacks[0].window_refused_share.unwrap();
+    assert!((share - 0.05).abs() < 0.5 / 600.0, "{share}");
+    assert_eq!(report.stacks[1].window_refused_share, Some(0.0));
+}
+
+/// Prompts of 1,000, 2,000 or 6,000 tokens, equally likely, at $1 per million input tokens, on a
+/// model with a 4,000-token window; a second step of 1,000 tokens runs after an accepted first.
+/// A request costs (1,000 + 2,000)/3 = 1,000 tokens at the first step and, two times in three,
+/// 1,000 at the second: 1,666.67 tokens, $0.00166667; a third of requests are refused.
+const TWO_STEPS: &str = r#"
+name = "two-steps"
+[simulation]
+arrivals = "fixed"
+
+[[segment]]
+name = "s"
+users = 3000
+sessions_per_user_per_month = 1
+
+[[workflow]]
+name = "w"
+
+[[workflow.step]]
+name = "read"
+route = "r"
+input_tokens = { dist = "empirical", values = [1000, 2000, 6000] }
+
+[[workflow.step]]
+name = "write"
+route = "r"
+input_tokens = 1000
+
+[[model]]
+name = "m"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 1
+max_input_tokens = 4000
+
+[[stack]]
+name = "a"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+
+#[test]
+fn a_refused_prompt_fails_its_request_and_later_steps_do_not_run() {
+    let s = scenario(TWO_STEPS);
+    let e = aicost::estimate::estimate(&s);
+    let w = &e.stacks[0].workflows[0];
+    assert!((w.cost_per_request_usd - 0.005 / 3.0).abs() < 1e-15);
+    assert!((w.steps[0].window_refused - 1.0 / 3.0).abs() < 1e-12);
+    assert!((w.steps[1].reach_probability - 2.0 / 3.0).abs() < 1e-12);
+    assert!((e.stacks[0].monthly_usd - 5.0).abs() < 1e-9);
+    let trials = 50;
+    let r = engine::simulate_exact(&s, &SimOptions::new(trials, 3)).unwrap();
+    let report = Report::new(&s, &r);
+    let st = &report.stacks[0];
+    let requests = 3000.0 * trials as f64;
+    let share = st.window_refused_share.unwrap();
+    let se = (2.0 / 9.0 / requests).sqrt();
+    assert_within_se("share refused", share, se, 1.0 / 3.0, 4.0);
+    // Every request makes a first call; the accepted ones a second: 1 + (1 − refused).
+    assert!((st.calls_per_request.unwrap() - (2.0 - share)).abs() < 1e-12);
+    assert!((st.acceptance_rate.unwrap() - (1.0 - share)).abs() < 1e-12);
+    // Spend per month: $1 per million of 3,000 × 1,000 tokens of first steps that fit (random
+    // only through which prompts were drawn) and 1,000 per accepted request.
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    assert_within_se("monthly spend", mean, se, 5.0, 4.0);
+}
+
+/// A chain whose second model has the smaller window: half the first model's answers fail
+/// validation and escalate, and the 6,000-token third of those is refused there. Per request:
+/// 3,000 tokens on `wide` and half of (1,000 + 2,000)/3 on `narrow`, $0.0035; accepted
+/// 1/2 + 1/2 × 2/3 = 5/6; refused 1/6; 1.5 calls.
+const NARROW_SECOND: &str = r#"
+name = "narrow-second"
+[simulation]
+arrivals = "poisson"
+
+[[segment]]
+name = "s"
+users = 6000
+sessions_per_user_per_month = 1
+
+[[workflow]]
+name = "w"
+
+[[workflow.step]]
+name = "read"
+route = "r"
+input_tokens = { dist = "empirical", values = [1000, 2000, 6000] }
+
+[[model]]
+name = "wide"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 1
+max_input_tokens = 10000
+
+[[model]]
+name = "narrow"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 1
+max_input_tokens = 4000
+
+[[stack]]
+name = "a"
+[stack.route.r]
+chain = [{ model = "wide", validation_failure_rate = 0.5 }, { model = "narrow" }]
+"#;
+
+#[test]
+fn a_smaller_window_later_in_the_chain_is_left_to_the_exact_engine() {
+    let s = scenario(NARROW_SECOND);
+    let why = engine::fast::unsupported(&s).expect("the fast engine declines");
+    assert!(
+        why.contains(
+            "can send `narrow` a prompt within the first model's input window but beyond its own"
+        ),
+        "{why}"
+    );
+    let e = aicost::estimate::estimate(&s);
+    let w = &e.stacks[0].workflows[0];
+    assert!((w.cost_per_request_usd - 0.0035).abs() < 1e-15);
+    assert!((w.steps[0].acceptance_probability - 5.0 / 6.0).abs() < 1e-12);
+    assert!((w.steps[0].window_refused - 1.0 / 6.0).abs() < 1e-12);
+    let trials = 100;
+    let r = engine::simulate(&s, &SimOptions::new(trials, 5)).unwrap();
+    assert_eq!(r.engine.name, "exact");
+    let report = Report::new(&s, &r);
+    let st = &report.stacks[0];
+    let (requests, _) = mean_se(&r.stacks[0].requests);
+    let n = requests * trials as f64;
+    let share = st.window_refused_share.unwrap();
+    assert_within_se(
+        "share refused",
+        share,
+        (5.0 / 36.0 / n).sqrt(),
+        1.0 / 6.0,
+        4.0,
+    );
+    let accepted = st.acceptance_rate.unwrap();
+    assert_within_se(
+        "accepted",
+        accepted,
+        (5.0 / 36.0 / n).sqrt(),
+        5.0 / 6.0,
+        4.0,
+    );
+    assert_within_se(
+        "calls",
+        st.calls_per_request.unwrap(),
+        (0.25 / n).sqrt(),
+        1.5,
+        4.0,
+    );
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    assert_within_se("monthly spend", mean, se, 0.0035 * 6000.0, 4.0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("narrow.toml");
+    std::fs::write(&path, NARROW_SECOND).unwrap();
+    let out = aicost()
+        .args(["simulate", "--engine", "fast", "-n", "10"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the fast engine cannot run this scenario"),
+        "{err}"
+    );
+}
+
+/// An agent loop of 1, 2 or 3 calls (equally likely) whose 1,000-token input grows by 1,500
+/// tokens a call, on a 3,500-token window: the third call's 4,000 tokens are refused. Billed:
+/// 1,000, 1,000 + 2,500 and 1,000 + 2,500 tokens, $0.00266667 a request; accepted 2/3; 2 calls.
+const LOOP: &str = r#"
+name = "loop"
+[simulation]
+arrivals = "fixed"
+
+[[segment]]
+name = "s"
+users = 3000
+sessions_per_user_per_month = 1
+
+[[workflow]]
+name = "w"
+
+[[workflow.step]]
+name = "agent"
+route = "r"
+input_tokens = 1000
+calls = { dist = "empirical", values = [1, 2, 3] }
+context_growth_tokens = 1500
+
+[[model]]
+name = "m"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 1
+max_input_tokens = 3500
+
+[[stack]]
+name = "a"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+
+#[test]
+fn an_agent_loop_is_refused_when_its_growing_input_outgrows_the_window() {
+    let poisson = scenario(&LOOP.replace("\"fixed\"", "\"poisson\""));
+    let why = engine::fast::unsupported(&poisson).expect("the fast engine declines");
+    assert!(why.contains("growing input of agent loop `agent`"), "{why}");
+    let s = scenario(LOOP);
+    let e = aicost::estimate::estimate(&s);
+    let w = &e.stacks[0].workflows[0];
+    assert!((w.cost_per_request_usd - 0.008 / 3.0).abs() < 1e-15);
+    let step = &w.steps[0];
+    assert!((step.acceptance_probability - 2.0 / 3.0).abs() < 1e-12);
+    assert!((step.window_refused - 1.0 / 3.0).abs() < 1e-12);
+    assert!((step.links[0].window_exceeded_share - 1.0 / 3.0).abs() < 1e-12);
+    let trials = 50;
+    let r = engine::simulate_exact(&s, &SimOptions::new(trials, 9)).unwrap();
+    let report = Report::new(&s, &r);
+    let st = &report.stacks[0];
+    let n = 3000.0 * trials as f64;
+    let share = st.window_refused_share.unwrap();
+    assert_within_se(
+        "share refused",
+        share,
+        (2.0 / 9.0 / n).sqrt(),
+        1.0 / 3.0,
+        4.0,
+    );
+    // Calls: 1, 2 or 3 (the refused one counted), 2 on average with variance 2/3.
+    assert_within_se(
+        "calls",
+        st.calls_per_request.unwrap(),
+        (2.0 / 3.0 / n).sqrt(),
+        2.0,
+        4.0,
+    );
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    assert_within_se("monthly spend", mean, se, 8.0, 4.0);
+}
+
+#[test]
+fn a_catalog_model_takes_its_window_and_a_scenario_key_overrides_it() {
+    let text = |window: &str| {
+        format!(
+            r#"
+name = "catalog-window"
+[simulation]
+arrivals = "fixed"
+[[segment]]
+name = "s"
+users = 10
+sessions_per_user_per_month = 1
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "long"
+route = "r"
+input_tokens = 200000
+[[model]]
+name = "gpt-4o"
+{window}
+[[stack]]
+name = "a"
+[stack.route.r]
+chain = [{{ model = "gpt-4o" }}]
+"#
+        )
+    };
+    let s = scenario(&text(""));
+    assert_eq!(s.models[0].max_input_tokens, Some(128_000.0));
+    let e = aicost::estimate::estimate(&s);
+    assert_eq!(e.stacks[0].workflows[0].steps[0].window_refused, 1.0);
+    assert_eq!(e.stacks[0].workflows[0].cost_per_request_usd, 0.0);
+    let s = scenario(&text("max_input_tokens = 1000000"));
+    assert_eq!(s.models[0].max_input_tokens, Some(1_000_000.0));
+    assert_eq!(
+        e.stacks[0].workflows[0].steps[0].acceptance_probability,
+        0.0
+    );
+    let e = aicost::estimate::estimate(&s);
+    assert_eq!(e.stacks[0].workflows[0].steps[0].window_refused, 0.0);
+}
+
+#[test]
+fn a_window_of_zero_tokens_is_refused_with_its_key() {
+    let text = lognormal("fixed", 10).replace("max_input_tokens = 4500", "max_input_tokens = 0");
+    let err = match aicost::scenario::from_str("test.toml", &text) {
+        Ok(_) => panic!("a zero window is a mistake"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("max_input_tokens"), "{err}");
+    assert!(err.contains("test.toml:"), "{err}");
+}
