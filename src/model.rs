@@ -342,6 +342,19 @@ pub struct Model {
     /// Graduated volume discounts, by ascending threshold.
     pub volume_tiers: Vec<VolumeTier>,
     pub latency: Option<Latency>,
+    /// Where the prices come from, for readers who audit them.
+    pub price_source: PriceSource,
+}
+
+/// The provenance of a model's prices, as the scenario or its catalog states it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PriceSource {
+    /// The provider's price page (or whatever the prices were taken from).
+    pub source: Option<String>,
+    /// When the prices were checked against `source`.
+    pub checked: Option<crate::calendar::Date>,
+    /// The catalog the prices were filled from; `None` when the scenario writes them.
+    pub catalog: Option<String>,
 }
 
 /// Tokens of the month beyond `above_tokens` (per model, all kinds) get `discount`.

@@ -200,3 +200,229 @@ fn html_brief_renders_in_a_browser() {
         .count();
     assert_eq!(right_edge_dark, 0, "something runs past the right edge");
 }
+
+/// Checks run inside the page, in the browser, at the laptop's width: whether every table fits
+/// without a horizontal scrollbar, the heading outline, a text alternative for every chart, the
+/// contrast of every piece of text against its background (WCAG AA: 4.5:1, 3:1 for large text),
+/// the page's language and title. The result is written into the page as JSON for `--dump-dom`.
+const PAGE_CHECKS: &str = r#"<script>
+(function () {
+  const out = { overflow: [], headings: [], unlabelled: [], contrast: [], lang: document.documentElement.lang, title: document.title };
+  document.querySelectorAll('div.scroll').forEach((d, i) => {
+    if (d.scrollWidth > d.clientWidth + 1) {
+      const head = d.querySelector('th');
+      out.overflow.push({ table: i, head: head ? head.textContent : '', scroll: d.scrollWidth, width: d.clientWidth });
+    }
+  });
+  document.querySelectorAll('h1, h2, h3, h4, h5, h6').forEach(h => out.headings.push(Number(h.tagName[1])));
+  document.querySelectorAll('svg').forEach((s, i) => {
+    const label = (s.getAttribute('aria-label') || '').trim();
+    if (s.getAttribute('role') !== 'img' || label.length < 20) out.unlabelled.push(i);
+  });
+  const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  document.querySelectorAll('main *').forEach(el => {
+    if (el.closest('svg')) return;
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim() !== '');
+    if (!own) return;
+    const st = getComputedStyle(el);
+    const fg = rgb(st.color).slice(0, 3), bg = background(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(st.fontSize), bold = Number(st.fontWeight) >= 700;
+    const needed = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+    if (ratio < needed) out.contrast.push({ tag: el.tagName, text: el.textContent.slice(0, 40), ratio: Math.round(ratio * 100) / 100 });
+  });
+  const pre = document.createElement('pre');
+  pre.id = 'page-checks';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"#;
+
+/// The 12-month RFP brief, as the finance reader opens it at 1280 px and prints it: the
+/// assumptions are there to audit (prices with source and date, traffic, tokens), every table
+/// fits (the per-month table with its breach column too), the outline, the charts' text
+/// alternatives and the contrast pass, the fan chart shows the hard cap its band stops at, and
+/// the page prints on A4. The screenshot is kept in the test's output folder for a person to look
+/// at (`target/tmp/rfp-brief.png`).
+#[test]
+fn the_rfp_brief_reads_and_prints_for_finance() {
+    let Some(browser) = find_chromium() else {
+        if std::env::var("AICOST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
+            panic!(
+                "AICOST_REQUIRE_CHROMIUM=1 but no chromium on the PATH (apt-get install chromium)"
+            );
+        }
+        println!("notice: chromium not found; skipping the rendered-HTML test");
+        eprintln!("notice: chromium not found; skipping the rendered-HTML test");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("rfp.html");
+    let out = assert_cmd::cargo::cargo_bin_cmd!("aicost")
+        .args([
+            "simulate",
+            "scenarios/ecommerce-assistant.toml",
+            "--trials",
+            "1000",
+            "-q",
+            "--out",
+        ])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let html = std::fs::read_to_string(&page).unwrap();
+
+    // The assumptions, in the file itself.
+    let assumptions = &html[html
+        .find("<h2>Assumptions</h2>")
+        .expect("an assumptions section")..];
+    let assumptions = &assumptions[..assumptions.find("<h2>At a glance</h2>").unwrap()];
+    for expected in [
+        "Prices (USD per million tokens)",
+        "gpt-4.1-mini",
+        "claude-haiku-4-5",
+        "$0.40",
+        "$1.60",
+        "https://developers.openai.com/api/docs/pricing",
+        "https://platform.claude.com/docs/en/about-claude/pricing",
+        "2026-11-23",
+        "Traffic",
+        "shoppers",
+        "merchants",
+        "Tokens per request, by workflow step",
+        "shopper-chat",
+        "catalogue-writer",
+    ] {
+        assert!(
+            assumptions.contains(expected),
+            "{expected} missing from the assumptions"
+        );
+    }
+    // The fan chart draws the hard cap that flattens its band.
+    assert!(html.contains("hard cap $14,000"));
+    // A print stylesheet for A4.
+    assert!(html.contains("@media print") && html.contains("size: A4"));
+
+    // In the browser, at 1280 px.
+    let checked = dir.path().join("checked.html");
+    std::fs::write(
+        &checked,
+        html.replace("</body>", &format!("{PAGE_CHECKS}\n</body>")),
+    )
+    .unwrap();
+    let dom = run(
+        chromium(&browser, &dir.path().join("profile-dom"))
+            .arg(format!("--window-size={WIDTH},1000"))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", checked.display())),
+        dir.path(),
+    );
+    assert!(dom.success, "{}", dom.stderr);
+    let json = dom
+        .stdout
+        .split("<pre id=\"page-checks\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .expect("the page's checks ran")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    println!("page checks: {v}");
+    assert_eq!(
+        v["overflow"],
+        serde_json::json!([]),
+        "tables wider than the page"
+    );
+    assert_eq!(
+        v["unlabelled"],
+        serde_json::json!([]),
+        "charts without a text alternative"
+    );
+    assert_eq!(
+        v["contrast"],
+        serde_json::json!([]),
+        "text below WCAG AA contrast"
+    );
+    assert_eq!(v["lang"], "en");
+    assert!(v["title"].as_str().unwrap().contains("ecommerce-assistant"));
+    let levels: Vec<u64> = v["headings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap())
+        .collect();
+    assert_eq!(levels.first(), Some(&1), "{levels:?}");
+    assert_eq!(levels.iter().filter(|l| **l == 1).count(), 1, "{levels:?}");
+    assert!(
+        levels.windows(2).all(|w| w[1] <= w[0] + 1),
+        "a heading level is skipped: {levels:?}"
+    );
+    assert_eq!(dom.stdout.matches("role=\"img\"").count(), 6, "six charts");
+
+    // Printed: A4 pages.
+    let pdf = dir.path().join("rfp.pdf");
+    let printed = run(
+        chromium(&browser, &dir.path().join("profile-pdf"))
+            .arg("--no-pdf-header-footer")
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", page.display())),
+        dir.path(),
+    );
+    assert!(printed.success && pdf.exists(), "{}", printed.stderr);
+    let bytes = std::fs::read(&pdf).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    // Every page's media box: 595 × 842 points is A4 (US Letter would be 612 × 792).
+    let boxes: Vec<(f64, f64)> = text
+        .split("/MediaBox [0 0 ")
+        .skip(1)
+        .filter_map(|rest| {
+            let mut n = rest.split([' ', ']']).filter_map(|w| w.parse::<f64>().ok());
+            Some((n.next()?, n.next()?))
+        })
+        .collect();
+    println!("printed: {} pages, {:?}", boxes.len(), boxes.first());
+    assert!(boxes.len() >= 3, "{boxes:?}");
+    assert!(
+        boxes
+            .iter()
+            .all(|(w, h)| (w - 595.28).abs() < 1.0 && (h - 841.89).abs() < 1.0),
+        "the printed brief is not A4: {boxes:?}"
+    );
+
+    // What a person sees, kept for a person to look at.
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rfp-brief.png");
+    let out = run(
+        chromium(&browser, &dir.path().join("profile-shot"))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(format!("--window-size={WIDTH},{HEIGHT}"))
+            .arg(format!("file://{}", page.display())),
+        dir.path(),
+    );
+    assert!(
+        out.success && shot.exists(),
+        "no screenshot: {}",
+        out.stderr
+    );
+    println!("screenshot: {}", shot.display());
+    let (w, h, px) = pixels(&shot);
+    let right_edge_dark = (0..h as usize)
+        .map(|y| px[y * w as usize + w as usize - 4])
+        .filter(|p| p.iter().any(|c| *c < 200))
+        .count();
+    assert_eq!(right_edge_dark, 0, "something runs past the right edge");
+}

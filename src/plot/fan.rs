@@ -48,7 +48,8 @@ pub fn fan(
         .filter(|(_, y)| *y > 0.0 && *y <= 1.6 * top_data.max(f64::MIN_POSITIVE))
         .collect();
     let top = shown.iter().map(|(_, y)| *y).fold(top_data, f64::max);
-    let (_, top) = padded(0.0, top, 0.06);
+    // Headroom above the highest band or line, so a band never meets the frame.
+    let (_, top) = padded(0.0, top, 0.12);
     let days = stacks
         .iter()
         .map(|(_, b)| b.len())
@@ -79,7 +80,13 @@ pub fn fan(
             ("median".to_string(), Mark::Line(INK.to_rgba())),
         ];
         if !shown.is_empty() {
-            items.push((legend_lines.to_string(), Mark::Dashed(INK.to_rgba())));
+            let capped = axis == Axis::Days && shown.iter().any(|(l, _)| l.starts_with("hard cap"));
+            let text = if capped {
+                format!("{legend_lines} and hard cap")
+            } else {
+                legend_lines.to_string()
+            };
+            items.push((text, Mark::Dashed(INK.to_rgba())));
         }
         let used = legend(&root, &items)?;
         let (_, rest) = root.split_vertically(used);

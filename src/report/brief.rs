@@ -24,6 +24,8 @@ pub struct Brief {
     pub report: Report,
     pub detail: Detail,
     pub comparison: Comparison,
+    /// The inputs behind the figures (prices with their source, traffic, tokens).
+    pub assumptions: Vec<Block>,
 }
 
 impl Brief {
@@ -32,6 +34,7 @@ impl Brief {
             report: Report::new(s, r),
             detail: Detail::new(s, r),
             comparison: Comparison::of_stacks(s, r, DEFAULT_MAX_BREACH),
+            assumptions: super::assumptions::blocks(s),
         }
     }
 
@@ -56,7 +59,14 @@ impl Brief {
 
     /// The brief as blocks; charts are placed where they belong when given.
     pub fn blocks(&self, charts: Option<&[Chart]>) -> Vec<Block> {
-        simulation_blocks(&self.report, &self.detail, &self.comparison, charts)
+        let mut blocks = simulation_blocks(&self.report, &self.detail, &self.comparison, charts);
+        // The assumptions follow the scenario's summary, before the first figures.
+        let at = blocks
+            .iter()
+            .position(|b| matches!(b, Block::Heading(h) if h == "At a glance"))
+            .unwrap_or(blocks.len());
+        blocks.splice(at..at, self.assumptions.iter().cloned());
+        blocks
     }
 }
 

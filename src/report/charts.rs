@@ -114,7 +114,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     ));
 
     let title = "Cumulative spend through the month";
-    let lines: Vec<(String, f64)> = budget
+    let mut lines: Vec<(String, f64)> = budget
         .map(|b| {
             detail
                 .alert_fractions
@@ -123,6 +123,15 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
                 .collect()
         })
         .unwrap_or_default();
+    // Months that reach a hard cap flatten at it: the line says why the band stops there.
+    let cap = detail
+        .stacks
+        .iter()
+        .find_map(|s| s.hard_cap.as_ref())
+        .map(|c| c.cap_usd);
+    if let Some(cap) = cap {
+        lines.push((format!("hard cap {}", money(cap)), cap));
+    }
     let bands: Vec<Vec<plot::Band>> = detail
         .stacks
         .iter()
@@ -144,7 +153,10 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     charts.push(chart(
         "fan.svg",
         title,
-        "Spend since the first of the month, day by day: the line is the median month, the bands hold the middle 50% and 90% of months. Dashed lines are the alert thresholds; a band crossing one means the alert fires in some months by that day.".to_string(),
+        format!(
+            "Spend since the first of the month, day by day: the line is the median month, the bands hold the middle 50% and 90% of months. Dashed lines are the alert thresholds{}; a band crossing one means the alert fires in some months by that day.",
+            if cap.is_some() { " and the hard cap, where spend stops" } else { "" }
+        ),
         plot::fan(title, &fans, &lines, plot::Axis::Days),
     ));
     if let Some(c) = months_chart(report, detail) {

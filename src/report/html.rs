@@ -38,7 +38,43 @@ tbody tr:nth-child(even) { background: #fafafa; }
 figure { margin: 12px 0 24px; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { color: #444444; font-size: 13px; margin-top: 4px; }
+table.wide { font-size: 13px; }
+table.wide th, table.wide td { padding: 4px 7px; }
+table.wide td.num { white-space: normal; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  h1 { font-size: 18pt; }
+  h2 { font-size: 14pt; margin-top: 18pt; break-after: avoid; }
+  h3 { font-size: 11pt; break-after: avoid; }
+  div.scroll { overflow: visible; }
+  table, table.wide { font-size: 8.5pt; width: 100%; }
+  th, td, table.wide th, table.wide td { padding: 2px 5px; }
+  td.num { white-space: normal; }
+  tr, figure { break-inside: avoid; }
+  thead { display: table-header-group; }
+  tbody tr:nth-child(even) { background: none; }
+  figure svg { max-height: 120mm; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 ";
+
+/// Columns from which a table gets the compact `wide` style, whose numbers may wrap, so that it
+/// fits a laptop's width and an A4 page without a horizontal scrollbar.
+const WIDE_COLUMNS: usize = 5;
+
+/// Give an inline chart its text alternative: `role="img"` and an `aria-label`, so a screen
+/// reader announces the caption where a sighted reader sees the picture.
+fn labelled_svg(svg: &str, label: &str) -> String {
+    let svg = svg.trim();
+    match svg.strip_prefix("<svg") {
+        Some(rest) if !rest.starts_with(|c: char| c.is_alphanumeric()) => {
+            format!("<svg role=\"img\" aria-label=\"{}\"{rest}", escape(label))
+        }
+        _ => svg.to_string(),
+    }
+}
 
 fn inlines(parts: &[Inline]) -> String {
     parts
@@ -62,7 +98,7 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
             Block::Note(t) => body.push_str(&format!("<p class=\"note\">{}</p>\n", escape(t))),
             Block::Figure { svg, caption } => body.push_str(&format!(
                 "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-                svg.trim(),
+                labelled_svg(svg, caption),
                 escape(caption)
             )),
             Block::Table(t) => {
@@ -73,11 +109,16 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
                         ""
                     }
                 };
-                body.push_str("<div class=\"scroll\"><table>\n");
+                let wide = if t.head.len() >= WIDE_COLUMNS {
+                    " class=\"wide\""
+                } else {
+                    ""
+                };
+                body.push_str(&format!("<div class=\"scroll\"><table{wide}>\n"));
                 if t.head.iter().any(|h| !h.is_empty()) {
                     body.push_str("<thead><tr>");
                     for (i, h) in t.head.iter().enumerate() {
-                        body.push_str(&format!("<th{}>{}</th>", class(i), escape(h)));
+                        body.push_str(&format!("<th scope=\"col\"{}>{}</th>", class(i), escape(h)));
                     }
                     body.push_str("</tr></thead>\n");
                 }
@@ -107,6 +148,21 @@ mod tests {
     use crate::report::blocks::{Table, lead};
 
     #[test]
+    fn a_chart_is_labelled_by_its_caption() {
+        let html = render(
+            "x",
+            &[Block::Figure {
+                svg: "<svg width=\"10\" height=\"10\"></svg>".into(),
+                caption: "Spend \"per\" <month>".into(),
+            }],
+        );
+        assert!(html.contains(
+            "<svg role=\"img\" aria-label=\"Spend &quot;per&quot; &lt;month&gt;\" width=\"10\""
+        ));
+        assert_eq!(labelled_svg("<svgx/>", "c"), "<svgx/>");
+    }
+
+    #[test]
     fn document_is_self_contained_and_escaped() {
         let mut t = Table::numeric(vec!["stack".into(), "mean".into()]);
         t.row(vec!["<a&b>".into(), "$1,000".into()]);
@@ -115,6 +171,7 @@ mod tests {
             &[Block::Title("T".into()), lead("V.", " ok"), Block::Table(t)],
         );
         assert!(html.contains("&lt;a&amp;b&gt;"));
+        assert!(html.contains("<th scope=\"col\">stack</th>"));
         assert!(html.contains("<td class=\"num\">$1,000</td>"));
         for external in ["<script", "<link", "http://", "https://", "@import", "url("] {
             assert!(!html.contains(external), "{external}");

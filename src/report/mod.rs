@@ -4,6 +4,7 @@
 //! so the table, the JSON and later formats can never disagree. Its field names are the public
 //! JSON contract.
 
+pub mod assumptions;
 pub mod blocks;
 pub mod brief;
 pub mod charts;

@@ -91,6 +91,16 @@ pub fn apply(raw: &mut RawScenario, catalog: &Catalog, today: Date, v: &mut Vali
         };
         let p = format!("model[{name}]");
         fill(m, found.entry, loc, &p, &mut filled.paths);
+        // The catalog's provenance goes with its prices, unless the scenario states its own.
+        if m.source.is_none() && m.checked.is_none() {
+            m.source = found.entry.source.clone().map(|s| Located::new(s, loc));
+            m.checked = found.checked.map(|d| Located::new(d.to_string(), loc));
+        }
+        m.catalog = Some(if found.key == name {
+            catalog.label()
+        } else {
+            format!("{} (`{}`)", catalog.label(), found.key)
+        });
         if let Some(checked) = found.checked {
             let age = today.days() - checked.days();
             if age > STALE_AFTER_DAYS {

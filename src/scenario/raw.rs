@@ -341,6 +341,15 @@ pub struct RawModel {
     pub flex: Option<Located<RawTier>>,
     pub volume_tiers: Option<Located<Vec<Located<RawVolumeTier>>>>,
     pub latency: Option<Located<RawLatency>>,
+    /// Where the prices come from, such as the provider's price page; shown with them in the
+    /// brief's assumptions. A model priced from a catalog takes its entry's source.
+    pub source: Option<Located<String>>,
+    /// The date (`YYYY-MM-DD`) the prices were checked against `source`.
+    pub checked: Option<Located<String>>,
+    /// The catalog the loader filled prices from (never written in a scenario).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub catalog: Option<String>,
 }
 
 /// A graduated volume discount: tokens of the month beyond `above_mtok` million get `discount`.

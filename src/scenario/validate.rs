@@ -2026,7 +2026,27 @@ fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
             }
         }
     };
+    let checked = match &raw.checked {
+        None => Some(None),
+        Some(c) => match crate::calendar::Date::parse(&c.value) {
+            Some(d) => Some(Some(d)),
+            None => {
+                v.invalid(
+                    format!("`checked` must be a date YYYY-MM-DD, got `{}`", c.value),
+                    c.loc,
+                    &format!("{p}.checked"),
+                    "write the date the prices were checked, e.g. \"2026-11-01\"",
+                );
+                None
+            }
+        },
+    };
     Some(Model {
+        price_source: crate::model::PriceSource {
+            source: raw.source.as_ref().map(|s| s.value.clone()),
+            checked: checked?,
+            catalog: raw.catalog.clone(),
+        },
         volume_tiers: volume_tiers?,
         latency: latency?,
         name: raw.name.value.clone(),
