@@ -431,3 +431,49 @@ fn a_json_listing_is_a_catalog_a_scenario_reads() {
         .success()
         .stdout(contains("gpt-4o"));
 }
+
+/// Where each model's prices come from reaches the brief: the catalog entry's source and date
+/// for a model priced from it, the scenario's own `source` and `checked` otherwise.
+#[test]
+fn price_sources_follow_the_prices() {
+    let text = scenario_with(
+        "[[model]]\nname = \"gpt-4o\"\n\n\
+         [[model]]\nname = \"m\"\ninput_usd_per_mtok = 1\noutput_usd_per_mtok = 2\n\
+         source = \"https://example.com/prices\"\nchecked = \"2026-10-01\"\n",
+    );
+    let loaded = scenario::from_str_with("s.toml", &text, &opts("2026-11-23")).unwrap();
+    let gpt = &loaded.scenario.models[0].price_source;
+    assert_eq!(
+        gpt.source.as_deref(),
+        Some("https://developers.openai.com/api/docs/pricing")
+    );
+    assert_eq!(gpt.checked, Date::parse("2026-11-23"));
+    assert!(
+        gpt.catalog.as_deref().unwrap().contains("built-in"),
+        "{gpt:?}"
+    );
+    let mine = &loaded.scenario.models[1].price_source;
+    assert_eq!(mine.source.as_deref(), Some("https://example.com/prices"));
+    assert_eq!(mine.checked, Date::parse("2026-10-01"));
+    assert_eq!(mine.catalog, None);
+    let brief = aicost::report::brief::Brief::new(
+        &loaded.scenario,
+        &aicost::simulate(&loaded.scenario, 20, 1).unwrap(),
+    )
+    .markdown();
+    assert!(brief.contains("| m | "), "{brief}");
+    assert!(
+        brief.contains("https://example.com/prices | 2026-10-01 |"),
+        "{brief}"
+    );
+
+    let bad = text.replace("2026-10-01", "October");
+    let err = scenario::from_str_with("s.toml", &bad, &opts("2026-11-23"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`checked` must be a date YYYY-MM-DD, got `October`"),
+        "{err}"
+    );
+    assert!(err.contains("model[m].checked"), "{err}");
+}
