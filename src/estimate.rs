@@ -654,6 +654,9 @@ pub struct RequestExpectation {
     /// Probability that a model refuses the request because its input exceeds the model's
     /// window (the request fails there; the refused call is counted in `calls`, not billed).
     pub window_refused: f64,
+    /// The semantic-cache lookup fee, paid once per request (part of `cost` and of the aux fees),
+    /// which an incident's repeats of the request do not pay again.
+    pub lookup_usd: f64,
 }
 
 /// Expected request of workflow `w` on stack `k` with parameters valued by `val`.
@@ -714,6 +717,7 @@ fn workflow_estimate(
         flex_refused: 0.0,
         semantic_hit: hit,
         window_refused: 0.0,
+        lookup_usd: lookup,
     };
     let mut reach = 1.0;
     let mut cost = 0.0;

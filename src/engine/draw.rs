@@ -5,7 +5,7 @@
 //! parameters exist: two stacks, or two versions of a scenario, see the same head-count and the
 //! same cache hit rate in the same trial.
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 
 use super::rng::{label, mix, small};
 use crate::model::{
@@ -472,6 +472,13 @@ impl TrialDraw {
             })
             .collect()
     }
+}
+
+/// Round `x` up or down at random, keeping its mean (a negative `x` is 0).
+pub fn round_random<R: Rng + ?Sized>(x: f64, rng: &mut R) -> u64 {
+    let n = x.max(0.0).floor();
+    let up = x > n && rng.random::<f64>() < x - n;
+    (n as u64).saturating_add(u64::from(up))
 }
 
 /// Round to an integer up or down at random so that the mean is preserved.

@@ -13,7 +13,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
-use super::draw::{IncidentMonth, LinkDraw, TrialDraw, stochastic_round};
+use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
 use super::invoice::{PriceState, review_usd};
 use super::rng::{label, mix, small, stream};
 use super::{CostBreakdown, MonthOutcome, StackTrial, Tokens, ToolUse, TrialOutcome, class, token};
@@ -574,13 +574,6 @@ impl<'p, 'a> Month<'p, 'a> {
     }
 }
 
-/// Round `x` up or down at random, keeping its mean.
-fn round_random<R: Rng + ?Sized>(x: f64, rng: &mut R) -> u64 {
-    let n = x.max(0.0).floor();
-    let up = x > n && rng.random::<f64>() < x - n;
-    (n as u64).saturating_add(u64::from(up))
-}
-
 impl Month<'_, '_> {
     fn session(&mut self, sess: &Session) {
         let plan = self.plan;
@@ -663,6 +656,7 @@ impl Month<'_, '_> {
             if semantic_hit {
                 tally.latency_ms = None;
             } else {
+                let mut first_escalated = false;
                 for run in 0..runs {
                     let run_key = if run == 0 {
                         walk_key
@@ -671,9 +665,13 @@ impl Month<'_, '_> {
                     };
                     let accepted = self.walk(&mut tally, k, w, run as u32, &mut small(run_key));
                     if run == 0 {
+                        // Acceptance and escalation are the request's own outcome, its first
+                        // run's; an incident's repeats add calls and spend, not outcomes.
                         tally.accepted = accepted;
+                        first_escalated = tally.escalated;
                     }
                 }
+                tally.escalated = first_escalated;
             }
             if workflow.path == RequestPath::Batch {
                 tally.latency_ms = None;

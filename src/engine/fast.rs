@@ -25,7 +25,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
-use super::draw::{TrialDraw, draw};
+use super::draw::{IncidentMonth, TrialDraw, draw, round_random};
 use super::exact::Plan;
 use super::invoice::{PriceState, review_usd};
 use super::rng::{mix, small, stream};
@@ -46,6 +46,15 @@ pub const REFERENCE_CALL_BUDGET: f64 = 2e7;
 pub const MIN_REQUESTS_PER_MONTH: f64 = 1_000.0;
 /// Largest skewness of a month's sum of request costs for which the fast engine is accurate.
 pub const MAX_MONTHLY_SKEW: f64 = 0.25;
+
+/// Requests of one workflow and day that incidents repeat.
+#[derive(Clone, Copy, Debug, Default)]
+struct Repeats {
+    /// Requests inside an incident's window.
+    affected: u64,
+    /// Their runs beyond the first.
+    extra_runs: u64,
+}
 
 /// The shape of one workflow's request cost on one stack, from the reference sample.
 #[derive(Clone, Debug)]
@@ -427,28 +436,37 @@ impl<'a> FastPlan<'a> {
                     .collect()
             })
             .collect();
-        // Requests repeated by incidents, per workflow and day: (affected requests, runs each).
-        let repeated: Vec<Vec<(u64, f64)>> = (0..s.workflows.len())
+        // Requests repeated by incidents, per workflow and day. A request inside several windows
+        // runs as many times as the largest multiplier among them says (as in the exact engine,
+        // whose rounding of a fractional multiplier shares one uniform across incidents), so the
+        // day's requests are split by the largest-multiplier incident that catches them.
+        let repeated: Vec<Vec<Repeats>> = (0..s.workflows.len())
             .map(|w| {
+                let mut covering: Vec<&IncidentMonth> = incidents
+                    .iter()
+                    .filter(|i| i.happened && i.workflows.contains(&w))
+                    .collect();
+                covering.sort_by(|a, b| b.multiplier.total_cmp(&a.multiplier));
                 (0..days)
                     .map(|d| {
-                        let mut affected = 0u64;
-                        let mut runs = 1.0f64;
-                        for inc in incidents
-                            .iter()
-                            .filter(|i| i.happened && i.workflows.contains(&w))
-                        {
-                            let overlap = inc.day_overlap[d];
-                            if overlap > 0.0 {
-                                affected = affected.max(binomial(
-                                    requests[w][d],
-                                    overlap.min(1.0),
-                                    &mut rng,
-                                ));
-                                runs = runs.max(inc.multiplier.max(1.0));
+                        let mut left = requests[w][d];
+                        let mut out = Repeats::default();
+                        for inc in &covering {
+                            let overlap = inc.day_overlap[d].min(1.0);
+                            if overlap <= 0.0 || left == 0 {
+                                continue;
                             }
+                            let caught = binomial(left, overlap, &mut rng);
+                            left -= caught;
+                            // Runs per caught request: the multiplier rounded at random.
+                            let m = inc.multiplier.max(1.0);
+                            let runs = caught
+                                .saturating_mul(m.floor() as u64)
+                                .saturating_add(binomial(caught, m - m.floor(), &mut rng));
+                            out.affected += caught;
+                            out.extra_runs += runs - caught;
                         }
-                        (affected, runs)
+                        out
                     })
                     .collect()
             })
@@ -458,6 +476,7 @@ impl<'a> FastPlan<'a> {
             .map(|k| {
                 self.stack_month(
                     draw,
+                    key,
                     k,
                     exp,
                     &requests,
@@ -481,10 +500,11 @@ impl<'a> FastPlan<'a> {
     fn stack_month<R: Rng + ?Sized>(
         &self,
         draw: &TrialDraw,
+        month_key: u64,
         k: usize,
         exp: &[Vec<(RequestExpectation, Moments)>],
         requests: &[Vec<u64>],
-        repeated: &[Vec<(u64, f64)>],
+        repeated: &[Vec<Repeats>],
         z: &[Vec<f64>],
         users: &[u64],
         season: f64,
@@ -550,26 +570,34 @@ impl<'a> FastPlan<'a> {
             }
         };
         let mut capped = false;
+        // Counts drawn per day from their own generator, so that the sampled users and latencies
+        // do not depend on them.
+        let mut counts_rng = small(mix(month_key, 0x434f_554e + k as u64)); // "COUN"
+        // Per workflow, the day's list cost of first runs and of incident repeats, in units of the
+        // expected request and of the expected repeated run.
+        let mut units = vec![(0.0, 0.0); nw];
         for d in 0..days {
             // The day's list cost of each workflow, before the invoice.
             for w in 0..nw {
                 let (e, moments) = &exp[w][k];
                 let shape = &self.shapes[w][k];
-                let (affected, runs) = repeated[w][d];
-                let plain = requests[w][d] - affected;
+                let rep = repeated[w][d];
                 let sd = moments.variance().sqrt();
-                let base = sum_of(plain, e.cost, sd, shape.skew, z[w][d]);
-                // Requests repeated by an incident: their runs are summed as independent
-                // requests (they share only the prompt).
-                let all_runs = (affected as f64 * runs).round() as u64;
-                let hit = sum_of(all_runs, e.cost, sd, shape.skew, z[w][d]);
-                list[w] = base + hit;
-                extra[w] = hit
-                    - if all_runs > 0 {
-                        hit * affected as f64 / all_runs as f64
+                let first = sum_of(requests[w][d], e.cost, sd, shape.skew, z[w][d]);
+                // Repeated runs: the request's cost less its lookup fee (paid once), with the same
+                // spread; summed as independent requests (they share only the prompt).
+                let run_cost = e.cost - e.lookup_usd;
+                let again = sum_of(rep.extra_runs, run_cost, sd, shape.skew, z[w][d]);
+                list[w] = first + again;
+                extra[w] = again;
+                units[w] = (
+                    if e.cost > 0.0 { first / e.cost } else { 0.0 },
+                    if run_cost > 0.0 {
+                        again / run_cost
                     } else {
                         0.0
-                    };
+                    },
+                );
             }
             // Price the day: tiers on list price, then contracts.
             model_list.fill(0.0);
@@ -577,15 +605,13 @@ impl<'a> FastPlan<'a> {
             let mut fees = 0.0;
             for w in 0..nw {
                 let e = &exp[w][k].0;
-                if e.cost <= 0.0 {
-                    continue;
-                }
-                let q = list[w] / e.cost;
+                let (q, q_again) = units[w];
                 for mi in 0..nm {
-                    model_list[mi] += q * e.model_usd[mi];
-                    model_tok[mi] += q * e.model_tokens[mi];
+                    model_list[mi] += (q + q_again) * e.model_usd[mi];
+                    model_tok[mi] += (q + q_again) * e.model_tokens[mi];
                 }
-                fees += q * (e.class_usd[class::TOOL_FEES] + e.class_usd[class::AUX_FEES]);
+                let per_request = e.class_usd[class::TOOL_FEES] + e.class_usd[class::AUX_FEES];
+                fees += q * per_request + q_again * (per_request - e.lookup_usd);
             }
             let before = state.committed_spend(draw, &contract_active);
             // Bill a share of the day into `trial`; the committed spend after it.
@@ -664,43 +690,79 @@ impl<'a> FastPlan<'a> {
             };
             for w in 0..nw {
                 let e = &exp[w][k].0;
-                let n = requests[w][d] as f64;
-                let n_served = (served * n).round();
-                let rejected = n - n_served;
-                out.requests = out.requests.saturating_add(requests[w][d]);
-                out.rejected = out.rejected.saturating_add(rejected as u64);
-                out.workflow_requests[w] = out.workflow_requests[w].saturating_add(requests[w][d]);
-                let accepted = (n_served * e.accepted).round();
-                out.accepted = out.accepted.saturating_add(accepted as u64);
-                out.workflow_accepted[w] = out.workflow_accepted[w].saturating_add(accepted as u64);
-                out.workflow_failed[w] =
-                    out.workflow_failed[w].saturating_add((n_served - accepted).max(0.0) as u64);
-                // Expected counts of the served requests, rounded; saturating at absurd traffic.
-                for (total, per_request) in [
-                    (&mut out.calls, e.calls),
-                    (&mut out.escalated, e.escalated),
-                    (&mut out.errored_calls, e.errored_calls),
-                    (&mut out.semantic_hits, e.semantic_hit),
-                    (&mut out.window_refused, e.window_refused),
-                    (&mut out.flex_calls, e.flex_calls),
-                    (&mut out.flex_refused, e.flex_refused),
-                ] {
-                    *total = total.saturating_add((n_served * per_request).round() as u64);
+                let n = requests[w][d];
+                // The served requests: the share of the day that fits under the cap, rounded at
+                // random so that the mean is kept.
+                let n_served = if served >= 1.0 {
+                    n
+                } else {
+                    round_random(served * n as f64, &mut counts_rng).min(n)
+                };
+                out.requests = out.requests.saturating_add(n);
+                out.rejected = out.rejected.saturating_add(n - n_served);
+                out.workflow_requests[w] = out.workflow_requests[w].saturating_add(n);
+                // Each request is accepted, escalated or answered by the semantic cache
+                // independently given the trial's parameters: binomial counts.
+                let accepted = binomial(n_served, e.accepted, &mut counts_rng);
+                out.accepted = out.accepted.saturating_add(accepted);
+                out.workflow_accepted[w] = out.workflow_accepted[w].saturating_add(accepted);
+                out.workflow_failed[w] = out.workflow_failed[w].saturating_add(n_served - accepted);
+                out.escalated =
+                    out.escalated
+                        .saturating_add(binomial(n_served, e.escalated, &mut counts_rng));
+                out.semantic_hits = out.semantic_hits.saturating_add(binomial(
+                    n_served,
+                    e.semantic_hit,
+                    &mut counts_rng,
+                ));
+                // A prompt beyond a model's input window: the provider refuses it and the request
+                // fails there, once per request.
+                out.window_refused = out.window_refused.saturating_add(binomial(
+                    n_served,
+                    e.window_refused,
+                    &mut counts_rng,
+                ));
+                // Calls of the served requests, their incident repeats included: the expected
+                // number rounded at random; errors and flex refusals among them binomial.
+                let runs = n_served as f64 + served * repeated[w][d].extra_runs as f64;
+                let calls = round_random(runs * e.calls, &mut counts_rng);
+                out.calls = out.calls.saturating_add(calls);
+                let share = |x: f64| if e.calls > 0.0 { x / e.calls } else { 0.0 };
+                out.errored_calls = out.errored_calls.saturating_add(binomial(
+                    calls,
+                    share(e.errored_calls),
+                    &mut counts_rng,
+                ));
+                let flex = binomial(calls, share(e.flex_calls), &mut counts_rng);
+                out.flex_calls = out.flex_calls.saturating_add(flex);
+                let refused = if e.flex_calls > 0.0 {
+                    e.flex_refused / e.flex_calls
+                } else {
+                    0.0
+                };
+                out.flex_refused =
+                    out.flex_refused
+                        .saturating_add(binomial(flex, refused, &mut counts_rng));
+                // Amounts in proportion to the day's list cost: first runs at the expected
+                // request's mix, repeats at the repeated run's (no second lookup fee).
+                let (q, q_again) = units[w];
+                let (q, q_again) = (served * q, served * q_again);
+                for (c, x) in e.class_usd.iter().enumerate().take(class::TOOL_FEES + 2) {
+                    let again = if c == class::AUX_FEES {
+                        x - e.lookup_usd
+                    } else {
+                        *x
+                    };
+                    classes[c] += q * x + q_again * again;
                 }
-                if e.cost > 0.0 {
-                    let q = served * list[w] / e.cost;
-                    for (c, x) in e.class_usd.iter().enumerate().take(class::TOOL_FEES + 2) {
-                        classes[c] += q * x;
-                    }
-                    for (t, x) in tokens.iter_mut().zip(&e.tokens) {
-                        *t += q * x;
-                    }
-                    for (tool, &(calls, usd)) in out.tools.iter_mut().zip(&e.tools) {
-                        tool.calls += q * calls;
-                        tool.usd += q * usd;
-                    }
-                    out.retry_spend += q * e.retry_usd * ratio;
+                for (t, x) in tokens.iter_mut().zip(&e.tokens) {
+                    *t += (q + q_again) * x;
                 }
+                for (tool, &(calls, usd)) in out.tools.iter_mut().zip(&e.tools) {
+                    tool.calls += (q + q_again) * calls;
+                    tool.usd += (q + q_again) * usd;
+                }
+                out.retry_spend += (q + q_again) * e.retry_usd * ratio;
                 out.workflow_spend[w] += served * list[w] * ratio;
                 out.incident_extra += served * extra[w] * ratio;
             }
