@@ -299,6 +299,7 @@ pub struct SimulateArgs {
 
     /// Engine: `auto` uses the fast engine where its accuracy conditions hold (see
     /// docs/engine.md) and simulates every request otherwise; the output says which ran and why.
+    /// `fast` refuses a scenario where its conditions do not hold.
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     pub engine: EngineArg,
 

@@ -15,22 +15,46 @@
 //! `μ_t` is linear in the prompt's parts, piecewise along at most one of them (cache minimum,
 //! long-context threshold), so the expectations are closed forms in partial first and second
 //! moments. Steps combine through their acceptance, and the semantic cache through its hit rate.
+//!
+//! The same structure gives the part of the third cumulant that the token distributions carry:
+//! κ₃ of `E[S | X]` (a piecewise-linear function of independent prompt parts, from their partial
+//! third moments) plus each call's output noise at its expected count. A sample's skewness cannot
+//! exceed the square root of its size, so a heavy-tailed prompt (a lognormal with σ = 4 has a
+//! skewness of 10¹¹) looks tame in any sample; the closed form does not, and the fast engine's
+//! accuracy check uses whichever is larger.
 
 use crate::dist::Dist;
 use crate::engine::draw::{ModelDraw, PriceDraw};
 use crate::estimate::{Role, Valuation, long_context_probability};
 use crate::model::{CacheTtl, ErrorBilling, Link, RequestPath, Scenario, ServiceTier, Step};
 
-/// Mean and second moment of a request's list-price cost.
+/// Mean and second moment of a request's list-price cost, and the part of its third cumulant
+/// that its token distributions give in closed form.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Moments {
     pub mean: f64,
     pub second: f64,
+    /// Third cumulant of the request's expected cost given its prompts, plus that of the calls'
+    /// own outputs at their expected numbers: κ₃(E[S | X]) + Σ E[N_t]·κ₃(output of t). What
+    /// retries and escalations add on top (the spread of the call counts) is not included.
+    pub third_closed_form: f64,
 }
 
 impl Moments {
     pub fn variance(&self) -> f64 {
         (self.second - self.mean * self.mean).max(0.0)
+    }
+
+    /// The skewness the closed-form third cumulant gives: a heavy-tailed token distribution's
+    /// real skewness, which a sample of any practical size under-reaches (the sample skewness of
+    /// n draws cannot exceed √n).
+    pub fn closed_form_skewness(&self) -> f64 {
+        let var = self.variance();
+        if var > 0.0 {
+            self.third_closed_form / var.powf(1.5)
+        } else {
+            0.0
+        }
     }
 }
 
@@ -62,10 +86,13 @@ pub fn request_moments(s: &Scenario, k: usize, w: usize, val: Valuation<'_>) -> 
         .collect();
     let mut walk_mean = 0.0;
     let mut walk_second = 0.0;
+    // Steps see independent prompts: their conditional means' third cumulants add.
+    let mut walk_third = 0.0;
     let mut reach = 1.0;
     for (i, st) in steps.iter().enumerate() {
         walk_mean += reach * st.mean;
         walk_second += reach * st.second;
+        walk_third += reach.powi(3) * st.prompt_third + reach * st.output_third;
         // Cross terms with every later step: S_i counts only when accepted.
         let mut between = 1.0;
         for later in &steps[i + 1..] {
@@ -79,6 +106,7 @@ pub fn request_moments(s: &Scenario, k: usize, w: usize, val: Valuation<'_>) -> 
         second: lookup * lookup
             + 2.0 * lookup * (1.0 - hit) * walk_mean
             + (1.0 - hit) * walk_second,
+        third_closed_form: (1.0 - hit).powi(3) * walk_third,
     }
 }
 
@@ -89,6 +117,10 @@ struct StepMoments {
     /// E[S · 1{step accepted}].
     mean_if_accepted: f64,
     acceptance: f64,
+    /// κ₃ of E[S | prompt].
+    prompt_third: f64,
+    /// Σ E[N_t]·κ₃ of call type t's own output cost.
+    output_third: f64,
 }
 
 /// Count moments of one chain link's attempts, given that the link is reached.
@@ -176,6 +208,8 @@ struct Linear {
     n0: Vec<f64>,
     n2: Vec<f64>,
     beta: Vec<f64>,
+    /// Third cumulant of the call's output cost (output, reasoning and audio output tokens).
+    n3: Vec<f64>,
 }
 
 /// The step's prompt: the pivot `Z` (the one part whose regions matter), its regions, and the
@@ -187,6 +221,8 @@ struct Prompt {
     regions: Vec<(f64, f64)>,
     /// P, E[Z], E[Z²] on each region.
     z: Vec<(f64, f64, f64)>,
+    /// E[Z³] on each region.
+    z3: Vec<f64>,
     /// Random parts other than the pivot.
     others: Vec<usize>,
     /// Per region, whether its prompts exceed the step's input window (refused: they cost
@@ -304,6 +340,13 @@ impl Prompt {
             }
             None => vec![(1.0, 0.0, 0.0)],
         };
+        let z3 = match pivot {
+            Some(i) => regions
+                .iter()
+                .map(|&(lo, hi)| parts[i].1.partial_moment3(lo, hi))
+                .collect(),
+            None => vec![0.0],
+        };
         let regions = if pivot.is_some() {
             regions
         } else {
@@ -329,6 +372,7 @@ impl Prompt {
             pivot,
             regions,
             z,
+            z3,
             others,
             refused,
         }
@@ -408,6 +452,31 @@ impl Prompt {
         total
     }
 
+    /// The third cumulant of a linear function of the prompt: the pivot's piecewise-linear term
+    /// and the other parts, independent of it and of each other, add their third cumulants.
+    fn third_central(&self, f: &Linear) -> f64 {
+        let (mut e1, mut e2, mut e3) = (0.0, 0.0, 0.0);
+        for (r, &(p, m1, m2)) in self.z.iter().enumerate() {
+            let (a, b, m3) = (f.a[r], f.b[r], self.z3[r]);
+            e1 += a * p + b * m1;
+            e2 += a * a * p + 2.0 * a * b * m1 + b * b * m2;
+            e3 += a * a * a * p + 3.0 * a * a * b * m1 + 3.0 * a * b * b * m2 + b * b * b * m3;
+        }
+        let pivot = e3 - 3.0 * e1 * e2 + 2.0 * e1 * e1 * e1;
+        let others: f64 = self
+            .others
+            .iter()
+            .zip(&f.beta)
+            .map(|(&j, b)| b.powi(3) * self.parts[j].1.third_central_capped(None))
+            .sum();
+        pivot + others
+    }
+
+    /// `E[κ₃ of the call's output cost]` over the pivot's regions.
+    fn output_third(&self, f: &Linear) -> f64 {
+        (0..self.z.len()).map(|r| f.n3[r] * self.z[r].0).sum()
+    }
+
     /// `E[noise]` of a linear function's call.
     fn noise(&self, f: &Linear) -> f64 {
         (0..self.z.len())
@@ -422,6 +491,20 @@ struct CallType {
 }
 
 impl CallType {
+    /// Add `weight` times this call's expected cost as a function of the prompt to `into`.
+    fn add_to(&self, into: &mut Linear, weight: f64) {
+        for (w, f) in &self.components {
+            into.add(f, weight * w);
+        }
+    }
+
+    fn output_third(&self, pr: &Prompt) -> f64 {
+        self.components
+            .iter()
+            .map(|(w, f)| w * pr.output_third(f))
+            .sum()
+    }
+
     fn mean(&self, pr: &Prompt) -> f64 {
         self.components.iter().map(|(w, f)| w * pr.mean(f)).sum()
     }
@@ -461,13 +544,7 @@ fn linear(
     iteration: f64,
 ) -> Linear {
     let n = pr.regions.len();
-    let mut f = Linear {
-        a: vec![0.0; n],
-        b: vec![0.0; n],
-        n0: vec![0.0; n],
-        n2: vec![0.0; n],
-        beta: vec![0.0; pr.others.len()],
-    };
+    let mut f = Linear::zero(pr);
     let input_mean_others: f64 = pr
         .parts
         .iter()
@@ -491,6 +568,13 @@ fn linear(
         step.audio_output_tokens.mean(),
         step.audio_output_tokens.variance(),
     );
+    let o_k3 = step
+        .output_tokens
+        .third_central_capped(step.max_output_tokens);
+    let r_k3 = step
+        .reasoning_tokens
+        .third_central_capped(step.max_reasoning_tokens);
+    let ao_k3 = step.audio_output_tokens.third_central_capped(None);
     let usd = keep / 1e6;
     for r in 0..n {
         if pr.refused[r] {
@@ -566,6 +650,10 @@ fn linear(
                 + ao_var * p.audio_output.powi(2))
                 * usd
                 * usd;
+            f.n3[r] += (o_k3 * p.output.powi(3)
+                + r_k3 * p.reasoning.powi(3)
+                + ao_k3 * p.audio_output.powi(3))
+                * usd.powi(3);
         }
     }
     f
@@ -771,8 +859,15 @@ fn step_moments(
     let mut mean = aux;
     let mut second = aux * aux;
     let mut if_accepted = aux * acceptance;
+    // E[S | prompt] as one linear function of the prompt, and the outputs' third cumulants.
+    let mut conditional = Linear::zero(&pr);
+    let mut output_third = 0.0;
     for it in 0..iterations {
         let run = above[it] * p.powi(it as i32);
+        for t in 0..nt {
+            types[it][t].add_to(&mut conditional, run * mean_n[t]);
+            output_third += run * mean_n[t] * types[it][t].output_third(&pr);
+        }
         // Σ_{n > it} P(N = n)·p^(n−1): iteration `it` counted in an accepted step.
         let in_accepted: f64 = (it + 1..=iterations)
             .map(|k| exactly(k) * p.powi(k as i32 - 1))
@@ -809,10 +904,38 @@ fn step_moments(
         second,
         mean_if_accepted: if_accepted,
         acceptance,
+        prompt_third: pr.third_central(&conditional),
+        output_third,
     }
 }
 
 impl Linear {
+    /// The zero function on the prompt's regions.
+    fn zero(pr: &Prompt) -> Linear {
+        let n = pr.regions.len();
+        Linear {
+            a: vec![0.0; n],
+            b: vec![0.0; n],
+            n0: vec![0.0; n],
+            n2: vec![0.0; n],
+            beta: vec![0.0; pr.others.len()],
+            n3: vec![0.0; n],
+        }
+    }
+
+    /// `self += w·g` for the expected cost (the noise terms are not added).
+    fn add(&mut self, g: &Linear, w: f64) {
+        for (x, y) in self.a.iter_mut().zip(&g.a) {
+            *x += w * y;
+        }
+        for (x, y) in self.b.iter_mut().zip(&g.b) {
+            *x += w * y;
+        }
+        for (x, y) in self.beta.iter_mut().zip(&g.beta) {
+            *x += w * y;
+        }
+    }
+
     fn zeroed(mut self) -> Linear {
         for v in [
             &mut self.a,
@@ -820,6 +943,7 @@ impl Linear {
             &mut self.n0,
             &mut self.n2,
             &mut self.beta,
+            &mut self.n3,
         ] {
             v.iter_mut().for_each(|x| *x = 0.0);
         }

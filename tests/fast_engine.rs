@@ -13,10 +13,16 @@ use aicost::engine::{self, EngineRequest, SimOptions, SimResult};
 use aicost::model::Scenario;
 use common::*;
 
+/// Run an engine; the fast engine runs whether or not it vouches for its shape, which is what
+/// these tests measure.
 fn run(s: &Scenario, engine: EngineRequest, trials: u64, seed: u64) -> SimResult {
     let mut opts = SimOptions::new(trials, seed);
     opts.engine = engine;
-    engine::simulate(s, &opts).expect("simulation runs")
+    match engine {
+        EngineRequest::Fast => engine::simulate_fast(s, &opts, "test".to_string()),
+        _ => engine::simulate(s, &opts),
+    }
+    .expect("simulation runs")
 }
 
 fn quantile(sorted: &[f64], p: f64) -> f64 {
@@ -166,16 +172,25 @@ fn retries_and_escalation() {
     compare("retries", &scenario_text("", SEGMENT, step, ""), 3000, 6000);
 }
 
+/// Request costs with skewness above 25 (lognormal tokens with p95 ten times p50) over about
+/// 6,000 requests a month: a monthly skewness above 0.3, where the fast engine does not vouch
+/// for its shape (`--engine fast` refuses it). Its percentiles still hold within 1% here.
 #[test]
 fn heavy_tailed_tokens() {
     let step =
         "input_tokens = { p50 = 600, p95 = 6000 }\noutput_tokens = { p50 = 200, p95 = 2000 }";
-    compare(
-        "heavy tails",
-        &scenario_text("", SEGMENT, step, ""),
-        3000,
-        6000,
+    let text = scenario_text("", SEGMENT, step, "");
+    let s = scenario(&text);
+    let refused = engine::simulate(&s, &{
+        let mut o = SimOptions::new(10, 1);
+        o.engine = EngineRequest::Fast;
+        o
+    });
+    assert!(
+        matches!(&refused, Err(aicost::error::Error::Usage(m)) if m.contains("cannot vouch")),
+        "{refused:?}"
     );
+    compare("heavy tails", &text, 3000, 6000);
 }
 
 #[test]
@@ -348,4 +363,68 @@ chain = [{ model = "m" }]
         "{stderr}"
     );
     assert!(stderr.contains("--engine exact"), "{stderr}");
+}
+
+/// A prompt of `{ p50 = 100, p95 = 100000 }` tokens (a lognormal with σ = 4.2, skewness 3·10¹¹)
+/// at 160,000 requests a month, at $2.50 per million input tokens and 100 output tokens at $10:
+/// the expected prompt is 100·e^{σ²/2} = 675,739 tokens, so the month is
+/// 160,000 × ($1.68935 + $0.001) = $270,455.47. The fast engine keeps that mean (a shape cut at
+/// zero once made it millions), refuses `--engine fast` because the closed-form skewness says a
+/// month of 160,000 such requests is nowhere near a smooth sum, and `auto`, for which the exact
+/// engine would take an hour, runs it with a warning.
+#[test]
+fn a_heavy_tailed_prompt_keeps_its_mean_and_the_fast_engine_says_it_cannot_vouch() {
+    let text = r#"
+name = "heavy-prompt"
+[[segment]]
+name = "s"
+users = 160000
+sessions_per_user_per_month = 1
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "a"
+route = "r"
+input_tokens = { p50 = 100, p95 = 100000 }
+output_tokens = 100
+[[model]]
+name = "gpt-4o"
+input_usd_per_mtok = 2.5
+output_usd_per_mtok = 10
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{ model = "gpt-4o" }]
+"#;
+    let s = scenario(text);
+    let expected = 270_455.47;
+    let e = aicost::estimate::estimate(&s);
+    assert_cents("estimate", e.stacks[0].monthly_usd, expected);
+    // The fast engine's month has the exact mean and variance, so its standard error holds.
+    let fast = run(&s, EngineRequest::Fast, 4000, 5);
+    let (mean, se) = mean_se(&fast.stacks[0].spend);
+    assert_within_se("fast mean", mean, se, expected, 4.0);
+    assert!(fast.stacks[0].spend.iter().all(|x| *x >= 0.0));
+    let mut opts = SimOptions::new(10_000, 5);
+    opts.engine = EngineRequest::Fast;
+    match engine::simulate(&s, &opts) {
+        Err(aicost::error::Error::Usage(m)) => {
+            assert!(
+                m.contains("cannot vouch") && m.contains("skewness 3.1e11"),
+                "{m}"
+            )
+        }
+        other => panic!("--engine fast should refuse: {other:?}"),
+    }
+    opts.engine = EngineRequest::Auto;
+    let auto = engine::simulate(&s, &opts).expect("auto runs");
+    assert_eq!(auto.engine.name, "fast");
+    assert!(
+        auto.engine
+            .caveat
+            .as_deref()
+            .is_some_and(|c| c.contains("heavy-tailed")),
+        "{:?}",
+        auto.engine
+    );
 }

@@ -98,12 +98,13 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// A request for the engine that ran `r`.
+/// A request for the engine that ran `r`: where `r` is a fast run that `auto` chose for its
+/// size with a caveat, the other version follows it on the same terms.
 fn same_engine(r: &SimResult) -> EngineRequest {
-    if r.engine.name == "fast" {
-        EngineRequest::Fast
-    } else {
-        EngineRequest::Exact
+    match (r.engine.name.as_str(), &r.engine.caveat) {
+        ("fast", Some(_)) => EngineRequest::FastWithCaveat,
+        ("fast", None) => EngineRequest::Fast,
+        _ => EngineRequest::Exact,
     }
 }
 

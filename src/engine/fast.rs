@@ -59,7 +59,8 @@ struct Repeats {
 /// The shape of one workflow's request cost on one stack, from the reference sample.
 #[derive(Clone, Debug)]
 struct Shape {
-    /// Skewness of the list-price cost of a request.
+    /// Skewness of the list-price cost of a request: the reference sample's, or the closed
+    /// form's where that is larger (a heavy tail the sample does not reach).
     skew: f64,
     /// Request costs divided by their mean, for sampling single users' requests.
     relative: Vec<f64>,
@@ -284,7 +285,20 @@ impl<'a> FastPlan<'a> {
                     REFERENCE_REQUESTS
                 };
                 let samples = exact.sample_requests(&at_means, w, n, mix(seed, w as u64));
-                samples.into_iter().map(shape).collect()
+                samples
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, sample)| {
+                        let mut shape = shape(sample);
+                        // A sample under-reaches a heavy tail's skewness (n draws cannot show
+                        // more than √n); the token distributions' closed form does not.
+                        let closed = request_moments(s, k, w, &|p| p.mean()).closed_form_skewness();
+                        if closed.is_finite() && closed > shape.skew {
+                            shape.skew = closed;
+                        }
+                        shape
+                    })
+                    .collect()
             })
             .collect();
         let fixed = (0..s.workflows.len())
@@ -337,8 +351,14 @@ impl<'a> FastPlan<'a> {
                 let skew = shape.skew / requests.sqrt();
                 if skew > MAX_MONTHLY_SKEW {
                     return Some(format!(
-                        "request costs of workflow `{}` on stack `{}` are so heavy-tailed (skewness {:.1}) that a month's {requests:.0} requests do not yet sum to a smooth shape",
-                        wf.name, s.stacks[k].name, shape.skew
+                        "request costs of workflow `{}` on stack `{}` are so heavy-tailed (skewness {}) that a month's {requests:.0} requests do not yet sum to a smooth shape",
+                        wf.name,
+                        s.stacks[k].name,
+                        if shape.skew < 1e4 {
+                            format!("{:.1}", shape.skew)
+                        } else {
+                            format!("{:.1e}", shape.skew)
+                        }
                     ));
                 }
             }
@@ -892,29 +912,150 @@ fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
 }
 
 /// The sum of `n` independent costs of mean `mean`, standard deviation `sd` and skewness `skew`,
-/// at the standard normal deviate `z`: a shifted gamma matched to the sum's three moments
-/// (Wilson–Hilferty), which is the normal when the skewness vanishes.
+/// at the standard normal deviate `z`: a gamma, shifted to match the sum's three moments, drawn
+/// by its quantile at `Φ(z)` (monotone in `z`, so stacks sharing `z` are comonotone).
+///
+/// Its mean and variance are the sum's whatever the skewness, and it is never negative: a sum of
+/// costs is not. Where the skewness is too small for a non-negative shifted gamma (below twice
+/// the sum's coefficient of variation — a sum of few costs with a large spread) the shift is 0
+/// and the skewness that of the plain gamma with the sum's mean and variance, a little larger.
+/// A clipped shape would not do: cutting off the negative side of a wide shifted gamma adds its
+/// missing mass to the mean, which on heavy-tailed days multiplied the expected cost many times.
 pub fn sum_of(n: u64, mean: f64, sd: f64, skew: f64, z: f64) -> f64 {
-    if n == 0 {
+    if n == 0 || !(mean > 0.0) {
         return 0.0;
     }
     let nf = n as f64;
     let (m, s) = (nf * mean, sd * nf.sqrt());
+    if !(s > 0.0) {
+        return m;
+    }
     let g = skew / nf.sqrt();
-    let x = if g.abs() < 1e-6 || s <= 0.0 {
-        m + s * z
+    // Shape of the plain gamma with this mean and variance, and of the shifted one with this
+    // skewness; the shift m − s·√k is not negative for k up to the former.
+    let plain = (m / s).powi(2);
+    let k = if g > 0.0 {
+        (4.0 / (g * g)).max(MIN_SHAPE).min(plain)
     } else {
-        // Shape k = 4/g², X = θ·k·(a + b·z)³ with a = 1 − 1/(9k), b = 1/(3√k), θ = s/√k, centred
-        // on its exact mean θ·k·a·(a² + 3b²); mirrored for negative skewness.
-        let k = 4.0 / (g * g);
-        let theta = s / k.sqrt();
-        let (a, b) = (1.0 - 1.0 / (9.0 * k), 1.0 / (3.0 * k.sqrt()));
-        let zz = if g > 0.0 { z } else { -z };
-        let base = (a + b * zz).max(0.0);
-        let centered = theta * k * (base * base * base - a * (a * a + 3.0 * b * b));
-        if g > 0.0 { m + centered } else { m - centered }
+        plain
     };
-    x.max(0.0)
+    (m + s * standard_gamma(k, z)).max(0.0)
+}
+
+/// Smallest gamma shape fitted to a skewness (a day's skewness beyond 20 is taken as 20): below
+/// it the part of the mean that the gamma's tail carries lies in so thin a sliver of probability
+/// that no run of practical size would draw it, and the run's mean would miss it. Mean and
+/// variance are kept whatever the shape; a day that skewed is far outside what the fast engine
+/// vouches for anyway.
+const MIN_SHAPE: f64 = 0.01;
+
+/// Shape above which the Wilson–Hilferty cube of a normal is used for a gamma's quantile: its
+/// base `a + b·z` is then positive for every `z` above −8.3 (probability 10⁻¹⁶).
+const WILSON_HILFERTY_SHAPE: f64 = 8.0;
+
+/// A Gamma(k, 1) variable at the standard normal deviate `z`, standardized: `(G − k)/√k`, with
+/// mean 0 and variance 1. The exact quantile at `Φ(z)` for small shapes; for large ones the
+/// Wilson–Hilferty form `k·(a + b·z)³`, centred on its exact mean (written so that it stays
+/// accurate as `k` grows: the limit is `z`).
+fn standard_gamma(k: f64, z: f64) -> f64 {
+    if k >= WILSON_HILFERTY_SHAPE {
+        let a = 1.0 - 1.0 / (9.0 * k);
+        let r = k.sqrt();
+        if a + z / (3.0 * r) <= 0.0 {
+            return -r;
+        }
+        // √k·((a + b·z)³ − a·(a² + 3b²)) with b = 1/(3√k).
+        return a * a * z + a * (z * z - 1.0) / (3.0 * r) + z * z * z / (27.0 * k);
+    }
+    (gamma_quantile(k, z) - k) / k.sqrt()
+}
+
+/// The quantile of Gamma(k, 1) at `Φ(z)`, by safeguarded Newton steps on the log of the tail
+/// probability (the lower tail for `z ≤ 0`, the upper for `z > 0`, each accurate where it is
+/// small) in `ln x`.
+fn gamma_quantile(k: f64, z: f64) -> f64 {
+    use crate::special::{gamma_p, gamma_q};
+    use statrs::distribution::{ContinuousCDF, Normal};
+    use statrs::function::gamma::ln_gamma;
+    let upper = z > 0.0;
+    let tail = Normal::standard().cdf(-z.abs());
+    if !(tail > 0.0) {
+        return if upper { f64::MAX.sqrt() } else { 0.0 };
+    }
+    let target = tail.ln();
+    let ln_gk = ln_gamma(k);
+    // g(y) = ln P(tail beyond e^y) − ln tail: increasing in y for the lower tail, decreasing for
+    // the upper; its derivative is ±x·pdf(x)/tail(x).
+    const Y_MIN: f64 = -740.0; // e^y stays a positive, finite number
+    const Y_MAX: f64 = 700.0;
+    let eval = |y: f64| -> (f64, f64) {
+        let y = y.clamp(Y_MIN, Y_MAX);
+        let x = y.exp();
+        let p = if upper { gamma_q(k, x) } else { gamma_p(k, x) };
+        let density = (k * y - x - ln_gk).exp();
+        let slope = density / p.max(f64::MIN_POSITIVE);
+        if upper {
+            (p.max(f64::MIN_POSITIVE).ln() - target, -slope)
+        } else {
+            (p.max(f64::MIN_POSITIVE).ln() - target, slope)
+        }
+    };
+    // Start from the Wilson–Hilferty value, or the small-x form P(G ≤ x) ≈ x^k/Γ(k + 1).
+    let a = 1.0 - 1.0 / (9.0 * k);
+    let b = 1.0 / (3.0 * k.sqrt());
+    let base = a + b * z;
+    let mut y = if base > 0.05 {
+        (k * base * base * base).ln()
+    } else {
+        (target + ln_gamma(k + 1.0)) / k
+    };
+    // Bracket the root in y.
+    y = if y.is_finite() {
+        y.clamp(Y_MIN, Y_MAX)
+    } else {
+        0.0
+    };
+    let increasing = !upper;
+    let (mut lo, mut hi) = (y, y);
+    let mut step = 1.0;
+    loop {
+        let (v, _) = eval(lo);
+        if (v <= 0.0) == increasing || lo <= Y_MIN {
+            break;
+        }
+        lo = (lo - step).max(Y_MIN);
+        step *= 2.0;
+    }
+    step = 1.0;
+    loop {
+        let (v, _) = eval(hi);
+        if (v >= 0.0) == increasing || hi >= Y_MAX {
+            break;
+        }
+        hi = (hi + step).min(Y_MAX);
+        step *= 2.0;
+    }
+    for _ in 0..100 {
+        let (v, slope) = eval(y);
+        if v == 0.0 {
+            break;
+        }
+        if (v < 0.0) == increasing {
+            lo = y;
+        } else {
+            hi = y;
+        }
+        let mut next = y - v / slope;
+        if !next.is_finite() || next <= lo || next >= hi {
+            next = 0.5 * (lo + hi);
+        }
+        if (next - y).abs() <= 1e-14 * y.abs().max(1.0) {
+            y = next;
+            break;
+        }
+        y = next;
+    }
+    y.exp()
 }
 
 fn gamma<R: Rng + ?Sized>(shape: f64, scale: f64, rng: &mut R) -> f64 {
@@ -1029,6 +1170,97 @@ mod tests {
         assert!((sk - 0.4).abs() < 0.05, "{sk}");
         // Monotone in z, so stacks sharing z are comonotone.
         assert!(xs.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    /// `E[f(Z)]` for a standard normal Z, by the trapezoid rule over ±12 sd.
+    fn normal_expectation(f: impl Fn(f64) -> f64) -> f64 {
+        let h = 1e-3;
+        let steps = (24.0 / h) as i64;
+        let density = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        (0..=steps)
+            .map(|i| {
+                let z = -12.0 + i as f64 * h;
+                let w = if i == 0 || i == steps { 0.5 } else { 1.0 };
+                w * f(z) * density(z)
+            })
+            .sum::<f64>()
+            * h
+    }
+
+    #[test]
+    fn the_standard_gamma_has_mean_zero_and_variance_one_at_every_shape() {
+        for k in [
+            MIN_SHAPE, 1e-4, 0.01, 0.3, 1.0, 2.5, 7.99, 8.0, 30.0, 1e4, 1e12,
+        ] {
+            let mean = normal_expectation(|z| standard_gamma(k, z));
+            let var = normal_expectation(|z| standard_gamma(k, z).powi(2));
+            assert!(mean.abs() < 1e-6, "k = {k}: mean {mean}");
+            // The Wilson–Hilferty form's variance is 1 + O(1/k²).
+            let tol = if k >= WILSON_HILFERTY_SHAPE {
+                2e-3
+            } else {
+                1e-5
+            };
+            assert!((var - 1.0).abs() < tol, "k = {k}: variance {var}");
+            // Monotone in z, and never below the gamma's minimum −√k.
+            let xs: Vec<f64> = (-80..=80)
+                .map(|i| standard_gamma(k, i as f64 / 10.0))
+                .collect();
+            assert!(xs.windows(2).all(|w| w[0] <= w[1]), "k = {k}");
+            assert!(xs[0] >= -k.sqrt() * (1.0 + 1e-12), "k = {k}: {}", xs[0]);
+        }
+    }
+
+    #[test]
+    fn gamma_quantiles_invert_the_distribution() {
+        use statrs::distribution::{ContinuousCDF, Gamma, Normal};
+        for k in [1e-3, 0.2, 1.0, 5.0] {
+            let g = Gamma::new(k, 1.0).unwrap();
+            for z in [-6.0, -2.0, -0.3, 0.0, 0.7, 3.0, 7.0] {
+                let x = gamma_quantile(k, z);
+                if x < 1e-300 {
+                    // Below the smallest double: P(G ≤ x) ≈ x^k/Γ(k + 1) says so.
+                    let ln_x = (Normal::standard().cdf(z).ln()
+                        + statrs::function::gamma::ln_gamma(k + 1.0))
+                        / k;
+                    assert!(ln_x < -690.0, "k = {k}, z = {z}: {x}");
+                    continue;
+                }
+                let (p, want) = if z > 0.0 {
+                    (g.sf(x), Normal::standard().cdf(-z))
+                } else {
+                    (g.cdf(x), Normal::standard().cdf(z))
+                };
+                assert!(
+                    (p / want - 1.0).abs() < 1e-9,
+                    "k = {k}, z = {z}: {p} vs {want}"
+                );
+            }
+        }
+    }
+
+    /// A day of 5,333 requests whose cost has mean $1.69, sd $11,300 and skewness 200 (a
+    /// lognormal prompt with p50 = 100 and p95 = 100,000 tokens): the sum's mean is $9,000 and
+    /// its sd $825,000, so a shifted gamma matched to the sample skewness reaches far below zero.
+    /// The shape used instead keeps mean, variance and non-negativity.
+    #[test]
+    fn a_heavy_tailed_day_keeps_its_mean() {
+        let (n, mean, sd) = (5_333, 1.69, 11_300.0);
+        for skew in [0.0, 4.0, 200.0, 3e11] {
+            let m = normal_expectation(|z| sum_of(n, mean, sd, skew, z));
+            let want = n as f64 * mean;
+            assert!(
+                (m / want - 1.0).abs() < 1e-6,
+                "skew {skew}: mean {m} vs {want}"
+            );
+            let v = normal_expectation(|z| (sum_of(n, mean, sd, skew, z) - want).powi(2));
+            let want_v = n as f64 * sd * sd;
+            assert!(
+                (v / want_v - 1.0).abs() < 1e-4,
+                "skew {skew}: var {v} vs {want_v}"
+            );
+            assert!(sum_of(n, mean, sd, skew, -8.0) >= 0.0);
+        }
     }
 
     #[test]

@@ -279,7 +279,11 @@ pub enum EngineRequest {
     #[default]
     Auto,
     Exact,
+    /// The fast engine, refused (a usage error) where its accuracy conditions do not hold.
     Fast,
+    /// The fast engine even where its accuracy conditions do not hold, saying so in the result's
+    /// caveat: a run paired with one that `auto` sent to the fast engine for its size.
+    FastWithCaveat,
 }
 
 /// Request walks below which `auto` runs the exact engine: it is then quick and needs no
@@ -748,14 +752,44 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
         };
         run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
     };
+    let fast_with_caveat = |plan: &fast::FastPlan, reason: &str, why: &str| {
+        let caveat = format!("the fast engine's approximation may not hold: {why}");
+        let engine = EngineChoice {
+            name: "fast".to_string(),
+            reason: format!("{reason}, though {caveat}"),
+            caveat: Some(caveat),
+        };
+        run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+    };
     match opts.engine {
         EngineRequest::Exact => exact("requested with --engine exact".to_string()),
-        EngineRequest::Fast => match unsupported {
-            Some(why) => Err(Error::Usage(format!(
-                "the fast engine cannot run this scenario: {why}\n  = help: use --engine exact (or auto)"
-            ))),
-            None => simulate_fast(s, opts, "requested with --engine fast".to_string()),
-        },
+        EngineRequest::Fast | EngineRequest::FastWithCaveat => {
+            if let Some(why) = unsupported {
+                return Err(Error::Usage(format!(
+                    "the fast engine cannot run this scenario: {why}\n  = help: use --engine exact (or auto)"
+                )));
+            }
+            let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
+            let reason = "requested with --engine fast";
+            match plan.inaccurate() {
+                None => {
+                    let engine = EngineChoice {
+                        name: "fast".to_string(),
+                        reason: reason.to_string(),
+                        caveat: None,
+                    };
+                    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+                }
+                Some(why) if opts.engine == EngineRequest::FastWithCaveat => {
+                    fast_with_caveat(&plan, "paired with a run of the fast engine", &why)
+                }
+                // A figure the engine cannot vouch for is not printed: its mean is exact, but
+                // its percentiles and breach probability may be far off.
+                Some(why) => Err(Error::Usage(format!(
+                    "the fast engine cannot vouch for this scenario's figures: {why}\n  = help: use --engine exact (fewer --trials make it quicker), or --engine auto, which runs the exact engine where it can and otherwise the fast one with a warning"
+                ))),
+            }
+        }
         EngineRequest::Auto => {
             if let Some(why) = unsupported {
                 return exact(format!("the fast engine does not apply: {why}"));
@@ -784,13 +818,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                             crate::report::format::count(walks)
                         )
                     };
-                    let caveat = format!("the fast engine's approximation may not hold: {why}");
-                    let engine = EngineChoice {
-                        name: "fast".to_string(),
-                        reason: format!("{size}, though {caveat}"),
-                        caveat: Some(caveat),
-                    };
-                    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+                    fast_with_caveat(&plan, &size, &why)
                 }
                 Some(why) => exact(format!(
                     "the fast engine's approximation does not hold: {why}"
@@ -811,7 +839,9 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
     }
 }
 
-/// Run the fast engine.
+/// Run the fast engine whether or not it vouches for its shape (its means are exact either way):
+/// for measuring it against the exact engine. [`simulate`] with [`EngineRequest::Fast`] refuses
+/// a scenario where its accuracy conditions do not hold.
 pub fn simulate_fast(s: &Scenario, opts: &SimOptions, reason: String) -> Result<SimResult, Error> {
     let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
     let engine = EngineChoice {
