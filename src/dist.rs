@@ -794,138 +794,40 @@ impl Dist {
 
     /// `E[X² · 1{a < X ≤ b}]`, the partial second moment over `(a, b]`.
     pub fn partial_moment2(&self, a: f64, b: f64) -> f64 {
-        if !(b > a) {
-            return 0.0;
-        }
-        match self {
-            Dist::Fixed(v) => {
-                if *v > a && *v <= b {
-                    v * v
-                } else {
-                    0.0
-                }
-            }
-            Dist::LogNormal { mu, sigma, .. } => {
-                let m = (2.0 * mu + 2.0 * sigma * sigma).exp();
-                let z = |x: f64| {
-                    if x == f64::INFINITY {
-                        f64::INFINITY
-                    } else {
-                        (ln_or_neg_inf(x) - mu - 2.0 * sigma * sigma) / sigma
-                    }
-                };
-                m * (phi_cdf(z(b)) - phi_cdf(z(a)))
-            }
-            Dist::TruncNormal { mean, sd, mass } => {
-                let a = a.max(0.0);
-                if b <= a {
-                    return 0.0;
-                }
-                let (za, zb) = ((a - mean) / sd, (b - mean) / sd);
-                let dphi = phi_cdf(zb) - phi_cdf(za);
-                let (pa, pb) = (phi_pdf(za), phi_pdf(zb));
-                // x = m + s z: x² = m² + 2 m s z + s² z²; ∫zφ = φ(a) − φ(b); ∫z²φ = ΔΦ − (bφ(b) − aφ(a)).
-                let zpa = if za.is_finite() { za * pa } else { 0.0 };
-                let zpb = if zb.is_finite() { zb * pb } else { 0.0 };
-                (mean * mean * dphi + 2.0 * mean * sd * (pa - pb) + sd * sd * (dphi - (zpb - zpa)))
-                    / mass
-            }
-            Dist::Gamma { shape, scale, .. } => {
-                let p = |x: f64| {
-                    if x <= 0.0 {
-                        0.0
-                    } else if x == f64::INFINITY {
-                        1.0
-                    } else {
-                        gamma_p(shape + 2.0, x / scale)
-                    }
-                };
-                shape * (shape + 1.0) * scale * scale * (p(b) - p(a))
-            }
-            Dist::Uniform { min, max } => {
-                let lo = a.max(*min);
-                let hi = b.min(*max);
-                if hi <= lo {
-                    0.0
-                } else {
-                    (hi.powi(3) - lo.powi(3)) / (3.0 * (max - min))
-                }
-            }
-            Dist::Triangular { min, mode, max } => {
-                let lo = a.max(*min);
-                let hi = b.min(*max);
-                if hi <= lo {
-                    return 0.0;
-                }
-                let width = max - min;
-                let mut total = 0.0;
-                let (l0, l1) = (lo.max(*min), hi.min(*mode));
-                if l1 > l0 && mode > min {
-                    let f = |x: f64| x.powi(4) / 4.0 - min * x.powi(3) / 3.0;
-                    total += 2.0 / (width * (mode - min)) * (f(l1) - f(l0));
-                }
-                let (r0, r1) = (lo.max(*mode), hi.min(*max));
-                if r1 > r0 && max > mode {
-                    let f = |x: f64| max * x.powi(3) / 3.0 - x.powi(4) / 4.0;
-                    total += 2.0 / (width * (max - mode)) * (f(r1) - f(r0));
-                }
-                total
-            }
-            Dist::Beta { alpha, beta, .. } => {
-                let p = |x: f64| {
-                    if x <= 0.0 {
-                        0.0
-                    } else if x >= 1.0 {
-                        1.0
-                    } else {
-                        beta_reg(alpha + 2.0, *beta, x)
-                    }
-                };
-                let s = alpha + beta;
-                alpha * (alpha + 1.0) / (s * (s + 1.0)) * (p(b) - p(a))
-            }
-            Dist::Poisson { mean, .. } => {
-                // E[X²; X ≤ k] = λ²·P(X ≤ k − 2) + λ·P(X ≤ k − 1).
-                let upto = |x: f64| {
-                    mean * mean * poisson_cdf(*mean, x - 2.0) + mean * poisson_cdf(*mean, x - 1.0)
-                };
-                upto(b) - upto(a)
-            }
-            Dist::Empirical { values, cumulative } => weighted(values, cumulative)
-                .filter(|(v, _)| *v > a && *v <= b)
-                .map(|(v, p)| v * v * p)
-                .sum(),
-            Dist::ScaledMixture { scales, base } => scales
-                .iter()
-                .filter(|(_, c)| *c > 0.0)
-                .map(|(p, c)| p * c * c * base.partial_moment2(a / c, b / c))
-                .sum(),
-        }
+        self.partial_power(2, a, b)
     }
 
     /// `E[X³ · 1{a < X ≤ b}]`, the partial third moment over `(a, b]`: with the first two, the
     /// skewness of a (capped) quantity in closed form, which a sample of a heavy tail
     /// under-reaches.
     pub fn partial_moment3(&self, a: f64, b: f64) -> f64 {
+        self.partial_power(3, a, b)
+    }
+
+    /// `E[Xᵏ · 1{a < X ≤ b}]` for `k ≥ 1`, in closed form for every family.
+    fn partial_power(&self, k: u32, a: f64, b: f64) -> f64 {
         if !(b > a) {
             return 0.0;
         }
+        let kf = f64::from(k);
+        let ki = k as i32;
         match self {
             Dist::Fixed(v) => {
                 if *v > a && *v <= b {
-                    v * v * v
+                    v.powi(ki)
                 } else {
                     0.0
                 }
             }
             Dist::LogNormal { mu, sigma, .. } => {
+                // E[Xᵏ; ·] = e^{kμ + k²σ²/2}·ΔΦ((ln x − μ − kσ²)/σ).
                 let s2 = sigma * sigma;
-                let m = (3.0 * mu + 4.5 * s2).exp();
+                let m = (kf * mu + kf * kf * s2 / 2.0).exp();
                 let z = |x: f64| {
                     if x == f64::INFINITY {
                         f64::INFINITY
                     } else {
-                        (ln_or_neg_inf(x) - mu - 3.0 * s2) / sigma
+                        (ln_or_neg_inf(x) - mu - kf * s2) / sigma
                     }
                 };
                 m * (phi_cdf(z(b)) - phi_cdf(z(a)))
@@ -935,19 +837,24 @@ impl Dist {
                 if b <= a {
                     return 0.0;
                 }
+                // x = m + s·z: expand (m + s·z)ᵏ over Jⱼ = ∫ zʲφ(z) dz on (za, zb], with
+                // J₀ = ΔΦ, J₁ = φ(za) − φ(zb), Jⱼ = (j − 1)·Jⱼ₋₂ + za^{j−1}φ(za) − zb^{j−1}φ(zb).
                 let (za, zb) = ((a - mean) / sd, (b - mean) / sd);
                 let (pa, pb) = (phi_pdf(za), phi_pdf(zb));
-                // ∫ zʲφ over (za, zb]: J0 = ΔΦ, J1 = φ(a) − φ(b), J2 = ΔΦ − [zφ], J3 = −[(z² + 2)φ].
-                let times = |z: f64, p: f64, f: &dyn Fn(f64) -> f64| {
-                    if z.is_finite() { f(z) * p } else { 0.0 }
-                };
-                let j0 = phi_cdf(zb) - phi_cdf(za);
-                let j1 = pa - pb;
-                let j2 = j0 - (times(zb, pb, &|z| z) - times(za, pa, &|z| z));
-                let j3 = times(za, pa, &|z| z * z + 2.0) - times(zb, pb, &|z| z * z + 2.0);
-                let (m, s) = (*mean, *sd);
-                (m * m * m * j0 + 3.0 * m * m * s * j1 + 3.0 * m * s * s * j2 + s * s * s * j3)
-                    / mass
+                let edge = |z: f64, p: f64, j: i32| if z.is_finite() { z.powi(j) * p } else { 0.0 };
+                let mut j_moments = vec![phi_cdf(zb) - phi_cdf(za), pa - pb];
+                for j in 2..=ki {
+                    let next = f64::from(j - 1) * j_moments[(j - 2) as usize] + edge(za, pa, j - 1)
+                        - edge(zb, pb, j - 1);
+                    j_moments.push(next);
+                }
+                let mut total = 0.0;
+                let mut binomial = 1.0;
+                for j in 0..=ki {
+                    total += binomial * mean.powi(ki - j) * sd.powi(j) * j_moments[j as usize];
+                    binomial = binomial * f64::from(ki - j) / f64::from(j + 1);
+                }
+                total / mass
             }
             Dist::Gamma { shape, scale, .. } => {
                 let p = |x: f64| {
@@ -956,10 +863,11 @@ impl Dist {
                     } else if x == f64::INFINITY {
                         1.0
                     } else {
-                        gamma_p(shape + 3.0, x / scale)
+                        gamma_p(shape + kf, x / scale)
                     }
                 };
-                shape * (shape + 1.0) * (shape + 2.0) * scale.powi(3) * (p(b) - p(a))
+                let rising: f64 = (0..k).map(|j| shape + f64::from(j)).product();
+                rising * scale.powi(ki) * (p(b) - p(a))
             }
             Dist::Uniform { min, max } => {
                 let lo = a.max(*min);
@@ -967,7 +875,7 @@ impl Dist {
                 if hi <= lo {
                     0.0
                 } else {
-                    (hi.powi(4) - lo.powi(4)) / (4.0 * (max - min))
+                    (hi.powi(ki + 1) - lo.powi(ki + 1)) / ((kf + 1.0) * (max - min))
                 }
             }
             Dist::Triangular { min, mode, max } => {
@@ -978,14 +886,18 @@ impl Dist {
                 }
                 let width = max - min;
                 let mut total = 0.0;
+                // Left piece on [min, mode]: pdf = 2(x−min)/(width·(mode−min)).
                 let (l0, l1) = (lo.max(*min), hi.min(*mode));
                 if l1 > l0 && mode > min {
-                    let f = |x: f64| x.powi(5) / 5.0 - min * x.powi(4) / 4.0;
+                    let f =
+                        |x: f64| x.powi(ki + 2) / (kf + 2.0) - min * x.powi(ki + 1) / (kf + 1.0);
                     total += 2.0 / (width * (mode - min)) * (f(l1) - f(l0));
                 }
+                // Right piece on [mode, max]: pdf = 2(max−x)/(width·(max−mode)).
                 let (r0, r1) = (lo.max(*mode), hi.min(*max));
                 if r1 > r0 && max > mode {
-                    let f = |x: f64| max * x.powi(4) / 4.0 - x.powi(5) / 5.0;
+                    let f =
+                        |x: f64| max * x.powi(ki + 1) / (kf + 1.0) - x.powi(ki + 2) / (kf + 2.0);
                     total += 2.0 / (width * (max - mode)) * (f(r1) - f(r0));
                 }
                 total
@@ -997,30 +909,43 @@ impl Dist {
                     } else if x >= 1.0 {
                         1.0
                     } else {
-                        beta_reg(alpha + 3.0, *beta, x)
+                        beta_reg(alpha + kf, *beta, x)
                     }
                 };
-                let s = alpha + beta;
-                alpha * (alpha + 1.0) * (alpha + 2.0) / (s * (s + 1.0) * (s + 2.0)) * (p(b) - p(a))
+                let ratio: f64 = (0..k)
+                    .map(|j| (alpha + f64::from(j)) / (alpha + beta + f64::from(j)))
+                    .product();
+                ratio * (p(b) - p(a))
             }
             Dist::Poisson { mean, .. } => {
-                // X³ = X(X−1)(X−2) + 3X(X−1) + X, and E[X(X−1)⋯(X−j+1); X ≤ k] = λʲ·P(X ≤ k − j).
-                let l = *mean;
+                // Xᵏ = Σⱼ S(k, j)·X(X−1)⋯(X−j+1) (Stirling numbers of the second kind), and
+                // E[X(X−1)⋯(X−j+1); X ≤ x] = λʲ·P(X ≤ x − j).
+                let stirling: &[f64] = match k {
+                    1 => &[1.0],
+                    2 => &[1.0, 1.0],
+                    3 => &[1.0, 3.0, 1.0],
+                    _ => unreachable!("partial powers up to 3"),
+                };
                 let upto = |x: f64| {
-                    l * l * l * poisson_cdf(l, x - 3.0)
-                        + 3.0 * l * l * poisson_cdf(l, x - 2.0)
-                        + l * poisson_cdf(l, x - 1.0)
+                    stirling
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            let j = i as i32 + 1;
+                            s * mean.powi(j) * poisson_cdf(*mean, x - f64::from(j))
+                        })
+                        .sum::<f64>()
                 };
                 upto(b) - upto(a)
             }
             Dist::Empirical { values, cumulative } => weighted(values, cumulative)
                 .filter(|(v, _)| *v > a && *v <= b)
-                .map(|(v, p)| v * v * v * p)
+                .map(|(v, p)| v.powi(ki) * p)
                 .sum(),
             Dist::ScaledMixture { scales, base } => scales
                 .iter()
                 .filter(|(_, c)| *c > 0.0)
-                .map(|(p, c)| p * c * c * c * base.partial_moment3(a / c, b / c))
+                .map(|(p, c)| p * c.powi(ki) * base.partial_power(k, a / c, b / c))
                 .sum(),
         }
     }

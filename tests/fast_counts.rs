@@ -72,6 +72,24 @@ input_tokens = 1000
 output_tokens = 100
 "#;
 
+/// One plan: every request on `small`.
+const ONLY_SMALL: &str = r#"
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{ model = "small" }]
+"#;
+
+/// A runaway loop that repeats every request of its window 10 times, for 72 of the month's 720
+/// hours, every month.
+const LOOP: &str = r#"
+[[incident]]
+name = "loop"
+monthly_probability = 1
+multiplier = 10
+duration_hours = 72
+"#;
+
 fn text(workflow_extra: &str, stacks: &str, extra: &str) -> String {
     format!(
         "{TRAFFIC}\n[[workflow]]\nname = \"w\"\n{workflow_extra}\n{STEP}\n{PRICES}\n{stacks}\n{extra}"
@@ -176,20 +194,7 @@ flex = { input_usd_per_mtok = 0.5, output_usd_per_mtok = 2, cached_input_usd_per
 /// calls on average, and spends 1.9 times a plain request.
 #[test]
 fn incident_repeats_count_as_calls() {
-    let stacks = r#"
-[[stack]]
-name = "only"
-[stack.route.r]
-chain = [{ model = "small" }]
-"#;
-    let incident = r#"
-[[incident]]
-name = "loop"
-monthly_probability = 1
-multiplier = 10
-duration_hours = 72
-"#;
-    let s = scenario(&text("", stacks, incident));
+    let s = scenario(&text("", ONLY_SMALL, LOOP));
     let r = fast(&s, 2000, 7);
     let st = &r.stacks[0];
     let calls: Vec<f64> = st.trial_totals.iter().map(|t| t.calls).collect();
@@ -218,12 +223,6 @@ duration_hours = 72
 /// inside it runs its requests 10 times: 2 + (12 / 720) × 8 = 2.1333 calls per request.
 #[test]
 fn overlapping_incidents_repeat_a_request_by_the_larger_multiplier() {
-    let stacks = r#"
-[[stack]]
-name = "only"
-[stack.route.r]
-chain = [{ model = "small" }]
-"#;
     let incidents = r#"
 [[incident]]
 name = "slow-leak"
@@ -236,7 +235,7 @@ monthly_probability = 1
 multiplier = 10
 duration_hours = 12
 "#;
-    let s = scenario(&text("", stacks, incidents));
+    let s = scenario(&text("", ONLY_SMALL, incidents));
     let expected = 2.0 + 12.0 / 720.0 * 8.0;
     let r = fast(&s, 2000, 8);
     let st = &r.stacks[0];
@@ -254,23 +253,10 @@ duration_hours = 12
 /// the lookup. A request costs $0.01 + $0.0014 × runs: with runs 1.9 on average, $0.01266.
 #[test]
 fn incident_repeats_do_not_repeat_the_semantic_lookup() {
-    let stacks = r#"
-[[stack]]
-name = "only"
-[stack.route.r]
-chain = [{ model = "small" }]
-"#;
-    let incident = r#"
-[[incident]]
-name = "loop"
-monthly_probability = 1
-multiplier = 10
-duration_hours = 72
-"#;
     let s = scenario(&text(
         "semantic_cache_usd_per_lookup = 0.01",
-        stacks,
-        incident,
+        ONLY_SMALL,
+        LOOP,
     ));
     let expected = 0.01 + 1.9 * 0.0014;
     let estimate = aicost::estimate::estimate(&s);
