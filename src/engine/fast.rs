@@ -47,6 +47,17 @@ pub const MIN_REQUESTS_PER_MONTH: f64 = 1_000.0;
 /// Largest skewness of a month's sum of request costs for which the fast engine is accurate.
 pub const MAX_MONTHLY_SKEW: f64 = 0.25;
 
+/// What sampled users' costs need of one stack's month, per workflow.
+struct UsersMonth {
+    /// Billed dollars per list dollar (repeats included) of the workflow's requests.
+    billed_per_list: Vec<f64>,
+    /// List dollars with repeats per list dollar of first runs.
+    repeat_factor: Vec<f64>,
+    /// Per day: the share of the workflow's requests inside an incident's window, and their
+    /// runs beyond the first.
+    repeats: Vec<Vec<(f64, f64)>>,
+}
+
 /// Requests of one workflow and day that incidents repeat.
 #[derive(Clone, Copy, Debug, Default)]
 struct Repeats {
@@ -336,6 +347,12 @@ impl<'a> FastPlan<'a> {
         }
     }
 
+    /// Latencies in the reference sample of workflow `w` on stack `k`, from which each month's
+    /// latencies are drawn: their percentiles carry that sample's error.
+    pub fn reference_latencies(&self, w: usize, k: usize) -> usize {
+        self.shapes[w][k].latencies.len()
+    }
+
     /// Why the limiting shapes cannot be trusted for this scenario's traffic, if they cannot.
     pub fn inaccurate(&self) -> Option<String> {
         let s = self.s;
@@ -562,11 +579,15 @@ impl<'a> FastPlan<'a> {
         let mut tokens = [0.0; Tokens::LEN];
         // Per-day buffers, reused.
         let mut list = vec![0.0; nw];
-        let mut extra = vec![0.0; nw];
         let mut model_list = vec![0.0; nm];
         let mut model_tok = vec![0.0; nm];
         let mut after_tiers = vec![0.0; nm];
         let mut billed_model = vec![0.0; nm];
+        let mut model_ratio = vec![0.0; nm];
+        // Per workflow, the month's list cost of first runs, served or not: what sampled users'
+        // requests are drawn at, before repeats, refusals and discounts.
+        let mut first_total = vec![0.0; nw];
+        let mut again_total = vec![0.0; nw];
         // Bill a share of the day from the state before it into `trial`.
         let bill_day = |trial: &mut PriceState,
                         state: &PriceState,
@@ -609,7 +630,8 @@ impl<'a> FastPlan<'a> {
                 let run_cost = e.cost - e.lookup_usd;
                 let again = sum_of(rep.extra_runs, run_cost, sd, shape.skew, z[w][d]);
                 list[w] = first + again;
-                extra[w] = again;
+                first_total[w] += first;
+                again_total[w] += again;
                 units[w] = (
                     if e.cost > 0.0 { first / e.cost } else { 0.0 },
                     if run_cost > 0.0 {
@@ -695,19 +717,22 @@ impl<'a> FastPlan<'a> {
                 *spent += billed;
             }
             std::mem::swap(&mut state, &mut trial);
-            let day_list: f64 = served * list.iter().sum::<f64>();
             let day_billed: f64 = billed_model.iter().sum::<f64>() + served * fees;
             out.daily[d] = day_billed;
             let model_list_total: f64 = served * model_list.iter().sum::<f64>();
             let after_total: f64 = after_tiers.iter().sum();
             classes[class::VOLUME_DISCOUNT] += after_total - model_list_total;
             classes[class::CONTRACT_DISCOUNT] += billed_model.iter().sum::<f64>() - after_total;
-            // Everything else of the day, in proportion to the served list cost.
-            let ratio = if day_list > 0.0 {
-                day_billed / day_list
-            } else {
-                0.0
-            };
+            // What each model's served list dollars were billed, after volume tiers and its
+            // contract: a workflow's billed dollars follow its own models, not the day's mix.
+            for mi in 0..nm {
+                let listed = served * model_list[mi];
+                model_ratio[mi] = if listed > 0.0 {
+                    billed_model[mi] / listed
+                } else {
+                    0.0
+                };
+            }
             for w in 0..nw {
                 let e = &exp[w][k].0;
                 let n = requests[w][d];
@@ -782,9 +807,22 @@ impl<'a> FastPlan<'a> {
                     tool.calls += (q + q_again) * calls;
                     tool.usd += (q + q_again) * usd;
                 }
+                // Billed dollars: token dollars at their models' ratios, fees at list price.
+                let per_request_fees = e.class_usd[class::TOOL_FEES] + e.class_usd[class::AUX_FEES];
+                let tokens_billed: f64 = e
+                    .model_usd
+                    .iter()
+                    .zip(&model_ratio)
+                    .map(|(x, r)| x * r)
+                    .sum();
+                let billed_first = q * (tokens_billed + per_request_fees);
+                let billed_again = q_again * (tokens_billed + per_request_fees - e.lookup_usd);
+                let billed = billed_first + billed_again;
+                let listed = served * list[w];
+                let ratio = if listed > 0.0 { billed / listed } else { 0.0 };
                 out.retry_spend += (q + q_again) * e.retry_usd * ratio;
-                out.workflow_spend[w] += served * list[w] * ratio;
-                out.incident_extra += served * extra[w] * ratio;
+                out.workflow_spend[w] += billed;
+                out.incident_extra += billed_again;
             }
         }
         // The month's close: unused commitments.
@@ -798,13 +836,49 @@ impl<'a> FastPlan<'a> {
         out.cost_by_class = CostBreakdown::from_array(classes);
         out.tokens = Tokens::from_array(tokens);
         out.review_usd = review_usd(draw, &out.workflow_accepted, &out.workflow_failed);
-        let month_list: f64 = classes[..=class::AUX_FEES].iter().sum();
-        let billed_ratio = if month_list > 0.0 {
-            out.spend / month_list
-        } else {
-            1.0
+        // A user's requests are billed what their workflow's requests were on average, after the
+        // hard cap's refusals, tiers and contracts (an unused commitment is no user's request);
+        // incident repeats are drawn per request, on the day each session falls.
+        let users_month = UsersMonth {
+            billed_per_list: (0..nw)
+                .map(|w| {
+                    let listed = first_total[w] + again_total[w];
+                    if listed > 0.0 {
+                        out.workflow_spend[w] / listed
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+            repeat_factor: (0..nw)
+                .map(|w| {
+                    if first_total[w] > 0.0 {
+                        1.0 + again_total[w] / first_total[w]
+                    } else {
+                        1.0
+                    }
+                })
+                .collect(),
+            repeats: (0..nw)
+                .map(|w| {
+                    repeated[w]
+                        .iter()
+                        .zip(&requests[w])
+                        .map(|(r, &n)| {
+                            if r.affected == 0 {
+                                (0.0, 0.0)
+                            } else {
+                                (
+                                    r.affected as f64 / n as f64,
+                                    r.extra_runs as f64 / r.affected as f64,
+                                )
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
         };
-        self.sample_users(draw, k, exp, users, season, billed_ratio, &mut out, rng);
+        self.sample_users(draw, k, exp, users, season, &users_month, &mut out, rng);
         for (w, wf) in s.workflows.iter().enumerate() {
             let shape = &self.shapes[w][k];
             if shape.latencies.is_empty() || wf.path == crate::model::RequestPath::Batch {
@@ -830,7 +904,7 @@ impl<'a> FastPlan<'a> {
         exp: &[Vec<(RequestExpectation, Moments)>],
         users: &[u64],
         season: f64,
-        billed_ratio: f64,
+        month: &UsersMonth,
         out: &mut StackTrial,
         rng: &mut R,
     ) {
@@ -847,31 +921,63 @@ impl<'a> FastPlan<'a> {
                 let sessions = poisson(seg.sessions_per_user * season * multiplier, rng);
                 let mut cost = 0.0;
                 for &w in &self.segment_workflows[si] {
-                    let reqs = requests_of(&s.workflows[w].requests_per_session, sessions, rng);
                     let (e, moments) = &exp[w][k];
                     let shape = &self.shapes[w][k];
-                    cost += if reqs <= 64 || shape.relative.is_empty() {
-                        (0..reqs)
+                    let per_session = &s.workflows[w].requests_per_session;
+                    let request = |rng: &mut R| {
+                        let r = if shape.relative.is_empty() {
+                            1.0
+                        } else {
+                            shape.relative[rng.random_range(0..shape.relative.len())]
+                        };
+                        e.cost * r
+                    };
+                    let repeated = month.repeats[w].iter().any(|(p, _)| *p > 0.0);
+                    let listed = if repeated && sessions <= 64 {
+                        // Each session on its own day; each request in an incident's window
+                        // with that day's share, repeated that day's runs.
+                        (0..sessions)
                             .map(|_| {
-                                let r = if shape.relative.is_empty() {
-                                    1.0
-                                } else {
-                                    shape.relative[rng.random_range(0..shape.relative.len())]
-                                };
-                                e.cost * r
+                                let u: f64 = rng.random();
+                                let day = seg
+                                    .day_cumulative
+                                    .partition_point(|&c| c <= u)
+                                    .min(month.repeats[w].len() - 1);
+                                let (p, extra) = month.repeats[w][day];
+                                (0..requests_of(per_session, 1, rng))
+                                    .map(|_| {
+                                        let c = request(rng);
+                                        if p > 0.0 && rng.random::<f64>() < p {
+                                            c * (1.0 + extra)
+                                        } else {
+                                            c
+                                        }
+                                    })
+                                    .sum::<f64>()
                             })
                             .sum::<f64>()
                     } else {
-                        sum_of(
-                            reqs,
-                            e.cost,
-                            moments.variance().sqrt(),
-                            shape.skew,
-                            rng.sample(rand_distr::StandardNormal),
-                        )
+                        let reqs = requests_of(per_session, sessions, rng);
+                        let plain = if reqs <= 64 || shape.relative.is_empty() {
+                            (0..reqs).map(|_| request(rng)).sum::<f64>()
+                        } else {
+                            sum_of(
+                                reqs,
+                                e.cost,
+                                moments.variance().sqrt(),
+                                shape.skew,
+                                rng.sample(rand_distr::StandardNormal),
+                            )
+                        };
+                        if repeated {
+                            plain * month.repeat_factor[w]
+                        } else {
+                            plain
+                        }
                     };
+                    cost += month.billed_per_list[w] * listed;
                 }
-                costs.push(cost * billed_ratio);
+                costs.push(cost);
             }
             out.user_costs[si] = costs;
         }
@@ -895,19 +1001,20 @@ fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
     } else {
         0.0
     };
+    // About 4,096 of the requests for single users' costs, rescaled so that their mean is
+    // exactly 1 (a user's requests then cost the trial's expected request on average); every
+    // request's latency.
     let stride = (costs.len() / 4096).max(1);
+    let kept: Vec<f64> = costs.iter().step_by(stride).copied().collect();
+    let kept_mean = kept.iter().sum::<f64>() / kept.len().max(1) as f64;
     Shape {
         skew,
-        relative: if mean > 0.0 {
-            costs.iter().step_by(stride).map(|c| c / mean).collect()
+        relative: if kept_mean > 0.0 {
+            kept.iter().map(|c| c / kept_mean).collect()
         } else {
             Vec::new()
         },
-        latencies: samples
-            .iter()
-            .filter_map(|(_, l)| *l)
-            .step_by(stride)
-            .collect(),
+        latencies: samples.iter().filter_map(|(_, l)| *l).collect(),
     }
 }
 
