@@ -644,6 +644,11 @@ pub struct RequestExpectation {
     pub calls: f64,
     /// Dollars of calls after the first call of each step (retries, escalations).
     pub retry_usd: f64,
+    /// The token dollars of those calls per model (list price, after batch); with
+    /// `retry_fees_usd`, they add up to `retry_usd`.
+    pub retry_model_usd: Vec<f64>,
+    /// Tool fees of those calls.
+    pub retry_fees_usd: f64,
     /// Probability that the request moves to a later model of a chain.
     pub escalated: f64,
     pub errored_calls: f64,
@@ -711,6 +716,8 @@ fn workflow_estimate(
         accepted: 0.0,
         calls: 0.0,
         retry_usd: 0.0,
+        retry_model_usd: vec![0.0; s.models.len()],
+        retry_fees_usd: 0.0,
         escalated: 0.0,
         errored_calls: 0.0,
         flex_calls: 0.0,
@@ -784,6 +791,20 @@ fn workflow_estimate(
             // Every call but the first of each call of the step is a retry or an escalation.
             let first = est.links.first().map_or(0.0, |l| l.cost_per_call_usd) * est.first_calls;
             per.retry_usd += weight * (est.cost_per_request_usd - est.aux_usd - first);
+            // By model: every call of a later link, and those of the first link beyond the
+            // first call of each of the step's calls.
+            for (i, (link, l)) in est.links.iter().zip(&chain.links).enumerate() {
+                let first_calls = if i == 0 { est.calls_per_request } else { 0.0 };
+                let retries = weight * (link.calls_per_request - first_calls);
+                let fees: f64 = link
+                    .lines
+                    .iter()
+                    .filter(|x| x.class == "tool_fees")
+                    .map(|x| x.usd)
+                    .sum();
+                per.retry_model_usd[l.model] += retries * (link.cost_per_call_usd - fees);
+                per.retry_fees_usd += retries * fees;
+            }
             per.class_usd[class::AUX_FEES] += weight * est.aux_usd;
             if chain.links.len() == 1 {
                 ended_clean += clean * (1.0 - est.acceptance_probability);

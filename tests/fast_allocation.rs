@@ -135,3 +135,18 @@ fn sampled_users_cost_the_expected_request_on_average() {
     let (mean, se) = per_user(&r, 0, 0);
     assert_within_se("cost per user", mean, se, 30.0 * per_request, 4.0);
 }
+
+/// A cascade from `small` (covered by a 20% contract with `alpha`) to `large` (not covered) for
+/// 10% of requests: a request costs $0.0014 × 0.8 + 0.1 × $0.0045 = $0.00157, of which the
+/// escalations are $0.00045 at list price, a retry share of 0.2866 (the workflow's blended
+/// discount once made it 0.2432).
+#[test]
+fn escalations_are_billed_at_their_own_models_discount() {
+    let stack = "[stack.route.a]\nchain = [{ model = \"small\", escalation_rate = 0.1 }, { model = \"large\" }]";
+    let contract = "[[contract]]\nprovider = \"alpha\"\ncommitted_monthly_usd = 1\ndiscount = 0.2\noverage = \"discounted\"";
+    let s = scenario(&text(&workflow("cascade", "a"), stack, contract));
+    let r = fast(&s, 200, 7);
+    let share = Report::new(&s, &r).stacks[0].retry_cost_share.unwrap();
+    let want = 0.00045 / (0.0014 * 0.8 + 0.00045);
+    assert!((share / want - 1.0).abs() < 1e-9, "{share} vs {want}");
+}

@@ -818,9 +818,15 @@ impl<'a> FastPlan<'a> {
                 let billed_first = q * (tokens_billed + per_request_fees);
                 let billed_again = q_again * (tokens_billed + per_request_fees - e.lookup_usd);
                 let billed = billed_first + billed_again;
-                let listed = served * list[w];
-                let ratio = if listed > 0.0 { billed / listed } else { 0.0 };
-                out.retry_spend += (q + q_again) * e.retry_usd * ratio;
+                // Retries and escalations at their own models' ratios: an escalation often
+                // goes to a model that another contract covers, or none.
+                let retry_tokens: f64 = e
+                    .retry_model_usd
+                    .iter()
+                    .zip(&model_ratio)
+                    .map(|(x, r)| x * r)
+                    .sum();
+                out.retry_spend += (q + q_again) * (retry_tokens + e.retry_fees_usd);
                 out.workflow_spend[w] += billed;
                 out.incident_extra += billed_again;
             }
