@@ -115,6 +115,9 @@ enum Rule {
     ShapeDay,
     /// Requests refused by the hard cap: the shape's tolerance in requests, plus the cap's gap.
     CapRequests,
+    /// The demand the hard cap refused, in dollars: the shape's tolerance, plus the cap's gap
+    /// in dollars.
+    CapDollars,
     /// The spread of one user's monthly cost.
     UserSpread,
     /// Request latency percentiles.
@@ -214,7 +217,10 @@ fn rule(path: &str, t: &Traits) -> Option<Rule> {
         "months[].month" => Rule::Identical,
         "months[].breach_probability" => Rule::ShapeProbability,
         "mean_standard_error_usd" => Rule::ShapeRelative,
-        "breach_probability" | "breach_probability_standard_error" => Rule::ShapeProbability,
+        "breach_probability"
+        | "breach_probability_standard_error"
+        | "horizon_breach_probability"
+        | "horizon_breach_probability_standard_error" => Rule::ShapeProbability,
         "alerts[].fraction" | "alerts[].threshold_usd" => Rule::Identical,
         "alerts[].probability" => Rule::ShapeProbability,
         "alerts[].median_day" => Rule::ShapeDay,
@@ -254,6 +260,7 @@ fn rule(path: &str, t: &Traits) -> Option<Rule> {
         "hard_cap.probability_hit" => Rule::ShapeProbability,
         "hard_cap.median_day_hit" => Rule::ShapeDay,
         "hard_cap.rejected_requests.mean" | "hard_cap.rejected_requests.p95" => Rule::CapRequests,
+        "hard_cap.refused_demand_usd.mean" | "hard_cap.refused_demand_usd.p95" => Rule::CapDollars,
         "contracts[].committed_monthly_usd" | "contracts[].discount" => Rule::Identical,
         "contracts[].billed_usd.mean"
         | "contracts[].unused_commitment_usd.mean"
@@ -753,15 +760,20 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
                 Rule::ShapeRelative => shape(&mut out, "shape", SHAPE_SD * a.abs().max(b.abs())),
                 Rule::ShapeProbability => shape(&mut out, "shape", SHAPE_PROBABILITY),
                 Rule::ShapeDay => shape(&mut out, "shape", DAY),
-                Rule::CapRequests => {
+                Rule::CapRequests | Rule::CapDollars => {
                     let get = |f: &str| fe.get(&format!("{stack}/{f}")).copied().unwrap_or(0.0);
                     let per_request =
                         get("monthly_spend_usd.mean") / get("requests_per_month.mean").max(1.0);
-                    let tolerance = if per_request > 0.0 {
-                        SHAPE_SD * spend_sd(stack) / per_request
+                    // The shape's tolerance in dollars and the cap's gap in requests, both in
+                    // the figure's unit.
+                    let (shape_usd, gap_requests) = (SHAPE_SD * spend_sd(stack), CAP_GAP_REQUESTS);
+                    let tolerance = if rule == Rule::CapDollars {
+                        shape_usd + gap_requests * per_request
+                    } else if per_request > 0.0 {
+                        shape_usd / per_request + gap_requests
                     } else {
-                        0.0
-                    } + CAP_GAP_REQUESTS;
+                        gap_requests
+                    };
                     shape(&mut out, "hard-cap gap", tolerance)
                 }
                 Rule::UserSpread => out.check(
