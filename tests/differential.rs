@@ -239,7 +239,7 @@ fn rule(path: &str, t: &Traits) -> Option<Rule> {
             billed
         }
         "acceptance_rate"
-        | "attempts_per_request"
+        | "calls_per_request"
         | "escalation_share"
         | "flex_refused_share"
         | "semantic_cache_hit_share"

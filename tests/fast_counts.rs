@@ -203,7 +203,7 @@ fn incident_repeats_count_as_calls() {
     let report = Report::new(&s, &r);
     same(
         "calls per request",
-        report.stacks[0].attempts_per_request,
+        report.stacks[0].calls_per_request,
         per_request,
     );
     let (spend_per_request, se) = ratio_se(&st.spend, &st.requests);
