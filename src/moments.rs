@@ -837,6 +837,9 @@ fn step_moments(
             0.0
         }
     };
+    // p^k for every k an iteration reaches: the loops below would otherwise raise p to a power
+    // O(iterations²) times, most of the time taken by a loop of thousands of calls.
+    let power: Vec<f64> = (0..=iterations).map(|k| p.powi(k as i32)).collect();
     // Iterations: iteration i runs when N > i and every earlier one was accepted.
     let exactly = |k: usize| {
         if k == 0 {
@@ -847,11 +850,8 @@ fn step_moments(
     };
     // Iterations past the first accept only a prompt that fits the window.
     let fits = pr.fits();
-    let acceptance: f64 = exactly(0)
-        + fits
-            * (1..=iterations)
-                .map(|k| exactly(k) * p.powi(k as i32))
-                .sum::<f64>();
+    let acceptance: f64 =
+        exactly(0) + fits * (1..=iterations).map(|k| exactly(k) * power[k]).sum::<f64>();
     let call_mean: Vec<Vec<f64>> = types
         .iter()
         .map(|ts| ts.iter().map(|c| c.mean(&pr)).collect())
@@ -863,14 +863,14 @@ fn step_moments(
     let mut conditional = Linear::zero(&pr);
     let mut output_third = 0.0;
     for it in 0..iterations {
-        let run = above[it] * p.powi(it as i32);
+        let run = above[it] * power[it];
         for t in 0..nt {
             types[it][t].add_to(&mut conditional, run * mean_n[t]);
             output_third += run * mean_n[t] * types[it][t].output_third(&pr);
         }
         // Σ_{n > it} P(N = n)·p^(n−1): iteration `it` counted in an accepted step.
         let in_accepted: f64 = (it + 1..=iterations)
-            .map(|k| exactly(k) * p.powi(k as i32 - 1))
+            .map(|k| exactly(k) * power[k - 1])
             .sum();
         for t in 0..nt {
             let c = call_mean[it][t];
@@ -886,11 +886,7 @@ fn step_moments(
                         run * pair_n(t, u)
                     } else {
                         // Iteration `it` accepted, those between accepted, `jt` runs.
-                        2.0 * above[jt]
-                            * p.powi(it as i32)
-                            * acc_n[t]
-                            * p.powi((jt - it - 1) as i32)
-                            * mean_n[u]
+                        2.0 * above[jt] * power[it] * acc_n[t] * power[jt - it - 1] * mean_n[u]
                     };
                     if nn != 0.0 {
                         second += nn * types[it][t].cross(&types[jt][u], &pr);

@@ -282,13 +282,25 @@ impl<'a> FastPlan<'a> {
     pub fn new(s: &'a Scenario, trials: u64, seed: u64) -> Self {
         let exact = Plan::new(s, trials);
         let at_means = TrialDraw::with(s, mix(seed, 0x5245_4645), &|p: &Param| p.mean());
+        // The expected request and its cost moments at the parameters' means, per workflow and
+        // stack: computed once (the moments of a long agent loop take a while).
+        let at_mean: Vec<Vec<(RequestExpectation, Moments)>> = (0..s.workflows.len())
+            .map(|w| {
+                (0..s.stacks.len())
+                    .map(|k| {
+                        (
+                            request_expectation(s, k, w, &|p| p.mean()),
+                            request_moments(s, k, w, &|p| p.mean()),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
         let shapes = (0..s.workflows.len())
             .map(|w| {
                 // Requests whose calls run to thousands (long agent loops with many retries) are
                 // sampled fewer times, so that the sample stays within a call budget.
-                let calls: f64 = (0..s.stacks.len())
-                    .map(|k| request_expectation(s, k, w, &|p| p.mean()).calls)
-                    .sum();
+                let calls: f64 = at_mean[w].iter().map(|(e, _)| e.calls).sum();
                 let n = if calls > 0.0 {
                     (REFERENCE_CALL_BUDGET / calls).clamp(1_000.0, REFERENCE_REQUESTS as f64)
                         as usize
@@ -303,7 +315,7 @@ impl<'a> FastPlan<'a> {
                         let mut shape = shape(sample);
                         // A sample under-reaches a heavy tail's skewness (n draws cannot show
                         // more than √n); the token distributions' closed form does not.
-                        let closed = request_moments(s, k, w, &|p| p.mean()).closed_form_skewness();
+                        let closed = at_mean[w][k].1.closed_form_skewness();
                         if closed.is_finite() && closed > shape.skew {
                             shape.skew = closed;
                         }
@@ -319,12 +331,7 @@ impl<'a> FastPlan<'a> {
                         request_params(s, k, w)
                             .iter()
                             .all(|p| p.is_fixed())
-                            .then(|| {
-                                (
-                                    request_expectation(s, k, w, &|p| p.mean()),
-                                    request_moments(s, k, w, &|p| p.mean()),
-                                )
-                            })
+                            .then(|| at_mean[w][k].clone())
                     })
                     .collect()
             })
