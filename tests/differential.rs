@@ -243,6 +243,7 @@ fn rule(path: &str, t: &Traits) -> Option<Rule> {
         | "escalation_share"
         | "flex_refused_share"
         | "semantic_cache_hit_share"
+        | "window_refused_share"
         | "provider_error_share" => served,
         "retry_cost_share" => billed,
         _ if g.starts_with("tokens.") => served,
