@@ -163,6 +163,38 @@ fn the_exact_engine_bills_nothing_for_a_refused_prompt_and_counts_it() {
     assert!(json.contains("\"window_refused_share\""), "{json}");
 }
 
+/// No model has a latency model: a refused request is not a latency of 0 ms, and neither engine
+/// reports a latency at all.
+#[test]
+fn a_refused_prompt_without_a_latency_model_reports_no_latency() {
+    let s = scenario(&lognormal("fixed", 200));
+    let r = engine::simulate_exact(&s, &SimOptions::new(20, 7)).unwrap();
+    let report = Report::new(&s, &r);
+    assert!(report.stacks[0].window_refused_share.unwrap() > 0.0);
+    for stack in &report.stacks {
+        assert!(
+            stack.latency.is_empty(),
+            "{}: {:?}",
+            stack.name,
+            stack.latency
+        );
+    }
+    let s = scenario(&lognormal("poisson", 20_000));
+    let mut opts = SimOptions::new(200, 7);
+    opts.engine = EngineRequest::Fast;
+    let r = engine::simulate(&s, &opts).unwrap();
+    assert_eq!(r.engine.name, "fast");
+    let report = Report::new(&s, &r);
+    for stack in &report.stacks {
+        assert!(
+            stack.latency.is_empty(),
+            "{}: {:?}",
+            stack.name,
+            stack.latency
+        );
+    }
+}
+
 #[test]
 fn the_fast_engine_follows_a_window_on_one_random_part_in_mean() {
     // 20,000 requests a month with Poisson arrivals: the fast engine runs.

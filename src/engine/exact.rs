@@ -780,6 +780,11 @@ impl Month<'_, '_> {
                 });
                 if call.run == 0 {
                     tally.window_refused = true;
+                    // The refusal takes no modelled time; a model without a latency model
+                    // leaves the request's latency unknown, as a call on it would.
+                    if models[link.model].latency.is_none() {
+                        tally.latency_ms = None;
+                    }
                 }
                 return false;
             }
