@@ -231,12 +231,21 @@ impl Difference {
             independent_standard_error_usd: independent,
             probability_a_cheaper: Estimate::proportion(d.iter().filter(|x| **x < 0.0).count(), n),
             breach_probability_difference: breach,
+            // Counts the fast engine gives as expected values have no standard error, and
+            // neither has their difference.
             acceptance_rate_difference: ratio_difference(
                 &a.accepted[..n],
                 &a.requests[..n],
                 &b.accepted[..n],
                 &b.requests[..n],
-            ),
+            )
+            .map(|e| {
+                if a.counts_expected || b.counts_expected {
+                    Estimate::new(e.value, f64::NAN)
+                } else {
+                    e
+                }
+            }),
             latency_p95_differences: LatencyDifference::between(a, b),
             per_trial: d,
         }

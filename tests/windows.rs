@@ -195,6 +195,28 @@ fn a_refused_prompt_without_a_latency_model_reports_no_latency() {
     }
 }
 
+/// The fast engine's acceptance rates are expected values without a standard error: their
+/// difference in `compare` has none either (it printed "-5.00000 ± 0.00035 pt").
+#[test]
+fn compare_gives_no_standard_error_for_a_difference_of_expected_acceptance_rates() {
+    let s = scenario(&lognormal("poisson", 20_000));
+    let mut opts = SimOptions::new(200, 7);
+    opts.engine = EngineRequest::Fast;
+    let r = engine::simulate(&s, &opts).unwrap();
+    assert_eq!(r.engine.name, "fast");
+    let c = aicost::compare(&s, &r, aicost::DEFAULT_MAX_BREACH);
+    assert!(c.plans.iter().all(|p| p.counts_expected));
+    let d = c.differences[0].acceptance_rate_difference.unwrap();
+    assert!((d.value + 0.05).abs() < 1e-3, "{d:?}");
+    assert!(d.standard_error.is_nan(), "{d:?}");
+    let text = aicost::report::brief::comparison_markdown(&c);
+    let row = text
+        .lines()
+        .find(|l| l.contains("Δ acceptance rate"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(!row.contains('±'), "{row}");
+}
+
 #[test]
 fn the_fast_engine_follows_a_window_on_one_random_part_in_mean() {
     // 20,000 requests a month with Poisson arrivals: the fast engine runs.
