@@ -29,7 +29,8 @@ on a laptop with a recorded event payload and a local git repository (tests/acti
 
 Exit code: 0 when every check passes (and, with `undecided: pass`, when some are undecided), 1
 when a rule fails, a check is undecided under `undecided: fail`, or aicost reports an error.
-Names (file paths) reach the Markdown inside code spans they cannot leave.
+Names (file paths) reach the Markdown inside code spans they cannot leave, and aicost after `--`,
+so that no file name is read as an option. Only a comment the token wrote itself is edited.
 """
 
 import fnmatch
@@ -136,14 +137,35 @@ class Api:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read().decode() or "null")
 
+    def login(self):
+        """The login a personal token comments as; None for the job's own token (a GitHub App
+        installation token cannot read `/user`), whose comments are a bot's."""
+        try:
+            return (self.call("GET", "/user") or {}).get("login")
+        except urllib.error.HTTPError:
+            return None
+
     def find_comment(self, number, marker):
+        """The comment this action wrote before: it starts with `marker` and is the token's own.
+        Anyone may write the marker into a comment of theirs; editing that one would put the
+        report under their name, where they could change it."""
+        login = self.login()
+
+        def ours(c):
+            user = c.get("user") or {}
+            if login is not None:
+                mine = user.get("login") == login
+            else:
+                mine = user.get("type") == "Bot"
+            return mine and (c.get("body") or "").startswith(marker)
+
         page = 1
         while True:
             comments = self.call(
                 "GET", f"/repos/{self.repo}/issues/{number}/comments?per_page=100&page={page}"
             )
             for c in comments:
-                if marker in (c.get("body") or ""):
+                if ours(c):
                     return c
             if len(comments) < 100:
                 return None
@@ -166,11 +188,12 @@ def diff_section(aicost, base, path, status, extra, common):
     if status == "D":
         return f"### {code(path)}\n\nRemoved by this pull request.\n\n", False
     if not in_revision(base, path):
-        rc, out, err = run([aicost, "validate", path, *common])
+        rc, out, err = run([aicost, "validate", *common, "--", path])
         if rc == 0:
             return f"### {code(path)}\n\nNew in this pull request: {code(out.strip())}\n\n", False
         return f"### {code(path)}\n\nNew in this pull request, and invalid:\n\n{block(err)}\n", True
-    rc, out, err = run([aicost, "diff", "--base-ref", base, path, *extra])
+    # `--` first: a file the pull request names `--out=….toml` is a path, never an option.
+    rc, out, err = run([aicost, "diff", "--base-ref", base, *extra, "--", path])
     if rc == 0:
         return out.rstrip() + "\n\n", False
     return f"### {code(path)}\n\n`aicost diff` failed (exit {rc}):\n\n{block(err)}\n", True
@@ -178,10 +201,10 @@ def diff_section(aicost, base, path, status, extra, common):
 
 def check_section(aicost, path, rules, extra):
     """The Markdown for the rules on one scenario, and aicost's exit code."""
-    cmd = [aicost, "check", path, *extra]
+    cmd = [aicost, "check", *extra]
     for r in rules:
-        cmd += ["--fail-if", r]
-    rc, out, err = run(cmd)
+        cmd.append(f"--fail-if={r}")
+    rc, out, err = run([*cmd, "--", path])
     verdict = {
         CHECK_PASS: "✅ pass",
         CHECK_FAIL: "❌ **fail**",

@@ -2,7 +2,8 @@
 //! `pull_request` payload against a local git repository and a fake GitHub API (no network),
 //! with this build's `aicost`. The cases live in `tests/action/test_pr_cost.py`: one comment
 //! created and then edited on the next push, the job summary, a failing, an undecided and a
-//! broken check, a read-only token, and names kept inside their Markdown code spans.
+//! broken check, a read-only token, a marker in someone else's comment, file names that look like
+//! options, and names kept inside their Markdown code spans.
 //!
 //! Without `python3` the test says so and passes, unless `AICOST_REQUIRE_PYTHON` is set (CI).
 
@@ -27,6 +28,6 @@ fn the_action_script_comments_once_and_gates() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{log}");
     // Every case ran: none was skipped for want of the binary.
-    assert!(log.contains("Ran 8 tests"), "{log}");
+    assert!(log.contains("Ran 10 tests"), "{log}");
     assert!(!log.contains("skipped"), "{log}");
 }

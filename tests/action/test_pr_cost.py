@@ -43,6 +43,9 @@ class FakeGitHub:
         self.next_id = 1000
         self.requests = []
         self.refuse_writes = refuse_writes
+        # The login `GET /user` gives: a personal token's; None, as for the job's own token
+        # (an app installation token), answers 403.
+        self.login = None
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -68,6 +71,10 @@ class FakeGitHub:
                     return self.reply(401, {"message": "Bad credentials"})
                 if method != "GET" and fake.refuse_writes:
                     return self.reply(403, {"message": "Resource not accessible by integration"})
+                if method == "GET" and path == "/user":
+                    if fake.login is None:
+                        return self.reply(403, {"message": "Resource not accessible by integration"})
+                    return self.reply(200, {"login": fake.login, "type": "User"})
                 prefix = f"/repos/{fake.repo}/issues/"
                 if not path.startswith(prefix):
                     return self.reply(404, {"message": "Not Found"})
@@ -82,7 +89,7 @@ class FakeGitHub:
                         "issue": int(rest[0]),
                         "body": self.body()["body"],
                         "html_url": f"https://github.com/{fake.repo}/pull/{rest[0]}#issuecomment-{fake.next_id}",
-                        "user": {"login": "github-actions[bot]", "type": "Bot"},
+                        "user": fake.author(),
                     }
                     fake.comments[c["id"]] = c
                     return self.reply(201, c)
@@ -107,6 +114,11 @@ class FakeGitHub:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def author(self):
+        if self.login is None:
+            return {"login": "github-actions[bot]", "type": "Bot"}
+        return {"login": self.login, "type": "User"}
 
     def close(self):
         self.server.shutdown()
@@ -207,6 +219,43 @@ class ActionScript(unittest.TestCase):
 
     def ours(self):
         return [c for c in self.github.comments.values() if MARKER in c["body"]]
+
+    def test_a_marker_in_someone_elses_comment_is_not_ours(self):
+        # Anyone may paste the marker: editing that comment would put the report under their
+        # name, where they could change the figures afterwards.
+        bait = MARKER + "\nfake report"
+        self.github.comments[8] = {"id": 8, "issue": 17, "body": bait, "html_url": "", "user": {"login": "mallory", "type": "User"}}
+        p, _, outputs = self.run_action()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(self.github.comments[8]["body"], bait)
+        self.assertEqual(self.github.writes(), [("POST", "/repos/acme/llm-features/issues/17/comments")])
+        mine = [c for c in self.github.comments.values() if c["user"]["login"] == "github-actions[bot]"]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(outputs.get("comment-url"), mine[0]["html_url"])
+        # With a personal token, the comments of its login are ours; a bot's are not.
+        self.github.login = "cost-bot"
+        self.run_action()
+        self.run_action()
+        self.assertEqual(self.github.comments[8]["body"], bait)
+        self.assertEqual(sum(1 for c in self.github.comments.values() if c["user"]["login"] == "cost-bot"), 1)
+        self.assertEqual(len(self.github.comments), 4)
+
+    def test_file_names_are_never_options(self):
+        # A scenario the pull request changes and one it adds, named like options of aicost.
+        self.write("-q.toml", self.text)
+        git(self.repo, "add", ".")
+        git(self.repo, "commit", "-q", "-m", "odd name")
+        self.base = git(self.repo, "rev-parse", "HEAD")
+        self.write("-q.toml", self.text.replace("validation_failure_rate = 0.05", "validation_failure_rate = 0.07"))
+        self.write("--version.toml", self.text)
+        git(self.repo, "add", ".")
+        self.head = git(self.repo, "commit", "-q", "-m", "odd names")
+        p, summary, outputs = self.run_action(scenarios="-*.toml", comment="false")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(outputs.get("result"), "pass", summary)
+        self.assertIn("0.07", summary)
+        self.assertIn("New in this pull request: `ok: --version.toml", summary)
+        self.assertNotIn("failed", summary)
 
     def test_one_comment_created_then_updated(self):
         p, summary, outputs = self.run_action(
