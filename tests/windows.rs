@@ -163,35 +163,33 @@ fn the_exact_engine_bills_nothing_for_a_refused_prompt_and_counts_it() {
     assert!(json.contains("\"window_refused_share\""), "{json}");
 }
 
+/// `trials` months of the 20,000-request lognormal scenario on the fast engine.
+fn fast_run(trials: u64, seed: u64) -> (aicost::model::Scenario, engine::SimResult) {
+    let s = scenario(&lognormal("poisson", 20_000));
+    let mut opts = SimOptions::new(trials, seed);
+    opts.engine = EngineRequest::Fast;
+    let r = engine::simulate(&s, &opts).unwrap();
+    assert_eq!(r.engine.name, "fast");
+    (s, r)
+}
+
 /// No model has a latency model: a refused request is not a latency of 0 ms, and neither engine
 /// reports a latency at all.
 #[test]
 fn a_refused_prompt_without_a_latency_model_reports_no_latency() {
     let s = scenario(&lognormal("fixed", 200));
-    let r = engine::simulate_exact(&s, &SimOptions::new(20, 7)).unwrap();
-    let report = Report::new(&s, &r);
-    assert!(report.stacks[0].window_refused_share.unwrap() > 0.0);
-    for stack in &report.stacks {
-        assert!(
-            stack.latency.is_empty(),
-            "{}: {:?}",
-            stack.name,
-            stack.latency
-        );
-    }
-    let s = scenario(&lognormal("poisson", 20_000));
-    let mut opts = SimOptions::new(200, 7);
-    opts.engine = EngineRequest::Fast;
-    let r = engine::simulate(&s, &opts).unwrap();
-    assert_eq!(r.engine.name, "fast");
-    let report = Report::new(&s, &r);
-    for stack in &report.stacks {
-        assert!(
-            stack.latency.is_empty(),
-            "{}: {:?}",
-            stack.name,
-            stack.latency
-        );
+    let exact = engine::simulate_exact(&s, &SimOptions::new(20, 7)).unwrap();
+    let (fs, fast) = fast_run(200, 7);
+    for report in [Report::new(&s, &exact), Report::new(&fs, &fast)] {
+        assert!(report.stacks[0].window_refused_share.unwrap() > 0.0);
+        for stack in &report.stacks {
+            assert!(
+                stack.latency.is_empty(),
+                "{}: {:?}",
+                stack.name,
+                stack.latency
+            );
+        }
     }
 }
 
@@ -199,11 +197,7 @@ fn a_refused_prompt_without_a_latency_model_reports_no_latency() {
 /// difference in `compare` has none either (it printed "-5.00000 ± 0.00035 pt").
 #[test]
 fn compare_gives_no_standard_error_for_a_difference_of_expected_acceptance_rates() {
-    let s = scenario(&lognormal("poisson", 20_000));
-    let mut opts = SimOptions::new(200, 7);
-    opts.engine = EngineRequest::Fast;
-    let r = engine::simulate(&s, &opts).unwrap();
-    assert_eq!(r.engine.name, "fast");
+    let (s, r) = fast_run(200, 7);
     let c = aicost::compare(&s, &r, aicost::DEFAULT_MAX_BREACH);
     assert!(c.plans.iter().all(|p| p.counts_expected));
     let d = c.differences[0].acceptance_rate_difference.unwrap();
