@@ -381,30 +381,41 @@ fn resampled(s: &Scenario, run: &Run, idx: &[usize]) -> Report {
     Report::new(s, &r)
 }
 
-/// Month-1 figures of a run's trials that the estimate reports, by the estimate's names.
-fn month_one(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTreeMap<String, f64> {
+/// The figures of a run's trials that the estimate reports, by the estimate's names, each on the
+/// months the estimate means: requests, accepted tasks, review and the unit costs of the
+/// horizon's average month (every month of every trial pooled, as `simulate` reports them); the
+/// billing classes of the first month; a workflow's requests of the first month before its
+/// seasonality.
+fn estimate_view(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTreeMap<String, f64> {
     let n = idx.len() as f64;
+    let months = s.simulation.months.max(1) as usize;
+    let season = s.simulation.seasonality.first().copied().unwrap_or(1.0);
     let mut out: BTreeMap<String, f64> = BTreeMap::new();
     for (k, st) in s.stacks.iter().enumerate() {
         let (mut spend, mut requests, mut accepted, mut review) = (0.0, 0.0, 0.0, 0.0);
         let mut classes = [0.0; aicost::engine::CostBreakdown::LEN];
         let mut workflow_requests = vec![0.0; s.workflows.len()];
         for &i in idx {
-            let t = &outcomes[i].months[0].stacks[k];
-            spend += t.spend;
-            requests += t.requests as f64;
-            accepted += t.accepted as f64;
-            review += t.review_usd;
-            for (c, x) in classes.iter_mut().zip(t.cost_by_class.to_array()) {
-                *c += x;
-            }
-            for (w, x) in workflow_requests.iter_mut().zip(&t.workflow_requests) {
-                *w += *x as f64;
+            for (m, month) in outcomes[i].months.iter().enumerate() {
+                let t = &month.stacks[k];
+                spend += t.spend;
+                requests += t.requests as f64;
+                accepted += t.accepted as f64;
+                review += t.review_usd;
+                if m == 0 {
+                    for (c, x) in classes.iter_mut().zip(t.cost_by_class.to_array()) {
+                        *c += x;
+                    }
+                    for (w, x) in workflow_requests.iter_mut().zip(&t.workflow_requests) {
+                        *w += *x as f64;
+                    }
+                }
             }
         }
+        let month_count = n * months as f64;
         let p = |name: &str| format!("{}/{name}", st.name);
-        out.insert(p("requests_per_month"), requests / n);
-        out.insert(p("accepted_per_month"), accepted / n);
+        out.insert(p("requests_per_month"), requests / month_count);
+        out.insert(p("accepted_per_month"), accepted / month_count);
         if requests > 0.0 {
             out.insert(p("cost_per_request_usd"), spend / requests);
         }
@@ -412,7 +423,7 @@ fn month_one(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTreeMap
             out.insert(p("cost_per_accepted_task_usd"), spend / accepted);
         }
         if s.workflows.iter().any(|w| w.review.is_some()) {
-            out.insert(p("review_usd"), review / n);
+            out.insert(p("review_usd"), review / month_count);
             if accepted > 0.0 {
                 out.insert(p("cost_per_useful_output_usd"), (spend + review) / accepted);
             }
@@ -420,17 +431,19 @@ fn month_one(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTreeMap
         for (name, x) in aicost::engine::CostBreakdown::NAMES.iter().zip(classes) {
             out.insert(p(&format!("by_class_usd.{name}")), x / n);
         }
-        for (w, x) in s.workflows.iter().zip(workflow_requests) {
-            out.insert(
-                p(&format!("workflows[{}].requests_per_month", w.name)),
-                x / n,
-            );
+        if season > 0.0 {
+            for (w, x) in s.workflows.iter().zip(workflow_requests) {
+                out.insert(
+                    p(&format!("workflows[{}].requests_per_month", w.name)),
+                    x / n / season,
+                );
+            }
         }
     }
     out
 }
 
-/// The estimate's figures under the names of [`month_one`] and of the report.
+/// The estimate's figures under the names of [`estimate_view`] and of the report.
 fn estimate_figures(s: &Scenario) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
     let e = aicost::estimate::estimate(s);
     let mut first = BTreeMap::new();
@@ -678,7 +691,7 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
     for _ in 0..RESAMPLES {
         let idx: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
         let fe = figures(&resampled(&s, &exact, &idx));
-        month_samples.push(month_one(&s, &exact.outcomes, &idx));
+        month_samples.push(estimate_view(&s, &exact.outcomes, &idx));
         if let Some((f, _)) = &fast {
             let ff = figures(&resampled(&s, f, &idx));
             let d: BTreeMap<String, f64> = ff
@@ -830,7 +843,7 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
     // The estimate against the exact engine, where it claims to be exact.
     if aicost::estimate::estimate(&s).approximations.is_empty() {
         let (first, report) = estimate_figures(&s);
-        let exact_first = month_one(&s, &exact.outcomes, &(0..n).collect::<Vec<_>>());
+        let exact_first = estimate_view(&s, &exact.outcomes, &(0..n).collect::<Vec<_>>());
         for (path, &x) in &first {
             let Some(&a) = exact_first.get(path) else {
                 continue;
