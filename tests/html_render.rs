@@ -32,6 +32,22 @@ fn find_chromium() -> Option<PathBuf> {
     .find(|p| p.is_file())
 }
 
+/// The browser, or `None` after saying the test is skipped; a failure instead where
+/// `AICOST_REQUIRE_CHROMIUM=1`.
+fn browser_or_skip() -> Option<PathBuf> {
+    let found = find_chromium();
+    if found.is_none() {
+        if std::env::var("AICOST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
+            panic!(
+                "AICOST_REQUIRE_CHROMIUM=1 but no chromium on the PATH (apt-get install chromium)"
+            );
+        }
+        println!("notice: chromium not found; skipping the rendered-HTML test");
+        eprintln!("notice: chromium not found; skipping the rendered-HTML test");
+    }
+    found
+}
+
 /// What a finished command printed.
 struct Output {
     success: bool,
@@ -111,14 +127,7 @@ fn pixels(png_path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 
 #[test]
 fn html_brief_renders_in_a_browser() {
-    let Some(browser) = find_chromium() else {
-        if std::env::var("AICOST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
-            panic!(
-                "AICOST_REQUIRE_CHROMIUM=1 but no chromium on the PATH (apt-get install chromium)"
-            );
-        }
-        println!("notice: chromium not found; skipping the rendered-HTML test");
-        eprintln!("notice: chromium not found; skipping the rendered-HTML test");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -258,14 +267,7 @@ const PAGE_CHECKS: &str = r#"<script>
 /// at (`target/tmp/rfp-brief.png`).
 #[test]
 fn the_rfp_brief_reads_and_prints_for_finance() {
-    let Some(browser) = find_chromium() else {
-        if std::env::var("AICOST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
-            panic!(
-                "AICOST_REQUIRE_CHROMIUM=1 but no chromium on the PATH (apt-get install chromium)"
-            );
-        }
-        println!("notice: chromium not found; skipping the rendered-HTML test");
-        eprintln!("notice: chromium not found; skipping the rendered-HTML test");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

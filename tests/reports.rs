@@ -837,3 +837,71 @@ fn standard_errors_of_shares_match_their_spread_over_independent_runs() {
         assert!((0.55..1.6).contains(&ratio), "{name}: ratio {ratio}");
     }
 }
+
+/// The cost-driver chart and the table beside it say the same shares (of the stack's mean, so a
+/// discount's is negative), and no two things of the chart share a colour: a workflow, a model
+/// and a billing class once were all the same blue.
+#[test]
+fn the_driver_chart_shows_the_tables_shares_in_a_colour_per_part() {
+    let text = std::fs::read_to_string("scenarios/ecommerce-assistant.toml").unwrap();
+    let s = common::scenario(&text);
+    // The fast engine, as `aicost simulate` picks for this scenario (the exact one would walk
+    // every one of its millions of monthly requests).
+    let r = aicost::simulate(&s, 200, 3).unwrap();
+    let brief = Brief::new(&s, &r);
+    let svg = brief
+        .charts()
+        .into_iter()
+        .find(|c| c.file == "drivers.svg")
+        .unwrap()
+        .svg;
+    let stack = &brief.detail.stacks[0];
+    let mut checked = 0;
+    for part in stack.token_kinds.iter().chain(&stack.models) {
+        let pct = part.share.value * 100.0;
+        let short = if pct < 0.0 {
+            format!("-{:.1}%", -pct)
+        } else {
+            format!("{pct:.1}%")
+        };
+        // A label is its part's name and share, or the share alone where the part is narrow.
+        if svg.contains(&format!("\n{} {short}\n", part.name))
+            || svg.contains(&format!("\n{short}\n"))
+        {
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 3,
+        "only {checked} labels carry the table's shares:\n{svg}"
+    );
+    // The contract discount is negative: its label says so.
+    let discount = stack
+        .token_kinds
+        .iter()
+        .find(|p| p.share.value < 0.0)
+        .expect("the openai stack has a contract discount");
+    assert!(
+        svg.contains(&format!("\n-{:.1}%\n", -discount.share.value * 100.0)),
+        "{svg}"
+    );
+    // One colour per part: as many distinct fills as parts in the legend.
+    let parts: usize = [&stack.workflows, &stack.models, &stack.token_kinds]
+        .iter()
+        .map(|v| v.len())
+        .sum::<usize>()
+        + 2; // first calls and retries
+    let mut fills: Vec<&str> = svg
+        .split("fill=\"#")
+        .skip(1)
+        .map(|f| &f[..6])
+        .filter(|f| !["FFFFFF", "222222", "DDDDDD"].contains(f))
+        .collect();
+    fills.sort();
+    fills.dedup();
+    assert!(
+        fills.len() >= parts,
+        "{} colours for {parts} parts: {fills:?}",
+        fills.len()
+    );
+}

@@ -9,8 +9,46 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    FONT, GRID, INK, Mark, Result, WIDTH, axis_decimals, axis_money, color, dark, err, legend_at,
+    FONT, GRID, INK, Mark, PALETTE, Result, WIDTH, axis_decimals, axis_money, err, legend_at,
 };
+
+/// Colours beyond the Okabe–Ito palette, for the parts of a chart with more things than it has
+/// colours: Paul Tol's muted scheme, also readable with the common colour-vision deficiencies.
+const MORE: [RGBColor; 8] = [
+    RGBColor(0x33, 0x22, 0x88),
+    RGBColor(0xCC, 0x66, 0x77),
+    RGBColor(0x11, 0x77, 0x33),
+    RGBColor(0xDD, 0xCC, 0x77),
+    RGBColor(0x88, 0x22, 0x55),
+    RGBColor(0x88, 0xCC, 0xEE),
+    RGBColor(0x99, 0x99, 0x33),
+    RGBColor(0xAA, 0x44, 0x99),
+];
+
+/// The colour of the `i`-th thing of the chart: every part of every breakdown has its own, so a
+/// workflow, a model and a billing class are never drawn in the same colour.
+fn part_color(i: usize) -> RGBColor {
+    match i.checked_sub(PALETTE.len()) {
+        None => PALETTE[i],
+        Some(j) => MORE[j % MORE.len()],
+    }
+}
+
+/// Whether a part's label should be white: on the darker fills (WCAG contrast with white).
+fn part_dark(i: usize) -> bool {
+    let RGBColor(r, g, b) = part_color(i);
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    // White wins where its contrast, 1.05 / (l + 0.05), beats the ink's, about (l + 0.05) / 0.066.
+    1.05 / (l + 0.05) > (l + 0.05) / 0.066
+}
 
 /// One bar: a breakdown (`label`) and its parts in dollars.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +68,8 @@ const ROW: u32 = 34;
 const LABEL_PX: f64 = 15.0 * 0.56;
 
 /// Draw the stacked bars. A part keeps its colour in every stack (a model is the same colour
-/// wherever it appears); parts wide enough carry their name and share.
+/// wherever it appears), no two parts share one; parts wide enough carry their name and share
+/// of the stack's mean spend.
 pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
     // Rows top to bottom: a group's bars, then a blank spacer row between groups.
     let mut rows: Vec<Option<(usize, usize)>> = Vec::new();
@@ -66,7 +105,7 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
                 }
             };
             for (name, _) in &bar.parts {
-                let next = breakdowns[k].1.len();
+                let next = colours.len();
                 if let std::collections::hash_map::Entry::Vacant(e) =
                     colours.entry((bar.label.clone(), name.clone()))
                 {
@@ -101,12 +140,10 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
         let mut y = 14;
         for (label, names) in &breakdowns {
             let mut items = vec![(format!("{label}:"), Mark::Heading)];
-            items.extend(
-                names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| (n.clone(), Mark::Fill(color(i).to_rgba()))),
-            );
+            items.extend(names.iter().map(|n| {
+                let ci = colours[&(label.clone(), n.clone())];
+                (n.clone(), Mark::Fill(part_color(ci).to_rgba()))
+            }));
             y = legend_at(&root, &items, y)? as i32;
         }
         let used = y as u32;
@@ -145,7 +182,14 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
             let Some((g, b)) = row else { continue };
             let bar = &groups[*g].bars[*b];
             let y = n - 1 - r as i32;
-            let total: f64 = bar.parts.iter().map(|p| p.1.max(0.0)).sum();
+            // Shares of what the bar adds up to, the stack's mean spend: the cost-driver table's
+            // shares, so a discount's share is negative and the others may add up past 100%.
+            let total: f64 = bar
+                .parts
+                .iter()
+                .map(|p| p.1)
+                .filter(|x| x.is_finite())
+                .sum();
             let (mut right, mut left) = (0.0, 0.0);
             for (name, usd) in &bar.parts {
                 let usd = *usd;
@@ -169,7 +213,7 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
                         (x0, SegmentValue::Exact(y)),
                         (x1, SegmentValue::Exact(y + 1)),
                     ],
-                    color(ci).filled(),
+                    part_color(ci).filled(),
                 );
                 rect.set_margin(4, 4, 0, 0);
                 chart.draw_series(std::iter::once(rect)).map_err(err)?;
@@ -189,7 +233,7 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
                     .into_iter()
                     .find(|t| t.chars().count() as f64 * 14.0 * 0.56 + 8.0 < px);
                 if let Some(text) = text {
-                    let ink = if dark(ci) { WHITE } else { INK };
+                    let ink = if part_dark(ci) { WHITE } else { INK };
                     chart
                         .draw_series(std::iter::once(Text::new(
                             text,

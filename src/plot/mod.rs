@@ -41,11 +41,6 @@ pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// Whether text on a fill of palette colour `i` should be white (on the darker colours).
-fn dark(i: usize) -> bool {
-    matches!(i % PALETTE.len(), 0 | 3 | 4)
-}
-
 /// Ink for text and reference lines.
 const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);

@@ -210,7 +210,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     charts.push(chart(
         "drivers.svg",
         title,
-        "Mean monthly spend of each stack split four ways: by workflow, by model, by billing class (input, cached input, cache writes, output, reasoning, images, audio, tool and other fees, volume and contract discounts, unused commitment) and into first calls and retries (calls after the first of each step). Each bar adds up to the stack's mean; discounts are drawn left of zero, so a billing-class bar with a discount spans more than the mean by the discount's width, and percentages are shares of the spend before discounts.".to_string(),
+        "Mean monthly spend of each stack split four ways: by workflow, by model, by billing class (input, cached input, cache writes, output, reasoning, images, audio, tool and other fees, volume and contract discounts, unused commitment) and into first calls and retries (calls after the first of each step). Each bar adds up to the stack's mean; discounts are drawn left of zero, so a billing-class bar with a discount spans more than the mean by the discount's width. Percentages are shares of the mean, as in each stack's cost-driver table: a discount's share is negative.".to_string(),
         plot::drivers(title, &groups),
     ));
 
