@@ -141,6 +141,56 @@ pub fn read_bounded(path: &Path, limit: u64, named: Named) -> io::Result<Vec<u8>
     Ok(bytes)
 }
 
+/// The standard output of `cmd`, refusing more than `limit` bytes (the child is then stopped),
+/// or its first line of standard error when it fails: a huge blob from git must not be read
+/// whole.
+pub fn command_output_bounded(cmd: &mut std::process::Command, limit: u64) -> io::Result<Vec<u8>> {
+    use std::process::Stdio;
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| io::Error::other(format!("cannot run {program}: {e}")))?;
+    // Standard error is drained on its own thread, so a chatty child cannot block on it.
+    let stderr = child.stderr.take().map(|e| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let mut e = e;
+            let _ = (&mut e).take(64 << 10).read_to_end(&mut text);
+            // The rest is read and dropped, so the child never waits on a full pipe.
+            let _ = io::copy(&mut e, &mut io::sink());
+            text
+        })
+    });
+    let mut bytes = Vec::new();
+    let read = match child.stdout.take() {
+        Some(out) => out.take(limit + 1).read_to_end(&mut bytes).map(|_| ()),
+        None => Ok(()),
+    };
+    if bytes.len() as u64 > limit {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(io::Error::other(format!(
+            "it is larger than {} MiB, more than aicost reads",
+            limit >> 20
+        )));
+    }
+    let status = child.wait()?;
+    read?;
+    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    if status.success() {
+        Ok(bytes)
+    } else {
+        let msg = String::from_utf8_lossy(&stderr);
+        Err(io::Error::other(msg.lines().next().map_or_else(
+            || format!("it exited with {status}"),
+            |l| l.trim().to_string(),
+        )))
+    }
+}
+
 /// [`read_bounded`] as UTF-8 text.
 pub fn read_bounded_text(path: &Path, limit: u64, named: Named) -> io::Result<String> {
     String::from_utf8(read_bounded(path, limit, named)?).map_err(|_| {

@@ -240,3 +240,32 @@ fn usage_errors_exit_2() {
         .success()
         .stdout(contains("Examples:"));
 }
+
+/// `--base-ref` once read the whole of `git show`, whatever its size; it keeps the 64 MiB limit
+/// of any scenario file.
+#[test]
+fn base_ref_keeps_the_size_limit_of_a_scenario() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("git is not installed; skipping");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let scenario = std::fs::read_to_string(Path::new(LAYERS).join("base.toml")).unwrap();
+    let padding = "# padding\n".repeat((65 << 20) / 10);
+    std::fs::write(repo.join("s.toml"), format!("{scenario}{padding}")).unwrap();
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "."]);
+    git(
+        repo,
+        &["commit", "-qm", "a scenario with 65 MiB of comments"],
+    );
+    std::fs::write(repo.join("s.toml"), &scenario).unwrap();
+    aicost()
+        .current_dir(repo)
+        .args(["diff", "--base-ref", "HEAD", "s.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read `s.toml` at git revision `HEAD`"))
+        .stderr(contains("larger than 64 MiB"));
+}

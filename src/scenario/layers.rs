@@ -112,24 +112,9 @@ impl Reader for GitRevision {
             .ok_or_else(|| io::Error::other("not a file path"))?;
         // A commit hash and a path after `:./`: nothing git could take for an option.
         let spec = format!("{}:./{}", self.commit, file.to_string_lossy());
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&dir)
-            .args(["cat-file", "blob", &spec])
-            .output()
-            .map_err(|e| io::Error::other(format!("cannot run git: {e}")))?;
-        if out.status.success() {
-            Ok(out.stdout)
-        } else {
-            let msg = String::from_utf8_lossy(&out.stderr);
-            Err(io::Error::other(
-                msg.lines()
-                    .next()
-                    .unwrap_or("git cat-file failed")
-                    .trim()
-                    .to_string(),
-            ))
-        }
+        let mut git = Command::new("git");
+        git.arg("-C").arg(&dir).args(["cat-file", "blob", &spec]);
+        crate::source::command_output_bounded(&mut git, crate::source::MAX_SCENARIO_BYTES)
     }
 
     fn name(&self, path: &Path) -> String {
