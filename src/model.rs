@@ -398,6 +398,8 @@ pub const MAX_NUMBER: f64 = 1e15;
 /// The most entries of each array of tables (`[[segment]]`, `[[workflow]]`, `[[model]]`,
 /// `[[stack]]`).
 pub const MAX_ENTRIES: usize = 10_000;
+/// The most `[[stack]]` entries: each is simulated in every trial and keeps its own figures.
+pub const MAX_STACKS: usize = 1_000;
 /// The most requests a scenario may expect in its busiest month.
 pub const MAX_REQUESTS_PER_MONTH: f64 = 1e15;
 
@@ -534,6 +536,21 @@ pub struct Stack {
     pub name: String,
     /// One chain per route, indexed like [`Scenario::routes`].
     pub chains: Vec<Chain>,
+}
+
+impl Stack {
+    /// The models its chains call, each once, in index order.
+    pub fn models(&self) -> Vec<usize> {
+        let mut m: Vec<usize> = self
+            .chains
+            .iter()
+            .flat_map(|c| &c.links)
+            .map(|l| l.model)
+            .collect();
+        m.sort_unstable();
+        m.dedup();
+        m
+    }
 }
 
 impl Scenario {

@@ -342,3 +342,64 @@ fn every_format_labels_a_thinned_run_and_its_headline_covers_every_trial() {
     );
     assert!(report.to_json().contains("\"detail_trials\": 200"));
 }
+
+/// A scenario of `stacks` stacks (alternating two models) and `segments` segments.
+fn generated(stacks: usize, segments: usize) -> Scenario {
+    let mut t = String::from(
+        "name = \"sizes\"\n[simulation]\ntrials = 100\nseed = 3\n[budget]\nmonthly_usd = 100\n",
+    );
+    for i in 0..segments {
+        t += &format!(
+            "[[segment]]\nname = \"g{i}\"\nusers = {{ low = {}, high = {} }}\nsessions_per_user_per_day = 1\n",
+            10 + i,
+            20 + i
+        );
+    }
+    t += "[[workflow]]\nname = \"w\"\n[[workflow.step]]\nname = \"a\"\nroute = \"main\"\ninput_tokens = { p50 = 900, p95 = 2000 }\noutput_tokens = 100\n";
+    t += "[[model]]\nname = \"m0\"\ninput_usd_per_mtok = 1\noutput_usd_per_mtok = 2\n[[model]]\nname = \"m1\"\ninput_usd_per_mtok = 3\noutput_usd_per_mtok = 4\n";
+    for k in 0..stacks {
+        t += &format!(
+            "[[stack]]\nname = \"s{k}\"\n[stack.route.main]\nchain = [{{ model = \"m{}\" }}]\n",
+            k % 2
+        );
+    }
+    aicost::scenario::from_str("sizes.toml", &t)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario
+}
+
+/// Memory grew with products of sizes: 300 segments kept 200,000 per-user samples each per
+/// stack, and a run kept 10,000 months of detail however large a month was (9,999 stacks took
+/// more than 3 GB for 20 trials). A run's samples now share one budget, and its kept months fit
+/// their byte budget. (At most 1,000 stacks: the bad-input corpus holds the refusals.)
+#[test]
+fn what_a_run_keeps_is_bounded_in_bytes_whatever_its_sizes() {
+    let s = generated(2, 300);
+    let mut o = SimOptions::new(200, 5);
+    o.engine = EngineRequest::Fast;
+    let r = engine::simulate(&s, &o).unwrap();
+    let samples: u64 = r
+        .stacks
+        .iter()
+        .flat_map(|st| &st.user_costs)
+        .map(|u| u.len() as u64)
+        .sum();
+    let floor = 2 * 300 * 200; // one sample per stack, segment and month
+    assert!(
+        samples <= engine::exact::RUN_SAMPLE_BUDGET.max(floor),
+        "{samples} per-user samples"
+    );
+
+    let s = generated(400, 1);
+    let bytes = engine::month_bytes(&s);
+    let mut o = SimOptions::new(2_000, 5);
+    o.engine = EngineRequest::Fast;
+    let r = engine::simulate(&s, &o).unwrap();
+    assert!(
+        r.samples() * bytes <= engine::DETAIL_BYTES,
+        "{} months kept",
+        r.samples()
+    );
+    assert!(r.is_thinned());
+    assert!(r.stacks.iter().all(|st| st.stream.count() == 2_000));
+}

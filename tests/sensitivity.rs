@@ -73,13 +73,9 @@ fn analyzed(text: &str, all: bool) -> (Sensitivity, SimResult, Scenario) {
     let loaded = aicost::scenario::from_str("sens.toml", text).unwrap();
     let s = &loaded.scenario;
     let inputs = sensitivity::inputs(s, &loaded.document, all);
-    let mut scenarios = vec![s];
-    for i in &inputs {
-        scenarios.push(&i.low_scenario);
-        scenarios.push(&i.high_scenario);
-    }
-    let mut runs = simulate_all(&scenarios, &SimOptions::new(TRIALS, SEED)).unwrap();
-    let base = runs.remove(0);
+    let opts = SimOptions::new(TRIALS, SEED);
+    let base = simulate_all(&[s], &opts).unwrap().remove(0);
+    let runs = sensitivity::run_inputs(&inputs, |sc| aicost::engine::simulate(sc, &opts)).unwrap();
     let result = sensitivity::analyze(s, &inputs, &base, &runs);
     (result, base, s.clone())
 }

@@ -5,7 +5,6 @@ use super::load;
 use super::runs::RunPlan;
 use crate::cli::{Config, SensitivityArgs, TableOrJson};
 use crate::error::Error;
-use crate::model::Scenario;
 use crate::output::{self, Destination};
 use crate::sensitivity::{self, tornado};
 
@@ -22,21 +21,23 @@ pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
     let s = &loaded.scenario;
     let plan = RunPlan::new(&a.run, s, Some(DEFAULT_TRIALS_CAP))?;
     let inputs = sensitivity::inputs(s, &loaded.document, a.all);
-    let mut scenarios: Vec<&Scenario> = vec![s];
-    for i in &inputs {
-        scenarios.push(&i.low_scenario);
-        scenarios.push(&i.high_scenario);
-    }
-    let mut runs = plan.run(&scenarios, config)?;
-    let base = runs.remove(0);
-    let result = sensitivity::analyze(s, &inputs, &base, &runs);
+    let runs = 1 + 2 * inputs.len();
+    let mut opts = plan.options();
+    let total = plan.trials.saturating_mul(runs as u64);
+    // One run at a time: each input's low and high runs are reduced to their spend at once.
+    let (base, swings) = super::with_progress(config.progress, total, &mut opts, |opts| {
+        let base = crate::engine::simulate(s, opts)?;
+        let swings = sensitivity::run_inputs(&inputs, |sc| crate::engine::simulate(sc, opts))?;
+        Ok((base, swings))
+    })?;
+    let result = sensitivity::analyze(s, &inputs, &base, &swings);
     if let Some(path) = &a.svg {
         let svg = tornado::svg(&result)
             .map_err(|e| Error::Usage(format!("cannot draw the tornado chart: {e}")))?;
         output::write(&Destination::File(path.clone()), svg.as_bytes())?;
     }
     let text = match a.format {
-        TableOrJson::Table => sensitivity::render(&result, &plan.describe(scenarios.len())),
+        TableOrJson::Table => sensitivity::render(&result, &plan.describe(runs)),
         TableOrJson::Json => crate::output::pretty_json(&result),
     };
     super::emit(a.out.as_deref(), &text, config)?;

@@ -28,6 +28,18 @@ const GOLDEN: f64 = 0.618_033_988_749_894_9;
 pub const USER_SAMPLE_BUDGET: u64 = 200_000;
 /// Request latencies kept over a whole run, per workflow and stack.
 pub const LATENCY_SAMPLE_BUDGET: u64 = 200_000;
+/// Samples (per-user costs, latencies) kept over a whole run, all stacks and segments or
+/// workflows together: 32 MB. With many segments or stacks each pair gets a share of it, so
+/// memory does not grow with their product.
+pub const RUN_SAMPLE_BUDGET: u64 = 4_000_000;
+
+/// Samples to keep each simulated month for each of `pairs` (stack, segment) or (stack,
+/// workflow) pairs over `months` simulated months: the per-pair budget, within the run's, spread
+/// over the months (at least 1, at most 4,096 a month).
+pub fn samples_per_month(per_pair: u64, pairs: usize, months: u64) -> u64 {
+    let per_pair = per_pair.min(RUN_SAMPLE_BUDGET / pairs.max(1) as u64);
+    (per_pair / months.max(1)).clamp(1, 4096)
+}
 
 /// Scenario facts computed once per run.
 pub struct Plan<'a> {
@@ -58,8 +70,16 @@ impl<'a> Plan<'a> {
         Plan {
             scenario,
             segment_workflows,
-            users_sampled: (USER_SAMPLE_BUDGET / months).clamp(1, 4096),
-            latencies_sampled: (LATENCY_SAMPLE_BUDGET / months).clamp(1, 4096) as usize,
+            users_sampled: samples_per_month(
+                USER_SAMPLE_BUDGET,
+                scenario.stacks.len() * scenario.segments.len(),
+                months,
+            ),
+            latencies_sampled: samples_per_month(
+                LATENCY_SAMPLE_BUDGET,
+                scenario.stacks.len() * scenario.workflows.len(),
+                months,
+            ) as usize,
             max_steps: scenario
                 .workflows
                 .iter()
@@ -363,7 +383,7 @@ struct StackAcc {
 
 impl StackAcc {
     fn new(s: &Scenario, draw: &TrialDraw, k: usize) -> Self {
-        let state = PriceState::new(s.models.len(), draw.contracts.len());
+        let state = PriceState::new(s.stacks[k].models(), draw.contracts.len());
         StackAcc {
             spend: KahanSum::new(),
             requests: 0,

@@ -348,9 +348,16 @@ impl<'a> FastPlan<'a> {
                 .collect(),
             shapes,
             fixed,
-            users_sampled: (super::exact::USER_SAMPLE_BUDGET / months).clamp(1, 4096),
-            latencies_sampled: (super::exact::LATENCY_SAMPLE_BUDGET / months).clamp(1, 4096)
-                as usize,
+            users_sampled: super::exact::samples_per_month(
+                super::exact::USER_SAMPLE_BUDGET,
+                s.stacks.len() * s.segments.len(),
+                months,
+            ),
+            latencies_sampled: super::exact::samples_per_month(
+                super::exact::LATENCY_SAMPLE_BUDGET,
+                s.stacks.len() * s.workflows.len(),
+                months,
+            ) as usize,
         }
     }
 
@@ -580,7 +587,11 @@ impl<'a> FastPlan<'a> {
             .map(|c| s.contract_applies(k, c))
             .collect();
         let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
-        let mut state = PriceState::new(nm, s.contracts.len());
+        // Only the stack's own models are ever billed (the others' amounts are all 0, and
+        // billing 0 changes nothing): with many models in the scenario the day loops visit the
+        // few this stack calls.
+        let used = s.stacks[k].models();
+        let mut state = PriceState::new(used.clone(), s.contracts.len());
         let mut trial = state.clone();
         let mut classes = [0.0; CostBreakdown::LEN];
         let mut tokens = [0.0; Tokens::LEN];
@@ -606,7 +617,7 @@ impl<'a> FastPlan<'a> {
                         billed_model: &mut [f64]| {
             trial.clone_from(state);
             trial.other_billed += served * fees;
-            for mi in 0..nm {
+            for &mi in &used {
                 (after_tiers[mi], billed_model[mi]) = trial.bill(
                     s,
                     draw,
@@ -655,7 +666,7 @@ impl<'a> FastPlan<'a> {
             for w in 0..nw {
                 let e = &exp[w][k].0;
                 let (q, q_again) = units[w];
-                for mi in 0..nm {
+                for &mi in &used {
                     model_list[mi] += (q + q_again) * e.model_usd[mi];
                     model_tok[mi] += (q + q_again) * e.model_tokens[mi];
                 }

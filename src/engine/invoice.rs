@@ -13,7 +13,10 @@ use crate::model::{Overage, Scenario, VolumeTier};
 /// Month-so-far state that prices depend on: volume tiers and contracts.
 #[derive(Clone, Debug, Default)]
 pub struct PriceState {
-    /// Tokens per model so far this month (volume tiers).
+    /// The models the stack calls (scenario indices, ascending); the per-model figures below are
+    /// kept for these only, so a scenario of many models costs a stack only what it uses.
+    pub models: Vec<usize>,
+    /// Tokens per model of `models` so far this month (volume tiers).
     pub model_tokens: Vec<f64>,
     /// Usage per contract so far, after volume tiers and before the contract discount.
     pub contract_usage: Vec<f64>,
@@ -24,10 +27,11 @@ pub struct PriceState {
 }
 
 impl PriceState {
-    /// The start of a month.
-    pub fn new(models: usize, contracts: usize) -> Self {
+    /// The start of a month for a stack that calls `models` (ascending scenario indices).
+    pub fn new(models: Vec<usize>, contracts: usize) -> Self {
         PriceState {
-            model_tokens: vec![0.0; models],
+            model_tokens: vec![0.0; models.len()],
+            models,
             contract_usage: vec![0.0; contracts],
             contract_billed: vec![0.0; contracts],
             other_billed: 0.0,
@@ -58,8 +62,15 @@ impl PriceState {
         list: f64,
         tokens: f64,
     ) -> (f64, f64) {
-        let discount = tier_discount(&s.models[m].volume_tiers, self.model_tokens[m], tokens);
-        self.model_tokens[m] += tokens;
+        let discount = match self.models.binary_search(&m) {
+            Ok(i) => {
+                let d = tier_discount(&s.models[m].volume_tiers, self.model_tokens[i], tokens);
+                self.model_tokens[i] += tokens;
+                d
+            }
+            // A model the stack does not call is billed nothing: no tier applies.
+            Err(_) => 0.0,
+        };
         let after_tiers = list * (1.0 - discount);
         let billed = match contract_of[m] {
             Some(c) => {

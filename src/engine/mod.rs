@@ -32,10 +32,8 @@ use crate::stats::SpendStream;
 /// figure's standard error to be small.
 pub const DETAIL_MONTHS: usize = 100_000;
 
-/// Fewest simulated months whose detail a run keeps, whatever their size: the default trials.
-pub const MIN_DETAIL_MONTHS: usize = 10_000;
-
-/// Memory a run's kept detail may take, in bytes, before it keeps fewer than [`DETAIL_MONTHS`].
+/// Memory a run's kept detail may take, in bytes: it keeps as many months as fit, at least one
+/// trial's, at most [`DETAIL_MONTHS`]. Fewer than the trials run are labelled as thinned.
 pub const DETAIL_BYTES: usize = 256 << 20;
 
 /// Memory the spend streams of a run may take to keep every simulated month's spend (and, with
@@ -49,21 +47,49 @@ pub fn exact_spend_months(s: &Scenario) -> usize {
     EXACT_SPEND_BYTES / per_month
 }
 
-/// Simulated months whose detail a run of `s` keeps: as many as fit in [`DETAIL_BYTES`], between
-/// [`MIN_DETAIL_MONTHS`] and [`DETAIL_MONTHS`]. A kept month costs each stack a few numbers per
-/// day, workflow, model, contract, segment and incident.
+/// Memory the trials being simulated, and those being folded, may take at one time, in bytes:
+/// the chunks of trials handed to the worker threads shrink to fit (at least one trial).
+pub const IN_FLIGHT_BYTES: usize = 128 << 20;
+
+/// The most detail one trial may hold (all its months, every stack), in bytes. A run holds at
+/// most [`IN_FLIGHT_BYTES`] of trials, or a trial, in flight, and as many being folded, so this
+/// bounds the memory of a run whatever the thread count.
+pub const MAX_TRIAL_BYTES: usize = 32 << 20;
+
+/// The most memory the fast engine's plan may take: a request's expected cost per workflow,
+/// stack and model.
+pub const MAX_PLAN_BYTES: usize = 256 << 20;
+
+/// Bytes one simulated month of `s` holds, all stacks together: each stack's numbers per day,
+/// workflow, model, contract, tool, segment and billing class, as the engine produces them and as
+/// a run keeps them, with at least one per-user and one latency sample per segment and workflow.
+pub fn month_bytes(s: &Scenario) -> usize {
+    let (w, m, c, t, sg) = (
+        s.workflows.len(),
+        s.models.len(),
+        s.contracts.len(),
+        s.tools.len(),
+        s.segments.len(),
+    );
+    let per_stack = 8 * (30 + s.simulation.days as usize + 4 * w + 2 * m + 3 * c + 2 * t)
+        + 16 * CostBreakdown::LEN
+        + 32 * (sg + w)
+        + 128;
+    s.stacks.len().max(1) * per_stack + 8 * (sg + s.incidents.len())
+}
+
+/// Bytes of the fast engine's plan: per workflow and stack, a request's expected cost and tokens
+/// on each model.
+pub fn plan_bytes(s: &Scenario) -> usize {
+    16 * s.workflows.len() * s.stacks.len().max(1) * s.models.len()
+}
+
+/// Simulated months whose detail a run of `s` keeps: as many as fit in [`DETAIL_BYTES`], at most
+/// [`DETAIL_MONTHS`], and at least the months of one trial.
 pub fn detail_months(s: &Scenario) -> usize {
-    let per_stack = 8
-        * (12
-            + s.simulation.days as usize
-            + s.workflows.len()
-            + s.models.len()
-            + 3 * s.contracts.len()
-            + s.tools.len()
-            + CostBreakdown::LEN)
-        + 64;
-    let per_month = s.stacks.len().max(1) * per_stack + 8 * (s.segments.len() + s.incidents.len());
-    (DETAIL_BYTES / per_month).clamp(MIN_DETAIL_MONTHS, DETAIL_MONTHS)
+    (DETAIL_BYTES / month_bytes(s).max(1))
+        .min(DETAIL_MONTHS)
+        .max(s.simulation.months.max(1) as usize)
 }
 
 /// A fixed set of named amounts, stored as an array for the hot loop and serialized by name.
@@ -899,8 +925,14 @@ where
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let threads = pool.current_num_threads() as u64;
     // Chunks grow while they are quick (less time lost joining threads and folding) and shrink
-    // when slow (a deadline or Ctrl-C is noticed soon); results do not depend on them.
-    let mut chunk = threads * 4;
+    // when slow (a deadline or Ctrl-C is noticed soon), never past what fits in
+    // IN_FLIGHT_BYTES; results do not depend on them.
+    // Large trials run fewer at a time than there are threads, so the bound holds on any
+    // machine.
+    let trial_bytes = month_bytes(s) * s.simulation.months.max(1) as usize;
+    let max_chunk = ((IN_FLIGHT_BYTES / trial_bytes.max(1)) as u64).clamp(1, threads * 1024);
+    let min_chunk = threads.min(max_chunk);
+    let mut chunk = (threads * 4).min(max_chunk);
     let mut result = SimResult::empty(s, opts, engine);
     // The trials of the previous chunk, folded on this thread while the pool runs the next
     // chunk; folding stays in trial order, so results do not depend on the overlap.
@@ -946,9 +978,9 @@ where
         done = end;
         let took = started.elapsed().as_secs_f64();
         if took < 0.05 {
-            chunk = (chunk * 2).min(threads * 1024);
+            chunk = (chunk * 2).min(max_chunk);
         } else if took > 0.2 {
-            chunk = (chunk / 2).max(threads);
+            chunk = (chunk / 2).max(min_chunk);
         }
     }
     fold(&mut result, pending);

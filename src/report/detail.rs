@@ -959,19 +959,14 @@ fn stack_detail(
         .filter(|(_, u)| **u > 0.0)
         .map(|(x, u)| x / u)
         .collect();
-    let stack = &s.stacks[k];
-    let in_stack = |m: usize| {
-        stack
-            .chains
-            .iter()
-            .flat_map(|c| &c.links)
-            .any(|l| l.model == m)
-    };
+    let used = s.stacks[k].models();
     let models = s
         .models
         .iter()
         .enumerate()
-        .filter(|(i, _)| st.model_spend.get(*i).is_some_and(|x| *x > 0.0) || in_stack(*i))
+        .filter(|(i, _)| {
+            st.model_spend.get(*i).is_some_and(|x| *x > 0.0) || used.binary_search(i).is_ok()
+        })
         .map(|(i, m)| {
             let part = column(
                 &|t| t.model_spend.get(i).copied().unwrap_or(0.0),

@@ -434,11 +434,17 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
             }
         })
         .collect();
+    let used = s
+        .stacks
+        .iter()
+        .find(|x| x.name == st.name)
+        .map(crate::model::Stack::models)
+        .unwrap_or_default();
     let models = s
         .models
         .iter()
         .enumerate()
-        .filter(|(i, _)| st.model_spend[*i] > 0.0 || model_in_stack(s, &st.name, *i))
+        .filter(|(i, _)| st.model_spend[*i] > 0.0 || used.binary_search(i).is_ok())
         .map(|(i, m)| ModelReport {
             name: m.name.clone(),
             monthly_spend_usd: MeanOnly {
@@ -617,13 +623,4 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         horizon_breach_probability: horizon_breach.map(|e| e.value),
         horizon_breach_probability_standard_error: horizon_breach.map(|e| e.standard_error),
     }
-}
-
-fn model_in_stack(s: &Scenario, stack: &str, model: usize) -> bool {
-    s.stacks
-        .iter()
-        .filter(|st| st.name == stack)
-        .flat_map(|st| &st.chains)
-        .flat_map(|c| &c.links)
-        .any(|l| l.model == model)
 }

@@ -641,12 +641,24 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         ("model", raw.models.iter().map(|x| &x.name).collect()),
         ("stack", raw.stacks.iter().map(|x| &x.name).collect()),
     ] {
-        if let Some(extra) = names.get(MAX_ENTRIES) {
+        // Every stack is simulated in every trial and keeps its own figures.
+        let (most, help) = if what == "stack" {
+            (
+                MAX_STACKS,
+                "each stack is simulated in every trial and keeps its own figures: compare fewer plans in one run",
+            )
+        } else {
+            (
+                MAX_ENTRIES,
+                "split the scenario, or merge entries that share their settings",
+            )
+        };
+        if let Some(extra) = names.get(most) {
             v.invalid(
-                format!("more than {MAX_ENTRIES} entries of [[{what}]]"),
+                format!("more than {most} entries of [[{what}]]"),
                 extra.loc,
                 &format!("{what}[{}]", extra.value),
-                "split the scenario, or merge entries that share their settings",
+                help,
             );
             return None;
         }
@@ -800,6 +812,7 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     };
     check_traffic(raw, &scenario, v);
     check_calls(raw, &scenario, v);
+    check_size(raw, &scenario, v);
     v.errors.is_empty().then_some(scenario)
 }
 
@@ -933,6 +946,64 @@ fn check_calls(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
             );
         }
     }
+}
+
+/// Ceilings on the memory a simulation needs, which grows with products of the scenario's sizes:
+/// a trial's figures (stacks × (days + workflows + models + …) × months) and the fast engine's
+/// plan (workflows × stacks × models). Each size is within its own limit; their product must
+/// be too.
+fn check_size(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
+    use crate::engine::{MAX_PLAN_BYTES, MAX_TRIAL_BYTES, month_bytes, plan_bytes};
+    let Some(first) = raw.stacks.first() else {
+        return;
+    };
+    let months = s.simulation.months.max(1) as usize;
+    let trial = month_bytes(s).saturating_mul(months);
+    let plan = plan_bytes(s);
+    let mib = |b: usize| format!("{} MiB", crate::report::format::count(b as f64 / 1048576.0));
+    let n = |x: usize, what: &str| {
+        format!(
+            "{} {what}{}",
+            crate::report::format::count(x as f64),
+            if x == 1 { "" } else { "s" }
+        )
+    };
+    let sizes = format!(
+        "{} × ({}, {}, {}){}",
+        n(s.stacks.len(), "stack"),
+        n(s.workflows.len(), "workflow"),
+        n(s.models.len(), "model"),
+        n(s.simulation.days as usize, "day"),
+        if months > 1 {
+            format!(" × {months} months")
+        } else {
+            String::new()
+        }
+    );
+    let message = if trial > MAX_TRIAL_BYTES {
+        format!(
+            "one simulated trial of {sizes} holds about {} of figures, more than aicost keeps (at most {})",
+            mib(trial),
+            mib(MAX_TRIAL_BYTES)
+        )
+    } else if plan > MAX_PLAN_BYTES {
+        format!(
+            "the expected costs of {} × {} × {} take about {}, more than aicost keeps (at most {})",
+            n(s.workflows.len(), "workflow"),
+            n(s.stacks.len(), "stack"),
+            n(s.models.len(), "model"),
+            mib(plan),
+            mib(MAX_PLAN_BYTES)
+        )
+    } else {
+        return;
+    };
+    v.invalid(
+        message,
+        first.name.loc,
+        "stack",
+        "every stack keeps a figure per model, workflow and day of every month: use fewer stacks or months, or list in each scenario only the models its stacks use",
+    );
 }
 
 fn contracts(

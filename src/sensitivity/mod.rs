@@ -44,17 +44,46 @@ pub enum Kind {
     PerRequest,
 }
 
-/// One input to swing, with the two scenarios that hold it low and high.
-#[derive(Clone, Debug)]
-pub struct Input {
+/// How to make the scenario that holds an input low (`false`) or high (`true`).
+type Make<'a> = Box<dyn Fn(bool) -> Scenario + 'a>;
+
+/// One input to swing, and how to make the two scenarios that hold it low and high. They are
+/// made when they are run, one at a time: a scenario of hundreds of segments has thousands of
+/// inputs, and holding two copies of it for each once took gigabytes.
+pub struct Input<'a> {
     pub label: String,
     pub kind: Kind,
     pub low: f64,
     pub high: f64,
-    pub low_scenario: Scenario,
-    pub high_scenario: Scenario,
+    make: Make<'a>,
     /// The parameter drawn per trial, for the rank correlation (uncertain inputs only).
     pub param: Option<Param>,
+}
+
+impl Input<'_> {
+    /// The scenario with this input held low (`high = false`) or high.
+    pub fn scenario(&self, high: bool) -> Scenario {
+        (self.make)(high)
+    }
+}
+
+/// Each stack's spend in every kept month, of the low and the high run of one input.
+pub type LowHigh = [Vec<Vec<f64>>; 2];
+
+/// Run each input's low and high scenario with `simulate`, keeping only each stack's monthly
+/// spend, so memory holds one run's detail at a time.
+pub fn run_inputs(
+    inputs: &[Input],
+    mut simulate: impl FnMut(&Scenario) -> Result<SimResult, crate::error::Error>,
+) -> Result<Vec<LowHigh>, crate::error::Error> {
+    let mut spend = |high: bool, input: &Input| -> Result<Vec<Vec<f64>>, crate::error::Error> {
+        let r = simulate(&input.scenario(high))?;
+        Ok(r.stacks.into_iter().map(|st| st.spend).collect())
+    };
+    inputs
+        .iter()
+        .map(|i| Ok([spend(false, i)?, spend(true, i)?]))
+        .collect()
 }
 
 /// Labels of per-trial parameters that are rates (kept within 0..1 when swung).
@@ -93,26 +122,35 @@ fn scale(d: &Dist, f: f64) -> Option<Dist> {
     })
 }
 
+/// Whether the parameter labelled `label` is a rate, kept at most 1 when swung up.
+fn cap(x: f64, q: &Param) -> f64 {
+    if is_rate(&q.label) { x.min(1.0) } else { x }
+}
+
 /// The inputs to swing: uncertain parameters, and with `all` every number written in `doc`.
-pub fn inputs(s: &Scenario, doc: &Node, all: bool) -> Vec<Input> {
+pub fn inputs<'a>(s: &'a Scenario, doc: &Node, all: bool) -> Vec<Input<'a>> {
     let mut out = Vec::new();
-    let mut seen: Vec<u64> = Vec::new();
     let params: Vec<Param> = s.params().into_iter().cloned().collect();
+    // Parameters by key, in order of first appearance: one input per key.
+    let mut groups: std::collections::HashMap<u64, bool> = std::collections::HashMap::new();
     for p in &params {
-        if seen.contains(&p.key) {
+        *groups.entry(p.key).or_default() |= !p.is_fixed();
+    }
+    let mut seen = std::collections::HashSet::new();
+    for p in &params {
+        if !seen.insert(p.key) {
             continue;
         }
-        seen.push(p.key);
-        let group: Vec<&Param> = params.iter().filter(|q| q.key == p.key).collect();
-        if group.iter().any(|q| !q.is_fixed()) {
+        let key = p.key;
+        if groups[&key] {
             out.push(Input {
                 label: p.label.clone(),
                 kind: Kind::Uncertain,
                 low: p.dist.quantile(LOW_QUANTILE),
                 high: p.dist.quantile(HIGH_QUANTILE),
-                low_scenario: with_param(s, p.key, &|q| Dist::Fixed(q.dist.quantile(LOW_QUANTILE))),
-                high_scenario: with_param(s, p.key, &|q| {
-                    Dist::Fixed(q.dist.quantile(HIGH_QUANTILE))
+                make: Box::new(move |high| {
+                    let q = if high { HIGH_QUANTILE } else { LOW_QUANTILE };
+                    with_param(s, key, &|p| Dist::Fixed(p.dist.quantile(q)))
                 }),
                 param: Some(p.clone()),
             });
@@ -122,7 +160,6 @@ pub fn inputs(s: &Scenario, doc: &Node, all: bool) -> Vec<Input> {
         if !all || v == 0.0 || !written(doc, &p.label) {
             continue;
         }
-        let cap = |x: f64, q: &Param| if is_rate(&q.label) { x.min(1.0) } else { x };
         let (lo, hi) = (1.0 - FIXED_SWING, 1.0 + FIXED_SWING);
         if cap(v * hi, p) == v * lo {
             continue;
@@ -132,11 +169,11 @@ pub fn inputs(s: &Scenario, doc: &Node, all: bool) -> Vec<Input> {
             kind: Kind::Fixed,
             low: v * lo,
             high: cap(v * hi, p),
-            low_scenario: with_param(s, p.key, &|q| {
-                Dist::Fixed(q.dist.fixed_value().unwrap_or(0.0) * lo)
-            }),
-            high_scenario: with_param(s, p.key, &|q| {
-                Dist::Fixed(cap(q.dist.fixed_value().unwrap_or(0.0) * hi, q))
+            make: Box::new(move |high| {
+                with_param(s, key, &|q| {
+                    let v = q.dist.fixed_value().unwrap_or(0.0);
+                    Dist::Fixed(if high { cap(v * hi, q) } else { v * lo })
+                })
             }),
             param: None,
         });
@@ -148,9 +185,11 @@ pub fn inputs(s: &Scenario, doc: &Node, all: bool) -> Vec<Input> {
 }
 
 /// Every per-request distribution and plain number (caps, thresholds) written in `doc`, ±20%.
-fn per_request_inputs(s: &Scenario, doc: &Node, out: &mut Vec<Input>) {
+fn per_request_inputs<'a>(s: &'a Scenario, doc: &Node, out: &mut Vec<Input<'a>>) {
     let (lo, hi) = (1.0 - FIXED_SWING, 1.0 + FIXED_SWING);
+    // Where a distribution lives, given a workflow and a step index.
     type DistSlot = fn(&mut Scenario, usize, usize) -> Option<&mut Dist>;
+    let requests: DistSlot = |m, w, _| Some(&mut m.workflows[w].requests_per_session);
     let step_dists: [(&str, DistSlot); 5] = [
         ("static_prefix_tokens", |m, w, k| {
             Some(&mut m.workflows[w].steps[k].static_prefix_tokens)
@@ -174,65 +213,70 @@ fn per_request_inputs(s: &Scenario, doc: &Node, out: &mut Vec<Input>) {
                 .map(|r| &mut r.chunk_tokens)
         }),
     ];
-    let mut push_dist = |label: String, slot: &dyn Fn(&mut Scenario) -> Option<&mut Dist>| {
+    let mut push_dist = |label: String, slot: DistSlot, w: usize, k: usize| {
         if !written(doc, &label) {
             return;
         }
         let mut probe = s.clone();
-        let Some(d) = slot(&mut probe).map(|d| d.clone()) else {
+        let Some(d) = slot(&mut probe, w, k).map(|d| d.clone()) else {
             return;
         };
+        drop(probe);
         let (Some(dl), Some(dh)) = (scale(&d, lo), scale(&d, hi)) else {
             return;
         };
         if d.mean() == 0.0 {
             return;
         }
-        let (mut low, mut high) = (s.clone(), s.clone());
-        if let Some(x) = slot(&mut low) {
-            *x = dl;
-        }
-        if let Some(x) = slot(&mut high) {
-            *x = dh;
-        }
         out.push(Input {
             label,
             kind: Kind::PerRequest,
             low: d.mean() * lo,
             high: d.mean() * hi,
-            low_scenario: low,
-            high_scenario: high,
+            make: Box::new(move |high| {
+                let mut m = s.clone();
+                if let Some(x) = slot(&mut m, w, k) {
+                    *x = if high { dh.clone() } else { dl.clone() };
+                }
+                m
+            }),
             param: None,
         });
     };
     for (w, wf) in s.workflows.iter().enumerate() {
         push_dist(
             format!("workflow[{}].requests_per_session", wf.name),
-            &|m| Some(&mut m.workflows[w].requests_per_session),
+            requests,
+            w,
+            0,
         );
         for (k, st) in wf.steps.iter().enumerate() {
             for (field, slot) in step_dists {
                 push_dist(
                     format!("workflow[{}].step[{}].{field}", wf.name, st.name),
-                    &|m| slot(m, w, k),
+                    slot,
+                    w,
+                    k,
                 );
             }
         }
     }
-    let mut push_number = |label: String, value: f64, set: &dyn Fn(&mut Scenario, f64)| {
+    // Where a plain number lives, given two indices (a workflow and a step, or a model).
+    type NumberSlot = fn(&mut Scenario, usize, usize, f64);
+    let mut push_number = |label: String, value: f64, set: NumberSlot, i: usize, j: usize| {
         if value <= 0.0 || !value.is_finite() || !written(doc, &label) {
             return;
         }
-        let (mut low, mut high) = (s.clone(), s.clone());
-        set(&mut low, value * lo);
-        set(&mut high, value * hi);
         out.push(Input {
             label,
             kind: Kind::Fixed,
             low: value * lo,
             high: value * hi,
-            low_scenario: low,
-            high_scenario: high,
+            make: Box::new(move |high| {
+                let mut m = s.clone();
+                set(&mut m, i, j, value * if high { hi } else { lo });
+                m
+            }),
             param: None,
         });
     };
@@ -242,7 +286,9 @@ fn per_request_inputs(s: &Scenario, doc: &Node, out: &mut Vec<Input>) {
                 push_number(
                     format!("workflow[{}].step[{}].max_output_tokens", wf.name, st.name),
                     cap,
-                    &|m, x| m.workflows[w].steps[k].max_output_tokens = Some(x),
+                    |m, w, k, x| m.workflows[w].steps[k].max_output_tokens = Some(x),
+                    w,
+                    k,
                 );
             }
         }
@@ -251,17 +297,21 @@ fn per_request_inputs(s: &Scenario, doc: &Node, out: &mut Vec<Input>) {
         push_number(
             format!("model[{}].min_cacheable_tokens", model.name),
             model.min_cacheable_tokens,
-            &|m, x| m.models[i].min_cacheable_tokens = x,
+            |m, i, _, x| m.models[i].min_cacheable_tokens = x,
+            i,
+            0,
         );
         if let Some(lc) = &model.long_context {
             push_number(
                 format!("model[{}].long_context.above_input_tokens", model.name),
                 lc.above_input_tokens,
-                &|m, x| {
+                |m, i, _, x| {
                     if let Some(lc) = &mut m.models[i].long_context {
                         lc.above_input_tokens = x;
                     }
                 },
+                i,
+                0,
             );
         }
     }
@@ -317,13 +367,9 @@ fn mean_p95(spend: &[f64]) -> (f64, f64) {
     (stats::mean(spend), quantile_sorted(&sorted(spend), 0.95))
 }
 
-/// Swings from the base run and, per input, its low and high runs (`runs[2i]`, `runs[2i + 1]`).
-pub fn analyze(
-    s: &Scenario,
-    inputs: &[Input],
-    base: &SimResult,
-    runs: &[SimResult],
-) -> Sensitivity {
+/// Swings from the base run and, per input, each stack's spend in its low and high runs (see
+/// [`run_inputs`]).
+pub fn analyze(s: &Scenario, inputs: &[Input], base: &SimResult, runs: &[LowHigh]) -> Sensitivity {
     let draws: Vec<Option<Vec<f64>>> = inputs
         .iter()
         .map(|i| {
@@ -347,8 +393,8 @@ pub fn analyze(
                 .iter()
                 .enumerate()
                 .map(|(i, input)| {
-                    let (ml, pl) = mean_p95(&runs[2 * i].stacks[k].spend);
-                    let (mh, ph) = mean_p95(&runs[2 * i + 1].stacks[k].spend);
+                    let (ml, pl) = mean_p95(&runs[i][0][k]);
+                    let (mh, ph) = mean_p95(&runs[i][1][k]);
                     Swing {
                         input: input.label.clone(),
                         kind: input.kind,
