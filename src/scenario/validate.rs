@@ -980,30 +980,31 @@ fn check_size(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
             String::new()
         }
     );
-    let message = if trial > MAX_TRIAL_BYTES {
-        format!(
-            "one simulated trial of {sizes} holds about {} of figures, more than aicost keeps (at most {})",
-            mib(trial),
-            mib(MAX_TRIAL_BYTES)
+    let (message, help) = if trial > MAX_TRIAL_BYTES {
+        (
+            format!(
+                "one simulated trial of {sizes} holds about {} of figures, more than aicost keeps (at most {})",
+                mib(trial),
+                mib(MAX_TRIAL_BYTES)
+            ),
+            "every stack keeps a figure per model, workflow and day of every month: use fewer stacks or months, or list in each scenario only the models its stacks use",
         )
     } else if plan > MAX_PLAN_BYTES {
-        format!(
-            "the expected costs of {} × {} × {} take about {}, more than aicost keeps (at most {})",
-            n(s.workflows.len(), "workflow"),
-            n(s.stacks.len(), "stack"),
-            n(s.models.len(), "model"),
-            mib(plan),
-            mib(MAX_PLAN_BYTES)
+        (
+            format!(
+                "the expected costs of {} × {} × {} take about {}, more than aicost keeps (at most {})",
+                n(s.workflows.len(), "workflow"),
+                n(s.stacks.len(), "stack"),
+                n(s.models.len(), "model"),
+                mib(plan),
+                mib(MAX_PLAN_BYTES)
+            ),
+            "the fast engine prices every workflow on every model for each stack: use fewer stacks or workflows, or list in each scenario only the models its stacks use",
         )
     } else {
         return;
     };
-    v.invalid(
-        message,
-        first.name.loc,
-        "stack",
-        "every stack keeps a figure per model, workflow and day of every month: use fewer stacks or months, or list in each scenario only the models its stacks use",
-    );
+    v.invalid(message, first.name.loc, "stack", help);
 }
 
 fn contracts(
