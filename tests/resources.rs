@@ -403,3 +403,47 @@ fn what_a_run_keeps_is_bounded_in_bytes_whatever_its_sizes() {
     assert!(r.is_thinned());
     assert!(r.stacks.iter().all(|st| st.stream.count() == 2_000));
 }
+
+/// Few requests of thousands of steps each: `auto` once counted request walks only, so 900
+/// requests a month of 3,000 steps ran on the exact engine, about 3 × 10⁹ model calls for 1,000
+/// trials. Walks and calls together now count, and the fast engine runs. (The deadline only
+/// keeps a wrong choice from running for minutes.)
+#[test]
+fn auto_counts_model_calls_as_well_as_request_walks() {
+    let mut t = String::from(
+        "name = \"steps\"\n[simulation]\nseed = 3\n[[segment]]\nname = \"g\"\nusers = 10\nsessions_per_user_per_day = 3\n[[workflow]]\nname = \"w\"\n",
+    );
+    for i in 0..3000 {
+        t += &format!(
+            "[[workflow.step]]\nname = \"s{i}\"\nroute = \"main\"\ninput_tokens = 1000\noutput_tokens = 100\n"
+        );
+    }
+    t += "[[model]]\nname = \"m\"\ninput_usd_per_mtok = 1\noutput_usd_per_mtok = 2\n";
+    t += "[[stack]]\nname = \"s\"\n[stack.route.main]\nchain = [{ model = \"m\" }]\n";
+    let s = aicost::scenario::from_str("steps.toml", &t)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    assert!(engine::exact_work_per_trial(&s) * 1000.0 > engine::EXACT_AUTO_MAX_WORK);
+    let mut o = SimOptions::new(1000, 5);
+    o.deadline = Some(std::time::Instant::now() + std::time::Duration::from_secs(20));
+    let r = engine::simulate(&s, &o).unwrap();
+    assert_eq!(r.engine.name, "fast", "{}", r.engine.reason);
+    assert!(
+        r.engine.reason.contains("model calls"),
+        "{}",
+        r.engine.reason
+    );
+}
+
+/// `--threads 100000` once started a hundred thousand operating-system threads before any work,
+/// and stalled; a thread count past any machine is refused at once, by every command that runs.
+#[test]
+fn a_thread_count_past_any_machine_is_refused() {
+    for cmd in ["simulate", "levers"] {
+        aicost()
+            .args([cmd, "scenarios/chatbot.toml", "--threads", "100000"])
+            .assert()
+            .code(2)
+            .stderr(contains("at most 1024"));
+    }
+}

@@ -163,6 +163,21 @@ pub fn with_progress<T>(
     out
 }
 
+/// The most worker threads `--threads` may ask for: each is an operating-system thread with its
+/// own stack, and asking for 100,000 of them once stalled the program before any work.
+pub const MAX_THREADS: usize = 1024;
+
+/// `--threads`: at least 1, at most [`MAX_THREADS`].
+pub fn check_threads(threads: Option<usize>) -> Result<(), Error> {
+    match threads {
+        Some(0) => Err(Error::Usage("--threads must be at least 1".to_string())),
+        Some(n) if n > MAX_THREADS => Err(Error::Usage(format!(
+            "--threads {n} is more than aicost starts: at most {MAX_THREADS}\n  = help: leave --threads out to use one thread per core; results do not depend on it"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Simulation options from the command line's `--trials`, `--seed` and `--threads`, checked.
 pub fn sim_options(trials: u64, seed: u64, threads: Option<usize>) -> Result<SimOptions, Error> {
     if trials == 0 || trials > crate::model::MAX_TRIALS {
@@ -171,9 +186,7 @@ pub fn sim_options(trials: u64, seed: u64, threads: Option<usize>) -> Result<Sim
             crate::model::MAX_TRIALS
         )));
     }
-    if threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".to_string()));
-    }
+    check_threads(threads)?;
     let mut opts = SimOptions::new(trials, seed);
     opts.threads = threads;
     Ok(opts)

@@ -60,9 +60,7 @@ impl RunPlan {
                 "--trials must be between 1 and {MAX_TRIALS}, got {trials}"
             )));
         }
-        if a.threads == Some(0) {
-            return Err(Error::Usage("--threads must be at least 1".to_string()));
-        }
+        super::check_threads(a.threads)?;
         Ok(RunPlan {
             trials,
             seed: a.seed.or(s.simulation.seed).unwrap_or_else(rand::random),

@@ -320,6 +320,11 @@ pub const EXACT_WALK_BUDGET: f64 = 2e7;
 /// not all hold (with a warning): a few minutes of the exact engine on two cores.
 pub const EXACT_AUTO_MAX_WALKS: f64 = 5e8;
 
+/// Request walks and model calls together beyond which `auto` treats the exact engine as too slow,
+/// as for [`EXACT_AUTO_MAX_WALKS`]: few requests of thousands of steps each are as slow as many
+/// requests of one.
+pub const EXACT_AUTO_MAX_WORK: f64 = 2e9;
+
 /// The most work the exact engine takes on for one simulated trial (all months and stacks),
 /// counted as request walks plus model calls: about a minute and a half of one core. A trial
 /// cannot be interrupted part way, so beyond this a run would neither finish nor stop at
@@ -822,8 +827,10 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             }
             // Few requests, but each with so many calls (agent loops, retries, incident repeats)
             // that one exact trial would not finish: the fast engine, whatever its accuracy.
-            let exact_out_of_reach = exact_work_per_trial(s) > EXACT_MAX_WORK_PER_TRIAL;
-            if walks <= EXACT_WALK_BUDGET && !exact_out_of_reach {
+            let work_per_trial = exact_work_per_trial(s);
+            let exact_out_of_reach = work_per_trial > EXACT_MAX_WORK_PER_TRIAL;
+            let work = work_per_trial * opts.trials as f64;
+            if walks <= EXACT_WALK_BUDGET && work <= EXACT_AUTO_MAX_WORK && !exact_out_of_reach {
                 return exact(format!(
                     "small enough to simulate every request (about {} request walks)",
                     crate::report::format::count(walks)
@@ -833,11 +840,16 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             // Many requests, but a part of the scenario the fast engine cannot vouch for (a
             // workflow of a few requests a month, say): the exact engine would take an hour
             // where the fast one takes a second, so auto runs the fast one and says so.
-            let exact_too_slow = walks > EXACT_AUTO_MAX_WALKS;
+            let exact_too_slow = walks > EXACT_AUTO_MAX_WALKS || work > EXACT_AUTO_MAX_WORK;
             match plan.inaccurate() {
                 Some(why) if exact_out_of_reach || exact_too_slow => {
                     let size = if exact_out_of_reach {
                         "a trial is too large for the exact engine".to_string()
+                    } else if walks <= EXACT_AUTO_MAX_WALKS {
+                        format!(
+                            "simulating every request would take about {} request walks and model calls",
+                            crate::report::format::count(work)
+                        )
                     } else {
                         format!(
                             "simulating every request would take about {} request walks",
