@@ -351,8 +351,8 @@ fn generated(stacks: usize, segments: usize) -> Scenario {
     for i in 0..segments {
         t += &format!(
             "[[segment]]\nname = \"g{i}\"\nusers = {{ low = {}, high = {} }}\nsessions_per_user_per_day = 1\n",
-            10 + i,
-            20 + i
+            1000 + i,
+            2000 + i
         );
     }
     t += "[[workflow]]\nname = \"w\"\n[[workflow.step]]\nname = \"a\"\nroute = \"main\"\ninput_tokens = { p50 = 900, p95 = 2000 }\noutput_tokens = 100\n";
