@@ -13,7 +13,8 @@
 //! requests, which the two plans do not share one for one (a hard cap or a different chain stops
 //! them at different points), so the standard error of that difference treats the two samples as
 //! independent: it is an upper bound. The recommendation asks a plan to meet both its budget and
-//! every latency target of its scenario.
+//! every latency target of its scenario, and, since a refused request is billed nothing, it sets
+//! aside plans whose input windows refuse prompts while another qualifying plan serves them all.
 
 use serde::Serialize;
 
@@ -59,6 +60,10 @@ pub struct Plan {
     pub latency_target_met: Option<bool>,
     /// Live workflows with a latency target whose latency is not modelled on this plan.
     pub latency_unchecked: Vec<String>,
+    /// Share of the plan's requests refused because their input exceeds a model's window (not
+    /// billed; the request fails); absent when no prompt of its scenario can exceed a window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_refused_share: Option<f64>,
     /// Monthly spend of each trial, in trial order.
     #[serde(skip)]
     pub spend: Vec<f64>,
@@ -115,6 +120,14 @@ impl Plan {
             latency,
             latency_target_met,
             latency_unchecked,
+            window_refused_share: crate::report::detail::windows_matter(s).then(|| {
+                let requests = stats::sum(&st.requests);
+                if requests > 0.0 {
+                    stats::sum(&st.window_refused) / requests
+                } else {
+                    0.0
+                }
+            }),
             spend: st.spend.clone(),
             requests: st.requests.clone(),
             accepted: st.accepted.clone(),
@@ -134,6 +147,13 @@ impl Plan {
     /// Whether the plan stays under its budget often enough; `None` without a budget.
     pub fn meets_budget(&self, max_breach: f64) -> Option<bool> {
         self.breach_probability.map(|p| p.value <= max_breach)
+    }
+
+    /// Whether the plan's windows refuse its prompts (more than one request in a million): the
+    /// provider bills nothing for them, so its spend leaves out demand it does not serve.
+    pub fn refuses_prompts(&self) -> bool {
+        self.window_refused_share
+            .is_some_and(|x| x >= crate::estimate::WINDOW_WARNING_SHARE)
     }
 
     fn breaches(&self) -> Option<Vec<f64>> {
@@ -528,6 +548,17 @@ pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
         .filter(|p| within_budget(p) && fast_enough(p))
         .collect();
     eligible.sort_by(by_mean);
+    // A refused request is free, so "cheapest" would reward a window that turns demand away:
+    // where some qualifying plan serves every prompt, plans that refuse prompts are set aside.
+    let mut refusing: Vec<&Plan> = Vec::new();
+    if eligible.iter().any(|p| !p.refuses_prompts()) {
+        refusing = eligible
+            .iter()
+            .copied()
+            .filter(|p| p.refuses_prompts())
+            .collect();
+        eligible.retain(|p| !p.refuses_prompts());
+    }
     let all: Vec<&Plan> = plans.iter().collect();
     let limit = format!("in at least {} of months", whole_percent(1.0 - max_breach));
     let Some(best) = eligible.first().copied() else {
@@ -552,21 +583,26 @@ pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
     } else {
         String::new()
     };
+    let served = if refusing.is_empty() {
+        ""
+    } else {
+        " and serves every prompt"
+    };
     let mut text = if budgeted {
         format!(
-            "Choose {}: the cheapest plan that stays under {} {limit} ({}){latency}, at {mean} a month",
+            "Choose {}: the cheapest plan that stays under {} {limit} ({}){latency}{served}, at {mean} a month",
             best.label,
             budget_phrase(&[best]),
             breach_words(best),
         )
     } else if targets {
         format!(
-            "No budget is set; the cheapest plan that meets its latency targets is {}, at {mean} a month",
+            "No budget is set; the cheapest plan that meets its latency targets{served} is {}, at {mean} a month",
             best.label
         )
     } else {
         format!(
-            "No budget is set; the cheapest plan is {}, at {mean} a month",
+            "No budget is set; the cheapest plan{served} is {}, at {mean} a month",
             best.label
         )
     };
@@ -605,6 +641,24 @@ pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
             money_with_se(d.mean_usd.value.abs(), d.mean_usd.standard_error),
             p.label,
             p.latency_misses().unwrap_or_default()
+        ));
+    }
+    // Plans set aside for refusing prompts, cheaper or not: their spend leaves out what they
+    // turn away.
+    for p in &refusing {
+        let d = Difference::between(best, p);
+        let cheaper = if d.mean_usd.value > 0.0 {
+            format!(
+                "costs {} a month less but ",
+                money_with_se(d.mean_usd.value.abs(), d.mean_usd.standard_error)
+            )
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            " {} {cheaper}is not recommended: it refuses {} of requests, whose input exceeds a model's window; the provider bills nothing for them and they fail, so its spend leaves out demand it does not serve.",
+            p.label,
+            crate::report::format::small_percent(p.window_refused_share.unwrap_or(0.0))
         ));
     }
     // A verdict the simulation's noise could still turn.

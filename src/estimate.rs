@@ -1698,6 +1698,11 @@ pub fn prompt_above(step: &Step, extra: f64, t: f64) -> f64 {
     (total / points as f64).clamp(0.0, 1.0)
 }
 
+/// Smallest share of a step's prompts beyond a model's input window that counts as refusing
+/// them: one prompt in a million (a lognormal's tail always has some). Validation warns above it,
+/// `levers` does not route to such a model, and `compare` does not recommend such a plan on cost.
+pub const WINDOW_WARNING_SHARE: f64 = 1e-6;
+
 /// Share of the prompts of `step` that exceed a `window`-token input window: for an agent loop
 /// whose input grows, the share of requests making at least one call whose input (the largest,
 /// its last) is longer, among those making any call.

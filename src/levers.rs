@@ -22,7 +22,9 @@
 //!
 //! Routing is modelled as a mixture: a share `s` of requests, chosen independently at random, goes
 //! to the cheap model alone, so a month costs `(1 − s)·base + s·cheap-only` in expectation, with
-//! both terms simulated on the same months. Acceptance is affected only through the validation
+//! both terms simulated on the same months. A chain is not routed where the cheap model's input
+//! window would refuse its prompts (more than one in a million, validation's warning threshold):
+//! a refused call is billed nothing, so the spend it drops is demand turned away, not a saving. Acceptance is affected only through the validation
 //! failure rates of the scenario; the quality of shorter answers, a trimmed prompt or a near-miss
 //! semantic-cache answer is not modelled. Latency is reported where the scenario models it.
 //!
@@ -372,6 +374,46 @@ fn token_mix(s: &Scenario) -> (f64, f64) {
     (input.max(1.0), output.max(1.0))
 }
 
+/// Why model `m` cannot serve route `route` alone: the steps on that route whose prompts exceed
+/// its input window more often than [`crate::estimate::WINDOW_WARNING_SHARE`], in words (`its
+/// chain for w/a: 29.36% of the prompts exceed the 2,000-token window of `small``); `None` when
+/// the window takes them all.
+fn window_refusals(s: &Scenario, route: usize, m: usize) -> Option<String> {
+    use crate::report::format::{count, small_percent};
+    let model = &s.models[m];
+    let window = model.max_input_tokens?;
+    let steps: Vec<String> = s
+        .workflows
+        .iter()
+        .enumerate()
+        .flat_map(|(w, wf)| {
+            wf.steps
+                .iter()
+                .enumerate()
+                .map(move |(st, step)| (w, st, step))
+        })
+        .filter(|(_, _, step)| step.route == route)
+        .filter_map(|(w, st, step)| {
+            let share = crate::estimate::window_exceeded_share(step, window);
+            (share >= crate::estimate::WINDOW_WARNING_SHARE).then(|| {
+                format!(
+                    "{} of the prompts of {}",
+                    small_percent(share),
+                    step_name(s, w, st)
+                )
+            })
+        })
+        .collect();
+    (!steps.is_empty()).then(|| {
+        format!(
+            "its chain: {} exceed the {}-token window of {}",
+            steps.join(", "),
+            count(window),
+            model.name
+        )
+    })
+}
+
 impl Lever for Route {
     fn id(&self) -> &'static str {
         "route"
@@ -390,6 +432,7 @@ impl Lever for Route {
         };
         let mut m = s.clone();
         let mut changes = Vec::new();
+        let mut kept = Vec::new();
         for stack in &mut m.stacks {
             let mut models: Vec<usize> = stack
                 .chains
@@ -406,11 +449,17 @@ impl Lever for Route {
                 .min_by(|x, y| price(**x).total_cmp(&price(**y)))
                 .expect("two models");
             let mut touched = false;
-            for chain in &mut stack.chains {
+            for (route, chain) in stack.chains.iter_mut().enumerate() {
                 let Some(link) = chain.links.iter().find(|l| l.model == cheap) else {
                     continue;
                 };
                 if chain.links.len() == 1 {
+                    continue;
+                }
+                // A prompt longer than the cheap model's window is refused there, unbilled: its
+                // "saving" is demand turned away, so such a route is not offered.
+                if let Some(refused) = window_refusals(s, route, cheap) {
+                    kept.push(format!("{} keeps {refused}", stack.name));
                     continue;
                 }
                 let escalation = &link.escalation_rate;
@@ -430,13 +479,27 @@ impl Lever for Route {
             }
         }
         if changes.is_empty() {
+            if !kept.is_empty() {
+                return Err(format!(
+                    "the cheapest model would refuse prompts longer than its input window (not billed, and the request fails), which is no saving: {}",
+                    kept.join("; ")
+                ));
+            }
             return Err("no stack has a chain of more than one model".to_string());
         }
+        let kept = if kept.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (not routed, the cheapest model's window would refuse prompts: {})",
+                kept.join("; ")
+            )
+        };
         Ok(vec![Candidate {
             lever: self.id(),
             key: self.id().to_string(),
             change: format!(
-                "{:.0}% of requests straight to the cheapest model, without fallback: {}",
+                "{:.0}% of requests straight to the cheapest model, without fallback: {}{kept}",
                 a.route_share * 100.0,
                 changes.join(", ")
             ),

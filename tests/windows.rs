@@ -535,3 +535,182 @@ fn a_window_of_zero_tokens_is_refused_with_its_key() {
     assert!(err.contains("max_input_tokens"), "{err}");
     assert!(err.contains("test.toml:"), "{err}");
 }
+
+/// Two workflows on two routes of a [big, small] cascade: `fits` sends fixed 1,000-token prompts
+/// that `small`'s 2,000-token window always takes; `long` sends lognormal prompts (mean 2,000, sd
+/// 3,000), 29% of which exceed it. `with_short` adds the `fits` workflow.
+fn cascade(with_short: bool) -> String {
+    let fits = r#"
+[[workflow]]
+name = "fits"
+[[workflow.step]]
+name = "a"
+route = "short"
+input_tokens = 1000
+output_tokens = 200
+"#;
+    let long = r#"
+[[workflow]]
+name = "long"
+[[workflow.step]]
+name = "a"
+route = "long"
+input_tokens = { dist = "lognormal", mean = 2000, sd = 3000 }
+output_tokens = 200
+"#;
+    format!(
+        r#"
+name = "route-windows"
+[simulation]
+arrivals = "fixed"
+[[segment]]
+name = "s"
+users = 100
+sessions_per_user_per_month = 10
+{}{long}
+[[model]]
+name = "small"
+input_usd_per_mtok = 1.0
+output_usd_per_mtok = 2.0
+max_input_tokens = 2000
+[[model]]
+name = "big"
+input_usd_per_mtok = 3.0
+output_usd_per_mtok = 10.0
+[[stack]]
+name = "cascade"
+[stack.route.short]
+chain = [{{ model = "big", escalation_rate = 0.2 }}, {{ model = "small" }}]
+[stack.route.long]
+chain = [{{ model = "big", escalation_rate = 0.2 }}, {{ model = "small" }}]
+"#,
+        if with_short { fits } else { "" }
+    )
+}
+
+/// `levers`' route sent every chain to the cheapest model without asking whether its window
+/// takes the chain's prompts, and counted the refused (unbilled) demand as a saving.
+#[test]
+fn the_route_lever_does_not_send_prompts_to_a_window_that_refuses_them() {
+    use aicost::levers::{self, Assumptions, Variant};
+    let opts = SimOptions::new(200, 5);
+    let a = Assumptions::default();
+    // Only the long route: nothing can be routed, and the reason names the window.
+    let s = scenario(&cascade(false));
+    let base = engine::simulate(&s, &opts).unwrap();
+    let (c, skipped) = levers::candidates(&s, &a, &base);
+    assert!(c.iter().all(|c| c.lever != "route"), "{c:?}");
+    let why = &skipped.iter().find(|n| n.lever == "route").unwrap().reason;
+    assert!(
+        why.contains("29.36% of the prompts of long/a exceed the 2,000-token window of small"),
+        "{why}"
+    );
+    // Both routes: the short one is routed, the long one keeps its cascade, and the saving is
+    // the short route's alone: 1,000 requests × 0.5 × (big + 0.2 × small − small), per request
+    // big $0.005 and small $0.0014, with 20% escalated.
+    let s = scenario(&cascade(true));
+    let base = engine::simulate(&s, &opts).unwrap();
+    let (c, skipped) = levers::candidates(&s, &a, &base);
+    let route = c
+        .iter()
+        .find(|c| c.lever == "route")
+        .expect("a route candidate");
+    assert!(
+        route
+            .change
+            .contains("cascade keeps its chain: 29.36% of the prompts of long/a"),
+        "{}",
+        route.change
+    );
+    let Variant::Mix { with, .. } = &route.variant else {
+        panic!("a mixture")
+    };
+    let chains = &with.stacks[0].chains;
+    let short = s.workflows[0].steps[0].route;
+    let long = s.workflows[1].steps[0].route;
+    assert_eq!(chains[short].links.len(), 1);
+    assert_eq!(chains[long].links.len(), 2);
+    let runs = aicost::paired::simulate_all(&[with], &opts).unwrap();
+    let b = levers::backlog(&s, &a, &base, std::slice::from_ref(route), &runs, skipped);
+    let e = &b.rows[0].stacks[0];
+    let escalated = 0.2 * 1000.0;
+    let expected = 0.5 * (1000.0 * (0.005 - 0.0014) + escalated * 0.0014);
+    assert_within_se(
+        "route saving",
+        e.saving_usd.mean,
+        e.saving_usd.standard_error.max(1e-9),
+        expected,
+        4.0,
+    );
+    assert_eq!(e.acceptance_rate_before, e.acceptance_rate_after);
+}
+
+/// `compare` recommended the cheapest plan under budget even when its window refused prompts:
+/// refused requests are free, so a window of one token made a plan cost $0.00.
+#[test]
+fn compare_does_not_recommend_a_plan_for_the_prompts_it_refuses() {
+    let two = |window: u64| {
+        format!(
+            r#"
+name = "refusing"
+[simulation]
+arrivals = "fixed"
+[budget]
+monthly_usd = 1000
+[[segment]]
+name = "s"
+users = 100
+sessions_per_user_per_month = 10
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "a"
+route = "r"
+input_tokens = {{ dist = "lognormal", mean = 2000, sd = 3000 }}
+output_tokens = 200
+[[model]]
+name = "small"
+input_usd_per_mtok = 1.0
+output_usd_per_mtok = 2.0
+max_input_tokens = {window}
+[[model]]
+name = "big"
+input_usd_per_mtok = 3.0
+output_usd_per_mtok = 10.0
+[[stack]]
+name = "small"
+[stack.route.r]
+chain = [{{ model = "small" }}]
+[[stack]]
+name = "big"
+[stack.route.r]
+chain = [{{ model = "big" }}]
+"#
+        )
+    };
+    for (window, share) in [(1, "100.00%"), (4000, "11.")] {
+        let s = scenario(&two(window));
+        let r = engine::simulate(&s, &SimOptions::new(200, 3)).unwrap();
+        let c = aicost::compare(&s, &r, aicost::DEFAULT_MAX_BREACH);
+        assert_eq!(
+            c.recommendation.plan.as_deref(),
+            Some("big"),
+            "{}",
+            c.recommendation.text
+        );
+        let text = &c.recommendation.text;
+        assert!(text.contains("and serves every prompt"), "{text}");
+        assert!(text.contains("small costs $"), "{text}");
+        assert!(text.contains(&format!("it refuses {share}")), "{text}");
+        assert!(c.plans[0].refuses_prompts() && !c.plans[1].refuses_prompts());
+    }
+    // With every plan refusing, the cheapest under budget is still chosen.
+    let only = two(1).replace(
+        "[[stack]]\nname = \"big\"\n[stack.route.r]\nchain = [{ model = \"big\" }]\n",
+        "",
+    );
+    let s = scenario(&only);
+    let r = engine::simulate(&s, &SimOptions::new(50, 3)).unwrap();
+    let c = aicost::compare(&s, &r, aicost::DEFAULT_MAX_BREACH);
+    assert_eq!(c.recommendation.plan.as_deref(), Some("small"));
+}

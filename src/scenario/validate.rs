@@ -2692,10 +2692,6 @@ pub fn validate_with_catalog(
     }
 }
 
-/// Smallest share of a step's prompts beyond a model's input window that draws a warning: one
-/// prompt in a million (a lognormal's tail always has some).
-const WINDOW_WARNING_SHARE: f64 = 1e-6;
-
 /// Warn, per step and model that serves it, about the share of prompts longer than the model's
 /// input window: a provider refuses them (an error, not billed) and the request fails.
 fn window_warnings(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
@@ -2714,7 +2710,7 @@ fn window_warnings(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
                     continue;
                 };
                 let share = crate::estimate::window_exceeded_share(step, window);
-                if share < WINDOW_WARNING_SHARE {
+                if share < crate::estimate::WINDOW_WARNING_SHARE {
                     continue;
                 }
                 let loc = rs
