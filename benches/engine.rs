@@ -18,13 +18,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use aicost::dist::Dist;
-use aicost::engine::{self, EngineRequest, SimOptions};
 use aicost::model::Scenario;
+use aicost::model::dist::Dist;
+use aicost::sim::engine::{self, EngineRequest, SimOptions};
 
 fn load(path: &str) -> Scenario {
     let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    match aicost::scenario::load(&full) {
+    match aicost::model::scenario::load(&full) {
         Ok(l) => l.scenario,
         Err(e) => panic!("{path} should load: {e}"),
     }
@@ -140,15 +140,15 @@ fn main() {
     let rust_rate = n / t_exact;
     println!(
         "3. exact engine, throughput.toml, one core: {} requests/s ({n:.0} requests in {t_exact:.3} s, 2 stacks)",
-        aicost::report::format::count(rust_rate)
+        aicost::base::format::count(rust_rate)
     );
     let r = run(&throughput, &options(400, EngineRequest::Exact, None));
     let means: Vec<(String, f64, f64)> = r
         .stacks
         .iter()
         .map(|st| {
-            let m = aicost::stats::mean(&st.spend);
-            let se = aicost::stats::sd(&st.spend) / (st.spend.len() as f64).sqrt();
+            let m = aicost::base::stats::mean(&st.spend);
+            let se = aicost::base::stats::sd(&st.spend) / (st.spend.len() as f64).sqrt();
             (st.name.clone(), m, se)
         })
         .collect();
@@ -158,7 +158,7 @@ fn main() {
             println!(
                 "   NumPy {} (vectorised, one core): {} requests/s; ratio {:.2}× (target ≥ 3×: {})",
                 np["numpy"].as_str().unwrap_or("?"),
-                aicost::report::format::count(rate),
+                aicost::base::format::count(rate),
                 rust_rate / rate,
                 verdict(rust_rate / rate >= 3.0)
             );

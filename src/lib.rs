@@ -24,82 +24,36 @@
 //! `examples/` has complete programs (`cargo run --release --example forecast`). The modules
 //! behind these calls are public for the `aicost` binary, its tests and benchmarks, and hidden
 //! from this documentation: their shape follows the command, not a compatibility promise.
+//!
+//! The code stands in seven layers, one folder each, and each imports only the layers below it
+//! (`tests/architecture.rs` holds it to that; `docs/architecture.md` draws them): `base` (errors,
+//! sources, calendar, number formatting, statistics), `model` (distributions, the scenario format
+//! and its validation, catalogs), `billing` (the one place where a price is applied), `sim` (the
+//! engines and the analytic expectations and moments), `analysis` (figures derived from runs and
+//! scenarios), `render` (text, CSV, Markdown, HTML and charts) and `app` (the command line, its
+//! commands and the files they write; the [`api`] above is its library face).
 
 #![warn(missing_docs)]
 // `!(x > 0.0)` is used on purpose throughout: unlike `x <= 0.0` it also rejects NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 #[doc(hidden)]
-pub mod backtest;
+pub mod analysis;
 #[doc(hidden)]
-pub mod calendar;
+pub mod app;
 #[doc(hidden)]
-pub mod catalog;
+pub mod base;
 #[doc(hidden)]
-pub mod check;
-#[doc(hidden)]
-pub mod cli;
-#[doc(hidden)]
-pub mod commands;
-#[doc(hidden)]
-pub mod compare;
-#[doc(hidden)]
-pub mod diag;
-#[doc(hidden)]
-pub mod diff;
-#[doc(hidden)]
-pub mod dist;
-#[doc(hidden)]
-pub mod doc;
-#[doc(hidden)]
-pub mod engine;
-#[doc(hidden)]
-pub mod error;
-#[doc(hidden)]
-pub mod escape;
-#[doc(hidden)]
-pub mod estimate;
-#[doc(hidden)]
-pub mod files;
-#[doc(hidden)]
-pub mod fit;
-#[doc(hidden)]
-pub mod focus;
-#[doc(hidden)]
-pub mod fuzzing;
-#[doc(hidden)]
-pub mod interrupt;
-#[doc(hidden)]
-pub mod levers;
+pub mod billing;
 #[doc(hidden)]
 pub mod model;
 #[doc(hidden)]
-pub mod moments;
+pub mod render;
 #[doc(hidden)]
-pub mod output;
-#[doc(hidden)]
-pub mod paired;
-#[doc(hidden)]
-pub mod plot;
-#[doc(hidden)]
-pub mod report;
-#[doc(hidden)]
-pub mod run;
-#[doc(hidden)]
-pub mod scenario;
-#[doc(hidden)]
-pub mod schema;
-#[doc(hidden)]
-pub mod sensitivity;
-#[doc(hidden)]
-pub mod source;
-#[doc(hidden)]
-pub mod special;
-#[doc(hidden)]
-pub mod stats;
+pub mod sim;
 
-pub mod api;
-pub use api::{
+pub use app::api;
+pub use app::api::{
     Comparison, DEFAULT_MAX_BREACH, EngineRequest, Error, Loaded, Report, Scenario, SimOptions,
     SimResult, StackReport, compare, load, report, simulate, simulate_with, validate,
 };

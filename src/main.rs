@@ -1,5 +1,5 @@
 //! The `aicost` binary: everything lives in the library; this only hands over the exit code.
 
 fn main() -> std::process::ExitCode {
-    aicost::run::main()
+    aicost::app::run::main()
 }

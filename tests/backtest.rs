@@ -6,9 +6,9 @@ mod logs;
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use aicost::backtest::{Actuals, evaluate};
-use aicost::calendar::{Date, Month};
-use aicost::fit::{LogOptions, for_each_call};
+use aicost::analysis::backtest::{Actuals, evaluate};
+use aicost::analysis::fit::{LogOptions, for_each_call};
+use aicost::base::calendar::{Date, Month};
 use assert_cmd::cargo::cargo_bin_cmd;
 use logs::WorkflowTruth;
 use predicates::str::contains;
@@ -28,7 +28,7 @@ fn truth() -> Vec<WorkflowTruth> {
 }
 
 fn scenario(users: u64) -> String {
-    let p95 = |mu: f64, sigma: f64| (mu + aicost::dist::Z95 * sigma).exp();
+    let p95 = |mu: f64, sigma: f64| (mu + aicost::model::dist::Z95 * sigma).exp();
     format!(
         r#"
 name = "truth"
@@ -79,10 +79,10 @@ fn write_logs(dir: &std::path::Path) -> PathBuf {
 }
 
 fn coverage(logs: &PathBuf, users: u64) -> (f64, usize) {
-    let s = aicost::scenario::from_str("truth.toml", &scenario(users))
+    let s = aicost::model::scenario::from_str("truth.toml", &scenario(users))
         .unwrap()
         .scenario;
-    let catalog = aicost::catalog::builtin();
+    let catalog = aicost::model::catalog::builtin();
     let mut actuals = Actuals::new(&s, catalog);
     for_each_call(
         std::slice::from_ref(logs),
@@ -152,13 +152,13 @@ fn a_calibrated_forecast_covers_about_90_percent_of_months() {
 
 #[test]
 fn actual_spend_is_priced_call_by_call() {
-    let s = aicost::scenario::from_str("truth.toml", &scenario(30))
+    let s = aicost::model::scenario::from_str("truth.toml", &scenario(30))
         .unwrap()
         .scenario;
-    let catalog = aicost::catalog::builtin();
+    let catalog = aicost::model::catalog::builtin();
     let mut a = Actuals::new(&s, catalog);
-    let call = |model: &str, input, cached, output, status| aicost::fit::record::Call {
-        timestamp: aicost::calendar::Timestamp::parse("2026-10-05T10:00:00Z").unwrap(),
+    let call = |model: &str, input, cached, output, status| aicost::analysis::fit::record::Call {
+        timestamp: aicost::base::calendar::Timestamp::parse("2026-10-05T10:00:00Z").unwrap(),
         user: None,
         workflow: "summarize".into(),
         model: model.into(),
@@ -169,7 +169,7 @@ fn actual_spend_is_priced_call_by_call() {
         attempt: None,
         cost_usd: None,
     };
-    use aicost::fit::record::Status;
+    use aicost::analysis::fit::record::Status;
     // 1,000,000 input at $0.15 + 1,000,000 output at $0.60.
     a.add(&call("gpt-4o-mini", 1_000_000, 0, 1_000_000, Status::Ok));
     // Not billed.
@@ -227,19 +227,19 @@ fn a_month_is_complete_only_when_the_logs_cover_it() {
     assert_eq!(v["complete_months"], MONTHS);
 
     // Calls on the first and the last day of a month, and none between: not covered.
-    let s = aicost::scenario::from_str("truth.toml", &scenario(30))
+    let s = aicost::model::scenario::from_str("truth.toml", &scenario(30))
         .unwrap()
         .scenario;
-    let mut a = Actuals::new(&s, aicost::catalog::builtin());
-    let call = |day: &str| aicost::fit::record::Call {
-        timestamp: aicost::calendar::Timestamp::parse(day).unwrap(),
+    let mut a = Actuals::new(&s, aicost::model::catalog::builtin());
+    let call = |day: &str| aicost::analysis::fit::record::Call {
+        timestamp: aicost::base::calendar::Timestamp::parse(day).unwrap(),
         user: None,
         workflow: "summarize".into(),
         model: "gpt-4o-mini".into(),
         input_tokens: 10,
         cached_tokens: 0,
         output_tokens: 10,
-        status: aicost::fit::record::Status::Ok,
+        status: aicost::analysis::fit::record::Status::Ok,
         attempt: None,
         cost_usd: None,
     };

@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use aicost::calendar::Date;
-use aicost::catalog::Catalog;
-use aicost::scenario::{self, LoadOptions};
+use aicost::base::calendar::Date;
+use aicost::model::catalog::Catalog;
+use aicost::model::scenario::{self, LoadOptions};
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
@@ -160,7 +160,7 @@ fn a_model_without_prices_takes_the_catalogs_and_written_keys_override_key_by_ke
     assert_eq!(m.batch_discount.mean(), 0.5);
     assert!(l.warnings.is_empty(), "{:?}", l.warnings);
     // Expected month: 100 requests × (1000 × 2.5 + 100 × 12) / 1e6 = $0.37.
-    let e = aicost::estimate::estimate(&l.scenario);
+    let e = aicost::sim::estimate::estimate(&l.scenario);
     assert!(
         (e.stacks[0].monthly_usd - 0.37).abs() < 1e-12,
         "{}",
@@ -206,7 +206,7 @@ fn long_context_and_cache_prices_come_along() {
 fn stale_catalog_prices_warn_after_90_days_and_do_not_fail() {
     let text = scenario_with("[[model]]\nname = \"gpt-4o\"\n")
         .replace("model = \"m\"", "model = \"gpt-4o\"");
-    let checked = aicost::catalog::builtin()
+    let checked = aicost::model::catalog::builtin()
         .lookup("gpt-4o")
         .unwrap()
         .checked
@@ -247,7 +247,7 @@ fn a_scenario_can_load_another_catalog_relative_to_itself() {
     assert_eq!(l.scenario.models[0].prices.input.mean(), 1.0);
     assert_eq!(l.scenario.models[0].provider, "acme");
     // 100 requests × (1000 × 1 + 100 × 2) / 1e6.
-    let e = aicost::estimate::estimate(&l.scenario);
+    let e = aicost::sim::estimate::estimate(&l.scenario);
     assert!((e.stacks[0].monthly_usd - 0.12).abs() < 1e-12);
     // A loaded catalog replaces the built-in one: gpt-4o is unknown there.
     let o = LoadOptions {
@@ -385,7 +385,7 @@ fn a_json_listing_is_a_catalog_a_scenario_reads() {
     let path = dir.path().join("mine.json");
     std::fs::write(&path, &listing).unwrap();
     let cat = Catalog::load(&path).unwrap();
-    let builtin = aicost::catalog::builtin();
+    let builtin = aicost::model::catalog::builtin();
     assert!(cat.len() >= 2, "{}", String::from_utf8_lossy(&listing));
     // Every entry keeps its prices, source and date.
     for (name, entry, checked) in cat.matching(None) {
@@ -456,7 +456,7 @@ fn price_sources_follow_the_prices() {
     assert_eq!(mine.source.as_deref(), Some("https://example.com/prices"));
     assert_eq!(mine.checked, Date::parse("2026-10-01"));
     assert_eq!(mine.catalog, None);
-    let brief = aicost::report::brief::Brief::new(
+    let brief = aicost::render::brief::Brief::new(
         &loaded.scenario,
         &aicost::simulate(&loaded.scenario, 20, 1).unwrap(),
     )

@@ -266,7 +266,7 @@ fn init_points_editors_at_a_schema_that_exists() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().next(), Some("#:schema aicost.schema.json"));
     let schema = std::fs::read_to_string(dir.path().join("aicost.schema.json")).unwrap();
-    assert_eq!(schema, aicost::schema::to_json());
+    assert_eq!(schema, aicost::model::schema::to_json());
 
     // A schema the user changed is kept (and said so) unless --force.
     std::fs::write(dir.path().join("aicost.schema.json"), "{}").unwrap();

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use aicost::compare::{Comparison, DEFAULT_MAX_BREACH};
+use aicost::analysis::compare::{Comparison, DEFAULT_MAX_BREACH};
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
@@ -619,7 +619,7 @@ fn no_plan_qualifies_when_the_fast_ones_break_the_budget() {
         "{text}"
     );
     // The simulation brief gives the same verdict.
-    let brief = aicost::report::brief::Brief::new(&s, &common::simulate(&s, 100, 4));
+    let brief = aicost::render::brief::Brief::new(&s, &common::simulate(&s, 100, 4));
     assert!(
         brief
             .markdown()
@@ -717,10 +717,10 @@ fn comparison_markdown_and_csv_snapshots() {
     let unversioned = |text: String| text.replace(env!("CARGO_PKG_VERSION"), "[version]");
     insta::assert_snapshot!(
         "comparison_markdown",
-        unversioned(aicost::report::brief::comparison_markdown(&c))
+        unversioned(aicost::render::brief::comparison_markdown(&c))
     );
     insta::assert_snapshot!(
         "comparison_csv",
-        unversioned(aicost::report::csv::comparison(&c))
+        unversioned(aicost::render::csv::comparison(&c))
     );
 }

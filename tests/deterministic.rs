@@ -3,7 +3,7 @@
 
 mod common;
 
-use aicost::estimate::estimate;
+use aicost::sim::estimate::estimate;
 use common::*;
 
 const MINI: &str = r#"
@@ -64,7 +64,7 @@ fn chatbot_costs_exactly_11_500_dollars() {
 
 #[test]
 fn the_shipped_chatbot_has_an_expected_month_of_exactly_11_500_dollars() {
-    let s = aicost::scenario::load(std::path::Path::new("scenarios/chatbot.toml"))
+    let s = aicost::model::scenario::load(std::path::Path::new("scenarios/chatbot.toml"))
         .unwrap()
         .scenario;
     let e = estimate(&s);
@@ -95,7 +95,8 @@ fn a_prefix_below_the_cache_minimum_is_plain_input_with_no_write_premium() {
         "static_prefix_tokens = 1000\ninput_tokens = 900\noutput_tokens = 200\ncache_hit_rate = 1";
     check(&one_step(10, 10, "", step, MINI, ONE_MODEL), 0.675);
     let s =
-        aicost::scenario::from_str("t.toml", &one_step(10, 10, "", step, MINI, ONE_MODEL)).unwrap();
+        aicost::model::scenario::from_str("t.toml", &one_step(10, 10, "", step, MINI, ONE_MODEL))
+            .unwrap();
     assert!(
         s.warnings.iter().any(|w| w.message.contains("no effect")),
         "a cache rate that cannot apply is worth a warning"

@@ -31,10 +31,10 @@ mod generator;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use aicost::engine::fast::{FastPlan, unsupported};
-use aicost::engine::{self, EngineChoice, SimOptions, SimResult, TrialOutcome, TrialSink};
+use aicost::analysis::report::Report;
 use aicost::model::Scenario;
-use aicost::report::Report;
+use aicost::sim::engine::fast::{FastPlan, unsupported};
+use aicost::sim::engine::{self, EngineChoice, SimOptions, SimResult, TrialOutcome, TrialSink};
 use generator::Feature;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -393,7 +393,7 @@ fn estimate_view(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTre
     let mut out: BTreeMap<String, f64> = BTreeMap::new();
     for (k, st) in s.stacks.iter().enumerate() {
         let (mut spend, mut requests, mut accepted, mut review) = (0.0, 0.0, 0.0, 0.0);
-        let mut classes = [0.0; aicost::engine::CostBreakdown::LEN];
+        let mut classes = [0.0; aicost::billing::classes::CostBreakdown::LEN];
         let mut workflow_requests = vec![0.0; s.workflows.len()];
         for &i in idx {
             for (m, month) in outcomes[i].months.iter().enumerate() {
@@ -428,7 +428,10 @@ fn estimate_view(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTre
                 out.insert(p("cost_per_useful_output_usd"), (spend + review) / accepted);
             }
         }
-        for (name, x) in aicost::engine::CostBreakdown::NAMES.iter().zip(classes) {
+        for (name, x) in aicost::billing::classes::CostBreakdown::NAMES
+            .iter()
+            .zip(classes)
+        {
             out.insert(p(&format!("by_class_usd.{name}")), x / n);
         }
         if season > 0.0 {
@@ -445,7 +448,7 @@ fn estimate_view(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTre
 
 /// The estimate's figures under the names of [`estimate_view`] and of the report.
 fn estimate_figures(s: &Scenario) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
-    let e = aicost::estimate::estimate(s);
+    let e = aicost::sim::estimate::estimate(s);
     let mut first = BTreeMap::new();
     let mut report = BTreeMap::new();
     for st in &e.stacks {
@@ -464,7 +467,7 @@ fn estimate_figures(s: &Scenario) -> (BTreeMap<String, f64>, BTreeMap<String, f6
         if let Some(x) = st.cost_per_useful_output_usd {
             first.insert(p("cost_per_useful_output_usd"), x);
         }
-        for (name, x) in aicost::engine::CostBreakdown::NAMES
+        for (name, x) in aicost::billing::classes::CostBreakdown::NAMES
             .iter()
             .zip(st.by_class_usd.to_array())
         {
@@ -575,14 +578,14 @@ impl ScenarioOutcome {
 }
 
 fn load(text: &str) -> Result<Scenario, String> {
-    aicost::scenario::from_str("generated.toml", text)
+    aicost::model::scenario::from_str("generated.toml", text)
         .map(|l| l.scenario)
         .map_err(|e| e.to_string())
 }
 
 /// Provider usage of the first stack at list price, from the estimate.
 fn provider_usage(s: &Scenario) -> Vec<(String, f64)> {
-    let e = aicost::estimate::estimate(s);
+    let e = aicost::sim::estimate::estimate(s);
     let mut out: Vec<(String, f64)> = Vec::new();
     let Some(st) = e.stacks.first() else {
         return out;
@@ -633,7 +636,7 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
             return out;
         }
     };
-    let e = aicost::estimate::estimate(&draft);
+    let e = aicost::sim::estimate::estimate(&draft);
     let monthly = e.stacks.first().map_or(1.0, |st| st.monthly_usd).max(1e-6);
     let users: f64 = draft.segments.iter().map(|s| s.users.mean()).sum();
     out.text = generator::finish(&d, monthly, users, &provider_usage(&draft));
@@ -841,7 +844,10 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
     }
 
     // The estimate against the exact engine, where it claims to be exact.
-    if aicost::estimate::estimate(&s).approximations.is_empty() {
+    if aicost::sim::estimate::estimate(&s)
+        .approximations
+        .is_empty()
+    {
         let (first, report) = estimate_figures(&s);
         let exact_first = estimate_view(&s, &exact.outcomes, &(0..n).collect::<Vec<_>>());
         for (path, &x) in &first {

@@ -10,9 +10,9 @@
 
 mod common;
 
-use aicost::engine::{self, SimOptions, SimResult};
+use aicost::analysis::report::Report;
 use aicost::model::Scenario;
-use aicost::report::Report;
+use aicost::sim::engine::{self, SimOptions, SimResult};
 use common::*;
 
 fn fast(s: &Scenario, trials: u64, seed: u64) -> SimResult {
@@ -115,8 +115,8 @@ fn sampled_users_carry_the_incident_repeats_of_their_requests() {
     assert_within_se("cost per user", mean, se, 30.0 * 1.9 * 0.0014, 4.0);
     // Without repeats a user's cost is Poisson(30) requests × $0.0014: its p99 is 43 requests.
     // With them, the users with 3 or more of their ~30 requests inside the window pass it.
-    let costs = aicost::stats::sorted(&r.stacks[0].user_costs[0]);
-    let p99 = aicost::stats::quantile_sorted(&costs, 0.99);
+    let costs = aicost::base::stats::sorted(&r.stacks[0].user_costs[0]);
+    let p99 = aicost::base::stats::quantile_sorted(&costs, 0.99);
     assert!(p99 > 43.0 * 0.0014 * 2.0, "p99 {p99}");
 }
 
@@ -128,7 +128,7 @@ fn sampled_users_cost_the_expected_request_on_average() {
     let w = "[[workflow]]\nname = \"heavy\"\n[[workflow.step]]\nname = \"call\"\nroute = \"a\"\ninput_tokens = { p50 = 1000, p95 = 12000 }\n";
     let stack = "[stack.route.a]\nchain = [{ model = \"small\" }]";
     let s = scenario(&text(w, stack, ""));
-    let per_request = aicost::estimate::estimate(&s).stacks[0]
+    let per_request = aicost::sim::estimate::estimate(&s).stacks[0]
         .cost_per_request_usd
         .unwrap();
     let r = fast(&s, 50, 6);

@@ -9,9 +9,9 @@
 
 mod common;
 
-use aicost::engine::{self, SimOptions, SimResult};
+use aicost::analysis::report::Report;
 use aicost::model::Scenario;
-use aicost::report::Report;
+use aicost::sim::engine::{self, SimOptions, SimResult};
 use common::*;
 
 fn fast(s: &Scenario, trials: u64, seed: u64) -> SimResult {
@@ -259,7 +259,7 @@ fn incident_repeats_do_not_repeat_the_semantic_lookup() {
         LOOP,
     ));
     let expected = 0.01 + 1.9 * 0.0014;
-    let estimate = aicost::estimate::estimate(&s);
+    let estimate = aicost::sim::estimate::estimate(&s);
     let per = estimate.stacks[0].cost_per_request_usd.unwrap();
     assert!(
         (per - expected).abs() < 1e-6,

@@ -9,8 +9,8 @@
 
 mod common;
 
-use aicost::engine::{self, EngineRequest, SimOptions, SimResult};
 use aicost::model::Scenario;
+use aicost::sim::engine::{self, EngineRequest, SimOptions, SimResult};
 use common::*;
 
 /// Run an engine; the fast engine runs whether or not it vouches for its shape, which is what
@@ -26,15 +26,15 @@ fn run(s: &Scenario, engine: EngineRequest, trials: u64, seed: u64) -> SimResult
 }
 
 fn quantile(sorted: &[f64], p: f64) -> f64 {
-    aicost::stats::quantile_sorted(sorted, p)
+    aicost::base::stats::quantile_sorted(sorted, p)
 }
 
 /// Two-sample Kolmogorov–Smirnov statistic (amounts equal to the micro-dollar are ties).
 fn ks(a: &[f64], b: &[f64]) -> f64 {
     let round = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| (x * 1e6).round() / 1e6).collect() };
     let (a, b) = (
-        aicost::stats::sorted(&round(a)),
-        aicost::stats::sorted(&round(b)),
+        aicost::base::stats::sorted(&round(a)),
+        aicost::base::stats::sorted(&round(b)),
     );
     let (mut i, mut j, mut d) = (0usize, 0usize, 0.0f64);
     while i < a.len() && j < b.len() {
@@ -62,8 +62,8 @@ fn compare(name: &str, text: &str, exact_trials: u64, fast_trials: u64) {
         let (mf, se_f) = mean_se(&f.spend);
         let combined = (se_e * se_e + se_f * se_f).sqrt();
         let (se, sf) = (
-            aicost::stats::sorted(&e.spend),
-            aicost::stats::sorted(&p.spend),
+            aicost::base::stats::sorted(&e.spend),
+            aicost::base::stats::sorted(&p.spend),
         );
         let d = ks(&e.spend, &f.spend);
         let (n, m) = (e.spend.len() as f64, f.spend.len() as f64);
@@ -187,7 +187,7 @@ fn heavy_tailed_tokens() {
         o
     });
     assert!(
-        matches!(&refused, Err(aicost::error::Error::Usage(m)) if m.contains("cannot vouch")),
+        matches!(&refused, Err(aicost::base::error::Error::Usage(m)) if m.contains("cannot vouch")),
         "{refused:?}"
     );
     compare("heavy tails", &text, 3000, 6000);
@@ -402,7 +402,7 @@ chain = [{ model = "unbounded" }]
 "#;
     let s = scenario(text);
     let expected = 270_455.47;
-    let e = aicost::estimate::estimate(&s);
+    let e = aicost::sim::estimate::estimate(&s);
     assert_cents("estimate", e.stacks[0].monthly_usd, expected);
     // The fast engine's month has the exact mean and variance, so its standard error holds.
     let fast = run(&s, EngineRequest::Fast, 4000, 5);
@@ -412,7 +412,7 @@ chain = [{ model = "unbounded" }]
     let mut opts = SimOptions::new(10_000, 5);
     opts.engine = EngineRequest::Fast;
     match engine::simulate(&s, &opts) {
-        Err(aicost::error::Error::Usage(m)) => {
+        Err(aicost::base::error::Error::Usage(m)) => {
             assert!(
                 m.contains("cannot vouch") && m.contains("skewness 3.1e11"),
                 "{m}"

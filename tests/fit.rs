@@ -7,11 +7,11 @@ mod logs;
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use aicost::calendar::Date;
-use aicost::fit::aggregate;
-use aicost::fit::hist::{Moments, bucket};
-use aicost::fit::skeleton::{self, Fitted, TokenFit};
-use aicost::fit::{LogOptions, summarize};
+use aicost::analysis::fit::aggregate;
+use aicost::analysis::fit::hist::{Moments, bucket};
+use aicost::analysis::fit::skeleton::{self, Fitted, TokenFit};
+use aicost::analysis::fit::{LogOptions, summarize};
+use aicost::base::calendar::Date;
 use assert_cmd::cargo::cargo_bin_cmd;
 use logs::{PartTruth, WorkflowTruth, part};
 use predicates::prelude::PredicateBooleanExt;
@@ -103,7 +103,7 @@ fn lognormal_close(what: &str, fit: &TokenFit, mu: f64, sigma: f64, n: f64) {
     };
     // Rounded to whole tokens: allow half a token besides the sampling error.
     let fmu = p50.ln();
-    let fsigma = (p95.ln() - fmu) / aicost::dist::Z95;
+    let fsigma = (p95.ln() - fmu) / aicost::model::dist::Z95;
     close(&format!("{what} mu"), fmu, mu, sigma / n.sqrt() + 0.5 / p50);
     close(
         &format!("{what} sigma"),
@@ -195,7 +195,7 @@ fn otel_spans_fit_the_same_truth() {
     let dir = tempfile::tempdir().unwrap();
     let p = write_logs(dir.path(), "spans.jsonl", |r, _| logs::otel_json(r), "");
     let opts = LogOptions {
-        read: aicost::fit::readers::ReadOptions {
+        read: aicost::analysis::fit::readers::ReadOptions {
             group_by: Some("app.workflow".into()),
         },
         ..LogOptions::default()
@@ -726,7 +726,7 @@ fn otlp_exports_and_litellm_json_are_read() {
     let p = dir.path().join("otlp.jsonl");
     std::fs::write(&p, format!("{otlp}\n")).unwrap();
     let opts = LogOptions {
-        read: aicost::fit::readers::ReadOptions {
+        read: aicost::analysis::fit::readers::ReadOptions {
             group_by: Some("service.name".into()),
         },
         ..LogOptions::default()
@@ -765,7 +765,7 @@ fn otlp_exports_and_litellm_json_are_read() {
 fn grouping_by_something_unique_per_call_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = logs::PLAIN_HEADER.to_string();
-    for i in 0..(aicost::fit::summary::MAX_PARTS + 5) {
+    for i in 0..(aicost::analysis::fit::summary::MAX_PARTS + 5) {
         text += &format!("2026-10-01T00:00:00Z,u,req-{i},gpt-4o,10,0,5,ok\n");
     }
     let p = dir.path().join("u.csv");
@@ -792,7 +792,7 @@ fn month_of_logs() -> String {
 #[test]
 fn an_endless_line_stops_at_the_limit_with_its_line_number() {
     let dir = tempfile::tempdir().unwrap();
-    let zeros = vec![0u8; (aicost::fit::input::MAX_LINE_BYTES + (1 << 20)) as usize];
+    let zeros = vec![0u8; (aicost::analysis::fit::input::MAX_LINE_BYTES + (1 << 20)) as usize];
     aicost()
         .args(["fit", "-"])
         .write_stdin(zeros)
@@ -827,7 +827,7 @@ fn an_endless_line_stops_at_the_limit_with_its_line_number() {
         rows.push_str(row);
     }
     rows.push(']');
-    assert!(rows.len() as u64 > aicost::fit::input::MAX_LINE_BYTES);
+    assert!(rows.len() as u64 > aicost::analysis::fit::input::MAX_LINE_BYTES);
     let array = dir.path().join("spend.json");
     std::fs::write(&array, rows).unwrap();
     aicost()

@@ -45,7 +45,7 @@ fn the_chatbot_month_is_11500_dollars_in_focus_rows() {
         "--month",
         "2026-12",
     ]);
-    assert_eq!(h, aicost::focus::COLUMNS);
+    assert_eq!(h, aicost::render::focus::COLUMNS);
     let first_x = h.iter().position(|c| c.starts_with("x_")).unwrap();
     assert!(
         h[first_x..].iter().all(|c| c.starts_with("x_")),
@@ -150,8 +150,9 @@ fn the_chatbot_month_is_11500_dollars_in_focus_rows() {
 fn every_stack_sums_to_its_estimate_and_batch_traffic_has_batch_meters() {
     let file = "scenarios/support-ticket-summary-v2.toml";
     let (h, rows) = focus(&["estimate", file, "--format", "focus", "--month", "2026-12"]);
-    let loaded = aicost::scenario::from_str(file, &std::fs::read_to_string(file).unwrap()).unwrap();
-    let e = aicost::estimate::estimate(&loaded.scenario);
+    let loaded =
+        aicost::model::scenario::from_str(file, &std::fs::read_to_string(file).unwrap()).unwrap();
+    let e = aicost::sim::estimate::estimate(&loaded.scenario);
     for st in &e.stacks {
         let sum: f64 = rows
             .iter()
@@ -418,8 +419,8 @@ fn focus_rows_cover_every_month_of_the_horizon_and_month_picks_one() {
     let file = "scenarios/ecommerce-assistant.toml";
     let (h, rows) = focus(&["estimate", file, "--format", "focus", "-q"]);
     let col = |name: &str| col(&h, name);
-    let e = aicost::estimate::estimate(
-        &aicost::scenario::load(std::path::Path::new(file))
+    let e = aicost::sim::estimate::estimate(
+        &aicost::model::scenario::load(std::path::Path::new(file))
             .unwrap()
             .scenario,
     );

@@ -1,5 +1,5 @@
 //! Inputs that once crashed or exhausted a fuzz target (`fuzz/`), replayed through the same entry
-//! points ([`aicost::fuzzing`]): each must now return without panicking. A new crash found by
+//! points ([`aicost::app::fuzzing`]): each must now return without panicking. A new crash found by
 //! `cargo fuzz run` goes into `tests/fuzz_regressions/<target>/` once fixed.
 
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ fn scenario_inputs_that_crashed_the_fuzzer_load_or_fail_cleanly() {
         let bytes = std::fs::read(&path).unwrap();
         replay(&path.display().to_string(), &bytes, |b| {
             if let Ok(text) = std::str::from_utf8(b) {
-                aicost::fuzzing::scenario(text);
+                aicost::app::fuzzing::scenario(text);
             }
         });
     }
@@ -40,7 +40,7 @@ fn log_inputs_that_crashed_the_fuzzer_read_or_fail_cleanly() {
         replay(
             &path.display().to_string(),
             &bytes,
-            aicost::fuzzing::fit_logs,
+            aicost::app::fuzzing::fit_logs,
         );
     }
 }
@@ -66,16 +66,16 @@ fn the_fuzz_seeds_run_through_the_entry_points() {
             replay(&path.display().to_string(), &bytes, |b| match target {
                 "scenario" => {
                     if let Ok(text) = std::str::from_utf8(b) {
-                        aicost::fuzzing::scenario(text);
+                        aicost::app::fuzzing::scenario(text);
                     }
                 }
-                _ => aicost::fuzzing::fit_logs(b),
+                _ => aicost::app::fuzzing::fit_logs(b),
             });
         }
     }
     let load = |seed: &str| {
         let text = std::fs::read_to_string(format!("fuzz/corpus/scenario/{seed}")).unwrap();
-        aicost::scenario::from_str(seed, &text)
+        aicost::model::scenario::from_str(seed, &text)
     };
     assert!(load("seed-formula-and-quote-names.toml").is_ok());
     let err = load("seed-control-char-names.toml")

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aicost::report::brief::Brief;
+use aicost::render::brief::Brief;
 
 /// Window size of the screenshot: a laptop's width, tall enough for all five charts.
 const WIDTH: u32 = 1280;

@@ -4,9 +4,9 @@
 
 mod common;
 
-use aicost::engine::{self, SimOptions};
-use aicost::report::Report;
-use aicost::report::detail::Detail;
+use aicost::analysis::detail::Detail;
+use aicost::analysis::report::Report;
+use aicost::sim::engine::{self, SimOptions};
 
 fn scenario(text: &str) -> aicost::model::Scenario {
     common::scenario(text)
@@ -63,13 +63,13 @@ fn calls_per_request_count_the_calls_of_every_step() {
     let json = report.to_json();
     assert!(json.contains("\"calls_per_request\": 2.0"), "{json}");
     assert!(!json.contains("attempts_per_request"));
-    let table = aicost::report::table::render(&report, &Detail::new(&s, &r), false);
+    let table = aicost::render::table::render(&report, &Detail::new(&s, &r), false);
     let row = table
         .lines()
         .find(|l| l.starts_with("  model calls per request (all steps)"))
         .unwrap();
     assert!(row.trim_end().ends_with("2.000"), "{row}");
-    let md = aicost::report::brief::Brief::new(&s, &r).markdown();
+    let md = aicost::render::brief::Brief::new(&s, &r).markdown();
     assert!(
         md.contains("| Model calls per request (all steps) | 2.000 |"),
         "{md}"
@@ -84,7 +84,7 @@ fn estimate_and_simulate_report_review_for_the_same_average_month() {
     let r = engine::simulate_exact(&s, &SimOptions::new(4, 1)).unwrap();
     let simulated = Report::new(&s, &r).stacks[0].review_cost_usd.unwrap().mean;
     assert!((simulated - 2_000.0).abs() < 1e-9, "{simulated}");
-    let e = aicost::estimate::estimate(&s);
+    let e = aicost::sim::estimate::estimate(&s);
     let st = &e.stacks[0];
     assert!((st.review_usd.unwrap() - 2_000.0).abs() < 1e-9);
     assert_eq!(st.months_review_usd.len(), 2);
@@ -95,7 +95,7 @@ fn estimate_and_simulate_report_review_for_the_same_average_month() {
     assert!((st.cost_per_accepted_task_usd.unwrap() - 0.002).abs() < 1e-15);
     assert!((st.cost_per_useful_output_usd.unwrap() - 1.002).abs() < 1e-12);
     assert!((st.accepted_per_month - 2_000.0).abs() < 1e-9);
-    let text = aicost::report::estimate::render(&e);
+    let text = aicost::render::estimate::render(&e);
     assert!(
         text.contains("  average month of the 2-month horizon (as simulate reports it):\n    human review $2,000.00 per month (month 1: $1,000.00)"),
         "{text}"
@@ -138,7 +138,7 @@ chain = [{ model = "m" }]
 
 #[test]
 fn levers_say_their_savings_do_not_add_and_show_the_best_ones_together() {
-    use aicost::levers::{self, Assumptions};
+    use aicost::analysis::levers::{self, Assumptions};
     let s = scenario(PREFIX_ONLY);
     let a = Assumptions::default();
     let opts = SimOptions::new(200, 5);
@@ -146,10 +146,10 @@ fn levers_say_their_savings_do_not_add_and_show_the_best_ones_together() {
     let (candidates, skipped) = levers::candidates(&s, &a, &base);
     let scenarios: Vec<&aicost::model::Scenario> =
         candidates.iter().map(|c| c.variant.scenario()).collect();
-    let runs = aicost::paired::simulate_all(&scenarios, &opts).unwrap();
+    let runs = aicost::sim::engine::simulate_all(&scenarios, &opts).unwrap();
     let mut b = levers::backlog(&s, &a, &base, &candidates, &runs, skipped);
     levers::combine(&s, &a, &base, &mut b, &mut |list| {
-        aicost::paired::simulate_all(list, &opts)
+        aicost::sim::engine::simulate_all(list, &opts)
     })
     .unwrap();
     assert_eq!(b.baseline[0].mean_usd, 20.0);
@@ -199,6 +199,6 @@ fn levers_say_their_savings_do_not_add_and_show_the_best_ones_together() {
         "{text}"
     );
     assert!(text.contains("savings do not add"), "{text}");
-    let json = aicost::output::pretty_json(&b);
+    let json = aicost::app::output::pretty_json(&b);
     assert!(json.contains("\"sum_of_savings_usd\""), "{json}");
 }

@@ -5,8 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use aicost::estimate::estimate;
-use aicost::scenario::{LoadOptions, load_with};
+use aicost::model::scenario::{LoadOptions, load_with};
+use aicost::sim::estimate::estimate;
 use assert_cmd::cargo::cargo_bin_cmd;
 use common::assert_cents;
 use predicates::prelude::PredicateBooleanExt;
@@ -20,7 +20,7 @@ fn aicost() -> assert_cmd::Command {
     cmd
 }
 
-fn load(file: &str, overrides: &[&str]) -> aicost::scenario::Loaded {
+fn load(file: &str, overrides: &[&str]) -> aicost::model::scenario::Loaded {
     let opts = LoadOptions {
         overrides: overrides.iter().map(|s| s.to_string()).collect(),
         ..Default::default()

@@ -12,10 +12,10 @@
 
 mod common;
 
-use aicost::engine::SimOptions;
-use aicost::levers::{self, Assumptions, Backlog, StackEffect};
+use aicost::analysis::levers::{self, Assumptions, Backlog, StackEffect};
 use aicost::model::Scenario;
-use aicost::paired::simulate_all;
+use aicost::sim::engine::SimOptions;
+use aicost::sim::engine::simulate_all;
 use assert_cmd::cargo::cargo_bin_cmd;
 use common::{assert_cents, assert_within_se};
 use predicates::str::contains;
@@ -77,7 +77,7 @@ const REQUESTS: f64 = 1000.0;
 
 fn backlog(s: &Scenario, a: &Assumptions) -> Backlog {
     let opts = SimOptions::new(400, 11);
-    let base = aicost::engine::simulate(s, &opts).unwrap();
+    let base = aicost::sim::engine::simulate(s, &opts).unwrap();
     let (candidates, skipped) = levers::candidates(s, a, &base);
     let all: Vec<&Scenario> = candidates.iter().map(|c| c.variant.scenario()).collect();
     let runs = simulate_all(&all, &opts).unwrap();
@@ -236,7 +236,7 @@ fn assumptions_change_the_levers() {
     );
     // A target at or below the current rate leaves nothing to do.
     a.set("cache_hit_rate=0.5").unwrap();
-    let base = aicost::engine::simulate(&s, &SimOptions::new(20, 11)).unwrap();
+    let base = aicost::sim::engine::simulate(&s, &SimOptions::new(20, 11)).unwrap();
     let (c, skipped) = levers::candidates(&s, &a, &base);
     assert!(c.iter().all(|c| c.lever != "prompt_cache"));
     assert!(skipped.iter().any(|n| n.lever == "prompt_cache"));
@@ -400,7 +400,7 @@ fn a_contract_on_a_certain_month_earns_its_whole_discount() {
 fn the_contract_commitment_minimises_the_expected_bill() {
     let s = with_provider(false);
     let opts = SimOptions::new(2000, 5);
-    let base = aicost::engine::simulate(&s, &opts).unwrap();
+    let base = aicost::sim::engine::simulate(&s, &opts).unwrap();
     let a = Assumptions::default();
     let (candidates, _) = levers::candidates(&s, &a, &base);
     let c = candidates
@@ -411,15 +411,16 @@ fn the_contract_commitment_minimises_the_expected_bill() {
     let commitment = sized.contracts[0].committed_monthly_usd.mean();
     let at = |factor: f64| {
         let mut v = sized.clone();
-        v.contracts[0].committed_monthly_usd.dist = aicost::dist::Dist::Fixed(commitment * factor);
-        aicost::engine::simulate(&v, &opts).unwrap().stacks[1]
+        v.contracts[0].committed_monthly_usd.dist =
+            aicost::model::dist::Dist::Fixed(commitment * factor);
+        aicost::sim::engine::simulate(&v, &opts).unwrap().stacks[1]
             .spend
             .clone()
     };
     let best = at(1.0);
     for factor in [0.9, 1.1] {
         let other = at(factor);
-        let d = aicost::paired::Delta::of(&best, &other);
+        let d = aicost::base::stats::paired::Delta::of(&best, &other);
         assert!(
             d.mean > -2.0 * d.standard_error,
             "a commitment × {factor} bills less on average: {d:?}"

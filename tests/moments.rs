@@ -4,11 +4,11 @@
 
 mod common;
 
-use aicost::engine::draw::TrialDraw;
-use aicost::engine::exact::Plan;
-use aicost::estimate::request_expectation;
 use aicost::model::Param;
-use aicost::moments::request_moments;
+use aicost::sim::engine::draw::TrialDraw;
+use aicost::sim::engine::exact::Plan;
+use aicost::sim::estimate::request_expectation;
+use aicost::sim::moments::request_moments;
 use common::*;
 
 const N: usize = 300_000;

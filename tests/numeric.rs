@@ -3,10 +3,10 @@
 
 mod common;
 
-use aicost::engine::{self, EngineRequest, SimOptions};
-use aicost::estimate::estimate;
+use aicost::base::stats::KahanSum;
 use aicost::model::Scenario;
-use aicost::stats::KahanSum;
+use aicost::sim::engine::{self, EngineRequest, SimOptions};
+use aicost::sim::estimate::estimate;
 use assert_cmd::cargo::cargo_bin_cmd;
 use common::*;
 

@@ -80,7 +80,7 @@ fn every_written_file_is_an_ordinary_0644_file_and_no_temporary_file_is_left() {
         assert_eq!(mode(&d.join(f)), 0o644, "{f}");
     }
     let charts = names_in(&d.join("charts"));
-    let mut expected = aicost::report::charts::FILES.to_vec();
+    let mut expected = aicost::render::charts::FILES.to_vec();
     expected.sort();
     assert_eq!(charts, expected);
     for f in charts {

@@ -3,8 +3,8 @@
 
 mod common;
 
-use aicost::estimate::estimate;
-use aicost::report::Report;
+use aicost::analysis::report::Report;
+use aicost::sim::estimate::estimate;
 use common::*;
 
 /// A model with every kind of price. 100 requests per month in every test below.
@@ -51,7 +51,10 @@ fn check(text: &str, expected: f64) -> Report {
     let rep = Report::new(&s, &r);
     let sim = rep.stacks[0].cost_breakdown_usd.to_array();
     let est = e.stacks[0].by_class_usd.to_array();
-    for (k, name) in aicost::engine::CostBreakdown::NAMES.iter().enumerate() {
+    for (k, name) in aicost::billing::classes::CostBreakdown::NAMES
+        .iter()
+        .enumerate()
+    {
         assert_cents(name, sim[k], est[k]);
     }
     assert_cents(
@@ -212,7 +215,7 @@ fn image_tokens_alone_push_a_call_over_the_long_context_threshold() {
 fn the_breakdown_sums_to_the_total_in_every_shipped_scenario() {
     for entry in std::fs::read_dir("scenarios").unwrap() {
         let path = entry.unwrap().path();
-        let s = aicost::scenario::load(&path).unwrap().scenario;
+        let s = aicost::model::scenario::load(&path).unwrap().scenario;
         let rep = Report::new(&s, &simulate(&s, 2, 3));
         for st in &rep.stacks {
             let total = st.cost_breakdown_usd.total();
@@ -228,7 +231,7 @@ fn the_breakdown_sums_to_the_total_in_every_shipped_scenario() {
 }
 
 fn invalid(text: &str) -> String {
-    match aicost::scenario::from_str("t.toml", text) {
+    match aicost::model::scenario::from_str("t.toml", text) {
         Ok(_) => panic!("should be invalid"),
         Err(e) => e.to_string(),
     }
@@ -406,7 +409,7 @@ fn continuous_chunk_counts_and_sizes_keep_an_exact_mean_and_say_what_is_approxim
     // Mean and variance of the product are exact whatever the shape: E[CT] = E[C]·E[T] and
     // E[(CT)²] = E[C²]·E[T²].
     let r = s.workflows[0].steps[0].retrieval.as_ref().unwrap();
-    let (d, exact) = aicost::dist::Dist::product(&r.chunks, &r.chunk_tokens);
+    let (d, exact) = aicost::model::dist::Dist::product(&r.chunks, &r.chunk_tokens);
     assert!(!exact);
     let m = r.chunks.mean() * r.chunk_tokens.mean();
     let m2 = r.chunks.second_moment() * r.chunk_tokens.second_moment();

@@ -13,10 +13,10 @@ mod common;
 
 use std::fmt::Write as _;
 
-use aicost::engine::{self, SimOptions, SimResult};
-use aicost::estimate::estimate;
+use aicost::analysis::report::Report;
 use aicost::model::Scenario;
-use aicost::report::Report;
+use aicost::sim::engine::{self, SimOptions, SimResult};
+use aicost::sim::estimate::estimate;
 use proptest::prelude::*;
 
 /// Cases per property: enough to reach the corners, few enough for a quick suite.

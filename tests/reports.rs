@@ -6,10 +6,10 @@ mod common;
 
 use std::collections::HashMap;
 
-use aicost::report::Report;
-use aicost::report::brief::Brief;
-use aicost::report::csv;
-use aicost::report::detail::Detail;
+use aicost::analysis::detail::Detail;
+use aicost::analysis::report::Report;
+use aicost::render::brief::Brief;
+use aicost::render::csv;
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
@@ -70,7 +70,7 @@ fn csv_snapshot() {
 fn table(path: &str, trials: u64, seed: u64) -> String {
     let s = common::scenario(&std::fs::read_to_string(path).unwrap());
     let r = common::simulate(&s, trials, seed);
-    aicost::report::table::render(&Report::new(&s, &r), &Detail::new(&s, &r), false)
+    aicost::render::table::render(&Report::new(&s, &r), &Detail::new(&s, &r), false)
 }
 
 #[test]
@@ -809,7 +809,7 @@ fn standard_errors_of_shares_match_their_spread_over_independent_runs() {
     for seed in 1000..1000 + K {
         let d = Detail::new(&s, &common::simulate(&s, N, seed));
         let st = &d.stacks[2]; // small-then-large: two models, retries, escalations
-        let e = |x: &aicost::report::detail::Estimate| (x.value, x.standard_error);
+        let e = |x: &aicost::base::stats::estimate::Estimate| (x.value, x.standard_error);
         figures.push([
             e(&st.models[0].share),
             e(&st.token_kinds[3].share),

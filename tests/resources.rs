@@ -4,15 +4,15 @@
 
 mod common;
 
-use aicost::engine::{self, EngineRequest, SimOptions, SimResult};
+use aicost::analysis::report::Report;
+use aicost::base::stats::{STREAM_RELATIVE_ACCURACY, Summary};
 use aicost::model::Scenario;
-use aicost::report::Report;
-use aicost::stats::{STREAM_RELATIVE_ACCURACY, Summary};
+use aicost::sim::engine::{self, EngineRequest, SimOptions, SimResult};
 use assert_cmd::Command;
 use predicates::str::contains;
 
 fn load(path: &str) -> Scenario {
-    aicost::scenario::load(std::path::Path::new(path))
+    aicost::model::scenario::load(std::path::Path::new(path))
         .unwrap_or_else(|e| panic!("{e}"))
         .scenario
 }
@@ -64,7 +64,7 @@ fn detail_is_bounded_while_headline_figures_cover_every_trial() {
         assert_eq!((x.min, x.max), (y.min, y.max));
         // Percentiles from the sketch: within its relative accuracy of a value between the
         // neighbouring order statistics.
-        let sorted = aicost::stats::sorted(&full.stacks[k].spend);
+        let sorted = aicost::base::stats::sorted(&full.stacks[k].spend);
         let gap = sorted.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
         for (p, q) in [(x.p50, y.p50), (x.p95, y.p95), (x.p99, y.p99)] {
             assert!(
@@ -73,7 +73,7 @@ fn detail_is_bounded_while_headline_figures_cover_every_trial() {
             );
         }
         assert_eq!(a.breach_probability, b.breach_probability);
-        let alerts = |r: &aicost::report::StackReport| {
+        let alerts = |r: &aicost::analysis::report::StackReport| {
             r.alerts.iter().map(|a| a.probability).collect::<Vec<_>>()
         };
         assert_eq!(alerts(a), alerts(b));
@@ -133,7 +133,7 @@ fn trials_out_streams_every_month_of_every_trial() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some(aicost::report::csv::TRIAL_COLUMNS.join(",").as_str())
+        Some(aicost::render::csv::TRIAL_COLUMNS.join(",").as_str())
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let stacks = load("scenarios/ecommerce-assistant.toml").stacks.len();
@@ -316,8 +316,8 @@ fn every_format_labels_a_thinned_run_and_its_headline_covers_every_trial() {
     let s = load("scenarios/support-summarizer.toml");
     let thin = run(&s, 2_000, 200, 2);
     let full = run(&s, 2_000, usize::MAX, 2);
-    let d = aicost::report::detail::Detail::new(&s, &thin);
-    let f = aicost::report::detail::Detail::new(&s, &full);
+    let d = aicost::analysis::detail::Detail::new(&s, &thin);
+    let f = aicost::analysis::detail::Detail::new(&s, &full);
     for (a, b) in d.stacks.iter().zip(&f.stacks) {
         assert!((a.mean.value - b.mean.value).abs() <= 1e-9 * b.mean.value);
         assert!(
@@ -330,12 +330,12 @@ fn every_format_labels_a_thinned_run_and_its_headline_covers_every_trial() {
         );
     }
     let report = Report::new(&s, &thin);
-    let table = aicost::report::table::render(&report, &d, false);
+    let table = aicost::render::table::render(&report, &d, false);
     assert!(
         table.contains("cover every trial; the other figures the first 200"),
         "{table}"
     );
-    let brief = aicost::report::brief::Brief::new(&s, &thin).markdown();
+    let brief = aicost::render::brief::Brief::new(&s, &thin).markdown();
     assert!(
         brief.contains("the other figures come from the first 200"),
         "{brief}"
@@ -363,7 +363,7 @@ fn generated(stacks: usize, segments: usize) -> Scenario {
             k % 2
         );
     }
-    aicost::scenario::from_str("sizes.toml", &t)
+    aicost::model::scenario::from_str("sizes.toml", &t)
         .unwrap_or_else(|e| panic!("{e}"))
         .scenario
 }
@@ -420,7 +420,7 @@ fn auto_counts_model_calls_as_well_as_request_walks() {
     }
     t += "[[model]]\nname = \"m\"\ninput_usd_per_mtok = 1\noutput_usd_per_mtok = 2\n";
     t += "[[stack]]\nname = \"s\"\n[stack.route.main]\nchain = [{ model = \"m\" }]\n";
-    let s = aicost::scenario::from_str("steps.toml", &t)
+    let s = aicost::model::scenario::from_str("steps.toml", &t)
         .unwrap_or_else(|e| panic!("{e}"))
         .scenario;
     assert!(engine::exact_work_per_trial(&s) * 1000.0 > engine::EXACT_AUTO_MAX_WORK);

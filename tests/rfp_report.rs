@@ -6,14 +6,16 @@
 
 use std::sync::{Arc, Mutex};
 
-use aicost::engine::{self, EngineRequest, SimOptions, SimResult, TrialOutcome, TrialSink};
+use aicost::analysis::detail::Detail;
+use aicost::analysis::report::Report;
+use aicost::base::format::prob_inline;
+use aicost::base::stats::estimate::Estimate;
 use aicost::model::Scenario;
-use aicost::report::Report;
-use aicost::report::brief::{Brief, prob_inline};
-use aicost::report::detail::{Detail, Estimate};
+use aicost::render::brief::Brief;
+use aicost::sim::engine::{self, EngineRequest, SimOptions, SimResult, TrialOutcome, TrialSink};
 
 fn load(path: &str) -> Scenario {
-    aicost::scenario::load(std::path::Path::new(path))
+    aicost::model::scenario::load(std::path::Path::new(path))
         .unwrap_or_else(|e| panic!("{e}"))
         .scenario
 }
@@ -189,7 +191,7 @@ fn a_sketched_percentile_interval_covers_the_true_order_statistics() {
     // No month kept exactly: percentiles come from the sketch, 0.05% relative accuracy.
     let (r, months) = run(&s, 300, 10, Some(0));
     let detail = Detail::new(&s, &r);
-    let a = aicost::stats::STREAM_RELATIVE_ACCURACY;
+    let a = aicost::base::stats::STREAM_RELATIVE_ACCURACY;
     for (k, d) in detail.stacks.iter().enumerate() {
         let all = sorted(months[k].iter().map(|m| m.0));
         for (p, i) in [(0.05, d.p5), (0.5, d.p50), (0.95, d.p95), (0.99, d.p99)] {
@@ -234,7 +236,7 @@ fn the_fast_engine_counts_are_expected_values_without_a_standard_error() {
         assert!(line.contains("expected"), "{line}");
         assert!(!line.contains('±') && !line.contains("n/a"), "{line}");
     }
-    let csv = aicost::report::csv::simulation(&brief.report, &brief.detail);
+    let csv = aicost::render::csv::simulation(&brief.report, &brief.detail);
     for line in csv.lines().filter(|l| l.contains(",calls_per_request,")) {
         // scenario,seed,trials,stack,statistic,group,unit,value,standard_error,…
         let fields: Vec<&str> = line.split(',').collect();
@@ -267,7 +269,7 @@ fn the_horizon_total_is_held_against_months_times_the_monthly_budget() {
     let md = brief.markdown();
     assert!(md.contains("| Horizon budget (12 × the monthly $12,000) | $144,000 |"));
     assert!(md.contains("| Total over the $144,000 horizon budget |"));
-    let csv = aicost::report::csv::simulation(&brief.report, &brief.detail);
+    let csv = aicost::render::csv::simulation(&brief.report, &brief.detail);
     assert!(csv.contains(",horizon_budget,,usd,144000,"));
     assert!(csv.contains(",horizon_breach_probability,,probability,"));
 }
@@ -279,7 +281,7 @@ fn a_horizon_gets_a_chart_of_its_months_against_the_budget_and_cap() {
     let brief = Brief::new(&s, &r);
     let charts = brief.charts();
     let files: Vec<&str> = charts.iter().map(|c| c.file).collect();
-    assert_eq!(files, aicost::report::charts::files(12));
+    assert_eq!(files, aicost::render::charts::files(12));
     assert_eq!(
         files,
         [
@@ -305,7 +307,7 @@ fn a_horizon_gets_a_chart_of_its_months_against_the_budget_and_cap() {
     // A single month has no such chart.
     let one = load("scenarios/support-summarizer.toml");
     assert_eq!(
-        aicost::report::charts::files(one.simulation.months).len(),
+        aicost::render::charts::files(one.simulation.months).len(),
         5
     );
 }
@@ -352,7 +354,7 @@ chain = [{{ model = "m" }}]
 }
 
 fn capped(cap: Option<f64>, arrivals: &str) -> Scenario {
-    aicost::scenario::from_str("capped.toml", &capped_text(cap, arrivals))
+    aicost::model::scenario::from_str("capped.toml", &capped_text(cap, arrivals))
         .unwrap()
         .scenario
 }
@@ -369,10 +371,10 @@ fn the_hard_cap_reports_the_demand_it_turns_away() {
     assert_eq!(c.rejected_requests.mean, 3_600.0);
     assert_eq!(c.refused_demand_usd.mean, 28.125);
     assert_eq!(c.refused_demand_usd.p95, 28.125);
-    let w = aicost::report::cap_warning(&report).unwrap();
+    let w = aicost::analysis::report::cap_warning(&report).unwrap();
     let expected = &format!(
         "the $50.00 hard cap refuses requests on plan in 100% of months, turning away {} of demand a month on average",
-        aicost::report::format::money(28.125)
+        aicost::base::format::money(28.125)
     );
     assert!(w.starts_with(expected), "{w}");
     // The command line warns on stderr whatever the format.

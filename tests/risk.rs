@@ -4,7 +4,7 @@
 
 mod common;
 
-use aicost::report::Report;
+use aicost::analysis::report::Report;
 use common::*;
 
 /// 50 users, one session each per day for 30 days (fixed arrivals): 1,500 requests, 50 a day.
@@ -59,7 +59,7 @@ fn run(text: &str) -> Report {
     let s = scenario(text);
     let rep = Report::new(&s, &simulate(&s, 4, 9));
     if s.is_deterministic() {
-        let e = aicost::estimate::estimate(&s);
+        let e = aicost::sim::estimate::estimate(&s);
         for (st, es) in rep.stacks.iter().zip(&e.stacks) {
             assert_cents(
                 &format!("estimate of {}", st.name),
@@ -105,7 +105,7 @@ fn a_volume_tier_boundary_is_crossed_mid_month() {
     );
     assert_cents(
         "estimate",
-        aicost::estimate::estimate(&s).stacks[0].monthly_usd,
+        aicost::sim::estimate::estimate(&s).stacks[0].monthly_usd,
         13.50,
     );
 }
@@ -308,7 +308,7 @@ fn an_incident_with_probability_one_multiplies_the_workflow() {
     assert_cents("p99 from incidents", inc.p99_from_incidents_usd, 30.0);
     assert_cents(
         "estimate",
-        aicost::estimate::estimate(&scenario(&text)).stacks[0].monthly_usd,
+        aicost::sim::estimate::estimate(&scenario(&text)).stacks[0].monthly_usd,
         45.0,
     );
 }
@@ -329,7 +329,7 @@ fn a_ten_day_incident_adds_its_expected_share() {
     assert_within_se("month with a storm", mean, se, 35.0, 4.0);
     assert_cents(
         "estimate",
-        aicost::estimate::estimate(&s).stacks[0].monthly_usd,
+        aicost::sim::estimate::estimate(&s).stacks[0].monthly_usd,
         35.0,
     );
 }
@@ -557,21 +557,21 @@ fn the_per_user_budget_is_reported_in_every_format() {
     let s = scenario(&text);
     let r = simulate(&s, 4, 9);
     let report = Report::new(&s, &r);
-    let detail = aicost::report::detail::Detail::new(&s, &r);
-    let table = aicost::report::table::render(&report, &detail, false);
+    let detail = aicost::analysis::detail::Detail::new(&s, &r);
+    let table = aicost::render::table::render(&report, &detail, false);
     assert!(
         table
             .lines()
             .any(|l| l.contains("users in s over $0.2500") && l.contains("100%")),
         "{table}"
     );
-    let csv = aicost::report::csv::simulation(&report, &detail);
+    let csv = aicost::render::csv::simulation(&report, &detail);
     assert!(csv.contains(",segment_user_budget,s,usd,0.25,"), "{csv}");
     assert!(
         csv.contains(",segment_share_over_user_budget,s,share,1,"),
         "{csv}"
     );
-    let brief = aicost::report::brief::Brief::new(&s, &r).markdown();
+    let brief = aicost::render::brief::Brief::new(&s, &r).markdown();
     assert!(brief.contains("| Users over their budget |"), "{brief}");
     assert!(brief.contains("100% over $0.2500"), "{brief}");
 }

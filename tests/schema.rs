@@ -13,7 +13,7 @@ use serde_json::Value;
 const SHIPPED: &str = "docs/scenario.schema.json";
 
 fn schema() -> Value {
-    aicost::schema::scenario_schema()
+    aicost::model::schema::scenario_schema()
 }
 
 /// Keywords that only describe (no constraint).
@@ -200,7 +200,7 @@ fn every_shipped_scenario_validates_and_points_editors_at_the_schema() {
         checked += 1;
     }
     assert!(checked >= 6, "only {checked} scenarios found");
-    assert!(errors_of(aicost::commands::init::STARTER).is_empty());
+    assert!(errors_of(aicost::app::commands::init::STARTER).is_empty());
 }
 
 #[test]

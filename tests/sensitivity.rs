@@ -8,11 +8,11 @@
 
 mod common;
 
-use aicost::engine::{SimOptions, SimResult};
-use aicost::engine::{draw::draw, rng::trial_key};
+use aicost::analysis::sensitivity::{self, Kind, Sensitivity, StackSensitivity, Swing};
 use aicost::model::Scenario;
-use aicost::paired::simulate_all;
-use aicost::sensitivity::{self, Kind, Sensitivity, StackSensitivity, Swing};
+use aicost::sim::engine::simulate_all;
+use aicost::sim::engine::{SimOptions, SimResult};
+use aicost::sim::engine::{draw::draw, rng::trial_key};
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
@@ -70,12 +70,13 @@ struct Run {
 
 /// The sensitivity analysis of scenario `text`, with its base run and the scenario.
 fn analyzed(text: &str, all: bool) -> (Sensitivity, SimResult, Scenario) {
-    let loaded = aicost::scenario::from_str("sens.toml", text).unwrap();
+    let loaded = aicost::model::scenario::from_str("sens.toml", text).unwrap();
     let s = &loaded.scenario;
     let inputs = sensitivity::inputs(s, &loaded.document, all);
     let opts = SimOptions::new(TRIALS, SEED);
     let base = simulate_all(&[s], &opts).unwrap().remove(0);
-    let runs = sensitivity::run_inputs(&inputs, |sc| aicost::engine::simulate(sc, &opts)).unwrap();
+    let runs =
+        sensitivity::run_inputs(&inputs, |sc| aicost::sim::engine::simulate(sc, &opts)).unwrap();
     let result = sensitivity::analyze(s, &inputs, &base, &runs);
     (result, base, s.clone())
 }
@@ -278,7 +279,7 @@ fn the_command_prints_a_table_and_draws_a_tornado() {
 fn params_mut_walks_the_same_parameters_as_params() {
     for entry in std::fs::read_dir("scenarios").unwrap() {
         let path = entry.unwrap().path();
-        let mut s = aicost::scenario::load(&path).unwrap().scenario;
+        let mut s = aicost::model::scenario::load(&path).unwrap().scenario;
         let labels: Vec<String> = s.params().iter().map(|p| p.label.clone()).collect();
         let labels_mut: Vec<String> = s.params_mut().iter().map(|p| p.label.clone()).collect();
         assert_eq!(labels, labels_mut, "{}", path.display());

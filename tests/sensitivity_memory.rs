@@ -4,8 +4,8 @@
 //! 3.6 GB on 300 segments. Alone in its file, so no other test shares the process whose memory
 //! is measured.
 
-use aicost::engine::{self, EngineRequest, SimOptions};
-use aicost::sensitivity;
+use aicost::analysis::sensitivity;
+use aicost::sim::engine::{self, EngineRequest, SimOptions};
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -27,7 +27,7 @@ fn sensitivity_of_many_segments_runs_in_bounded_memory() {
     t += "[[workflow]]\nname = \"w\"\n[[workflow.step]]\nname = \"a\"\nroute = \"main\"\ninput_tokens = { p50 = 900, p95 = 2000 }\noutput_tokens = 100\n";
     t += "[[model]]\nname = \"m\"\ninput_usd_per_mtok = 1\noutput_usd_per_mtok = 2\n";
     t += "[[stack]]\nname = \"s\"\n[stack.route.main]\nchain = [{ model = \"m\" }]\n";
-    let loaded = aicost::scenario::from_str("segments.toml", &t).unwrap();
+    let loaded = aicost::model::scenario::from_str("segments.toml", &t).unwrap();
     let s = &loaded.scenario;
     let before = peak_rss_kib();
     let inputs = sensitivity::inputs(s, &loaded.document, true);

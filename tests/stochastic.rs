@@ -3,7 +3,7 @@
 
 mod common;
 
-use aicost::estimate::estimate;
+use aicost::sim::estimate::estimate;
 use common::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -194,7 +194,7 @@ cache_write_usd_per_mtok = 1.25
     let r = simulate(&s, 4000, 5);
     let (mean, se) = mean_se(&r.stacks[0].spend);
     assert_within_se("cache mix", mean, se, 0.66, K);
-    let rep = aicost::report::Report::new(&s, &r);
+    let rep = aicost::analysis::report::Report::new(&s, &r);
     let t = rep.stacks[0].tokens;
     assert!((t.cached_input + t.cache_write - 2_000_000.0).abs() < 1e-6);
     assert_eq!(t.input, 0.0);

@@ -5,10 +5,10 @@
 
 use std::io::Read;
 
-use aicost::fit::input;
-use aicost::fit::readers::LogFormat;
-use aicost::fit::summary::Accumulator;
-use aicost::fit::{LogOptions, summarize_inputs};
+use aicost::analysis::fit::input;
+use aicost::analysis::fit::readers::LogFormat;
+use aicost::analysis::fit::summary::Accumulator;
+use aicost::analysis::fit::{LogOptions, summarize_inputs};
 
 /// A CSV log generated on the fly: `rows` rows, users drawn from `users`, a few workflows.
 struct Generated {

@@ -333,7 +333,7 @@ fn a_git_revision_is_never_read_as_an_option() {
 /// A scenario whose every name is chosen by `names`: (scenario, segment, workflow, step, model,
 /// stack, route).
 fn named_scenario(names: [&str; 7]) -> String {
-    let q = |s: &str| aicost::escape::toml_str(s);
+    let q = |s: &str| aicost::base::escape::toml_str(s);
     let [scenario, segment, workflow, step, model, stack, route] = names;
     format!(
         "name = {}\n[simulation]\ntrials = 50\nseed = 3\n[budget]\nmonthly_usd = 10\n\
@@ -483,7 +483,7 @@ fn fit_writes_names_from_logs_as_data() {
     ];
     let models = ["gpt-4o-mini", "model\n[[stack]]\nname = \"x\"", "m\"q"];
     let mut wtr = csv::Writer::from_writer(Vec::new());
-    wtr.write_record(&aicost::fit::readers::PLAIN_COLUMNS[..8])
+    wtr.write_record(&aicost::analysis::fit::readers::PLAIN_COLUMNS[..8])
         .unwrap();
     for (i, w) in workflows.iter().enumerate() {
         for day in 1..=2 {
@@ -510,9 +510,9 @@ fn fit_writes_names_from_logs_as_data() {
     .unwrap();
     let out = run_in(d, &["validate", "fitted.toml"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let loaded = aicost::scenario::load(&d.join("fitted.toml")).unwrap();
+    let loaded = aicost::model::scenario::load(&d.join("fitted.toml")).unwrap();
     let s = &loaded.scenario;
-    let clean = |n: &str| aicost::escape::sanitize_name(n).into_owned();
+    let clean = |n: &str| aicost::base::escape::sanitize_name(n).into_owned();
     let mut segments: Vec<String> = s.segments.iter().map(|x| x.name.clone()).collect();
     let mut expected: Vec<String> = workflows.iter().map(|w| clean(w)).collect();
     segments.sort();

@@ -5,8 +5,8 @@
 
 mod common;
 
-use aicost::engine::{self, EngineRequest, SimOptions};
-use aicost::report::Report;
+use aicost::analysis::report::Report;
+use aicost::sim::engine::{self, EngineRequest, SimOptions};
 use assert_cmd::cargo::cargo_bin_cmd;
 use common::{assert_within_se, mean_se, scenario};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -81,7 +81,7 @@ fn small_cost_per_request() -> f64 {
 #[test]
 fn estimate_gives_the_share_beyond_each_window_and_bills_only_what_fits() {
     let s = scenario(&lognormal("fixed", 1000));
-    let e = aicost::estimate::estimate(&s);
+    let e = aicost::sim::estimate::estimate(&s);
     let (a, b) = (&e.stacks[0], &e.stacks[1]);
     let step = &a.workflows[0].steps[0];
     // The normal CDF behind the lognormal's is good to about 1e-11: 5% to ten decimals.
@@ -102,7 +102,7 @@ fn estimate_gives_the_share_beyond_each_window_and_bills_only_what_fits() {
     let whole = (500.0 + 1000.0 * (sigma * sigma / 2.0).exp()) / 1e6;
     assert!((whole - 0.001_926_42).abs() < 1e-8, "{whole}");
     assert!((b.workflows[0].cost_per_request_usd - whole).abs() < 1e-12);
-    let text = aicost::report::estimate::render(&e);
+    let text = aicost::render::estimate::render(&e);
     assert!(
         text.contains("5.00% of this step's prompts exceed its 4,500-token input window: the provider refuses them (an error, not billed) and the request fails"),
         "{text}"
@@ -203,7 +203,7 @@ fn compare_gives_no_standard_error_for_a_difference_of_expected_acceptance_rates
     let d = c.differences[0].acceptance_rate_difference.unwrap();
     assert!((d.value + 0.05).abs() < 1e-3, "{d:?}");
     assert!(d.standard_error.is_nan(), "{d:?}");
-    let text = aicost::report::brief::comparison_markdown(&c);
+    let text = aicost::render::brief::comparison_markdown(&c);
     let row = text
         .lines()
         .find(|l| l.contains("Δ acceptance rate"))
@@ -282,7 +282,7 @@ chain = [{ model = "m" }]
 #[test]
 fn a_refused_prompt_fails_its_request_and_later_steps_do_not_run() {
     let s = scenario(TWO_STEPS);
-    let e = aicost::estimate::estimate(&s);
+    let e = aicost::sim::estimate::estimate(&s);
     let w = &e.stacks[0].workflows[0];
     assert!((w.cost_per_request_usd - 0.005 / 3.0).abs() < 1e-15);
     assert!((w.steps[0].window_refused - 1.0 / 3.0).abs() < 1e-12);
@@ -355,7 +355,7 @@ fn a_smaller_window_later_in_the_chain_is_left_to_the_exact_engine() {
         ),
         "{why}"
     );
-    let e = aicost::estimate::estimate(&s);
+    let e = aicost::sim::estimate::estimate(&s);
     let w = &e.stacks[0].workflows[0];
     assert!((w.cost_per_request_usd - 0.0035).abs() < 1e-15);
     assert!((w.steps[0].acceptance_probability - 5.0 / 6.0).abs() < 1e-12);
@@ -450,7 +450,7 @@ fn an_agent_loop_is_refused_when_its_growing_input_outgrows_the_window() {
     let why = engine::fast::unsupported(&poisson).expect("the fast engine declines");
     assert!(why.contains("growing input of agent loop `agent`"), "{why}");
     let s = scenario(LOOP);
-    let e = aicost::estimate::estimate(&s);
+    let e = aicost::sim::estimate::estimate(&s);
     let w = &e.stacks[0].workflows[0];
     assert!((w.cost_per_request_usd - 0.008 / 3.0).abs() < 1e-15);
     let step = &w.steps[0];
@@ -512,7 +512,7 @@ chain = [{{ model = "gpt-4o" }}]
     };
     let s = scenario(&text(""));
     assert_eq!(s.models[0].max_input_tokens, Some(128_000.0));
-    let e = aicost::estimate::estimate(&s);
+    let e = aicost::sim::estimate::estimate(&s);
     assert_eq!(e.stacks[0].workflows[0].steps[0].window_refused, 1.0);
     assert_eq!(e.stacks[0].workflows[0].cost_per_request_usd, 0.0);
     let s = scenario(&text("max_input_tokens = 1000000"));
@@ -521,14 +521,14 @@ chain = [{{ model = "gpt-4o" }}]
         e.stacks[0].workflows[0].steps[0].acceptance_probability,
         0.0
     );
-    let e = aicost::estimate::estimate(&s);
+    let e = aicost::sim::estimate::estimate(&s);
     assert_eq!(e.stacks[0].workflows[0].steps[0].window_refused, 0.0);
 }
 
 #[test]
 fn a_window_of_zero_tokens_is_refused_with_its_key() {
     let text = lognormal("fixed", 10).replace("max_input_tokens = 4500", "max_input_tokens = 0");
-    let err = match aicost::scenario::from_str("test.toml", &text) {
+    let err = match aicost::model::scenario::from_str("test.toml", &text) {
         Ok(_) => panic!("a zero window is a mistake"),
         Err(e) => e.to_string(),
     };
@@ -592,7 +592,7 @@ chain = [{{ model = "big", escalation_rate = 0.2 }}, {{ model = "small" }}]
 /// takes the chain's prompts, and counted the refused (unbilled) demand as a saving.
 #[test]
 fn the_route_lever_does_not_send_prompts_to_a_window_that_refuses_them() {
-    use aicost::levers::{self, Assumptions, Variant};
+    use aicost::analysis::levers::{self, Assumptions, Variant};
     let opts = SimOptions::new(200, 5);
     let a = Assumptions::default();
     // Only the long route: nothing can be routed, and the reason names the window.
@@ -630,7 +630,7 @@ fn the_route_lever_does_not_send_prompts_to_a_window_that_refuses_them() {
     let long = s.workflows[1].steps[0].route;
     assert_eq!(chains[short].links.len(), 1);
     assert_eq!(chains[long].links.len(), 2);
-    let runs = aicost::paired::simulate_all(&[with], &opts).unwrap();
+    let runs = aicost::sim::engine::simulate_all(&[with], &opts).unwrap();
     let b = levers::backlog(&s, &a, &base, std::slice::from_ref(route), &runs, skipped);
     let e = &b.rows[0].stacks[0];
     let escalated = 0.2 * 1000.0;

@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    aicost::fuzzing::fit_logs(data);
+    aicost::app::fuzzing::fit_logs(data);
 });

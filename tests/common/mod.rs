@@ -1,13 +1,13 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use aicost::engine::{self, SimOptions, SimResult};
+use aicost::analysis::report::Report;
 use aicost::model::Scenario;
-use aicost::report::Report;
+use aicost::sim::engine::{self, SimOptions, SimResult};
 
 /// Load a scenario from text, panicking with the rendered problems if it is invalid.
 pub fn scenario(text: &str) -> Scenario {
-    match aicost::scenario::from_str("test.toml", text) {
+    match aicost::model::scenario::from_str("test.toml", text) {
         Ok(l) => l.scenario,
         Err(e) => panic!("scenario should be valid:\n{e}"),
     }

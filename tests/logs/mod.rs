@@ -3,7 +3,7 @@
 //! hits, validation failures and errors), so fitted values can be checked against it.
 #![allow(dead_code)]
 
-use aicost::calendar::Date;
+use aicost::base::calendar::Date;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Gamma, LogNormal, Poisson};

@@ -1,0 +1,465 @@
+//! Backtests: does the forecast's interval contain what was actually spent?
+//!
+//! For each calendar month of the logs, the actual spend is summed call by call — the spend the
+//! log records when it has one (LiteLLM), else the call's tokens at the scenario's prices (the
+//! forecast's own prices, so a backtest measures the traffic and token model, not price changes) —
+//! and compared with the forecast distribution of a month of that many days. Over many months, the
+//! share of months inside the central 90 % interval (the coverage) should be near 90 %: far below
+//! means the forecast is overconfident or biased, far above that it is too vague.
+//!
+//! Pricing a logged call: input tokens minus cached ones at the input price, cached ones at the
+//! cached-input price, output at the output price, every token at the long-context prices when
+//! the call's input is above the threshold, and the batch discount when the call's workflow is a
+//! batch-path workflow of the scenario. Logs do not say which input tokens were cache writes, so
+//! none is priced as one. Provider errors cost nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::analysis::fit::record::{Call, Status};
+use crate::analysis::fit::span::SetAside;
+use crate::base::calendar::{Date, Month};
+use crate::base::stats::KahanSum;
+use crate::model::catalog::Catalog;
+use crate::model::{Model, RequestPath, Scenario};
+
+/// Spend of one calendar month, from logs.
+#[derive(Clone, Debug, Default)]
+pub struct MonthActual {
+    pub spend: KahanSum,
+    pub calls: u64,
+    /// Calls whose model has no price in the scenario or the catalog.
+    pub unpriced_calls: u64,
+}
+
+/// Actual monthly spend from a stream of calls.
+#[derive(Debug)]
+pub struct Actuals<'a> {
+    scenario: &'a Scenario,
+    catalog: &'a Catalog,
+    pub months: BTreeMap<Month, MonthActual>,
+    pub first_day: Option<Date>,
+    pub last_day: Option<Date>,
+    /// Days with calls (at most a century of them: the span filter refuses more).
+    days: BTreeSet<Date>,
+    /// Models priced from the catalog because the scenario lacks them.
+    pub from_catalog: Vec<String>,
+    /// Models with no price anywhere.
+    pub unpriced: Vec<String>,
+    cache: BTreeMap<String, Option<PriceSheet>>,
+    /// Calls of models beyond the first [`MAX_MODELS`] names.
+    pub beyond_models: u64,
+    /// Calls far outside the logs' span, left out.
+    pub set_aside: SetAside,
+}
+
+/// Most distinct model names a backtest prices: more means the model column holds something
+/// else (a request id), and memory would grow with the log.
+pub const MAX_MODELS: usize = crate::analysis::fit::summary::MAX_PARTS;
+
+/// Most days without a call inside a month that still counts as covered by the logs.
+pub const MAX_GAP_IN_MONTH: i64 = 7;
+
+/// Mean prices of a model, USD per million tokens.
+#[derive(Clone, Copy, Debug)]
+struct Tier {
+    input: f64,
+    cached: f64,
+    output: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PriceSheet {
+    base: Tier,
+    long: Option<(f64, Tier)>,
+    batch_discount: f64,
+}
+
+impl PriceSheet {
+    fn of_model(m: &Model) -> Self {
+        let tier = |p: &crate::model::Prices| Tier {
+            input: p.input.mean(),
+            cached: p.cached_input.mean(),
+            output: p.output.mean(),
+        };
+        PriceSheet {
+            base: tier(&m.prices),
+            long: m
+                .long_context
+                .as_ref()
+                .map(|lc| (lc.above_input_tokens, tier(&lc.prices))),
+            batch_discount: m.batch_discount.mean(),
+        }
+    }
+
+    fn of_entry(e: &crate::model::catalog::Entry) -> Option<Self> {
+        let input = e.input_usd_per_mtok?;
+        let output = e.output_usd_per_mtok?;
+        let base = Tier {
+            input,
+            cached: e.cached_input_usd_per_mtok.unwrap_or(input),
+            output,
+        };
+        Some(PriceSheet {
+            base,
+            long: e.long_context.as_ref().map(|lc| {
+                let f = if input > 0.0 {
+                    lc.input_usd_per_mtok / input
+                } else {
+                    1.0
+                };
+                (
+                    lc.above_input_tokens,
+                    Tier {
+                        input: lc.input_usd_per_mtok,
+                        cached: lc.cached_input_usd_per_mtok.unwrap_or(base.cached * f),
+                        output: lc.output_usd_per_mtok,
+                    },
+                )
+            }),
+            batch_discount: e.batch_discount().unwrap_or(0.0),
+        })
+    }
+
+    fn cost(&self, c: &Call, batch: bool) -> f64 {
+        let input = c.input_tokens as f64;
+        let cached = c.cached_tokens.min(c.input_tokens) as f64;
+        let t = match self.long {
+            Some((above, t)) if input > above => t,
+            _ => self.base,
+        };
+        let micro =
+            (input - cached) * t.input + cached * t.cached + c.output_tokens as f64 * t.output;
+        let factor = if batch {
+            1.0 - self.batch_discount
+        } else {
+            1.0
+        };
+        micro / 1e6 * factor
+    }
+}
+
+impl<'a> Actuals<'a> {
+    pub fn new(scenario: &'a Scenario, catalog: &'a Catalog) -> Self {
+        Actuals {
+            scenario,
+            catalog,
+            months: BTreeMap::new(),
+            first_day: None,
+            last_day: None,
+            days: BTreeSet::new(),
+            from_catalog: Vec::new(),
+            unpriced: Vec::new(),
+            cache: BTreeMap::new(),
+            beyond_models: 0,
+            set_aside: SetAside::default(),
+        }
+    }
+
+    fn sheet(&mut self, model: &str) -> Option<PriceSheet> {
+        if let Some(s) = self.cache.get(model) {
+            return *s;
+        }
+        if self.cache.len() >= MAX_MODELS {
+            self.beyond_models += 1;
+            return None;
+        }
+        let sheet = match self.scenario.models.iter().find(|m| m.name == model) {
+            Some(m) => Some(PriceSheet::of_model(m)),
+            None => {
+                let bare = crate::model::catalog::split_provider(model).1;
+                match self
+                    .scenario
+                    .models
+                    .iter()
+                    .find(|m| crate::model::catalog::split_provider(&m.name).1 == bare)
+                {
+                    Some(m) => Some(PriceSheet::of_model(m)),
+                    None => {
+                        let s = self
+                            .catalog
+                            .lookup(model)
+                            .and_then(|f| PriceSheet::of_entry(f.entry));
+                        if s.is_some() {
+                            self.from_catalog.push(model.to_string());
+                        } else {
+                            self.unpriced.push(model.to_string());
+                        }
+                        s
+                    }
+                }
+            }
+        };
+        self.cache.insert(model.to_string(), sheet);
+        sheet
+    }
+
+    fn is_batch(&self, workflow: &str) -> bool {
+        self.scenario.workflows.iter().any(|w| {
+            w.path == RequestPath::Batch
+                && (w.name == workflow
+                    || w.name.split_once('/').is_some_and(|(h, _)| h == workflow))
+        })
+    }
+
+    pub fn add(&mut self, c: &Call) {
+        let day = c.timestamp.date();
+        self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
+        self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
+        self.days.insert(day);
+        let cost = if c.status == Status::Error {
+            Some(0.0)
+        } else if let Some(x) = c.cost_usd {
+            Some(x)
+        } else {
+            let batch = self.is_batch(&c.workflow);
+            self.sheet(&c.model).map(|s| s.cost(c, batch))
+        };
+        let m = self.months.entry(day.month()).or_default();
+        m.calls += 1;
+        match cost {
+            Some(x) => m.spend.add(x),
+            None => m.unpriced_calls += 1,
+        }
+    }
+
+    /// Whether the logs cover `month`: they have calls on or before its first day and on or
+    /// after its last, and never more than [`MAX_GAP_IN_MONTH`] days without a call in between.
+    pub fn is_complete(&self, month: Month) -> bool {
+        let first = month.first_day();
+        let last = Date::from_days(month.next().first_day().days() - 1);
+        let (Some(from), Some(to)) = (
+            self.days.range(..=first).next_back(),
+            self.days.range(last..).next(),
+        ) else {
+            return false;
+        };
+        let mut previous = from.days();
+        for d in self.days.range(*from..=*to) {
+            if d.days() - previous > MAX_GAP_IN_MONTH {
+                return false;
+            }
+            previous = d.days();
+        }
+        true
+    }
+}
+
+/// One month of a backtest.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MonthResult {
+    pub month: String,
+    pub days: u32,
+    pub complete: bool,
+    pub actual_usd: f64,
+    pub calls: u64,
+    pub unpriced_calls: u64,
+    pub forecast_mean_usd: f64,
+    pub forecast_low_usd: f64,
+    pub forecast_p50_usd: f64,
+    pub forecast_high_usd: f64,
+    /// Share of simulated months below the actual spend.
+    pub percentile: f64,
+    pub inside: bool,
+}
+
+/// A whole backtest.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Backtest {
+    pub scenario: String,
+    pub stack: String,
+    /// Central interval probability (0.9).
+    pub interval: f64,
+    pub trials: u64,
+    pub seed: u64,
+    pub months: Vec<MonthResult>,
+    /// Complete months inside the interval, over complete months.
+    pub coverage: Option<f64>,
+    pub complete_months: usize,
+    pub models_priced_from_catalog: Vec<String>,
+    pub unpriced_models: Vec<String>,
+    /// Calls far outside the logs' span, left out of every month.
+    pub set_aside_calls: u64,
+    /// Their dates (`first` or `first to last`), by stretch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set_aside_dates: Vec<String>,
+}
+
+/// The forecast of a month of `days` days: sorted simulated spends of `stack`.
+pub fn forecast(
+    s: &Scenario,
+    stack: usize,
+    days: u32,
+    trials: u64,
+    seed: u64,
+) -> Result<Vec<f64>, crate::base::error::Error> {
+    let mut s = s.clone();
+    s.simulation.days = days;
+    let r = crate::sim::engine::simulate(&s, &crate::sim::engine::SimOptions::new(trials, seed))?;
+    let mut spend = r.stacks[stack].spend.clone();
+    spend.sort_by(f64::total_cmp);
+    Ok(spend)
+}
+
+/// Compare each month's actual spend with the forecast interval.
+pub fn evaluate(
+    s: &Scenario,
+    stack: usize,
+    actuals: &Actuals,
+    only: Option<Month>,
+    interval: f64,
+    trials: u64,
+    seed: u64,
+) -> Result<Backtest, crate::base::error::Error> {
+    let mut by_days: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+    let mut months = Vec::new();
+    let lo_p = (1.0 - interval) / 2.0;
+    for (m, a) in &actuals.months {
+        if only.is_some_and(|o| o != *m) {
+            continue;
+        }
+        let days = m.days();
+        let f = match by_days.entry(days) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(forecast(s, stack, days, trials, seed)?)
+            }
+        };
+        let f = &*f;
+        let actual = a.spend.value();
+        let low = crate::base::stats::quantile_sorted(f, lo_p);
+        let high = crate::base::stats::quantile_sorted(f, 1.0 - lo_p);
+        let below = f.partition_point(|x| *x < actual) as f64;
+        months.push(MonthResult {
+            month: m.to_string(),
+            days,
+            complete: actuals.is_complete(*m),
+            actual_usd: actual,
+            calls: a.calls,
+            unpriced_calls: a.unpriced_calls,
+            forecast_mean_usd: crate::base::stats::mean(f),
+            forecast_low_usd: low,
+            forecast_p50_usd: crate::base::stats::quantile_sorted(f, 0.5),
+            forecast_high_usd: high,
+            percentile: below / f.len().max(1) as f64,
+            inside: actual >= low && actual <= high,
+        });
+    }
+    let complete: Vec<&MonthResult> = months.iter().filter(|m| m.complete).collect();
+    let coverage = (!complete.is_empty())
+        .then(|| complete.iter().filter(|m| m.inside).count() as f64 / complete.len() as f64);
+    Ok(Backtest {
+        scenario: s.name.clone(),
+        stack: s.stacks[stack].name.clone(),
+        interval,
+        trials,
+        seed,
+        complete_months: complete.len(),
+        months,
+        coverage,
+        models_priced_from_catalog: actuals.from_catalog.clone(),
+        unpriced_models: actuals.unpriced.clone(),
+        set_aside_calls: actuals.set_aside.calls(),
+        set_aside_dates: actuals
+            .set_aside
+            .stretches
+            .iter()
+            .map(|(a, b, _)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a} to {b}")
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The backtest as a table.
+pub fn render(b: &Backtest) -> String {
+    use std::fmt::Write as _;
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Backtest of {} (stack {}): actual monthly spend vs the forecast's {} interval",
+        b.scenario,
+        b.stack,
+        pct(b.interval)
+    );
+    let _ = writeln!(
+        o,
+        "{} simulated months per month length · seed {}\n",
+        b.trials, b.seed
+    );
+    let _ = writeln!(
+        o,
+        "{:<8} {:>14} {:>14} {:>14} {:>14} {:>10}  ",
+        "month", "actual", "low", "median", "high", "percentile"
+    );
+    for m in &b.months {
+        let flag = if !m.complete {
+            "partial month"
+        } else if m.inside {
+            "inside"
+        } else if m.actual_usd < m.forecast_low_usd {
+            "BELOW"
+        } else {
+            "ABOVE"
+        };
+        let _ = writeln!(
+            o,
+            "{:<8} {:>14} {:>14} {:>14} {:>14} {:>10}  {flag}",
+            m.month,
+            crate::base::format::money(m.actual_usd),
+            crate::base::format::money(m.forecast_low_usd),
+            crate::base::format::money(m.forecast_p50_usd),
+            crate::base::format::money(m.forecast_high_usd),
+            pct(m.percentile),
+        );
+    }
+    match b.coverage {
+        Some(c) => {
+            let _ = writeln!(
+                o,
+                "\nCoverage: {} of {} complete months inside the {} interval ({}; near {} when the forecast is calibrated)",
+                b.months.iter().filter(|m| m.complete && m.inside).count(),
+                b.complete_months,
+                pct(b.interval),
+                pct(c),
+                pct(b.interval)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "\nNo complete month in the logs: coverage needs whole months."
+            );
+        }
+    }
+    if !b.models_priced_from_catalog.is_empty() {
+        let _ = writeln!(
+            o,
+            "Priced from the catalog (not in the scenario): {}",
+            b.models_priced_from_catalog.join(", ")
+        );
+    }
+    if b.set_aside_calls > 0 {
+        let _ = writeln!(
+            o,
+            "Set aside: {} call{} dated {}, far outside the span of the logs (not in any month)",
+            b.set_aside_calls,
+            if b.set_aside_calls == 1 { "" } else { "s" },
+            b.set_aside_dates.join(", ")
+        );
+    }
+    if !b.unpriced_models.is_empty() {
+        let _ = writeln!(
+            o,
+            "No price for: {} (their calls are left out of the actual spend)",
+            b.unpriced_models.join(", ")
+        );
+    }
+    o
+}

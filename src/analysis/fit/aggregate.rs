@@ -1,0 +1,328 @@
+//! Warehouse aggregates: a [`Summary`] as CSV rows, so logs of billions of rows can be fitted from
+//! what a SQL engine computes where they live.
+//!
+//! One row per `(workflow, model, measure, bucket)` with the columns
+//! `workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2`. Token measures carry one row per
+//! histogram bucket (`bucket = floor(16·log2(tokens))`, empty for 0 tokens); counters carry only
+//! `n`. `docs/warehouse.md` gives the measures and a query that produces them (DuckDB, BigQuery,
+//! Spark SQL). Rows of several files, or several rows of the same key, add up, so partitions and
+//! shards merge. `aicost fit --aggregates-out` writes the same format from raw logs.
+
+use std::fmt::Write as _;
+
+use super::hist::{Histogram, Moments};
+use super::input::{Budget, Input};
+use super::readers::Skipped;
+use super::summary::{PartStats, Summary, WorkflowStats};
+use crate::base::error::{Error, suggest};
+
+pub const HEADER: [&str; 9] = [
+    "workflow", "model", "measure", "bucket", "n", "sum", "sum_sq", "sum_ln", "sum_ln2",
+];
+
+/// Measures of a (workflow, model) pair that are histograms.
+pub const PART_HISTOGRAMS: [&str; 4] = [
+    "input_tokens_hit",
+    "input_tokens_all",
+    "cached_tokens",
+    "output_tokens",
+];
+/// Measures of a (workflow, model) pair that are counts (in `n`) or sums (`cost_usd`).
+pub const PART_COUNTERS: [&str; 7] = [
+    "ok_calls",
+    "validation_failures",
+    "errors",
+    "retries",
+    "max_attempt",
+    "cache_hits",
+    "cost_usd",
+];
+/// Measures of a workflow (model empty).
+pub const WORKFLOW_MEASURES: [&str; 5] = [
+    "requests_weekday",
+    "requests_weekend",
+    "users",
+    "user_requests",
+    "requests_without_user",
+];
+/// Measures of the whole log (workflow and model empty).
+pub const LOG_MEASURES: [&str; 2] = ["days_weekday", "days_weekend"];
+
+fn hist_mut<'a>(p: &'a mut PartStats, measure: &str) -> Option<&'a mut Histogram> {
+    Some(match measure {
+        "input_tokens_hit" => &mut p.input_tokens_hit,
+        "input_tokens_all" => &mut p.input_tokens_all,
+        "cached_tokens" => &mut p.cached_tokens,
+        "output_tokens" => &mut p.output_tokens,
+        _ => return None,
+    })
+}
+
+fn num(s: &str, what: &str) -> Result<f64, String> {
+    let s = s.trim();
+    if s.is_empty() || s.eq_ignore_ascii_case("null") {
+        return Ok(0.0);
+    }
+    s.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| format!("`{what}` is not a number: `{s}`"))
+}
+
+/// Read aggregate rows into `into` (adding to what is there).
+/// Read aggregate rows into `into`; names with control characters are renamed (and counted in
+/// `skipped`) as [`super::readers::read`] does.
+pub fn read(
+    input: &mut Input,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    into: &mut Summary,
+) -> Result<(), Error> {
+    let name = input.name.clone();
+    let locate = input.locator();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(&mut input.reader);
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| super::readers::csv_error(&locate, e))?
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let mut col = [0usize; 9];
+    for (i, h) in HEADER.iter().enumerate() {
+        col[i] = header.iter().position(|c| c == h).ok_or_else(|| {
+            let help = suggest(h, header.iter().map(String::as_str)).map_or_else(
+                || "see docs/warehouse.md for the query that produces them".to_string(),
+                |s| format!("did you mean `{s}`? rename the column to `{h}`"),
+            );
+            Error::Usage(format!(
+                "{name}:1: aggregates need the column `{h}` (header: {})\n  = help: {help}",
+                HEADER.join(",")
+            ))
+        })?;
+    }
+    let all_measures: Vec<&str> = PART_HISTOGRAMS
+        .iter()
+        .chain(&PART_COUNTERS)
+        .chain(&WORKFLOW_MEASURES)
+        .chain(&LOG_MEASURES)
+        .copied()
+        .collect();
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = rec.position().map_or(0, |p| p.line());
+                let get = |i: usize| rec.get(col[i]).unwrap_or("").trim();
+                let row = (|| -> Result<(), String> {
+                    let (workflow, model, measure) = (
+                        skipped.clean_name(crate::base::escape::csv_uncell(get(0))),
+                        skipped.clean_name(crate::base::escape::csv_uncell(get(1))),
+                        get(2),
+                    );
+                    let (workflow, model) = (workflow.as_str(), model.as_str());
+                    let m = Moments {
+                        n: num(get(4), "n")?,
+                        sum: num(get(5), "sum")?,
+                        sum_sq: num(get(6), "sum_sq")?,
+                        sum_ln: num(get(7), "sum_ln")?,
+                        sum_ln2: num(get(8), "sum_ln2")?,
+                    };
+                    if m.n < 0.0 {
+                        return Err("`n` cannot be negative".to_string());
+                    }
+                    let bucket = match get(3) {
+                        "" => None,
+                        b if b.eq_ignore_ascii_case("null") => None,
+                        b => Some(
+                            b.parse::<f64>()
+                                .ok()
+                                .filter(|x| x.is_finite() && x.fract() == 0.0)
+                                .ok_or_else(|| format!("`bucket` is not an integer: `{b}`"))?
+                                as i32,
+                        ),
+                    };
+                    if PART_HISTOGRAMS.contains(&measure) || PART_COUNTERS.contains(&measure) {
+                        if workflow.is_empty() || model.is_empty() {
+                            return Err(format!("`{measure}` needs a workflow and a model"));
+                        }
+                        let p = into
+                            .parts
+                            .entry((workflow.to_string(), model.to_string()))
+                            .or_default();
+                        if let Some(h) = hist_mut(p, measure) {
+                            h.add_bucket(bucket, &m);
+                            return Ok(());
+                        }
+                        match measure {
+                            "ok_calls" => p.ok_calls += m.n,
+                            "validation_failures" => p.validation_failures += m.n,
+                            "errors" => p.errors += m.n,
+                            "retries" => p.retries += m.n,
+                            "max_attempt" => p.max_attempt = p.max_attempt.max(m.n),
+                            "cache_hits" => p.cache_hits += m.n,
+                            _ => p.cost_usd.merge(&m),
+                        }
+                        return Ok(());
+                    }
+                    if WORKFLOW_MEASURES.contains(&measure) {
+                        if workflow.is_empty() {
+                            return Err(format!("`{measure}` needs a workflow"));
+                        }
+                        let w = into.workflows.entry(workflow.to_string()).or_default();
+                        match measure {
+                            "requests_weekday" => w.requests_weekday += m.n,
+                            "requests_weekend" => w.requests_weekend += m.n,
+                            "users" => w.users += m.n,
+                            "user_requests" => w.user_requests.merge(&m),
+                            _ => w.requests_without_user += m.n,
+                        }
+                        return Ok(());
+                    }
+                    match measure {
+                        "days_weekday" => into.days_weekday += m.n,
+                        "days_weekend" => into.days_weekend += m.n,
+                        other => {
+                            let help = suggest(other, all_measures.iter().copied())
+                                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+                            return Err(format!("unknown measure `{other}`{help}"));
+                        }
+                    }
+                    Ok(())
+                })();
+                match row {
+                    Ok(()) => budget.ok(),
+                    Err(e) => budget.bad(&name, line, e)?,
+                }
+            }
+            Err(e) => {
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(super::readers::csv_error(&locate, e));
+                }
+                let line = e.position().map_or(0, |p| p.line());
+                budget.bad(&name, line, e.to_string())?;
+            }
+        }
+    }
+}
+
+fn row(
+    out: &mut String,
+    workflow: &str,
+    model: &str,
+    measure: &str,
+    bucket: Option<i32>,
+    m: &Moments,
+) {
+    let b = bucket.map_or(String::new(), |b| b.to_string());
+    let _ = writeln!(
+        out,
+        "{},{},{measure},{b},{},{},{},{},{}",
+        crate::base::escape::csv_cell(workflow),
+        crate::base::escape::csv_cell(model),
+        m.n,
+        m.sum,
+        m.sum_sq,
+        m.sum_ln,
+        m.sum_ln2
+    );
+}
+
+fn count(n: f64) -> Moments {
+    Moments {
+        n,
+        ..Moments::default()
+    }
+}
+
+/// Write a summary as aggregate rows.
+pub fn write(s: &Summary) -> String {
+    let mut out = HEADER.join(",");
+    out.push('\n');
+    for ((w, m), p) in &s.parts {
+        for (measure, h) in [
+            ("input_tokens_hit", &p.input_tokens_hit),
+            ("input_tokens_all", &p.input_tokens_all),
+            ("cached_tokens", &p.cached_tokens),
+            ("output_tokens", &p.output_tokens),
+        ] {
+            if h.zero.n > 0.0 {
+                row(&mut out, w, m, measure, None, &h.zero);
+            }
+            for (b, mm) in &h.buckets {
+                row(&mut out, w, m, measure, Some(*b), mm);
+            }
+        }
+        for (measure, n) in [
+            ("ok_calls", p.ok_calls),
+            ("validation_failures", p.validation_failures),
+            ("errors", p.errors),
+            ("retries", p.retries),
+            ("max_attempt", p.max_attempt),
+            ("cache_hits", p.cache_hits),
+        ] {
+            if n > 0.0 {
+                row(&mut out, w, m, measure, None, &count(n));
+            }
+        }
+        if p.cost_usd.n > 0.0 {
+            row(&mut out, w, m, "cost_usd", None, &p.cost_usd);
+        }
+    }
+    for (w, ws) in &s.workflows {
+        let WorkflowStats {
+            requests_weekday,
+            requests_weekend,
+            users,
+            user_requests,
+            requests_without_user,
+        } = ws;
+        row(
+            &mut out,
+            w,
+            "",
+            "requests_weekday",
+            None,
+            &count(*requests_weekday),
+        );
+        row(
+            &mut out,
+            w,
+            "",
+            "requests_weekend",
+            None,
+            &count(*requests_weekend),
+        );
+        row(&mut out, w, "", "users", None, &count(*users));
+        row(&mut out, w, "", "user_requests", None, user_requests);
+        if *requests_without_user > 0.0 {
+            row(
+                &mut out,
+                w,
+                "",
+                "requests_without_user",
+                None,
+                &count(*requests_without_user),
+            );
+        }
+    }
+    row(
+        &mut out,
+        "",
+        "",
+        "days_weekday",
+        None,
+        &count(s.days_weekday),
+    );
+    row(
+        &mut out,
+        "",
+        "",
+        "days_weekend",
+        None,
+        &count(s.days_weekend),
+    );
+    out
+}

@@ -1,0 +1,928 @@
+//! The log formats `fit` and `backtest` read, each streamed record by record.
+//!
+//! - **OpenTelemetry GenAI spans** as JSON lines: one span per line with an `attributes` object,
+//!   or one OTLP/JSON export (`resourceSpans`) per line. Current attribute names and the
+//!   deprecated ones (`gen_ai.usage.prompt_tokens`, `…completion_tokens`) are both accepted.
+//! - **LiteLLM spend logs** (`LiteLLM_SpendLogs` rows) as CSV, JSON lines or one JSON array.
+//! - **Plain CSV** with the header
+//!   `timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status`.
+//!
+//! Each reader calls the sink once per call and counts every unreadable line in the [`Budget`];
+//! nothing is held but the current line. `docs/fit.md` documents each format.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+
+use serde_json::{Map, Value};
+
+use super::input::{Budget, Input, Locator};
+use super::record::{Call, Status};
+use crate::base::calendar::Timestamp;
+use crate::base::error::{Error, suggest};
+
+/// The formats `--from` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Otel,
+    Litellm,
+    Csv,
+    /// Warehouse aggregates (see [`aggregate`](super::aggregate)).
+    Aggregates,
+}
+
+/// What a reader skipped on purpose (not malformed).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Skipped {
+    /// Spans without token usage (not model calls).
+    pub other_spans: u64,
+    /// LiteLLM proxy cache hits: served without a model call.
+    pub proxy_cache_hits: u64,
+    /// Calls (or aggregate rows) whose workflow or model name held control characters, which
+    /// were replaced so that the scenario written from them validates.
+    pub renamed: u64,
+}
+
+impl Skipped {
+    /// `name` with every character no scenario name may hold replaced by U+FFFD (a log is data,
+    /// not text to pass on to a terminal or a TOML file); a replacement is counted.
+    pub fn clean_name(&mut self, name: &str) -> String {
+        let clean = crate::base::escape::sanitize_name(name);
+        if let std::borrow::Cow::Owned(_) = clean {
+            self.renamed += 1;
+        }
+        clean.into_owned()
+    }
+}
+
+/// Reader settings.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Where the workflow name comes from (see `docs/fit.md`).
+    pub group_by: Option<String>,
+}
+
+/// Guess the format from the file name and its first bytes.
+pub fn detect(name: &str, head: &[u8]) -> LogFormat {
+    let text = String::from_utf8_lossy(&head[..head.len().min(65_536)]);
+    let first_line = text.lines().next().unwrap_or("").to_ascii_lowercase();
+    let lower = name.to_ascii_lowercase();
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        if text.contains("gen_ai.") || text.contains("resourceSpans") {
+            LogFormat::Otel
+        } else {
+            LogFormat::Litellm
+        }
+    } else if first_line.contains("measure") && first_line.contains("bucket") {
+        LogFormat::Aggregates
+    } else if first_line.contains("prompt_tokens") || first_line.contains("completion_tokens") {
+        LogFormat::Litellm
+    } else if lower.contains(".jsonl") || lower.contains(".ndjson") {
+        LogFormat::Otel
+    } else {
+        LogFormat::Csv
+    }
+}
+
+/// Read every call of `input` in `format`.
+pub fn read(
+    input: &mut Input,
+    format: LogFormat,
+    opts: &ReadOptions,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    sink: &mut dyn FnMut(Call),
+) -> Result<(), Error> {
+    // Names with control characters are replaced before anything counts them, so that two
+    // spellings that print the same become one workflow.
+    let mut renamed = 0;
+    let mut sink = |mut c: Call| {
+        let clean = |s: &mut String| {
+            if let std::borrow::Cow::Owned(t) = crate::base::escape::sanitize_name(s) {
+                *s = t;
+                true
+            } else {
+                false
+            }
+        };
+        let (w, m) = (clean(&mut c.workflow), clean(&mut c.model));
+        if w || m {
+            renamed += 1;
+        }
+        sink(c);
+    };
+    let sink: &mut dyn FnMut(Call) = &mut sink;
+    let result = read_format(input, format, opts, budget, skipped, sink);
+    skipped.renamed += renamed;
+    result
+}
+
+fn read_format(
+    input: &mut Input,
+    format: LogFormat,
+    opts: &ReadOptions,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    sink: &mut dyn FnMut(Call),
+) -> Result<(), Error> {
+    match format {
+        LogFormat::Otel => read_otel(input, opts, budget, skipped, sink),
+        LogFormat::Litellm => {
+            let head = input.peek()?;
+            let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
+            match first {
+                Some(b'[') => read_litellm_json_array(input, opts, budget, skipped, sink),
+                Some(b'{') => read_litellm_json_lines(input, opts, budget, skipped, sink),
+                _ => read_litellm_csv(input, opts, budget, skipped, sink),
+            }
+        }
+        LogFormat::Csv => read_plain_csv(input, budget, sink),
+        LogFormat::Aggregates => Err(Error::Usage("aggregates are not call logs".to_string())),
+    }
+}
+
+/// Call `f` on each non-empty line with its 1-based number.
+fn for_each_line(
+    input: &mut Input,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut line = 0u64;
+    let locate = input.locator();
+    loop {
+        buf.clear();
+        let n = input
+            .reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| locate.error(e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        line += 1;
+        let trimmed = buf.trim_ascii();
+        if trimmed.is_empty() {
+            continue;
+        }
+        f(line, trimmed)?;
+        // Keep memory flat after one huge line.
+        if buf.capacity() > 1 << 22 {
+            buf = Vec::with_capacity(4096);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenTelemetry
+
+fn scalar_str(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A token count: a non-negative integer, possibly written as a string or a float.
+fn count(v: &Value) -> Result<u64, String> {
+    let x = match v {
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::String(s) => s.trim().parse::<f64>().unwrap_or(f64::NAN),
+        Value::Null => return Ok(0),
+        _ => f64::NAN,
+    };
+    if (0.0..1e15).contains(&x) {
+        Ok(x.round() as u64)
+    } else {
+        Err(format!("not a token count: {v}"))
+    }
+}
+
+/// Span or resource attributes by key.
+type Attributes = HashMap<String, Value>;
+
+/// An OTLP/JSON `AnyValue` as a plain JSON value.
+fn otlp_value(v: &Value) -> Value {
+    let Some(o) = v.as_object() else {
+        return v.clone();
+    };
+    for k in ["stringValue", "intValue", "doubleValue", "boolValue"] {
+        if let Some(x) = o.get(k) {
+            return x.clone();
+        }
+    }
+    if let Some(arr) = o
+        .get("arrayValue")
+        .and_then(|a| a.get("values"))
+        .and_then(Value::as_array)
+    {
+        return Value::Array(arr.iter().map(otlp_value).collect());
+    }
+    Value::Null
+}
+
+/// Attributes of a span: a JSON object, or OTLP's `[{key, value}]` list.
+fn attributes(v: Option<&Value>, into: &mut HashMap<String, Value>) {
+    match v {
+        Some(Value::Object(m)) => {
+            for (k, x) in m {
+                into.insert(k.clone(), x.clone());
+            }
+        }
+        Some(Value::Array(list)) => {
+            for kv in list {
+                if let (Some(k), Some(x)) = (kv.get("key").and_then(Value::as_str), kv.get("value"))
+                {
+                    into.insert(k.to_string(), otlp_value(x));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+const OTEL_INPUT: [&str; 2] = ["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"];
+const OTEL_OUTPUT: [&str; 2] = [
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.completion_tokens",
+];
+const OTEL_CACHED: [&str; 3] = [
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "gen_ai.usage.cached_tokens",
+];
+const OTEL_MODEL: [&str; 2] = ["gen_ai.request.model", "gen_ai.response.model"];
+const OTEL_USER: [&str; 4] = ["enduser.id", "user.id", "gen_ai.user.id", "user"];
+
+fn first<'a>(attrs: &'a HashMap<String, Value>, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter()
+        .find_map(|k| attrs.get(*k).filter(|v| !v.is_null()))
+}
+
+fn span_time(span: &Map<String, Value>) -> Option<Timestamp> {
+    for k in [
+        "startTimeUnixNano",
+        "start_time_unix_nano",
+        "start_time",
+        "startTime",
+        "timestamp",
+        "time",
+    ] {
+        if let Some(v) = span.get(k)
+            && let Some(t) = scalar_str(v).and_then(|s| Timestamp::parse(&s))
+        {
+            return Some(t);
+        }
+    }
+    None
+}
+
+fn span_failed(span: &Map<String, Value>, attrs: &HashMap<String, Value>) -> bool {
+    if attrs.get("error.type").is_some_and(|v| !v.is_null()) {
+        return true;
+    }
+    match span
+        .get("status")
+        .and_then(|s| s.get("code").or_else(|| s.get("status_code")))
+    {
+        Some(Value::Number(n)) => n.as_u64() == Some(2),
+        Some(Value::String(s)) => s.to_ascii_uppercase().contains("ERROR"),
+        _ => false,
+    }
+}
+
+/// One span → a call (`Ok(None)` for a span that is not a model call).
+fn otel_span(
+    span: &Map<String, Value>,
+    resource: &HashMap<String, Value>,
+    opts: &ReadOptions,
+) -> Result<Option<Call>, String> {
+    let mut attrs = resource.clone();
+    attributes(span.get("attributes"), &mut attrs);
+    if span.get("attributes").is_none() {
+        // A flat record with the attributes at the top level.
+        for (k, v) in span {
+            if k.contains('.') {
+                attrs.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let input = first(&attrs, &OTEL_INPUT);
+    let output = first(&attrs, &OTEL_OUTPUT);
+    if input.is_none() && output.is_none() {
+        return Ok(None);
+    }
+    let input_tokens = input.map_or(Ok(0), count)?;
+    let output_tokens = output.map_or(Ok(0), count)?;
+    let cached_tokens = first(&attrs, &OTEL_CACHED).map_or(Ok(0), count)?;
+    if cached_tokens > input_tokens {
+        return Err(format!(
+            "cached tokens ({cached_tokens}) exceed input tokens ({input_tokens}); OpenTelemetry counts cached tokens inside gen_ai.usage.input_tokens"
+        ));
+    }
+    let model = first(&attrs, &OTEL_MODEL)
+        .and_then(scalar_str)
+        .ok_or("no gen_ai.request.model or gen_ai.response.model")?;
+    let timestamp = span_time(span).ok_or("no readable start time (startTimeUnixNano)")?;
+    let workflow = match &opts.group_by {
+        None => "all".to_string(),
+        Some(k) => attrs
+            .get(k)
+            .and_then(scalar_str)
+            .unwrap_or_else(|| "(none)".to_string()),
+    };
+    let validation_failed = attrs
+        .get("aicost.validation_failed")
+        .is_some_and(|v| v == &Value::Bool(true) || v.as_str() == Some("true"))
+        || attrs
+            .get("aicost.status")
+            .and_then(Value::as_str)
+            .and_then(Status::parse)
+            == Some(Status::ValidationFailed);
+    let status = if span_failed(span, &attrs) {
+        Status::Error
+    } else if validation_failed {
+        Status::ValidationFailed
+    } else {
+        Status::Ok
+    };
+    let attempt = if let Some(a) = attrs.get("aicost.attempt") {
+        Some(count(a)? as u32)
+    } else if let Some(r) = attrs.get("http.request.resend_count") {
+        Some((count(r)? as u32).saturating_add(1))
+    } else {
+        None
+    };
+    Ok(Some(Call {
+        timestamp,
+        user: first(&attrs, &OTEL_USER).and_then(scalar_str),
+        workflow,
+        model,
+        input_tokens,
+        cached_tokens,
+        output_tokens,
+        status,
+        attempt,
+        cost_usd: None,
+    }))
+}
+
+fn read_otel(
+    input: &mut Input,
+    opts: &ReadOptions,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    sink: &mut dyn FnMut(Call),
+) -> Result<(), Error> {
+    let name = input.name.clone();
+    for_each_line(input, |line, bytes| {
+        let v: Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => return budget.bad(&name, line, format!("not JSON: {e}")),
+        };
+        let Some(obj) = v.as_object() else {
+            return budget.bad(&name, line, "not a JSON object");
+        };
+        let mut spans: Vec<(&Map<String, Value>, Attributes)> = Vec::new();
+        if let Some(rs) = obj.get("resourceSpans").and_then(Value::as_array) {
+            for r in rs {
+                let mut resource = HashMap::new();
+                attributes(
+                    r.get("resource").and_then(|x| x.get("attributes")),
+                    &mut resource,
+                );
+                let scopes = r
+                    .get("scopeSpans")
+                    .or_else(|| r.get("instrumentationLibrarySpans"))
+                    .and_then(Value::as_array);
+                for s in scopes.into_iter().flatten() {
+                    for span in s
+                        .get("spans")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(m) = span.as_object() {
+                            spans.push((m, resource.clone()));
+                        }
+                    }
+                }
+            }
+        } else {
+            spans.push((obj, HashMap::new()));
+        }
+        let mut bad = None;
+        let mut any = false;
+        for (span, resource) in spans {
+            match otel_span(span, &resource, opts) {
+                Ok(Some(call)) => {
+                    any = true;
+                    sink(call);
+                }
+                Ok(None) => skipped.other_spans += 1,
+                Err(e) => bad = Some(e),
+            }
+        }
+        match bad {
+            Some(e) => budget.bad(&name, line, e),
+            None => {
+                let _ = any;
+                budget.ok();
+                Ok(())
+            }
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// LiteLLM spend logs
+
+/// A row of a spend log, from CSV or JSON.
+enum Row<'a> {
+    Csv(&'a csv::StringRecord, &'a HashMap<String, usize>),
+    Json(&'a Map<String, Value>),
+}
+
+impl Row<'_> {
+    fn str(&self, key: &str) -> Option<String> {
+        match self {
+            Row::Csv(r, cols) => cols
+                .get(key)
+                .and_then(|&i| r.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            Row::Json(m) => m.get(key).and_then(scalar_str),
+        }
+    }
+
+    /// A JSON-valued column (`metadata`, `request_tags`), which CSV exports hold as text.
+    fn json(&self, key: &str) -> Option<Value> {
+        match self {
+            Row::Csv(..) => self.str(key).and_then(|s| serde_json::from_str(&s).ok()),
+            Row::Json(m) => match m.get(key)? {
+                Value::String(s) => serde_json::from_str(s).ok(),
+                v => Some(v.clone()),
+            },
+        }
+    }
+}
+
+fn path<'a>(v: &'a Value, dotted: &str) -> Option<&'a Value> {
+    dotted.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+const LITELLM_CACHED: [&str; 4] = [
+    "additional_usage_values.prompt_tokens_details.cached_tokens",
+    "usage_object.prompt_tokens_details.cached_tokens",
+    "additional_usage_values.cache_read_input_tokens",
+    "usage_object.cache_read_input_tokens",
+];
+
+fn tags(row: &Row) -> Vec<String> {
+    match row.json("request_tags") {
+        Some(Value::Array(a)) => a.iter().filter_map(scalar_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn litellm_row(
+    row: &Row,
+    opts: &ReadOptions,
+    skipped: &mut Skipped,
+) -> Result<Option<Call>, String> {
+    if row
+        .str("cache_hit")
+        .is_some_and(|s| s.eq_ignore_ascii_case("true"))
+    {
+        skipped.proxy_cache_hits += 1;
+        return Ok(None);
+    }
+    let num = |k: &str| -> Result<u64, String> {
+        match row.str(k) {
+            None => Err(format!("no `{k}`")),
+            Some(s) => count(&Value::String(s)).map_err(|e| format!("`{k}`: {e}")),
+        }
+    };
+    let input_tokens = num("prompt_tokens")?;
+    let output_tokens = num("completion_tokens")?;
+    let model = row
+        .str("model")
+        .or_else(|| row.str("model_group"))
+        .ok_or("no `model`")?;
+    let timestamp = row
+        .str("startTime")
+        .ok_or("no `startTime`")
+        .and_then(|s| Timestamp::parse(&s).ok_or("unreadable `startTime`"))?;
+    let metadata = row.json("metadata");
+    let cached_tokens = match &metadata {
+        Some(m) => LITELLM_CACHED
+            .iter()
+            .find_map(|p| path(m, p).filter(|v| !v.is_null()))
+            .map_or(Ok(0), count)?,
+        None => 0,
+    };
+    let cached_tokens = cached_tokens.min(input_tokens);
+    let tags = tags(row);
+    let status = match row.str("status") {
+        None => Status::Ok,
+        Some(s) => Status::parse(&s).ok_or_else(|| format!("unknown status `{s}`"))?,
+    };
+    let status = if status == Status::Ok && tags.iter().any(|t| t == "validation_failed") {
+        Status::ValidationFailed
+    } else {
+        status
+    };
+    let workflow = match opts.group_by.as_deref() {
+        None => tags
+            .iter()
+            .find_map(|t| t.strip_prefix("workflow:").map(str::to_string))
+            .or_else(|| tags.iter().find(|t| *t != "validation_failed").cloned())
+            .unwrap_or_else(|| "all".to_string()),
+        Some(g) => {
+            if let Some(prefix) = g.strip_prefix("tag:") {
+                tags.iter()
+                    .find_map(|t| t.strip_prefix(prefix).map(str::to_string))
+                    .unwrap_or_else(|| "(none)".to_string())
+            } else if g == "tag" || g == "tags" {
+                tags.first()
+                    .cloned()
+                    .unwrap_or_else(|| "(none)".to_string())
+            } else if let Some(p) = g.strip_prefix("metadata.") {
+                metadata
+                    .as_ref()
+                    .and_then(|m| path(m, p))
+                    .and_then(scalar_str)
+                    .unwrap_or_else(|| "(none)".to_string())
+            } else {
+                row.str(g).unwrap_or_else(|| "(none)".to_string())
+            }
+        }
+    };
+    let user = row.str("end_user").or_else(|| row.str("user")).or_else(|| {
+        metadata
+            .as_ref()
+            .and_then(|m| m.get("user_api_key_user_id"))
+            .and_then(scalar_str)
+    });
+    let cost_usd = match row.str("spend") {
+        None => None,
+        Some(s) => Some(
+            s.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| format!("unreadable `spend` `{s}`"))?,
+        ),
+    };
+    Ok(Some(Call {
+        timestamp,
+        user,
+        workflow,
+        model,
+        input_tokens,
+        cached_tokens,
+        output_tokens,
+        status,
+        attempt: None,
+        cost_usd,
+    }))
+}
+
+fn header_map(h: &csv::StringRecord) -> HashMap<String, usize> {
+    h.iter()
+        .enumerate()
+        .map(|(i, c)| (c.trim().trim_start_matches('\u{feff}').to_string(), i))
+        .collect()
+}
+
+fn csv_reader(input: &mut Input) -> csv::Reader<&mut Box<dyn BufRead>> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(&mut input.reader)
+}
+
+fn read_litellm_csv(
+    input: &mut Input,
+    opts: &ReadOptions,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    sink: &mut dyn FnMut(Call),
+) -> Result<(), Error> {
+    let name = input.name.clone();
+    let locate = input.locator();
+    let mut rdr = csv_reader(input);
+    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?);
+    for needed in ["model", "prompt_tokens", "completion_tokens", "startTime"] {
+        if !cols.contains_key(needed) {
+            return Err(missing_column(&name, needed, &cols, "LiteLLM spend-log"));
+        }
+    }
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = rec.position().map_or(0, |p| p.line());
+                match litellm_row(&Row::Csv(&rec, &cols), opts, skipped) {
+                    Ok(Some(c)) => {
+                        budget.ok();
+                        sink(c);
+                    }
+                    Ok(None) => budget.ok(),
+                    Err(e) => budget.bad(&name, line, e)?,
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(csv_error(&locate, e));
+                }
+                budget.bad(&name, line, e.to_string())?;
+            }
+        }
+    }
+}
+
+fn read_litellm_json_lines(
+    input: &mut Input,
+    opts: &ReadOptions,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    sink: &mut dyn FnMut(Call),
+) -> Result<(), Error> {
+    let name = input.name.clone();
+    for_each_line(input, |line, bytes| {
+        let v: Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => return budget.bad(&name, line, format!("not JSON: {e}")),
+        };
+        let Some(obj) = v.as_object() else {
+            return budget.bad(&name, line, "not a JSON object");
+        };
+        match litellm_row(&Row::Json(obj), opts, skipped) {
+            Ok(Some(c)) => {
+                budget.ok();
+                sink(c);
+                Ok(())
+            }
+            Ok(None) => {
+                budget.ok();
+                Ok(())
+            }
+            Err(e) => budget.bad(&name, line, e),
+        }
+    })
+}
+
+/// One JSON array of rows, streamed element by element (an export of `/spend/logs`).
+fn read_litellm_json_array(
+    input: &mut Input,
+    opts: &ReadOptions,
+    budget: &mut Budget,
+    skipped: &mut Skipped,
+    sink: &mut dyn FnMut(Call),
+) -> Result<(), Error> {
+    use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+
+    struct Rows<'a> {
+        name: &'a str,
+        opts: &'a ReadOptions,
+        budget: &'a mut Budget,
+        skipped: &'a mut Skipped,
+        sink: &'a mut dyn FnMut(Call),
+        /// Restarted at each row, so the line limit applies to each row of a one-line array.
+        position: std::sync::Arc<super::input::Position>,
+        stop: Option<Error>,
+    }
+
+    impl<'de> Visitor<'de> for &mut Rows<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of spend-log rows")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut index = 0u64;
+            while let Some(v) = seq.next_element::<Value>()? {
+                self.position.restart();
+                index += 1;
+                let result = match v.as_object() {
+                    None => self
+                        .budget
+                        .bad(self.name, index, "row is not a JSON object"),
+                    Some(obj) => match litellm_row(&Row::Json(obj), self.opts, self.skipped) {
+                        Ok(Some(c)) => {
+                            self.budget.ok();
+                            (self.sink)(c);
+                            Ok(())
+                        }
+                        Ok(None) => {
+                            self.budget.ok();
+                            Ok(())
+                        }
+                        Err(e) => self.budget.bad(self.name, index, e),
+                    },
+                };
+                if let Err(e) = result {
+                    self.stop = Some(e);
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for &mut Rows<'_> {
+        type Value = ();
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    let name = input.name.clone();
+    let locate = input.locator();
+    let mut rows = Rows {
+        name: &name,
+        opts,
+        budget,
+        skipped,
+        sink,
+        position: input.position.clone(),
+        stop: None,
+    };
+    let mut de = serde_json::Deserializer::from_reader(&mut input.reader);
+    let result = (&mut rows).deserialize(&mut de);
+    if let Some(e) = rows.stop {
+        return Err(e);
+    }
+    result.map_err(|e| {
+        let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+        if let Some(known) = io.and_then(|io| locate.known(io)) {
+            return known;
+        }
+        Error::Usage(format!(
+            "{name}:{}:{}: the JSON array of spend-log rows is broken: {e}\n  = help: export JSON lines (one row per line) so one bad row does not stop the read",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain CSV
+
+/// Columns of the plain CSV format; the last four are optional.
+pub const PLAIN_COLUMNS: [&str; 10] = [
+    "timestamp",
+    "user",
+    "workflow",
+    "model",
+    "input_tokens",
+    "cached_tokens",
+    "output_tokens",
+    "status",
+    "attempt",
+    "cost_usd",
+];
+const PLAIN_REQUIRED: usize = 7;
+
+/// A CSV reader's error that stops the read: a failure to read the bytes (located by the input),
+/// or a header that is not CSV.
+pub(super) fn csv_error(locate: &Locator, e: csv::Error) -> Error {
+    if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
+        let line = e.position().map_or_else(|| locate.line(), |p| p.line());
+        return Error::Usage(format!("{}:{line}: cannot read CSV: {e}", locate.name));
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => locate.error(io),
+        _ => Error::Usage(format!("{}: cannot read CSV", locate.name)),
+    }
+}
+
+fn missing_column(name: &str, col: &str, cols: &HashMap<String, usize>, what: &str) -> Error {
+    let found: Vec<&str> = cols.keys().map(String::as_str).collect();
+    let help = match found.iter().find(|c| suggest(col, [**c]).is_some()) {
+        Some(s) => format!("did you mean `{s}`? rename the column to `{col}`"),
+        None => format!(
+            "a {what} file needs a header line naming its columns; see docs/fit.md (or pick another --from)"
+        ),
+    };
+    Error::Usage(format!(
+        "{name}:1: the header has no `{col}` column\n  = help: {help}"
+    ))
+}
+
+fn read_plain_csv(
+    input: &mut Input,
+    budget: &mut Budget,
+    sink: &mut dyn FnMut(Call),
+) -> Result<(), Error> {
+    let name = input.name.clone();
+    let locate = input.locator();
+    let mut rdr = csv_reader(input);
+    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?);
+    for needed in PLAIN_COLUMNS[..PLAIN_REQUIRED]
+        .iter()
+        .filter(|c| **c != "cached_tokens")
+    {
+        if !cols.contains_key(*needed) {
+            return Err(missing_column(&name, needed, &cols, "plain CSV"));
+        }
+    }
+    let idx = |c: &str| cols.get(c).copied();
+    let [ts, user, wf, model, inp, cached, out, status, attempt, cost] = PLAIN_COLUMNS.map(idx);
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = rec.position().map_or(0, |p| p.line());
+                if rec.len() < cols.len() {
+                    budget.bad(
+                        &name,
+                        line,
+                        format!("{} fields where the header has {}", rec.len(), cols.len()),
+                    )?;
+                    continue;
+                }
+                let get =
+                    |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
+                let parsed = (|| -> Result<Call, String> {
+                    let tokens =
+                        |i: Option<usize>, k: &str, required: bool| -> Result<u64, String> {
+                            let s = get(i);
+                            if s.is_empty() && !required {
+                                return Ok(0);
+                            }
+                            count(&Value::String(s.to_string()))
+                                .map_err(|_| format!("`{k}` is not a token count: `{s}`"))
+                        };
+                    let input_tokens = tokens(inp, "input_tokens", true)?;
+                    let cached_tokens = tokens(cached, "cached_tokens", false)?;
+                    if cached_tokens > input_tokens {
+                        return Err(format!(
+                            "cached_tokens ({cached_tokens}) exceed input_tokens ({input_tokens}); input_tokens must include the cached ones"
+                        ));
+                    }
+                    let wf = get(wf);
+                    let model = get(model);
+                    if wf.is_empty() || model.is_empty() {
+                        return Err("empty `workflow` or `model`".to_string());
+                    }
+                    Ok(Call {
+                        timestamp: Timestamp::parse(get(ts))
+                            .ok_or_else(|| format!("unreadable timestamp `{}`", get(ts)))?,
+                        user: Some(get(user))
+                            .filter(|u| !u.is_empty())
+                            .map(str::to_string),
+                        workflow: wf.to_string(),
+                        model: model.to_string(),
+                        input_tokens,
+                        cached_tokens,
+                        output_tokens: tokens(out, "output_tokens", true)?,
+                        status: Status::parse(get(status)).ok_or_else(|| {
+                            format!(
+                                "unknown status `{}` (ok, validation_failed or error)",
+                                get(status)
+                            )
+                        })?,
+                        attempt: match get(attempt) {
+                            "" => None,
+                            s => {
+                                Some(s.parse::<u32>().ok().filter(|a| *a >= 1).ok_or_else(
+                                    || format!("`attempt` must be 1, 2, …; got `{s}`"),
+                                )?)
+                            }
+                        },
+                        cost_usd: match get(cost) {
+                            "" => None,
+                            s => Some(
+                                s.parse::<f64>()
+                                    .ok()
+                                    .filter(|x| x.is_finite() && *x >= 0.0)
+                                    .ok_or_else(|| format!("unreadable `cost_usd` `{s}`"))?,
+                            ),
+                        },
+                    })
+                })();
+                match parsed {
+                    Ok(c) => {
+                        budget.ok();
+                        sink(c);
+                    }
+                    Err(e) => budget.bad(&name, line, e)?,
+                }
+            }
+            Err(e) => {
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(csv_error(&locate, e));
+                }
+                let line = e.position().map_or(0, |p| p.line());
+                budget.bad(&name, line, e.to_string())?;
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Everything `fit` needs from a log, in bounded memory and in a form that merges.
+//!
+//! [`Accumulator`] folds calls one by one into a [`Summary`]: per workflow and model, token
+//! [`Histogram`]s and call counts; per workflow, requests on weekdays and weekend days and the
+//! spread of requests across users; over the whole log, the number of weekdays and weekend days
+//! it covers. Memory does not grow with the number of calls: histograms have a bounded number of
+//! buckets, and users are kept in a hash-sampled set (when it fills up, the sampling rate halves and
+//! users outside the sample are dropped, an unbiased sample of users either way), so a billion-row
+//! log needs what a thousand-row log needs. A [`Summary`] is also what a warehouse query produces
+//! (see [`aggregate`](super::aggregate)), and summaries of shards add up.
+
+use std::collections::{BTreeSet, HashMap};
+
+use indexmap::IndexMap;
+
+use super::hist::{Histogram, Moments};
+use super::record::{Call, Status};
+use crate::base::calendar::Date;
+
+/// Calls of one workflow served by one model.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PartStats {
+    /// Completed calls whose output was accepted (one per request).
+    pub ok_calls: f64,
+    /// Completed (billed) calls whose output failed validation.
+    pub validation_failures: f64,
+    /// Provider errors (not billed).
+    pub errors: f64,
+    /// Calls that were retries (attempt > 1), when logs say.
+    pub retries: f64,
+    /// Highest attempt number seen.
+    pub max_attempt: f64,
+    /// Completed calls that read part of the prompt from the cache.
+    pub cache_hits: f64,
+    /// Input minus cached tokens of completed calls with a cache hit.
+    pub input_tokens_hit: Histogram,
+    /// Input tokens of every completed call.
+    pub input_tokens_all: Histogram,
+    /// Cached tokens of completed calls with a cache hit.
+    pub cached_tokens: Histogram,
+    /// Output tokens of every completed call.
+    pub output_tokens: Histogram,
+    /// Spend the log reports, and over how many calls.
+    pub cost_usd: Moments,
+}
+
+impl PartStats {
+    /// Completed (billed) calls.
+    pub fn calls(&self) -> f64 {
+        self.ok_calls + self.validation_failures
+    }
+
+    pub fn merge(&mut self, o: &PartStats) {
+        self.ok_calls += o.ok_calls;
+        self.validation_failures += o.validation_failures;
+        self.errors += o.errors;
+        self.retries += o.retries;
+        self.max_attempt = self.max_attempt.max(o.max_attempt);
+        self.cache_hits += o.cache_hits;
+        self.input_tokens_hit.merge(&o.input_tokens_hit);
+        self.input_tokens_all.merge(&o.input_tokens_all);
+        self.cached_tokens.merge(&o.cached_tokens);
+        self.output_tokens.merge(&o.output_tokens);
+        self.cost_usd.merge(&o.cost_usd);
+    }
+}
+
+/// Traffic of one workflow.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorkflowStats {
+    /// Requests (accepted calls) on weekdays and on Saturdays and Sundays.
+    pub requests_weekday: f64,
+    pub requests_weekend: f64,
+    /// Distinct users (estimated when users were sampled).
+    pub users: f64,
+    /// Over (sampled) users: n = users, sum = their requests, sum_sq = Σ requests².
+    pub user_requests: Moments,
+    /// Requests whose log line names no user.
+    pub requests_without_user: f64,
+}
+
+impl WorkflowStats {
+    pub fn merge(&mut self, o: &WorkflowStats) {
+        self.requests_weekday += o.requests_weekday;
+        self.requests_weekend += o.requests_weekend;
+        self.users += o.users;
+        self.user_requests.merge(&o.user_requests);
+        self.requests_without_user += o.requests_without_user;
+    }
+}
+
+/// A log, summarised.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// By (workflow, model), in order of first appearance.
+    pub parts: IndexMap<(String, String), PartStats>,
+    pub workflows: IndexMap<String, WorkflowStats>,
+    /// Distinct weekdays and weekend days the log covers.
+    pub days_weekday: f64,
+    pub days_weekend: f64,
+    /// First and last day seen (not carried by warehouse aggregates).
+    pub first_day: Option<Date>,
+    pub last_day: Option<Date>,
+}
+
+impl Summary {
+    pub fn merge(&mut self, o: &Summary) {
+        for (k, p) in &o.parts {
+            self.parts.entry(k.clone()).or_default().merge(p);
+        }
+        for (k, w) in &o.workflows {
+            self.workflows.entry(k.clone()).or_default().merge(w);
+        }
+        self.days_weekday += o.days_weekday;
+        self.days_weekend += o.days_weekend;
+        self.first_day = match (self.first_day, o.first_day) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_day = match (self.last_day, o.last_day) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Calls read, errors included (0, not −0, when there are none).
+    pub fn calls(&self) -> f64 {
+        self.parts
+            .values()
+            .fold(0.0, |total, p| total + p.calls() + p.errors)
+    }
+
+    /// Distinct workflows, whether or not any of their calls was accepted.
+    pub fn workflow_count(&self) -> usize {
+        let mut names: Vec<&str> = self.parts.keys().map(|(w, _)| w.as_str()).collect();
+        names.extend(self.workflows.keys().map(String::as_str));
+        names.sort_unstable();
+        names.dedup();
+        names.len()
+    }
+}
+
+/// Users kept per run before the sampling rate halves; bounds memory at a few megabytes.
+pub const USER_SAMPLE_CAP: usize = 1 << 18;
+
+/// Most (workflow, model) pairs a run keeps: more means the workflow is taken from something far
+/// too fine-grained (a request id), and memory would grow with the log.
+pub const MAX_PARTS: usize = 2000;
+
+/// Folds calls into a [`Summary`] in bounded memory.
+#[derive(Debug, Default)]
+pub struct Accumulator {
+    summary: Summary,
+    workflow_index: HashMap<String, u32>,
+    dates: BTreeSet<Date>,
+    /// Requests per (workflow, user hash) of sampled users.
+    users: HashMap<(u32, u64), u64>,
+    /// Users are kept when the low `level` bits of their hash are 0.
+    level: u32,
+    cap: usize,
+    /// Calls dropped because [`MAX_PARTS`] pairs were already kept.
+    pub dropped_parts: u64,
+}
+
+/// A well-mixed 64-bit hash of a user id (FNV-1a, then the SplitMix64 finaliser).
+fn user_hash(user: &str) -> u64 {
+    let mut z = crate::model::stable_hash(user);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl Accumulator {
+    pub fn new() -> Self {
+        Accumulator::with_user_cap(USER_SAMPLE_CAP)
+    }
+
+    /// With a smaller user sample (for tests of the sampling).
+    pub fn with_user_cap(cap: usize) -> Self {
+        Accumulator {
+            cap: cap.max(1),
+            ..Accumulator::default()
+        }
+    }
+
+    /// Distinct weekdays seen; bounded by the log's span in days.
+    pub fn days_seen(&self) -> usize {
+        self.dates.len()
+    }
+
+    /// Users currently held (bounded by the cap).
+    pub fn users_held(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn add(&mut self, c: &Call) {
+        let key = (c.workflow.clone(), c.model.clone());
+        if self.summary.parts.len() >= MAX_PARTS && !self.summary.parts.contains_key(&key) {
+            self.dropped_parts += 1;
+            return;
+        }
+        let day = c.timestamp.date();
+        self.dates.insert(day);
+        let part = self.summary.parts.entry(key).or_default();
+        if let Some(a) = c.attempt {
+            part.max_attempt = part.max_attempt.max(f64::from(a));
+            if a > 1 {
+                part.retries += 1.0;
+            }
+        }
+        match c.status {
+            Status::Error => {
+                part.errors += 1.0;
+                return;
+            }
+            Status::ValidationFailed => part.validation_failures += 1.0,
+            Status::Ok => part.ok_calls += 1.0,
+        }
+        let input = c.input_tokens as f64;
+        let cached = c.cached_tokens.min(c.input_tokens) as f64;
+        part.input_tokens_all.add(input);
+        part.output_tokens.add(c.output_tokens as f64);
+        if cached > 0.0 {
+            part.cache_hits += 1.0;
+            part.cached_tokens.add(cached);
+            part.input_tokens_hit.add(input - cached);
+        }
+        if let Some(cost) = c.cost_usd {
+            part.cost_usd.add(cost);
+        }
+        if c.status != Status::Ok {
+            return;
+        }
+        let n = self.workflow_index.len() as u32;
+        let wi = *self.workflow_index.entry(c.workflow.clone()).or_insert(n);
+        let w = self
+            .summary
+            .workflows
+            .entry(c.workflow.clone())
+            .or_default();
+        if day.is_weekend() {
+            w.requests_weekend += 1.0;
+        } else {
+            w.requests_weekday += 1.0;
+        }
+        match &c.user {
+            None => w.requests_without_user += 1.0,
+            Some(u) => {
+                let h = user_hash(u);
+                if h & ((1u64 << self.level) - 1) == 0 {
+                    *self.users.entry((wi, h)).or_default() += 1;
+                    if self.users.len() > self.cap {
+                        self.level += 1;
+                        let mask = (1u64 << self.level) - 1;
+                        self.users.retain(|(_, h), _| h & mask == 0);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Summary {
+        let names: Vec<String> = self.summary.workflows.keys().cloned().collect();
+        let scale = (1u64 << self.level) as f64;
+        for ((wi, _), n) in &self.users {
+            let Some(name) = names.get(*wi as usize) else {
+                continue;
+            };
+            let w = self.summary.workflows.entry(name.clone()).or_default();
+            w.user_requests.n += 1.0;
+            w.user_requests.sum += *n as f64;
+            w.user_requests.sum_sq += (*n as f64).powi(2);
+        }
+        for w in self.summary.workflows.values_mut() {
+            w.users = w.user_requests.n * scale;
+        }
+        self.summary.days_weekday = self.dates.iter().filter(|d| !d.is_weekend()).count() as f64;
+        self.summary.days_weekend = self.dates.iter().filter(|d| d.is_weekend()).count() as f64;
+        self.summary.first_day = self.dates.first().copied();
+        self.summary.last_day = self.dates.last().copied();
+        self.summary
+    }
+}

@@ -1,0 +1,12 @@
+//! The program: command-line arguments, one module per command, the plan of files a command
+//! reads and writes, atomic output, Ctrl-C handling, the fuzzing entry points, and the library
+//! face of all of it ([`api`]).
+
+pub mod api;
+pub mod cli;
+pub mod commands;
+pub mod files;
+pub mod fuzzing;
+pub mod interrupt;
+pub mod output;
+pub mod run;

@@ -1,0 +1,307 @@
+//! Number formatting for people: thousands separators, dollars, percentages, and rounding to what
+//! the standard error allows (a mean of $12,345.678 ± $12 is shown as $12,346 ± 12, never with
+//! cents nobody can trust).
+
+use crate::base::stats::estimate::{Estimate, Interval};
+
+/// Insert thousands separators into the integer part of a decimal string.
+fn group(digits: &str) -> String {
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", digits),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let mut out = String::with_capacity(int.len() + int.len() / 3 + 4);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// `x` with `decimals` decimals and thousands separators.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let s = format!("{:.*}", decimals, x);
+    // Avoid "-0".
+    let s = if s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    };
+    group(&s)
+}
+
+/// A share as a percentage with two decimals, or in scientific notation below 0.01%, so that a
+/// small share (of prompts beyond a window, say) is never shown as 0.
+pub fn small_percent(p: f64) -> String {
+    let pct = p * 100.0;
+    if pct >= 0.01 {
+        format!("{pct:.2}%")
+    } else {
+        format!("{pct:.2e}%")
+    }
+}
+
+/// A whole number with thousands separators.
+pub fn count(x: f64) -> String {
+    fixed(x.round(), 0)
+}
+
+/// Decimals for a dollar amount without an error estimate: cents below $1,000, whole dollars
+/// above, and four significant digits for amounts under a dollar.
+fn money_decimals(x: f64) -> usize {
+    let a = x.abs();
+    if a >= 1000.0 {
+        0
+    } else if a >= 1.0 || a == 0.0 {
+        2
+    } else {
+        // Four significant digits.
+        (3 - a.log10().floor() as i32).clamp(2, 10) as usize
+    }
+}
+
+/// A dollar amount: `$12,345`, `$123.45`, `$0.002875`.
+pub fn money(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let body = fixed(x.abs(), money_decimals(x));
+    if x < 0.0 {
+        format!("-${body}")
+    } else {
+        format!("${body}")
+    }
+}
+
+/// Decimals that keep two significant digits of the standard error.
+pub fn decimals_for_se(se: f64) -> Option<usize> {
+    (se > 0.0 && se.is_finite()).then(|| (1 - se.log10().floor() as i32).clamp(0, 10) as usize)
+}
+
+/// Decimals for a dollar amount with standard error `se`: two significant digits of the error,
+/// but never finer than a cent from $1,000 up (a spend pinned at a hard cap has an error of
+/// millionths of a dollar that nobody reads on a four-figure invoice).
+pub fn money_decimals_for_se(x: f64, se: f64) -> Option<usize> {
+    decimals_for_se(se).map(|d| if x.abs() >= 1000.0 { d.min(2) } else { d })
+}
+
+/// A standard error written with `d` decimals, or `<0.01` when it rounds to nothing there.
+pub fn se_text(se: f64, d: usize) -> String {
+    let text = fixed(se, d);
+    if se > 0.0 && text.chars().all(|c| c == '0' || c == '.') {
+        format!("<{}", fixed(10f64.powi(-(d as i32)), d))
+    } else {
+        text
+    }
+}
+
+/// A dollar amount rounded to what its standard error allows: `$12,346 ± 12`.
+pub fn money_with_se(x: f64, se: f64) -> String {
+    match money_decimals_for_se(x, se) {
+        Some(d) => format!("${} ± {}", fixed(x, d), se_text(se, d)),
+        None => money(x),
+    }
+}
+
+/// A dollar amount rounded to what the standard error `se` allows, without showing it.
+pub fn money_rounded(x: f64, se: f64) -> String {
+    match money_decimals_for_se(x, se) {
+        Some(d) => format!("${}", fixed(x, d.max(money_decimals(x).min(d)))),
+        None => money(x),
+    }
+}
+
+/// A probability as a percentage: `3.1%`, `<0.1%`, `100%`.
+pub fn percent(p: f64) -> String {
+    if !p.is_finite() {
+        return "n/a".to_string();
+    }
+    let pct = p * 100.0;
+    if pct == 0.0 {
+        "0%".to_string()
+    } else if pct < 0.1 {
+        "<0.1%".to_string()
+    } else if (99.95..100.0).contains(&pct) {
+        ">99.9%".to_string()
+    } else if pct == 100.0 {
+        "100%".to_string()
+    } else {
+        format!("{pct:.1}%")
+    }
+}
+
+/// A probability with its standard error in percentage points: `3.1% ± 0.2`, or `± <0.1` when
+/// the error is too small to show at one decimal.
+pub fn percent_with_se(p: f64, se: f64) -> String {
+    if se > 0.0 {
+        let pts = se * 100.0;
+        if pts < 0.05 {
+            format!("{} ± <0.1", percent(p))
+        } else {
+            format!("{} ± {pts:.1}", percent(p))
+        }
+    } else {
+        percent(p)
+    }
+}
+
+/// A token count: `1,234`, `12.3M`, `4.56B`.
+pub fn tokens(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e9 {
+        format!("{:.2}B", x / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else {
+        count(x)
+    }
+}
+
+// ---- figures with their uncertainty, in words ---------------------------------------------------
+
+/// A latency percentile alone, in whole milliseconds.
+pub fn ms_value(i: &Interval) -> String {
+    format!("{} ms", count(i.value))
+}
+
+/// A probability or share rounded to its standard error (one or two decimals of a percent), and
+/// its uncertainty: `± 0.2 pt`, or — when none of `n` trials (or all of them) had the event, so the
+/// standard error is 0 — the 95% Clopper–Pearson interval, which is not.
+pub fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
+    let (p, se) = (e.value, e.standard_error);
+    // An error below 1e-9 is floating-point noise on a figure that is exact.
+    let se = if se.abs() < 1e-9 { 0.0 } else { se };
+    if !p.is_finite() {
+        return ("n/a".to_string(), String::new());
+    }
+    let pts = se * 100.0;
+    let d = decimals_for_se(pts).unwrap_or(1).clamp(1, 2);
+    let value = pct_value(p, d);
+    let uncertainty = if se > 0.0 {
+        let s = fixed(pts, d);
+        if s.chars().all(|c| c == '0' || c == '.') {
+            format!("± <{} pt", fixed(10f64.powi(-(d as i32)), d))
+        } else {
+            format!("± {s} pt")
+        }
+    } else if se == 0.0 {
+        match n {
+            Some(n) if n > 0 && (p == 0.0 || p == 1.0) => {
+                let bound = clopper_pearson_edge(n);
+                if p == 0.0 {
+                    format!("95% CI 0 – {}", pct_value(bound, 2))
+                } else {
+                    format!("95% CI {} – 100%", pct_value(1.0 - bound, 2))
+                }
+            }
+            _ => "± 0 pt".to_string(),
+        }
+    } else {
+        "n/a".to_string()
+    };
+    (value, uncertainty)
+}
+
+/// The far end of the 95% Clopper–Pearson interval when none of `n` trials had the event: the
+/// probability at which seeing none has a chance of 2.5%.
+pub fn clopper_pearson_edge(n: usize) -> f64 {
+    1.0 - 0.025f64.powf(1.0 / n.max(1) as f64)
+}
+
+/// A percentage with `d` decimals that never rounds a non-zero share to 0% or a share below 1 to
+/// 100%.
+pub fn pct_value(p: f64, d: usize) -> String {
+    if p < 0.0 {
+        // A discount's share of spend.
+        return format!("-{}", pct_value(-p, d));
+    }
+    let step = 10f64.powi(-(d as i32));
+    let pct = p * 100.0;
+    // Shares that are 0 or 1 by construction come out of floating-point sums a hair off.
+    if pct.abs() < 1e-7 {
+        "0%".to_string()
+    } else if pct >= 100.0 - 1e-7 {
+        "100%".to_string()
+    } else if pct < step / 2.0 {
+        format!("<{}%", fixed(step, d))
+    } else if pct > 100.0 - step / 2.0 {
+        format!(">{}%", fixed(100.0 - step, d))
+    } else {
+        format!("{}%", fixed(pct, d))
+    }
+}
+
+/// A probability with its uncertainty in one string: `3.1% ± 0.2 pt`.
+pub fn prob_inline(e: &Estimate, n: Option<usize>) -> String {
+    let (v, u) = prob(e, n);
+    if u.is_empty() || u == "± 0 pt" {
+        v
+    } else if u.starts_with('±') {
+        format!("{v} {u}")
+    } else {
+        format!("{v} ({u})")
+    }
+}
+
+/// A share in one string: with its uncertainty (`3.1% ± 0.2 pt`), or, for a count figure the
+/// fast engine computes as an expected value, `3.10% (expected)`.
+pub fn share_inline(e: &Estimate, expected: bool) -> String {
+    if expected {
+        format!("{} (expected)", pct_value(e.value, 2))
+    } else {
+        prob_inline(e, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_counts_have_separators() {
+        assert_eq!(money(11_500.0), "$11,500");
+        assert_eq!(money(1_234_567.4), "$1,234,567");
+        assert_eq!(money(123.456), "$123.46");
+        assert_eq!(money(0.002875), "$0.002875");
+        assert_eq!(money(-42.0), "-$42.00");
+        assert_eq!(count(1234.0), "1,234");
+        assert_eq!(fixed(-0.0001, 2), "0.00");
+    }
+
+    #[test]
+    fn rounding_follows_the_standard_error() {
+        assert_eq!(money_with_se(12_345.678, 12.3), "$12,346 ± 12");
+        assert_eq!(money_with_se(12_345.678, 1.23), "$12,345.7 ± 1.2");
+        assert_eq!(money_with_se(0.034_567, 0.001_2), "$0.0346 ± 0.0012");
+        assert_eq!(money_with_se(11_500.0, 0.0), "$11,500");
+        // Never finer than a cent from $1,000 up.
+        assert_eq!(money_with_se(13_999.995_12, 0.000_18), "$14,000.00 ± <0.01");
+        assert_eq!(money_rounded(13_999.997_836, 0.000_08), "$14,000.00");
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(percent(0.031), "3.1%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.0004), "<0.1%");
+        assert_eq!(percent(1.0), "100%");
+        assert_eq!(percent_with_se(0.031, 0.0017), "3.1% ± 0.2");
+        assert_eq!(percent_with_se(0.1, 0.000_2), "10.0% ± <0.1");
+    }
+}

@@ -1,0 +1,161 @@
+//! A step's prompt as the sum of its random parts (static prefix, variable text, retrieved chunks,
+//! images, audio), and the probabilities that its size passes a threshold: a long-context tier,
+//! an input window. Pricing integrates over these parts; validation warns with them.
+
+use crate::model::dist::Dist;
+use crate::model::{Model, Step};
+
+/// Which part of the prompt a random quantity is, and so how it is priced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Role {
+    /// The static prefix: cached, written or plain input depending on its size and the hit rate.
+    Prefix,
+    /// Variable prompt and retrieved chunks: the input price.
+    Text,
+    /// Image tokens (`tokens_per_image` > 0): per token, or per image.
+    ImageTokens {
+        tokens_per_image: f64,
+    },
+    /// Images that carry no tokens: only a per-image price applies.
+    ImageCount,
+    AudioInput,
+}
+
+impl Role {
+    /// Whether the part counts toward the long-context threshold.
+    pub(crate) fn counts_toward_input(self) -> bool {
+        self != Role::ImageCount
+    }
+}
+
+/// The random and fixed parts of a step's prompt.
+pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
+    let mut parts = vec![
+        (Role::Prefix, step.static_prefix_tokens.clone()),
+        (Role::Text, step.input_tokens.clone()),
+        (Role::AudioInput, step.audio_input_tokens.clone()),
+    ];
+    if let Some(r) = &step.retrieval {
+        // chunks × chunk size: a named family when one factor is fixed. When both are random,
+        // the product of independent parts: exact where either takes finitely many values (a
+        // Poisson or empirical count of chunks, empirical chunk sizes), and with its exact mean
+        // and variance otherwise (see `Dist::product`); the shape matters only at a long-context
+        // threshold.
+        let product = match (r.chunks.fixed_value(), r.chunk_tokens.fixed_value()) {
+            (Some(c), Some(t)) => Dist::Fixed(c * t),
+            (Some(c), None) => r
+                .chunk_tokens
+                .scaled(c)
+                .unwrap_or(Dist::Fixed(c * r.chunk_tokens.mean())),
+            (None, Some(t)) => r
+                .chunks
+                .scaled(t)
+                .unwrap_or(Dist::Fixed(t * r.chunks.mean())),
+            (None, None) => Dist::product(&r.chunks, &r.chunk_tokens).0,
+        };
+        parts.push((Role::Text, product));
+    }
+    if let Some(i) = &step.images {
+        if i.tokens_per_image > 0.0 {
+            let tokens = i
+                .count
+                .scaled(i.tokens_per_image)
+                .unwrap_or(Dist::Fixed(i.count.mean() * i.tokens_per_image));
+            parts.push((
+                Role::ImageTokens {
+                    tokens_per_image: i.tokens_per_image,
+                },
+                tokens,
+            ));
+        } else {
+            parts.push((Role::ImageCount, i.count.clone()));
+        }
+    }
+    parts
+}
+
+/// P(R > i) for R the request's count drawn from `d` and rounded at random (mean kept).
+pub(crate) fn count_above(d: &Dist, i: u64) -> f64 {
+    // P(R ≥ k) = E[(X − (k − 1))⁺] − E[(X − k)⁺].
+    let excess = |t: f64| d.partial_mean(t, f64::INFINITY) - t * (1.0 - d.cdf(t));
+    let k = (i + 1) as f64;
+    match d.fixed_value() {
+        Some(v) => (v - (k - 1.0)).clamp(0.0, 1.0),
+        None => (excess(k - 1.0) - excess(k)).clamp(0.0, 1.0),
+    }
+}
+
+/// Probability that a call of `step` on `model` is priced at long-context rates (exact with at
+/// most one random part of the prompt; otherwise a normal approximation of the whole input).
+pub fn long_context_probability(model: &Model, step: &Step) -> f64 {
+    match &model.long_context {
+        Some(lc) => prompt_above(step, 0.0, lc.above_input_tokens),
+        None => 0.0,
+    }
+}
+
+/// P(the whole input of a call of `step`, plus `extra` tokens, exceeds `t`): exact with at most
+/// one random part of the prompt; with several, all but the last integrated on a quantile grid
+/// and the last exactly.
+pub fn prompt_above(step: &Step, extra: f64, t: f64) -> f64 {
+    let parts = prompt_parts(step);
+    let counted: Vec<&Dist> = parts
+        .iter()
+        .filter(|(r, _)| r.counts_toward_input())
+        .map(|(_, d)| d)
+        .collect();
+    let fixed: f64 = counted
+        .iter()
+        .filter(|d| d.is_fixed())
+        .map(|d| d.mean())
+        .sum::<f64>()
+        + extra;
+    let random: Vec<&Dist> = counted.iter().filter(|d| !d.is_fixed()).copied().collect();
+    let Some((last, head)) = random.split_last() else {
+        return f64::from(u8::from(fixed > t));
+    };
+    let k: usize = if head.len() <= 1 { 256 } else { 32 };
+    let points = k.pow(head.len() as u32);
+    let mut total = 0.0;
+    for idx in 0..points {
+        let mut rest = idx;
+        let mut sum = fixed;
+        for h in head {
+            let j = rest % k;
+            rest /= k;
+            sum += h.quantile((j as f64 + 0.5) / k as f64);
+        }
+        total += 1.0 - last.cdf(t - sum);
+    }
+    (total / points as f64).clamp(0.0, 1.0)
+}
+
+/// Smallest share of a step's prompts beyond a model's input window that counts as refusing
+/// them: one prompt in a million (a lognormal's tail always has some). Validation warns above it,
+/// `levers` does not route to such a model, and `compare` does not recommend such a plan on cost.
+pub const WINDOW_WARNING_SHARE: f64 = 1e-6;
+
+/// Share of the prompts of `step` that exceed a `window`-token input window: for an agent loop
+/// whose input grows, the share of requests making at least one call whose input (the largest,
+/// its last) is longer, among those making any call.
+pub fn window_exceeded_share(step: &Step, window: f64) -> f64 {
+    let growth = step.context_growth_tokens.mean();
+    if growth <= 0.0 || step.calls.fixed_value() == Some(1.0) {
+        return prompt_above(step, 0.0, window);
+    }
+    let some = count_above(&step.calls, 0);
+    if some <= 0.0 {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for n in 1..=step.calls.quantity_bound() {
+        let exactly = count_above(&step.calls, n - 1) - count_above(&step.calls, n);
+        if exactly > 0.0 {
+            total += exactly * prompt_above(step, (n - 1) as f64 * growth, window);
+        }
+        if count_above(&step.calls, n) <= 0.0 {
+            break;
+        }
+    }
+    (total / some).clamp(0.0, 1.0)
+}

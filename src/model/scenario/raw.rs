@@ -1,0 +1,423 @@
+//! The scenario file exactly as written: serde types that mirror the TOML format key by key.
+//!
+//! These types only know the shape of the format (which keys exist, their types, which are
+//! required); every rule about values (ranges, references, consistency) lives in
+//! [`validate`](super::validate). Values that a later check may reject are wrapped in [`Located`]
+//! so that check can still point at them. Key names here are the public contract of the format:
+//! they are extended, never renamed.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::model::doc::de::Located;
+
+/// A number, or a distribution written as a table.
+#[derive(Clone, Debug)]
+pub enum RawQuantity {
+    Number(f64),
+    Dist(Box<RawDist>),
+}
+
+impl<'de> Deserialize<'de> for RawQuantity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct QuantityVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for QuantityVisitor {
+            type Value = RawQuantity;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or a distribution table such as { p50 = 900, p95 = 2600 }")
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v as f64))
+            }
+
+            fn visit_u64<E>(self, v: u64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v as f64))
+            }
+
+            fn visit_f64<E>(self, v: f64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawQuantity, A::Error> {
+                let dist = RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawQuantity::Dist(Box::new(dist)))
+            }
+        }
+
+        deserializer.deserialize_any(QuantityVisitor)
+    }
+}
+
+/// The distribution families a table can name with `dist = "…"`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DistFamily {
+    Normal,
+    Lognormal,
+    Gamma,
+    Uniform,
+    Triangular,
+    Beta,
+    Poisson,
+    Empirical,
+}
+
+impl DistFamily {
+    pub fn name(self) -> &'static str {
+        match self {
+            DistFamily::Normal => "normal",
+            DistFamily::Lognormal => "lognormal",
+            DistFamily::Gamma => "gamma",
+            DistFamily::Uniform => "uniform",
+            DistFamily::Triangular => "triangular",
+            DistFamily::Beta => "beta",
+            DistFamily::Poisson => "poisson",
+            DistFamily::Empirical => "empirical",
+        }
+    }
+}
+
+/// A distribution table; which keys are allowed together is checked in validation.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDist {
+    pub dist: Option<Located<DistFamily>>,
+    pub p50: Option<Located<f64>>,
+    pub p95: Option<Located<f64>>,
+    pub low: Option<Located<f64>>,
+    pub high: Option<Located<f64>>,
+    pub mean: Option<Located<f64>>,
+    pub sd: Option<Located<f64>>,
+    pub cv: Option<Located<f64>>,
+    pub min: Option<Located<f64>>,
+    pub mode: Option<Located<f64>>,
+    pub max: Option<Located<f64>>,
+    pub values: Option<Located<Vec<f64>>>,
+    pub weights: Option<Located<Vec<f64>>>,
+}
+
+pub type Quantity = Located<RawQuantity>;
+
+/// The top-level keys of a scenario ([`RawScenario`]'s fields as written in TOML).
+pub const TOP_LEVEL_KEYS: [&str; 12] = [
+    "extends",
+    "name",
+    "description",
+    "catalog",
+    "simulation",
+    "budget",
+    "segment",
+    "workflow",
+    "model",
+    "stack",
+    "contract",
+    "incident",
+];
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Path of a scenario to inherit from, relative to this file; keys written here override it.
+    pub extends: Option<Located<String>>,
+    pub name: Located<String>,
+    pub description: Option<String>,
+    /// A price catalog (JSON) to take model prices from, relative to the scenario file.
+    pub catalog: Option<Located<String>>,
+    pub simulation: Option<Located<RawSimulation>>,
+    pub budget: Option<Located<RawBudget>>,
+    #[serde(default, rename = "segment")]
+    pub segments: Vec<Located<RawSegment>>,
+    #[serde(default, rename = "workflow")]
+    pub workflows: Vec<Located<RawWorkflow>>,
+    #[serde(default, rename = "model")]
+    pub models: Vec<Located<RawModel>>,
+    #[serde(default, rename = "stack")]
+    pub stacks: Vec<Located<RawStack>>,
+    #[serde(default, rename = "contract")]
+    pub contracts: Vec<Located<RawContract>>,
+    #[serde(default, rename = "incident")]
+    pub incidents: Vec<Located<RawIncident>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawOverage {
+    Discounted,
+    List,
+}
+
+/// A committed-use contract with one provider.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawContract {
+    pub name: Option<Located<String>>,
+    pub provider: Located<String>,
+    pub committed_monthly_usd: Quantity,
+    pub discount: Quantity,
+    pub overage: Option<Located<RawOverage>>,
+}
+
+/// Something that goes wrong some months: a runaway loop, a retry storm.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawIncident {
+    pub name: Located<String>,
+    pub monthly_probability: Quantity,
+    pub multiplier: Quantity,
+    pub duration_hours: Quantity,
+    pub workflow: Option<Located<String>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawArrivals {
+    Poisson,
+    Fixed,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub trials: Option<Located<u64>>,
+    pub days: Option<Located<u64>>,
+    pub seed: Option<Located<u64>>,
+    pub arrivals: Option<Located<RawArrivals>>,
+    pub months: Option<Located<u64>>,
+    pub seasonality: Option<Located<Vec<Located<f64>>>>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub monthly_usd: Located<f64>,
+    pub alert_fractions: Option<Located<Vec<Located<f64>>>>,
+    pub hard_cap_usd: Option<Located<f64>>,
+    pub per_user_monthly_usd: Option<Located<f64>>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSegment {
+    pub name: Located<String>,
+    pub users: Quantity,
+    pub sessions_per_user_per_day: Option<Quantity>,
+    pub sessions_per_user_per_month: Option<Quantity>,
+    pub user_variability: Option<Quantity>,
+    pub weekend_factor: Option<Quantity>,
+    pub monthly_growth: Option<Quantity>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawPath {
+    Live,
+    Batch,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawServiceTier {
+    Standard,
+    Priority,
+    Flex,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkflow {
+    pub name: Located<String>,
+    pub segments: Option<Located<Vec<Located<String>>>>,
+    pub requests_per_session: Option<Quantity>,
+    pub path: Option<Located<RawPath>>,
+    pub service_tier: Option<Located<RawServiceTier>>,
+    pub semantic_cache_hit_rate: Option<Quantity>,
+    pub semantic_cache_usd_per_lookup: Option<Quantity>,
+    pub review: Option<Located<RawReview>>,
+    pub latency_target_ms: Option<Located<RawLatencyTarget>>,
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Located<RawStep>>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub name: Located<String>,
+    pub route: Located<String>,
+    pub static_prefix_tokens: Option<Quantity>,
+    pub input_tokens: Option<Quantity>,
+    pub retrieval: Option<Located<RawRetrieval>>,
+    pub output_tokens: Option<Quantity>,
+    pub max_output_tokens: Option<Located<f64>>,
+    pub cache_hit_rate: Option<Quantity>,
+    pub cache_ttl: Option<Located<RawCacheTtl>>,
+    pub reasoning_tokens: Option<Quantity>,
+    pub max_reasoning_tokens: Option<Located<f64>>,
+    pub images: Option<Located<RawImages>>,
+    pub audio_input_tokens: Option<Quantity>,
+    pub audio_output_tokens: Option<Quantity>,
+    pub tool_calls: Option<Located<Vec<Located<RawToolCall>>>>,
+    pub aux_usd_per_request: Option<Quantity>,
+    pub calls: Option<Quantity>,
+    pub context_growth_tokens: Option<Quantity>,
+}
+
+/// Human review of outputs.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReview {
+    pub share: Quantity,
+    pub minutes: Quantity,
+    pub hourly_usd: Quantity,
+    pub failed_review_minutes: Option<Quantity>,
+}
+
+/// Latency percentiles a workflow must meet, in milliseconds.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatencyTarget {
+    pub p50: Option<Located<f64>>,
+    pub p95: Option<Located<f64>>,
+    pub p99: Option<Located<f64>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
+pub enum RawCacheTtl {
+    #[serde(rename = "5m")]
+    FiveMinutes,
+    #[serde(rename = "1h")]
+    OneHour,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawImages {
+    pub count: Quantity,
+    pub tokens_per_image: Located<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawToolCall {
+    pub name: Located<String>,
+    pub count: Quantity,
+    pub usd_per_call: Quantity,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetrieval {
+    pub chunks: Quantity,
+    pub chunk_tokens: Quantity,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    pub name: Located<String>,
+    pub provider: Option<Located<String>>,
+    pub input_usd_per_mtok: Option<Quantity>,
+    pub output_usd_per_mtok: Option<Quantity>,
+    pub cached_input_usd_per_mtok: Option<Quantity>,
+    pub cache_write_usd_per_mtok: Option<Quantity>,
+    pub min_cacheable_tokens: Option<Located<f64>>,
+    /// The input window: a call whose whole input is longer is refused by the provider.
+    pub max_input_tokens: Option<Located<f64>>,
+    pub batch_discount: Option<Quantity>,
+    pub long_context: Option<Located<RawLongContext>>,
+    pub reasoning_usd_per_mtok: Option<Quantity>,
+    pub cache_write_1h_usd_per_mtok: Option<Quantity>,
+    pub image_input_usd_per_mtok: Option<Quantity>,
+    pub input_usd_per_image: Option<Quantity>,
+    pub audio_input_usd_per_mtok: Option<Quantity>,
+    pub audio_output_usd_per_mtok: Option<Quantity>,
+    pub priority: Option<Located<RawTier>>,
+    pub flex: Option<Located<RawTier>>,
+    pub volume_tiers: Option<Located<Vec<Located<RawVolumeTier>>>>,
+    pub latency: Option<Located<RawLatency>>,
+    /// Where the prices come from, such as the provider's price page; shown with them in the
+    /// brief's assumptions. A model priced from a catalog takes its entry's source.
+    pub source: Option<Located<String>>,
+    /// The date (`YYYY-MM-DD`) the prices were checked against `source`.
+    pub checked: Option<Located<String>>,
+    /// The catalog the loader filled prices from (never written in a scenario).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub catalog: Option<String>,
+}
+
+/// A graduated volume discount: tokens of the month beyond `above_mtok` million get `discount`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVolumeTier {
+    pub above_mtok: Located<f64>,
+    pub discount: Located<f64>,
+}
+
+/// How long a model takes to answer.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatency {
+    pub first_token_ms: Quantity,
+    pub output_tokens_per_s: Quantity,
+}
+
+/// Prices of a service tier (`priority`, `flex`) in USD per million tokens.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTier {
+    pub input_usd_per_mtok: Option<Quantity>,
+    pub output_usd_per_mtok: Option<Quantity>,
+    pub cached_input_usd_per_mtok: Option<Quantity>,
+    pub cache_write_usd_per_mtok: Option<Quantity>,
+    /// Flex only: probability that a call is refused for lack of capacity.
+    pub unavailable_rate: Option<Quantity>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLongContext {
+    pub above_input_tokens: Located<f64>,
+    pub input_usd_per_mtok: Quantity,
+    pub output_usd_per_mtok: Quantity,
+    pub cached_input_usd_per_mtok: Option<Quantity>,
+    pub cache_write_usd_per_mtok: Option<Quantity>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStack {
+    pub name: Located<String>,
+    #[serde(default)]
+    pub route: IndexMap<String, Located<RawRoute>>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    pub chain: Located<Vec<Located<RawLink>>>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub model: Located<String>,
+    pub validation_failure_rate: Option<Quantity>,
+    pub max_attempts: Option<Located<u64>>,
+    pub escalation_rate: Option<Quantity>,
+    pub provider_error_rate: Option<Quantity>,
+    pub error_billing: Option<Located<RawErrorBilling>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawErrorBilling {
+    Input,
+    None,
+}

@@ -1,0 +1,990 @@
+//! The exact engine: every user, session, request and model call of a month, simulated one by one.
+//!
+//! It is the reference the fast engine is tested against, so it follows the format's semantics
+//! literally. A month is simulated in the order its traffic arrives: users' sessions are drawn
+//! (Gamma activity multiplier, Poisson or fixed arrivals, a day for each), sorted by day, and
+//! processed day by day, so that what depends on the month so far — graduated volume tiers,
+//! committed-use contracts, the hard cap, incident windows — sees requests in calendar order
+//! (within a day, in user order). Each request draws its prompt once, walks its route's chain
+//! (provider errors, validation retries, escalation, agent loops), is priced, and is then either
+//! billed or, past the hard cap, rejected. Memory per month is one record per session; nothing
+//! per request outlives the request.
+
+use rand::{Rng, RngExt};
+use rand_distr::Distribution;
+
+use super::draw::review_usd;
+use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
+use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
+use super::rng::{label, mix, small, stream};
+use crate::base::stats::KahanSum;
+use crate::billing::classes::{CostBreakdown, Tokens, class, token};
+use crate::billing::invoice::PriceState;
+use crate::model::{Arrivals, CacheTtl, ErrorBilling, RequestPath, Scenario, ServiceTier, Step};
+
+/// The golden-ratio conjugate: phases `frac(0.5 + u·φ)` spread users' fixed arrivals evenly.
+const GOLDEN: f64 = 0.618_033_988_749_894_9;
+
+/// Per-user cost samples kept over a whole run, per segment and stack; bounds memory whatever
+/// the number of trials.
+pub const USER_SAMPLE_BUDGET: u64 = 200_000;
+/// Request latencies kept over a whole run, per workflow and stack.
+pub const LATENCY_SAMPLE_BUDGET: u64 = 200_000;
+/// Samples (per-user costs, latencies) kept over a whole run, all stacks and segments or
+/// workflows together: 32 MB. With many segments or stacks each pair gets a share of it, so
+/// memory does not grow with their product.
+pub const RUN_SAMPLE_BUDGET: u64 = 4_000_000;
+
+/// Samples to keep each simulated month for each of `pairs` (stack, segment) or (stack,
+/// workflow) pairs over `months` simulated months: the per-pair budget, within the run's, spread
+/// over the months (at least 1, at most 4,096 a month).
+pub fn samples_per_month(per_pair: u64, pairs: usize, months: u64) -> u64 {
+    let per_pair = per_pair.min(RUN_SAMPLE_BUDGET / pairs.max(1) as u64);
+    (per_pair / months.max(1)).clamp(1, 4096)
+}
+
+/// Scenario facts computed once per run.
+pub struct Plan<'a> {
+    pub scenario: &'a Scenario,
+    /// Workflows each segment's sessions trigger.
+    segment_workflows: Vec<Vec<usize>>,
+    /// Users per segment whose monthly cost is recorded in each month (for the per-user spread).
+    users_sampled: u64,
+    /// Requests per workflow whose latency is recorded in each month.
+    latencies_sampled: usize,
+    max_steps: usize,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(scenario: &'a Scenario, trials: u64) -> Self {
+        let segment_workflows = (0..scenario.segments.len())
+            .map(|s| {
+                scenario
+                    .workflows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| w.segments.contains(&s))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
+        let months = trials.max(1) * u64::from(scenario.simulation.months);
+        Plan {
+            scenario,
+            segment_workflows,
+            users_sampled: samples_per_month(
+                USER_SAMPLE_BUDGET,
+                scenario.stacks.len() * scenario.segments.len(),
+                months,
+            ),
+            latencies_sampled: samples_per_month(
+                LATENCY_SAMPLE_BUDGET,
+                scenario.stacks.len() * scenario.workflows.len(),
+                months,
+            ) as usize,
+            max_steps: scenario
+                .workflows
+                .iter()
+                .map(|w| w.steps.len())
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Simulate trial `trial` of the run seeded with `seed`: every month of its horizon.
+    pub fn run_trial(&self, seed: u64, trial: u64) -> TrialOutcome {
+        let key = super::rng::trial_key(seed, trial);
+        let draw = TrialDraw::new(self.scenario, key);
+        TrialOutcome {
+            months: (0..self.scenario.simulation.months)
+                .map(|m| self.run_month(&draw, m))
+                .collect(),
+        }
+    }
+
+    /// Simulate month `m` of a trial with the given parameter draws.
+    pub fn run_month(&self, draw: &TrialDraw, m: u32) -> MonthOutcome {
+        let s = self.scenario;
+        let days = s.simulation.days;
+        let key = draw.month_key(m);
+        let users: Vec<u64> = draw.segments.iter().map(|d| d.users_in_month(m)).collect();
+        let incidents = draw.incidents_in_month(m, days);
+        let sessions = self.sessions(draw, m, key, &users);
+        let user_costs = (0..s.stacks.len())
+            .map(|_| {
+                users
+                    .iter()
+                    .map(|&u| vec![0.0; self.users_sampled.min(u) as usize])
+                    .collect()
+            })
+            .collect();
+        let mut month = Month::new(self, draw, &incidents, user_costs, None);
+        for session in &sessions {
+            month.session(session);
+        }
+        let Month {
+            stacks, user_costs, ..
+        } = month;
+        MonthOutcome {
+            users: users.clone(),
+            incidents: incidents.iter().map(|i| i.happened).collect(),
+            stacks: stacks
+                .into_iter()
+                .zip(user_costs)
+                .map(|(acc, users)| acc.finish(draw, days, users))
+                .collect(),
+        }
+    }
+
+    /// List-price cost and latency of `n` requests of workflow `w`, for every stack, with the
+    /// parameters of `draw`; requests are independent of each other and of any month.
+    pub fn sample_requests(
+        &self,
+        draw: &TrialDraw,
+        w: usize,
+        n: usize,
+        key: u64,
+    ) -> Vec<Vec<RequestSample>> {
+        let s = self.scenario;
+        let no_incidents: Vec<IncidentMonth> = Vec::new();
+        let mut month = Month::new(
+            self,
+            draw,
+            &no_incidents,
+            vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
+            Some(vec![Vec::with_capacity(n); s.stacks.len()]),
+        );
+        let session = Session::default();
+        for i in 0..n {
+            month.request(w, &session, mix(key, i as u64));
+        }
+        month.capture.take().unwrap_or_default()
+    }
+
+    /// Every session of the month, in day order (users in order within a day).
+    fn sessions(&self, draw: &TrialDraw, m: u32, key: u64, users: &[u64]) -> Vec<Session> {
+        let s = self.scenario;
+        let days = s.simulation.days as usize;
+        let season = draw.season(m);
+        let mut sessions = Vec::new();
+        for (si, seg) in draw.segments.iter().enumerate() {
+            if self.segment_workflows[si].is_empty() || users[si] == 0 {
+                continue;
+            }
+            let mut rng = stream(mix(key, s.segments[si].users.key));
+            let activity = (seg.user_variability > 0.0).then(|| {
+                let cv2 = seg.user_variability * seg.user_variability;
+                rand_distr::Gamma::new(1.0 / cv2, cv2).expect("validated coefficient of variation")
+            });
+            let sampled = self.users_sampled.min(users[si]);
+            for user in 0..users[si] {
+                let multiplier = activity.as_ref().map_or(1.0, |g| g.sample(&mut rng));
+                let expected = seg.sessions_per_user * season * multiplier;
+                let slot = if user < sampled {
+                    user as u32
+                } else {
+                    u32::MAX
+                };
+                let mut push = |day: usize, rng: &mut rand::rngs::ChaCha8Rng| {
+                    sessions.push(Session {
+                        day: day as u16,
+                        segment: si as u16,
+                        user_slot: slot,
+                        key: rng.next_u64(),
+                    })
+                };
+                match draw.arrivals {
+                    Arrivals::Poisson => {
+                        for _ in 0..poisson(expected, &mut rng) {
+                            let u: f64 = rng.random();
+                            let day = seg
+                                .day_cumulative
+                                .partition_point(|&c| c <= u)
+                                .min(days - 1);
+                            push(day, &mut rng);
+                        }
+                    }
+                    Arrivals::Fixed => {
+                        let phase = (0.5 + user as f64 * GOLDEN).fract();
+                        let mut before = 0u64;
+                        for (day, cum) in seg.day_cumulative.iter().enumerate() {
+                            let through = (snap(expected * cum) + phase).floor() as u64;
+                            for _ in before..through {
+                                push(day, &mut rng);
+                            }
+                            before = through.max(before);
+                        }
+                    }
+                }
+            }
+        }
+        // Stable counting sort by day keeps user order within a day.
+        let mut counts = vec![0usize; days + 1];
+        for sess in &sessions {
+            counts[sess.day as usize + 1] += 1;
+        }
+        for d in 0..days {
+            counts[d + 1] += counts[d];
+        }
+        let mut ordered = vec![Session::default(); sessions.len()];
+        for sess in sessions {
+            let at = &mut counts[sess.day as usize];
+            ordered[*at] = sess;
+            *at += 1;
+        }
+        ordered
+    }
+}
+
+/// Round away float noise so that, e.g., 30 × (1/30) sessions is exactly one.
+fn snap(x: f64) -> f64 {
+    let scaled = x * 1e9;
+    if scaled.abs() < 9e15 {
+        scaled.round() / 1e9
+    } else {
+        x
+    }
+}
+
+fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    match rand_distr::Poisson::new(mean) {
+        Ok(p) => p.sample(rng) as u64,
+        Err(_) => mean.round() as u64,
+    }
+}
+
+/// A request's list-price cost and, when modelled, its latency in milliseconds.
+pub type RequestSample = (f64, Option<f64>);
+
+/// One session of one user.
+#[derive(Clone, Copy, Debug, Default)]
+struct Session {
+    day: u16,
+    segment: u16,
+    /// The user's slot among the sampled users of the segment, or `u32::MAX`.
+    user_slot: u32,
+    key: u64,
+}
+
+/// What one request sends at one step, drawn once and resent by every retry.
+#[derive(Clone, Copy, Debug, Default)]
+struct StepInput {
+    prefix: f64,
+    /// Variable prompt plus retrieved chunks.
+    variable: f64,
+    images: f64,
+    image_tokens: f64,
+    audio_input: f64,
+    /// Calls of the step in this request (agent loops); 1 for an ordinary step.
+    calls: u64,
+    /// Tokens each further call of a loop adds to the variable input.
+    growth: f64,
+}
+
+impl StepInput {
+    /// The whole input, which decides the long-context tier.
+    fn total(&self) -> f64 {
+        self.prefix + self.variable + self.image_tokens + self.audio_input
+    }
+}
+
+/// One priced call of a request, before volume tiers and contracts.
+#[derive(Clone, Copy, Debug, Default)]
+struct CallRec {
+    model: usize,
+    /// Repetition of the request (0, or more during an incident).
+    run: u32,
+    /// Not the first call of its step: a retry or an escalation.
+    retry: bool,
+    tokens: [f64; Tokens::LEN],
+    /// Dollars per token class at list price (after any batch discount).
+    usd: [f64; class::TOKEN_CLASSES],
+    /// Tool fees of this attempt.
+    tool_usd: f64,
+}
+
+/// Everything one request does on one stack, before it is priced and billed or rejected.
+#[derive(Default)]
+struct Tally {
+    calls: Vec<CallRec>,
+    /// (tool, calls, dollars) per attempt that called tools.
+    tools: Vec<(usize, f64, f64)>,
+    /// (run, dollars) of fees outside the model.
+    fees: Vec<(u32, f64)>,
+    accepted: bool,
+    escalated: bool,
+    errored: u64,
+    flex_calls: u64,
+    flex_refused: u64,
+    /// Whether a model refused the request's first run for an input beyond its window.
+    window_refused: bool,
+    /// Latency of the request's first run, when every call's model has a latency model.
+    latency_ms: Option<f64>,
+}
+
+impl Tally {
+    fn clear(&mut self) {
+        self.calls.clear();
+        self.tools.clear();
+        self.fees.clear();
+        self.accepted = true;
+        self.escalated = false;
+        self.errored = 0;
+        self.flex_calls = 0;
+        self.flex_refused = 0;
+        self.window_refused = false;
+        self.latency_ms = Some(0.0);
+    }
+}
+
+/// Running totals of one stack within a month.
+struct StackAcc {
+    spend: KahanSum,
+    requests: u64,
+    accepted: u64,
+    rejected: u64,
+    /// What the refused requests would have been billed, each at the month's prices when it
+    /// was refused.
+    rejected_usd: KahanSum,
+    /// Requests refused for an input beyond a model's window.
+    window_refused: u64,
+    calls: u64,
+    // Dollar totals add up millions of small amounts a month: compensated sums keep them exact
+    // to the cent (a plain sum drifts by cents at a billion requests).
+    retry_spend: KahanSum,
+    escalated: u64,
+    errored: u64,
+    semantic_hits: u64,
+    tokens: [f64; Tokens::LEN],
+    cost_by_class: [KahanSum; CostBreakdown::LEN],
+    tools: Vec<ToolUse>,
+    flex_calls: u64,
+    flex_refused: u64,
+    workflow_spend: Vec<KahanSum>,
+    workflow_requests: Vec<u64>,
+    workflow_accepted: Vec<u64>,
+    workflow_failed: Vec<u64>,
+    model_spend: Vec<KahanSum>,
+    daily: Vec<KahanSum>,
+    cap_hit_day: Option<u32>,
+    incident_extra: KahanSum,
+    latency_ms: Vec<Vec<f64>>,
+    state: PriceState,
+    /// Scratch copy of `state` while a request is priced.
+    trial_state: PriceState,
+    /// (after volume tiers, billed) dollars of each call of the request being priced.
+    billed: Vec<(f64, f64)>,
+    /// The contract covering each model in this stack's plan.
+    model_contract: Vec<Option<usize>>,
+    /// Whether each contract is part of this stack's plan.
+    contract_active: Vec<bool>,
+}
+
+impl StackAcc {
+    fn new(s: &Scenario, draw: &TrialDraw, k: usize) -> Self {
+        let state = PriceState::new(s.stacks[k].models(), draw.contracts.len());
+        StackAcc {
+            spend: KahanSum::new(),
+            requests: 0,
+            accepted: 0,
+            rejected: 0,
+            rejected_usd: KahanSum::new(),
+            window_refused: 0,
+            calls: 0,
+            retry_spend: KahanSum::new(),
+            escalated: 0,
+            errored: 0,
+            semantic_hits: 0,
+            tokens: [0.0; Tokens::LEN],
+            cost_by_class: [KahanSum::new(); CostBreakdown::LEN],
+            tools: vec![ToolUse::default(); s.tools.len()],
+            flex_calls: 0,
+            flex_refused: 0,
+            workflow_spend: vec![KahanSum::new(); s.workflows.len()],
+            workflow_requests: vec![0; s.workflows.len()],
+            workflow_accepted: vec![0; s.workflows.len()],
+            workflow_failed: vec![0; s.workflows.len()],
+            model_spend: vec![KahanSum::new(); s.models.len()],
+            daily: vec![KahanSum::new(); s.simulation.days as usize],
+            cap_hit_day: None,
+            incident_extra: KahanSum::new(),
+            latency_ms: vec![Vec::new(); s.workflows.len()],
+            trial_state: state.clone(),
+            state,
+            billed: Vec::new(),
+            model_contract: draw
+                .model_contract
+                .iter()
+                .map(|c| c.filter(|&c| s.contract_applies(k, c)))
+                .collect(),
+            contract_active: (0..draw.contracts.len())
+                .map(|c| s.contract_applies(k, c))
+                .collect(),
+        }
+    }
+
+    /// Price a request at the month's current volume and contract position, into `trial_state`
+    /// and `billed`; returns its dollars as billed.
+    fn price(&mut self, tally: &Tally, s: &Scenario, draw: &TrialDraw) -> f64 {
+        self.trial_state.clone_from(&self.state);
+        self.billed.clear();
+        let st = &mut self.trial_state;
+        let mut total = 0.0;
+        for rec in &tally.calls {
+            let list: f64 = rec.usd.iter().sum();
+            let tokens: f64 = rec.tokens.iter().sum();
+            let (after_tiers, billed) = st.bill(
+                s,
+                &draw.contracts,
+                &self.model_contract,
+                rec.model,
+                list,
+                tokens,
+            );
+            // Tool fees are charged by the provider per tool call, outside token pricing.
+            st.other_billed += rec.tool_usd;
+            self.billed.push((after_tiers, billed));
+            total += billed + rec.tool_usd;
+        }
+        let fees: f64 = tally.fees.iter().map(|(_, f)| f).sum();
+        st.other_billed += fees;
+        total + fees
+    }
+
+    /// Bill a priced request: make `trial_state` the month's state and add it to every total.
+    fn commit(&mut self, tally: &Tally, w: usize, day: usize, cost: f64, latency_cap: usize) {
+        std::mem::swap(&mut self.state, &mut self.trial_state);
+        self.requests += 1;
+        self.workflow_requests[w] += 1;
+        if tally.accepted {
+            self.accepted += 1;
+            self.workflow_accepted[w] += 1;
+        } else {
+            self.workflow_failed[w] += 1;
+        }
+        if tally.escalated {
+            self.escalated += 1;
+        }
+        if tally.window_refused {
+            self.window_refused += 1;
+        }
+        self.errored += tally.errored;
+        self.flex_calls += tally.flex_calls;
+        self.flex_refused += tally.flex_refused;
+        self.calls += tally.calls.len() as u64;
+        let mut extra = 0.0;
+        for (rec, &(after_tiers, billed)) in tally.calls.iter().zip(&self.billed) {
+            let list: f64 = rec.usd.iter().sum();
+            for (i, t) in rec.tokens.iter().enumerate() {
+                self.tokens[i] += t;
+            }
+            for (i, u) in rec.usd.iter().enumerate() {
+                self.cost_by_class[i].add(*u);
+            }
+            // Volume tiers apply to list prices first, then the contract discount.
+            self.cost_by_class[class::VOLUME_DISCOUNT].add(after_tiers - list);
+            self.cost_by_class[class::CONTRACT_DISCOUNT].add(billed - after_tiers);
+            self.cost_by_class[class::TOOL_FEES].add(rec.tool_usd);
+            self.model_spend[rec.model].add(billed);
+            if rec.retry {
+                self.retry_spend.add(billed + rec.tool_usd);
+            }
+            if rec.run > 0 {
+                extra += billed + rec.tool_usd;
+            }
+        }
+        for &(tool, calls, usd) in &tally.tools {
+            self.tools[tool].calls += calls;
+            self.tools[tool].usd += usd;
+        }
+        for &(run, fee) in &tally.fees {
+            self.cost_by_class[class::AUX_FEES].add(fee);
+            if run > 0 {
+                extra += fee;
+            }
+        }
+        self.incident_extra.add(extra);
+        self.workflow_spend[w].add(cost);
+        self.daily[day].add(cost);
+        self.spend.add(cost);
+        if let Some(l) = tally.latency_ms
+            && self.latency_ms[w].len() < latency_cap
+        {
+            self.latency_ms[w].push(l);
+        }
+    }
+
+    /// Close the month: contract true-ups, review cost, totals.
+    fn finish(mut self, draw: &TrialDraw, days: u32, user_costs: Vec<Vec<f64>>) -> StackTrial {
+        let (contracts, unused) = self.state.close(&draw.contracts, &self.contract_active);
+        if unused > 0.0 {
+            // The unused commitment is billed at the end of the month.
+            self.daily[days as usize - 1].add(unused);
+            self.spend.add(unused);
+            self.cost_by_class[class::UNUSED_COMMITMENT].add(unused);
+        }
+        let review_usd = review_usd(draw, &self.workflow_accepted, &self.workflow_failed);
+        StackTrial {
+            spend: self.spend.value(),
+            requests: self.requests,
+            accepted: self.accepted,
+            rejected: self.rejected,
+            rejected_usd: self.rejected_usd.value(),
+            window_refused: self.window_refused,
+            calls: self.calls,
+            retry_spend: self.retry_spend.value(),
+            escalated: self.escalated,
+            errored_calls: self.errored,
+            semantic_hits: self.semantic_hits,
+            tokens: Tokens::from_array(self.tokens),
+            cost_by_class: CostBreakdown::from_array(self.cost_by_class.map(|c| c.value())),
+            tools: self.tools,
+            flex_calls: self.flex_calls,
+            flex_refused: self.flex_refused,
+            workflow_spend: self.workflow_spend.iter().map(KahanSum::value).collect(),
+            workflow_requests: self.workflow_requests,
+            workflow_accepted: self.workflow_accepted,
+            workflow_failed: self.workflow_failed,
+            model_spend: self.model_spend.iter().map(KahanSum::value).collect(),
+            daily: self.daily.iter().map(KahanSum::value).collect(),
+            user_costs,
+            cap_hit_day: self.cap_hit_day,
+            contracts,
+            incident_extra: self.incident_extra.value(),
+            review_usd,
+            latency_ms: self.latency_ms,
+        }
+    }
+}
+
+/// One month in progress.
+struct Month<'p, 'a> {
+    plan: &'p Plan<'a>,
+    draw: &'p TrialDraw,
+    incidents: &'p [IncidentMonth],
+    stacks: Vec<StackAcc>,
+    inputs: Vec<StepInput>,
+    /// Per step of the current request, calls of each of the step's tools per attempt.
+    tool_counts: Vec<Vec<f64>>,
+    tally: Tally,
+    /// Per stack and segment, the month's cost of each sampled user.
+    user_costs: Vec<Vec<Vec<f64>>>,
+    /// When set, requests are not billed: each stack's list-price cost and latency are recorded
+    /// here instead (reference samples for the fast engine).
+    capture: Option<Vec<Vec<RequestSample>>>,
+}
+
+impl<'p, 'a> Month<'p, 'a> {
+    fn new(
+        plan: &'p Plan<'a>,
+        draw: &'p TrialDraw,
+        incidents: &'p [IncidentMonth],
+        user_costs: Vec<Vec<Vec<f64>>>,
+        capture: Option<Vec<Vec<RequestSample>>>,
+    ) -> Self {
+        let s = plan.scenario;
+        Month {
+            plan,
+            draw,
+            incidents,
+            stacks: (0..s.stacks.len())
+                .map(|k| StackAcc::new(s, draw, k))
+                .collect(),
+            inputs: vec![StepInput::default(); plan.max_steps],
+            tool_counts: vec![Vec::new(); plan.max_steps],
+            tally: Tally::default(),
+            user_costs,
+            capture,
+        }
+    }
+}
+
+impl Month<'_, '_> {
+    fn session(&mut self, sess: &Session) {
+        let plan = self.plan;
+        let mut rng = small(sess.key);
+        for &w in &plan.segment_workflows[sess.segment as usize] {
+            let x = plan.scenario.workflows[w]
+                .requests_per_session
+                .sample(&mut rng);
+            for _ in 0..round_random(x, &mut rng) {
+                let key = rng.next_u64();
+                self.request(w, sess, key);
+            }
+        }
+    }
+
+    fn request(&mut self, w: usize, sess: &Session, key: u64) {
+        let s = self.plan.scenario;
+        let draw = self.draw;
+        let workflow = &s.workflows[w];
+        let wd = &draw.workflows[w];
+        let day = sess.day as usize;
+        // Everything about the request that does not depend on the stack comes from its own
+        // generator first, so every stack sees the same request.
+        let mut rng = small(key);
+        let semantic_hit =
+            wd.semantic_cache_hit_rate > 0.0 && rng.random::<f64>() < wd.semantic_cache_hit_rate;
+        for ((input, counts), step) in self
+            .inputs
+            .iter_mut()
+            .zip(self.tool_counts.iter_mut())
+            .zip(&workflow.steps)
+        {
+            let retrieval = step.retrieval.as_ref().map_or(0.0, |r| {
+                r.chunks.sample(&mut rng) * r.chunk_tokens.sample(&mut rng)
+            });
+            let prefix = step.static_prefix_tokens.sample(&mut rng);
+            let variable = step.input_tokens.sample(&mut rng) + retrieval;
+            let (images, image_tokens) = match &step.images {
+                Some(i) => {
+                    let n = i.count.sample(&mut rng);
+                    (n, n * i.tokens_per_image)
+                }
+                None => (0.0, 0.0),
+            };
+            let audio_input = step.audio_input_tokens.sample(&mut rng);
+            let calls = step.calls.sample(&mut rng);
+            *input = StepInput {
+                prefix,
+                variable,
+                images,
+                image_tokens,
+                audio_input,
+                calls: round_random(calls, &mut rng),
+                growth: step.context_growth_tokens.sample(&mut rng),
+            };
+            counts.clear();
+            counts.extend(step.tool_calls.iter().map(|t| t.count.sample(&mut rng)));
+        }
+        // An incident in progress repeats the request (a runaway loop).
+        let mut runs = 1u64;
+        for inc in self
+            .incidents
+            .iter()
+            .filter(|i| i.happened && i.workflows.contains(&w))
+        {
+            let overlap = inc.day_overlap[day];
+            if overlap > 0.0 && (overlap >= 1.0 || rng.random::<f64>() < overlap) {
+                runs = runs.max(stochastic_round(inc.multiplier, mix(key, label::INCIDENT)).max(1));
+            }
+        }
+        let walk_key = mix(key, label::WALK);
+        let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
+        let latency_cap = self.plan.latencies_sampled;
+        for k in 0..self.stacks.len() {
+            let mut tally = std::mem::take(&mut self.tally);
+            tally.clear();
+            if wd.semantic_cache_usd_per_lookup > 0.0 {
+                tally.fees.push((0, wd.semantic_cache_usd_per_lookup));
+            }
+            if semantic_hit {
+                tally.latency_ms = None;
+            } else {
+                let mut first_escalated = false;
+                for run in 0..runs {
+                    let run_key = if run == 0 {
+                        walk_key
+                    } else {
+                        mix(walk_key, label::REPEAT + run)
+                    };
+                    let accepted = self.walk(&mut tally, k, w, run as u32, &mut small(run_key));
+                    if run == 0 {
+                        // Acceptance and escalation are the request's own outcome, its first
+                        // run's; an incident's repeats add calls and spend, not outcomes.
+                        tally.accepted = accepted;
+                        first_escalated = tally.escalated;
+                    }
+                }
+                tally.escalated = first_escalated;
+            }
+            if workflow.path == RequestPath::Batch {
+                tally.latency_ms = None;
+            }
+            if let Some(capture) = &mut self.capture {
+                let list: f64 = tally
+                    .calls
+                    .iter()
+                    .map(|c| c.usd.iter().sum::<f64>() + c.tool_usd)
+                    .sum::<f64>()
+                    + tally.fees.iter().map(|(_, f)| f).sum::<f64>();
+                capture[k].push((list, tally.latency_ms));
+                self.tally = tally;
+                continue;
+            }
+            let acc = &mut self.stacks[k];
+            let cost = acc.price(&tally, s, draw);
+            let over_cap = hard_cap.is_some_and(|cap| {
+                acc.cap_hit_day.is_some()
+                    || acc
+                        .trial_state
+                        .committed_spend(&draw.contracts, &acc.contract_active)
+                        > cap
+            });
+            if over_cap {
+                // Past the hard cap: the provider refuses the request; nothing is billed.
+                acc.rejected += 1;
+                acc.rejected_usd.add(cost);
+                acc.requests += 1;
+                acc.workflow_requests[w] += 1;
+                acc.cap_hit_day.get_or_insert(sess.day as u32 + 1);
+            } else {
+                if semantic_hit {
+                    acc.semantic_hits += 1;
+                }
+                acc.commit(&tally, w, day, cost, latency_cap);
+                if let Some(c) =
+                    self.user_costs[k][sess.segment as usize].get_mut(sess.user_slot as usize)
+                {
+                    *c += cost;
+                }
+            }
+            self.tally = tally;
+        }
+    }
+
+    /// One run of a request through every step on stack `k`; returns whether it was accepted.
+    fn walk<R: Rng + ?Sized>(
+        &self,
+        tally: &mut Tally,
+        k: usize,
+        w: usize,
+        run: u32,
+        rng: &mut R,
+    ) -> bool {
+        let s = self.plan.scenario;
+        let draw = self.draw;
+        let workflow = &s.workflows[w];
+        let wd = &draw.workflows[w];
+        for (si, step) in workflow.steps.iter().enumerate() {
+            if wd.aux_usd[si] > 0.0 {
+                tally.fees.push((run, wd.aux_usd[si]));
+            }
+            let base = self.inputs[si];
+            for i in 0..base.calls {
+                let mut input = base;
+                input.variable += i as f64 * base.growth;
+                let call = Call {
+                    step,
+                    input,
+                    tool_counts: &self.tool_counts[si],
+                    tool_fee: &wd.tool_fee[si],
+                    hit_rate: wd.cache_hit_rate[si],
+                    tier: workflow.service_tier,
+                    batch: workflow.path == RequestPath::Batch,
+                    run,
+                };
+                if !self.walk_chain(tally, &draw.chains[k][step.route], &call, rng) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// One call of a step through its chain; returns whether some model's answer was accepted.
+    fn walk_chain<R: Rng + ?Sized>(
+        &self,
+        tally: &mut Tally,
+        chain: &[LinkDraw],
+        call: &Call<'_>,
+        rng: &mut R,
+    ) -> bool {
+        let mut first = true;
+        let models = &self.plan.scenario.models;
+        'links: for (li, link) in chain.iter().enumerate() {
+            let last = li + 1 == chain.len();
+            if models[link.model]
+                .max_input_tokens
+                .is_some_and(|w| call.input.total() > w)
+            {
+                // The provider refuses an input beyond the model's window: an error, billed
+                // nothing, that retrying cannot fix; the request fails here.
+                tally.calls.push(CallRec {
+                    model: link.model,
+                    run: call.run,
+                    retry: !first,
+                    ..CallRec::default()
+                });
+                if call.run == 0 {
+                    tally.window_refused = true;
+                    // The refusal takes no modelled time; a model without a latency model
+                    // leaves the request's latency unknown, as a call on it would.
+                    if models[link.model].latency.is_none() {
+                        tally.latency_ms = None;
+                    }
+                }
+                return false;
+            }
+            for _ in 0..link.max_attempts {
+                let errored = link.provider_error_rate > 0.0
+                    && rng.random::<f64>() < link.provider_error_rate;
+                call.record(self, tally, link, !first, errored, rng);
+                first = false;
+                if errored {
+                    tally.errored += 1;
+                    continue;
+                }
+                let failed = link.validation_failure_rate > 0.0
+                    && rng.random::<f64>() < link.validation_failure_rate;
+                if failed {
+                    continue;
+                }
+                if !last && link.escalation_rate > 0.0 && rng.random::<f64>() < link.escalation_rate
+                {
+                    tally.escalated = true;
+                    continue 'links;
+                }
+                return true;
+            }
+            if !last {
+                tally.escalated = true;
+            }
+        }
+        false
+    }
+}
+
+/// One call of a step, ready to be priced on a model.
+struct Call<'a> {
+    step: &'a Step,
+    input: StepInput,
+    tool_counts: &'a [f64],
+    tool_fee: &'a [f64],
+    hit_rate: f64,
+    tier: ServiceTier,
+    batch: bool,
+    run: u32,
+}
+
+impl Call<'_> {
+    /// Draw this call's output, price it at list prices and add it to the tally. A call that
+    /// errors at the provider produces nothing and is billed its input or nothing.
+    fn record<R: Rng + ?Sized>(
+        &self,
+        month: &Month<'_, '_>,
+        tally: &mut Tally,
+        link: &LinkDraw,
+        retry: bool,
+        errored: bool,
+        rng: &mut R,
+    ) {
+        let s = month.plan.scenario;
+        let model = &month.draw.models[link.model];
+        let step = self.step;
+        let input = &self.input;
+        let capped = |x: f64, cap: Option<f64>| cap.map_or(x, |c| x.min(c));
+        let (output, reasoning, audio_output) = if errored {
+            (0.0, 0.0, 0.0)
+        } else {
+            (
+                capped(step.output_tokens.sample(rng), step.max_output_tokens),
+                capped(step.reasoning_tokens.sample(rng), step.max_reasoning_tokens),
+                step.audio_output_tokens.sample(rng),
+            )
+        };
+        let mut tier = self.tier;
+        if tier == ServiceTier::Flex {
+            tally.flex_calls += 1;
+            // A refused flex call is billed nothing and re-sent at the standard tier.
+            if model.flex_unavailable_rate > 0.0
+                && rng.random::<f64>() < model.flex_unavailable_rate
+            {
+                tally.flex_refused += 1;
+                tier = ServiceTier::Standard;
+            }
+        }
+        let mut rec = CallRec {
+            model: link.model,
+            run: self.run,
+            retry,
+            ..CallRec::default()
+        };
+        let billed_input = !errored || link.error_billing == ErrorBilling::Input;
+        let p = model.prices(tier, input.total());
+        // USD × 10⁶ per token class.
+        let mut micro = [0.0; class::TOKEN_CLASSES];
+        if billed_input {
+            if input.prefix > 0.0 && input.prefix >= model.min_cacheable_tokens {
+                let hit = self.hit_rate >= 1.0
+                    || (self.hit_rate > 0.0 && rng.random::<f64>() < self.hit_rate);
+                if hit {
+                    rec.tokens[token::CACHED_INPUT] = input.prefix;
+                    micro[class::CACHED_INPUT] = input.prefix * p.cached_input;
+                } else {
+                    rec.tokens[token::CACHE_WRITE] = input.prefix;
+                    let write = match step.cache_ttl {
+                        CacheTtl::FiveMinutes => p.cache_write,
+                        CacheTtl::OneHour => p.cache_write_1h,
+                    };
+                    micro[class::CACHE_WRITE] = input.prefix * write;
+                }
+            } else {
+                rec.tokens[token::INPUT] = input.prefix;
+                micro[class::INPUT] = input.prefix * p.input;
+            }
+            rec.tokens[token::INPUT] += input.variable;
+            micro[class::INPUT] += input.variable * p.input;
+            rec.tokens[token::IMAGE] = input.image_tokens;
+            micro[class::IMAGE] = match p.per_image {
+                Some(per_image) => input.images * per_image * 1e6,
+                None => input.image_tokens * p.image,
+            };
+            rec.tokens[token::AUDIO_INPUT] = input.audio_input;
+            micro[class::AUDIO] = input.audio_input * p.audio_input;
+        }
+        rec.tokens[token::AUDIO_OUTPUT] = audio_output;
+        micro[class::AUDIO] += audio_output * p.audio_output;
+        rec.tokens[token::OUTPUT] = output;
+        micro[class::OUTPUT] = output * p.output;
+        rec.tokens[token::REASONING] = reasoning;
+        micro[class::REASONING] = reasoning * p.reasoning;
+        let keep = if self.batch {
+            1.0 - model.batch_discount
+        } else {
+            1.0
+        };
+        for (usd, m) in rec.usd.iter_mut().zip(micro) {
+            *usd = m / 1e6 * keep;
+        }
+        // Tool fees are per call of the tool, billed on every attempt that runs; no batch discount.
+        if !errored {
+            for ((t, count), fee) in step
+                .tool_calls
+                .iter()
+                .zip(self.tool_counts)
+                .zip(self.tool_fee)
+            {
+                let usd = count * fee;
+                rec.tool_usd += usd;
+                tally.tools.push((t.tool, *count, usd));
+            }
+        }
+        tally.calls.push(rec);
+        if self.run == 0 {
+            tally.latency_ms = match (
+                tally.latency_ms,
+                &s.models[link.model].latency,
+                month.draw.output_tokens_per_s[link.model],
+            ) {
+                (Some(total), Some(l), Some(speed)) => {
+                    let first = l.first_token_ms.sample(rng);
+                    let generated = output + reasoning + audio_output;
+                    Some(
+                        total
+                            + first
+                            + if speed > 0.0 {
+                                generated / speed * 1000.0
+                            } else {
+                                0.0
+                            },
+                    )
+                }
+                _ => None,
+            };
+        }
+    }
+}
