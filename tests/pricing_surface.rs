@@ -426,3 +426,52 @@ fn continuous_chunk_counts_and_sizes_keep_an_exact_mean_and_say_what_is_approxim
         4.0,
     );
 }
+
+#[test]
+fn a_tool_named_like_a_token_line_is_billed_as_a_tool() {
+    // A tool called `input` is a fee, not input tokens: two attempts of 1,000 input tokens at
+    // $2/Mtok and 3 calls at $0.01, 100 requests: tokens $0.40, tools $6.00. `check` compares the
+    // estimate with the simulation class by class.
+    let stack = r#"
+[[stack]]
+name = "retrying"
+[stack.route.r]
+chain = [{ model = "m", validation_failure_rate = 1, max_attempts = 2 }]
+"#;
+    let step = r#"input_tokens = 1000
+tool_calls = [{ name = "input", count = 3, usd_per_call = 0.01 }]"#;
+    let rep = check(&scenario_text("", step, MODEL, stack), 6.40);
+    assert_cents("input class", rep.stacks[0].cost_breakdown_usd.input, 0.40);
+    assert_cents(
+        "tool class",
+        rep.stacks[0].cost_breakdown_usd.tool_fees,
+        6.00,
+    );
+    let e = estimate(&scenario(&scenario_text("", step, MODEL, stack)));
+    assert_cents(
+        "estimated tool class",
+        e.stacks[0].by_class_usd.tool_fees,
+        6.00,
+    );
+}
+
+#[test]
+fn a_call_that_errors_bills_its_input_not_a_tool_named_audio_input() {
+    // Every call fails at the provider and is billed its input only: 100 requests × 2 attempts ×
+    // 1,000 tokens at $2/Mtok = $0.40; the tool it would have called, whatever its name, is not
+    // billed.
+    let stack = r#"
+[[stack]]
+name = "failing"
+[stack.route.r]
+chain = [{ model = "m", provider_error_rate = 1, max_attempts = 2, error_billing = "input" }]
+"#;
+    let step = r#"input_tokens = 1000
+tool_calls = [{ name = "audio input", count = 3, usd_per_call = 0.01 }]"#;
+    let rep = check(&scenario_text("", step, MODEL, stack), 0.40);
+    assert_cents(
+        "tool class",
+        rep.stacks[0].cost_breakdown_usd.tool_fees,
+        0.0,
+    );
+}

@@ -42,36 +42,6 @@ macro_rules! classes {
     };
 }
 
-/// Index of each billing class in [`CostBreakdown`] arrays.
-pub mod class {
-    pub const INPUT: usize = 0;
-    pub const CACHED_INPUT: usize = 1;
-    pub const CACHE_WRITE: usize = 2;
-    pub const OUTPUT: usize = 3;
-    pub const REASONING: usize = 4;
-    pub const IMAGE: usize = 5;
-    pub const AUDIO: usize = 6;
-    pub const TOOL_FEES: usize = 7;
-    pub const AUX_FEES: usize = 8;
-    pub const VOLUME_DISCOUNT: usize = 9;
-    pub const CONTRACT_DISCOUNT: usize = 10;
-    pub const UNUSED_COMMITMENT: usize = 11;
-    /// Classes priced per token, to which batch, volume and contract discounts apply.
-    pub const TOKEN_CLASSES: usize = 7;
-}
-
-/// Index of each token kind in [`Tokens`] arrays.
-pub mod token {
-    pub const INPUT: usize = 0;
-    pub const CACHED_INPUT: usize = 1;
-    pub const CACHE_WRITE: usize = 2;
-    pub const OUTPUT: usize = 3;
-    pub const REASONING: usize = 4;
-    pub const IMAGE: usize = 5;
-    pub const AUDIO_INPUT: usize = 6;
-    pub const AUDIO_OUTPUT: usize = 7;
-}
-
 classes! {
     /// Tokens of a month by how they are billed.
     Tokens {
@@ -117,12 +87,202 @@ classes! {
     }
 }
 
+/// What a dollar is counted under: the fields of [`CostBreakdown`], in their order. It serializes
+/// as the field's name, so a class written to JSON reads the same as the breakdown's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostClass {
+    Input,
+    CachedInput,
+    CacheWrite,
+    Output,
+    Reasoning,
+    Image,
+    Audio,
+    ToolFees,
+    AuxFees,
+    VolumeDiscount,
+    ContractDiscount,
+    UnusedCommitment,
+}
+
+impl CostClass {
+    /// Every class, in [`CostBreakdown`] order.
+    pub const ALL: [CostClass; CostBreakdown::LEN] = [
+        CostClass::Input,
+        CostClass::CachedInput,
+        CostClass::CacheWrite,
+        CostClass::Output,
+        CostClass::Reasoning,
+        CostClass::Image,
+        CostClass::Audio,
+        CostClass::ToolFees,
+        CostClass::AuxFees,
+        CostClass::VolumeDiscount,
+        CostClass::ContractDiscount,
+        CostClass::UnusedCommitment,
+    ];
+
+    /// How many classes are priced per token (the first ones, `Input` to `Audio`): batch, volume
+    /// and contract discounts apply to them, not to fees.
+    pub const TOKEN_PRICED: usize = 7;
+
+    /// The class's position in [`CostBreakdown`] arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What a token is counted as: the fields of [`Tokens`], in their order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Input,
+    CachedInput,
+    CacheWrite,
+    Output,
+    Reasoning,
+    Image,
+    AudioInput,
+    AudioOutput,
+}
+
+impl TokenKind {
+    /// Every kind, in [`Tokens`] order.
+    pub const ALL: [TokenKind; Tokens::LEN] = [
+        TokenKind::Input,
+        TokenKind::CachedInput,
+        TokenKind::CacheWrite,
+        TokenKind::Output,
+        TokenKind::Reasoning,
+        TokenKind::Image,
+        TokenKind::AudioInput,
+        TokenKind::AudioOutput,
+    ];
+
+    /// The kind's position in [`Tokens`] arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What one line of a call's bill meters: tokens of one kind at their price, images at a price
+/// each, or the calls of one tool. The meter decides the line's class, the kind its tokens count
+/// as, and its label; nothing is matched by a label's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Meter {
+    Input,
+    CachedInput,
+    /// Cache writes kept five minutes.
+    CacheWrite,
+    /// Cache writes kept an hour.
+    CacheWrite1h,
+    Output,
+    Reasoning,
+    /// Image input priced per token.
+    ImageTokens,
+    /// Image input priced per image.
+    Images,
+    AudioInput,
+    AudioOutput,
+    /// Calls of the tool at this index of the scenario's tools.
+    Tool(usize),
+}
+
+impl Meter {
+    /// The class the line's dollars count toward.
+    pub fn class(self) -> CostClass {
+        match self {
+            Meter::Input => CostClass::Input,
+            Meter::CachedInput => CostClass::CachedInput,
+            Meter::CacheWrite | Meter::CacheWrite1h => CostClass::CacheWrite,
+            Meter::Output => CostClass::Output,
+            Meter::Reasoning => CostClass::Reasoning,
+            Meter::ImageTokens | Meter::Images => CostClass::Image,
+            Meter::AudioInput | Meter::AudioOutput => CostClass::Audio,
+            Meter::Tool(_) => CostClass::ToolFees,
+        }
+    }
+
+    /// The kind the line's tokens count as (for images priced each, the images' tokens); `None`
+    /// for a tool, which has no tokens.
+    pub fn token_kind(self) -> Option<TokenKind> {
+        Some(match self {
+            Meter::Input => TokenKind::Input,
+            Meter::CachedInput => TokenKind::CachedInput,
+            Meter::CacheWrite | Meter::CacheWrite1h => TokenKind::CacheWrite,
+            Meter::Output => TokenKind::Output,
+            Meter::Reasoning => TokenKind::Reasoning,
+            Meter::ImageTokens | Meter::Images => TokenKind::Image,
+            Meter::AudioInput => TokenKind::AudioInput,
+            Meter::AudioOutput => TokenKind::AudioOutput,
+            Meter::Tool(_) => return None,
+        })
+    }
+
+    /// The label of the line in the estimate's arithmetic; `None` for a tool, whose line shows
+    /// the tool's name.
+    pub fn label(self) -> Option<&'static str> {
+        Some(match self {
+            Meter::Input => "input",
+            Meter::CachedInput => "cached input",
+            Meter::CacheWrite => "cache write",
+            Meter::CacheWrite1h => "cache write 1h",
+            Meter::Output => "output",
+            Meter::Reasoning => "reasoning",
+            Meter::ImageTokens => "image",
+            Meter::Images => "images",
+            Meter::AudioInput => "audio input",
+            Meter::AudioOutput => "audio output",
+            Meter::Tool(_) => return None,
+        })
+    }
+
+    /// Whether the line bills what a call sends (its prompt) rather than what it produces or the
+    /// tools it runs: all a call that fails at the provider bills under `error_billing = "input"`.
+    pub fn is_input(self) -> bool {
+        matches!(
+            self,
+            Meter::Input
+                | Meter::CachedInput
+                | Meter::CacheWrite
+                | Meter::CacheWrite1h
+                | Meter::ImageTokens
+                | Meter::Images
+                | Meter::AudioInput
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn classes_serialize_as_the_breakdown_keys_in_order() {
+        for (i, c) in CostClass::ALL.iter().enumerate() {
+            assert_eq!(c.index(), i);
+            let json = serde_json::to_string(c).expect("a class serializes");
+            assert_eq!(json, format!("\"{}\"", CostBreakdown::NAMES[i]));
+        }
+        assert_eq!(CostBreakdown::NAMES[CostClass::TOKEN_PRICED - 1], "audio");
+        for (i, k) in TokenKind::ALL.iter().enumerate() {
+            assert_eq!(k.index(), i);
+        }
+    }
+
+    #[test]
     fn the_memory_bound_counts_every_class() {
         assert_eq!(CostBreakdown::LEN, crate::model::sizes::BILLING_CLASSES);
+    }
+
+    #[test]
+    fn a_tool_is_a_fee_whatever_it_is_called() {
+        assert_eq!(Meter::Tool(0).class(), CostClass::ToolFees);
+        assert_eq!(Meter::Tool(0).token_kind(), None);
+        assert!(!Meter::Tool(0).is_input());
+        assert_eq!(Meter::Images.token_kind(), Some(TokenKind::Image));
+        assert_eq!(Meter::CacheWrite1h.class(), CostClass::CacheWrite);
     }
 }

@@ -72,14 +72,7 @@ impl PriceState {
         let after_tiers = list * (1.0 - discount);
         let billed = match contract_of[m] {
             Some(c) => {
-                let terms = &contracts[c];
-                let covered = match terms.overage {
-                    Overage::Discounted => after_tiers,
-                    Overage::List => {
-                        (terms.covered_usage() - self.contract_usage[c]).clamp(0.0, after_tiers)
-                    }
-                };
-                let billed = covered * (1.0 - terms.discount) + (after_tiers - covered);
+                let (_, billed) = contracts[c].accrue(self.contract_usage[c], after_tiers);
                 self.contract_usage[c] += after_tiers;
                 self.contract_billed[c] += billed;
                 billed
@@ -166,5 +159,16 @@ impl ContractDraw {
     /// Usage (after volume tiers, before the contract discount) that the commitment pays for.
     pub fn covered_usage(&self) -> f64 {
         self.committed_usd / (1.0 - self.discount)
+    }
+
+    /// The contract's rule for `usage` dollars (after volume tiers) charged when `used_before`
+    /// dollars of the month's usage came before it: the part the commitment covers is billed at
+    /// the discount, the rest (list-price overage) as it is. Returns (covered, billed).
+    pub fn accrue(&self, used_before: f64, usage: f64) -> (f64, f64) {
+        let covered = match self.overage {
+            Overage::Discounted => usage,
+            Overage::List => (self.covered_usage() - used_before).clamp(0.0, usage),
+        };
+        (covered, covered * (1.0 - self.discount) + (usage - covered))
     }
 }

@@ -171,7 +171,7 @@ pub fn render(e: &Estimate) -> String {
                             ),
                         };
                         // Batch discounts apply to tokens, not to per-call tool fees.
-                        let batch = if line.class == "tool_fees" {
+                        let batch = if line.class == crate::billing::classes::CostClass::ToolFees {
                             ""
                         } else {
                             batch.as_str()

@@ -33,6 +33,7 @@
 //! columns that are not FOCUS's start with `x_` and come last.
 
 use crate::base::calendar::Month;
+use crate::billing::classes::Meter;
 use crate::model::{Overage, RequestPath, Scenario};
 use crate::sim::estimate::{ContractInvoice, Estimate, Invoice, StackEstimate};
 
@@ -196,20 +197,20 @@ impl Charge {
     }
 }
 
-/// A meter's name from an estimate line's label.
-fn meter(label: &str) -> String {
-    match label {
-        "input" => "Input",
-        "cached input" => "Input Cache Read",
-        "cache write" => "Input Cache Write",
-        "cache write 1h" => "Input Cache Write (1h)",
-        "output" => "Output",
-        "reasoning" => "Reasoning",
-        "image" => "Image Input",
-        "images" => "Images",
-        "audio input" => "Audio Input",
-        "audio output" => "Audio Output",
-        other => other,
+/// A meter's name as FOCUS rows show it.
+fn meter(m: Meter) -> String {
+    match m {
+        Meter::Input => "Input",
+        Meter::CachedInput => "Input Cache Read",
+        Meter::CacheWrite => "Input Cache Write",
+        Meter::CacheWrite1h => "Input Cache Write (1h)",
+        Meter::Output => "Output",
+        Meter::Reasoning => "Reasoning",
+        Meter::ImageTokens => "Image Input",
+        Meter::Images => "Images",
+        Meter::AudioInput => "Audio Input",
+        Meter::AudioOutput => "Audio Output",
+        Meter::Tool(_) => "Tool Calls",
     }
     .to_string()
 }
@@ -334,14 +335,11 @@ fn usage_rows(s: &Scenario, st: &StackEstimate, inv: &Invoice) -> Vec<Charge> {
                         if quantity == 0.0 && list == 0.0 {
                             continue;
                         }
-                        let tool = cl.class == "tool_fees";
+                        let tool = matches!(cl.meter, Meter::Tool(_));
                         let (meter, sku) = if tool {
-                            (
-                                "Tool Calls".to_string(),
-                                format!("tool:{}", slug(&cl.label)),
-                            )
+                            (meter(cl.meter), format!("tool:{}", slug(&cl.label)))
                         } else {
-                            let m = meter(&cl.label);
+                            let m = meter(cl.meter);
                             let m = if batch { format!("{m} (Batch)") } else { m };
                             let sku = format!("{}:{}", slug(&link.model), slug(&m));
                             (m, sku)
@@ -737,8 +735,8 @@ mod tests {
 
     #[test]
     fn meters_follow_the_line_they_price() {
-        assert_eq!(meter("output"), "Output");
-        assert_eq!(meter("cached input"), "Input Cache Read");
-        assert_eq!(meter("reasoning"), "Reasoning");
+        assert_eq!(meter(Meter::Output), "Output");
+        assert_eq!(meter(Meter::CachedInput), "Input Cache Read");
+        assert_eq!(meter(Meter::Reasoning), "Reasoning");
     }
 }

@@ -14,7 +14,8 @@
 
 use serde::Serialize;
 
-use crate::billing::classes::{CostBreakdown, class};
+use crate::billing::classes::{CostBreakdown, CostClass, Meter};
+use crate::billing::invoice::{ContractDraw, tier_discount};
 use crate::billing::prices::{ModelDraw, PriceDraw};
 use crate::model::dist::Dist;
 use crate::model::prompt::{
@@ -22,8 +23,8 @@ use crate::model::prompt::{
 };
 use crate::model::traffic::{Approximations, TrafficLine, traffic};
 use crate::model::{
-    CacheTtl, ErrorBilling, Link, Overage, Param, RequestPath, Scenario, ServiceTier, SessionRate,
-    Step, Workflow, day_weights,
+    CacheTtl, ErrorBilling, Link, Param, RequestPath, Scenario, ServiceTier, SessionRate, Step,
+    Workflow, day_weights,
 };
 
 /// One line of a call's arithmetic: `quantity × unit price = dollars`.
@@ -32,7 +33,7 @@ pub struct CostLine {
     /// What is billed: "input", "cached input", "cache write 1h", "image", a tool's name, …
     pub label: String,
     /// The [`CostBreakdown`] class the dollars count toward.
-    pub class: &'static str,
+    pub class: CostClass,
     /// Expected quantity per call.
     pub quantity: f64,
     /// "tokens", "images" or "tool calls".
@@ -44,6 +45,9 @@ pub struct CostLine {
     pub usd: f64,
     /// Tokens per call behind this line (counted by volume tiers).
     pub tokens: f64,
+    /// What the line meters: its class, token kind and label follow from it.
+    #[serde(skip)]
+    pub meter: Meter,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -369,14 +373,15 @@ fn invoice(
         for (c, x) in classes.iter_mut().zip(&p.class_usd) {
             *c += n * x;
         }
-        fees += n * (p.class_usd[class::TOOL_FEES] + p.class_usd[class::AUX_FEES]);
+        fees += n
+            * (p.class_usd[CostClass::ToolFees.index()] + p.class_usd[CostClass::AuxFees.index()]);
     }
     // Volume tiers on the month's tokens per model, at list price.
     let after: Vec<f64> = s
         .models
         .iter()
         .enumerate()
-        .map(|(m, model)| list[m] * (1.0 - tier_share(&model.volume_tiers, tokens[m])))
+        .map(|(m, model)| list[m] * (1.0 - tier_discount(&model.volume_tiers, 0.0, tokens[m])))
         .collect();
     let list_total: f64 = list.iter().sum();
     let after_total: f64 = after.iter().sum();
@@ -401,11 +406,12 @@ fn invoice(
             })
             .sum();
         let (commitment, d) = (c.committed_monthly_usd.mean(), c.discount.mean());
-        let covered = match c.overage {
-            Overage::Discounted => usage,
-            Overage::List => usage.min(commitment / (1.0 - d)),
+        let terms = ContractDraw {
+            committed_usd: commitment,
+            discount: d,
+            overage: c.overage,
         };
-        let accrued = covered * (1.0 - d) + (usage - covered);
+        let (covered, accrued) = terms.accrue(0.0, usage);
         if s.simulation.trials > 0 && !s.is_deterministic() {
             approx.note(
                 "contract billing uses the expected usage; simulate for the risk of under-use"
@@ -444,9 +450,9 @@ fn invoice(
     if s.models.iter().any(|m| !m.volume_tiers.is_empty()) && !s.is_deterministic() {
         approx.note("volume tiers are applied to the expected month's tokens".to_string());
     }
-    classes[class::VOLUME_DISCOUNT] = after_total - list_total;
-    classes[class::CONTRACT_DISCOUNT] = accrued_total - (after_total - uncovered);
-    classes[class::UNUSED_COMMITMENT] = unused;
+    classes[CostClass::VolumeDiscount.index()] = after_total - list_total;
+    classes[CostClass::ContractDiscount.index()] = accrued_total - (after_total - uncovered);
+    classes[CostClass::UnusedCommitment.index()] = unused;
     let inv = Invoice {
         list_usd: list_total + fees,
         volume_discount_usd: after_total - list_total,
@@ -459,24 +465,11 @@ fn invoice(
             .models
             .iter()
             .enumerate()
-            .map(|(m, model)| tier_share(&model.volume_tiers, tokens[m]))
+            .map(|(m, model)| tier_discount(&model.volume_tiers, 0.0, tokens[m]))
             .collect(),
         contracts: contract_months,
     };
     (inv, classes, fees)
-}
-
-/// Average discount of a month of `tokens` tokens under graduated tiers.
-fn tier_share(tiers: &[crate::model::VolumeTier], tokens: f64) -> f64 {
-    if tokens <= 0.0 {
-        return 0.0;
-    }
-    let mut discounted = 0.0;
-    for (i, t) in tiers.iter().enumerate() {
-        let upper = tiers.get(i + 1).map_or(f64::INFINITY, |n| n.above_tokens);
-        discounted += (tokens.min(upper) - t.above_tokens).max(0.0) * t.discount;
-    }
-    discounted / tokens
 }
 
 /// Expected runs per request of workflow `w`: 1 plus what incidents repeat.
@@ -609,22 +602,6 @@ pub fn request_expectation(
     workflow_estimate(s, &s.stacks[k], &s.workflows[w], &[], 1.0, val, &mut approx).1
 }
 
-/// Token kind of a line, by its label.
-fn token_kind(label: &str) -> Option<usize> {
-    use crate::billing::classes::token;
-    Some(match label {
-        "input" => token::INPUT,
-        "cached input" => token::CACHED_INPUT,
-        "cache write" | "cache write 1h" => token::CACHE_WRITE,
-        "output" => token::OUTPUT,
-        "reasoning" => token::REASONING,
-        "image" | "images" => token::IMAGE,
-        "audio input" => token::AUDIO_INPUT,
-        "audio output" => token::AUDIO_OUTPUT,
-        _ => return None,
-    })
-}
-
 /// The expected request of a workflow on a stack: its steps, and its costs per model and class.
 #[allow(clippy::too_many_arguments)]
 fn workflow_estimate(
@@ -693,21 +670,15 @@ fn workflow_estimate(
                 let model = l.model;
                 for line in &link.lines {
                     let amount = weight * link.calls_per_request;
-                    let class = CostBreakdown::NAMES
-                        .iter()
-                        .position(|c| *c == line.class)
-                        .expect("class");
-                    per.class_usd[class] += amount * line.usd;
-                    if line.class == "tool_fees" {
-                        if let Some(t) = s.tools.iter().position(|t| *t == line.label) {
-                            per.tools[t].0 += amount * line.quantity;
-                            per.tools[t].1 += amount * line.usd;
-                        }
+                    per.class_usd[line.class.index()] += amount * line.usd;
+                    if let Meter::Tool(t) = line.meter {
+                        per.tools[t].0 += amount * line.quantity;
+                        per.tools[t].1 += amount * line.usd;
                     } else {
                         per.model_usd[model] += amount * line.usd;
                         per.model_tokens[model] += amount * line.tokens;
-                        if let Some(kind) = token_kind(&line.label) {
-                            per.tokens[kind] += amount * line.tokens;
+                        if let Some(kind) = line.meter.token_kind() {
+                            per.tokens[kind.index()] += amount * line.tokens;
                         }
                     }
                 }
@@ -733,13 +704,13 @@ fn workflow_estimate(
                 let fees: f64 = link
                     .lines
                     .iter()
-                    .filter(|x| x.class == "tool_fees")
+                    .filter(|x| x.class == CostClass::ToolFees)
                     .map(|x| x.usd)
                     .sum();
                 per.retry_model_usd[l.model] += retries * (link.cost_per_call_usd - fees);
                 per.retry_fees_usd += retries * fees;
             }
-            per.class_usd[class::AUX_FEES] += weight * est.aux_usd;
+            per.class_usd[CostClass::AuxFees.index()] += weight * est.aux_usd;
             if chain.links.len() == 1 {
                 ended_clean += clean * (1.0 - est.acceptance_probability);
                 clean *= est.acceptance_probability;
@@ -752,7 +723,7 @@ fn workflow_estimate(
         })
         .collect();
     per.escalated = (1.0 - hit) * (1.0 - clean - ended_clean).max(0.0);
-    per.class_usd[class::AUX_FEES] += lookup;
+    per.class_usd[CostClass::AuxFees.index()] += lookup;
     let acceptance = hit + (1.0 - hit) * reach;
     per.accepted = acceptance;
     let cost_per_request = lookup + (1.0 - hit) * cost * incident_factor;
@@ -997,7 +968,7 @@ fn step_estimate(
                 let mut mix = |lines: &[CostLine], f: f64| {
                     for l in lines {
                         let f = f * w / billed_iterations.max(f64::MIN_POSITIVE);
-                        match merged.iter_mut().find(|m| m.label == l.label) {
+                        match merged.iter_mut().find(|m| m.meter == l.meter) {
                             Some(m) => {
                                 m.quantity += f * l.quantity;
                                 m.usd += f * l.usd;
@@ -1021,7 +992,7 @@ fn step_estimate(
                     "images" | "tool calls" => 1.0,
                     _ => 1e6,
                 };
-                let keep = if l.class == "tool_fees" {
+                let keep = if l.class == CostClass::ToolFees {
                     1.0
                 } else {
                     batch_factor
@@ -1073,10 +1044,7 @@ fn step_estimate(
 fn input_lines(lines: &[CostLine]) -> Vec<CostLine> {
     lines
         .iter()
-        .filter(|l| {
-            matches!(l.class, "input" | "cached_input" | "cache_write" | "image")
-                || l.label == "audio input"
-        })
+        .filter(|l| l.meter.is_input())
         .cloned()
         .collect()
 }
@@ -1118,30 +1086,19 @@ impl Line {
         Line::AudioOutput,
     ];
 
-    fn class(self) -> &'static str {
+    /// What the line meters, with the cache writes' time to live.
+    fn meter(self, ttl: CacheTtl) -> Meter {
         match self {
-            Line::Input => "input",
-            Line::CachedInput => "cached_input",
-            Line::CacheWrite => "cache_write",
-            Line::Output => "output",
-            Line::Reasoning => "reasoning",
-            Line::ImageTokens | Line::Images => "image",
-            Line::AudioInput | Line::AudioOutput => "audio",
-        }
-    }
-
-    fn label(self, ttl: CacheTtl) -> &'static str {
-        match self {
-            Line::Input => "input",
-            Line::CachedInput => "cached input",
-            Line::CacheWrite if ttl == CacheTtl::OneHour => "cache write 1h",
-            Line::CacheWrite => "cache write",
-            Line::Output => "output",
-            Line::Reasoning => "reasoning",
-            Line::ImageTokens => "image",
-            Line::Images => "images",
-            Line::AudioInput => "audio input",
-            Line::AudioOutput => "audio output",
+            Line::Input => Meter::Input,
+            Line::CachedInput => Meter::CachedInput,
+            Line::CacheWrite if ttl == CacheTtl::OneHour => Meter::CacheWrite1h,
+            Line::CacheWrite => Meter::CacheWrite,
+            Line::Output => Meter::Output,
+            Line::Reasoning => Meter::Reasoning,
+            Line::ImageTokens => Meter::ImageTokens,
+            Line::Images => Meter::Images,
+            Line::AudioInput => Meter::AudioInput,
+            Line::AudioOutput => Meter::AudioOutput,
         }
     }
 
@@ -1243,9 +1200,10 @@ fn expected_call(
         .filter(|line| lines.quantity[**line as usize] > 0.0 || lines.micro[**line as usize] > 0.0)
         .map(|&line| {
             let (q, m) = (lines.quantity[line as usize], lines.micro[line as usize]);
+            let meter = line.meter(step.cache_ttl);
             CostLine {
-                label: line.label(step.cache_ttl).to_string(),
-                class: line.class(),
+                label: meter.label().unwrap_or_default().to_string(),
+                class: meter.class(),
                 quantity: q,
                 unit: line.unit(),
                 unit_price_usd: if q > 0.0 {
@@ -1255,6 +1213,7 @@ fn expected_call(
                 },
                 usd: m / 1e6 * batch_factor,
                 tokens: lines.tokens[line as usize],
+                meter,
             }
         })
         .collect();
@@ -1263,12 +1222,13 @@ fn expected_call(
         let fee = val(&t.usd_per_call);
         out.push(CostLine {
             label: s.tools[t.tool].clone(),
-            class: "tool_fees",
+            class: CostClass::ToolFees,
             quantity: calls,
             unit: "tool calls",
             unit_price_usd: fee,
             usd: calls * fee,
             tokens: 0.0,
+            meter: Meter::Tool(t.tool),
         });
     }
     out

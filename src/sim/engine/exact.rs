@@ -18,7 +18,7 @@ use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_r
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{label, mix, small, stream};
 use crate::base::stats::KahanSum;
-use crate::billing::classes::{CostBreakdown, Tokens, class, token};
+use crate::billing::classes::{CostBreakdown, CostClass, TokenKind, Tokens};
 use crate::billing::invoice::PriceState;
 use crate::model::{Arrivals, CacheTtl, ErrorBilling, RequestPath, Scenario, ServiceTier, Step};
 
@@ -301,7 +301,7 @@ struct CallRec {
     retry: bool,
     tokens: [f64; Tokens::LEN],
     /// Dollars per token class at list price (after any batch discount).
-    usd: [f64; class::TOKEN_CLASSES],
+    usd: [f64; CostClass::TOKEN_PRICED],
     /// Tool fees of this attempt.
     tool_usd: f64,
 }
@@ -485,9 +485,9 @@ impl StackAcc {
                 self.cost_by_class[i].add(*u);
             }
             // Volume tiers apply to list prices first, then the contract discount.
-            self.cost_by_class[class::VOLUME_DISCOUNT].add(after_tiers - list);
-            self.cost_by_class[class::CONTRACT_DISCOUNT].add(billed - after_tiers);
-            self.cost_by_class[class::TOOL_FEES].add(rec.tool_usd);
+            self.cost_by_class[CostClass::VolumeDiscount.index()].add(after_tiers - list);
+            self.cost_by_class[CostClass::ContractDiscount.index()].add(billed - after_tiers);
+            self.cost_by_class[CostClass::ToolFees.index()].add(rec.tool_usd);
             self.model_spend[rec.model].add(billed);
             if rec.retry {
                 self.retry_spend.add(billed + rec.tool_usd);
@@ -501,7 +501,7 @@ impl StackAcc {
             self.tools[tool].usd += usd;
         }
         for &(run, fee) in &tally.fees {
-            self.cost_by_class[class::AUX_FEES].add(fee);
+            self.cost_by_class[CostClass::AuxFees.index()].add(fee);
             if run > 0 {
                 extra += fee;
             }
@@ -524,7 +524,7 @@ impl StackAcc {
             // The unused commitment is billed at the end of the month.
             self.daily[days as usize - 1].add(unused);
             self.spend.add(unused);
-            self.cost_by_class[class::UNUSED_COMMITMENT].add(unused);
+            self.cost_by_class[CostClass::UnusedCommitment.index()].add(unused);
         }
         let review_usd = review_usd(draw, &self.workflow_accepted, &self.workflow_failed);
         StackTrial {
@@ -906,42 +906,42 @@ impl Call<'_> {
         let billed_input = !errored || link.error_billing == ErrorBilling::Input;
         let p = model.prices(tier, input.total());
         // USD × 10⁶ per token class.
-        let mut micro = [0.0; class::TOKEN_CLASSES];
+        let mut micro = [0.0; CostClass::TOKEN_PRICED];
         if billed_input {
             if input.prefix > 0.0 && input.prefix >= model.min_cacheable_tokens {
                 let hit = self.hit_rate >= 1.0
                     || (self.hit_rate > 0.0 && rng.random::<f64>() < self.hit_rate);
                 if hit {
-                    rec.tokens[token::CACHED_INPUT] = input.prefix;
-                    micro[class::CACHED_INPUT] = input.prefix * p.cached_input;
+                    rec.tokens[TokenKind::CachedInput.index()] = input.prefix;
+                    micro[CostClass::CachedInput.index()] = input.prefix * p.cached_input;
                 } else {
-                    rec.tokens[token::CACHE_WRITE] = input.prefix;
+                    rec.tokens[TokenKind::CacheWrite.index()] = input.prefix;
                     let write = match step.cache_ttl {
                         CacheTtl::FiveMinutes => p.cache_write,
                         CacheTtl::OneHour => p.cache_write_1h,
                     };
-                    micro[class::CACHE_WRITE] = input.prefix * write;
+                    micro[CostClass::CacheWrite.index()] = input.prefix * write;
                 }
             } else {
-                rec.tokens[token::INPUT] = input.prefix;
-                micro[class::INPUT] = input.prefix * p.input;
+                rec.tokens[TokenKind::Input.index()] = input.prefix;
+                micro[CostClass::Input.index()] = input.prefix * p.input;
             }
-            rec.tokens[token::INPUT] += input.variable;
-            micro[class::INPUT] += input.variable * p.input;
-            rec.tokens[token::IMAGE] = input.image_tokens;
-            micro[class::IMAGE] = match p.per_image {
+            rec.tokens[TokenKind::Input.index()] += input.variable;
+            micro[CostClass::Input.index()] += input.variable * p.input;
+            rec.tokens[TokenKind::Image.index()] = input.image_tokens;
+            micro[CostClass::Image.index()] = match p.per_image {
                 Some(per_image) => input.images * per_image * 1e6,
                 None => input.image_tokens * p.image,
             };
-            rec.tokens[token::AUDIO_INPUT] = input.audio_input;
-            micro[class::AUDIO] = input.audio_input * p.audio_input;
+            rec.tokens[TokenKind::AudioInput.index()] = input.audio_input;
+            micro[CostClass::Audio.index()] = input.audio_input * p.audio_input;
         }
-        rec.tokens[token::AUDIO_OUTPUT] = audio_output;
-        micro[class::AUDIO] += audio_output * p.audio_output;
-        rec.tokens[token::OUTPUT] = output;
-        micro[class::OUTPUT] = output * p.output;
-        rec.tokens[token::REASONING] = reasoning;
-        micro[class::REASONING] = reasoning * p.reasoning;
+        rec.tokens[TokenKind::AudioOutput.index()] = audio_output;
+        micro[CostClass::Audio.index()] += audio_output * p.audio_output;
+        rec.tokens[TokenKind::Output.index()] = output;
+        micro[CostClass::Output.index()] = output * p.output;
+        rec.tokens[TokenKind::Reasoning.index()] = reasoning;
+        micro[CostClass::Reasoning.index()] = reasoning * p.reasoning;
         let keep = if self.batch {
             1.0 - model.batch_discount
         } else {

@@ -30,7 +30,7 @@ use super::draw::{IncidentMonth, TrialDraw, draw, round_random};
 use super::exact::Plan;
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{mix, small, stream};
-use crate::billing::classes::{CostBreakdown, Tokens, class};
+use crate::billing::classes::{CostBreakdown, CostClass, Tokens};
 use crate::billing::invoice::ContractMonth;
 use crate::billing::invoice::PriceState;
 use crate::model::dist::Dist;
@@ -671,7 +671,8 @@ impl<'a> FastPlan<'a> {
                     model_list[mi] += (q + q_again) * e.model_usd[mi];
                     model_tok[mi] += (q + q_again) * e.model_tokens[mi];
                 }
-                let per_request = e.class_usd[class::TOOL_FEES] + e.class_usd[class::AUX_FEES];
+                let per_request = e.class_usd[CostClass::ToolFees.index()]
+                    + e.class_usd[CostClass::AuxFees.index()];
                 fees += q * per_request + q_again * (per_request - e.lookup_usd);
             }
             let before = state.committed_spend(&draw.contracts, &contract_active);
@@ -740,8 +741,9 @@ impl<'a> FastPlan<'a> {
             out.daily[d] = day_billed;
             let model_list_total: f64 = served * model_list.iter().sum::<f64>();
             let after_total: f64 = after_tiers.iter().sum();
-            classes[class::VOLUME_DISCOUNT] += after_total - model_list_total;
-            classes[class::CONTRACT_DISCOUNT] += billed_model.iter().sum::<f64>() - after_total;
+            classes[CostClass::VolumeDiscount.index()] += after_total - model_list_total;
+            classes[CostClass::ContractDiscount.index()] +=
+                billed_model.iter().sum::<f64>() - after_total;
             // What each model's served list dollars were billed, after volume tiers and its
             // contract: a workflow's billed dollars follow its own models, not the day's mix.
             for mi in 0..nm {
@@ -811,8 +813,13 @@ impl<'a> FastPlan<'a> {
                 // request's mix, repeats at the repeated run's (no second lookup fee).
                 let (q, q_again) = units[w];
                 let (q, q_again) = (served * q, served * q_again);
-                for (c, x) in e.class_usd.iter().enumerate().take(class::TOOL_FEES + 2) {
-                    let again = if c == class::AUX_FEES {
+                for (c, x) in e
+                    .class_usd
+                    .iter()
+                    .enumerate()
+                    .take(CostClass::ToolFees.index() + 2)
+                {
+                    let again = if c == CostClass::AuxFees.index() {
                         x - e.lookup_usd
                     } else {
                         *x
@@ -827,7 +834,8 @@ impl<'a> FastPlan<'a> {
                     tool.usd += (q + q_again) * usd;
                 }
                 // Billed dollars: token dollars at their models' ratios, fees at list price.
-                let per_request_fees = e.class_usd[class::TOOL_FEES] + e.class_usd[class::AUX_FEES];
+                let per_request_fees = e.class_usd[CostClass::ToolFees.index()]
+                    + e.class_usd[CostClass::AuxFees.index()];
                 let tokens_billed: f64 = e
                     .model_usd
                     .iter()
@@ -855,7 +863,7 @@ impl<'a> FastPlan<'a> {
         out.contracts = contracts;
         if unused > 0.0 {
             out.daily[days - 1] += unused;
-            classes[class::UNUSED_COMMITMENT] += unused;
+            classes[CostClass::UnusedCommitment.index()] += unused;
         }
         out.spend = out.daily.iter().sum();
         out.cost_by_class = CostBreakdown::from_array(classes);
