@@ -372,9 +372,11 @@ pub struct StackDetail {
     /// Only when a trial spans more than one month.
     pub horizon: Option<HorizonDetail>,
     /// Whether the count figures (acceptance, calls, escalations, provider errors, semantic-cache
-    /// hits, flex refusals) are expected values rather than simulated outcomes: the fast engine
-    /// computes each day's counts as the day's requests times the expected rates, so those
-    /// figures have no sampling error of their own and carry no standard error.
+    /// hits, flex and window refusals) come from the fast engine, which draws each workflow-day's
+    /// outcomes as binomials of its served requests (calls as their expected number rounded at
+    /// random), independently of the day's spend: they are exact in mean, but the spread across
+    /// trials is not a request-level simulation, so they are shown as expected values, without a
+    /// standard error.
     pub counts_expected: bool,
 }
 

@@ -610,8 +610,8 @@ fn stack_table(report: &Report, s: &StackDetail) -> Table {
     t.0
 }
 
-/// What the uncertainty column says of a count figure of the fast engine, which computes counts
-/// as expected values rather than simulating them (see [`StackDetail::counts_expected`]).
+/// What the uncertainty column says of a count figure of the fast engine, whose counts are exact
+/// in mean but not simulated request by request (see [`StackDetail::counts_expected`]).
 const EXPECTED: &str = "expected (not simulated per request)";
 
 /// A share the fast engine computes as an expected value: two decimals of a percent, no error.
