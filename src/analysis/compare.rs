@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::analysis::detail::latency_misses;
 use crate::analysis::detail::{Headline, LatencyDetail, latency_details, trial_ratio};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::base::format::{count, money, money_with_se};
 use crate::base::format::{prob_inline, share_inline};
 use crate::base::stats;
@@ -368,18 +368,20 @@ impl Comparison {
         let (la, sa, ra) = a;
         let (lb, sb, rb) = b;
         if ra.seed != rb.seed || ra.trials != rb.trials {
-            return Err(Error::Usage(format!(
-                "the two runs differ in seed or trials ({} × {} vs {} × {}); a paired comparison needs the same of both",
-                ra.seed, ra.trials, rb.seed, rb.trials
-            )));
+            return Err(UsageKind::RunsDiffer {
+                seeds: (ra.seed, rb.seed),
+                trials: (ra.trials, rb.trials),
+            }
+            .into());
         }
         // The two engines draw different random numbers from the same seed: pairing their months
         // would measure the difference with the noise of independent runs while claiming more.
         if ra.engine.name != rb.engine.name {
-            return Err(Error::Usage(format!(
-                "`{la}` ran on the {} engine and `{lb}` on the {} engine; a paired comparison needs one engine for both\n  = help: pass the same --engine for both",
-                ra.engine.name, rb.engine.name
-            )));
+            return Err(UsageKind::EnginesDiffer {
+                labels: (la.to_string(), lb.to_string()),
+                engines: (ra.engine.name.clone(), rb.engine.name.clone()),
+            }
+            .into());
         }
         let pairs: Vec<(usize, usize)> = if ra.stacks.len() == 1 && rb.stacks.len() == 1 {
             vec![(0, 0)]
@@ -403,11 +405,11 @@ impl Comparison {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            return Err(Error::Usage(format!(
-                "`{la}` and `{lb}` have no stack in common (stacks {} vs {})\n  = help: give the stacks to compare the same `name` in both files, or keep one stack in each",
-                names(ra),
-                names(rb)
-            )));
+            return Err(UsageKind::NoStackInCommon {
+                labels: (la.to_string(), lb.to_string()),
+                stacks: (names(ra), names(rb)),
+            }
+            .into());
         }
         let single = pairs.len() == 1 && ra.stacks.len() == 1 && rb.stacks.len() == 1;
         let label = |side: &str, stack: &str| {

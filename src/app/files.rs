@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::app::output::{self, Destination};
-use crate::base::error::Error;
+use crate::base::error::{Error, OverwriteVia, UsageKind};
 use crate::base::escape::visible;
 use crate::model::scenario::Loaded;
 
@@ -205,38 +205,27 @@ fn shown(d: &Destination) -> String {
 }
 
 fn overwrite_error(w: &Write, r: &Read) -> Error {
-    let how = match &w.dest {
-        Destination::Stdout => "standard output is redirected to it".to_string(),
-        Destination::File(p) if *p == r.path => String::new(),
-        Destination::File(p) => format!(
-            " (`{}` is the same file)",
-            visible(&p.display().to_string())
-        ),
+    let via = match &w.dest {
+        Destination::Stdout => OverwriteVia::Stdout,
+        Destination::File(p) if *p == r.path => OverwriteVia::SamePath,
+        Destination::File(p) => OverwriteVia::Alias(p.clone()),
     };
-    let help = match &w.dest {
-        Destination::Stdout => "redirect the output to another file, or give --out".to_string(),
-        Destination::File(_) => format!("choose another path for {}", w.flag),
-    };
-    Error::Usage(format!(
-        "refusing to overwrite the input file `{}` ({}) with {}{}\n  = help: {help}; aicost never writes over a file it reads",
-        visible(&r.path.display().to_string()),
-        r.role,
-        w.flag,
-        if how.starts_with(' ') || how.is_empty() {
-            how
-        } else {
-            format!(": {how}")
-        },
-    ))
+    UsageKind::OverwritesInput {
+        input: r.path.clone(),
+        role: r.role.clone(),
+        flag: w.flag.clone(),
+        via,
+    }
+    .into()
 }
 
 fn clash_error(first: &Write, second: &Write) -> Error {
-    Error::Usage(format!(
-        "{} and {} would both write to {}, one over the other\n  = help: give each output its own path",
-        first.flag,
-        second.flag,
-        shown(&second.dest)
-    ))
+    UsageKind::OutputsClash {
+        first: first.flag.clone(),
+        second: second.flag.clone(),
+        dest: shown(&second.dest),
+    }
+    .into()
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 
 /// Where a command's main output goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,10 +93,11 @@ fn follow_dangling(path: &Path) -> Result<PathBuf, Error> {
         };
         p = dir.join(target);
     }
-    Err(Error::Usage(format!(
-        "`{}` is a symbolic link that loops (or leads through more than {MAX_LINKS} links); aicost does not replace a link with a file\n  = help: point the link at a file, or give another path",
-        crate::base::escape::visible(&path.display().to_string())
-    )))
+    Err(UsageKind::LinkLoops {
+        path: path.to_path_buf(),
+        max_links: MAX_LINKS,
+    }
+    .into())
 }
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename (or in
@@ -222,10 +223,10 @@ impl FileSink {
         // The file the output lands in; a link to it stays a link.
         let target = resolve_link(path)?;
         match std::fs::metadata(&target) {
-            Ok(meta) if meta.is_dir() => Err(Error::Usage(format!(
-                "`{}` is a directory; give a file path for the output",
-                crate::base::escape::visible(&path.display().to_string())
-            ))),
+            Ok(meta) if meta.is_dir() => Err(UsageKind::OutputIsDirectory {
+                path: path.to_path_buf(),
+            }
+            .into()),
             Ok(meta) if !meta.is_file() => {
                 let file = std::fs::OpenOptions::new()
                     .write(true)

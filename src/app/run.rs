@@ -106,15 +106,13 @@ pub fn render_error(e: &Error, config: &Config) -> String {
             };
             // Names and paths inside the message come from files and flags; none may act on the
             // terminal.
-            let text = other.to_string();
-            let text = crate::base::escape::terminal(&text);
-            match other.help() {
-                Some(help) => format!(
-                    "{label} {text}\n  = help: {}\n",
-                    crate::base::escape::terminal(&help)
-                ),
-                None => format!("{label} {text}\n"),
-            }
+            let mut text = other.message();
+            let _ = crate::base::usage::write_notes(
+                &mut text,
+                other.help().as_deref(),
+                other.note(),
+            );
+            format!("{label} {}\n", crate::base::escape::terminal(&text))
         }
     }
 }

@@ -3,7 +3,9 @@
 //! The library never prints. A scenario mistake becomes a [`Problem`] that keeps its location, key
 //! path and a suggested fix; [`crate::base::diag`] alone turns it into text. Every variant of [`Error`] is
 //! a user error (bad file, bad flag, unreadable input, unwritable output), which the binary maps to
-//! exit code 2; bugs are not represented here.
+//! exit code 2; bugs are not represented here. A mistake outside a scenario is a [`Usage`]: a
+//! typed [`UsageKind`] that carries its data, and the fix as a field of its own, written under the
+//! message by [`crate::base::usage::write_notes`] alone.
 
 use std::fmt;
 use std::io;
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use crate::base::source::Sources;
 
 pub use crate::base::problem::{Problem, ProblemKind};
+pub use crate::base::usage::{OverwriteVia, Usage, UsageKind};
 
 /// One or more problems that stop a scenario from loading, with the sources they point into.
 #[derive(Clone, Debug)]
@@ -42,7 +45,19 @@ pub enum Error {
     #[error("cannot write `{}`: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
     #[error("{0}")]
-    Usage(String),
+    Usage(Usage),
+}
+
+impl From<Usage> for Error {
+    fn from(usage: Usage) -> Self {
+        Error::Usage(usage)
+    }
+}
+
+impl From<UsageKind> for Error {
+    fn from(kind: UsageKind) -> Self {
+        Error::Usage(kind.into())
+    }
 }
 
 impl Error {
@@ -51,12 +66,31 @@ impl Error {
         2
     }
 
-    /// How to fix a file that cannot be read or written, where the cause suggests it.
+    /// The message alone, without the help and note lines under it (which `Display` writes for
+    /// a [`Usage`] mistake, and which [`Error::help`] and [`Error::note`] give).
+    pub fn message(&self) -> String {
+        match self {
+            Error::Usage(u) => u.kind.to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Why aicost was doing what failed, where it chose for the user.
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Error::Usage(u) => u.note.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How to fix it: a usage mistake's suggested fix, or for a file that cannot be read or
+    /// written, what its cause suggests.
     pub fn help(&self) -> Option<String> {
         let (path, source, reading) = match self {
             Error::Read { path, source } => (path, source, true),
             Error::Write { path, source } => (path, source, false),
-            _ => return None,
+            Error::Usage(u) => return u.help.clone(),
+            Error::Scenario(_) => return None,
         };
         match source.kind() {
             io::ErrorKind::NotFound if reading => Some(match std::env::current_dir() {

@@ -14,7 +14,7 @@ use super::hist::{Histogram, Moments};
 use super::input::{Budget, Input};
 use super::readers::Skipped;
 use super::summary::{PartStats, Summary, WorkflowStats};
-use crate::base::error::{Error, suggest};
+use crate::base::error::{Error, UsageKind, suggest};
 
 pub const HEADER: [&str; 9] = [
     "workflow", "model", "measure", "bucket", "n", "sum", "sum_sq", "sum_ln", "sum_ln2",
@@ -96,10 +96,14 @@ pub fn read(
                 || "see docs/warehouse.md for the query that produces them".to_string(),
                 |s| format!("did you mean `{s}`? rename the column to `{h}`"),
             );
-            Error::Usage(format!(
-                "{name}:1: aggregates need the column `{h}` (header: {})\n  = help: {help}",
-                HEADER.join(",")
-            ))
+            Error::from(
+                UsageKind::AggregatesMissingColumn {
+                    name: name.to_string(),
+                    column: h.to_string(),
+                    header: HEADER.join(","),
+                }
+                .help(help),
+            )
         })?;
     }
     let all_measures: Vec<&str> = PART_HISTOGRAMS

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 
 /// Read buffer size; also how much of the start is available for format sniffing.
 const BUFFER: usize = 1 << 18;
@@ -41,10 +41,7 @@ pub fn open(path: &Path) -> Result<Input, Error> {
         Box::new(io::stdin())
     } else {
         if path.is_dir() {
-            return Err(Error::Usage(format!(
-                "`{}` is a directory; pass log files (they may be gzipped)",
-                crate::base::escape::visible(&name)
-            )));
+            return Err(UsageKind::LogIsDirectory { name }.into());
         }
         // A named pipe without a writer or a device would wait or run forever; standard input
         // (`-`) and a pipe the shell opened (`<(zcat log.gz)`) are the ways to stream.
@@ -85,9 +82,7 @@ pub fn distinct(paths: &[PathBuf]) -> Result<(), Error> {
                     p.display()
                 )
             };
-            return Err(Error::Usage(format!(
-                "{same}: its calls would be counted twice\n  = help: name each log once"
-            )));
+            return Err(UsageKind::LogGivenTwice { same }.into());
         }
         seen.push((p, id, canonical));
     }
@@ -263,15 +258,21 @@ impl Locator {
     pub fn known(&self, e: &io::Error) -> Option<Error> {
         let (name, line) = (&self.name, self.line());
         if e.get_ref().is_some_and(|inner| inner.is::<LineTooLong>()) {
-            return Some(Error::Usage(format!(
-                "{name}:{line}: a line longer than {} MiB; stopped\n  = help: a log has one call per line: check the format (--from), and that the file is text, not one unbroken stream",
-                MAX_LINE_BYTES >> 20
-            )));
+            return Some(
+                UsageKind::LineTooLong {
+                    at: format!("{name}:{line}"),
+                    max_mib: MAX_LINE_BYTES >> 20,
+                }
+                .into(),
+            );
         }
         if self.gzip && e.kind() == io::ErrorKind::UnexpectedEof {
-            return Some(Error::Usage(format!(
-                "{name}:{line}: the gzip stream ends early (the file is truncated)\n  = help: the lines before it were read; copy the file again, or let its writer finish"
-            )));
+            return Some(
+                UsageKind::GzipTruncated {
+                    at: format!("{name}:{line}"),
+                }
+                .into(),
+            );
         }
         if self.gzip
             && matches!(
@@ -279,9 +280,13 @@ impl Locator {
                 io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput
             )
         {
-            return Some(Error::Usage(format!(
-                "{name}:{line}: the gzip data is corrupt: {e}\n  = help: check the file with `gzip -t`, and copy it again"
-            )));
+            return Some(
+                UsageKind::GzipCorrupt {
+                    at: format!("{name}:{line}"),
+                    error: e.to_string(),
+                }
+                .into(),
+            );
         }
         None
     }
@@ -356,13 +361,13 @@ impl Budget {
     }
 
     fn error(&self) -> Error {
-        Error::Usage(format!(
-            "{} of {} lines read are malformed (more than {}%); stopped\n{}  = help: check the format (--from), or raise --max-malformed",
-            self.malformed.count,
-            self.lines,
-            self.max_share * 100.0,
-            self.report()
-        ))
+        UsageKind::TooMalformed {
+            count: self.malformed.count,
+            lines: self.lines,
+            max_share: self.max_share,
+            report: self.report(),
+        }
+        .into()
     }
 
     /// The first malformed lines, one per line, indented.

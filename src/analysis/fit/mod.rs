@@ -17,7 +17,7 @@ pub mod update;
 
 use std::path::PathBuf;
 
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use input::Budget;
 use readers::{LogFormat, ReadOptions, Skipped};
 use record::Call;
@@ -143,11 +143,11 @@ pub fn summarize_inputs(
     }
     let (budget, skipped, set_aside) = reader.finish(&mut |c| acc.add(&c))?;
     if acc.dropped_parts > 0 {
-        return Err(Error::Usage(format!(
-            "the logs name more than {} workflow and model pairs ({} calls beyond them)\n  = help: --group-by should name a workflow or feature, not something unique per call such as a request id",
-            summary::MAX_PARTS,
-            acc.dropped_parts
-        )));
+        return Err(UsageKind::TooManyParts {
+            max: summary::MAX_PARTS,
+            beyond: acc.dropped_parts,
+        }
+        .into());
     }
     let mut summary = acc.finish();
     summary.merge(&from_aggregates);
@@ -173,10 +173,10 @@ pub fn for_each_call(
         let mut input = input::open(p)?;
         let format = format_of(&mut input, opts)?;
         if format == LogFormat::Aggregates {
-            return Err(Error::Usage(format!(
-                "`{}` holds aggregates, not calls; a backtest needs the call logs",
-                input.name
-            )));
+            return Err(UsageKind::AggregatesNotCalls {
+                name: Some(input.name.clone()),
+            }
+            .into());
         }
         reader.read(&mut input, format, opts, f)?;
     }

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::input::{Budget, Input, Locator};
 use super::record::{Call, Status};
 use crate::base::calendar::Timestamp;
-use crate::base::error::{Error, suggest};
+use crate::base::error::{Error, UsageKind, suggest};
 
 /// The formats `--from` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +137,7 @@ fn read_format(
             }
         }
         LogFormat::Csv => read_plain_csv(input, budget, sink),
-        LogFormat::Aggregates => Err(Error::Usage("aggregates are not call logs".to_string())),
+        LogFormat::Aggregates => Err(UsageKind::AggregatesNotCalls { name: None }.into()),
     }
 }
 
@@ -763,11 +763,13 @@ fn read_litellm_json_array(
         if let Some(known) = io.and_then(|io| locate.known(io)) {
             return known;
         }
-        Error::Usage(format!(
-            "{name}:{}:{}: the JSON array of spend-log rows is broken: {e}\n  = help: export JSON lines (one row per line) so one bad row does not stop the read",
-            e.line(),
-            e.column()
-        ))
+        UsageKind::BrokenJsonArray {
+            name: name.to_string(),
+            line: e.line(),
+            column: e.column(),
+            error: e.to_string(),
+        }
+        .into()
     })
 }
 
@@ -794,11 +796,19 @@ const PLAIN_REQUIRED: usize = 7;
 pub(super) fn csv_error(locate: &Locator, e: csv::Error) -> Error {
     if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
         let line = e.position().map_or_else(|| locate.line(), |p| p.line());
-        return Error::Usage(format!("{}:{line}: cannot read CSV: {e}", locate.name));
+        return UsageKind::Csv {
+            at: format!("{}:{line}", locate.name),
+            error: Some(e.to_string()),
+        }
+        .into();
     }
     match e.into_kind() {
         csv::ErrorKind::Io(io) => locate.error(io),
-        _ => Error::Usage(format!("{}: cannot read CSV", locate.name)),
+        _ => UsageKind::Csv {
+            at: locate.name.to_string(),
+            error: None,
+        }
+        .into(),
     }
 }
 
@@ -810,9 +820,12 @@ fn missing_column(name: &str, col: &str, cols: &HashMap<String, usize>, what: &s
             "a {what} file needs a header line naming its columns; see docs/fit.md (or pick another --from)"
         ),
     };
-    Error::Usage(format!(
-        "{name}:1: the header has no `{col}` column\n  = help: {help}"
-    ))
+    UsageKind::MissingColumn {
+        name: name.to_string(),
+        column: col.to_string(),
+    }
+    .help(help)
+    .into()
 }
 
 fn read_plain_csv(

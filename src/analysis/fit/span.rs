@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use super::record::Call;
 use crate::base::calendar::Date;
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 
 /// Days without a call that end a stretch.
 pub const GAP_DAYS: i64 = 31;
@@ -214,10 +214,11 @@ impl SpanFilter {
     /// say what was set aside. Fails when the calls fall on more than [`MAX_DAYS`] days.
     pub fn finish(mut self, sink: &mut dyn FnMut(Call)) -> Result<SetAside, Error> {
         if self.beyond > 0 {
-            return Err(Error::Usage(format!(
-                "the logs' calls fall on more than {MAX_DAYS} distinct days (a century); {} calls beyond them\n  = help: check the timestamp column: its values are not the times of the calls",
-                self.beyond
-            )));
+            return Err(UsageKind::TooManyDays {
+                max: MAX_DAYS,
+                beyond: self.beyond,
+            }
+            .into());
         }
         let Some((&bulk_start, &bulk)) = self.stretches.iter().max_by_key(|(_, s)| s.calls) else {
             return Ok(SetAside::default());

@@ -13,7 +13,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item, Table, Value};
 
 use super::skeleton::{self, Fitted, FittedPart, FittedWorkflow, Provenance, part_name, sig};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::model::catalog::Catalog;
 
 fn value(text: &str) -> Value {
@@ -56,11 +56,11 @@ pub fn update(base: &Path, f: &Fitted, catalog: &Catalog) -> Result<(String, Vec
             .span()
             .map(|s| crate::base::source::line_col(&text, s.start))
             .map_or(String::new(), |lc| format!(":{}:{}", lc.line, lc.column));
-        Error::Usage(format!(
-            "{}{at}: not a TOML scenario: {}",
-            base.display(),
-            e.message()
-        ))
+        Error::from(UsageKind::NotTomlScenario {
+            path: base.to_path_buf(),
+            at,
+            message: e.message().to_string(),
+        })
     })?;
     let days = doc
         .get("simulation")

@@ -19,8 +19,8 @@ const PANEL_EXTRA_PX: u32 = 90;
 const LOW_COLOR: RGBColor = RGBColor(70, 130, 180);
 const HIGH_COLOR: RGBColor = RGBColor(214, 96, 77);
 
-/// The chart as an SVG document.
-pub fn svg(r: &Sensitivity) -> Result<String, String> {
+/// The chart as an SVG document; the error is the drawing backend's.
+pub fn svg(r: &Sensitivity) -> Result<String, Box<dyn std::error::Error>> {
     let heights: Vec<u32> = r
         .stacks
         .iter()
@@ -30,14 +30,14 @@ pub fn svg(r: &Sensitivity) -> Result<String, String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, total)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE)?;
         let mut rest = root;
         for (st, h) in r.stacks.iter().zip(&heights) {
             let (panel, below) = rest.split_vertically(*h);
-            panel_for(&panel, st, &r.scenario).map_err(|e| e.to_string())?;
+            panel_for(&panel, st, &r.scenario)?;
             rest = below;
         }
-        rest.present().map_err(|e| e.to_string())?;
+        rest.present()?;
     }
     Ok(out)
 }

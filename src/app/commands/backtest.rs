@@ -4,28 +4,26 @@ use super::load;
 use crate::analysis::backtest::{self, Actuals};
 use crate::app::cli::{BacktestArgs, Config, TableOrJson};
 use crate::base::calendar::Month;
-use crate::base::error::{Error, suggest};
+use crate::base::error::{Error, UsageKind, suggest};
 
 pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
     if !(a.interval > 0.0 && a.interval < 1.0) {
-        return Err(Error::Usage(format!(
-            "--interval is a probability between 0 and 1, e.g. 0.9; got {}",
-            a.interval
-        )));
+        return Err(UsageKind::IntervalOutOfRange { got: a.interval }.into());
     }
     if a.trials == 0 || a.trials > crate::model::MAX_TRIALS {
-        return Err(Error::Usage(format!(
-            "--trials must be between 1 and {}, got {}",
-            crate::model::MAX_TRIALS,
-            a.trials
-        )));
+        return Err(UsageKind::TrialsOutOfRange {
+            max: crate::model::MAX_TRIALS,
+            got: a.trials,
+        }
+        .into());
     }
     let month = match &a.month {
         None => None,
         Some(m) => Some(Month::parse(m).ok_or_else(|| {
-            Error::Usage(format!(
-                "--month must be a month YYYY-MM, e.g. 2026-10, got `{m}`"
-            ))
+            Error::from(UsageKind::NotAMonth {
+                got: m.clone(),
+                example: "2026-10",
+            })
         })?),
     };
     let loaded = load(&a.scenario, config)?;
@@ -56,9 +54,7 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
                     },
                     |x| format!("did you mean `{x}`?"),
                 );
-                Error::Usage(format!(
-                    "the scenario has no stack `{name}`\n  = help: {help}"
-                ))
+                Error::from(UsageKind::NoSuchStack { name: name.clone() }.help(help))
             })?,
     };
     let opts = super::fit::log_options(a.from, a.group_by.as_deref(), a.max_malformed)?;
@@ -67,11 +63,11 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
     let (budget, _, set_aside) =
         crate::analysis::fit::for_each_call(&a.logs, &opts, &mut |c| actuals.add(&c))?;
     if actuals.beyond_models > 0 {
-        return Err(Error::Usage(format!(
-            "the logs name more than {} models ({} calls beyond them)\n  = help: check the model column (--from): it should name the model of each call",
-            backtest::MAX_MODELS,
-            actuals.beyond_models
-        )));
+        return Err(UsageKind::TooManyModels {
+            max: backtest::MAX_MODELS,
+            beyond: actuals.beyond_models,
+        }
+        .into());
     }
     if !config.quiet
         && let Some(note) = set_aside.describe()
@@ -87,17 +83,10 @@ pub fn backtest(a: &BacktestArgs, config: &Config) -> Result<u8, Error> {
         && !actuals.months.contains_key(&m)
     {
         let have: Vec<String> = actuals.months.keys().map(Month::to_string).collect();
-        return Err(Error::Usage(format!(
-            "the logs have no call in {m}\n  = help: the logs cover {}",
-            if have.is_empty() {
-                "no month".to_string()
-            } else {
-                have.join(", ")
-            }
-        )));
+        return Err(UsageKind::NoCallInMonth { month: m, have }.into());
     }
     if actuals.months.is_empty() {
-        return Err(Error::Usage("the logs hold no model call".to_string()));
+        return Err(UsageKind::NoModelCall { to_fit: false }.into());
     }
     let b = backtest::evaluate(s, stack, &actuals, month, a.interval, a.trials, a.seed)?;
     let text = match a.format {

@@ -5,17 +5,14 @@ use std::path::Path;
 use super::{load, sim_options, with_progress};
 use crate::analysis::compare::Comparison;
 use crate::app::cli::{CompareArgs, Config, EngineArg, ReportFormat};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::model::Scenario;
 use crate::render::{brief, csv, text};
 use crate::sim::engine::{self, EngineRequest, SimResult};
 
 pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
     if !(0.0..=1.0).contains(&a.max_breach) {
-        return Err(Error::Usage(format!(
-            "--max-breach must be a probability between 0 and 1, got {}",
-            a.max_breach
-        )));
+        return Err(UsageKind::MaxBreachOutOfRange { got: a.max_breach }.into());
     }
     let first = load(&a.files[0], config)?;
     let second = a.files.get(1).map(|f| load(f, config)).transpose()?;
@@ -27,10 +24,10 @@ pub fn compare(a: &CompareArgs, config: &Config) -> Result<u8, Error> {
     files.writes("--out", a.out.as_deref()).check()?;
     let sa = &first.scenario;
     if second.is_none() && sa.stacks.len() < 2 {
-        return Err(Error::Usage(format!(
-            "`{}` has one stack, so there is nothing to compare\n  = help: add a second [[stack]], or give a second scenario file to compare the two versions",
-            a.files[0].display()
-        )));
+        return Err(UsageKind::OneStack {
+            path: a.files[0].clone(),
+        }
+        .into());
     }
     let trials = a.run.trials.unwrap_or(sa.simulation.trials);
     super::runs::check_paired(trials, sa)?;

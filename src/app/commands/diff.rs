@@ -6,7 +6,7 @@ use super::runs::RunPlan;
 use super::{load, print_warnings};
 use crate::analysis::diff;
 use crate::app::cli::{Config, DiffArgs, DiffFormat};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::model::scenario::{self, LoadOptions};
 
 pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
@@ -14,9 +14,7 @@ pub fn diff(a: &DiffArgs, config: &Config) -> Result<u8, Error> {
         ([new], Some(_)) => (new.clone(), new.clone()),
         ([old, new], _) => (old.clone(), new.clone()),
         ([_], None) => {
-            return Err(Error::Usage(
-                "`aicost diff` needs OLD.toml and NEW.toml, or --base-ref REV and NEW.toml\n  = help: e.g. aicost diff --base-ref main scenario.toml".to_string(),
-            ));
+            return Err(UsageKind::DiffNeedsTwoVersions.into());
         }
         _ => unreachable!("clap takes one or two files"),
     };

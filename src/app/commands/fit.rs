@@ -8,7 +8,7 @@ use crate::analysis::fit::{self, LogOptions, aggregate};
 use crate::app::cli::{Config, FitArgs, LogFormatArg};
 use crate::app::files::FilePlan;
 use crate::app::output::{self, Destination};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 
 /// Log reading options from the flags shared by `fit` and `backtest`.
 pub fn log_options(
@@ -17,9 +17,7 @@ pub fn log_options(
     max_malformed: f64,
 ) -> Result<LogOptions, Error> {
     if !(0.0..=1.0).contains(&max_malformed) {
-        return Err(Error::Usage(format!(
-            "--max-malformed is a share between 0 and 1, got {max_malformed}"
-        )));
+        return Err(UsageKind::MaxMalformedOutOfRange { got: max_malformed }.into());
     }
     Ok(LogOptions {
         format: from.map(|f| match f {
@@ -112,9 +110,7 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
         )?;
     }
     if s.parts.is_empty() {
-        return Err(Error::Usage(
-            "the logs hold no model call to fit\n  = help: check --from and --group-by; `aicost fit --help` lists the formats".to_string(),
-        ));
+        return Err(UsageKind::NoModelCall { to_fit: true }.into());
     }
     let catalog = super::prices::open_catalog(a.catalog.as_deref())?;
     let fitted = skeleton::fit(s, a.empirical);

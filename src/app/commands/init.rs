@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::app::cli::InitArgs;
 use crate::app::output;
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 
 /// The commented starter scenario written by `aicost init`, after its `#:schema` line.
 pub const STARTER: &str = include_str!("starter.toml");
@@ -27,10 +27,7 @@ pub fn init(a: &InitArgs) -> Result<u8, Error> {
     if let Some(s) = &a.schema
         && (s.is_empty() || s.chars().any(char::is_control))
     {
-        return Err(Error::Usage(
-            "`--schema` must be a path or URL on one line\n  = help: e.g. --schema ../docs/scenario.schema.json"
-                .into(),
-        ));
+        return Err(UsageKind::SchemaNotOneLine.into());
     }
     let reference = a.schema.as_deref().unwrap_or(SCHEMA_FILE);
     let text = starter(reference);
@@ -39,10 +36,10 @@ pub fn init(a: &InitArgs) -> Result<u8, Error> {
         return Ok(0);
     }
     if a.path.exists() && !a.force {
-        return Err(Error::Usage(format!(
-            "`{}` already exists\n  = help: pass --force to overwrite it, or choose another path",
-            a.path.display()
-        )));
+        return Err(UsageKind::AlreadyExists {
+            path: a.path.clone(),
+        }
+        .into());
     }
     // The schema goes beside the scenario, unless `--schema` names one that exists elsewhere.
     let schema_path: Option<PathBuf> = a

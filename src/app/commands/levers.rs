@@ -4,7 +4,7 @@ use super::load;
 use super::runs::RunPlan;
 use crate::analysis::levers::{self, Assumptions};
 use crate::app::cli::{Config, LeversArgs, TableOrJson};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::model::Scenario;
 
 /// Trials per run when `--trials` is not given: a saving is a paired difference, precise long
@@ -15,9 +15,7 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     let mut assumptions = Assumptions::default();
     for kv in &a.lever {
         assumptions.set(kv).map_err(|m| {
-            Error::Usage(format!(
-                "{m}\n  = help: see `aicost levers --help` for the assumptions and their defaults"
-            ))
+            Error::from(UsageKind::BadAssumption { message: m })
         })?;
     }
     let loaded = load(&a.file, config)?;

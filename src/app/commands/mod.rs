@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use crate::app::cli::Config;
 use crate::base::diag::{self, Color};
-use crate::base::error::{Error, Problem};
+use crate::base::error::{Error, Problem, UsageKind};
 use crate::base::source::Sources;
 use crate::model::scenario::{self, Loaded};
 use crate::sim::engine::SimOptions;
@@ -54,10 +54,7 @@ pub fn load_options(config: &Config) -> Result<scenario::LoadOptions, Error> {
     let mut allow_dirs = Vec::with_capacity(config.allow_dirs.len());
     for d in &config.allow_dirs {
         if !d.is_dir() {
-            return Err(Error::Usage(format!(
-                "--allow-dir `{}` is not a folder\n  = help: give a folder that exists",
-                crate::base::escape::visible(&d.display().to_string())
-            )));
+            return Err(UsageKind::AllowDirNotAFolder { dir: d.clone() }.into());
         }
         allow_dirs.push(d.canonicalize().map_err(|source| Error::Read {
             path: d.clone(),
@@ -119,9 +116,11 @@ pub fn refuse_overrides(config: &Config, command: &str) -> Result<(), Error> {
 pub fn refuse_overrides_because(config: &Config, why: &str) -> Result<(), Error> {
     match config.overrides.first() {
         None => Ok(()),
-        Some(first) => Err(Error::Usage(format!(
-            "`--set {first}`: {why}\n  = help: pass --set to a command that simulates a scenario, e.g. aicost simulate FILE --set {first}"
-        ))),
+        Some(first) => Err(UsageKind::SetRefused {
+            first: first.clone(),
+            why: why.to_string(),
+        }
+        .into()),
     }
 }
 
@@ -173,10 +172,12 @@ pub const MAX_THREADS: usize = 1024;
 /// `--threads`: at least 1, at most [`MAX_THREADS`].
 pub fn check_threads(threads: Option<usize>) -> Result<(), Error> {
     match threads {
-        Some(0) => Err(Error::Usage("--threads must be at least 1".to_string())),
-        Some(n) if n > MAX_THREADS => Err(Error::Usage(format!(
-            "--threads {n} is more than aicost starts: at most {MAX_THREADS}\n  = help: leave --threads out to use one thread per core; results do not depend on it"
-        ))),
+        Some(0) => Err(UsageKind::NoThreads.into()),
+        Some(n) if n > MAX_THREADS => Err(UsageKind::TooManyThreads {
+            threads: n,
+            max: MAX_THREADS,
+        }
+        .into()),
         _ => Ok(()),
     }
 }
@@ -184,10 +185,11 @@ pub fn check_threads(threads: Option<usize>) -> Result<(), Error> {
 /// Simulation options from the command line's `--trials`, `--seed` and `--threads`, checked.
 pub fn sim_options(trials: u64, seed: u64, threads: Option<usize>) -> Result<SimOptions, Error> {
     if trials == 0 || trials > crate::model::MAX_TRIALS {
-        return Err(Error::Usage(format!(
-            "--trials must be between 1 and {}, got {trials}",
-            crate::model::MAX_TRIALS
-        )));
+        return Err(UsageKind::TrialsOutOfRange {
+            max: crate::model::MAX_TRIALS,
+            got: trials,
+        }
+        .into());
     }
     check_threads(threads)?;
     let mut opts = SimOptions::new(trials, seed);
@@ -205,9 +207,10 @@ pub fn focus_csv(
 ) -> Result<String, Error> {
     let picked = match month {
         Some(m) => Some(crate::base::calendar::Month::parse(m).ok_or_else(|| {
-            Error::Usage(format!(
-                "--month must be a month YYYY-MM, e.g. 2026-12, got `{m}`"
-            ))
+            Error::from(UsageKind::NotAMonth {
+                got: m.to_string(),
+                example: "2026-12",
+            })
         })?),
         None => None,
     };
@@ -225,10 +228,13 @@ pub fn focus_csv(
             Some(p) => match all.iter().find(|(m, _)| *m == p) {
                 Some(one) => vec![*one],
                 None => {
-                    return Err(Error::Usage(format!(
-                        "--month {p} is not in the {horizon}-month horizon, which runs from {first} to {}\n  = help: the horizon begins the month after today (set AICOST_TODAY=YYYY-MM-DD to pin today); leave out --month for every month of it",
-                        all.last().map_or(first, |(m, _)| *m)
-                    )));
+                    return Err(UsageKind::MonthOutsideHorizon {
+                        month: p,
+                        horizon,
+                        first,
+                        last: all.last().map_or(first, |(m, _)| *m),
+                    }
+                    .into());
                 }
             },
         }

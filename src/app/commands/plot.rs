@@ -5,7 +5,7 @@ use crate::analysis::detail::Detail;
 use crate::analysis::report::Report;
 use crate::app::cli::{Config, PlotArgs};
 use crate::app::output::{self, Destination};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::render::charts;
 use crate::sim::engine;
 
@@ -13,10 +13,10 @@ pub fn plot(a: &PlotArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
     let s = &loaded.scenario;
     if a.out.exists() && !a.out.is_dir() {
-        return Err(Error::Usage(format!(
-            "`{}` is a file; --out takes a directory for the charts",
-            a.out.display()
-        )));
+        return Err(UsageKind::ChartsOutIsFile {
+            path: a.out.clone(),
+        }
+        .into());
     }
     let mut files = crate::app::files::FilePlan::new();
     files.reads_scenario(&loaded);

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::app::cli::{Config, ImportArgs, ImportSource, PricesArgs, PricesCommand, TableOrJson};
 use crate::app::output;
 use crate::base::calendar;
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::model::catalog::litellm::{self, ImportOptions};
 use crate::model::catalog::{self, Catalog, Entry, TierPrices};
 
@@ -42,9 +42,7 @@ fn open_listed_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, 
 pub fn open_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, Catalog>, Error> {
     match path {
         None => Ok(std::borrow::Cow::Borrowed(catalog::builtin())),
-        Some(p) => Catalog::load(p)
-            .map(std::borrow::Cow::Owned)
-            .map_err(Error::Usage),
+        Some(p) => Catalog::load(p).map(std::borrow::Cow::Owned),
     }
 }
 
@@ -56,11 +54,12 @@ fn list(pattern: Option<&str>, path: Option<&Path>, format: TableOrJson) -> Resu
             || "`aicost prices list` shows every model".to_string(),
             |s| format!("did you mean `{s}`?"),
         );
-        return Err(Error::Usage(format!(
-            "no model in the {} matches `{}`\n  = help: {help}",
-            cat.label(),
-            pattern.unwrap_or("")
-        )));
+        return Err(UsageKind::NoModelMatches {
+            catalog: cat.label(),
+            pattern: pattern.unwrap_or("").to_string(),
+        }
+        .help(help)
+        .into());
     }
     let text = match format {
         // A catalog file, so that `prices list claude --format json > mine.json` is a catalog a
@@ -177,10 +176,12 @@ fn show(model: &str, path: Option<&Path>, format: TableOrJson) -> Result<u8, Err
             Some(s) => format!("did you mean `{s}`?"),
             None => "`aicost prices list PATTERN` searches the catalog".to_string(),
         };
-        return Err(Error::Usage(format!(
-            "model `{model}` is not in the {}\n  = help: {help}",
-            cat.label()
-        )));
+        return Err(UsageKind::ModelNotInCatalog {
+            model: model.to_string(),
+            catalog: cat.label(),
+        }
+        .help(help)
+        .into());
     };
     let text = match format {
         TableOrJson::Json => {
@@ -347,7 +348,12 @@ fn import(a: &ImportArgs, config: &Config) -> Result<u8, Error> {
     })?;
     let checked = match &a.checked {
         Some(c) => calendar::Date::parse(c)
-            .ok_or_else(|| Error::Usage(format!("--checked must be a date YYYY-MM-DD, got `{c}`")))?
+            .ok_or_else(|| {
+                Error::from(UsageKind::NotADate {
+                    flag: "--checked",
+                    got: c.to_string(),
+                })
+            })?
             .to_string(),
         None => calendar::today().to_string(),
     };
@@ -361,13 +367,16 @@ fn import(a: &ImportArgs, config: &Config) -> Result<u8, Error> {
         strip_prefix: a.strip_prefix,
     };
     let (file, summary) = litellm::import(&text, &opts)
-        .map_err(|e| Error::Usage(format!("`{}` is {e}", a.file.display())))?;
+        .map_err(|e| UsageKind::NotLitellmCatalog {
+            path: a.file.clone(),
+            error: e.to_string(),
+        })?;
     if summary.imported == 0 {
-        return Err(Error::Usage(format!(
-            "no model of `{}` could be imported\n{}",
-            a.file.display(),
-            summary.render()
-        )));
+        return Err(UsageKind::NothingImported {
+            path: a.file.clone(),
+            summary: summary.render(),
+        }
+        .into());
     }
     let json = crate::app::output::pretty_json(&file);
     output::emit(Some(&a.out), &json)?;

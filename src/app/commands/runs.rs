@@ -3,7 +3,7 @@
 
 use super::with_progress;
 use crate::app::cli::{Config, RunArgs};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::model::{MAX_TRIALS, Scenario};
 use crate::sim::engine::{SimOptions, SimResult, detail_months};
 
@@ -13,14 +13,12 @@ pub fn check_paired(trials: u64, s: &Scenario) -> Result<(), Error> {
     let months = s.simulation.months;
     let limit = detail_months(s) as u64 / u64::from(months.max(1));
     if trials > limit {
-        return Err(Error::Usage(format!(
-            "--trials {trials} is more than a paired comparison keeps: at most {limit} trials{}\n  = help: use --trials {limit} or fewer; common random numbers make differences precise with far fewer trials than a forecast needs",
-            if months > 1 {
-                format!(" of {months} months")
-            } else {
-                String::new()
-            }
-        )));
+        return Err(UsageKind::TooManyPairedTrials {
+            trials,
+            limit,
+            months,
+        }
+        .into());
     }
     Ok(())
 }
@@ -55,9 +53,11 @@ impl RunPlan {
             },
         };
         if trials == 0 || trials > MAX_TRIALS {
-            return Err(Error::Usage(format!(
-                "--trials must be between 1 and {MAX_TRIALS}, got {trials}"
-            )));
+            return Err(UsageKind::TrialsOutOfRange {
+                max: MAX_TRIALS,
+                got: trials,
+            }
+            .into());
         }
         super::check_threads(a.threads)?;
         Ok(RunPlan {

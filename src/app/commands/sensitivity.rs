@@ -6,7 +6,7 @@ use super::runs::RunPlan;
 use crate::analysis::sensitivity::{self, tornado};
 use crate::app::cli::{Config, SensitivityArgs, TableOrJson};
 use crate::app::output::{self, Destination};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 
 pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
     let loaded = load(&a.file, config)?;
@@ -33,7 +33,9 @@ pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
     let result = sensitivity::analyze(s, &inputs, &base, &swings);
     if let Some(path) = &a.svg {
         let svg = tornado::svg(&result)
-            .map_err(|e| Error::Usage(format!("cannot draw the tornado chart: {e}")))?;
+            .map_err(|e| UsageKind::TornadoChart {
+                error: e.to_string(),
+            })?;
         output::write(&Destination::File(path.clone()), svg.as_bytes())?;
     }
     let text = match a.format {

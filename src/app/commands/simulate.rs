@@ -9,7 +9,7 @@ use crate::analysis::report::{self, Report};
 use crate::app::cli::{Config, ReportFormat, SimulateArgs};
 use crate::app::files::FilePlan;
 use crate::app::output::{self, Destination};
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::render::brief::Brief;
 use crate::sim::engine;
 
@@ -39,9 +39,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     opts.engine = a.engine.into();
     if let Some(secs) = a.max_seconds {
         if !(secs > 0.0) || !secs.is_finite() {
-            return Err(Error::Usage(format!(
-                "--max-seconds must be a positive number, got {secs}"
-            )));
+            return Err(UsageKind::MaxSecondsNotPositive { got: secs }.into());
         }
         // A limit beyond what a clock can hold (about 584 billion years) is no limit at all.
         opts.deadline = Duration::try_from_secs_f64(secs)

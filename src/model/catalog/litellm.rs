@@ -142,12 +142,12 @@ impl ImportSummary {
 }
 
 /// Convert LiteLLM's catalog text into an aicost catalog.
-pub fn import(text: &str, opts: &ImportOptions) -> Result<(CatalogFile, ImportSummary), String> {
-    let all: IndexMap<String, Value> = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "not LiteLLM's catalog: {e}\n  = help: expected a JSON object mapping model names to price entries (model_prices_and_context_window.json)"
-        )
-    })?;
+/// The error is why `text` is not LiteLLM's catalog: it is not a JSON object.
+pub fn import(
+    text: &str,
+    opts: &ImportOptions,
+) -> Result<(CatalogFile, ImportSummary), serde_json::Error> {
+    let all: IndexMap<String, Value> = serde_json::from_str(text)?;
     let mut summary = ImportSummary::default();
     let mut models: IndexMap<String, Entry> = IndexMap::new();
     let keys: Vec<&String> = match &opts.only {

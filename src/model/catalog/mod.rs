@@ -20,7 +20,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::base::calendar::Date;
-use crate::base::error::suggest;
+use crate::base::error::{Error, Usage, UsageKind, suggest};
 
 /// Version of the catalog file format (`aicost_catalog` key).
 pub const FORMAT_VERSION: u32 = 1;
@@ -193,10 +193,21 @@ impl CatalogError {
             Some((l, c)) => format!("{name}:{l}:{c}: {}", self.message),
             None => format!("{name}: {}", self.message),
         };
-        if let Some(h) = &self.help {
-            out.push_str(&format!("\n  = help: {h}"));
-        }
+        let _ = crate::base::usage::write_notes(&mut out, self.help.as_deref(), None);
         out
+    }
+
+    /// The error of a command that read the catalog `name`.
+    pub fn into_error(self, name: String) -> Error {
+        let kind = UsageKind::CatalogInvalid {
+            name,
+            line_col: self.line_col,
+            message: self.message,
+        };
+        match self.help {
+            Some(help) => kind.help(help).into(),
+            None => Usage::from(kind).into(),
+        }
     }
 }
 
@@ -392,15 +403,18 @@ impl Catalog {
     }
 
     /// Read a catalog file.
-    pub fn load(path: &Path) -> Result<Catalog, String> {
+    pub fn load(path: &Path) -> Result<Catalog, Error> {
         let text = crate::base::source::read_bounded_text(
             path,
             crate::base::source::MAX_INPUT_BYTES,
             crate::base::source::Named::OnCommandLine,
         )
-        .map_err(|e| format!("cannot read catalog `{}`: {e}", path.display()))?;
+        .map_err(|e| UsageKind::CatalogUnreadable {
+            path: path.to_path_buf(),
+            error: e.to_string(),
+        })?;
         let name = path.display().to_string();
-        Catalog::parse(&name, &text).map_err(|e| e.render(&name))
+        Catalog::parse(&name, &text).map_err(|e| e.into_error(name))
     }
 
     /// `built-in catalog` or ``catalog `path` `` for messages.

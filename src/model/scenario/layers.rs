@@ -17,7 +17,7 @@ use std::process::Command;
 
 use super::options::{LoadOptions, Reach, normalize};
 use super::parse::parse_text;
-use crate::base::error::{Problem, ProblemKind};
+use crate::base::error::{Error, Problem, ProblemKind, UsageKind};
 use crate::base::source::Sources;
 use crate::model::doc::{Node, Value, merge, set};
 
@@ -69,12 +69,12 @@ pub struct GitRevision {
 impl GitRevision {
     /// Resolve `rev` to a commit in the repository holding `dir`. A revision that starts with
     /// `-` is refused: git would read it as an option (`--output=FILE` writes a file).
-    pub fn new(rev: &str, dir: &Path) -> Result<GitRevision, String> {
+    pub fn new(rev: &str, dir: &Path) -> Result<GitRevision, Error> {
         if rev.is_empty() || rev.starts_with('-') {
-            return Err(format!(
-                "`{}` is not a git revision: it starts with `-`, so git would read it as an option\n  = help: name a branch, tag or commit, e.g. --base-ref main",
-                crate::base::escape::visible(rev)
-            ));
+            return Err(UsageKind::RevisionIsOption {
+                rev: rev.to_string(),
+            }
+            .into());
         }
         let out = Command::new("git")
             .arg("-C")
@@ -82,17 +82,19 @@ impl GitRevision {
             .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
             .arg(format!("{rev}^{{commit}}"))
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(|e| UsageKind::CannotRunGit {
+                error: e.to_string(),
+            })?;
         let commit = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if !out.status.success()
             || commit.is_empty()
             || !commit.bytes().all(|b| b.is_ascii_hexdigit())
         {
-            return Err(format!(
-                "`{}` names no commit of the git repository at `{}`\n  = help: name a branch, tag or commit, e.g. --base-ref main (a shallow CI checkout may need `git fetch` first)",
-                crate::base::escape::visible(rev),
-                crate::base::escape::visible(&dir.display().to_string())
-            ));
+            return Err(UsageKind::NoSuchCommit {
+                rev: rev.to_string(),
+                dir: dir.to_path_buf(),
+            }
+            .into());
         }
         Ok(GitRevision {
             rev: rev.to_string(),

@@ -21,7 +21,7 @@ pub mod validator;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::base::error::{Error, Problem, ProblemKind, ScenarioError};
+use crate::base::error::{Error, Problem, ProblemKind, ScenarioError, UsageKind};
 use crate::base::source::{Loc, Sources};
 use crate::model::Scenario;
 use crate::model::catalog::Catalog;
@@ -74,12 +74,13 @@ pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
-            let reader = layers::GitRevision::new(rev, dir).map_err(Error::Usage)?;
+            let reader = layers::GitRevision::new(rev, dir)?;
             let bytes = layers::Reader::read(&reader, path).map_err(|e| {
-                Error::Usage(format!(
-                    "cannot read `{}` at git revision `{rev}`: {e}",
-                    path.display()
-                ))
+                Error::from(UsageKind::UnreadableAtRevision {
+                    path: path.to_path_buf(),
+                    rev: rev.clone(),
+                    error: e.to_string(),
+                })
             })?;
             let name = layers::Reader::name(&reader, path);
             from_bytes(&name, Some(path), bytes, opts, &reader)
@@ -135,11 +136,10 @@ pub fn from_str_with(name: &str, text: &str, opts: &LoadOptions) -> Result<Loade
 /// Read a scenario named on the command line, turning "is a directory" into a clear message.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     if path.is_dir() {
-        return Err(Error::Usage(format!(
-            "`{}` is a directory, not a scenario file\n  = help: pass a .toml file, e.g. `{}`",
-            path.display(),
-            path.join("scenario.toml").display()
-        )));
+        return Err(UsageKind::ScenarioIsDirectory {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     crate::base::source::read_bounded(
         path,

@@ -26,7 +26,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::base::error::Error;
+use crate::base::error::{Error, UsageKind};
 use crate::base::stats::SpendStream;
 use crate::billing::classes::{CostBreakdown, Tokens};
 use crate::model::Scenario;
@@ -147,12 +147,14 @@ fn exact_within_reach(s: &Scenario, why_exact: &str) -> Result<(), Error> {
             "the fast engine, whose time does not grow with traffic, cannot run it: {why}; change that to use it"
         ),
     };
-    Err(Error::Usage(format!(
-        "the exact engine would simulate about {} request walks and model calls per trial ({why_exact}), about {} CPU-minutes each; it takes on at most {}\n  = help: {help}",
-        crate::base::format::count(work),
-        crate::base::format::count(minutes),
-        crate::base::format::count(EXACT_MAX_WORK_PER_TRIAL),
-    )))
+    Err(UsageKind::ExactTooMuchWork {
+        work: crate::base::format::count(work),
+        why_exact: why_exact.to_string(),
+        minutes: crate::base::format::count(minutes),
+        max: crate::base::format::count(EXACT_MAX_WORK_PER_TRIAL),
+    }
+    .help(help)
+    .into())
 }
 
 /// How to run a simulation.
@@ -538,9 +540,9 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
     let exact = |reason: String| {
         exact_within_reach(s, &reason)?;
         exact_fits_in_memory(s).map_err(|e| match (opts.engine, e) {
-            (EngineRequest::Auto, Error::Usage(m)) => Error::Usage(format!(
-                "{m}\n  = note: auto chose the exact engine because {reason}"
-            )),
+            (EngineRequest::Auto, Error::Usage(u)) => {
+                Error::Usage(u.note(format!("auto chose the exact engine because {reason}")))
+            }
             (_, e) => e,
         })?;
         let plan = exact::Plan::new(s, opts.trials);
@@ -564,9 +566,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
         EngineRequest::Exact => exact("requested with --engine exact".to_string()),
         EngineRequest::Fast | EngineRequest::FastWithCaveat => {
             if let Some(why) = unsupported {
-                return Err(Error::Usage(format!(
-                    "the fast engine cannot run this scenario: {why}\n  = help: use --engine exact (or auto)"
-                )));
+                return Err(UsageKind::FastUnsupported { why }.into());
             }
             let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
             let reason = "requested with --engine fast";
@@ -584,9 +584,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                 }
                 // A figure the engine cannot vouch for is not printed: its mean is exact, but
                 // its percentiles and breach probability may be far off.
-                Some(why) => Err(Error::Usage(format!(
-                    "the fast engine cannot vouch for this scenario's figures: {why}\n  = help: use --engine exact (fewer --trials make it quicker), or --engine auto, which runs the exact engine where it can and otherwise the fast one with a warning"
-                ))),
+                Some(why) => Err(UsageKind::FastCannotVouch { why }.into()),
             }
         }
         EngineRequest::Auto => {
@@ -672,11 +670,11 @@ pub const MAX_EXACT_SESSIONS_PER_MONTH: f64 = 2e7;
 fn exact_fits_in_memory(s: &Scenario) -> Result<(), Error> {
     let sessions = crate::model::traffic::sessions_per_month(s);
     if sessions > MAX_EXACT_SESSIONS_PER_MONTH {
-        return Err(Error::Usage(format!(
-            "the exact engine would hold about {} sessions of a month in memory, more than its limit of {}\n  = help: use --engine fast (or auto), which does not grow with traffic",
-            crate::base::format::count(sessions),
-            crate::base::format::count(MAX_EXACT_SESSIONS_PER_MONTH)
-        )));
+        return Err(UsageKind::ExactTooManySessions {
+            sessions: crate::base::format::count(sessions),
+            max: crate::base::format::count(MAX_EXACT_SESSIONS_PER_MONTH),
+        }
+        .into());
     }
     Ok(())
 }
@@ -707,7 +705,9 @@ where
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.unwrap_or(0))
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+        .map_err(|e| UsageKind::WorkerThreads {
+            error: e.to_string(),
+        })?;
     let threads = pool.current_num_threads() as u64;
     // Chunks grow while they are quick (less time lost joining threads and folding) and shrink
     // when slow (a deadline or Ctrl-C is noticed soon), never past what fits in
