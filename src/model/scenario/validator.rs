@@ -401,7 +401,7 @@ impl Validator {
                     _ => None,
                 };
                 let help = match (pair, *form) {
-                    _ if reason.contains("never varies") => format!(
+                    _ if reason.never_varies() => format!(
                         "write it as a plain number: `{} = {}`",
                         leaf(path),
                         num(get(&raw.mean))
@@ -415,7 +415,7 @@ impl Validator {
                     ),
                     _ => format!("write e.g. {}", example(family)),
                 };
-                self.invalid(reason, loc, path, help);
+                self.invalid(reason.to_string(), loc, path, help);
                 None
             }
         }
