@@ -107,11 +107,8 @@ pub fn render_error(e: &Error, config: &Config) -> String {
             // Names and paths inside the message come from files and flags; none may act on the
             // terminal.
             let mut text = other.message();
-            let _ = crate::base::usage::write_notes(
-                &mut text,
-                other.help().as_deref(),
-                other.note(),
-            );
+            let _ =
+                crate::base::usage::write_notes(&mut text, other.help().as_deref(), other.note());
             format!("{label} {}\n", crate::base::escape::terminal(&text))
         }
     }

@@ -20,7 +20,11 @@ pub enum UsageKind {
     /// `--trials` outside 1..=`max`.
     TrialsOutOfRange { max: u64, got: u64 },
     /// More `--trials` than a paired comparison keeps month by month.
-    TooManyPairedTrials { trials: u64, limit: u64, months: u32 },
+    TooManyPairedTrials {
+        trials: u64,
+        limit: u64,
+        months: u32,
+    },
     /// `--threads 0`.
     NoThreads,
     /// `--threads` beyond what aicost starts.
@@ -328,10 +332,9 @@ impl fmt::Display for UsageKind {
                 f,
                 "--max-breach must be a probability between 0 and 1, got {got}"
             ),
-            MaxMalformedOutOfRange { got } => write!(
-                f,
-                "--max-malformed is a share between 0 and 1, got {got}"
-            ),
+            MaxMalformedOutOfRange { got } => {
+                write!(f, "--max-malformed is a share between 0 and 1, got {got}")
+            }
             MaxSecondsNotPositive { got } => {
                 write!(f, "--max-seconds must be a positive number, got {got}")
             }
@@ -429,11 +432,9 @@ impl fmt::Display for UsageKind {
                 "cannot read `{}` at git revision `{rev}`: {error}",
                 path.display()
             ),
-            CatalogUnreadable { path, error } => write!(
-                f,
-                "cannot read catalog `{}`: {error}",
-                path.display()
-            ),
+            CatalogUnreadable { path, error } => {
+                write!(f, "cannot read catalog `{}`: {error}", path.display())
+            }
             CatalogInvalid {
                 name,
                 line_col,
@@ -448,11 +449,9 @@ impl fmt::Display for UsageKind {
             ModelNotInCatalog { model, catalog } => {
                 write!(f, "model `{model}` is not in the {catalog}")
             }
-            NotLitellmCatalog { path, error } => write!(
-                f,
-                "`{}` is not LiteLLM's catalog: {error}",
-                path.display()
-            ),
+            NotLitellmCatalog { path, error } => {
+                write!(f, "`{}` is not LiteLLM's catalog: {error}", path.display())
+            }
             NothingImported { path, summary } => write!(
                 f,
                 "no model of `{}` could be imported\n{summary}",
@@ -577,11 +576,9 @@ impl fmt::Display for UsageKind {
             NoModelCall { to_fit: true } => f.write_str("the logs hold no model call to fit"),
             NoModelCall { to_fit: false } => f.write_str("the logs hold no model call"),
             NoCallInMonth { month, .. } => write!(f, "the logs have no call in {month}"),
-            NotTomlScenario { path, at, message } => write!(
-                f,
-                "{}{at}: not a TOML scenario: {message}",
-                path.display()
-            ),
+            NotTomlScenario { path, at, message } => {
+                write!(f, "{}{at}: not a TOML scenario: {message}", path.display())
+            }
         }
     }
 }

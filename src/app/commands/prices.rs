@@ -366,8 +366,8 @@ fn import(a: &ImportArgs, config: &Config) -> Result<u8, Error> {
         only: a.only.as_deref().map(only_names).transpose()?,
         strip_prefix: a.strip_prefix,
     };
-    let (file, summary) = litellm::import(&text, &opts)
-        .map_err(|e| UsageKind::NotLitellmCatalog {
+    let (file, summary) =
+        litellm::import(&text, &opts).map_err(|e| UsageKind::NotLitellmCatalog {
             path: a.file.clone(),
             error: e.to_string(),
         })?;

@@ -32,10 +32,9 @@ pub fn sensitivity(a: &SensitivityArgs, config: &Config) -> Result<u8, Error> {
     })?;
     let result = sensitivity::analyze(s, &inputs, &base, &swings);
     if let Some(path) = &a.svg {
-        let svg = tornado::svg(&result)
-            .map_err(|e| UsageKind::TornadoChart {
-                error: e.to_string(),
-            })?;
+        let svg = tornado::svg(&result).map_err(|e| UsageKind::TornadoChart {
+            error: e.to_string(),
+        })?;
         output::write(&Destination::File(path.clone()), svg.as_bytes())?;
     }
     let text = match a.format {

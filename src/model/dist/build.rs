@@ -109,10 +109,9 @@ impl fmt::Display for DistError {
                 "a beta with mean {mean} and `sd` {sd:e} is so narrow that the rate never varies (`sd` at least {:.1e})",
                 (mean * (1.0 - mean) / (MAX_BETA_CONCENTRATION + 1.0)).sqrt()
             ),
-            DistError::PoissonTooLarge { mean } => write!(
-                f,
-                "a Poisson mean of {mean} is too large (at most 1e15)"
-            ),
+            DistError::PoissonTooLarge { mean } => {
+                write!(f, "a Poisson mean of {mean} is too large (at most 1e15)")
+            }
             DistError::NoValues => f.write_str("`values` must not be empty"),
             DistError::WeightsLength { weights, values } => write!(
                 f,
@@ -128,7 +127,10 @@ impl Dist {
     /// Lognormal through a median and a 95th percentile.
     pub fn lognormal_p50_p95(p50: f64, p95: f64) -> Result<Dist, DistError> {
         if !(p50 > 0.0) {
-            return Err(DistError::NotPositive { key: "p50", got: p50 });
+            return Err(DistError::NotPositive {
+                key: "p50",
+                got: p50,
+            });
         }
         if !(p95 > p50) {
             return Err(DistError::P95NotAboveP50 { p50, p95 });
@@ -141,7 +143,10 @@ impl Dist {
     /// Lognormal whose 5th and 95th percentiles are `low` and `high` (a 90% interval).
     pub fn lognormal_interval(low: f64, high: f64) -> Result<Dist, DistError> {
         if !(low > 0.0) {
-            return Err(DistError::NotPositive { key: "low", got: low });
+            return Err(DistError::NotPositive {
+                key: "low",
+                got: low,
+            });
         }
         if !(high > low) {
             return Err(DistError::NotAbove {
@@ -157,7 +162,10 @@ impl Dist {
     /// Lognormal with the given arithmetic mean and standard deviation.
     pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Dist, DistError> {
         if !(mean > 0.0) {
-            return Err(DistError::NotPositive { key: "mean", got: mean });
+            return Err(DistError::NotPositive {
+                key: "mean",
+                got: mean,
+            });
         }
         if !(sd > 0.0) {
             return Err(DistError::NotPositive { key: "sd", got: sd });
@@ -180,7 +188,10 @@ impl Dist {
     /// Normal truncated at zero.
     pub fn trunc_normal(mean: f64, sd: f64) -> Result<Dist, DistError> {
         if !(mean > 0.0) {
-            return Err(DistError::NotPositive { key: "mean", got: mean });
+            return Err(DistError::NotPositive {
+                key: "mean",
+                got: mean,
+            });
         }
         if !(sd > 0.0) {
             return Err(DistError::NotPositive { key: "sd", got: sd });
@@ -192,7 +203,10 @@ impl Dist {
     /// Gamma with the given mean and coefficient of variation.
     pub fn gamma_mean_cv(mean: f64, cv: f64) -> Result<Dist, DistError> {
         if !(mean > 0.0) {
-            return Err(DistError::NotPositive { key: "mean", got: mean });
+            return Err(DistError::NotPositive {
+                key: "mean",
+                got: mean,
+            });
         }
         if !(cv > 0.0) {
             return Err(DistError::NotPositive { key: "cv", got: cv });
@@ -215,7 +229,10 @@ impl Dist {
 
     pub fn uniform(min: f64, max: f64) -> Result<Dist, DistError> {
         if !(min >= 0.0) {
-            return Err(DistError::Negative { key: "min", got: min });
+            return Err(DistError::Negative {
+                key: "min",
+                got: min,
+            });
         }
         if !(max > min) {
             return Err(DistError::NotAbove {
@@ -228,7 +245,10 @@ impl Dist {
 
     pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Dist, DistError> {
         if !(min >= 0.0) {
-            return Err(DistError::Negative { key: "min", got: min });
+            return Err(DistError::Negative {
+                key: "min",
+                got: min,
+            });
         }
         if !(max > min) {
             return Err(DistError::NotAbove {
@@ -269,7 +289,10 @@ impl Dist {
 
     pub fn poisson(mean: f64) -> Result<Dist, DistError> {
         if !(mean >= 0.0) || !mean.is_finite() {
-            return Err(DistError::Negative { key: "mean", got: mean });
+            return Err(DistError::Negative {
+                key: "mean",
+                got: mean,
+            });
         }
         if mean > 1e15 {
             return Err(DistError::PoissonTooLarge { mean });
@@ -287,7 +310,10 @@ impl Dist {
             return Err(DistError::NoValues);
         }
         if let Some(v) = values.iter().find(|v| !(**v >= 0.0) || !v.is_finite()) {
-            return Err(DistError::BadValue { key: "values", got: *v });
+            return Err(DistError::BadValue {
+                key: "values",
+                got: *v,
+            });
         }
         let weights = weights.unwrap_or_else(|| vec![1.0; values.len()]);
         if weights.len() != values.len() {
@@ -297,7 +323,10 @@ impl Dist {
             });
         }
         if let Some(w) = weights.iter().find(|w| !(**w >= 0.0) || !w.is_finite()) {
-            return Err(DistError::BadValue { key: "weights", got: *w });
+            return Err(DistError::BadValue {
+                key: "weights",
+                got: *w,
+            });
         }
         let total: f64 = weights.iter().sum();
         if !(total > 0.0) {

@@ -76,8 +76,7 @@ fn partial_means_add_up_to_the_mean() {
     for d in all() {
         let m = d.mean();
         let split = d.quantile(0.6);
-        let sum =
-            d.partial_mean(f64::NEG_INFINITY, split) + d.partial_mean(split, f64::INFINITY);
+        let sum = d.partial_mean(f64::NEG_INFINITY, split) + d.partial_mean(split, f64::INFINITY);
         assert!((sum - m).abs() < 1e-8 * m.max(1.0), "{d:?}: {sum} vs {m}");
         let full = d.partial_mean(f64::NEG_INFINITY, f64::INFINITY);
         assert!((full - m).abs() < 1e-8 * m.max(1.0), "{d:?}");
@@ -132,8 +131,7 @@ fn partial_third_moments_add_up_and_match_sampling() {
     for d in all() {
         let m = d.mean();
         let total = d.partial_moment3(f64::NEG_INFINITY, f64::INFINITY);
-        let split =
-            d.partial_moment3(f64::NEG_INFINITY, m) + d.partial_moment3(m, f64::INFINITY);
+        let split = d.partial_moment3(f64::NEG_INFINITY, m) + d.partial_moment3(m, f64::INFINITY);
         assert!(
             (total - split).abs() <= 1e-9 * total.abs().max(1e-12),
             "{d:?}"
@@ -168,8 +166,8 @@ fn partial_second_moments_add_up_to_the_second_moment() {
     for d in all() {
         let m2 = d.second_moment();
         let split = d.quantile(0.6);
-        let sum = d.partial_moment2(f64::NEG_INFINITY, split)
-            + d.partial_moment2(split, f64::INFINITY);
+        let sum =
+            d.partial_moment2(f64::NEG_INFINITY, split) + d.partial_moment2(split, f64::INFINITY);
         assert!(
             (sum - m2).abs() < 1e-7 * m2.max(1.0),
             "{d:?}: {sum} vs {m2}"
@@ -186,8 +184,7 @@ fn capped_lognormal_mean_has_the_textbook_form() {
     };
     let c: f64 = 700.0;
     let n = std_normal();
-    let expected = (mu + sigma * sigma / 2.0).exp()
-        * n.cdf((c.ln() - mu - sigma * sigma) / sigma)
+    let expected = (mu + sigma * sigma / 2.0).exp() * n.cdf((c.ln() - mu - sigma * sigma) / sigma)
         + c * (1.0 - n.cdf((c.ln() - mu) / sigma));
     assert!((d.mean_capped(c) - expected).abs() < 1e-9);
     assert!(d.mean_capped(c) < d.mean());
@@ -215,9 +212,9 @@ fn invalid_parameters_are_rejected_with_reasons() {
     );
     assert!(Dist::lognormal_p50_p95(100.0, 100.0).is_err());
     assert!(matches!(
-            Dist::beta_mean_sd(0.5, 0.6).unwrap_err(),
-            DistError::BetaTooWide { .. }
-        ));
+        Dist::beta_mean_sd(0.5, 0.6).unwrap_err(),
+        DistError::BetaTooWide { .. }
+    ));
     assert!(Dist::triangular(1.0, 9.0, 5.0).is_err());
     assert!(Dist::empirical(vec![], None).is_err());
     assert!(Dist::uniform(3.0, 3.0).is_err());
