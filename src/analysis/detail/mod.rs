@@ -10,8 +10,6 @@
 //! horizon share their parameter draws and head-counts, so there the trial — not the month — is
 //! the independent unit: means, ratios and shares take their standard errors from per-trial sums.
 
-use serde::Serialize;
-
 use crate::base::stats::estimate::{Estimate, Interval};
 use crate::base::stats::{self};
 use crate::model::{RequestPath, Scenario};
