@@ -529,6 +529,8 @@ fn shortfalls(p: &Plan, max_breach: f64) -> String {
 /// most `max_breach` (every plan, when none has a budget) and that meet every latency target of
 /// their scenario (a plan whose latency is not modelled is not held to its target, and the text
 /// says so). When none qualifies, say which condition fails for whom.
+// Long on purpose: the recommendation's cases in the order they are decided (no plan, one that
+// qualifies, none that does and why), each writing the same record's text.
 pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
     if plans.is_empty() {
         return Recommendation {

@@ -332,6 +332,8 @@ fn mean_p95(values: &[f64]) -> MeanP95 {
     }
 }
 
+// Long on purpose: one stack's record of the report filled field by field in the order of its
+// JSON contract, each field one short expression over the same run.
 fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> StackReport {
     let n = st.spend.len();
     let months = r.months as usize;

@@ -299,6 +299,8 @@ pub enum OverwriteVia {
 }
 
 impl fmt::Display for UsageKind {
+    // Long on purpose: one arm per kind of mistake, so that every message can be read side by
+    // side with the others.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use UsageKind::*;
         match self {

@@ -34,6 +34,8 @@ fn tokens(x: f64) -> String {
     }
 }
 
+// Long on purpose: the spreadsheet view's sections written in the order they are read, into one
+// buffer with shared column widths.
 pub fn render(e: &Estimate) -> String {
     let mut out = String::new();
     let _ = writeln!(

@@ -56,6 +56,8 @@ fn percent_se(e: &Estimate) -> String {
 type ShareOf = fn(&StackDetail) -> Option<&Estimate>;
 
 /// Render the report as an aligned text table; `detail` gives the standard errors of the risk rows.
+// Long on purpose: the table's rows written in the order they are read, one short block per row,
+// all into one aligned table whose columns are the stacks.
 pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
     let stacks = &report.stacks;
     let each = |f: &dyn Fn(&StackReport) -> String| stacks.iter().map(f).collect::<Vec<_>>();

@@ -64,6 +64,8 @@ impl Detail {
     }
 }
 
+// Long on purpose: one stack's detail assembled field by field from the parts in `parts`, each
+// field one short expression over the same trials.
 fn stack_detail(
     s: &Scenario,
     r: &SimResult,

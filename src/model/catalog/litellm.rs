@@ -245,6 +245,8 @@ fn is_price_key(key: &str) -> bool {
 }
 
 /// Map one entry; also return the price keys that have no aicost equivalent.
+// Long on purpose: one entry's keys mapped in turn, each a few lines, all recording into the
+// same list of keys used; split, the parts would pass that list and the closure around.
 fn entry(key: &str, obj: &Map<String, Value>, opts: &ImportOptions) -> (Entry, Vec<String>) {
     let mut used: Vec<String> = Vec::new();
     let mut take = |k: &str| -> Option<f64> {

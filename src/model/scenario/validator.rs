@@ -254,6 +254,8 @@ impl Validator {
         Some(dist)
     }
 
+    // Long on purpose: one distribution table checked key by key, in the order its messages are
+    // reported; the checks share the table's location, path and family.
     pub(crate) fn dist_table(&mut self, raw: &RawDist, loc: Loc, path: &str) -> Option<Dist> {
         let present: Vec<(&'static str, Loc)> = [
             ("p50", raw.p50.as_ref().map(|v| v.loc)),

@@ -70,6 +70,8 @@ const LABEL_PX: f64 = 15.0 * 0.56;
 /// Draw the stacked bars. A part keeps its colour in every stack (a model is the same colour
 /// wherever it appears), no two parts share one; parts wide enough carry their name and share
 /// of the stack's mean spend.
+// Long on purpose: one chart drawn in order (axes, bars, labels, legend) on one plotters area
+// borrowed throughout; split, each part would take the area and the chart's scales.
 pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
     // Rows top to bottom: a group's bars, then a blank spacer row between groups.
     let mut rows: Vec<Option<(usize, usize)>> = Vec::new();

@@ -12,6 +12,8 @@ use super::style::{
 const POINTS: usize = 400;
 
 /// Draw the CDF. `series` values must be sorted.
+// Long on purpose: one chart drawn in order (axes, curves, markers, labels) on one plotters area
+// borrowed throughout; split, each part would take the area and the chart's scales.
 pub fn cdf(title: &str, series: &[Series], budget: Option<f64>) -> Result<String> {
     let lo = series
         .iter()

@@ -60,6 +60,8 @@ pub fn histogram(title: &str, series: &[Series], reference: Option<&Reference>) 
     Ok(svg)
 }
 
+// Long on purpose: one panel drawn in order (axes, bars, markers, labels) on one plotters area
+// borrowed throughout; split, each part would take the area and the chart's scales.
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     series: &[Series],

@@ -20,6 +20,8 @@ pub struct Boxes {
 const ROW: u32 = 30;
 
 /// Draw the spread; `stacks[k].1[s]` is stack `k` in segment `segments[s]`.
+// Long on purpose: one chart drawn in order (axes, bands, markers, labels) on one plotters area
+// borrowed throughout; split, each part would take the area and the chart's scales.
 pub fn spread(title: &str, segments: &[&str], stacks: &[(&str, Vec<Boxes>)]) -> Result<String> {
     let all = || {
         stacks

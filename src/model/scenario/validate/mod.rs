@@ -38,6 +38,9 @@ pub fn validate(raw: &RawScenario) -> Result<(Scenario, Warnings), (Errors, Warn
     }
 }
 
+// Long on purpose: the scenario's top-level tables validated in the order their messages are
+// reported, each one call into a module of its own; what remains here is that order and the
+// names the tables share (models, routes, segments).
 fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     if raw.name.value.trim().is_empty() {
         v.invalid(

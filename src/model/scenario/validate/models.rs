@@ -180,6 +180,9 @@ pub(super) fn owner_has_errors(v: &Validator, path: &str) -> bool {
     })
 }
 
+// Long on purpose: one [[model]] table checked key by key (prices, long context, service
+// tiers, cache, limits), in the order its messages are reported; every check shares the
+// model's location, path and validator.
 pub(super) fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model> {
     let p = format!("model[{}]", raw.name.value);
     let loc = raw.name.loc;

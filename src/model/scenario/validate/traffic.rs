@@ -108,6 +108,9 @@ pub(super) fn segment(raw: &Located<RawSegment>, v: &mut Validator) -> Option<Se
     })
 }
 
+// Long on purpose: one [[workflow]] table checked key by key, in the order its messages are
+// reported; every check shares the table's location, path and validator, so parts would only
+// pass them around.
 pub(super) fn workflow(
     raw: &Located<RawWorkflow>,
     segment_names: &[&str],
@@ -300,6 +303,8 @@ pub(super) fn workflow(
     })
 }
 
+// Long on purpose: one step table checked key by key, in the order its messages are reported;
+// every check shares the step's location, path and validator.
 pub(super) fn step(
     raw: &Located<RawStep>,
     wp: &str,
