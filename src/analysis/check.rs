@@ -22,7 +22,7 @@ use crate::model::{MAX_TRIALS, Scenario};
 use crate::sim::engine::SimResult;
 
 /// How many standard errors a value must be from its threshold before a rule is decided.
-pub const DECISION_SE: f64 = 2.0;
+pub(crate) const DECISION_SE: f64 = 2.0;
 
 /// Summary fields that may be named alone (`p95` for `monthly_spend_usd.p95`).
 const SPEND_FIELDS: [&str; 9] = [
@@ -246,7 +246,7 @@ pub struct Outcome {
 }
 
 /// The full metric path (`p95` → `monthly_spend_usd.p95`).
-pub fn full_path(metric: &[Part]) -> Vec<Part> {
+pub(crate) fn full_path(metric: &[Part]) -> Vec<Part> {
     match metric {
         [only] if !only.bracketed && SPEND_FIELDS.contains(&only.text.as_str()) => vec![
             Part {

@@ -135,17 +135,17 @@ impl Plan {
     }
 
     /// Whether the plan's scenario sets a latency target it can be held to.
-    pub fn has_latency_target(&self) -> bool {
+    pub(crate) fn has_latency_target(&self) -> bool {
         self.latency_target_met.is_some() || !self.latency_unchecked.is_empty()
     }
 
     /// The latency targets the plan misses, in words: `answer p95 (8,193 ms > 4,000 ms)`.
-    pub fn latency_misses(&self) -> Option<String> {
+    pub(crate) fn latency_misses(&self) -> Option<String> {
         latency_misses(&self.latency)
     }
 
     /// Whether the plan stays under its budget often enough; `None` without a budget.
-    pub fn meets_budget(&self, max_breach: f64) -> Option<bool> {
+    pub(crate) fn meets_budget(&self, max_breach: f64) -> Option<bool> {
         self.breach_probability.map(|p| p.value <= max_breach)
     }
 
@@ -272,14 +272,14 @@ impl Difference {
     }
 
     /// How many times smaller the standard error is than with independent runs.
-    pub fn noise_reduction(&self) -> Option<f64> {
+    pub(crate) fn noise_reduction(&self) -> Option<f64> {
         let se = self.mean_usd.standard_error;
         (se > 0.0 && self.independent_standard_error_usd > 0.0)
             .then(|| self.independent_standard_error_usd / se)
     }
 
     /// Whether the mean difference is at least two standard errors from zero.
-    pub fn is_clear(&self) -> bool {
+    pub(crate) fn is_clear(&self) -> bool {
         let se = self.mean_usd.standard_error;
         if se > 0.0 {
             self.mean_usd.value.abs() >= 2.0 * se
@@ -360,7 +360,7 @@ impl Comparison {
 
     /// Two versions of a scenario, run with the same seed and trials: stacks are paired by name,
     /// or, when each version has exactly one stack, those two are paired whatever their names.
-    pub fn of_versions(
+    pub(crate) fn of_versions(
         a: (&str, &Scenario, &SimResult),
         b: (&str, &Scenario, &SimResult),
         max_breach: f64,
@@ -478,7 +478,7 @@ impl Comparison {
 }
 
 /// `0.95` → `95%`, `0.975` → `97.5%`.
-pub fn whole_percent(p: f64) -> String {
+pub(crate) fn whole_percent(p: f64) -> String {
     let pct = p * 100.0;
     if (pct - pct.round()).abs() < 1e-9 {
         format!("{pct:.0}%")
@@ -531,7 +531,7 @@ fn shortfalls(p: &Plan, max_breach: f64) -> String {
 /// says so). When none qualifies, say which condition fails for whom.
 // Long on purpose: the recommendation's cases in the order they are decided (no plan, one that
 // qualifies, none that does and why), each writing the same record's text.
-pub fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
+pub(crate) fn recommend(plans: &[Plan], max_breach: f64) -> Recommendation {
     if plans.is_empty() {
         return Recommendation {
             plan: None,

@@ -34,7 +34,7 @@ pub struct Change1 {
 
 impl Change1 {
     /// Whether the change is at least two standard errors from zero.
-    pub fn is_clear(&self) -> bool {
+    pub(crate) fn is_clear(&self) -> bool {
         self.delta != 0.0 && self.delta.abs() >= 2.0 * self.standard_error
     }
 }
@@ -160,7 +160,7 @@ pub fn compare(
 }
 
 /// A signed dollar change with its standard error: `+$222 ± 3`.
-pub fn signed_money(x: f64, se: f64) -> String {
+pub(crate) fn signed_money(x: f64, se: f64) -> String {
     let sign = if x > 0.0 {
         "+"
     } else if x < 0.0 {
@@ -179,7 +179,7 @@ pub fn signed_money(x: f64, se: f64) -> String {
 }
 
 /// A signed change of a probability in percentage points: `+4.1 pts ± 0.3`.
-pub fn signed_points(x: f64, se: f64) -> String {
+pub(crate) fn signed_points(x: f64, se: f64) -> String {
     let pts = x * 100.0;
     let sign = if pts > 0.0 {
         "+"

@@ -253,7 +253,7 @@ impl From<CompareFormat> for ReportFormat {
 
 impl ReportFormat {
     /// The format an output file's extension asks for (`.json`, `.csv`, `.md`, `.html`).
-    pub fn from_path(path: &std::path::Path) -> Option<ReportFormat> {
+    pub(crate) fn from_path(path: &std::path::Path) -> Option<ReportFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "json" => Some(ReportFormat::Json),
@@ -266,7 +266,10 @@ impl ReportFormat {
     }
 
     /// The flag if given, else what `--out`'s extension asks for, else a table.
-    pub fn resolve(flag: Option<ReportFormat>, out: Option<&std::path::Path>) -> ReportFormat {
+    pub(crate) fn resolve(
+        flag: Option<ReportFormat>,
+        out: Option<&std::path::Path>,
+    ) -> ReportFormat {
         flag.or_else(|| out.and_then(ReportFormat::from_path))
             .unwrap_or(ReportFormat::Table)
     }
@@ -721,7 +724,7 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_args(args: &Args) -> Config {
+    pub(crate) fn from_args(args: &Args) -> Config {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
             || std::env::var("TERM").is_ok_and(|t| t == "dumb");
         let (stderr_tty, stdout_tty) = (

@@ -70,7 +70,7 @@ struct Write {
 
 /// The files one command reads and writes.
 #[derive(Clone, Debug, Default)]
-pub struct FilePlan {
+pub(crate) struct FilePlan {
     reads: Vec<Read>,
     writes: Vec<Write>,
 }
@@ -93,7 +93,7 @@ impl FilePlan {
 
     /// The command reads every file `loaded` was made of: the scenario, the files it extends
     /// and its catalog.
-    pub fn reads_scenario(&mut self, loaded: &Loaded) -> &mut Self {
+    pub(crate) fn reads_scenario(&mut self, loaded: &Loaded) -> &mut Self {
         for f in &loaded.inputs {
             self.reads(&f.path, f.role.clone());
         }

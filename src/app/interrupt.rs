@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Exit code of a program ended by a signal (128 + SIGINT, what shells report for Ctrl-C).
-pub const EXIT_CODE: i32 = 130;
+pub(crate) const EXIT_CODE: i32 = 130;
 
 /// The flag a run polls; present once a command asked to stop gracefully.
 static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
@@ -25,7 +25,7 @@ pub fn install() {
 
 /// The flag that the first signal sets instead of ending the program: the calling command
 /// promises to poll it and stop cleanly.
-pub fn stop_flag() -> Arc<AtomicBool> {
+pub(crate) fn stop_flag() -> Arc<AtomicBool> {
     Arc::clone(STOP.get_or_init(|| Arc::new(AtomicBool::new(false))))
 }
 

@@ -29,7 +29,7 @@ pub enum Destination {
 }
 
 impl Destination {
-    pub fn from_option(path: Option<&Path>) -> Self {
+    pub(crate) fn from_option(path: Option<&Path>) -> Self {
         match path {
             Some(p) if p != Path::new("-") => Destination::File(p.to_path_buf()),
             _ => Destination::Stdout,
@@ -46,7 +46,7 @@ pub fn write(dest: &Destination, bytes: &[u8]) -> Result<(), Error> {
 }
 
 /// Write to standard output; a reader that went away (`| head`) is not an error.
-pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -66,7 +66,7 @@ const MAX_LINKS: usize = 40;
 /// a directory, device or FIFO is opened through `path` as given. A link that dangles leads to
 /// the path at the end of its chain, where the file will be created; a chain that loops (or is
 /// longer than the kernel follows) is an error.
-pub fn resolve_link(path: &Path) -> Result<PathBuf, Error> {
+pub(crate) fn resolve_link(path: &Path) -> Result<PathBuf, Error> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => Ok(path.canonicalize().unwrap_or_else(|_| path.into())),
         Ok(_) => Ok(path.to_path_buf()),
@@ -102,7 +102,7 @@ fn follow_dangling(path: &Path) -> Result<PathBuf, Error> {
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename (or in
 /// place, when `path` is a device, a FIFO or a socket).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut sink = FileSink::open(path)?;
     let written = sink.write_all(bytes);
     sink.finish(path, written)
@@ -294,14 +294,14 @@ fn set_output_permissions(_file: &std::fs::File, _path: &Path) -> io::Result<()>
 }
 
 /// Write `text` to `out` (atomically), or to standard output without one.
-pub fn emit(out: Option<&Path>, text: &str) -> Result<(), Error> {
+pub(crate) fn emit(out: Option<&Path>, text: &str) -> Result<(), Error> {
     write(&Destination::from_option(out), text.as_bytes())
 }
 
 /// An output written piece by piece (rows of a long CSV) that appears whole or not at all: a
 /// file is assembled in a temporary file and renamed into place by [`StreamedOutput::finish`];
 /// dropped without `finish`, it leaves nothing behind.
-pub struct StreamedOutput {
+pub(crate) struct StreamedOutput {
     target: Option<(PathBuf, FileSink)>,
     /// The first write error; later writes are skipped.
     failed: Option<io::Error>,

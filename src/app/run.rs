@@ -70,7 +70,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
 }
 
 /// Render an error for stderr.
-pub fn render_error(e: &Error, config: &Config) -> String {
+pub(crate) fn render_error(e: &Error, config: &Config) -> String {
     let c = commands::color(config.color_stderr);
     match e {
         Error::Scenario(se) => {

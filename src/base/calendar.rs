@@ -17,7 +17,7 @@ pub struct Date {
 }
 
 /// The environment variable that fixes "today" (`YYYY-MM-DD`), for reproducible runs and tests.
-pub const TODAY_VAR: &str = "AICOST_TODAY";
+pub(crate) const TODAY_VAR: &str = "AICOST_TODAY";
 
 impl Date {
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
@@ -147,11 +147,11 @@ fn digits(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-pub fn is_leap(year: i32) -> bool {
+pub(crate) fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
-pub fn days_in_month(year: i32, month: u32) -> u32 {
+pub(crate) fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

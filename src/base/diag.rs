@@ -31,7 +31,7 @@ impl Color {
 const MAX_LINE_CHARS: usize = 120;
 
 /// Render without colour.
-pub fn render_plain(problem: &Problem, sources: &Sources) -> String {
+pub(crate) fn render_plain(problem: &Problem, sources: &Sources) -> String {
     render(problem, sources, Color::Never)
 }
 

@@ -62,7 +62,7 @@ impl From<UsageKind> for Error {
 
 impl Error {
     /// The process exit code for this error: always 2 (a user error).
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         2
     }
 
@@ -132,7 +132,7 @@ impl Error {
     }
 
     /// Whether this is an I/O error caused by a closed pipe on the other end (`aicost … | head`).
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Write { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
     }
 }
@@ -141,7 +141,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The closest candidate to `word` within edit distance 2 (or a third of its length), for
 /// "did you mean" hints.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = 2.max(word.chars().count() / 3);
     candidates
         .into_iter()

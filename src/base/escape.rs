@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 /// Characters a name may not hold: control characters (C0, DEL, C1), the Unicode line and
 /// paragraph separators, and the bidirectional embeddings, overrides and isolates that can make
 /// text read differently from what it is.
-pub fn forbidden_in_name(c: char) -> bool {
+pub(crate) fn forbidden_in_name(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -105,7 +105,7 @@ fn needs_apostrophe(s: &str) -> bool {
 
 /// A text that a spreadsheet would run as a formula, with a leading apostrophe (OWASP's advice);
 /// numbers stay numbers. For a CSV writer that quotes by itself.
-pub fn formula_safe(s: &str) -> Cow<'_, str> {
+pub(crate) fn formula_safe(s: &str) -> Cow<'_, str> {
     if needs_apostrophe(s) {
         Cow::Owned(format!("'{s}"))
     } else {
@@ -115,7 +115,7 @@ pub fn formula_safe(s: &str) -> Cow<'_, str> {
 
 /// A CSV field: [`formula_safe`], and quoted when it holds a comma, a quote or a line break
 /// (RFC 4180).
-pub fn csv_cell(s: &str) -> Cow<'_, str> {
+pub(crate) fn csv_cell(s: &str) -> Cow<'_, str> {
     let text = formula_safe(s);
     if text.contains([',', '"', '\n', '\r']) {
         Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
@@ -126,7 +126,7 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
 
 /// The text of a CSV field written by [`csv_cell`] (after CSV unquoting): the apostrophe added
 /// in front of a formula character is removed.
-pub fn csv_uncell(s: &str) -> &str {
+pub(crate) fn csv_uncell(s: &str) -> &str {
     match s.strip_prefix('\'') {
         Some(rest) if needs_apostrophe(rest) => rest,
         _ => s,
@@ -167,7 +167,7 @@ pub fn toml_key(s: &str) -> String {
 /// `s` as a Markdown code span that shows it exactly, inside a table cell too: the fence is
 /// longer than any run of backticks in `s`, `|` is escaped (GitHub splits cells before reading
 /// code spans) and line breaks and other control characters are shown as escapes.
-pub fn md_code(s: &str) -> String {
+pub(crate) fn md_code(s: &str) -> String {
     let s = visible(s);
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);

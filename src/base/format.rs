@@ -48,7 +48,7 @@ pub fn fixed(x: f64, decimals: usize) -> String {
 
 /// A share as a percentage with two decimals, or in scientific notation below 0.01%, so that a
 /// small share (of prompts beyond a window, say) is never shown as 0.
-pub fn small_percent(p: f64) -> String {
+pub(crate) fn small_percent(p: f64) -> String {
     let pct = p * 100.0;
     if pct >= 0.01 {
         format!("{pct:.2}%")
@@ -90,19 +90,19 @@ pub fn money(x: f64) -> String {
 }
 
 /// Decimals that keep two significant digits of the standard error.
-pub fn decimals_for_se(se: f64) -> Option<usize> {
+pub(crate) fn decimals_for_se(se: f64) -> Option<usize> {
     (se > 0.0 && se.is_finite()).then(|| (1 - se.log10().floor() as i32).clamp(0, 10) as usize)
 }
 
 /// Decimals for a dollar amount with standard error `se`: two significant digits of the error,
 /// but never finer than a cent from $1,000 up (a spend pinned at a hard cap has an error of
 /// millionths of a dollar that nobody reads on a four-figure invoice).
-pub fn money_decimals_for_se(x: f64, se: f64) -> Option<usize> {
+pub(crate) fn money_decimals_for_se(x: f64, se: f64) -> Option<usize> {
     decimals_for_se(se).map(|d| if x.abs() >= 1000.0 { d.min(2) } else { d })
 }
 
 /// A standard error written with `d` decimals, or `<0.01` when it rounds to nothing there.
-pub fn se_text(se: f64, d: usize) -> String {
+pub(crate) fn se_text(se: f64, d: usize) -> String {
     let text = fixed(se, d);
     if se > 0.0 && text.chars().all(|c| c == '0' || c == '.') {
         format!("<{}", fixed(10f64.powi(-(d as i32)), d))
@@ -112,7 +112,7 @@ pub fn se_text(se: f64, d: usize) -> String {
 }
 
 /// A dollar amount rounded to what its standard error allows: `$12,346 ± 12`.
-pub fn money_with_se(x: f64, se: f64) -> String {
+pub(crate) fn money_with_se(x: f64, se: f64) -> String {
     match money_decimals_for_se(x, se) {
         Some(d) => format!("${} ± {}", fixed(x, d), se_text(se, d)),
         None => money(x),
@@ -120,7 +120,7 @@ pub fn money_with_se(x: f64, se: f64) -> String {
 }
 
 /// A dollar amount rounded to what the standard error `se` allows, without showing it.
-pub fn money_rounded(x: f64, se: f64) -> String {
+pub(crate) fn money_rounded(x: f64, se: f64) -> String {
     match money_decimals_for_se(x, se) {
         Some(d) => format!("${}", fixed(x, d.max(money_decimals(x).min(d)))),
         None => money(x),
@@ -148,7 +148,7 @@ pub fn percent(p: f64) -> String {
 
 /// A probability with its standard error in percentage points: `3.1% ± 0.2`, or `± <0.1` when
 /// the error is too small to show at one decimal.
-pub fn percent_with_se(p: f64, se: f64) -> String {
+pub(crate) fn percent_with_se(p: f64, se: f64) -> String {
     if se > 0.0 {
         let pts = se * 100.0;
         if pts < 0.05 {
@@ -176,14 +176,14 @@ pub fn tokens(x: f64) -> String {
 // ---- figures with their uncertainty, in words ---------------------------------------------------
 
 /// A latency percentile alone, in whole milliseconds.
-pub fn ms_value(i: &Interval) -> String {
+pub(crate) fn ms_value(i: &Interval) -> String {
     format!("{} ms", count(i.value))
 }
 
 /// A probability or share rounded to its standard error (one or two decimals of a percent), and
 /// its uncertainty: `± 0.2 pt`, or — when none of `n` trials (or all of them) had the event, so the
 /// standard error is 0 — the 95% Clopper–Pearson interval, which is not.
-pub fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
+pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
     let (p, se) = (e.value, e.standard_error);
     // An error below 1e-9 is floating-point noise on a figure that is exact.
     let se = if se.abs() < 1e-9 { 0.0 } else { se };
@@ -220,13 +220,13 @@ pub fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
 
 /// The far end of the 95% Clopper–Pearson interval when none of `n` trials had the event: the
 /// probability at which seeing none has a chance of 2.5%.
-pub fn clopper_pearson_edge(n: usize) -> f64 {
+pub(crate) fn clopper_pearson_edge(n: usize) -> f64 {
     1.0 - 0.025f64.powf(1.0 / n.max(1) as f64)
 }
 
 /// A percentage with `d` decimals that never rounds a non-zero share to 0% or a share below 1 to
 /// 100%.
-pub fn pct_value(p: f64, d: usize) -> String {
+pub(crate) fn pct_value(p: f64, d: usize) -> String {
     if p < 0.0 {
         // A discount's share of spend.
         return format!("-{}", pct_value(-p, d));
@@ -261,7 +261,7 @@ pub fn prob_inline(e: &Estimate, n: Option<usize>) -> String {
 
 /// A share in one string: with its uncertainty (`3.1% ± 0.2 pt`), or, for a count figure the
 /// fast engine computes as an expected value, `3.10% (expected)`.
-pub fn share_inline(e: &Estimate, expected: bool) -> String {
+pub(crate) fn share_inline(e: &Estimate, expected: bool) -> String {
     if expected {
         format!("{} (expected)", pct_value(e.value, 2))
     } else {

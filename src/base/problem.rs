@@ -72,7 +72,7 @@ impl Problem {
         self
     }
 
-    pub fn at_opt(mut self, loc: Option<Loc>) -> Self {
+    pub(crate) fn at_opt(mut self, loc: Option<Loc>) -> Self {
         if self.loc.is_none() {
             self.loc = loc;
         }
@@ -89,7 +89,7 @@ impl Problem {
         self
     }
 
-    pub fn help_opt(mut self, help: Option<String>) -> Self {
+    pub(crate) fn help_opt(mut self, help: Option<String>) -> Self {
         if help.is_some() {
             self.help = help;
         }

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 /// The largest scenario file read (a scenario is a few kilobytes; a larger file is a mistake such
 /// as `extends = "/dev/zero"` or a log passed where a scenario belongs).
-pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_SCENARIO_BYTES: u64 = 64 << 20;
 /// The largest price catalog or other whole-file input read.
-pub const MAX_INPUT_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_INPUT_BYTES: u64 = 256 << 20;
 
 /// How an input was named, which decides what else than a regular file it may be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub enum Named {
 /// named pipe would wait forever for a writer, a device such as `/dev/zero` never ends and a
 /// terminal waits for typing. The file is opened without blocking and checked once open, so it
 /// cannot be swapped for a pipe in between.
-pub fn open_input(path: &Path, named: Named) -> io::Result<std::fs::File> {
+pub(crate) fn open_input(path: &Path, named: Named) -> io::Result<std::fs::File> {
     let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     if meta.is_file() {
@@ -128,7 +128,7 @@ fn is_open_pipe(path: &Path) -> bool {
 
 /// Read a whole file, refusing one that is not a regular file (see [`open_input`]) or is larger
 /// than `limit` bytes, instead of waiting or exhausting memory.
-pub fn read_bounded(path: &Path, limit: u64, named: Named) -> io::Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path, limit: u64, named: Named) -> io::Result<Vec<u8>> {
     let file = open_input(path, named)?;
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
@@ -144,7 +144,10 @@ pub fn read_bounded(path: &Path, limit: u64, named: Named) -> io::Result<Vec<u8>
 /// The standard output of `cmd`, refusing more than `limit` bytes (the child is then stopped),
 /// or its first line of standard error when it fails: a huge blob from git must not be read
 /// whole.
-pub fn command_output_bounded(cmd: &mut std::process::Command, limit: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn command_output_bounded(
+    cmd: &mut std::process::Command,
+    limit: u64,
+) -> io::Result<Vec<u8>> {
     use std::process::Stdio;
     let program = cmd.get_program().to_string_lossy().into_owned();
     let mut child = cmd
@@ -192,7 +195,7 @@ pub fn command_output_bounded(cmd: &mut std::process::Command, limit: u64) -> io
 }
 
 /// [`read_bounded`] as UTF-8 text.
-pub fn read_bounded_text(path: &Path, limit: u64, named: Named) -> io::Result<String> {
+pub(crate) fn read_bounded_text(path: &Path, limit: u64, named: Named) -> io::Result<String> {
     String::from_utf8(read_bounded(path, limit, named)?).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -298,7 +301,7 @@ pub fn line_col(text: &str, offset: usize) -> LineCol {
 }
 
 /// The largest char boundary not above `i`.
-pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
     }

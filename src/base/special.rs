@@ -15,11 +15,11 @@ use statrs::function::gamma::ln_gamma;
 /// Most iterations of any series or continued fraction here. The incomplete gamma function of
 /// shape `a` near `x = a` needs about `8·√a` of them, so every shape up to [`LARGE_SHAPE`]
 /// converges well within this.
-pub const MAX_ITERATIONS: usize = 100_000;
+pub(crate) const MAX_ITERATIONS: usize = 100_000;
 
 /// Shapes above which the incomplete gamma function is computed by the Wilson–Hilferty
 /// approximation instead of its series.
-pub const LARGE_SHAPE: f64 = 1e7;
+pub(crate) const LARGE_SHAPE: f64 = 1e7;
 
 /// Steps of a bisection: enough to go from the whole range of `f64` to adjacent numbers.
 const MAX_BISECTIONS: usize = 2_200;
@@ -134,12 +134,12 @@ fn gamma_pq(a: f64, x: f64) -> (f64, f64) {
 
 /// The regularized lower incomplete gamma function P(a, x) = γ(a, x) / Γ(a): the CDF at `x` of
 /// a gamma distribution of shape `a` and scale 1.
-pub fn gamma_p(a: f64, x: f64) -> f64 {
+pub(crate) fn gamma_p(a: f64, x: f64) -> f64 {
     gamma_pq(a, x).0
 }
 
 /// The regularized upper incomplete gamma function Q(a, x) = 1 − P(a, x).
-pub fn gamma_q(a: f64, x: f64) -> f64 {
+pub(crate) fn gamma_q(a: f64, x: f64) -> f64 {
     gamma_pq(a, x).1
 }
 
@@ -170,7 +170,7 @@ fn bisect(cdf: impl Fn(f64) -> f64, p: f64, mut lo: f64, mut hi: f64) -> f64 {
 }
 
 /// The `p`-quantile of a gamma distribution of shape `a` and scale 1, for `p` in [0, 1].
-pub fn gamma_quantile(a: f64, p: f64) -> f64 {
+pub(crate) fn gamma_quantile(a: f64, p: f64) -> f64 {
     if !valid_shape(a) || p.is_nan() {
         return f64::NAN;
     }
@@ -212,7 +212,7 @@ pub fn gamma_quantile(a: f64, p: f64) -> f64 {
 
 /// The regularized incomplete beta function I_x(a, b): the CDF at `x` of a beta distribution.
 /// NaN for parameters that are not positive numbers.
-pub fn beta_reg(a: f64, b: f64, x: f64) -> f64 {
+pub(crate) fn beta_reg(a: f64, b: f64, x: f64) -> f64 {
     if !valid_shape(a) || !valid_shape(b) || x.is_nan() {
         return f64::NAN;
     }
@@ -260,7 +260,7 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> Option<f64> {
 }
 
 /// The `p`-quantile of a beta distribution, for `p` in [0, 1].
-pub fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
+pub(crate) fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
     if !valid_shape(a) || !valid_shape(b) || p.is_nan() {
         return f64::NAN;
     }
@@ -277,7 +277,7 @@ pub fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
 }
 
 /// P(X ≤ k) for X ~ Poisson(mean): Q(k + 1, mean).
-pub fn poisson_cdf(mean: f64, k: f64) -> f64 {
+pub(crate) fn poisson_cdf(mean: f64, k: f64) -> f64 {
     if mean.is_nan() || k.is_nan() {
         return f64::NAN;
     }
@@ -292,7 +292,7 @@ pub fn poisson_cdf(mean: f64, k: f64) -> f64 {
 
 /// The smallest whole `k` with P(X ≤ k) ≥ p for X ~ Poisson(mean), by bisection over a bracket
 /// that holds all but a negligible part of the distribution (at most 64 steps).
-pub fn poisson_quantile(mean: f64, p: f64) -> f64 {
+pub(crate) fn poisson_quantile(mean: f64, p: f64) -> f64 {
     if mean.is_nan() || p.is_nan() {
         return f64::NAN;
     }

@@ -623,7 +623,7 @@ impl fmt::Display for Usage {
 
 /// The lines under a message: `  = help: …` (how to fix it), then `  = note: …`. The one place
 /// they are written; each starts with a line break and none ends with one.
-pub fn write_notes(
+pub(crate) fn write_notes(
     out: &mut impl fmt::Write,
     help: Option<&str>,
     note: Option<&str>,

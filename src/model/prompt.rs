@@ -87,7 +87,7 @@ pub(crate) fn count_above(d: &Dist, i: u64) -> f64 {
 
 /// Probability that a call of `step` on `model` is priced at long-context rates (exact with at
 /// most one random part of the prompt; otherwise a normal approximation of the whole input).
-pub fn long_context_probability(model: &Model, step: &Step) -> f64 {
+pub(crate) fn long_context_probability(model: &Model, step: &Step) -> f64 {
     match &model.long_context {
         Some(lc) => prompt_above(step, 0.0, lc.above_input_tokens),
         None => 0.0,
@@ -97,7 +97,7 @@ pub fn long_context_probability(model: &Model, step: &Step) -> f64 {
 /// P(the whole input of a call of `step`, plus `extra` tokens, exceeds `t`): exact with at most
 /// one random part of the prompt; with several, all but the last integrated on a quantile grid
 /// and the last exactly.
-pub fn prompt_above(step: &Step, extra: f64, t: f64) -> f64 {
+pub(crate) fn prompt_above(step: &Step, extra: f64, t: f64) -> f64 {
     let parts = prompt_parts(step);
     let counted: Vec<&Dist> = parts
         .iter()
@@ -133,7 +133,7 @@ pub fn prompt_above(step: &Step, extra: f64, t: f64) -> f64 {
 /// Smallest share of a step's prompts beyond a model's input window that counts as refusing
 /// them: one prompt in a million (a lognormal's tail always has some). Validation warns above it,
 /// `levers` does not route to such a model, and `compare` does not recommend such a plan on cost.
-pub const WINDOW_WARNING_SHARE: f64 = 1e-6;
+pub(crate) const WINDOW_WARNING_SHARE: f64 = 1e-6;
 
 /// Share of the prompts of `step` that exceed a `window`-token input window: for an agent loop
 /// whose input grows, the share of requests making at least one call whose input (the largest,

@@ -77,7 +77,7 @@ pub(crate) fn traffic(s: &Scenario, w: &Workflow, approx: &mut Approximations) -
 }
 
 /// Expected requests per month of workflow `w` (first month, parameters at their means).
-pub fn workflow_requests_per_month(s: &Scenario, w: usize) -> f64 {
+pub(crate) fn workflow_requests_per_month(s: &Scenario, w: usize) -> f64 {
     let mut approx = Approximations::default();
     traffic(s, &s.workflows[w], &mut approx)
         .iter()
@@ -87,7 +87,7 @@ pub fn workflow_requests_per_month(s: &Scenario, w: usize) -> f64 {
 
 /// Expected requests per month of all workflows.
 /// Expected requests per month of each segment, at the parameters' means (first month).
-pub fn requests_per_month_by_segment(s: &Scenario) -> Vec<f64> {
+pub(crate) fn requests_per_month_by_segment(s: &Scenario) -> Vec<f64> {
     let mut approx = Approximations::default();
     let mut out = vec![0.0; s.segments.len()];
     for w in &s.workflows {

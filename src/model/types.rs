@@ -42,7 +42,7 @@ impl Param {
 }
 
 /// FNV-1a, 64-bit: a hash that never changes between builds or platforms.
-pub fn stable_hash(text: &str) -> u64 {
+pub(crate) fn stable_hash(text: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);
@@ -123,12 +123,12 @@ pub struct Simulation {
     pub seasonality: Vec<f64>,
 }
 
-pub const MAX_MONTHS: u64 = 120;
+pub(crate) const MAX_MONTHS: u64 = 120;
 
-pub const DEFAULT_TRIALS: u64 = 10_000;
-pub const MAX_TRIALS: u64 = 10_000_000;
-pub const DEFAULT_DAYS: u32 = 30;
-pub const DEFAULT_ALERT_FRACTIONS: [f64; 3] = [0.5, 0.8, 1.0];
+pub(crate) const DEFAULT_TRIALS: u64 = 10_000;
+pub(crate) const MAX_TRIALS: u64 = 10_000_000;
+pub(crate) const DEFAULT_DAYS: u32 = 30;
+pub(crate) const DEFAULT_ALERT_FRACTIONS: [f64; 3] = [0.5, 0.8, 1.0];
 
 #[derive(Clone, Debug)]
 pub struct Budget {
@@ -381,27 +381,27 @@ impl Model {
     }
 }
 
-pub const DEFAULT_MIN_CACHEABLE_TOKENS: f64 = 1024.0;
-pub const MAX_ATTEMPTS: u64 = 100;
-pub const MAX_USERS: f64 = 1e12;
+pub(crate) const DEFAULT_MIN_CACHEABLE_TOKENS: f64 = 1024.0;
+pub(crate) const MAX_ATTEMPTS: u64 = 100;
+pub(crate) const MAX_USERS: f64 = 1e12;
 /// The most tokens any token count may reach (a prompt part, an answer, a cap, a threshold): a
 /// hundred times the longest context window on sale.
-pub const MAX_TOKENS: f64 = 1e8;
+pub(crate) const MAX_TOKENS: f64 = 1e8;
 /// The highest price per million tokens: $1 per token.
-pub const MAX_USD_PER_MTOK: f64 = 1e6;
+pub(crate) const MAX_USD_PER_MTOK: f64 = 1e6;
 /// The most calls an agent loop may make for one request.
-pub const MAX_LOOP_CALLS: f64 = 10_000.0;
+pub(crate) const MAX_LOOP_CALLS: f64 = 10_000.0;
 /// The most retrieved chunks, images or tool calls one request may carry.
-pub const MAX_ITEMS_PER_REQUEST: f64 = 10_000.0;
+pub(crate) const MAX_ITEMS_PER_REQUEST: f64 = 10_000.0;
 /// The largest value any other number may take (dollars, factors, rates of sessions).
-pub const MAX_NUMBER: f64 = 1e15;
+pub(crate) const MAX_NUMBER: f64 = 1e15;
 /// The most entries of each array of tables (`[[segment]]`, `[[workflow]]`, `[[model]]`,
 /// `[[stack]]`).
-pub const MAX_ENTRIES: usize = 10_000;
+pub(crate) const MAX_ENTRIES: usize = 10_000;
 /// The most `[[stack]]` entries: each is simulated in every trial and keeps its own figures.
-pub const MAX_STACKS: usize = 1_000;
+pub(crate) const MAX_STACKS: usize = 1_000;
 /// The most requests a scenario may expect in its busiest month.
-pub const MAX_REQUESTS_PER_MONTH: f64 = 1e15;
+pub(crate) const MAX_REQUESTS_PER_MONTH: f64 = 1e15;
 
 #[derive(Clone, Debug)]
 pub struct Link {
@@ -640,7 +640,7 @@ impl Scenario {
     /// Whether contract `c` is part of stack `k`'s plan: it is when the stack routes to at least
     /// one model of the contract's provider (a plan that never calls a provider signs nothing
     /// with it).
-    pub fn contract_applies(&self, k: usize, c: usize) -> bool {
+    pub(crate) fn contract_applies(&self, k: usize, c: usize) -> bool {
         let provider = &self.contracts[c].provider;
         self.stacks[k]
             .chains
@@ -652,7 +652,7 @@ impl Scenario {
 
 /// Weekday weight of each day of the month: day 1 is a Monday, Saturdays and Sundays get the
 /// weekend factor.
-pub fn day_weights(days: u32, weekend_factor: f64) -> Vec<f64> {
+pub(crate) fn day_weights(days: u32, weekend_factor: f64) -> Vec<f64> {
     (0..days)
         .map(|d| if d % 7 >= 5 { weekend_factor } else { 1.0 })
         .collect()

@@ -13,7 +13,7 @@ use crate::model::dist::Dist;
 use crate::model::{Model, Param, RequestPath, Scenario, ServiceTier, SessionRate, Step};
 
 /// The section's blocks: a heading, a note, and the prices, traffic and tokens tables.
-pub fn blocks(s: &Scenario) -> Vec<Block> {
+pub(crate) fn blocks(s: &Scenario) -> Vec<Block> {
     vec![
         Block::Heading("Assumptions".to_string()),
         Block::Para(vec![super::blocks::Inline::Text(

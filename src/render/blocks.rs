@@ -59,6 +59,6 @@ pub fn lead(strong: impl Into<String>, text: impl Into<String>) -> Block {
 }
 
 /// A plain paragraph.
-pub fn para(text: impl Into<String>) -> Block {
+pub(crate) fn para(text: impl Into<String>) -> Block {
     Block::Para(vec![Inline::Text(text.into())])
 }

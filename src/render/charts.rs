@@ -48,7 +48,7 @@ pub const FILES: [&str; 5] = [
 ];
 
 /// The chart a scenario with a horizon of several months adds after [`FILES`].
-pub const MONTHS_FILE: &str = "months.svg";
+pub(crate) const MONTHS_FILE: &str = "months.svg";
 
 /// The files of [`simulation`]'s charts for a horizon of `months` months, in order.
 pub fn files(months: u32) -> Vec<&'static str> {

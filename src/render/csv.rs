@@ -426,7 +426,7 @@ fn features(w: &mut Writer<'_>, st: &str, d: &StackDetail, n: usize) {
 }
 
 /// The header line of `simulate --trials-out`.
-pub fn trial_header() -> String {
+pub(crate) fn trial_header() -> String {
     let mut out = TRIAL_COLUMNS.join(",");
     out.push('\n');
     out
@@ -435,7 +435,12 @@ pub fn trial_header() -> String {
 /// The rows of trial `t`, one per month of its horizon and stack: monthly spend, requests,
 /// accepted requests and whether the month breached the budget (`1`/`0`; empty without a
 /// budget). Written as each trial finishes, so any number of trials fits in memory.
-pub fn trial_rows(t: u64, o: &TrialOutcome, stacks: &[String], budget: Option<f64>) -> String {
+pub(crate) fn trial_rows(
+    t: u64,
+    o: &TrialOutcome,
+    stacks: &[String],
+    budget: Option<f64>,
+) -> String {
     let mut out = String::new();
     for (m, month) in o.months.iter().enumerate() {
         for (st, name) in month.stacks.iter().zip(stacks) {

@@ -19,7 +19,7 @@ mod parts;
 mod types;
 
 use parts::*;
-pub use parts::{
+pub(crate) use parts::{
     first_days_over, latency_details, latency_misses, p99_without_incidents, trial_ratio,
     windows_matter,
 };

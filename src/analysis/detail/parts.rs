@@ -11,7 +11,7 @@ use super::types::*;
 
 /// The day (1-based) on which each kept month's cumulative spend first passes `threshold`;
 /// `None` for a month that never does.
-pub fn first_days_over(st: &StackSim, threshold: f64) -> Vec<Option<u32>> {
+pub(crate) fn first_days_over(st: &StackSim, threshold: f64) -> Vec<Option<u32>> {
     (0..st.spend.len())
         .map(|m| {
             let mut cum = 0.0;
@@ -25,7 +25,7 @@ pub fn first_days_over(st: &StackSim, threshold: f64) -> Vec<Option<u32>> {
 
 /// Whether some prompt of the scenario can exceed the input window of a model that serves it
 /// (more than one in a trillion): then the reports show the share of requests refused for it.
-pub fn windows_matter(s: &Scenario) -> bool {
+pub(crate) fn windows_matter(s: &Scenario) -> bool {
     s.workflows.iter().flat_map(|w| &w.steps).any(|step| {
         s.stacks
             .iter()
@@ -37,7 +37,7 @@ pub fn windows_matter(s: &Scenario) -> bool {
 
 /// `Σx / Σy` over the months of trials of `months` months, with the delta-method standard error
 /// over trials (the independent unit): the estimator of every ratio the brief prints.
-pub fn trial_ratio(x: &[f64], y: &[f64], months: u32) -> Option<Estimate> {
+pub(crate) fn trial_ratio(x: &[f64], y: &[f64], months: u32) -> Option<Estimate> {
     Trials {
         months: months.max(1) as usize,
     }
@@ -61,7 +61,7 @@ pub(super) fn per_month_column(
 
 /// Latency percentiles of every workflow whose latency is modelled on stack `st`, with their
 /// intervals and each target's verdict.
-pub fn latency_details(s: &Scenario, st: &StackSim) -> Vec<LatencyDetail> {
+pub(crate) fn latency_details(s: &Scenario, st: &StackSim) -> Vec<LatencyDetail> {
     s.workflows
         .iter()
         .zip(&st.latency_ms)
@@ -164,7 +164,7 @@ pub(super) fn contract_details(
 /// incidents is at most the same order statistic of the months themselves. When the stream kept
 /// only a sketch of every month, the difference is taken on the months the run kept in detail
 /// and subtracted from the headline p99.
-pub fn p99_without_incidents(st: &StackSim, p99: f64) -> (f64, f64) {
+pub(crate) fn p99_without_incidents(st: &StackSim, p99: f64) -> (f64, f64) {
     let q = |v: &[f64]| stats::quantile_sorted(&stats::sorted(v), 0.99);
     let without = st.spend_without_incidents();
     let from_incidents = if st.keeps_all_spend() {
@@ -364,7 +364,7 @@ pub(super) fn cumulative_bands(daily: &[Vec<f64>], n: usize) -> Vec<DayBand> {
 }
 
 /// The latency targets missed, in words; `None` when every target is met (or there is none).
-pub fn latency_misses(latency: &[LatencyDetail]) -> Option<String> {
+pub(crate) fn latency_misses(latency: &[LatencyDetail]) -> Option<String> {
     let missed: Vec<String> = latency
         .iter()
         .flat_map(|l| {

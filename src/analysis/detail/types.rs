@@ -13,7 +13,7 @@ use crate::sim::engine::{SimResult, StackSim};
 /// brief, the table, the comparison and its recommendation, so that a figure printed twice is
 /// the same number from the same estimator.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Headline {
+pub(crate) struct Headline {
     /// The distribution of monthly spend (JSON `monthly_spend_usd`).
     pub summary: stats::Summary,
     /// Mean monthly spend; its standard error comes from per-trial means (a horizon's months
@@ -254,7 +254,7 @@ impl LatencyDetail {
     }
 
     /// The targets missed, as `p95 4,000 ms`.
-    pub fn missed(&self) -> impl Iterator<Item = &LatencyCheck> {
+    pub(crate) fn missed(&self) -> impl Iterator<Item = &LatencyCheck> {
         self.targets.iter().filter(|t| !t.met)
     }
 }
@@ -309,7 +309,7 @@ pub fn horizon_budget(s: &Scenario) -> Option<f64> {
 
 /// P(horizon total > horizon budget) over the trials' `totals`, with its binomial standard error
 /// (each trial's horizon is one independent draw).
-pub fn horizon_breach(s: &Scenario, totals: &[f64]) -> Option<Estimate> {
+pub(crate) fn horizon_breach(s: &Scenario, totals: &[f64]) -> Option<Estimate> {
     let budget = horizon_budget(s)?;
     Some(Estimate::proportion(
         totals.iter().filter(|t| **t > budget).count(),
@@ -372,7 +372,7 @@ pub struct StackDetail {
 
 impl StackDetail {
     /// The share of spend of one billing class (`"reasoning"`, `"tool fees"`), when it is spent on.
-    pub fn billing_class(&self, name: &str) -> Option<&Share> {
+    pub(crate) fn billing_class(&self, name: &str) -> Option<&Share> {
         self.token_kinds.iter().find(|k| k.name == name)
     }
 }

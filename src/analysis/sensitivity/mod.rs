@@ -26,10 +26,10 @@ use crate::sim::engine::SimResult;
 use crate::sim::engine::{draw, rng};
 
 /// Percentiles an uncertain parameter is held at.
-pub const LOW_QUANTILE: f64 = 0.10;
-pub const HIGH_QUANTILE: f64 = 0.90;
+pub(crate) const LOW_QUANTILE: f64 = 0.10;
+pub(crate) const HIGH_QUANTILE: f64 = 0.90;
 /// Relative change of a fixed number with `--all`.
-pub const FIXED_SWING: f64 = 0.20;
+pub(crate) const FIXED_SWING: f64 = 0.20;
 
 /// Where an input's range comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -68,7 +68,7 @@ impl Input<'_> {
 }
 
 /// Each stack's spend in every kept month, of the low and the high run of one input.
-pub type LowHigh = [Vec<Vec<f64>>; 2];
+pub(crate) type LowHigh = [Vec<Vec<f64>>; 2];
 
 /// Run each input's low and high scenario with `simulate`, keeping only each stack's monthly
 /// spend, so memory holds one run's detail at a time.

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use super::{Sensitivity, StackSensitivity};
 
 /// Inputs drawn per panel; the rest are in the table.
-pub const MAX_BARS: usize = 12;
+pub(crate) const MAX_BARS: usize = 12;
 
 const WIDTH: u32 = 960;
 const ROW_PX: u32 = 28;

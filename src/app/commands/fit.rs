@@ -11,7 +11,7 @@ use crate::app::output::{self, Destination};
 use crate::base::error::{Error, UsageKind};
 
 /// Log reading options from the flags shared by `fit` and `backtest`.
-pub fn log_options(
+pub(crate) fn log_options(
     from: Option<LogFormatArg>,
     group_by: Option<&str>,
     max_malformed: f64,
@@ -33,7 +33,7 @@ pub fn log_options(
     })
 }
 
-pub fn format_name(f: LogFormat) -> &'static str {
+pub(crate) fn format_name(f: LogFormat) -> &'static str {
     match f {
         LogFormat::Otel => "OpenTelemetry spans",
         LogFormat::Litellm => "LiteLLM spend logs",

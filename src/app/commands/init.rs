@@ -16,7 +16,7 @@ use crate::base::error::{Error, UsageKind};
 pub const STARTER: &str = include_str!("starter.toml");
 
 /// The schema file `aicost init` writes beside the scenario unless `--schema` names another.
-pub const SCHEMA_FILE: &str = "aicost.schema.json";
+pub(crate) const SCHEMA_FILE: &str = "aicost.schema.json";
 
 /// The starter scenario whose first line points editors at `schema` (a path or a URL).
 pub fn starter(schema: &str) -> String {

@@ -9,7 +9,7 @@ use crate::model::Scenario;
 
 /// Trials per run when `--trials` is not given: a saving is a paired difference, precise long
 /// before a forecast is.
-pub const DEFAULT_TRIALS_CAP: u64 = 1_000;
+pub(crate) const DEFAULT_TRIALS_CAP: u64 = 1_000;
 
 pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     let mut assumptions = Assumptions::default();

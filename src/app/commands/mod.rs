@@ -35,7 +35,7 @@ pub fn color(on: bool) -> Color {
 }
 
 /// Print warnings to stderr unless quiet.
-pub fn print_warnings(warnings: &[Problem], sources: &Sources, config: &Config) {
+pub(crate) fn print_warnings(warnings: &[Problem], sources: &Sources, config: &Config) {
     if config.quiet {
         return;
     }
@@ -50,7 +50,7 @@ pub fn print_warnings(warnings: &[Problem], sources: &Sources, config: &Config) 
 }
 
 /// The load options a command line asks for: `--set` overrides and `--allow-dir` folders.
-pub fn load_options(config: &Config) -> Result<scenario::LoadOptions, Error> {
+pub(crate) fn load_options(config: &Config) -> Result<scenario::LoadOptions, Error> {
     let mut allow_dirs = Vec::with_capacity(config.allow_dirs.len());
     for d in &config.allow_dirs {
         if !d.is_dir() {
@@ -69,7 +69,7 @@ pub fn load_options(config: &Config) -> Result<scenario::LoadOptions, Error> {
 }
 
 /// How a command's main output is named in messages: `--out`, or the report on standard output.
-pub fn report_flag(out: Option<&Path>) -> &'static str {
+pub(crate) fn report_flag(out: Option<&Path>) -> &'static str {
     match out {
         Some(p) if p != Path::new("-") => "--out",
         _ => "the report",
@@ -78,14 +78,14 @@ pub fn report_flag(out: Option<&Path>) -> &'static str {
 
 /// Write a command's main output to `--out` (atomically) or standard output, and say where a
 /// file went ("wrote report.html") unless `--quiet`: every command that writes a file says so.
-pub fn emit(out: Option<&Path>, text: &str, config: &Config) -> Result<(), Error> {
+pub(crate) fn emit(out: Option<&Path>, text: &str, config: &Config) -> Result<(), Error> {
     crate::app::output::emit(out, text)?;
     said_written(out, config);
     Ok(())
 }
 
 /// "wrote PATH" on stderr for an output file (not standard output), unless `--quiet`.
-pub fn said_written(out: Option<&Path>, config: &Config) {
+pub(crate) fn said_written(out: Option<&Path>, config: &Config) {
     if let Some(p) = out
         && p != Path::new("-")
         && !config.quiet
@@ -105,7 +105,7 @@ pub fn load(path: &Path, config: &Config) -> Result<Loaded, Error> {
 }
 
 /// A usage error when `--set` is given to a command that reads no scenario.
-pub fn refuse_overrides(config: &Config, command: &str) -> Result<(), Error> {
+pub(crate) fn refuse_overrides(config: &Config, command: &str) -> Result<(), Error> {
     refuse_overrides_because(
         config,
         &format!("`{command}` reads no scenario, so there is nothing to override"),
@@ -113,7 +113,7 @@ pub fn refuse_overrides(config: &Config, command: &str) -> Result<(), Error> {
 }
 
 /// Refuse `--set` on a command that would otherwise ignore it, saying `why`.
-pub fn refuse_overrides_because(config: &Config, why: &str) -> Result<(), Error> {
+pub(crate) fn refuse_overrides_because(config: &Config, why: &str) -> Result<(), Error> {
     match config.overrides.first() {
         None => Ok(()),
         Some(first) => Err(UsageKind::SetRefused {
@@ -125,7 +125,7 @@ pub fn refuse_overrides_because(config: &Config, why: &str) -> Result<(), Error>
 }
 
 /// Run `f` with a progress bar that appears only if the run lasts more than a moment.
-pub fn with_progress<T>(
+pub(crate) fn with_progress<T>(
     show: bool,
     total: u64,
     opts: &mut SimOptions,
@@ -167,10 +167,10 @@ pub fn with_progress<T>(
 
 /// The most worker threads `--threads` may ask for: each is an operating-system thread with its
 /// own stack, and asking for 100,000 of them once stalled the program before any work.
-pub const MAX_THREADS: usize = 1024;
+pub(crate) const MAX_THREADS: usize = 1024;
 
 /// `--threads`: at least 1, at most [`MAX_THREADS`].
-pub fn check_threads(threads: Option<usize>) -> Result<(), Error> {
+pub(crate) fn check_threads(threads: Option<usize>) -> Result<(), Error> {
     match threads {
         Some(0) => Err(UsageKind::NoThreads.into()),
         Some(n) if n > MAX_THREADS => Err(UsageKind::TooManyThreads {
@@ -183,7 +183,11 @@ pub fn check_threads(threads: Option<usize>) -> Result<(), Error> {
 }
 
 /// Simulation options from the command line's `--trials`, `--seed` and `--threads`, checked.
-pub fn sim_options(trials: u64, seed: u64, threads: Option<usize>) -> Result<SimOptions, Error> {
+pub(crate) fn sim_options(
+    trials: u64,
+    seed: u64,
+    threads: Option<usize>,
+) -> Result<SimOptions, Error> {
     if trials == 0 || trials > crate::model::MAX_TRIALS {
         return Err(UsageKind::TrialsOutOfRange {
             max: crate::model::MAX_TRIALS,
@@ -200,7 +204,7 @@ pub fn sim_options(trials: u64, seed: u64, threads: Option<usize>) -> Result<Sim
 /// The expected months of `s` as FOCUS CSV. A horizon of several months begins the month after
 /// today and every month of it gets its rows, unless `month` (`YYYY-MM`) picks one of them; a
 /// single month is billed as `month`, by default the month after today.
-pub fn focus_csv(
+pub(crate) fn focus_csv(
     s: &crate::model::Scenario,
     month: Option<&str>,
     config: &Config,

@@ -39,7 +39,9 @@ fn open_listed_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, 
 }
 
 /// The catalog a command reads: a file given with `--catalog`, else the built-in one.
-pub fn open_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, Catalog>, Error> {
+pub(crate) fn open_catalog(
+    path: Option<&Path>,
+) -> Result<std::borrow::Cow<'static, Catalog>, Error> {
     match path {
         None => Ok(std::borrow::Cow::Borrowed(catalog::builtin())),
         Some(p) => Catalog::load(p).map(std::borrow::Cow::Owned),

@@ -9,7 +9,7 @@ use crate::sim::engine::{SimOptions, SimResult, detail_months};
 
 /// Paired comparisons difference runs month by month, so every month must be kept: at most
 /// [`detail_months`] simulated months (trials × months of the horizon).
-pub fn check_paired(trials: u64, s: &Scenario) -> Result<(), Error> {
+pub(crate) fn check_paired(trials: u64, s: &Scenario) -> Result<(), Error> {
     let months = s.simulation.months;
     let limit = detail_months(s) as u64 / u64::from(months.max(1));
     if trials > limit {
@@ -25,7 +25,7 @@ pub fn check_paired(trials: u64, s: &Scenario) -> Result<(), Error> {
 
 /// Trials, seed and threads shared by every run of one command.
 #[derive(Clone, Copy, Debug)]
-pub struct RunPlan {
+pub(crate) struct RunPlan {
     pub trials: u64,
     pub seed: u64,
     pub threads: Option<usize>,

@@ -27,7 +27,7 @@ impl Estimate {
     }
 
     /// The mean of independent values and its standard error.
-    pub fn mean_of(values: &[f64]) -> Self {
+    pub(crate) fn mean_of(values: &[f64]) -> Self {
         let n = values.len();
         let se = if n < 2 {
             f64::NAN
@@ -98,7 +98,7 @@ impl Interval {
     }
 
     /// The standard error a normal estimate with this interval would have.
-    pub fn implied_se(&self) -> f64 {
+    pub(crate) fn implied_se(&self) -> f64 {
         (self.high - self.low) / (2.0 * Z95)
     }
 }

@@ -141,7 +141,7 @@ impl Summary {
 
 /// Mean and variance in one pass (Welford), for statistics of more values than are kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Welford {
+pub(crate) struct Welford {
     n: u64,
     mean: f64,
     m2: f64,
@@ -259,7 +259,7 @@ impl SpendStream {
 
     /// Add the months of one trial, in order, with what incidents added to each (empty when
     /// the scenario has none: the months without incidents are then not kept).
-    pub fn add_trial(&mut self, spend: &[f64], incident_extra: &[f64]) {
+    pub(crate) fn add_trial(&mut self, spend: &[f64], incident_extra: &[f64]) {
         if spend.is_empty() {
             return;
         }
@@ -304,7 +304,7 @@ impl SpendStream {
 
     /// Every month's spend less what incidents added, when the stream kept them and was given
     /// what incidents added.
-    pub fn months_without_incidents(&self) -> Option<&[f64]> {
+    pub(crate) fn months_without_incidents(&self) -> Option<&[f64]> {
         self.exact_without_incidents.as_deref()
     }
 
@@ -352,7 +352,7 @@ impl SpendStream {
     }
 
     /// [`SpendStream::quantile_interval`] of each of `ps`, sorting the months once.
-    pub fn quantile_intervals<const K: usize>(&self, ps: &[f64; K]) -> [(f64, f64, f64); K] {
+    pub(crate) fn quantile_intervals<const K: usize>(&self, ps: &[f64; K]) -> [(f64, f64, f64); K] {
         let n = self.count();
         if n == 0 {
             return [(f64::NAN, f64::NAN, f64::NAN); K];
@@ -383,12 +383,12 @@ impl SpendStream {
     }
 
     /// Standard error of the mean monthly spend, from per-trial means.
-    pub fn mean_standard_error(&self) -> f64 {
+    pub(crate) fn mean_standard_error(&self) -> f64 {
         self.trial_means.standard_error()
     }
 
     /// Share of months above threshold `i` and its standard error (from per-trial shares).
-    pub fn exceedance(&self, i: usize) -> Option<(f64, f64)> {
+    pub(crate) fn exceedance(&self, i: usize) -> Option<(f64, f64)> {
         let above = *self.above.get(i)?;
         let n = self.count().max(1) as f64;
         Some((above as f64 / n, self.trial_above[i].standard_error()))
@@ -402,7 +402,7 @@ impl SpendStream {
 
 /// The 1-based ranks of the order statistics that bound the distribution-free 95% interval of
 /// the `p`-quantile of `n` values: `n·p ± 1.96·√(n·p·(1−p))`, kept within `1..=n`.
-pub fn order_statistic_ranks(n: u64, p: f64) -> (usize, usize) {
+pub(crate) fn order_statistic_ranks(n: u64, p: f64) -> (usize, usize) {
     const Z95: f64 = 1.959_963_984_540_054;
     let nf = n as f64;
     let half = Z95 * (nf * p * (1.0 - p)).sqrt();
@@ -412,7 +412,7 @@ pub fn order_statistic_ranks(n: u64, p: f64) -> (usize, usize) {
 }
 
 /// Median of small integer values, or `None` when empty.
-pub fn median_u32(values: &[u32]) -> Option<f64> {
+pub(crate) fn median_u32(values: &[u32]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }

@@ -33,7 +33,7 @@ impl Delta {
     }
 
     /// Summary of already computed per-trial values.
-    pub fn from_values(d: &[f64]) -> Delta {
+    pub(crate) fn from_values(d: &[f64]) -> Delta {
         let n = d.len();
         if n == 0 {
             return Delta::default();
@@ -68,7 +68,11 @@ pub struct ProbabilityChange {
 }
 
 /// How the probability of spending more than `threshold` changes from `before` to `after`.
-pub fn exceedance_change(before: &[f64], after: &[f64], threshold: f64) -> ProbabilityChange {
+pub(crate) fn exceedance_change(
+    before: &[f64],
+    after: &[f64],
+    threshold: f64,
+) -> ProbabilityChange {
     let n = before.len().min(after.len());
     if n == 0 {
         return ProbabilityChange::default();
@@ -88,11 +92,11 @@ pub fn exceedance_change(before: &[f64], after: &[f64], threshold: f64) -> Proba
 }
 
 /// Resamples used for a bootstrap standard error.
-pub const BOOTSTRAP_RESAMPLES: usize = 200;
+pub(crate) const BOOTSTRAP_RESAMPLES: usize = 200;
 
 /// Standard error of `q(after) − q(before)` for the `p`-quantile, by a paired bootstrap over
 /// trials (deterministic: the resampling generator is seeded with `seed`).
-pub fn quantile_change_se(before: &[f64], after: &[f64], p: f64, seed: u64) -> f64 {
+pub(crate) fn quantile_change_se(before: &[f64], after: &[f64], p: f64, seed: u64) -> f64 {
     let n = before.len().min(after.len());
     if n < 2 {
         return 0.0;
@@ -116,7 +120,7 @@ pub fn quantile_change_se(before: &[f64], after: &[f64], p: f64, seed: u64) -> f
 
 /// Standard error of the `p`-quantile of `values`, distribution-free: half the distance between
 /// the order statistics one binomial standard deviation below and above rank `p·n`.
-pub fn quantile_se(values: &[f64], p: f64) -> f64 {
+pub(crate) fn quantile_se(values: &[f64], p: f64) -> f64 {
     let n = values.len();
     if n < 2 {
         return 0.0;

@@ -7,7 +7,7 @@
 //! becomes exactly `2.5`.
 
 /// `x × 10^shift`, computed on the shortest decimal representation of `x`.
-pub fn shift_decimal(x: f64, shift: i32) -> f64 {
+pub(crate) fn shift_decimal(x: f64, shift: i32) -> f64 {
     if !x.is_finite() || x == 0.0 {
         return x;
     }
@@ -24,7 +24,7 @@ pub fn shift_decimal(x: f64, shift: i32) -> f64 {
 }
 
 /// USD per token → USD per million tokens.
-pub fn per_token_to_per_mtok(usd_per_token: f64) -> f64 {
+pub(crate) fn per_token_to_per_mtok(usd_per_token: f64) -> f64 {
     shift_decimal(usd_per_token, 6)
 }
 

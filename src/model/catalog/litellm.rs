@@ -18,7 +18,7 @@ use super::{CatalogFile, Entry, FORMAT_VERSION, LongContextPrices, TierPrices, s
 
 /// Modes that price tokens: text models, and realtime (speech) models, which bill text and audio
 /// tokens the same way.
-pub const TOKEN_MODES: [&str; 4] = ["chat", "completion", "responses", "realtime"];
+pub(crate) const TOKEN_MODES: [&str; 4] = ["chat", "completion", "responses", "realtime"];
 
 /// What to import and how to label it.
 #[derive(Clone, Debug, Default)]

@@ -23,10 +23,10 @@ use crate::base::calendar::Date;
 use crate::base::error::{Error, Usage, UsageKind, suggest};
 
 /// Version of the catalog file format (`aicost_catalog` key).
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Catalog prices older than this draw a warning when a scenario uses them.
-pub const STALE_AFTER_DAYS: i64 = 90;
+pub(crate) const STALE_AFTER_DAYS: i64 = 90;
 
 /// The catalog file as written (JSON).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -182,7 +182,7 @@ pub struct CatalogError {
 
 /// Whether `text` looks like an aicost catalog (it names the format), so that a mistake in it
 /// may be quoted.
-pub fn looks_like_catalog(text: &str) -> bool {
+pub(crate) fn looks_like_catalog(text: &str) -> bool {
     text.contains("\"aicost_catalog\"")
 }
 
@@ -198,7 +198,7 @@ impl CatalogError {
     }
 
     /// The error of a command that read the catalog `name`.
-    pub fn into_error(self, name: String) -> Error {
+    pub(crate) fn into_error(self, name: String) -> Error {
         let kind = UsageKind::CatalogInvalid {
             name,
             line_col: self.line_col,
@@ -212,10 +212,10 @@ impl CatalogError {
 }
 
 /// The name of the built-in catalog in messages.
-pub const BUILTIN_NAME: &str = "built-in catalog";
+pub(crate) const BUILTIN_NAME: &str = "built-in catalog";
 
 /// The catalog compiled into the binary.
-pub const BUILTIN_JSON: &str = include_str!("../../../data/catalog.json");
+pub(crate) const BUILTIN_JSON: &str = include_str!("../../../data/catalog.json");
 
 /// The built-in catalog, parsed once.
 pub fn builtin() -> &'static Catalog {
@@ -227,7 +227,7 @@ pub fn builtin() -> &'static Catalog {
 }
 
 /// Byte offset of a 1-based line and column.
-pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let mut offset = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
@@ -298,7 +298,11 @@ impl Catalog {
     }
 
     /// Check a parsed file; `text` (when known) is used to locate mistakes.
-    pub fn from_file(name: &str, file: CatalogFile, text: &str) -> Result<Catalog, CatalogError> {
+    pub(crate) fn from_file(
+        name: &str,
+        file: CatalogFile,
+        text: &str,
+    ) -> Result<Catalog, CatalogError> {
         let locate = |key: &str| -> (Option<(usize, usize)>, Option<usize>) {
             let needle = format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""));
             // As JSON escapes it (a control character as `\u001b`), else as written.
@@ -493,7 +497,7 @@ impl Catalog {
     }
 
     /// The closest model name, for "did you mean".
-    pub fn suggest(&self, name: &str) -> Option<String> {
+    pub(crate) fn suggest(&self, name: &str) -> Option<String> {
         let bare = split_provider(name).1;
         let undated = strip_date_suffix(bare);
         if undated != bare
@@ -542,7 +546,7 @@ pub struct Found<'a> {
 impl Entry {
     /// A text of the entry (its provider, mode, source…) that holds a character no name may
     /// hold ([`crate::base::escape::forbidden_in_name`]).
-    pub fn control_text(&self) -> Option<&str> {
+    pub(crate) fn control_text(&self) -> Option<&str> {
         [
             &self.provider,
             &self.mode,
@@ -634,7 +638,7 @@ impl Entry {
 
 /// `("openai", "gpt-4o")` for `openai/gpt-4o`; `(None, name)` without a prefix. Only the first
 /// segment is the provider; the bare name is what follows the last `/`.
-pub fn split_provider(name: &str) -> (Option<&str>, &str) {
+pub(crate) fn split_provider(name: &str) -> (Option<&str>, &str) {
     match name.rsplit_once('/') {
         Some((head, bare)) => (Some(head.split('/').next().unwrap_or(head)), bare),
         None => (None, name),
@@ -642,7 +646,7 @@ pub fn split_provider(name: &str) -> (Option<&str>, &str) {
 }
 
 /// `gpt-4o-2024-08-06` → `gpt-4o`; `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`.
-pub fn strip_date_suffix(name: &str) -> &str {
+pub(crate) fn strip_date_suffix(name: &str) -> &str {
     let b = name.as_bytes();
     let n = b.len();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);

@@ -56,7 +56,7 @@ impl DistError {
     }
 
     /// Whether the parameters describe a quantity that never varies: better written as a number.
-    pub fn never_varies(&self) -> bool {
+    pub(crate) fn never_varies(&self) -> bool {
         matches!(
             self,
             DistError::CvTooSmall { .. } | DistError::BetaTooNarrow { .. }
@@ -125,7 +125,7 @@ impl fmt::Display for DistError {
 
 impl Dist {
     /// Lognormal through a median and a 95th percentile.
-    pub fn lognormal_p50_p95(p50: f64, p95: f64) -> Result<Dist, DistError> {
+    pub(crate) fn lognormal_p50_p95(p50: f64, p95: f64) -> Result<Dist, DistError> {
         if !(p50 > 0.0) {
             return Err(DistError::NotPositive {
                 key: "p50",
@@ -141,7 +141,7 @@ impl Dist {
     }
 
     /// Lognormal whose 5th and 95th percentiles are `low` and `high` (a 90% interval).
-    pub fn lognormal_interval(low: f64, high: f64) -> Result<Dist, DistError> {
+    pub(crate) fn lognormal_interval(low: f64, high: f64) -> Result<Dist, DistError> {
         if !(low > 0.0) {
             return Err(DistError::NotPositive {
                 key: "low",
@@ -160,7 +160,7 @@ impl Dist {
     }
 
     /// Lognormal with the given arithmetic mean and standard deviation.
-    pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Dist, DistError> {
+    pub(crate) fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Dist, DistError> {
         if !(mean > 0.0) {
             return Err(DistError::NotPositive {
                 key: "mean",
@@ -186,7 +186,7 @@ impl Dist {
     }
 
     /// Normal truncated at zero.
-    pub fn trunc_normal(mean: f64, sd: f64) -> Result<Dist, DistError> {
+    pub(crate) fn trunc_normal(mean: f64, sd: f64) -> Result<Dist, DistError> {
         if !(mean > 0.0) {
             return Err(DistError::NotPositive {
                 key: "mean",
@@ -201,7 +201,7 @@ impl Dist {
     }
 
     /// Gamma with the given mean and coefficient of variation.
-    pub fn gamma_mean_cv(mean: f64, cv: f64) -> Result<Dist, DistError> {
+    pub(crate) fn gamma_mean_cv(mean: f64, cv: f64) -> Result<Dist, DistError> {
         if !(mean > 0.0) {
             return Err(DistError::NotPositive {
                 key: "mean",
@@ -263,7 +263,7 @@ impl Dist {
     }
 
     /// Beta with the given mean and standard deviation (for rates).
-    pub fn beta_mean_sd(mean: f64, sd: f64) -> Result<Dist, DistError> {
+    pub(crate) fn beta_mean_sd(mean: f64, sd: f64) -> Result<Dist, DistError> {
         if !(mean > 0.0 && mean < 1.0) {
             return Err(DistError::BetaMeanOutside { mean });
         }

@@ -23,11 +23,11 @@ pub const Z95: f64 = 1.644_853_626_951_472_2;
 
 /// Smallest coefficient of variation of a gamma: its shape, 1/cv², stays at most 10⁸, within
 /// the reach of the incomplete gamma function's series. A smaller one is a fixed number.
-pub const MIN_CV: f64 = 1e-4;
+pub(crate) const MIN_CV: f64 = 1e-4;
 
 /// Largest α + β of a beta (its concentration): a rate known to a few parts in 10⁵ is a fixed
 /// number, and the incomplete beta function's continued fraction needs about √(α + β) steps.
-pub const MAX_BETA_CONCENTRATION: f64 = 1e8;
+pub(crate) const MAX_BETA_CONCENTRATION: f64 = 1e8;
 
 /// A distribution over non-negative reals.
 #[derive(Clone, Debug)]
@@ -153,7 +153,7 @@ impl Dist {
 
     /// The (probability, value) pairs of a distribution with finitely many values — empirical,
     /// or Poisson cut where the tails left out weigh less than 10⁻¹⁵ — or `None`.
-    pub fn discrete_values(&self) -> Option<Vec<(f64, f64)>> {
+    pub(crate) fn discrete_values(&self) -> Option<Vec<(f64, f64)>> {
         match self {
             Dist::Fixed(v) => Some(vec![(1.0, *v)]),
             Dist::Empirical { values, cumulative } => {

@@ -191,13 +191,13 @@ impl Dist {
     }
 
     /// `E[X · 1{a < X ≤ b}]`, the partial mean over `(a, b]`.
-    pub fn partial_mean(&self, a: f64, b: f64) -> f64 {
+    pub(crate) fn partial_mean(&self, a: f64, b: f64) -> f64 {
         self.partial_power(1, a, b)
     }
 
     /// A whole number that the variable (rounded up or down) exceeds with negligible
     /// probability, for sums over its values.
-    pub fn quantity_bound(&self) -> u64 {
+    pub(crate) fn quantity_bound(&self) -> u64 {
         let hi = match self.support().1 {
             h if h.is_finite() => h,
             _ => self.quantile(1.0 - 1e-12),
@@ -210,14 +210,14 @@ impl Dist {
     }
 
     /// `E[X² · 1{a < X ≤ b}]`, the partial second moment over `(a, b]`.
-    pub fn partial_moment2(&self, a: f64, b: f64) -> f64 {
+    pub(crate) fn partial_moment2(&self, a: f64, b: f64) -> f64 {
         self.partial_power(2, a, b)
     }
 
     /// `E[X³ · 1{a < X ≤ b}]`, the partial third moment over `(a, b]`: with the first two, the
     /// skewness of a (capped) quantity in closed form, which a sample of a heavy tail
     /// under-reaches.
-    pub fn partial_moment3(&self, a: f64, b: f64) -> f64 {
+    pub(crate) fn partial_moment3(&self, a: f64, b: f64) -> f64 {
         self.partial_power(3, a, b)
     }
 
@@ -368,7 +368,7 @@ impl Dist {
     }
 
     /// The third central moment of `min(X, cap)` (of `X` without a cap).
-    pub fn third_central_capped(&self, cap: Option<f64>) -> f64 {
+    pub(crate) fn third_central_capped(&self, cap: Option<f64>) -> f64 {
         let c = cap.unwrap_or(f64::INFINITY);
         let tail = if c.is_finite() {
             1.0 - self.cdf(c)
@@ -383,7 +383,7 @@ impl Dist {
     }
 
     /// `E[min(X, cap)]`.
-    pub fn mean_capped(&self, cap: f64) -> f64 {
+    pub(crate) fn mean_capped(&self, cap: f64) -> f64 {
         self.partial_mean(f64::NEG_INFINITY, cap) + cap * (1.0 - self.cdf(cap))
     }
 

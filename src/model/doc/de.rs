@@ -26,7 +26,7 @@ const VALUE_FIELD: &str = "$__aicost_private_value";
 
 /// A deserialization error with the location and key path where it happened.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DeError {
+pub(crate) struct DeError {
     pub kind: ProblemKind,
     pub message: String,
     pub help: Option<String>,
@@ -56,7 +56,7 @@ impl DeError {
     }
 
     /// Convert into a [`Problem`], naming array elements in the key path by their `name`.
-    pub fn into_problem(self, root: &Node) -> Problem {
+    pub(crate) fn into_problem(self, root: &Node) -> Problem {
         let table_for_array = self.message == "expected an array, found a table";
         let mut problem = Problem::new(self.kind, self.message).help_opt(self.help);
         problem.loc = self.loc;
@@ -210,7 +210,7 @@ fn describe_unexpected(unexp: &Unexpected<'_>) -> String {
 }
 
 /// Deserialize a `T` from a document tree.
-pub fn from_node<'a, T: Deserialize<'a>>(root: &'a Node) -> Result<T, DeError> {
+pub(crate) fn from_node<'a, T: Deserialize<'a>>(root: &'a Node) -> Result<T, DeError> {
     T::deserialize(NodeDeserializer {
         node: root,
         path: KeyPath::root(),
@@ -218,7 +218,7 @@ pub fn from_node<'a, T: Deserialize<'a>>(root: &'a Node) -> Result<T, DeError> {
 }
 
 /// A deserializer over one node, knowing its key path.
-pub struct NodeDeserializer<'a> {
+pub(crate) struct NodeDeserializer<'a> {
     pub node: &'a Node,
     pub path: KeyPath,
 }

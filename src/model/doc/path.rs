@@ -172,7 +172,7 @@ pub fn render(parts: &[Part]) -> String {
 }
 
 /// The element of an array of tables that `part` selects: by index, or by its `name`.
-pub fn select<'a>(items: &'a [Node], part: &Part) -> Option<(usize, &'a Node)> {
+pub(crate) fn select<'a>(items: &'a [Node], part: &Part) -> Option<(usize, &'a Node)> {
     match part.index() {
         Some(i) => items.get(i).map(|n| (i, n)),
         None => items

@@ -38,7 +38,7 @@ pub trait Reader {
 }
 
 /// The file system.
-pub struct Files;
+pub(crate) struct Files;
 
 impl Reader for Files {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
@@ -59,7 +59,7 @@ impl Reader for Files {
 }
 
 /// Files as committed at a git revision.
-pub struct GitRevision {
+pub(crate) struct GitRevision {
     /// The revision as the user wrote it, for messages.
     pub rev: String,
     /// The commit it names.

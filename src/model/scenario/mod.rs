@@ -91,7 +91,7 @@ pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
 /// The files the scenario at `path` is read from (itself, the files it extends, its catalog),
 /// even when it does not validate: as far as they could be followed. For a command that edits a
 /// scenario's text (`fit --update`) and must not write over any of them.
-pub fn inputs_of(path: &Path, opts: &LoadOptions) -> Vec<InputFile> {
+pub(crate) fn inputs_of(path: &Path, opts: &LoadOptions) -> Vec<InputFile> {
     match load_with(path, opts) {
         Ok(loaded) => loaded.inputs,
         Err(Error::Scenario(e)) => {
@@ -134,7 +134,7 @@ pub fn from_str_with(name: &str, text: &str, opts: &LoadOptions) -> Result<Loade
 }
 
 /// Read a scenario named on the command line, turning "is a directory" into a clear message.
-pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     if path.is_dir() {
         return Err(UsageKind::ScenarioIsDirectory {
             path: path.to_path_buf(),

@@ -157,7 +157,7 @@ fn real_or_lexical(p: &Path) -> PathBuf {
 }
 
 /// Resolve `.` and `..` without touching the file system.
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

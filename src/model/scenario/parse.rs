@@ -14,7 +14,7 @@ pub(crate) const NOT_SHOWN: &str = "a scenario has tables such as [[segment]], [
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Bytes of one file to a located tree: UTF-8, BOM, emptiness and TOML syntax checked.
-pub fn parse_text(
+pub(crate) fn parse_text(
     name: &str,
     path: Option<&Path>,
     mut bytes: Vec<u8>,

@@ -103,10 +103,10 @@ pub struct RawDist {
     pub weights: Option<Located<Vec<f64>>>,
 }
 
-pub type Quantity = Located<RawQuantity>;
+pub(crate) type Quantity = Located<RawQuantity>;
 
 /// The top-level keys of a scenario ([`RawScenario`]'s fields as written in TOML).
-pub const TOP_LEVEL_KEYS: [&str; 12] = [
+pub(crate) const TOP_LEVEL_KEYS: [&str; 12] = [
     "extends",
     "name",
     "description",

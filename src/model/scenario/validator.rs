@@ -32,7 +32,7 @@ pub struct Validator {
 
 /// The smallest size of a number other than 0: below it a number is a typo in the exponent (a
 /// subnormal `1e-310` reached the numerics and stalled them).
-pub const MIN_MAGNITUDE: f64 = 1e-12;
+pub(crate) const MIN_MAGNITUDE: f64 = 1e-12;
 
 /// The cheapest real price per million tokens seen in provider catalogs is a few cents; a price
 /// below this is almost always a per-token or per-1K price typed into a per-million field.
@@ -424,7 +424,7 @@ impl Validator {
     }
 
     /// A per-trial parameter: a number or a distribution, with a default when absent.
-    pub fn param(
+    pub(crate) fn param(
         &mut self,
         q: Option<&Quantity>,
         default: f64,

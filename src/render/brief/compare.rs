@@ -9,7 +9,7 @@ use crate::render::charts::{self, Chart};
 use super::text::*;
 
 /// The blocks of a comparison.
-pub fn comparison_blocks(c: &Comparison, charts: Option<&[Chart]>) -> Vec<Block> {
+pub(crate) fn comparison_blocks(c: &Comparison, charts: Option<&[Chart]>) -> Vec<Block> {
     let mut b = Vec::new();
     b.push(Block::Title(format!("Comparison: {}", c.title)));
     b.push(Block::Para(vec![Inline::Text(format!(
@@ -238,7 +238,7 @@ pub fn comparison_markdown(c: &Comparison) -> String {
 }
 
 /// The comparison as one self-contained HTML page.
-pub fn comparison_html(c: &Comparison) -> String {
+pub(crate) fn comparison_html(c: &Comparison) -> String {
     let charts = charts::comparison(c);
     crate::render::html::render(
         &format!("Comparison: {}", c.title),

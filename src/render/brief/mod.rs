@@ -18,7 +18,7 @@ mod compare;
 mod tables;
 mod text;
 
-pub use compare::{comparison_blocks, comparison_html, comparison_markdown};
+pub(crate) use compare::{comparison_blocks, comparison_html, comparison_markdown};
 use tables::*;
 /// Everything a brief of one simulation needs.
 #[derive(Clone, Debug)]
@@ -60,7 +60,7 @@ impl Brief {
     }
 
     /// The brief as blocks; charts are placed where they belong when given.
-    pub fn blocks(&self, charts: Option<&[Chart]>) -> Vec<Block> {
+    pub(crate) fn blocks(&self, charts: Option<&[Chart]>) -> Vec<Block> {
         let mut blocks = simulation_blocks(&self.report, &self.detail, &self.comparison, charts);
         // The assumptions follow the scenario's summary, before the first figures.
         let at = blocks
@@ -177,7 +177,7 @@ fn figure(charts: Option<&[Chart]>, file: &str) -> Option<Block> {
 }
 
 /// The blocks of a simulation brief.
-pub fn simulation_blocks(
+pub(crate) fn simulation_blocks(
     report: &Report,
     detail: &Detail,
     comparison: &Comparison,

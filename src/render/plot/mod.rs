@@ -14,9 +14,13 @@ mod histogram;
 mod spread;
 mod style;
 
-pub use bars::{Bar, BarGroup, drivers};
+pub use bars::drivers;
+pub(crate) use bars::{Bar, BarGroup};
 pub use cdf::cdf;
-pub use fan::{Axis, Band, fan};
-pub use histogram::{Reference, histogram};
-pub use spread::{Boxes, spread};
+pub use fan::fan;
+pub(crate) use fan::{Axis, Band};
+pub(crate) use histogram::Reference;
+pub use histogram::histogram;
+pub(crate) use spread::Boxes;
+pub use spread::spread;
 pub use style::*;

@@ -8,7 +8,7 @@ pub const WIDTH: u32 = 960;
 
 /// The Okabe–Ito palette (Okabe & Ito, "Color Universal Design", 2002), in the order series take
 /// it: blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow.
-pub const PALETTE: [RGBColor; 7] = [
+pub(crate) const PALETTE: [RGBColor; 7] = [
     RGBColor(0x00, 0x72, 0xB2),
     RGBColor(0xE6, 0x9F, 0x00),
     RGBColor(0x00, 0x9E, 0x73),
@@ -179,7 +179,7 @@ pub(super) fn legend_at<DB: plotters::prelude::DrawingBackend>(
 }
 
 /// An SVG that says a chart could not be drawn (used instead of panicking).
-pub fn unavailable(title: &str, why: &str) -> String {
+pub(crate) fn unavailable(title: &str, why: &str) -> String {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")

@@ -19,7 +19,7 @@ mod run;
 mod traffic;
 
 use models::*;
-pub use routes::RouteUse;
+pub(crate) use routes::RouteUse;
 use routes::*;
 use run::*;
 use traffic::*;
@@ -467,7 +467,7 @@ fn check_size(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
 
 /// Like [`validate`], with the prices a `[[model]]` leaves out taken from `catalog` (see
 /// [`prices`](super::prices)); `today` dates the staleness warning.
-pub fn validate_with_catalog(
+pub(crate) fn validate_with_catalog(
     raw: &RawScenario,
     catalog: &crate::model::catalog::Catalog,
     today: crate::base::calendar::Date,

@@ -111,7 +111,7 @@ pub(super) fn check_serving_models(
 }
 
 /// A step's use of a route, for messages about routes.
-pub struct RouteUse {
+pub(crate) struct RouteUse {
     pub route: String,
     pub workflow: String,
     pub step: String,
