@@ -141,7 +141,7 @@ impl Summary {
 
 /// Mean and variance in one pass (Welford), for statistics of more values than are kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct Welford {
+pub struct Welford {
     n: u64,
     mean: f64,
     m2: f64,
