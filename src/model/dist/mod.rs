@@ -12,22 +12,16 @@ use rand_distr::Distribution;
 use statrs::distribution::ContinuousCDF;
 
 mod build;
+mod error;
 mod moments;
 #[cfg(test)]
 mod tests;
 
-pub use build::DistError;
+pub use error::DistError;
+pub(crate) use error::{MAX_BETA_CONCENTRATION, MIN_CV};
 
 /// z such that Φ(z) = 0.95.
 pub const Z95: f64 = 1.644_853_626_951_472_2;
-
-/// Smallest coefficient of variation of a gamma: its shape, 1/cv², stays at most 10⁸, within
-/// the reach of the incomplete gamma function's series. A smaller one is a fixed number.
-pub(crate) const MIN_CV: f64 = 1e-4;
-
-/// Largest α + β of a beta (its concentration): a rate known to a few parts in 10⁵ is a fixed
-/// number, and the incomplete beta function's continued fraction needs about √(α + β) steps.
-pub(crate) const MAX_BETA_CONCENTRATION: f64 = 1e8;
 
 /// A distribution over non-negative reals.
 #[derive(Clone, Debug)]
