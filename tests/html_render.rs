@@ -1,6 +1,8 @@
 //! The HTML brief as a person sees it: a headless Chromium renders the page, and the test reads
 //! the screenshot (not blank; the stacks' palette colours are on screen, so the charts were drawn)
-//! and the DOM after loading (five inline SVG charts with their text).
+//! and the DOM after loading (five inline SVG charts with their text), and checks run in the page
+//! once it is laid out: tables that fit, headings, text alternatives and contrast of the page, and
+//! of every chart's text (boxes apart and inside the chart, contrast, a colour per legend entry).
 //!
 //! Without a Chromium on the PATH the test prints a notice and passes, unless
 //! `AICOST_REQUIRE_CHROMIUM=1` (set by `.ci/run`), which makes a missing browser a failure.
