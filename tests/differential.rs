@@ -39,6 +39,7 @@ use generator::Feature;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde_json::Value;
+use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Standard errors a difference may span.
 const K: f64 = 4.0;
@@ -118,6 +119,12 @@ enum Rule {
     /// The demand the hard cap refused, in dollars: the shape's tolerance, plus the cap's gap
     /// in dollars.
     CapDollars,
+    /// A percentile of a contract's monthly amounts: the shape, plus what the fast engine's
+    /// narrower spread of one provider's usage explains (see [`contract_spread`]).
+    ContractShape,
+    /// The probability that a contract is under-used: the shape's, plus what that narrower
+    /// spread explains.
+    ContractProbability,
     /// The spread of one user's monthly cost.
     UserSpread,
     /// Request latency percentiles.
@@ -269,8 +276,8 @@ fn rule(path: &str, t: &Traits) -> Option<Rule> {
         "contracts[].billed_usd.p5"
         | "contracts[].billed_usd.p95"
         | "contracts[].unused_commitment_usd.p95"
-        | "contracts[].overage_usd.p95" => Rule::ShapeMean,
-        "contracts[].underuse_probability" => Rule::ShapeProbability,
+        | "contracts[].overage_usd.p95" => Rule::ContractShape,
+        "contracts[].underuse_probability" => Rule::ContractProbability,
         "incidents.incidents[].probability" => Rule::Identical,
         "incidents.extra_spend_usd.mean" => billed,
         "incidents.extra_spend_usd.p95"
@@ -393,6 +400,7 @@ fn estimate_view(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTre
     let mut out: BTreeMap<String, f64> = BTreeMap::new();
     for (k, st) in s.stacks.iter().enumerate() {
         let (mut spend, mut requests, mut accepted, mut review) = (0.0, 0.0, 0.0, 0.0);
+        let mut refused = 0.0;
         let mut classes = [0.0; aicost::billing::classes::CostBreakdown::LEN];
         let mut workflow_requests = vec![0.0; s.workflows.len()];
         for &i in idx {
@@ -401,6 +409,7 @@ fn estimate_view(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTre
                 spend += t.spend;
                 requests += t.requests as f64;
                 accepted += t.accepted as f64;
+                refused += t.window_refused as f64;
                 review += t.review_usd;
                 if m == 0 {
                     for (c, x) in classes.iter_mut().zip(t.cost_by_class.to_array()) {
@@ -416,6 +425,9 @@ fn estimate_view(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTre
         let p = |name: &str| format!("{}/{name}", st.name);
         out.insert(p("requests_per_month"), requests / month_count);
         out.insert(p("accepted_per_month"), accepted / month_count);
+        if windows_compared(s) && requests > 0.0 {
+            out.insert(p("window_refused_share"), refused / requests);
+        }
         if requests > 0.0 {
             out.insert(p("cost_per_request_usd"), spend / requests);
         }
@@ -455,6 +467,24 @@ fn estimate_figures(s: &Scenario) -> (BTreeMap<String, f64>, BTreeMap<String, f6
         let p = |name: &str| format!("{}/{name}", st.name);
         first.insert(p("requests_per_month"), st.requests_per_month);
         first.insert(p("accepted_per_month"), st.accepted_per_month);
+        if windows_compared(s) {
+            // Requests refused for their window, per request: each step's refusals among the
+            // requests that reach it, outside the semantic cache.
+            let (refused, requests) = st.workflows.iter().fold((0.0, 0.0), |(r, n), w| {
+                let per_request: f64 = w
+                    .steps
+                    .iter()
+                    .map(|step| step.reach_probability * step.window_refused)
+                    .sum();
+                (
+                    r + w.requests_per_month * (1.0 - w.semantic_cache_hit_rate) * per_request,
+                    n + w.requests_per_month,
+                )
+            });
+            if requests > 0.0 {
+                first.insert(p("window_refused_share"), refused / requests);
+            }
+        }
         if let Some(x) = st.cost_per_request_usd {
             first.insert(p("cost_per_request_usd"), x);
         }
@@ -488,6 +518,49 @@ fn estimate_figures(s: &Scenario) -> (BTreeMap<String, f64>, BTreeMap<String, f6
         }
     }
     (first, report)
+}
+
+/// Whether the estimate's share of requests refused for their input window is compared: where a
+/// model has a window, and the share of the first month is that of the horizon (one month, or
+/// one workflow whose mix cannot change).
+fn windows_compared(s: &Scenario) -> bool {
+    s.models.iter().any(|m| m.max_input_tokens.is_some())
+        && (s.simulation.months <= 1 || s.workflows.len() == 1)
+}
+
+/// Mean and standard deviation of each contract's monthly usage (what it billed less what its
+/// commitment left unused) on each stack of a run, by `stack/contracts[name]`.
+///
+/// The fast engine splits a day's cost of a workflow among its models in proportion to the
+/// expected request, so a model that only some requests reach (a later link of a chain, on a
+/// validation failure or an escalation) has the relative spread of the whole workflow, where its
+/// own usage, the sum of fewer and rarer calls, spreads more. A contract on that model's
+/// provider then has percentiles too close to its mean: by `z·(σ_exact − σ_fast)` in a normal
+/// approximation, which is what [`Rule::ContractShape`] allows beyond the shape's tolerance.
+fn contract_spread(s: &Scenario, run: &Run) -> BTreeMap<String, (f64, f64)> {
+    let mut out = BTreeMap::new();
+    for (k, st) in s.stacks.iter().enumerate() {
+        for (c, contract) in s.contracts.iter().enumerate() {
+            let usage: Vec<f64> = run
+                .outcomes
+                .iter()
+                .flat_map(|o| &o.months)
+                .filter_map(|m| m.stacks[k].contracts.get(c))
+                .map(|x| x.billed - x.unused)
+                .collect();
+            let n = usage.len() as f64;
+            if n < 2.0 {
+                continue;
+            }
+            let mean = usage.iter().sum::<f64>() / n;
+            let sd = (usage.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            out.insert(
+                format!("{}/contracts[{}]", st.name, contract.name),
+                (mean, sd),
+            );
+        }
+    }
+    out
 }
 
 /// Standard deviation of each figure over resamples (NaN where a resample lacks it).
@@ -531,6 +604,8 @@ struct ScenarioOutcome {
     forced: Option<Feature>,
     text: String,
     fast: &'static str,
+    /// Whether the scenario's models have input windows that refuse some prompts.
+    windowed: bool,
     failures: Vec<String>,
     tallies: BTreeMap<String, Tally>,
 }
@@ -610,6 +685,31 @@ fn provider_usage(s: &Scenario) -> Vec<(String, f64)> {
     out
 }
 
+/// The smallest whole-token input window at which no step has more than `share` of its prompts
+/// beyond it (at least the largest fixed prompt); `None` where no window below 10⁸ tokens does.
+fn window_for(s: &Scenario, share: f64) -> Option<u64> {
+    let exceeded = |tokens: f64| {
+        s.workflows
+            .iter()
+            .flat_map(|w| &w.steps)
+            .map(|step| aicost::model::prompt::window_exceeded_share(step, tokens))
+            .fold(0.0, f64::max)
+    };
+    let (mut lo, mut hi) = (1.0f64, 1e8f64);
+    if exceeded(hi) > share {
+        return None;
+    }
+    for _ in 0..60 {
+        let mid = (lo * hi).sqrt();
+        if exceeded(mid) > share {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(hi.ceil() as u64)
+}
+
 fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> ScenarioOutcome {
     let started = std::time::Instant::now();
     let timing = std::env::var("AICOST_DIFFERENTIAL_TIMING").is_ok();
@@ -626,7 +726,15 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
         forced: Some(forced),
         ..ScenarioOutcome::default()
     };
-    let d = generator::draft(seed, forced);
+    let mut d = generator::draft(seed, forced);
+    // An input window on every model, where it refuses a small share of some step's prompts.
+    if let Some(share) = generator::window_share(seed)
+        && let Ok(s) = load(&d.text)
+        && let Some(tokens) = window_for(&s, share)
+    {
+        d.text = generator::with_window(&d.text, tokens);
+        out.windowed = true;
+    }
     let draft = match load(&d.text) {
         Ok(s) => s,
         Err(e) => {
@@ -721,6 +829,11 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
             .unwrap_or(0.0)
     };
 
+    let exact_contracts = contract_spread(&s, &exact);
+    let fast_contracts = fast
+        .as_ref()
+        .map(|(f, _)| contract_spread(&s, f))
+        .unwrap_or_default();
     let latency_pool = |path: &str| {
         let prefix = &path[..path.rfind('.').unwrap_or(path.len())];
         pools.get(prefix).copied()
@@ -775,6 +888,37 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
                     shape(&mut out, "shape", SHAPE_SD * cv * a.abs().max(b.abs()))
                 }
                 Rule::ShapeRelative => shape(&mut out, "shape", SHAPE_SD * a.abs().max(b.abs())),
+                Rule::ContractShape | Rule::ContractProbability => {
+                    let block = &path[..path.find("].").map_or(path.len(), |i| i + 1)];
+                    let (mu, sd_e) = exact_contracts.get(block).copied().unwrap_or((0.0, 0.0));
+                    let sd_f = fast_contracts.get(block).map_or(sd_e, |x| x.1);
+                    let tolerance = if rule == Rule::ContractShape {
+                        let mean = spend_mean(stack);
+                        let cv = if mean > 0.0 {
+                            spend_sd(stack) / mean
+                        } else {
+                            0.0
+                        };
+                        // The 5th and 95th percentiles: z = 1.645.
+                        SHAPE_SD * cv * a.abs().max(b.abs()) + 1.645 * (sd_e - sd_f).abs()
+                    } else {
+                        let committed = fe
+                            .get(&format!("{block}.committed_monthly_usd"))
+                            .copied()
+                            .unwrap_or(0.0);
+                        let below = |sd: f64| {
+                            if sd > 0.0 {
+                                Normal::standard().cdf((committed - mu) / sd)
+                            } else if committed > mu {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        };
+                        SHAPE_PROBABILITY + (below(sd_e) - below(sd_f)).abs()
+                    };
+                    shape(&mut out, "contract spread", tolerance)
+                }
                 Rule::ShapeProbability => shape(&mut out, "shape", SHAPE_PROBABILITY),
                 Rule::ShapeDay => shape(&mut out, "shape", DAY),
                 Rule::CapRequests | Rule::CapDollars => {
@@ -913,8 +1057,12 @@ fn engines_and_estimate_agree_on_every_figure() {
     // The summary: per rule, figures compared and the worst ratio to the allowed difference.
     let mut classes: BTreeMap<String, Tally> = BTreeMap::new();
     let mut fast_status: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut windowed: BTreeMap<&str, u64> = BTreeMap::new();
     for o in &outcomes {
         *fast_status.entry(o.fast).or_default() += 1;
+        if o.windowed {
+            *windowed.entry(o.fast).or_default() += 1;
+        }
         for (class, t) in &o.tallies {
             let c = classes.entry(class.clone()).or_default();
             c.compared += t.compared;
@@ -931,10 +1079,11 @@ fn engines_and_estimate_agree_on_every_figure() {
     let failed: Vec<&ScenarioOutcome> =
         outcomes.iter().filter(|o| !o.failures.is_empty()).collect();
     let mut summary = format!(
-        "{} scenarios, {} trials each: fast engine {:?}; {} failed\n",
+        "{} scenarios, {} trials each: fast engine {:?}; with input windows {:?}; {} failed\n",
         outcomes.len(),
         cfg.trials,
         fast_status,
+        windowed,
         failed.len()
     );
     for (class, t) in &classes {
@@ -950,10 +1099,11 @@ fn engines_and_estimate_agree_on_every_figure() {
     let mut message = String::new();
     for o in &failed {
         message += &format!(
-            "\n=== scenario {} (forced feature {:?}, fast engine: {}) ===\n{}\n--- scenario ---\n{}\n",
+            "\n=== scenario {} (forced feature {:?}, fast engine: {}{}) ===\n{}\n--- scenario ---\n{}\n",
             o.seed,
             o.forced,
             o.fast,
+            if o.windowed { ", input windows" } else { "" },
             o.failures.join("\n"),
             o.text
         );
