@@ -235,7 +235,7 @@ impl<'a> Plan<'a> {
         // Within a day, sessions arrive in random order: in user order, the first segment's
         // and the first users' requests would always come before the hard cap refuses the
         // rest of the day, or before a volume tier or contract threshold lowers the price.
-        let mut rng = stream(mix(key, 0x4f52_4445_52)); // "ORDER"
+        let mut rng = stream(mix(key, 0x004f_5244_4552)); // "ORDER"
         let mut start = 0;
         for &end in &counts[..days] {
             let day = &mut ordered[start..end];
