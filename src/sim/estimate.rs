@@ -1160,7 +1160,8 @@ struct Context {
     ttl: CacheTtl,
 }
 
-/// The expected arithmetic of one call of `step` on `model`: token lines, then tool fees.
+/// The expected arithmetic of one call of `step` on `model` over the prompts its window lets
+/// through (`E[lines · 1{input ≤ limit}]`): token lines, then tool fees.
 #[allow(clippy::too_many_arguments)]
 fn expected_call(
     s: &Scenario,
@@ -1229,8 +1230,14 @@ fn expected_call(
             }
         })
         .collect();
+    // Tools are called by the prompts the window lets through, as the token lines are counted.
+    let fits = if limit < f64::INFINITY {
+        1.0 - prompt_above(step, extra_input, limit)
+    } else {
+        1.0
+    };
     for t in &step.tool_calls {
-        let calls = t.count.mean();
+        let calls = t.count.mean() * fits;
         let fee = val(&t.usd_per_call);
         out.push(CostLine {
             label: s.tools[t.tool].clone(),

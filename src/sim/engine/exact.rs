@@ -232,9 +232,7 @@ impl<'a> Plan<'a> {
             ordered[*at] = sess;
             *at += 1;
         }
-        // Within a day, sessions arrive in random order: in user order, the first segment's
-        // and the first users' requests would always come before the hard cap refuses the
-        // rest of the day, or before a volume tier or contract threshold lowers the price.
+        // In random order within a day: no segment or user is always served first under a cap.
         let mut rng = stream(mix(key, 0x004f_5244_4552)); // "ORDER"
         let mut start = 0;
         for &end in &counts[..days] {
