@@ -46,12 +46,11 @@ pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
             (Some(c), None) => r
                 .chunk_tokens
                 .scaled(c)
-                .unwrap_or_else(|| Dist::product(&Dist::Fixed(c), &r.chunk_tokens).0),
-            // A Poisson count has no scaled family: the product is exactly the count's mixture.
+                .unwrap_or(Dist::Fixed(c * r.chunk_tokens.mean())),
             (None, Some(t)) => r
                 .chunks
                 .scaled(t)
-                .unwrap_or_else(|| Dist::product(&r.chunks, &Dist::Fixed(t)).0),
+                .unwrap_or(Dist::Fixed(t * r.chunks.mean())),
             (None, None) => Dist::product(&r.chunks, &r.chunk_tokens).0,
         };
         parts.push((Role::Text, product));
@@ -61,7 +60,7 @@ pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
             let tokens = i
                 .count
                 .scaled(i.tokens_per_image)
-                .unwrap_or_else(|| Dist::product(&i.count, &Dist::Fixed(i.tokens_per_image)).0);
+                .unwrap_or(Dist::Fixed(i.count.mean() * i.tokens_per_image));
             parts.push((
                 Role::ImageTokens {
                     tokens_per_image: i.tokens_per_image,
