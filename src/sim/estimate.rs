@@ -87,6 +87,10 @@ pub struct StepEstimate {
     /// Probability that a request reaching the step is refused because a call's input exceeds a
     /// model's window (one refused call, not billed; the request fails).
     pub window_refused: f64,
+    /// Of `window_refused`, the requests refused by the chain's first model in a call none of
+    /// whose earlier calls went past it: they end there without moving to a later model.
+    #[serde(skip)]
+    pub window_refused_first: f64,
     /// Expected first calls of the step's calls that are billed (the rest are retries or
     /// escalations), per request reaching it.
     #[serde(skip)]
@@ -699,7 +703,9 @@ fn workflow_estimate(
             // By model: every call of a later link, and those of the first link beyond the
             // first call of each of the step's calls.
             for (i, (link, l)) in est.links.iter().zip(&chain.links).enumerate() {
-                let first_calls = if i == 0 { est.calls_per_request } else { 0.0 };
+                // The first link's billed first calls: a call its window refuses is neither
+                // billed nor a retry.
+                let first_calls = if i == 0 { est.first_calls } else { 0.0 };
                 let retries = weight * (link.calls_per_request - first_calls);
                 let fees: f64 = link
                     .lines
@@ -715,6 +721,8 @@ fn workflow_estimate(
                 ended_clean += clean * (1.0 - est.acceptance_probability);
                 clean *= est.acceptance_probability;
             } else {
+                // A prompt the first model's window refuses ends the request there, unescalated.
+                ended_clean += clean * est.window_refused_first;
                 clean *= accept_first;
             }
             cost += reach * est.cost_per_request_usd;
@@ -849,6 +857,7 @@ fn step_estimate(
     let mut acceptance = 0.0;
     let mut accept_first = 0.0;
     let mut refused = 0.0;
+    let mut refused_first = 0.0;
     // p^i and p_first^i, and their values one iteration back.
     let (mut p_i, mut first_i) = (1.0, 1.0);
     let (mut p_prev, mut first_prev) = (1.0, 1.0);
@@ -899,6 +908,8 @@ fn step_estimate(
                 st.reach * (before - fits(k, limits[j])).max(0.0)
             })
             .sum::<f64>();
+        // Of them, refused by the first model with every earlier call accepted by it.
+        refused_first += above * first_i * (fits(k - 1, limits[0]) - fits(k, limits[0])).max(0.0);
         iterations.push((w, i as f64 * growth));
         (p_prev, first_prev) = (p_i, first_i);
         p_i *= p;
@@ -1031,6 +1042,7 @@ fn step_estimate(
             calls_per_request,
             acceptance_probability: acceptance,
             window_refused: refused,
+            window_refused_first: refused_first,
             first_calls,
             aux_usd: aux,
             links: out,
@@ -1148,7 +1160,8 @@ struct Context {
     ttl: CacheTtl,
 }
 
-/// The expected arithmetic of one call of `step` on `model`: token lines, then tool fees.
+/// The expected arithmetic of one call of `step` on `model` over the prompts its window lets
+/// through (`E[lines · 1{input ≤ limit}]`): token lines, then tool fees.
 #[allow(clippy::too_many_arguments)]
 fn expected_call(
     s: &Scenario,
@@ -1217,8 +1230,14 @@ fn expected_call(
             }
         })
         .collect();
+    // Tools are called by the prompts the window lets through, as the token lines are counted.
+    let fits = if limit < f64::INFINITY {
+        1.0 - prompt_above(step, extra_input, limit)
+    } else {
+        1.0
+    };
     for t in &step.tool_calls {
-        let calls = t.count.mean();
+        let calls = t.count.mean() * fits;
         let fee = val(&t.usd_per_call);
         out.push(CostLine {
             label: s.tools[t.tool].clone(),

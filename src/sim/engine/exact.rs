@@ -5,7 +5,7 @@
 //! (Gamma activity multiplier, Poisson or fixed arrivals, a day for each), sorted by day, and
 //! processed day by day, so that what depends on the month so far — graduated volume tiers,
 //! committed-use contracts, the hard cap, incident windows — sees requests in calendar order
-//! (within a day, in user order). Each request draws its prompt once, walks its route's chain
+//! (within a day, in random order, so that no segment or user is served first). Each request draws its prompt once, walks its route's chain
 //! (provider errors, validation retries, escalation, agent loops), is priced, and is then either
 //! billed or, past the hard cap, rejected. Memory per month is one record per session; nothing
 //! per request outlives the request.
@@ -161,7 +161,7 @@ impl<'a> Plan<'a> {
         month.capture.take().unwrap_or_default()
     }
 
-    /// Every session of the month, in day order (users in order within a day).
+    /// Every session of the month, in day order (in random order within a day).
     fn sessions(&self, draw: &TrialDraw, m: u32, key: u64, users: &[u64]) -> Vec<Session> {
         let s = self.scenario;
         let days = s.simulation.days as usize;
@@ -218,7 +218,7 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        // Stable counting sort by day keeps user order within a day.
+        // Counting sort by day.
         let mut counts = vec![0usize; days + 1];
         for sess in &sessions {
             counts[sess.day as usize + 1] += 1;
@@ -231,6 +231,16 @@ impl<'a> Plan<'a> {
             let at = &mut counts[sess.day as usize];
             ordered[*at] = sess;
             *at += 1;
+        }
+        // In random order within a day: no segment or user is always served first under a cap.
+        let mut rng = stream(mix(key, 0x004f_5244_4552)); // "ORDER"
+        let mut start = 0;
+        for &end in &counts[..days] {
+            let day = &mut ordered[start..end];
+            for i in (1..day.len()).rev() {
+                day.swap(i, rng.random_range(0..=i));
+            }
+            start = end;
         }
         ordered
     }

@@ -50,9 +50,12 @@ pub const MAX_MONTHLY_SKEW: f64 = 0.25;
 
 /// What sampled users' costs need of one stack's month, per workflow.
 struct UsersMonth {
-    /// Billed dollars per list dollar (repeats included) of the workflow's requests.
+    /// Billed dollars per served list dollar (repeats included) of the workflow's requests.
     billed_per_list: Vec<f64>,
-    /// List dollars with repeats per list dollar of first runs.
+    /// Per day: the share of its requests served under the hard cap (1 before the day the cap
+    /// is reached, none after it); empty when the cap refused nothing this month.
+    served: Vec<f64>,
+    /// List dollars with repeats per list dollar of first runs, of the requests the cap served.
     repeat_factor: Vec<f64>,
     /// Per day: the share of the workflow's requests inside an incident's window, and their
     /// runs beyond the first.
@@ -603,10 +606,15 @@ impl<'a> FastPlan<'a> {
         let mut after_tiers = vec![0.0; nm];
         let mut billed_model = vec![0.0; nm];
         let mut model_ratio = vec![0.0; nm];
-        // Per workflow, the month's list cost of first runs, served or not: what sampled users'
-        // requests are drawn at, before repeats, refusals and discounts.
+        // Per workflow, the month's list cost of the first runs and of the repeats the hard cap
+        // served: what sampled users' served requests are billed against.
         let mut first_total = vec![0.0; nw];
         let mut again_total = vec![0.0; nw];
+        // The day's list cost of first runs and of repeats, per workflow; the share of each day
+        // that the hard cap served.
+        let mut first_day = vec![0.0; nw];
+        let mut again_day = vec![0.0; nw];
+        let mut served_by_day = vec![1.0; days];
         // Bill a share of the day from the state before it into `trial`.
         let bill_day = |trial: &mut PriceState,
                         state: &PriceState,
@@ -649,8 +657,8 @@ impl<'a> FastPlan<'a> {
                 let run_cost = e.cost - e.lookup_usd;
                 let again = sum_of(rep.extra_runs, run_cost, sd, shape.skew, z[w][d]);
                 list[w] = first + again;
-                first_total[w] += first;
-                again_total[w] += again;
+                first_day[w] = first;
+                again_day[w] = again;
                 units[w] = (
                     if e.cost > 0.0 { first / e.cost } else { 0.0 },
                     if run_cost > 0.0 {
@@ -726,6 +734,11 @@ impl<'a> FastPlan<'a> {
                     capped = true;
                     out.cap_hit_day = Some(d as u32 + 1);
                 }
+            }
+            served_by_day[d] = served;
+            for w in 0..nw {
+                first_total[w] += served * first_day[w];
+                again_total[w] += served * again_day[w];
             }
             if served < 1.0 {
                 // Re-price the served share from the state before the day; what the rest would
@@ -869,9 +882,10 @@ impl<'a> FastPlan<'a> {
         out.cost_by_class = CostBreakdown::from_array(classes);
         out.tokens = Tokens::from_array(tokens);
         out.review_usd = review_usd(draw, &out.workflow_accepted, &out.workflow_failed);
-        // A user's requests are billed what their workflow's requests were on average, after the
-        // hard cap's refusals, tiers and contracts (an unused commitment is no user's request);
-        // incident repeats are drawn per request, on the day each session falls.
+        // A user's served requests are billed what their workflow's served requests were on
+        // average, after tiers and contracts (an unused commitment is no user's request); a
+        // session is served as its day was under the hard cap, and incident repeats are drawn per
+        // request, on the day each session falls.
         let users_month = UsersMonth {
             billed_per_list: (0..nw)
                 .map(|w| {
@@ -883,6 +897,11 @@ impl<'a> FastPlan<'a> {
                     }
                 })
                 .collect(),
+            served: if served_by_day.iter().any(|&x| x < 1.0) {
+                served_by_day
+            } else {
+                Vec::new()
+            },
             repeat_factor: (0..nw)
                 .map(|w| {
                     if first_total[w] > 0.0 {
@@ -966,9 +985,11 @@ impl<'a> FastPlan<'a> {
                         e.cost * r
                     };
                     let repeated = month.repeats[w].iter().any(|(p, _)| *p > 0.0);
-                    let listed = if repeated && sessions <= 64 {
-                        // Each session on its own day; each request in an incident's window
-                        // with that day's share, repeated that day's runs.
+                    let capped = !month.served.is_empty();
+                    let listed = if (repeated || capped) && sessions <= 64 {
+                        // Each session on its own day, served as that day was under the hard
+                        // cap (in random order within the day); each request in an incident's
+                        // window with that day's share, repeated that day's runs.
                         (0..sessions)
                             .map(|_| {
                                 let u: f64 = rng.random();
@@ -976,12 +997,22 @@ impl<'a> FastPlan<'a> {
                                     .day_cumulative
                                     .partition_point(|&c| c <= u)
                                     .min(month.repeats[w].len() - 1);
+                                if capped && rng.random::<f64>() >= month.served[day] {
+                                    return 0.0;
+                                }
                                 let (p, extra) = month.repeats[w][day];
                                 (0..requests_of(per_session, 1, rng))
                                     .map(|_| {
                                         let c = request(rng);
                                         if p > 0.0 && rng.random::<f64>() < p {
-                                            c * (1.0 + extra)
+                                            // Each repeat walks the chain again: a request of
+                                            // its own (without a second lookup fee), as the
+                                            // day's sums take it, not a copy of this one.
+                                            let runs = extra.floor() as u64
+                                                + u64::from(rng.random::<f64>() < extra.fract());
+                                            c + (0..runs)
+                                                .map(|_| request(rng) - e.lookup_usd)
+                                                .sum::<f64>()
                                         } else {
                                             c
                                         }
@@ -990,6 +1021,19 @@ impl<'a> FastPlan<'a> {
                             })
                             .sum::<f64>()
                     } else {
+                        // A very active user under a binding cap: their sessions on served days,
+                        // each served with its day's share.
+                        let sessions = if capped {
+                            let q: f64 = seg
+                                .day_share
+                                .iter()
+                                .zip(&month.served)
+                                .map(|(a, b)| a * b)
+                                .sum();
+                            binomial(sessions, q.clamp(0.0, 1.0), rng)
+                        } else {
+                            sessions
+                        };
                         let reqs = requests_of(per_session, sessions, rng);
                         let plain = if reqs <= 64 || shape.relative.is_empty() {
                             (0..reqs).map(|_| request(rng)).sum::<f64>()
