@@ -409,10 +409,8 @@ mod tests {
 
     #[test]
     fn a_refused_flex_call_is_billed_at_standard() {
-        let m = ModelDraw {
-            flex_unavailable_rate: 0.1,
-            ..ModelDraw::default()
-        };
+        let mut m = ModelDraw::default();
+        m.flex_unavailable_rate = 0.1;
         let t = billed_tiers(ServiceTier::Flex, &m);
         assert_eq!(
             t.as_slice(),

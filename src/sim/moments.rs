@@ -652,6 +652,10 @@ fn linear(
     f
 }
 
+/// The first three moments of one step's cost per request reaching it. One function because
+/// the count moments of a walk along the chain (reach, attempts, escalations, as closures over a
+/// dozen per-walk vectors) and the sums over the agent loop's iterations that use them are one
+/// formula; splitting it would pass those vectors around without making either half readable.
 #[allow(clippy::too_many_arguments)]
 fn step_moments(
     s: &Scenario,
@@ -688,39 +692,9 @@ fn step_moments(
     }
     let iterations = above.len();
     // Call types per iteration: answered and errored, per link.
-    let types: Vec<Vec<CallType>> = (0..iterations)
-        .map(|i| {
-            let mut types = Vec::with_capacity(2 * links.len());
-            for link in links {
-                let model = &s.models[link.model];
-                let draw = &prices[link.model];
-                let keep = call::batch_keep(draw, path == RequestPath::Batch);
-                let mix = |answered: bool| -> CallType {
-                    let at = |t: ServiceTier| {
-                        linear(
-                            &pr, step, model, draw, t, hit, keep, answered, &tool_fees, i as f64,
-                        )
-                    };
-                    if !call::billed(Meter::Input, !answered, link.error_billing) {
-                        return CallType {
-                            components: vec![(1.0, at(ServiceTier::Standard).zeroed())],
-                        };
-                    }
-                    // A refused flex call is billed at standard: a mixture of the two.
-                    CallType {
-                        components: call::billed_tiers(tier, draw)
-                            .as_slice()
-                            .iter()
-                            .map(|&(w, t)| (w, at(t)))
-                            .collect(),
-                    }
-                };
-                types.push(mix(true));
-                types.push(mix(false));
-            }
-            types
-        })
-        .collect();
+    let types = call_types(
+        s, step, links, prices, path, tier, &pr, hit, &tool_fees, iterations,
+    );
     // Count moments of one walk along the chain.
     let n = links.len();
     let counts: Vec<LinkCounts> = links
@@ -885,6 +859,56 @@ fn step_moments(
         prompt_third: pr.third_central(&conditional),
         output_third,
     }
+}
+
+/// The call types of each of a step's `iterations` agent-loop iterations: per link, an answered
+/// call and an errored one, each a mixture over the tiers the call is billed at.
+#[allow(clippy::too_many_arguments)]
+fn call_types(
+    s: &Scenario,
+    step: &Step,
+    links: &[Link],
+    prices: &[ModelDraw],
+    path: RequestPath,
+    tier: ServiceTier,
+    pr: &Prompt,
+    hit: f64,
+    tool_fees: &[f64],
+    iterations: usize,
+) -> Vec<Vec<CallType>> {
+    (0..iterations)
+        .map(|i| {
+            let mut types = Vec::with_capacity(2 * links.len());
+            for link in links {
+                let model = &s.models[link.model];
+                let draw = &prices[link.model];
+                let keep = call::batch_keep(draw, path == RequestPath::Batch);
+                let mix = |answered: bool| -> CallType {
+                    let at = |t: ServiceTier| {
+                        linear(
+                            pr, step, model, draw, t, hit, keep, answered, tool_fees, i as f64,
+                        )
+                    };
+                    if !call::billed(Meter::Input, !answered, link.error_billing) {
+                        return CallType {
+                            components: vec![(1.0, at(ServiceTier::Standard).zeroed())],
+                        };
+                    }
+                    // A refused flex call is billed at standard: a mixture of the two.
+                    CallType {
+                        components: call::billed_tiers(tier, draw)
+                            .as_slice()
+                            .iter()
+                            .map(|&(w, t)| (w, at(t)))
+                            .collect(),
+                    }
+                };
+                types.push(mix(true));
+                types.push(mix(false));
+            }
+            types
+        })
+        .collect()
 }
 
 impl Linear {

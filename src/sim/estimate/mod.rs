@@ -49,36 +49,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .map(|w| incident_factor(s, w, &mut approx))
         .collect();
     let months = s.simulation.months;
-    // Requests of each workflow in each month of the horizon, relative to the first.
-    let month_scale: Vec<Vec<f64>> = s
-        .workflows
-        .iter()
-        .zip(&traffic)
-        .map(|(w, lines)| {
-            (0..months)
-                .map(|m| {
-                    let base: f64 = lines.iter().map(|l| l.requests).sum();
-                    let grown: f64 = w
-                        .segments
-                        .iter()
-                        .zip(lines)
-                        .map(|(&seg, l)| {
-                            let g = &s.segments[seg].monthly_growth;
-                            if !g.is_fixed() && m > 0 {
-                                approx.note(format!(
-                                    "segment `{}`: uncertain growth compounds non-linearly; its mean is used",
-                                    s.segments[seg].name
-                                ));
-                            }
-                            l.requests * (1.0 + g.mean()).powi(m as i32)
-                        })
-                        .sum();
-                    let season = s.simulation.seasonality.get(m as usize % 12).copied().unwrap_or(1.0);
-                    if base > 0.0 { grown / base * season } else { 0.0 }
-                })
-                .collect()
-        })
-        .collect();
+    let month_scale = month_scales(s, &traffic, &mut approx);
     let stacks = s
         .stacks
         .iter()
@@ -188,4 +159,42 @@ pub fn estimate(s: &Scenario) -> Estimate {
         approximations: approx.0,
         stacks,
     }
+}
+
+/// Requests of each workflow in each month of the horizon, relative to the first month.
+fn month_scales(
+    s: &Scenario,
+    traffic: &[Vec<TrafficLine>],
+    approx: &mut Approximations,
+) -> Vec<Vec<f64>> {
+    let months = s.simulation.months;
+    s
+        .workflows
+        .iter()
+        .zip(traffic)
+        .map(|(w, lines)| {
+            (0..months)
+                .map(|m| {
+                    let base: f64 = lines.iter().map(|l| l.requests).sum();
+                    let grown: f64 = w
+                        .segments
+                        .iter()
+                        .zip(lines)
+                        .map(|(&seg, l)| {
+                            let g = &s.segments[seg].monthly_growth;
+                            if !g.is_fixed() && m > 0 {
+                                approx.note(format!(
+                                    "segment `{}`: uncertain growth compounds non-linearly; its mean is used",
+                                    s.segments[seg].name
+                                ));
+                            }
+                            l.requests * (1.0 + g.mean()).powi(m as i32)
+                        })
+                        .sum();
+                    let season = s.simulation.seasonality.get(m as usize % 12).copied().unwrap_or(1.0);
+                    if base > 0.0 { grown / base * season } else { 0.0 }
+                })
+                .collect()
+        })
+        .collect()
 }
