@@ -11,3 +11,4 @@ pub mod problem;
 pub mod source;
 pub mod special;
 pub mod stats;
+pub mod svgtext;
