@@ -255,7 +255,7 @@ fn serve_drives_in_a_browser() {
         .collect();
     assert_eq!(sets, vec!["segment[agents].users=520".to_string()]);
     let rows = cdp.eval(
-        "[...document.querySelectorAll('#whatif-table tr[data-stack]')].map((r) => [r.dataset.stack, r.dataset.breach, r.cells[5].textContent])",
+        "[...document.querySelectorAll('#whatif-table tr[data-stack]')].map((r) => [r.dataset.stack, r.dataset.breach, r.cells[3].textContent])",
     );
     let cli = simulate_json(&file, &sets);
     let rows = rows.as_array().unwrap();
@@ -272,7 +272,19 @@ fn serve_drives_in_a_browser() {
         assert_eq!(Some(page), c["breach_probability"].as_f64(), "{name}");
         // What a person reads: the same probability, as a percentage.
         let shown = row[2].as_str().unwrap();
-        assert!(shown.ends_with('%'), "{shown}");
+        let expected = aicost::base::format::percent(page);
+        assert!(shown.starts_with(&expected), "{shown} shows {expected}");
+    }
+
+    cdp.wait_for("document.getElementById('status').textContent === 'up to date'");
+    if let Some(path) = std::env::var_os("AICOST_SERVE_SCREENSHOT") {
+        let shot = cdp.call(
+            "Page.captureScreenshot",
+            serde_json::json!({"format": "png"}),
+        );
+        let png = base64(shot["data"].as_str().unwrap());
+        assert!(png.starts_with(b"\x89PNG"));
+        std::fs::write(path, png).unwrap();
     }
 
     // Edit the scenario on disk: the page re-renders by itself.
@@ -302,14 +314,4 @@ fn serve_drives_in_a_browser() {
     );
     let saved_text = std::fs::read_to_string(&saved).unwrap();
     assert!(saved_text.contains("users = 520"), "{saved_text}");
-
-    if let Some(path) = std::env::var_os("AICOST_SERVE_SCREENSHOT") {
-        let shot = cdp.call(
-            "Page.captureScreenshot",
-            serde_json::json!({"format": "png"}),
-        );
-        let png = base64(shot["data"].as_str().unwrap());
-        assert!(png.starts_with(b"\x89PNG"));
-        std::fs::write(path, png).unwrap();
-    }
 }

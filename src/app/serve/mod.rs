@@ -212,7 +212,11 @@ fn route(shared: &Shared, request: &mut tiny_http::Request) -> Answer {
             page::page(
                 &snap,
                 &shared.token,
-                &shared.settings.file.display().to_string(),
+                &shared
+                    .settings
+                    .file
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             ),
         ),
         (tiny_http::Method::Get, "/version") => {

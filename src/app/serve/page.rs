@@ -12,24 +12,26 @@ use crate::render::html::{STYLE, escape};
 
 const SERVE_STYLE: &str = "\
 body { display: flex; align-items: flex-start; }
-aside { position: sticky; top: 0; width: 360px; flex: none; height: 100vh; overflow-y: auto;
+aside { position: sticky; top: 0; width: 430px; flex: none; height: 100vh; overflow-y: auto;
   box-sizing: border-box; padding: 16px 18px; background: #f6f7f9; border-right: 1px solid #d8d8d8;
   font-size: 13px; }
 aside h2 { font-size: 15px; margin: 16px 0 6px; border: none; padding: 0; }
 aside label { display: block; margin: 6px 0 10px; }
 aside label span.name { display: block; font-family: ui-monospace, monospace; font-size: 12px;
   overflow-wrap: anywhere; }
-aside input[type=range] { width: 230px; vertical-align: middle; }
+aside input[type=range] { width: 300px; vertical-align: middle; }
 aside output { font-variant-numeric: tabular-nums; margin-left: 6px; }
 aside pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #ffffff; padding: 6px;
   border: 1px solid #e0e0e0; font-size: 12px; margin: 4px 0; }
-aside table { font-size: 12px; }
+aside table { font-size: 12px; width: 100%; }
+aside td { overflow-wrap: anywhere; }
+span.delta { font-size: 11px; }
 aside th, aside td { padding: 2px 5px; }
 main { flex: 1; min-width: 0; }
 #status { color: #555555; }
 #errors pre { background: #fff4f2; border: 1px solid #d55e00; padding: 10px; white-space: pre-wrap;
   overflow-wrap: anywhere; font-size: 13px; }
-.up { color: #b03000; } .down { color: #006a4e; }
+span.up { color: #b03000; } span.down { color: #006a4e; }
 ";
 
 const SCRIPT: &str = r#"
@@ -166,18 +168,18 @@ pub fn what_if_html(stacks: &[StackDelta]) -> String {
         }
     };
     let mut out = String::from(
-        "<table id=\"whatif-table\"><thead><tr><th scope=\"col\">Stack</th><th scope=\"col\" class=\"num\">Mean</th><th scope=\"col\" class=\"num\">Δ mean</th><th scope=\"col\" class=\"num\">p95</th><th scope=\"col\" class=\"num\">Δ p95</th><th scope=\"col\" class=\"num\">Breach</th><th scope=\"col\" class=\"num\">Δ breach</th></tr></thead><tbody>\n",
+        "<table id=\"whatif-table\"><thead><tr><th scope=\"col\">Stack</th><th scope=\"col\" class=\"num\">Mean<br>Δ mean</th><th scope=\"col\" class=\"num\">p95<br>Δ p95</th><th scope=\"col\" class=\"num\">Breach<br>Δ breach</th></tr></thead><tbody>\n",
     );
     for s in stacks {
         let dm = s.mean_usd - s.base_mean_usd;
         let dp = s.p95_usd - s.base_p95_usd;
-        let (breach, dbreach, data) = match (s.breach_probability, s.base_breach_probability) {
+        let (breach, data) = match (s.breach_probability, s.base_breach_probability) {
             (Some(b), Some(base)) => {
                 let d = (b - base) * 100.0;
                 (
-                    format::percent(b),
                     format!(
-                        "<td class=\"num{}\">{}{:.1} pp</td>",
+                        "{}<br><span class=\"delta{}\">{}{:.1} pp</span>",
+                        format::percent(b),
                         class(d),
                         if d > 0.0 { "+" } else { "" },
                         d
@@ -185,14 +187,10 @@ pub fn what_if_html(stacks: &[StackDelta]) -> String {
                     format!(" data-breach=\"{b}\" data-base-breach=\"{base}\""),
                 )
             }
-            _ => (
-                "no budget".to_string(),
-                "<td class=\"num\"></td>".to_string(),
-                String::new(),
-            ),
+            _ => ("no budget".to_string(), String::new()),
         };
         out.push_str(&format!(
-            "<tr data-stack=\"{name}\" data-mean=\"{mean}\" data-p95=\"{p95}\"{data}><td>{name}</td><td class=\"num\">{m}</td><td class=\"num{cm}\">{dm}</td><td class=\"num\">{p}</td><td class=\"num{cp}\">{dp}</td><td class=\"num\">{breach}</td>{dbreach}</tr>\n",
+            "<tr data-stack=\"{name}\" data-mean=\"{mean}\" data-p95=\"{p95}\"{data}><td>{name}</td><td class=\"num\">{m}<br><span class=\"delta{cm}\">{dm}</span></td><td class=\"num\">{p}<br><span class=\"delta{cp}\">{dp}</span></td><td class=\"num\">{breach}</td></tr>\n",
             name = escape(&s.name),
             mean = s.mean_usd,
             p95 = s.p95_usd,
@@ -208,19 +206,18 @@ pub fn what_if_html(stacks: &[StackDelta]) -> String {
     out
 }
 
-/// The whole page for `snap`, with `token` for the requests that change something.
+/// The whole page for `snap` of the scenario named `file`, with `token` for the requests that
+/// change something.
 pub fn page(snap: &Snapshot, token: &str, file: &str) -> String {
-    let (brief, errors, controls, run, ok) = match &snap.outcome {
+    let (brief, errors, controls, run) = match &snap.outcome {
         Ok(b) => (
             b.brief_html.as_str(),
             String::new(),
             controls_html(&b.controls),
             run_text(b.trials, b.seed),
-            true,
         ),
-        Err(e) => ("", errors_html(e), String::new(), String::new(), false),
+        Err(e) => ("", errors_html(e), String::new(), String::new()),
     };
-    let _ = ok;
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
