@@ -205,7 +205,9 @@ pub fn discover(s: &Scenario, doc: &Node, drivers: &[String]) -> Vec<Control> {
 /// a model priced only by the catalog and not listed under `[[model]]`, gets none: there is no
 /// single number to multiply, or no element to set it on.
 fn price_controls(s: &Scenario, doc: &Node) -> Vec<Control> {
-    let mut providers: Vec<(String, Vec<(String, f64)>, bool)> = Vec::new();
+    // Per provider: its prices (key path, value), and whether every one can be multiplied.
+    type Provider = (String, Vec<(String, f64)>, bool);
+    let mut providers: Vec<Provider> = Vec::new();
     for m in &s.models {
         let at = match providers.iter().position(|(p, _, _)| *p == m.provider) {
             Some(i) => i,

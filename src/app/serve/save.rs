@@ -132,7 +132,10 @@ impl Out {
         for (k, t) in &self.tables {
             let mut p = prefix.to_vec();
             p.push(crate::base::escape::toml_key(k));
-            text.push_str(&format!("\n[{}]\n", p.join(".")));
+            // A table holding only tables needs no header of its own.
+            if !t.values.is_empty() || (t.tables.is_empty() && t.named.is_empty()) {
+                text.push_str(&format!("\n[{}]\n", p.join(".")));
+            }
             t.write(&p, text);
         }
         for (k, items) in &self.named {
@@ -252,32 +255,67 @@ mod tests {
     }
 
     #[test]
-    fn sets_become_keys_under_named_elements() {
-        let loaded = crate::model::scenario::from_str(
-            "t.toml",
-            "name = \"t\"\n[simulation]\ntrials = 10\n[[segment]]\nname = \"agents\"\nusers = 5\nsessions_per_user_per_day = 1\n",
-        );
-        let Ok(loaded) = loaded else {
-            // The minimal text above is enough for the document; validation is not the point.
-            return;
-        };
-        let text = scenario_text(
-            "base.toml",
-            &[
-                "segment[agents].users=5".into(),
-                "simulation.trials=10".into(),
-            ],
-            &loaded.document,
-            "a what-if",
-        );
+    fn sets_become_keys_under_named_elements_or_whole_arrays() {
+        let sets = [
+            "segment[agents].users=520".to_string(),
+            "simulation.trials=2000".to_string(),
+            "stack[gpt-4o].route.main.chain[0].validation_failure_rate=0.1".to_string(),
+        ];
+        let loaded = crate::model::scenario::load_with(
+            Path::new("scenarios/support-summarizer.toml"),
+            &crate::model::scenario::LoadOptions {
+                overrides: sets.to_vec(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let text = scenario_text("base.toml", &sets, &loaded.document, "a what-if");
         assert!(
             text.starts_with("# a what-if\nextends = \"base.toml\"\n"),
             "{text}"
         );
-        assert!(text.contains("[simulation]\ntrials = 10\n"), "{text}");
+        assert!(text.contains("\n[simulation]\ntrials = 2000\n"), "{text}");
         assert!(
-            text.contains("[[segment]]\nname = \"agents\"\nusers = 5\n"),
+            text.contains("\n[[segment]]\nname = \"agents\"\nusers = 520\n"),
             "{text}"
         );
+        // `chain[0]`: the array is replaced by `extends`, so it is written whole.
+        assert!(
+            text.contains("\n[[stack]]\nname = \"gpt-4o\"\n\n[stack.route.main]\nchain = [{ model = \"gpt-4o\", validation_failure_rate = 0.1, max_attempts = 2 }]\n"),
+            "{text}"
+        );
+        assert!(!text.contains("[stack.route]\n"), "{text}");
+        // The file, beside its base, is the what-if.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            "scenarios/support-summarizer.toml",
+            dir.path().join("base.toml"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("w.toml"), &text).unwrap();
+        let saved = crate::model::scenario::load(&dir.path().join("w.toml")).unwrap();
+        let labels: Vec<(String, Option<f64>)> = saved
+            .scenario
+            .params()
+            .iter()
+            .map(|p| (p.label.clone(), p.dist.fixed_value()))
+            .collect();
+        for (label, value) in [
+            ("segment[agents].users", 520.0),
+            (
+                "stack[gpt-4o].route.main.chain[0].validation_failure_rate",
+                0.1,
+            ),
+            (
+                "stack[gpt-4o-mini].route.main.chain[0].validation_failure_rate",
+                0.05,
+            ),
+        ] {
+            assert!(
+                labels.contains(&(label.to_string(), Some(value))),
+                "{label} = {value} in {labels:?}"
+            );
+        }
+        assert_eq!(saved.scenario.simulation.trials, 2000);
     }
 }
