@@ -67,7 +67,7 @@ fn main() {
             fallback_seed: 1,
             threads: None,
         };
-        let snap = state::snapshot(&settings, 1);
+        let snap = state::snapshot(&settings, 1, None);
         let Ok(base) = &snap.outcome else {
             println!("{}: does not load", file.display());
             continue;

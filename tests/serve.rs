@@ -362,7 +362,7 @@ fn a_what_if_overtaken_by_a_newer_one_is_cancelled() {
         fallback_seed: 1,
         threads: Some(1),
     };
-    let snap = state::snapshot(&settings, 1);
+    let snap = state::snapshot(&settings, 1, None);
     let base = snap.outcome.as_ref().unwrap();
     // The flag a newer what-if sets: the engine stops and the result is dropped as stale.
     let cancelled = Arc::new(AtomicBool::new(true));
@@ -567,7 +567,7 @@ fn the_command_prints_its_address_and_stops_on_a_signal() {
 }
 
 #[test]
-fn another_host_than_loopback_is_warned_about() {
+fn another_host_than_loopback_is_warned_about_and_still_checks_the_host() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.toml");
     std::fs::copy("scenarios/support-summarizer.toml", &file).unwrap();
@@ -588,6 +588,27 @@ fn another_host_than_loopback_is_warned_about() {
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    let port: u16 = line
+        .trim()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    // Listening on every address, it answers a request to any of its IP addresses, but still
+    // not one addressed to a DNS name.
+    let (status, _) = request(addr, "GET", "/version", &[("Host", &addr.to_string())], "");
+    assert_eq!(status, 200);
+    let (status, _) = request(
+        addr,
+        "GET",
+        "/version",
+        &[("Host", &format!("evil.example:{port}"))],
+        "",
+    );
+    assert_eq!(status, 403);
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }

@@ -38,6 +38,9 @@ struct Shared {
     token: String,
     /// `Host` header values that name this server.
     hosts: Vec<String>,
+    /// Whether it listens on every address (`0.0.0.0`, `::`), and on which port.
+    any_address: bool,
+    port: u16,
     snapshot: Mutex<Arc<Snapshot>>,
     /// The latest what-if's generation and the cancellation flag of the run in flight.
     runs: Mutex<(u64, Arc<AtomicBool>)>,
@@ -60,7 +63,7 @@ impl Server {
     /// Load the scenario, run its base forecast and listen on `host:port` (port 0: any free
     /// port). A scenario that does not validate still starts a server: the page shows why.
     pub fn start(settings: Settings, host: &str, port: u16) -> Result<Server, Error> {
-        let snap = state::snapshot(&settings, 1);
+        let snap = state::snapshot(&settings, 1, None);
         let http = tiny_http::Server::http((host, port)).map_err(|e| {
             Error::Usage(format!(
                 "cannot listen on {host}:{port}: {e}\n  = help: choose another --port (0 picks a free one)"
@@ -81,6 +84,8 @@ impl Server {
                 settings,
                 token,
                 hosts,
+                any_address: addr.ip().is_unspecified(),
+                port: addr.port(),
                 snapshot: Mutex::new(Arc::new(snap)),
                 runs: Mutex::new((0, Arc::new(AtomicBool::new(false)))),
                 reloading: Mutex::new(()),
@@ -148,8 +153,14 @@ impl Server {
 
 fn reload(shared: &Shared) {
     let _one = lock(&shared.reloading);
-    let version = lock(&shared.snapshot).version + 1;
-    let snap = state::snapshot(&shared.settings, version);
+    let (version, drivers) = {
+        let old = lock(&shared.snapshot);
+        let drivers = old.outcome.as_ref().ok().map(|b| b.drivers.clone());
+        (old.version + 1, drivers)
+    };
+    // The top drivers are ranked once (a sensitivity run per uncertain input) and kept while
+    // the file is edited, so that a save re-renders in the time of one forecast.
+    let snap = state::snapshot(&shared.settings, version, drivers.as_deref());
     *lock(&shared.snapshot) = Arc::new(snap);
 }
 
@@ -198,7 +209,7 @@ fn route(shared: &Shared, request: &mut tiny_http::Request) -> Answer {
     // A Host that is not this server: a page of another site reaching 127.0.0.1 through a name
     // of its own (DNS rebinding).
     match header(request, "Host") {
-        Some(h) if shared.hosts.iter().any(|ok| ok.eq_ignore_ascii_case(h)) => {}
+        Some(h) if names_this_server(shared, h) => {}
         _ => return refuse(403, "this server answers only requests addressed to it"),
     }
     let url = request.url().to_string();
@@ -245,6 +256,18 @@ fn route(shared: &Shared, request: &mut tiny_http::Request) -> Answer {
     }
 }
 
+/// Whether `host` (a `Host` header, or the host of an `Origin`) names this server: one of its
+/// names, or, when it listens on every address (`--host 0.0.0.0`), any IP address with its port.
+/// A DNS name other than `localhost` never does, so a page of another site cannot reach the
+/// server through a name of its own that points at it.
+fn names_this_server(shared: &Shared, host: &str) -> bool {
+    shared.hosts.iter().any(|ok| ok.eq_ignore_ascii_case(host))
+        || (shared.any_address
+            && host
+                .parse::<SocketAddr>()
+                .is_ok_and(|a| a.port() == shared.port))
+}
+
 /// A change must carry the page's token and come from the page's origin.
 fn check_change(shared: &Shared, request: &tiny_http::Request) -> Result<(), &'static str> {
     match header(request, "X-Aicost-Token") {
@@ -255,7 +278,7 @@ fn check_change(shared: &Shared, request: &tiny_http::Request) -> Result<(), &'s
     let host = origin
         .strip_prefix("http://")
         .ok_or("the Origin is not this server")?;
-    if shared.hosts.iter().any(|ok| ok.eq_ignore_ascii_case(host)) {
+    if names_this_server(shared, host) {
         Ok(())
     } else {
         Err("the Origin is not this server")

@@ -95,6 +95,8 @@ pub struct Base {
     /// The brief, as `--format html` renders it, without the document around it.
     pub brief_html: String,
     pub controls: Vec<Control>,
+    /// The key paths of the top drivers, the most moving first.
+    pub drivers: Vec<String>,
 }
 
 /// One version of the scenario on disk and what became of it.
@@ -120,8 +122,9 @@ pub fn error_text(e: &Error) -> String {
     crate::app::run::render_error(e, &plain)
 }
 
-/// Load the scenario as it is on disk now and run its base forecast.
-pub fn snapshot(settings: &Settings, version: u64) -> Snapshot {
+/// Load the scenario as it is on disk now and run its base forecast; the top drivers are
+/// `drivers` when given (kept from an earlier version), else ranked anew.
+pub fn snapshot(settings: &Settings, version: u64, drivers: Option<&[String]>) -> Snapshot {
     let opts = settings.load_options(&[]);
     match scenario::load_with(&settings.file, &opts) {
         Ok(loaded) => {
@@ -129,7 +132,7 @@ pub fn snapshot(settings: &Settings, version: u64) -> Snapshot {
             Snapshot {
                 version,
                 inputs,
-                outcome: base(settings, loaded).map_err(|e| error_text(&e)),
+                outcome: base(settings, loaded, drivers).map_err(|e| error_text(&e)),
             }
         }
         Err(e) => Snapshot {
@@ -143,14 +146,17 @@ pub fn snapshot(settings: &Settings, version: u64) -> Snapshot {
     }
 }
 
-fn base(settings: &Settings, loaded: Loaded) -> Result<Base, Error> {
+fn base(settings: &Settings, loaded: Loaded, drivers: Option<&[String]>) -> Result<Base, Error> {
     let opts = settings.options(&loaded)?;
     let s = &loaded.scenario;
     let result = engine::simulate(s, &opts)?;
     let brief = Brief::new(s, &result);
     let charts = brief.charts();
     let brief_html = crate::render::html::body(&brief.blocks(Some(&charts)));
-    let drivers = top_drivers(&loaded, &opts);
+    let drivers = match drivers {
+        Some(d) => d.to_vec(),
+        None => top_drivers(&loaded, &opts),
+    };
     let controls = controls::discover(s, &loaded.document, &drivers);
     Ok(Base {
         report: brief.report.clone(),
@@ -158,6 +164,7 @@ fn base(settings: &Settings, loaded: Loaded) -> Result<Base, Error> {
         seed: opts.seed,
         brief_html,
         controls,
+        drivers,
         loaded,
     })
 }
