@@ -447,6 +447,17 @@ fn save_writes_a_scenario_that_extends_the_base_and_never_an_input() {
     );
     assert_eq!(status, 422, "{again}");
     assert_eq!(std::fs::read_to_string(&written).unwrap(), text);
+
+    // The page follows the file the scenario extends, too.
+    let v = state_of(&r)["version"].as_u64().unwrap();
+    let base_text = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(
+        &base,
+        base_text.replace("monthly_usd = 600", "monthly_usd = 1200"),
+    )
+    .unwrap();
+    let after = next_state(&r, v);
+    assert!(after["brief"].as_str().unwrap().contains("$1,200"));
 }
 
 /// Wait for the page's version to pass `after`; the new state.
