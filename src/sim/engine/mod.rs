@@ -16,6 +16,8 @@ pub mod exact;
 pub mod fast;
 pub mod outcome;
 pub mod rng;
+mod sums;
+mod support;
 
 pub use outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 
