@@ -60,6 +60,23 @@ impl TokenFit {
         }
     }
 
+    /// The distribution of `factor` × this one (a lognormal scaled is a lognormal).
+    pub fn scaled(&self, factor: f64) -> TokenFit {
+        let r = |x: f64| (x * factor).round();
+        match self {
+            TokenFit::Fixed(x) => TokenFit::Fixed(r(*x)),
+            TokenFit::Lognormal { p50, p95 } => TokenFit::Lognormal {
+                p50: r(*p50).max(1.0),
+                p95: r(*p95).max(r(*p50).max(1.0) + 1.0),
+            },
+            TokenFit::Empirical(pts) => TokenFit::Empirical(
+                pts.iter()
+                    .map(|(v, w)| ((v * factor * 10.0).round() / 10.0, *w))
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn toml(&self) -> String {
         match self {
             TokenFit::Fixed(x) => format!("{x}"),
@@ -101,6 +118,35 @@ pub struct FittedPart {
     pub mean_output_tokens: f64,
     /// Mean spend per completed call, when the log says.
     pub cost_per_call_usd: Option<f64>,
+    /// How the cache was fitted.
+    pub cache: CacheFit,
+    /// Share of cache writes kept an hour, when the log shows it.
+    pub write_1h_share: Option<f64>,
+    /// Reasoning tokens per call, when the log reports them (the output fit then excludes them).
+    pub reasoning_tokens: Option<TokenFit>,
+    pub mean_reasoning_tokens: Option<f64>,
+    /// Image input: (mean images-with-tokens per call, mean image tokens of a call that has some).
+    pub images: Option<(f64, f64)>,
+    pub audio_input_tokens: Option<TokenFit>,
+    pub audio_output_tokens: Option<TokenFit>,
+}
+
+/// How a part's prompt cache was fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CacheFit {
+    /// No call read from or wrote to the cache.
+    None,
+    /// The log reports cache writes: the prefix is what goes through the cache, and the hit rate
+    /// the share of it read rather than written, so that the forecast's reads and writes per call
+    /// are the observed ones.
+    Measured {
+        /// Mean cached and written tokens per completed call, as observed.
+        reads_per_call: f64,
+        writes_per_call: f64,
+    },
+    /// The log reports cache reads only: every call without a read is assumed to write the whole
+    /// prefix.
+    ReadsOnly,
 }
 
 /// What was fitted for one workflow.
@@ -132,16 +178,37 @@ fn ratio(a: f64, b: f64) -> f64 {
 
 fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> FittedPart {
     let calls = p.calls();
-    let (prefix, input) = if p.cache_hits > 0.0 {
+    let fit = |h: &Histogram| TokenFit::from_histogram(h, empirical);
+    // Cache writes reported on every completed call: fit reads and writes as measured. Else, as
+    // before writes were logged, from the reads alone.
+    let (cache, prefix, input, hit_rate) = if p.writes_reported >= calls && calls > 0.0 {
+        let through = p.read_tokens_reported + p.write_tokens;
+        if p.cache_active > 0.0 && through > 0.0 {
+            // The engine sends the prefix on every call; the calls that did not use the cache
+            // send none, so the prefix is scaled by the share of calls that did: the forecast's
+            // reads and writes per call are then the observed ones.
+            let active = p.cache_active / calls;
+            (
+                CacheFit::Measured {
+                    reads_per_call: p.read_tokens_reported / calls,
+                    writes_per_call: p.write_tokens / calls,
+                },
+                Some(fit(&p.prefix_tokens).scaled(active)),
+                fit(&p.uncached_input),
+                p.read_tokens_reported / through,
+            )
+        } else {
+            (CacheFit::None, None, fit(&p.uncached_input), 0.0)
+        }
+    } else if p.cache_hits > 0.0 {
         (
-            Some(TokenFit::from_histogram(&p.cached_tokens, empirical)),
-            TokenFit::from_histogram(&p.input_tokens_hit, empirical),
+            CacheFit::ReadsOnly,
+            Some(fit(&p.cached_tokens)),
+            fit(&p.input_tokens_hit),
+            ratio(p.cache_hits, calls),
         )
     } else {
-        (
-            None,
-            TokenFit::from_histogram(&p.input_tokens_all, empirical),
-        )
+        (CacheFit::None, None, fit(&p.input_tokens_all), 0.0)
     };
     let vfr = ratio(p.validation_failures, calls);
     let max_attempts = if p.validation_failures > 0.0 {
@@ -149,6 +216,17 @@ fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> 
     } else {
         1
     };
+    // Reasoning reported on every completed call: output without it, and reasoning on its own
+    // (the engine bills them separately).
+    let reasoning = p.reasoning_reported >= calls && calls > 0.0;
+    let output = if reasoning {
+        fit(&p.visible_output_tokens)
+    } else {
+        fit(&p.output_tokens)
+    };
+    // Image and audio tokens: the calls that had some, scaled by their share of the calls.
+    let share = |h: &Histogram| ratio(h.n(), calls);
+    let scaled = |h: &Histogram| (h.n() > 0.0).then(|| fit(h).scaled(share(h)));
     FittedPart {
         model: model.to_string(),
         share: ratio(p.ok_calls, workflow_requests),
@@ -156,8 +234,8 @@ fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> 
         calls,
         static_prefix_tokens: prefix,
         input_tokens: input,
-        output_tokens: TokenFit::from_histogram(&p.output_tokens, empirical),
-        cache_hit_rate: ratio(p.cache_hits, calls),
+        output_tokens: output,
+        cache_hit_rate: hit_rate,
         validation_failure_rate: vfr,
         max_attempts,
         error_rate: ratio(p.errors, calls + p.errors),
@@ -166,6 +244,25 @@ fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> 
         mean_input_tokens: p.input_tokens_all.total().mean(),
         mean_output_tokens: p.output_tokens.total().mean(),
         cost_per_call_usd: (p.cost_usd.n > 0.0).then(|| p.cost_usd.mean()),
+        cache,
+        write_1h_share: (p.write_tokens_ttl_known > 0.0)
+            .then(|| p.write_tokens_1h / p.write_tokens_ttl_known),
+        reasoning_tokens: reasoning.then(|| fit(&p.reasoning_tokens)),
+        mean_reasoning_tokens: reasoning.then(|| p.reasoning_tokens.total().mean()),
+        images: (p.image_tokens.n() > 0.0).then(|| {
+            (
+                share(&p.image_tokens),
+                p.image_tokens.total().mean().round(),
+            )
+        }),
+        audio_input_tokens: scaled(&p.audio_input_tokens),
+        // Audio output is inside the output count; it is fitted apart only when the output fit
+        // excludes it.
+        audio_output_tokens: if reasoning {
+            scaled(&p.audio_output_tokens)
+        } else {
+            None
+        },
     }
 }
 
@@ -268,6 +365,78 @@ pub struct Provenance {
     pub last_day: Option<String>,
     /// The `catalog` key to write, when models were looked up in a catalog file.
     pub catalog_path: Option<String>,
+}
+
+/// A comment on how the part's cache was fitted, or nothing.
+pub fn cache_comment(p: &FittedPart) -> Option<String> {
+    match &p.cache {
+        CacheFit::None => None,
+        CacheFit::Measured {
+            reads_per_call,
+            writes_per_call,
+        } => Some(format!(
+            "cache: {} tokens read and {} written per call, as logged{}",
+            sig(*reads_per_call, 4),
+            sig(*writes_per_call, 4),
+            p.write_1h_share.map_or(String::new(), |h| format!(
+                "; {}% of the writes kept an hour",
+                sig(h * 100.0, 3)
+            ))
+        )),
+        CacheFit::ReadsOnly => Some(
+            "the logs report no cache writes: a call without a cache read is assumed to write the whole prefix"
+                .to_string(),
+        ),
+    }
+}
+
+/// Whether the part's writes are mostly one-hour ones and its model has a price for them.
+pub fn one_hour_cache(p: &FittedPart, catalog: &Catalog) -> bool {
+    p.write_1h_share.is_some_and(|h| h >= 0.5)
+        && catalog
+            .lookup(&p.model)
+            .is_some_and(|f| f.entry.cache_write_1h_usd_per_mtok.is_some())
+}
+
+/// The fitted keys of a part's step (`key = value` lines, with their comments).
+pub fn step_keys(p: &FittedPart, catalog: &Catalog) -> String {
+    let mut o = String::new();
+    if let Some(note) = cache_comment(p) {
+        let _ = writeln!(o, "# {note}");
+    }
+    if let Some(prefix) = &p.static_prefix_tokens {
+        let _ = writeln!(o, "static_prefix_tokens = {}", prefix.toml());
+    }
+    let _ = writeln!(o, "input_tokens = {}", p.input_tokens.toml());
+    let _ = writeln!(o, "output_tokens = {}", p.output_tokens.toml());
+    if p.cache_hit_rate > 0.0 {
+        let _ = writeln!(o, "cache_hit_rate = {}", sig(p.cache_hit_rate, 4));
+    }
+    if one_hour_cache(p, catalog) {
+        let _ = writeln!(o, "cache_ttl = \"1h\"   # most writes were kept an hour");
+    }
+    if let Some(r) = &p.reasoning_tokens {
+        let _ = writeln!(
+            o,
+            "reasoning_tokens = {}   # logged apart from output_tokens",
+            r.toml()
+        );
+    }
+    if let Some((count, per_image)) = p.images {
+        let _ = writeln!(
+            o,
+            "images = {{ count = {}, tokens_per_image = {} }}   # image tokens of the calls that had some, per call",
+            sig(count, 4),
+            per_image.max(1.0)
+        );
+    }
+    if let Some(a) = &p.audio_input_tokens {
+        let _ = writeln!(o, "audio_input_tokens = {}", a.toml());
+    }
+    if let Some(a) = &p.audio_output_tokens {
+        let _ = writeln!(o, "audio_output_tokens = {}", a.toml());
+    }
+    o
 }
 
 /// Write the fitted scenario.
@@ -384,14 +553,7 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
                 "[[workflow.step]]\nname = \"call\"\nroute = {}",
                 toml_str(&pn)
             );
-            if let Some(prefix) = &p.static_prefix_tokens {
-                let _ = writeln!(o, "static_prefix_tokens = {}", prefix.toml());
-            }
-            let _ = writeln!(o, "input_tokens = {}", p.input_tokens.toml());
-            let _ = writeln!(o, "output_tokens = {}", p.output_tokens.toml());
-            if p.cache_hit_rate > 0.0 {
-                let _ = writeln!(o, "cache_hit_rate = {}", sig(p.cache_hit_rate, 4));
-            }
+            let _ = write!(o, "{}", step_keys(p, catalog));
         }
     }
     let mut models: Vec<&str> = Vec::new();

@@ -42,6 +42,30 @@ pub struct PartStats {
     pub output_tokens: Histogram,
     /// Spend the log reports, and over how many calls.
     pub cost_usd: Moments,
+    /// Completed calls whose log reports cache writes (0 included).
+    pub writes_reported: f64,
+    /// Completed calls, among those, that read or wrote part of the prompt through the cache.
+    pub cache_active: f64,
+    /// Cached plus written tokens of those calls: the part of the prompt that goes through the
+    /// cache.
+    pub prefix_tokens: Histogram,
+    /// Cached tokens and cache writes summed over the calls that report writes.
+    pub read_tokens_reported: f64,
+    pub write_tokens: f64,
+    /// Input that neither came from nor went to the cache, over the calls that report writes.
+    pub uncached_input: Histogram,
+    /// Cache writes whose time to live the log shows, and the one-hour ones among them.
+    pub write_tokens_ttl_known: f64,
+    pub write_tokens_1h: f64,
+    /// Completed calls whose log reports reasoning tokens; their reasoning tokens, and their
+    /// output without reasoning and audio.
+    pub reasoning_reported: f64,
+    pub reasoning_tokens: Histogram,
+    pub visible_output_tokens: Histogram,
+    /// Image and audio tokens of the completed calls that had some.
+    pub image_tokens: Histogram,
+    pub audio_input_tokens: Histogram,
+    pub audio_output_tokens: Histogram,
 }
 
 impl PartStats {
@@ -62,6 +86,20 @@ impl PartStats {
         self.cached_tokens.merge(&o.cached_tokens);
         self.output_tokens.merge(&o.output_tokens);
         self.cost_usd.merge(&o.cost_usd);
+        self.writes_reported += o.writes_reported;
+        self.cache_active += o.cache_active;
+        self.prefix_tokens.merge(&o.prefix_tokens);
+        self.read_tokens_reported += o.read_tokens_reported;
+        self.write_tokens += o.write_tokens;
+        self.uncached_input.merge(&o.uncached_input);
+        self.write_tokens_ttl_known += o.write_tokens_ttl_known;
+        self.write_tokens_1h += o.write_tokens_1h;
+        self.reasoning_reported += o.reasoning_reported;
+        self.reasoning_tokens.merge(&o.reasoning_tokens);
+        self.visible_output_tokens.merge(&o.visible_output_tokens);
+        self.image_tokens.merge(&o.image_tokens);
+        self.audio_input_tokens.merge(&o.audio_input_tokens);
+        self.audio_output_tokens.merge(&o.audio_output_tokens);
     }
 }
 
@@ -227,6 +265,36 @@ impl Accumulator {
         }
         if let Some(cost) = c.cost_usd {
             part.cost_usd.add(cost);
+        }
+        if let Some(writes) = c.cache_write_tokens {
+            let writes = writes as f64;
+            part.writes_reported += 1.0;
+            part.read_tokens_reported += cached;
+            part.write_tokens += writes;
+            part.uncached_input.add(c.uncached_input() as f64);
+            if cached + writes > 0.0 {
+                part.cache_active += 1.0;
+                part.prefix_tokens.add(cached + writes);
+            }
+            if let Some(h) = c.cache_write_1h_tokens {
+                part.write_tokens_ttl_known += writes;
+                part.write_tokens_1h += h as f64;
+            }
+        }
+        if let Some(r) = c.reasoning_tokens {
+            part.reasoning_reported += 1.0;
+            part.reasoning_tokens.add(r as f64);
+            part.visible_output_tokens
+                .add((c.output_tokens - r - c.audio_output_tokens) as f64);
+        }
+        for (h, n) in [
+            (&mut part.image_tokens, c.image_tokens),
+            (&mut part.audio_input_tokens, c.audio_input_tokens),
+            (&mut part.audio_output_tokens, c.audio_output_tokens),
+        ] {
+            if n > 0 {
+                h.add(n as f64);
+            }
         }
         if c.status != Status::Ok {
             return;
