@@ -10,6 +10,7 @@ pub mod hist;
 pub mod input;
 pub mod readers;
 pub mod record;
+pub mod resolve;
 pub mod skeleton;
 pub mod span;
 pub mod summary;

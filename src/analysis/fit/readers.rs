@@ -1,11 +1,13 @@
 //! The log formats `fit` and `backtest` read, each streamed record by record.
 //!
 //! - **OpenTelemetry GenAI spans** as JSON lines: one span per line with an `attributes` object,
-//!   or one OTLP/JSON export (`resourceSpans`) per line. Current attribute names and the
-//!   deprecated ones (`gen_ai.usage.prompt_tokens`, `…completion_tokens`) are both accepted.
-//! - **LiteLLM spend logs** (`LiteLLM_SpendLogs` rows) as CSV, JSON lines or one JSON array.
+//!   or one OTLP/JSON export (`resourceSpans`) per line. The names of semantic-conventions-genai
+//!   (cache reads and writes, reasoning, per-modality tokens) and the older ones are accepted.
+//! - **LiteLLM spend logs** (`LiteLLM_SpendLogs` rows) as CSV, JSON lines or one JSON array, and
+//!   the SDK's logging payloads (StandardLoggingPayload) as JSON lines.
 //! - **Plain CSV** with the header
-//!   `timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status`.
+//!   `timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status` and optional
+//!   cache-write, reasoning, image and audio columns.
 //!
 //! Each reader calls the sink once per call and counts every unreadable line in the [`Budget`];
 //! nothing is held but the current line. `docs/fit.md` documents each format.

@@ -168,6 +168,9 @@ pub struct FittedWorkflow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fitted {
     pub workflows: Vec<FittedWorkflow>,
+    /// Days from the logs' first day to their last, both included (`None` for aggregates
+    /// without dates).
+    pub days_covered: Option<u32>,
     pub days_weekday: f64,
     pub days_weekend: f64,
 }
@@ -321,6 +324,10 @@ pub fn fit(s: &Summary, empirical: bool) -> Fitted {
     }
     Fitted {
         workflows,
+        days_covered: match (s.first_day, s.last_day) {
+            (Some(a), Some(b)) => u32::try_from(b.days() - a.days() + 1).ok(),
+            _ => None,
+        },
         days_weekday: s.days_weekday,
         days_weekend: s.days_weekend,
     }
@@ -393,8 +400,8 @@ pub fn cache_comment(p: &FittedPart) -> Option<String> {
 /// Whether the part's writes are mostly one-hour ones and its model has a price for them.
 pub fn one_hour_cache(p: &FittedPart, catalog: &Catalog) -> bool {
     p.write_1h_share.is_some_and(|h| h >= 0.5)
-        && catalog
-            .lookup(&p.model)
+        && super::resolve::resolve(catalog, &p.model)
+            .and_then(|r| catalog.lookup(&r.key))
             .is_some_and(|f| f.entry.cache_write_1h_usd_per_mtok.is_some())
 }
 
@@ -439,6 +446,61 @@ pub fn step_keys(p: &FittedPart, catalog: &Catalog) -> String {
     o
 }
 
+/// Fewest calls from which token distributions and rates are more than rough guesses.
+pub const THIN_CALLS: f64 = 300.0;
+
+/// What the logs were too thin to fit, and the defaults kept instead: no weekend day (the
+/// weekend factor stays 1), fewer than [`THIN_CALLS`] calls, one user or none (the head-count
+/// is 1 and the spread of activity across users 0).
+pub fn thin_log_warnings(s: &Summary, f: &Fitted) -> Vec<String> {
+    let mut out = Vec::new();
+    if s.days_weekend == 0.0 && s.days_weekday > 0.0 {
+        out.push(
+            "the logs have no weekend day: weekend_factor is the default 1, not a fit".to_string(),
+        );
+    }
+    let calls = s.calls();
+    if calls < THIN_CALLS {
+        out.push(format!(
+            "the logs hold {calls} calls, fewer than {THIN_CALLS}: token distributions, cache and failure rates are rough"
+        ));
+    }
+    for w in &f.workflows {
+        if w.users <= 1.0 {
+            out.push(format!(
+                "workflow `{}`: {} user in the logs: users = 1 and user_variability = 0 are defaults, not fits (does the log name the end user?)",
+                c(&w.name),
+                if w.users_unknown { "no" } else { "one" }
+            ));
+        }
+    }
+    out
+}
+
+/// Logged model names that a scenario names otherwise: (logged, resolution).
+pub fn resolutions(f: &Fitted, catalog: &Catalog) -> Vec<(String, super::resolve::Resolution)> {
+    let mut out: Vec<(String, super::resolve::Resolution)> = Vec::new();
+    for p in f.workflows.iter().flat_map(|w| &w.parts) {
+        if let Some(r) = super::resolve::resolve(catalog, &p.model)
+            && r.how != super::resolve::How::AsLogged
+            && !out.iter().any(|(l, _)| *l == p.model)
+        {
+            out.push((p.model.clone(), r));
+        }
+    }
+    out
+}
+
+/// The name a fitted scenario gives a logged model: the logged name when the catalog knows it as
+/// written, else the catalog entry a dated or aliased name resolves to (see
+/// [`resolve`](super::resolve)), else the logged name.
+pub fn model_name(catalog: &Catalog, logged: &str) -> String {
+    match super::resolve::resolve(catalog, logged) {
+        Some(r) if r.how != super::resolve::How::AsLogged => r.key,
+        _ => logged.to_string(),
+    }
+}
+
 /// Write the fitted scenario.
 pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> String {
     let mut o = String::new();
@@ -479,7 +541,23 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
     if let Some(c) = &prov.catalog_path {
         let _ = writeln!(o, "catalog = {}", toml_str(c));
     }
-    let _ = writeln!(o, "\n[simulation]\ndays = 30");
+    match f.days_covered {
+        Some(d) if d <= 31 => {
+            let _ = writeln!(
+                o,
+                "\n[simulation]\ndays = {d}   # the days the logs cover (compare the simulated spend with theirs)"
+            );
+        }
+        Some(d) => {
+            let _ = writeln!(
+                o,
+                "\n[simulation]\ndays = 30   # the logs cover {d} days; a trial is one month"
+            );
+        }
+        None => {
+            let _ = writeln!(o, "\n[simulation]\ndays = 30");
+        }
+    }
     for w in &f.workflows {
         let _ = writeln!(
             o,
@@ -556,16 +634,28 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
             let _ = write!(o, "{}", step_keys(p, catalog));
         }
     }
-    let mut models: Vec<&str> = Vec::new();
+    // Each logged name once, under the name the scenario gives it.
+    let mut models: Vec<(String, Vec<&str>)> = Vec::new();
     for w in &f.workflows {
         for p in &w.parts {
-            if !models.contains(&p.model.as_str()) {
-                models.push(&p.model);
+            let name = model_name(catalog, &p.model);
+            match models.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, logged)) => {
+                    if !logged.contains(&p.model.as_str()) {
+                        logged.push(&p.model);
+                    }
+                }
+                None => models.push((name, vec![&p.model])),
             }
         }
     }
-    for m in &models {
+    for (m, logged) in &models {
         let _ = writeln!(o);
+        for l in logged.iter().filter(|l| **l != m.as_str()) {
+            if let Some(r) = super::resolve::resolve(catalog, l) {
+                let _ = writeln!(o, "# logged as `{}`: {}", c(l), r.how.describe());
+            }
+        }
         match catalog.lookup(m) {
             Some(found) => {
                 let flag = if catalog.name == crate::model::catalog::BUILTIN_NAME {
@@ -604,7 +694,7 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
     let _ = writeln!(o, "[[stack]]\nname = \"observed\"");
     for w in &f.workflows {
         for p in &w.parts {
-            let mut link = format!("model = {}", toml_str(&p.model));
+            let mut link = format!("model = {}", toml_str(&model_name(catalog, &p.model)));
             if p.validation_failure_rate > 0.0 {
                 let _ = write!(
                     link,

@@ -224,7 +224,7 @@ fn update_workflow(
                 );
                 let rate = sig(w.requests_per_user_per_day, 4);
                 if t.contains_key("sessions_per_user_per_month") {
-                    let weights = crate::model::day_weights(days, w.weekend_factor);
+                    let weights = crate::model::day_weights(days, 0, w.weekend_factor);
                     let month: f64 = weights.iter().sum::<f64>() * w.requests_per_user_per_day;
                     set(
                         t,
@@ -314,6 +314,7 @@ fn add_workflow(
             parts: vec![p.clone()],
             ..w.clone()
         }],
+        days_covered: None,
         days_weekday: 0.0,
         days_weekend: 0.0,
     };
