@@ -434,3 +434,122 @@ chain = [{ model = "m" }]
     assert_eq!((june.days, june.weekend_days), (30, 8));
     assert!((june.forecast_p50_usd - 0.22).abs() < 1e-12, "{june:?}");
 }
+
+/// 60 users who use two workflows are one population, not 120 users: 60 users × (2 chat + 1
+/// search requests) on each of 5 weekdays is one segment of 60 users at 3 requests a weekday,
+/// chat getting 2/3 of the sessions and search 1/3. A workflow whose users nobody else has keeps
+/// its own segment.
+#[test]
+fn workflows_sharing_users_are_one_population() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text =
+        String::from("timestamp,user,workflow,model,input_tokens,output_tokens,status\n");
+    for day in 5..=9 {
+        for u in 0..60 {
+            for wf in ["chat", "chat", "search"] {
+                text += &format!("2026-10-{day:02}T10:00:00Z,u-{u},{wf},gpt-4o,1000,100,ok\n");
+            }
+        }
+        for u in 0..10 {
+            text += &format!("2026-10-{day:02}T10:00:00Z,b-{u},batch,gpt-4o,1000,100,ok\n");
+        }
+    }
+    let logs = write(dir.path(), "usage.csv", &text);
+    let ing = summarize(std::slice::from_ref(&logs), &LogOptions::default()).unwrap();
+    let f = skeleton::fit(&ing.summary, false);
+    assert_eq!(f.populations.len(), 1);
+    let pop = &f.populations[0];
+    assert_eq!(pop.name, "chat+search");
+    assert_eq!((pop.users, pop.requests), (60.0, 900.0));
+    assert!((pop.requests_per_user_per_day - 3.0).abs() < 1e-12);
+    let batch = f.workflows.iter().find(|w| w.name == "batch").unwrap();
+    assert_eq!((batch.population, batch.users), (None, 10.0));
+    let out = dir.path().join("fitted.toml");
+    aicost()
+        .arg("fit")
+        .arg(&logs)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let fitted = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(fitted.matches("[[segment]]").count(), 2, "{fitted}");
+    assert!(fitted.contains("name = \"chat+search\""), "{fitted}");
+    assert!(fitted.contains("requests_per_session = 0.6667"), "{fitted}");
+    assert!(fitted.contains("requests_per_session = 0.3333"), "{fitted}");
+    aicost().arg("validate").arg(&out).assert().success();
+}
+
+/// `fit --update` keeps the file's layout and comments, marks a comment whose figure the update
+/// changed, and gives a route it adds the fitted failure rate: 4 triage calls of which 1 failed
+/// validation is a rate of 0.25.
+#[test]
+fn fit_update_marks_stale_comments_and_keeps_the_fitted_failure_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(
+        dir.path(),
+        "base.toml",
+        r#"# Our support bot, priced by hand.
+name = "support"
+
+[[segment]]
+name = "agents"
+users = 5
+sessions_per_user_per_day = 2
+
+[[workflow]]
+name = "summarize"
+[[workflow.step]]
+name = "call"
+route = "summarize"
+input_tokens = 500   # about 500 tokens in May
+output_tokens = 100   # short answers
+
+[[model]]
+name = "gpt-4o-mini"
+
+[[stack]]
+name = "observed"
+[stack.route.summarize]
+chain = [{ model = "gpt-4o-mini" }]
+"#,
+    );
+    let mut text =
+        String::from("timestamp,user,workflow,model,input_tokens,output_tokens,status\n");
+    for u in 0..4 {
+        text += &format!("2026-10-05T10:00:00Z,u-{u},summarize,gpt-4o-mini,1000,100,ok\n");
+    }
+    for status in ["ok", "ok", "ok", "validation_failed"] {
+        text += &format!("2026-10-05T11:00:00Z,t-1,triage,gpt-4o-mini,300,20,{status}\n");
+    }
+    let logs = write(dir.path(), "usage.csv", &text);
+    let out = dir.path().join("updated.toml");
+    aicost()
+        .arg("fit")
+        .arg(&logs)
+        .arg("--update")
+        .arg(&base)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let updated = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        updated.starts_with("# Our support bot, priced by hand.\n"),
+        "{updated}"
+    );
+    assert!(
+        updated.contains("input_tokens = 1000   # (fit: was 500) about 500 tokens in May"),
+        "{updated}"
+    );
+    // Unchanged value: its comment is left alone.
+    assert!(
+        updated.contains("output_tokens = 100   # short answers"),
+        "{updated}"
+    );
+    assert!(
+        updated.contains("validation_failure_rate = 0.25, max_attempts = 2"),
+        "{updated}"
+    );
+    aicost().arg("validate").arg(&out).assert().success();
+}

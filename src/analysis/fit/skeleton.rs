@@ -162,12 +162,30 @@ pub struct FittedWorkflow {
     /// No user ids: traffic is one "user".
     pub users_unknown: bool,
     pub parts: Vec<FittedPart>,
+    /// The population it shares with other workflows (an index into [`Fitted::populations`]);
+    /// `None` when no other workflow has its users.
+    pub population: Option<usize>,
+}
+
+/// Users shared by several workflows: one segment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedPopulation {
+    /// The workflows' names joined by `+`.
+    pub name: String,
+    pub users: f64,
+    /// Requests (to any of the workflows) per user on a weekday.
+    pub requests_per_user_per_day: f64,
+    pub weekend_factor: f64,
+    pub user_variability: f64,
+    pub requests: f64,
 }
 
 /// The whole fit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fitted {
     pub workflows: Vec<FittedWorkflow>,
+    /// Workflows sharing users, each one segment.
+    pub populations: Vec<FittedPopulation>,
     /// Days from the logs' first day to their last, both included (`None` for aggregates
     /// without dates).
     pub days_covered: Option<u32>,
@@ -269,6 +287,42 @@ fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> 
     }
 }
 
+/// Traffic fitted from requests on weekdays and weekend days and the requests of each (sampled)
+/// user: (users, weekday requests per user, weekend factor, user variability, users unknown).
+fn traffic(
+    s: &Summary,
+    weekday_requests: f64,
+    weekend_requests: f64,
+    users: f64,
+    user_requests: &super::hist::Moments,
+) -> (f64, f64, f64, f64, bool) {
+    let requests = weekday_requests + weekend_requests;
+    let users_unknown = users <= 0.0;
+    let users = if users_unknown { 1.0 } else { users };
+    let (per_day, weekend_factor) = if s.days_weekday > 0.0 && weekday_requests > 0.0 {
+        let weekday = weekday_requests / s.days_weekday;
+        let weekend = if s.days_weekend > 0.0 {
+            ratio(weekend_requests / s.days_weekend, weekday)
+        } else {
+            1.0
+        };
+        (weekday / users, weekend)
+    } else {
+        (
+            ratio(requests, (s.days_weekday + s.days_weekend) * users),
+            1.0,
+        )
+    };
+    let m = user_requests.mean();
+    let cv = if user_requests.n >= 2.0 && m > 0.0 {
+        let var = user_requests.variance() * user_requests.n / (user_requests.n - 1.0);
+        ((var - m) / (m * m)).max(0.0).sqrt().min(MAX_USER_CV)
+    } else {
+        0.0
+    };
+    (users, per_day, weekend_factor, cv, users_unknown)
+}
+
 /// Fit every workflow of a summary.
 pub fn fit(s: &Summary, empirical: bool) -> Fitted {
     let mut workflows = Vec::new();
@@ -281,30 +335,13 @@ pub fn fit(s: &Summary, empirical: bool) -> Fitted {
         }
         let stats = s.workflows.get(w).cloned().unwrap_or_default();
         let requests = stats.requests_weekday + stats.requests_weekend;
-        let users_unknown = stats.users <= 0.0;
-        let users = if users_unknown { 1.0 } else { stats.users };
-        let (per_day, weekend_factor) = if s.days_weekday > 0.0 && stats.requests_weekday > 0.0 {
-            let weekday = stats.requests_weekday / s.days_weekday;
-            let weekend = if s.days_weekend > 0.0 {
-                ratio(stats.requests_weekend / s.days_weekend, weekday)
-            } else {
-                1.0
-            };
-            (weekday / users, weekend)
-        } else {
-            (
-                ratio(requests, (s.days_weekday + s.days_weekend) * users),
-                1.0,
-            )
-        };
-        let m = stats.user_requests.mean();
-        let cv = if stats.user_requests.n >= 2.0 && m > 0.0 {
-            let var = stats.user_requests.variance() * stats.user_requests.n
-                / (stats.user_requests.n - 1.0);
-            ((var - m) / (m * m)).max(0.0).sqrt().min(MAX_USER_CV)
-        } else {
-            0.0
-        };
+        let (users, per_day, weekend_factor, cv, users_unknown) = traffic(
+            s,
+            stats.requests_weekday,
+            stats.requests_weekend,
+            stats.users,
+            &stats.user_requests,
+        );
         let parts = s
             .parts
             .iter()
@@ -320,10 +357,51 @@ pub fn fit(s: &Summary, empirical: bool) -> Fitted {
             requests,
             users_unknown,
             parts,
+            population: None,
+        });
+    }
+    // Workflows that share users are one population: one segment, each workflow its share of the
+    // population's sessions (a session is one request).
+    let mut populations = Vec::new();
+    for pop in &s.populations {
+        let members: Vec<usize> = workflows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| pop.workflows.contains(&w.name))
+            .map(|(i, _)| i)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let (mut weekday, mut weekend) = (0.0, 0.0);
+        for w in &pop.workflows {
+            if let Some(st) = s.workflows.get(w) {
+                weekday += st.requests_weekday;
+                weekend += st.requests_weekend;
+            }
+        }
+        let (users, per_day, weekend_factor, cv, _) =
+            traffic(s, weekday, weekend, pop.users, &pop.user_requests);
+        let index = populations.len();
+        for &i in &members {
+            workflows[i].population = Some(index);
+        }
+        populations.push(FittedPopulation {
+            name: members
+                .iter()
+                .map(|&i| workflows[i].name.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
+            users,
+            requests_per_user_per_day: per_day,
+            weekend_factor,
+            user_variability: cv,
+            requests: weekday + weekend,
         });
     }
     Fitted {
         workflows,
+        populations,
         days_covered: match (s.first_day, s.last_day) {
             (Some(a), Some(b)) => u32::try_from(b.days() - a.days() + 1).ok(),
             _ => None,
@@ -501,6 +579,30 @@ pub fn model_name(catalog: &Catalog, logged: &str) -> String {
     }
 }
 
+/// A `[[segment]]` table with fitted traffic.
+fn segment_keys(
+    o: &mut String,
+    name: &str,
+    users: f64,
+    per_day: f64,
+    weekend_factor: f64,
+    user_variability: f64,
+) {
+    let _ = writeln!(o, "[[segment]]\nname = {}", toml_str(name));
+    let _ = writeln!(o, "users = {}", users.round().max(1.0));
+    let _ = writeln!(
+        o,
+        "sessions_per_user_per_day = {}   # requests per user on a weekday",
+        sig(per_day, 4)
+    );
+    let _ = writeln!(o, "weekend_factor = {}", sig(weekend_factor, 3));
+    let _ = writeln!(
+        o,
+        "user_variability = {}   # spread of activity across users (coefficient of variation)",
+        sig(user_variability, 3)
+    );
+}
+
 /// Write the fitted scenario.
 pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> String {
     let mut o = String::new();
@@ -558,6 +660,7 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
             let _ = writeln!(o, "\n[simulation]\ndays = 30");
         }
     }
+    let mut written: Vec<String> = Vec::new();
     for w in &f.workflows {
         let _ = writeln!(
             o,
@@ -570,19 +673,41 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
                 format!(" by {} users", w.users.round())
             }
         );
-        let _ = writeln!(o, "[[segment]]\nname = {}", toml_str(&w.name));
-        let _ = writeln!(o, "users = {}", w.users.round().max(1.0));
-        let _ = writeln!(
-            o,
-            "sessions_per_user_per_day = {}   # requests per user on a weekday",
-            sig(w.requests_per_user_per_day, 4)
-        );
-        let _ = writeln!(o, "weekend_factor = {}", sig(w.weekend_factor, 3));
-        let _ = writeln!(
-            o,
-            "user_variability = {}   # spread of activity across users (coefficient of variation)",
-            sig(w.user_variability, 3)
-        );
+        // The segment: the workflow's own, or (written once) the population it shares.
+        let (segment, workflow_share) = match w.population.and_then(|i| f.populations.get(i)) {
+            Some(pop) => {
+                if !written.contains(&pop.name) {
+                    written.push(pop.name.clone());
+                    let _ = writeln!(
+                        o,
+                        "# Users of `{}` (they share users): {} requests by {} users; each workflow gets its share of the sessions.",
+                        c(&pop.name),
+                        pop.requests,
+                        pop.users.round()
+                    );
+                    segment_keys(
+                        &mut o,
+                        &pop.name,
+                        pop.users,
+                        pop.requests_per_user_per_day,
+                        pop.weekend_factor,
+                        pop.user_variability,
+                    );
+                }
+                (pop.name.clone(), Some(ratio(w.requests, pop.requests)))
+            }
+            None => {
+                segment_keys(
+                    &mut o,
+                    &w.name,
+                    w.users,
+                    w.requests_per_user_per_day,
+                    w.weekend_factor,
+                    w.user_variability,
+                );
+                (w.name.clone(), None)
+            }
+        };
         for p in &w.parts {
             let pn = part_name(w, p);
             let _ = writeln!(
@@ -618,8 +743,19 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
                 let _ = writeln!(o, "# {}% of calls were retries.", sig(r * 100.0, 3));
             }
             let _ = writeln!(o, "[[workflow]]\nname = {}", toml_str(&pn));
-            let _ = writeln!(o, "segments = [{}]", toml_str(&w.name));
-            if w.parts.len() > 1 {
+            let _ = writeln!(o, "segments = [{}]", toml_str(&segment));
+            if let Some(share) = workflow_share {
+                let _ = writeln!(
+                    o,
+                    "requests_per_session = {}   # this {}'s share of the sessions",
+                    sig(share * if w.parts.len() > 1 { p.share } else { 1.0 }, 4),
+                    if w.parts.len() > 1 {
+                        "workflow and model"
+                    } else {
+                        "workflow"
+                    }
+                );
+            } else if w.parts.len() > 1 {
                 let _ = writeln!(
                     o,
                     "requests_per_session = {}   # this model's share of the workflow's requests",
