@@ -553,3 +553,76 @@ chain = [{ model = "gpt-4o-mini" }]
     );
     aicost().arg("validate").arg(&out).assert().success();
 }
+
+/// The fenced `csv` and `jsonl` examples of a section of docs/fit.md, in order.
+fn doc_examples(lang: &str) -> Vec<String> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/fit.md")).unwrap();
+    let open = format!("```{lang}\n");
+    doc.split(&open)
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+/// docs/fit.md's examples run as written: its CSV with `aicost fit usage.csv --out fitted.toml`
+/// and the backtest line, and its span and payload lines (whose costs are the hand arithmetic of
+/// Sonnet's prices: 1,018 × 3 + 8,192 × 3.75 + 655 × 15 = 43,599 µ$; 1,152 × 3 + 8,192 × 0.3 +
+/// 512 × 15 = 13,593.6 µ$).
+#[test]
+fn the_fit_guide_runs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = doc_examples("csv");
+    assert_eq!(csv.len(), 1);
+    write(dir.path(), "usage.csv", &csv[0]);
+    aicost()
+        .current_dir(dir.path())
+        .args(["fit", "usage.csv", "--out", "fitted.toml"])
+        .assert()
+        .success();
+    aicost()
+        .current_dir(dir.path())
+        .args(["validate", "fitted.toml"])
+        .assert()
+        .success();
+    aicost()
+        .current_dir(dir.path())
+        .args([
+            "backtest",
+            "--scenario",
+            "fitted.toml",
+            "--logs",
+            "usage.csv",
+            "--month",
+            "2026-10",
+            "--stack",
+            "observed",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("2026-10"));
+    let lines = doc_examples("jsonl");
+    assert_eq!(lines.len(), 2);
+    let sonnet = aicost::model::scenario::from_str("sonnet.toml", SONNET)
+        .unwrap()
+        .scenario;
+    for (i, (line, cost)) in lines.iter().zip([0.0135936, 0.043599]).enumerate() {
+        let path = write(dir.path(), &format!("example-{i}.jsonl"), line);
+        aicost()
+            .arg("fit")
+            .arg(&path)
+            .arg("--out")
+            .arg(dir.path().join(format!("example-{i}.toml")))
+            .assert()
+            .success();
+        let (got, malformed) = calls(&path, &LogOptions::default());
+        assert_eq!((got.len(), malformed), (1, 0));
+        assert_eq!(got[0].cost_usd, Some(cost));
+        // The logged cost is what the tokens cost at Sonnet's prices.
+        let mut a = Actuals::new(&sonnet, aicost::model::catalog::builtin());
+        let mut c = got[0].clone();
+        c.cost_usd = None;
+        a.add(&c);
+        let priced = a.months[&Month::parse("2026-10").unwrap()].spend.value();
+        assert!((priced - cost).abs() < 1e-12, "{priced} vs {cost}");
+    }
+}
