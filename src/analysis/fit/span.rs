@@ -256,7 +256,6 @@ impl SpanFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fit::record::Status;
     use crate::base::calendar::Timestamp;
 
     fn call(date: &str) -> Call {
