@@ -757,6 +757,7 @@ fn simulation(raw: Option<&Located<RawSimulation>>, v: &mut Validator) -> Option
         arrivals,
         months,
         seasonality,
+        first_weekday: 0,
     })
 }
 

@@ -59,7 +59,11 @@ fn workflow_day_shares(s: &Scenario, w: usize) -> Vec<f64> {
     let mut total = 0.0;
     for &seg in &s.workflows[w].segments {
         let segment = &s.segments[seg];
-        let weights = day_weights(days, segment.weekend_factor.mean());
+        let weights = day_weights(
+            days,
+            s.simulation.first_weekday,
+            segment.weekend_factor.mean(),
+        );
         let sum: f64 = weights.iter().sum();
         let sessions = segment.users.mean()
             * match &segment.sessions {
