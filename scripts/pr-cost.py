@@ -28,7 +28,9 @@ on a laptop with a recorded event payload and a local git repository (tests/acti
   INPUT_ARGS              extra arguments for every aicost run (`--set simulation.days=31`)
 
 Exit code: 0 when every check passes (and, with `undecided: pass`, when some are undecided), 1
-when a rule fails, a check is undecided under `undecided: fail`, or aicost reports an error.
+when a rule fails, a check is undecided under `undecided: fail`, or aicost reports an error, 2
+when the step cannot run at all (no aicost to run, a base commit missing, `check` without rules);
+each failure is told in a `::error::` line, never a traceback.
 Names (file paths) reach the Markdown inside code spans they cannot leave, and aicost after `--`,
 so that no file name is read as an option. Only a comment the token wrote itself is edited.
 """
@@ -37,6 +39,7 @@ import fnmatch
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -86,8 +89,12 @@ def block(text):
 
 
 def run(cmd, cwd=None):
-    """Run `cmd` (a list, never through a shell); its exit code, stdout and stderr."""
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, errors="replace")
+    """Run `cmd` (a list, never through a shell); its exit code, stdout and stderr. A command
+    that cannot start (gone, not executable) answers 127 with the reason, as a shell would."""
+    try:
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, errors="replace")
+    except OSError as e:
+        return 127, "", f"cannot run {cmd[0]}: {e.strerror or e}"
     return p.returncode, p.stdout, p.stderr
 
 
@@ -216,8 +223,23 @@ def check_section(aicost, path, rules, extra):
     return f"#### {code(path)}: {verdict}\n\n{block(text)}\n", rc
 
 
+def find_aicost(name):
+    """The aicost command as a path, or None: a name is looked up on PATH, a path must exist."""
+    if os.sep in name or (os.altsep and os.altsep in name):
+        return name if os.path.isfile(name) and os.access(name, os.X_OK) else None
+    return shutil.which(name)
+
+
 def main():
-    aicost = env("AICOST", "aicost")
+    aicost = find_aicost(env("AICOST", "aicost"))
+    if aicost is None:
+        print(
+            f"::error::cannot run {env('AICOST', 'aicost')!r}: it is not on PATH. Give the action "
+            "`install: true` (it then builds aicost with cargo), or install aicost in an earlier step "
+            "(`cargo install --locked --path PATH-TO-AICOST`)",
+            file=sys.stderr,
+        )
+        return 2
     patterns = words(env("INPUT_SCENARIOS", "scenarios/*.toml"))
     checks = words(env("INPUT_CHECK"))
     rules = lines(env("INPUT_FAIL_IF"))
@@ -235,8 +257,12 @@ def main():
         return 2
 
     event_name = env("GITHUB_EVENT_NAME", "pull_request")
-    with open(env("GITHUB_EVENT_PATH"), encoding="utf-8") as f:
-        event = json.load(f)
+    try:
+        with open(env("GITHUB_EVENT_PATH"), encoding="utf-8") as f:
+            event = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"::error::cannot read the event payload (GITHUB_EVENT_PATH): {e}", file=sys.stderr)
+        return 2
     pr = event.get("pull_request")
     marker = f"<!-- aicost-action:{marker_name} -->"
 

@@ -157,17 +157,17 @@ fn actual_spend_is_priced_call_by_call() {
         .scenario;
     let catalog = aicost::model::catalog::builtin();
     let mut a = Actuals::new(&s, catalog);
-    let call = |model: &str, input, cached, output, status| aicost::analysis::fit::record::Call {
-        timestamp: aicost::base::calendar::Timestamp::parse("2026-10-05T10:00:00Z").unwrap(),
-        user: None,
-        workflow: "summarize".into(),
-        model: model.into(),
-        input_tokens: input,
-        cached_tokens: cached,
-        output_tokens: output,
-        status,
-        attempt: None,
-        cost_usd: None,
+    let call = |model: &str, input, cached, output, status| {
+        let mut c = aicost::analysis::fit::record::Call::new(
+            aicost::base::calendar::Timestamp::parse("2026-10-05T10:00:00Z").unwrap(),
+            "summarize".into(),
+            model.into(),
+        );
+        c.input_tokens = input;
+        c.cached_tokens = cached;
+        c.output_tokens = output;
+        c.status = status;
+        c
     };
     use aicost::analysis::fit::record::Status;
     // 1,000,000 input at $0.15 + 1,000,000 output at $0.60.
@@ -231,17 +231,15 @@ fn a_month_is_complete_only_when_the_logs_cover_it() {
         .unwrap()
         .scenario;
     let mut a = Actuals::new(&s, aicost::model::catalog::builtin());
-    let call = |day: &str| aicost::analysis::fit::record::Call {
-        timestamp: aicost::base::calendar::Timestamp::parse(day).unwrap(),
-        user: None,
-        workflow: "summarize".into(),
-        model: "gpt-4o-mini".into(),
-        input_tokens: 10,
-        cached_tokens: 0,
-        output_tokens: 10,
-        status: aicost::analysis::fit::record::Status::Ok,
-        attempt: None,
-        cost_usd: None,
+    let call = |day: &str| {
+        let mut c = aicost::analysis::fit::record::Call::new(
+            aicost::base::calendar::Timestamp::parse(day).unwrap(),
+            "summarize".into(),
+            "gpt-4o-mini".into(),
+        );
+        c.input_tokens = 10;
+        c.output_tokens = 10;
+        c
     };
     a.add(&call("2026-10-01"));
     a.add(&call("2026-10-31"));

@@ -25,6 +25,8 @@
 //! scenarios beyond CI's); `AICOST_DIFFERENTIAL_SUMMARY` names a file for the summary. A failure
 //! prints the scenario's TOML.
 
+#[path = "differential/estimate.rs"]
+mod estimate_side;
 #[path = "differential/generator.rs"]
 mod generator;
 
@@ -35,10 +37,12 @@ use aicost::analysis::report::Report;
 use aicost::model::Scenario;
 use aicost::sim::engine::fast::{FastPlan, unsupported};
 use aicost::sim::engine::{self, EngineChoice, SimOptions, SimResult, TrialOutcome, TrialSink};
+use estimate_side::{estimate_figures, estimate_view};
 use generator::Feature;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde_json::Value;
+use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Standard errors a difference may span.
 const K: f64 = 4.0;
@@ -118,6 +122,12 @@ enum Rule {
     /// The demand the hard cap refused, in dollars: the shape's tolerance, plus the cap's gap
     /// in dollars.
     CapDollars,
+    /// A percentile of a contract's monthly amounts: the shape, plus what the fast engine's
+    /// narrower spread of one provider's usage explains (see [`contract_spread`]).
+    ContractShape,
+    /// The probability that a contract is under-used: the shape's, plus what that narrower
+    /// spread explains.
+    ContractProbability,
     /// The spread of one user's monthly cost.
     UserSpread,
     /// Request latency percentiles.
@@ -269,8 +279,8 @@ fn rule(path: &str, t: &Traits) -> Option<Rule> {
         "contracts[].billed_usd.p5"
         | "contracts[].billed_usd.p95"
         | "contracts[].unused_commitment_usd.p95"
-        | "contracts[].overage_usd.p95" => Rule::ShapeMean,
-        "contracts[].underuse_probability" => Rule::ShapeProbability,
+        | "contracts[].overage_usd.p95" => Rule::ContractShape,
+        "contracts[].underuse_probability" => Rule::ContractProbability,
         "incidents.incidents[].probability" => Rule::Identical,
         "incidents.extra_spend_usd.mean" => billed,
         "incidents.extra_spend_usd.p95"
@@ -381,113 +391,39 @@ fn resampled(s: &Scenario, run: &Run, idx: &[usize]) -> Report {
     Report::new(s, &r)
 }
 
-/// The figures of a run's trials that the estimate reports, by the estimate's names, each on the
-/// months the estimate means: requests, accepted tasks, review and the unit costs of the
-/// horizon's average month (every month of every trial pooled, as `simulate` reports them); the
-/// billing classes of the first month; a workflow's requests of the first month before its
-/// seasonality.
-fn estimate_view(s: &Scenario, outcomes: &[TrialOutcome], idx: &[usize]) -> BTreeMap<String, f64> {
-    let n = idx.len() as f64;
-    let months = s.simulation.months.max(1) as usize;
-    let season = s.simulation.seasonality.first().copied().unwrap_or(1.0);
-    let mut out: BTreeMap<String, f64> = BTreeMap::new();
+/// Mean and standard deviation of each contract's monthly usage (what it billed less what its
+/// commitment left unused) on each stack of a run, by `stack/contracts[name]`.
+///
+/// The fast engine splits a day's cost of a workflow among its models in proportion to the
+/// expected request, so a model that only some requests reach (a later link of a chain, on a
+/// validation failure or an escalation) has the relative spread of the whole workflow, where its
+/// own usage, the sum of fewer and rarer calls, spreads more. A contract on that model's
+/// provider then has percentiles too close to its mean: by `z·(σ_exact − σ_fast)` in a normal
+/// approximation, which is what [`Rule::ContractShape`] allows beyond the shape's tolerance.
+fn contract_spread(s: &Scenario, run: &Run) -> BTreeMap<String, (f64, f64)> {
+    let mut out = BTreeMap::new();
     for (k, st) in s.stacks.iter().enumerate() {
-        let (mut spend, mut requests, mut accepted, mut review) = (0.0, 0.0, 0.0, 0.0);
-        let mut classes = [0.0; aicost::billing::classes::CostBreakdown::LEN];
-        let mut workflow_requests = vec![0.0; s.workflows.len()];
-        for &i in idx {
-            for (m, month) in outcomes[i].months.iter().enumerate() {
-                let t = &month.stacks[k];
-                spend += t.spend;
-                requests += t.requests as f64;
-                accepted += t.accepted as f64;
-                review += t.review_usd;
-                if m == 0 {
-                    for (c, x) in classes.iter_mut().zip(t.cost_by_class.to_array()) {
-                        *c += x;
-                    }
-                    for (w, x) in workflow_requests.iter_mut().zip(&t.workflow_requests) {
-                        *w += *x as f64;
-                    }
-                }
+        for (c, contract) in s.contracts.iter().enumerate() {
+            let usage: Vec<f64> = run
+                .outcomes
+                .iter()
+                .flat_map(|o| &o.months)
+                .filter_map(|m| m.stacks[k].contracts.get(c))
+                .map(|x| x.billed - x.unused)
+                .collect();
+            let n = usage.len() as f64;
+            if n < 2.0 {
+                continue;
             }
-        }
-        let month_count = n * months as f64;
-        let p = |name: &str| format!("{}/{name}", st.name);
-        out.insert(p("requests_per_month"), requests / month_count);
-        out.insert(p("accepted_per_month"), accepted / month_count);
-        if requests > 0.0 {
-            out.insert(p("cost_per_request_usd"), spend / requests);
-        }
-        if accepted > 0.0 {
-            out.insert(p("cost_per_accepted_task_usd"), spend / accepted);
-        }
-        if s.workflows.iter().any(|w| w.review.is_some()) {
-            out.insert(p("review_usd"), review / month_count);
-            if accepted > 0.0 {
-                out.insert(p("cost_per_useful_output_usd"), (spend + review) / accepted);
-            }
-        }
-        for (name, x) in aicost::billing::classes::CostBreakdown::NAMES
-            .iter()
-            .zip(classes)
-        {
-            out.insert(p(&format!("by_class_usd.{name}")), x / n);
-        }
-        if season > 0.0 {
-            for (w, x) in s.workflows.iter().zip(workflow_requests) {
-                out.insert(
-                    p(&format!("workflows[{}].requests_per_month", w.name)),
-                    x / n / season,
-                );
-            }
+            let mean = usage.iter().sum::<f64>() / n;
+            let sd = (usage.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            out.insert(
+                format!("{}/contracts[{}]", st.name, contract.name),
+                (mean, sd),
+            );
         }
     }
     out
-}
-
-/// The estimate's figures under the names of [`estimate_view`] and of the report.
-fn estimate_figures(s: &Scenario) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
-    let e = aicost::sim::estimate::estimate(s);
-    let mut first = BTreeMap::new();
-    let mut report = BTreeMap::new();
-    for st in &e.stacks {
-        let p = |name: &str| format!("{}/{name}", st.name);
-        first.insert(p("requests_per_month"), st.requests_per_month);
-        first.insert(p("accepted_per_month"), st.accepted_per_month);
-        if let Some(x) = st.cost_per_request_usd {
-            first.insert(p("cost_per_request_usd"), x);
-        }
-        if let Some(x) = st.cost_per_accepted_task_usd {
-            first.insert(p("cost_per_accepted_task_usd"), x);
-        }
-        if let Some(x) = st.review_usd {
-            first.insert(p("review_usd"), x);
-        }
-        if let Some(x) = st.cost_per_useful_output_usd {
-            first.insert(p("cost_per_useful_output_usd"), x);
-        }
-        for (name, x) in aicost::billing::classes::CostBreakdown::NAMES
-            .iter()
-            .zip(st.by_class_usd.to_array())
-        {
-            first.insert(p(&format!("by_class_usd.{name}")), x);
-        }
-        for w in &st.workflows {
-            first.insert(
-                p(&format!("workflows[{}].requests_per_month", w.name)),
-                w.requests_per_month,
-            );
-        }
-        report.insert(p("monthly_spend_usd.mean"), st.monthly_usd);
-        if e.months > 1 {
-            report.insert(p("horizon_total_usd.mean"), st.horizon_total_usd);
-            for (m, x) in st.months_usd.iter().enumerate() {
-                report.insert(p(&format!("months[{}].monthly_spend_usd.mean", m + 1)), *x);
-            }
-        }
-    }
-    (first, report)
 }
 
 /// Standard deviation of each figure over resamples (NaN where a resample lacks it).
@@ -531,6 +467,8 @@ struct ScenarioOutcome {
     forced: Option<Feature>,
     text: String,
     fast: &'static str,
+    /// Whether the scenario's models have input windows that refuse some prompts.
+    windowed: bool,
     failures: Vec<String>,
     tallies: BTreeMap<String, Tally>,
 }
@@ -610,6 +548,31 @@ fn provider_usage(s: &Scenario) -> Vec<(String, f64)> {
     out
 }
 
+/// The smallest whole-token input window at which no step has more than `share` of its prompts
+/// beyond it (at least the largest fixed prompt); `None` where no window below 10⁸ tokens does.
+fn window_for(s: &Scenario, share: f64) -> Option<u64> {
+    let exceeded = |tokens: f64| {
+        s.workflows
+            .iter()
+            .flat_map(|w| &w.steps)
+            .map(|step| aicost::model::prompt::window_exceeded_share(step, tokens))
+            .fold(0.0, f64::max)
+    };
+    let (mut lo, mut hi) = (1.0f64, 1e8f64);
+    if exceeded(hi) > share {
+        return None;
+    }
+    for _ in 0..60 {
+        let mid = (lo * hi).sqrt();
+        if exceeded(mid) > share {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(hi.ceil() as u64)
+}
+
 fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> ScenarioOutcome {
     let started = std::time::Instant::now();
     let timing = std::env::var("AICOST_DIFFERENTIAL_TIMING").is_ok();
@@ -626,7 +589,15 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
         forced: Some(forced),
         ..ScenarioOutcome::default()
     };
-    let d = generator::draft(seed, forced);
+    let mut d = generator::draft(seed, forced);
+    // An input window on every model, where it refuses a small share of some step's prompts.
+    if let Some(share) = generator::window_share(seed)
+        && let Ok(s) = load(&d.text)
+        && let Some(tokens) = window_for(&s, share)
+    {
+        d.text = generator::with_window(&d.text, tokens);
+        out.windowed = true;
+    }
     let draft = match load(&d.text) {
         Ok(s) => s,
         Err(e) => {
@@ -721,6 +692,11 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
             .unwrap_or(0.0)
     };
 
+    let exact_contracts = contract_spread(&s, &exact);
+    let fast_contracts = fast
+        .as_ref()
+        .map(|(f, _)| contract_spread(&s, f))
+        .unwrap_or_default();
     let latency_pool = |path: &str| {
         let prefix = &path[..path.rfind('.').unwrap_or(path.len())];
         pools.get(prefix).copied()
@@ -775,6 +751,37 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
                     shape(&mut out, "shape", SHAPE_SD * cv * a.abs().max(b.abs()))
                 }
                 Rule::ShapeRelative => shape(&mut out, "shape", SHAPE_SD * a.abs().max(b.abs())),
+                Rule::ContractShape | Rule::ContractProbability => {
+                    let block = &path[..path.find("].").map_or(path.len(), |i| i + 1)];
+                    let (mu, sd_e) = exact_contracts.get(block).copied().unwrap_or((0.0, 0.0));
+                    let sd_f = fast_contracts.get(block).map_or(sd_e, |x| x.1);
+                    let tolerance = if rule == Rule::ContractShape {
+                        let mean = spend_mean(stack);
+                        let cv = if mean > 0.0 {
+                            spend_sd(stack) / mean
+                        } else {
+                            0.0
+                        };
+                        // The 5th and 95th percentiles: z = 1.645.
+                        SHAPE_SD * cv * a.abs().max(b.abs()) + 1.645 * (sd_e - sd_f).abs()
+                    } else {
+                        let committed = fe
+                            .get(&format!("{block}.committed_monthly_usd"))
+                            .copied()
+                            .unwrap_or(0.0);
+                        let below = |sd: f64| {
+                            if sd > 0.0 {
+                                Normal::standard().cdf((committed - mu) / sd)
+                            } else if committed > mu {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        };
+                        SHAPE_PROBABILITY + (below(sd_e) - below(sd_f)).abs()
+                    };
+                    shape(&mut out, "contract spread", tolerance)
+                }
                 Rule::ShapeProbability => shape(&mut out, "shape", SHAPE_PROBABILITY),
                 Rule::ShapeDay => shape(&mut out, "shape", DAY),
                 Rule::CapRequests | Rule::CapDollars => {
@@ -855,14 +862,22 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
                 continue;
             };
             let se = month_se.get(path).copied().unwrap_or(0.0);
-            out.check(
-                "estimate",
-                path,
-                a,
-                x,
-                if se.is_finite() { se } else { 0.0 },
-                0.0,
-            );
+            let mut se = if se.is_finite() { se } else { 0.0 };
+            if path.ends_with("/window_refused_share") {
+                // A share of one in a billion refuses no prompt in a run, whose resampled
+                // standard error is then 0: the binomial one of the estimate's share is not.
+                let stack = &path[..path.rfind('/').unwrap_or(0)];
+                let requests = exact_first
+                    .get(&format!("{stack}/requests_per_month"))
+                    .copied()
+                    .unwrap_or(0.0)
+                    * (n as f64)
+                    * f64::from(s.simulation.months.max(1));
+                if requests > 0.0 {
+                    se = se.max((x * (1.0 - x) / requests).sqrt());
+                }
+            }
+            out.check("estimate", path, a, x, se, 0.0);
         }
         for (path, &x) in &report {
             let Some(&a) = fe.get(path) else {
@@ -913,8 +928,12 @@ fn engines_and_estimate_agree_on_every_figure() {
     // The summary: per rule, figures compared and the worst ratio to the allowed difference.
     let mut classes: BTreeMap<String, Tally> = BTreeMap::new();
     let mut fast_status: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut windowed: BTreeMap<&str, u64> = BTreeMap::new();
     for o in &outcomes {
         *fast_status.entry(o.fast).or_default() += 1;
+        if o.windowed {
+            *windowed.entry(o.fast).or_default() += 1;
+        }
         for (class, t) in &o.tallies {
             let c = classes.entry(class.clone()).or_default();
             c.compared += t.compared;
@@ -931,10 +950,11 @@ fn engines_and_estimate_agree_on_every_figure() {
     let failed: Vec<&ScenarioOutcome> =
         outcomes.iter().filter(|o| !o.failures.is_empty()).collect();
     let mut summary = format!(
-        "{} scenarios, {} trials each: fast engine {:?}; {} failed\n",
+        "{} scenarios, {} trials each: fast engine {:?}; with input windows {:?}; {} failed\n",
         outcomes.len(),
         cfg.trials,
         fast_status,
+        windowed,
         failed.len()
     );
     for (class, t) in &classes {
@@ -950,10 +970,11 @@ fn engines_and_estimate_agree_on_every_figure() {
     let mut message = String::new();
     for o in &failed {
         message += &format!(
-            "\n=== scenario {} (forced feature {:?}, fast engine: {}) ===\n{}\n--- scenario ---\n{}\n",
+            "\n=== scenario {} (forced feature {:?}, fast engine: {}{}) ===\n{}\n--- scenario ---\n{}\n",
             o.seed,
             o.forced,
             o.fast,
+            if o.windowed { ", input windows" } else { "" },
             o.failures.join("\n"),
             o.text
         );

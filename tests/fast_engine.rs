@@ -438,3 +438,173 @@ chain = [{ model = "unbounded" }]
         auto.engine
     );
 }
+
+/// Mean and standard error over trials of the mean of each trial's `per_trial` values: the users
+/// of one trial share its month (the day the cap is reached), so trials are the independent unit.
+fn per_trial_mean(values: &[f64], per_trial: usize) -> (f64, f64) {
+    let means: Vec<f64> = values
+        .chunks(per_trial)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect();
+    mean_se(&means)
+}
+
+/// A hard cap reached mid-month refuses the rest of the month for every segment alike: within a
+/// day, sessions arrive in random order (in segment order, the first segment was served first on
+/// the day the cap is reached, its users 3% dearer than the second's identical users). A user's
+/// cost under the cap is what their sessions on served days cost, so its spread is that of half a
+/// month's sessions; scaling a whole month down by the served share made the fast engine's p99
+/// 10–20% too low.
+#[test]
+fn a_cap_reached_mid_month_refuses_every_segment_and_user_alike_on_both_engines() {
+    // 300 users × 12 sessions × 2 requests at about $0.0076 (the large model: input mean
+    // 800·e^(σ²/2) = 1,017 tokens at $3, output 304 at $15 per million): about $55 of demand a
+    // month, so that a $27 cap is reached about mid-month.
+    let segment = |name: &str| {
+        format!(
+            "[[segment]]\nname = \"{name}\"\nusers = 150\nsessions_per_user_per_month = 12\nuser_variability = 0.3\n"
+        )
+    };
+    let text = format!(
+        r#"
+name = "cap"
+[budget]
+monthly_usd = 25
+hard_cap_usd = 27
+
+{}
+{}
+[[workflow]]
+name = "w"
+requests_per_session = {{ dist = "poisson", mean = 2 }}
+
+[[workflow.step]]
+name = "answer"
+route = "main"
+input_tokens = {{ p50 = 800, p95 = 2500 }}
+output_tokens = {{ p50 = 250, p95 = 700 }}
+{MODELS}
+[[stack]]
+name = "large"
+[stack.route.main]
+chain = [{{ model = "large" }}]
+"#,
+        segment("a"),
+        segment("b")
+    );
+    let s = scenario(&text);
+    let trials = 400;
+    let exact = run(&s, EngineRequest::Exact, trials, 5);
+    let fast = run(&s, EngineRequest::Fast, trials, 6);
+    let capped = exact.stacks[0]
+        .cap_hit_day
+        .iter()
+        .filter(|d| d.is_some_and(|d| (10..=20).contains(&d)))
+        .count();
+    assert!(
+        capped > trials as usize * 9 / 10,
+        "cap reached mid-month in {capped} of {trials} months"
+    );
+    let users = 150;
+    let (e, f) = (&exact.stacks[0].user_costs, &fast.stacks[0].user_costs);
+    assert_eq!(e[0].len(), users * trials as usize);
+    assert_eq!(f[0].len(), users * trials as usize);
+    // The same users in two segments: the same cost, trial by trial, on the exact engine.
+    let diff: Vec<f64> = e[0].iter().zip(&e[1]).map(|(a, b)| a - b).collect();
+    let (d, se) = per_trial_mean(&diff, users);
+    assert_within_se("exact: segment a less segment b per user", d, se, 0.0, 4.0);
+    for seg in 0..2 {
+        // Means: exact in mean (independent runs).
+        let (me, se_e) = per_trial_mean(&e[seg], users);
+        let (mf, se_f) = per_trial_mean(&f[seg], users);
+        assert_within_se(
+            &format!("segment {seg}: fast cost per user"),
+            mf,
+            (se_e * se_e + se_f * se_f).sqrt(),
+            me,
+            4.0,
+        );
+        // The spread: the documented 5% of the per-user percentiles.
+        let (se, sf) = (
+            aicost::base::stats::sorted(&e[seg]),
+            aicost::base::stats::sorted(&f[seg]),
+        );
+        for p in [0.5, 0.95, 0.99] {
+            let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
+            assert!(
+                (qf - qe).abs() <= 0.05 * qe,
+                "segment {seg}: p{}: exact {qe:.5}, fast {qf:.5}",
+                p * 100.0
+            );
+        }
+    }
+}
+
+/// An incident runs every request of its 120 hours eight times, and each run walks the chain
+/// again: half the calls of `small` fail validation (up to three attempts, then `large`), so one
+/// run may cost a call and the next four. Sampled users' repeats are requests of their own, as
+/// the exact engine's are; eight copies of one request made the fast engine's p99 of a user's
+/// month 13% too high and its p50 7% too low.
+#[test]
+fn an_incidents_repeats_of_a_users_request_are_requests_of_their_own() {
+    let text = format!(
+        r#"
+name = "repeats"
+[[segment]]
+name = "a"
+users = 300
+sessions_per_user_per_month = 12
+user_variability = 0.3
+
+[[workflow]]
+name = "w"
+requests_per_session = {{ dist = "poisson", mean = 2 }}
+
+[[workflow.step]]
+name = "answer"
+route = "main"
+input_tokens = 1000
+output_tokens = 300
+{MODELS}
+[[stack]]
+name = "retrying"
+[stack.route.main]
+chain = [{{ model = "small", validation_failure_rate = 0.5, max_attempts = 3 }}, {{ model = "large" }}]
+
+[[incident]]
+name = "loop"
+monthly_probability = 1
+multiplier = 8
+duration_hours = 120
+"#
+    );
+    let s = scenario(&text);
+    let trials = 400;
+    let exact = run(&s, EngineRequest::Exact, trials, 5);
+    let fast = run(&s, EngineRequest::Fast, trials, 6);
+    let (e, f) = (
+        &exact.stacks[0].user_costs[0],
+        &fast.stacks[0].user_costs[0],
+    );
+    let (me, se_e) = per_trial_mean(e, 300);
+    let (mf, se_f) = per_trial_mean(f, 300);
+    assert_within_se(
+        "fast cost per user",
+        mf,
+        (se_e * se_e + se_f * se_f).sqrt(),
+        me,
+        4.0,
+    );
+    let (se, sf) = (
+        aicost::base::stats::sorted(e),
+        aicost::base::stats::sorted(f),
+    );
+    for p in [0.5, 0.95, 0.99] {
+        let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
+        assert!(
+            (qf - qe).abs() <= 0.03 * qe,
+            "p{}: exact {qe:.5}, fast {qf:.5}",
+            p * 100.0
+        );
+    }
+}

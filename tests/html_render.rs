@@ -1,6 +1,8 @@
 //! The HTML brief as a person sees it: a headless Chromium renders the page, and the test reads
 //! the screenshot (not blank; the stacks' palette colours are on screen, so the charts were drawn)
-//! and the DOM after loading (five inline SVG charts with their text).
+//! and the DOM after loading (five inline SVG charts with their text), and checks run in the page
+//! once it is laid out: tables that fit, headings, text alternatives and contrast of the page, and
+//! of every chart's text (boxes apart and inside the chart, contrast, a colour per legend entry).
 //!
 //! Without a Chromium on the PATH the test prints a notice and passes, unless
 //! `AICOST_REQUIRE_CHROMIUM=1` (set by `.ci/run`), which makes a missing browser a failure.
@@ -148,6 +150,9 @@ fn html_brief_renders_in_a_browser() {
     assert!(dom.success, "{}", dom.stderr);
     let dom = dom.stdout;
     assert_eq!(dom.matches("<svg").count(), 5, "charts in the rendered DOM");
+    // Three stacks' labels on each chart: apart, inside, readable, one colour per thing.
+    let v = svg_checks(&browser, dir.path(), "fixture", &html);
+    assert_charts_clean("the three-stack brief", &v, 5);
     for title in [
         "Monthly spend per stack",
         "How often each stack stays within budget",
@@ -208,6 +213,140 @@ fn html_brief_renders_in_a_browser() {
         .filter(|p| p.iter().any(|c| *c < 200))
         .count();
     assert_eq!(right_edge_dark, 0, "something runs past the right edge");
+}
+
+/// Checks of the text inside every SVG chart, run in the browser on the laid-out page: the box of
+/// every `<text>` (`getBBox`, after any rotation) overlaps no other and stays inside the svg's
+/// viewBox (no label collides with another, no tick label is clipped); the contrast of its fill
+/// against what is drawn under it, the last opaque shape below its centre or the white page,
+/// passes WCAG AA (4.5:1; 3:1 for large text); and no two legend entries of a chart share a
+/// colour. The result is written into the page as JSON for `--dump-dom`.
+const SVG_CHECKS: &str = r#"<script>
+(function () {
+  const out = { overlaps: [], outside: [], contrast: [], colours: [], texts: 0, charts: 0 };
+  const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const colour = c => { c = (c || '#000000').trim(); if (c[0] === '#') { const n = parseInt(c.slice(1), 16); return [n >> 16 & 255, n >> 8 & 255, n & 255]; } return rgb(c).slice(0, 3); };
+  // A text's own words, without the <title> a shortened label carries.
+  const own = t => Array.from(t.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+  document.querySelectorAll('svg').forEach((svg, si) => {
+    out.charts += 1;
+    const vb = svg.viewBox.baseVal;
+    const texts = Array.from(svg.querySelectorAll('text')).filter(t => own(t) !== '');
+    out.texts += texts.length;
+    const toSvg = svg.getScreenCTM().inverse();
+    // Each text's box in the svg's coordinates, after any rotation (the y axis's title).
+    const boxes = texts.map(t => {
+      const b = t.getBBox(), m = toSvg.multiply(t.getScreenCTM());
+      const pts = [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height], [b.x + b.width, b.y + b.height]]
+        .map(([x, y]) => { const p = svg.createSVGPoint(); p.x = x; p.y = y; return p.matrixTransform(m); });
+      const xs = pts.map(p => p.x), ys = pts.map(p => p.y);
+      const x = Math.min(...xs), y = Math.min(...ys);
+      return { t: own(t), x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y };
+    });
+    boxes.forEach((b, i) => {
+      if (b.x < vb.x - 0.5 || b.y < vb.y - 0.5 || b.x + b.w > vb.x + vb.width + 0.5 || b.y + b.h > vb.y + vb.height + 0.5)
+        out.outside.push({ chart: si, text: b.t, box: [b.x, b.y, b.w, b.h].map(Math.round), viewBox: [vb.width, vb.height] });
+      for (let j = i + 1; j < boxes.length; j++) {
+        const c = boxes[j];
+        // A glyph box holds the line's leading above and below the letters: 15% of its height
+        // each side may touch the next line's.
+        const sb = b.h * 0.15, sc = c.h * 0.15;
+        if (b.x < c.x + c.w && c.x < b.x + b.w && b.y + sb < c.y + c.h - sc && c.y + sc < b.y + b.h - sb)
+          out.overlaps.push({ chart: si, a: b.t, b: c.t });
+      }
+    });
+    // The background of a text: the last opaque shape drawn before it under its centre, else the
+    // page's white.
+    const shapes = Array.from(svg.querySelectorAll('rect, polygon, path, circle'));
+    texts.forEach((t, i) => {
+      const b = boxes[i];
+      const p = svg.createSVGPoint();
+      p.x = b.x + b.w / 2; p.y = b.y + b.h / 2;
+      let bg = [255, 255, 255];
+      for (const s of shapes) {
+        if (!(s.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING)) continue;
+        const fill = s.getAttribute('fill');
+        if (!fill || fill === 'none') continue;
+        if (Number(s.getAttribute('fill-opacity') || s.getAttribute('opacity') || 1) < 0.99) continue;
+        const q = p.matrixTransform(toSvg.multiply(s.getScreenCTM()).inverse());
+        if (s.isPointInFill(q)) bg = colour(fill);
+      }
+      const fg = colour(t.getAttribute('fill'));
+      const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (hi + 0.05) / (lo + 0.05);
+      const size = parseFloat(t.getAttribute('font-size') || '16');
+      const bold = t.getAttribute('font-weight') === 'bold';
+      const needed = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+      if (ratio < needed) out.contrast.push({ chart: si, text: b.t, ratio: Math.round(ratio * 100) / 100 });
+    });
+    // One colour per thing: a legend's swatch (a filled rect followed by its name) names one
+    // thing, and no two names share a swatch's colour.
+    const named = {};
+    svg.querySelectorAll('rect').forEach(r => {
+      const next = r.nextElementSibling;
+      const fill = (r.getAttribute('fill') || '').toUpperCase();
+      if (!next || next.tagName !== 'text' || !fill || fill === 'NONE' || fill === '#FFFFFF') return;
+      // A swatch is small (18 × 12 px); a bar with its label inside is not.
+      if (Number(r.getAttribute('width')) > 24 || Number(r.getAttribute('height')) > 16) return;
+      const key = fill + '/' + (r.getAttribute('fill-opacity') || r.getAttribute('opacity') || '1');
+      (named[key] = named[key] || new Set()).add(own(next));
+    });
+    Object.entries(named).forEach(([key, names]) => {
+      if (names.size > 1) out.colours.push({ chart: si, colour: key, names: Array.from(names) });
+    });
+  });
+  const pre = document.createElement('pre');
+  pre.id = 'svg-checks';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"#;
+
+/// Run [`SVG_CHECKS`] on `html` (a page, or an SVG document wrapped into one) in the browser.
+fn svg_checks(browser: &Path, dir: &Path, name: &str, html: &str) -> serde_json::Value {
+    let page = if html.contains("</body>") {
+        html.replace("</body>", &format!("{SVG_CHECKS}\n</body>"))
+    } else {
+        format!("<!doctype html><html lang=\"en\"><body>{html}\n{SVG_CHECKS}\n</body></html>")
+    };
+    let path = dir.join(format!("{name}-svg-checks.html"));
+    std::fs::write(&path, page).unwrap();
+    let dom = run(
+        chromium(browser, &dir.join(format!("profile-svg-{name}")))
+            .arg(format!("--window-size={WIDTH},1000"))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", path.display())),
+        dir,
+    );
+    assert!(dom.success, "{}", dom.stderr);
+    let json = dom
+        .stdout
+        .split("<pre id=\"svg-checks\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .expect("the chart checks ran")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap()
+}
+
+/// The chart checks of [`SVG_CHECKS`] all pass on `v`, from `charts` charts.
+fn assert_charts_clean(what: &str, v: &serde_json::Value, charts: u64) {
+    println!("{what}: chart checks {v}");
+    assert_eq!(v["charts"], charts, "{what}: charts");
+    assert!(
+        v["texts"].as_u64().unwrap() > 10 * charts,
+        "{what}: hardly any text: {v}"
+    );
+    for key in ["overlaps", "outside", "contrast", "colours"] {
+        assert_eq!(v[key], serde_json::json!([]), "{what}: {key}");
+    }
 }
 
 /// Checks run inside the page, in the browser, at the laptop's width: whether every table fits
@@ -376,6 +515,18 @@ fn the_rfp_brief_reads_and_prints_for_finance() {
     );
     assert_eq!(dom.stdout.matches("role=\"img\"").count(), 6, "six charts");
 
+    // The text inside the six charts: apart, inside, readable, one colour per thing.
+    let v = svg_checks(&browser, dir.path(), "rfp", &html);
+    assert_charts_clean("the RFP brief", &v, 6);
+    // Captions name the months their shares are of: 1,000 horizons of 12 months pool 12,000.
+    assert!(
+        html.contains(
+            "Share of 12,000 simulated months (1,000 simulated horizons × 12 months, pooled)"
+        ),
+        "the histogram's caption does not say which months it counts"
+    );
+    assert!(html.contains("that month's median over the 1,000 simulated horizons"));
+
     // Printed: A4 pages.
     let pdf = dir.path().join("rfp.pdf");
     let printed = run(
@@ -427,4 +578,88 @@ fn the_rfp_brief_reads_and_prints_for_finance() {
         .filter(|p| p.iter().any(|c| *c < 200))
         .count();
     assert_eq!(right_edge_dark, 0, "something runs past the right edge");
+}
+
+/// Labels that used to collide or be clipped: the coding assistant's p95 sits near its budget
+/// on the histogram, its stacks' names are long, its sensitivity inputs have long names; a
+/// comparison page has its own two charts. In the browser, every chart's text is apart, inside
+/// its viewBox, readable against what is under it, and each legend colour names one thing. The
+/// brief's screenshot is kept in the test's output folder (`target/tmp/coding-brief.png`).
+#[test]
+fn chart_labels_are_apart_inside_and_readable() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let aicost = |args: &[&str], out: &Path| {
+        let o = assert_cmd::cargo::cargo_bin_cmd!("aicost")
+            .args(args)
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        std::fs::read_to_string(out).unwrap()
+    };
+    let brief = dir.path().join("coding.html");
+    let html = aicost(
+        &[
+            "simulate",
+            "scenarios/coding-assistant.toml",
+            "--trials",
+            "1000",
+            "-q",
+            "--out",
+        ],
+        &brief,
+    );
+    let v = svg_checks(&browser, dir.path(), "coding", &html);
+    assert_charts_clean("the coding assistant's brief", &v, 5);
+
+    let html = aicost(
+        &[
+            "compare",
+            "scenarios/coding-assistant.toml",
+            "--trials",
+            "500",
+            "-q",
+            "--out",
+        ],
+        &dir.path().join("compare.html"),
+    );
+    let v = svg_checks(&browser, dir.path(), "compare", &html);
+    assert_charts_clean("the comparison", &v, 2);
+
+    let svg = dir.path().join("tornado.svg");
+    let o = assert_cmd::cargo::cargo_bin_cmd!("aicost")
+        .args([
+            "sensitivity",
+            "scenarios/support-summarizer.toml",
+            "--all",
+            "--trials",
+            "200",
+            "-q",
+            "--svg",
+        ])
+        .arg(&svg)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let tornado = std::fs::read_to_string(&svg).unwrap();
+    let v = svg_checks(&browser, dir.path(), "tornado", &tornado);
+    assert_charts_clean("the tornado", &v, 1);
+
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("coding-brief.png");
+    let out = run(
+        chromium(&browser, &dir.path().join("profile-shot"))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(format!("--window-size={WIDTH},{HEIGHT}"))
+            .arg(format!("file://{}", brief.display())),
+        dir.path(),
+    );
+    assert!(
+        out.success && shot.exists(),
+        "no screenshot: {}",
+        out.stderr
+    );
+    println!("screenshot: {}", shot.display());
 }

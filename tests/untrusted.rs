@@ -489,7 +489,9 @@ fn fit_writes_names_from_logs_as_data() {
         for day in 1..=2 {
             let model = models[i % models.len()];
             let ts = format!("2026-10-0{day}T10:00:00Z");
-            wtr.write_record([ts.as_str(), "u1", w, model, "900", "0", "150", "ok"])
+            // A user per workflow: workflows that share users would be one segment.
+            let user = format!("u{i}");
+            wtr.write_record([ts.as_str(), &user, w, model, "900", "0", "150", "ok"])
                 .unwrap();
         }
     }

@@ -211,6 +211,67 @@ fn compare_gives_no_standard_error_for_a_difference_of_expected_acceptance_rates
     assert!(!row.contains('±'), "{row}");
 }
 
+/// `compare`'s plans table says which plan refuses prompts for their window, in every format:
+/// `a` (on `small`) refuses 5% of them (the whole input's p95), `b` (on `large`) none.
+#[test]
+fn compare_says_in_every_format_what_share_of_requests_a_plan_refuses_for_its_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("windows.toml");
+    std::fs::write(&path, lognormal("fixed", 1000)).unwrap();
+    let run = |format: &str| {
+        let out = aicost()
+            .arg("compare")
+            .arg(&path)
+            .args(["-n", "100", "--seed", "7", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // 100 months of 1,000 requests: the share is 5% within 4 standard errors (0.0028).
+    let near_five_percent = |x: f64| (x - 0.05).abs() < 4.0 * (0.05f64 * 0.95 / 1e5).sqrt();
+    let label = "Requests refused: input beyond a model's window (not billed)";
+    for (format, end) in [("table", "\n"), ("markdown", "\n"), ("html", "</tr>")] {
+        let text = run(format);
+        let at = text
+            .find(label)
+            .unwrap_or_else(|| panic!("{format}: no window row in\n{text}"));
+        let row = &text[at..at + text[at..].find(end).unwrap_or(text.len() - at)];
+        assert!(row.contains("none"), "{format}: {row}");
+        let pct: f64 = row
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .find_map(|w| w.parse().ok().filter(|x: &f64| *x > 1.0 && *x < 10.0))
+            .unwrap_or_else(|| panic!("{format}: no share in {row}"));
+        assert!(near_five_percent(pct / 100.0), "{format}: {row}");
+    }
+    let csv = run("csv");
+    let rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains(",window_refused_share,"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    let value = |row: &str, stack: &str| -> Option<f64> {
+        let fields: Vec<&str> = row.split(',').collect();
+        let at = fields.iter().position(|f| *f == "window_refused_share")?;
+        (fields[at - 1] == stack).then(|| fields.get(at + 3)?.parse().ok())?
+    };
+    let small = rows.iter().find_map(|r| value(r, "a"));
+    let large = rows.iter().find_map(|r| value(r, "b"));
+    assert!(small.is_some_and(near_five_percent), "{csv}");
+    assert_eq!(large, Some(0.0), "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let shares: Vec<f64> = json["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["window_refused_share"].as_f64().unwrap())
+        .collect();
+    assert!(
+        near_five_percent(shares[0]) && shares[1] == 0.0,
+        "{shares:?}"
+    );
+}
+
 #[test]
 fn the_fast_engine_follows_a_window_on_one_random_part_in_mean() {
     // 20,000 requests a month with Poisson arrivals: the fast engine runs.
@@ -713,4 +774,111 @@ chain = [{{ model = "big" }}]
     let r = engine::simulate(&s, &SimOptions::new(50, 3)).unwrap();
     let c = aicost::compare(&s, &r, aicost::DEFAULT_MAX_BREACH);
     assert_eq!(c.recommendation.plan.as_deref(), Some("small"));
+}
+
+/// `lognormal` with a third plan, `c`, between `a` and `b`: `small`, whose window refuses 5% of
+/// the prompts, and on a validation failure (20%, one attempt) `large`.
+fn escalating(arrivals: &str, users: u64) -> String {
+    lognormal(arrivals, users).replace(
+        "[[stack]]\nname = \"b\"",
+        "[[stack]]\nname = \"c\"\n[stack.route.r]\nchain = [{ model = \"small\", validation_failure_rate = 0.2, max_attempts = 1 }, { model = \"large\" }]\n\n[[stack]]\nname = \"b\"",
+    )
+}
+
+/// A prompt the first model's window refuses ends its request there: it does not move to the
+/// next model, and its refused call is neither billed nor a retry. On plan `c`, 95% of prompts
+/// fit `small` and 20% of those fail validation and go to `large`: 19% of requests escalate (the
+/// closed form said 24%, counting the refused 5%). `small` bills `c` = E[(500 + X)·1{fits}] per
+/// request and is never retried; `large` bills 0.2·c, all of it escalations: the retry share of
+/// spend is 0.2 / 1.2 = 1/6 (the closed form took the refused call for a first call that was
+/// not billed, and said 0.15 / 1.2 = 1/8).
+#[test]
+fn a_prompt_refused_by_the_first_models_window_is_neither_an_escalation_nor_a_retry() {
+    let s = scenario(&escalating("fixed", 1000));
+    assert_eq!(s.stacks[1].name, "c");
+    let c = small_cost_per_request();
+    let e = aicost::sim::estimate::request_expectation(&s, 1, 0, &|p| p.mean());
+    assert!(
+        (e.window_refused - 0.05).abs() < 1e-9,
+        "{}",
+        e.window_refused
+    );
+    assert!((e.escalated - 0.19).abs() < 1e-9, "{}", e.escalated);
+    assert!(
+        e.retry_model_usd[0].abs() < 1e-15,
+        "{:?}",
+        e.retry_model_usd
+    );
+    assert!(
+        (e.retry_model_usd[1] - 0.2 * c).abs() < 1e-9 * c,
+        "{:?} vs {}",
+        e.retry_model_usd,
+        0.2 * c
+    );
+    let trials = 200;
+    let exact = engine::simulate_exact(&s, &SimOptions::new(trials, 7)).unwrap();
+    let fs = scenario(&escalating("poisson", 20_000));
+    let mut opts = SimOptions::new(trials, 7);
+    opts.engine = EngineRequest::Fast;
+    let fast = engine::simulate(&fs, &opts).unwrap();
+    assert_eq!(fast.engine.name, "fast");
+    for (name, report, requests) in [
+        ("exact", Report::new(&s, &exact), 1000.0),
+        ("fast", Report::new(&fs, &fast), 20_000.0),
+    ] {
+        let st = &report.stacks[1];
+        let n = requests * trials as f64;
+        assert_within_se(
+            &format!("{name}: escalation share"),
+            st.escalation_share.unwrap(),
+            (0.19 * 0.81 / n).sqrt(),
+            0.19,
+            4.0,
+        );
+        let retry = st.retry_cost_share.unwrap();
+        assert!(
+            (retry - 1.0 / 6.0).abs() < 0.005,
+            "{name}: retry share {retry}"
+        );
+    }
+}
+
+/// A refused prompt calls no tool: `small` refuses 5% of the prompts, so of two $0.01 searches
+/// a request pays 0.95 × $0.02 = $0.019 on `a` (the closed form charged every prompt's $0.02,
+/// and divided by the 95% that fit: $0.021 per billed call), and $0.02 on `b`.
+#[test]
+fn a_prompt_refused_for_its_window_calls_no_tool() {
+    let text = lognormal("fixed", 1000).replace(
+        "input_tokens = { p50 = 1000, p95 = 4000 }",
+        "input_tokens = { p50 = 1000, p95 = 4000 }\ntool_calls = [{ name = \"search\", count = 2, usd_per_call = 0.01 }]",
+    );
+    let s = scenario(&text);
+    let e = aicost::sim::estimate::estimate(&s);
+    let tokens = small_cost_per_request();
+    for (st, tools) in e.stacks.iter().zip([0.019, 0.02]) {
+        let link = &st.workflows[0].steps[0].links[0];
+        let fees: f64 = link
+            .lines
+            .iter()
+            .filter(|l| l.unit == "tool calls")
+            .map(|l| l.usd * link.calls_per_request)
+            .sum();
+        assert!((fees - tools).abs() < 1e-12, "{}: {fees}", st.name);
+    }
+    let per_request = e.stacks[0].workflows[0].cost_per_request_usd;
+    assert!(
+        (per_request - (tokens + 0.019)).abs() < 1e-9 * per_request,
+        "{per_request} vs {}",
+        tokens + 0.019
+    );
+    let trials = 200;
+    let r = engine::simulate_exact(&s, &SimOptions::new(trials, 7)).unwrap();
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    assert_within_se(
+        "exact monthly spend on a",
+        mean,
+        se,
+        1000.0 * (tokens + 0.019),
+        4.0,
+    );
 }

@@ -1,28 +1,28 @@
 //! Backtests: does the forecast's interval contain what was actually spent?
 //!
 //! For each calendar month of the logs, the actual spend is summed call by call — the spend the
-//! log records when it has one (LiteLLM), else the call's tokens at the scenario's prices (the
+//! log records when it has one (LiteLLM's `response_cost` or `spend`, a span's cost attribute), else the call's tokens at the scenario's prices (the
 //! forecast's own prices, so a backtest measures the traffic and token model, not price changes) —
 //! and compared with the forecast distribution of a month of that many days. Over many months, the
 //! share of months inside the central 90 % interval (the coverage) should be near 90 %: far below
 //! means the forecast is overconfident or biased, far above that it is too vague.
 //!
-//! Pricing a logged call: input tokens minus cached ones at the input price, cached ones at the
-//! cached-input price, output at the output price, every token at the long-context prices when
-//! the call's input is above the threshold, and the batch discount when the call's workflow is a
-//! batch-path workflow of the scenario. Logs do not say which input tokens were cache writes, so
-//! none is priced as one. Provider errors cost nothing.
+//! Pricing a logged call goes through the billing kernel's price sets ([`ModelDraw`] at the
+//! means): see [`PriceSheet::cost`]. Each month is simulated with its own calendar: its days, and
+//! its first day on its real weekday. Provider errors cost nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use crate::analysis::fit::record::{Call, Status};
+use crate::analysis::fit::resolve::How;
 use crate::analysis::fit::span::SetAside;
 use crate::base::calendar::{Date, Month};
 use crate::base::stats::KahanSum;
+use crate::billing::prices::ModelDraw;
 use crate::model::catalog::Catalog;
-use crate::model::{Model, RequestPath, Scenario};
+use crate::model::{Model, RequestPath, Scenario, ServiceTier};
 
 /// Spend of one calendar month, from logs.
 #[derive(Clone, Debug, Default)]
@@ -47,6 +47,8 @@ pub struct Actuals<'a> {
     pub from_catalog: Vec<String>,
     /// Models with no price anywhere.
     pub unpriced: Vec<String>,
+    /// Logged names priced as another name: (logged, priced as, how).
+    pub resolved: Vec<(String, String, How)>,
     cache: BTreeMap<String, Option<PriceSheet>>,
     /// Calls of models beyond the first [`MAX_MODELS`] names.
     pub beyond_models: u64,
@@ -61,78 +63,66 @@ pub const MAX_MODELS: usize = crate::analysis::fit::summary::MAX_PARTS;
 /// Most days without a call inside a month that still counts as covered by the logs.
 pub const MAX_GAP_IN_MONTH: i64 = 7;
 
-/// Mean prices of a model, USD per million tokens.
-#[derive(Clone, Copy, Debug)]
-struct Tier {
-    input: f64,
-    cached: f64,
-    output: f64,
-}
-
-#[derive(Clone, Copy, Debug)]
+/// A model's prices at their means, from the billing kernel: the scenario's model, or a catalog
+/// entry made a model the way a scenario naming it would be.
+#[derive(Clone, Debug)]
 struct PriceSheet {
-    base: Tier,
-    long: Option<(f64, Tier)>,
-    batch_discount: f64,
+    draw: ModelDraw,
 }
 
 impl PriceSheet {
     fn of_model(m: &Model) -> Self {
-        let tier = |p: &crate::model::Prices| Tier {
-            input: p.input.mean(),
-            cached: p.cached_input.mean(),
-            output: p.output.mean(),
-        };
         PriceSheet {
-            base: tier(&m.prices),
-            long: m
-                .long_context
-                .as_ref()
-                .map(|lc| (lc.above_input_tokens, tier(&lc.prices))),
-            batch_discount: m.batch_discount.mean(),
+            draw: ModelDraw::at_means(m),
         }
     }
 
-    fn of_entry(e: &crate::model::catalog::Entry) -> Option<Self> {
-        let input = e.input_usd_per_mtok?;
-        let output = e.output_usd_per_mtok?;
-        let base = Tier {
-            input,
-            cached: e.cached_input_usd_per_mtok.unwrap_or(input),
-            output,
+    /// The catalog entry `key` as a scenario's model: a one-model scenario naming it is
+    /// validated, so its prices are filled exactly as `simulate` fills them.
+    fn of_catalog(key: &str, catalog: &Catalog) -> Option<Self> {
+        let text = format!(
+            "name = \"backtest\"\n[[segment]]\nname = \"s\"\nusers = 1\nsessions_per_user_per_day = 1\n[[workflow]]\nname = \"w\"\n[[workflow.step]]\nname = \"call\"\nroute = \"r\"\ninput_tokens = 1\noutput_tokens = 1\n[[model]]\nname = {}\n[[stack]]\nname = \"s\"\n[stack.route.r]\nchain = [{{ model = {} }}]\n",
+            crate::base::escape::toml_str(key),
+            crate::base::escape::toml_str(key)
+        );
+        let opts = crate::model::scenario::LoadOptions {
+            catalog: (catalog.name != crate::model::catalog::BUILTIN_NAME)
+                .then(|| std::sync::Arc::new(catalog.clone())),
+            ..crate::model::scenario::LoadOptions::default()
         };
-        Some(PriceSheet {
-            base,
-            long: e.long_context.as_ref().map(|lc| {
-                let f = if input > 0.0 {
-                    lc.input_usd_per_mtok / input
-                } else {
-                    1.0
-                };
-                (
-                    lc.above_input_tokens,
-                    Tier {
-                        input: lc.input_usd_per_mtok,
-                        cached: lc.cached_input_usd_per_mtok.unwrap_or(base.cached * f),
-                        output: lc.output_usd_per_mtok,
-                    },
-                )
-            }),
-            batch_discount: e.batch_discount().unwrap_or(0.0),
-        })
+        let loaded = crate::model::scenario::from_str_with("backtest", &text, &opts).ok()?;
+        loaded.scenario.models.first().map(Self::of_model)
     }
 
+    /// What a logged call cost at these prices: the uncached text input at the input price, cache
+    /// reads at the cached-input price, cache writes at the write price of their time to live,
+    /// image and audio tokens at theirs, output without reasoning at the output price and
+    /// reasoning at the reasoning price; the whole call at long-context prices above the
+    /// threshold, and the batch discount for a batch-path workflow. A class the model has no
+    /// price for (0 in the price set) is billed like the tokens it is part of.
     fn cost(&self, c: &Call, batch: bool) -> f64 {
-        let input = c.input_tokens as f64;
-        let cached = c.cached_tokens.min(c.input_tokens) as f64;
-        let t = match self.long {
-            Some((above, t)) if input > above => t,
-            _ => self.base,
-        };
-        let micro =
-            (input - cached) * t.input + cached * t.cached + c.output_tokens as f64 * t.output;
+        let p = self
+            .draw
+            .prices(ServiceTier::Standard, c.input_tokens as f64);
+        let or = |price: f64, fallback: f64| if price > 0.0 { price } else { fallback };
+        let writes = c.writes();
+        let writes_1h = c.cache_write_1h_tokens.unwrap_or(0).min(writes);
+        let text = c
+            .uncached_input()
+            .saturating_sub(c.image_tokens + c.audio_input_tokens);
+        let reasoning = c.reasoning_tokens.unwrap_or(0);
+        let visible = c.output_tokens - reasoning - c.audio_output_tokens;
+        let micro = text as f64 * p.input
+            + c.cached_tokens as f64 * p.cached_input
+            + (writes - writes_1h) as f64 * or(p.cache_write, p.input)
+            + writes_1h as f64 * or(p.cache_write_1h, or(p.cache_write, p.input))
+            + c.image_tokens as f64 * or(p.image, p.input)
+            + c.audio_input_tokens as f64 * or(p.audio_input, p.input)
+            + visible as f64 * p.output
+            + reasoning as f64 * or(p.reasoning, p.output)
+            + c.audio_output_tokens as f64 * or(p.audio_output, p.output);
         let factor = if batch {
-            1.0 - self.batch_discount
+            1.0 - self.draw.batch_discount
         } else {
             1.0
         };
@@ -151,48 +141,60 @@ impl<'a> Actuals<'a> {
             days: BTreeSet::new(),
             from_catalog: Vec::new(),
             unpriced: Vec::new(),
+            resolved: Vec::new(),
             cache: BTreeMap::new(),
             beyond_models: 0,
             set_aside: SetAside::default(),
         }
     }
 
-    fn sheet(&mut self, model: &str) -> Option<PriceSheet> {
-        if let Some(s) = self.cache.get(model) {
-            return *s;
+    fn sheet(&mut self, model: &str) -> Option<&PriceSheet> {
+        if self.cache.contains_key(model) {
+            return self.cache.get(model).and_then(Option::as_ref);
         }
         if self.cache.len() >= MAX_MODELS {
             self.beyond_models += 1;
             return None;
         }
-        let sheet = match self.scenario.models.iter().find(|m| m.name == model) {
-            Some(m) => Some(PriceSheet::of_model(m)),
-            None => {
-                let bare = crate::model::catalog::split_provider(model).1;
-                match self
-                    .scenario
+        let names: Vec<&str> = self
+            .scenario
+            .models
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        let sheet = match crate::analysis::fit::resolve::resolve_among(&names, model) {
+            Some((name, how)) => {
+                if how != How::AsLogged {
+                    self.resolved
+                        .push((model.to_string(), name.to_string(), how));
+                }
+                self.scenario
                     .models
                     .iter()
-                    .find(|m| crate::model::catalog::split_provider(&m.name).1 == bare)
-                {
-                    Some(m) => Some(PriceSheet::of_model(m)),
-                    None => {
-                        let s = self
-                            .catalog
-                            .lookup(model)
-                            .and_then(|f| PriceSheet::of_entry(f.entry));
-                        if s.is_some() {
-                            self.from_catalog.push(model.to_string());
-                        } else {
-                            self.unpriced.push(model.to_string());
-                        }
-                        s
-                    }
-                }
+                    .find(|m| m.name == name)
+                    .map(PriceSheet::of_model)
             }
+            None => match crate::analysis::fit::resolve::resolve(self.catalog, model) {
+                Some(r) => {
+                    let s = PriceSheet::of_catalog(&r.key, self.catalog);
+                    if s.is_some() {
+                        self.from_catalog.push(model.to_string());
+                        if r.how != How::AsLogged {
+                            self.resolved.push((model.to_string(), r.key, r.how));
+                        }
+                    } else {
+                        self.unpriced.push(model.to_string());
+                    }
+                    s
+                }
+                None => {
+                    self.unpriced.push(model.to_string());
+                    None
+                }
+            },
         };
         self.cache.insert(model.to_string(), sheet);
-        sheet
+        self.cache.get(model).and_then(Option::as_ref)
     }
 
     fn is_batch(&self, workflow: &str) -> bool {
@@ -251,6 +253,8 @@ impl<'a> Actuals<'a> {
 pub struct MonthResult {
     pub month: String,
     pub days: u32,
+    /// Saturdays and Sundays of the month, simulated as such.
+    pub weekend_days: u32,
     pub complete: bool,
     pub actual_usd: f64,
     pub calls: u64,
@@ -286,16 +290,18 @@ pub struct Backtest {
     pub set_aside_dates: Vec<String>,
 }
 
-/// The forecast of a month of `days` days: sorted simulated spends of `stack`.
+/// The forecast of a calendar month: sorted simulated spends of `stack` over the month's days,
+/// its first day on its real weekday (so its weekdays and weekend days are the month's own).
 pub fn forecast(
     s: &Scenario,
     stack: usize,
-    days: u32,
+    month: Month,
     trials: u64,
     seed: u64,
 ) -> Result<Vec<f64>, crate::base::error::Error> {
     let mut s = s.clone();
-    s.simulation.days = days;
+    s.simulation.days = month.days();
+    s.simulation.first_weekday = month.first_day().weekday();
     let r = crate::sim::engine::simulate(&s, &crate::sim::engine::SimOptions::new(trials, seed))?;
     let mut spend = r.stacks[stack].spend.clone();
     spend.sort_by(f64::total_cmp);
@@ -312,7 +318,8 @@ pub fn evaluate(
     trials: u64,
     seed: u64,
 ) -> Result<Backtest, crate::base::error::Error> {
-    let mut by_days: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+    // Months of the same length starting on the same weekday have the same calendar.
+    let mut by_days: BTreeMap<(u32, u32), Vec<f64>> = BTreeMap::new();
     let mut months = Vec::new();
     let lo_p = (1.0 - interval) / 2.0;
     for (m, a) in &actuals.months {
@@ -320,10 +327,10 @@ pub fn evaluate(
             continue;
         }
         let days = m.days();
-        let f = match by_days.entry(days) {
+        let f = match by_days.entry((days, m.first_day().weekday())) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(forecast(s, stack, days, trials, seed)?)
+                e.insert(forecast(s, stack, *m, trials, seed)?)
             }
         };
         let f = &*f;
@@ -334,6 +341,9 @@ pub fn evaluate(
         months.push(MonthResult {
             month: m.to_string(),
             days,
+            weekend_days: (0..days)
+                .filter(|d| (d + m.first_day().weekday()) % 7 >= 5)
+                .count() as u32,
             complete: actuals.is_complete(*m),
             actual_usd: actual,
             calls: a.calls,

@@ -64,6 +64,10 @@ pub struct Plan {
     /// billed; the request fails); absent when no prompt of its scenario can exceed a window.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_refused_share: Option<f64>,
+    /// The same share with its standard error over trials, for the plans table (none where the
+    /// fast engine drew the counts: an expected value).
+    #[serde(skip)]
+    pub window_refused: Option<Estimate>,
     /// Monthly spend of each trial, in trial order.
     #[serde(skip)]
     pub spend: Vec<f64>,
@@ -80,6 +84,19 @@ impl Plan {
         // The plan's own figures are the stack's headline, as the report and brief print them.
         let head = Headline::of(s, r, st);
         let counts_expected = r.engine.name == "fast";
+        // `Σ refused / Σ requests` over every month, as the report's share.
+        let window_refused = crate::analysis::detail::windows_matter(s).then(|| {
+            trial_ratio(&st.window_refused, &st.requests, r.months).map_or(
+                Estimate::new(0.0, 0.0),
+                |e| {
+                    if counts_expected {
+                        Estimate::new(e.value, f64::NAN)
+                    } else {
+                        e
+                    }
+                },
+            )
+        });
         let latency = latency_details(s, st);
         let latency_unchecked: Vec<String> = s
             .workflows
@@ -120,14 +137,8 @@ impl Plan {
             latency,
             latency_target_met,
             latency_unchecked,
-            window_refused_share: crate::analysis::detail::windows_matter(s).then(|| {
-                let requests = stats::sum(&st.requests);
-                if requests > 0.0 {
-                    stats::sum(&st.window_refused) / requests
-                } else {
-                    0.0
-                }
-            }),
+            window_refused_share: window_refused.as_ref().map(|e| e.value),
+            window_refused,
             spend: st.spend.clone(),
             requests: st.requests.clone(),
             accepted: st.accepted.clone(),

@@ -168,11 +168,11 @@ pub(crate) fn signed_money(x: f64, se: f64) -> String {
     } else {
         "±"
     };
-    match crate::base::format::decimals_for_se(se) {
+    match crate::base::format::decimals_for_se(x, se) {
         Some(d) => format!(
             "{sign}${} ± {}",
             crate::base::format::fixed(x.abs(), d),
-            crate::base::format::fixed(se, d)
+            crate::base::format::se_text(se, d)
         ),
         None => format!("{sign}{}", money(x.abs())),
     }

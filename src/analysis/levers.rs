@@ -42,6 +42,8 @@ use serde::Serialize;
 use crate::base::error::suggest;
 use crate::base::stats;
 use crate::base::stats::paired::{Delta, ProbabilityChange, exceedance_change};
+use crate::billing::call::cacheable;
+use crate::billing::invoice::commitment_covering;
 use crate::model::{Chain, Link, Param, RequestPath, Scenario};
 use crate::sim::engine::{SimResult, StackSim};
 
@@ -590,7 +592,7 @@ impl Lever for PromptCache {
                     stack.chains.get(st.route).is_some_and(|c| {
                         c.links
                             .iter()
-                            .any(|l| s.models[l.model].min_cacheable_tokens <= prefix_max)
+                            .any(|l| cacheable(prefix_max, s.models[l.model].min_cacheable_tokens))
                     })
                 });
                 if !cacheable {
@@ -763,7 +765,8 @@ fn size_contracts(
     for p in providers {
         *uncovered = true;
         let usage = usage(p);
-        let commitment = (1.0 - d) * stats::quantile_sorted(&stats::sorted(&usage), d);
+        // The commitment that buys the d-quantile of the monthly usage (the newsvendor optimum).
+        let commitment = commitment_covering(stats::quantile_sorted(&stats::sorted(&usage), d), d);
         // Cents: a contract is signed in round money.
         let commitment = (commitment * 100.0).floor() / 100.0;
         if !(commitment > 0.0) {

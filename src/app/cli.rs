@@ -180,6 +180,17 @@ Exit codes: 0 no rule fails, 1 a rule fails, 2 a user error (the scenario or a r
 3 undecided: no rule fails but one is too close to its threshold to call at these trials.")]
     Check(CheckArgs),
 
+    /// A live what-if page for a scenario: the brief, re-rendered when the file changes, and
+    /// controls that re-run the forecast with `--set` overrides on common random numbers.
+    ///
+    /// Binds 127.0.0.1 (the loopback address) unless --host says otherwise, prints the address
+    /// and opens nothing; Ctrl-C stops it.
+    #[command(after_help = "Examples:
+  aicost serve scenarios/support-summarizer.toml              then open the address it prints
+  aicost serve scenario.toml --port 8123 --seed 7 --trials 2000
+  aicost serve scenario.toml --set segment.agents.users=800   a what-if of a what-if")]
+    Serve(ServeArgs),
+
     /// Print the JSON Schema of the scenario format (for taplo / Even Better TOML and CI).
     #[command(after_help = "Examples:
   aicost schema > docs/scenario.schema.json
@@ -698,6 +709,24 @@ pub struct CheckArgs {
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ServeArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+
+    /// The port to listen on; 0 picks a free one (printed).
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+
+    /// The address to listen on. Anything but the loopback address lets other machines reach
+    /// the page and save files beside the scenario: a warning says so.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, ClapArgs)]

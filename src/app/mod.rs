@@ -1,5 +1,5 @@
 //! The program: command-line arguments, one module per command, the plan of files a command
-//! reads and writes, atomic output, Ctrl-C handling, the fuzzing entry points, and the library
+//! reads and writes, atomic output, Ctrl-C handling, the fuzzing entry points, the what-if server of `serve`, and the library
 //! face of all of it ([`api`]).
 
 pub mod api;
@@ -10,3 +10,4 @@ pub mod fuzzing;
 pub mod interrupt;
 pub mod output;
 pub mod run;
+pub mod serve;

@@ -44,19 +44,21 @@ pub enum Error {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write `{}`: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    /// Boxed: a usage mistake carries its data, its fix and its note, and every `Result` of the
+    /// crate should stay small on its happy path.
     #[error("{0}")]
-    Usage(Usage),
+    Usage(Box<Usage>),
 }
 
 impl From<Usage> for Error {
     fn from(usage: Usage) -> Self {
-        Error::Usage(usage)
+        Error::Usage(Box::new(usage))
     }
 }
 
 impl From<UsageKind> for Error {
     fn from(kind: UsageKind) -> Self {
-        Error::Usage(kind.into())
+        Error::Usage(Box::new(kind.into()))
     }
 }
 

@@ -89,16 +89,33 @@ pub fn money(x: f64) -> String {
     }
 }
 
-/// Decimals that keep two significant digits of the standard error.
-pub(crate) fn decimals_for_se(se: f64) -> Option<usize> {
-    (se > 0.0 && se.is_finite()).then(|| (1 - se.log10().floor() as i32).clamp(0, 10) as usize)
+/// Significant digits a figure with a standard error is shown with at most: a spend known to a
+/// millionth of itself reads as `$0.00030315`, not `$0.0003031534`; the error, too small to show
+/// at that digit, is then written `<` one unit of it.
+pub const MAX_SIGNIFICANT: i32 = 5;
+
+/// The decimals a figure `x` with standard error `se` is shown with — the one rule every renderer
+/// (text table, Markdown, HTML, `check`, `diff`) rounds by: two significant digits of the error,
+/// and the figure rounded to the same decimal place, but never more than [`MAX_SIGNIFICANT`]
+/// significant digits of the figure. `None` when there is no error to go by (zero, or not
+/// finite): the caller keeps its formatting without one.
+pub fn decimals_for_se(x: f64, se: f64) -> Option<usize> {
+    if !(se > 0.0 && se.is_finite()) {
+        return None;
+    }
+    let by_error = (1 - se.log10().floor() as i32).clamp(0, 10);
+    let a = x.abs();
+    let by_value = if a > 0.0 && a.is_finite() {
+        (MAX_SIGNIFICANT - 1 - a.log10().floor() as i32).max(0)
+    } else {
+        by_error
+    };
+    Some(by_error.min(by_value) as usize)
 }
 
-/// Decimals for a dollar amount with standard error `se`: two significant digits of the error,
-/// but never finer than a cent from $1,000 up (a spend pinned at a hard cap has an error of
-/// millionths of a dollar that nobody reads on a four-figure invoice).
-pub(crate) fn money_decimals_for_se(x: f64, se: f64) -> Option<usize> {
-    decimals_for_se(se).map(|d| if x.abs() >= 1000.0 { d.min(2) } else { d })
+/// Decimals for a dollar amount with standard error `se`: [`decimals_for_se`].
+pub fn money_decimals_for_se(x: f64, se: f64) -> Option<usize> {
+    decimals_for_se(x, se)
 }
 
 /// A standard error written with `d` decimals, or `<0.01` when it rounds to nothing there.
@@ -116,6 +133,15 @@ pub(crate) fn money_with_se(x: f64, se: f64) -> String {
     match money_decimals_for_se(x, se) {
         Some(d) => format!("${} ± {}", fixed(x, d), se_text(se, d)),
         None => money(x),
+    }
+}
+
+/// A plain number rounded to what its standard error allows: `1.186 ± 0.012`; three decimals
+/// without one.
+pub fn number_with_se(x: f64, se: f64) -> String {
+    match decimals_for_se(x, se) {
+        Some(d) => format!("{} ± {}", fixed(x, d), se_text(se, d)),
+        None => fixed(x, 3),
     }
 }
 
@@ -191,7 +217,7 @@ pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
         return ("n/a".to_string(), String::new());
     }
     let pts = se * 100.0;
-    let d = decimals_for_se(pts).unwrap_or(1).clamp(1, 2);
+    let d = decimals_for_se(p * 100.0, pts).unwrap_or(1).clamp(1, 2);
     let value = pct_value(p, d);
     let uncertainty = if se > 0.0 {
         let s = fixed(pts, d);
@@ -210,7 +236,8 @@ pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
                     format!("95% CI {} – 100%", pct_value(1.0 - bound, 2))
                 }
             }
-            _ => "± 0 pt".to_string(),
+            // No error to show: the share is exact (or its sample size unknown here).
+            _ => String::new(),
         }
     } else {
         "n/a".to_string()
@@ -250,7 +277,7 @@ pub(crate) fn pct_value(p: f64, d: usize) -> String {
 /// A probability with its uncertainty in one string: `3.1% ± 0.2 pt`.
 pub fn prob_inline(e: &Estimate, n: Option<usize>) -> String {
     let (v, u) = prob(e, n);
-    if u.is_empty() || u == "± 0 pt" {
+    if u.is_empty() {
         v
     } else if u.starts_with('±') {
         format!("{v} {u}")
@@ -286,13 +313,48 @@ mod tests {
 
     #[test]
     fn rounding_follows_the_standard_error() {
+        // Two significant digits of the error, the figure to the same decimal place.
         assert_eq!(money_with_se(12_345.678, 12.3), "$12,346 ± 12");
-        assert_eq!(money_with_se(12_345.678, 1.23), "$12,345.7 ± 1.2");
+        assert_eq!(money_with_se(1_234.567_8, 0.123), "$1,234.6 ± 0.1");
+        assert_eq!(money_with_se(123.456_7, 0.123), "$123.46 ± 0.12");
         assert_eq!(money_with_se(0.034_567, 0.001_2), "$0.0346 ± 0.0012");
+        assert_eq!(
+            money_with_se(0.007_132_4, 0.000_015_3),
+            "$0.007132 ± 0.000015"
+        );
         assert_eq!(money_with_se(11_500.0, 0.0), "$11,500");
-        // Never finer than a cent from $1,000 up.
-        assert_eq!(money_with_se(13_999.995_12, 0.000_18), "$14,000.00 ± <0.01");
-        assert_eq!(money_rounded(13_999.997_836, 0.000_08), "$14,000.00");
+        // At most five significant digits of the figure: an error below the last one shown is
+        // written as less than one unit of it.
+        assert_eq!(money_with_se(12_345.678, 1.23), "$12,346 ± 1");
+        assert_eq!(
+            money_with_se(0.000_303_153_3, 0.000_000_003_3),
+            "$0.00030315 ± <0.00000001"
+        );
+        assert_eq!(money_with_se(13_999.995_12, 0.000_18), "$14,000 ± <1");
+        assert_eq!(money_rounded(13_999.997_836, 0.000_08), "$14,000");
+        // A figure of zero is rounded by its error alone.
+        assert_eq!(money_with_se(0.0, 0.0123), "$0.000 ± 0.012");
+        assert_eq!(decimals_for_se(0.5, 0.0), None);
+        assert_eq!(decimals_for_se(0.5, f64::NAN), None);
+    }
+
+    #[test]
+    fn shares_round_to_their_error_and_an_exact_one_shows_none() {
+        let e = |value, standard_error| Estimate {
+            value,
+            standard_error,
+        };
+        assert_eq!(prob_inline(&e(0.2024, 0.0016), None), "20.24% ± 0.16 pt");
+        assert_eq!(prob_inline(&e(0.272, 0.014), None), "27.2% ± 1.4 pt");
+        assert_eq!(prob_inline(&e(0.99, 0.000_01), None), "99.00% ± <0.01 pt");
+        // An error of 0 is not shown as `± 0 pt`: the share alone, or the Clopper–Pearson
+        // interval when the number of months is known.
+        assert_eq!(prob(&e(0.0, 0.0), None), ("0%".to_string(), String::new()));
+        assert_eq!(prob_inline(&e(1.0, 0.0), None), "100%");
+        assert_eq!(
+            prob_inline(&e(0.0, 0.0), Some(1000)),
+            "0% (95% CI 0 – 0.37%)"
+        );
     }
 
     #[test]

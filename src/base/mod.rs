@@ -11,4 +11,5 @@ pub mod problem;
 pub mod source;
 pub mod special;
 pub mod stats;
+pub mod svgtext;
 pub mod usage;

@@ -27,6 +27,16 @@ pub enum UsageKind {
     },
     /// `--threads 0`.
     NoThreads,
+    /// `serve` cannot listen on the address it was given.
+    CannotListen {
+        host: String,
+        port: u16,
+        error: String,
+    },
+    /// `serve` listens on something that is not an IP address.
+    NotAnIpAddress { host: String, port: u16 },
+    /// `serve` cannot watch the scenario's files for changes.
+    CannotWatch { error: String },
     /// `--threads` beyond what aicost starts.
     TooManyThreads { threads: usize, max: usize },
     /// `--interval` outside (0, 1).
@@ -218,6 +228,7 @@ impl UsageKind {
             TooManyPairedTrials { limit, .. } => format!(
                 "use --trials {limit} or fewer; common random numbers make differences precise with far fewer trials than a forecast needs"
             ),
+            CannotListen { .. } => "choose another --port (0 picks a free one)".to_string(),
             TooManyThreads { .. } => "leave --threads out to use one thread per core; results do not depend on it".to_string(),
             MonthOutsideHorizon { .. } => "the horizon begins the month after today (set AICOST_TODAY=YYYY-MM-DD to pin today); leave out --month for every month of it".to_string(),
             SetRefused { first, .. } => format!(
@@ -307,6 +318,13 @@ impl fmt::Display for UsageKind {
             TrialsOutOfRange { max, got } => {
                 write!(f, "--trials must be between 1 and {max}, got {got}")
             }
+            CannotListen { host, port, error } => {
+                write!(f, "cannot listen on {host}:{port}: {error}")
+            }
+            NotAnIpAddress { host, port } => {
+                write!(f, "{host}:{port} is not an IP address to listen on")
+            }
+            CannotWatch { error } => write!(f, "cannot watch the scenario's files: {error}"),
             TooManyPairedTrials {
                 trials,
                 limit,

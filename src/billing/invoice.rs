@@ -69,7 +69,7 @@ impl PriceState {
             // A model the stack does not call is billed nothing: no tier applies.
             Err(_) => 0.0,
         };
-        let after_tiers = list * (1.0 - discount);
+        let after_tiers = after_tiers(list, discount);
         let billed = match contract_of[m] {
             Some(c) => {
                 let (_, billed) = contracts[c].accrue(self.contract_usage[c], after_tiers);
@@ -110,6 +110,13 @@ impl PriceState {
             .collect();
         (months, unused_total)
     }
+}
+
+/// What `list` dollars are billed after a volume-tier discount of `discount` (an average over
+/// the tiers a charge spans, from [`tier_discount`]).
+#[inline]
+pub fn after_tiers(list: f64, discount: f64) -> f64 {
+    list * (1.0 - discount)
 }
 
 /// Graduated discount of a charge of `tokens` tokens after `before` tokens of the month: the
@@ -161,6 +168,22 @@ impl ContractDraw {
         self.committed_usd / (1.0 - self.discount)
     }
 
+    /// What a dollar of usage the commitment covers is billed: `1 − discount`.
+    #[inline]
+    pub fn covered_rate(&self) -> f64 {
+        1.0 - self.discount
+    }
+
+    /// What a dollar of usage beyond the commitment is billed: all of it (list-price overage) or
+    /// `1 − discount` (discounted overage).
+    #[inline]
+    pub fn overage_rate(&self) -> f64 {
+        match self.overage {
+            Overage::Discounted => self.covered_rate(),
+            Overage::List => 1.0,
+        }
+    }
+
     /// The contract's rule for `usage` dollars (after volume tiers) charged when `used_before`
     /// dollars of the month's usage came before it: the part the commitment covers is billed at
     /// the discount, the rest (list-price overage) as it is. Returns (covered, billed).
@@ -169,6 +192,27 @@ impl ContractDraw {
             Overage::Discounted => usage,
             Overage::List => (self.covered_usage() - used_before).clamp(0.0, usage),
         };
-        (covered, covered * (1.0 - self.discount) + (usage - covered))
+        (
+            covered,
+            covered * self.covered_rate() + (usage - covered) * self.overage_rate(),
+        )
     }
+
+    /// The share of a month's `usage` (after volume tiers) that the commitment draws down, spread
+    /// evenly over the usage's meters; the rest is overage. 0 without usage.
+    pub fn covered_share(&self, usage: f64) -> f64 {
+        if usage > 0.0 && self.discount < 1.0 {
+            (self.committed_usd / (self.covered_rate() * usage)).min(1.0)
+        } else if usage > 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The commitment whose discounted price buys `usage` dollars of usage (after volume tiers) at
+/// `discount`: `(1 − discount) · usage`, the inverse of [`ContractDraw::covered_usage`].
+pub fn commitment_covering(usage: f64, discount: f64) -> f64 {
+    (1.0 - discount) * usage
 }

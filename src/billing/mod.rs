@@ -6,6 +6,7 @@
 //! through it call by call, the closed forms and moments integrate over it, and backtest, FOCUS
 //! and levers price with it.
 
+pub mod call;
 pub mod classes;
 pub mod invoice;
 pub mod prices;

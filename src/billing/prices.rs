@@ -102,7 +102,7 @@ impl PriceDraw {
 }
 
 /// One model's prices in one trial.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ModelDraw {
     /// Indexed by service tier, then by whether the long-context tier applies.
     sets: [[PriceDraw; 2]; 3],

@@ -29,7 +29,11 @@ impl Approximations {
 
 /// Expected sessions of one user of `seg` in the first month.
 fn sessions_per_user(s: &Scenario, seg: &crate::model::Segment) -> f64 {
-    let weights = day_weights(s.simulation.days, seg.weekend_factor.mean());
+    let weights = day_weights(
+        s.simulation.days,
+        s.simulation.first_weekday,
+        seg.weekend_factor.mean(),
+    );
     let weekday_days = weights.iter().filter(|&&x| x == 1.0).count() as f64;
     let weekend_days = s.simulation.days as f64 - weekday_days;
     match &seg.sessions {

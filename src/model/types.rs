@@ -121,6 +121,9 @@ pub struct Simulation {
     pub months: u32,
     /// Activity factor of each calendar month of the horizon (cycled), all 1 by default.
     pub seasonality: Vec<f64>,
+    /// The weekday of the month's first day, 0 = Monday (the default) to 6 = Sunday; set by
+    /// `backtest` to simulate a real calendar month.
+    pub first_weekday: u32,
 }
 
 pub(crate) const MAX_MONTHS: u64 = 120;
@@ -650,10 +653,16 @@ impl Scenario {
     }
 }
 
-/// Weekday weight of each day of the month: day 1 is a Monday, Saturdays and Sundays get the
-/// weekend factor.
-pub(crate) fn day_weights(days: u32, weekend_factor: f64) -> Vec<f64> {
+/// Weekday weight of each day of the month: day 1 is the weekday `first_weekday` (0 = Monday,
+/// the default), Saturdays and Sundays get the weekend factor.
+pub(crate) fn day_weights(days: u32, first_weekday: u32, weekend_factor: f64) -> Vec<f64> {
     (0..days)
-        .map(|d| if d % 7 >= 5 { weekend_factor } else { 1.0 })
+        .map(|d| {
+            if (d + first_weekday) % 7 >= 5 {
+                weekend_factor
+            } else {
+                1.0
+            }
+        })
         .collect()
 }

@@ -74,8 +74,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         })
         .collect();
     let budget = report.budget_usd;
-    // Every simulated month: a horizon's months are pooled.
-    let months = crate::base::format::count(report.trials as f64 * f64::from(report.months.max(1)));
+    let months = pooled_months(report.trials, report.months);
     let budget_words = budget.map_or(String::new(), |b| {
         format!(
             " the {} budget (or a note where it lies far off the chart),",
@@ -89,7 +88,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         "histogram.svg",
         title,
         format!(
-            "Share of {months} simulated months by total spend. Solid line:{budget_words} dashed lines: each stack's 95th percentile (p95). The most extreme 0.25% of months at each end are left out of the picture, not out of the figures."
+            "Share of {months} by the month's total spend. Solid line:{budget_words} dashed lines: each stack's 95th percentile (p95). The most extreme 0.25% of months at each end are left out of the picture, not out of the figures."
         ),
         plot::histogram(
             title,
@@ -109,7 +108,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         "cdf.svg",
         title,
         format!(
-            "Cumulative share of months at or below each spend. Where a curve crosses the{} budget line, the rest of its months are over budget: the labelled breach probability.",
+            "Cumulative share of the {months} at or below each spend. Where a curve crosses the{} budget line, the rest of its months are over budget: the labelled breach probability.",
             budget.map_or(String::new(), |b| format!(" {}", money(b)))
         ),
         plot::cdf(title, &series, budget),
@@ -156,7 +155,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         "fan.svg",
         title,
         format!(
-            "Spend since the first of the month, day by day: the line is the median month, the bands hold the middle 50% and 90% of months. Dashed lines are the alert thresholds{}; a band crossing one means the alert fires in some months by that day.",
+            "Spend since the first of the month, day by day, over the {months}: the line is the median month, the bands hold the middle 50% and 90% of months. Dashed lines are the alert thresholds{}; a band crossing one means the alert fires in some months by that day.",
             if cap.is_some() { " and the hard cap, where spend stops" } else { "" }
         ),
         plot::fan(title, &fans, &lines, plot::Axis::Days),
@@ -248,6 +247,22 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     charts
 }
 
+/// The months a figure is a share of, in words: `10,000 simulated months`, or for a horizon of
+/// several months `12,000 simulated months (1,000 simulated horizons × 12 months, pooled)`.
+pub fn pooled_months(trials: u64, months: u32) -> String {
+    use crate::base::format::count;
+    let months = months.max(1);
+    let pooled = count(trials as f64 * f64::from(months));
+    if months == 1 {
+        format!("{pooled} simulated months")
+    } else {
+        format!(
+            "{pooled} simulated months ({} simulated horizons × {months} months, pooled)",
+            count(trials as f64)
+        )
+    }
+}
+
 /// Each stack's name beside its bands, as [`plot::fan`] draws them.
 fn fans<'a>(detail: &'a Detail, bands: &'a [Vec<plot::Band>]) -> Vec<(&'a str, &'a [plot::Band])> {
     detail
@@ -296,8 +311,10 @@ fn months_chart(report: &Report, detail: &Detail) -> Option<Chart> {
         MONTHS_FILE,
         title,
         format!(
-            "Each month of the {}-month horizon: the line is the median month, the bands hold the middle 50% and 90% of simulated months. Dashed lines are the monthly budget and the hard cap; a band above the budget line means that month breaches it in some horizons.",
-            detail.months
+            "Each month of the {}-month horizon: the line is that month's median over the {} simulated horizons, the bands hold the middle 50% and 90% of them (each point is a share of {} months, not of the pooled ones). Dashed lines are the monthly budget and the hard cap; a band above the budget line means that month breaches it in some horizons.",
+            detail.months,
+            crate::base::format::count(report.trials as f64),
+            crate::base::format::count(report.trials as f64),
         ),
         plot::fan(title, &fans, &lines, plot::Axis::Months),
     ))

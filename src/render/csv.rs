@@ -479,6 +479,9 @@ pub fn comparison(c: &Comparison) -> String {
         if let Some(a) = &p.cost_per_accepted_task_usd {
             w.estimate(l, "cost_per_accepted_task", "", "usd", a);
         }
+        if let Some(e) = &p.window_refused {
+            w.estimate(l, "window_refused_share", "", "share", e);
+        }
         for lat in &p.latency {
             w.interval_in(l, "latency_p95", &lat.workflow, "ms", &lat.p95_ms);
         }

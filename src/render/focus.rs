@@ -34,7 +34,8 @@
 
 use crate::base::calendar::Month;
 use crate::billing::classes::Meter;
-use crate::model::{Overage, RequestPath, Scenario};
+use crate::billing::invoice::{ContractDraw, after_tiers};
+use crate::model::{RequestPath, Scenario};
 use crate::sim::estimate::{ContractInvoice, Estimate, Invoice, StackEstimate};
 
 /// The FOCUS columns written, in order, then the `x_` columns.
@@ -345,7 +346,7 @@ fn usage_rows(s: &Scenario, st: &StackEstimate, inv: &Invoice) -> Vec<Charge> {
                             (m, sku)
                         };
                         // Volume tiers discount the model's tokens, not the tools it calls.
-                        let contracted = if tool { list } else { list * (1.0 - tier) };
+                        let contracted = if tool { list } else { after_tiers(list, tier) };
                         out.push(usage(
                             name,
                             &w.name,
@@ -403,18 +404,14 @@ fn apply_contract(
         quantity_usd: usd,
     };
     let d = c.discount;
+    let rule = ContractDraw {
+        committed_usd: c.committed_usd,
+        discount: d,
+        overage: contract.overage,
+    };
     // The share of every covered meter the commitment draws down; the rest is overage.
-    let used = if c.usage_usd > 0.0 && d < 1.0 {
-        (c.committed_usd / ((1.0 - d) * c.usage_usd)).min(1.0)
-    } else if c.usage_usd > 0.0 {
-        1.0
-    } else {
-        0.0
-    };
-    let overage_factor = match contract.overage {
-        Overage::Discounted => 1.0 - d,
-        Overage::List => 1.0,
-    };
+    let used = rule.covered_share(c.usage_usd);
+    let overage_factor = rule.overage_rate();
     let terms = format!(
         "{} a month with {provider} at {}% off",
         crate::base::format::money(c.committed_usd),
@@ -465,7 +462,7 @@ fn apply_contract(
             continue;
         }
         if used > 0.0 {
-            let effective = used * r.contracted_cost * (1.0 - d);
+            let effective = used * r.contracted_cost * rule.covered_rate();
             out.push(Charge {
                 quantity: used * r.quantity,
                 list_cost: used * r.list_cost,

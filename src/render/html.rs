@@ -19,7 +19,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "\
+/// The brief's style sheet, shared with pages that embed a brief (`aicost serve`).
+pub const STYLE: &str = "\
 :root { color-scheme: light; }
 body { margin: 0; background: #ffffff; color: #1a1a1a;
   font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
@@ -88,6 +89,17 @@ fn inlines(parts: &[Inline]) -> String {
 
 /// Render blocks as a complete HTML document titled `title`.
 pub fn render(title: &str, blocks: &[Block]) -> String {
+    let body = body(blocks);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// The blocks as HTML elements, without the document around them: the content of `<main>`.
+pub fn body(blocks: &[Block]) -> String {
     let mut body = String::new();
     for b in blocks {
         match b {
@@ -134,12 +146,7 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
             }
         }
     }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        escape(title)
-    )
+    body
 }
 
 #[cfg(test)]

@@ -127,10 +127,16 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
         rows.push(row(
             "  requests refused, mean / p95",
             each_detail(&|s| match &s.hard_cap {
-                Some(c) => format!(
+                // No `± 0`: a count that never varied is shown alone.
+                Some(c) if c.rejected_requests.standard_error > 0.0 => format!(
                     "{} ± {} / {}",
                     count(c.rejected_requests.value),
-                    count(c.rejected_requests.standard_error),
+                    count(c.rejected_requests.standard_error.max(1.0)),
+                    count(c.rejected_p95.value)
+                ),
+                Some(c) => format!(
+                    "{} / {}",
+                    count(c.rejected_requests.value),
                     count(c.rejected_p95.value)
                 ),
                 None => "n/a".to_string(),

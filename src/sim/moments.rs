@@ -23,10 +23,12 @@
 //! skewness of 10¹¹) looks tame in any sample; the closed form does not, and the fast engine's
 //! accuracy check uses whichever is larger.
 
-use crate::billing::prices::{ModelDraw, PriceDraw};
+use crate::billing::call::{self, CallRule, Line};
+use crate::billing::classes::Meter;
+use crate::billing::prices::ModelDraw;
 use crate::model::dist::Dist;
 use crate::model::prompt::{Role, long_context_probability};
-use crate::model::{CacheTtl, ErrorBilling, Link, RequestPath, Scenario, ServiceTier, Step};
+use crate::model::{Link, RequestPath, Scenario, ServiceTier, Step};
 use crate::sim::estimate::Valuation;
 
 /// Mean and second moment of a request's list-price cost, and the part of its third cumulant
@@ -252,14 +254,6 @@ fn prompt(step: &Step) -> Vec<(Part, Dist)> {
     parts
 }
 
-fn just_below(x: f64) -> f64 {
-    if x <= 0.0 {
-        f64::NEG_INFINITY
-    } else {
-        x - x * f64::EPSILON * 2.0
-    }
-}
-
 impl Prompt {
     /// Choose the pivot and cut its regions at every model's cache minimum (when the pivot is
     /// the prefix), long-context threshold (when it can cross it) and at the step's input
@@ -303,7 +297,11 @@ impl Prompt {
         let mut cuts = vec![f64::NEG_INFINITY, f64::INFINITY];
         if let Some(z) = pivot {
             if parts[z].0 == Part::Prefix {
-                cuts.extend(models.iter().map(|m| just_below(m.min_cacheable_tokens)));
+                cuts.extend(
+                    models
+                        .iter()
+                        .map(|m| call::plain_prefix_limit(m.min_cacheable_tokens)),
+                );
             }
             if crossing {
                 let others: f64 = parts
@@ -587,38 +585,28 @@ fn linear(
             Some(z) if pr.parts[z].0.counts_toward_input() => zval + input_mean_others,
             _ => input_mean_others,
         };
-        let p: &PriceDraw = draw.prices(tier, total_input);
-        let write = match step.cache_ttl {
-            CacheTtl::FiveMinutes => p.cache_write,
-            CacheTtl::OneHour => p.cache_write_1h,
-        };
+        let rule = CallRule::new(draw.prices(tier, total_input), step.cache_ttl);
         // Prefix: the pivot, or a fixed amount.
         let prefix_value = if pr.pivot == Some(0) {
             zval
         } else {
             pr.parts[0].1.mean()
         };
-        let cacheable = prefix_value > 0.0 && prefix_value >= model.min_cacheable_tokens;
-        let (prefix_price, prefix_noise) = if cacheable {
-            (
-                hit * p.cached_input + (1.0 - hit) * write,
-                hit * (1.0 - hit) * (p.cached_input - write).powi(2),
-            )
-        } else {
-            (p.input, 0.0)
-        };
+        let (prefix_price, prefix_noise) =
+            if call::cacheable(prefix_value, model.min_cacheable_tokens) {
+                rule.cacheable_prefix_price(hit)
+            } else {
+                (rule.price(Line::Input), 0.0)
+            };
         for (i, (part, d)) in pr.parts.iter().enumerate() {
             let price = match *part {
                 Part::Prefix => prefix_price,
-                Part::Text => p.input,
-                Part::AudioInput => p.audio_input,
-                Part::ImageTokens { tokens_per_image } => match p.per_image {
-                    Some(per) => per * 1e6 / tokens_per_image,
-                    None => p.image,
-                },
-                Part::ImageCount => p.per_image.unwrap_or(0.0) * 1e6,
+                Part::Text => rule.price(Line::Input),
+                Part::AudioInput => rule.price(Line::AudioInput),
+                Part::ImageTokens { tokens_per_image } => rule.image_token_price(tokens_per_image),
+                Part::ImageCount => rule.price(Line::Images),
                 Part::Tool(_) => 0.0,
-                Part::Growth => iteration * p.input,
+                Part::Growth => iteration * rule.price(Line::Input),
             } * usd;
             let price = match *part {
                 Part::Tool(t) if answered => tool_fees[t],
@@ -645,21 +633,29 @@ fn linear(
             }
         }
         if answered {
-            f.a[r] += (o_mean * p.output + r_mean * p.reasoning + ao_mean * p.audio_output) * usd;
-            f.n0[r] += (o_var * p.output.powi(2)
-                + r_var * p.reasoning.powi(2)
-                + ao_var * p.audio_output.powi(2))
+            let (output, reasoning, audio_output) = (
+                rule.price(Line::Output),
+                rule.price(Line::Reasoning),
+                rule.price(Line::AudioOutput),
+            );
+            f.a[r] += (o_mean * output + r_mean * reasoning + ao_mean * audio_output) * usd;
+            f.n0[r] += (o_var * output.powi(2)
+                + r_var * reasoning.powi(2)
+                + ao_var * audio_output.powi(2))
                 * usd
                 * usd;
-            f.n3[r] += (o_k3 * p.output.powi(3)
-                + r_k3 * p.reasoning.powi(3)
-                + ao_k3 * p.audio_output.powi(3))
-                * usd.powi(3);
+            f.n3[r] +=
+                (o_k3 * output.powi(3) + r_k3 * reasoning.powi(3) + ao_k3 * audio_output.powi(3))
+                    * usd.powi(3);
         }
     }
     f
 }
 
+/// The first three moments of one step's cost per request reaching it. One function because
+/// the count moments of a walk along the chain (reach, attempts, escalations, as closures over a
+/// dozen per-walk vectors) and the sums over the agent loop's iterations that use them are one
+/// formula; splitting it would pass those vectors around without making either half readable.
 #[allow(clippy::too_many_arguments)]
 fn step_moments(
     s: &Scenario,
@@ -696,50 +692,9 @@ fn step_moments(
     }
     let iterations = above.len();
     // Call types per iteration: answered and errored, per link.
-    let types: Vec<Vec<CallType>> = (0..iterations)
-        .map(|i| {
-            let mut types = Vec::with_capacity(2 * links.len());
-            for link in links {
-                let model = &s.models[link.model];
-                let draw = &prices[link.model];
-                let keep = if path == RequestPath::Batch {
-                    1.0 - draw.batch_discount
-                } else {
-                    1.0
-                };
-                let mix = |answered: bool| -> CallType {
-                    let at = |t: ServiceTier| {
-                        linear(
-                            &pr, step, model, draw, t, hit, keep, answered, &tool_fees, i as f64,
-                        )
-                    };
-                    let billed = answered || link.error_billing == ErrorBilling::Input;
-                    if !billed {
-                        return CallType {
-                            components: vec![(1.0, at(ServiceTier::Standard).zeroed())],
-                        };
-                    }
-                    match tier {
-                        ServiceTier::Flex => {
-                            let u = draw.flex_unavailable_rate;
-                            CallType {
-                                components: vec![
-                                    (1.0 - u, at(ServiceTier::Flex)),
-                                    (u, at(ServiceTier::Standard)),
-                                ],
-                            }
-                        }
-                        t => CallType {
-                            components: vec![(1.0, at(t))],
-                        },
-                    }
-                };
-                types.push(mix(true));
-                types.push(mix(false));
-            }
-            types
-        })
-        .collect();
+    let types = call_types(
+        s, step, links, prices, path, tier, &pr, hit, &tool_fees, iterations,
+    );
     // Count moments of one walk along the chain.
     let n = links.len();
     let counts: Vec<LinkCounts> = links
@@ -904,6 +859,56 @@ fn step_moments(
         prompt_third: pr.third_central(&conditional),
         output_third,
     }
+}
+
+/// The call types of each of a step's `iterations` agent-loop iterations: per link, an answered
+/// call and an errored one, each a mixture over the tiers the call is billed at.
+#[allow(clippy::too_many_arguments)]
+fn call_types(
+    s: &Scenario,
+    step: &Step,
+    links: &[Link],
+    prices: &[ModelDraw],
+    path: RequestPath,
+    tier: ServiceTier,
+    pr: &Prompt,
+    hit: f64,
+    tool_fees: &[f64],
+    iterations: usize,
+) -> Vec<Vec<CallType>> {
+    (0..iterations)
+        .map(|i| {
+            let mut types = Vec::with_capacity(2 * links.len());
+            for link in links {
+                let model = &s.models[link.model];
+                let draw = &prices[link.model];
+                let keep = call::batch_keep(draw, path == RequestPath::Batch);
+                let mix = |answered: bool| -> CallType {
+                    let at = |t: ServiceTier| {
+                        linear(
+                            pr, step, model, draw, t, hit, keep, answered, tool_fees, i as f64,
+                        )
+                    };
+                    if !call::billed(Meter::Input, !answered, link.error_billing) {
+                        return CallType {
+                            components: vec![(1.0, at(ServiceTier::Standard).zeroed())],
+                        };
+                    }
+                    // A refused flex call is billed at standard: a mixture of the two.
+                    CallType {
+                        components: call::billed_tiers(tier, draw)
+                            .as_slice()
+                            .iter()
+                            .map(|&(w, t)| (w, at(t)))
+                            .collect(),
+                    }
+                };
+                types.push(mix(true));
+                types.push(mix(false));
+            }
+            types
+        })
+        .collect()
 }
 
 impl Linear {

@@ -9,6 +9,10 @@
 //! caching, provider errors, a horizon of several months with growth and seasonality, latency.
 //! `Feature` forces one of them on, so a run of N scenarios covers each of them.
 //!
+//! Input windows are drawn apart, from their own generator, so that adding them left every other
+//! draw of a seed as it was: about a third of the scenarios give every model one window, set
+//! where it refuses a small share of some step's prompts ([`window_share`], [`with_window`]).
+//!
 //! Traffic is sized so that the exact engine simulates a scenario in about a second: a few
 //! thousand requests a month in all.
 
@@ -709,4 +713,31 @@ pub fn finish(d: &Draft, monthly_usd: f64, users: f64, provider_usd: &[(String, 
     // The budget goes before the first segment, where a table header may follow.
     let at = d.text.find("\n[[segment]]").unwrap_or(d.text.len());
     format!("{}{budget}{}{contract}", &d.text[..at], &d.text[at..])
+}
+
+/// Share of prompts the input window of scenario `seed` refuses at its most exposed step, for
+/// about a third of the seeds; `None` for a scenario without windows. Drawn from a generator of
+/// its own, so that every other draw of the seed is unchanged.
+pub fn window_share(seed: u64) -> Option<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7769_6e64_6f77); // "window"
+    let windowed = rng.random::<f64>() < 0.35;
+    let share = 0.002 + 0.038 * rng.random::<f64>();
+    windowed.then_some(share)
+}
+
+/// `text` with an input window of `tokens` on every model: one window for all, so that no later
+/// model of a chain has a smaller one than the first.
+pub fn with_window(text: &str, tokens: u64) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut lines = text.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        if line.trim_end() == "[[model]]"
+            && let Some(name) = lines.next()
+        {
+            out.push_str(name);
+            out.push_str(&format!("max_input_tokens = {tokens}\n"));
+        }
+    }
+    out
 }

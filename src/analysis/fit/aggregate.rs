@@ -85,7 +85,7 @@ pub fn read(
         .from_reader(&mut input.reader);
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| super::readers::csv_error(&locate, e))?
+        .map_err(|e| super::fields::csv_error(&locate, e))?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
@@ -203,7 +203,7 @@ pub fn read(
             }
             Err(e) => {
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(super::readers::csv_error(&locate, e));
+                    return Err(super::fields::csv_error(&locate, e));
                 }
                 let line = e.position().map_or(0, |p| p.line());
                 budget.bad(&name, line, e.to_string())?;

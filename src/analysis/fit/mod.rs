@@ -6,10 +6,13 @@
 //! can do the reading for logs too large to move. `backtest` reuses the readers.
 
 pub mod aggregate;
+pub mod fields;
 pub mod hist;
 pub mod input;
+pub mod plain;
 pub mod readers;
 pub mod record;
+pub mod resolve;
 pub mod skeleton;
 pub mod span;
 pub mod summary;

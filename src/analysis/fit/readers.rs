@@ -1,24 +1,29 @@
 //! The log formats `fit` and `backtest` read, each streamed record by record.
 //!
 //! - **OpenTelemetry GenAI spans** as JSON lines: one span per line with an `attributes` object,
-//!   or one OTLP/JSON export (`resourceSpans`) per line. Current attribute names and the
-//!   deprecated ones (`gen_ai.usage.prompt_tokens`, `…completion_tokens`) are both accepted.
-//! - **LiteLLM spend logs** (`LiteLLM_SpendLogs` rows) as CSV, JSON lines or one JSON array.
+//!   or one OTLP/JSON export (`resourceSpans`) per line. The names of semantic-conventions-genai
+//!   (cache reads and writes, reasoning, per-modality tokens) and the older ones are accepted.
+//! - **LiteLLM spend logs** (`LiteLLM_SpendLogs` rows) as CSV, JSON lines or one JSON array, and
+//!   the SDK's logging payloads (StandardLoggingPayload) as JSON lines.
 //! - **Plain CSV** with the header
-//!   `timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status`.
+//!   `timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status` and optional
+//!   cache-write, reasoning, image and audio columns.
 //!
-//! Each reader calls the sink once per call and counts every unreadable line in the [`Budget`];
-//! nothing is held but the current line. `docs/fit.md` documents each format.
+//! The plain CSV reader is in [`plain`](super::plain). Each reader calls the sink once per call
+//! and counts every unreadable line in the [`Budget`]; nothing is held but the current line.
+//! `docs/fit.md` documents each format.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 
 use serde_json::{Map, Value};
 
-use super::input::{Budget, Input, Locator};
+use super::fields::{count, csv_error, csv_reader, header_map, missing_column};
+use super::input::{Budget, Input};
+pub use super::plain::PLAIN_COLUMNS;
 use super::record::{Call, Status};
 use crate::base::calendar::Timestamp;
-use crate::base::error::{Error, UsageKind, suggest};
+use crate::base::error::{Error, UsageKind};
 
 /// The formats `--from` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +141,7 @@ fn read_format(
                 _ => read_litellm_csv(input, opts, budget, skipped, sink),
             }
         }
-        LogFormat::Csv => read_plain_csv(input, budget, sink),
+        LogFormat::Csv => super::plain::read(input, budget, sink),
         LogFormat::Aggregates => Err(UsageKind::AggregatesNotCalls { name: None }.into()),
     }
 }
@@ -180,21 +185,6 @@ fn scalar_str(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
-    }
-}
-
-/// A token count: a non-negative integer, possibly written as a string or a float.
-fn count(v: &Value) -> Result<u64, String> {
-    let x = match v {
-        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-        Value::String(s) => s.trim().parse::<f64>().unwrap_or(f64::NAN),
-        Value::Null => return Ok(0),
-        _ => f64::NAN,
-    };
-    if (0.0..1e15).contains(&x) {
-        Ok(x.round() as u64)
-    } else {
-        Err(format!("not a token count: {v}"))
     }
 }
 
@@ -246,13 +236,43 @@ const OTEL_OUTPUT: [&str; 2] = [
     "gen_ai.usage.output_tokens",
     "gen_ai.usage.completion_tokens",
 ];
+/// Cache reads: the current name, then the flat spelling of semantic-conventions #3163.
 const OTEL_CACHED: [&str; 3] = [
     "gen_ai.usage.cache_read.input_tokens",
     "gen_ai.usage.cache_read_input_tokens",
     "gen_ai.usage.cached_tokens",
 ];
+/// Cache writes: the current name (semantic-conventions-genai #440 renamed `cache_creation` to
+/// `cache_write`), then the name it replaced, then the flat spelling of #3163.
+const OTEL_CACHE_WRITE: [&str; 3] = [
+    "gen_ai.usage.cache_write.input_tokens",
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.cache_creation_input_tokens",
+];
+const OTEL_REASONING: [&str; 2] = [
+    "gen_ai.usage.reasoning.output_tokens",
+    "gen_ai.usage.reasoning_tokens",
+];
+const OTEL_IMAGE_INPUT: [&str; 1] = ["gen_ai.usage.image.input_tokens"];
+const OTEL_AUDIO_INPUT: [&str; 1] = ["gen_ai.usage.audio.input_tokens"];
+const OTEL_AUDIO_OUTPUT: [&str; 1] = ["gen_ai.usage.audio.output_tokens"];
+/// What the call cost: LiteLLM's span attribute (`litellm.cost.total` in its v2 spans), then
+/// names other instrumentations use, then the one an application can set itself.
+const OTEL_COST: [&str; 4] = [
+    "gen_ai.cost.total_cost",
+    "litellm.cost.total",
+    "gen_ai.usage.cost",
+    "aicost.cost_usd",
+];
 const OTEL_MODEL: [&str; 2] = ["gen_ai.request.model", "gen_ai.response.model"];
-const OTEL_USER: [&str; 4] = ["enduser.id", "user.id", "gen_ai.user.id", "user"];
+/// `llm.user` is where LiteLLM's spans carry the caller's `user`.
+const OTEL_USER: [&str; 5] = [
+    "enduser.id",
+    "user.id",
+    "gen_ai.user.id",
+    "llm.user",
+    "user",
+];
 
 fn first<'a>(attrs: &'a HashMap<String, Value>, keys: &[&str]) -> Option<&'a Value> {
     keys.iter()
@@ -309,17 +329,15 @@ fn otel_span(
     }
     let input = first(&attrs, &OTEL_INPUT);
     let output = first(&attrs, &OTEL_OUTPUT);
+    let failed = span_failed(span, &attrs);
     if input.is_none() && output.is_none() {
-        return Ok(None);
+        // A failed model call reports no usage: it is a provider error, not another kind of
+        // span. A span is a model call when it names a model.
+        if !(failed && first(&attrs, &OTEL_MODEL).is_some()) {
+            return Ok(None);
+        }
     }
-    let input_tokens = input.map_or(Ok(0), count)?;
-    let output_tokens = output.map_or(Ok(0), count)?;
-    let cached_tokens = first(&attrs, &OTEL_CACHED).map_or(Ok(0), count)?;
-    if cached_tokens > input_tokens {
-        return Err(format!(
-            "cached tokens ({cached_tokens}) exceed input tokens ({input_tokens}); OpenTelemetry counts cached tokens inside gen_ai.usage.input_tokens"
-        ));
-    }
+    let tokens = |keys: &[&str]| first(&attrs, keys).map_or(Ok(0), count);
     let model = first(&attrs, &OTEL_MODEL)
         .and_then(scalar_str)
         .ok_or("no gen_ai.request.model or gen_ai.response.model")?;
@@ -331,6 +349,18 @@ fn otel_span(
             .and_then(scalar_str)
             .unwrap_or_else(|| "(none)".to_string()),
     };
+    let mut call = Call::new(timestamp, workflow, model);
+    call.input_tokens = input.map_or(Ok(0), count)?;
+    call.output_tokens = output.map_or(Ok(0), count)?;
+    call.cached_tokens = tokens(&OTEL_CACHED)?;
+    call.cache_write_tokens = first(&attrs, &OTEL_CACHE_WRITE).map(count).transpose()?;
+    call.reasoning_tokens = first(&attrs, &OTEL_REASONING).map(count).transpose()?;
+    call.image_tokens = tokens(&OTEL_IMAGE_INPUT)?;
+    call.audio_input_tokens = tokens(&OTEL_AUDIO_INPUT)?;
+    call.audio_output_tokens = tokens(&OTEL_AUDIO_OUTPUT)?;
+    call.check()
+        .map_err(|e| format!("{e} (OpenTelemetry counts every kind inside gen_ai.usage.input_tokens and output_tokens)"))?;
+    call.cost_usd = first(&attrs, &OTEL_COST).map(cost).transpose()?;
     let validation_failed = attrs
         .get("aicost.validation_failed")
         .is_some_and(|v| v == &Value::Bool(true) || v.as_str() == Some("true"))
@@ -339,32 +369,33 @@ fn otel_span(
             .and_then(Value::as_str)
             .and_then(Status::parse)
             == Some(Status::ValidationFailed);
-    let status = if span_failed(span, &attrs) {
+    call.status = if failed {
         Status::Error
     } else if validation_failed {
         Status::ValidationFailed
     } else {
         Status::Ok
     };
-    let attempt = if let Some(a) = attrs.get("aicost.attempt") {
+    call.attempt = if let Some(a) = attrs.get("aicost.attempt") {
         Some(count(a)? as u32)
     } else if let Some(r) = attrs.get("http.request.resend_count") {
         Some((count(r)? as u32).saturating_add(1))
     } else {
         None
     };
-    Ok(Some(Call {
-        timestamp,
-        user: first(&attrs, &OTEL_USER).and_then(scalar_str),
-        workflow,
-        model,
-        input_tokens,
-        cached_tokens,
-        output_tokens,
-        status,
-        attempt,
-        cost_usd: None,
-    }))
+    call.user = first(&attrs, &OTEL_USER).and_then(scalar_str);
+    Ok(Some(call))
+}
+
+/// A logged cost in USD: a finite, non-negative number (or its text).
+fn cost(v: &Value) -> Result<f64, String> {
+    let x = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    x.filter(|x| x.is_finite() && *x >= 0.0)
+        .ok_or_else(|| format!("not a cost in USD: {v}"))
 }
 
 fn read_otel(
@@ -472,12 +503,42 @@ fn path<'a>(v: &'a Value, dotted: &str) -> Option<&'a Value> {
     dotted.split('.').try_fold(v, |v, k| v.get(k))
 }
 
-const LITELLM_CACHED: [&str; 4] = [
-    "additional_usage_values.prompt_tokens_details.cached_tokens",
-    "usage_object.prompt_tokens_details.cached_tokens",
-    "additional_usage_values.cache_read_input_tokens",
-    "usage_object.cache_read_input_tokens",
+/// Where a LiteLLM row keeps the provider's usage object: `metadata.usage_object` in the SDK's
+/// logging payload (StandardLoggingPayload), `metadata.additional_usage_values` (every usage key
+/// but the three totals) in the proxy's spend logs.
+const LITELLM_USAGE: [&str; 2] = ["usage_object", "additional_usage_values"];
+/// Paths inside the usage object, first found wins. LiteLLM's `Usage` maps Anthropic's
+/// `cache_read_input_tokens` to `prompt_tokens_details.cached_tokens` and its
+/// `cache_creation_input_tokens` to `prompt_tokens_details.cache_creation_tokens` (newer releases
+/// also `cache_write_tokens`), and keeps the Anthropic names at the top level too.
+const LITELLM_CACHED: [&str; 2] = [
+    "prompt_tokens_details.cached_tokens",
+    "cache_read_input_tokens",
 ];
+const LITELLM_CACHE_WRITE: [&str; 3] = [
+    "cache_creation_input_tokens",
+    "prompt_tokens_details.cache_creation_tokens",
+    "prompt_tokens_details.cache_write_tokens",
+];
+const LITELLM_CACHE_WRITE_1H: [&str; 2] = [
+    "prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens",
+    "cache_creation.ephemeral_1h_input_tokens",
+];
+const LITELLM_REASONING: [&str; 1] = ["completion_tokens_details.reasoning_tokens"];
+const LITELLM_IMAGE_INPUT: [&str; 1] = ["prompt_tokens_details.image_tokens"];
+const LITELLM_AUDIO_INPUT: [&str; 1] = ["prompt_tokens_details.audio_tokens"];
+const LITELLM_AUDIO_OUTPUT: [&str; 1] = ["completion_tokens_details.audio_tokens"];
+
+/// The first of `paths` present (not null) in any of the row's usage objects.
+fn usage_value<'a>(metadata: Option<&'a Value>, paths: &[&str]) -> Option<&'a Value> {
+    let m = metadata?;
+    LITELLM_USAGE.iter().find_map(|u| {
+        let usage = m.get(*u)?;
+        paths
+            .iter()
+            .find_map(|p| path(usage, p).filter(|v| !v.is_null()))
+    })
+}
 
 fn tags(row: &Row) -> Vec<String> {
     match row.json("request_tags") {
@@ -515,14 +576,7 @@ fn litellm_row(
         .ok_or("no `startTime`")
         .and_then(|s| Timestamp::parse(&s).ok_or("unreadable `startTime`"))?;
     let metadata = row.json("metadata");
-    let cached_tokens = match &metadata {
-        Some(m) => LITELLM_CACHED
-            .iter()
-            .find_map(|p| path(m, p).filter(|v| !v.is_null()))
-            .map_or(Ok(0), count)?,
-        None => 0,
-    };
-    let cached_tokens = cached_tokens.min(input_tokens);
+    let usage = |paths: &[&str]| usage_value(metadata.as_ref(), paths).map(count).transpose();
     let tags = tags(row);
     let status = match row.str("status") {
         None => Status::Ok,
@@ -559,47 +613,49 @@ fn litellm_row(
             }
         }
     };
-    let user = row.str("end_user").or_else(|| row.str("user")).or_else(|| {
-        metadata
-            .as_ref()
-            .and_then(|m| m.get("user_api_key_user_id"))
-            .and_then(scalar_str)
-    });
-    let cost_usd = match row.str("spend") {
+    // The end user; else the caller's `user`, which the SDK keeps in `model_parameters` when
+    // `end_user` is empty; else the key's user.
+    let user = row
+        .str("end_user")
+        .or_else(|| {
+            row.json("model_parameters")
+                .as_ref()
+                .and_then(|p| p.get("user"))
+                .and_then(scalar_str)
+        })
+        .or_else(|| row.str("user"))
+        .or_else(|| {
+            metadata
+                .as_ref()
+                .and_then(|m| m.get("user_api_key_user_id"))
+                .and_then(scalar_str)
+        });
+    // The SDK's payload calls the cost `response_cost`, the proxy's spend log `spend`.
+    let cost_usd = match row.str("response_cost").or_else(|| row.str("spend")) {
         None => None,
         Some(s) => Some(
             s.parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or_else(|| format!("unreadable `spend` `{s}`"))?,
+                .ok_or_else(|| format!("unreadable cost `{s}`"))?,
         ),
     };
-    Ok(Some(Call {
-        timestamp,
-        user,
-        workflow,
-        model,
-        input_tokens,
-        cached_tokens,
-        output_tokens,
-        status,
-        attempt: None,
-        cost_usd,
-    }))
-}
-
-fn header_map(h: &csv::StringRecord) -> HashMap<String, usize> {
-    h.iter()
-        .enumerate()
-        .map(|(i, c)| (c.trim().trim_start_matches('\u{feff}').to_string(), i))
-        .collect()
-}
-
-fn csv_reader(input: &mut Input) -> csv::Reader<&mut Box<dyn BufRead>> {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(&mut input.reader)
+    let mut call = Call::new(timestamp, workflow, model);
+    call.user = user;
+    call.input_tokens = input_tokens;
+    call.output_tokens = output_tokens;
+    call.cached_tokens = usage(&LITELLM_CACHED)?.unwrap_or(0);
+    call.cache_write_tokens = usage(&LITELLM_CACHE_WRITE)?;
+    call.cache_write_1h_tokens = usage(&LITELLM_CACHE_WRITE_1H)?;
+    call.reasoning_tokens = usage(&LITELLM_REASONING)?;
+    call.image_tokens = usage(&LITELLM_IMAGE_INPUT)?.unwrap_or(0);
+    call.audio_input_tokens = usage(&LITELLM_AUDIO_INPUT)?.unwrap_or(0);
+    call.audio_output_tokens = usage(&LITELLM_AUDIO_OUTPUT)?.unwrap_or(0);
+    call.status = status;
+    call.cost_usd = cost_usd;
+    call.check()
+        .map_err(|e| format!("{e} (LiteLLM counts cache reads and writes inside prompt_tokens)"))?;
+    Ok(Some(call))
 }
 
 fn read_litellm_csv(
@@ -774,168 +830,3 @@ fn read_litellm_json_array(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Plain CSV
-
-/// Columns of the plain CSV format; the last four are optional.
-pub const PLAIN_COLUMNS: [&str; 10] = [
-    "timestamp",
-    "user",
-    "workflow",
-    "model",
-    "input_tokens",
-    "cached_tokens",
-    "output_tokens",
-    "status",
-    "attempt",
-    "cost_usd",
-];
-const PLAIN_REQUIRED: usize = 7;
-
-/// A CSV reader's error that stops the read: a failure to read the bytes (located by the input),
-/// or a header that is not CSV.
-pub(super) fn csv_error(locate: &Locator, e: csv::Error) -> Error {
-    if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
-        let line = e.position().map_or_else(|| locate.line(), |p| p.line());
-        return UsageKind::Csv {
-            at: format!("{}:{line}", locate.name),
-            error: Some(e.to_string()),
-        }
-        .into();
-    }
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => locate.error(io),
-        _ => UsageKind::Csv {
-            at: locate.name.to_string(),
-            error: None,
-        }
-        .into(),
-    }
-}
-
-fn missing_column(name: &str, col: &str, cols: &HashMap<String, usize>, what: &str) -> Error {
-    let found: Vec<&str> = cols.keys().map(String::as_str).collect();
-    let help = match found.iter().find(|c| suggest(col, [**c]).is_some()) {
-        Some(s) => format!("did you mean `{s}`? rename the column to `{col}`"),
-        None => format!(
-            "a {what} file needs a header line naming its columns; see docs/fit.md (or pick another --from)"
-        ),
-    };
-    UsageKind::MissingColumn {
-        name: name.to_string(),
-        column: col.to_string(),
-    }
-    .help(help)
-    .into()
-}
-
-fn read_plain_csv(
-    input: &mut Input,
-    budget: &mut Budget,
-    sink: &mut dyn FnMut(Call),
-) -> Result<(), Error> {
-    let name = input.name.clone();
-    let locate = input.locator();
-    let mut rdr = csv_reader(input);
-    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?);
-    for needed in PLAIN_COLUMNS[..PLAIN_REQUIRED]
-        .iter()
-        .filter(|c| **c != "cached_tokens")
-    {
-        if !cols.contains_key(*needed) {
-            return Err(missing_column(&name, needed, &cols, "plain CSV"));
-        }
-    }
-    let idx = |c: &str| cols.get(c).copied();
-    let [ts, user, wf, model, inp, cached, out, status, attempt, cost] = PLAIN_COLUMNS.map(idx);
-    let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {
-                let line = rec.position().map_or(0, |p| p.line());
-                if rec.len() < cols.len() {
-                    budget.bad(
-                        &name,
-                        line,
-                        format!("{} fields where the header has {}", rec.len(), cols.len()),
-                    )?;
-                    continue;
-                }
-                let get =
-                    |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
-                let parsed = (|| -> Result<Call, String> {
-                    let tokens =
-                        |i: Option<usize>, k: &str, required: bool| -> Result<u64, String> {
-                            let s = get(i);
-                            if s.is_empty() && !required {
-                                return Ok(0);
-                            }
-                            count(&Value::String(s.to_string()))
-                                .map_err(|_| format!("`{k}` is not a token count: `{s}`"))
-                        };
-                    let input_tokens = tokens(inp, "input_tokens", true)?;
-                    let cached_tokens = tokens(cached, "cached_tokens", false)?;
-                    if cached_tokens > input_tokens {
-                        return Err(format!(
-                            "cached_tokens ({cached_tokens}) exceed input_tokens ({input_tokens}); input_tokens must include the cached ones"
-                        ));
-                    }
-                    let wf = get(wf);
-                    let model = get(model);
-                    if wf.is_empty() || model.is_empty() {
-                        return Err("empty `workflow` or `model`".to_string());
-                    }
-                    Ok(Call {
-                        timestamp: Timestamp::parse(get(ts))
-                            .ok_or_else(|| format!("unreadable timestamp `{}`", get(ts)))?,
-                        user: Some(get(user))
-                            .filter(|u| !u.is_empty())
-                            .map(str::to_string),
-                        workflow: wf.to_string(),
-                        model: model.to_string(),
-                        input_tokens,
-                        cached_tokens,
-                        output_tokens: tokens(out, "output_tokens", true)?,
-                        status: Status::parse(get(status)).ok_or_else(|| {
-                            format!(
-                                "unknown status `{}` (ok, validation_failed or error)",
-                                get(status)
-                            )
-                        })?,
-                        attempt: match get(attempt) {
-                            "" => None,
-                            s => {
-                                Some(s.parse::<u32>().ok().filter(|a| *a >= 1).ok_or_else(
-                                    || format!("`attempt` must be 1, 2, …; got `{s}`"),
-                                )?)
-                            }
-                        },
-                        cost_usd: match get(cost) {
-                            "" => None,
-                            s => Some(
-                                s.parse::<f64>()
-                                    .ok()
-                                    .filter(|x| x.is_finite() && *x >= 0.0)
-                                    .ok_or_else(|| format!("unreadable `cost_usd` `{s}`"))?,
-                            ),
-                        },
-                    })
-                })();
-                match parsed {
-                    Ok(c) => {
-                        budget.ok();
-                        sink(c);
-                    }
-                    Err(e) => budget.bad(&name, line, e)?,
-                }
-            }
-            Err(e) => {
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(csv_error(&locate, e));
-                }
-                let line = e.position().map_or(0, |p| p.line());
-                budget.bad(&name, line, e.to_string())?;
-            }
-        }
-    }
-}

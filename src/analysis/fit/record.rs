@@ -1,8 +1,10 @@
 //! One model call as read from any log format.
 //!
 //! Formats disagree on names and on how cached tokens are counted; every reader converts to
-//! [`Call`], whose `input_tokens` always include the cached ones (a subset, as OpenAI, Gemini,
-//! OpenTelemetry and LiteLLM report them), so the rest of `fit` and `backtest` has one meaning.
+//! [`Call`], whose `input_tokens` always include the cached ones and the cache writes (subsets, as
+//! OpenAI, Gemini, OpenTelemetry and LiteLLM report them), and whose `output_tokens` include the
+//! reasoning ones, so the rest of `fit` and `backtest` has one meaning. [`Call::check`] is the one
+//! rule every reader applies to a call's counts.
 
 use crate::base::calendar::Timestamp;
 
@@ -49,10 +51,103 @@ pub struct Call {
     pub input_tokens: u64,
     /// Prompt tokens read from the provider's cache (a subset of `input_tokens`).
     pub cached_tokens: u64,
+    /// Prompt tokens written to the provider's cache (a subset of `input_tokens`, disjoint from
+    /// the cached ones); `None` when the log does not report writes (OpenAI's usage has no such
+    /// count before its cache writes were billed).
+    pub cache_write_tokens: Option<u64>,
+    /// Of the cache writes, those kept an hour, when the log says (Anthropic's
+    /// `ephemeral_1h_input_tokens`); `None` when it does not.
+    pub cache_write_1h_tokens: Option<u64>,
+    /// Image and audio tokens of the prompt (subsets of `input_tokens`).
+    pub image_tokens: u64,
+    pub audio_input_tokens: u64,
+    /// Every completion token, reasoning and audio ones included.
     pub output_tokens: u64,
+    /// Hidden reasoning tokens (a subset of `output_tokens`), when the log says.
+    pub reasoning_tokens: Option<u64>,
+    /// Audio tokens of the completion (a subset of `output_tokens`).
+    pub audio_output_tokens: u64,
     pub status: Status,
     /// 1 for a first attempt, 2 for the first retry…, when the log says.
     pub attempt: Option<u32>,
-    /// What the call cost, when the log says (LiteLLM's `spend`).
+    /// What the call cost, when the log says (LiteLLM's `spend` or `response_cost`, a span's
+    /// cost attribute, the plain format's `cost_usd`).
     pub cost_usd: Option<f64>,
+}
+
+impl Call {
+    /// A call of `model` at `timestamp` with no tokens, accepted: the start of a reader's record.
+    pub fn new(timestamp: Timestamp, workflow: String, model: String) -> Call {
+        Call {
+            timestamp,
+            user: None,
+            workflow,
+            model,
+            input_tokens: 0,
+            cached_tokens: 0,
+            cache_write_tokens: None,
+            cache_write_1h_tokens: None,
+            image_tokens: 0,
+            audio_input_tokens: 0,
+            output_tokens: 0,
+            reasoning_tokens: None,
+            audio_output_tokens: 0,
+            status: Status::Ok,
+            attempt: None,
+            cost_usd: None,
+        }
+    }
+
+    /// Input tokens neither read from nor written to the cache (text, images and audio).
+    pub fn uncached_input(&self) -> u64 {
+        self.input_tokens - self.cached_tokens - self.writes()
+    }
+
+    /// Cache writes, 0 when the log does not report them.
+    pub fn writes(&self) -> u64 {
+        self.cache_write_tokens.unwrap_or(0)
+    }
+
+    /// The one rule on a call's counts, the same in every reader: the parts of the prompt (cache
+    /// reads and writes; images and audio) never exceed it, one-hour writes never exceed the
+    /// writes, and reasoning and audio output never exceed the output. A call that breaks it is
+    /// malformed, never clamped: its total was counted another way than the convention says.
+    pub fn check(&self) -> Result<(), String> {
+        let input = self.input_tokens;
+        if self.cached_tokens > input {
+            return Err(format!(
+                "cached tokens ({}) exceed input tokens ({input}); the input count must include the cached ones",
+                self.cached_tokens
+            ));
+        }
+        if self.cached_tokens + self.writes() > input {
+            return Err(format!(
+                "cached ({}) and cache-write ({}) tokens exceed input tokens ({input}); the input count must include both",
+                self.cached_tokens,
+                self.writes()
+            ));
+        }
+        if self.image_tokens + self.audio_input_tokens > input {
+            return Err(format!(
+                "image ({}) and audio ({}) input tokens exceed input tokens ({input})",
+                self.image_tokens, self.audio_input_tokens
+            ));
+        }
+        if let Some(h) = self.cache_write_1h_tokens
+            && h > self.writes()
+        {
+            return Err(format!(
+                "one-hour cache writes ({h}) exceed cache writes ({})",
+                self.writes()
+            ));
+        }
+        let reasoning = self.reasoning_tokens.unwrap_or(0);
+        if reasoning + self.audio_output_tokens > self.output_tokens {
+            return Err(format!(
+                "reasoning ({reasoning}) and audio ({}) output tokens exceed output tokens ({}); the output count must include both",
+                self.audio_output_tokens, self.output_tokens
+            ));
+        }
+        Ok(())
+    }
 }

@@ -60,6 +60,23 @@ impl TokenFit {
         }
     }
 
+    /// The distribution of `factor` × this one (a lognormal scaled is a lognormal).
+    pub fn scaled(&self, factor: f64) -> TokenFit {
+        let r = |x: f64| (x * factor).round();
+        match self {
+            TokenFit::Fixed(x) => TokenFit::Fixed(r(*x)),
+            TokenFit::Lognormal { p50, p95 } => TokenFit::Lognormal {
+                p50: r(*p50).max(1.0),
+                p95: r(*p95).max(r(*p50).max(1.0) + 1.0),
+            },
+            TokenFit::Empirical(pts) => TokenFit::Empirical(
+                pts.iter()
+                    .map(|(v, w)| ((v * factor * 10.0).round() / 10.0, *w))
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn toml(&self) -> String {
         match self {
             TokenFit::Fixed(x) => format!("{x}"),
@@ -101,6 +118,35 @@ pub struct FittedPart {
     pub mean_output_tokens: f64,
     /// Mean spend per completed call, when the log says.
     pub cost_per_call_usd: Option<f64>,
+    /// How the cache was fitted.
+    pub cache: CacheFit,
+    /// Share of cache writes kept an hour, when the log shows it.
+    pub write_1h_share: Option<f64>,
+    /// Reasoning tokens per call, when the log reports them (the output fit then excludes them).
+    pub reasoning_tokens: Option<TokenFit>,
+    pub mean_reasoning_tokens: Option<f64>,
+    /// Image input: (mean images-with-tokens per call, mean image tokens of a call that has some).
+    pub images: Option<(f64, f64)>,
+    pub audio_input_tokens: Option<TokenFit>,
+    pub audio_output_tokens: Option<TokenFit>,
+}
+
+/// How a part's prompt cache was fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CacheFit {
+    /// No call read from or wrote to the cache.
+    None,
+    /// The log reports cache writes: the prefix is what goes through the cache, and the hit rate
+    /// the share of it read rather than written, so that the forecast's reads and writes per call
+    /// are the observed ones.
+    Measured {
+        /// Mean cached and written tokens per completed call, as observed.
+        reads_per_call: f64,
+        writes_per_call: f64,
+    },
+    /// The log reports cache reads only: every call without a read is assumed to write the whole
+    /// prefix.
+    ReadsOnly,
 }
 
 /// What was fitted for one workflow.
@@ -116,12 +162,33 @@ pub struct FittedWorkflow {
     /// No user ids: traffic is one "user".
     pub users_unknown: bool,
     pub parts: Vec<FittedPart>,
+    /// The population it shares with other workflows (an index into [`Fitted::populations`]);
+    /// `None` when no other workflow has its users.
+    pub population: Option<usize>,
+}
+
+/// Users shared by several workflows: one segment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedPopulation {
+    /// The workflows' names joined by `+`.
+    pub name: String,
+    pub users: f64,
+    /// Requests (to any of the workflows) per user on a weekday.
+    pub requests_per_user_per_day: f64,
+    pub weekend_factor: f64,
+    pub user_variability: f64,
+    pub requests: f64,
 }
 
 /// The whole fit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fitted {
     pub workflows: Vec<FittedWorkflow>,
+    /// Workflows sharing users, each one segment.
+    pub populations: Vec<FittedPopulation>,
+    /// Days from the logs' first day to their last, both included (`None` for aggregates
+    /// without dates).
+    pub days_covered: Option<u32>,
     pub days_weekday: f64,
     pub days_weekend: f64,
 }
@@ -132,16 +199,37 @@ fn ratio(a: f64, b: f64) -> f64 {
 
 fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> FittedPart {
     let calls = p.calls();
-    let (prefix, input) = if p.cache_hits > 0.0 {
+    let fit = |h: &Histogram| TokenFit::from_histogram(h, empirical);
+    // Cache writes reported on every completed call: fit reads and writes as measured. Else, as
+    // before writes were logged, from the reads alone.
+    let (cache, prefix, input, hit_rate) = if p.writes_reported >= calls && calls > 0.0 {
+        let through = p.read_tokens_reported + p.write_tokens;
+        if p.cache_active > 0.0 && through > 0.0 {
+            // The engine sends the prefix on every call; the calls that did not use the cache
+            // send none, so the prefix is scaled by the share of calls that did: the forecast's
+            // reads and writes per call are then the observed ones.
+            let active = p.cache_active / calls;
+            (
+                CacheFit::Measured {
+                    reads_per_call: p.read_tokens_reported / calls,
+                    writes_per_call: p.write_tokens / calls,
+                },
+                Some(fit(&p.prefix_tokens).scaled(active)),
+                fit(&p.uncached_input),
+                p.read_tokens_reported / through,
+            )
+        } else {
+            (CacheFit::None, None, fit(&p.uncached_input), 0.0)
+        }
+    } else if p.cache_hits > 0.0 {
         (
-            Some(TokenFit::from_histogram(&p.cached_tokens, empirical)),
-            TokenFit::from_histogram(&p.input_tokens_hit, empirical),
+            CacheFit::ReadsOnly,
+            Some(fit(&p.cached_tokens)),
+            fit(&p.input_tokens_hit),
+            ratio(p.cache_hits, calls),
         )
     } else {
-        (
-            None,
-            TokenFit::from_histogram(&p.input_tokens_all, empirical),
-        )
+        (CacheFit::None, None, fit(&p.input_tokens_all), 0.0)
     };
     let vfr = ratio(p.validation_failures, calls);
     let max_attempts = if p.validation_failures > 0.0 {
@@ -149,6 +237,17 @@ fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> 
     } else {
         1
     };
+    // Reasoning reported on every completed call: output without it, and reasoning on its own
+    // (the engine bills them separately).
+    let reasoning = p.reasoning_reported >= calls && calls > 0.0;
+    let output = if reasoning {
+        fit(&p.visible_output_tokens)
+    } else {
+        fit(&p.output_tokens)
+    };
+    // Image and audio tokens: the calls that had some, scaled by their share of the calls.
+    let share = |h: &Histogram| ratio(h.n(), calls);
+    let scaled = |h: &Histogram| (h.n() > 0.0).then(|| fit(h).scaled(share(h)));
     FittedPart {
         model: model.to_string(),
         share: ratio(p.ok_calls, workflow_requests),
@@ -156,8 +255,8 @@ fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> 
         calls,
         static_prefix_tokens: prefix,
         input_tokens: input,
-        output_tokens: TokenFit::from_histogram(&p.output_tokens, empirical),
-        cache_hit_rate: ratio(p.cache_hits, calls),
+        output_tokens: output,
+        cache_hit_rate: hit_rate,
         validation_failure_rate: vfr,
         max_attempts,
         error_rate: ratio(p.errors, calls + p.errors),
@@ -166,7 +265,62 @@ fn part(model: &str, p: &PartStats, workflow_requests: f64, empirical: bool) -> 
         mean_input_tokens: p.input_tokens_all.total().mean(),
         mean_output_tokens: p.output_tokens.total().mean(),
         cost_per_call_usd: (p.cost_usd.n > 0.0).then(|| p.cost_usd.mean()),
+        cache,
+        write_1h_share: (p.write_tokens_ttl_known > 0.0)
+            .then(|| p.write_tokens_1h / p.write_tokens_ttl_known),
+        reasoning_tokens: reasoning.then(|| fit(&p.reasoning_tokens)),
+        mean_reasoning_tokens: reasoning.then(|| p.reasoning_tokens.total().mean()),
+        images: (p.image_tokens.n() > 0.0).then(|| {
+            (
+                share(&p.image_tokens),
+                p.image_tokens.total().mean().round(),
+            )
+        }),
+        audio_input_tokens: scaled(&p.audio_input_tokens),
+        // Audio output is inside the output count; it is fitted apart only when the output fit
+        // excludes it.
+        audio_output_tokens: if reasoning {
+            scaled(&p.audio_output_tokens)
+        } else {
+            None
+        },
     }
+}
+
+/// Traffic fitted from requests on weekdays and weekend days and the requests of each (sampled)
+/// user: (users, weekday requests per user, weekend factor, user variability, users unknown).
+fn traffic(
+    s: &Summary,
+    weekday_requests: f64,
+    weekend_requests: f64,
+    users: f64,
+    user_requests: &super::hist::Moments,
+) -> (f64, f64, f64, f64, bool) {
+    let requests = weekday_requests + weekend_requests;
+    let users_unknown = users <= 0.0;
+    let users = if users_unknown { 1.0 } else { users };
+    let (per_day, weekend_factor) = if s.days_weekday > 0.0 && weekday_requests > 0.0 {
+        let weekday = weekday_requests / s.days_weekday;
+        let weekend = if s.days_weekend > 0.0 {
+            ratio(weekend_requests / s.days_weekend, weekday)
+        } else {
+            1.0
+        };
+        (weekday / users, weekend)
+    } else {
+        (
+            ratio(requests, (s.days_weekday + s.days_weekend) * users),
+            1.0,
+        )
+    };
+    let m = user_requests.mean();
+    let cv = if user_requests.n >= 2.0 && m > 0.0 {
+        let var = user_requests.variance() * user_requests.n / (user_requests.n - 1.0);
+        ((var - m) / (m * m)).max(0.0).sqrt().min(MAX_USER_CV)
+    } else {
+        0.0
+    };
+    (users, per_day, weekend_factor, cv, users_unknown)
 }
 
 /// Fit every workflow of a summary.
@@ -181,30 +335,13 @@ pub fn fit(s: &Summary, empirical: bool) -> Fitted {
         }
         let stats = s.workflows.get(w).cloned().unwrap_or_default();
         let requests = stats.requests_weekday + stats.requests_weekend;
-        let users_unknown = stats.users <= 0.0;
-        let users = if users_unknown { 1.0 } else { stats.users };
-        let (per_day, weekend_factor) = if s.days_weekday > 0.0 && stats.requests_weekday > 0.0 {
-            let weekday = stats.requests_weekday / s.days_weekday;
-            let weekend = if s.days_weekend > 0.0 {
-                ratio(stats.requests_weekend / s.days_weekend, weekday)
-            } else {
-                1.0
-            };
-            (weekday / users, weekend)
-        } else {
-            (
-                ratio(requests, (s.days_weekday + s.days_weekend) * users),
-                1.0,
-            )
-        };
-        let m = stats.user_requests.mean();
-        let cv = if stats.user_requests.n >= 2.0 && m > 0.0 {
-            let var = stats.user_requests.variance() * stats.user_requests.n
-                / (stats.user_requests.n - 1.0);
-            ((var - m) / (m * m)).max(0.0).sqrt().min(MAX_USER_CV)
-        } else {
-            0.0
-        };
+        let (users, per_day, weekend_factor, cv, users_unknown) = traffic(
+            s,
+            stats.requests_weekday,
+            stats.requests_weekend,
+            stats.users,
+            &stats.user_requests,
+        );
         let parts = s
             .parts
             .iter()
@@ -220,10 +357,55 @@ pub fn fit(s: &Summary, empirical: bool) -> Fitted {
             requests,
             users_unknown,
             parts,
+            population: None,
+        });
+    }
+    // Workflows that share users are one population: one segment, each workflow its share of the
+    // population's sessions (a session is one request).
+    let mut populations = Vec::new();
+    for pop in &s.populations {
+        let members: Vec<usize> = workflows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| pop.workflows.contains(&w.name))
+            .map(|(i, _)| i)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let (mut weekday, mut weekend) = (0.0, 0.0);
+        for w in &pop.workflows {
+            if let Some(st) = s.workflows.get(w) {
+                weekday += st.requests_weekday;
+                weekend += st.requests_weekend;
+            }
+        }
+        let (users, per_day, weekend_factor, cv, _) =
+            traffic(s, weekday, weekend, pop.users, &pop.user_requests);
+        let index = populations.len();
+        for &i in &members {
+            workflows[i].population = Some(index);
+        }
+        populations.push(FittedPopulation {
+            name: members
+                .iter()
+                .map(|&i| workflows[i].name.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
+            users,
+            requests_per_user_per_day: per_day,
+            weekend_factor,
+            user_variability: cv,
+            requests: weekday + weekend,
         });
     }
     Fitted {
         workflows,
+        populations,
+        days_covered: match (s.first_day, s.last_day) {
+            (Some(a), Some(b)) => u32::try_from(b.days() - a.days() + 1).ok(),
+            _ => None,
+        },
         days_weekday: s.days_weekday,
         days_weekend: s.days_weekend,
     }
@@ -270,6 +452,157 @@ pub struct Provenance {
     pub catalog_path: Option<String>,
 }
 
+/// A comment on how the part's cache was fitted, or nothing.
+pub fn cache_comment(p: &FittedPart) -> Option<String> {
+    match &p.cache {
+        CacheFit::None => None,
+        CacheFit::Measured {
+            reads_per_call,
+            writes_per_call,
+        } => Some(format!(
+            "cache: {} tokens read and {} written per call, as logged{}",
+            sig(*reads_per_call, 4),
+            sig(*writes_per_call, 4),
+            p.write_1h_share.map_or(String::new(), |h| format!(
+                "; {}% of the writes kept an hour",
+                sig(h * 100.0, 3)
+            ))
+        )),
+        CacheFit::ReadsOnly => Some(
+            "the logs report no cache writes: a call without a cache read is assumed to write the whole prefix"
+                .to_string(),
+        ),
+    }
+}
+
+/// Whether the part's writes are mostly one-hour ones and its model has a price for them.
+pub fn one_hour_cache(p: &FittedPart, catalog: &Catalog) -> bool {
+    p.write_1h_share.is_some_and(|h| h >= 0.5)
+        && super::resolve::resolve(catalog, &p.model)
+            .and_then(|r| catalog.lookup(&r.key))
+            .is_some_and(|f| f.entry.cache_write_1h_usd_per_mtok.is_some())
+}
+
+/// The fitted keys of a part's step (`key = value` lines, with their comments).
+pub fn step_keys(p: &FittedPart, catalog: &Catalog) -> String {
+    let mut o = String::new();
+    if let Some(note) = cache_comment(p) {
+        let _ = writeln!(o, "# {note}");
+    }
+    if let Some(prefix) = &p.static_prefix_tokens {
+        let _ = writeln!(o, "static_prefix_tokens = {}", prefix.toml());
+    }
+    let _ = writeln!(o, "input_tokens = {}", p.input_tokens.toml());
+    let _ = writeln!(o, "output_tokens = {}", p.output_tokens.toml());
+    if p.cache_hit_rate > 0.0 {
+        let _ = writeln!(o, "cache_hit_rate = {}", sig(p.cache_hit_rate, 4));
+    }
+    if one_hour_cache(p, catalog) {
+        let _ = writeln!(o, "cache_ttl = \"1h\"   # most writes were kept an hour");
+    }
+    if let Some(r) = &p.reasoning_tokens {
+        let _ = writeln!(
+            o,
+            "reasoning_tokens = {}   # logged apart from output_tokens",
+            r.toml()
+        );
+    }
+    if let Some((count, per_image)) = p.images {
+        let _ = writeln!(
+            o,
+            "images = {{ count = {}, tokens_per_image = {} }}   # image tokens of the calls that had some, per call",
+            sig(count, 4),
+            per_image.max(1.0)
+        );
+    }
+    if let Some(a) = &p.audio_input_tokens {
+        let _ = writeln!(o, "audio_input_tokens = {}", a.toml());
+    }
+    if let Some(a) = &p.audio_output_tokens {
+        let _ = writeln!(o, "audio_output_tokens = {}", a.toml());
+    }
+    o
+}
+
+/// Fewest calls from which token distributions and rates are more than rough guesses.
+pub const THIN_CALLS: f64 = 300.0;
+
+/// What the logs were too thin to fit, and the defaults kept instead: no weekend day (the
+/// weekend factor stays 1), fewer than [`THIN_CALLS`] calls, one user or none (the head-count
+/// is 1 and the spread of activity across users 0).
+pub fn thin_log_warnings(s: &Summary, f: &Fitted) -> Vec<String> {
+    let mut out = Vec::new();
+    if s.days_weekend == 0.0 && s.days_weekday > 0.0 {
+        out.push(
+            "the logs have no weekend day: weekend_factor is the default 1, not a fit".to_string(),
+        );
+    }
+    let calls = s.calls();
+    if calls < THIN_CALLS {
+        out.push(format!(
+            "the logs hold {calls} calls, fewer than {THIN_CALLS}: token distributions, cache and failure rates are rough"
+        ));
+    }
+    for w in &f.workflows {
+        if w.users <= 1.0 {
+            out.push(format!(
+                "workflow `{}`: {} user in the logs: users = 1 and user_variability = 0 are defaults, not fits (does the log name the end user?)",
+                c(&w.name),
+                if w.users_unknown { "no" } else { "one" }
+            ));
+        }
+    }
+    out
+}
+
+/// Logged model names that a scenario names otherwise: (logged, resolution).
+pub fn resolutions(f: &Fitted, catalog: &Catalog) -> Vec<(String, super::resolve::Resolution)> {
+    let mut out: Vec<(String, super::resolve::Resolution)> = Vec::new();
+    for p in f.workflows.iter().flat_map(|w| &w.parts) {
+        if let Some(r) = super::resolve::resolve(catalog, &p.model)
+            && r.how != super::resolve::How::AsLogged
+            && !out.iter().any(|(l, _)| *l == p.model)
+        {
+            out.push((p.model.clone(), r));
+        }
+    }
+    out
+}
+
+/// The name a fitted scenario gives a logged model: the logged name when the catalog knows it as
+/// written, else the catalog entry a dated or aliased name resolves to (see
+/// [`resolve`](super::resolve)), else the logged name.
+pub fn model_name(catalog: &Catalog, logged: &str) -> String {
+    match super::resolve::resolve(catalog, logged) {
+        Some(r) if r.how != super::resolve::How::AsLogged => r.key,
+        _ => logged.to_string(),
+    }
+}
+
+/// A `[[segment]]` table with fitted traffic.
+fn segment_keys(
+    o: &mut String,
+    name: &str,
+    users: f64,
+    per_day: f64,
+    weekend_factor: f64,
+    user_variability: f64,
+) {
+    let _ = writeln!(o, "[[segment]]\nname = {}", toml_str(name));
+    let _ = writeln!(o, "users = {}", users.round().max(1.0));
+    let _ = writeln!(
+        o,
+        "sessions_per_user_per_day = {}   # requests per user on a weekday",
+        sig(per_day, 4)
+    );
+    let _ = writeln!(o, "weekend_factor = {}", sig(weekend_factor, 3));
+    let _ = writeln!(
+        o,
+        "user_variability = {}   # spread of activity across users (coefficient of variation)",
+        sig(user_variability, 3)
+    );
+}
+
 /// Write the fitted scenario.
 pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> String {
     let mut o = String::new();
@@ -310,7 +643,24 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
     if let Some(c) = &prov.catalog_path {
         let _ = writeln!(o, "catalog = {}", toml_str(c));
     }
-    let _ = writeln!(o, "\n[simulation]\ndays = 30");
+    match f.days_covered {
+        Some(d) if d <= 31 => {
+            let _ = writeln!(
+                o,
+                "\n[simulation]\ndays = {d}   # the days the logs cover (compare the simulated spend with theirs)"
+            );
+        }
+        Some(d) => {
+            let _ = writeln!(
+                o,
+                "\n[simulation]\ndays = 30   # the logs cover {d} days; a trial is one month"
+            );
+        }
+        None => {
+            let _ = writeln!(o, "\n[simulation]\ndays = 30");
+        }
+    }
+    let mut written: Vec<String> = Vec::new();
     for w in &f.workflows {
         let _ = writeln!(
             o,
@@ -323,19 +673,41 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
                 format!(" by {} users", w.users.round())
             }
         );
-        let _ = writeln!(o, "[[segment]]\nname = {}", toml_str(&w.name));
-        let _ = writeln!(o, "users = {}", w.users.round().max(1.0));
-        let _ = writeln!(
-            o,
-            "sessions_per_user_per_day = {}   # requests per user on a weekday",
-            sig(w.requests_per_user_per_day, 4)
-        );
-        let _ = writeln!(o, "weekend_factor = {}", sig(w.weekend_factor, 3));
-        let _ = writeln!(
-            o,
-            "user_variability = {}   # spread of activity across users (coefficient of variation)",
-            sig(w.user_variability, 3)
-        );
+        // The segment: the workflow's own, or (written once) the population it shares.
+        let (segment, workflow_share) = match w.population.and_then(|i| f.populations.get(i)) {
+            Some(pop) => {
+                if !written.contains(&pop.name) {
+                    written.push(pop.name.clone());
+                    let _ = writeln!(
+                        o,
+                        "# Users of `{}` (they share users): {} requests by {} users; each workflow gets its share of the sessions.",
+                        c(&pop.name),
+                        pop.requests,
+                        pop.users.round()
+                    );
+                    segment_keys(
+                        &mut o,
+                        &pop.name,
+                        pop.users,
+                        pop.requests_per_user_per_day,
+                        pop.weekend_factor,
+                        pop.user_variability,
+                    );
+                }
+                (pop.name.clone(), Some(ratio(w.requests, pop.requests)))
+            }
+            None => {
+                segment_keys(
+                    &mut o,
+                    &w.name,
+                    w.users,
+                    w.requests_per_user_per_day,
+                    w.weekend_factor,
+                    w.user_variability,
+                );
+                (w.name.clone(), None)
+            }
+        };
         for p in &w.parts {
             let pn = part_name(w, p);
             let _ = writeln!(
@@ -371,8 +743,19 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
                 let _ = writeln!(o, "# {}% of calls were retries.", sig(r * 100.0, 3));
             }
             let _ = writeln!(o, "[[workflow]]\nname = {}", toml_str(&pn));
-            let _ = writeln!(o, "segments = [{}]", toml_str(&w.name));
-            if w.parts.len() > 1 {
+            let _ = writeln!(o, "segments = [{}]", toml_str(&segment));
+            if let Some(share) = workflow_share {
+                let _ = writeln!(
+                    o,
+                    "requests_per_session = {}   # this {}'s share of the sessions",
+                    sig(share * if w.parts.len() > 1 { p.share } else { 1.0 }, 4),
+                    if w.parts.len() > 1 {
+                        "workflow and model"
+                    } else {
+                        "workflow"
+                    }
+                );
+            } else if w.parts.len() > 1 {
                 let _ = writeln!(
                     o,
                     "requests_per_session = {}   # this model's share of the workflow's requests",
@@ -384,26 +767,31 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
                 "[[workflow.step]]\nname = \"call\"\nroute = {}",
                 toml_str(&pn)
             );
-            if let Some(prefix) = &p.static_prefix_tokens {
-                let _ = writeln!(o, "static_prefix_tokens = {}", prefix.toml());
-            }
-            let _ = writeln!(o, "input_tokens = {}", p.input_tokens.toml());
-            let _ = writeln!(o, "output_tokens = {}", p.output_tokens.toml());
-            if p.cache_hit_rate > 0.0 {
-                let _ = writeln!(o, "cache_hit_rate = {}", sig(p.cache_hit_rate, 4));
-            }
+            let _ = write!(o, "{}", step_keys(p, catalog));
         }
     }
-    let mut models: Vec<&str> = Vec::new();
+    // Each logged name once, under the name the scenario gives it.
+    let mut models: Vec<(String, Vec<&str>)> = Vec::new();
     for w in &f.workflows {
         for p in &w.parts {
-            if !models.contains(&p.model.as_str()) {
-                models.push(&p.model);
+            let name = model_name(catalog, &p.model);
+            match models.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, logged)) => {
+                    if !logged.contains(&p.model.as_str()) {
+                        logged.push(&p.model);
+                    }
+                }
+                None => models.push((name, vec![&p.model])),
             }
         }
     }
-    for m in &models {
+    for (m, logged) in &models {
         let _ = writeln!(o);
+        for l in logged.iter().filter(|l| **l != m.as_str()) {
+            if let Some(r) = super::resolve::resolve(catalog, l) {
+                let _ = writeln!(o, "# logged as `{}`: {}", c(l), r.how.describe());
+            }
+        }
         match catalog.lookup(m) {
             Some(found) => {
                 let flag = if catalog.name == crate::model::catalog::BUILTIN_NAME {
@@ -442,7 +830,7 @@ pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> S
     let _ = writeln!(o, "[[stack]]\nname = \"observed\"");
     for w in &f.workflows {
         for p in &w.parts {
-            let mut link = format!("model = {}", toml_str(&p.model));
+            let mut link = format!("model = {}", toml_str(&model_name(catalog, &p.model)));
             if p.validation_failure_rate > 0.0 {
                 let _ = write!(
                     link,

@@ -257,22 +257,17 @@ impl SpanFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fit::record::Status;
     use crate::base::calendar::Timestamp;
 
     fn call(date: &str) -> Call {
-        Call {
-            timestamp: Timestamp::parse(date).unwrap(),
-            user: None,
-            workflow: "w".to_string(),
-            model: "m".to_string(),
-            input_tokens: 1,
-            cached_tokens: 0,
-            output_tokens: 1,
-            status: Status::Ok,
-            attempt: None,
-            cost_usd: None,
-        }
+        let mut c = Call::new(
+            Timestamp::parse(date).unwrap(),
+            "w".to_string(),
+            "m".to_string(),
+        );
+        c.input_tokens = 1;
+        c.output_tokens = 1;
+        c
     }
 
     fn run(dates: &[String]) -> (Vec<String>, SetAside) {

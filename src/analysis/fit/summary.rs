@@ -42,6 +42,30 @@ pub struct PartStats {
     pub output_tokens: Histogram,
     /// Spend the log reports, and over how many calls.
     pub cost_usd: Moments,
+    /// Completed calls whose log reports cache writes (0 included).
+    pub writes_reported: f64,
+    /// Completed calls, among those, that read or wrote part of the prompt through the cache.
+    pub cache_active: f64,
+    /// Cached plus written tokens of those calls: the part of the prompt that goes through the
+    /// cache.
+    pub prefix_tokens: Histogram,
+    /// Cached tokens and cache writes summed over the calls that report writes.
+    pub read_tokens_reported: f64,
+    pub write_tokens: f64,
+    /// Input that neither came from nor went to the cache, over the calls that report writes.
+    pub uncached_input: Histogram,
+    /// Cache writes whose time to live the log shows, and the one-hour ones among them.
+    pub write_tokens_ttl_known: f64,
+    pub write_tokens_1h: f64,
+    /// Completed calls whose log reports reasoning tokens; their reasoning tokens, and their
+    /// output without reasoning and audio.
+    pub reasoning_reported: f64,
+    pub reasoning_tokens: Histogram,
+    pub visible_output_tokens: Histogram,
+    /// Image and audio tokens of the completed calls that had some.
+    pub image_tokens: Histogram,
+    pub audio_input_tokens: Histogram,
+    pub audio_output_tokens: Histogram,
 }
 
 impl PartStats {
@@ -62,6 +86,20 @@ impl PartStats {
         self.cached_tokens.merge(&o.cached_tokens);
         self.output_tokens.merge(&o.output_tokens);
         self.cost_usd.merge(&o.cost_usd);
+        self.writes_reported += o.writes_reported;
+        self.cache_active += o.cache_active;
+        self.prefix_tokens.merge(&o.prefix_tokens);
+        self.read_tokens_reported += o.read_tokens_reported;
+        self.write_tokens += o.write_tokens;
+        self.uncached_input.merge(&o.uncached_input);
+        self.write_tokens_ttl_known += o.write_tokens_ttl_known;
+        self.write_tokens_1h += o.write_tokens_1h;
+        self.reasoning_reported += o.reasoning_reported;
+        self.reasoning_tokens.merge(&o.reasoning_tokens);
+        self.visible_output_tokens.merge(&o.visible_output_tokens);
+        self.image_tokens.merge(&o.image_tokens);
+        self.audio_input_tokens.merge(&o.audio_input_tokens);
+        self.audio_output_tokens.merge(&o.audio_output_tokens);
     }
 }
 
@@ -89,9 +127,23 @@ impl WorkflowStats {
     }
 }
 
+/// Workflows whose users overlap: one population of users that uses each of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Population {
+    /// In order of first appearance.
+    pub workflows: Vec<String>,
+    /// Distinct users of any of them (estimated when users were sampled).
+    pub users: f64,
+    /// Over (sampled) users: their requests to any of the workflows.
+    pub user_requests: Moments,
+}
+
 /// A log, summarised.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
+    /// Groups of two or more workflows that share users (workflows whose users nobody else has
+    /// are in none); empty for warehouse aggregates, which carry no user ids.
+    pub populations: Vec<Population>,
     /// By (workflow, model), in order of first appearance.
     pub parts: IndexMap<(String, String), PartStats>,
     pub workflows: IndexMap<String, WorkflowStats>,
@@ -105,6 +157,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn merge(&mut self, o: &Summary) {
+        // Populations come from user ids, which only call logs carry: one summary holds them.
+        if self.populations.is_empty() {
+            self.populations.clone_from(&o.populations);
+        }
         for (k, p) in &o.parts {
             self.parts.entry(k.clone()).or_default().merge(p);
         }
@@ -160,6 +216,15 @@ pub struct Accumulator {
     cap: usize,
     /// Calls dropped because [`MAX_PARTS`] pairs were already kept.
     pub dropped_parts: u64,
+}
+
+/// The root of `i` in a union-find forest, with path halving.
+fn root(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
 }
 
 /// A well-mixed 64-bit hash of a user id (FNV-1a, then the SplitMix64 finaliser).
@@ -228,6 +293,36 @@ impl Accumulator {
         if let Some(cost) = c.cost_usd {
             part.cost_usd.add(cost);
         }
+        if let Some(writes) = c.cache_write_tokens {
+            let writes = writes as f64;
+            part.writes_reported += 1.0;
+            part.read_tokens_reported += cached;
+            part.write_tokens += writes;
+            part.uncached_input.add(c.uncached_input() as f64);
+            if cached + writes > 0.0 {
+                part.cache_active += 1.0;
+                part.prefix_tokens.add(cached + writes);
+            }
+            if let Some(h) = c.cache_write_1h_tokens {
+                part.write_tokens_ttl_known += writes;
+                part.write_tokens_1h += h as f64;
+            }
+        }
+        if let Some(r) = c.reasoning_tokens {
+            part.reasoning_reported += 1.0;
+            part.reasoning_tokens.add(r as f64);
+            part.visible_output_tokens
+                .add((c.output_tokens - r - c.audio_output_tokens) as f64);
+        }
+        for (h, n) in [
+            (&mut part.image_tokens, c.image_tokens),
+            (&mut part.audio_input_tokens, c.audio_input_tokens),
+            (&mut part.audio_output_tokens, c.audio_output_tokens),
+        ] {
+            if n > 0 {
+                h.add(n as f64);
+            }
+        }
         if c.status != Status::Ok {
             return;
         }
@@ -259,6 +354,57 @@ impl Accumulator {
         }
     }
 
+    /// Workflows joined by a (sampled) user they share, with each group's users and their
+    /// requests; groups of one workflow are left out.
+    fn populations(&self, names: &[String], scale: f64) -> Vec<Population> {
+        let mut parent: Vec<usize> = (0..names.len()).collect();
+        let mut first_of: HashMap<u64, usize> = HashMap::new();
+        let mut keys: Vec<&(u32, u64)> = self.users.keys().collect();
+        keys.sort_unstable();
+        for (wi, h) in keys {
+            let w = *wi as usize;
+            if w >= names.len() {
+                continue;
+            }
+            let other = *first_of.entry(*h).or_insert(w);
+            let (a, b) = (root(&mut parent, w), root(&mut parent, other));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut group_of: HashMap<usize, usize> = HashMap::new();
+        for w in 0..names.len() {
+            let r = root(&mut parent, w);
+            let g = *group_of.entry(r).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(w);
+        }
+        let mut out = Vec::new();
+        for g in groups.into_iter().filter(|g| g.len() > 1) {
+            let mut per_user: HashMap<u64, u64> = HashMap::new();
+            for ((wi, h), n) in &self.users {
+                if g.contains(&(*wi as usize)) {
+                    *per_user.entry(*h).or_default() += n;
+                }
+            }
+            let mut user_requests = Moments::default();
+            let mut counts: Vec<u64> = per_user.into_values().collect();
+            counts.sort_unstable();
+            for n in counts {
+                user_requests.add(n as f64);
+            }
+            out.push(Population {
+                workflows: g.iter().map(|&w| names[w].clone()).collect(),
+                users: user_requests.n * scale,
+                user_requests,
+            });
+        }
+        out
+    }
+
     pub fn finish(mut self) -> Summary {
         let names: Vec<String> = self.summary.workflows.keys().cloned().collect();
         let scale = (1u64 << self.level) as f64;
@@ -274,6 +420,7 @@ impl Accumulator {
         for w in self.summary.workflows.values_mut() {
             w.users = w.user_requests.n * scale;
         }
+        self.summary.populations = self.populations(&names, scale);
         self.summary.days_weekday = self.dates.iter().filter(|d| !d.is_weekend()).count() as f64;
         self.summary.days_weekend = self.dates.iter().filter(|d| d.is_weekend()).count() as f64;
         self.summary.first_day = self.dates.first().copied();

@@ -27,14 +27,35 @@ fn name_of(t: &Table) -> Option<&str> {
     t.get("name").and_then(Item::as_str)
 }
 
+/// Set `key` to `v`, keeping the old value's layout and comment. A comment that states numbers
+/// and sits on a value the update changed is marked, so a stale figure does not read as current:
+/// `# 800 tokens in May` becomes `# (fit: was 800) 800 tokens in May`.
 fn set(t: &mut Table, key: &str, v: Value, changed: &mut Vec<String>) {
-    let decor = t
-        .get(key)
-        .and_then(Item::as_value)
-        .map(|old| old.decor().clone());
+    let old = t.get(key).and_then(Item::as_value).cloned();
     let mut v = v;
-    if let Some(d) = decor {
-        *v.decor_mut() = d;
+    if let Some(old) = old {
+        let mut decor = old.decor().clone();
+        let bare = |x: &Value| {
+            let mut x = x.clone();
+            *x.decor_mut() = toml_edit::Decor::default();
+            x.to_string().trim().to_string()
+        };
+        let (before, after) = (bare(&old), bare(&v));
+        let comment = decor
+            .suffix()
+            .and_then(|s| s.as_str())
+            .map(str::to_string)
+            .unwrap_or_default();
+        if before != after
+            && let Some((space, text)) = comment.split_once('#')
+            && text.chars().any(|c| c.is_ascii_digit())
+        {
+            decor.set_suffix(format!(
+                "{space}# (fit: was {}){text}",
+                crate::base::escape::visible(&before)
+            ));
+        }
+        *v.decor_mut() = decor;
     }
     t.insert(key, Item::Value(v));
     changed.push(key.to_string());
@@ -80,7 +101,7 @@ pub fn update(base: &Path, f: &Fitted, catalog: &Catalog) -> Result<(String, Vec
                         .or_else(|| a.iter().position(|t| name_of(t) == Some(w.name.as_str())))
                 });
             match found {
-                Some(i) => update_workflow(&mut doc, i, w, p, &pn, days, &mut notes),
+                Some(i) => update_workflow(&mut doc, i, w, p, &pn, days, catalog, &mut notes),
                 None => add_workflow(&mut doc, w, p, catalog, &mut notes),
             }
         }
@@ -88,6 +109,8 @@ pub fn update(base: &Path, f: &Fitted, catalog: &Catalog) -> Result<(String, Vec
     Ok((doc.to_string(), notes))
 }
 
+// The document, the fitted workflow and part, and what locating them needs: one call site.
+#[allow(clippy::too_many_arguments)]
 fn update_workflow(
     doc: &mut DocumentMut,
     index: usize,
@@ -95,6 +118,7 @@ fn update_workflow(
     p: &FittedPart,
     pn: &str,
     days: u32,
+    catalog: &Catalog,
     notes: &mut Vec<String>,
 ) {
     let workflows = doc["workflow"].as_array_of_tables().expect("checked");
@@ -224,7 +248,7 @@ fn update_workflow(
                 );
                 let rate = sig(w.requests_per_user_per_day, 4);
                 if t.contains_key("sessions_per_user_per_month") {
-                    let weights = crate::model::day_weights(days, w.weekend_factor);
+                    let weights = crate::model::day_weights(days, 0, w.weekend_factor);
                     let month: f64 = weights.iter().sum::<f64>() * w.requests_per_user_per_day;
                     set(
                         t,
@@ -277,7 +301,10 @@ fn update_workflow(
                 let Some(t) = link.as_inline_table_mut() else {
                     continue;
                 };
-                if t.get("model").and_then(Value::as_str) != Some(p.model.as_str()) {
+                let linked = t.get("model").and_then(Value::as_str);
+                if linked != Some(p.model.as_str())
+                    && linked != Some(skeleton::model_name(catalog, &p.model).as_str())
+                {
                     continue;
                 }
                 let r = sig(p.validation_failure_rate, 4);
@@ -312,8 +339,11 @@ fn add_workflow(
     let one = Fitted {
         workflows: vec![FittedWorkflow {
             parts: vec![p.clone()],
+            population: None,
             ..w.clone()
         }],
+        populations: Vec::new(),
+        days_covered: None,
         days_weekday: 0.0,
         days_weekend: 0.0,
     };
@@ -383,7 +413,19 @@ fn add_workflow(
     if !have_model {
         move_tables("model", &|_| true);
     }
-    let chain = value(&format!("[{{ model = {} }}]", skeleton::toml_str(&p.model)));
+    // The route keeps the fitted failure rate, as a fitted scenario's would.
+    let mut link = format!(
+        "model = {}",
+        skeleton::toml_str(&skeleton::model_name(catalog, &p.model))
+    );
+    if p.validation_failure_rate > 0.0 {
+        link += &format!(
+            ", validation_failure_rate = {}, max_attempts = {}",
+            sig(p.validation_failure_rate, 4),
+            p.max_attempts
+        );
+    }
+    let chain = value(&format!("[{{ {link} }}]"));
     let mut stacks = 0;
     if let Some(list) = doc.get_mut("stack").and_then(Item::as_array_of_tables_mut) {
         for st in list.iter_mut() {

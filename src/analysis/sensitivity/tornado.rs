@@ -28,42 +28,50 @@ pub fn svg(r: &Sensitivity) -> Result<String, Box<dyn std::error::Error>> {
         .collect();
     let total: u32 = heights.iter().sum::<u32>().max(1);
     let mut out = String::new();
+    let mut shortened = Vec::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, total)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut rest = root;
         for (st, h) in r.stacks.iter().zip(&heights) {
             let (panel, below) = rest.split_vertically(*h);
-            panel_for(&panel, st, &r.scenario)?;
+            shortened.extend(panel_for(&panel, st, &r.scenario)?);
             rest = below;
         }
         rest.present()?;
     }
-    Ok(out)
+    Ok(crate::base::svgtext::with_titles(&out, &shortened))
 }
 
-fn short(label: &str) -> String {
-    const MAX: usize = 48;
-    if label.chars().count() <= MAX {
-        label.to_string()
-    } else {
-        let tail: String = label
-            .chars()
-            .rev()
-            .take(MAX - 1)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("…{tail}")
-    }
+/// Size of the inputs' names, in plotters' units (the SVG gets `× 0.806` px).
+const LABEL_SIZE: f64 = 13.0;
+/// The widest the column of names may grow, in pixels; a longer name is shortened in the middle
+/// and keeps its full text as a tooltip.
+const MAX_LABEL_PX: f64 = 440.0;
+
+fn label_px() -> f64 {
+    LABEL_SIZE * 0.806
 }
 
+/// The column width the names need, up to [`MAX_LABEL_PX`].
+fn label_area(labels: &[&str]) -> f64 {
+    let widest = labels
+        .iter()
+        .map(|l| crate::base::svgtext::width(l, label_px()))
+        .fold(0.0, f64::max);
+    (widest + 24.0).clamp(120.0, MAX_LABEL_PX + 24.0)
+}
+
+fn short(label: &str, area: f64) -> String {
+    crate::base::svgtext::fit(label, label_px(), area - 24.0)
+}
+
+/// Draw one stack's panel; returns the names it shortened, with their full text.
 fn panel_for(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     st: &StackSensitivity,
     scenario: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
     let bars: Vec<_> = st.moving().take(MAX_BARS).collect();
     let n = bars.len().max(1) as i32;
     let base = st.mean_usd;
@@ -76,7 +84,9 @@ fn panel_for(
         .map(|b| b.mean_low_usd.max(b.mean_high_usd))
         .fold(base, f64::max);
     let pad = ((hi - lo) * 0.08).max(base.abs() * 0.01).max(1e-9);
-    let labels: Vec<String> = bars.iter().map(|b| short(&b.input)).collect();
+    let names: Vec<&str> = bars.iter().map(|b| b.input.as_str()).collect();
+    let area_px = label_area(&names);
+    let labels: Vec<String> = names.iter().map(|n| short(n, area_px)).collect();
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!(
@@ -86,8 +96,14 @@ fn panel_for(
             ("sans-serif", 16),
         )
         .margin(10)
+        // The last tick's label is centred on the plot's right edge: room for half of it.
+        .margin_right(
+            (crate::base::svgtext::width(&crate::base::format::money(hi + pad), label_px()) / 2.0)
+                .ceil() as u32
+                + 10,
+        )
         .x_label_area_size(45)
-        .y_label_area_size(330)
+        .y_label_area_size(area_px as u32)
         .build_cartesian_2d((lo - pad)..(hi + pad), (0..n).into_segmented())?;
     chart
         .configure_mesh()
@@ -96,6 +112,7 @@ fn panel_for(
         .y_labels(n as usize)
         .x_labels(8)
         .x_desc("USD per month")
+        .label_style(("sans-serif", LABEL_SIZE))
         .x_label_formatter(&|x| crate::base::format::money(*x))
         .y_label_formatter(&|y| match y {
             SegmentValue::CenterOf(i) => {
@@ -128,7 +145,11 @@ fn panel_for(
         ],
         BLACK.stroke_width(1),
     )))?;
-    Ok(())
+    Ok(labels
+        .into_iter()
+        .zip(names)
+        .map(|(s, f)| (s, f.to_string()))
+        .collect())
 }
 
 #[cfg(test)]
@@ -136,10 +157,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_labels_keep_their_end() {
-        let l = "stack[a-very-long-stack-name].route.summary.chain[0].validation_failure_rate";
-        let s = short(l);
-        assert!(s.starts_with('…') && s.ends_with("validation_failure_rate"));
-        assert_eq!(s.chars().count(), 48);
+    fn long_labels_keep_their_start_and_end() {
+        let l = "stack[a-very-long-stack-name].route.summary.chain[0].validation_failure_rate.of.a.very.long.step";
+        let area = label_area(&[l]);
+        assert_eq!(area, MAX_LABEL_PX + 24.0);
+        let s = short(l, area);
+        assert!(
+            s.starts_with("stack[") && s.ends_with(".step") && s.contains('…'),
+            "{s}"
+        );
+        // The names of the shipped scenarios fit whole.
+        let n = "model[claude-sonnet-4-5].long_context.input_usd_per_mtok";
+        assert_eq!(short(n, label_area(&[n])), n);
     }
 }

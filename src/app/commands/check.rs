@@ -8,7 +8,9 @@ use crate::analysis::check::{self, Outcome, Verdict};
 use crate::analysis::report::Report;
 use crate::app::cli::{CheckArgs, Config, TableOrJson};
 use crate::base::error::{Error, Problem, ScenarioError};
-use crate::base::format::{count, fixed, money, money_with_se, percent};
+use crate::base::format::{
+    count, fixed, money, money_with_se, number_with_se, percent, percent_with_se,
+};
 use crate::base::source::Sources;
 
 /// The exit code of a check that fails no rule but cannot decide one at these trials.
@@ -100,19 +102,9 @@ fn show(metric: &str, x: f64, se: Option<f64>) -> String {
     if is_money {
         se.map_or_else(|| money(x), |se| money_with_se(x, se))
     } else if is_share {
-        match se {
-            Some(se) if se < 0.0005 => format!("{} ± <0.1", percent(x)),
-            Some(se) => format!("{} ± {:.1}", percent(x), se * 100.0),
-            None => percent(x),
-        }
+        se.map_or_else(|| percent(x), |se| percent_with_se(x, se))
     } else {
-        let d = se
-            .and_then(crate::base::format::decimals_for_se)
-            .unwrap_or(2);
-        match se {
-            Some(se) => format!("{} ± {}", fixed(x, d), fixed(se, d)),
-            None => fixed(x, d),
-        }
+        se.map_or_else(|| fixed(x, 2), |se| number_with_se(x, se))
     }
 }
 

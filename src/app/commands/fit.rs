@@ -114,6 +114,19 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
     }
     let catalog = super::prices::open_catalog(a.catalog.as_deref())?;
     let fitted = skeleton::fit(s, a.empirical);
+    if !config.quiet {
+        for w in skeleton::thin_log_warnings(s, &fitted) {
+            eprintln!("warning: {w}");
+        }
+        for (logged, r) in skeleton::resolutions(&fitted, &catalog) {
+            eprintln!(
+                "model `{}` priced as `{}` ({})",
+                crate::base::escape::visible(&logged),
+                crate::base::escape::visible(&r.key),
+                r.how.describe()
+            );
+        }
+    }
     let prov = Provenance {
         sources: ing.sources.iter().map(|(n, _)| n.clone()).collect(),
         calls: s.calls(),

@@ -14,6 +14,7 @@ pub mod prices;
 pub mod runs;
 pub mod schema;
 pub mod sensitivity;
+pub mod serve;
 pub mod simulate;
 pub mod validate;
 

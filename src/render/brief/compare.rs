@@ -132,6 +132,23 @@ pub(super) fn plans_table(c: &Comparison) -> Table {
             })
             .collect(),
     );
+    if c.plans.iter().any(|p| p.window_refused.is_some()) {
+        row(
+            "Requests refused: input beyond a model's window (not billed)".to_string(),
+            c.plans
+                .iter()
+                .map(|p| {
+                    p.window_refused.as_ref().map_or("n/a".to_string(), |e| {
+                        if e.value == 0.0 {
+                            "none".to_string()
+                        } else {
+                            share_inline(e, p.counts_expected)
+                        }
+                    })
+                })
+                .collect(),
+        );
+    }
     for w in latency_workflows(c) {
         row(
             format!("p95 latency, {w}"),

@@ -18,7 +18,8 @@ mod compare;
 mod tables;
 mod text;
 
-pub(crate) use compare::{comparison_blocks, comparison_html, comparison_markdown};
+pub use compare::comparison_markdown;
+pub(crate) use compare::{comparison_blocks, comparison_html};
 use tables::*;
 /// Everything a brief of one simulation needs.
 #[derive(Clone, Debug)]
@@ -279,7 +280,8 @@ pub(crate) fn simulation_blocks(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::text::count_interval;
+    use crate::base::stats::estimate::Interval;
 
     #[test]
     fn an_interval_of_no_width_is_printed_as_one_not_as_equal_months() {

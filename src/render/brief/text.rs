@@ -104,12 +104,12 @@ pub(super) fn interval_inline(i: &Interval) -> String {
 
 /// A plain number rounded to its standard error.
 pub(super) fn number(e: &Estimate) -> (String, String) {
-    match decimals_for_se(e.standard_error) {
+    match decimals_for_se(e.value, e.standard_error) {
         Some(d) => (
             fixed(e.value, d),
-            format!("± {}", fixed(e.standard_error, d)),
+            format!("± {}", se_text(e.standard_error, d)),
         ),
-        None => (fixed(e.value, 3), "± 0".to_string()),
+        None => (fixed(e.value, 3), String::new()),
     }
 }
 
@@ -119,7 +119,7 @@ pub(super) fn count_estimate(e: &Estimate) -> (String, String) {
     if se > 0.0 && se.is_finite() {
         (count(e.value), format!("± {}", count(se.max(1.0))))
     } else if se == 0.0 {
-        (count(e.value), "± 0".to_string())
+        (count(e.value), String::new())
     } else {
         (count(e.value), "n/a (too few trials)".to_string())
     }
@@ -152,13 +152,15 @@ pub(super) fn day_text(day: Option<&Interval>, never: &str) -> String {
 /// A difference in percentage points with its error: `-30.1 ± 0.5 pt`.
 pub(super) fn points_diff(e: &Estimate) -> String {
     let se = e.standard_error;
-    let d = decimals_for_se(se * 100.0).unwrap_or(1).max(1);
+    let d = decimals_for_se(e.value * 100.0, se * 100.0)
+        .unwrap_or(1)
+        .max(1);
     let sign = if e.value > 0.0 { "+" } else { "" };
     if se > 0.0 {
         format!(
             "{sign}{} ± {} pt",
             fixed(e.value * 100.0, d),
-            fixed(se * 100.0, d)
+            se_text(se * 100.0, d)
         )
     } else {
         format!("{sign}{} pt", fixed(e.value * 100.0, 1))

@@ -9,7 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    FONT, GRID, INK, Mark, PALETTE, Result, WIDTH, axis_decimals, axis_money, err, legend_at,
+    FONT, GRID, INK, Mark, PALETTE, Result, WIDTH, axis_decimals, axis_money, contrast, err,
+    half_width, legend_at, text_box,
 };
 
 /// Colours beyond the Okabe–Ito palette, for the parts of a chart with more things than it has
@@ -34,20 +35,16 @@ fn part_color(i: usize) -> RGBColor {
     }
 }
 
-/// Whether a part's label should be white: on the darker fills (WCAG contrast with white).
-fn part_dark(i: usize) -> bool {
-    let RGBColor(r, g, b) = part_color(i);
-    let lin = |c: u8| {
-        let c = f64::from(c) / 255.0;
-        if c <= 0.03928 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-    // White wins where its contrast, 1.05 / (l + 0.05), beats the ink's, about (l + 0.05) / 0.066.
-    1.05 / (l + 0.05) > (l + 0.05) / 0.066
+/// How a part's label is written on its fill: in white or in ink, whichever contrasts more, and
+/// on a white patch (`true`) where neither reaches WCAG AA's 4.5:1 (vermillion, mid blues).
+fn part_ink(i: usize) -> (RGBColor, bool) {
+    let fill = part_color(i);
+    let (white, ink) = (contrast(fill, WHITE), contrast(fill, INK));
+    if white.max(ink) >= 4.5 {
+        (if white > ink { WHITE } else { INK }, false)
+    } else {
+        (INK, true)
+    }
 }
 
 /// One bar: a breakdown (`label`) and its parts in dollars.
@@ -65,7 +62,8 @@ pub struct BarGroup {
 }
 
 const ROW: u32 = 34;
-const LABEL_PX: f64 = 15.0 * 0.56;
+/// Pixels of the rows' names (plotters' size 15).
+const LABEL_PX: f64 = 15.0 * 0.806;
 
 /// Draw the stacked bars. A part keeps its colour in every stack (a model is the same colour
 /// wherever it appears), no two parts share one; parts wide enough carry their name and share
@@ -88,12 +86,16 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
     };
     let label_width = rows
         .iter()
-        .map(|r| label(r).chars().count())
-        .max()
-        .unwrap_or(0) as f64
-        * LABEL_PX
+        .map(|r| crate::base::svgtext::width(&label(r), LABEL_PX))
+        .fold(0.0, f64::max)
         + 20.0;
-    let label_width = label_width.clamp(80.0, 320.0) as u32;
+    let label_width = label_width.clamp(80.0, 360.0).ceil() as u32;
+    // A row name too long for the column is shortened in the middle; its full text becomes a
+    // tooltip.
+    let fitted = |r: &Option<(usize, usize)>| {
+        crate::base::svgtext::fit(&label(r), LABEL_PX, f64::from(label_width) - 19.0)
+    };
+    let shortened: Vec<(String, String)> = rows.iter().map(|r| (fitted(r), label(r))).collect();
     // A colour per part name within each breakdown, and a legend row per breakdown.
     let mut colours: HashMap<(String, String), usize> = HashMap::new();
     let mut breakdowns: Vec<(String, Vec<String>)> = Vec::new();
@@ -153,13 +155,13 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
         let y_fmt = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => {
                 let r = (n - 1 - *i) as usize;
-                rows.get(r).map(label).unwrap_or_default()
+                rows.get(r).map(fitted).unwrap_or_default()
             }
             _ => String::new(),
         };
         let mut chart = ChartBuilder::on(&root)
             .margin_left(10)
-            .margin_right(30)
+            .margin_right(half_width(&[axis_money(top, decimals)], 15.0).max(30))
             .margin_top(used)
             .x_label_area_size(48)
             .y_label_area_size(label_width)
@@ -233,9 +235,24 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
                 let long = format!("{name} {short}");
                 let text = [long, short]
                     .into_iter()
-                    .find(|t| t.chars().count() as f64 * 14.0 * 0.56 + 8.0 < px);
+                    .find(|t| text_box(t, 14.0, false).0 + 14.0 < px);
                 if let Some(text) = text {
-                    let ink = if part_dark(ci) { WHITE } else { INK };
+                    let (ink, patch) = part_ink(ci);
+                    if patch {
+                        let (w, h) = text_box(&text, 14.0, false);
+                        let (cx, cy) =
+                            chart.backend_coord(&((x0 + x1) / 2.0, SegmentValue::CenterOf(y)));
+                        let (bx, by) = root.get_base_pixel();
+                        let (cx, cy) = (f64::from(cx - bx), f64::from(cy - by));
+                        root.draw(&Rectangle::new(
+                            [
+                                ((cx - w / 2.0 - 3.0) as i32, (cy - h / 2.0) as i32),
+                                ((cx + w / 2.0 + 3.0) as i32, (cy + h / 2.0) as i32),
+                            ],
+                            WHITE.filled(),
+                        ))
+                        .map_err(err)?;
+                    }
                     chart
                         .draw_series(std::iter::once(Text::new(
                             text,
@@ -251,5 +268,5 @@ pub fn drivers(title: &str, groups: &[BarGroup]) -> Result<String> {
         }
         root.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(crate::base::svgtext::with_titles(&svg, &shortened))
 }

@@ -4,8 +4,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    FONT, GRID, INK, Mark, Result, Series, WIDTH, axis_decimals, axis_money, color, err, legend,
-    padded, q,
+    FONT, GRID, INK, Labels, Mark, Result, Series, WIDTH, axis_decimals, axis_money, color, err,
+    half_width, legend, padded, q, text_box, text_color,
 };
 
 /// Points per curve: enough for a smooth line, few enough for a small file.
@@ -52,7 +52,7 @@ pub fn cdf(title: &str, series: &[Series], budget: Option<f64>) -> Result<String
         let y_fmt = |y: &f64| format!("{y:.0}%");
         let mut chart = ChartBuilder::on(&root)
             .margin_left(10)
-            .margin_right(24)
+            .margin_right(half_width(&[axis_money(hi, decimals)], 15.0).max(24))
             .margin_top(used)
             .x_label_area_size(48)
             .y_label_area_size(64)
@@ -81,16 +81,34 @@ pub fn cdf(title: &str, series: &[Series], budget: Option<f64>) -> Result<String
                 INK.mix(0.5).stroke_width(1),
             ))
             .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                "95% of months",
-                (lo, 96.5),
-                (FONT, 13)
-                    .into_font()
-                    .color(&INK.mix(0.7))
-                    .pos(Pos::new(HPos::Left, VPos::Bottom)),
-            )))
-            .map_err(err)?;
+        // Labels stay inside the plot and off each other: the plot's box in the chart's pixels.
+        let (base_x, base_y) = root.get_base_pixel();
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let mut labels = Labels::new(
+            f64::from(px.start - base_x),
+            f64::from(py.start - base_y),
+            f64::from(px.end - base_x),
+            f64::from(py.end - base_y),
+        );
+        let coord = chart.as_coord_spec().clone();
+        let to_px = |x: f64, y: f64| {
+            let (a, b) = coord.translate(&(x, y));
+            (f64::from(a - base_x), f64::from(b - base_y))
+        };
+        let text = "95% of months";
+        let (x, y) = to_px(lo, 96.5);
+        let (w, h) = text_box(text, 13.0, false);
+        let at = labels.place(text, 13.0, false, x + w / 2.0 + 4.0, y - h / 2.0);
+        // Grey enough to recede, dark enough to read (WCAG AA on white).
+        root.draw(&Text::new(
+            text,
+            at,
+            (FONT, 13)
+                .into_font()
+                .color(&RGBColor(0x59, 0x59, 0x59))
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))
+        .map_err(err)?;
         for (i, s) in series.iter().enumerate() {
             let n = s.values.len();
             if n == 0 {
@@ -133,6 +151,8 @@ pub fn cdf(title: &str, series: &[Series], budget: Option<f64>) -> Result<String
             let mut last_y = 104.0;
             for (i, f) in marks {
                 let c = color(i);
+                let (mx, my) = to_px(b, f);
+                labels.reserve([mx - 7.0, my - 7.0, mx + 7.0, my + 7.0]);
                 let label_y = f.min(97.0).min(last_y - 7.0);
                 last_y = label_y;
                 chart
@@ -149,22 +169,24 @@ pub fn cdf(title: &str, series: &[Series], budget: Option<f64>) -> Result<String
                 let text = format!("{}: {} over budget", series[i].name, pct(breach));
                 // Put labels on the side with more room.
                 let right = b < lo + 0.6 * (hi - lo);
-                let (anchor, dx) = if right {
-                    (HPos::Left, 0.012)
+                let (w, _) = text_box(&text, 14.0, true);
+                let (x, y) = to_px(b, label_y);
+                let x = if right {
+                    x + 12.0 + w / 2.0
                 } else {
-                    (HPos::Right, -0.012)
+                    x - 12.0 - w / 2.0
                 };
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        text,
-                        (b + dx * (hi - lo), label_y),
-                        (FONT, 14)
-                            .into_font()
-                            .style(FontStyle::Bold)
-                            .color(&c)
-                            .pos(Pos::new(anchor, VPos::Center)),
-                    )))
-                    .map_err(err)?;
+                let at = labels.place(&text, 14.0, true, x, y);
+                root.draw(&Text::new(
+                    text,
+                    at,
+                    (FONT, 14)
+                        .into_font()
+                        .style(FontStyle::Bold)
+                        .color(&text_color(c))
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                ))
+                .map_err(err)?;
             }
         } else if let Some(b) = budget {
             let note = if b > hi {

@@ -7,7 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    FONT, GRID, INK, Mark, Result, WIDTH, axis_decimals, axis_money, color, err, legend, padded,
+    FONT, GRID, INK, Labels, Mark, Result, WIDTH, axis_decimals, axis_money, color, err,
+    half_width, legend, padded, text_box, text_color,
 };
 
 /// Percentiles of spend at one point of the x axis (a day, or a month of the horizon).
@@ -75,7 +76,15 @@ pub fn fan(
             .titled(title, (FONT, 21).into_font().color(&INK))
             .map_err(err)?;
         let mut items = vec![
-            ("middle 90% of months".to_string(), Mark::Fill(INK.mix(0.2))),
+            (
+                // Each month of a horizon is a share of the horizons, not of pooled months.
+                match axis {
+                    Axis::Days => "middle 90% of months",
+                    Axis::Months => "middle 90% of horizons",
+                }
+                .to_string(),
+                Mark::Fill(INK.mix(0.2)),
+            ),
             ("middle 50%".to_string(), Mark::Fill(INK.mix(0.45))),
             ("median".to_string(), Mark::Line(INK.to_rgba())),
         ];
@@ -95,17 +104,25 @@ pub fn fan(
             let c = color(k);
             let x_fmt = |x: &f64| format!("{x:.0}");
             let y_fmt = |y: &f64| axis_money(*y, decimals);
-            let mut chart = ChartBuilder::on(area)
-                .caption(
-                    *name,
-                    (FONT, 16).into_font().style(FontStyle::Bold).color(&c),
-                )
-                .margin_left(6)
-                .margin_right(16)
-                .x_label_area_size(40)
-                .y_label_area_size(if cols == 1 { 76 } else { 70 })
-                .build_cartesian_2d(x0..x1, 0.0..top)
-                .map_err(err)?;
+            let mut chart =
+                ChartBuilder::on(area)
+                    .caption(
+                        *name,
+                        (FONT, 16)
+                            .into_font()
+                            .style(FontStyle::Bold)
+                            .color(&text_color(c)),
+                    )
+                    .margin_left(6)
+                    .margin_right(16)
+                    .x_label_area_size(40)
+                    // Room for the widest money label left of the axis.
+                    .y_label_area_size(
+                        (2 * half_width(&[axis_money(top, decimals)], 14.0) + 4)
+                            .max(if cols == 1 { 76 } else { 70 }),
+                    )
+                    .build_cartesian_2d(x0..x1, 0.0..top)
+                    .map_err(err)?;
             chart
                 .configure_mesh()
                 .bold_line_style(GRID)
@@ -150,6 +167,16 @@ pub fn fan(
             chart
                 .draw_series(LineSeries::new(with_start(&|b| b.p50), c.stroke_width(3)))
                 .map_err(err)?;
+            // Each line's label sits just above it at the left, moved off another label where
+            // two lines run close.
+            let (base_x, base_y) = area.get_base_pixel();
+            let (px, py) = chart.plotting_area().get_pixel_range();
+            let mut labels = Labels::new(
+                f64::from(px.start - base_x),
+                f64::from(py.start - base_y),
+                f64::from(px.end - base_x),
+                f64::from(py.end - base_y),
+            );
             for (label, y) in &shown {
                 chart
                     .draw_series(DashedLineSeries::new(
@@ -159,16 +186,24 @@ pub fn fan(
                         INK.mix(0.8).stroke_width(1),
                     ))
                     .map_err(err)?;
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        label.clone(),
-                        (x0 + (x1 - x0) * 0.02, *y + top * 0.012),
-                        (FONT, 13)
-                            .into_font()
-                            .color(&INK)
-                            .pos(Pos::new(HPos::Left, VPos::Bottom)),
-                    )))
-                    .map_err(err)?;
+                let (w, h) = text_box(label, 13.0, false);
+                let (lx, ly) = chart.backend_coord(&(x0 + (x1 - x0) * 0.02, *y));
+                let at = labels.place(
+                    label,
+                    13.0,
+                    false,
+                    f64::from(lx - base_x) + w / 2.0,
+                    f64::from(ly - base_y) - h / 2.0 - 1.0,
+                );
+                area.draw(&Text::new(
+                    label.clone(),
+                    at,
+                    (FONT, 13)
+                        .into_font()
+                        .color(&INK)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                ))
+                .map_err(err)?;
             }
         }
         root.present().map_err(err)?;

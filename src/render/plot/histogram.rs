@@ -4,8 +4,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    FONT, GRID, INK, Mark, Result, Series, WIDTH, axis_decimals, axis_money, color, err, legend,
-    padded, q,
+    FONT, GRID, INK, Labels, Mark, Result, Series, WIDTH, axis_decimals, axis_money, color, err,
+    half_width, legend, padded, q,
 };
 
 const BINS: usize = 40;
@@ -114,7 +114,7 @@ fn panel<DB: DrawingBackend>(
     let y_fmt = |y: &f64| format!("{y:.0}%");
     let mut chart = ChartBuilder::on(area)
         .margin_left(10)
-        .margin_right(24)
+        .margin_right(half_width(&[axis_money(hi, decimals)], 15.0).max(24))
         .margin_top(used)
         .x_label_area_size(48)
         .y_label_area_size(64)
@@ -136,6 +136,30 @@ fn panel<DB: DrawingBackend>(
         .axis_desc_style((FONT, 15).into_font().color(&INK))
         .draw()
         .map_err(err)?;
+    // Labels go where they overlap no other label and stay inside the plot: the plot's box in
+    // the panel's pixels.
+    let (base_x, base_y) = area.get_base_pixel();
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let mut labels = Labels::new(
+        f64::from(px.start - base_x),
+        f64::from(py.start - base_y),
+        f64::from(px.end - base_x),
+        f64::from(py.end - base_y),
+    );
+    let coord = chart.as_coord_spec().clone();
+    let to_px = |x: f64, y: f64| {
+        let (a, b) = coord.translate(&(x, y));
+        (f64::from(a - base_x), f64::from(b - base_y))
+    };
+    // The budget's label first, at the top of its line: the p95 labels make way for it.
+    let budget_label = match (reference, show_budget) {
+        (Some(r), Some(b)) => {
+            let (x, y) = to_px(b, top * 0.82);
+            Some((r.text.clone(), labels.place(&r.text, 14.0, true, x, y)))
+        }
+        _ => None,
+    };
+    let mut p95_labels = Vec::new();
     for (k, &i) in idx.iter().enumerate() {
         let c = color(i);
         chart
@@ -174,36 +198,38 @@ fn panel<DB: DrawingBackend>(
                     c.stroke_width(2),
                 ))
                 .map_err(err)?;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("p95 {}", axis_money(p95, decimals)),
-                    (p95, y_text),
-                    (FONT, 14)
-                        .into_font()
-                        .color(&INK)
-                        .pos(Pos::new(HPos::Center, VPos::Center)),
-                )))
-                .map_err(err)?;
+            let text = format!("p95 {}", axis_money(p95, decimals));
+            let (x, y) = to_px(p95, y_text);
+            let at = labels.place(&text, 14.0, false, x, y);
+            p95_labels.push((text, at));
         }
     }
-    if let (Some(r), Some(b)) = (reference, show_budget) {
+    let centred = |size: u32| {
+        (FONT, size)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Center, VPos::Center))
+    };
+    for (text, at) in p95_labels {
+        area.draw(&Text::new(text, at, centred(14))).map_err(err)?;
+    }
+    if let (Some((text, at)), Some(b)) = (budget_label, show_budget) {
         chart
             .draw_series(LineSeries::new(
                 vec![(b, 0.0), (b, top * 0.78)],
                 INK.stroke_width(3),
             ))
             .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                r.text.clone(),
-                (b, top * 0.82),
-                (FONT, 14)
-                    .into_font()
-                    .style(FontStyle::Bold)
-                    .color(&INK)
-                    .pos(Pos::new(HPos::Center, VPos::Center)),
-            )))
-            .map_err(err)?;
+        area.draw(&Text::new(
+            text,
+            at,
+            (FONT, 14)
+                .into_font()
+                .style(FontStyle::Bold)
+                .color(&INK)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))
+        .map_err(err)?;
     } else if let Some(r) = reference {
         // The line would squeeze every bar into a sliver; say where it is instead.
         let side = if r.at > hi { "beyond" } else { "below" };

@@ -23,6 +23,128 @@ pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// Relative luminance of a colour (WCAG 2).
+pub(super) fn luminance(RGBColor(r, g, b): RGBColor) -> f64 {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// WCAG contrast ratio of two colours (1 to 21).
+pub(super) fn contrast(a: RGBColor, b: RGBColor) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// The colour text of series colour `c` is written in on white: `c` itself where it reads at
+/// WCAG AA (4.5:1), else `c` darkened until it does, so that an orange or yellow label stays
+/// legible and still says which series it names.
+pub fn text_color(c: RGBColor) -> RGBColor {
+    let RGBColor(r, g, b) = c;
+    (0..=100)
+        .map(|k| {
+            let f = 1.0 - f64::from(k) / 100.0;
+            let d = |v: u8| (f64::from(v) * f).round() as u8;
+            RGBColor(d(r), d(g), d(b))
+        })
+        .find(|d| contrast(*d, RGBColor(255, 255, 255)) >= 4.6)
+        .unwrap_or(RGBColor(0, 0, 0))
+}
+
+/// Labels placed so that none overlaps another, a reserved box, or the edge of its drawing
+/// area. An SVG carries no font metrics, so a label's box is estimated from its characters at a
+/// generous average width for sans-serif fonts (DejaVu Sans, the widest common default, averages
+/// about 0.6 em), and sizes are plotters' (which writes `size × 0.806` px into the SVG).
+pub(super) struct Labels {
+    bounds: [f64; 4],
+    boxes: Vec<[f64; 4]>,
+}
+
+/// Estimated width and height in pixels of `text` at plotters font size `size`.
+pub(super) fn text_box(text: &str, size: f64, bold: bool) -> (f64, f64) {
+    let em = size * 0.806;
+    let per_char = if bold { 0.68 } else { 0.64 };
+    (text.chars().count() as f64 * em * per_char, em * 1.25)
+}
+
+impl Labels {
+    /// Labels inside `(x0, y0)–(x1, y1)`, in the drawing area's pixels.
+    pub(super) fn new(x0: f64, y0: f64, x1: f64, y1: f64) -> Labels {
+        Labels {
+            bounds: [x0, y0, x1, y1],
+            boxes: Vec::new(),
+        }
+    }
+
+    /// Keep labels off a box (a legend, another label drawn elsewhere).
+    pub(super) fn reserve(&mut self, b: [f64; 4]) {
+        self.boxes.push(b);
+    }
+
+    fn free(&self, b: &[f64; 4]) -> bool {
+        self.boxes
+            .iter()
+            .all(|o| b[2] <= o[0] || o[2] <= b[0] || b[3] <= o[1] || o[3] <= b[1])
+    }
+
+    /// The centre at which to draw `text` (centred both ways) that wants to be centred at
+    /// `(x, y)`: moved inside the bounds, then up or down by whole lines, nearest first, until it
+    /// overlaps nothing placed before; where nothing is free, the wanted place inside the bounds.
+    pub(super) fn place(
+        &mut self,
+        text: &str,
+        size: f64,
+        bold: bool,
+        x: f64,
+        y: f64,
+    ) -> (i32, i32) {
+        let (w, h) = text_box(text, size, bold);
+        let [bx0, by0, bx1, by1] = self.bounds;
+        let clamp = |v: f64, lo: f64, hi: f64| {
+            if hi < lo {
+                (lo + hi) / 2.0
+            } else {
+                v.clamp(lo, hi)
+            }
+        };
+        let cx = clamp(x, bx0 + w / 2.0 + 2.0, bx1 - w / 2.0 - 2.0);
+        let at = |cy: f64| {
+            let cy = clamp(cy, by0 + h / 2.0, by1 - h / 2.0);
+            (cy, [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0])
+        };
+        let steps = (0..40).map(|k| {
+            let n = f64::from((k + 1) / 2);
+            if k % 2 == 1 {
+                y + n * h * 0.6
+            } else {
+                y - n * h * 0.6
+            }
+        });
+        let (cy, b) = steps
+            .map(at)
+            .find(|(_, b)| self.free(b))
+            .unwrap_or_else(|| at(y));
+        self.boxes.push(b);
+        (cx.round() as i32, cy.round() as i32)
+    }
+}
+
+/// Room in pixels for half of the widest of `labels` at plotters size `size`: the margin that keeps
+/// a tick label centred on the last tick of an axis inside the chart.
+pub(super) fn half_width(labels: &[String], size: f64) -> u32 {
+    let widest = labels
+        .iter()
+        .map(|l| crate::base::svgtext::width(l, size * 0.806))
+        .fold(0.0, f64::max);
+    (widest / 2.0).ceil() as u32 + 6
+}
+
 /// Ink for text and reference lines.
 pub(super) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub(super) const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);

@@ -124,7 +124,7 @@ impl TrialDraw {
             .iter()
             .map(|seg| {
                 let weekend = value(&seg.weekend_factor);
-                let weights = day_weights(days, weekend);
+                let weights = day_weights(days, s.simulation.first_weekday, weekend);
                 let total: f64 = weights.iter().sum();
                 let sessions_per_user = match &seg.sessions {
                     SessionRate::PerDay(p) => value(p) * total,

@@ -5,7 +5,7 @@
 //! (Gamma activity multiplier, Poisson or fixed arrivals, a day for each), sorted by day, and
 //! processed day by day, so that what depends on the month so far — graduated volume tiers,
 //! committed-use contracts, the hard cap, incident windows — sees requests in calendar order
-//! (within a day, in user order). Each request draws its prompt once, walks its route's chain
+//! (within a day, in random order, so that no segment or user is served first). Each request draws its prompt once, walks its route's chain
 //! (provider errors, validation retries, escalation, agent loops), is priced, and is then either
 //! billed or, past the hard cap, rejected. Memory per month is one record per session; nothing
 //! per request outlives the request.
@@ -18,9 +18,10 @@ use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_r
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{label, mix, small, stream};
 use crate::base::stats::KahanSum;
-use crate::billing::classes::{CostBreakdown, CostClass, TokenKind, Tokens};
+use crate::billing::call::{self, CallLines, CallRule};
+use crate::billing::classes::{CostBreakdown, CostClass, Meter, Tokens};
 use crate::billing::invoice::PriceState;
-use crate::model::{Arrivals, CacheTtl, ErrorBilling, RequestPath, Scenario, ServiceTier, Step};
+use crate::model::{Arrivals, RequestPath, Scenario, ServiceTier, Step};
 
 /// The golden-ratio conjugate: phases `frac(0.5 + u·φ)` spread users' fixed arrivals evenly.
 const GOLDEN: f64 = 0.618_033_988_749_894_9;
@@ -161,7 +162,7 @@ impl<'a> Plan<'a> {
         month.capture.take().unwrap_or_default()
     }
 
-    /// Every session of the month, in day order (users in order within a day).
+    /// Every session of the month, in day order (in random order within a day).
     fn sessions(&self, draw: &TrialDraw, m: u32, key: u64, users: &[u64]) -> Vec<Session> {
         let s = self.scenario;
         let days = s.simulation.days as usize;
@@ -218,7 +219,7 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        // Stable counting sort by day keeps user order within a day.
+        // Counting sort by day.
         let mut counts = vec![0usize; days + 1];
         for sess in &sessions {
             counts[sess.day as usize + 1] += 1;
@@ -231,6 +232,16 @@ impl<'a> Plan<'a> {
             let at = &mut counts[sess.day as usize];
             ordered[*at] = sess;
             *at += 1;
+        }
+        // In random order within a day: no segment or user is always served first under a cap.
+        let mut rng = stream(mix(key, 0x004f_5244_4552)); // "ORDER"
+        let mut start = 0;
+        for &end in &counts[..days] {
+            let day = &mut ordered[start..end];
+            for i in (1..day.len()).rev() {
+                day.swap(i, rng.random_range(0..=i));
+            }
+            start = end;
         }
         ordered
     }
@@ -887,14 +898,14 @@ impl Call<'_> {
             )
         };
         let mut tier = self.tier;
-        if tier == ServiceTier::Flex {
+        let tiers = call::billed_tiers(tier, model);
+        if tiers.as_slice().len() > 1 {
             tally.flex_calls += 1;
             // A refused flex call is billed nothing and re-sent at the standard tier.
-            if model.flex_unavailable_rate > 0.0
-                && rng.random::<f64>() < model.flex_unavailable_rate
-            {
+            let refused = tiers.refusal_rate();
+            if refused > 0.0 && rng.random::<f64>() < refused {
                 tally.flex_refused += 1;
-                tier = ServiceTier::Standard;
+                tier = call::REFUSED_FLEX_BILLED_AT;
             }
         }
         let mut rec = CallRec {
@@ -903,65 +914,39 @@ impl Call<'_> {
             retry,
             ..CallRec::default()
         };
-        let billed_input = !errored || link.error_billing == ErrorBilling::Input;
-        let p = model.prices(tier, input.total());
-        // USD × 10⁶ per token class.
-        let mut micro = [0.0; CostClass::TOKEN_PRICED];
-        if billed_input {
-            if input.prefix > 0.0 && input.prefix >= model.min_cacheable_tokens {
+        let rule = CallRule::new(model.prices(tier, input.total()), step.cache_ttl);
+        let mut lines = CallLines::default();
+        if call::billed(Meter::Input, errored, link.error_billing) {
+            if call::cacheable(input.prefix, model.min_cacheable_tokens) {
                 let hit = self.hit_rate >= 1.0
                     || (self.hit_rate > 0.0 && rng.random::<f64>() < self.hit_rate);
-                if hit {
-                    rec.tokens[TokenKind::CachedInput.index()] = input.prefix;
-                    micro[CostClass::CachedInput.index()] = input.prefix * p.cached_input;
-                } else {
-                    rec.tokens[TokenKind::CacheWrite.index()] = input.prefix;
-                    let write = match step.cache_ttl {
-                        CacheTtl::FiveMinutes => p.cache_write,
-                        CacheTtl::OneHour => p.cache_write_1h,
-                    };
-                    micro[CostClass::CacheWrite.index()] = input.prefix * write;
-                }
+                rule.prefix(&mut lines, 0.0, input.prefix, if hit { 1.0 } else { 0.0 });
             } else {
-                rec.tokens[TokenKind::Input.index()] = input.prefix;
-                micro[CostClass::Input.index()] = input.prefix * p.input;
+                rule.prefix(&mut lines, input.prefix, 0.0, 0.0);
             }
-            rec.tokens[TokenKind::Input.index()] += input.variable;
-            micro[CostClass::Input.index()] += input.variable * p.input;
-            rec.tokens[TokenKind::Image.index()] = input.image_tokens;
-            micro[CostClass::Image.index()] = match p.per_image {
-                Some(per_image) => input.images * per_image * 1e6,
-                None => input.image_tokens * p.image,
-            };
-            rec.tokens[TokenKind::AudioInput.index()] = input.audio_input;
-            micro[CostClass::Audio.index()] = input.audio_input * p.audio_input;
+            rule.text(&mut lines, input.variable);
+            rule.images(&mut lines, input.images, Some(input.image_tokens));
+            rule.audio_input(&mut lines, input.audio_input);
         }
-        rec.tokens[TokenKind::AudioOutput.index()] = audio_output;
-        micro[CostClass::Audio.index()] += audio_output * p.audio_output;
-        rec.tokens[TokenKind::Output.index()] = output;
-        micro[CostClass::Output.index()] = output * p.output;
-        rec.tokens[TokenKind::Reasoning.index()] = reasoning;
-        micro[CostClass::Reasoning.index()] = reasoning * p.reasoning;
-        let keep = if self.batch {
-            1.0 - model.batch_discount
-        } else {
-            1.0
-        };
-        for (usd, m) in rec.usd.iter_mut().zip(micro) {
-            *usd = m / 1e6 * keep;
+        rule.produced(&mut lines, output, reasoning, audio_output);
+        rec.tokens = lines.kind_tokens();
+        let keep = call::batch_keep(model, self.batch);
+        for (usd, m) in rec.usd.iter_mut().zip(lines.class_micro()) {
+            *usd = call::usd(m, keep);
         }
         // Tool fees are per call of the tool, billed on every attempt that runs; no batch discount.
-        if !errored {
-            for ((t, count), fee) in step
-                .tool_calls
-                .iter()
-                .zip(self.tool_counts)
-                .zip(self.tool_fee)
-            {
-                let usd = count * fee;
-                rec.tool_usd += usd;
-                tally.tools.push((t.tool, *count, usd));
+        for ((t, count), fee) in step
+            .tool_calls
+            .iter()
+            .zip(self.tool_counts)
+            .zip(self.tool_fee)
+        {
+            if !call::billed(Meter::Tool(t.tool), errored, link.error_billing) {
+                break;
             }
+            let usd = call::tool_fee(*count, *fee);
+            rec.tool_usd += usd;
+            tally.tools.push((t.tool, *count, usd));
         }
         tally.calls.push(rec);
         if self.run == 0 {

@@ -30,11 +30,12 @@ use super::draw::{IncidentMonth, TrialDraw, draw, round_random};
 use super::exact::Plan;
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{mix, small, stream};
+use super::sums::{binomial, gamma, multinomial, poisson, requests_of, sum_of};
+pub use super::support::unsupported;
 use crate::billing::classes::{CostBreakdown, CostClass, Tokens};
 use crate::billing::invoice::ContractMonth;
 use crate::billing::invoice::PriceState;
-use crate::model::dist::Dist;
-use crate::model::{Arrivals, Param, Scenario};
+use crate::model::{Param, Scenario};
 use crate::sim::estimate::{RequestExpectation, request_expectation};
 use crate::sim::moments::{Moments, request_moments};
 
@@ -50,9 +51,12 @@ pub const MAX_MONTHLY_SKEW: f64 = 0.25;
 
 /// What sampled users' costs need of one stack's month, per workflow.
 struct UsersMonth {
-    /// Billed dollars per list dollar (repeats included) of the workflow's requests.
+    /// Billed dollars per served list dollar (repeats included) of the workflow's requests.
     billed_per_list: Vec<f64>,
-    /// List dollars with repeats per list dollar of first runs.
+    /// Per day: the share of its requests served under the hard cap (1 before the day the cap
+    /// is reached, none after it); empty when the cap refused nothing this month.
+    served: Vec<f64>,
+    /// List dollars with repeats per list dollar of first runs, of the requests the cap served.
     repeat_factor: Vec<f64>,
     /// Per day: the share of the workflow's requests inside an incident's window, and their
     /// runs beyond the first.
@@ -77,135 +81,6 @@ struct Shape {
     /// Request costs divided by their mean, for sampling single users' requests.
     relative: Vec<f64>,
     latencies: Vec<f64>,
-}
-
-/// Why the fast engine cannot run a scenario, if it cannot.
-pub fn unsupported(s: &Scenario) -> Option<String> {
-    if s.simulation.arrivals == Arrivals::Fixed {
-        return Some("fixed arrivals are simulated user by user".to_string());
-    }
-    for w in &s.workflows {
-        for step in &w.steps {
-            let serving_long_context = s.stacks.iter().any(|st| {
-                st.chains[step.route]
-                    .links
-                    .iter()
-                    .any(|l| s.models[l.model].long_context.is_some())
-            });
-            if step.calls.fixed_value() != Some(1.0)
-                && step.context_growth_tokens.mean() > 0.0
-                && serving_long_context
-            {
-                return Some(format!(
-                    "the growing input of agent loop `{}` (workflow `{}`) can cross a long-context threshold",
-                    step.name, w.name
-                ));
-            }
-            let random_parts = [
-                !step.static_prefix_tokens.is_fixed(),
-                !step.input_tokens.is_fixed(),
-                step.retrieval
-                    .as_ref()
-                    .is_some_and(|r| !r.chunks.is_fixed()),
-                step.retrieval
-                    .as_ref()
-                    .is_some_and(|r| !r.chunk_tokens.is_fixed()),
-                step.images.as_ref().is_some_and(|i| !i.count.is_fixed()),
-                !step.audio_input_tokens.is_fixed(),
-            ]
-            .iter()
-            .filter(|x| **x)
-            .count();
-            let crosses = s.stacks.iter().any(|st| {
-                st.chains[step.route].links.iter().any(|l| {
-                    let m = &s.models[l.model];
-                    m.long_context.is_some() && {
-                        let share = crate::model::prompt::long_context_probability(m, step);
-                        share > 1e-9 && share < 1.0 - 1e-9
-                    }
-                })
-            });
-            if random_parts > 1 && crosses {
-                return Some(format!(
-                    "several random prompt parts of step `{}` can cross a long-context threshold",
-                    step.name
-                ));
-            }
-            if let Some(why) = window_unsupported(s, w, step, random_parts) {
-                return Some(why);
-            }
-        }
-    }
-    None
-}
-
-/// Share of a step's prompts below which what a model's input window refuses is left out of a
-/// closed form: one in a billion, as for a long-context threshold.
-const NEGLIGIBLE_SHARE: f64 = 1e-9;
-
-/// Why the fast engine's closed forms cannot follow the input windows of `step`'s models. They
-/// cut the prompt at the first model's window, on its one random part, for every call of the
-/// chain and every iteration of an agent loop: exact only where no other prompt is refused (a
-/// later model's smaller window, an agent loop's growing input) and where the prompt has one
-/// random part or no prompt is refused.
-fn window_unsupported(
-    s: &Scenario,
-    w: &crate::model::Workflow,
-    step: &crate::model::Step,
-    random_parts: usize,
-) -> Option<String> {
-    use crate::model::prompt::{prompt_above, window_exceeded_share};
-    for st in &s.stacks {
-        let links = &st.chains[step.route].links;
-        let window = |i: usize| {
-            s.models[links[i].model]
-                .max_input_tokens
-                .unwrap_or(f64::INFINITY)
-        };
-        let Some(smallest) = (0..links.len()).map(window).min_by(f64::total_cmp) else {
-            continue;
-        };
-        if smallest == f64::INFINITY {
-            continue;
-        }
-        let first = window(0);
-        let at_first = if first == f64::INFINITY {
-            0.0
-        } else {
-            prompt_above(step, 0.0, first)
-        };
-        let named = |limit: f64| {
-            let i = (0..links.len()).find(|&i| window(i) == limit).unwrap_or(0);
-            s.models[links[i].model].name.clone()
-        };
-        if random_parts > 1 && prompt_above(step, 0.0, smallest) > NEGLIGIBLE_SHARE {
-            return Some(format!(
-                "several random prompt parts of step `{}` (workflow `{}`) can exceed the input window of `{}`",
-                step.name,
-                w.name,
-                named(smallest)
-            ));
-        }
-        let grows =
-            step.calls.fixed_value() != Some(1.0) && step.context_growth_tokens.mean() > 0.0;
-        if grows && window_exceeded_share(step, smallest) - at_first > NEGLIGIBLE_SHARE {
-            return Some(format!(
-                "the growing input of agent loop `{}` (workflow `{}`) can exceed the input window of `{}`",
-                step.name,
-                w.name,
-                named(smallest)
-            ));
-        }
-        if prompt_above(step, 0.0, smallest) - at_first > NEGLIGIBLE_SHARE {
-            return Some(format!(
-                "step `{}` (workflow `{}`) can send `{}` a prompt within the first model's input window but beyond its own",
-                step.name,
-                w.name,
-                named(smallest)
-            ));
-        }
-    }
-    None
 }
 
 /// Parameters that the expected request of workflow `w` on stack `k` depends on.
@@ -548,6 +423,11 @@ impl<'a> FastPlan<'a> {
     }
 
     /// One stack's month: each day's list cost, then the invoice day by day.
+    ///
+    /// Long, and one function on purpose: the days' costs, their split by model and class, and
+    /// the invoice applied day by day in calendar order fill one set of month accumulators that
+    /// must see every day in the same order as the exact engine's requests; pieces would each
+    /// take most of those accumulators as arguments.
     #[allow(clippy::too_many_arguments)]
     fn stack_month<R: Rng + ?Sized>(
         &self,
@@ -603,10 +483,15 @@ impl<'a> FastPlan<'a> {
         let mut after_tiers = vec![0.0; nm];
         let mut billed_model = vec![0.0; nm];
         let mut model_ratio = vec![0.0; nm];
-        // Per workflow, the month's list cost of first runs, served or not: what sampled users'
-        // requests are drawn at, before repeats, refusals and discounts.
+        // Per workflow, the month's list cost of the first runs and of the repeats the hard cap
+        // served: what sampled users' served requests are billed against.
         let mut first_total = vec![0.0; nw];
         let mut again_total = vec![0.0; nw];
+        // The day's list cost of first runs and of repeats, per workflow; the share of each day
+        // that the hard cap served.
+        let mut first_day = vec![0.0; nw];
+        let mut again_day = vec![0.0; nw];
+        let mut served_by_day = vec![1.0; days];
         // Bill a share of the day from the state before it into `trial`.
         let bill_day = |trial: &mut PriceState,
                         state: &PriceState,
@@ -649,8 +534,8 @@ impl<'a> FastPlan<'a> {
                 let run_cost = e.cost - e.lookup_usd;
                 let again = sum_of(rep.extra_runs, run_cost, sd, shape.skew, z[w][d]);
                 list[w] = first + again;
-                first_total[w] += first;
-                again_total[w] += again;
+                first_day[w] = first;
+                again_day[w] = again;
                 units[w] = (
                     if e.cost > 0.0 { first / e.cost } else { 0.0 },
                     if run_cost > 0.0 {
@@ -726,6 +611,11 @@ impl<'a> FastPlan<'a> {
                     capped = true;
                     out.cap_hit_day = Some(d as u32 + 1);
                 }
+            }
+            served_by_day[d] = served;
+            for w in 0..nw {
+                first_total[w] += served * first_day[w];
+                again_total[w] += served * again_day[w];
             }
             if served < 1.0 {
                 // Re-price the served share from the state before the day; what the rest would
@@ -869,9 +759,10 @@ impl<'a> FastPlan<'a> {
         out.cost_by_class = CostBreakdown::from_array(classes);
         out.tokens = Tokens::from_array(tokens);
         out.review_usd = review_usd(draw, &out.workflow_accepted, &out.workflow_failed);
-        // A user's requests are billed what their workflow's requests were on average, after the
-        // hard cap's refusals, tiers and contracts (an unused commitment is no user's request);
-        // incident repeats are drawn per request, on the day each session falls.
+        // A user's served requests are billed what their workflow's served requests were on
+        // average, after tiers and contracts (an unused commitment is no user's request); a
+        // session is served as its day was under the hard cap, and incident repeats are drawn per
+        // request, on the day each session falls.
         let users_month = UsersMonth {
             billed_per_list: (0..nw)
                 .map(|w| {
@@ -883,6 +774,11 @@ impl<'a> FastPlan<'a> {
                     }
                 })
                 .collect(),
+            served: if served_by_day.iter().any(|&x| x < 1.0) {
+                served_by_day
+            } else {
+                Vec::new()
+            },
             repeat_factor: (0..nw)
                 .map(|w| {
                     if first_total[w] > 0.0 {
@@ -966,9 +862,11 @@ impl<'a> FastPlan<'a> {
                         e.cost * r
                     };
                     let repeated = month.repeats[w].iter().any(|(p, _)| *p > 0.0);
-                    let listed = if repeated && sessions <= 64 {
-                        // Each session on its own day; each request in an incident's window
-                        // with that day's share, repeated that day's runs.
+                    let capped = !month.served.is_empty();
+                    let listed = if (repeated || capped) && sessions <= 64 {
+                        // Each session on its own day, served as that day was under the hard
+                        // cap (in random order within the day); each request in an incident's
+                        // window with that day's share, repeated that day's runs.
                         (0..sessions)
                             .map(|_| {
                                 let u: f64 = rng.random();
@@ -976,12 +874,22 @@ impl<'a> FastPlan<'a> {
                                     .day_cumulative
                                     .partition_point(|&c| c <= u)
                                     .min(month.repeats[w].len() - 1);
+                                if capped && rng.random::<f64>() >= month.served[day] {
+                                    return 0.0;
+                                }
                                 let (p, extra) = month.repeats[w][day];
                                 (0..requests_of(per_session, 1, rng))
                                     .map(|_| {
                                         let c = request(rng);
                                         if p > 0.0 && rng.random::<f64>() < p {
-                                            c * (1.0 + extra)
+                                            // Each repeat walks the chain again: a request of
+                                            // its own (without a second lookup fee), as the
+                                            // day's sums take it, not a copy of this one.
+                                            let runs = extra.floor() as u64
+                                                + u64::from(rng.random::<f64>() < extra.fract());
+                                            c + (0..runs)
+                                                .map(|_| request(rng) - e.lookup_usd)
+                                                .sum::<f64>()
                                         } else {
                                             c
                                         }
@@ -990,6 +898,19 @@ impl<'a> FastPlan<'a> {
                             })
                             .sum::<f64>()
                     } else {
+                        // A very active user under a binding cap: their sessions on served days,
+                        // each served with its day's share.
+                        let sessions = if capped {
+                            let q: f64 = seg
+                                .day_share
+                                .iter()
+                                .zip(&month.served)
+                                .map(|(a, b)| a * b)
+                                .sum();
+                            binomial(sessions, q.clamp(0.0, 1.0), rng)
+                        } else {
+                            sessions
+                        };
                         let reqs = requests_of(per_session, sessions, rng);
                         let plain = if reqs <= 64 || shape.relative.is_empty() {
                             (0..reqs).map(|_| request(rng)).sum::<f64>()
@@ -1048,367 +969,5 @@ fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
             Vec::new()
         },
         latencies: samples.iter().filter_map(|(_, l)| *l).collect(),
-    }
-}
-
-/// The sum of `n` independent costs of mean `mean`, standard deviation `sd` and skewness `skew`,
-/// at the standard normal deviate `z`: a gamma, shifted to match the sum's three moments, drawn
-/// by its quantile at `Φ(z)` (monotone in `z`, so stacks sharing `z` are comonotone).
-///
-/// Its mean is the sum's whatever the skewness (its variance too, to 0.1%: the Wilson–Hilferty
-/// form's error at shapes from 2 to 8), and it is never negative: a sum of
-/// costs is not. Where the skewness is too small for a non-negative shifted gamma (below twice
-/// the sum's coefficient of variation — a sum of few costs with a large spread) the shift is 0
-/// and the skewness that of the plain gamma with the sum's mean and variance, a little larger.
-/// A clipped shape would not do: cutting off the negative side of a wide shifted gamma adds its
-/// missing mass to the mean, which on heavy-tailed days multiplied the expected cost many times.
-pub fn sum_of(n: u64, mean: f64, sd: f64, skew: f64, z: f64) -> f64 {
-    if n == 0 || !(mean > 0.0) {
-        return 0.0;
-    }
-    let nf = n as f64;
-    let (m, s) = (nf * mean, sd * nf.sqrt());
-    if !(s > 0.0) {
-        return m;
-    }
-    let g = skew / nf.sqrt();
-    // Shape of the plain gamma with this mean and variance, and of the shifted one with this
-    // skewness; the shift m − s·√k is not negative for k up to the former.
-    let plain = (m / s).powi(2);
-    let k = if g > 0.0 {
-        (4.0 / (g * g)).max(MIN_SHAPE).min(plain)
-    } else {
-        plain
-    };
-    (m + s * standard_gamma(k, z)).max(0.0)
-}
-
-/// Smallest gamma shape fitted to a skewness (a day's skewness beyond 20 is taken as 20): below
-/// it the part of the mean that the gamma's tail carries lies in so thin a sliver of probability
-/// that no run of practical size would draw it, and the run's mean would miss it. Mean and
-/// variance are kept whatever the shape; a day that skewed is far outside what the fast engine
-/// vouches for anyway.
-const MIN_SHAPE: f64 = 0.01;
-
-/// Shape above which the Wilson–Hilferty cube of a normal stands for a gamma's quantile. Its
-/// base `a + b·z` is negative below `z = −a/b` (−4.0 at this shape, probability 3·10⁻⁵), where
-/// the cube is cut at zero; centring on the cut cube's exact mean keeps the mean exact, and
-/// what the cut changes of the variance is below 10⁻⁵ of it. The form's own variance is 0.1%
-/// low at this shape, 0.006% at 8.
-const WILSON_HILFERTY_SHAPE: f64 = 2.0;
-
-/// Shape above which the base is positive for every `z` above −8.3 (probability 10⁻¹⁶): the
-/// uncut form, written so that it stays accurate as the shape grows.
-const UNCUT_SHAPE: f64 = 8.0;
-
-/// A Gamma(k, 1) variable at the standard normal deviate `z`, standardized: `(G − k)/√k`, with
-/// mean 0 and variance 1 (0.999 at shape 2). The Wilson–Hilferty form `k·(a + b·z)³` for large shapes, centred on
-/// its exact mean; the exact quantile at `Φ(z)` for small ones.
-fn standard_gamma(k: f64, z: f64) -> f64 {
-    if k >= UNCUT_SHAPE {
-        let a = 1.0 - 1.0 / (9.0 * k);
-        let r = k.sqrt();
-        if a + z / (3.0 * r) <= 0.0 {
-            return -r;
-        }
-        // √k·((a + b·z)³ − a·(a² + 3b²)) with b = 1/(3√k): its limit is z.
-        return a * a * z + a * (z * z - 1.0) / (3.0 * r) + z * z * z / (27.0 * k);
-    }
-    if k >= WILSON_HILFERTY_SHAPE {
-        let a = 1.0 - 1.0 / (9.0 * k);
-        let b = 1.0 / (3.0 * k.sqrt());
-        // E[max(a + b·Z, 0)³] from the normal's partial moments above t = −a/b.
-        let t = -a / b;
-        let (phi, upper) = {
-            use statrs::distribution::{Continuous, ContinuousCDF, Normal};
-            let n = Normal::standard();
-            (n.pdf(t), n.cdf(-t))
-        };
-        let (q0, q1, q2, q3) = (upper, phi, upper + t * phi, (t * t + 2.0) * phi);
-        let cut_mean =
-            a * a * a * q0 + 3.0 * a * a * b * q1 + 3.0 * a * b * b * q2 + b * b * b * q3;
-        let base = (a + b * z).max(0.0);
-        return k.sqrt() * (base * base * base - cut_mean);
-    }
-    (gamma_quantile(k, z) - k) / k.sqrt()
-}
-
-/// The quantile of Gamma(k, 1) at `Φ(z)`, by Newton steps on the log of the tail probability
-/// (the lower tail for `z ≤ 0`, the upper for `z > 0`, each accurate where it is small) in
-/// `y = ln x`, from the Wilson–Hilferty value, within a bracket that a step leaving it bisects.
-/// The log-gamma distribution has a log-concave density, so both log-tails are concave in `y`
-/// and the steps soon approach the root from one side.
-fn gamma_quantile(k: f64, z: f64) -> f64 {
-    use crate::base::special::{gamma_p, gamma_q};
-    use statrs::distribution::{ContinuousCDF, Normal};
-    use statrs::function::gamma::ln_gamma;
-    const Y_MIN: f64 = -740.0; // e^y stays a positive, finite number
-    const Y_MAX: f64 = 700.0;
-    let upper = z > 0.0;
-    let tail = Normal::standard().cdf(-z.abs());
-    if !(tail > 0.0) {
-        return if upper { f64::MAX.sqrt() } else { 0.0 };
-    }
-    let target = tail.ln();
-    let ln_gk = ln_gamma(k);
-    // g(y) = ln P(tail beyond e^y) − ln tail, and its derivative ±x·pdf(x)/tail(x).
-    let eval = |y: f64| -> (f64, f64) {
-        let x = y.exp();
-        let p = if upper { gamma_q(k, x) } else { gamma_p(k, x) };
-        let p = p.max(f64::MIN_POSITIVE);
-        let slope = (k * y - x - ln_gk).exp() / p;
-        (p.ln() - target, if upper { -slope } else { slope })
-    };
-    // Start from the Wilson–Hilferty value, or the small-x form P(G ≤ x) ≈ x^k/Γ(k + 1).
-    let a = 1.0 - 1.0 / (9.0 * k);
-    let base = a + z / (3.0 * k.sqrt());
-    let start = if base > 0.05 {
-        (k * base * base * base).ln()
-    } else {
-        (target + ln_gamma(k + 1.0)) / k
-    };
-    let mut y = if start.is_finite() {
-        start.clamp(Y_MIN, Y_MAX)
-    } else {
-        0.0
-    };
-    // Newton steps, kept inside the bracket [lo, hi] of what the evaluations so far have shown;
-    // a step that would leave it bisects it instead.
-    let (mut lo, mut hi) = (Y_MIN, Y_MAX);
-    for _ in 0..200 {
-        let (v, slope) = eval(y);
-        if v == 0.0 {
-            break;
-        }
-        if (v < 0.0) != upper {
-            lo = y;
-        } else {
-            hi = y;
-        }
-        let mut next = y - v / slope;
-        if !next.is_finite() || next <= lo || next >= hi {
-            next = 0.5 * (lo + hi);
-        }
-        if (next - y).abs() <= 1e-14 * y.abs().max(1.0) {
-            y = next;
-            break;
-        }
-        y = next;
-    }
-    y.exp()
-}
-
-fn gamma<R: Rng + ?Sized>(shape: f64, scale: f64, rng: &mut R) -> f64 {
-    match rand_distr::Gamma::new(shape, scale) {
-        Ok(g) => g.sample(rng),
-        Err(_) => shape * scale,
-    }
-}
-
-fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
-    if !(mean > 0.0) {
-        return 0;
-    }
-    match rand_distr::Poisson::new(mean) {
-        Ok(p) => p.sample(rng) as u64,
-        Err(_) => mean.round() as u64,
-    }
-}
-
-fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
-    if n == 0 || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    match rand_distr::Binomial::new(n, p) {
-        Ok(b) => b.sample(rng),
-        Err(_) => (n as f64 * p).round() as u64,
-    }
-}
-
-/// Split `n` over days with the given shares.
-fn multinomial<R: Rng + ?Sized>(n: u64, shares: &[f64], rng: &mut R) -> Vec<u64> {
-    let mut left = n;
-    let mut mass = 1.0;
-    let mut out = Vec::with_capacity(shares.len());
-    for (i, &share) in shares.iter().enumerate() {
-        let k = if i + 1 == shares.len() {
-            left
-        } else if mass <= 0.0 {
-            0
-        } else {
-            binomial(left, (share / mass).clamp(0.0, 1.0), rng)
-        };
-        out.push(k);
-        left -= k;
-        mass -= share;
-    }
-    out
-}
-
-/// Requests of `sessions` sessions, each drawing its count from `per_session` (rounded at random):
-/// exact for fixed and Poisson counts, a normal sum otherwise (exact below 256 sessions).
-fn requests_of<R: Rng + ?Sized>(per_session: &Dist, sessions: u64, rng: &mut R) -> u64 {
-    if sessions == 0 {
-        return 0;
-    }
-    match per_session {
-        Dist::Fixed(v) => {
-            let whole = v.floor();
-            let frac = v - whole;
-            (whole as u64)
-                .saturating_mul(sessions)
-                .saturating_add(if frac > 0.0 {
-                    binomial(sessions, frac, rng)
-                } else {
-                    0
-                })
-        }
-        Dist::Poisson { mean, .. } => poisson(mean * sessions as f64, rng),
-        d if sessions < 256 => (0..sessions)
-            .map(|_| {
-                let x = d.sample(rng).max(0.0);
-                let n = x.floor();
-                (n as u64).saturating_add(u64::from(x > n && rng.random::<f64>() < x - n))
-            })
-            .fold(0, u64::saturating_add),
-        d => {
-            // Rounding at random adds frac·(1 − frac) of variance, at most 1/4; E over X ≈ 1/6.
-            let var = d.variance() + 1.0 / 6.0;
-            let x = sessions as f64 * d.mean()
-                + (sessions as f64 * var).sqrt() * rng.sample::<f64, _>(rand_distr::StandardNormal);
-            x.round().max(0.0) as u64
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sum_of_matches_its_three_moments() {
-        // Sum of 100 costs with mean 2, sd 3, skewness 4: mean 200, sd 30, skewness 0.4.
-        let zs: Vec<f64> = (1..20_000)
-            .map(|i| {
-                let p = i as f64 / 20_000.0;
-                statrs::distribution::ContinuousCDF::inverse_cdf(
-                    &statrs::distribution::Normal::standard(),
-                    p,
-                )
-            })
-            .collect();
-        let xs: Vec<f64> = zs.iter().map(|z| sum_of(100, 2.0, 3.0, 4.0, *z)).collect();
-        let n = xs.len() as f64;
-        let m = xs.iter().sum::<f64>() / n;
-        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
-        let sk = xs.iter().map(|x| (x - m).powi(3)).sum::<f64>() / n / v.powf(1.5);
-        assert!((m - 200.0).abs() < 0.5, "{m}");
-        assert!((v.sqrt() - 30.0).abs() < 0.5, "{}", v.sqrt());
-        assert!((sk - 0.4).abs() < 0.05, "{sk}");
-        // Monotone in z, so stacks sharing z are comonotone.
-        assert!(xs.windows(2).all(|w| w[0] <= w[1]));
-    }
-
-    /// `E[f(Z)]` for a standard normal Z, by the trapezoid rule over ±12 sd.
-    fn normal_expectation(f: impl Fn(f64) -> f64) -> f64 {
-        let h = 1e-3;
-        let steps = (24.0 / h) as i64;
-        let density = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        (0..=steps)
-            .map(|i| {
-                let z = -12.0 + i as f64 * h;
-                let w = if i == 0 || i == steps { 0.5 } else { 1.0 };
-                w * f(z) * density(z)
-            })
-            .sum::<f64>()
-            * h
-    }
-
-    #[test]
-    fn the_standard_gamma_has_mean_zero_and_variance_one_at_every_shape() {
-        for k in [
-            MIN_SHAPE, 1e-4, 0.01, 0.3, 1.0, 2.5, 7.99, 8.0, 30.0, 1e4, 1e12,
-        ] {
-            let mean = normal_expectation(|z| standard_gamma(k, z));
-            let var = normal_expectation(|z| standard_gamma(k, z).powi(2));
-            assert!(mean.abs() < 1e-6, "k = {k}: mean {mean}");
-            // The Wilson–Hilferty form's variance is 1 − O(1/k²): 0.999 at shape 2.
-            let tol = if k >= WILSON_HILFERTY_SHAPE {
-                2e-3
-            } else {
-                1e-5
-            };
-            assert!((var - 1.0).abs() < tol, "k = {k}: variance {var}");
-            // Monotone in z, and never below the gamma's minimum −√k.
-            let xs: Vec<f64> = (-80..=80)
-                .map(|i| standard_gamma(k, i as f64 / 10.0))
-                .collect();
-            assert!(xs.windows(2).all(|w| w[0] <= w[1]), "k = {k}");
-            assert!(xs[0] >= -k.sqrt() * (1.0 + 1e-12), "k = {k}: {}", xs[0]);
-        }
-    }
-
-    #[test]
-    fn gamma_quantiles_invert_the_distribution() {
-        use statrs::distribution::{ContinuousCDF, Gamma, Normal};
-        for k in [1e-3, 0.2, 1.0, 5.0] {
-            let g = Gamma::new(k, 1.0).unwrap();
-            for z in [-6.0, -2.0, -0.3, 0.0, 0.7, 3.0, 7.0] {
-                let x = gamma_quantile(k, z);
-                if x < 1e-300 {
-                    // Below the smallest double: P(G ≤ x) ≈ x^k/Γ(k + 1) says so.
-                    let ln_x = (Normal::standard().cdf(z).ln()
-                        + statrs::function::gamma::ln_gamma(k + 1.0))
-                        / k;
-                    assert!(ln_x < -690.0, "k = {k}, z = {z}: {x}");
-                    continue;
-                }
-                let (p, want) = if z > 0.0 {
-                    (g.sf(x), Normal::standard().cdf(-z))
-                } else {
-                    (g.cdf(x), Normal::standard().cdf(z))
-                };
-                assert!(
-                    (p / want - 1.0).abs() < 1e-9,
-                    "k = {k}, z = {z}: {p} vs {want}"
-                );
-            }
-        }
-    }
-
-    /// A day of 5,333 requests whose cost has mean $1.69, sd $11,300 and skewness 200 (a
-    /// lognormal prompt with p50 = 100 and p95 = 100,000 tokens): the sum's mean is $9,000 and
-    /// its sd $825,000, so a shifted gamma matched to the sample skewness reaches far below zero.
-    /// The shape used instead keeps mean, variance and non-negativity.
-    #[test]
-    fn a_heavy_tailed_day_keeps_its_mean() {
-        let (n, mean, sd) = (5_333, 1.69, 11_300.0);
-        for skew in [0.0, 4.0, 200.0, 3e11] {
-            let m = normal_expectation(|z| sum_of(n, mean, sd, skew, z));
-            let want = n as f64 * mean;
-            assert!(
-                (m / want - 1.0).abs() < 1e-6,
-                "skew {skew}: mean {m} vs {want}"
-            );
-            let v = normal_expectation(|z| (sum_of(n, mean, sd, skew, z) - want).powi(2));
-            let want_v = n as f64 * sd * sd;
-            assert!(
-                (v / want_v - 1.0).abs() < 1e-4,
-                "skew {skew}: var {v} vs {want_v}"
-            );
-            assert!(sum_of(n, mean, sd, skew, -8.0) >= 0.0);
-        }
-    }
-
-    #[test]
-    fn multinomial_keeps_the_total() {
-        let mut rng = small(3);
-        let shares = vec![0.1, 0.2, 0.3, 0.4];
-        for n in [0, 1, 17, 1_000_000] {
-            assert_eq!(multinomial(n, &shares, &mut rng).iter().sum::<u64>(), n);
-        }
     }
 }

@@ -16,6 +16,8 @@ pub mod exact;
 pub mod fast;
 pub mod outcome;
 pub mod rng;
+mod sums;
+mod support;
 
 pub use outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 
@@ -541,7 +543,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
         exact_within_reach(s, &reason)?;
         exact_fits_in_memory(s).map_err(|e| match (opts.engine, e) {
             (EngineRequest::Auto, Error::Usage(u)) => {
-                Error::Usage(u.note(format!("auto chose the exact engine because {reason}")))
+                Error::from((*u).note(format!("auto chose the exact engine because {reason}")))
             }
             (_, e) => e,
         })?;

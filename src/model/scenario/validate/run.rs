@@ -204,6 +204,7 @@ pub(super) fn simulation(
         arrivals,
         months,
         seasonality,
+        first_weekday: 0,
     })
 }
 
