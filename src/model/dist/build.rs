@@ -8,12 +8,7 @@ use super::{Dist, MAX_BETA_CONCENTRATION, MIN_CV, Z95, phi_cdf};
 impl Dist {
     /// Lognormal through a median and a 95th percentile.
     pub(crate) fn lognormal_p50_p95(p50: f64, p95: f64) -> Result<Dist, DistError> {
-        if !(p50 > 0.0) {
-            return Err(DistError::NotPositive {
-                key: "p50",
-                got: p50,
-            });
-        }
+        positive("p50", p50)?;
         if !(p95 > p50) {
             return Err(DistError::P95NotAboveP50 { p50, p95 });
         }
@@ -24,12 +19,7 @@ impl Dist {
 
     /// Lognormal whose 5th and 95th percentiles are `low` and `high` (a 90% interval).
     pub(crate) fn lognormal_interval(low: f64, high: f64) -> Result<Dist, DistError> {
-        if !(low > 0.0) {
-            return Err(DistError::NotPositive {
-                key: "low",
-                got: low,
-            });
-        }
+        positive("low", low)?;
         if !(high > low) {
             return Err(DistError::NotAbove {
                 keys: ("high", "low"),
@@ -43,15 +33,8 @@ impl Dist {
 
     /// Lognormal with the given arithmetic mean and standard deviation.
     pub(crate) fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Dist, DistError> {
-        if !(mean > 0.0) {
-            return Err(DistError::NotPositive {
-                key: "mean",
-                got: mean,
-            });
-        }
-        if !(sd > 0.0) {
-            return Err(DistError::NotPositive { key: "sd", got: sd });
-        }
+        positive("mean", mean)?;
+        positive("sd", sd)?;
         let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
         Self::lognormal(mean.ln() - sigma2 / 2.0, sigma2.sqrt())
     }
@@ -69,30 +52,16 @@ impl Dist {
 
     /// Normal truncated at zero.
     pub(crate) fn trunc_normal(mean: f64, sd: f64) -> Result<Dist, DistError> {
-        if !(mean > 0.0) {
-            return Err(DistError::NotPositive {
-                key: "mean",
-                got: mean,
-            });
-        }
-        if !(sd > 0.0) {
-            return Err(DistError::NotPositive { key: "sd", got: sd });
-        }
+        positive("mean", mean)?;
+        positive("sd", sd)?;
         let mass = 1.0 - phi_cdf(-mean / sd);
         Ok(Dist::TruncNormal { mean, sd, mass })
     }
 
     /// Gamma with the given mean and coefficient of variation.
     pub(crate) fn gamma_mean_cv(mean: f64, cv: f64) -> Result<Dist, DistError> {
-        if !(mean > 0.0) {
-            return Err(DistError::NotPositive {
-                key: "mean",
-                got: mean,
-            });
-        }
-        if !(cv > 0.0) {
-            return Err(DistError::NotPositive { key: "cv", got: cv });
-        }
+        positive("mean", mean)?;
+        positive("cv", cv)?;
         if cv > 100.0 {
             return Err(DistError::CvTooLarge { cv });
         }
@@ -149,9 +118,7 @@ impl Dist {
         if !(mean > 0.0 && mean < 1.0) {
             return Err(DistError::BetaMeanOutside { mean });
         }
-        if !(sd > 0.0) {
-            return Err(DistError::NotPositive { key: "sd", got: sd });
-        }
+        positive("sd", sd)?;
         let limit = (mean * (1.0 - mean)).sqrt();
         if sd >= limit {
             return Err(DistError::BetaTooWide { mean, sd, limit });
@@ -226,5 +193,14 @@ impl Dist {
             *last = 1.0;
         }
         Ok(Dist::Empirical { values, cumulative })
+    }
+}
+
+/// `Ok` when `got` is a positive number; otherwise the refusal naming `key` (NaN is refused too).
+fn positive(key: &'static str, got: f64) -> Result<(), DistError> {
+    if got > 0.0 {
+        Ok(())
+    } else {
+        Err(DistError::NotPositive { key, got })
     }
 }
