@@ -374,14 +374,14 @@ chain = [{ model = "m" }]
 /// the expected prompt is 100·e^{σ²/2} = 675,739 tokens, so the month is
 /// 160,000 × ($1.68935 + $0.001) = $270,455.47. The fast engine keeps that mean (a shape cut at
 /// zero once made it millions), refuses `--engine fast` because the closed-form skewness says a
-/// month of 160,000 such requests is nowhere near a smooth sum, and `auto`, for which the exact
-/// engine would take an hour, runs it with a warning.
+/// month of 160,000 such requests is nowhere near a smooth sum, and so does `auto`, for which the
+/// exact engine would take an hour: no figure of the fast engine's but the mean holds there.
 ///
 /// The model has gpt-4o's prices but no input window: gpt-4o's own 128,000-token window would
 /// refuse the 4.4% of prompts beyond it (billed nothing) and leave $1,850.50 a month, which is
 /// not the tail this test is about.
 #[test]
-fn a_heavy_tailed_prompt_keeps_its_mean_and_the_fast_engine_says_it_cannot_vouch() {
+fn a_heavy_tailed_prompt_keeps_its_mean_and_neither_fast_nor_auto_prints_its_spread() {
     let text = r#"
 name = "heavy-prompt"
 [[segment]]
@@ -426,17 +426,41 @@ chain = [{ model = "unbounded" }]
         }
         other => panic!("--engine fast should refuse: {other:?}"),
     }
+    // `auto`: the exact engine would take 1.6·10⁹ request walks, and the fast engine's month has
+    // a skewness of 7.7·10⁸ (3.1·10¹¹/√160,000), its gamma a mass at $0 (it printed a p50 of $0
+    // and a p95 of $38 against a mean of $270,000): neither vouches, so it refuses.
     opts.engine = EngineRequest::Auto;
-    let auto = engine::simulate(&s, &opts).expect("auto runs");
-    assert_eq!(auto.engine.name, "fast");
-    assert!(
-        auto.engine
-            .caveat
-            .as_deref()
-            .is_some_and(|c| c.contains("heavy-tailed")),
-        "{:?}",
-        auto.engine
-    );
+    match engine::simulate(&s, &opts) {
+        Err(aicost::base::error::Error::Usage(u)) => {
+            let m = u.to_string();
+            assert!(
+                matches!(&u.kind, aicost::base::error::UsageKind::NoEngineVouches { why, .. }
+                    if why.contains("its limiting shape has its mass at $0")),
+                "{m}"
+            );
+            assert!(m.contains("--engine exact"), "{m}");
+        }
+        other => panic!("auto should refuse: {other:?}"),
+    }
+    // Through the command line: both exit 2 with the reason and `--engine exact` as the fix.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("heavy.toml");
+    std::fs::write(&path, text).unwrap();
+    for engine in ["fast", "auto"] {
+        let out = assert_cmd::cargo::cargo_bin_cmd!("aicost")
+            .arg("simulate")
+            .arg(&path)
+            .args(["-n", "10000", "--seed", "1", "--engine", engine])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{engine}: {stderr}");
+        assert!(out.stdout.is_empty(), "{engine}");
+        assert!(
+            stderr.contains("cannot vouch") && stderr.contains("--engine exact"),
+            "{engine}: {stderr}"
+        );
+    }
 }
 
 /// Mean and standard error over trials of the mean of each trial's `per_trial` values: the users

@@ -48,6 +48,12 @@ pub const REFERENCE_CALL_BUDGET: f64 = 2e7;
 pub const MIN_REQUESTS_PER_MONTH: f64 = 1_000.0;
 /// Largest skewness of a month's sum of request costs for which the fast engine is accurate.
 pub const MAX_MONTHLY_SKEW: f64 = 0.25;
+/// Skewness of a stack's month beyond which the fast engine's spread says nothing: a gamma of
+/// skewness 2 is an exponential, and beyond it the density is highest at zero, so its low and
+/// middle percentiles fall towards $0 whatever the month's real spread (a prompt of
+/// `{ p50 = 100, p95 = 100000 }` tokens at 160,000 requests a month gives a p50 of $0 where the
+/// mean is $270,000). `auto` then runs neither engine as asked (see [`FastPlan::shapeless`]).
+pub const MAX_SHAPE_SKEW: f64 = 2.0;
 
 /// What sampled users' costs need of one stack's month, per workflow.
 struct UsersMonth {
@@ -147,6 +153,9 @@ pub struct FastPlan<'a> {
     segment_workflows: Vec<Vec<usize>>,
     /// Per workflow and stack.
     shapes: Vec<Vec<Shape>>,
+    /// Per stack, the skewness of a month's list-price spend at the parameters' means, from each
+    /// workflow's requests a month, request variance and skewness.
+    month_skew: Vec<f64>,
     /// Per workflow and stack, the expected request and its cost moments when they do not vary
     /// between trials.
     fixed: Vec<Vec<Option<(RequestExpectation, Moments)>>>,
@@ -172,7 +181,7 @@ impl<'a> FastPlan<'a> {
                     .collect()
             })
             .collect();
-        let shapes = (0..s.workflows.len())
+        let shapes: Vec<Vec<Shape>> = (0..s.workflows.len())
             .map(|w| {
                 // Requests whose calls run to thousands (long agent loops with many retries) are
                 // sampled fewer times, so that the sample stays within a call budget.
@@ -212,8 +221,21 @@ impl<'a> FastPlan<'a> {
                     .collect()
             })
             .collect();
+        let month_skew = (0..s.stacks.len())
+            .map(|k| {
+                let (mut k2, mut k3) = (0.0, 0.0);
+                for (w, shapes) in shapes.iter().enumerate() {
+                    let n = crate::model::traffic::workflow_requests_per_month(s, w);
+                    let var = at_mean[w][k].1.variance();
+                    k2 += n * var;
+                    k3 += n * shapes[k].skew * var.powf(1.5);
+                }
+                if k2 > 0.0 { k3 / k2.powf(1.5) } else { 0.0 }
+            })
+            .collect();
         let months = trials.max(1) * u64::from(s.simulation.months);
         FastPlan {
+            month_skew,
             s,
             segment_workflows: (0..s.segments.len())
                 .map(|i| {
@@ -271,6 +293,27 @@ impl<'a> FastPlan<'a> {
             }
         }
         None
+    }
+
+    /// Why the fast engine's spread of a stack's month says nothing at all, if it does not: the
+    /// month's skewness is beyond [`MAX_SHAPE_SKEW`] (its percentiles, breach probability and
+    /// alerts would be those of a shape with its mass at zero). Its means are still exact.
+    pub fn shapeless(&self) -> Option<String> {
+        self.month_skew
+            .iter()
+            .enumerate()
+            .find(|(_, skew)| **skew > MAX_SHAPE_SKEW)
+            .map(|(k, skew)| {
+                format!(
+                    "a month's spend on stack `{}` is so skewed (skewness {}) that its limiting shape has its mass at $0",
+                    self.s.stacks[k].name,
+                    if *skew < 1e4 {
+                        format!("{skew:.1}")
+                    } else {
+                        format!("{skew:.1e}")
+                    }
+                )
+            })
     }
 
     /// Simulate trial `trial` of the run seeded with `seed`.
