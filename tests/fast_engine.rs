@@ -632,3 +632,60 @@ duration_hours = 120
         );
     }
 }
+
+/// The gap a hard cap leaves: the month's spend crosses the cap inside a request, hit in
+/// proportion to its cost, and the request that does not fit is refused, so the gap below the cap
+/// is a renewal process's undershoot, of mean `E[X²] / (2·E[X])` for a request cost `X`. Prompts
+/// of 100 or 10,000 tokens (90% and 10%) and one output token at $10 per million:
+/// `E[X] = $0.01091`, `E[X²] = 10⁻¹⁰ · (0.9·101² + 0.1·10,001²) = 0.0010011181`, so the gap is
+/// $0.045881 and a capped month $49.954119. Drawn as half an average request ($0.005455) the fast
+/// engine's month was $49.994545 and its spread a tenth of the exact engine's.
+#[test]
+fn a_hard_cap_leaves_the_gap_of_a_request_drawn_in_proportion_to_its_cost() {
+    let text = r#"
+name = "gap"
+[budget]
+monthly_usd = 60
+hard_cap_usd = 50
+[[segment]]
+name = "s"
+users = 1000
+sessions_per_user_per_month = 10
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "a"
+route = "r"
+input_tokens = { dist = "empirical", values = [100, 10000], weights = [0.9, 0.1] }
+output_tokens = 1
+[[model]]
+name = "m"
+input_usd_per_mtok = 10
+output_usd_per_mtok = 10
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+    let s = scenario(text);
+    let (mean, second) = (0.01091, 0.001_001_118_1);
+    let m = aicost::sim::moments::request_moments(&s, 0, 0, &|p| p.mean());
+    assert!((m.mean - mean).abs() < 1e-12 && (m.second - second).abs() < 1e-12);
+    let capped = 50.0 - second / (2.0 * mean);
+    assert!((capped - 49.954_119).abs() < 1e-6, "{capped}");
+    for (engine, seed) in [(EngineRequest::Exact, 3), (EngineRequest::Fast, 4)] {
+        let r = run(&s, engine, 400, seed);
+        assert!(r.stacks[0].cap_hit_day.iter().all(|d| d.is_some()));
+        let (got, se) = mean_se(&r.stacks[0].spend);
+        assert_within_se(&format!("{engine:?} capped month"), got, se, capped, 4.0);
+        // The gap's spread: E[G²] = E[X³] / (3·E[X]), so its sd is $0.0308 (half an average
+        // request drawn uniformly spread $0.0016).
+        let third = 1e-15 * (0.9 * 101f64.powi(3) + 0.1 * 10_001f64.powi(3));
+        let sd = (third / (3.0 * mean) - (capped - 50.0).powi(2)).sqrt();
+        let spread = aicost::base::stats::sd(&r.stacks[0].spend);
+        assert!(
+            (spread / sd - 1.0).abs() < 0.2,
+            "{engine:?}: sd {spread} vs {sd}"
+        );
+    }
+}

@@ -28,6 +28,7 @@ use rand_distr::Distribution;
 use super::draw::review_usd;
 use super::draw::{IncidentMonth, TrialDraw, draw, round_random};
 use super::exact::Plan;
+use super::fast_shape::{Shape, shape};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{mix, small, stream};
 use super::sums::{binomial, gamma, multinomial, poisson, requests_of, sum_of};
@@ -76,17 +77,6 @@ struct Repeats {
     affected: u64,
     /// Their runs beyond the first.
     extra_runs: u64,
-}
-
-/// The shape of one workflow's request cost on one stack, from the reference sample.
-#[derive(Clone, Debug)]
-struct Shape {
-    /// Skewness of the list-price cost of a request: the reference sample's, or the closed
-    /// form's where that is larger (a heavy tail the sample does not reach).
-    skew: f64,
-    /// Request costs divided by their mean, for sampling single users' requests.
-    relative: Vec<f64>,
-    latencies: Vec<f64>,
 }
 
 /// Parameters that the expected request of workflow `w` on stack `k` depends on.
@@ -625,11 +615,30 @@ impl<'a> FastPlan<'a> {
                 if capped {
                     served = 0.0;
                 } else if after > cap {
-                    // The request that does not fit leaves a gap below the cap: on average half
-                    // a request, as when the exact engine refuses it.
-                    let day_requests = (0..nw).map(|w| requests[w][d]).fold(0, u64::saturating_add);
-                    let per_request = (after - before) / day_requests.max(1) as f64;
-                    let target = cap - rng.random::<f64>() * per_request;
+                    // The request that does not fit leaves a gap below the cap: a uniform share
+                    // of a request drawn in proportion to its cost, of a workflow drawn in
+                    // proportion to its share of the day's dollars (see `Shape::size_biased`),
+                    // at the day's billed dollars per list dollar, as when the exact engine
+                    // refuses it.
+                    let day_list: f64 = list.iter().sum();
+                    let mut gap_rng = small(mix(month_key, 0x4341_5047 + k as u64)); // "CAPG"
+                    let mut at = gap_rng.random::<f64>() * day_list;
+                    let w = (0..nw)
+                        .find(|&w| {
+                            at -= list[w];
+                            at < 0.0
+                        })
+                        .unwrap_or(nw - 1);
+                    let request = if day_list > 0.0 {
+                        let e = &exp[w][k].0;
+                        self.shapes[w][k].size_biased(gap_rng.random::<f64>())
+                            * e.cost
+                            * (after - before)
+                            / day_list
+                    } else {
+                        0.0
+                    };
+                    let target = cap - gap_rng.random::<f64>() * request;
                     served = if after > before {
                         ((target - before) / (after - before)).clamp(0.0, 1.0)
                     } else {
@@ -978,39 +987,5 @@ impl<'a> FastPlan<'a> {
             }
             out.user_costs[si] = costs;
         }
-    }
-}
-
-fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
-    let costs: Vec<f64> = samples.iter().map(|(c, _)| *c).collect();
-    let n = costs.len() as f64;
-    let mean = costs.iter().sum::<f64>() / n.max(1.0);
-    let (mut m2, mut m3) = (0.0, 0.0);
-    for c in &costs {
-        let d = c - mean;
-        m2 += d * d;
-        m3 += d * d * d;
-    }
-    let var = m2 / n.max(1.0);
-    let sd = var.sqrt();
-    let skew = if sd > 0.0 {
-        m3 / n / (sd * sd * sd)
-    } else {
-        0.0
-    };
-    // About 4,096 of the requests for single users' costs, rescaled so that their mean is
-    // exactly 1 (a user's requests then cost the trial's expected request on average); every
-    // request's latency.
-    let stride = (costs.len() / 4096).max(1);
-    let kept: Vec<f64> = costs.iter().step_by(stride).copied().collect();
-    let kept_mean = kept.iter().sum::<f64>() / kept.len().max(1) as f64;
-    Shape {
-        skew,
-        relative: if kept_mean > 0.0 {
-            kept.iter().map(|c| c / kept_mean).collect()
-        } else {
-            Vec::new()
-        },
-        latencies: samples.iter().filter_map(|(_, l)| *l).collect(),
     }
 }

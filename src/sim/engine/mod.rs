@@ -14,6 +14,7 @@
 pub mod draw;
 pub mod exact;
 pub mod fast;
+mod fast_shape;
 pub mod outcome;
 pub mod rng;
 mod sums;
