@@ -689,3 +689,67 @@ chain = [{ model = "m" }]
         );
     }
 }
+
+/// A commitment on one provider with a chain that falls back to another's model: where the
+/// commitment holds the first provider's spend, the month's spread is the fallback model's own
+/// usage, which the fast engine draws as a share of the whole workflow (narrower). It does not
+/// vouch for that spread: `--engine fast` refuses and `auto` runs the exact engine. With a
+/// single-provider chain it vouches.
+#[test]
+fn a_commitment_beside_a_fallback_to_another_provider_is_not_vouched_for() {
+    let text = |fallback: &str| {
+        format!(
+            r#"
+name = "split"
+[[segment]]
+name = "s"
+users = 2000
+sessions_per_user_per_month = 10
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "a"
+route = "r"
+input_tokens = {{ p50 = 1000, p95 = 3000 }}
+output_tokens = 200
+[[model]]
+name = "first"
+provider = "beta"
+input_usd_per_mtok = 3
+output_usd_per_mtok = 15
+[[model]]
+name = "fallback"
+provider = "{fallback}"
+input_usd_per_mtok = 5
+output_usd_per_mtok = 20
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{{ model = "first", validation_failure_rate = 0.05, max_attempts = 1 }}, {{ model = "fallback" }}]
+[[contract]]
+name = "commit"
+provider = "beta"
+committed_monthly_usd = 200
+discount = 0.2
+overage = "list"
+"#
+        )
+    };
+    let s = scenario(&text("alpha"));
+    let mut opts = SimOptions::new(100, 1);
+    opts.engine = EngineRequest::Fast;
+    match engine::simulate(&s, &opts) {
+        Err(aicost::base::error::Error::Usage(u)) => assert!(
+            matches!(&u.kind, aicost::base::error::UsageKind::FastCannotVouch { why }
+                if why.contains("contract `commit`")),
+            "{u}"
+        ),
+        other => panic!("--engine fast should refuse: {other:?}"),
+    }
+    opts.engine = EngineRequest::Auto;
+    let r = engine::simulate(&s, &opts).unwrap();
+    assert_eq!(r.engine.name, "exact");
+    let s = scenario(&text("beta"));
+    opts.engine = EngineRequest::Fast;
+    assert_eq!(engine::simulate(&s, &opts).unwrap().engine.name, "fast");
+}

@@ -282,7 +282,7 @@ impl<'a> FastPlan<'a> {
                 }
             }
         }
-        None
+        super::support::contract_split(s)
     }
 
     /// Why the fast engine's spread of a stack's month says nothing at all, if it does not: the
