@@ -905,3 +905,19 @@ fn the_driver_chart_shows_the_tables_shares_in_a_colour_per_part() {
         fills.len()
     );
 }
+
+/// One figure, one estimator: the scenario summary and the assumptions' traffic table print the
+/// same head-count, the scenario's own (its mean). `users = { low = 350, high = 450 }` has a mean
+/// of 398; 200 simulated months drew a mean of 395 users, which the summary printed beside the
+/// table's 398.
+#[test]
+fn the_brief_prints_one_head_count_per_segment() {
+    let s =
+        common::scenario(&std::fs::read_to_string("scenarios/support-summarizer.toml").unwrap());
+    let r = common::simulate(&s, 200, 42);
+    let simulated = Report::new(&s, &r).stacks[0].segments[0].users;
+    assert!((simulated - 398.0).abs() > 1.0, "{simulated}");
+    let md = Brief::new(&s, &r).markdown();
+    assert!(md.contains("| Segments | agents (398 users) |"), "{md}");
+    assert!(md.contains("| agents | 398 (350–450) |"), "{md}");
+}

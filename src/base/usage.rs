@@ -159,6 +159,8 @@ pub enum UsageKind {
     FastUnsupported { why: String },
     /// The fast engine runs the scenario but cannot vouch for its figures.
     FastCannotVouch { why: String },
+    /// `auto`: the fast engine cannot vouch for any spread, and the exact engine is too long.
+    NoEngineVouches { why: String, walks: String },
     /// The thread pool could not start.
     WorkerThreads { error: String },
     /// The tornado chart could not be drawn.
@@ -265,6 +267,7 @@ impl UsageKind {
             ExactTooManySessions { .. } => "use --engine fast (or auto), which does not grow with traffic".to_string(),
             FastUnsupported { .. } => "use --engine exact (or auto)".to_string(),
             FastCannotVouch { .. } => "use --engine exact (fewer --trials make it quicker), or --engine auto, which runs the exact engine where it can and otherwise the fast one with a warning".to_string(),
+            NoEngineVouches { .. } => "use --engine exact, with fewer --trials to make it quicker (`aicost estimate` gives the exact mean at once)".to_string(),
             LogGivenTwice { .. } => "name each log once".to_string(),
             LineTooLong { .. } => "a log has one call per line: check the format (--from), and that the file is text, not one unbroken stream".to_string(),
             GzipTruncated { .. } => "the lines before it were read; copy the file again, or let its writer finish".to_string(),
@@ -517,6 +520,10 @@ impl fmt::Display for UsageKind {
             FastCannotVouch { why } => write!(
                 f,
                 "the fast engine cannot vouch for this scenario's figures: {why}"
+            ),
+            NoEngineVouches { why, walks } => write!(
+                f,
+                "the fast engine cannot vouch for this scenario's figures ({why}), and the exact engine would take about {walks} request walks"
             ),
             WorkerThreads { error } => write!(f, "cannot start worker threads: {error}"),
             TornadoChart { error } => write!(f, "cannot draw the tornado chart: {error}"),

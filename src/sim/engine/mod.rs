@@ -14,6 +14,7 @@
 pub mod draw;
 pub mod exact;
 pub mod fast;
+mod fast_shape;
 pub mod outcome;
 pub mod rng;
 mod sums;
@@ -610,6 +611,15 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             // where the fast one takes a second, so auto runs the fast one and says so.
             let exact_too_slow = walks > EXACT_AUTO_MAX_WALKS || work > EXACT_AUTO_MAX_WORK;
             match plan.inaccurate() {
+                // Where the fast engine's spread would have its mass at $0, no figure of it but
+                // the mean means anything: refuse rather than print a p50 of $0.
+                Some(_) if (exact_out_of_reach || exact_too_slow) && plan.shapeless().is_some() => {
+                    Err(UsageKind::NoEngineVouches {
+                        why: plan.shapeless().unwrap_or_default(),
+                        walks: crate::base::format::count(walks),
+                    }
+                    .into())
+                }
                 Some(why) if exact_out_of_reach || exact_too_slow => {
                     let size = if exact_out_of_reach {
                         "a trial is too large for the exact engine".to_string()

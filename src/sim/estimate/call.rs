@@ -1,15 +1,18 @@
 //! The expected arithmetic of one call: the per-call rule of `billing::call` integrated over a
 //! step's prompt. The cost of a call is linear in its prompt's parts between the points where its
 //! pricing changes (the long-context threshold, the cache minimum, the model's window), so the
-//! expectation is exact where at most one part is random, and a quadrature over the others where
-//! several are; each line keeps `quantity × unit price = dollars` for the report.
+//! expectation is exact where at most one part is random, or where all but one take finitely
+//! many values (summed over them), and a quadrature over the others otherwise; each line keeps
+//! `quantity × unit price = dollars` for the report.
 
 use super::report::CostLine;
 use crate::billing::call::{self, CallLines, CallRule, Line};
 use crate::billing::classes::{CostClass, Meter};
 use crate::billing::prices::ModelDraw;
 use crate::model::dist::Dist;
-use crate::model::prompt::{Role, prompt_above, prompt_parts};
+use crate::model::prompt::{
+    Role, for_each_node, grid_size, nodes, prompt_above, prompt_parts, quadrature_order,
+};
 use crate::model::traffic::Approximations;
 use crate::model::{CacheTtl, ErrorBilling, Param, Scenario, ServiceTier, Step};
 
@@ -167,32 +170,34 @@ fn call_lines(
             limit,
         );
     }
-    // Several random parts near a threshold: integrate all but the last on a quantile grid.
-    approx.note(if prices.long_context_above.is_some() {
-        "several random prompt parts near a long-context threshold: integrated by quadrature"
-            .to_string()
-    } else {
-        "several random prompt parts near a model's input window: integrated by quadrature"
-            .to_string()
-    });
-    let (head, last) = random.split_at(random.len() - 1);
-    let k: usize = if head.len() == 1 { 256 } else { 32 };
-    let points = k.pow(head.len() as u32);
-    let weight = 1.0 / points as f64;
+    // Several random parts near a threshold: all but the last summed over their values where
+    // they take finitely many (exact), integrated on a quantile grid otherwise.
+    let dists: Vec<&Dist> = random.iter().map(|&i| &parts[i].1).collect();
+    let order = quadrature_order(&dists);
+    let (last, head) = order.split_last().expect("several random parts");
+    let k = grid_size(head.len());
+    let nodes: Vec<(Vec<(f64, f64)>, bool)> = head.iter().map(|&h| nodes(dists[h], k)).collect();
+    if nodes.iter().any(|(_, exact)| !exact) {
+        approx.note(if prices.long_context_above.is_some() {
+            "several random prompt parts near a long-context threshold: integrated by quadrature"
+                .to_string()
+        } else {
+            "several random prompt parts near a model's input window: integrated by quadrature"
+                .to_string()
+        });
+    }
+    let nodes: Vec<Vec<(f64, f64)>> = nodes.into_iter().map(|(n, _)| n).collect();
     let mut acc = CallLines::default();
-    for idx in 0..points {
-        let mut fixed = parts.to_vec();
-        let mut rest = idx;
-        for &h in head {
-            let j = rest % k;
-            rest /= k;
-            fixed[h].1 = Dist::Fixed(parts[h].1.quantile((j as f64 + 0.5) / k as f64));
+    let mut fixed = parts.to_vec();
+    for_each_node(&nodes, |weight, values| {
+        for (&h, v) in head.iter().zip(values) {
+            fixed[random[h]].1 = Dist::Fixed(*v);
         }
         acc.add_scaled(
-            &exact_lines(&fixed, Some(last[0]), step, prices, tier, ctx, limit),
+            &exact_lines(&fixed, Some(random[*last]), step, prices, tier, ctx, limit),
             weight,
         );
-    }
+    });
     acc
 }
 
