@@ -219,6 +219,9 @@ pub enum UsageKind {
         at: String,
         message: String,
     },
+    /// A workflow served by several models names each part `workflow/model`, and another
+    /// workflow of the logs already has that name.
+    PartNameClash { name: String, workflow: String },
 }
 
 impl UsageKind {
@@ -274,6 +277,7 @@ impl UsageKind {
             GzipCorrupt { .. } => "check the file with `gzip -t`, and copy it again".to_string(),
             TooMalformed { .. } => "check the format (--from), or raise --max-malformed".to_string(),
             BrokenJsonArray { .. } => "export JSON lines (one row per line) so one bad row does not stop the read".to_string(),
+            PartNameClash { .. } => "rename one of the two workflows in the logs (or group by another column with --group-by)".to_string(),
             TooManyParts { .. } => "--group-by should name a workflow or feature, not something unique per call such as a request id".to_string(),
             TooManyDays { .. } => "check the timestamp column: its values are not the times of the calls".to_string(),
             TooManyModels { .. } => "check the model column (--from): it should name the model of each call".to_string(),
@@ -603,6 +607,12 @@ impl fmt::Display for UsageKind {
             NoModelCall { to_fit: true } => f.write_str("the logs hold no model call to fit"),
             NoModelCall { to_fit: false } => f.write_str("the logs hold no model call"),
             NoCallInMonth { month, .. } => write!(f, "the logs have no call in {month}"),
+            PartNameClash { name, workflow } => write!(
+                f,
+                "workflow `{}` is served by several models, so one of its parts would be named `{}`, which another workflow of the logs is already called",
+                crate::base::escape::visible(workflow),
+                crate::base::escape::visible(name)
+            ),
             NotTomlScenario { path, at, message } => {
                 write!(f, "{}{at}: not a TOML scenario: {message}", path.display())
             }
