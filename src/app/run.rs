@@ -70,6 +70,17 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
     }
 }
 
+/// Print a warning on stderr: `warning:`, the message and its help line, with every name in it
+/// made harmless to the terminal.
+pub(crate) fn warn(w: &crate::base::warning::Warning) {
+    eprintln!("{}", render_warning(w));
+}
+
+/// A warning as [`warn`] prints it, without the final line break.
+pub(crate) fn render_warning(w: &crate::base::warning::Warning) -> String {
+    format!("warning: {}", crate::base::escape::terminal(&w.to_string()))
+}
+
 /// Render an error for stderr.
 pub(crate) fn render_error(e: &Error, config: &Config) -> String {
     let c = commands::color(config.color_stderr);

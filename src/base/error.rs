@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::base::source::Sources;
 
 pub use crate::base::problem::{Problem, ProblemKind};
-pub use crate::base::usage::{OverwriteVia, Usage, UsageKind};
+pub use crate::base::usage::{AssumptionFault, OverwriteVia, Usage, UsageKind};
 
 /// One or more problems that stop a scenario from loading, with the sources they point into.
 #[derive(Clone, Debug)]

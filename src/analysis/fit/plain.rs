@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::fields::{count, csv_error, csv_reader, header_map, missing_column};
 use super::input::{Budget, Input};
 use super::record::{Call, Status};
+use crate::base::badline::BadLine;
 use crate::base::calendar::Timestamp;
 use crate::base::error::Error;
 
@@ -77,24 +78,30 @@ pub fn read(
                     budget.bad(
                         &name,
                         line,
-                        format!("{} fields where the header has {}", rec.len(), cols.len()),
+                        BadLine::TooFewFields {
+                            fields: rec.len(),
+                            header: cols.len(),
+                        },
                     )?;
                     continue;
                 }
                 let get =
                     |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
                 let parsed =
-                    (|| -> Result<Call, String> {
+                    (|| -> Result<Call, BadLine> {
                         let tokens =
-                            |i: Option<usize>, k: &str, required: bool| -> Result<u64, String> {
+                            |i: Option<usize>, k: &str, required: bool| -> Result<u64, BadLine> {
                                 let s = get(i);
                                 if s.is_empty() && !required {
                                     return Ok(0);
                                 }
                                 count(&Value::String(s.to_string()))
-                                    .map_err(|_| format!("`{k}` is not a token count: `{s}`"))
+                                    .map_err(|_| BadLine::ColumnNotATokenCount {
+                                        key: k.to_string(),
+                                        value: s.to_string(),
+                                    })
                             };
-                        let optional = |i: Option<usize>, k: &str| -> Result<Option<u64>, String> {
+                        let optional = |i: Option<usize>, k: &str| -> Result<Option<u64>, BadLine> {
                             if get(i).is_empty() {
                                 Ok(None)
                             } else {
@@ -104,10 +111,12 @@ pub fn read(
                         let wf = get(wf);
                         let model = get(model);
                         if wf.is_empty() || model.is_empty() {
-                            return Err("empty `workflow` or `model`".to_string());
+                            return Err(BadLine::EmptyWorkflowOrModel);
                         }
                         let timestamp = Timestamp::parse(get(ts))
-                            .ok_or_else(|| format!("unreadable timestamp `{}`", get(ts)))?;
+                            .ok_or_else(|| BadLine::UnreadableTimestamp {
+                                value: get(ts).to_string(),
+                            })?;
                         let mut c = Call::new(timestamp, wf.to_string(), model.to_string());
                         c.user = Some(get(user))
                             .filter(|u| !u.is_empty())
@@ -123,16 +132,18 @@ pub fn read(
                         c.audio_output_tokens = tokens(audio_out, "audio_output_tokens", false)?;
                         c.check()?;
                         c.status = Status::parse(get(status)).ok_or_else(|| {
-                            format!(
-                                "unknown status `{}` (ok, validation_failed or error)",
-                                get(status)
-                            )
+                            BadLine::UnknownStatus {
+                                value: get(status).to_string(),
+                                list: true,
+                            }
                         })?;
                         c.attempt =
                             match get(attempt) {
                                 "" => None,
                                 s => Some(s.parse::<u32>().ok().filter(|a| *a >= 1).ok_or_else(
-                                    || format!("`attempt` must be 1, 2, …; got `{s}`"),
+                                    || BadLine::BadAttempt {
+                                        value: s.to_string(),
+                                    },
                                 )?),
                             };
                         c.cost_usd = match get(cost) {
@@ -141,7 +152,10 @@ pub fn read(
                                 s.parse::<f64>()
                                     .ok()
                                     .filter(|x| x.is_finite() && *x >= 0.0)
-                                    .ok_or_else(|| format!("unreadable `cost_usd` `{s}`"))?,
+                                    .ok_or_else(|| BadLine::UnreadableCost {
+                                        key: Some("cost_usd".to_string()),
+                                        value: s.to_string(),
+                                    })?,
                             ),
                         };
                         Ok(c)
@@ -159,7 +173,13 @@ pub fn read(
                     return Err(csv_error(&locate, e));
                 }
                 let line = e.position().map_or(0, |p| p.line());
-                budget.bad(&name, line, e.to_string())?;
+                budget.bad(
+                    &name,
+                    line,
+                    BadLine::Csv {
+                        error: e.to_string(),
+                    },
+                )?;
             }
         }
     }

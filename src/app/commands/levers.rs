@@ -4,7 +4,7 @@ use super::load;
 use super::runs::RunPlan;
 use crate::analysis::levers::{self, Assumptions};
 use crate::app::cli::{Config, LeversArgs, TableOrJson};
-use crate::base::error::{Error, UsageKind};
+use crate::base::error::Error;
 use crate::model::Scenario;
 
 /// Trials per run when `--trials` is not given: a saving is a paired difference, precise long
@@ -16,7 +16,7 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     for kv in &a.lever {
         assumptions
             .set(kv)
-            .map_err(|m| Error::from(UsageKind::BadAssumption { message: m }))?;
+            .map_err(Error::from)?;
     }
     let loaded = load(&a.file, config)?;
     crate::app::files::FilePlan::new()
