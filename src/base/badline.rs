@@ -74,13 +74,21 @@ pub enum BadLine {
     /// Cache reads beyond the input.
     CachedExceedInput { cached: u64, input: u64 },
     /// Cache reads and writes beyond the input.
-    CacheExceedInput { cached: u64, writes: u64, input: u64 },
+    CacheExceedInput {
+        cached: u64,
+        writes: u64,
+        input: u64,
+    },
     /// Image and audio input beyond the input.
     MediaExceedInput { image: u64, audio: u64, input: u64 },
     /// One-hour cache writes beyond the writes.
     OneHourExceedWrites { one_hour: u64, writes: u64 },
     /// Reasoning and audio output beyond the output.
-    ReasoningExceedOutput { reasoning: u64, audio: u64, output: u64 },
+    ReasoningExceedOutput {
+        reasoning: u64,
+        audio: u64,
+        output: u64,
+    },
     /// Counts that break the rule, read from a format whose `convention` the reason names.
     Counted {
         inner: Box<BadLine>,
@@ -106,6 +114,20 @@ pub enum BadLine {
 }
 
 impl BadLine {
+    /// A line that does not parse as JSON, for the parser's `error`.
+    pub fn not_json(error: impl fmt::Display) -> Self {
+        BadLine::NotJson {
+            error: error.to_string(),
+        }
+    }
+
+    /// A record the CSV reader refused, for its `error`.
+    pub fn csv(error: impl fmt::Display) -> Self {
+        BadLine::Csv {
+            error: error.to_string(),
+        }
+    }
+
     /// These counts, read from a format that counts by `convention`.
     pub fn counted(self, convention: Convention) -> Self {
         BadLine::Counted {

@@ -337,11 +337,7 @@ impl fmt::Display for AssumptionFault {
                 key,
                 suggestion: None,
                 known,
-            } => write!(
-                f,
-                "unknown assumption `{key}`; known: {}",
-                known.join(", ")
-            ),
+            } => write!(f, "unknown assumption `{key}`; known: {}", known.join(", ")),
             NotANumber { value } => write!(f, "`{value}` is not a number"),
             TooSmall { value, min } => write!(
                 f,

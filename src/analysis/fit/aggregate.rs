@@ -150,8 +150,7 @@ pub fn read(
                                 .filter(|x| x.is_finite() && x.fract() == 0.0)
                                 .ok_or_else(|| BadLine::BucketNotInteger {
                                     value: b.to_string(),
-                                })?
-                                as i32,
+                                })? as i32,
                         ),
                     };
                     if PART_HISTOGRAMS.contains(&measure) || PART_COUNTERS.contains(&measure) {
@@ -218,13 +217,7 @@ pub fn read(
                     return Err(super::fields::csv_error(&locate, e));
                 }
                 let line = e.position().map_or(0, |p| p.line());
-                budget.bad(
-                    &name,
-                    line,
-                    BadLine::Csv {
-                        error: e.to_string(),
-                    },
-                )?;
+                budget.bad(&name, line, BadLine::csv(e))?;
             }
         }
     }

@@ -412,15 +412,7 @@ fn read_otel(
     for_each_line(input, |line, bytes| {
         let v: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
-            Err(e) => {
-                return budget.bad(
-                    &name,
-                    line,
-                    BadLine::NotJson {
-                        error: e.to_string(),
-                    },
-                );
-            }
+            Err(e) => return budget.bad(&name, line, BadLine::not_json(e)),
         };
         let Some(obj) = v.as_object() else {
             return budget.bad(&name, line, BadLine::NotJsonObject);
@@ -659,7 +651,10 @@ fn litellm_row(
             s.parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or_else(|| BadLine::UnreadableCost { key: None, value: s })?,
+                .ok_or(BadLine::UnreadableCost {
+                    key: None,
+                    value: s,
+                })?,
         ),
     };
     let mut call = Call::new(timestamp, workflow, model);
@@ -715,13 +710,7 @@ fn read_litellm_csv(
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Err(csv_error(&locate, e));
                 }
-                budget.bad(
-                    &name,
-                    line,
-                    BadLine::Csv {
-                        error: e.to_string(),
-                    },
-                )?;
+                budget.bad(&name, line, BadLine::csv(e))?;
             }
         }
     }
@@ -738,15 +727,7 @@ fn read_litellm_json_lines(
     for_each_line(input, |line, bytes| {
         let v: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
-            Err(e) => {
-                return budget.bad(
-                    &name,
-                    line,
-                    BadLine::NotJson {
-                        error: e.to_string(),
-                    },
-                );
-            }
+            Err(e) => return budget.bad(&name, line, BadLine::not_json(e)),
         };
         let Some(obj) = v.as_object() else {
             return budget.bad(&name, line, BadLine::NotJsonObject);
@@ -800,9 +781,7 @@ fn read_litellm_json_array(
                 self.position.restart();
                 index += 1;
                 let result = match v.as_object() {
-                    None => self
-                        .budget
-                        .bad(self.name, index, BadLine::RowNotJsonObject),
+                    None => self.budget.bad(self.name, index, BadLine::RowNotJsonObject),
                     Some(obj) => match litellm_row(&Row::Json(obj), self.opts, self.skipped) {
                         Ok(Some(c)) => {
                             self.budget.ok();

@@ -99,13 +99,11 @@ impl Assumptions {
                 }));
             }
         };
-        let x: f64 = value
-            .parse()
-            .map_err(|_| {
-                fault(AssumptionFault::NotANumber {
-                    value: value.to_string(),
-                })
-            })?;
+        let x: f64 = value.parse().map_err(|_| {
+            fault(AssumptionFault::NotANumber {
+                value: value.to_string(),
+            })
+        })?;
         // The ceilings and the floor of the scenario's own numbers.
         if x != 0.0 && x.abs() < crate::model::scenario::validator::MIN_MAGNITUDE {
             return Err(fault(AssumptionFault::TooSmall {

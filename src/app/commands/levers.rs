@@ -14,9 +14,7 @@ pub(crate) const DEFAULT_TRIALS_CAP: u64 = 1_000;
 pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     let mut assumptions = Assumptions::default();
     for kv in &a.lever {
-        assumptions
-            .set(kv)
-            .map_err(Error::from)?;
+        assumptions.set(kv).map_err(Error::from)?;
     }
     let loaded = load(&a.file, config)?;
     crate::app::files::FilePlan::new()

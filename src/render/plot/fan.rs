@@ -170,13 +170,7 @@ pub fn fan(
             // Each line's label sits just above it at the left, moved off another label where
             // two lines run close.
             let (base_x, base_y) = area.get_base_pixel();
-            let (px, py) = chart.plotting_area().get_pixel_range();
-            let mut labels = Labels::new(
-                f64::from(px.start - base_x),
-                f64::from(py.start - base_y),
-                f64::from(px.end - base_x),
-                f64::from(py.end - base_y),
-            );
+            let mut labels = Labels::for_plot(area, &chart);
             for (label, y) in &shown {
                 chart
                     .draw_series(DashedLineSeries::new(
