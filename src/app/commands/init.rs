@@ -59,7 +59,7 @@ pub fn init(a: &InitArgs) -> Result<u8, Error> {
     if let Some(p) = &schema_path {
         match std::fs::read(p) {
             Ok(existing) if existing == schema.as_bytes() => {}
-            Ok(_) if !a.force => crate::app::run::warn(
+            Ok(_) if !a.force => crate::app::diagnostics::warn(
                 &WarningKind::SchemaKept {
                     path: p.to_path_buf(),
                 }

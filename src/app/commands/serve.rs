@@ -39,7 +39,7 @@ pub fn serve(a: &ServeArgs, config: &Config) -> Result<u8, Error> {
         .is_ok_and(|ip| ip.is_loopback())
         || a.host.eq_ignore_ascii_case("localhost");
     if !loopback {
-        crate::app::run::warn(
+        crate::app::diagnostics::warn(
             &WarningKind::ListensBeyondLoopback {
                 host: a.host.clone(),
             }

@@ -78,7 +78,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     if let Some(caveat) = &result.engine.caveat
         && !config.quiet
     {
-        crate::app::run::warn(
+        crate::app::diagnostics::warn(
             &WarningKind::FastEngineCaveat {
                 caveat: caveat.clone(),
             }

@@ -34,6 +34,9 @@ pub enum Axis {
 
 /// Draw the fan chart; `lines` are reference levels `(label, dollars)`: the alert thresholds,
 /// or the budget and the hard cap.
+// Long on purpose: one chart drawn in order (scales, then per stack its bands, median and labels)
+// on one plotters area borrowed throughout; split, each part would take the area and the chart's
+// scales.
 pub fn fan(
     title: &str,
     stacks: &[(&str, &[Band])],
