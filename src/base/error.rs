@@ -5,7 +5,7 @@
 //! a user error (bad file, bad flag, unreadable input, unwritable output), which the binary maps to
 //! exit code 2; bugs are not represented here. A mistake outside a scenario is a [`Usage`]: a
 //! typed [`UsageKind`] that carries its data, and the fix as a field of its own, written under the
-//! message by [`crate::base::usage::write_notes`] alone.
+//! message by `crate::base::usage::write_notes` alone.
 
 use std::fmt;
 use std::io;

@@ -3,7 +3,7 @@
 //!
 //! Each [`UsageKind`] carries the figures and names its message needs and writes the message in
 //! one `Display`; the suggested fix is a separate field of [`Usage`], written in one place
-//! ([`write_notes`]) as the `  = help:` line under the message, and so is the `  = note:` line
+//! (`write_notes`) as the `  = help:` line under the message, and so is the `  = note:` line
 //! that says why aicost chose what it did. Mistakes inside a scenario are
 //! [`Problem`](crate::base::problem::Problem)s instead: they point into the file.
 

@@ -3,7 +3,7 @@
 //!
 //! Like a [`Usage`](crate::base::usage::Usage) mistake, each [`WarningKind`] carries the data its
 //! message names and writes the message in one `Display`; the suggested fix is a field of
-//! [`Warning`], written as the `  = help:` line by [`crate::base::usage::write_notes`] alone. The
+//! [`Warning`], written as the `  = help:` line by `crate::base::usage::write_notes` alone. The
 //! binary prints warnings in one place (`app::diagnostics::warn`).
 
 use std::fmt;
