@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use aicost::app::serve::Server;
 use aicost::app::serve::state::{self, Settings};
 use assert_cmd::Command;
@@ -43,8 +45,7 @@ impl Running {
 /// A copy of a shipped scenario in a folder of its own, served on a free port.
 fn start(scenario: &str) -> Running {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("s.toml");
-    std::fs::copy(Path::new("scenarios").join(scenario), &file).unwrap();
+    let file = common::copy_scenario(dir.path(), scenario, "s.toml");
     start_at(dir, file)
 }
 
@@ -304,19 +305,7 @@ fn a_change_needs_the_token_and_the_origin() {
 
 /// The figures of `aicost simulate FILE --set … --trials N --seed S --format json`.
 fn simulate_json(file: &Path, sets: &[String]) -> serde_json::Value {
-    let mut cmd = Command::cargo_bin("aicost").unwrap();
-    cmd.args(["simulate", file.to_str().unwrap(), "--format", "json", "-q"])
-        .args(["--trials", &TRIALS.to_string(), "--seed", &SEED.to_string()]);
-    for s in sets {
-        cmd.args(["--set", s]);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::simulate_json(file, sets, &TRIALS.to_string(), &SEED.to_string())
 }
 
 fn assert_same_figures(answer: &serde_json::Value, cli: &serde_json::Value) {
@@ -397,8 +386,7 @@ fn a_what_if_is_the_simulate_run_of_its_set_lines() {
 #[test]
 fn a_what_if_overtaken_by_a_newer_one_is_cancelled() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("s.toml");
-    std::fs::copy("scenarios/support-summarizer.toml", &file).unwrap();
+    let file = common::copy_scenario(dir.path(), "support-summarizer.toml", "s.toml");
     let settings = Settings {
         file,
         overrides: Vec::new(),
@@ -425,8 +413,7 @@ fn a_what_if_overtaken_by_a_newer_one_is_cancelled() {
 fn save_writes_a_scenario_that_extends_the_base_and_never_an_input() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.toml");
-    let base = dir.path().join("base.toml");
-    std::fs::copy("scenarios/support-summarizer.toml", &base).unwrap();
+    let base = common::copy_scenario(dir.path(), "support-summarizer.toml", "base.toml");
     std::fs::write(&file, "extends = \"base.toml\"\nname = \"layered\"\n").unwrap();
     let r = start_at(dir, file.clone());
     let values = serde_json::json!([{"id": "segment[agents].users", "value": 600}]);
@@ -572,8 +559,7 @@ fn the_page_follows_the_file_and_shows_its_errors_located() {
 #[test]
 fn the_command_prints_its_address_and_stops_on_a_signal() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("s.toml");
-    std::fs::copy("scenarios/support-summarizer.toml", &file).unwrap();
+    let file = common::copy_scenario(dir.path(), "support-summarizer.toml", "s.toml");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_aicost"))
         .args([
             "serve",
@@ -626,8 +612,7 @@ fn the_command_prints_its_address_and_stops_on_a_signal() {
 #[test]
 fn another_host_than_loopback_is_warned_about_and_still_checks_the_host() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("s.toml");
-    std::fs::copy("scenarios/support-summarizer.toml", &file).unwrap();
+    let file = common::copy_scenario(dir.path(), "support-summarizer.toml", "s.toml");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_aicost"))
         .args([
             "serve",

@@ -551,7 +551,7 @@ pub fn standard_error(
     }
 }
 
-/// Decide `value op threshold`, refusing within [`DECISION_SE`] standard errors.
+/// Decide `value op threshold`, refusing within `DECISION_SE` standard errors.
 pub fn decide(
     value: f64,
     se: Option<f64>,

@@ -1,6 +1,6 @@
 //! Command-line arguments (clap derive) and their translation into a [`Config`].
 //!
-//! Only this module knows about clap. [`Config::from_args`] settles everything that depends on the
+//! Only this module knows about clap. `Config::from_args` settles everything that depends on the
 //! environment — colour (flag, then `NO_COLOR`, then whether stderr is a terminal), progress bars,
 //! the seed — once, so the rest of the program receives plain values.
 

@@ -3,7 +3,7 @@
 //!
 //! Each [`UsageKind`] carries the figures and names its message needs and writes the message in
 //! one `Display`; the suggested fix is a separate field of [`Usage`], written in one place
-//! ([`write_notes`]) as the `  = help:` line under the message, and so is the `  = note:` line
+//! (`write_notes`) as the `  = help:` line under the message, and so is the `  = note:` line
 //! that says why aicost chose what it did. Mistakes inside a scenario are
 //! [`Problem`](crate::base::problem::Problem)s instead: they point into the file.
 
@@ -64,8 +64,8 @@ pub enum UsageKind {
     AllowDirNotAFolder { dir: PathBuf },
     /// `--schema` holding a line break.
     SchemaNotOneLine,
-    /// A `levers` assumption (`--assume KEY=VALUE`) that cannot be used; the message says why.
-    BadAssumption { message: String },
+    /// A `levers` assumption (`--lever KEY=VALUE`, as `given`) that cannot be used, and why.
+    BadAssumption { given: String, why: AssumptionFault },
     /// `aicost diff` given neither two files nor `--base-ref` and one.
     DiffNeedsTwoVersions,
 
@@ -305,6 +305,62 @@ impl UsageKind {
     }
 }
 
+/// Why a `levers` assumption cannot be used.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AssumptionFault {
+    /// Not `KEY=VALUE`.
+    NotKeyValue,
+    /// A key that names no assumption; `suggestion` is the closest one, else `known` lists them.
+    UnknownKey {
+        key: String,
+        suggestion: Option<&'static str>,
+        known: Vec<&'static str>,
+    },
+    /// A value that is not a number.
+    NotANumber { value: String },
+    /// A number other than 0 below `min`, the smallest a scenario's numbers may be.
+    TooSmall { value: String, min: f64 },
+    /// A cost outside 0 to `max`, the ceiling of a scenario's numbers.
+    CostOutOfRange {
+        key: String,
+        value: String,
+        max: f64,
+    },
+    /// A share or probability outside its range between 0 and 1.
+    ShareOutOfRange { key: String, value: String },
+}
+
+impl fmt::Display for AssumptionFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use AssumptionFault::*;
+        match self {
+            NotKeyValue => f.write_str("write KEY=VALUE, e.g. --lever cache_hit_rate=0.9"),
+            UnknownKey {
+                key,
+                suggestion: Some(s),
+                ..
+            } => write!(f, "unknown assumption `{key}`; did you mean `{s}`?"),
+            UnknownKey {
+                key,
+                suggestion: None,
+                known,
+            } => write!(f, "unknown assumption `{key}`; known: {}", known.join(", ")),
+            NotANumber { value } => write!(f, "`{value}` is not a number"),
+            TooSmall { value, min } => write!(
+                f,
+                "{value} is too small to mean anything (a number other than 0 must be at least {min:e})"
+            ),
+            CostOutOfRange { key, value, max } => write!(
+                f,
+                "`{key}` is a cost in USD, 0 or more and at most {max:e} (the ceiling of a scenario's numbers), got {value}"
+            ),
+            ShareOutOfRange { key, value } => {
+                write!(f, "`{key}` must lie between 0 and 1, got {value}")
+            }
+        }
+    }
+}
+
 /// How an output would reach an input it must not overwrite.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OverwriteVia {
@@ -388,7 +444,7 @@ impl fmt::Display for UsageKind {
                 visible(&dir.display().to_string())
             ),
             SchemaNotOneLine => f.write_str("`--schema` must be a path or URL on one line"),
-            BadAssumption { message } => f.write_str(message),
+            BadAssumption { given, why } => write!(f, "`--lever {given}`: {why}"),
             DiffNeedsTwoVersions => f.write_str(
                 "`aicost diff` needs OLD.toml and NEW.toml, or --base-ref REV and NEW.toml",
             ),

@@ -60,7 +60,7 @@ pub fn files(months: u32) -> Vec<&'static str> {
     out
 }
 
-/// The charts of a simulation brief: the five of [`FILES`], and [`MONTHS_FILE`] after the fan
+/// The charts of a simulation brief: the five of [`FILES`], and `MONTHS_FILE` after the fan
 /// chart when a trial spans several months.
 // Long on purpose: the charts of one simulation listed in the order the brief shows them, each a
 // few lines of the same series and scales.

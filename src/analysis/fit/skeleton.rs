@@ -625,6 +625,8 @@ fn segment_keys(
 }
 
 /// Write the fitted scenario.
+// Long on purpose: the scenario file written top to bottom, each table in the order it stands in
+// the file, so that the code reads like its output; the per-table helpers above write the parts.
 pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> String {
     let mut o = String::new();
     let _ = writeln!(

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::base::error::suggest;
+use crate::base::error::{AssumptionFault, UsageKind, suggest};
 
 /// The numbers a lever assumes, each overridable with `--lever KEY=VALUE`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -72,12 +72,14 @@ pub const ASSUMPTION_KEYS: [(&str, &str); 7] = [
 ];
 
 impl Assumptions {
-    /// Apply one `KEY=VALUE`; the error is a message with a fix.
-    pub fn set(&mut self, kv: &str) -> Result<(), String> {
+    /// Apply one `KEY=VALUE`; the error says why it cannot be used.
+    pub fn set(&mut self, kv: &str) -> Result<(), UsageKind> {
+        let fault = |why| UsageKind::BadAssumption {
+            given: kv.to_string(),
+            why,
+        };
         let Some((key, value)) = kv.split_once('=') else {
-            return Err(format!(
-                "`--lever {kv}`: write KEY=VALUE, e.g. --lever cache_hit_rate=0.9"
-            ));
+            return Err(fault(AssumptionFault::NotKeyValue));
         };
         let (key, value) = (key.trim(), value.trim());
         let keys = ASSUMPTION_KEYS.map(|(k, _)| k);
@@ -90,31 +92,32 @@ impl Assumptions {
             "semantic_lookup_usd" => &mut self.semantic_lookup_usd,
             "contract_discount" => &mut self.contract_discount,
             _ => {
-                let hint = match suggest(key, keys) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("known: {}", keys.join(", ")),
-                };
-                return Err(format!(
-                    "`--lever {kv}`: unknown assumption `{key}`; {hint}"
-                ));
+                return Err(fault(AssumptionFault::UnknownKey {
+                    key: key.to_string(),
+                    suggestion: suggest(key, keys),
+                    known: keys.to_vec(),
+                }));
             }
         };
-        let x: f64 = value
-            .parse()
-            .map_err(|_| format!("`--lever {kv}`: `{value}` is not a number"))?;
+        let x: f64 = value.parse().map_err(|_| {
+            fault(AssumptionFault::NotANumber {
+                value: value.to_string(),
+            })
+        })?;
         // The ceilings and the floor of the scenario's own numbers.
         if x != 0.0 && x.abs() < crate::model::scenario::validator::MIN_MAGNITUDE {
-            return Err(format!(
-                "`--lever {kv}`: {value} is too small to mean anything (a number other than 0 must be at least {:e})",
-                crate::model::scenario::validator::MIN_MAGNITUDE
-            ));
+            return Err(fault(AssumptionFault::TooSmall {
+                value: value.to_string(),
+                min: crate::model::scenario::validator::MIN_MAGNITUDE,
+            }));
         }
         if key == "semantic_lookup_usd" {
             if !(x >= 0.0) || !x.is_finite() || x > crate::model::MAX_NUMBER {
-                return Err(format!(
-                    "`--lever {kv}`: `{key}` is a cost in USD, 0 or more and at most {:e} (the ceiling of a scenario's numbers), got {value}",
-                    crate::model::MAX_NUMBER
-                ));
+                return Err(fault(AssumptionFault::CostOutOfRange {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                    max: crate::model::MAX_NUMBER,
+                }));
             }
             *slot = x;
             return Ok(());
@@ -124,9 +127,10 @@ impl Assumptions {
             _ => x > 0.0 && x < 1.0,
         };
         if !ok || !x.is_finite() {
-            return Err(format!(
-                "`--lever {kv}`: `{key}` must lie between 0 and 1, got {value}"
-            ));
+            return Err(fault(AssumptionFault::ShareOutOfRange {
+                key: key.to_string(),
+                value: value.to_string(),
+            }));
         }
         *slot = x;
         Ok(())

@@ -68,6 +68,7 @@ mod tests {
         assert!(
             a.set("cache_hit_rat=0.9")
                 .unwrap_err()
+                .to_string()
                 .contains("did you mean `cache_hit_rate`?")
         );
         assert!(a.set("prefix_trim=1").is_err());

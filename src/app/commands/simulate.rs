@@ -10,6 +10,7 @@ use crate::app::cli::{Config, ReportFormat, SimulateArgs};
 use crate::app::files::FilePlan;
 use crate::app::output::{self, Destination};
 use crate::base::error::{Error, UsageKind};
+use crate::base::warning::WarningKind;
 use crate::render::brief::Brief;
 use crate::sim::engine;
 
@@ -77,8 +78,11 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     if let Some(caveat) = &result.engine.caveat
         && !config.quiet
     {
-        eprintln!(
-            "warning: {caveat}\n  = help: --engine exact simulates every request, at this size for minutes or hours; fewer --trials make it quicker"
+        crate::app::diagnostics::warn(
+            &WarningKind::FastEngineCaveat {
+                caveat: caveat.clone(),
+            }
+            .into(),
         );
     }
     let brief = matches!(format, ReportFormat::Markdown | ReportFormat::Html)

@@ -5,7 +5,7 @@
 //! that leaves either out takes every price key it does not write from the catalog — the written
 //! keys override key by key, a written `long_context` table overrides the catalog's as a whole —
 //! and is warned about when those catalog prices were checked more than
-//! [`STALE_AFTER_DAYS`](crate::model::catalog::STALE_AFTER_DAYS) days before today. The catalog's values
+//! `STALE_AFTER_DAYS` days before today. The catalog's values
 //! are inserted into the raw model located at its `name`, so every later check and message works
 //! unchanged.
 
