@@ -493,6 +493,13 @@ pub struct ImportArgs {
     /// The date the prices were checked (YYYY-MM-DD); default today.
     #[arg(long)]
     pub checked: Option<String>,
+    /// The LiteLLM release the file comes from (1.110.2); default: read from the file's name,
+    /// or from the installed package's metadata beside it.
+    #[arg(long)]
+    pub release: Option<String>,
+    /// The date of that release (YYYY-MM-DD); default: the file's modification date.
+    #[arg(long)]
+    pub release_date: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

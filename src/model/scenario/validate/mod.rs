@@ -13,6 +13,7 @@ use crate::model::*;
 use super::raw::*;
 use super::validator::*;
 
+mod long_context;
 mod models;
 mod routes;
 mod run;

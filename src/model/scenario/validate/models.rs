@@ -241,76 +241,17 @@ pub(super) fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model>
         Domain::Rate,
     );
     let long_context = match &raw.long_context {
-        None => Some(None),
-        Some(lc) => {
-            let lp = format!("{p}.long_context");
-            let above = v.number(
-                &lc.above_input_tokens,
-                &format!("{lp}.above_input_tokens"),
-                0.0,
-                true,
-            );
-            let li = price(
-                v,
-                Some(&lc.input_usd_per_mtok),
-                None,
-                &format!("{lp}.input_usd_per_mtok"),
-                lc.loc,
-            );
-            let lo = price(
-                v,
-                Some(&lc.output_usd_per_mtok),
-                None,
-                &format!("{lp}.output_usd_per_mtok"),
-                lc.loc,
-            );
-            // Providers scale cache reads and writes by the same factor as input above the
-            // threshold; without explicit prices, do the same.
-            let scaled = |base: &Option<Param>, label: &str| -> Option<Param> {
-                let (Some(b), Some(i), Some(li)) = (base, &input, &li) else {
-                    return None;
-                };
-                let factor = if i.mean() > 0.0 {
-                    li.mean() / i.mean()
-                } else {
-                    1.0
-                };
-                let mut param = b.clone();
-                param.dist = scale_dist(&b.dist, factor);
-                param.label = label.to_string();
-                Some(param)
-            };
-            let lc_cached_default = scaled(&cached, &format!("{lp}.cached_input_usd_per_mtok"));
-            let lc_write_default = scaled(&write, &format!("{lp}.cache_write_usd_per_mtok"));
-            let lcached = price(
-                v,
-                lc.cached_input_usd_per_mtok.as_ref(),
-                lc_cached_default.as_ref(),
-                &format!("{lp}.cached_input_usd_per_mtok"),
-                lc.loc,
-            );
-            let lwrite = price(
-                v,
-                lc.cache_write_usd_per_mtok.as_ref(),
-                lc_write_default.as_ref(),
-                &format!("{lp}.cache_write_usd_per_mtok"),
-                lc.loc,
-            );
-            match (above, li, lo, lcached, lwrite) {
-                (Some(above), Some(input), Some(output), Some(cached_input), Some(cache_write)) => {
-                    Some(Some(LongContext {
-                        above_input_tokens: above,
-                        prices: Prices {
-                            input,
-                            output,
-                            cached_input,
-                            cache_write,
-                        },
-                    }))
-                }
-                _ => None,
-            }
-        }
+        None => Some(Vec::new()),
+        Some(lc) => super::long_context::levels(
+            lc,
+            &p,
+            &super::long_context::Base {
+                input: &input,
+                cached: &cached,
+                write: &write,
+            },
+            v,
+        ),
     };
     let optional = |v: &mut Validator, q: &Option<Quantity>, key: &str| match q {
         None => Some(None),
