@@ -165,10 +165,10 @@ fn a_lognormal_prompt_is_priced_level_by_level_in_closed_form() {
 fn thresholds_must_rise() {
     let model = MODEL.replace("above_input_tokens = 128000", "above_input_tokens = 32000");
     let text = one_step(10, 10, "", "input_tokens = 1000", &model, STACK);
-    let err = aicost::model::scenario::from_str("t.toml", &text)
-        .err()
-        .expect("invalid")
-        .to_string();
+    let err = match aicost::model::scenario::from_str("t.toml", &text) {
+        Ok(_) => panic!("falling thresholds are invalid"),
+        Err(e) => e.to_string(),
+    };
     assert!(err.contains("thresholds must rise"), "{err}");
     assert!(err.contains("t.toml:"), "{err}");
     assert!(
@@ -367,4 +367,28 @@ fn the_release_shows_in_prices_show_and_in_a_briefs_assumptions() {
         .assert()
         .success()
         .stdout(contains("imported from LiteLLM 1.110.2 of 2026-11-20"));
+}
+
+/// docs/prices.md's `levels.toml` runs as written, at the figure the guide gives ($60.60), and
+/// its priority and one-hour prices are the ones the guide lists.
+#[test]
+fn the_levels_guide_runs_as_written() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/prices.md")).unwrap();
+    let block = doc
+        .split("```toml levels.toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/prices.md has the levels.toml example");
+    assert!(doc.contains("so $60.60 a month"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("levels.toml"), block).unwrap();
+    let out = cargo_bin_cmd!("aicost")
+        .current_dir(dir.path())
+        .args(["estimate", "levels.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    let v = success_json(&out);
+    let total = v["stacks"][0]["monthly_usd"].as_f64().unwrap();
+    assert_cents("the guide's month", total, 60.60);
 }
