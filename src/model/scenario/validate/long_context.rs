@@ -9,7 +9,7 @@ use crate::model::scenario::raw::*;
 use crate::model::scenario::validator::*;
 use crate::model::*;
 
-use super::models::{price, scale_dist};
+use super::price::{price, scale_dist};
 
 /// The standard prices a long-context level's defaults scale from.
 pub(super) struct Base<'a> {

@@ -15,6 +15,7 @@ use super::validator::*;
 
 mod long_context;
 mod models;
+mod price;
 mod routes;
 mod run;
 mod traffic;
