@@ -86,13 +86,27 @@ pub(crate) fn count_above(d: &Dist, i: u64) -> f64 {
     }
 }
 
-/// Probability that a call of `step` on `model` is priced at long-context rates (exact with at
-/// most one random part of the prompt; otherwise a normal approximation of the whole input).
+/// Probability that a call of `step` on `model` is priced at long-context rates: that its
+/// whole input exceeds the model's lowest threshold (exact with at most one random part of the
+/// prompt; otherwise integrated on a quantile grid).
 pub(crate) fn long_context_probability(model: &Model, step: &Step) -> f64 {
-    match &model.long_context {
+    match model.long_context.first() {
         Some(lc) => prompt_above(step, 0.0, lc.above_input_tokens),
         None => 0.0,
     }
+}
+
+/// Probability that a call of `step` on `model` is priced at each long-context level (above its
+/// threshold and below the next), lowest threshold first.
+pub(crate) fn long_context_shares(model: &Model, step: &Step) -> Vec<f64> {
+    let above: Vec<f64> = model
+        .long_context
+        .iter()
+        .map(|lc| prompt_above(step, 0.0, lc.above_input_tokens))
+        .collect();
+    (0..above.len())
+        .map(|i| (above[i] - above.get(i + 1).copied().unwrap_or(0.0)).max(0.0))
+        .collect()
 }
 
 /// P(the whole input of a call of `step`, plus `extra` tokens, exceeds `t`): exact with at most

@@ -297,11 +297,29 @@ pub struct Prices {
     pub cache_write: Param,
 }
 
+/// One long-context price level of a model.
 #[derive(Clone, Debug)]
 pub struct LongContext {
-    /// A request whose whole input exceeds this many tokens is priced at `prices` throughout.
+    /// A request whose whole input exceeds this many tokens (and no higher threshold of the
+    /// model) is priced at `prices` throughout, as providers bill.
     pub above_input_tokens: f64,
     pub prices: Prices,
+    /// One-hour cache writes at this level, when listed; otherwise they follow cache writes.
+    pub cache_write_1h: Option<Param>,
+    /// Priority and flex prices at this level, when listed; otherwise the tier's prices scaled
+    /// like the standard ones.
+    pub priority: Option<ListedPrices>,
+    pub flex: Option<ListedPrices>,
+}
+
+/// Prices listed for a service tier above a long-context threshold; the ones left out follow
+/// the listed ones.
+#[derive(Clone, Debug)]
+pub struct ListedPrices {
+    pub input: Option<Param>,
+    pub output: Option<Param>,
+    pub cached_input: Option<Param>,
+    pub cache_write: Option<Param>,
 }
 
 /// Prices of a non-standard service tier, USD per million tokens. Validation guarantees the
@@ -329,7 +347,9 @@ pub struct Model {
     /// of a model of that name; `None` when neither gives one.
     pub max_input_tokens: Option<f64>,
     pub batch_discount: Param,
-    pub long_context: Option<LongContext>,
+    /// Long-context levels by ascending threshold (empty when the model has none): a request
+    /// is priced at the highest level whose threshold its whole input exceeds.
+    pub long_context: Vec<LongContext>,
     /// Reasoning tokens (default: the output price).
     pub reasoning: Param,
     /// One-hour cache writes; `None` when the model offers none.
@@ -473,7 +493,7 @@ macro_rules! every_param {
                 &$($m)? p.cache_write,
             ]);
             out.push(&$($m)? m.batch_discount);
-            if let Some(lc) = &$($m)? m.long_context {
+            for lc in &$($m)? m.long_context {
                 let p = &$($m)? lc.prices;
                 out.extend([
                     &$($m)? p.input,
@@ -481,6 +501,14 @@ macro_rules! every_param {
                     &$($m)? p.cached_input,
                     &$($m)? p.cache_write,
                 ]);
+                out.extend(&$($m)? lc.cache_write_1h);
+                for t in [&$($m)? lc.priority, &$($m)? lc.flex].into_iter().flatten() {
+                    out.extend(
+                        [&$($m)? t.input, &$($m)? t.output, &$($m)? t.cached_input, &$($m)? t.cache_write]
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
             }
             out.push(&$($m)? m.reasoning);
             out.push(&$($m)? m.image_input);

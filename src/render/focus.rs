@@ -38,7 +38,79 @@ use crate::billing::invoice::{ContractDraw, after_tiers};
 use crate::model::{RequestPath, Scenario};
 use crate::sim::estimate::{ContractInvoice, Estimate, Invoice, StackEstimate};
 
-/// The FOCUS columns written, in order, then the `x_` columns.
+/// A FOCUS release the rows conform to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FocusVersion {
+    /// FOCUS 1.2, for consumers that do not read 1.3 yet.
+    V1_2,
+    /// FOCUS 1.3 (ratified December 2025): adds `ServiceProviderName` and `HostProviderName`;
+    /// `ProviderName` and `PublisherName` are deprecated but still mandatory, so they stay.
+    #[default]
+    V1_3,
+}
+
+impl FocusVersion {
+    /// `1.2`, `1.3`.
+    pub fn label(self) -> &'static str {
+        match self {
+            FocusVersion::V1_2 => "1.2",
+            FocusVersion::V1_3 => "1.3",
+        }
+    }
+
+    /// The columns written for this version, in order, then the `x_` columns.
+    pub fn columns(self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = COLUMNS.to_vec();
+        if self == FocusVersion::V1_3 {
+            for added in ["HostProviderName", "ServiceProviderName"] {
+                let at = out
+                    .iter()
+                    .position(|c| c.starts_with("x_") || *c > added)
+                    .unwrap_or(out.len());
+                out.insert(at, added);
+            }
+        }
+        out
+    }
+
+    /// The columns this version makes mandatory in a Cost and Usage dataset (every other column
+    /// aicost writes is conditional or recommended). Sources: FOCUS_Spec tag `v1.2`,
+    /// `specification/columns/*.md` ("Feature level | Mandatory"); FOCUS 1.3's Cost and Usage
+    /// columns, where `ServiceProviderName` and `HostProviderName` (introduced in 1.3) are
+    /// mandatory and `ProviderName` and `PublisherName` are deprecated and still mandatory.
+    pub fn mandatory(self) -> Vec<&'static str> {
+        let mut out = vec![
+            "BilledCost",
+            "BillingAccountId",
+            "BillingAccountName",
+            "BillingCurrency",
+            "BillingPeriodEnd",
+            "BillingPeriodStart",
+            "ChargeCategory",
+            "ChargeClass",
+            "ChargeDescription",
+            "ChargePeriodEnd",
+            "ChargePeriodStart",
+            "ContractedCost",
+            "EffectiveCost",
+            "InvoiceIssuerName",
+            "ListCost",
+            "PricingQuantity",
+            "PricingUnit",
+            "ProviderName",
+            "PublisherName",
+            "ServiceCategory",
+            "ServiceName",
+        ];
+        if self == FocusVersion::V1_3 {
+            out.extend(["HostProviderName", "ServiceProviderName"]);
+        }
+        out
+    }
+}
+
+/// The FOCUS 1.2 columns written, in order, then the `x_` columns; 1.3 adds two
+/// ([`FocusVersion::columns`]).
 pub const COLUMNS: [&str; 53] = [
     "BilledCost",
     "BillingAccountId",
@@ -572,19 +644,40 @@ pub fn decimal(x: f64) -> String {
 
 /// Render the rows of each `(billing month, month of the horizon)` as CSV, the months in the
 /// order given; the month of the horizon is 1-based.
-pub fn render(s: &Scenario, e: &Estimate, months: &[(Month, u32)]) -> String {
+pub fn render(
+    s: &Scenario,
+    e: &Estimate,
+    months: &[(Month, u32)],
+    version: FocusVersion,
+) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    w.write_record(COLUMNS).expect("write to memory");
+    let columns = version.columns();
+    w.write_record(&columns).expect("write to memory");
     for &(month, index) in months {
         let start = format!("{}T00:00:00Z", month.first_day());
         let end = format!("{}T00:00:00Z", month.next().first_day());
         for r in rows(s, e, index.saturating_sub(1) as usize) {
             // Names of the scenario, stacks, models and contracts are data: none may start a
             // spreadsheet formula (numbers stay numbers).
-            let fields = record(s, &r, &start, &end, index)
-                .map(|f| crate::base::escape::formula_safe(&f).into_owned());
+            let fields = record(s, &r, &start, &end, index);
+            // The service provider hosts its own models: both 1.3 names are the provider's.
+            let provider = fields[COLUMNS
+                .iter()
+                .position(|c| *c == "ProviderName")
+                .unwrap_or(0)]
+            .clone();
+            let value = |c: &str| match c {
+                "HostProviderName" | "ServiceProviderName" => provider.clone(),
+                c => COLUMNS
+                    .iter()
+                    .position(|x| *x == c)
+                    .map_or_else(String::new, |i| fields[i].clone()),
+            };
+            let fields = columns
+                .iter()
+                .map(|c| crate::base::escape::formula_safe(&value(c)).into_owned());
             w.write_record(fields).expect("write to memory");
         }
     }

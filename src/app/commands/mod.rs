@@ -204,6 +204,7 @@ pub(crate) fn sim_options(
 pub(crate) fn focus_csv(
     s: &crate::model::Scenario,
     month: Option<&str>,
+    version: crate::app::cli::FocusVersionArg,
     config: &Config,
 ) -> Result<String, Error> {
     let picked = match month {
@@ -246,5 +247,5 @@ pub(crate) fn focus_csv(
             eprintln!("note: approximate expected value: {why}");
         }
     }
-    Ok(crate::render::focus::render(s, &e, &months))
+    Ok(crate::render::focus::render(s, &e, &months, version.into()))
 }

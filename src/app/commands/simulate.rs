@@ -30,7 +30,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let format = ReportFormat::resolve(a.format, a.out.as_deref());
     if format == ReportFormat::Focus {
         // The expected month is known in closed form; no trial needs running.
-        let text = super::focus_csv(s, a.month.as_deref(), config)?;
+        let text = super::focus_csv(s, a.month.as_deref(), a.focus_version, config)?;
         super::emit(a.out.as_deref(), &text, config)?;
         return Ok(0);
     }

@@ -330,7 +330,7 @@ pub struct RawModel {
     /// The input window: a call whose whole input is longer is refused by the provider.
     pub max_input_tokens: Option<Located<f64>>,
     pub batch_discount: Option<Quantity>,
-    pub long_context: Option<Located<RawLongContext>>,
+    pub long_context: Option<Located<RawLongContexts>>,
     pub reasoning_usd_per_mtok: Option<Quantity>,
     pub cache_write_1h_usd_per_mtok: Option<Quantity>,
     pub image_input_usd_per_mtok: Option<Quantity>,
@@ -388,6 +388,79 @@ pub struct RawLongContext {
     pub output_usd_per_mtok: Quantity,
     pub cached_input_usd_per_mtok: Option<Quantity>,
     pub cache_write_usd_per_mtok: Option<Quantity>,
+    /// One-hour cache writes above this threshold (default: they follow cache writes).
+    pub cache_write_1h_usd_per_mtok: Option<Quantity>,
+    /// Priority prices above this threshold (default: priority prices scaled like standard).
+    pub priority: Option<Located<RawListedPrices>>,
+    /// Flex prices above this threshold (default: flex prices scaled like standard).
+    pub flex: Option<Located<RawListedPrices>>,
+}
+
+/// Prices of a service tier above a long-context threshold.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawListedPrices {
+    pub input_usd_per_mtok: Option<Quantity>,
+    pub output_usd_per_mtok: Option<Quantity>,
+    pub cached_input_usd_per_mtok: Option<Quantity>,
+    pub cache_write_usd_per_mtok: Option<Quantity>,
+}
+
+/// `long_context`: one table (one threshold), or an array of tables (several thresholds; a
+/// request is priced at the highest one its whole input exceeds).
+#[derive(Clone, Debug)]
+pub enum RawLongContexts {
+    One(Box<RawLongContext>),
+    Many(Vec<Located<RawLongContext>>),
+}
+
+impl RawLongContexts {
+    /// The levels as written, each with its location (a single table takes `loc`, its own).
+    pub fn levels(
+        &self,
+        loc: crate::base::source::Loc,
+    ) -> Vec<(&RawLongContext, crate::base::source::Loc)> {
+        match self {
+            RawLongContexts::One(one) => vec![(&**one, loc)],
+            RawLongContexts::Many(many) => many.iter().map(|l| (&l.value, l.loc)).collect(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawLongContexts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LevelsVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for LevelsVisitor {
+            type Value = RawLongContexts;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table { above_input_tokens = …, input_usd_per_mtok = …, output_usd_per_mtok = … }, or an array of such tables")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawLongContexts, A::Error> {
+                let one =
+                    RawLongContext::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawLongContexts::One(Box::new(one)))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawLongContexts, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element::<Located<RawLongContext>>()? {
+                    out.push(x);
+                }
+                Ok(RawLongContexts::Many(out))
+            }
+        }
+
+        deserializer.deserialize_any(LevelsVisitor)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]

@@ -116,13 +116,21 @@ fn request_params(s: &Scenario, k: usize, w: usize) -> Vec<&Param> {
                 .into_iter()
                 .flatten(),
             );
-            if let Some(lc) = &m.long_context {
+            for lc in &m.long_context {
                 out.extend([
                     &lc.prices.input,
                     &lc.prices.output,
                     &lc.prices.cached_input,
                     &lc.prices.cache_write,
                 ]);
+                out.extend(&lc.cache_write_1h);
+                for t in [&lc.priority, &lc.flex].into_iter().flatten() {
+                    out.extend(
+                        [&t.input, &t.output, &t.cached_input, &t.cache_write]
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
             }
             for t in [&m.priority, &m.flex].into_iter().flatten() {
                 out.push(&t.unavailable_rate);

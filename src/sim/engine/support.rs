@@ -15,7 +15,7 @@ pub fn unsupported(s: &Scenario) -> Option<String> {
                 st.chains[step.route]
                     .links
                     .iter()
-                    .any(|l| s.models[l.model].long_context.is_some())
+                    .any(|l| !s.models[l.model].long_context.is_empty())
             });
             if step.calls.fixed_value() != Some(1.0)
                 && step.context_growth_tokens.mean() > 0.0
@@ -44,10 +44,11 @@ pub fn unsupported(s: &Scenario) -> Option<String> {
             let crosses = s.stacks.iter().any(|st| {
                 st.chains[step.route].links.iter().any(|l| {
                     let m = &s.models[l.model];
-                    m.long_context.is_some() && {
-                        let share = crate::model::prompt::long_context_probability(m, step);
+                    m.long_context.iter().any(|lc| {
+                        let share =
+                            crate::model::prompt::prompt_above(step, 0.0, lc.above_input_tokens);
                         share > 1e-9 && share < 1.0 - 1e-9
-                    }
+                    })
                 })
             });
             if random_parts > 1 && crosses {

@@ -61,7 +61,7 @@ pub(super) fn expected_call(
     if [&model.prices.input, &model.prices.output, &model.reasoning]
         .iter()
         .any(|p| !p.is_fixed())
-        && (tier != ServiceTier::Standard || model.long_context.is_some())
+        && (tier != ServiceTier::Standard || !model.long_context.is_empty())
     {
         approx.note(format!(
             "model `{}`: tier and long-context prices derived from uncertain list prices use their means",
@@ -148,7 +148,7 @@ fn call_lines(
     approx: &mut Approximations,
 ) -> CallLines {
     if let Some(r) = &step.retrieval
-        && (prices.long_context_above.is_some() || limit < f64::INFINITY)
+        && (prices.has_long_context() || limit < f64::INFINITY)
         && !r.chunks.is_fixed()
         && !r.chunk_tokens.is_fixed()
         && !Dist::product(&r.chunks, &r.chunk_tokens).1
@@ -159,7 +159,7 @@ fn call_lines(
         .filter(|&i| parts[i].0.counts_toward_input() && !parts[i].1.is_fixed())
         .collect();
     let windowed = limit < f64::INFINITY;
-    if (prices.long_context_above.is_none() && !windowed) || random.len() <= 1 {
+    if (!prices.has_long_context() && !windowed) || random.len() <= 1 {
         return exact_lines(
             parts,
             random.first().copied(),
@@ -178,7 +178,7 @@ fn call_lines(
     let k = grid_size(head.len());
     let nodes: Vec<(Vec<(f64, f64)>, bool)> = head.iter().map(|&h| nodes(dists[h], k)).collect();
     if nodes.iter().any(|(_, exact)| !exact) {
-        approx.note(if prices.long_context_above.is_some() {
+        approx.note(if prices.has_long_context() {
             "several random prompt parts near a long-context threshold: integrated by quadrature"
                 .to_string()
         } else {
@@ -221,14 +221,13 @@ fn exact_lines(
         .filter(|(i, (role, _))| Some(*i) != x && role.counts_toward_input())
         .map(|(_, (_, d))| d.mean())
         .sum();
-    let above = prices.long_context_above.unwrap_or(f64::INFINITY);
     if x.is_none() && others > limit {
         return lines;
     }
     // Regions of x: (lo, hi], each with one long-context state.
     let mut cuts = vec![f64::NEG_INFINITY, f64::INFINITY];
     if let Some(xi) = x {
-        cuts.push(above - others);
+        cuts.extend(prices.long_context_above.iter().map(|above| above - others));
         if parts[xi].0 == Role::Prefix {
             cuts.push(call::plain_prefix_limit(ctx.min_cacheable));
         }
@@ -244,17 +243,22 @@ fn exact_lines(
             // Refused by the provider: nothing billed.
             continue;
         }
-        let (prob, long_context) = match x {
+        // The long-context level of the region: thresholds at or below its lower end.
+        let (prob, level) = match x {
             Some(xi) => (
                 parts[xi].1.cdf(hi) - parts[xi].1.cdf(lo),
-                lo >= above - others,
+                prices
+                    .long_context_above
+                    .iter()
+                    .filter(|&&above| lo >= above - others)
+                    .count(),
             ),
-            None => (1.0, others > above),
+            None => (1.0, prices.level(others)),
         };
         if prob <= 0.0 {
             continue;
         }
-        let rule = CallRule::new(prices.prices_at(tier, long_context), ctx.ttl);
+        let rule = CallRule::new(prices.prices_at(tier, level), ctx.ttl);
         for (i, (role, dist)) in parts.iter().enumerate() {
             if Some(i) == x {
                 add_part(&mut lines, *role, dist, lo, hi, 1.0, &rule, ctx);

@@ -43,6 +43,10 @@ pub struct LinkEstimate {
     pub lines: Vec<CostLine>,
     /// Share of calls priced at long-context rates.
     pub long_context_share: f64,
+    /// With several thresholds: the share of calls priced at each level (above its threshold,
+    /// not above the next), lowest first. Empty with one threshold or none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub long_context_levels: Vec<LongContextLevel>,
     /// The model's input window, if it has one.
     pub max_input_tokens: Option<f64>,
     /// Share of the step's prompts (at the largest call of an agent loop) longer than that
@@ -180,4 +184,11 @@ pub struct Estimate {
     /// Why a figure is approximate; empty when every expectation is exact.
     pub approximations: Vec<String>,
     pub stacks: Vec<StackEstimate>,
+}
+
+/// The share of a link's calls priced at one long-context level.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LongContextLevel {
+    pub above_input_tokens: f64,
+    pub share: f64,
 }

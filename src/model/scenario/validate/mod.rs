@@ -13,7 +13,9 @@ use crate::model::*;
 use super::raw::*;
 use super::validator::*;
 
+mod long_context;
 mod models;
+mod price;
 mod routes;
 mod run;
 mod traffic;
