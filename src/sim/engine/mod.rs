@@ -11,6 +11,7 @@
 //! month, kept or not, feeds each stack's [`SpendStream`], which holds the headline spend
 //! figures (mean, standard error, percentiles, breach and alert probabilities) in bounded memory.
 
+mod capacity;
 pub mod draw;
 pub mod exact;
 pub mod fast;
@@ -750,7 +751,8 @@ where
                     (done..end)
                         .into_par_iter()
                         .map(|t| {
-                            let o = trial(t);
+                            let mut o = trial(t);
+                            capacity::add_fees(s, &mut o);
                             if let Some(pb) = &opts.progress {
                                 pb.inc(1);
                             }
