@@ -28,8 +28,13 @@ fn main() -> ExitCode {
         }
     };
     let comparison = aicost::compare(s, &result, aicost::DEFAULT_MAX_BREACH);
-    let month = |m: Option<u32>| m.map_or_else(|| "beyond the horizon".to_string(), |m| m.to_string());
-    for b in comparison.differences.iter().filter_map(|d| d.break_even.as_ref()) {
+    let month =
+        |m: Option<u32>| m.map_or_else(|| "beyond the horizon".to_string(), |m| m.to_string());
+    for b in comparison
+        .differences
+        .iter()
+        .filter_map(|d| d.break_even.as_ref())
+    {
         println!(
             "{} against {}: ${:.2} of training, paid back in month {} (expected months), {} – {} – {} (p5 – median – p95 of {} simulated years)",
             b.investing,

@@ -95,7 +95,10 @@ fn training_is_billed_once_and_hosting_every_month() {
     assert_cents("tuned model", model, 2.0 * (246.80 + 11.0 * 46.80));
     let days: f64 = tuned.daily.iter().map(|d| d[0]).sum();
     assert_cents("days of month 1", days, 246.80);
-    assert!(tuned.daily[0][0] > 200.0, "the training job falls on the first day");
+    assert!(
+        tuned.daily[0][0] > 200.0,
+        "the training job falls on the first day"
+    );
 
     let e = estimate(&s);
     assert_cents("estimate month 1", e.stacks[1].months_usd[0], 246.80);
@@ -141,14 +144,19 @@ fn the_break_even_month_is_the_fifth_by_hand() {
             *saving,
         );
     }
-    // Trained in month 3, the fee is paid back from month 3 on: −$113.60 after it (two months
-    // of saving, then the fee), +$16.00 after month 7.
+    // Billed in month 3, the fee meets two months of saving already made: +$43.20, +$86.40,
+    // then −$70.40 after month 3, −$27.20, and +$16.00 after month 5 again; months before the
+    // fee do not count as paid back.
     let s3 = scenario(&scenario_text(3));
     let r3 = simulate(&s3, 2, 3);
     let c3 = Comparison::of_stacks(&s3, &r3, DEFAULT_MAX_BREACH);
-    let b3 = c3.differences[0].break_even.as_ref().expect("a one-time fee");
-    assert_eq!(b3.expected_month, Some(7));
-    assert_eq!(b3.median_month, Some(7));
+    let b3 = c3.differences[0]
+        .break_even
+        .as_ref()
+        .expect("a one-time fee");
+    assert_eq!(b3.expected_month, Some(5));
+    assert_eq!(b3.median_month, Some(5));
+    assert_eq!(b3.probability_by_month[1].value, 0.0);
 }
 
 #[test]
@@ -179,8 +187,12 @@ fn both_engines_bill_the_same_fees() {
         .replace("months = 12", "months = 3")
         .replace("users = 1000", "users = { low = 800, high = 1200 }")
         .replace("user_variability = 0", "user_variability = 0.5")
-        .replace("input_tokens = 1000", "input_tokens = { p50 = 1000, p95 = 1500 }");
-    let without = with.replace("hosting_usd_per_hour = 0.05", "hosting_usd_per_hour = 0")
+        .replace(
+            "input_tokens = 1000",
+            "input_tokens = { p50 = 1000, p95 = 1500 }",
+        );
+    let without = with
+        .replace("hosting_usd_per_hour = 0.05", "hosting_usd_per_hour = 0")
         .replace("training_usd_per_mtok = 25", "training_usd_per_mtok = 0");
     let (a, b) = (scenario(&with), scenario(&without));
     let opts = SimOptions::new(40, 9);
@@ -196,7 +208,12 @@ fn both_engines_bill_the_same_fees() {
             engine::simulate_fast(&b, &opts, "test".into()).unwrap(),
         ),
     ] {
-        for (i, (x, y)) in ra.stacks[1].spend.iter().zip(&rb.stacks[1].spend).enumerate() {
+        for (i, (x, y)) in ra.stacks[1]
+            .spend
+            .iter()
+            .zip(&rb.stacks[1].spend)
+            .enumerate()
+        {
             let fees = 36.0 + if i % 3 == 1 { 200.0 } else { 0.0 };
             assert!(
                 (x - y - fees).abs() < 1e-6,
@@ -209,7 +226,10 @@ fn both_engines_bill_the_same_fees() {
             ra.stacks[1].cost_by_class.training,
             40.0 * 200.0,
         );
-        assert_eq!(ra.stacks[0].spend, rb.stacks[0].spend, "{name}: few-shot pays nothing");
+        assert_eq!(
+            ra.stacks[0].spend, rb.stacks[0].spend,
+            "{name}: few-shot pays nothing"
+        );
     }
 }
 
@@ -247,4 +267,98 @@ fn focus_writes_the_training_job_and_hosting_as_rows_of_their_own() {
         &[(aicost::base::calendar::Month::parse("2027-01").unwrap(), 1)],
     );
     assert!(csv.contains(",One-Time,"), "{csv}");
+}
+
+/// The worked example of the capacity-planning guide is this file's scenario, and its figures
+/// are the ones checked above.
+#[test]
+fn the_guide_works_through_this_scenario() {
+    let guide = std::fs::read_to_string("docs/capacity.md").unwrap();
+    let start = guide.find("```toml\n").expect("a TOML block") + "```toml\n".len();
+    let end = start + guide[start..].find("```").unwrap();
+    let s = scenario(&guide[start..end]);
+    let r = simulate(&s, 1, 3);
+    assert_cents("few-shot", r.stacks[0].spend[0], 90.0);
+    assert_cents("fine-tuned month 1", r.stacks[1].spend[0], 246.80);
+    assert_cents("fine-tuned month 2", r.stacks[1].spend[1], 46.80);
+    let c = Comparison::of_stacks(&s, &r, DEFAULT_MAX_BREACH);
+    let b = c.differences[0].break_even.as_ref().unwrap();
+    assert_eq!(b.median_month, Some(5));
+    assert_cents("after month 5", b.cumulative_saving_usd[4].value, 16.0);
+    for (figure, text) in [
+        ("$246.80", "month 1"),
+        ("+$16.00 after month 5", "break-even"),
+    ] {
+        assert!(guide.contains(figure), "{text}: {figure}");
+    }
+}
+
+/// The shipped scenario pays its training back within the year on both engines' terms.
+#[test]
+fn the_shipped_fine_tune_pays_back_within_the_year() {
+    let s =
+        aicost::model::scenario::load(std::path::Path::new("scenarios/fine-tune-break-even.toml"))
+            .unwrap()
+            .scenario;
+    let r = aicost::simulate(&s, 200, 7).unwrap();
+    let c = aicost::compare(&s, &r, DEFAULT_MAX_BREACH);
+    let b = c.differences[0].break_even.as_ref().unwrap();
+    assert_eq!(b.investing, "fine-tuned");
+    assert_cents("training", b.one_time_usd, 450.0);
+    assert!(
+        b.median_month.is_some_and(|m| (2..=4).contains(&m)),
+        "{b:?}"
+    );
+    assert!(b.probability_within_horizon.value > 0.95, "{b:?}");
+}
+
+/// A segment's traffic within the day never changes what a day totals: the same seed gives the
+/// same months, whatever the profile and burstiness.
+#[test]
+fn an_hourly_profile_changes_no_figure_priced_today() {
+    let base = scenario_text(1)
+        .replace("arrivals = \"fixed\"", "")
+        .replace("months = 12", "months = 2")
+        .replace("user_variability = 0", "user_variability = 0.5");
+    let shaped = base.replace(
+        "user_variability = 0.5",
+        "user_variability = 0.5\nhourly_profile = \"office-hours\"\nburstiness = 0.5",
+    );
+    let weights = base.replace(
+        "user_variability = 0.5",
+        &format!(
+            "user_variability = 0.5\nhourly_weights = [{}]",
+            ["1"; 24].join(", ")
+        ),
+    );
+    let (a, b, w) = (scenario(&base), scenario(&shaped), scenario(&weights));
+    assert_eq!(b.segments[0].within_day.burstiness, 0.5);
+    assert!((b.segments[0].within_day.shares[10] - 0.11).abs() < 1e-12);
+    assert_eq!(w.segments[0].within_day, a.segments[0].within_day);
+    let (ra, rb) = (simulate(&a, 20, 5), simulate(&b, 20, 5));
+    assert_eq!(ra.stacks[1].spend, rb.stacks[1].spend);
+    assert_eq!(ra.stacks[0].requests, rb.stacks[0].requests);
+}
+
+#[test]
+fn a_bad_hourly_profile_is_refused_with_a_fix() {
+    let text = scenario_text(1).replace(
+        "user_variability = 0",
+        "user_variability = 0\nhourly_profile = \"office-hour\"",
+    );
+    let err = aicost::model::scenario::from_str("test.toml", &text)
+        .err()
+        .expect("an unknown profile is refused")
+        .to_string();
+    assert!(err.contains("did you mean `office-hours`?"), "{err}");
+    let text = scenario_text(1).replace(
+        "user_variability = 0",
+        "user_variability = 0\nhourly_weights = [1, 2, 3]",
+    );
+    let err = aicost::model::scenario::from_str("test.toml", &text)
+        .err()
+        .expect("three weights are refused")
+        .to_string();
+    assert!(err.contains("needs 24 weights"), "{err}");
+    assert!(err.contains("test.toml:"), "{err}");
 }

@@ -123,13 +123,14 @@ impl WithinDay {
 /// minute's requests. The first such minute when several tie.
 pub fn peak_minute_fixed(w: &WithinDay, day_requests: &[f64]) -> Option<(usize, usize, f64)> {
     let (hour, _) = w.peak_hour();
-    let (day, n) = day_requests
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f64::NEG_INFINITY), |best, (d, x)| {
-            if x > best.1 { (d, x) } else { best }
-        });
+    let (day, n) =
+        day_requests
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |best, (d, x)| {
+                if x > best.1 { (d, x) } else { best }
+            });
     (!day_requests.is_empty()).then(|| (day, hour, w.minute_rate(n, hour)))
 }
 
@@ -229,9 +230,17 @@ mod tests {
         };
         let m = w.minute_requests(l * 1440.0, 0);
         let se_mean = (m.variance / n as f64).sqrt();
-        assert!((mean - m.mean).abs() < 4.0 * se_mean, "{mean} vs {}", m.mean);
+        assert!(
+            (mean - m.mean).abs() < 4.0 * se_mean,
+            "{mean} vs {}",
+            m.mean
+        );
         // The variance of a sample variance: (μ₄ − σ⁴)/n; for this law about 2σ⁴/n × (1 + excess/2).
         let se_var = m.variance * (2.0 * 4.0 / n as f64).sqrt();
-        assert!((var - m.variance).abs() < 4.0 * se_var, "{var} vs {}", m.variance);
+        assert!(
+            (var - m.variance).abs() < 4.0 * se_var,
+            "{var} vs {}",
+            m.variance
+        );
     }
 }

@@ -239,7 +239,9 @@ pub(super) fn differences_table(c: &Comparison) -> Table {
     }
     if c.differences.iter().any(|d| d.break_even.is_some()) {
         row("Break-even month (p5 – median – p95)", &|d| {
-            d.break_even.as_ref().map_or("n/a".to_string(), break_even_months)
+            d.break_even
+                .as_ref()
+                .map_or("n/a".to_string(), break_even_months)
         });
         row("P(paid back within the horizon)", &|d| {
             d.break_even.as_ref().map_or("n/a".to_string(), |b| {

@@ -5,7 +5,7 @@
 use crate::billing::capacity::{Fee, month_fees};
 use crate::billing::classes::CostClass;
 use crate::model::Scenario;
-use crate::sim::engine::{StackTrial, TrialOutcome};
+use crate::sim::engine::outcome::{StackTrial, TrialOutcome};
 
 /// Add every month's fees to each stack's spend, billing classes, model spend and days: a
 /// training job on the month's first day, hosting spread evenly over its days.

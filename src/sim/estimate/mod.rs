@@ -101,11 +101,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                     let inv = &month_totals[m].0;
                     let billed = inv.total_usd - inv.fixed_fees_usd();
                     let demand = billed - inv.capped_usd;
-                    let served = if demand > 0.0 {
-                        billed / demand
-                    } else {
-                        1.0
-                    };
+                    let served = if demand > 0.0 { billed / demand } else { 1.0 };
                     let mut requests = 0.0;
                     let mut accepted = 0.0;
                     let mut review = 0.0;

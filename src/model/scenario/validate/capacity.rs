@@ -165,7 +165,10 @@ pub(super) fn within_day(raw: &RawSegment, p: &str, v: &mut Validator) -> Option
         (None, Some(w)) => {
             let path = format!("{p}.hourly_weights");
             let values: Vec<f64> = w.value.iter().map(|x| x.value).collect();
-            let bad = w.value.iter().find(|x| !(x.value.is_finite() && x.value >= 0.0));
+            let bad = w
+                .value
+                .iter()
+                .find(|x| !(x.value.is_finite() && x.value >= 0.0));
             if let Some(x) = bad {
                 v.invalid(
                     format!("an hourly weight must be 0 or more, got {}", x.value),
