@@ -21,7 +21,6 @@ pub(super) fn add_fees(
             _ => inv.hosting_usd += fee.usd,
         }
         classes[fee.class.index()] += fee.usd;
-        inv.list_usd += fee.usd;
         inv.total_usd += fee.usd;
     }
 }
