@@ -164,14 +164,14 @@ fn a_fine_tune_is_invalid_without_a_training_month_in_the_horizon() {
     let text = scenario_text(13);
     let err = aicost::model::scenario::from_str("test.toml", &text)
         .err()
-        .expect("month 13 of a 12-month horizon is refused");
+        .unwrap_or_else(|| panic!("month 13 of a 12-month horizon is refused"));
     let shown = err.to_string();
     assert!(shown.contains("training_month"), "{shown}");
     assert!(shown.contains("1 to 12"), "{shown}");
     let zero_epochs = scenario_text(1).replace("epochs = 4", "epochs = 0");
     let err = aicost::model::scenario::from_str("test.toml", &zero_epochs)
         .err()
-        .expect("no epochs is refused");
+        .unwrap_or_else(|| panic!("no epochs is refused"));
     assert!(err.to_string().contains("epochs"), "{err}");
     let unknown = scenario_text(1).replace("epochs = 4", "epochz = 4");
     assert!(aicost::model::scenario::from_str("test.toml", &unknown).is_err());
@@ -348,7 +348,7 @@ fn a_bad_hourly_profile_is_refused_with_a_fix() {
     );
     let err = aicost::model::scenario::from_str("test.toml", &text)
         .err()
-        .expect("an unknown profile is refused")
+        .unwrap_or_else(|| panic!("an unknown profile is refused"))
         .to_string();
     assert!(err.contains("did you mean `office-hours`?"), "{err}");
     let text = scenario_text(1).replace(
@@ -357,7 +357,7 @@ fn a_bad_hourly_profile_is_refused_with_a_fix() {
     );
     let err = aicost::model::scenario::from_str("test.toml", &text)
         .err()
-        .expect("three weights are refused")
+        .unwrap_or_else(|| panic!("three weights are refused"))
         .to_string();
     assert!(err.contains("needs 24 weights"), "{err}");
     assert!(err.contains("test.toml:"), "{err}");
