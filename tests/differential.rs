@@ -598,6 +598,17 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
         d.text = generator::with_window(&d.text, tokens);
         out.windowed = true;
     }
+    // A fine-tune of the first model, its fees sized from the expected month.
+    if let Ok(s) = load(&d.text) {
+        let monthly = aicost::sim::estimate::estimate(&s)
+            .stacks
+            .first()
+            .map_or(1.0, |st| st.monthly_usd)
+            .max(1e-3);
+        if let Some(line) = generator::fine_tune(seed, s.simulation.months, monthly) {
+            d.text = generator::with_fine_tune(&d.text, &line);
+        }
+    }
     let draft = match load(&d.text) {
         Ok(s) => s,
         Err(e) => {

@@ -3,6 +3,7 @@
 //! backtests against logs, and fitting a scenario from logs.
 
 pub mod backtest;
+pub mod break_even;
 pub mod check;
 pub mod compare;
 pub mod detail;

@@ -11,5 +11,6 @@ pub mod schema;
 pub mod sizes;
 pub mod traffic;
 pub mod types;
+pub mod within_day;
 
 pub use types::*;

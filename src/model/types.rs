@@ -161,6 +161,8 @@ pub struct Segment {
     pub weekend_factor: Param,
     /// Growth of the head-count per month of the horizon (0.05 = 5% a month, compounding).
     pub monthly_growth: Param,
+    /// How a day's requests spread over its hours and minutes (never what a day totals).
+    pub within_day: crate::model::within_day::WithinDay,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,6 +369,33 @@ pub struct Model {
     pub latency: Option<Latency>,
     /// Where the prices come from, for readers who audit them.
     pub price_source: PriceSource,
+    /// When the model is a fine-tune: its one-time training and its hosting fee. Its inference
+    /// prices are the model's own (`prices`).
+    pub fine_tune: Option<FineTune>,
+}
+
+/// A fine-tuned model's fees beyond its inference prices: a training job billed once (training
+/// tokens × epochs × the training price) and, at providers that charge it, an hourly fee for
+/// the deployment. A stack that routes to the model pays both.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FineTune {
+    /// The model it is tuned from (for reports; its prices play no part).
+    pub base: String,
+    /// Tokens in the training file.
+    pub training_tokens: f64,
+    pub epochs: f64,
+    pub training_usd_per_mtok: f64,
+    /// The month of the horizon (0-based) whose invoice carries the training job.
+    pub training_month: u32,
+    /// Hosting of the fine-tuned deployment, billed for every hour of every month.
+    pub hosting_usd_per_hour: f64,
+}
+
+impl FineTune {
+    /// The training job's price: tokens × epochs × price per million tokens.
+    pub fn training_usd(&self) -> f64 {
+        self.training_tokens * self.epochs * self.training_usd_per_mtok / 1e6
+    }
 }
 
 /// The provenance of a model's prices, as the scenario or its catalog states it.

@@ -233,6 +233,8 @@ pub fn render(e: &Estimate) -> String {
             ("contract discounts", inv.contract_discount_usd, false),
             ("unused commitment", inv.unused_commitment_usd, false),
             ("refused by the hard cap", inv.capped_usd, false),
+            ("fine-tuning training", inv.training_usd, false),
+            ("fine-tuned hosting", inv.hosting_usd, false),
             ("billed", inv.total_usd, true),
         ];
         for (label, usd, always) in lines {

@@ -26,6 +26,11 @@
 //!   of the commitment unused gets one `Unused` row: `BilledCost` 0, `EffectiveCost` the money paid
 //!   for nothing, no consumed quantity.
 //!
+//! - A fine-tuned model's training job is a one-time usage row (`ChargeFrequency` `One-Time`,
+//!   quantity the tokens trained on: the training file times its epochs) in the month the
+//!   scenario bills it, and its deployment's hosting a usage row in hours; contracts cover
+//!   neither, as the invoice bills them.
+//!
 //! So `BilledCost` and `EffectiveCost` each sum, per stack, to the expected invoice, and per
 //! commitment the `EffectiveCost` of its `Used` and `Unused` rows sums to the `BilledCost` of its
 //! `Purchase` row, as FOCUS requires. When the expected month passes the hard cap the rows show the
@@ -179,6 +184,8 @@ pub enum ChargeKind {
     Purchase,
     /// The part of a commitment the month left unused.
     Unused,
+    /// A one-time fee: a fine-tuning job.
+    OneTime,
 }
 
 /// The unit a row's quantity is counted in.
@@ -190,6 +197,8 @@ pub enum Unit {
     Requests,
     /// Dollars of a commitment.
     Usd,
+    /// Hours of a deployment.
+    Hours,
 }
 
 impl Unit {
@@ -209,6 +218,7 @@ impl Unit {
             Unit::Calls => ("Calls", "Calls", 1.0),
             Unit::Requests => ("Requests", "Requests", 1.0),
             Unit::Usd => ("USD", "USD", 1.0),
+            Unit::Hours => ("Hours", "Hours", 1.0),
         }
     }
 }
@@ -585,15 +595,77 @@ fn apply_contract(
 /// quantity nor cost are left out.
 pub fn rows(s: &Scenario, e: &Estimate, month: usize) -> Vec<Charge> {
     let mut out = Vec::new();
-    for st in &e.stacks {
+    for (k, st) in e.stacks.iter().enumerate() {
         let inv = st.month_invoices.get(month).unwrap_or(&st.invoice);
         let mut rows = usage_rows(s, st, inv);
         for c in &inv.contracts {
             rows = apply_contract(s, &s.name, &st.name, c, rows);
         }
         out.extend(rows);
+        out.extend(fee_rows(s, k, month as u32));
     }
     out
+}
+
+/// Rows of stack `k`'s fees beyond its calls in month `month` (0-based): a fine-tuning job as a
+/// one-time usage charge in training tokens, hosting as usage in hours. Contracts do not cover
+/// them, as the invoice bills them.
+fn fee_rows(s: &Scenario, k: usize, month: u32) -> Vec<Charge> {
+    let stack = &s.stacks[k].name;
+    crate::billing::capacity::month_fees(s, k, month, s.simulation.days)
+        .into_iter()
+        .map(|fee| {
+            let model = &s.models[fee.model];
+            let training = fee.class == crate::billing::classes::CostClass::Training;
+            let (meter, unit, quantity, what) = if training {
+                let epochs = model.fine_tune.as_ref().map_or(1.0, |f| f.epochs);
+                (
+                    "Fine-Tuning Training",
+                    Unit::Tokens,
+                    fee.tokens,
+                    format!(
+                        "{} fine-tuning job ({} epochs of its training file)",
+                        model.name,
+                        decimal(epochs)
+                    ),
+                )
+            } else {
+                (
+                    "Fine-Tuned Deployment Hosting",
+                    Unit::Hours,
+                    fee.hours,
+                    format!("{} hosting of the fine-tuned deployment", model.name),
+                )
+            };
+            let sku = format!(
+                "{}:{}",
+                slug(&model.name),
+                if training { "training" } else { "hosting" }
+            );
+            Charge {
+                kind: if training {
+                    ChargeKind::OneTime
+                } else {
+                    ChargeKind::Usage
+                },
+                ..usage(
+                    stack,
+                    "",
+                    "",
+                    "",
+                    &model.name,
+                    &model.provider,
+                    meter.to_string(),
+                    sku,
+                    unit,
+                    quantity,
+                    fee.usd,
+                    fee.usd,
+                    what,
+                )
+            }
+        })
+        .collect()
 }
 
 /// The company behind a provider id, as FOCUS's ProviderName wants it.
@@ -699,6 +771,7 @@ fn record(s: &Scenario, r: &Charge, start: &str, end: &str, index: u32) -> [Stri
     let (category, frequency, price_id) = match r.kind {
         ChargeKind::Purchase => ("Purchase", "Recurring", format!("{}:monthly", r.sku)),
         ChargeKind::Unused => ("Usage", "Usage-Based", format!("{}:unused", r.sku)),
+        ChargeKind::OneTime => ("Usage", "One-Time", format!("{}:list", r.sku)),
         ChargeKind::Usage if r.commitment.is_some() => {
             ("Usage", "Usage-Based", format!("{}:committed", r.sku))
         }
@@ -706,7 +779,7 @@ fn record(s: &Scenario, r: &Charge, start: &str, end: &str, index: u32) -> [Stri
     };
     // Only usage that consumed something has a consumed quantity (not a purchase, nor the unused
     // part of a commitment).
-    let consumed = r.kind == ChargeKind::Usage;
+    let consumed = matches!(r.kind, ChargeKind::Usage | ChargeKind::OneTime);
     // The purchase itself is bought at the standard price; what it covers or leaves unused is
     // committed.
     let pricing_category = if r.kind != ChargeKind::Purchase && r.commitment.is_some() {
@@ -722,7 +795,7 @@ fn record(s: &Scenario, r: &Charge, start: &str, end: &str, index: u32) -> [Stri
         _ => (r.model.clone(), r.model.clone(), "Model".to_string()),
     };
     let tags = match r.kind {
-        ChargeKind::Usage => serde_json::json!({
+        ChargeKind::Usage | ChargeKind::OneTime => serde_json::json!({
             "scenario": s.name,
             "stack": r.stack,
             "workflow": r.workflow,

@@ -212,6 +212,14 @@ pub struct RawSegment {
     pub user_variability: Option<Quantity>,
     pub weekend_factor: Option<Quantity>,
     pub monthly_growth: Option<Quantity>,
+    /// When in the day the segment's requests arrive: `flat` (the default), `office-hours` or
+    /// `consumer`.
+    pub hourly_profile: Option<Located<String>>,
+    /// 24 weights, one per hour from midnight, instead of a named profile.
+    pub hourly_weights: Option<Located<Vec<Located<f64>>>>,
+    /// Coefficient of variation of a minute's arrival rate around its hour's (default 0:
+    /// Poisson arrivals).
+    pub burstiness: Option<Located<f64>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
@@ -350,6 +358,27 @@ pub struct RawModel {
     #[serde(skip)]
     #[schemars(skip)]
     pub catalog: Option<String>,
+    /// The model is a fine-tune: its training job and hosting fee.
+    pub fine_tune: Option<Located<RawFineTune>>,
+}
+
+/// A fine-tuned model's one-time training job and hourly hosting fee.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFineTune {
+    /// The model it is tuned from.
+    pub base: Located<String>,
+    /// Tokens in the training file (one epoch).
+    pub training_tokens: Located<f64>,
+    /// Passes over the training file (default 1).
+    pub epochs: Option<Located<f64>>,
+    /// USD per million training tokens.
+    pub training_usd_per_mtok: Located<f64>,
+    /// The month of the horizon (1 = the first) whose invoice carries the training job
+    /// (default 1).
+    pub training_month: Option<Located<f64>>,
+    /// Hourly fee of the fine-tuned deployment (default 0).
+    pub hosting_usd_per_hour: Option<Located<f64>>,
 }
 
 /// A graduated volume discount: tokens of the month beyond `above_mtok` million get `discount`.

@@ -11,6 +11,7 @@
 //! month, kept or not, feeds each stack's [`SpendStream`], which holds the headline spend
 //! figures (mean, standard error, percentiles, breach and alert probabilities) in bounded memory.
 
+mod capacity;
 pub mod draw;
 pub mod exact;
 pub mod fast;
@@ -554,7 +555,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             reason,
             caveat: None,
         };
-        run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+        run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
     };
     let fast_with_caveat = |plan: &fast::FastPlan, reason: &str, why: &str| {
         let caveat = format!("the fast engine's approximation may not hold: {why}");
@@ -563,7 +564,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             reason: format!("{reason}, though {caveat}"),
             caveat: Some(caveat),
         };
-        run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+        run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
     };
     match opts.engine {
         EngineRequest::Exact => exact("requested with --engine exact".to_string()),
@@ -580,7 +581,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                         reason: reason.to_string(),
                         caveat: None,
                     };
-                    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+                    run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
                 }
                 Some(why) if opts.engine == EngineRequest::FastWithCaveat => {
                     fast_with_caveat(&plan, "paired with a run of the fast engine", &why)
@@ -648,7 +649,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                         ),
                         caveat: None,
                     };
-                    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+                    run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
                 }
             }
         }
@@ -670,7 +671,7 @@ pub fn simulate_fast(s: &Scenario, opts: &SimOptions, reason: String) -> Result<
         reason,
         caveat: None,
     };
-    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+    run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
 
 /// Sessions of one month the exact engine will hold (24 bytes each, twice while it orders them
@@ -701,10 +702,30 @@ pub fn simulate_exact(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Erro
         reason: "every request simulated".to_string(),
         caveat: None,
     };
-    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+    run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
 
-/// Run `trial` for every trial index in parallel chunks and fold the outcomes in order.
+/// Run an engine's `trial` for every trial index with [`run_trials`], each trial's months
+/// carrying the fees that do not depend on traffic (`billing::capacity`), the same for both
+/// engines.
+fn run_months<F>(
+    s: &Scenario,
+    opts: &SimOptions,
+    engine: EngineChoice,
+    trial: F,
+) -> Result<SimResult, Error>
+where
+    F: Fn(u64) -> TrialOutcome + Sync,
+{
+    run_trials(s, opts, engine, |t| {
+        let mut o = trial(t);
+        capacity::add_fees(s, &mut o);
+        o
+    })
+}
+
+/// Run `trial` for every trial index in parallel chunks and fold the outcomes in order: the
+/// outcomes as given (a resampled run folds outcomes that already carry their fees).
 pub fn run_trials<F>(
     s: &Scenario,
     opts: &SimOptions,

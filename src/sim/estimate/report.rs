@@ -113,6 +113,12 @@ pub struct Invoice {
     pub unused_commitment_usd: f64,
     /// What the hard cap refuses (negative).
     pub capped_usd: f64,
+    /// Fine-tuning jobs billed this month (one-time fees; the hard cap does not refuse them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub training_usd: f64,
+    /// Hosting of fine-tuned deployments this month.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hosting_usd: f64,
     pub total_usd: f64,
     /// Requests of each workflow in the month.
     #[serde(skip)]
@@ -123,6 +129,18 @@ pub struct Invoice {
     /// Each contract of the stack's plan, in scenario order.
     #[serde(skip)]
     pub contracts: Vec<ContractInvoice>,
+}
+
+impl Invoice {
+    /// The month's fees beyond its calls (training and hosting), which the hard cap neither
+    /// refuses nor counts.
+    pub fn fixed_fees_usd(&self) -> f64 {
+        self.training_usd + self.hosting_usd
+    }
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// One committed-use contract's month on the invoice.

@@ -13,6 +13,7 @@ use crate::model::*;
 use super::raw::*;
 use super::validator::*;
 
+mod capacity;
 mod long_context;
 mod models;
 mod price;
@@ -247,6 +248,8 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         .map(|w| w.name.value.as_str())
         .collect();
     let incidents = incidents(raw, &workflow_names, simulation.as_ref(), v);
+    let mut models = models;
+    capacity::fine_tunes(raw, &mut models, simulation.as_ref(), v);
 
     let simulation = simulation?;
     let segments: Option<Vec<Segment>> = segments.into_iter().collect();

@@ -324,6 +324,7 @@ pub(super) fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model>
         audio_output: audio_output?,
         priority: priority?,
         flex: flex?,
+        fine_tune: None,
     })
 }
 
