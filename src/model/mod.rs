@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod dist;
 pub mod doc;
+pub mod policy;
 pub mod prompt;
 pub mod scenario;
 pub mod schema;
@@ -12,4 +13,5 @@ pub mod sizes;
 pub mod traffic;
 pub mod types;
 
+pub use policy::{Policy, PolicyAction};
 pub use types::*;

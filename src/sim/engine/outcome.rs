@@ -61,6 +61,8 @@ pub struct StackTrial {
     pub review_usd: f64,
     /// Sampled request latencies (ms) per workflow; empty when latency is not modelled.
     pub latency_ms: Vec<Vec<f64>>,
+    /// What the budget policies did (empty without policies).
+    pub policy: super::policy::PolicyMonth,
 }
 
 /// Everything one month of a trial produces.
