@@ -104,7 +104,8 @@ impl PolicyMonth {
                     e.max_reasoning_tokens = Effect::limit(e.max_reasoning_tokens, Some(x));
                 }
                 PolicyAction::SemanticCache(x) => {
-                    e.semantic_cache_hit_rate = Some(e.semantic_cache_hit_rate.map_or(x, |y| y.max(x)));
+                    e.semantic_cache_hit_rate =
+                        Some(e.semantic_cache_hit_rate.map_or(x, |y| y.max(x)));
                 }
                 PolicyAction::Batch => e.batch = true,
                 PolicyAction::Pause | PolicyAction::Refuse => e.dropped = Some(p.action),

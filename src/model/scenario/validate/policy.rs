@@ -129,11 +129,23 @@ fn policy(
     };
     let all_segments: Vec<usize> = (0..names.segments.len()).collect();
     let segments = match &p.segments {
-        Some(list) => name_list(list, names.segments, "segment", &format!("{path}.segments"), v),
+        Some(list) => name_list(
+            list,
+            names.segments,
+            "segment",
+            &format!("{path}.segments"),
+            v,
+        ),
         None => Some(all_segments),
     };
     let protect = match &p.protect {
-        Some(list) => name_list(list, names.segments, "segment", &format!("{path}.protect"), v),
+        Some(list) => name_list(
+            list,
+            names.segments,
+            "segment",
+            &format!("{path}.protect"),
+            v,
+        ),
         None => Some(Vec::new()),
     };
     let workflows = match &p.workflows {
@@ -259,7 +271,10 @@ fn action(
         let rate = v.number(x, &key, 0.0, true)?;
         if rate > 1.0 {
             v.invalid(
-                format!("`semantic_cache_hit_rate` is a share, at most 1, got {}", num(rate)),
+                format!(
+                    "`semantic_cache_hit_rate` is a share, at most 1, got {}",
+                    num(rate)
+                ),
                 x.loc,
                 &key,
                 "write the share of requests the cache answers, e.g. 0.4",
