@@ -58,6 +58,11 @@ pub struct PoliciesReport {
     pub breach_probability: Option<ProbabilityChange>,
     /// Requests refused each month, by the policies and the hard cap together: mean and p95.
     pub refused_requests: crate::analysis::report::MeanP95,
+    /// Requests the hard cap refuses on the same months without the policies: mean and p95.
+    pub refused_requests_without_policies: crate::analysis::report::MeanP95,
+    /// Share of months in which the hard cap refuses requests, with the policies and without.
+    pub hard_cap_probability: f64,
+    pub hard_cap_probability_without_policies: f64,
     /// Requests paused each month: mean and p95.
     pub paused_requests: crate::analysis::report::MeanP95,
 }
@@ -118,6 +123,10 @@ impl PoliciesReport {
         let refused =
             per_month(&|m| m.refused.iter().sum::<u64>() + m.cap_refused.iter().sum::<u64>());
         let paused = per_month(&|m| m.paused.iter().sum());
+        let refused_without = per_month(&|m| m.cap_refused_without);
+        let capped = |f: &dyn Fn(&PolicyMonth) -> bool| {
+            months.iter().filter(|m| f(m)).count() as f64 / n as f64
+        };
         Some(PoliciesReport {
             policies,
             segments,
@@ -132,6 +141,9 @@ impl PoliciesReport {
                 .map(|b| exceedance_change(&without, &with, b.monthly_usd)),
             refused_requests: mean_p95(&refused),
             paused_requests: mean_p95(&paused),
+            refused_requests_without_policies: mean_p95(&refused_without),
+            hard_cap_probability: capped(&|m| m.cap_refused.iter().any(|x| *x > 0)),
+            hard_cap_probability_without_policies: capped(&|m| m.cap_day_without.is_some()),
         })
     }
 }

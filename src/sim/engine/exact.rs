@@ -112,6 +112,8 @@ impl<'a> Plan<'a> {
             let without = self.run_month_with(draw, m, false);
             for (st, w) in out.stacks.iter_mut().zip(without.stacks) {
                 st.policy.spend_without = Some(w.spend);
+                st.policy.cap_refused_without = w.rejected;
+                st.policy.cap_day_without = w.cap_hit_day;
             }
         }
         out

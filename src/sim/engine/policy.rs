@@ -59,6 +59,10 @@ pub struct PolicyMonth {
     /// The month's spend with no policy (the same month: common random numbers); `None` when
     /// the scenario has no policies.
     pub spend_without: Option<f64>,
+    /// Requests the hard cap refused in that month without the policies.
+    pub cap_refused_without: u64,
+    /// Day (1-based) the hard cap first refused a request in that month without the policies.
+    pub cap_day_without: Option<u32>,
 }
 
 impl PolicyMonth {
@@ -73,6 +77,8 @@ impl PolicyMonth {
             cap_refused: vec![0; n],
             degraded_accepted: 0,
             spend_without: None,
+            cap_refused_without: 0,
+            cap_day_without: None,
         }
     }
 
