@@ -20,7 +20,9 @@ fn demand_is_15_300_dollars_a_month_by_hand() {
     assert_cents("summarize", w[1].monthly_usd, 2_340.0);
     assert_cents("demand", w[0].monthly_usd + w[1].monthly_usd, 15_300.0);
     assert!(
-        e.approximations.iter().any(|a| a.contains("budget policies")),
+        e.approximations
+            .iter()
+            .any(|a| a.contains("budget policies")),
         "{:?}",
         e.approximations
     );

@@ -174,7 +174,7 @@ segments = ["free"]
 }
 
 #[test]
-fn batch_and_reasoning_policies_bill_what_they_say() {
+fn a_batch_policy_bills_at_the_batch_discount() {
     // Batch at half price from day 11 for everyone: 20 days × $0.75 = $15, month $30.
     let text = base(
         r#"
@@ -311,4 +311,50 @@ fn mistakes_in_a_policy_are_located_with_a_fix() {
         "[[policy]]\nname = \"p\"\nat_usd = 10\npause = false\n",
     ));
     assert!(e.contains("does nothing"), "{e}");
+}
+
+#[test]
+fn a_thinking_budget_policy_cuts_reasoning_tokens() {
+    // 1,000 reasoning tokens at the output price ($10 a million) instead of output: $0.01 a
+    // request; cut to 100 from day 11 for the free tier, $0.001: the month of the route policy,
+    // $27.
+    let text = base(
+        r#"
+[[policy]]
+name = "think-less"
+at_usd = 14.995
+max_reasoning_tokens = 100
+segments = ["free"]
+"#,
+    )
+    .replace(
+        "output_tokens = 1000\n",
+        "output_tokens = 0\nreasoning_tokens = 1000\n",
+    );
+    assert_cents(
+        "reasoning",
+        run(&text).stacks[0].monthly_spend_usd.mean,
+        27.0,
+    );
+}
+
+#[test]
+fn a_looser_semantic_cache_answers_the_share_the_policy_sets() {
+    // From day 11 the cache answers half the free tier's 2,000 remaining requests, each a $0.01
+    // request not made: $45 − 1,000 × $0.01 = $35 expected; the hits are binomial, so the mean
+    // over trials is within 4 standard errors of it.
+    let text = base(
+        r#"
+[[policy]]
+name = "cache-more"
+at_usd = 14.995
+semantic_cache_hit_rate = 0.5
+protect = ["paying"]
+"#,
+    );
+    let s = scenario(&text);
+    let r = simulate(&s, 40, 5);
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    assert_within_se("spend", mean, se, 35.0, 4.0);
+    assert!(se > 0.0);
 }
