@@ -60,3 +60,17 @@ fn the_soft_limits_fire_on_days_18_and_29_and_never_touch_firm_seats() {
     assert_eq!(p.refused_requests.mean, 0.0);
     assert!(p.refused_requests_without_policies.mean > 1_000.0);
 }
+
+#[test]
+fn three_features_cost_108_000_dollars_a_month_by_hand() {
+    let s = scenario(&std::fs::read_to_string("scenarios/three-features.toml").unwrap());
+    let e = aicost::sim::estimate::estimate(&s);
+    let w = &e.stacks[0].workflows;
+    assert_cents("descriptions", w[0].monthly_usd, 41_000.0);
+    assert_cents("chat", w[1].monthly_usd, 38_000.0);
+    assert_cents("explanations", w[2].monthly_usd, 29_000.0);
+    assert_cents("month", e.stacks[0].monthly_usd, 108_000.0);
+    assert_eq!(w[0].requests_per_month, 1_000_000.0);
+    assert_eq!(w[1].requests_per_month, 4_000_000.0);
+    assert_eq!(w[2].requests_per_month, 5_000_000.0);
+}

@@ -12,6 +12,13 @@ use crate::model::Scenario;
 use crate::sim::engine::StackSim;
 use crate::sim::engine::policy::PolicyMonth;
 
+/// Mean and 95th percentile of a monthly count.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct MeanP95 {
+    pub mean: f64,
+    pub p95: f64,
+}
+
 /// One policy over the run.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct PolicyFiring {
@@ -57,14 +64,14 @@ pub struct PoliciesReport {
     /// without a budget.
     pub breach_probability: Option<ProbabilityChange>,
     /// Requests refused each month, by the policies and the hard cap together: mean and p95.
-    pub refused_requests: crate::analysis::report::MeanP95,
+    pub refused_requests: MeanP95,
     /// Requests the hard cap refuses on the same months without the policies: mean and p95.
-    pub refused_requests_without_policies: crate::analysis::report::MeanP95,
+    pub refused_requests_without_policies: MeanP95,
     /// Share of months in which the hard cap refuses requests, with the policies and without.
     pub hard_cap_probability: f64,
     pub hard_cap_probability_without_policies: f64,
     /// Requests paused each month: mean and p95.
-    pub paused_requests: crate::analysis::report::MeanP95,
+    pub paused_requests: MeanP95,
 }
 
 impl PoliciesReport {
@@ -148,9 +155,9 @@ impl PoliciesReport {
     }
 }
 
-fn mean_p95(values: &[f64]) -> crate::analysis::report::MeanP95 {
+fn mean_p95(values: &[f64]) -> MeanP95 {
     let sm = stats::Summary::of(values);
-    crate::analysis::report::MeanP95 {
+    MeanP95 {
         mean: sm.mean,
         p95: sm.p95,
     }
