@@ -69,7 +69,7 @@ pub struct Scenario {
     pub contracts: Vec<Contract>,
     pub incidents: Vec<Incident>,
     /// Budget policies in the order they are written (the hard cap acts after all of them).
-    pub policies: Vec<crate::model::Policy>,
+    pub policies: Vec<crate::model::policy::Policy>,
 }
 
 /// What a contract bills for usage beyond what the commitment buys.

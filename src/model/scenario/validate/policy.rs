@@ -9,7 +9,7 @@ use crate::model::scenario::raw::*;
 use crate::model::scenario::validator::*;
 use crate::model::*;
 
-use super::RouteUse;
+use super::routes::RouteUse;
 
 /// The names a policy may refer to.
 pub(super) struct PolicyNames<'a> {
