@@ -8,7 +8,8 @@
 //! an earlier one, token limits take the smaller, cache rates the larger, and the first pause or
 //! refusal drops the request. The hard cap acts after all of them.
 
-use crate::model::{PolicyAction, Scenario};
+use super::outcome::MonthOutcome;
+use crate::model::{PolicyAction, Scenario, Step};
 
 /// The label of a request's own draw for a semantic cache a policy raises ("POLCACHE").
 pub const CACHE_LABEL: u64 = 0x504f_4c43_4143_4845;
@@ -30,6 +31,25 @@ pub struct Effect {
 }
 
 impl Effect {
+    /// The output limit of a call of `step`: its own or the policy's, the smaller.
+    pub fn output_limit(&self, step: &Step) -> Option<f64> {
+        Effect::limit(step.max_output_tokens, self.max_output_tokens)
+    }
+
+    /// The reasoning limit of a call of `step`: its own or the policy's, the smaller.
+    pub fn reasoning_limit(&self, step: &Step) -> Option<f64> {
+        Effect::limit(step.max_reasoning_tokens, self.max_reasoning_tokens)
+    }
+
+    /// Whether request `key` is a semantic-cache hit, given its hit at the workflow's own `rate`.
+    pub fn semantic_hit(&self, hit: bool, rate: f64, key: u64) -> bool {
+        use rand::RngExt;
+        self.semantic_cache_hit_rate.map_or(hit, |r| {
+            let u = super::rng::small(super::rng::mix(key, CACHE_LABEL)).random::<f64>();
+            raised_hit(hit, rate, r, u)
+        })
+    }
+
     /// The smaller of a step's own limit and the policy's.
     pub fn limit(own: Option<f64>, policy: Option<f64>) -> Option<f64> {
         match (own, policy) {
@@ -84,15 +104,20 @@ impl PolicyMonth {
 
     /// Fire the policies whose threshold `spend` has passed, on day `day` (0-based), and say
     /// what those in force do to a request of workflow `w` from segment `segment`.
+    /// `spend` gives the month's spend so far; with `on` false nothing fires or acts.
     pub fn effect(
         &mut self,
+        on: bool,
         s: &Scenario,
-        spend: f64,
         day: usize,
-        segment: usize,
-        w: usize,
+        (segment, w): (usize, usize),
+        spend: impl FnOnce() -> f64,
     ) -> Effect {
         let mut e = Effect::default();
+        if !on {
+            return e;
+        }
+        let spend = spend();
         for (p, fired) in s.policies.iter().zip(&mut self.fired_day) {
             if fired.is_none() && spend > p.threshold_usd {
                 *fired = Some(day as u32 + 1);
@@ -120,14 +145,19 @@ impl PolicyMonth {
         e
     }
 
-    /// Record a request of `segment` that the policies dropped (paused or refused).
-    pub fn dropped(&mut self, segment: usize, action: PolicyAction) {
+    /// Whether the policies drop the request (pause or refuse it); if so, record it for
+    /// `segment`.
+    pub fn dropped(&mut self, segment: usize, e: &Effect) -> bool {
+        let Some(action) = e.dropped else {
+            return false;
+        };
         self.requests[segment] += 1;
         if action == PolicyAction::Pause {
             self.paused[segment] += 1;
         } else {
             self.refused[segment] += 1;
         }
+        true
     }
 
     /// Record a request of `segment` that reached the provider: served (`accepted` or not), or
@@ -151,4 +181,19 @@ impl PolicyMonth {
 /// request's other draws are those of the month without policies).
 pub fn raised_hit(base_hit: bool, base: f64, raised: f64, u: f64) -> bool {
     base_hit || (raised > base && base < 1.0 && u < (raised - base) / (1.0 - base))
+}
+
+/// Month `run(true)` with its policies and, when the scenario has any, the same month
+/// `run(false)` without them (the same draws: common random numbers), whose spend and hard-cap
+/// refusals join the first's record.
+pub fn with_and_without(s: &Scenario, run: impl Fn(bool) -> MonthOutcome) -> MonthOutcome {
+    let mut out = run(true);
+    if !s.policies.is_empty() {
+        for (st, w) in out.stacks.iter_mut().zip(run(false).stacks) {
+            st.policy.spend_without = Some(w.spend);
+            st.policy.cap_refused_without = w.rejected;
+            st.policy.cap_day_without = w.cap_hit_day;
+        }
+    }
+    out
 }
