@@ -110,7 +110,7 @@ impl<'a> Plan<'a> {
     /// Simulate month `m` of a trial with the given parameter draws; with budget policies, the
     /// same month is simulated again without them, for its spend.
     pub fn run_month(&self, draw: &TrialDraw, m: u32) -> MonthOutcome {
-        policy::with_and_without(self.scenario, |on| self.run_month_with(draw, m, on))
+        MonthOutcome::with_and_without(self.scenario, |on| self.run_month_with(draw, m, on))
     }
 
     fn run_month_with(&self, draw: &TrialDraw, m: u32, policies: bool) -> MonthOutcome {

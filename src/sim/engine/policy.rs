@@ -8,7 +8,6 @@
 //! an earlier one, token limits take the smaller, cache rates the larger, and the first pause or
 //! refusal drops the request. The hard cap acts after all of them.
 
-use super::outcome::MonthOutcome;
 use crate::model::{PolicyAction, Scenario, Step};
 
 /// The label of a request's own draw for a semantic cache a policy raises ("POLCACHE").
@@ -181,19 +180,4 @@ impl PolicyMonth {
 /// request's other draws are those of the month without policies).
 pub fn raised_hit(base_hit: bool, base: f64, raised: f64, u: f64) -> bool {
     base_hit || (raised > base && base < 1.0 && u < (raised - base) / (1.0 - base))
-}
-
-/// Month `run(true)` with its policies and, when the scenario has any, the same month
-/// `run(false)` without them (the same draws: common random numbers), whose spend and hard-cap
-/// refusals join the first's record.
-pub fn with_and_without(s: &Scenario, run: impl Fn(bool) -> MonthOutcome) -> MonthOutcome {
-    let mut out = run(true);
-    if !s.policies.is_empty() {
-        for (st, w) in out.stacks.iter_mut().zip(run(false).stacks) {
-            st.policy.spend_without = Some(w.spend);
-            st.policy.cap_refused_without = w.rejected;
-            st.policy.cap_day_without = w.cap_hit_day;
-        }
-    }
-    out
 }
