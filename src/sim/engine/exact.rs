@@ -16,7 +16,7 @@ use rand_distr::Distribution;
 use super::draw::review_usd;
 use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
-use super::policy::{self, Effect, PolicyMonth};
+use super::policy::{Effect, PolicyMonth};
 // Over 1,000 lines by the budget policies' hooks, kept as four small call sites (the month run
 // twice in `run_month`, each request's effect before its walk, the walk's route and limits, the
 // record after pricing) so that the loop's rewrite can port them; the rest is in `policy.rs`.
