@@ -10,5 +10,6 @@ pub mod detail;
 pub mod diff;
 pub mod fit;
 pub mod levers;
+pub mod policy;
 pub mod report;
 pub mod sensitivity;

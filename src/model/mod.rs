@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod dist;
 pub mod doc;
+pub mod policy;
 pub mod prompt;
 pub mod scenario;
 pub mod schema;
@@ -13,4 +14,5 @@ pub mod traffic;
 pub mod types;
 pub mod within_day;
 
+pub use policy::{Policy, PolicyAction};
 pub use types::*;

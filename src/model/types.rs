@@ -68,6 +68,8 @@ pub struct Scenario {
     pub tools: Vec<String>,
     pub contracts: Vec<Contract>,
     pub incidents: Vec<Incident>,
+    /// Budget policies in the order they are written (the hard cap acts after all of them).
+    pub policies: Vec<crate::model::policy::Policy>,
 }
 
 /// What a contract bills for usage beyond what the commitment buys.

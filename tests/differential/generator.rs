@@ -791,3 +791,58 @@ pub fn with_fine_tune(text: &str, line: &str) -> String {
     }
     out
 }
+
+/// Budget policies for scenario `seed`, for about two scenarios in five; `None` for the others.
+/// Drawn from a generator of their own, so that every other draw of the seed is unchanged, and
+/// sized from the month's estimated spend so that they fire in some months and not in others:
+/// one to three policies, each with a threshold between 30% and 100% of it, one of the seven
+/// actions, and at times a subset of segments or workflows, or a protected segment.
+pub fn policies(
+    seed: u64,
+    segments: &[String],
+    workflows: &[String],
+    routes: &[String],
+    monthly_usd: f64,
+) -> Option<String> {
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(seed ^ 0x706f_6c69_6379), // "policy"
+        forced: Feature::Segments,
+        uncertain: false,
+    };
+    if !g.chance(0.4) {
+        return None;
+    }
+    let n = Gen::num;
+    let quoted = |names: &[&String]| {
+        names
+            .iter()
+            .map(|x| format!("\"{x}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = String::new();
+    for i in 0..g.int(1, 3) {
+        text += &format!(
+            "\n[[policy]]\nname = \"policy{i}\"\nat_usd = {}\n",
+            n(monthly_usd * g.uniform(0.3, 1.0))
+        );
+        match g.int(0, 6) {
+            0 => text += &format!("route = \"{}\"\n", g.pick(routes)),
+            1 => text += &format!("max_output_tokens = {}\n", n(g.uniform(20.0, 300.0))),
+            2 => text += &format!("max_reasoning_tokens = {}\n", n(g.uniform(20.0, 500.0))),
+            3 => text += &format!("semantic_cache_hit_rate = {}\n", n(g.uniform(0.2, 0.8))),
+            4 => text += "batch = true\n",
+            5 => text += "pause = true\n",
+            _ => text += "refuse = true\n",
+        }
+        if segments.len() > 1 && g.chance(0.5) {
+            let one = g.pick(segments);
+            let key = if g.chance(0.5) { "segments" } else { "protect" };
+            text += &format!("{key} = [{}]\n", quoted(&[one]));
+        }
+        if workflows.len() > 1 && g.chance(0.4) {
+            text += &format!("workflows = [{}]\n", quoted(&[g.pick(workflows)]));
+        }
+    }
+    Some(text)
+}

@@ -106,7 +106,7 @@ pub struct RawDist {
 pub(crate) type Quantity = Located<RawQuantity>;
 
 /// The top-level keys of a scenario ([`RawScenario`]'s fields as written in TOML).
-pub(crate) const TOP_LEVEL_KEYS: [&str; 12] = [
+pub(crate) const TOP_LEVEL_KEYS: [&str; 13] = [
     "extends",
     "name",
     "description",
@@ -119,6 +119,7 @@ pub(crate) const TOP_LEVEL_KEYS: [&str; 12] = [
     "stack",
     "contract",
     "incident",
+    "policy",
 ];
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -144,6 +145,43 @@ pub struct RawScenario {
     pub contracts: Vec<Located<RawContract>>,
     #[serde(default, rename = "incident")]
     pub incidents: Vec<Located<RawIncident>>,
+    /// Budget policies, applied in order as the month's spend passes their thresholds.
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<Located<RawPolicy>>,
+}
+
+/// A budget policy: once the month's spend passes its threshold, it changes how the requests of
+/// the segments and workflows it names are served, for the rest of the month. It does exactly
+/// one thing (one of the action keys).
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub name: Located<String>,
+    /// Fires once the month's spend passes this share of `budget.monthly_usd`.
+    pub at_budget_fraction: Option<Located<f64>>,
+    /// Fires once the month's spend passes this many dollars.
+    pub at_usd: Option<Located<f64>>,
+    /// Only requests of these segments are affected (all segments when absent).
+    pub segments: Option<Located<Vec<Located<String>>>>,
+    /// Only requests of these workflows are affected (all workflows when absent).
+    pub workflows: Option<Located<Vec<Located<String>>>>,
+    /// Segments this policy never affects (a paying tier).
+    pub protect: Option<Located<Vec<Located<String>>>>,
+    /// Action: every step of the affected workflows calls this route's chain instead.
+    pub route: Option<Located<String>>,
+    /// Action: output tokens of every call are cut to this.
+    pub max_output_tokens: Option<Located<f64>>,
+    /// Action: reasoning tokens of every call are cut to this (a thinking budget).
+    pub max_reasoning_tokens: Option<Located<f64>>,
+    /// Action: the semantic cache answers at least this share of requests (a lower similarity
+    /// threshold).
+    pub semantic_cache_hit_rate: Option<Located<f64>>,
+    /// Action: the affected workflows are sent through the batch interface.
+    pub batch: Option<Located<bool>>,
+    /// Action: the affected workflows are switched off (their requests are not made).
+    pub pause: Option<Located<bool>>,
+    /// Action: the affected requests are refused with an error.
+    pub refuse: Option<Located<bool>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]

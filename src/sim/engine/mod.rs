@@ -17,6 +17,7 @@ pub mod exact;
 pub mod fast;
 mod fast_shape;
 pub mod outcome;
+pub mod policy;
 pub mod rng;
 mod sums;
 mod support;
@@ -291,6 +292,8 @@ pub struct StackSim {
     pub trial_totals: Vec<TrialTotals>,
     /// Spend of every simulated month, kept or not.
     pub stream: SpendStream,
+    /// Per simulated month, what the budget policies did (empty without policies).
+    pub policy: Vec<policy::PolicyMonth>,
 }
 
 impl StackSim {
@@ -521,6 +524,9 @@ impl SimResult {
                 }
                 for (l, mut x) in acc.latency_ms.iter_mut().zip(t.latency_ms) {
                     l.append(&mut x);
+                }
+                if !t.policy.fired_day.is_empty() {
+                    acc.policy.push(t.policy);
                 }
                 acc.trial_totals.push(TrialTotals {
                     calls: t.calls as f64,

@@ -9,6 +9,11 @@ pub fn unsupported(s: &Scenario) -> Option<String> {
     if s.simulation.arrivals == Arrivals::Fixed {
         return Some("fixed arrivals are simulated user by user".to_string());
     }
+    if !s.policies.is_empty() {
+        return Some(
+            "budget policies act request by request on the month's running spend".to_string(),
+        );
+    }
     for w in &s.workflows {
         for step in &w.steps {
             let serving_long_context = s.stacks.iter().any(|st| {

@@ -41,6 +41,13 @@ use traffic::incident_factor;
 /// Compute the expected month of every stack.
 pub fn estimate(s: &Scenario) -> Estimate {
     let mut approx = Approximations::default();
+    if !s.policies.is_empty() {
+        // A policy acts on the month's running spend, request by request: no closed form.
+        approx.note(
+            "budget policies are not modelled: figures are the month without them (simulate for their effect)"
+                .to_string(),
+        );
+    }
     let traffic: Vec<Vec<TrafficLine>> = s
         .workflows
         .iter()
