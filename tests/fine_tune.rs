@@ -265,6 +265,7 @@ fn focus_writes_the_training_job_and_hosting_as_rows_of_their_own() {
         &s,
         &e,
         &[(aicost::base::calendar::Month::parse("2027-01").unwrap(), 1)],
+        aicost::render::focus::FocusVersion::default(),
     );
     assert!(csv.contains(",One-Time,"), "{csv}");
 }

@@ -25,6 +25,11 @@ pub(crate) fn add_fees(s: &Scenario, o: &mut TrialOutcome) {
 
 fn add_fee(st: &mut StackTrial, fee: &Fee) {
     st.spend += fee.usd;
+    // The same month without the budget policies is billed the same fees: policies act on
+    // requests, and a training job or a deployment's hours are billed whatever they do.
+    if let Some(without) = st.policy.spend_without.as_mut() {
+        *without += fee.usd;
+    }
     let mut classes = st.cost_by_class.to_array();
     classes[fee.class.index()] += fee.usd;
     st.cost_by_class = crate::billing::classes::CostBreakdown::from_array(classes);
