@@ -97,11 +97,7 @@ fn request(
     let mut answer = Vec::new();
     s.read_to_end(&mut answer).unwrap();
     let answer = String::from_utf8_lossy(&answer).into_owned();
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP answer: {answer}"));
+    let status = status_of(&answer);
     let body = answer
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
@@ -219,7 +215,11 @@ fn declare_a_body(r: &Running, method: &str, path: &str, declared: u64, auth: bo
     s.write_all(text.as_bytes()).unwrap();
     let mut answer = Vec::new();
     let _ = s.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer);
+    status_of(&String::from_utf8_lossy(&answer))
+}
+
+/// The status code of an HTTP answer's first line.
+fn status_of(answer: &str) -> u16 {
     answer
         .split(' ')
         .nth(1)
