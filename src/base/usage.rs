@@ -479,12 +479,14 @@ impl fmt::Display for UsageKind {
             SchemaNotOneLine => f.write_str("`--schema` must be a path or URL on one line"),
             BadAssumption { given, why } => write!(f, "`--lever {given}`: {why}"),
             TargetNotPositive { got } => {
-                write!(f, "--target must be a monthly amount above 0 USD, got {got}")
+                write!(
+                    f,
+                    "--target must be a monthly amount above 0 USD, got {got}"
+                )
             }
-            ProbabilityOutOfRange { got } => write!(
-                f,
-                "--probability must be above 0 and below 1, got {got}"
-            ),
+            ProbabilityOutOfRange { got } => {
+                write!(f, "--probability must be above 0 and below 1, got {got}")
+            }
             NeedsTarget { flag } => write!(f, "`{flag}` needs --target USD"),
             BadEffort { given } => write!(
                 f,

@@ -7,8 +7,8 @@ use crate::analysis::levers::{
 
 /// The roadmap as a Markdown section, to append to a brief.
 pub fn render_markdown(r: &Roadmap) -> String {
-    use crate::base::format::{money, percent};
     use super::markdown::escape;
+    use crate::base::format::{money, percent};
     let q = quantile_name(r.probability);
     let mut out = format!(
         "## Roadmap to {} a month\n\nTarget read as {}. {} simulated months, seed {}.\n\n",

@@ -4,10 +4,10 @@
 
 use super::assumptions::Assumptions;
 use super::lever::{Candidate, NotApplicable, Variant};
-use super::together::{Together, simulate_together};
 use super::report::{
     Backlog, Baseline, COMBINED_LEVERS, Combined, LatencyChange, Row, StackEffect,
 };
+use super::together::{Together, simulate_together};
 use crate::base::stats;
 use crate::base::stats::paired::{Delta, exceedance_change};
 use crate::model::Scenario;
@@ -19,7 +19,11 @@ fn acceptance(accepted: f64, requests: f64) -> Option<f64> {
 
 /// Per-trial spend and totals of accepted and requested work of a candidate's stack; a mixture
 /// takes `(1 − share)` of `base` (the base run, or the other levers of a combination).
-pub(super) fn candidate_stack(variant: &Variant, base: &StackSim, run: &StackSim) -> (Vec<f64>, f64, f64) {
+pub(super) fn candidate_stack(
+    variant: &Variant,
+    base: &StackSim,
+    run: &StackSim,
+) -> (Vec<f64>, f64, f64) {
     match variant {
         Variant::Replace(_) => (
             run.spend.clone(),

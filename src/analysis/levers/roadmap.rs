@@ -201,7 +201,13 @@ pub fn render_text(r: &Roadmap, run: &str) -> String {
         }
         out.push_str(&format!(
             "  {:>2}  {:<40} {:>7} {:>12} {:>12} {:>12} {:>8}\n",
-            "#", "lever", "effort", "saves", "mean after", format!("{q} after"), "under"
+            "#",
+            "lever",
+            "effort",
+            "saves",
+            "mean after",
+            format!("{q} after"),
+            "under"
         ));
         for (i, step) in st.steps.iter().enumerate() {
             out.push_str(&format!(

@@ -199,7 +199,11 @@ fn search(
     k: usize,
     pool: &[String],
 ) -> Result<(Vec<String>, Search), crate::base::error::Error> {
-    let effort = |set: &[String]| set.iter().map(|key| q.effort(key).unwrap_or(1.0)).sum::<f64>();
+    let effort = |set: &[String]| {
+        set.iter()
+            .map(|key| q.effort(key).unwrap_or(1.0))
+            .sum::<f64>()
+    };
     if judge(&sets.get(&[])?.spend[k], q).0 {
         return Ok((Vec::new(), Search::Exhaustive));
     }

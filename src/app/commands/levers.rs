@@ -115,15 +115,22 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     let mut backlog = levers::backlog(s, &assumptions, &base, &candidates, &runs, skipped);
     let mut extra_runs = 0;
     let text = if let Some(q) = &query {
-        let roadmap = levers::roadmap(s, &assumptions, &base, &backlog, &candidates, q, &mut |list| {
-            extra_runs += list.len();
-            plan.run(list, config)
-        })?;
+        let roadmap = levers::roadmap(
+            s,
+            &assumptions,
+            &base,
+            &backlog,
+            &candidates,
+            q,
+            &mut |list| {
+                extra_runs += list.len();
+                plan.run(list, config)
+            },
+        )?;
         match a.format {
-            LeversFormat::Table => levers::render_roadmap(
-                &roadmap,
-                &plan.describe(scenarios.len() + 1 + extra_runs),
-            ),
+            LeversFormat::Table => {
+                levers::render_roadmap(&roadmap, &plan.describe(scenarios.len() + 1 + extra_runs))
+            }
             LeversFormat::Json => crate::app::output::pretty_json(&roadmap),
             LeversFormat::Markdown => crate::render::roadmap::render_markdown(&roadmap),
         }
@@ -133,10 +140,9 @@ pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
             plan.run(list, config)
         })?;
         match a.format {
-            LeversFormat::Table => levers::render(
-                &backlog,
-                &plan.describe(scenarios.len() + 1 + extra_runs),
-            ),
+            LeversFormat::Table => {
+                levers::render(&backlog, &plan.describe(scenarios.len() + 1 + extra_runs))
+            }
             LeversFormat::Json => crate::app::output::pretty_json(&backlog),
             LeversFormat::Markdown => {
                 return Err(UsageKind::NeedsTarget {
