@@ -52,7 +52,7 @@ pub use apply::{Batch, Contract, OutputCap, PrefixTrim, PromptCache, Route, Sema
 pub use assumptions::{ASSUMPTION_KEYS, Assumptions};
 pub use catalogue::{LEVERS, candidates};
 pub use lever::{Candidate, Inapplicable, Lever, NotApplicable, Variant};
-pub use rank::{Runner, backlog, combine};
+pub use rank::{backlog, combine};
 pub use report::{Backlog, Baseline, COMBINED_LEVERS, Combined, LatencyChange, Row, StackEffect};
 pub use roadmap::{
     Roadmap, Search, StackRoadmap, Step, effort, one_at_a_time, quantile_name, reading,
@@ -60,7 +60,7 @@ pub use roadmap::{
 };
 pub use target::{EXHAUSTIVE_LEVERS, TargetQuery, roadmap};
 pub use text::render;
-pub use together::{Together, simulate_together};
+pub use together::{Runner, Together, simulate_together};
 
 #[cfg(test)]
 mod tests {

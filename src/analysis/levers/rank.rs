@@ -7,7 +7,7 @@ use super::lever::{Candidate, NotApplicable, Variant};
 use super::report::{
     Backlog, Baseline, COMBINED_LEVERS, Combined, LatencyChange, Row, StackEffect,
 };
-use super::together::{Together, simulate_together};
+use super::together::{Runner, Together, simulate_together};
 use crate::base::stats;
 use crate::base::stats::paired::{Delta, exceedance_change};
 use crate::model::Scenario;
@@ -187,9 +187,6 @@ pub fn backlog(
     }
 }
 
-/// Simulates scenarios with the base run's seed and trials, in order.
-pub type Runner<'a> =
-    dyn FnMut(&[&Scenario]) -> Result<Vec<SimResult>, crate::base::error::Error> + 'a;
 
 /// Simulate each stack's best levers together and add the result to the backlog: up to
 /// [`COMBINED_LEVERS`] levers whose saving is positive and at least two standard errors, when a

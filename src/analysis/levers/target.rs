@@ -27,10 +27,10 @@ use std::collections::BTreeMap;
 
 use super::assumptions::Assumptions;
 use super::lever::{Candidate, Variant};
-use super::rank::{Runner, candidate_stack};
+use super::rank::candidate_stack;
 use super::report::Backlog;
 use super::roadmap::{Roadmap, Search, StackRoadmap, Step};
-use super::together::simulate_together;
+use super::together::{Runner, simulate_together};
 use crate::base::stats;
 use crate::base::stats::paired::Delta;
 use crate::model::Scenario;

@@ -7,9 +7,12 @@ use super::apply::{provider_usage, size_contracts};
 use super::assumptions::Assumptions;
 use super::catalogue::{LEVERS, derive};
 use super::lever::Variant;
-use super::rank::Runner;
 use crate::model::Scenario;
 use crate::sim::engine::{SimResult, StackSim};
+
+/// Simulates scenarios with the base run's seed and trials, in order.
+pub type Runner<'a> =
+    dyn FnMut(&[&Scenario]) -> Result<Vec<SimResult>, crate::base::error::Error> + 'a;
 
 /// A set of levers applied together and simulated.
 pub struct Together {
