@@ -187,7 +187,6 @@ pub fn backlog(
     }
 }
 
-
 /// Simulate each stack's best levers together and add the result to the backlog: up to
 /// [`COMBINED_LEVERS`] levers whose saving is positive and at least two standard errors, when a
 /// stack has two or more. They are applied one after another in the order [`super::LEVERS`] tries
