@@ -193,10 +193,19 @@ fn from_document(
     if let Some(problem) = control_characters(&root, "") {
         return Err(Error::scenario(Arc::new(sources), problem));
     }
-    let prompts = match prompts::resolve(&mut root, &sources, reach, &mut inputs, &mut warnings) {
+    let prompts = match prompts::resolve(&mut root, &sources, reach, &mut warnings) {
         Ok(p) => p,
         Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
     };
+    // Prompt files are inputs like the others: `serve` reloads when one changes.
+    for p in &prompts {
+        for (file, _) in &p.files {
+            inputs.push(InputFile {
+                path: file.clone(),
+                role: format!("a prompt ({})", p.key),
+            });
+        }
+    }
     let raw = match from_node::<raw::RawScenario>(&root) {
         Ok(raw) => raw,
         Err(e) => {

@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{InputFile, Reach};
+use super::options::Reach;
 use crate::base::error::{Problem, ProblemKind};
 use crate::base::source::{Loc, Sources};
 use crate::model::doc::{Entry, Node, Value};
@@ -69,12 +69,11 @@ fn problem(message: String, loc: Loc, path: &str, help: &str) -> Problem {
 }
 
 /// Count every prompt file and folder the steps of `root` name, replacing each table by its
-/// counts; the files are added to `inputs`.
+/// counts; approximate counts are reported in `warnings`.
 pub(crate) fn resolve(
     root: &mut Node,
     sources: &Sources,
     reach: &Reach,
-    inputs: &mut Vec<InputFile>,
     warnings: &mut Vec<Problem>,
 ) -> Result<Vec<PromptCount>, Problem> {
     let mut found = Vec::new();
@@ -111,12 +110,6 @@ pub(crate) fn resolve(
     for (wi, si, key, encoding, path) in todo {
         let node = step_key_mut(root, wi, si, key).expect("found above");
         let (values, files) = count_table(node, &encoding, &path, sources, reach)?;
-        for (f, _) in &files {
-            inputs.push(InputFile {
-                path: f.clone(),
-                role: format!("a prompt ({path})"),
-            });
-        }
         let loc = node.loc;
         let at = |value: Value| Node { value, loc };
         node.value = match values {
