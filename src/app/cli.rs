@@ -199,6 +199,26 @@ Exit codes: 0 no rule fails, 1 a rule fails, 2 a user error (the scenario or a r
 Then start a scenario with the line `#:schema ./scenario.schema.json` (a path relative to the
 scenario, or a URL) and editors that use taplo complete and check its keys.")]
     Schema(SchemaArgs),
+
+    /// Count the tokens of text files with a model's tokenizer (exact for OpenAI's encodings, an
+    /// approximation, marked as one, for tokenizers that are not public).
+    #[command(after_help = "Examples:
+  aicost tokens prompts/system.md --model gpt-4o
+  aicost tokens examples/inputs/* --model claude-sonnet-4-5")]
+    Tokens(TokensArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct TokensArgs {
+    /// Text files (UTF-8) to count.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The model whose tokenizer counts them (a catalog model, or an OpenAI model name).
+    #[arg(long, short = 'm')]
+    pub model: String,
+    /// A price catalog (JSON) to look the model up in, instead of the built-in one.
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

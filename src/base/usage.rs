@@ -136,6 +136,8 @@ pub enum UsageKind {
     NoModelMatches { catalog: String, pattern: String },
     /// A `prices show` model absent from the catalog.
     ModelNotInCatalog { model: String, catalog: String },
+    /// A file `tokens` cannot count: missing, unreadable, binary or not UTF-8.
+    PromptUnreadable { path: PathBuf, error: String },
     /// A file `prices import` cannot read as LiteLLM's catalog.
     NotLitellmCatalog { path: PathBuf, error: String },
     /// A LiteLLM catalog none of whose models could be imported; `summary` says why, line by line.
@@ -584,6 +586,13 @@ impl fmt::Display for UsageKind {
             }
             ModelNotInCatalog { model, catalog } => {
                 write!(f, "model `{model}` is not in the {catalog}")
+            }
+            PromptUnreadable { path, error } => {
+                write!(
+                    f,
+                    "cannot count the tokens of `{}`: {error}",
+                    visible(&path.display().to_string())
+                )
             }
             NotLitellmCatalog { path, error } => {
                 write!(f, "`{}` is not LiteLLM's catalog: {error}", path.display())

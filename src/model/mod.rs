@@ -10,6 +10,7 @@ pub mod prompt;
 pub mod scenario;
 pub mod schema;
 pub mod sizes;
+pub mod tokens;
 pub mod traffic;
 pub mod types;
 pub mod within_day;

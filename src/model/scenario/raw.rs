@@ -101,6 +101,13 @@ pub struct RawDist {
     pub max: Option<Located<f64>>,
     pub values: Option<Located<Vec<f64>>>,
     pub weights: Option<Located<Vec<f64>>>,
+    /// A prompt file whose token count is the value (`static_prefix_tokens`, `input_tokens`),
+    /// relative to the scenario file; replaced by its count when the scenario is read.
+    pub file: Option<Located<String>>,
+    /// A folder of example inputs: an empirical distribution of its files' token counts.
+    pub folder: Option<Located<String>>,
+    /// With `file` or `folder`: the model whose tokenizer counts them (else the step's first).
+    pub model: Option<Located<String>>,
 }
 
 pub(crate) type Quantity = Located<RawQuantity>;
