@@ -1,0 +1,298 @@
+//! docs/warehouse.md's SQL run for real: its view and its query, taken from the doc as written,
+//! run in DuckDB (its Python package) over generated logs stored as CSV and as Parquet, and the
+//! aggregates it returns fitted by `aicost fit` to the same scenario as the raw rows.
+//!
+//! Without DuckDB the test says so and passes, unless `AICOST_REQUIRE_DUCKDB=1` (set by
+//! `.ci/run`, which installs it), which makes a missing DuckDB a failure.
+//!
+//! What "the same" means: every count is an integer and every token sum a sum of integers far
+//! below 2⁵³, so DuckDB's sums equal aicost's bit for bit whatever the order it adds them in; the
+//! sums of logarithms (the lognormal fits) and of logged spend are the only ones whose last bits
+//! depend on the order. The fitted structure is compared field by field, exactly, except the
+//! spend per call (relative 1e-12, a few ulps of a sum of thousands of terms); the lognormal
+//! `p50` and `p95` are compared exactly because they are rounded to whole tokens, which an error
+//! of about 1e-12 tokens cannot move unless the fit falls on a half token. The scenario files
+//! `aicost fit` writes from both are then compared line for line, bar the first (which names the
+//! input file).
+
+mod logs;
+
+use std::path::Path;
+use std::process::Command;
+
+use aicost::analysis::fit::skeleton::{self, Fitted};
+use aicost::analysis::fit::{LogOptions, summarize};
+use aicost::base::calendar::Date;
+use assert_cmd::cargo::cargo_bin_cmd;
+use logs::{PartTruth, WorkflowTruth, part};
+
+/// The Python that imports `duckdb`, or `None` after saying the test is skipped; a failure
+/// instead where `AICOST_REQUIRE_DUCKDB=1`.
+fn duckdb_or_skip() -> Option<&'static str> {
+    let found = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some("python3");
+    }
+    if std::env::var("AICOST_REQUIRE_DUCKDB").is_ok_and(|v| v == "1") {
+        panic!(
+            "AICOST_REQUIRE_DUCKDB=1 but python3 cannot import duckdb (pip install duckdb --break-system-packages)"
+        );
+    }
+    println!("notice: DuckDB's Python package not found; skipping the warehouse query test");
+    eprintln!("notice: DuckDB's Python package not found; skipping the warehouse query test");
+    None
+}
+
+/// The ```sql blocks of docs/warehouse.md's DuckDB section, in order: the view, then the query.
+fn doc_sql() -> (String, String) {
+    let doc = std::fs::read_to_string("docs/warehouse.md").unwrap();
+    let start = doc
+        .find("\n## The query (DuckDB)")
+        .expect("docs/warehouse.md has a section `## The query (DuckDB)`");
+    let section = &doc[start + 1..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let blocks: Vec<String> = section
+        .split("```sql\n")
+        .skip(1)
+        .map(|b| b[..b.find("```").expect("a closed code block")].to_string())
+        .collect();
+    assert_eq!(blocks.len(), 2, "the view and the query: {blocks:#?}");
+    assert!(blocks[0].contains("CREATE VIEW usage"), "{}", blocks[0]);
+    assert!(blocks[1].contains("WITH calls AS"), "{}", blocks[1]);
+    (blocks[0].clone(), blocks[1].clone())
+}
+
+fn truth() -> Vec<WorkflowTruth> {
+    vec![
+        WorkflowTruth {
+            name: "summarize",
+            users: 150,
+            rate: 1.5,
+            weekend_factor: 0.4,
+            user_cv: 0.6,
+            parts: vec![
+                PartTruth {
+                    prefix: 3000,
+                    hit_rate: 0.7,
+                    // Failures follow one another often enough for third and fourth attempts.
+                    validation_failure_rate: 0.15,
+                    error_rate: 0.03,
+                    ..part("gpt-4o-mini", 0.75)
+                },
+                PartTruth {
+                    input_mu: 1500f64.ln(),
+                    input_sigma: 0.3,
+                    ..part("gpt-4o", 0.25)
+                },
+            ],
+        },
+        WorkflowTruth {
+            name: "classify",
+            users: 40,
+            rate: 4.0,
+            weekend_factor: 1.0,
+            user_cv: 0.0,
+            parts: vec![part("claude-haiku-4-5", 1.0)],
+        },
+    ]
+}
+
+/// The logged spend of a billed call (made-up prices: any number with many digits will do).
+fn cost(r: &logs::Row) -> String {
+    if r.status == "error" {
+        return String::new();
+    }
+    let usd =
+        (r.input - r.cached) as f64 * 0.15e-6 + r.cached as f64 * 0.075e-6 + r.output as f64 * 0.6e-6;
+    format!("{usd}")
+}
+
+/// 30 days of logs in the plain CSV format, with the optional `attempt` and `cost_usd` columns.
+fn write_logs(path: &Path) -> usize {
+    let mut text = String::from(
+        "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status,attempt,cost_usd\n",
+    );
+    let mut rows = 0;
+    logs::generate(
+        &truth(),
+        Date::parse("2026-09-01").unwrap(),
+        30,
+        11,
+        |r| {
+            rows += 1;
+            text += &format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                logs::timestamp(r),
+                r.user,
+                r.workflow,
+                r.model,
+                r.input,
+                r.cached,
+                r.output,
+                r.status,
+                r.attempt,
+                cost(r)
+            );
+        },
+    );
+    std::fs::write(path, text).unwrap();
+    rows
+}
+
+/// Run the doc's view and query in `dir` (where the view finds its input) with DuckDB's session
+/// time zone set far from UTC first, so the query's own `SET TimeZone` is what makes days UTC;
+/// DuckDB writes the result as CSV with a header, as `duckdb -csv` does.
+fn run_duckdb(python: &str, dir: &Path, view: &str, query: &str, out: &Path) {
+    std::fs::write(dir.join("view.sql"), view).unwrap();
+    std::fs::write(dir.join("aggregates.sql"), query).unwrap();
+    let script = r#"
+import sys, duckdb
+con = duckdb.connect()
+con.execute("SET TimeZone = 'Pacific/Kiritimati'")
+con.execute(open("view.sql").read())
+con.sql(open("aggregates.sql").read()).write_csv(sys.argv[1])
+"#;
+    let o = Command::new(python)
+        .current_dir(dir)
+        .args(["-c", script])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "DuckDB: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn fitted(path: &Path, empirical: bool) -> Fitted {
+    let ing = summarize(&[path.to_path_buf()], &LogOptions::default()).unwrap();
+    assert_eq!(ing.budget.malformed.count, 0, "{}", ing.budget.report());
+    skeleton::fit(&ing.summary, empirical)
+}
+
+/// Workflows by name, parts by model: a warehouse returns rows in any order.
+fn sorted(f: &Fitted) -> Fitted {
+    let mut f = f.clone();
+    f.workflows.sort_by(|a, b| a.name.cmp(&b.name));
+    for w in &mut f.workflows {
+        w.parts.sort_by(|a, b| a.model.cmp(&b.model));
+    }
+    f
+}
+
+/// The fit from the raw rows and from the aggregates: equal, as the module doc says.
+fn assert_same_fit(raw: &Fitted, agg: &Fitted) {
+    let (mut raw, mut agg) = (sorted(raw), sorted(agg));
+    for (p, q) in raw
+        .workflows
+        .iter_mut()
+        .flat_map(|w| &mut w.parts)
+        .zip(agg.workflows.iter_mut().flat_map(|w| &mut w.parts))
+    {
+        let (a, b) = (p.cost_per_call_usd.unwrap(), q.cost_per_call_usd.unwrap());
+        assert!((a - b).abs() <= 1e-12 * a, "{}: spend {a} vs {b}", p.model);
+        q.cost_per_call_usd = p.cost_per_call_usd;
+    }
+    assert_eq!(raw, agg);
+}
+
+/// The scenario `aicost fit FILE` writes, without its first line (which names the file).
+fn scenario(file: &Path) -> String {
+    let out = cargo_bin_cmd!("aicost")
+        .env_remove("NO_COLOR")
+        .env("AICOST_TODAY", "2026-11-23")
+        .arg("fit")
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_once('\n').unwrap().1.to_string()
+}
+
+#[test]
+fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
+    let Some(python) = duckdb_or_skip() else {
+        return;
+    };
+    let (view, query) = doc_sql();
+    let dir = tempfile::tempdir().unwrap();
+    // CSV: the view as written reads `usage.csv`.
+    let csv_dir = dir.path().join("csv");
+    std::fs::create_dir(&csv_dir).unwrap();
+    let raw = csv_dir.join("usage.csv");
+    let rows = write_logs(&raw);
+    let from_csv = dir.path().join("aggregates-csv.csv");
+    run_duckdb(python, &csv_dir, &view, &query, &from_csv);
+    // Parquet: the same rows, written by DuckDB's COPY, read by the view's documented variant.
+    let parquet_dir = dir.path().join("parquet");
+    std::fs::create_dir(&parquet_dir).unwrap();
+    let o = Command::new(python)
+        .current_dir(&csv_dir)
+        .args([
+            "-c",
+            "import sys, duckdb; duckdb.connect().execute(\"COPY (SELECT * FROM read_csv('usage.csv')) TO '\" + sys.argv[1] + \"' (FORMAT parquet)\")",
+        ])
+        .arg(parquet_dir.join("usage.parquet"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(view.matches("read_csv('usage.csv')").count(), 1, "{view}");
+    let parquet_view = view.replace("read_csv('usage.csv')", "read_parquet('usage.parquet')");
+    let from_parquet = dir.path().join("aggregates-parquet.csv");
+    run_duckdb(python, &parquet_dir, &parquet_view, &query, &from_parquet);
+
+    let truth_raw = fitted(&raw, false);
+    // The logs are rich enough for every measure to matter: retries up to a fourth attempt,
+    // logged spend, provider errors, cache hits, 30 days from a Tuesday.
+    let mini = truth_raw
+        .workflows
+        .iter()
+        .flat_map(|w| &w.parts)
+        .find(|p| p.model == "gpt-4o-mini")
+        .unwrap();
+    assert!(mini.max_attempts >= 3, "{}", mini.max_attempts);
+    assert!(mini.retry_share.unwrap() > 0.1 && mini.error_rate > 0.0);
+    assert!(mini.cache_hit_rate > 0.5);
+    assert_eq!(truth_raw.days_covered, Some(30));
+    assert_eq!((truth_raw.days_weekday, truth_raw.days_weekend), (22.0, 8.0));
+    assert!(rows > 10_000, "{rows} rows");
+
+    let raw_scenario = scenario(&raw);
+    for comment in [
+        "% of calls were retries.",
+        "; logged spend $",
+        "days = 30   # the days the logs cover",
+        "2026-09-01 to 2026-09-30",
+        "max_attempts = ",
+    ] {
+        assert!(raw_scenario.contains(comment), "{comment}:\n{raw_scenario}");
+    }
+    for agg in [&from_csv, &from_parquet] {
+        let text = std::fs::read_to_string(agg).unwrap();
+        assert!(
+            text.starts_with("workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\n"),
+            "{}",
+            &text[..200.min(text.len())]
+        );
+        for measure in [",retries,", ",max_attempt,", ",cost_usd,", ",first_day,"] {
+            assert!(text.contains(measure), "{measure} in {}", agg.display());
+        }
+        for empirical in [false, true] {
+            assert_same_fit(&fitted(&raw, empirical), &fitted(agg, empirical));
+        }
+        let from_agg = scenario(agg);
+        if let Some((a, b)) = raw_scenario.lines().zip(from_agg.lines()).find(|(a, b)| a != b) {
+            panic!("{}: the scenarios differ:\n  raw: {a}\n  agg: {b}", agg.display());
+        }
+        assert_eq!(raw_scenario, from_agg, "{}", agg.display());
+    }
+}
