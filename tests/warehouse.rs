@@ -105,8 +105,9 @@ fn cost(r: &logs::Row) -> String {
     if r.status == "error" {
         return String::new();
     }
-    let usd =
-        (r.input - r.cached) as f64 * 0.15e-6 + r.cached as f64 * 0.075e-6 + r.output as f64 * 0.6e-6;
+    let usd = (r.input - r.cached) as f64 * 0.15e-6
+        + r.cached as f64 * 0.075e-6
+        + r.output as f64 * 0.6e-6;
     format!("{usd}")
 }
 
@@ -116,28 +117,22 @@ fn write_logs(path: &Path) -> usize {
         "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status,attempt,cost_usd\n",
     );
     let mut rows = 0;
-    logs::generate(
-        &truth(),
-        Date::parse("2026-09-01").unwrap(),
-        30,
-        11,
-        |r| {
-            rows += 1;
-            text += &format!(
-                "{},{},{},{},{},{},{},{},{},{}\n",
-                logs::timestamp(r),
-                r.user,
-                r.workflow,
-                r.model,
-                r.input,
-                r.cached,
-                r.output,
-                r.status,
-                r.attempt,
-                cost(r)
-            );
-        },
-    );
+    logs::generate(&truth(), Date::parse("2026-09-01").unwrap(), 30, 11, |r| {
+        rows += 1;
+        text += &format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            logs::timestamp(r),
+            r.user,
+            r.workflow,
+            r.model,
+            r.input,
+            r.cached,
+            r.output,
+            r.status,
+            r.attempt,
+            cost(r)
+        );
+    });
     std::fs::write(path, text).unwrap();
     rows
 }
@@ -186,16 +181,17 @@ fn sorted(f: &Fitted) -> Fitted {
 
 /// The fit from the raw rows and from the aggregates: equal, as the module doc says.
 fn assert_same_fit(raw: &Fitted, agg: &Fitted) {
-    let (mut raw, mut agg) = (sorted(raw), sorted(agg));
+    let (raw, mut agg) = (sorted(raw), sorted(agg));
     for (p, q) in raw
         .workflows
-        .iter_mut()
-        .flat_map(|w| &mut w.parts)
+        .iter()
+        .flat_map(|w| &w.parts)
         .zip(agg.workflows.iter_mut().flat_map(|w| &mut w.parts))
     {
-        let (a, b) = (p.cost_per_call_usd.unwrap(), q.cost_per_call_usd.unwrap());
-        assert!((a - b).abs() <= 1e-12 * a, "{}: spend {a} vs {b}", p.model);
-        q.cost_per_call_usd = p.cost_per_call_usd;
+        if let (Some(a), Some(b)) = (p.cost_per_call_usd, q.cost_per_call_usd) {
+            assert!((a - b).abs() <= 1e-12 * a, "{}: spend {a} vs {b}", p.model);
+            q.cost_per_call_usd = p.cost_per_call_usd;
+        }
     }
     assert_eq!(raw, agg);
 }
@@ -263,7 +259,10 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
     assert!(mini.retry_share.unwrap() > 0.1 && mini.error_rate > 0.0);
     assert!(mini.cache_hit_rate > 0.5);
     assert_eq!(truth_raw.days_covered, Some(30));
-    assert_eq!((truth_raw.days_weekday, truth_raw.days_weekend), (22.0, 8.0));
+    assert_eq!(
+        (truth_raw.days_weekday, truth_raw.days_weekend),
+        (22.0, 8.0)
+    );
     assert!(rows > 10_000, "{rows} rows");
 
     let raw_scenario = scenario(&raw);
@@ -277,22 +276,94 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
         assert!(raw_scenario.contains(comment), "{comment}:\n{raw_scenario}");
     }
     for agg in [&from_csv, &from_parquet] {
+        for empirical in [false, true] {
+            assert_same_fit(&fitted(&raw, empirical), &fitted(agg, empirical));
+        }
+        let from_agg = scenario(agg);
+        if let Some((a, b)) = raw_scenario
+            .lines()
+            .zip(from_agg.lines())
+            .find(|(a, b)| a != b)
+        {
+            panic!(
+                "{}: the scenarios differ:\n  raw: {a}\n  agg: {b}",
+                agg.display()
+            );
+        }
+        assert_eq!(raw_scenario, from_agg, "{}", agg.display());
         let text = std::fs::read_to_string(agg).unwrap();
         assert!(
             text.starts_with("workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\n"),
             "{}",
             &text[..200.min(text.len())]
         );
-        for measure in [",retries,", ",max_attempt,", ",cost_usd,", ",first_day,"] {
+        for measure in [
+            ",retries,",
+            ",max_attempt,",
+            ",cost_usd,",
+            ",first_day,",
+            ",last_day,",
+        ] {
             assert!(text.contains(measure), "{measure} in {}", agg.display());
         }
-        for empirical in [false, true] {
-            assert_same_fit(&fitted(&raw, empirical), &fitted(agg, empirical));
-        }
-        let from_agg = scenario(agg);
-        if let Some((a, b)) = raw_scenario.lines().zip(from_agg.lines()).find(|(a, b)| a != b) {
-            panic!("{}: the scenarios differ:\n  raw: {a}\n  agg: {b}", agg.display());
-        }
-        assert_eq!(raw_scenario, from_agg, "{}", agg.display());
     }
+}
+
+/// `first_day` and `last_day` carry a day number; files merge by the earliest and the latest, an
+/// empty `n` (a table without rows) is ignored, and a day that is not a whole number is a bad
+/// line named by file and line. Needs no DuckDB.
+#[test]
+fn the_days_the_aggregates_cover_merge_by_earliest_and_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = |d: &str| Date::parse(d).unwrap().days();
+    let header = "workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\n";
+    let part = "w,m,ok_calls,,10,,,,\nw,m,input_tokens_all,160,10,1000,100000,46.05,212.07\nw,m,output_tokens,,10,,,,\n";
+    let a = dir.path().join("a.csv");
+    std::fs::write(
+        &a,
+        format!(
+            "{header}{part},,first_day,,{},,,,\n,,last_day,,{},,,,\n",
+            day("2026-09-03"),
+            day("2026-09-20")
+        ),
+    )
+    .unwrap();
+    let b = dir.path().join("b.csv");
+    std::fs::write(
+        &b,
+        format!(
+            "{header},,first_day,,,,,,\n,,last_day,,,,,,\n,,first_day,,{},,,,\n,,last_day,,{},,,,\n",
+            day("2026-09-10"),
+            day("2026-10-02")
+        ),
+    )
+    .unwrap();
+    let ing = summarize(&[a.clone(), b], &LogOptions::default()).unwrap();
+    assert_eq!(ing.budget.malformed.count, 0, "{}", ing.budget.report());
+    assert_eq!(ing.summary.first_day, Date::parse("2026-09-03"));
+    assert_eq!(ing.summary.last_day, Date::parse("2026-10-02"));
+    assert_eq!(skeleton::fit(&ing.summary, false).days_covered, Some(30));
+    // Written back by `--aggregates-out`, the span survives.
+    let dump = dir.path().join("dump.csv");
+    std::fs::write(&dump, aicost::analysis::fit::aggregate::write(&ing.summary)).unwrap();
+    let again = summarize(&[dump], &LogOptions::default()).unwrap().summary;
+    assert_eq!(
+        (again.first_day, again.last_day),
+        (ing.summary.first_day, ing.summary.last_day)
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, format!("{header}{part},,first_day,,20700.5,,,,\n")).unwrap();
+    let out = cargo_bin_cmd!("aicost")
+        .env_remove("NO_COLOR")
+        .arg("fit")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad.csv:5: `n` is not a number: `20700.5`"),
+        "{stderr}"
+    );
 }
