@@ -1,9 +1,9 @@
-//! docs/warehouse.md's SQL run for real: its view and its query, taken from the doc as written,
-//! run in DuckDB (its Python package) over generated logs stored as CSV and as Parquet, and the
-//! aggregates it returns fitted by `aicost fit` to the same scenario as the raw rows.
+//! docs/warehouse.md run for real: its commands, its view and its query, taken from the doc as
+//! written, run by DuckDB's command-line tool over generated logs stored as CSV and as Parquet, and
+//! the aggregates it returns fitted by `aicost fit` to the same scenario as the raw rows.
 //!
-//! Without DuckDB the test says so and passes, unless `AICOST_REQUIRE_DUCKDB=1` (set by
-//! `.ci/run`, which installs it), which makes a missing DuckDB a failure.
+//! Without `duckdb` on the PATH the test says so and passes, unless `AICOST_REQUIRE_DUCKDB=1` (set
+//! by `.ci/run`, which installs the tool), which makes a missing DuckDB a failure.
 //!
 //! What "the same" means: every count is an integer and every token sum a sum of integers far
 //! below 2⁵³, so DuckDB's sums equal aicost's bit for bit whatever the order it adds them in; the
@@ -26,43 +26,56 @@ use aicost::base::calendar::Date;
 use assert_cmd::cargo::cargo_bin_cmd;
 use logs::{PartTruth, WorkflowTruth, part};
 
-/// The Python that imports `duckdb`, or `None` after saying the test is skipped; a failure
-/// instead where `AICOST_REQUIRE_DUCKDB=1`.
-fn duckdb_or_skip() -> Option<&'static str> {
-    let found = Command::new("python3")
-        .args(["-c", "import duckdb"])
+/// Whether DuckDB's command-line tool runs, after saying the test is skipped when it does not; a
+/// failure instead where `AICOST_REQUIRE_DUCKDB=1`.
+fn duckdb_or_skip() -> bool {
+    let found = Command::new("duckdb")
+        .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if found {
-        return Some("python3");
+    if !found {
+        if std::env::var("AICOST_REQUIRE_DUCKDB").is_ok_and(|v| v == "1") {
+            panic!("AICOST_REQUIRE_DUCKDB=1 but no duckdb on the PATH (pip install duckdb-cli)");
+        }
+        println!("notice: duckdb not found; skipping the warehouse query test");
+        eprintln!("notice: duckdb not found; skipping the warehouse query test");
     }
-    if std::env::var("AICOST_REQUIRE_DUCKDB").is_ok_and(|v| v == "1") {
-        panic!(
-            "AICOST_REQUIRE_DUCKDB=1 but python3 cannot import duckdb (pip install duckdb --break-system-packages)"
-        );
-    }
-    println!("notice: DuckDB's Python package not found; skipping the warehouse query test");
-    eprintln!("notice: DuckDB's Python package not found; skipping the warehouse query test");
-    None
+    found
 }
 
-/// The ```sql blocks of docs/warehouse.md's DuckDB section, in order: the view, then the query.
-fn doc_sql() -> (String, String) {
+/// What docs/warehouse.md gives: the commands (its first ```sh block), the view (`usage.sql`)
+/// and the query (`aggregates.sql`), the two ```sql blocks of its DuckDB section.
+struct Doc {
+    commands: String,
+    view: String,
+    query: String,
+}
+
+fn block<'a>(text: &'a str, fence: &str) -> Vec<&'a str> {
+    text.split(fence)
+        .skip(1)
+        .map(|b| &b[..b.find("```").expect("a closed code block")])
+        .collect()
+}
+
+fn doc() -> Doc {
     let doc = std::fs::read_to_string("docs/warehouse.md").unwrap();
+    let commands = block(&doc, "```sh\n")[0].to_string();
+    assert!(commands.contains("usage.sql aggregates.sql"), "{commands}");
     let start = doc
         .find("\n## The query (DuckDB)")
         .expect("docs/warehouse.md has a section `## The query (DuckDB)`");
     let section = &doc[start + 1..];
     let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    let blocks: Vec<String> = section
-        .split("```sql\n")
-        .skip(1)
-        .map(|b| b[..b.find("```").expect("a closed code block")].to_string())
-        .collect();
-    assert_eq!(blocks.len(), 2, "the view and the query: {blocks:#?}");
-    assert!(blocks[0].contains("CREATE VIEW usage"), "{}", blocks[0]);
-    assert!(blocks[1].contains("WITH calls AS"), "{}", blocks[1]);
-    (blocks[0].clone(), blocks[1].clone())
+    let sql = block(section, "```sql\n");
+    assert_eq!(sql.len(), 2, "the view and the query: {sql:#?}");
+    assert!(sql[0].contains("CREATE VIEW usage"), "{}", sql[0]);
+    assert!(sql[1].contains("WITH calls AS"), "{}", sql[1]);
+    Doc {
+        commands,
+        view: sql[0].to_string(),
+        query: sql[1].to_string(),
+    }
 }
 
 fn truth() -> Vec<WorkflowTruth> {
@@ -116,9 +129,14 @@ fn write_logs(path: &Path) -> usize {
     let mut text = String::from(
         "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status,attempt,cost_usd\n",
     );
-    let mut rows = 0;
+    let mut rows = Vec::new();
     logs::generate(&truth(), Date::parse("2026-09-01").unwrap(), 30, 11, |r| {
-        rows += 1;
+        rows.push(r.clone())
+    });
+    // Grouped by workflow and model in name order, the order of the query's result: `fit` lists
+    // workflows and models in the order it first meets them, in rows and in aggregates alike.
+    rows.sort_by_key(|r| (r.workflow, r.model));
+    for r in &rows {
         text += &format!(
             "{},{},{},{},{},{},{},{},{},{}\n",
             logs::timestamp(r),
@@ -132,33 +150,35 @@ fn write_logs(path: &Path) -> usize {
             r.attempt,
             cost(r)
         );
-    });
+    }
     std::fs::write(path, text).unwrap();
-    rows
+    rows.len()
 }
 
-/// Run the doc's view and query in `dir` (where the view finds its input) with DuckDB's session
-/// time zone set far from UTC first, so the query's own `SET TimeZone` is what makes days UTC;
-/// DuckDB writes the result as CSV with a header, as `duckdb -csv` does.
-fn run_duckdb(python: &str, dir: &Path, view: &str, query: &str, out: &Path) {
-    std::fs::write(dir.join("view.sql"), view).unwrap();
-    std::fs::write(dir.join("aggregates.sql"), query).unwrap();
-    let script = r#"
-import sys, duckdb
-con = duckdb.connect()
-con.execute("SET TimeZone = 'Pacific/Kiritimati'")
-con.execute(open("view.sql").read())
-con.sql(open("aggregates.sql").read()).write_csv(sys.argv[1])
-"#;
-    let o = Command::new(python)
+/// Run the doc's commands in `dir` (which holds the view's input) with `view` as `usage.sql`:
+/// DuckDB writes `aggregates.csv` and `aicost fit` reads it into `fitted.toml`. DuckDB's time
+/// zone is set far from UTC (Kiritimati is UTC+14), so the query's own `SET TimeZone` is what
+/// makes its days UTC days.
+fn run_doc(dir: &Path, doc: &Doc, view: &str) {
+    std::fs::write(dir.join("usage.sql"), view).unwrap();
+    std::fs::write(dir.join("aggregates.sql"), &doc.query).unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_aicost")).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let o = Command::new("sh")
         .current_dir(dir)
-        .args(["-c", script])
-        .arg(out)
+        .args(["-ec", &doc.commands])
+        .env("PATH", path)
+        .env("TZ", "Pacific/Kiritimati")
+        .env("AICOST_TODAY", "2026-11-23")
         .output()
         .unwrap();
     assert!(
         o.status.success(),
-        "DuckDB: {}",
+        "{}:\n{}",
+        doc.commands,
         String::from_utf8_lossy(&o.stderr)
     );
 }
@@ -216,35 +236,40 @@ fn scenario(file: &Path) -> String {
 
 #[test]
 fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
-    let Some(python) = duckdb_or_skip() else {
+    if !duckdb_or_skip() {
         return;
-    };
-    let (view, query) = doc_sql();
+    }
+    let doc = doc();
     let dir = tempfile::tempdir().unwrap();
     // CSV: the view as written reads `usage.csv`.
     let csv_dir = dir.path().join("csv");
     std::fs::create_dir(&csv_dir).unwrap();
     let raw = csv_dir.join("usage.csv");
     let rows = write_logs(&raw);
-    let from_csv = dir.path().join("aggregates-csv.csv");
-    run_duckdb(python, &csv_dir, &view, &query, &from_csv);
+    run_doc(&csv_dir, &doc, &doc.view);
     // Parquet: the same rows, written by DuckDB's COPY, read by the view's documented variant.
     let parquet_dir = dir.path().join("parquet");
     std::fs::create_dir(&parquet_dir).unwrap();
-    let o = Command::new(python)
+    let o = Command::new("duckdb")
         .current_dir(&csv_dir)
-        .args([
-            "-c",
-            "import sys, duckdb; duckdb.connect().execute(\"COPY (SELECT * FROM read_csv('usage.csv')) TO '\" + sys.argv[1] + \"' (FORMAT parquet)\")",
-        ])
-        .arg(parquet_dir.join("usage.parquet"))
+        .arg("-c")
+        .arg(format!(
+            "COPY (SELECT * FROM read_csv('usage.csv')) TO '{}' (FORMAT parquet)",
+            parquet_dir.join("usage.parquet").display()
+        ))
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(view.matches("read_csv('usage.csv')").count(), 1, "{view}");
-    let parquet_view = view.replace("read_csv('usage.csv')", "read_parquet('usage.parquet')");
-    let from_parquet = dir.path().join("aggregates-parquet.csv");
-    run_duckdb(python, &parquet_dir, &parquet_view, &query, &from_parquet);
+    assert_eq!(
+        doc.view.matches("read_csv('usage.csv')").count(),
+        1,
+        "{}",
+        doc.view
+    );
+    let parquet_view = doc
+        .view
+        .replace("read_csv('usage.csv')", "read_parquet('usage.parquet')");
+    run_doc(&parquet_dir, &doc, &parquet_view);
 
     let truth_raw = fitted(&raw, false);
     // The logs are rich enough for every measure to matter: retries up to a fourth attempt,
@@ -275,11 +300,13 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
     ] {
         assert!(raw_scenario.contains(comment), "{comment}:\n{raw_scenario}");
     }
-    for agg in [&from_csv, &from_parquet] {
+    for d in [&csv_dir, &parquet_dir] {
+        let agg = d.join("aggregates.csv");
         for empirical in [false, true] {
-            assert_same_fit(&fitted(&raw, empirical), &fitted(agg, empirical));
+            assert_same_fit(&fitted(&raw, empirical), &fitted(&agg, empirical));
         }
-        let from_agg = scenario(agg);
+        let written = std::fs::read_to_string(d.join("fitted.toml")).unwrap();
+        let from_agg = written.split_once('\n').unwrap().1;
         if let Some((a, b)) = raw_scenario
             .lines()
             .zip(from_agg.lines())
@@ -287,16 +314,17 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
         {
             panic!(
                 "{}: the scenarios differ:\n  raw: {a}\n  agg: {b}",
-                agg.display()
+                d.display()
             );
         }
-        assert_eq!(raw_scenario, from_agg, "{}", agg.display());
-        let text = std::fs::read_to_string(agg).unwrap();
+        assert_eq!(raw_scenario, from_agg, "{}", d.display());
+        let text = std::fs::read_to_string(&agg).unwrap();
         assert!(
             text.starts_with("workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\n"),
             "{}",
             &text[..200.min(text.len())]
         );
+        assert!(!text.contains("NULL"), "NULL written as a word");
         for measure in [
             ",retries,",
             ",max_attempt,",
