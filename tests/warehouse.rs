@@ -130,11 +130,17 @@ fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// 30 days of logs in the plain CSV format, with the optional `attempt` and `cost_usd` columns.
-fn write_logs(path: &Path) -> usize {
+/// 30 days of logs in the plain CSV format, with the optional `attempt` and `cost_usd` columns
+/// or without them.
+fn write_logs(path: &Path, optional: bool) -> usize {
     let mut text = String::from(
-        "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status,attempt,cost_usd\n",
+        "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status",
     );
+    text += if optional {
+        ",attempt,cost_usd\n"
+    } else {
+        "\n"
+    };
     let mut rows = Vec::new();
     logs::generate(&truth(), Date::parse("2026-09-01").unwrap(), 30, 11, |r| {
         rows.push(r.clone())
@@ -150,7 +156,7 @@ fn write_logs(path: &Path) -> usize {
             &r.user
         };
         text += &format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{}",
             logs::timestamp(r),
             quoted(user),
             quoted(r.workflow),
@@ -159,9 +165,11 @@ fn write_logs(path: &Path) -> usize {
             r.cached,
             r.output,
             r.status,
-            r.attempt,
-            cost(r)
         );
+        if optional {
+            text += &format!(",{},{}", r.attempt, cost(r));
+        }
+        text.push('\n');
     }
     std::fs::write(path, text).unwrap();
     rows.len()
@@ -246,6 +254,28 @@ fn scenario(file: &Path) -> String {
     text.split_once('\n').unwrap().1.to_string()
 }
 
+/// The fits and the scenario file from `dir`'s aggregates (the doc's commands were run there)
+/// are those from the raw log.
+fn assert_same_scenario(raw: &Path, raw_scenario: &str, dir: &Path) {
+    let agg = dir.join("aggregates.csv");
+    for empirical in [false, true] {
+        assert_same_fit(&fitted(raw, empirical), &fitted(&agg, empirical));
+    }
+    let written = std::fs::read_to_string(dir.join("fitted.toml")).unwrap();
+    let from_agg = written.split_once('\n').unwrap().1;
+    if let Some((a, b)) = raw_scenario
+        .lines()
+        .zip(from_agg.lines())
+        .find(|(a, b)| a != b)
+    {
+        panic!(
+            "{}: the scenarios differ:\n  raw: {a}\n  agg: {b}",
+            dir.display()
+        );
+    }
+    assert_eq!(raw_scenario, from_agg, "{}", dir.display());
+}
+
 #[test]
 fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
     if !duckdb_or_skip() {
@@ -257,7 +287,7 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
     let csv_dir = dir.path().join("csv");
     std::fs::create_dir(&csv_dir).unwrap();
     let raw = csv_dir.join("usage.csv");
-    let rows = write_logs(&raw);
+    let rows = write_logs(&raw, true);
     run_doc(&csv_dir, &doc, &doc.view);
     // Parquet: the same rows, written by DuckDB's COPY, read by the view's documented variant.
     let parquet_dir = dir.path().join("parquet");
@@ -313,23 +343,8 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
         assert!(raw_scenario.contains(comment), "{comment}:\n{raw_scenario}");
     }
     for d in [&csv_dir, &parquet_dir] {
+        assert_same_scenario(&raw, &raw_scenario, d);
         let agg = d.join("aggregates.csv");
-        for empirical in [false, true] {
-            assert_same_fit(&fitted(&raw, empirical), &fitted(&agg, empirical));
-        }
-        let written = std::fs::read_to_string(d.join("fitted.toml")).unwrap();
-        let from_agg = written.split_once('\n').unwrap().1;
-        if let Some((a, b)) = raw_scenario
-            .lines()
-            .zip(from_agg.lines())
-            .find(|(a, b)| a != b)
-        {
-            panic!(
-                "{}: the scenarios differ:\n  raw: {a}\n  agg: {b}",
-                d.display()
-            );
-        }
-        assert_eq!(raw_scenario, from_agg, "{}", d.display());
         let text = std::fs::read_to_string(&agg).unwrap();
         assert!(
             text.starts_with("workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\n"),
@@ -347,6 +362,22 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
             assert!(text.contains(measure), "{measure} in {}", agg.display());
         }
     }
+
+    // A log without `attempt` and `cost_usd`: the view names them NULL, as the doc says, and the
+    // scenario is again the one from the rows (no retry or spend comment in either).
+    let bare_dir = dir.path().join("bare");
+    std::fs::create_dir(&bare_dir).unwrap();
+    let bare = bare_dir.join("usage.csv");
+    write_logs(&bare, false);
+    let columns = "       attempt, cost_usd\n";
+    assert_eq!(doc.view.matches(columns).count(), 1, "{}", doc.view);
+    let bare_view = doc
+        .view
+        .replace(columns, "       NULL AS attempt, NULL AS cost_usd\n");
+    run_doc(&bare_dir, &doc, &bare_view);
+    let bare_scenario = scenario(&bare);
+    assert!(!bare_scenario.contains("were retries") && !bare_scenario.contains("logged spend"));
+    assert_same_scenario(&bare, &bare_scenario, &bare_dir);
 }
 
 /// `first_day` and `last_day` carry a day number; files merge by the earliest and the latest, an
