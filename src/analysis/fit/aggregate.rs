@@ -4,8 +4,8 @@
 //! One row per `(workflow, model, measure, bucket)` with the columns
 //! `workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2`. Token measures carry one row per
 //! histogram bucket (`bucket = floor(16·log2(tokens))`, empty for 0 tokens); counters carry only
-//! `n`. `docs/warehouse.md` gives the measures and a query that produces them (DuckDB, run by
-//! `tests/warehouse.rs`; BigQuery, Snowflake and Spark SQL by replacing a few lines). Rows of several files, or several rows of the same key, add up, so partitions and
+//! `n`. `docs/warehouse.md` gives the measures and a query that produces them (DuckDB, BigQuery,
+//! Spark SQL). Rows of several files, or several rows of the same key, add up, so partitions and
 //! shards merge. `aicost fit --aggregates-out` writes the same format from raw logs.
 
 use std::fmt::Write as _;
