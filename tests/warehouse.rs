@@ -125,22 +125,75 @@ fn cost(r: &logs::Row) -> String {
     format!("{usd}")
 }
 
+/// The optional columns of cache writes, reasoning, image and audio tokens, from the row's second
+/// of the day (a stand-in for chance that leaves the generator's draws alone): Claude reports
+/// writes on every call and their time to live on some, GPT-4o reports reasoning on every call,
+/// writes on a few (so its cache is fitted from reads), images and audio output on some;
+/// GPT-4o mini reports none of them.
+fn details(r: &logs::Row) -> String {
+    let k = u64::from(r.second);
+    let (mut writes, mut one_hour, mut reasoning) = (String::new(), String::new(), String::new());
+    let (mut image, mut audio_in, mut audio_out) = (0, 0, 0);
+    match r.model {
+        "claude-haiku-4-5" => {
+            let w = if k % 3 == 0 {
+                (r.input / 2).min(1024)
+            } else {
+                0
+            };
+            writes = w.to_string();
+            if k % 2 == 0 {
+                one_hour = if k % 4 == 0 { w } else { 0 }.to_string();
+            }
+            if k % 11 == 0 {
+                audio_in = r.input / 10;
+            }
+        }
+        "gpt-4o" => {
+            if k % 5 == 0 {
+                writes = "0".to_string();
+            }
+            reasoning = (r.output / 3).to_string();
+            if k % 7 == 0 {
+                image = (r.input / 4).min(85 * (1 + k % 3));
+            }
+            if k % 13 == 0 {
+                audio_out = (r.output / 4).min(50);
+            }
+        }
+        _ => {}
+    }
+    format!("{writes},{one_hour},{reasoning},{image},{audio_in},{audio_out}")
+}
+
+/// The view's columns that a log may lack, in the order the generated log has them.
+const OPTIONAL_COLUMNS: [&str; 8] = [
+    "attempt",
+    "cost_usd",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+    "image_tokens",
+    "audio_input_tokens",
+    "audio_output_tokens",
+];
+
 /// A CSV field in quotes.
 fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// 30 days of logs in the plain CSV format, with the optional `attempt` and `cost_usd` columns
-/// or without them.
+/// 30 days of logs in the plain CSV format, with its optional columns ([`OPTIONAL_COLUMNS`]) or
+/// without them.
 fn write_logs(path: &Path, optional: bool) -> usize {
     let mut text = String::from(
         "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status",
     );
-    text += if optional {
-        ",attempt,cost_usd\n"
-    } else {
-        "\n"
-    };
+    if optional {
+        text += ",";
+        text += &OPTIONAL_COLUMNS.join(",");
+    }
+    text.push('\n');
     let mut rows = Vec::new();
     logs::generate(&truth(), Date::parse("2026-09-01").unwrap(), 30, 11, |r| {
         rows.push(r.clone())
@@ -167,7 +220,7 @@ fn write_logs(path: &Path, optional: bool) -> usize {
             r.status,
         );
         if optional {
-            text += &format!(",{},{}", r.attempt, cost(r));
+            text += &format!(",{},{},{}", r.attempt, cost(r), details(r));
         }
         text.push('\n');
     }
@@ -315,7 +368,8 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
 
     let truth_raw = fitted(&raw, false);
     // The logs are rich enough for every measure to matter: retries up to a fourth attempt,
-    // logged spend, provider errors, cache hits, 30 days from a Tuesday.
+    // logged spend, provider errors, cache reads and writes, reasoning, image and audio tokens,
+    // 30 days from a Tuesday.
     let mini = truth_raw
         .workflows
         .iter()
@@ -339,6 +393,12 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
         "days = 30   # the days the logs cover",
         "2026-09-01 to 2026-09-30",
         "max_attempts = ",
+        "written per call, as logged; ",
+        "% of the writes kept an hour",
+        "reasoning_tokens = ",
+        "images = { count = ",
+        "audio_input_tokens = ",
+        "audio_output_tokens = ",
     ] {
         assert!(raw_scenario.contains(comment), "{comment}:\n{raw_scenario}");
     }
@@ -363,17 +423,30 @@ fn the_documented_query_run_in_duckdb_fits_the_same_scenario_as_the_raw_rows() {
         }
     }
 
-    // A log without `attempt` and `cost_usd`: the view names them NULL, as the doc says, and the
+    // A log without the optional columns: the view names them NULL, as the doc says, and the
     // scenario is again the one from the rows (no retry or spend comment in either).
     let bare_dir = dir.path().join("bare");
     std::fs::create_dir(&bare_dir).unwrap();
     let bare = bare_dir.join("usage.csv");
     write_logs(&bare, false);
-    let columns = "       attempt, cost_usd\n";
-    assert_eq!(doc.view.matches(columns).count(), 1, "{}", doc.view);
-    let bare_view = doc
-        .view
-        .replace(columns, "       NULL AS attempt, NULL AS cost_usd\n");
+    let mut bare_view = doc.view.clone();
+    for column in OPTIONAL_COLUMNS {
+        let listed = format!(" {column},");
+        let listed = if bare_view.contains(&listed) {
+            listed
+        } else {
+            format!(" {column}\n")
+        };
+        assert_eq!(
+            bare_view.matches(&listed).count(),
+            1,
+            "{column}: {bare_view}"
+        );
+        bare_view = bare_view.replace(
+            &listed,
+            &listed.replacen(column, &format!("NULL AS {column}"), 1),
+        );
+    }
     run_doc(&bare_dir, &doc, &bare_view);
     let bare_scenario = scenario(&bare);
     assert!(!bare_scenario.contains("were retries") && !bare_scenario.contains("logged spend"));
