@@ -13,7 +13,8 @@
 //! `p50` and `p95` are compared exactly because they are rounded to whole tokens, which an error
 //! of about 1e-12 tokens cannot move unless the fit falls on a half token. The scenario files
 //! `aicost fit` writes from both are then compared line for line, bar the first (which names the
-//! input file).
+//! input file). The raw rows are grouped by workflow and model in name order, the order of the
+//! query's `ORDER BY`, since `fit` lists workflows in the order it first meets them.
 
 mod logs;
 
