@@ -17,6 +17,7 @@ use super::input::{Budget, Input};
 use super::readers::Skipped;
 use super::summary::{PartStats, Summary, WorkflowStats};
 use crate::base::badline::BadLine;
+use crate::base::calendar::Date;
 use crate::base::error::{Error, UsageKind, suggest};
 
 pub const HEADER: [&str; 9] = [
@@ -63,8 +64,24 @@ pub const WORKFLOW_MEASURES: [&str; 5] = [
     "user_requests",
     "requests_without_user",
 ];
-/// Measures of the whole log (workflow and model empty).
-pub const LOG_MEASURES: [&str; 2] = ["days_weekday", "days_weekend"];
+/// Measures of the whole log (workflow and model empty); `first_day` and `last_day` carry a date
+/// as days since 1970-01-01 in `n` (merged by minimum and maximum).
+pub const LOG_MEASURES: [&str; 4] = ["days_weekday", "days_weekend", "first_day", "last_day"];
+
+/// Days since 1970-01-01 further than this (about ±27,000 years) are not a date.
+const MAX_DAY_NUMBER: f64 = 1e7;
+
+/// The date whose day number since 1970-01-01 is `n`.
+fn day(n: f64, value: &str) -> Result<Date, BadLine> {
+    if n.fract() == 0.0 && n.abs() <= MAX_DAY_NUMBER {
+        Ok(Date::from_days(n as i64))
+    } else {
+        Err(BadLine::NotANumber {
+            column: "n",
+            value: value.to_string(),
+        })
+    }
+}
 
 fn hist_mut<'a>(p: &'a mut PartStats, measure: &str) -> Option<&'a mut Histogram> {
     Some(match measure {
@@ -167,6 +184,20 @@ pub fn read(
                         sum_ln: num(get(7), "sum_ln")?,
                         sum_ln2: num(get(8), "sum_ln2")?,
                     };
+                    if measure == "first_day" || measure == "last_day" {
+                        // A date, which may be before 1970; empty when the log had no rows.
+                        if get(4).is_empty() || get(4).eq_ignore_ascii_case("null") {
+                            return Ok(());
+                        }
+                        let d = day(m.n, get(4))?;
+                        let (slot, keep) = if measure == "first_day" {
+                            (&mut into.first_day, Ord::min as fn(Date, Date) -> Date)
+                        } else {
+                            (&mut into.last_day, Ord::max as fn(Date, Date) -> Date)
+                        };
+                        *slot = Some(slot.map_or(d, |old| keep(old, d)));
+                        return Ok(());
+                    }
                     if m.n < 0.0 {
                         return Err(BadLine::NegativeN);
                     }
@@ -434,5 +465,10 @@ pub fn write(s: &Summary) -> String {
         None,
         &count(s.days_weekend),
     );
+    for (measure, d) in [("first_day", s.first_day), ("last_day", s.last_day)] {
+        if let Some(d) = d {
+            row(&mut out, "", "", measure, None, &count(d.days() as f64));
+        }
+    }
     out
 }
