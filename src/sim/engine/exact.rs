@@ -16,7 +16,7 @@ use rand_distr::Distribution;
 use super::draw::review_usd;
 use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
-use super::rng::{label, mix, small, stream};
+use super::rng::{Keyed, label, mix, stream};
 use crate::base::stats::KahanSum;
 use crate::billing::call::{self, CallLines, CallRule};
 use crate::billing::classes::{CostBreakdown, CostClass, Meter, Tokens};
@@ -353,7 +353,6 @@ impl Tally {
 
 /// Running totals of one stack within a month.
 struct StackAcc {
-    spend: KahanSum,
     requests: u64,
     accepted: u64,
     rejected: u64,
@@ -384,7 +383,11 @@ struct StackAcc {
     incident_extra: KahanSum,
     latency_ms: Vec<Vec<f64>>,
     state: PriceState,
-    /// Scratch copy of `state` while a request is priced.
+    /// Whether a request is priced on a scratch copy of `state` first (`trial_state`), because
+    /// it may yet be refused (a hard cap); without a cap every priced request is billed, so it
+    /// is priced on `state` itself.
+    tentative: bool,
+    /// Scratch copy of `state` while a request is priced under a hard cap.
     trial_state: PriceState,
     /// (after volume tiers, billed) dollars of each call of the request being priced.
     billed: Vec<(f64, f64)>,
@@ -398,7 +401,6 @@ impl StackAcc {
     fn new(s: &Scenario, draw: &TrialDraw, k: usize) -> Self {
         let state = PriceState::new(s.stacks[k].models(), draw.contracts.len());
         StackAcc {
-            spend: KahanSum::new(),
             requests: 0,
             accepted: 0,
             rejected: 0,
@@ -425,6 +427,7 @@ impl StackAcc {
             latency_ms: vec![Vec::new(); s.workflows.len()],
             trial_state: state.clone(),
             state,
+            tentative: s.budget.as_ref().is_some_and(|b| b.hard_cap_usd.is_some()),
             billed: Vec::new(),
             model_contract: draw
                 .model_contract
@@ -437,12 +440,22 @@ impl StackAcc {
         }
     }
 
-    /// Price a request at the month's current volume and contract position, into `trial_state`
-    /// and `billed`; returns its dollars as billed.
+    /// Price a request at the month's current volume and contract position, into `billed` and
+    /// the price state (`trial_state` when the request may yet be refused, else `state`);
+    /// returns its dollars as billed.
     fn price(&mut self, tally: &Tally, s: &Scenario, draw: &TrialDraw) -> f64 {
-        self.trial_state.clone_from(&self.state);
         self.billed.clear();
-        let st = &mut self.trial_state;
+        let st = if self.tentative {
+            // Copied field by field: the lengths are the month's, so nothing is allocated.
+            let (to, from) = (&mut self.trial_state, &self.state);
+            to.model_tokens.copy_from_slice(&from.model_tokens);
+            to.contract_usage.copy_from_slice(&from.contract_usage);
+            to.contract_billed.copy_from_slice(&from.contract_billed);
+            to.other_billed = from.other_billed;
+            &mut self.trial_state
+        } else {
+            &mut self.state
+        };
         let mut total = 0.0;
         for rec in &tally.calls {
             let list: f64 = rec.usd.iter().sum();
@@ -465,9 +478,12 @@ impl StackAcc {
         total + fees
     }
 
-    /// Bill a priced request: make `trial_state` the month's state and add it to every total.
+    /// Bill a priced request: make the state it was priced on the month's and add it to every
+    /// total.
     fn commit(&mut self, tally: &Tally, w: usize, day: usize, cost: f64, latency_cap: usize) {
-        std::mem::swap(&mut self.state, &mut self.trial_state);
+        if self.tentative {
+            std::mem::swap(&mut self.state, &mut self.trial_state);
+        }
         self.requests += 1;
         self.workflow_requests[w] += 1;
         if tally.accepted {
@@ -486,22 +502,26 @@ impl StackAcc {
         self.flex_calls += tally.flex_calls;
         self.flex_refused += tally.flex_refused;
         self.calls += tally.calls.len() as u64;
+        // The request's own totals by class first (a few calls: plain sums), then one
+        // compensated addition per class it has: most classes are empty in most requests.
+        let mut by_class = [0.0; CostBreakdown::LEN];
         let mut extra = 0.0;
+        let mut retry = 0.0;
         for (rec, &(after_tiers, billed)) in tally.calls.iter().zip(&self.billed) {
             let list: f64 = rec.usd.iter().sum();
-            for (i, t) in rec.tokens.iter().enumerate() {
-                self.tokens[i] += t;
+            for (total, t) in self.tokens.iter_mut().zip(&rec.tokens) {
+                *total += t;
             }
-            for (i, u) in rec.usd.iter().enumerate() {
-                self.cost_by_class[i].add(*u);
+            for (total, u) in by_class.iter_mut().zip(&rec.usd) {
+                *total += u;
             }
             // Volume tiers apply to list prices first, then the contract discount.
-            self.cost_by_class[CostClass::VolumeDiscount.index()].add(after_tiers - list);
-            self.cost_by_class[CostClass::ContractDiscount.index()].add(billed - after_tiers);
-            self.cost_by_class[CostClass::ToolFees.index()].add(rec.tool_usd);
+            by_class[CostClass::VolumeDiscount.index()] += after_tiers - list;
+            by_class[CostClass::ContractDiscount.index()] += billed - after_tiers;
+            by_class[CostClass::ToolFees.index()] += rec.tool_usd;
             self.model_spend[rec.model].add(billed);
             if rec.retry {
-                self.retry_spend.add(billed + rec.tool_usd);
+                retry += billed + rec.tool_usd;
             }
             if rec.run > 0 {
                 extra += billed + rec.tool_usd;
@@ -512,15 +532,25 @@ impl StackAcc {
             self.tools[tool].usd += usd;
         }
         for &(run, fee) in &tally.fees {
-            self.cost_by_class[CostClass::AuxFees.index()].add(fee);
+            by_class[CostClass::AuxFees.index()] += fee;
             if run > 0 {
                 extra += fee;
             }
         }
-        self.incident_extra.add(extra);
+        for (total, usd) in self.cost_by_class.iter_mut().zip(by_class) {
+            if usd != 0.0 {
+                total.add(usd);
+            }
+        }
+        if retry != 0.0 {
+            self.retry_spend.add(retry);
+        }
+        if extra != 0.0 {
+            self.incident_extra.add(extra);
+        }
         self.workflow_spend[w].add(cost);
+        // The month's spend is the days' sums folded once, when the month closes.
         self.daily[day].add(cost);
-        self.spend.add(cost);
         if let Some(l) = tally.latency_ms
             && self.latency_ms[w].len() < latency_cap
         {
@@ -534,12 +564,11 @@ impl StackAcc {
         if unused > 0.0 {
             // The unused commitment is billed at the end of the month.
             self.daily[days as usize - 1].add(unused);
-            self.spend.add(unused);
             self.cost_by_class[CostClass::UnusedCommitment.index()].add(unused);
         }
         let review_usd = review_usd(draw, &self.workflow_accepted, &self.workflow_failed);
         StackTrial {
-            spend: self.spend.value(),
+            spend: self.daily.iter().map(KahanSum::value).collect::<KahanSum>().value(),
             requests: self.requests,
             accepted: self.accepted,
             rejected: self.rejected,
@@ -616,7 +645,7 @@ impl<'p, 'a> Month<'p, 'a> {
 impl Month<'_, '_> {
     fn session(&mut self, sess: &Session) {
         let plan = self.plan;
-        let mut rng = small(sess.key);
+        let mut rng = Keyed::new(sess.key);
         for &w in &plan.segment_workflows[sess.segment as usize] {
             let x = plan.scenario.workflows[w]
                 .requests_per_session
@@ -636,7 +665,7 @@ impl Month<'_, '_> {
         let day = sess.day as usize;
         // Everything about the request that does not depend on the stack comes from its own
         // generator first, so every stack sees the same request.
-        let mut rng = small(key);
+        let mut rng = Keyed::new(key);
         let semantic_hit =
             wd.semantic_cache_hit_rate > 0.0 && rng.random::<f64>() < wd.semantic_cache_hit_rate;
         for ((input, counts), step) in self
@@ -702,7 +731,7 @@ impl Month<'_, '_> {
                     } else {
                         mix(walk_key, label::REPEAT + run)
                     };
-                    let accepted = self.walk(&mut tally, k, w, run as u32, &mut small(run_key));
+                    let accepted = self.walk(&mut tally, k, w, run as u32, &mut Keyed::new(run_key));
                     if run == 0 {
                         // Acceptance and escalation are the request's own outcome, its first
                         // run's; an incident's repeats add calls and spend, not outcomes.
@@ -932,7 +961,8 @@ impl Call<'_> {
         rec.tokens = lines.kind_tokens();
         let keep = call::batch_keep(model, self.batch);
         for (usd, m) in rec.usd.iter_mut().zip(lines.class_micro()) {
-            *usd = call::usd(m, keep);
+            // Most classes are empty in a call; skipping their division changes no figure.
+            *usd = if m == 0.0 { 0.0 } else { call::usd(m, keep) };
         }
         // Tool fees are per call of the tool, billed on every attempt that runs; no batch discount.
         for ((t, count), fee) in step
