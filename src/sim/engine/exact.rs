@@ -17,7 +17,7 @@ use super::draw::review_usd;
 use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{Keyed, label, mix, stream};
-use crate::base::stats::KahanSum;
+use super::ledger::Ledger;
 use crate::billing::call::{self, CallLines, CallRule};
 use crate::billing::classes::{CostBreakdown, CostClass, Meter, Tokens};
 use crate::billing::invoice::PriceState;
@@ -313,6 +313,10 @@ struct CallRec {
     tokens: [f64; Tokens::LEN],
     /// Dollars per token class at list price (after any batch discount).
     usd: [f64; CostClass::TOKEN_PRICED],
+    /// Their sum: the call's token dollars at list price.
+    list: f64,
+    /// Tokens of every kind together, which volume tiers count.
+    token_count: f64,
     /// Tool fees of this attempt.
     tool_usd: f64,
 }
@@ -356,31 +360,24 @@ struct StackAcc {
     requests: u64,
     accepted: u64,
     rejected: u64,
-    /// What the refused requests would have been billed, each at the month's prices when it
-    /// was refused.
-    rejected_usd: KahanSum,
     /// Requests refused for an input beyond a model's window.
     window_refused: u64,
     calls: u64,
-    // Dollar totals add up millions of small amounts a month: compensated sums keep them exact
-    // to the cent (a plain sum drifts by cents at a billion requests).
-    retry_spend: KahanSum,
+    /// Every dollar total: per class, workflow, model and day, retries, incident repeats and
+    /// the demand the hard cap refused (each refused request at the month's prices when it was
+    /// refused).
+    dollars: Ledger,
     escalated: u64,
     errored: u64,
     semantic_hits: u64,
     tokens: [f64; Tokens::LEN],
-    cost_by_class: [KahanSum; CostBreakdown::LEN],
     tools: Vec<ToolUse>,
     flex_calls: u64,
     flex_refused: u64,
-    workflow_spend: Vec<KahanSum>,
     workflow_requests: Vec<u64>,
     workflow_accepted: Vec<u64>,
     workflow_failed: Vec<u64>,
-    model_spend: Vec<KahanSum>,
-    daily: Vec<KahanSum>,
     cap_hit_day: Option<u32>,
-    incident_extra: KahanSum,
     latency_ms: Vec<Vec<f64>>,
     state: PriceState,
     /// Whether a request is priced on a scratch copy of `state` first (`trial_state`), because
@@ -404,26 +401,24 @@ impl StackAcc {
             requests: 0,
             accepted: 0,
             rejected: 0,
-            rejected_usd: KahanSum::new(),
             window_refused: 0,
             calls: 0,
-            retry_spend: KahanSum::new(),
+            dollars: Ledger::new(
+                s.simulation.days as usize,
+                s.workflows.len(),
+                s.models.len(),
+            ),
             escalated: 0,
             errored: 0,
             semantic_hits: 0,
             tokens: [0.0; Tokens::LEN],
-            cost_by_class: [KahanSum::new(); CostBreakdown::LEN],
             tools: vec![ToolUse::default(); s.tools.len()],
             flex_calls: 0,
             flex_refused: 0,
-            workflow_spend: vec![KahanSum::new(); s.workflows.len()],
             workflow_requests: vec![0; s.workflows.len()],
             workflow_accepted: vec![0; s.workflows.len()],
             workflow_failed: vec![0; s.workflows.len()],
-            model_spend: vec![KahanSum::new(); s.models.len()],
-            daily: vec![KahanSum::new(); s.simulation.days as usize],
             cap_hit_day: None,
-            incident_extra: KahanSum::new(),
             latency_ms: vec![Vec::new(); s.workflows.len()],
             trial_state: state.clone(),
             state,
@@ -458,15 +453,13 @@ impl StackAcc {
         };
         let mut total = 0.0;
         for rec in &tally.calls {
-            let list: f64 = rec.usd.iter().sum();
-            let tokens: f64 = rec.tokens.iter().sum();
             let (after_tiers, billed) = st.bill(
                 s,
                 &draw.contracts,
                 &self.model_contract,
                 rec.model,
-                list,
-                tokens,
+                rec.list,
+                rec.token_count,
             );
             // Tool fees are charged by the provider per tool call, outside token pricing.
             st.other_billed += rec.tool_usd;
@@ -502,29 +495,24 @@ impl StackAcc {
         self.flex_calls += tally.flex_calls;
         self.flex_refused += tally.flex_refused;
         self.calls += tally.calls.len() as u64;
-        // The request's own totals by class first (a few calls: plain sums), then one
-        // compensated addition per class it has: most classes are empty in most requests.
-        let mut by_class = [0.0; CostBreakdown::LEN];
-        let mut extra = 0.0;
-        let mut retry = 0.0;
+        let today = self.dollars.day(day);
         for (rec, &(after_tiers, billed)) in tally.calls.iter().zip(&self.billed) {
-            let list: f64 = rec.usd.iter().sum();
             for (total, t) in self.tokens.iter_mut().zip(&rec.tokens) {
                 *total += t;
             }
-            for (total, u) in by_class.iter_mut().zip(&rec.usd) {
+            for (total, u) in today.by_class.iter_mut().zip(&rec.usd) {
                 *total += u;
             }
             // Volume tiers apply to list prices first, then the contract discount.
-            by_class[CostClass::VolumeDiscount.index()] += after_tiers - list;
-            by_class[CostClass::ContractDiscount.index()] += billed - after_tiers;
-            by_class[CostClass::ToolFees.index()] += rec.tool_usd;
-            self.model_spend[rec.model].add(billed);
+            today.by_class[CostClass::VolumeDiscount.index()] += after_tiers - rec.list;
+            today.by_class[CostClass::ContractDiscount.index()] += billed - after_tiers;
+            today.by_class[CostClass::ToolFees.index()] += rec.tool_usd;
+            today.model[rec.model] += billed;
             if rec.retry {
-                retry += billed + rec.tool_usd;
+                today.retry += billed + rec.tool_usd;
             }
             if rec.run > 0 {
-                extra += billed + rec.tool_usd;
+                today.incident_extra += billed + rec.tool_usd;
             }
         }
         for &(tool, calls, usd) in &tally.tools {
@@ -532,25 +520,13 @@ impl StackAcc {
             self.tools[tool].usd += usd;
         }
         for &(run, fee) in &tally.fees {
-            by_class[CostClass::AuxFees.index()] += fee;
+            today.by_class[CostClass::AuxFees.index()] += fee;
             if run > 0 {
-                extra += fee;
+                today.incident_extra += fee;
             }
         }
-        for (total, usd) in self.cost_by_class.iter_mut().zip(by_class) {
-            if usd != 0.0 {
-                total.add(usd);
-            }
-        }
-        if retry != 0.0 {
-            self.retry_spend.add(retry);
-        }
-        if extra != 0.0 {
-            self.incident_extra.add(extra);
-        }
-        self.workflow_spend[w].add(cost);
-        // The month's spend is the days' sums folded once, when the month closes.
-        self.daily[day].add(cost);
+        today.workflow[w] += cost;
+        today.spend += cost;
         if let Some(l) = tally.latency_ms
             && self.latency_ms[w].len() < latency_cap
         {
@@ -559,41 +535,43 @@ impl StackAcc {
     }
 
     /// Close the month: contract true-ups, review cost, totals.
-    fn finish(mut self, draw: &TrialDraw, days: u32, user_costs: Vec<Vec<f64>>) -> StackTrial {
+    fn finish(self, draw: &TrialDraw, days: u32, user_costs: Vec<Vec<f64>>) -> StackTrial {
         let (contracts, unused) = self.state.close(&draw.contracts, &self.contract_active);
+        let (mut dollars, mut daily) = self.dollars.close();
         if unused > 0.0 {
             // The unused commitment is billed at the end of the month.
-            self.daily[days as usize - 1].add(unused);
-            self.cost_by_class[CostClass::UnusedCommitment.index()].add(unused);
+            daily[days as usize - 1] += unused;
+            dollars.spend += unused;
+            dollars.by_class[CostClass::UnusedCommitment.index()] += unused;
         }
         let review_usd = review_usd(draw, &self.workflow_accepted, &self.workflow_failed);
         StackTrial {
-            spend: self.daily.iter().map(KahanSum::value).collect::<KahanSum>().value(),
+            spend: dollars.spend,
             requests: self.requests,
             accepted: self.accepted,
             rejected: self.rejected,
-            rejected_usd: self.rejected_usd.value(),
+            rejected_usd: dollars.rejected,
             window_refused: self.window_refused,
             calls: self.calls,
-            retry_spend: self.retry_spend.value(),
+            retry_spend: dollars.retry,
             escalated: self.escalated,
             errored_calls: self.errored,
             semantic_hits: self.semantic_hits,
             tokens: Tokens::from_array(self.tokens),
-            cost_by_class: CostBreakdown::from_array(self.cost_by_class.map(|c| c.value())),
+            cost_by_class: CostBreakdown::from_array(dollars.by_class),
             tools: self.tools,
             flex_calls: self.flex_calls,
             flex_refused: self.flex_refused,
-            workflow_spend: self.workflow_spend.iter().map(KahanSum::value).collect(),
+            workflow_spend: dollars.workflow,
             workflow_requests: self.workflow_requests,
             workflow_accepted: self.workflow_accepted,
             workflow_failed: self.workflow_failed,
-            model_spend: self.model_spend.iter().map(KahanSum::value).collect(),
-            daily: self.daily.iter().map(KahanSum::value).collect(),
+            model_spend: dollars.model,
+            daily,
             user_costs,
             cap_hit_day: self.cap_hit_day,
             contracts,
-            incident_extra: self.incident_extra.value(),
+            incident_extra: dollars.incident_extra,
             review_usd,
             latency_ms: self.latency_ms,
         }
@@ -767,7 +745,7 @@ impl Month<'_, '_> {
             if over_cap {
                 // Past the hard cap: the provider refuses the request; nothing is billed.
                 acc.rejected += 1;
-                acc.rejected_usd.add(cost);
+                acc.dollars.day(day).rejected += cost;
                 acc.requests += 1;
                 acc.workflow_requests[w] += 1;
                 acc.cap_hit_day.get_or_insert(sess.day as u32 + 1);
@@ -964,6 +942,8 @@ impl Call<'_> {
             // Most classes are empty in a call; skipping their division changes no figure.
             *usd = if m == 0.0 { 0.0 } else { call::usd(m, keep) };
         }
+        rec.list = rec.usd.iter().sum();
+        rec.token_count = rec.tokens.iter().sum();
         // Tool fees are per call of the tool, billed on every attempt that runs; no batch discount.
         for ((t, count), fee) in step
             .tool_calls

@@ -14,6 +14,7 @@
 pub mod draw;
 pub mod exact;
 pub mod fast;
+mod ledger;
 pub mod outcome;
 pub mod rng;
 mod sums;
