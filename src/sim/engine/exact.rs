@@ -15,9 +15,9 @@ use rand_distr::Distribution;
 
 use super::draw::review_usd;
 use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
+use super::ledger::Ledger;
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{Keyed, label, mix, stream};
-use super::ledger::Ledger;
 use crate::billing::call::{self, CallLines, CallRule};
 use crate::billing::classes::{CostBreakdown, CostClass, Meter, Tokens};
 use crate::billing::invoice::PriceState;
@@ -709,7 +709,8 @@ impl Month<'_, '_> {
                     } else {
                         mix(walk_key, label::REPEAT + run)
                     };
-                    let accepted = self.walk(&mut tally, k, w, run as u32, &mut Keyed::new(run_key));
+                    let accepted =
+                        self.walk(&mut tally, k, w, run as u32, &mut Keyed::new(run_key));
                     if run == 0 {
                         // Acceptance and escalation are the request's own outcome, its first
                         // run's; an incident's repeats add calls and spend, not outcomes.
