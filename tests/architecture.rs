@@ -105,9 +105,16 @@ fn code_of(text: &str) -> String {
     out
 }
 
-/// Every path a file names that starts with `crate::`, `super::` or one of `children`, as
-/// segments after resolving `super`. Grouped imports (`use a::{b, c::d}`) give one path each.
-fn paths_of(code: &str, module: &[String], children: &[String]) -> Vec<Vec<String>> {
+/// Every path a file names that starts with `crate::`, `super::`, one of `children` or one of
+/// `aliases` (a module brought into scope by name: `use crate::app::commands;` makes
+/// `commands::serve::serve` a path into `app::commands::serve`), as segments after resolving
+/// `super`. Grouped imports (`use a::{b, c::d}`) give one path each.
+fn paths_of(
+    code: &str,
+    module: &[String],
+    children: &[String],
+    aliases: &BTreeMap<String, Vec<String>>,
+) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let bytes = code.as_bytes();
     let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
@@ -139,6 +146,7 @@ fn paths_of(code: &str, module: &[String], children: &[String]) -> Vec<Vec<Strin
                 m.push(c.to_string());
                 m
             }
+            c if aliases.contains_key(c) => aliases[c].clone(),
             _ => continue,
         };
         // Further `super::` segments, then the rest of the path (or a `{…}` group).
@@ -293,7 +301,15 @@ fn graph() -> Graph {
         let module = module_of(&src, f);
         let children = children_of(&code);
         let out = edges.entry(name.clone()).or_default();
-        for path in paths_of(&code, &module, &children) {
+        // The modules the file names whole (`use crate::base::diag::{self, …}`), by their last
+        // segment, so that a path through one of them (`diag::render`) is read too.
+        let aliases: BTreeMap<String, Vec<String>> =
+            paths_of(&code, &module, &children, &BTreeMap::new())
+                .into_iter()
+                .filter(|p| p.len() > 1 && modules.contains_key(p))
+                .map(|p| (p.last().cloned().unwrap_or_default(), p))
+                .collect();
+        for path in paths_of(&code, &module, &children, &aliases) {
             // The longest prefix of the path that is a file: the module it imports from.
             let target = (1..=path.len())
                 .rev()
@@ -456,7 +472,7 @@ fn paths_are_read_through_groups_super_and_children() {
          let x = fast::plan(); let s = \"crate::render::csv\";\n",
     );
     let module: Vec<String> = ["sim", "engine", "exact"].map(String::from).to_vec();
-    let mut got: Vec<String> = paths_of(&code, &module, &["fast".to_string()])
+    let mut got: Vec<String> = paths_of(&code, &module, &["fast".to_string()], &BTreeMap::new())
         .into_iter()
         .map(|p| p.join("::"))
         .collect();
@@ -471,4 +487,22 @@ fn paths_are_read_through_groups_super_and_children() {
             "sim::engine::exact::fast::plan",
         ]
     );
+}
+
+/// A module named whole by a `use` is followed through: the path behind the name is read.
+#[test]
+fn paths_are_read_through_a_module_brought_into_scope() {
+    let code = code_of("use crate::app::commands;\nfn f() { commands::serve::serve(); }\n");
+    let module: Vec<String> = ["app", "run"].map(String::from).to_vec();
+    let aliases: BTreeMap<String, Vec<String>> = [(
+        "commands".to_string(),
+        vec!["app".to_string(), "commands".to_string()],
+    )]
+    .into();
+    let mut got: Vec<String> = paths_of(&code, &module, &[], &aliases)
+        .into_iter()
+        .map(|p| p.join("::"))
+        .collect();
+    got.sort();
+    assert_eq!(got, vec!["app::commands", "app::commands::serve::serve"]);
 }

@@ -76,7 +76,6 @@ fn litellm_import_converts_exactly_and_counts_what_it_skips() {
         ))
         .stderr(contains("1 without an input or output price"))
         .stderr(contains("1 priced 0 (unpriced, not free)"))
-        .stderr(contains("tiered_pricing: 1 entry"))
         .stderr(contains("off_peak_pricing: 1 entry"));
     let text = std::fs::read_to_string(&out).unwrap();
     let cat = Catalog::parse("prices.json", &text).unwrap();
@@ -94,7 +93,7 @@ fn litellm_import_converts_exactly_and_counts_what_it_skips() {
     assert_eq!(claude.min_cacheable_tokens, Some(1024.0));
     let gem = cat.lookup("gemini-2.5-pro").unwrap();
     assert_eq!(gem.key, "gemini/gemini-2.5-pro");
-    let lc = gem.entry.long_context.as_ref().unwrap();
+    let lc = &gem.entry.long_context.as_ref().unwrap().0[0];
     assert_eq!(lc.above_input_tokens, 200_000.0);
     assert_eq!((lc.input_usd_per_mtok, lc.output_usd_per_mtok), (2.5, 15.0));
     // DeepSeek's cache-hit alias is a cached-input price.
@@ -182,7 +181,7 @@ fn a_self_priced_model_is_priced_exactly_as_before_catalogs() {
         "v1 default, not the catalog's"
     );
     assert_eq!(m.batch_discount.mean(), 0.0);
-    assert!(m.long_context.is_none());
+    assert!(m.long_context.is_empty());
     assert!(
         l.warnings.is_empty(),
         "no stale warning for prices the scenario gives"
@@ -195,7 +194,9 @@ fn long_context_and_cache_prices_come_along() {
         .replace("model = \"m\"", "model = \"gemini-2.5-pro\"");
     let l = scenario::from_str_with("t.toml", &text, &opts("2026-11-23")).unwrap();
     let m = &l.scenario.models[0];
-    let lc = m.long_context.as_ref().unwrap();
+    let [lc] = m.long_context.as_slice() else {
+        panic!("one threshold: {:?}", m.long_context)
+    };
     assert_eq!(lc.above_input_tokens, 200_000.0);
     assert_eq!(lc.prices.input.mean(), 2.5);
     assert_eq!(lc.prices.output.mean(), 15.0);

@@ -598,6 +598,17 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
         d.text = generator::with_window(&d.text, tokens);
         out.windowed = true;
     }
+    // A fine-tune of the first model, its fees sized from the expected month.
+    if let Ok(s) = load(&d.text) {
+        let monthly = aicost::sim::estimate::estimate(&s)
+            .stacks
+            .first()
+            .map_or(1.0, |st| st.monthly_usd)
+            .max(1e-3);
+        if let Some(line) = generator::fine_tune(seed, s.simulation.months, monthly) {
+            d.text = generator::with_fine_tune(&d.text, &line);
+        }
+    }
     let draft = match load(&d.text) {
         Ok(s) => s,
         Err(e) => {
@@ -655,6 +666,7 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
             ))
         }
     };
+    check_policies(&mut out, &s, &exact, seed);
     lap("simulated");
     // Paired resamples of the trials.
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
@@ -896,6 +908,92 @@ fn check_scenario(seed: u64, forced: Feature, trials: u64, work: f64) -> Scenari
         }
     }
     out
+}
+
+/// Budget policies on the scenario: the exact engine alone models them (the fast engine declines,
+/// and the estimate says it does not model them), so the check is the exact engine against
+/// itself. The month without the policies that a policy run reports must be, month by month, the
+/// very month the run without them simulated (common random numbers), and each share must be a
+/// share.
+fn check_policies(out: &mut ScenarioOutcome, s: &Scenario, plain: &Run, seed: u64) {
+    let names = |v: Vec<&String>| v.into_iter().cloned().collect::<Vec<String>>();
+    let monthly = plain.result.stacks[0].spend.iter().sum::<f64>()
+        / plain.result.stacks[0].spend.len().max(1) as f64;
+    let Some(policies) = generator::policies(
+        seed,
+        &names(s.segments.iter().map(|x| &x.name).collect()),
+        &names(s.workflows.iter().map(|x| &x.name).collect()),
+        &s.routes,
+        monthly,
+    ) else {
+        return;
+    };
+    let text = format!("{}{policies}", out.text);
+    let p = match load(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            out.failures
+                .push(format!("the scenario with policies is invalid:\n{e}"));
+            return;
+        }
+    };
+    if unsupported(&p).is_none() {
+        out.failures
+            .push("the fast engine does not decline budget policies".to_string());
+    }
+    let e = aicost::sim::estimate::estimate(&p);
+    if !e
+        .approximations
+        .iter()
+        .any(|a| a.contains("budget policies"))
+    {
+        out.failures
+            .push("the estimate does not say it leaves budget policies out".to_string());
+    }
+    let trials = plain.result.trials.min(100);
+    let mut opts = SimOptions::new(trials, seed);
+    opts.threads = Some(1);
+    let with = engine::simulate_exact(&p, &opts).expect("the exact engine runs");
+    for (k, st) in with.stacks.iter().enumerate() {
+        let base = &plain.result.stacks[k].spend;
+        let mut compared = 0;
+        for (i, m) in st.policy.iter().enumerate() {
+            compared += 1;
+            if m.spend_without != Some(base[i]) {
+                out.failures.push(format!(
+                    "{}: month {i} without policies is ${:?}, the run without them ${}",
+                    st.name, m.spend_without, base[i]
+                ));
+                break;
+            }
+        }
+        out.check(
+            "policies (same months)",
+            &format!("{}/policies", st.name),
+            compared as f64,
+            (base.len().min(st.policy.len())) as f64,
+            0.0,
+            0.0,
+        );
+        let r = Report::new(&p, &with);
+        let Some(pr) = &r.stacks[k].policies else {
+            out.failures
+                .push(format!("{}: no policies report", st.name));
+            continue;
+        };
+        for seg in &pr.segments {
+            let total = seg.degraded_share
+                + seg.paused_share
+                + seg.refused_share
+                + seg.hard_cap_refused_share;
+            if !(0.0..=1.0 + 1e-9).contains(&total) {
+                out.failures.push(format!(
+                    "{}: shares of segment {} add to {total}",
+                    st.name, seg.name
+                ));
+            }
+        }
+    }
 }
 
 #[test]

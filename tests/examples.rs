@@ -96,10 +96,25 @@ fn compare_stacks() {
     assert!(last.contains("small"), "{stdout}");
 }
 
+/// break_even: the shipped fine-tuning scenario's training job pays back within the year.
+fn break_even() {
+    let stdout = run("break_even", &["200"]);
+    assert!(
+        stdout.contains("fine-tuned against few-shot: $450.00 of training, paid back in month"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 13, "{stdout}");
+    assert!(stdout.contains("month 12: saved $"), "{stdout}");
+}
+
 #[test]
 fn every_example_runs() {
     build_examples();
-    let cases: &[(&str, fn())] = &[("forecast", forecast), ("compare_stacks", compare_stacks)];
+    let cases: &[(&str, fn())] = &[
+        ("forecast", forecast),
+        ("compare_stacks", compare_stacks),
+        ("break_even", break_even),
+    ];
     let mut found: Vec<String> = std::fs::read_dir("examples")
         .unwrap()
         .filter_map(|e| {

@@ -374,14 +374,14 @@ chain = [{ model = "m" }]
 /// the expected prompt is 100·e^{σ²/2} = 675,739 tokens, so the month is
 /// 160,000 × ($1.68935 + $0.001) = $270,455.47. The fast engine keeps that mean (a shape cut at
 /// zero once made it millions), refuses `--engine fast` because the closed-form skewness says a
-/// month of 160,000 such requests is nowhere near a smooth sum, and `auto`, for which the exact
-/// engine would take an hour, runs it with a warning.
+/// month of 160,000 such requests is nowhere near a smooth sum, and so does `auto`, for which the
+/// exact engine would take an hour: no figure of the fast engine's but the mean holds there.
 ///
 /// The model has gpt-4o's prices but no input window: gpt-4o's own 128,000-token window would
 /// refuse the 4.4% of prompts beyond it (billed nothing) and leave $1,850.50 a month, which is
 /// not the tail this test is about.
 #[test]
-fn a_heavy_tailed_prompt_keeps_its_mean_and_the_fast_engine_says_it_cannot_vouch() {
+fn a_heavy_tailed_prompt_keeps_its_mean_and_neither_fast_nor_auto_prints_its_spread() {
     let text = r#"
 name = "heavy-prompt"
 [[segment]]
@@ -426,17 +426,41 @@ chain = [{ model = "unbounded" }]
         }
         other => panic!("--engine fast should refuse: {other:?}"),
     }
+    // `auto`: the exact engine would take 1.6·10⁹ request walks, and the fast engine's month has
+    // a skewness of 7.7·10⁸ (3.1·10¹¹/√160,000), its gamma a mass at $0 (it printed a p50 of $0
+    // and a p95 of $38 against a mean of $270,000): neither vouches, so it refuses.
     opts.engine = EngineRequest::Auto;
-    let auto = engine::simulate(&s, &opts).expect("auto runs");
-    assert_eq!(auto.engine.name, "fast");
-    assert!(
-        auto.engine
-            .caveat
-            .as_deref()
-            .is_some_and(|c| c.contains("heavy-tailed")),
-        "{:?}",
-        auto.engine
-    );
+    match engine::simulate(&s, &opts) {
+        Err(aicost::base::error::Error::Usage(u)) => {
+            let m = u.to_string();
+            assert!(
+                matches!(&u.kind, aicost::base::error::UsageKind::NoEngineVouches { why, .. }
+                    if why.contains("its limiting shape has its mass at $0")),
+                "{m}"
+            );
+            assert!(m.contains("--engine exact"), "{m}");
+        }
+        other => panic!("auto should refuse: {other:?}"),
+    }
+    // Through the command line: both exit 2 with the reason and `--engine exact` as the fix.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("heavy.toml");
+    std::fs::write(&path, text).unwrap();
+    for engine in ["fast", "auto"] {
+        let out = assert_cmd::cargo::cargo_bin_cmd!("aicost")
+            .arg("simulate")
+            .arg(&path)
+            .args(["-n", "10000", "--seed", "1", "--engine", engine])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{engine}: {stderr}");
+        assert!(out.stdout.is_empty(), "{engine}");
+        assert!(
+            stderr.contains("cannot vouch") && stderr.contains("--engine exact"),
+            "{engine}: {stderr}"
+        );
+    }
 }
 
 /// Mean and standard error over trials of the mean of each trial's `per_trial` values: the users
@@ -607,4 +631,125 @@ duration_hours = 120
             p * 100.0
         );
     }
+}
+
+/// The gap a hard cap leaves: the month's spend crosses the cap inside a request, hit in
+/// proportion to its cost, and the request that does not fit is refused, so the gap below the cap
+/// is a renewal process's undershoot, of mean `E[X²] / (2·E[X])` for a request cost `X`. Prompts
+/// of 100 or 10,000 tokens (90% and 10%) and one output token at $10 per million:
+/// `E[X] = $0.01091`, `E[X²] = 10⁻¹⁰ · (0.9·101² + 0.1·10,001²) = 0.0010011181`, so the gap is
+/// $0.045881 and a capped month $49.954119. Drawn as half an average request ($0.005455) the fast
+/// engine's month was $49.994545 and its spread a tenth of the exact engine's.
+#[test]
+fn a_hard_cap_leaves_the_gap_of_a_request_drawn_in_proportion_to_its_cost() {
+    let text = r#"
+name = "gap"
+[budget]
+monthly_usd = 60
+hard_cap_usd = 50
+[[segment]]
+name = "s"
+users = 1000
+sessions_per_user_per_month = 10
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "a"
+route = "r"
+input_tokens = { dist = "empirical", values = [100, 10000], weights = [0.9, 0.1] }
+output_tokens = 1
+[[model]]
+name = "m"
+input_usd_per_mtok = 10
+output_usd_per_mtok = 10
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+    let s = scenario(text);
+    let (mean, second) = (0.01091, 0.001_001_118_1);
+    let m = aicost::sim::moments::request_moments(&s, 0, 0, &|p| p.mean());
+    assert!((m.mean - mean).abs() < 1e-12 && (m.second - second).abs() < 1e-12);
+    let capped = 50.0 - second / (2.0 * mean);
+    assert!((capped - 49.954_119).abs() < 1e-6, "{capped}");
+    for (engine, seed) in [(EngineRequest::Exact, 3), (EngineRequest::Fast, 4)] {
+        let r = run(&s, engine, 400, seed);
+        assert!(r.stacks[0].cap_hit_day.iter().all(|d| d.is_some()));
+        let (got, se) = mean_se(&r.stacks[0].spend);
+        assert_within_se(&format!("{engine:?} capped month"), got, se, capped, 4.0);
+        // The gap's spread: E[G²] = E[X³] / (3·E[X]), so its sd is $0.0308 (half an average
+        // request drawn uniformly spread $0.0016).
+        let third = 1e-15 * (0.9 * 101f64.powi(3) + 0.1 * 10_001f64.powi(3));
+        let sd = (third / (3.0 * mean) - (capped - 50.0).powi(2)).sqrt();
+        let spread = aicost::base::stats::sd(&r.stacks[0].spend);
+        assert!(
+            (spread / sd - 1.0).abs() < 0.2,
+            "{engine:?}: sd {spread} vs {sd}"
+        );
+    }
+}
+
+/// A commitment on one provider with a chain that falls back to another's model: where the
+/// commitment holds the first provider's spend, the month's spread is the fallback model's own
+/// usage, which the fast engine draws as a share of the whole workflow (narrower). It does not
+/// vouch for that spread: `--engine fast` refuses and `auto` runs the exact engine. With a
+/// single-provider chain it vouches.
+#[test]
+fn a_commitment_beside_a_fallback_to_another_provider_is_not_vouched_for() {
+    let text = |fallback: &str| {
+        format!(
+            r#"
+name = "split"
+[[segment]]
+name = "s"
+users = 2000
+sessions_per_user_per_month = 10
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "a"
+route = "r"
+input_tokens = {{ p50 = 1000, p95 = 3000 }}
+output_tokens = 200
+[[model]]
+name = "first"
+provider = "beta"
+input_usd_per_mtok = 3
+output_usd_per_mtok = 15
+[[model]]
+name = "fallback"
+provider = "{fallback}"
+input_usd_per_mtok = 5
+output_usd_per_mtok = 20
+[[stack]]
+name = "only"
+[stack.route.r]
+chain = [{{ model = "first", validation_failure_rate = 0.05, max_attempts = 1 }}, {{ model = "fallback" }}]
+[[contract]]
+name = "commit"
+provider = "beta"
+committed_monthly_usd = 200
+discount = 0.2
+overage = "list"
+"#
+        )
+    };
+    let s = scenario(&text("alpha"));
+    let mut opts = SimOptions::new(100, 1);
+    opts.engine = EngineRequest::Fast;
+    match engine::simulate(&s, &opts) {
+        Err(aicost::base::error::Error::Usage(u)) => assert!(
+            matches!(&u.kind, aicost::base::error::UsageKind::FastCannotVouch { why }
+                if why.contains("contract `commit`")),
+            "{u}"
+        ),
+        other => panic!("--engine fast should refuse: {other:?}"),
+    }
+    opts.engine = EngineRequest::Auto;
+    let r = engine::simulate(&s, &opts).unwrap();
+    assert_eq!(r.engine.name, "exact");
+    let s = scenario(&text("beta"));
+    opts.engine = EngineRequest::Fast;
+    assert_eq!(engine::simulate(&s, &opts).unwrap().engine.name, "fast");
 }

@@ -939,3 +939,43 @@ fn a_row_far_outside_the_logs_is_set_aside_and_counted() {
             .contains("1 far outside the span of the logs set aside")
     );
 }
+
+#[test]
+fn a_part_name_that_is_another_workflows_name_is_refused_not_written_twice() {
+    // Workflow `x` is served by two models, so its parts are `x/gpt-4o-mini` and `x/gpt-4o`;
+    // another workflow is called `x/gpt-4o-mini`. Writing both would give a scenario with one
+    // route key twice, which no TOML reader accepts.
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("clash.csv");
+    let mut text =
+        String::from("timestamp,user,workflow,model,input_tokens,output_tokens,status\n");
+    for i in 0..60 {
+        let (workflow, model) = match i % 3 {
+            0 => ("x", "gpt-4o-mini"),
+            1 => ("x", "gpt-4o"),
+            _ => ("x/gpt-4o-mini", "gpt-4o-mini"),
+        };
+        text += &format!(
+            "2026-10-{:02}T09:{:02}:00Z,u{},{workflow},{model},{},{},ok\n",
+            1 + i / 6,
+            i % 60,
+            i % 7,
+            800 + 13 * i,
+            90 + i
+        );
+    }
+    std::fs::write(&logs, text).unwrap();
+    let out = dir.path().join("clash.toml");
+    aicost()
+        .args(["fit"])
+        .arg(&logs)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "one of its parts would be named `x/gpt-4o-mini`, which another workflow",
+        ))
+        .stderr(predicates::str::contains("rename one of the two workflows"));
+    assert!(!out.exists(), "nothing is written");
+}

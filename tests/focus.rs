@@ -45,7 +45,7 @@ fn the_chatbot_month_is_11500_dollars_in_focus_rows() {
         "--month",
         "2026-12",
     ]);
-    assert_eq!(h, aicost::render::focus::COLUMNS);
+    assert_eq!(h, aicost::render::focus::FocusVersion::V1_3.columns());
     let first_x = h.iter().position(|c| c.starts_with("x_")).unwrap();
     assert!(
         h[first_x..].iter().all(|c| c.starts_with("x_")),
@@ -197,7 +197,8 @@ fn a_bad_month_is_a_usage_error() {
 
 const FEATURES: &str = "tests/fixtures/features.toml";
 
-/// The invoice total of every stack of `estimate --format json` with the same arguments.
+/// The invoice total before the hard cap of every stack of `estimate --format json` with the same
+/// arguments.
 fn invoice_totals(args: &[&str]) -> Vec<(String, f64)> {
     let mut a = vec!["estimate", "--format", "json", "-q"];
     a.extend_from_slice(args);
@@ -216,7 +217,10 @@ fn invoice_totals(args: &[&str]) -> Vec<(String, f64)> {
         .map(|s| {
             (
                 s["name"].as_str().unwrap().to_string(),
-                s["invoice"]["total_usd"].as_f64().unwrap(),
+                // The rows show the month's demand before the hard cap (the module's docs say
+                // so), so the cap's refusal (negative) is taken back out of the invoice.
+                s["invoice"]["total_usd"].as_f64().unwrap()
+                    - s["invoice"]["capped_usd"].as_f64().unwrap(),
             )
         })
         .collect()
@@ -469,4 +473,96 @@ fn focus_rows_cover_every_month_of_the_horizon_and_month_picks_one() {
         .assert()
         .code(2)
         .stderr(contains("runs from 2026-12 to 2027-11"));
+}
+
+/// The columns each FOCUS release makes mandatory in a Cost and Usage dataset. Sources:
+/// FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec at tag `v1.2`, `specification/columns/*.md`
+/// (Content Constraints, "Feature level | Mandatory"); FOCUS 1.3's Cost and Usage columns, which
+/// add ServiceProviderName and HostProviderName (mandatory, introduced in 1.3) and mark
+/// ProviderName and PublisherName deprecated but still mandatory (removed in 1.4's draft).
+const MANDATORY_1_2: [&str; 21] = [
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "ContractedCost",
+    "EffectiveCost",
+    "InvoiceIssuerName",
+    "ListCost",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "ServiceCategory",
+    "ServiceName",
+];
+const ADDED_1_3: [&str; 2] = ["HostProviderName", "ServiceProviderName"];
+
+#[test]
+fn each_focus_version_has_its_mandatory_columns_and_1_3_names_the_service_and_host_provider() {
+    use aicost::render::focus::FocusVersion;
+    let mandatory_1_3: Vec<&str> = MANDATORY_1_2.iter().chain(&ADDED_1_3).copied().collect();
+    assert_eq!(FocusVersion::V1_2.mandatory(), MANDATORY_1_2);
+    assert_eq!(FocusVersion::V1_3.mandatory(), mandatory_1_3);
+    let run = |version: &str| {
+        focus(&[
+            "estimate",
+            "scenarios/coding-assistant.toml",
+            "--format",
+            "focus",
+            "--focus-version",
+            version,
+        ])
+    };
+    // The default is 1.3.
+    let (default_h, _) = focus(&[
+        "estimate",
+        "scenarios/coding-assistant.toml",
+        "--format",
+        "focus",
+    ]);
+    let (h13, rows13) = run("1.3");
+    assert_eq!(default_h, h13);
+    let (h12, rows12) = run("1.2");
+    assert_eq!(h12, aicost::render::focus::COLUMNS);
+    assert_eq!(rows12.len(), rows13.len());
+    for (h, version) in [(&h12, FocusVersion::V1_2), (&h13, FocusVersion::V1_3)] {
+        for c in version.mandatory() {
+            assert!(h.iter().any(|x| x == c), "{} lacks {c}", version.label());
+        }
+    }
+    assert!(!h12.iter().any(|c| c == "ServiceProviderName"));
+    // The provider sells and hosts its own models: both 1.3 names are the provider's company.
+    for r in &rows13 {
+        let provider = &r[col(&h13, "ProviderName")];
+        assert!(!provider.is_empty());
+        assert_eq!(&r[col(&h13, "ServiceProviderName")], provider);
+        assert_eq!(&r[col(&h13, "HostProviderName")], provider);
+    }
+    // Token meters as FOCUS's AI guidance has them: consumed in tokens, priced per million, and
+    // cache reads and writes each their own SKU.
+    let meters: Vec<&str> = rows13
+        .iter()
+        .map(|r| r[col(&h13, "SkuMeter")].as_str())
+        .collect();
+    assert!(meters.contains(&"Input Cache Read"), "{meters:?}");
+    for r in rows13
+        .iter()
+        .filter(|r| r[col(&h13, "SkuMeter")].starts_with("Input Cache"))
+    {
+        assert_eq!(r[col(&h13, "ConsumedUnit")], "Tokens");
+        assert_eq!(r[col(&h13, "PricingUnit")], "1000000 Tokens");
+        let sku = &r[col(&h13, "SkuId")];
+        assert!(
+            sku.ends_with(":input-cache-read") || sku.contains(":input-cache-write"),
+            "{sku}"
+        );
+    }
 }

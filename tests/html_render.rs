@@ -21,33 +21,9 @@ const HEIGHT: u32 = 4200;
 /// A safety net against a hung browser, not a timing assertion.
 const GIVE_UP: Duration = Duration::from_secs(180);
 
-fn find_chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ]
-    .iter()
-    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-    .find(|p| p.is_file())
-}
-
-/// The browser, or `None` after saying the test is skipped; a failure instead where
-/// `AICOST_REQUIRE_CHROMIUM=1`.
+/// The browser, or `None` after saying the test is skipped.
 fn browser_or_skip() -> Option<PathBuf> {
-    let found = find_chromium();
-    if found.is_none() {
-        if std::env::var("AICOST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
-            panic!(
-                "AICOST_REQUIRE_CHROMIUM=1 but no chromium on the PATH (apt-get install chromium)"
-            );
-        }
-        println!("notice: chromium not found; skipping the rendered-HTML test");
-        eprintln!("notice: chromium not found; skipping the rendered-HTML test");
-    }
-    found
+    common::chromium_or_skip("the rendered-HTML test")
 }
 
 /// What a finished command printed.

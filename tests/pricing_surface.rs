@@ -475,3 +475,54 @@ tool_calls = [{ name = "audio input", count = 3, usd_per_call = 0.01 }]"#;
         0.0,
     );
 }
+
+/// A Poisson(2) count of fixed 1,000-token chunks after a fixed 1,000-token input, on a model
+/// whose input costs $1 per million up to 3,000 tokens and $2 above: prompts of three chunks or
+/// more (4,000 tokens and up) pay long-context prices. Taken at its mean (2 chunks, 3,000 tokens)
+/// the count never crossed the threshold; summed over its values it is exact:
+/// `(E[1,000 + 1,000·C] + E[(1,000 + 1,000·C)·1{C ≥ 3}]) / 10⁶`, with `E[C·1{C ≥ 3}] = 2·P(C ≥ 2)`.
+#[test]
+fn a_poisson_count_of_fixed_size_chunks_crosses_a_long_context_threshold_as_often_as_it_does() {
+    let text = CHUNKS
+        .replace(
+            r#"retrieval = { chunks = { dist = "poisson", mean = 4 }, chunk_tokens = { dist = "empirical", values = [251, 502, 1506] } }"#,
+            "input_tokens = 1000\nretrieval = { chunks = { dist = \"poisson\", mean = 2 }, chunk_tokens = 1000 }",
+        )
+        .replace("above_input_tokens = 4000", "above_input_tokens = 3000");
+    let at_least = |n: i32| {
+        1.0 - (0..n)
+            .map(|k| (-2.0f64).exp() * 2f64.powi(k) / (1..=k).map(f64::from).product::<f64>())
+            .sum::<f64>()
+    };
+    let hand = (3000.0 + 1000.0 * at_least(3) + 2000.0 * at_least(2)) / 1e6;
+    assert!((hand - 0.004_511_311_884_5).abs() < 1e-12, "{hand}");
+    let s = scenario(&text);
+    let e = estimate(&s);
+    assert!(e.approximations.is_empty(), "{:?}", e.approximations);
+    let per_request = e.stacks[0].workflows[0].cost_per_request_usd;
+    assert!(
+        (per_request - hand).abs() < 1e-12 * hand,
+        "{per_request} vs {hand}"
+    );
+    let lc = e.stacks[0].workflows[0].steps[0].links[0].long_context_share;
+    assert!((lc - at_least(3)).abs() < 1e-12, "{lc}");
+    // Another random part (a lognormal input) besides the count: the count is summed over its
+    // values, the input integrated exactly, so nothing is approximated; the exact engine's
+    // month agrees within 4 standard errors.
+    let text = text.replace(
+        "input_tokens = 1000",
+        "input_tokens = { p50 = 800, p95 = 2500 }",
+    );
+    let s = scenario(&text);
+    let e = estimate(&s);
+    assert!(e.approximations.is_empty(), "{:?}", e.approximations);
+    let r = common::simulate(&s, 400, 23);
+    let month = &Report::new(&s, &r).stacks[0];
+    common::assert_within_se(
+        "simulated month",
+        month.monthly_spend_usd.mean,
+        month.mean_standard_error_usd,
+        10_000.0 * e.stacks[0].workflows[0].cost_per_request_usd,
+        4.0,
+    );
+}

@@ -905,3 +905,71 @@ fn the_driver_chart_shows_the_tables_shares_in_a_colour_per_part() {
         fills.len()
     );
 }
+
+/// One figure, one estimator: the scenario summary and the assumptions' traffic table print the
+/// same head-count, the scenario's own (its mean). `users = { low = 350, high = 450 }` has a mean
+/// of 398; 200 simulated months drew a mean of 395 users, which the summary printed beside the
+/// table's 398.
+#[test]
+fn the_brief_prints_one_head_count_per_segment() {
+    let s =
+        common::scenario(&std::fs::read_to_string("scenarios/support-summarizer.toml").unwrap());
+    let r = common::simulate(&s, 200, 42);
+    let simulated = Report::new(&s, &r).stacks[0].segments[0].users;
+    assert!((simulated - 398.0).abs() > 1.0, "{simulated}");
+    let md = Brief::new(&s, &r).markdown();
+    assert!(md.contains("| Segments | agents (398 users) |"), "{md}");
+    assert!(md.contains("| agents | 398 (350–450) |"), "{md}");
+}
+
+/// The percentages of the "Where the money goes" chart in an HTML brief, name → share.
+fn driver_chart_shares(html: &str) -> Vec<(String, f64)> {
+    let at = html
+        .find("charged to none")
+        .expect("the drivers chart's caption");
+    let start = html[..at].rfind("<svg").unwrap();
+    let svg = &html[start..start + html[start..].find("</svg>").unwrap()];
+    svg.split("<text")
+        .filter_map(|t| {
+            let text = t.split_once('>')?.1.split('<').next()?.trim();
+            let (name, pct) = text.rsplit_once(' ')?;
+            Some((name.to_string(), pct.strip_suffix('%')?.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn the_drivers_chart_shows_the_tables_shares_of_the_mean() {
+    // The model bar once left out the fees charged to no model and rescaled the rest to 100%:
+    // 90.2% for gpt-4.1 against the table's 89.5%.
+    let args = [
+        "simulate",
+        "scenarios/ecommerce-assistant.toml",
+        "--trials",
+        "200",
+        "--seed",
+        "1",
+    ];
+    let html = String::from_utf8(run(&[&args[..], &["--format", "html"]].concat())).unwrap();
+    let report = json(&args);
+    let chart = driver_chart_shares(&html);
+    let mut checked = 0;
+    for stack in report["stacks"].as_array().unwrap() {
+        let mean = stack["monthly_spend_usd"]["mean"].as_f64().unwrap();
+        for m in stack["models"].as_array().unwrap() {
+            let name = m["name"].as_str().unwrap();
+            let want = m["monthly_spend_usd"]["mean"].as_f64().unwrap() / mean * 100.0;
+            if let Some((_, got)) = chart.iter().find(|(n, _)| n == name) {
+                assert!(
+                    (got - want).abs() <= 0.05,
+                    "{name}: chart {got}%, table {want}%"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 2,
+        "model shares labelled in the chart: {chart:?}"
+    );
+}

@@ -11,10 +11,12 @@
 //! of the page (how docs/serve.png was made).
 #![cfg(unix)]
 
+mod common;
+
 use std::io::{BufRead as _, Write as _};
 use std::os::fd::{FromRawFd as _, RawFd};
 use std::os::unix::process::CommandExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,19 +24,6 @@ use std::time::{Duration, Instant};
 const GIVE_UP: Duration = Duration::from_secs(120);
 const TRIALS: &str = "400";
 const SEED: &str = "7";
-
-fn find_chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ]
-    .iter()
-    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-    .find(|p| p.is_file())
-}
 
 /// A child process killed when the test ends, passing or not.
 struct Killed(Child);
@@ -171,22 +160,6 @@ fn serve(file: &Path) -> (Killed, String) {
     (Killed(child), line.trim().to_string())
 }
 
-fn simulate_json(file: &Path, sets: &[String]) -> serde_json::Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aicost"));
-    cmd.args(["simulate", file.to_str().unwrap(), "--format", "json", "-q"])
-        .args(["--trials", TRIALS, "--seed", SEED]);
-    for s in sets {
-        cmd.args(["--set", s]);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// Standard base64, as the protocol sends a screenshot.
 fn base64(text: &str) -> Vec<u8> {
     let value = |c: u8| match c {
@@ -211,18 +184,15 @@ fn base64(text: &str) -> Vec<u8> {
 
 #[test]
 fn serve_drives_in_a_browser() {
-    let Some(chromium) = find_chromium() else {
-        if std::env::var("AICOST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
-            panic!(
-                "AICOST_REQUIRE_CHROMIUM=1 but no chromium on the PATH (apt-get install chromium)"
-            );
-        }
-        println!("notice: chromium not found; skipping the browser test of serve");
+    let Some(chromium) = common::chromium_or_skip("the browser test of serve") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("support-summarizer.toml");
-    std::fs::copy("scenarios/support-summarizer.toml", &file).unwrap();
+    let file = common::copy_scenario(
+        dir.path(),
+        "support-summarizer.toml",
+        "support-summarizer.toml",
+    );
     let (_server, url) = serve(&file);
     let (_browser, mut cdp) = browser(&chromium, &dir.path().join("profile"));
 
@@ -257,7 +227,7 @@ fn serve_drives_in_a_browser() {
     let rows = cdp.eval(
         "[...document.querySelectorAll('#whatif-table tr[data-stack]')].map((r) => [r.dataset.stack, r.dataset.breach, r.cells[3].textContent])",
     );
-    let cli = simulate_json(&file, &sets);
+    let cli = common::simulate_json(&file, &sets, TRIALS, SEED);
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 2);
     for row in rows {

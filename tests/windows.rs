@@ -882,3 +882,70 @@ fn a_prompt_refused_for_its_window_calls_no_tool() {
         4.0,
     );
 }
+
+/// Poisson(4) retrieved chunks of a fixed 250 tokens after a fixed 1,000-token input, on a
+/// 2,500-token window: prompts of seven chunks or more are refused, P(C ≥ 7) = 11.067%. The
+/// closed forms took a Poisson count times a fixed size for its mean (2,000 tokens: never
+/// refused); the count's mixture is exact: `E[(1,000 + 250·C)·1{C ≤ 6}]` at $1 per million,
+/// with `E[C·1{C ≤ 6}] = 4·P(C ≤ 5)`.
+#[test]
+fn a_poisson_count_of_fixed_size_chunks_is_refused_as_often_as_it_exceeds_the_window() {
+    let text = r#"
+name = "chunks"
+[[segment]]
+name = "s"
+users = 20000
+sessions_per_user_per_month = 1
+[[workflow]]
+name = "w"
+[[workflow.step]]
+name = "answer"
+route = "r"
+input_tokens = 1000
+retrieval = { chunks = { dist = "poisson", mean = 4 }, chunk_tokens = 250 }
+[[model]]
+name = "m"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 1
+max_input_tokens = 2500
+[[stack]]
+name = "a"
+[stack.route.r]
+chain = [{ model = "m" }]
+"#;
+    let pmf =
+        |k: u32| (-4.0f64).exp() * 4f64.powi(k as i32) / (1..=k).map(f64::from).product::<f64>();
+    let at_most = |n: u32| (0..=n).map(pmf).sum::<f64>();
+    let refused = 1.0 - at_most(6);
+    assert!((refused - 0.110_674_0).abs() < 1e-6, "{refused}");
+    let cost = (1000.0 * at_most(6) + 250.0 * 4.0 * at_most(5)) / 1e6;
+    let s = scenario(text);
+    let e = aicost::sim::estimate::estimate(&s);
+    let step = &e.stacks[0].workflows[0].steps[0];
+    assert!(
+        (step.window_refused - refused).abs() < 1e-9,
+        "{}",
+        step.window_refused
+    );
+    let per_request = e.stacks[0].workflows[0].cost_per_request_usd;
+    assert!(
+        (per_request - cost).abs() < 1e-9 * cost,
+        "{per_request} vs {cost}"
+    );
+    // The fast engine follows the window (one random part) and agrees in mean.
+    assert_eq!(engine::fast::unsupported(&s), None);
+    let mut opts = SimOptions::new(200, 3);
+    opts.engine = EngineRequest::Fast;
+    let r = engine::simulate(&s, &opts).unwrap();
+    assert_eq!(r.engine.name, "fast");
+    let (mean, se) = mean_se(&r.stacks[0].spend);
+    assert_within_se("fast monthly spend", mean, se, 20_000.0 * cost, 4.0);
+    let share = Report::new(&s, &r).stacks[0].window_refused_share.unwrap();
+    assert_within_se(
+        "fast share refused",
+        share,
+        (refused * (1.0 - refused) / (20_000.0 * 200.0)).sqrt(),
+        refused,
+        4.0,
+    );
+}

@@ -8,7 +8,7 @@
 //! means the forecast is overconfident or biased, far above that it is too vague.
 //!
 //! Pricing a logged call goes through the billing kernel's price sets ([`ModelDraw`] at the
-//! means): see [`PriceSheet::cost`]. Each month is simulated with its own calendar: its days, and
+//! means): see `PriceSheet::cost`. Each month is simulated with its own calendar: its days, and
 //! its first day on its real weekday. Provider errors cost nothing.
 
 use std::collections::{BTreeMap, BTreeSet};

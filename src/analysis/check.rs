@@ -211,9 +211,38 @@ fn number(s: &str) -> Option<f64> {
         None => (s, 1.0),
     };
     let s = s.strip_prefix('$').unwrap_or(s);
-    let cleaned: String = s.chars().filter(|c| *c != '_' && *c != ',').collect();
+    let cleaned: String = without_thousands_commas(s)?
+        .chars()
+        .filter(|c| *c != '_')
+        .collect();
     let x: f64 = cleaned.parse().ok()?;
     x.is_finite().then_some(x * scale)
+}
+
+/// `s` without its thousands separators, or `None` when a comma is anything else: commas group
+/// the whole part in threes (`20,000`, `1,234.5`), so `0,004` or `1,5` (a decimal comma) is
+/// refused rather than read as 4 or 15.
+fn without_thousands_commas(s: &str) -> Option<String> {
+    if !s.contains(',') {
+        return Some(s.to_string());
+    }
+    let (whole, rest) = match s.find(['.', 'e', 'E']) {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    };
+    if rest.contains(',') {
+        return None;
+    }
+    let (sign, digits) = match whole.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", whole),
+    };
+    let groups: Vec<&str> = digits.split(',').collect();
+    let first_ok = (1..=3).contains(&groups[0].len()) && !groups[0].starts_with('0');
+    let rest_ok = groups[1..]
+        .iter()
+        .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    (first_ok && rest_ok).then(|| format!("{sign}{}{rest}", groups.concat()))
 }
 
 /// The verdict of one rule on one stack.
@@ -522,7 +551,7 @@ pub fn standard_error(
     }
 }
 
-/// Decide `value op threshold`, refusing within [`DECISION_SE`] standard errors.
+/// Decide `value op threshold`, refusing within `DECISION_SE` standard errors.
 pub fn decide(
     value: f64,
     se: Option<f64>,
@@ -590,6 +619,25 @@ mod tests {
         assert_eq!(rule("mean != budget * 2").factor, 2.0);
         assert_eq!(rule("acceptance_rate < 0.9").op, Op::Lt);
         assert_eq!(rule("mean == 1_000").factor, 1000.0);
+    }
+
+    #[test]
+    fn a_comma_is_a_thousands_separator_or_a_mistake() {
+        assert_eq!(rule("p95 > $1,234,567.5").factor, 1_234_567.5);
+        assert_eq!(rule("p95 > -1,000").factor, -1000.0);
+        assert_eq!(rule("p95 > 1,000 * budget").factor, 1000.0);
+        // A decimal comma or a stray one would otherwise turn a gate into a pass.
+        for bad in [
+            "p95 > $0,004",
+            "p95 > 1,5 * budget",
+            "p95 > $1,2,3",
+            "p95 > 12,34",
+            "p95 > ,500",
+            "p95 > 1,000.5,0",
+            "p95 > 1,0000",
+        ] {
+            assert!(parse(bad, FileId(0)).is_err(), "{bad}");
+        }
     }
 
     #[test]

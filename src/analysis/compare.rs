@@ -18,6 +18,7 @@
 
 use serde::Serialize;
 
+use crate::analysis::break_even::{BreakEven, break_even};
 use crate::analysis::detail::latency_misses;
 use crate::analysis::detail::{Headline, LatencyDetail, latency_details, trial_ratio};
 use crate::base::error::{Error, UsageKind};
@@ -75,6 +76,12 @@ pub struct Plan {
     pub requests: Vec<f64>,
     #[serde(skip)]
     pub accepted: Vec<f64>,
+    /// Months of the horizon (`spend` holds `trial × months + month`).
+    #[serde(skip)]
+    pub months: usize,
+    /// One-time fees (fine-tuning jobs) over the horizon, and the last month (0-based) with one.
+    #[serde(skip)]
+    pub one_time: (f64, usize),
 }
 
 impl Plan {
@@ -142,6 +149,8 @@ impl Plan {
             spend: st.spend.clone(),
             requests: st.requests.clone(),
             accepted: st.accepted.clone(),
+            months: r.months.max(1) as usize,
+            one_time: one_time_fees(s, k, r.months, r.days),
         }
     }
 
@@ -230,6 +239,10 @@ pub struct Difference {
     pub acceptance_rate_difference: Option<Estimate>,
     /// p95 latency of A − that of B, per workflow whose latency both model.
     pub latency_p95_differences: Vec<LatencyDifference>,
+    /// When the plan that pays more one-time fees (a fine-tuning job) has paid them back
+    /// against the other; absent when their one-time fees are the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub break_even: Option<BreakEven>,
     /// Per-trial differences, in trial order.
     #[serde(skip)]
     pub per_trial: Vec<f64>,
@@ -278,6 +291,7 @@ impl Difference {
                 }
             }),
             latency_p95_differences: LatencyDifference::between(a, b),
+            break_even: plans_break_even(a, b),
             per_trial: d,
         }
     }
@@ -298,6 +312,41 @@ impl Difference {
             self.mean_usd.value != 0.0
         }
     }
+}
+
+/// One-time fees of stack `k` over a horizon of `months` months of `days` days, and the last
+/// month (0-based) that has one.
+fn one_time_fees(s: &Scenario, k: usize, months: u32, days: u32) -> (f64, usize) {
+    let mut total = 0.0;
+    let mut last = 0;
+    for m in 0..months.max(1) {
+        for fee in crate::billing::capacity::month_fees(s, k, m, days) {
+            if fee.class == crate::billing::classes::CostClass::Training {
+                total += fee.usd;
+                last = m as usize;
+            }
+        }
+    }
+    (total, last)
+}
+
+/// The break-even of the plan with more one-time fees against the other, on the same horizon.
+fn plans_break_even(a: &Plan, b: &Plan) -> Option<BreakEven> {
+    if a.one_time.0 == b.one_time.0 || a.months != b.months {
+        return None;
+    }
+    let (i, o) = if a.one_time.0 > b.one_time.0 {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    break_even(
+        (&i.label, &i.spend),
+        (&o.label, &o.spend),
+        i.months,
+        i.one_time.0 - o.one_time.0,
+        i.one_time.1,
+    )
 }
 
 /// `Σx₁/Σy₁ − Σx₂/Σy₂` over paired trials, with the delta-method standard error.

@@ -3,11 +3,13 @@
 //! backtests against logs, and fitting a scenario from logs.
 
 pub mod backtest;
+pub mod break_even;
 pub mod check;
 pub mod compare;
 pub mod detail;
 pub mod diff;
 pub mod fit;
 pub mod levers;
+pub mod policy;
 pub mod report;
 pub mod sensitivity;

@@ -202,6 +202,9 @@ pub struct StackReport {
     /// (Spend + review) per accepted output; `None` without review.
     pub cost_per_useful_output_usd: Option<f64>,
     pub hard_cap: Option<HardCapReport>,
+    /// What the budget policies did (only when the scenario has `[[policy]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policies: Option<crate::analysis::policy::PoliciesReport>,
     pub contracts: Vec<ContractReport>,
     pub incidents: Option<IncidentsReport>,
     pub latency: Vec<LatencyReport>,
@@ -603,6 +606,7 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
             None
         },
         hard_cap,
+        policies: crate::analysis::policy::PoliciesReport::of(s, st),
         contracts,
         incidents,
         latency,

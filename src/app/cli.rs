@@ -1,6 +1,6 @@
 //! Command-line arguments (clap derive) and their translation into a [`Config`].
 //!
-//! Only this module knows about clap. [`Config::from_args`] settles everything that depends on the
+//! Only this module knows about clap. `Config::from_args` settles everything that depends on the
 //! environment — colour (flag, then `NO_COLOR`, then whether stderr is a terminal), progress bars,
 //! the seed — once, so the rest of the program receives plain values.
 
@@ -322,6 +322,30 @@ pub struct SimulateArgs {
     /// write, default every month.
     #[arg(long)]
     pub month: Option<String>,
+
+    /// The FOCUS release of `--format focus` rows: 1.3 (ServiceProviderName and
+    /// HostProviderName beside the deprecated ProviderName and PublisherName), or 1.2 for
+    /// consumers that do not read 1.3 yet.
+    #[arg(long, value_enum, default_value_t = FocusVersionArg::V1_3)]
+    pub focus_version: FocusVersionArg,
+}
+
+/// A FOCUS release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FocusVersionArg {
+    #[value(name = "1.3")]
+    V1_3,
+    #[value(name = "1.2")]
+    V1_2,
+}
+
+impl From<FocusVersionArg> for crate::render::focus::FocusVersion {
+    fn from(v: FocusVersionArg) -> Self {
+        match v {
+            FocusVersionArg::V1_3 => crate::render::focus::FocusVersion::V1_3,
+            FocusVersionArg::V1_2 => crate::render::focus::FocusVersion::V1_2,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -400,6 +424,12 @@ pub struct EstimateArgs {
     /// write, default every month.
     #[arg(long)]
     pub month: Option<String>,
+
+    /// The FOCUS release of `--format focus` rows: 1.3 (ServiceProviderName and
+    /// HostProviderName beside the deprecated ProviderName and PublisherName), or 1.2 for
+    /// consumers that do not read 1.3 yet.
+    #[arg(long, value_enum, default_value_t = FocusVersionArg::V1_3)]
+    pub focus_version: FocusVersionArg,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -493,6 +523,13 @@ pub struct ImportArgs {
     /// The date the prices were checked (YYYY-MM-DD); default today.
     #[arg(long)]
     pub checked: Option<String>,
+    /// The LiteLLM release the file comes from (1.110.2); default: read from the file's name,
+    /// or from the installed package's metadata beside it.
+    #[arg(long)]
+    pub release: Option<String>,
+    /// The date of that release (YYYY-MM-DD); default: the file's modification date.
+    #[arg(long)]
+    pub release_date: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

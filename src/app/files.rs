@@ -3,13 +3,13 @@
 //! A report written over the catalog it was priced with, or over the `--only` list it was
 //! filtered by, is data lost; so is one output written over another of the same command. Every
 //! command therefore lists the files it reads (the scenario, each file it extends, its catalog,
-//! logs, lists) and the outputs it will write in one [`FilePlan`], and [`FilePlan::check`]
+//! logs, lists) and the outputs it will write in one `FilePlan`, and `FilePlan::check`
 //! refuses any overlap before the command reads a log or runs a trial. This is the only place
 //! that rule lives.
 //!
 //! Files are compared by what they are, not how they are spelled: device and inode, so `..`,
 //! symbolic links and hard links all count. An output's symbolic link is followed to the file it
-//! would really replace (see [`crate::app::output::resolve_link`]); an output that does not exist yet
+//! would really replace (see `crate::app::output::resolve_link`); an output that does not exist yet
 //! is compared by its real directory and name. Standard output counts as an output too: when it
 //! is redirected to a file the command reads (`aicost fit log.csv >> log.csv`), the command stops
 //! instead of feeding on its own output.

@@ -1,6 +1,6 @@
 //! Signals that stop the program: Ctrl-C (SIGINT), SIGTERM and SIGHUP.
 //!
-//! A command that can stop early with a partial result (`simulate`) asks for a [`stop_flag`]: the
+//! A command that can stop early with a partial result (`simulate`) asks for a `stop_flag`: the
 //! first signal sets it, the run stops after the trials in flight and the command reports what it
 //! has, marked partial, writing its files as usual. Any other signal — the first one for a
 //! command that cannot stop early, or a second one — ends the program at once with exit code 130,

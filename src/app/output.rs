@@ -3,7 +3,7 @@
 //! A file is written to a temporary file in the same directory and renamed over the target, so a
 //! reader never sees half a report and an interrupted run leaves the old file intact. Which
 //! outputs may be written at all (never over an input, never two to one file) is settled before
-//! any work by [`crate::app::files::FilePlan`]; this module only writes.
+//! any work by `crate::app::files::FilePlan`; this module only writes.
 //!
 //! Only a regular file is replaced that way. A device, a FIFO or a socket (`--out /dev/null`,
 //! `--out /dev/stderr`, a named pipe) is written in place: renaming over it would put a regular

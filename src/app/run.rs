@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 success (a closed output pipe counts as success), 1 a check that ran but failed,
 //! 2 a user error — bad flag, unreadable or invalid scenario, unwritable output. Errors and
-//! warnings are rendered here and only here.
+//! warnings are rendered by [`crate::app::diagnostics`] alone.
 
 use std::process::ExitCode;
 
@@ -10,7 +10,7 @@ use clap::Parser;
 
 use crate::app::cli::{Args, Command, Config};
 use crate::app::commands;
-use crate::base::diag;
+use crate::app::diagnostics::render_error;
 use crate::base::error::Error;
 
 /// Entry point of the binary.
@@ -67,50 +67,5 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Diff(a) => commands::diff::diff(a, config),
         Command::Schema(a) => commands::schema::schema(a, config),
         Command::Serve(a) => commands::serve::serve(a, config),
-    }
-}
-
-/// Render an error for stderr.
-pub(crate) fn render_error(e: &Error, config: &Config) -> String {
-    let c = commands::color(config.color_stderr);
-    match e {
-        Error::Scenario(se) => {
-            let mut out = String::new();
-            for p in &se.problems {
-                out.push_str(&diag::render(p, &se.sources, c));
-                out.push('\n');
-            }
-            let n = se.problems.len();
-            let file = se
-                .sources
-                .files()
-                .next()
-                .map(|(_, f)| f.name.clone())
-                .unwrap_or_default();
-            let file = crate::base::escape::visible(&file);
-            out.push_str(&format!(
-                "{} {n} error{} in {file}\n",
-                if config.color_stderr {
-                    "\x1b[1;31merror:\x1b[0m"
-                } else {
-                    "error:"
-                },
-                if n == 1 { "" } else { "s" },
-            ));
-            out
-        }
-        other => {
-            let label = if config.color_stderr {
-                "\x1b[1;31merror:\x1b[0m"
-            } else {
-                "error:"
-            };
-            // Names and paths inside the message come from files and flags; none may act on the
-            // terminal.
-            let mut text = other.message();
-            let _ =
-                crate::base::usage::write_notes(&mut text, other.help().as_deref(), other.note());
-            format!("{label} {}\n", crate::base::escape::terminal(&text))
-        }
     }
 }

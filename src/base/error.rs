@@ -5,7 +5,7 @@
 //! a user error (bad file, bad flag, unreadable input, unwritable output), which the binary maps to
 //! exit code 2; bugs are not represented here. A mistake outside a scenario is a [`Usage`]: a
 //! typed [`UsageKind`] that carries its data, and the fix as a field of its own, written under the
-//! message by [`crate::base::usage::write_notes`] alone.
+//! message by `crate::base::usage::write_notes` alone.
 
 use std::fmt;
 use std::io;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::base::source::Sources;
 
 pub use crate::base::problem::{Problem, ProblemKind};
-pub use crate::base::usage::{OverwriteVia, Usage, UsageKind};
+pub use crate::base::usage::{AssumptionFault, OverwriteVia, Usage, UsageKind};
 
 /// One or more problems that stop a scenario from loading, with the sources they point into.
 #[derive(Clone, Debug)]

@@ -5,10 +5,10 @@
 //! end a TOML comment and start live TOML (a newline), or break a Markdown table (`|`, a
 //! newline). Each destination has its own escape here, so every writer of that destination
 //! uses the same one: [`visible`] for names inside messages, [`terminal`] for whole messages,
-//! [`csv_cell`] for CSV, [`toml_str`] and [`toml_key`] for TOML, [`md_code`] for Markdown code
+//! `csv_cell` for CSV, [`toml_str`] and [`toml_key`] for TOML, `md_code` for Markdown code
 //! spans. HTML and prose Markdown have theirs in `report::html` and `report::markdown`.
 //!
-//! A scenario refuses names holding [`forbidden_in_name`] characters (`validate` says where);
+//! A scenario refuses names holding `forbidden_in_name` characters (`validate` says where);
 //! `fit` replaces them in names read from logs ([`sanitize_name`]), so the scenario it writes
 //! validates.
 
@@ -26,7 +26,7 @@ pub(crate) fn forbidden_in_name(c: char) -> bool {
         )
 }
 
-/// `s` with each [`forbidden_in_name`] character replaced by U+FFFD (the replacement character).
+/// `s` with each `forbidden_in_name` character replaced by U+FFFD (the replacement character).
 pub fn sanitize_name(s: &str) -> Cow<'_, str> {
     if s.chars().any(forbidden_in_name) {
         Cow::Owned(
@@ -39,7 +39,7 @@ pub fn sanitize_name(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// A name (or path) for a message: every [`forbidden_in_name`] character written as an escape
+/// A name (or path) for a message: every `forbidden_in_name` character written as an escape
 /// (`\n`, `\r`, `\t`, `\u{1b}`), so it shows what it holds and cannot act on the terminal.
 pub fn visible(s: &str) -> Cow<'_, str> {
     escape_where(s, forbidden_in_name)

@@ -2,6 +2,7 @@
 //! errors and the problems they carry, sources and their locations, dates, escaping of names,
 //! number formatting, special functions and statistics.
 
+pub mod badline;
 pub mod calendar;
 pub mod diag;
 pub mod error;
@@ -13,3 +14,4 @@ pub mod special;
 pub mod stats;
 pub mod svgtext;
 pub mod usage;
+pub mod warning;

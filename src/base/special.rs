@@ -5,7 +5,7 @@
 //! until they converge, with no limit, and some parameters never converge — a gamma distribution
 //! with a subnormal scale made `validate` spin forever on one line of input. Here every loop has a
 //! fixed maximum number of iterations. Where a series would need more than that (shapes beyond
-//! [`LARGE_SHAPE`], which only a Poisson CDF with a huge mean reaches), the Wilson–Hilferty normal
+//! `LARGE_SHAPE`, which only a Poisson CDF with a huge mean reaches), the Wilson–Hilferty normal
 //! approximation is used instead; its error, of order 1/a, is far below anything aicost prints.
 //! statrs' closed forms (the log-gamma function, the normal CDF and quantile) have no loop and are
 //! used as they are.

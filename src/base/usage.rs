@@ -3,7 +3,7 @@
 //!
 //! Each [`UsageKind`] carries the figures and names its message needs and writes the message in
 //! one `Display`; the suggested fix is a separate field of [`Usage`], written in one place
-//! ([`write_notes`]) as the `  = help:` line under the message, and so is the `  = note:` line
+//! (`write_notes`) as the `  = help:` line under the message, and so is the `  = note:` line
 //! that says why aicost chose what it did. Mistakes inside a scenario are
 //! [`Problem`](crate::base::problem::Problem)s instead: they point into the file.
 
@@ -64,8 +64,8 @@ pub enum UsageKind {
     AllowDirNotAFolder { dir: PathBuf },
     /// `--schema` holding a line break.
     SchemaNotOneLine,
-    /// A `levers` assumption (`--assume KEY=VALUE`) that cannot be used; the message says why.
-    BadAssumption { message: String },
+    /// A `levers` assumption (`--lever KEY=VALUE`, as `given`) that cannot be used, and why.
+    BadAssumption { given: String, why: AssumptionFault },
     /// `aicost diff` given neither two files nor `--base-ref` and one.
     DiffNeedsTwoVersions,
 
@@ -159,6 +159,8 @@ pub enum UsageKind {
     FastUnsupported { why: String },
     /// The fast engine runs the scenario but cannot vouch for its figures.
     FastCannotVouch { why: String },
+    /// `auto`: the fast engine cannot vouch for any spread, and the exact engine is too long.
+    NoEngineVouches { why: String, walks: String },
     /// The thread pool could not start.
     WorkerThreads { error: String },
     /// The tornado chart could not be drawn.
@@ -217,6 +219,9 @@ pub enum UsageKind {
         at: String,
         message: String,
     },
+    /// A workflow served by several models names each part `workflow/model`, and another
+    /// workflow of the logs already has that name.
+    PartNameClash { name: String, workflow: String },
 }
 
 impl UsageKind {
@@ -265,12 +270,14 @@ impl UsageKind {
             ExactTooManySessions { .. } => "use --engine fast (or auto), which does not grow with traffic".to_string(),
             FastUnsupported { .. } => "use --engine exact (or auto)".to_string(),
             FastCannotVouch { .. } => "use --engine exact (fewer --trials make it quicker), or --engine auto, which runs the exact engine where it can and otherwise the fast one with a warning".to_string(),
+            NoEngineVouches { .. } => "use --engine exact, with fewer --trials to make it quicker (`aicost estimate` gives the exact mean at once)".to_string(),
             LogGivenTwice { .. } => "name each log once".to_string(),
             LineTooLong { .. } => "a log has one call per line: check the format (--from), and that the file is text, not one unbroken stream".to_string(),
             GzipTruncated { .. } => "the lines before it were read; copy the file again, or let its writer finish".to_string(),
             GzipCorrupt { .. } => "check the file with `gzip -t`, and copy it again".to_string(),
             TooMalformed { .. } => "check the format (--from), or raise --max-malformed".to_string(),
             BrokenJsonArray { .. } => "export JSON lines (one row per line) so one bad row does not stop the read".to_string(),
+            PartNameClash { .. } => "rename one of the two workflows in the logs (or group by another column with --group-by)".to_string(),
             TooManyParts { .. } => "--group-by should name a workflow or feature, not something unique per call such as a request id".to_string(),
             TooManyDays { .. } => "check the timestamp column: its values are not the times of the calls".to_string(),
             TooManyModels { .. } => "check the model column (--from): it should name the model of each call".to_string(),
@@ -294,6 +301,62 @@ impl UsageKind {
             kind: self,
             help: Some(help.into()),
             note: None,
+        }
+    }
+}
+
+/// Why a `levers` assumption cannot be used.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AssumptionFault {
+    /// Not `KEY=VALUE`.
+    NotKeyValue,
+    /// A key that names no assumption; `suggestion` is the closest one, else `known` lists them.
+    UnknownKey {
+        key: String,
+        suggestion: Option<&'static str>,
+        known: Vec<&'static str>,
+    },
+    /// A value that is not a number.
+    NotANumber { value: String },
+    /// A number other than 0 below `min`, the smallest a scenario's numbers may be.
+    TooSmall { value: String, min: f64 },
+    /// A cost outside 0 to `max`, the ceiling of a scenario's numbers.
+    CostOutOfRange {
+        key: String,
+        value: String,
+        max: f64,
+    },
+    /// A share or probability outside its range between 0 and 1.
+    ShareOutOfRange { key: String, value: String },
+}
+
+impl fmt::Display for AssumptionFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use AssumptionFault::*;
+        match self {
+            NotKeyValue => f.write_str("write KEY=VALUE, e.g. --lever cache_hit_rate=0.9"),
+            UnknownKey {
+                key,
+                suggestion: Some(s),
+                ..
+            } => write!(f, "unknown assumption `{key}`; did you mean `{s}`?"),
+            UnknownKey {
+                key,
+                suggestion: None,
+                known,
+            } => write!(f, "unknown assumption `{key}`; known: {}", known.join(", ")),
+            NotANumber { value } => write!(f, "`{value}` is not a number"),
+            TooSmall { value, min } => write!(
+                f,
+                "{value} is too small to mean anything (a number other than 0 must be at least {min:e})"
+            ),
+            CostOutOfRange { key, value, max } => write!(
+                f,
+                "`{key}` is a cost in USD, 0 or more and at most {max:e} (the ceiling of a scenario's numbers), got {value}"
+            ),
+            ShareOutOfRange { key, value } => {
+                write!(f, "`{key}` must lie between 0 and 1, got {value}")
+            }
         }
     }
 }
@@ -381,7 +444,7 @@ impl fmt::Display for UsageKind {
                 visible(&dir.display().to_string())
             ),
             SchemaNotOneLine => f.write_str("`--schema` must be a path or URL on one line"),
-            BadAssumption { message } => f.write_str(message),
+            BadAssumption { given, why } => write!(f, "`--lever {given}`: {why}"),
             DiffNeedsTwoVersions => f.write_str(
                 "`aicost diff` needs OLD.toml and NEW.toml, or --base-ref REV and NEW.toml",
             ),
@@ -518,6 +581,10 @@ impl fmt::Display for UsageKind {
                 f,
                 "the fast engine cannot vouch for this scenario's figures: {why}"
             ),
+            NoEngineVouches { why, walks } => write!(
+                f,
+                "the fast engine cannot vouch for this scenario's figures ({why}), and the exact engine would take about {walks} request walks"
+            ),
             WorkerThreads { error } => write!(f, "cannot start worker threads: {error}"),
             TornadoChart { error } => write!(f, "cannot draw the tornado chart: {error}"),
             LogIsDirectory { name } => write!(
@@ -596,6 +663,12 @@ impl fmt::Display for UsageKind {
             NoModelCall { to_fit: true } => f.write_str("the logs hold no model call to fit"),
             NoModelCall { to_fit: false } => f.write_str("the logs hold no model call"),
             NoCallInMonth { month, .. } => write!(f, "the logs have no call in {month}"),
+            PartNameClash { name, workflow } => write!(
+                f,
+                "workflow `{}` is served by several models, so one of its parts would be named `{}`, which another workflow of the logs is already called",
+                crate::base::escape::visible(workflow),
+                crate::base::escape::visible(name)
+            ),
             NotTomlScenario { path, at, message } => {
                 write!(f, "{}{at}: not a TOML scenario: {message}", path.display())
             }

@@ -84,7 +84,18 @@ classes! {
         contract_discount,
         /// Commitment paid for but not used.
         unused_commitment,
+        /// Fine-tuning jobs (one-time fees); absent from JSON where nothing was spent on them.
+        #[serde(skip_serializing_if = "is_zero")]
+        training,
+        /// Hourly hosting of fine-tuned deployments; absent from JSON where nothing was spent.
+        #[serde(skip_serializing_if = "is_zero")]
+        hosting,
     }
+}
+
+/// Whether a class holds nothing: classes that most scenarios never bill stay out of the JSON.
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// What a dollar is counted under: the fields of [`CostBreakdown`], in their order. It serializes
@@ -104,6 +115,8 @@ pub enum CostClass {
     VolumeDiscount,
     ContractDiscount,
     UnusedCommitment,
+    Training,
+    Hosting,
 }
 
 impl CostClass {
@@ -121,6 +134,8 @@ impl CostClass {
         CostClass::VolumeDiscount,
         CostClass::ContractDiscount,
         CostClass::UnusedCommitment,
+        CostClass::Training,
+        CostClass::Hosting,
     ];
 
     /// How many classes are priced per token (the first ones, `Input` to `Audio`): batch, volume

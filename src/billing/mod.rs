@@ -4,9 +4,11 @@
 //! images, audio, reasoning, tool fees); [`invoice`] turns a month's calls into what is billed
 //! (volume tiers, committed-use contracts, the hard cap's view of spend). The exact engine bills
 //! through it call by call, the closed forms and moments integrate over it, and backtest, FOCUS
-//! and levers price with it.
+//! and levers price with it; [`capacity`] holds the fees that do not depend on traffic (fine-tuning
+//! jobs and hosting).
 
 pub mod call;
+pub mod capacity;
 pub mod classes;
 pub mod invoice;
 pub mod prices;

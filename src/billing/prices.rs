@@ -2,7 +2,7 @@
 //! long-context state, derived once from the listed prices (a derived price follows the listed
 //! one it scales with). Everything that prices a call reads its prices from here.
 
-use crate::model::{Model, Param, Prices, ServiceTier, TierPrices};
+use crate::model::{ListedPrices, LongContext, Model, Param, ServiceTier, TierPrices};
 
 /// Every price a call can need, in one trial, for one service tier and long-context state:
 /// USD per million tokens (per image for `per_image`). Prices a model does not have are 0;
@@ -44,13 +44,29 @@ impl PriceDraw {
         }
     }
 
-    /// Prices above the long-context threshold: the listed ones, and the others scaled by the
+    /// Prices above a long-context threshold: the listed ones, and the others scaled by the
     /// factor of the price they follow (reasoning and audio output follow output; images and
-    /// audio input follow input; one-hour writes follow cache writes).
-    fn long_context(&self, lc: &Prices, value: &impl Fn(&Param) -> f64) -> Self {
-        let (input, output) = (value(&lc.input), value(&lc.output));
-        let cache_write = value(&lc.cache_write);
-        self.following(input, output, value(&lc.cached_input), cache_write)
+    /// audio input follow input; one-hour writes follow cache writes unless listed).
+    fn long_context(&self, lc: &LongContext, value: &impl Fn(&Param) -> f64) -> Self {
+        let p = &lc.prices;
+        let (input, output) = (value(&p.input), value(&p.output));
+        let cache_write = value(&p.cache_write);
+        let mut out = self.following(input, output, value(&p.cached_input), cache_write);
+        if let Some(w) = &lc.cache_write_1h {
+            out.cache_write_1h = value(w);
+        }
+        out
+    }
+
+    /// A service tier's prices above a long-context threshold as listed there: the listed ones,
+    /// and the others those of `self` (the tier's prices scaled like the standard ones).
+    fn listed(&self, t: &ListedPrices, value: &impl Fn(&Param) -> f64) -> Self {
+        let get = |p: &Option<Param>, fallback: f64| p.as_ref().map_or(fallback, value);
+        let input = get(&t.input, self.input);
+        let output = get(&t.output, self.output);
+        let cached_input = get(&t.cached_input, self.cached_input);
+        let cache_write = get(&t.cache_write, self.cache_write);
+        self.following(input, output, cached_input, cache_write)
     }
 
     /// Prices with these listed input, output, cached-read and cache-write prices, and the other
@@ -104,10 +120,10 @@ impl PriceDraw {
 /// One model's prices in one trial.
 #[derive(Clone, Debug, Default)]
 pub struct ModelDraw {
-    /// Indexed by service tier, then by whether the long-context tier applies.
-    sets: [[PriceDraw; 2]; 3],
-    /// The long-context threshold on a call's whole input, if the model has one.
-    pub long_context_above: Option<f64>,
+    /// Indexed by long-context level (0 below every threshold), then by service tier.
+    sets: Vec<[PriceDraw; 3]>,
+    /// The long-context thresholds on a call's whole input, ascending (empty without any).
+    pub long_context_above: Vec<f64>,
     pub batch_discount: f64,
     pub min_cacheable_tokens: f64,
     /// Probability that a flex call is refused and re-sent at standard.
@@ -123,42 +139,56 @@ impl ModelDraw {
     /// A model's prices with each parameter valued by `value`.
     pub fn with(m: &Model, value: &impl Fn(&Param) -> f64) -> Self {
         let std = PriceDraw::standard(m, value);
-        let std_lc = m
-            .long_context
-            .as_ref()
-            .map_or(std, |lc| std.long_context(&lc.prices, value));
-        let tier = |t: &Option<TierPrices>| match t {
-            Some(t) => {
-                let base = std.tier(t, value);
-                [base, base.scaled_like(&std, &std_lc)]
-            }
-            None => [std, std_lc],
-        };
+        let tier_base = |t: &Option<TierPrices>| t.as_ref().map_or(std, |t| std.tier(t, value));
+        let (priority, flex) = (tier_base(&m.priority), tier_base(&m.flex));
+        let mut sets = vec![[std, priority, flex]];
+        for lc in &m.long_context {
+            let std_lc = std.long_context(lc, value);
+            let level = |base: PriceDraw, listed: &Option<ListedPrices>| {
+                let scaled = base.scaled_like(&std, &std_lc);
+                listed.as_ref().map_or(scaled, |l| scaled.listed(l, value))
+            };
+            sets.push([std_lc, level(priority, &lc.priority), level(flex, &lc.flex)]);
+        }
         ModelDraw {
-            sets: [[std, std_lc], tier(&m.priority), tier(&m.flex)],
-            long_context_above: m.long_context.as_ref().map(|lc| lc.above_input_tokens),
+            sets,
+            long_context_above: m
+                .long_context
+                .iter()
+                .map(|lc| lc.above_input_tokens)
+                .collect(),
             batch_discount: value(&m.batch_discount),
             min_cacheable_tokens: m.min_cacheable_tokens,
             flex_unavailable_rate: m.flex.as_ref().map_or(0.0, |f| value(&f.unavailable_rate)),
         }
     }
 
-    /// The prices of a call at `tier`, inside or outside the long-context tier.
+    /// The prices of a call at `tier` and long-context `level` (0: below every threshold;
+    /// `k`: above the `k`-th lowest).
     #[inline]
-    pub fn prices_at(&self, tier: ServiceTier, long_context: bool) -> &PriceDraw {
-        &self.sets[tier.index()][usize::from(long_context)]
+    pub fn prices_at(&self, tier: ServiceTier, level: usize) -> &PriceDraw {
+        &self.sets[level][tier.index()]
     }
 
-    /// Whether a call with this whole input is priced at long-context rates.
+    /// The long-context level of a call with this whole input: how many thresholds it exceeds
+    /// (the whole request is priced at the highest one crossed).
     #[inline]
-    pub fn is_long_context(&self, input_tokens: f64) -> bool {
+    pub fn level(&self, input_tokens: f64) -> usize {
         self.long_context_above
-            .is_some_and(|above| input_tokens > above)
+            .iter()
+            .take_while(|&&above| input_tokens > above)
+            .count()
+    }
+
+    /// Whether the model has long-context prices.
+    #[inline]
+    pub fn has_long_context(&self) -> bool {
+        !self.long_context_above.is_empty()
     }
 
     /// The prices of a call at `tier` whose whole input is `input_tokens`.
     #[inline]
     pub fn prices(&self, tier: ServiceTier, input_tokens: f64) -> &PriceDraw {
-        &self.sets[tier.index()][usize::from(self.is_long_context(input_tokens))]
+        self.prices_at(tier, self.level(input_tokens))
     }
 }

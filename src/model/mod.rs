@@ -5,11 +5,14 @@
 pub mod catalog;
 pub mod dist;
 pub mod doc;
+pub mod policy;
 pub mod prompt;
 pub mod scenario;
 pub mod schema;
 pub mod sizes;
 pub mod traffic;
 pub mod types;
+pub mod within_day;
 
+pub use policy::{Policy, PolicyAction};
 pub use types::*;

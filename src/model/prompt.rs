@@ -46,11 +46,12 @@ pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
             (Some(c), None) => r
                 .chunk_tokens
                 .scaled(c)
-                .unwrap_or(Dist::Fixed(c * r.chunk_tokens.mean())),
+                .unwrap_or_else(|| Dist::product(&Dist::Fixed(c), &r.chunk_tokens).0),
+            // A Poisson count has no scaled family: the product is exactly the count's mixture.
             (None, Some(t)) => r
                 .chunks
                 .scaled(t)
-                .unwrap_or(Dist::Fixed(t * r.chunks.mean())),
+                .unwrap_or_else(|| Dist::product(&r.chunks, &Dist::Fixed(t)).0),
             (None, None) => Dist::product(&r.chunks, &r.chunk_tokens).0,
         };
         parts.push((Role::Text, product));
@@ -60,7 +61,7 @@ pub(crate) fn prompt_parts(step: &Step) -> Vec<(Role, Dist)> {
             let tokens = i
                 .count
                 .scaled(i.tokens_per_image)
-                .unwrap_or(Dist::Fixed(i.count.mean() * i.tokens_per_image));
+                .unwrap_or_else(|| Dist::product(&i.count, &Dist::Fixed(i.tokens_per_image)).0);
             parts.push((
                 Role::ImageTokens {
                     tokens_per_image: i.tokens_per_image,
@@ -85,18 +86,33 @@ pub(crate) fn count_above(d: &Dist, i: u64) -> f64 {
     }
 }
 
-/// Probability that a call of `step` on `model` is priced at long-context rates (exact with at
-/// most one random part of the prompt; otherwise a normal approximation of the whole input).
+/// Probability that a call of `step` on `model` is priced at long-context rates: that its
+/// whole input exceeds the model's lowest threshold (exact with at most one random part of the
+/// prompt; otherwise integrated on a quantile grid).
 pub(crate) fn long_context_probability(model: &Model, step: &Step) -> f64 {
-    match &model.long_context {
+    match model.long_context.first() {
         Some(lc) => prompt_above(step, 0.0, lc.above_input_tokens),
         None => 0.0,
     }
 }
 
+/// Probability that a call of `step` on `model` is priced at each long-context level (above its
+/// threshold and below the next), lowest threshold first.
+pub(crate) fn long_context_shares(model: &Model, step: &Step) -> Vec<f64> {
+    let above: Vec<f64> = model
+        .long_context
+        .iter()
+        .map(|lc| prompt_above(step, 0.0, lc.above_input_tokens))
+        .collect();
+    (0..above.len())
+        .map(|i| (above[i] - above.get(i + 1).copied().unwrap_or(0.0)).max(0.0))
+        .collect()
+}
+
 /// P(the whole input of a call of `step`, plus `extra` tokens, exceeds `t`): exact with at most
-/// one random part of the prompt; with several, all but the last integrated on a quantile grid
-/// and the last exactly.
+/// one random part of the prompt, or where all but one take finitely many values (summed over
+/// them, see `nodes`); otherwise all but the last integrated on a quantile grid and the last
+/// exactly.
 pub(crate) fn prompt_above(step: &Step, extra: f64, t: f64) -> f64 {
     let parts = prompt_parts(step);
     let counted: Vec<&Dist> = parts
@@ -111,23 +127,100 @@ pub(crate) fn prompt_above(step: &Step, extra: f64, t: f64) -> f64 {
         .sum::<f64>()
         + extra;
     let random: Vec<&Dist> = counted.iter().filter(|d| !d.is_fixed()).copied().collect();
-    let Some((last, head)) = random.split_last() else {
+    let order = quadrature_order(&random);
+    let Some((&last, head)) = order.split_last() else {
         return f64::from(u8::from(fixed > t));
     };
-    let k: usize = if head.len() <= 1 { 256 } else { 32 };
-    let points = k.pow(head.len() as u32);
+    let k = grid_size(head.len());
+    let head: Vec<Vec<(f64, f64)>> = head.iter().map(|&h| nodes(random[h], k).0).collect();
     let mut total = 0.0;
-    for idx in 0..points {
-        let mut rest = idx;
-        let mut sum = fixed;
-        for h in head {
-            let j = rest % k;
-            rest /= k;
-            sum += h.quantile((j as f64 + 0.5) / k as f64);
+    for_each_node(&head, |w, values| {
+        total += w * (1.0 - random[last].cdf(t - fixed - values.iter().sum::<f64>()));
+    });
+    total.clamp(0.0, 1.0)
+}
+
+/// Most values of a discrete part summed one by one; a part with more is integrated on the
+/// quantile grid.
+const MAX_DISCRETE_NODES: usize = 2048;
+
+/// Quantile-grid points per continuous part when all but one random part are integrated:
+/// 256 for one, 32 each for more.
+pub(crate) fn grid_size(head: usize) -> usize {
+    if head <= 1 { 256 } else { 32 }
+}
+
+/// The values a random prompt part takes, with their probabilities, where they are finitely
+/// many (empirical, Poisson, and scaled mixtures of them such as a Poisson count of fixed-size
+/// chunks). A Poisson's values are those between its 10⁻¹⁶ and 1 − 10⁻¹⁶ quantiles, renormalised:
+/// the mass left out is below 2·10⁻¹⁶, so an expectation over them is exact to that share of its
+/// largest term.
+pub(crate) fn discrete_points(d: &Dist) -> Option<Vec<(f64, f64)>> {
+    let points = match d {
+        Dist::ScaledMixture { scales, base } => {
+            let values = base.discrete_values()?;
+            scales
+                .iter()
+                .flat_map(|(ps, c)| values.iter().map(move |(pv, v)| (ps * pv, c * v)))
+                .collect()
         }
-        total += 1.0 - last.cdf(t - sum);
+        _ => d.discrete_values()?,
+    };
+    (points.len() <= MAX_DISCRETE_NODES).then_some(points)
+}
+
+/// The points (probability, value) on which a random part is integrated while another is
+/// taken exactly, and whether they are exact: its own values where it has finitely many, else
+/// `k` equally likely quantile midpoints.
+pub(crate) fn nodes(d: &Dist, k: usize) -> (Vec<(f64, f64)>, bool) {
+    match discrete_points(d) {
+        Some(points) => (points, true),
+        None => (
+            (0..k)
+                .map(|j| (1.0 / k as f64, d.quantile((j as f64 + 0.5) / k as f64)))
+                .collect(),
+            false,
+        ),
     }
-    (total / points as f64).clamp(0.0, 1.0)
+}
+
+/// The random parts' indices in the order they are integrated: the discrete ones first (summed
+/// exactly), then the continuous ones in their order; the last is taken exactly through its
+/// distribution function and partial moments.
+pub(crate) fn quadrature_order(random: &[&Dist]) -> Vec<usize> {
+    let (mut order, continuous): (Vec<usize>, Vec<usize>) =
+        (0..random.len()).partition(|&i| discrete_points(random[i]).is_some());
+    order.extend(continuous);
+    order
+}
+
+/// Calls `f(weight, values)` for every point of the product of the `head` parts' nodes.
+pub(crate) fn for_each_node(head: &[Vec<(f64, f64)>], mut f: impl FnMut(f64, &[f64])) {
+    if head.iter().any(|n| n.is_empty()) {
+        return;
+    }
+    let mut idx = vec![0usize; head.len()];
+    let mut values = vec![0.0; head.len()];
+    loop {
+        let w: f64 = idx.iter().zip(head).map(|(&i, n)| n[i].0).product();
+        for (v, (&i, n)) in values.iter_mut().zip(idx.iter().zip(head)) {
+            *v = n[i].1;
+        }
+        f(w, &values);
+        // Next point, the first part fastest.
+        let mut h = 0;
+        loop {
+            if h == head.len() {
+                return;
+            }
+            idx[h] += 1;
+            if idx[h] < head[h].len() {
+                break;
+            }
+            idx[h] = 0;
+            h += 1;
+        }
+    }
 }
 
 /// Smallest share of a step's prompts beyond a model's input window that counts as refusing

@@ -12,7 +12,9 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 use crate::model::doc::de::Located;
-use crate::model::scenario::raw::{RawDist, RawQuantity, RawScenario};
+use crate::model::scenario::raw::{
+    RawDist, RawLongContext, RawLongContexts, RawQuantity, RawScenario,
+};
 
 /// The location wrapper is invisible in the file: its schema is its value's.
 impl<T: JsonSchema> JsonSchema for Located<T> {
@@ -46,6 +48,24 @@ impl JsonSchema for RawQuantity {
             "anyOf": [
                 { "type": "number" },
                 dist
+            ]
+        })
+    }
+}
+
+/// Long-context prices are one table or an array of them.
+impl JsonSchema for RawLongContexts {
+    fn schema_name() -> Cow<'static, str> {
+        "LongContexts".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let one = generator.subschema_for::<RawLongContext>();
+        json_schema!({
+            "description": "Prices of requests whose whole input exceeds a threshold: one table, or an array of tables with ascending thresholds (a request is priced at the highest one it exceeds).",
+            "anyOf": [
+                one,
+                { "type": "array", "items": one }
             ]
         })
     }

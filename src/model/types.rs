@@ -68,6 +68,8 @@ pub struct Scenario {
     pub tools: Vec<String>,
     pub contracts: Vec<Contract>,
     pub incidents: Vec<Incident>,
+    /// Budget policies in the order they are written (the hard cap acts after all of them).
+    pub policies: Vec<crate::model::policy::Policy>,
 }
 
 /// What a contract bills for usage beyond what the commitment buys.
@@ -161,6 +163,8 @@ pub struct Segment {
     pub weekend_factor: Param,
     /// Growth of the head-count per month of the horizon (0.05 = 5% a month, compounding).
     pub monthly_growth: Param,
+    /// How a day's requests spread over its hours and minutes (never what a day totals).
+    pub within_day: crate::model::within_day::WithinDay,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -297,11 +301,29 @@ pub struct Prices {
     pub cache_write: Param,
 }
 
+/// One long-context price level of a model.
 #[derive(Clone, Debug)]
 pub struct LongContext {
-    /// A request whose whole input exceeds this many tokens is priced at `prices` throughout.
+    /// A request whose whole input exceeds this many tokens (and no higher threshold of the
+    /// model) is priced at `prices` throughout, as providers bill.
     pub above_input_tokens: f64,
     pub prices: Prices,
+    /// One-hour cache writes at this level, when listed; otherwise they follow cache writes.
+    pub cache_write_1h: Option<Param>,
+    /// Priority and flex prices at this level, when listed; otherwise the tier's prices scaled
+    /// like the standard ones.
+    pub priority: Option<ListedPrices>,
+    pub flex: Option<ListedPrices>,
+}
+
+/// Prices listed for a service tier above a long-context threshold; the ones left out follow
+/// the listed ones.
+#[derive(Clone, Debug)]
+pub struct ListedPrices {
+    pub input: Option<Param>,
+    pub output: Option<Param>,
+    pub cached_input: Option<Param>,
+    pub cache_write: Option<Param>,
 }
 
 /// Prices of a non-standard service tier, USD per million tokens. Validation guarantees the
@@ -329,7 +351,9 @@ pub struct Model {
     /// of a model of that name; `None` when neither gives one.
     pub max_input_tokens: Option<f64>,
     pub batch_discount: Param,
-    pub long_context: Option<LongContext>,
+    /// Long-context levels by ascending threshold (empty when the model has none): a request
+    /// is priced at the highest level whose threshold its whole input exceeds.
+    pub long_context: Vec<LongContext>,
     /// Reasoning tokens (default: the output price).
     pub reasoning: Param,
     /// One-hour cache writes; `None` when the model offers none.
@@ -347,6 +371,33 @@ pub struct Model {
     pub latency: Option<Latency>,
     /// Where the prices come from, for readers who audit them.
     pub price_source: PriceSource,
+    /// When the model is a fine-tune: its one-time training and its hosting fee. Its inference
+    /// prices are the model's own (`prices`).
+    pub fine_tune: Option<FineTune>,
+}
+
+/// A fine-tuned model's fees beyond its inference prices: a training job billed once (training
+/// tokens × epochs × the training price) and, at providers that charge it, an hourly fee for
+/// the deployment. A stack that routes to the model pays both.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FineTune {
+    /// The model it is tuned from (for reports; its prices play no part).
+    pub base: String,
+    /// Tokens in the training file.
+    pub training_tokens: f64,
+    pub epochs: f64,
+    pub training_usd_per_mtok: f64,
+    /// The month of the horizon (0-based) whose invoice carries the training job.
+    pub training_month: u32,
+    /// Hosting of the fine-tuned deployment, billed for every hour of every month.
+    pub hosting_usd_per_hour: f64,
+}
+
+impl FineTune {
+    /// The training job's price: tokens × epochs × price per million tokens.
+    pub fn training_usd(&self) -> f64 {
+        self.training_tokens * self.epochs * self.training_usd_per_mtok / 1e6
+    }
 }
 
 /// The provenance of a model's prices, as the scenario or its catalog states it.
@@ -473,7 +524,7 @@ macro_rules! every_param {
                 &$($m)? p.cache_write,
             ]);
             out.push(&$($m)? m.batch_discount);
-            if let Some(lc) = &$($m)? m.long_context {
+            for lc in &$($m)? m.long_context {
                 let p = &$($m)? lc.prices;
                 out.extend([
                     &$($m)? p.input,
@@ -481,6 +532,14 @@ macro_rules! every_param {
                     &$($m)? p.cached_input,
                     &$($m)? p.cache_write,
                 ]);
+                out.extend(&$($m)? lc.cache_write_1h);
+                for t in [&$($m)? lc.priority, &$($m)? lc.flex].into_iter().flatten() {
+                    out.extend(
+                        [&$($m)? t.input, &$($m)? t.output, &$($m)? t.cached_input, &$($m)? t.cache_write]
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
             }
             out.push(&$($m)? m.reasoning);
             out.push(&$($m)? m.image_input);

@@ -161,7 +161,12 @@ fn traffic(s: &Scenario) -> Table {
 }
 
 /// A plain number with at most two decimals, trailing zeros dropped (12, 0.5, 1.25).
+/// A rate: two decimals at most (`2.5` sessions a day), whole and grouped from 100 on (`2,169`),
+/// like every other count of the tables.
 fn fixed2(x: f64) -> String {
+    if x.abs() >= 100.0 {
+        return count(x);
+    }
     let t = format!("{x:.2}");
     t.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -240,6 +245,8 @@ mod tests {
         assert_eq!(price(1.25), "$1.25");
         assert_eq!(fixed2(12.0), "12");
         assert_eq!(fixed2(0.35), "0.35");
+        assert_eq!(fixed2(2168.94), "2,169");
+        assert_eq!(fixed2(99.5), "99.5");
         assert_eq!(share(0.5), "50%");
         assert_eq!(share(0.035), "3.5%");
     }

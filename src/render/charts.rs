@@ -60,7 +60,7 @@ pub fn files(months: u32) -> Vec<&'static str> {
     out
 }
 
-/// The charts of a simulation brief: the five of [`FILES`], and [`MONTHS_FILE`] after the fan
+/// The charts of a simulation brief: the five of [`FILES`], and `MONTHS_FILE` after the fan
 /// chart when a trial spans several months.
 // Long on purpose: the charts of one simulation listed in the order the brief shows them, each a
 // few lines of the same series and scales.
@@ -164,16 +164,26 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
         charts.push(c);
     }
 
+    /// The part of a workflow or model bar that no workflow or model is charged.
+    const REST: &str = "charged to none";
     let title = "Where the money goes";
     let groups: Vec<BarGroup> = detail
         .stacks
         .iter()
         .map(|s| {
+            // Every bar adds up to the mean, so its percentages are the table's shares of the
+            // mean: what no workflow or model is charged (fees of no model, discounts, unused
+            // commitment) is a part of its own rather than spread over the others.
             let parts = |shares: &[crate::analysis::detail::Share]| {
-                shares
+                let mut parts: Vec<(String, f64)> = shares
                     .iter()
                     .map(|p| (p.name.clone(), p.monthly_usd.value))
-                    .collect()
+                    .collect();
+                let rest = s.mean.value - parts.iter().map(|p| p.1).sum::<f64>();
+                if rest.is_finite() && rest.abs() > 1e-9 * s.mean.value.abs().max(1e-9) {
+                    parts.push((REST.to_string(), rest));
+                }
+                parts
             };
             let mut bars = vec![
                 Bar {
@@ -187,7 +197,11 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
                 Bar {
                     label: "billing class".to_string(),
                     // Every class spent on; discounts are negative and drawn left of zero.
-                    parts: parts(&s.token_kinds),
+                    parts: s
+                        .token_kinds
+                        .iter()
+                        .map(|p| (p.name.clone(), p.monthly_usd.value))
+                        .collect(),
                 },
             ];
             if let Some(r) = &s.retries {
@@ -211,7 +225,7 @@ pub fn simulation(report: &Report, detail: &Detail) -> Vec<Chart> {
     charts.push(chart(
         "drivers.svg",
         title,
-        "Mean monthly spend of each stack split four ways: by workflow, by model, by billing class (input, cached input, cache writes, output, reasoning, images, audio, tool and other fees, volume and contract discounts, unused commitment) and into first calls and retries (calls after the first of each step). Each bar adds up to the stack's mean; discounts are drawn left of zero, so a billing-class bar with a discount spans more than the mean by the discount's width. Percentages are shares of the mean, as in each stack's cost-driver table: a discount's share is negative.".to_string(),
+        format!("Mean monthly spend of each stack split four ways: by workflow, by model, by billing class (input, cached input, cache writes, output, reasoning, images, audio, tool and other fees, volume and contract discounts, unused commitment) and into first calls and retries (calls after the first of each step). Each bar adds up to the stack's mean; discounts are drawn left of zero, so a billing-class bar with a discount spans more than the mean by the discount's width. Percentages are shares of the mean, as in each stack's cost-driver table: a discount's share is negative. What no workflow or model is charged (fees of no model, discounts, unused commitment) is its own part of those bars, named \"{REST}\"."),
         plot::drivers(title, &groups),
     ));
 

@@ -39,7 +39,7 @@ pub const TRIAL_COLUMNS: [&str; 7] = [
 
 /// A text field: a name that a spreadsheet would run as a formula (`=HYPERLINK(…)`) starts
 /// with an apostrophe, and the field is quoted when it needs it (RFC 4180); see
-/// [`crate::base::escape::csv_cell`]. Numbers are written by `num`, unchanged.
+/// `crate::base::escape::csv_cell`. Numbers are written by `num`, unchanged.
 pub fn field(s: &str) -> String {
     crate::base::escape::csv_cell(s).into_owned()
 }

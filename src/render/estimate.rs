@@ -134,10 +134,27 @@ pub fn render(e: &Estimate) -> String {
                         );
                     }
                     if link.long_context_share > 0.0 {
+                        let levels: Vec<String> = link
+                            .long_context_levels
+                            .iter()
+                            .filter(|l| l.share > 0.0)
+                            .map(|l| {
+                                format!(
+                                    "{:.2}% above {} tokens",
+                                    l.share * 100.0,
+                                    crate::base::format::count(l.above_input_tokens)
+                                )
+                            })
+                            .collect();
                         let _ = writeln!(
                             out,
-                            "        long-context prices apply to {:.2}% of calls",
-                            link.long_context_share * 100.0
+                            "        long-context prices apply to {:.2}% of calls{}",
+                            link.long_context_share * 100.0,
+                            if levels.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", levels.join(", "))
+                            }
                         );
                     }
                     if let Some(window) = link.max_input_tokens
@@ -216,6 +233,8 @@ pub fn render(e: &Estimate) -> String {
             ("contract discounts", inv.contract_discount_usd, false),
             ("unused commitment", inv.unused_commitment_usd, false),
             ("refused by the hard cap", inv.capped_usd, false),
+            ("fine-tuning training", inv.training_usd, false),
+            ("fine-tuned hosting", inv.hosting_usd, false),
             ("billed", inv.total_usd, true),
         ];
         for (label, usd, always) in lines {

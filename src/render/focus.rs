@@ -26,6 +26,11 @@
 //!   of the commitment unused gets one `Unused` row: `BilledCost` 0, `EffectiveCost` the money paid
 //!   for nothing, no consumed quantity.
 //!
+//! - A fine-tuned model's training job is a one-time usage row (`ChargeFrequency` `One-Time`,
+//!   quantity the tokens trained on: the training file times its epochs) in the month the
+//!   scenario bills it, and its deployment's hosting a usage row in hours; contracts cover
+//!   neither, as the invoice bills them.
+//!
 //! So `BilledCost` and `EffectiveCost` each sum, per stack, to the expected invoice, and per
 //! commitment the `EffectiveCost` of its `Used` and `Unused` rows sums to the `BilledCost` of its
 //! `Purchase` row, as FOCUS requires. When the expected month passes the hard cap the rows show the
@@ -38,7 +43,79 @@ use crate::billing::invoice::{ContractDraw, after_tiers};
 use crate::model::{RequestPath, Scenario};
 use crate::sim::estimate::{ContractInvoice, Estimate, Invoice, StackEstimate};
 
-/// The FOCUS columns written, in order, then the `x_` columns.
+/// A FOCUS release the rows conform to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FocusVersion {
+    /// FOCUS 1.2, for consumers that do not read 1.3 yet.
+    V1_2,
+    /// FOCUS 1.3 (ratified December 2025): adds `ServiceProviderName` and `HostProviderName`;
+    /// `ProviderName` and `PublisherName` are deprecated but still mandatory, so they stay.
+    #[default]
+    V1_3,
+}
+
+impl FocusVersion {
+    /// `1.2`, `1.3`.
+    pub fn label(self) -> &'static str {
+        match self {
+            FocusVersion::V1_2 => "1.2",
+            FocusVersion::V1_3 => "1.3",
+        }
+    }
+
+    /// The columns written for this version, in order, then the `x_` columns.
+    pub fn columns(self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = COLUMNS.to_vec();
+        if self == FocusVersion::V1_3 {
+            for added in ["HostProviderName", "ServiceProviderName"] {
+                let at = out
+                    .iter()
+                    .position(|c| c.starts_with("x_") || *c > added)
+                    .unwrap_or(out.len());
+                out.insert(at, added);
+            }
+        }
+        out
+    }
+
+    /// The columns this version makes mandatory in a Cost and Usage dataset (every other column
+    /// aicost writes is conditional or recommended). Sources: FOCUS_Spec tag `v1.2`,
+    /// `specification/columns/*.md` ("Feature level | Mandatory"); FOCUS 1.3's Cost and Usage
+    /// columns, where `ServiceProviderName` and `HostProviderName` (introduced in 1.3) are
+    /// mandatory and `ProviderName` and `PublisherName` are deprecated and still mandatory.
+    pub fn mandatory(self) -> Vec<&'static str> {
+        let mut out = vec![
+            "BilledCost",
+            "BillingAccountId",
+            "BillingAccountName",
+            "BillingCurrency",
+            "BillingPeriodEnd",
+            "BillingPeriodStart",
+            "ChargeCategory",
+            "ChargeClass",
+            "ChargeDescription",
+            "ChargePeriodEnd",
+            "ChargePeriodStart",
+            "ContractedCost",
+            "EffectiveCost",
+            "InvoiceIssuerName",
+            "ListCost",
+            "PricingQuantity",
+            "PricingUnit",
+            "ProviderName",
+            "PublisherName",
+            "ServiceCategory",
+            "ServiceName",
+        ];
+        if self == FocusVersion::V1_3 {
+            out.extend(["HostProviderName", "ServiceProviderName"]);
+        }
+        out
+    }
+}
+
+/// The FOCUS 1.2 columns written, in order, then the `x_` columns; 1.3 adds two
+/// ([`FocusVersion::columns`]).
 pub const COLUMNS: [&str; 53] = [
     "BilledCost",
     "BillingAccountId",
@@ -107,6 +184,8 @@ pub enum ChargeKind {
     Purchase,
     /// The part of a commitment the month left unused.
     Unused,
+    /// A one-time fee: a fine-tuning job.
+    OneTime,
 }
 
 /// The unit a row's quantity is counted in.
@@ -118,6 +197,8 @@ pub enum Unit {
     Requests,
     /// Dollars of a commitment.
     Usd,
+    /// Hours of a deployment.
+    Hours,
 }
 
 impl Unit {
@@ -137,6 +218,7 @@ impl Unit {
             Unit::Calls => ("Calls", "Calls", 1.0),
             Unit::Requests => ("Requests", "Requests", 1.0),
             Unit::Usd => ("USD", "USD", 1.0),
+            Unit::Hours => ("Hours", "Hours", 1.0),
         }
     }
 }
@@ -513,15 +595,77 @@ fn apply_contract(
 /// quantity nor cost are left out.
 pub fn rows(s: &Scenario, e: &Estimate, month: usize) -> Vec<Charge> {
     let mut out = Vec::new();
-    for st in &e.stacks {
+    for (k, st) in e.stacks.iter().enumerate() {
         let inv = st.month_invoices.get(month).unwrap_or(&st.invoice);
         let mut rows = usage_rows(s, st, inv);
         for c in &inv.contracts {
             rows = apply_contract(s, &s.name, &st.name, c, rows);
         }
         out.extend(rows);
+        out.extend(fee_rows(s, k, month as u32));
     }
     out
+}
+
+/// Rows of stack `k`'s fees beyond its calls in month `month` (0-based): a fine-tuning job as a
+/// one-time usage charge in training tokens, hosting as usage in hours. Contracts do not cover
+/// them, as the invoice bills them.
+fn fee_rows(s: &Scenario, k: usize, month: u32) -> Vec<Charge> {
+    let stack = &s.stacks[k].name;
+    crate::billing::capacity::month_fees(s, k, month, s.simulation.days)
+        .into_iter()
+        .map(|fee| {
+            let model = &s.models[fee.model];
+            let training = fee.class == crate::billing::classes::CostClass::Training;
+            let (meter, unit, quantity, what) = if training {
+                let epochs = model.fine_tune.as_ref().map_or(1.0, |f| f.epochs);
+                (
+                    "Fine-Tuning Training",
+                    Unit::Tokens,
+                    fee.tokens,
+                    format!(
+                        "{} fine-tuning job ({} epochs of its training file)",
+                        model.name,
+                        decimal(epochs)
+                    ),
+                )
+            } else {
+                (
+                    "Fine-Tuned Deployment Hosting",
+                    Unit::Hours,
+                    fee.hours,
+                    format!("{} hosting of the fine-tuned deployment", model.name),
+                )
+            };
+            let sku = format!(
+                "{}:{}",
+                slug(&model.name),
+                if training { "training" } else { "hosting" }
+            );
+            Charge {
+                kind: if training {
+                    ChargeKind::OneTime
+                } else {
+                    ChargeKind::Usage
+                },
+                ..usage(
+                    stack,
+                    "",
+                    "",
+                    "",
+                    &model.name,
+                    &model.provider,
+                    meter.to_string(),
+                    sku,
+                    unit,
+                    quantity,
+                    fee.usd,
+                    fee.usd,
+                    what,
+                )
+            }
+        })
+        .collect()
 }
 
 /// The company behind a provider id, as FOCUS's ProviderName wants it.
@@ -572,19 +716,40 @@ pub fn decimal(x: f64) -> String {
 
 /// Render the rows of each `(billing month, month of the horizon)` as CSV, the months in the
 /// order given; the month of the horizon is 1-based.
-pub fn render(s: &Scenario, e: &Estimate, months: &[(Month, u32)]) -> String {
+pub fn render(
+    s: &Scenario,
+    e: &Estimate,
+    months: &[(Month, u32)],
+    version: FocusVersion,
+) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    w.write_record(COLUMNS).expect("write to memory");
+    let columns = version.columns();
+    w.write_record(&columns).expect("write to memory");
     for &(month, index) in months {
         let start = format!("{}T00:00:00Z", month.first_day());
         let end = format!("{}T00:00:00Z", month.next().first_day());
         for r in rows(s, e, index.saturating_sub(1) as usize) {
             // Names of the scenario, stacks, models and contracts are data: none may start a
             // spreadsheet formula (numbers stay numbers).
-            let fields = record(s, &r, &start, &end, index)
-                .map(|f| crate::base::escape::formula_safe(&f).into_owned());
+            let fields = record(s, &r, &start, &end, index);
+            // The service provider hosts its own models: both 1.3 names are the provider's.
+            let provider = fields[COLUMNS
+                .iter()
+                .position(|c| *c == "ProviderName")
+                .unwrap_or(0)]
+            .clone();
+            let value = |c: &str| match c {
+                "HostProviderName" | "ServiceProviderName" => provider.clone(),
+                c => COLUMNS
+                    .iter()
+                    .position(|x| *x == c)
+                    .map_or_else(String::new, |i| fields[i].clone()),
+            };
+            let fields = columns
+                .iter()
+                .map(|c| crate::base::escape::formula_safe(&value(c)).into_owned());
             w.write_record(fields).expect("write to memory");
         }
     }
@@ -606,6 +771,7 @@ fn record(s: &Scenario, r: &Charge, start: &str, end: &str, index: u32) -> [Stri
     let (category, frequency, price_id) = match r.kind {
         ChargeKind::Purchase => ("Purchase", "Recurring", format!("{}:monthly", r.sku)),
         ChargeKind::Unused => ("Usage", "Usage-Based", format!("{}:unused", r.sku)),
+        ChargeKind::OneTime => ("Usage", "One-Time", format!("{}:list", r.sku)),
         ChargeKind::Usage if r.commitment.is_some() => {
             ("Usage", "Usage-Based", format!("{}:committed", r.sku))
         }
@@ -613,7 +779,7 @@ fn record(s: &Scenario, r: &Charge, start: &str, end: &str, index: u32) -> [Stri
     };
     // Only usage that consumed something has a consumed quantity (not a purchase, nor the unused
     // part of a commitment).
-    let consumed = r.kind == ChargeKind::Usage;
+    let consumed = matches!(r.kind, ChargeKind::Usage | ChargeKind::OneTime);
     // The purchase itself is bought at the standard price; what it covers or leaves unused is
     // committed.
     let pricing_category = if r.kind != ChargeKind::Purchase && r.commitment.is_some() {
@@ -629,7 +795,7 @@ fn record(s: &Scenario, r: &Charge, start: &str, end: &str, index: u32) -> [Stri
         _ => (r.model.clone(), r.model.clone(), "Model".to_string()),
     };
     let tags = match r.kind {
-        ChargeKind::Usage => serde_json::json!({
+        ChargeKind::Usage | ChargeKind::OneTime => serde_json::json!({
             "scenario": s.name,
             "stack": r.stack,
             "workflow": r.workflow,

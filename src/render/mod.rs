@@ -11,5 +11,6 @@ pub mod focus;
 pub mod html;
 pub mod markdown;
 pub mod plot;
+pub mod policy;
 pub mod table;
 pub mod text;

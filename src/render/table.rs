@@ -147,6 +147,9 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
             each_detail(&|s| opt_money_se(s.hard_cap.as_ref().map(|c| &c.refused_demand))),
         ));
     }
+    for (label, cells) in super::policy::table_rows(report) {
+        rows.push(row(label, cells));
+    }
     if let Some(first) = detail.stacks.iter().find_map(|s| s.incidents.as_ref()) {
         for (i, chance) in first.incidents.iter().enumerate() {
             rows.push(row(

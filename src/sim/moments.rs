@@ -27,7 +27,7 @@ use crate::billing::call::{self, CallRule, Line};
 use crate::billing::classes::Meter;
 use crate::billing::prices::ModelDraw;
 use crate::model::dist::Dist;
-use crate::model::prompt::{Role, long_context_probability};
+use crate::model::prompt::Role;
 use crate::model::{Link, RequestPath, Scenario, ServiceTier, Step};
 use crate::sim::estimate::Valuation;
 
@@ -279,10 +279,10 @@ impl Prompt {
         let windowed = random_input == 1 && beyond > 0.0 && beyond < 1.0;
         let crossing = windowed
             || models.iter().any(|m| {
-                m.long_context.is_some() && {
-                    let p = long_context_probability(m, step);
+                m.long_context.iter().any(|lc| {
+                    let p = crate::model::prompt::prompt_above(step, 0.0, lc.above_input_tokens);
                     p > 1e-9 && p < 1.0 - 1e-9
-                }
+                })
             });
         let pivot = if !parts[0].1.is_fixed() {
             Some(0)
@@ -310,10 +310,10 @@ impl Prompt {
                     .filter(|(i, (p, _))| *i != z && p.counts_toward_input())
                     .map(|(_, (_, d))| d.mean())
                     .sum();
-                cuts.extend(models.iter().filter_map(|m| {
+                cuts.extend(models.iter().flat_map(|m| {
                     m.long_context
-                        .as_ref()
-                        .map(|lc| lc.above_input_tokens - others)
+                        .iter()
+                        .map(move |lc| lc.above_input_tokens - others)
                 }));
                 if windowed && parts[z].0.counts_toward_input() {
                     cuts.push(window - others);

@@ -117,3 +117,56 @@ pub fn commit_all(dir: &std::path::Path) {
     git(&["add", "."]);
     git(&["commit", "-qm", "scenarios"]);
 }
+
+/// A Chromium (or Chrome) on the PATH.
+pub fn find_chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+    .find(|p| p.is_file())
+}
+
+/// The browser, or `None` after saying that `what` is skipped; a failure instead where
+/// `AICOST_REQUIRE_CHROMIUM=1` (set by `.ci/run`), which makes a missing browser a failure.
+pub fn chromium_or_skip(what: &str) -> Option<std::path::PathBuf> {
+    let found = find_chromium();
+    if found.is_none() {
+        if std::env::var("AICOST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
+            panic!(
+                "AICOST_REQUIRE_CHROMIUM=1 but no chromium on the PATH (apt-get install chromium)"
+            );
+        }
+        println!("notice: chromium not found; skipping {what}");
+        eprintln!("notice: chromium not found; skipping {what}");
+    }
+    found
+}
+
+/// A copy of the shipped scenario `scenarios/{name}` in `dir`, named `as_name`.
+pub fn copy_scenario(dir: &std::path::Path, name: &str, as_name: &str) -> std::path::PathBuf {
+    let file = dir.join(as_name);
+    std::fs::copy(std::path::Path::new("scenarios").join(name), &file).unwrap();
+    file
+}
+
+/// What `aicost simulate FILE --set … --trials TRIALS --seed SEED --format json -q` prints.
+pub fn simulate_json(
+    file: &std::path::Path,
+    sets: &[String],
+    trials: &str,
+    seed: &str,
+) -> serde_json::Value {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aicost"));
+    cmd.args(["simulate", file.to_str().unwrap(), "--format", "json", "-q"])
+        .args(["--trials", trials, "--seed", seed]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    success_json(&cmd.output().unwrap())
+}

@@ -13,6 +13,10 @@
 //! draw of a seed as it was: about a third of the scenarios give every model one window, set
 //! where it refuses a small share of some step's prompts ([`window_share`], [`with_window`]).
 //!
+//! Fine-tuning fees are drawn apart too, from a generator of their own ([`fine_tune`],
+//! [`with_fine_tune`]): about a third of the scenarios make their first model a fine-tune with a
+//! training job in some month of the horizon and, half the time, an hourly hosting fee.
+//!
 //! Traffic is sized so that the exact engine simulates a scenario in about a second: a few
 //! thousand requests a month in all.
 
@@ -740,4 +744,105 @@ pub fn with_window(text: &str, tokens: u64) -> String {
         }
     }
     out
+}
+
+/// The fine-tune of scenario `seed`'s first model, as the inline table of its `fine_tune` key,
+/// for about a third of the seeds; `None` otherwise. `months` is the scenario's horizon and
+/// `monthly_usd` its expected month, which the fees are sized from. Drawn from a generator of
+/// its own, so that every other draw of the seed is unchanged.
+pub fn fine_tune(seed: u64, months: u32, monthly_usd: f64) -> Option<String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6669_6e65_7475_6e65); // "finetune"
+    let tuned = rng.random::<f64>() < 0.35;
+    // A training job of 0.5 to 3 expected months, in a month of the horizon.
+    let training_usd = monthly_usd * (0.5 + 2.5 * rng.random::<f64>());
+    let epochs = 1 + (rng.random::<f64>() * 4.0) as u32;
+    let price = 3.0 + 22.0 * rng.random::<f64>();
+    let tokens = (training_usd / f64::from(epochs) / price * 1e6)
+        .ceil()
+        .max(1.0);
+    let month = 1 + (rng.random::<f64>() * f64::from(months.max(1))) as u32;
+    let hosted = rng.random::<f64>() < 0.5;
+    let hourly = monthly_usd * 0.2 * rng.random::<f64>() / 720.0;
+    tuned.then(|| {
+        format!(
+            "fine_tune = {{ base = \"base-model\", training_tokens = {tokens}, epochs = {epochs}, training_usd_per_mtok = {}, training_month = {}, hosting_usd_per_hour = {} }}\n",
+            Gen::num(price),
+            month.min(months.max(1)),
+            if hosted { Gen::num(hourly) } else { "0".to_string() }
+        )
+    })
+}
+
+/// `text` with the `fine_tune` key `line` on its first model.
+pub fn with_fine_tune(text: &str, line: &str) -> String {
+    let mut out = String::with_capacity(text.len() + line.len());
+    let mut done = false;
+    let mut lines = text.split_inclusive('\n').peekable();
+    while let Some(l) = lines.next() {
+        out.push_str(l);
+        if !done
+            && l.trim_end() == "[[model]]"
+            && let Some(name) = lines.next()
+        {
+            out.push_str(name);
+            out.push_str(line);
+            done = true;
+        }
+    }
+    out
+}
+
+/// Budget policies for scenario `seed`, for about two scenarios in five; `None` for the others.
+/// Drawn from a generator of their own, so that every other draw of the seed is unchanged, and
+/// sized from the month's estimated spend so that they fire in some months and not in others:
+/// one to three policies, each with a threshold between 30% and 100% of it, one of the seven
+/// actions, and at times a subset of segments or workflows, or a protected segment.
+pub fn policies(
+    seed: u64,
+    segments: &[String],
+    workflows: &[String],
+    routes: &[String],
+    monthly_usd: f64,
+) -> Option<String> {
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(seed ^ 0x706f_6c69_6379), // "policy"
+        forced: Feature::Segments,
+        uncertain: false,
+    };
+    if !g.chance(0.4) {
+        return None;
+    }
+    let n = Gen::num;
+    let quoted = |names: &[&String]| {
+        names
+            .iter()
+            .map(|x| format!("\"{x}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = String::new();
+    for i in 0..g.int(1, 3) {
+        text += &format!(
+            "\n[[policy]]\nname = \"policy{i}\"\nat_usd = {}\n",
+            n(monthly_usd * g.uniform(0.3, 1.0))
+        );
+        match g.int(0, 6) {
+            0 => text += &format!("route = \"{}\"\n", g.pick(routes)),
+            1 => text += &format!("max_output_tokens = {}\n", n(g.uniform(20.0, 300.0))),
+            2 => text += &format!("max_reasoning_tokens = {}\n", n(g.uniform(20.0, 500.0))),
+            3 => text += &format!("semantic_cache_hit_rate = {}\n", n(g.uniform(0.2, 0.8))),
+            4 => text += "batch = true\n",
+            5 => text += "pause = true\n",
+            _ => text += "refuse = true\n",
+        }
+        if segments.len() > 1 && g.chance(0.5) {
+            let one = g.pick(segments);
+            let key = if g.chance(0.5) { "segments" } else { "protect" };
+            text += &format!("{key} = [{}]\n", quoted(&[one]));
+        }
+        if workflows.len() > 1 && g.chance(0.4) {
+            text += &format!("workflows = [{}]\n", quoted(&[g.pick(workflows)]));
+        }
+    }
+    Some(text)
 }

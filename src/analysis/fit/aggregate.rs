@@ -14,6 +14,7 @@ use super::hist::{Histogram, Moments};
 use super::input::{Budget, Input};
 use super::readers::Skipped;
 use super::summary::{PartStats, Summary, WorkflowStats};
+use crate::base::badline::BadLine;
 use crate::base::error::{Error, UsageKind, suggest};
 
 pub const HEADER: [&str; 9] = [
@@ -58,7 +59,7 @@ fn hist_mut<'a>(p: &'a mut PartStats, measure: &str) -> Option<&'a mut Histogram
     })
 }
 
-fn num(s: &str, what: &str) -> Result<f64, String> {
+fn num(s: &str, column: &'static str) -> Result<f64, BadLine> {
     let s = s.trim();
     if s.is_empty() || s.eq_ignore_ascii_case("null") {
         return Ok(0.0);
@@ -66,7 +67,10 @@ fn num(s: &str, what: &str) -> Result<f64, String> {
     s.parse::<f64>()
         .ok()
         .filter(|x| x.is_finite())
-        .ok_or_else(|| format!("`{what}` is not a number: `{s}`"))
+        .ok_or_else(|| BadLine::NotANumber {
+            column,
+            value: s.to_string(),
+        })
 }
 
 /// Read aggregate rows into `into` (adding to what is there).
@@ -120,7 +124,7 @@ pub fn read(
             Ok(true) => {
                 let line = rec.position().map_or(0, |p| p.line());
                 let get = |i: usize| rec.get(col[i]).unwrap_or("").trim();
-                let row = (|| -> Result<(), String> {
+                let row = (|| -> Result<(), BadLine> {
                     let (workflow, model, measure) = (
                         skipped.clean_name(crate::base::escape::csv_uncell(get(0))),
                         skipped.clean_name(crate::base::escape::csv_uncell(get(1))),
@@ -135,7 +139,7 @@ pub fn read(
                         sum_ln2: num(get(8), "sum_ln2")?,
                     };
                     if m.n < 0.0 {
-                        return Err("`n` cannot be negative".to_string());
+                        return Err(BadLine::NegativeN);
                     }
                     let bucket = match get(3) {
                         "" => None,
@@ -144,13 +148,16 @@ pub fn read(
                             b.parse::<f64>()
                                 .ok()
                                 .filter(|x| x.is_finite() && x.fract() == 0.0)
-                                .ok_or_else(|| format!("`bucket` is not an integer: `{b}`"))?
-                                as i32,
+                                .ok_or_else(|| BadLine::BucketNotInteger {
+                                    value: b.to_string(),
+                                })? as i32,
                         ),
                     };
                     if PART_HISTOGRAMS.contains(&measure) || PART_COUNTERS.contains(&measure) {
                         if workflow.is_empty() || model.is_empty() {
-                            return Err(format!("`{measure}` needs a workflow and a model"));
+                            return Err(BadLine::NeedsWorkflowAndModel {
+                                measure: measure.to_string(),
+                            });
                         }
                         let p = into
                             .parts
@@ -173,7 +180,9 @@ pub fn read(
                     }
                     if WORKFLOW_MEASURES.contains(&measure) {
                         if workflow.is_empty() {
-                            return Err(format!("`{measure}` needs a workflow"));
+                            return Err(BadLine::NeedsWorkflow {
+                                measure: measure.to_string(),
+                            });
                         }
                         let w = into.workflows.entry(workflow.to_string()).or_default();
                         match measure {
@@ -189,9 +198,11 @@ pub fn read(
                         "days_weekday" => into.days_weekday += m.n,
                         "days_weekend" => into.days_weekend += m.n,
                         other => {
-                            let help = suggest(other, all_measures.iter().copied())
-                                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-                            return Err(format!("unknown measure `{other}`{help}"));
+                            return Err(BadLine::UnknownMeasure {
+                                measure: other.to_string(),
+                                suggestion: suggest(other, all_measures.iter().copied())
+                                    .map(str::to_string),
+                            });
                         }
                     }
                     Ok(())
@@ -206,7 +217,7 @@ pub fn read(
                     return Err(super::fields::csv_error(&locate, e));
                 }
                 let line = e.position().map_or(0, |p| p.line());
-                budget.bad(&name, line, e.to_string())?;
+                budget.bad(&name, line, BadLine::csv(e))?;
             }
         }
     }

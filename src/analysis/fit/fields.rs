@@ -7,10 +7,11 @@ use std::io::BufRead;
 use serde_json::Value;
 
 use super::input::{Input, Locator};
+use crate::base::badline::BadLine;
 use crate::base::error::{Error, UsageKind, suggest};
 
 /// A token count: a non-negative integer, possibly written as a string or a float.
-pub fn count(v: &Value) -> Result<u64, String> {
+pub fn count(v: &Value) -> Result<u64, BadLine> {
     let x = match v {
         Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
         Value::String(s) => s.trim().parse::<f64>().unwrap_or(f64::NAN),
@@ -20,7 +21,9 @@ pub fn count(v: &Value) -> Result<u64, String> {
     if (0.0..1e15).contains(&x) {
         Ok(x.round() as u64)
     } else {
-        Err(format!("not a token count: {v}"))
+        Err(BadLine::NotATokenCount {
+            value: v.to_string(),
+        })
     }
 }
 

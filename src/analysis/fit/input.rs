@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::base::badline::BadLine;
 use crate::base::error::{Error, UsageKind};
 
 /// Read buffer size; also how much of the start is available for format sniffing.
@@ -329,11 +330,11 @@ impl Budget {
     }
 
     /// Count a bad line; `Err` once bad lines are over budget.
-    pub fn bad(&mut self, file: &str, line: u64, reason: impl Into<String>) -> Result<(), Error> {
+    pub fn bad(&mut self, file: &str, line: u64, reason: BadLine) -> Result<(), Error> {
         self.lines += 1;
         self.malformed.count += 1;
         if self.malformed.first.len() < MALFORMED_SHOWN {
-            let mut reason = reason.into();
+            let mut reason = reason.to_string();
             if reason.len() > 200 {
                 let cut = crate::base::source::floor_char_boundary(&reason, 200);
                 reason.truncate(cut);

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::fields::{count, csv_error, csv_reader, header_map, missing_column};
 use super::input::{Budget, Input};
 use super::record::{Call, Status};
+use crate::base::badline::BadLine;
 use crate::base::calendar::Timestamp;
 use crate::base::error::Error;
 
@@ -77,75 +78,86 @@ pub fn read(
                     budget.bad(
                         &name,
                         line,
-                        format!("{} fields where the header has {}", rec.len(), cols.len()),
+                        BadLine::TooFewFields {
+                            fields: rec.len(),
+                            header: cols.len(),
+                        },
                     )?;
                     continue;
                 }
                 let get =
                     |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
-                let parsed =
-                    (|| -> Result<Call, String> {
-                        let tokens =
-                            |i: Option<usize>, k: &str, required: bool| -> Result<u64, String> {
-                                let s = get(i);
-                                if s.is_empty() && !required {
-                                    return Ok(0);
-                                }
-                                count(&Value::String(s.to_string()))
-                                    .map_err(|_| format!("`{k}` is not a token count: `{s}`"))
-                            };
-                        let optional = |i: Option<usize>, k: &str| -> Result<Option<u64>, String> {
-                            if get(i).is_empty() {
-                                Ok(None)
-                            } else {
-                                tokens(i, k, true).map(Some)
+                let parsed = (|| -> Result<Call, BadLine> {
+                    let tokens =
+                        |i: Option<usize>, k: &str, required: bool| -> Result<u64, BadLine> {
+                            let s = get(i);
+                            if s.is_empty() && !required {
+                                return Ok(0);
                             }
+                            count(&Value::String(s.to_string())).map_err(|_| {
+                                BadLine::ColumnNotATokenCount {
+                                    key: k.to_string(),
+                                    value: s.to_string(),
+                                }
+                            })
                         };
-                        let wf = get(wf);
-                        let model = get(model);
-                        if wf.is_empty() || model.is_empty() {
-                            return Err("empty `workflow` or `model`".to_string());
+                    let optional = |i: Option<usize>, k: &str| -> Result<Option<u64>, BadLine> {
+                        if get(i).is_empty() {
+                            Ok(None)
+                        } else {
+                            tokens(i, k, true).map(Some)
                         }
-                        let timestamp = Timestamp::parse(get(ts))
-                            .ok_or_else(|| format!("unreadable timestamp `{}`", get(ts)))?;
-                        let mut c = Call::new(timestamp, wf.to_string(), model.to_string());
-                        c.user = Some(get(user))
-                            .filter(|u| !u.is_empty())
-                            .map(str::to_string);
-                        c.input_tokens = tokens(inp, "input_tokens", true)?;
-                        c.cached_tokens = tokens(cached, "cached_tokens", false)?;
-                        c.cache_write_tokens = optional(write, "cache_write_tokens")?;
-                        c.cache_write_1h_tokens = optional(write_1h, "cache_write_1h_tokens")?;
-                        c.image_tokens = tokens(image, "image_tokens", false)?;
-                        c.audio_input_tokens = tokens(audio_in, "audio_input_tokens", false)?;
-                        c.output_tokens = tokens(out, "output_tokens", true)?;
-                        c.reasoning_tokens = optional(reasoning, "reasoning_tokens")?;
-                        c.audio_output_tokens = tokens(audio_out, "audio_output_tokens", false)?;
-                        c.check()?;
-                        c.status = Status::parse(get(status)).ok_or_else(|| {
-                            format!(
-                                "unknown status `{}` (ok, validation_failed or error)",
-                                get(status)
-                            )
+                    };
+                    let wf = get(wf);
+                    let model = get(model);
+                    if wf.is_empty() || model.is_empty() {
+                        return Err(BadLine::EmptyWorkflowOrModel);
+                    }
+                    let timestamp =
+                        Timestamp::parse(get(ts)).ok_or_else(|| BadLine::UnreadableTimestamp {
+                            value: get(ts).to_string(),
                         })?;
-                        c.attempt =
-                            match get(attempt) {
-                                "" => None,
-                                s => Some(s.parse::<u32>().ok().filter(|a| *a >= 1).ok_or_else(
-                                    || format!("`attempt` must be 1, 2, …; got `{s}`"),
-                                )?),
-                            };
-                        c.cost_usd = match get(cost) {
-                            "" => None,
-                            s => Some(
-                                s.parse::<f64>()
-                                    .ok()
-                                    .filter(|x| x.is_finite() && *x >= 0.0)
-                                    .ok_or_else(|| format!("unreadable `cost_usd` `{s}`"))?,
-                            ),
-                        };
-                        Ok(c)
-                    })();
+                    let mut c = Call::new(timestamp, wf.to_string(), model.to_string());
+                    c.user = Some(get(user))
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_string);
+                    c.input_tokens = tokens(inp, "input_tokens", true)?;
+                    c.cached_tokens = tokens(cached, "cached_tokens", false)?;
+                    c.cache_write_tokens = optional(write, "cache_write_tokens")?;
+                    c.cache_write_1h_tokens = optional(write_1h, "cache_write_1h_tokens")?;
+                    c.image_tokens = tokens(image, "image_tokens", false)?;
+                    c.audio_input_tokens = tokens(audio_in, "audio_input_tokens", false)?;
+                    c.output_tokens = tokens(out, "output_tokens", true)?;
+                    c.reasoning_tokens = optional(reasoning, "reasoning_tokens")?;
+                    c.audio_output_tokens = tokens(audio_out, "audio_output_tokens", false)?;
+                    c.check()?;
+                    c.status =
+                        Status::parse(get(status)).ok_or_else(|| BadLine::UnknownStatus {
+                            value: get(status).to_string(),
+                            list: true,
+                        })?;
+                    c.attempt = match get(attempt) {
+                        "" => None,
+                        s => Some(s.parse::<u32>().ok().filter(|a| *a >= 1).ok_or_else(|| {
+                            BadLine::BadAttempt {
+                                value: s.to_string(),
+                            }
+                        })?),
+                    };
+                    c.cost_usd = match get(cost) {
+                        "" => None,
+                        s => Some(
+                            s.parse::<f64>()
+                                .ok()
+                                .filter(|x| x.is_finite() && *x >= 0.0)
+                                .ok_or_else(|| BadLine::UnreadableCost {
+                                    key: Some("cost_usd".to_string()),
+                                    value: s.to_string(),
+                                })?,
+                        ),
+                    };
+                    Ok(c)
+                })();
                 match parsed {
                     Ok(c) => {
                         budget.ok();
@@ -159,7 +171,7 @@ pub fn read(
                     return Err(csv_error(&locate, e));
                 }
                 let line = e.position().map_or(0, |p| p.line());
-                budget.bad(&name, line, e.to_string())?;
+                budget.bad(&name, line, BadLine::csv(e))?;
             }
         }
     }

@@ -22,6 +22,7 @@ use super::fields::{count, csv_error, csv_reader, header_map, missing_column};
 use super::input::{Budget, Input};
 pub use super::plain::PLAIN_COLUMNS;
 use super::record::{Call, Status};
+use crate::base::badline::{BadLine, Convention};
 use crate::base::calendar::Timestamp;
 use crate::base::error::{Error, UsageKind};
 
@@ -316,7 +317,7 @@ fn otel_span(
     span: &Map<String, Value>,
     resource: &HashMap<String, Value>,
     opts: &ReadOptions,
-) -> Result<Option<Call>, String> {
+) -> Result<Option<Call>, BadLine> {
     let mut attrs = resource.clone();
     attributes(span.get("attributes"), &mut attrs);
     if span.get("attributes").is_none() {
@@ -340,8 +341,8 @@ fn otel_span(
     let tokens = |keys: &[&str]| first(&attrs, keys).map_or(Ok(0), count);
     let model = first(&attrs, &OTEL_MODEL)
         .and_then(scalar_str)
-        .ok_or("no gen_ai.request.model or gen_ai.response.model")?;
-    let timestamp = span_time(span).ok_or("no readable start time (startTimeUnixNano)")?;
+        .ok_or(BadLine::NoOtelModel)?;
+    let timestamp = span_time(span).ok_or(BadLine::NoOtelStartTime)?;
     let workflow = match &opts.group_by {
         None => "all".to_string(),
         Some(k) => attrs
@@ -359,7 +360,7 @@ fn otel_span(
     call.audio_input_tokens = tokens(&OTEL_AUDIO_INPUT)?;
     call.audio_output_tokens = tokens(&OTEL_AUDIO_OUTPUT)?;
     call.check()
-        .map_err(|e| format!("{e} (OpenTelemetry counts every kind inside gen_ai.usage.input_tokens and output_tokens)"))?;
+        .map_err(|e| e.counted(Convention::OpenTelemetry))?;
     call.cost_usd = first(&attrs, &OTEL_COST).map(cost).transpose()?;
     let validation_failed = attrs
         .get("aicost.validation_failed")
@@ -388,14 +389,16 @@ fn otel_span(
 }
 
 /// A logged cost in USD: a finite, non-negative number (or its text).
-fn cost(v: &Value) -> Result<f64, String> {
+fn cost(v: &Value) -> Result<f64, BadLine> {
     let x = match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     };
     x.filter(|x| x.is_finite() && *x >= 0.0)
-        .ok_or_else(|| format!("not a cost in USD: {v}"))
+        .ok_or_else(|| BadLine::NotACost {
+            value: v.to_string(),
+        })
 }
 
 fn read_otel(
@@ -409,10 +412,10 @@ fn read_otel(
     for_each_line(input, |line, bytes| {
         let v: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
-            Err(e) => return budget.bad(&name, line, format!("not JSON: {e}")),
+            Err(e) => return budget.bad(&name, line, BadLine::not_json(e)),
         };
         let Some(obj) = v.as_object() else {
-            return budget.bad(&name, line, "not a JSON object");
+            return budget.bad(&name, line, BadLine::NotJsonObject);
         };
         let mut spans: Vec<(&Map<String, Value>, Attributes)> = Vec::new();
         if let Some(rs) = obj.get("resourceSpans").and_then(Value::as_array) {
@@ -551,7 +554,7 @@ fn litellm_row(
     row: &Row,
     opts: &ReadOptions,
     skipped: &mut Skipped,
-) -> Result<Option<Call>, String> {
+) -> Result<Option<Call>, BadLine> {
     if row
         .str("cache_hit")
         .is_some_and(|s| s.eq_ignore_ascii_case("true"))
@@ -559,10 +562,10 @@ fn litellm_row(
         skipped.proxy_cache_hits += 1;
         return Ok(None);
     }
-    let num = |k: &str| -> Result<u64, String> {
+    let num = |k: &str| -> Result<u64, BadLine> {
         match row.str(k) {
-            None => Err(format!("no `{k}`")),
-            Some(s) => count(&Value::String(s)).map_err(|e| format!("`{k}`: {e}")),
+            None => Err(BadLine::NoField { key: k.to_string() }),
+            Some(s) => count(&Value::String(s)).map_err(|e| e.in_field(k)),
         }
     };
     let input_tokens = num("prompt_tokens")?;
@@ -570,17 +573,28 @@ fn litellm_row(
     let model = row
         .str("model")
         .or_else(|| row.str("model_group"))
-        .ok_or("no `model`")?;
+        .ok_or_else(|| BadLine::NoField {
+            key: "model".to_string(),
+        })?;
     let timestamp = row
         .str("startTime")
-        .ok_or("no `startTime`")
-        .and_then(|s| Timestamp::parse(&s).ok_or("unreadable `startTime`"))?;
+        .ok_or_else(|| BadLine::NoField {
+            key: "startTime".to_string(),
+        })
+        .and_then(|s| {
+            Timestamp::parse(&s).ok_or_else(|| BadLine::UnreadableTime {
+                key: "startTime".to_string(),
+            })
+        })?;
     let metadata = row.json("metadata");
     let usage = |paths: &[&str]| usage_value(metadata.as_ref(), paths).map(count).transpose();
     let tags = tags(row);
     let status = match row.str("status") {
         None => Status::Ok,
-        Some(s) => Status::parse(&s).ok_or_else(|| format!("unknown status `{s}`"))?,
+        Some(s) => Status::parse(&s).ok_or(BadLine::UnknownStatus {
+            value: s,
+            list: false,
+        })?,
     };
     let status = if status == Status::Ok && tags.iter().any(|t| t == "validation_failed") {
         Status::ValidationFailed
@@ -637,7 +651,10 @@ fn litellm_row(
             s.parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or_else(|| format!("unreadable cost `{s}`"))?,
+                .ok_or(BadLine::UnreadableCost {
+                    key: None,
+                    value: s,
+                })?,
         ),
     };
     let mut call = Call::new(timestamp, workflow, model);
@@ -653,8 +670,7 @@ fn litellm_row(
     call.audio_output_tokens = usage(&LITELLM_AUDIO_OUTPUT)?.unwrap_or(0);
     call.status = status;
     call.cost_usd = cost_usd;
-    call.check()
-        .map_err(|e| format!("{e} (LiteLLM counts cache reads and writes inside prompt_tokens)"))?;
+    call.check().map_err(|e| e.counted(Convention::Litellm))?;
     Ok(Some(call))
 }
 
@@ -694,7 +710,7 @@ fn read_litellm_csv(
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Err(csv_error(&locate, e));
                 }
-                budget.bad(&name, line, e.to_string())?;
+                budget.bad(&name, line, BadLine::csv(e))?;
             }
         }
     }
@@ -711,10 +727,10 @@ fn read_litellm_json_lines(
     for_each_line(input, |line, bytes| {
         let v: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
-            Err(e) => return budget.bad(&name, line, format!("not JSON: {e}")),
+            Err(e) => return budget.bad(&name, line, BadLine::not_json(e)),
         };
         let Some(obj) = v.as_object() else {
-            return budget.bad(&name, line, "not a JSON object");
+            return budget.bad(&name, line, BadLine::NotJsonObject);
         };
         match litellm_row(&Row::Json(obj), opts, skipped) {
             Ok(Some(c)) => {
@@ -765,9 +781,7 @@ fn read_litellm_json_array(
                 self.position.restart();
                 index += 1;
                 let result = match v.as_object() {
-                    None => self
-                        .budget
-                        .bad(self.name, index, "row is not a JSON object"),
+                    None => self.budget.bad(self.name, index, BadLine::RowNotJsonObject),
                     Some(obj) => match litellm_row(&Row::Json(obj), self.opts, self.skipped) {
                         Ok(Some(c)) => {
                             self.budget.ok();

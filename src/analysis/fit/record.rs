@@ -6,6 +6,7 @@
 //! reasoning ones, so the rest of `fit` and `backtest` has one meaning. [`Call::check`] is the one
 //! rule every reader applies to a call's counts.
 
+use crate::base::badline::BadLine;
 use crate::base::calendar::Timestamp;
 
 /// How a call ended.
@@ -112,41 +113,43 @@ impl Call {
     /// reads and writes; images and audio) never exceed it, one-hour writes never exceed the
     /// writes, and reasoning and audio output never exceed the output. A call that breaks it is
     /// malformed, never clamped: its total was counted another way than the convention says.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), BadLine> {
         let input = self.input_tokens;
         if self.cached_tokens > input {
-            return Err(format!(
-                "cached tokens ({}) exceed input tokens ({input}); the input count must include the cached ones",
-                self.cached_tokens
-            ));
+            return Err(BadLine::CachedExceedInput {
+                cached: self.cached_tokens,
+                input,
+            });
         }
         if self.cached_tokens + self.writes() > input {
-            return Err(format!(
-                "cached ({}) and cache-write ({}) tokens exceed input tokens ({input}); the input count must include both",
-                self.cached_tokens,
-                self.writes()
-            ));
+            return Err(BadLine::CacheExceedInput {
+                cached: self.cached_tokens,
+                writes: self.writes(),
+                input,
+            });
         }
         if self.image_tokens + self.audio_input_tokens > input {
-            return Err(format!(
-                "image ({}) and audio ({}) input tokens exceed input tokens ({input})",
-                self.image_tokens, self.audio_input_tokens
-            ));
+            return Err(BadLine::MediaExceedInput {
+                image: self.image_tokens,
+                audio: self.audio_input_tokens,
+                input,
+            });
         }
         if let Some(h) = self.cache_write_1h_tokens
             && h > self.writes()
         {
-            return Err(format!(
-                "one-hour cache writes ({h}) exceed cache writes ({})",
-                self.writes()
-            ));
+            return Err(BadLine::OneHourExceedWrites {
+                one_hour: h,
+                writes: self.writes(),
+            });
         }
         let reasoning = self.reasoning_tokens.unwrap_or(0);
         if reasoning + self.audio_output_tokens > self.output_tokens {
-            return Err(format!(
-                "reasoning ({reasoning}) and audio ({}) output tokens exceed output tokens ({}); the output count must include both",
-                self.audio_output_tokens, self.output_tokens
-            ));
+            return Err(BadLine::ReasoningExceedOutput {
+                reasoning,
+                audio: self.audio_output_tokens,
+                output: self.output_tokens,
+            });
         }
         Ok(())
     }

@@ -438,6 +438,27 @@ pub fn part_name(w: &FittedWorkflow, p: &FittedPart) -> String {
     }
 }
 
+/// A part name (`workflow/model`) that is also another workflow's name, with the workflow whose
+/// part it is: the scenario would hold one route name twice.
+pub fn part_name_clash(f: &Fitted) -> Option<(String, String)> {
+    let single: std::collections::HashSet<&str> = f
+        .workflows
+        .iter()
+        .filter(|w| w.parts.len() == 1)
+        .map(|w| w.name.as_str())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for w in f.workflows.iter().filter(|w| w.parts.len() > 1) {
+        for p in &w.parts {
+            let name = part_name(w, p);
+            if single.contains(name.as_str()) || !seen.insert(name.clone()) {
+                return Some((name, w.name.clone()));
+            }
+        }
+    }
+    None
+}
+
 /// Where the scenario came from, for its header comment.
 #[derive(Clone, Debug, Default)]
 pub struct Provenance {
@@ -604,6 +625,8 @@ fn segment_keys(
 }
 
 /// Write the fitted scenario.
+// Long on purpose: the scenario file written top to bottom, each table in the order it stands in
+// the file, so that the code reads like its output; the per-table helpers above write the parts.
 pub fn render(f: &Fitted, name: &str, prov: &Provenance, catalog: &Catalog) -> String {
     let mut o = String::new();
     let _ = writeln!(

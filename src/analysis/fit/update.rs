@@ -110,6 +110,9 @@ pub fn update(base: &Path, f: &Fitted, catalog: &Catalog) -> Result<(String, Vec
 }
 
 // The document, the fitted workflow and part, and what locating them needs: one call site.
+// Long on purpose: one workflow updated in order (its step and the step's figures, then the one
+// segment its users come from), each edit beside the note it leaves for the person who reads the
+// updated file.
 #[allow(clippy::too_many_arguments)]
 fn update_workflow(
     doc: &mut DocumentMut,

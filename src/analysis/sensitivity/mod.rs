@@ -302,12 +302,13 @@ fn per_request_inputs<'a>(s: &'a Scenario, doc: &Node, out: &mut Vec<Input<'a>>)
             i,
             0,
         );
-        if let Some(lc) = &model.long_context {
+        // A single threshold only: moving one of several could reorder them.
+        if let [lc] = model.long_context.as_slice() {
             push_number(
                 format!("model[{}].long_context.above_input_tokens", model.name),
                 lc.above_input_tokens,
                 |m, i, _, x| {
-                    if let Some(lc) = &mut m.models[i].long_context {
+                    if let Some(lc) = m.models[i].long_context.first_mut() {
                         lc.above_input_tokens = x;
                     }
                 },

@@ -14,7 +14,12 @@ pub fn estimate(a: &EstimateArgs, config: &Config) -> Result<u8, Error> {
     let text = match a.format {
         Format::Table => crate::render::estimate::render(&e),
         Format::Json => crate::app::output::pretty_json(&e),
-        Format::Focus => super::focus_csv(&loaded.scenario, a.month.as_deref(), config)?,
+        Format::Focus => super::focus_csv(
+            &loaded.scenario,
+            a.month.as_deref(),
+            a.focus_version,
+            config,
+        )?,
     };
     super::emit(a.out.as_deref(), &text, config)?;
     Ok(0)

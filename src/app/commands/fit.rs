@@ -114,6 +114,9 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
     }
     let catalog = super::prices::open_catalog(a.catalog.as_deref())?;
     let fitted = skeleton::fit(s, a.empirical);
+    if let Some((name, workflow)) = skeleton::part_name_clash(&fitted) {
+        return Err(UsageKind::PartNameClash { name, workflow }.into());
+    }
     if !config.quiet {
         for w in skeleton::thin_log_warnings(s, &fitted) {
             eprintln!("warning: {w}");

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::app::cli::InitArgs;
 use crate::app::output;
 use crate::base::error::{Error, UsageKind};
+use crate::base::warning::WarningKind;
 
 /// The commented starter scenario written by `aicost init`, after its `#:schema` line.
 pub const STARTER: &str = include_str!("starter.toml");
@@ -58,10 +59,11 @@ pub fn init(a: &InitArgs) -> Result<u8, Error> {
     if let Some(p) = &schema_path {
         match std::fs::read(p) {
             Ok(existing) if existing == schema.as_bytes() => {}
-            Ok(_) if !a.force => eprintln!(
-                "warning: kept `{}`, which differs from this version's schema\n  = help: `aicost schema --out {}` refreshes it",
-                p.display(),
-                p.display()
+            Ok(_) if !a.force => crate::app::diagnostics::warn(
+                &WarningKind::SchemaKept {
+                    path: p.to_path_buf(),
+                }
+                .into(),
             ),
             _ => {
                 output::write_atomic(p, schema.as_bytes())?;

@@ -4,7 +4,7 @@ use super::load;
 use super::runs::RunPlan;
 use crate::analysis::levers::{self, Assumptions};
 use crate::app::cli::{Config, LeversArgs, TableOrJson};
-use crate::base::error::{Error, UsageKind};
+use crate::base::error::Error;
 use crate::model::Scenario;
 
 /// Trials per run when `--trials` is not given: a saving is a paired difference, precise long
@@ -14,9 +14,7 @@ pub(crate) const DEFAULT_TRIALS_CAP: u64 = 1_000;
 pub fn levers(a: &LeversArgs, config: &Config) -> Result<u8, Error> {
     let mut assumptions = Assumptions::default();
     for kv in &a.lever {
-        assumptions
-            .set(kv)
-            .map_err(|m| Error::from(UsageKind::BadAssumption { message: m }))?;
+        assumptions.set(kv).map_err(Error::from)?;
     }
     let loaded = load(&a.file, config)?;
     crate::app::files::FilePlan::new()

@@ -24,16 +24,12 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use crate::app::cli::Config;
-use crate::base::diag::{self, Color};
+use crate::app::diagnostics::color;
+use crate::base::diag;
 use crate::base::error::{Error, Problem, UsageKind};
 use crate::base::source::Sources;
 use crate::model::scenario::{self, Loaded};
 use crate::sim::engine::SimOptions;
-
-/// The diagnostic colour setting for a yes/no choice.
-pub fn color(on: bool) -> Color {
-    if on { Color::Always } else { Color::Never }
-}
 
 /// Print warnings to stderr unless quiet.
 pub(crate) fn print_warnings(warnings: &[Problem], sources: &Sources, config: &Config) {
@@ -208,6 +204,7 @@ pub(crate) fn sim_options(
 pub(crate) fn focus_csv(
     s: &crate::model::Scenario,
     month: Option<&str>,
+    version: crate::app::cli::FocusVersionArg,
     config: &Config,
 ) -> Result<String, Error> {
     let picked = match month {
@@ -250,5 +247,5 @@ pub(crate) fn focus_csv(
             eprintln!("note: approximate expected value: {why}");
         }
     }
-    Ok(crate::render::focus::render(s, &e, &months))
+    Ok(crate::render::focus::render(s, &e, &months, version.into()))
 }

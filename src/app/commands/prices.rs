@@ -74,6 +74,7 @@ fn list(pattern: Option<&str>, path: Option<&Path>, format: TableOrJson) -> Resu
                     None => format!("Models of the {}", cat.label()),
                 }),
                 checked: None,
+                imported: cat.file.imported.clone(),
                 models: rows
                     .iter()
                     .map(|(k, e, d)| {
@@ -281,7 +282,7 @@ fn show_text(cat: &Catalog, key: &str, e: &Entry, checked: Option<calendar::Date
     if let Some(t) = &e.flex {
         row("flex tier", tier_text(t));
     }
-    if let Some(lc) = &e.long_context {
+    for lc in e.long_context.iter().flat_map(|l| &l.0) {
         let mut s = format!(
             "above {} input tokens: input {}, output {}",
             lc.above_input_tokens, lc.input_usd_per_mtok, lc.output_usd_per_mtok
@@ -291,6 +292,18 @@ fn show_text(cat: &Catalog, key: &str, e: &Entry, checked: Option<calendar::Date
         }
         if let Some(c) = lc.cache_write_usd_per_mtok {
             let _ = write!(s, ", cache write {c}");
+        }
+        if let Some(c) = lc.cache_write_1h_usd_per_mtok {
+            let _ = write!(s, ", cache write (1 hour) {c}");
+        }
+        for (label, t) in [
+            ("batch", &lc.batch),
+            ("priority", &lc.priority),
+            ("flex", &lc.flex),
+        ] {
+            if let Some(t) = t {
+                let _ = write!(s, "; {label}: {}", tier_text(t));
+            }
         }
         row("long context", s);
     }
@@ -367,6 +380,20 @@ fn import(a: &ImportArgs, config: &Config) -> Result<u8, Error> {
         checked,
         only: a.only.as_deref().map(only_names).transpose()?,
         strip_prefix: a.strip_prefix,
+        release: a.release.clone().or_else(|| litellm::release_of(&a.file)),
+        date: match &a.release_date {
+            Some(d) => Some(
+                calendar::Date::parse(d)
+                    .ok_or_else(|| {
+                        Error::from(UsageKind::NotADate {
+                            flag: "--release-date",
+                            got: d.to_string(),
+                        })
+                    })?
+                    .to_string(),
+            ),
+            None => litellm::file_date(&a.file),
+        },
     };
     let (file, summary) =
         litellm::import(&text, &opts).map_err(|e| UsageKind::NotLitellmCatalog {

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use crate::app::cli::{Config, ServeArgs};
 use crate::app::serve::{Server, state::Settings};
 use crate::base::error::{Error, UsageKind};
+use crate::base::warning::WarningKind;
 
 pub fn serve(a: &ServeArgs, config: &Config) -> Result<u8, Error> {
     if let Some(t) = a.run.trials
@@ -38,9 +39,11 @@ pub fn serve(a: &ServeArgs, config: &Config) -> Result<u8, Error> {
         .is_ok_and(|ip| ip.is_loopback())
         || a.host.eq_ignore_ascii_case("localhost");
     if !loopback {
-        eprintln!(
-            "warning: listening on {} lets other machines reach the page, run forecasts and save files beside the scenario\n  = help: leave out --host to listen on 127.0.0.1 only",
-            crate::base::escape::terminal(&a.host)
+        crate::app::diagnostics::warn(
+            &WarningKind::ListensBeyondLoopback {
+                host: a.host.clone(),
+            }
+            .into(),
         );
     }
     let server = Server::start(settings, &a.host, a.port)?;

@@ -10,6 +10,7 @@ use crate::app::cli::{Config, ReportFormat, SimulateArgs};
 use crate::app::files::FilePlan;
 use crate::app::output::{self, Destination};
 use crate::base::error::{Error, UsageKind};
+use crate::base::warning::WarningKind;
 use crate::render::brief::Brief;
 use crate::sim::engine;
 
@@ -29,7 +30,7 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     let format = ReportFormat::resolve(a.format, a.out.as_deref());
     if format == ReportFormat::Focus {
         // The expected month is known in closed form; no trial needs running.
-        let text = super::focus_csv(s, a.month.as_deref(), config)?;
+        let text = super::focus_csv(s, a.month.as_deref(), a.focus_version, config)?;
         super::emit(a.out.as_deref(), &text, config)?;
         return Ok(0);
     }
@@ -77,8 +78,11 @@ pub fn simulate(a: &SimulateArgs, config: &Config) -> Result<u8, Error> {
     if let Some(caveat) = &result.engine.caveat
         && !config.quiet
     {
-        eprintln!(
-            "warning: {caveat}\n  = help: --engine exact simulates every request, at this size for minutes or hours; fewer --trials make it quicker"
+        crate::app::diagnostics::warn(
+            &WarningKind::FastEngineCaveat {
+                caveat: caveat.clone(),
+            }
+            .into(),
         );
     }
     let brief = matches!(format, ReportFormat::Markdown | ReportFormat::Html)

@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use crate::model::Scenario;
-use crate::model::doc::{Node, path};
+use crate::model::doc::{Node, Value, path};
 
 /// How many of the top drivers of `sensitivity` get a control of their own.
 pub const TOP_DRIVERS: usize = 5;
@@ -130,11 +130,26 @@ fn step_for(max: f64) -> f64 {
 
 /// Whether the element that `label` ends in is written in `doc`, so a `--set` of it lands on
 /// something the scenario has.
+/// An `escalation_rate` counts only on a link with another after it: on the last link of a
+/// chain any value but 0 is refused ("nowhere to escalate to"), so it gets no control.
 fn settable(doc: &Node, label: &str) -> bool {
-    match path::parse(label, 0) {
-        Ok(parts) if parts.len() > 1 => path::lookup(doc, &parts[..parts.len() - 1]).is_some(),
-        _ => false,
+    let Ok(parts) = path::parse(label, 0) else {
+        return false;
+    };
+    let n = parts.len();
+    if n < 2 || path::lookup(doc, &parts[..n - 1]).is_none() {
+        return false;
     }
+    if parts[n - 1].text == "escalation_rate" && n >= 3 {
+        let links = path::lookup(doc, &parts[..n - 2]).and_then(|c| match &c.value {
+            Value::Array(items) => Some(items.len()),
+            _ => None,
+        });
+        if let (Some(links), Some(at)) = (links, parts[n - 2].index()) {
+            return at + 1 < links;
+        }
+    }
+    true
 }
 
 fn control_for(label: &str, group: &'static str, mean: f64, high: f64) -> Control {
@@ -275,6 +290,14 @@ pub fn sets_of(controls: &[Control], values: &[(String, f64)]) -> Result<Vec<Str
         if !v.is_finite() {
             return Err(format!("`{id}`: the value must be a number"));
         }
+        if *v < c.min || *v > c.max {
+            return Err(format!(
+                "`{id}`: {} is outside the control's range, {} to {}",
+                number(*v),
+                number(c.min),
+                number(c.max)
+            ));
+        }
         out.extend(c.sets(*v));
     }
     Ok(out)
@@ -306,6 +329,33 @@ mod tests {
             0.05,
         );
         assert_eq!((r.min, r.max, r.step), (0.0, 1.0, 0.01));
+    }
+
+    #[test]
+    fn only_a_link_with_another_after_it_can_escalate() {
+        let text = "[[stack]]\nname = \"x\"\n[stack.route.main]\n\
+                    chain = [{ model = \"a\" }, { model = \"b\" }]\n";
+        let doc = Node::parse(text, crate::base::source::FileId(0)).unwrap();
+        let at = |i: usize| format!("stack[x].route.main.chain[{i}].escalation_rate");
+        assert!(settable(&doc, &at(0)));
+        assert!(
+            !settable(&doc, &at(1)),
+            "the last link has nowhere to escalate to"
+        );
+        assert!(settable(
+            &doc,
+            "stack[x].route.main.chain[1].validation_failure_rate"
+        ));
+    }
+
+    #[test]
+    fn a_value_outside_the_controls_range_is_refused() {
+        let c = control_for("segment[a].users", "Traffic", 400.0, 450.0);
+        let controls = vec![c];
+        let id = "segment[a].users".to_string();
+        assert!(sets_of(&controls, &[(id.clone(), 1200.0)]).is_ok());
+        let err = sets_of(&controls, &[(id, 1e12)]).unwrap_err();
+        assert!(err.contains("outside the control's range"), "{err}");
     }
 
     #[test]

@@ -245,7 +245,7 @@ fn route(shared: &Shared, request: &mut tiny_http::Request) -> Answer {
             }
             let body = match read_body(request) {
                 Ok(b) => b,
-                Err(why) => return refuse(400, &why),
+                Err((status, why)) => return refuse(status, &why),
             };
             if path == "/whatif" {
                 what_if(shared, &snap, &body)
@@ -290,15 +290,21 @@ fn check_change(shared: &Shared, request: &tiny_http::Request) -> Result<(), &'s
     }
 }
 
-fn read_body(request: &mut tiny_http::Request) -> Result<Vec<u8>, String> {
+fn read_body(request: &mut tiny_http::Request) -> Result<Vec<u8>, (u16, String)> {
+    // A declared length over the limit is refused before a byte is read: waiting for a body
+    // that large would hold the server for as long as the client cares to send it.
+    let too_large = || (413, format!("the request is larger than {MAX_BODY} bytes"));
+    if request.body_length().is_some_and(|n| n as u64 > MAX_BODY) {
+        return Err(too_large());
+    }
     let mut body = Vec::new();
     request
         .as_reader()
         .take(MAX_BODY + 1)
         .read_to_end(&mut body)
-        .map_err(|e| format!("cannot read the request: {e}"))?;
+        .map_err(|e| (400, format!("cannot read the request: {e}")))?;
     if body.len() as u64 > MAX_BODY {
-        return Err(format!("the request is larger than {MAX_BODY} bytes"));
+        return Err(too_large());
     }
     Ok(body)
 }

@@ -120,7 +120,7 @@ pub fn error_text(e: &Error) -> String {
         overrides: Vec::new(),
         allow_dirs: Vec::new(),
     };
-    crate::app::run::render_error(e, &plain)
+    crate::app::diagnostics::render_error(e, &plain)
 }
 
 /// Load the scenario as it is on disk now and run its base forecast; the top drivers are

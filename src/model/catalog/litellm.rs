@@ -14,7 +14,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::decimal::per_token_to_per_mtok;
-use super::{CatalogFile, Entry, FORMAT_VERSION, LongContextPrices, TierPrices, split_provider};
+use super::levels::{threshold_levels, tiered};
+use super::{
+    CatalogFile, Entry, FORMAT_VERSION, Imported, LongContextLevels, TierPrices, split_provider,
+};
 
 /// Modes that price tokens: text models, and realtime (speech) models, which bill text and audio
 /// tokens the same way.
@@ -31,6 +34,10 @@ pub struct ImportOptions {
     pub only: Option<Vec<String>>,
     /// Name entries without their provider prefix (`gemini/gemini-2.5-pro` → `gemini-2.5-pro`).
     pub strip_prefix: bool,
+    /// The LiteLLM release the file belongs to (`1.110.2`), when known.
+    pub release: Option<String>,
+    /// The date of that release or file (`YYYY-MM-DD`), when known.
+    pub date: Option<String>,
 }
 
 /// What the import did, for the summary printed to the user.
@@ -55,6 +62,13 @@ pub struct ImportSummary {
     /// Price keys of imported entries that aicost cannot represent, with how many entries have
     /// each.
     pub unrepresented: BTreeMap<String, usize>,
+    /// Keys of imported entries that carry no price (capabilities, limits aicost does not use,
+    /// notes), with how many entries have each: listed, not imported.
+    pub not_prices: BTreeMap<String, usize>,
+    /// `alias_of` entries imported with their target's prices.
+    pub aliases_resolved: usize,
+    /// `alias_of` entries whose target is not in the file (or is itself unresolvable), by name.
+    pub aliases_unresolved: Vec<String>,
 }
 
 impl ImportSummary {
@@ -64,6 +78,7 @@ impl ImportSummary {
             + self.skipped_zero_prices
             + self.skipped_duplicates
             + self.skipped_control_names
+            + self.aliases_unresolved.len()
     }
 
     /// A few lines for stderr.
@@ -105,11 +120,24 @@ impl ImportSummary {
                 self.skipped_control_names
             ));
         }
+        if !self.aliases_unresolved.is_empty() {
+            parts.push(format!(
+                "{} aliases whose target is not in the file",
+                self.aliases_unresolved.len()
+            ));
+        }
         if !parts.is_empty() {
             out.push_str(": ");
             out.push_str(&parts.join("; "));
         }
         out.push('\n');
+        if self.aliases_resolved > 0 {
+            out.push_str(&format!(
+                "resolved {} alias{} (`alias_of`) to their target's prices\n",
+                self.aliases_resolved,
+                if self.aliases_resolved == 1 { "" } else { "es" }
+            ));
+        }
         if self.not_models > 0 {
             out.push_str(&format!(
                 "ignored {} keys that are not models (sample_spec, …)\n",
@@ -132,10 +160,29 @@ impl ImportSummary {
             );
             for (k, n) in by {
                 out.push_str(&format!(
-                    "  {k}: {n} entr{}\n",
+                    "  {}: {n} entr{}\n",
+                    crate::base::escape::visible(k),
                     if *n == 1 { "y" } else { "ies" }
                 ));
             }
+        }
+        if !self.not_prices.is_empty() {
+            // Capability flags are many and alike: one line for them all.
+            let (flags, other): (Vec<_>, Vec<_>) = self
+                .not_prices
+                .iter()
+                .partition(|(k, _)| k.starts_with("supports_"));
+            let mut names: Vec<String> = other
+                .iter()
+                .map(|(k, n)| format!("{} ({n})", crate::base::escape::visible(k)))
+                .collect();
+            if !flags.is_empty() {
+                names.insert(0, format!("{} supports_* flags", flags.len()));
+            }
+            out.push_str(&format!(
+                "keys without a price, not imported: {}\n",
+                names.join(", ")
+            ));
         }
         out
     }
@@ -168,6 +215,15 @@ pub fn import(
             summary.not_models += 1;
             continue;
         };
+        let (obj, alias_target) = match resolve_alias(&all, obj) {
+            Resolved::Plain => (std::borrow::Cow::Borrowed(obj), None),
+            Resolved::Alias(merged, target) => (std::borrow::Cow::Owned(merged), Some(target)),
+            Resolved::Unresolved => {
+                summary.aliases_unresolved.push(key.clone());
+                continue;
+            }
+        };
+        let obj: &Map<String, Value> = &obj;
         if key == "sample_spec" || obj.get("litellm_provider").is_none() {
             summary.not_models += 1;
             continue;
@@ -177,8 +233,25 @@ pub fn import(
             *summary.skipped_by_mode.entry(mode.to_string()).or_default() += 1;
             continue;
         }
-        let input = number(obj, "input_cost_per_token");
-        let output = number(obj, "output_cost_per_token");
+        // Entries priced only through `tiered_pricing` take their first range's prices.
+        let first_range = |k: &str| {
+            obj.get("tiered_pricing")
+                .and_then(Value::as_array)
+                .and_then(|r| {
+                    r.iter().filter_map(Value::as_object).find(|t| {
+                        t.get("range")
+                            .and_then(Value::as_array)
+                            .and_then(|r| r.first())
+                            .and_then(Value::as_f64)
+                            == Some(0.0)
+                    })
+                })
+                .and_then(|t| number(t, k))
+        };
+        let input =
+            number(obj, "input_cost_per_token").or_else(|| first_range("input_cost_per_token"));
+        let output =
+            number(obj, "output_cost_per_token").or_else(|| first_range("output_cost_per_token"));
         let (Some(input), Some(output)) = (input, output) else {
             summary.skipped_without_prices += 1;
             continue;
@@ -200,13 +273,22 @@ pub fn import(
             summary.skipped_duplicates += 1;
             continue;
         }
-        let (entry, unrepresented) = entry(key, obj, opts);
+        let (mut entry, unrepresented) = entry(key, obj, opts);
         if entry.control_text().is_some() {
             summary.skipped_control_names += 1;
             continue;
         }
+        if let Some(target) = &alias_target {
+            entry.imported_from = Some(format!("{}: {key} (alias of {target})", opts.source_label));
+            summary.aliases_resolved += 1;
+        }
         for k in unrepresented {
             *summary.unrepresented.entry(k).or_default() += 1;
+        }
+        for k in obj.keys() {
+            if !is_price_key(k) && !MAPPED_FACTS.contains(&k.as_str()) {
+                *summary.not_prices.entry(k.clone()).or_default() += 1;
+            }
         }
         models.insert(name, entry);
         summary.imported += 1;
@@ -219,10 +301,111 @@ pub fn import(
                 opts.source_label
             )),
             checked: Some(opts.checked.clone()),
+            imported: Some(Imported {
+                from: "LiteLLM".to_string(),
+                release: opts.release.clone(),
+                date: opts.date.clone(),
+                file: Some(opts.source_label.clone()),
+            }),
             models,
         },
         summary,
     ))
+}
+
+/// The LiteLLM release a price file belongs to, when its path says: a version in the file's
+/// name (`litellm-model-prices-1.110.2.json`), or the metadata of the installed package it
+/// lies in (`…/site-packages/litellm/model_prices_and_context_window_backup.json` beside
+/// `litellm-1.110.2.dist-info`).
+pub fn release_of(path: &std::path::Path) -> Option<String> {
+    let version = |s: &str| -> Option<String> {
+        s.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .map(|p| p.trim_matches('.'))
+            .find(|p| p.split('.').count() >= 3 && p.split('.').all(|n| !n.is_empty()))
+            .map(str::to_string)
+    };
+    if let Some(v) = path.file_name().and_then(|n| version(&n.to_string_lossy())) {
+        return Some(v);
+    }
+    let package = path.parent()?;
+    if package.file_name()? != "litellm" {
+        return None;
+    }
+    let site = package.parent()?;
+    let mut found: Vec<String> = std::fs::read_dir(site)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.strip_prefix("litellm-")?
+                .strip_suffix(".dist-info")
+                .map(str::to_string)
+        })
+        .collect();
+    found.sort();
+    (found.len() == 1).then(|| found.remove(0))
+}
+
+/// The modification date of a file (`YYYY-MM-DD`, UTC), when the system gives one.
+pub fn file_date(path: &std::path::Path) -> Option<String> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let secs = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(crate::base::calendar::Date::from_days((secs / 86_400) as i64).to_string())
+}
+
+/// Keys without a price that the import maps (to a catalog key, or as the alias link).
+const MAPPED_FACTS: [&str; 10] = [
+    "litellm_provider",
+    "mode",
+    "source",
+    "deprecation_date",
+    "max_input_tokens",
+    "max_output_tokens",
+    "max_tokens",
+    "prompt_cache_min_tokens",
+    "alias_of",
+    "search_context_cost_per_query",
+];
+
+/// How deep a chain of `alias_of` may go before it counts as a cycle.
+const MAX_ALIAS_DEPTH: usize = 8;
+
+enum Resolved {
+    /// Not an alias.
+    Plain,
+    /// An alias: its target's keys with the alias's own on top, and the final target's name.
+    Alias(Map<String, Value>, String),
+    /// An alias whose target is missing, not an object, or a cycle.
+    Unresolved,
+}
+
+/// Follow `alias_of` (LiteLLM's newer files name another entry whose prices an alias shares).
+fn resolve_alias(all: &IndexMap<String, Value>, obj: &Map<String, Value>) -> Resolved {
+    let Some(mut target) = obj.get("alias_of").and_then(Value::as_str) else {
+        return Resolved::Plain;
+    };
+    for _ in 0..MAX_ALIAS_DEPTH {
+        let Some(t) = all.get(target).and_then(Value::as_object) else {
+            return Resolved::Unresolved;
+        };
+        match t.get("alias_of").and_then(Value::as_str) {
+            Some(next) => target = next,
+            None => {
+                let mut merged = t.clone();
+                for (k, v) in obj {
+                    if k != "alias_of" {
+                        merged.insert(k.clone(), v.clone());
+                    }
+                }
+                merged.insert("alias_of".to_string(), Value::String(target.to_string()));
+                return Resolved::Alias(merged, target.to_string());
+            }
+        }
+    }
+    Resolved::Unresolved
 }
 
 fn number(obj: &Map<String, Value>, key: &str) -> Option<f64> {
@@ -278,43 +461,31 @@ fn entry(key: &str, obj: &Map<String, Value>, opts: &ImportOptions) -> (Entry, V
     let batch = tier(&mut take, "batches");
     let priority = tier(&mut take, "priority");
     let flex = tier(&mut take, "flex");
-    // The lowest long-context threshold with both input and output prices.
-    let mut thresholds: Vec<u64> = obj
-        .keys()
-        .filter_map(|k| {
-            k.strip_prefix("input_cost_per_token_above_")?
-                .strip_suffix("k_tokens")?
-                .parse()
-                .ok()
-        })
-        .collect();
-    thresholds.sort_unstable();
-    let long_context = thresholds.iter().find_map(|n| {
-        let i = per_mtok(obj, &format!("input_cost_per_token_above_{n}k_tokens"))?;
-        let o = per_mtok(obj, &format!("output_cost_per_token_above_{n}k_tokens"))?;
-        Some((n, i, o))
-    });
-    let long_context = long_context.map(|(n, i, o)| {
-        used.push(format!("input_cost_per_token_above_{n}k_tokens"));
-        used.push(format!("output_cost_per_token_above_{n}k_tokens"));
-        let c = format!("cache_read_input_token_cost_above_{n}k_tokens");
-        let w = format!("cache_creation_input_token_cost_above_{n}k_tokens");
-        let cached_input_usd_per_mtok = per_mtok(obj, &c);
-        let cache_write_usd_per_mtok = per_mtok(obj, &w);
-        if cached_input_usd_per_mtok.is_some() {
-            used.push(c);
+    let mut levels = threshold_levels(obj, (input_usd_per_mtok, output_usd_per_mtok), &mut used);
+    let tiered = tiered(obj, &mut used);
+    let (mut input_usd_per_mtok, mut output_usd_per_mtok) =
+        (input_usd_per_mtok, output_usd_per_mtok);
+    let (mut cached, mut cache_write, mut reasoning) = (cached, cache_write, reasoning);
+    let mut tiered_unmapped = Vec::new();
+    if let Some(t) = tiered {
+        // The first range prices what no threshold reaches; the base keys win where both give it.
+        input_usd_per_mtok = input_usd_per_mtok.or(t.base.input_usd_per_mtok);
+        output_usd_per_mtok = output_usd_per_mtok.or(t.base.output_usd_per_mtok);
+        cached = cached.or(t.base.cached_input_usd_per_mtok);
+        cache_write = cache_write.or(t.base.cache_write_usd_per_mtok);
+        reasoning = reasoning.or(t.base_reasoning);
+        for l in t.levels {
+            if !levels
+                .iter()
+                .any(|x| x.above_input_tokens == l.above_input_tokens)
+            {
+                levels.push(l);
+            }
         }
-        if cache_write_usd_per_mtok.is_some() {
-            used.push(w);
-        }
-        LongContextPrices {
-            above_input_tokens: (*n * 1000) as f64,
-            input_usd_per_mtok: i,
-            output_usd_per_mtok: o,
-            cached_input_usd_per_mtok,
-            cache_write_usd_per_mtok,
-        }
-    });
+        levels.sort_by(|a, b| a.above_input_tokens.total_cmp(&b.above_input_tokens));
+        tiered_unmapped = t.unmapped;
+    }
+    let long_context = (!levels.is_empty()).then_some(LongContextLevels(levels));
     // Per image, not per token: no unit change.
     let per_image = number(obj, "input_cost_per_image");
     if per_image.is_some() {
@@ -338,6 +509,7 @@ fn entry(key: &str, obj: &Map<String, Value>, opts: &ImportOptions) -> (Entry, V
         .filter(|(k, v)| is_price_key(k) && !used.contains(k) && is_nonzero(v))
         .map(|(k, _)| k.clone())
         .collect();
+    unrepresented.extend(tiered_unmapped);
     if let Some(search) = obj
         .get("search_context_cost_per_query")
         .and_then(Value::as_object)
@@ -475,7 +647,8 @@ mod tests {
         assert_eq!(s.skipped_by_mode.get("embedding"), Some(&1));
         assert_eq!(s.skipped_without_prices, 1);
         assert_eq!(s.skipped_zero_prices, 1);
-        assert_eq!(s.unrepresented.get("tiered_pricing"), Some(&1));
+        // A range of 0 to 1 tokens prices nothing, but it is read: no key is left unmapped.
+        assert_eq!(s.unrepresented.get("tiered_pricing"), None);
         assert_eq!(
             s.unrepresented.get("cost_per_second"),
             None,
@@ -491,7 +664,7 @@ mod tests {
         assert_eq!(g.context_window, Some(128_000));
         assert_eq!(g.source.as_deref(), Some("https://openai.example/pricing"));
         let p = &file.models["gemini/gemini-2.5-pro"];
-        let lc = p.long_context.as_ref().unwrap();
+        let lc = &p.long_context.as_ref().unwrap().0[0];
         assert_eq!(lc.above_input_tokens, 200_000.0);
         assert_eq!((lc.input_usd_per_mtok, lc.output_usd_per_mtok), (2.5, 15.0));
         assert_eq!(lc.cached_input_usd_per_mtok, Some(0.25));

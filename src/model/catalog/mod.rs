@@ -11,6 +11,7 @@
 //! tool fees) is one more optional key here, and entries written today stay readable.
 
 pub mod decimal;
+mod levels;
 pub mod litellm;
 
 use std::path::Path;
@@ -39,7 +40,43 @@ pub struct CatalogFile {
     /// Date (`YYYY-MM-DD`) for entries that do not give their own `checked`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked: Option<String>,
+    /// Where an imported catalog came from: the tool's release and the file's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Imported>,
     pub models: IndexMap<String, Entry>,
+}
+
+/// The provenance of an imported catalog, shown by `prices show` and in every report's
+/// assumptions, so a reader knows which edition of the prices a forecast used.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Imported {
+    /// `LiteLLM`.
+    pub from: String,
+    /// The release the price file belongs to (`1.110.2`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// The date of the price file (`YYYY-MM-DD`): the release's date, or the file's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The file name it was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+impl Imported {
+    /// `LiteLLM 1.110.2 of 2026-11-20`, with what is known.
+    pub fn text(&self) -> String {
+        let mut s = crate::base::escape::visible(&self.from).into_owned();
+        match &self.release {
+            Some(r) => s.push_str(&format!(" {}", crate::base::escape::visible(r))),
+            None => s.push_str(" (release not recorded)"),
+        }
+        if let Some(d) = &self.date {
+            s.push_str(&format!(" of {}", crate::base::escape::visible(d)));
+        }
+        s
+    }
 }
 
 /// Prices of a service tier or of the batch API, USD per million tokens.
@@ -60,9 +97,23 @@ impl TierPrices {
     pub fn is_empty(&self) -> bool {
         *self == TierPrices::default()
     }
+
+    /// The prices given, with their keys.
+    pub fn keyed(&self) -> Vec<(&'static str, f64)> {
+        [
+            ("input_usd_per_mtok", self.input_usd_per_mtok),
+            ("output_usd_per_mtok", self.output_usd_per_mtok),
+            ("cached_input_usd_per_mtok", self.cached_input_usd_per_mtok),
+            ("cache_write_usd_per_mtok", self.cache_write_usd_per_mtok),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect()
+    }
 }
 
-/// Prices of a request whose whole input exceeds `above_input_tokens` (every token of it).
+/// Prices of a request whose whole input exceeds `above_input_tokens` (every token of it), and
+/// no higher threshold of the model.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LongContextPrices {
@@ -73,6 +124,84 @@ pub struct LongContextPrices {
     pub cached_input_usd_per_mtok: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_write_usd_per_mtok: Option<f64>,
+    /// One-hour cache writes above the threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_1h_usd_per_mtok: Option<f64>,
+    /// Service-tier and batch prices above the threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<TierPrices>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<TierPrices>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flex: Option<TierPrices>,
+}
+
+impl LongContextPrices {
+    /// A level with these threshold, input and output prices and nothing else.
+    pub fn new(above_input_tokens: f64, input: f64, output: f64) -> Self {
+        LongContextPrices {
+            above_input_tokens,
+            input_usd_per_mtok: input,
+            output_usd_per_mtok: output,
+            cached_input_usd_per_mtok: None,
+            cache_write_usd_per_mtok: None,
+            cache_write_1h_usd_per_mtok: None,
+            batch: None,
+            priority: None,
+            flex: None,
+        }
+    }
+}
+
+/// `long_context` in a catalog: one table (one threshold) or a list of them by ascending
+/// threshold. Written back the same way: a single level stays a table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LongContextLevels(pub Vec<LongContextPrices>);
+
+impl Serialize for LongContextLevels {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => one.serialize(serializer),
+            many => many.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LongContextLevels {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LevelsVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for LevelsVisitor {
+            type Value = LongContextLevels;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object with `above_input_tokens`, `input_usd_per_mtok` and `output_usd_per_mtok`, or a list of such objects")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<LongContextLevels, A::Error> {
+                let one = LongContextPrices::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(LongContextLevels(vec![one]))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<LongContextLevels, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element::<LongContextPrices>()? {
+                    out.push(x);
+                }
+                Ok(LongContextLevels(out))
+            }
+        }
+
+        deserializer.deserialize_any(LevelsVisitor)
+    }
 }
 
 /// One model's list prices (USD per million tokens unless the key says otherwise).
@@ -120,7 +249,7 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<TierPrices>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub long_context: Option<LongContextPrices>,
+    pub long_context: Option<LongContextLevels>,
     /// Hidden reasoning tokens (billed at the output price when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_usd_per_mtok: Option<f64>,
@@ -390,6 +519,27 @@ impl Catalog {
                     ));
                 }
             }
+            let levels = e.long_context.as_ref().map_or(&[][..], |l| &l.0[..]);
+            if levels.is_empty() && e.long_context.is_some() {
+                return Err(err(
+                    key,
+                    format!("`long_context` of `{key}` is an empty list"),
+                    "remove it, or give each threshold an object with `above_input_tokens`, `input_usd_per_mtok` and `output_usd_per_mtok`",
+                ));
+            }
+            if let Some(w) = levels
+                .windows(2)
+                .find(|w| w[1].above_input_tokens <= w[0].above_input_tokens)
+            {
+                return Err(err(
+                    key,
+                    format!(
+                        "the `long_context` thresholds of `{key}` must rise: {} is not above {}",
+                        w[1].above_input_tokens, w[0].above_input_tokens
+                    ),
+                    "list the long-context levels by ascending `above_input_tokens`",
+                ));
+            }
             if e.input_usd_per_mtok.is_none() || e.output_usd_per_mtok.is_none() {
                 return Err(err(
                     key,
@@ -423,10 +573,14 @@ impl Catalog {
 
     /// `built-in catalog` or ``catalog `path` `` for messages.
     pub fn label(&self) -> String {
-        if self.name == BUILTIN_NAME {
+        let base = if self.name == BUILTIN_NAME {
             self.name.clone()
         } else {
             format!("catalog `{}`", crate::base::escape::visible(&self.name))
+        };
+        match &self.file.imported {
+            Some(i) => format!("{base}, imported from {}", i.text()),
+            None => base,
         }
     }
 
@@ -605,27 +759,48 @@ impl Entry {
                 );
             }
         }
-        if let Some(lc) = &self.long_context {
+        let levels = self.long_context.as_ref().map_or(&[][..], |l| &l.0[..]);
+        for (i, lc) in levels.iter().enumerate() {
+            let lp = if levels.len() == 1 {
+                "long_context".to_string()
+            } else {
+                format!("long_context[{i}]")
+            };
             push(
-                "long_context.above_input_tokens",
+                &format!("{lp}.above_input_tokens"),
                 Some(lc.above_input_tokens),
             );
             push(
-                "long_context.input_usd_per_mtok",
+                &format!("{lp}.input_usd_per_mtok"),
                 Some(lc.input_usd_per_mtok),
             );
             push(
-                "long_context.output_usd_per_mtok",
+                &format!("{lp}.output_usd_per_mtok"),
                 Some(lc.output_usd_per_mtok),
             );
             push(
-                "long_context.cached_input_usd_per_mtok",
+                &format!("{lp}.cached_input_usd_per_mtok"),
                 lc.cached_input_usd_per_mtok,
             );
             push(
-                "long_context.cache_write_usd_per_mtok",
+                &format!("{lp}.cache_write_usd_per_mtok"),
                 lc.cache_write_usd_per_mtok,
             );
+            push(
+                &format!("{lp}.cache_write_1h_usd_per_mtok"),
+                lc.cache_write_1h_usd_per_mtok,
+            );
+            for (tier, t) in [
+                ("batch", &lc.batch),
+                ("priority", &lc.priority),
+                ("flex", &lc.flex),
+            ] {
+                if let Some(t) = t {
+                    for (k, v) in t.keyed() {
+                        push(&format!("{lp}.{tier}.{k}"), Some(v));
+                    }
+                }
+            }
         }
         if let Some(tools) = &self.tool_usd_per_call {
             for (k, v) in tools {

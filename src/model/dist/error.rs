@@ -32,7 +32,7 @@ pub enum DistError {
     LognormalOverflows,
     /// A gamma's coefficient of variation above 100.
     CvTooLarge { cv: f64 },
-    /// A gamma's coefficient of variation below [`MIN_CV`]: a fixed number.
+    /// A gamma's coefficient of variation below `MIN_CV`: a fixed number.
     CvTooSmall { cv: f64 },
     /// A triangular mode outside `[min, max]`.
     ModeOutside { min: f64, mode: f64, max: f64 },
@@ -40,7 +40,7 @@ pub enum DistError {
     BetaMeanOutside { mean: f64 },
     /// A beta's sd at or above `limit`, √(mean·(1−mean)).
     BetaTooWide { mean: f64, sd: f64, limit: f64 },
-    /// A beta so narrow (concentration above [`MAX_BETA_CONCENTRATION`]) the rate is fixed.
+    /// A beta so narrow (concentration above `MAX_BETA_CONCENTRATION`) the rate is fixed.
     BetaTooNarrow { mean: f64, sd: f64 },
     /// A Poisson mean above 10¹⁵.
     PoissonTooLarge { mean: f64 },

@@ -5,17 +5,19 @@
 //! that leaves either out takes every price key it does not write from the catalog — the written
 //! keys override key by key, a written `long_context` table overrides the catalog's as a whole —
 //! and is warned about when those catalog prices were checked more than
-//! [`STALE_AFTER_DAYS`](crate::model::catalog::STALE_AFTER_DAYS) days before today. The catalog's values
+//! `STALE_AFTER_DAYS` days before today. The catalog's values
 //! are inserted into the raw model located at its `name`, so every later check and message works
 //! unchanged.
 
 use crate::base::calendar::Date;
 use crate::base::error::ProblemKind;
 use crate::base::source::Loc;
-use crate::model::catalog::{Catalog, Entry, STALE_AFTER_DAYS};
+use crate::model::catalog::{Catalog, Entry, LongContextPrices, STALE_AFTER_DAYS};
 use crate::model::doc::de::Located;
 
-use super::raw::{RawLongContext, RawModel, RawQuantity, RawScenario, RawTier};
+use super::raw::{
+    RawListedPrices, RawLongContext, RawLongContexts, RawModel, RawQuantity, RawScenario, RawTier,
+};
 use super::validator::Validator;
 
 /// Keys of one model filled from the catalog, so checks meant for hand-typed prices skip them.
@@ -40,18 +42,24 @@ pub fn apply(raw: &mut RawScenario, catalog: &Catalog, today: Date, v: &mut Vali
         // prices, so every model of a catalog name that does not write its own takes it. A
         // long-context tier at or above that window (the scenario's or the catalog's) says the
         // provider serves longer prompts (an extended window): the window is then left unknown.
-        let long_context_above = m
-            .long_context
-            .as_ref()
-            .map(|lc| lc.value.above_input_tokens.value)
-            .or_else(|| {
-                found.and_then(|f| {
-                    f.entry
-                        .long_context
-                        .as_ref()
-                        .map(|lc| lc.above_input_tokens)
+        // The highest threshold: a tier at or above the window says it is extended.
+        let long_context_above =
+            m.long_context
+                .as_ref()
+                .and_then(|lc| {
+                    lc.value
+                        .levels(lc.loc)
+                        .iter()
+                        .map(|(l, _)| l.above_input_tokens.value)
+                        .reduce(f64::max)
                 })
-            });
+                .or_else(|| {
+                    found.and_then(|f| {
+                        f.entry.long_context.as_ref().and_then(|lc| {
+                            lc.0.iter().map(|l| l.above_input_tokens).reduce(f64::max)
+                        })
+                    })
+                });
         if m.max_input_tokens.is_none()
             && let Some(f) = found
             && let Some(w) = f.entry.context_window
@@ -231,27 +239,66 @@ fn fill(m: &mut RawModel, e: &Entry, loc: Loc, p: &str, paths: &mut Vec<String>)
         m.provider = Some(Located::new(x.clone(), loc));
     }
     if m.long_context.is_none()
-        && let Some(lc) = &e.long_context
+        && let Some(levels) = &e.long_context
     {
-        m.long_context = Some(Located::new(
-            RawLongContext {
-                above_input_tokens: Located::new(lc.above_input_tokens, loc),
-                input_usd_per_mtok: Located::new(RawQuantity::Number(lc.input_usd_per_mtok), loc),
-                output_usd_per_mtok: Located::new(RawQuantity::Number(lc.output_usd_per_mtok), loc),
-                cached_input_usd_per_mtok: lc
-                    .cached_input_usd_per_mtok
-                    .and_then(|x| number(x, loc)),
-                cache_write_usd_per_mtok: lc.cache_write_usd_per_mtok.and_then(|x| number(x, loc)),
-            },
-            loc,
-        ));
-        for k in [
-            "input_usd_per_mtok",
-            "output_usd_per_mtok",
-            "cached_input_usd_per_mtok",
-            "cache_write_usd_per_mtok",
-        ] {
-            paths.push(format!("{p}.long_context.{k}"));
+        let one = |lc: &LongContextPrices| RawLongContext {
+            above_input_tokens: Located::new(lc.above_input_tokens, loc),
+            input_usd_per_mtok: Located::new(RawQuantity::Number(lc.input_usd_per_mtok), loc),
+            output_usd_per_mtok: Located::new(RawQuantity::Number(lc.output_usd_per_mtok), loc),
+            cached_input_usd_per_mtok: lc.cached_input_usd_per_mtok.and_then(|x| number(x, loc)),
+            cache_write_usd_per_mtok: lc.cache_write_usd_per_mtok.and_then(|x| number(x, loc)),
+            cache_write_1h_usd_per_mtok: lc
+                .cache_write_1h_usd_per_mtok
+                .and_then(|x| number(x, loc)),
+            priority: lc.priority.as_ref().map(|t| listed(t, loc)),
+            flex: lc.flex.as_ref().map(|t| listed(t, loc)),
+        };
+        let raw = match levels.0.as_slice() {
+            [lc] => RawLongContexts::One(Box::new(one(lc))),
+            many => {
+                RawLongContexts::Many(many.iter().map(|lc| Located::new(one(lc), loc)).collect())
+            }
+        };
+        let n = levels.0.len();
+        m.long_context = Some(Located::new(raw, loc));
+        for i in 0..n {
+            let lp = if n == 1 {
+                format!("{p}.long_context")
+            } else {
+                format!("{p}.long_context[{i}]")
+            };
+            for k in [
+                "input_usd_per_mtok",
+                "output_usd_per_mtok",
+                "cached_input_usd_per_mtok",
+                "cache_write_usd_per_mtok",
+                "cache_write_1h_usd_per_mtok",
+            ] {
+                paths.push(format!("{lp}.{k}"));
+            }
+            for tier in ["priority", "flex"] {
+                for k in [
+                    "input_usd_per_mtok",
+                    "output_usd_per_mtok",
+                    "cached_input_usd_per_mtok",
+                    "cache_write_usd_per_mtok",
+                ] {
+                    paths.push(format!("{lp}.{tier}.{k}"));
+                }
+            }
         }
     }
+}
+
+/// A catalog tier's prices above a threshold, as if written in the scenario.
+fn listed(t: &crate::model::catalog::TierPrices, loc: Loc) -> Located<RawListedPrices> {
+    Located::new(
+        RawListedPrices {
+            input_usd_per_mtok: t.input_usd_per_mtok.and_then(|x| number(x, loc)),
+            output_usd_per_mtok: t.output_usd_per_mtok.and_then(|x| number(x, loc)),
+            cached_input_usd_per_mtok: t.cached_input_usd_per_mtok.and_then(|x| number(x, loc)),
+            cache_write_usd_per_mtok: t.cache_write_usd_per_mtok.and_then(|x| number(x, loc)),
+        },
+        loc,
+    )
 }

@@ -106,7 +106,7 @@ pub struct RawDist {
 pub(crate) type Quantity = Located<RawQuantity>;
 
 /// The top-level keys of a scenario ([`RawScenario`]'s fields as written in TOML).
-pub(crate) const TOP_LEVEL_KEYS: [&str; 12] = [
+pub(crate) const TOP_LEVEL_KEYS: [&str; 13] = [
     "extends",
     "name",
     "description",
@@ -119,6 +119,7 @@ pub(crate) const TOP_LEVEL_KEYS: [&str; 12] = [
     "stack",
     "contract",
     "incident",
+    "policy",
 ];
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -144,6 +145,43 @@ pub struct RawScenario {
     pub contracts: Vec<Located<RawContract>>,
     #[serde(default, rename = "incident")]
     pub incidents: Vec<Located<RawIncident>>,
+    /// Budget policies, applied in order as the month's spend passes their thresholds.
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<Located<RawPolicy>>,
+}
+
+/// A budget policy: once the month's spend passes its threshold, it changes how the requests of
+/// the segments and workflows it names are served, for the rest of the month. It does exactly
+/// one thing (one of the action keys).
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub name: Located<String>,
+    /// Fires once the month's spend passes this share of `budget.monthly_usd`.
+    pub at_budget_fraction: Option<Located<f64>>,
+    /// Fires once the month's spend passes this many dollars.
+    pub at_usd: Option<Located<f64>>,
+    /// Only requests of these segments are affected (all segments when absent).
+    pub segments: Option<Located<Vec<Located<String>>>>,
+    /// Only requests of these workflows are affected (all workflows when absent).
+    pub workflows: Option<Located<Vec<Located<String>>>>,
+    /// Segments this policy never affects (a paying tier).
+    pub protect: Option<Located<Vec<Located<String>>>>,
+    /// Action: every step of the affected workflows calls this route's chain instead.
+    pub route: Option<Located<String>>,
+    /// Action: output tokens of every call are cut to this.
+    pub max_output_tokens: Option<Located<f64>>,
+    /// Action: reasoning tokens of every call are cut to this (a thinking budget).
+    pub max_reasoning_tokens: Option<Located<f64>>,
+    /// Action: the semantic cache answers at least this share of requests (a lower similarity
+    /// threshold).
+    pub semantic_cache_hit_rate: Option<Located<f64>>,
+    /// Action: the affected workflows are sent through the batch interface.
+    pub batch: Option<Located<bool>>,
+    /// Action: the affected workflows are switched off (their requests are not made).
+    pub pause: Option<Located<bool>>,
+    /// Action: the affected requests are refused with an error.
+    pub refuse: Option<Located<bool>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -212,6 +250,14 @@ pub struct RawSegment {
     pub user_variability: Option<Quantity>,
     pub weekend_factor: Option<Quantity>,
     pub monthly_growth: Option<Quantity>,
+    /// When in the day the segment's requests arrive: `flat` (the default), `office-hours` or
+    /// `consumer`.
+    pub hourly_profile: Option<Located<String>>,
+    /// 24 weights, one per hour from midnight, instead of a named profile.
+    pub hourly_weights: Option<Located<Vec<Located<f64>>>>,
+    /// Coefficient of variation of a minute's arrival rate around its hour's (default 0:
+    /// Poisson arrivals).
+    pub burstiness: Option<Located<f64>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
@@ -330,7 +376,7 @@ pub struct RawModel {
     /// The input window: a call whose whole input is longer is refused by the provider.
     pub max_input_tokens: Option<Located<f64>>,
     pub batch_discount: Option<Quantity>,
-    pub long_context: Option<Located<RawLongContext>>,
+    pub long_context: Option<Located<RawLongContexts>>,
     pub reasoning_usd_per_mtok: Option<Quantity>,
     pub cache_write_1h_usd_per_mtok: Option<Quantity>,
     pub image_input_usd_per_mtok: Option<Quantity>,
@@ -350,6 +396,27 @@ pub struct RawModel {
     #[serde(skip)]
     #[schemars(skip)]
     pub catalog: Option<String>,
+    /// The model is a fine-tune: its training job and hosting fee.
+    pub fine_tune: Option<Located<RawFineTune>>,
+}
+
+/// A fine-tuned model's one-time training job and hourly hosting fee.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFineTune {
+    /// The model it is tuned from.
+    pub base: Located<String>,
+    /// Tokens in the training file (one epoch).
+    pub training_tokens: Located<f64>,
+    /// Passes over the training file (default 1).
+    pub epochs: Option<Located<f64>>,
+    /// USD per million training tokens.
+    pub training_usd_per_mtok: Located<f64>,
+    /// The month of the horizon (1 = the first) whose invoice carries the training job
+    /// (default 1).
+    pub training_month: Option<Located<f64>>,
+    /// Hourly fee of the fine-tuned deployment (default 0).
+    pub hosting_usd_per_hour: Option<Located<f64>>,
 }
 
 /// A graduated volume discount: tokens of the month beyond `above_mtok` million get `discount`.
@@ -388,6 +455,79 @@ pub struct RawLongContext {
     pub output_usd_per_mtok: Quantity,
     pub cached_input_usd_per_mtok: Option<Quantity>,
     pub cache_write_usd_per_mtok: Option<Quantity>,
+    /// One-hour cache writes above this threshold (default: they follow cache writes).
+    pub cache_write_1h_usd_per_mtok: Option<Quantity>,
+    /// Priority prices above this threshold (default: priority prices scaled like standard).
+    pub priority: Option<Located<RawListedPrices>>,
+    /// Flex prices above this threshold (default: flex prices scaled like standard).
+    pub flex: Option<Located<RawListedPrices>>,
+}
+
+/// Prices of a service tier above a long-context threshold.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawListedPrices {
+    pub input_usd_per_mtok: Option<Quantity>,
+    pub output_usd_per_mtok: Option<Quantity>,
+    pub cached_input_usd_per_mtok: Option<Quantity>,
+    pub cache_write_usd_per_mtok: Option<Quantity>,
+}
+
+/// `long_context`: one table (one threshold), or an array of tables (several thresholds; a
+/// request is priced at the highest one its whole input exceeds).
+#[derive(Clone, Debug)]
+pub enum RawLongContexts {
+    One(Box<RawLongContext>),
+    Many(Vec<Located<RawLongContext>>),
+}
+
+impl RawLongContexts {
+    /// The levels as written, each with its location (a single table takes `loc`, its own).
+    pub fn levels(
+        &self,
+        loc: crate::base::source::Loc,
+    ) -> Vec<(&RawLongContext, crate::base::source::Loc)> {
+        match self {
+            RawLongContexts::One(one) => vec![(&**one, loc)],
+            RawLongContexts::Many(many) => many.iter().map(|l| (&l.value, l.loc)).collect(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawLongContexts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LevelsVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for LevelsVisitor {
+            type Value = RawLongContexts;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table { above_input_tokens = …, input_usd_per_mtok = …, output_usd_per_mtok = … }, or an array of such tables")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawLongContexts, A::Error> {
+                let one =
+                    RawLongContext::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawLongContexts::One(Box::new(one)))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawLongContexts, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element::<Located<RawLongContext>>()? {
+                    out.push(x);
+                }
+                Ok(RawLongContexts::Many(out))
+            }
+        }
+
+        deserializer.deserialize_any(LevelsVisitor)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]

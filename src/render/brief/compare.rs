@@ -237,6 +237,18 @@ pub(super) fn differences_table(c: &Comparison) -> Table {
                 .map_or("n/a".to_string(), |l| ms_diff(&l.difference_ms))
         });
     }
+    if c.differences.iter().any(|d| d.break_even.is_some()) {
+        row("Break-even month (p5 – median – p95)", &|d| {
+            d.break_even
+                .as_ref()
+                .map_or("n/a".to_string(), break_even_months)
+        });
+        row("P(paid back within the horizon)", &|d| {
+            d.break_even.as_ref().map_or("n/a".to_string(), |b| {
+                prob_inline(&b.probability_within_horizon, n)
+            })
+        });
+    }
     row("Noise vs independent runs", &|d| {
         d.noise_reduction().map_or("n/a".to_string(), |r| {
             if r >= 10.0 {
@@ -247,6 +259,20 @@ pub(super) fn differences_table(c: &Comparison) -> Table {
         })
     });
     t
+}
+
+/// `month 3 – 4 – 6 of 12 (fine-tune pays back)`: the break-even months' percentiles, a month
+/// beyond the horizon written `> 12`.
+fn break_even_months(b: &crate::analysis::break_even::BreakEven) -> String {
+    let month = |m: Option<u32>| m.map_or(format!("> {}", b.months), |m| m.to_string());
+    format!(
+        "month {} – {} – {} of {} ({} pays back)",
+        month(b.p5_month),
+        month(b.median_month),
+        month(b.p95_month),
+        b.months,
+        b.investing
+    )
 }
 
 /// The comparison as Markdown.

@@ -29,6 +29,9 @@ pub struct Brief {
     pub comparison: Comparison,
     /// The inputs behind the figures (prices with their source, traffic, tokens).
     pub assumptions: Vec<Block>,
+    /// Each segment's head-count as the scenario states it (its mean, first month): the one
+    /// figure the scenario summary and the assumptions' traffic table both print.
+    pub head_counts: Vec<f64>,
 }
 
 impl Brief {
@@ -38,6 +41,7 @@ impl Brief {
             detail: Detail::new(s, r),
             comparison: Comparison::of_stacks(s, r, DEFAULT_MAX_BREACH),
             assumptions: super::assumptions::blocks(s),
+            head_counts: s.segments.iter().map(|g| g.users.mean()).collect(),
         }
     }
 
@@ -62,7 +66,13 @@ impl Brief {
 
     /// The brief as blocks; charts are placed where they belong when given.
     pub(crate) fn blocks(&self, charts: Option<&[Chart]>) -> Vec<Block> {
-        let mut blocks = simulation_blocks(&self.report, &self.detail, &self.comparison, charts);
+        let mut blocks = simulation_blocks(
+            &self.report,
+            &self.detail,
+            &self.comparison,
+            &self.head_counts,
+            charts,
+        );
         // The assumptions follow the scenario's summary, before the first figures.
         let at = blocks
             .iter()
@@ -136,6 +146,7 @@ fn risk_blocks(report: &Report, s: &StackDetail) -> Vec<Block> {
         ));
         b.push(Block::Table(hard_cap_table(c, n)));
     }
+    b.extend(crate::render::policy::brief_blocks(report, &s.name));
     for c in &s.contracts {
         b.push(Block::Subheading(format!("Contract {}", c.name)));
         b.push(para(contract_terms(c)));
@@ -182,6 +193,7 @@ pub(crate) fn simulation_blocks(
     report: &Report,
     detail: &Detail,
     comparison: &Comparison,
+    head_counts: &[f64],
     charts: Option<&[Chart]>,
 ) -> Vec<Block> {
     let mut b = Vec::new();
@@ -211,7 +223,7 @@ pub(crate) fn simulation_blocks(
         format!(" {}", comparison.recommendation.text),
     ));
     b.push(Block::Heading("Scenario".to_string()));
-    b.push(Block::Table(scenario_table(report, detail)));
+    b.push(Block::Table(scenario_table(report, detail, head_counts)));
     b.push(Block::Heading("At a glance".to_string()));
     b.push(Block::Table(glance_table(report, detail)));
     b.extend(figure(charts, "histogram.svg"));

@@ -14,7 +14,7 @@ use crate::render::blocks::Table;
 
 use super::text::*;
 
-pub(super) fn scenario_table(report: &Report, detail: &Detail) -> Table {
+pub(super) fn scenario_table(report: &Report, detail: &Detail, head_counts: &[f64]) -> Table {
     let mut t = Table {
         head: vec!["".to_string(), "".to_string()],
         rows: Vec::new(),
@@ -118,12 +118,15 @@ pub(super) fn scenario_table(report: &Report, detail: &Detail) -> Table {
         t.row(vec!["Human review".to_string(), reviewed.join(", ")]);
     }
     if let Some(first) = report.stacks.first() {
+        // The scenario's head-counts (their means), as the assumptions' traffic table prints
+        // them: a simulated mean would print a second figure for the same input.
         let users: Vec<String> = first
             .segments
             .iter()
-            .map(|s| {
-                let plural = if s.users == 1.0 { "" } else { "s" };
-                format!("{} ({} user{plural})", s.name, count(s.users))
+            .zip(head_counts)
+            .map(|(s, &users)| {
+                let plural = if count(users) == "1" { "" } else { "s" };
+                format!("{} ({} user{plural})", s.name, count(users))
             })
             .collect();
         t.row(vec!["Segments".to_string(), users.join(", ")]);

@@ -5,7 +5,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
     FONT, GRID, INK, Labels, Mark, Result, Series, WIDTH, axis_decimals, axis_money, color, err,
-    half_width, legend, padded, q, text_box, text_color,
+    half_width, legend, padded, q, text_box, text_color, to_pixels,
 };
 
 /// Points per curve: enough for a smooth line, few enough for a small file.
@@ -82,19 +82,8 @@ pub fn cdf(title: &str, series: &[Series], budget: Option<f64>) -> Result<String
             ))
             .map_err(err)?;
         // Labels stay inside the plot and off each other: the plot's box in the chart's pixels.
-        let (base_x, base_y) = root.get_base_pixel();
-        let (px, py) = chart.plotting_area().get_pixel_range();
-        let mut labels = Labels::new(
-            f64::from(px.start - base_x),
-            f64::from(py.start - base_y),
-            f64::from(px.end - base_x),
-            f64::from(py.end - base_y),
-        );
-        let coord = chart.as_coord_spec().clone();
-        let to_px = |x: f64, y: f64| {
-            let (a, b) = coord.translate(&(x, y));
-            (f64::from(a - base_x), f64::from(b - base_y))
-        };
+        let mut labels = Labels::for_plot(&root, &chart);
+        let to_px = to_pixels(&root, &chart);
         let text = "95% of months";
         let (x, y) = to_px(lo, 96.5);
         let (w, h) = text_box(text, 13.0, false);

@@ -34,6 +34,9 @@ pub enum Axis {
 
 /// Draw the fan chart; `lines` are reference levels `(label, dollars)`: the alert thresholds,
 /// or the budget and the hard cap.
+// Long on purpose: one chart drawn in order (scales, then per stack its bands, median and labels)
+// on one plotters area borrowed throughout; split, each part would take the area and the chart's
+// scales.
 pub fn fan(
     title: &str,
     stacks: &[(&str, &[Band])],
@@ -170,13 +173,7 @@ pub fn fan(
             // Each line's label sits just above it at the left, moved off another label where
             // two lines run close.
             let (base_x, base_y) = area.get_base_pixel();
-            let (px, py) = chart.plotting_area().get_pixel_range();
-            let mut labels = Labels::new(
-                f64::from(px.start - base_x),
-                f64::from(py.start - base_y),
-                f64::from(px.end - base_x),
-                f64::from(py.end - base_y),
-            );
+            let mut labels = Labels::for_plot(area, &chart);
             for (label, y) in &shown {
                 chart
                     .draw_series(DashedLineSeries::new(

@@ -5,7 +5,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
     FONT, GRID, INK, Labels, Mark, Result, Series, WIDTH, axis_decimals, axis_money, color, err,
-    half_width, legend, padded, q,
+    half_width, legend, padded, q, to_pixels,
 };
 
 const BINS: usize = 40;
@@ -138,19 +138,8 @@ fn panel<DB: DrawingBackend>(
         .map_err(err)?;
     // Labels go where they overlap no other label and stay inside the plot: the plot's box in
     // the panel's pixels.
-    let (base_x, base_y) = area.get_base_pixel();
-    let (px, py) = chart.plotting_area().get_pixel_range();
-    let mut labels = Labels::new(
-        f64::from(px.start - base_x),
-        f64::from(py.start - base_y),
-        f64::from(px.end - base_x),
-        f64::from(py.end - base_y),
-    );
-    let coord = chart.as_coord_spec().clone();
-    let to_px = |x: f64, y: f64| {
-        let (a, b) = coord.translate(&(x, y));
-        (f64::from(a - base_x), f64::from(b - base_y))
-    };
+    let mut labels = Labels::for_plot(area, &chart);
+    let to_px = to_pixels(area, &chart);
     // The budget's label first, at the top of its line: the p95 labels make way for it.
     let budget_label = match (reference, show_budget) {
         (Some(r), Some(b)) => {

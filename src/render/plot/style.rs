@@ -1,6 +1,10 @@
 //! What every chart shares: the width, the Okabe–Ito palette, ink and grid colours, axis labels,
 //! legends, and the error a chart can end in.
 
+use plotters::chart::ChartContext;
+use plotters::coord::{CoordTranslate, Shift};
+use plotters::drawing::DrawingArea;
+use plotters::prelude::DrawingBackend;
 use plotters::style::{RGBAColor, RGBColor};
 
 /// Width of every chart, in SVG pixels.
@@ -66,6 +70,20 @@ pub(super) struct Labels {
     boxes: Vec<[f64; 4]>,
 }
 
+/// A point of `chart`'s data in the pixels of `area`, the drawing area the chart was built on
+/// (the pixels [`Labels::for_plot`] works in).
+pub(super) fn to_pixels<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)> + Clone>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<'_, DB, CT>,
+) -> impl Fn(f64, f64) -> (f64, f64) + use<DB, CT> {
+    let (base_x, base_y) = area.get_base_pixel();
+    let coord = chart.as_coord_spec().clone();
+    move |x: f64, y: f64| {
+        let (a, b) = coord.translate(&(x, y));
+        (f64::from(a - base_x), f64::from(b - base_y))
+    }
+}
+
 /// Estimated width and height in pixels of `text` at plotters font size `size`.
 pub(super) fn text_box(text: &str, size: f64, bold: bool) -> (f64, f64) {
     let em = size * 0.806;
@@ -74,6 +92,22 @@ pub(super) fn text_box(text: &str, size: f64, bold: bool) -> (f64, f64) {
 }
 
 impl Labels {
+    /// Labels inside the plot of `chart`, in the pixels of `area`, the drawing area the chart
+    /// was built on.
+    pub(super) fn for_plot<DB: DrawingBackend, CT: CoordTranslate>(
+        area: &DrawingArea<DB, Shift>,
+        chart: &ChartContext<'_, DB, CT>,
+    ) -> Labels {
+        let (base_x, base_y) = area.get_base_pixel();
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        Labels::new(
+            f64::from(px.start - base_x),
+            f64::from(py.start - base_y),
+            f64::from(px.end - base_x),
+            f64::from(py.end - base_y),
+        )
+    }
+
     /// Labels inside `(x0, y0)–(x1, y1)`, in the drawing area's pixels.
     pub(super) fn new(x0: f64, y0: f64, x1: f64, y1: f64) -> Labels {
         Labels {

@@ -17,6 +17,10 @@ use super::draw::review_usd;
 use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
 use super::ledger::Ledger;
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
+use super::policy::{Effect, PolicyMonth};
+// Over 1,000 lines by the budget policies' hooks, kept as four small call sites (the month run
+// twice in `run_month`, each request's effect before its walk, the walk's route and limits, the
+// record after pricing) so that the loop's rewrite can port them; the rest is in `policy.rs`.
 use super::rng::{Keyed, label, mix, stream};
 use crate::billing::call::{self, CallLines, CallRule};
 use crate::billing::classes::{CostBreakdown, CostClass, Meter, Tokens};
@@ -103,8 +107,13 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// Simulate month `m` of a trial with the given parameter draws.
+    /// Simulate month `m` of a trial with the given parameter draws; with budget policies, the
+    /// same month is simulated again without them, for its spend.
     pub fn run_month(&self, draw: &TrialDraw, m: u32) -> MonthOutcome {
+        MonthOutcome::with_and_without(self.scenario, |on| self.run_month_with(draw, m, on))
+    }
+
+    fn run_month_with(&self, draw: &TrialDraw, m: u32, policies: bool) -> MonthOutcome {
         let s = self.scenario;
         let days = s.simulation.days;
         let key = draw.month_key(m);
@@ -120,6 +129,7 @@ impl<'a> Plan<'a> {
             })
             .collect();
         let mut month = Month::new(self, draw, &incidents, user_costs, None);
+        month.policies = policies && !s.policies.is_empty();
         for session in &sessions {
             month.session(session);
         }
@@ -390,6 +400,8 @@ struct StackAcc {
     billed: Vec<(f64, f64)>,
     /// The contract covering each model in this stack's plan.
     model_contract: Vec<Option<usize>>,
+    /// What the budget policies have fired and done this month.
+    policy: PolicyMonth,
     /// Whether each contract is part of this stack's plan.
     contract_active: Vec<bool>,
 }
@@ -432,6 +444,7 @@ impl StackAcc {
             contract_active: (0..draw.contracts.len())
                 .map(|c| s.contract_applies(k, c))
                 .collect(),
+            policy: PolicyMonth::new(s),
         }
     }
 
@@ -574,6 +587,7 @@ impl StackAcc {
             incident_extra: dollars.incident_extra,
             review_usd,
             latency_ms: self.latency_ms,
+            policy: self.policy,
         }
     }
 }
@@ -593,6 +607,8 @@ struct Month<'p, 'a> {
     /// When set, requests are not billed: each stack's list-price cost and latency are recorded
     /// here instead (reference samples for the fast engine).
     capture: Option<Vec<Vec<RequestSample>>>,
+    /// Whether the budget policies act (off for the month without them, and for samples).
+    policies: bool,
 }
 
 impl<'p, 'a> Month<'p, 'a> {
@@ -616,6 +632,7 @@ impl<'p, 'a> Month<'p, 'a> {
             tally: Tally::default(),
             user_costs,
             capture,
+            policies: false,
         }
     }
 }
@@ -694,6 +711,20 @@ impl Month<'_, '_> {
         let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
         let latency_cap = self.plan.latencies_sampled;
         for k in 0..self.stacks.len() {
+            let acc = &mut self.stacks[k];
+            let effect =
+                acc.policy
+                    .effect(self.policies, s, day, (sess.segment as usize, w), || {
+                        acc.state
+                            .committed_spend(&draw.contracts, &acc.contract_active)
+                    });
+            if acc.policy.dropped(sess.segment as usize, &effect) {
+                // Paused or refused by a policy: nothing is sent, nothing billed.
+                (acc.requests, acc.workflow_requests[w]) =
+                    (acc.requests + 1, acc.workflow_requests[w] + 1);
+                continue;
+            }
+            let semantic_hit = effect.semantic_hit(semantic_hit, wd.semantic_cache_hit_rate, key);
             let mut tally = std::mem::take(&mut self.tally);
             tally.clear();
             if wd.semantic_cache_usd_per_lookup > 0.0 {
@@ -710,7 +741,7 @@ impl Month<'_, '_> {
                         mix(walk_key, label::REPEAT + run)
                     };
                     let accepted =
-                        self.walk(&mut tally, k, w, run as u32, &mut Keyed::new(run_key));
+                        self.walk(&mut tally, k, w, run as u32, &effect, &mut Keyed::new(run_key));
                     if run == 0 {
                         // Acceptance and escalation are the request's own outcome, its first
                         // run's; an incident's repeats add calls and spend, not outcomes.
@@ -720,7 +751,7 @@ impl Month<'_, '_> {
                 }
                 tally.escalated = first_escalated;
             }
-            if workflow.path == RequestPath::Batch {
+            if workflow.path == RequestPath::Batch || effect.batch {
                 tally.latency_ms = None;
             }
             if let Some(capture) = &mut self.capture {
@@ -750,7 +781,12 @@ impl Month<'_, '_> {
                 acc.requests += 1;
                 acc.workflow_requests[w] += 1;
                 acc.cap_hit_day.get_or_insert(sess.day as u32 + 1);
-            } else {
+            }
+            if self.policies {
+                acc.policy
+                    .served(sess.segment as usize, &effect, over_cap, tally.accepted);
+            }
+            if !over_cap {
                 if semantic_hit {
                     acc.semantic_hits += 1;
                 }
@@ -772,6 +808,7 @@ impl Month<'_, '_> {
         k: usize,
         w: usize,
         run: u32,
+        effect: &Effect,
         rng: &mut R,
     ) -> bool {
         let s = self.plan.scenario;
@@ -793,10 +830,13 @@ impl Month<'_, '_> {
                     tool_fee: &wd.tool_fee[si],
                     hit_rate: wd.cache_hit_rate[si],
                     tier: workflow.service_tier,
-                    batch: workflow.path == RequestPath::Batch,
+                    batch: workflow.path == RequestPath::Batch || effect.batch,
                     run,
+                    max_output_tokens: effect.output_limit(step),
+                    max_reasoning_tokens: effect.reasoning_limit(step),
                 };
-                if !self.walk_chain(tally, &draw.chains[k][step.route], &call, rng) {
+                let route = effect.route.unwrap_or(step.route);
+                if !self.walk_chain(tally, &draw.chains[k][route], &call, rng) {
                     return false;
                 }
             }
@@ -877,6 +917,9 @@ struct Call<'a> {
     tier: ServiceTier,
     batch: bool,
     run: u32,
+    /// The output and reasoning limits in force: the step's, or a policy's where smaller.
+    max_output_tokens: Option<f64>,
+    max_reasoning_tokens: Option<f64>,
 }
 
 impl Call<'_> {
@@ -900,8 +943,8 @@ impl Call<'_> {
             (0.0, 0.0, 0.0)
         } else {
             (
-                capped(step.output_tokens.sample(rng), step.max_output_tokens),
-                capped(step.reasoning_tokens.sample(rng), step.max_reasoning_tokens),
+                capped(step.output_tokens.sample(rng), self.max_output_tokens),
+                capped(step.reasoning_tokens.sample(rng), self.max_reasoning_tokens),
                 step.audio_output_tokens.sample(rng),
             )
         };

@@ -28,6 +28,7 @@ use rand_distr::Distribution;
 use super::draw::review_usd;
 use super::draw::{IncidentMonth, TrialDraw, draw, round_random};
 use super::exact::Plan;
+use super::fast_shape::{Shape, shape};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{mix, small, stream};
 use super::sums::{binomial, gamma, multinomial, poisson, requests_of, sum_of};
@@ -48,6 +49,12 @@ pub const REFERENCE_CALL_BUDGET: f64 = 2e7;
 pub const MIN_REQUESTS_PER_MONTH: f64 = 1_000.0;
 /// Largest skewness of a month's sum of request costs for which the fast engine is accurate.
 pub const MAX_MONTHLY_SKEW: f64 = 0.25;
+/// Skewness of a stack's month beyond which the fast engine's spread says nothing: a gamma of
+/// skewness 2 is an exponential, and beyond it the density is highest at zero, so its low and
+/// middle percentiles fall towards $0 whatever the month's real spread (a prompt of
+/// `{ p50 = 100, p95 = 100000 }` tokens at 160,000 requests a month gives a p50 of $0 where the
+/// mean is $270,000). `auto` then runs neither engine as asked (see [`FastPlan::shapeless`]).
+pub const MAX_SHAPE_SKEW: f64 = 2.0;
 
 /// What sampled users' costs need of one stack's month, per workflow.
 struct UsersMonth {
@@ -70,17 +77,6 @@ struct Repeats {
     affected: u64,
     /// Their runs beyond the first.
     extra_runs: u64,
-}
-
-/// The shape of one workflow's request cost on one stack, from the reference sample.
-#[derive(Clone, Debug)]
-struct Shape {
-    /// Skewness of the list-price cost of a request: the reference sample's, or the closed
-    /// form's where that is larger (a heavy tail the sample does not reach).
-    skew: f64,
-    /// Request costs divided by their mean, for sampling single users' requests.
-    relative: Vec<f64>,
-    latencies: Vec<f64>,
 }
 
 /// Parameters that the expected request of workflow `w` on stack `k` depends on.
@@ -120,13 +116,21 @@ fn request_params(s: &Scenario, k: usize, w: usize) -> Vec<&Param> {
                 .into_iter()
                 .flatten(),
             );
-            if let Some(lc) = &m.long_context {
+            for lc in &m.long_context {
                 out.extend([
                     &lc.prices.input,
                     &lc.prices.output,
                     &lc.prices.cached_input,
                     &lc.prices.cache_write,
                 ]);
+                out.extend(&lc.cache_write_1h);
+                for t in [&lc.priority, &lc.flex].into_iter().flatten() {
+                    out.extend(
+                        [&t.input, &t.output, &t.cached_input, &t.cache_write]
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
             }
             for t in [&m.priority, &m.flex].into_iter().flatten() {
                 out.push(&t.unavailable_rate);
@@ -147,6 +151,9 @@ pub struct FastPlan<'a> {
     segment_workflows: Vec<Vec<usize>>,
     /// Per workflow and stack.
     shapes: Vec<Vec<Shape>>,
+    /// Per stack, the skewness of a month's list-price spend at the parameters' means, from each
+    /// workflow's requests a month, request variance and skewness.
+    month_skew: Vec<f64>,
     /// Per workflow and stack, the expected request and its cost moments when they do not vary
     /// between trials.
     fixed: Vec<Vec<Option<(RequestExpectation, Moments)>>>,
@@ -172,7 +179,7 @@ impl<'a> FastPlan<'a> {
                     .collect()
             })
             .collect();
-        let shapes = (0..s.workflows.len())
+        let shapes: Vec<Vec<Shape>> = (0..s.workflows.len())
             .map(|w| {
                 // Requests whose calls run to thousands (long agent loops with many retries) are
                 // sampled fewer times, so that the sample stays within a call budget.
@@ -212,8 +219,21 @@ impl<'a> FastPlan<'a> {
                     .collect()
             })
             .collect();
+        let month_skew = (0..s.stacks.len())
+            .map(|k| {
+                let (mut k2, mut k3) = (0.0, 0.0);
+                for (w, shapes) in shapes.iter().enumerate() {
+                    let n = crate::model::traffic::workflow_requests_per_month(s, w);
+                    let var = at_mean[w][k].1.variance();
+                    k2 += n * var;
+                    k3 += n * shapes[k].skew * var.powf(1.5);
+                }
+                if k2 > 0.0 { k3 / k2.powf(1.5) } else { 0.0 }
+            })
+            .collect();
         let months = trials.max(1) * u64::from(s.simulation.months);
         FastPlan {
+            month_skew,
             s,
             segment_workflows: (0..s.segments.len())
                 .map(|i| {
@@ -270,7 +290,28 @@ impl<'a> FastPlan<'a> {
                 }
             }
         }
-        None
+        super::support::contract_split(s)
+    }
+
+    /// Why the fast engine's spread of a stack's month says nothing at all, if it does not: the
+    /// month's skewness is beyond [`MAX_SHAPE_SKEW`] (its percentiles, breach probability and
+    /// alerts would be those of a shape with its mass at zero). Its means are still exact.
+    pub fn shapeless(&self) -> Option<String> {
+        self.month_skew
+            .iter()
+            .enumerate()
+            .find(|(_, skew)| **skew > MAX_SHAPE_SKEW)
+            .map(|(k, skew)| {
+                format!(
+                    "a month's spend on stack `{}` is so skewed (skewness {}) that its limiting shape has its mass at $0",
+                    self.s.stacks[k].name,
+                    if *skew < 1e4 {
+                        format!("{skew:.1}")
+                    } else {
+                        format!("{skew:.1e}")
+                    }
+                )
+            })
     }
 
     /// Simulate trial `trial` of the run seeded with `seed`.
@@ -582,11 +623,30 @@ impl<'a> FastPlan<'a> {
                 if capped {
                     served = 0.0;
                 } else if after > cap {
-                    // The request that does not fit leaves a gap below the cap: on average half
-                    // a request, as when the exact engine refuses it.
-                    let day_requests = (0..nw).map(|w| requests[w][d]).fold(0, u64::saturating_add);
-                    let per_request = (after - before) / day_requests.max(1) as f64;
-                    let target = cap - rng.random::<f64>() * per_request;
+                    // The request that does not fit leaves a gap below the cap: a uniform share
+                    // of a request drawn in proportion to its cost, of a workflow drawn in
+                    // proportion to its share of the day's dollars (see `Shape::size_biased`),
+                    // at the day's billed dollars per list dollar, as when the exact engine
+                    // refuses it.
+                    let day_list: f64 = list.iter().sum();
+                    let mut gap_rng = small(mix(month_key, 0x4341_5047 + k as u64)); // "CAPG"
+                    let mut at = gap_rng.random::<f64>() * day_list;
+                    let w = (0..nw)
+                        .find(|&w| {
+                            at -= list[w];
+                            at < 0.0
+                        })
+                        .unwrap_or(nw - 1);
+                    let request = if day_list > 0.0 {
+                        let e = &exp[w][k].0;
+                        self.shapes[w][k].size_biased(gap_rng.random::<f64>())
+                            * e.cost
+                            * (after - before)
+                            / day_list
+                    } else {
+                        0.0
+                    };
+                    let target = cap - gap_rng.random::<f64>() * request;
                     served = if after > before {
                         ((target - before) / (after - before)).clamp(0.0, 1.0)
                     } else {
@@ -935,39 +995,5 @@ impl<'a> FastPlan<'a> {
             }
             out.user_costs[si] = costs;
         }
-    }
-}
-
-fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
-    let costs: Vec<f64> = samples.iter().map(|(c, _)| *c).collect();
-    let n = costs.len() as f64;
-    let mean = costs.iter().sum::<f64>() / n.max(1.0);
-    let (mut m2, mut m3) = (0.0, 0.0);
-    for c in &costs {
-        let d = c - mean;
-        m2 += d * d;
-        m3 += d * d * d;
-    }
-    let var = m2 / n.max(1.0);
-    let sd = var.sqrt();
-    let skew = if sd > 0.0 {
-        m3 / n / (sd * sd * sd)
-    } else {
-        0.0
-    };
-    // About 4,096 of the requests for single users' costs, rescaled so that their mean is
-    // exactly 1 (a user's requests then cost the trial's expected request on average); every
-    // request's latency.
-    let stride = (costs.len() / 4096).max(1);
-    let kept: Vec<f64> = costs.iter().step_by(stride).copied().collect();
-    let kept_mean = kept.iter().sum::<f64>() / kept.len().max(1) as f64;
-    Shape {
-        skew,
-        relative: if kept_mean > 0.0 {
-            kept.iter().map(|c| c / kept_mean).collect()
-        } else {
-            Vec::new()
-        },
-        latencies: samples.iter().filter_map(|(_, l)| *l).collect(),
     }
 }

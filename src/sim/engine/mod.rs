@@ -11,11 +11,14 @@
 //! month, kept or not, feeds each stack's [`SpendStream`], which holds the headline spend
 //! figures (mean, standard error, percentiles, breach and alert probabilities) in bounded memory.
 
+mod capacity;
 pub mod draw;
 pub mod exact;
 pub mod fast;
+mod fast_shape;
 mod ledger;
 pub mod outcome;
+pub mod policy;
 pub mod rng;
 mod sums;
 mod support;
@@ -290,6 +293,8 @@ pub struct StackSim {
     pub trial_totals: Vec<TrialTotals>,
     /// Spend of every simulated month, kept or not.
     pub stream: SpendStream,
+    /// Per simulated month, what the budget policies did (empty without policies).
+    pub policy: Vec<policy::PolicyMonth>,
 }
 
 impl StackSim {
@@ -521,6 +526,9 @@ impl SimResult {
                 for (l, mut x) in acc.latency_ms.iter_mut().zip(t.latency_ms) {
                     l.append(&mut x);
                 }
+                if !t.policy.fired_day.is_empty() {
+                    acc.policy.push(t.policy);
+                }
                 acc.trial_totals.push(TrialTotals {
                     calls: t.calls as f64,
                     retry_spend: t.retry_spend,
@@ -554,7 +562,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             reason,
             caveat: None,
         };
-        run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+        run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
     };
     let fast_with_caveat = |plan: &fast::FastPlan, reason: &str, why: &str| {
         let caveat = format!("the fast engine's approximation may not hold: {why}");
@@ -563,7 +571,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             reason: format!("{reason}, though {caveat}"),
             caveat: Some(caveat),
         };
-        run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+        run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
     };
     match opts.engine {
         EngineRequest::Exact => exact("requested with --engine exact".to_string()),
@@ -580,7 +588,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                         reason: reason.to_string(),
                         caveat: None,
                     };
-                    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+                    run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
                 }
                 Some(why) if opts.engine == EngineRequest::FastWithCaveat => {
                     fast_with_caveat(&plan, "paired with a run of the fast engine", &why)
@@ -611,6 +619,15 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             // where the fast one takes a second, so auto runs the fast one and says so.
             let exact_too_slow = walks > EXACT_AUTO_MAX_WALKS || work > EXACT_AUTO_MAX_WORK;
             match plan.inaccurate() {
+                // Where the fast engine's spread would have its mass at $0, no figure of it but
+                // the mean means anything: refuse rather than print a p50 of $0.
+                Some(_) if (exact_out_of_reach || exact_too_slow) && plan.shapeless().is_some() => {
+                    Err(UsageKind::NoEngineVouches {
+                        why: plan.shapeless().unwrap_or_default(),
+                        walks: crate::base::format::count(walks),
+                    }
+                    .into())
+                }
                 Some(why) if exact_out_of_reach || exact_too_slow => {
                     let size = if exact_out_of_reach {
                         "a trial is too large for the exact engine".to_string()
@@ -639,7 +656,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                         ),
                         caveat: None,
                     };
-                    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+                    run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
                 }
             }
         }
@@ -661,7 +678,7 @@ pub fn simulate_fast(s: &Scenario, opts: &SimOptions, reason: String) -> Result<
         reason,
         caveat: None,
     };
-    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+    run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
 
 /// Sessions of one month the exact engine will hold (24 bytes each, twice while it orders them
@@ -692,10 +709,30 @@ pub fn simulate_exact(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Erro
         reason: "every request simulated".to_string(),
         caveat: None,
     };
-    run_trials(s, opts, engine, |t| plan.run_trial(opts.seed, t))
+    run_months(s, opts, engine, |t| plan.run_trial(opts.seed, t))
 }
 
-/// Run `trial` for every trial index in parallel chunks and fold the outcomes in order.
+/// Run an engine's `trial` for every trial index with [`run_trials`], each trial's months
+/// carrying the fees that do not depend on traffic (`billing::capacity`), the same for both
+/// engines.
+fn run_months<F>(
+    s: &Scenario,
+    opts: &SimOptions,
+    engine: EngineChoice,
+    trial: F,
+) -> Result<SimResult, Error>
+where
+    F: Fn(u64) -> TrialOutcome + Sync,
+{
+    run_trials(s, opts, engine, |t| {
+        let mut o = trial(t);
+        capacity::add_fees(s, &mut o);
+        o
+    })
+}
+
+/// Run `trial` for every trial index in parallel chunks and fold the outcomes in order: the
+/// outcomes as given (a resampled run folds outcomes that already carry their fees).
 pub fn run_trials<F>(
     s: &Scenario,
     opts: &SimOptions,

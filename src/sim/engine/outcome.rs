@@ -61,6 +61,8 @@ pub struct StackTrial {
     pub review_usd: f64,
     /// Sampled request latencies (ms) per workflow; empty when latency is not modelled.
     pub latency_ms: Vec<Vec<f64>>,
+    /// What the budget policies did (empty without policies).
+    pub policy: super::policy::PolicyMonth,
 }
 
 /// Everything one month of a trial produces.
@@ -75,4 +77,24 @@ pub struct MonthOutcome {
 #[derive(Clone, Debug)]
 pub struct TrialOutcome {
     pub months: Vec<MonthOutcome>,
+}
+
+impl MonthOutcome {
+    /// Month `run(true)` with its policies and, when the scenario has any, the same month
+    /// `run(false)` without them (the same draws: common random numbers), whose spend and hard-cap
+    /// refusals join the first's record.
+    pub fn with_and_without(
+        s: &crate::model::Scenario,
+        run: impl Fn(bool) -> MonthOutcome,
+    ) -> MonthOutcome {
+        let mut out = run(true);
+        if !s.policies.is_empty() {
+            for (st, w) in out.stacks.iter_mut().zip(run(false).stacks) {
+                st.policy.spend_without = Some(w.spend);
+                st.policy.cap_refused_without = w.rejected;
+                st.policy.cap_day_without = w.cap_hit_day;
+            }
+        }
+        out
+    }
 }

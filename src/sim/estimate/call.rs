@@ -1,15 +1,18 @@
 //! The expected arithmetic of one call: the per-call rule of `billing::call` integrated over a
 //! step's prompt. The cost of a call is linear in its prompt's parts between the points where its
 //! pricing changes (the long-context threshold, the cache minimum, the model's window), so the
-//! expectation is exact where at most one part is random, and a quadrature over the others where
-//! several are; each line keeps `quantity × unit price = dollars` for the report.
+//! expectation is exact where at most one part is random, or where all but one take finitely
+//! many values (summed over them), and a quadrature over the others otherwise; each line keeps
+//! `quantity × unit price = dollars` for the report.
 
 use super::report::CostLine;
 use crate::billing::call::{self, CallLines, CallRule, Line};
 use crate::billing::classes::{CostClass, Meter};
 use crate::billing::prices::ModelDraw;
 use crate::model::dist::Dist;
-use crate::model::prompt::{Role, prompt_above, prompt_parts};
+use crate::model::prompt::{
+    Role, for_each_node, grid_size, nodes, prompt_above, prompt_parts, quadrature_order,
+};
 use crate::model::traffic::Approximations;
 use crate::model::{CacheTtl, ErrorBilling, Param, Scenario, ServiceTier, Step};
 
@@ -58,7 +61,7 @@ pub(super) fn expected_call(
     if [&model.prices.input, &model.prices.output, &model.reasoning]
         .iter()
         .any(|p| !p.is_fixed())
-        && (tier != ServiceTier::Standard || model.long_context.is_some())
+        && (tier != ServiceTier::Standard || !model.long_context.is_empty())
     {
         approx.note(format!(
             "model `{}`: tier and long-context prices derived from uncertain list prices use their means",
@@ -145,7 +148,7 @@ fn call_lines(
     approx: &mut Approximations,
 ) -> CallLines {
     if let Some(r) = &step.retrieval
-        && (prices.long_context_above.is_some() || limit < f64::INFINITY)
+        && (prices.has_long_context() || limit < f64::INFINITY)
         && !r.chunks.is_fixed()
         && !r.chunk_tokens.is_fixed()
         && !Dist::product(&r.chunks, &r.chunk_tokens).1
@@ -156,7 +159,7 @@ fn call_lines(
         .filter(|&i| parts[i].0.counts_toward_input() && !parts[i].1.is_fixed())
         .collect();
     let windowed = limit < f64::INFINITY;
-    if (prices.long_context_above.is_none() && !windowed) || random.len() <= 1 {
+    if (!prices.has_long_context() && !windowed) || random.len() <= 1 {
         return exact_lines(
             parts,
             random.first().copied(),
@@ -167,32 +170,34 @@ fn call_lines(
             limit,
         );
     }
-    // Several random parts near a threshold: integrate all but the last on a quantile grid.
-    approx.note(if prices.long_context_above.is_some() {
-        "several random prompt parts near a long-context threshold: integrated by quadrature"
-            .to_string()
-    } else {
-        "several random prompt parts near a model's input window: integrated by quadrature"
-            .to_string()
-    });
-    let (head, last) = random.split_at(random.len() - 1);
-    let k: usize = if head.len() == 1 { 256 } else { 32 };
-    let points = k.pow(head.len() as u32);
-    let weight = 1.0 / points as f64;
+    // Several random parts near a threshold: all but the last summed over their values where
+    // they take finitely many (exact), integrated on a quantile grid otherwise.
+    let dists: Vec<&Dist> = random.iter().map(|&i| &parts[i].1).collect();
+    let order = quadrature_order(&dists);
+    let (last, head) = order.split_last().expect("several random parts");
+    let k = grid_size(head.len());
+    let nodes: Vec<(Vec<(f64, f64)>, bool)> = head.iter().map(|&h| nodes(dists[h], k)).collect();
+    if nodes.iter().any(|(_, exact)| !exact) {
+        approx.note(if prices.has_long_context() {
+            "several random prompt parts near a long-context threshold: integrated by quadrature"
+                .to_string()
+        } else {
+            "several random prompt parts near a model's input window: integrated by quadrature"
+                .to_string()
+        });
+    }
+    let nodes: Vec<Vec<(f64, f64)>> = nodes.into_iter().map(|(n, _)| n).collect();
     let mut acc = CallLines::default();
-    for idx in 0..points {
-        let mut fixed = parts.to_vec();
-        let mut rest = idx;
-        for &h in head {
-            let j = rest % k;
-            rest /= k;
-            fixed[h].1 = Dist::Fixed(parts[h].1.quantile((j as f64 + 0.5) / k as f64));
+    let mut fixed = parts.to_vec();
+    for_each_node(&nodes, |weight, values| {
+        for (&h, v) in head.iter().zip(values) {
+            fixed[random[h]].1 = Dist::Fixed(*v);
         }
         acc.add_scaled(
-            &exact_lines(&fixed, Some(last[0]), step, prices, tier, ctx, limit),
+            &exact_lines(&fixed, Some(random[*last]), step, prices, tier, ctx, limit),
             weight,
         );
-    }
+    });
     acc
 }
 
@@ -216,14 +221,13 @@ fn exact_lines(
         .filter(|(i, (role, _))| Some(*i) != x && role.counts_toward_input())
         .map(|(_, (_, d))| d.mean())
         .sum();
-    let above = prices.long_context_above.unwrap_or(f64::INFINITY);
     if x.is_none() && others > limit {
         return lines;
     }
     // Regions of x: (lo, hi], each with one long-context state.
     let mut cuts = vec![f64::NEG_INFINITY, f64::INFINITY];
     if let Some(xi) = x {
-        cuts.push(above - others);
+        cuts.extend(prices.long_context_above.iter().map(|above| above - others));
         if parts[xi].0 == Role::Prefix {
             cuts.push(call::plain_prefix_limit(ctx.min_cacheable));
         }
@@ -239,17 +243,22 @@ fn exact_lines(
             // Refused by the provider: nothing billed.
             continue;
         }
-        let (prob, long_context) = match x {
+        // The long-context level of the region: thresholds at or below its lower end.
+        let (prob, level) = match x {
             Some(xi) => (
                 parts[xi].1.cdf(hi) - parts[xi].1.cdf(lo),
-                lo >= above - others,
+                prices
+                    .long_context_above
+                    .iter()
+                    .filter(|&&above| lo >= above - others)
+                    .count(),
             ),
-            None => (1.0, others > above),
+            None => (1.0, prices.level(others)),
         };
         if prob <= 0.0 {
             continue;
         }
-        let rule = CallRule::new(prices.prices_at(tier, long_context), ctx.ttl);
+        let rule = CallRule::new(prices.prices_at(tier, level), ctx.ttl);
         for (i, (role, dist)) in parts.iter().enumerate() {
             if Some(i) == x {
                 add_part(&mut lines, *role, dist, lo, hi, 1.0, &rule, ctx);

@@ -116,6 +116,8 @@ pub(super) fn invoice(
         contract_discount_usd: accrued_total - (after_total - uncovered),
         unused_commitment_usd: unused,
         capped_usd: capped,
+        training_usd: 0.0,
+        hosting_usd: 0.0,
         total_usd: total + capped,
         requests: requests.to_vec(),
         volume_discount_share: s

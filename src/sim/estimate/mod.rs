@@ -17,6 +17,7 @@
 //! loop), `request` (a workflow's request on a stack) and `invoice` (the month).
 
 mod call;
+mod capacity;
 mod invoice;
 mod report;
 mod request;
@@ -40,6 +41,13 @@ use traffic::incident_factor;
 /// Compute the expected month of every stack.
 pub fn estimate(s: &Scenario) -> Estimate {
     let mut approx = Approximations::default();
+    if !s.policies.is_empty() {
+        // A policy acts on the month's running spend, request by request: no closed form.
+        approx.note(
+            "budget policies are not modelled: figures are the month without them (simulate for their effect)"
+                .to_string(),
+        );
+    }
     let traffic: Vec<Vec<TrafficLine>> = s
         .workflows
         .iter()
@@ -81,7 +89,9 @@ pub fn estimate(s: &Scenario) -> Estimate {
                         .zip(&month_scale)
                         .map(|(w, ms)| w.requests_per_month * ms[m])
                         .collect();
-                    invoice(s, stack_index, &per_workflow, &scale, &mut approx)
+                    let mut month = invoice(s, stack_index, &per_workflow, &scale, &mut approx);
+                    capacity::add_fees(s, stack_index, m as u32, &mut month.0, &mut month.1);
+                    month
                 })
                 .collect();
             let (invoice0, by_class, _) = month_totals[0].clone();
@@ -96,12 +106,9 @@ pub fn estimate(s: &Scenario) -> Estimate {
                     // A month past the hard cap serves the share of its demand that fits; the
                     // refused requests are neither accepted nor reviewed.
                     let inv = &month_totals[m].0;
-                    let demand = inv.total_usd - inv.capped_usd;
-                    let served = if demand > 0.0 {
-                        inv.total_usd / demand
-                    } else {
-                        1.0
-                    };
+                    let billed = inv.total_usd - inv.fixed_fees_usd();
+                    let demand = billed - inv.capped_usd;
+                    let served = if demand > 0.0 { billed / demand } else { 1.0 };
                     let mut requests = 0.0;
                     let mut accepted = 0.0;
                     let mut review = 0.0;

@@ -43,6 +43,10 @@ pub struct LinkEstimate {
     pub lines: Vec<CostLine>,
     /// Share of calls priced at long-context rates.
     pub long_context_share: f64,
+    /// With several thresholds: the share of calls priced at each level (above its threshold,
+    /// not above the next), lowest first. Empty with one threshold or none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub long_context_levels: Vec<LongContextLevel>,
     /// The model's input window, if it has one.
     pub max_input_tokens: Option<f64>,
     /// Share of the step's prompts (at the largest call of an agent loop) longer than that
@@ -109,6 +113,12 @@ pub struct Invoice {
     pub unused_commitment_usd: f64,
     /// What the hard cap refuses (negative).
     pub capped_usd: f64,
+    /// Fine-tuning jobs billed this month (one-time fees; the hard cap does not refuse them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub training_usd: f64,
+    /// Hosting of fine-tuned deployments this month.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hosting_usd: f64,
     pub total_usd: f64,
     /// Requests of each workflow in the month.
     #[serde(skip)]
@@ -119,6 +129,18 @@ pub struct Invoice {
     /// Each contract of the stack's plan, in scenario order.
     #[serde(skip)]
     pub contracts: Vec<ContractInvoice>,
+}
+
+impl Invoice {
+    /// The month's fees beyond its calls (training and hosting), which the hard cap neither
+    /// refuses nor counts.
+    pub fn fixed_fees_usd(&self) -> f64 {
+        self.training_usd + self.hosting_usd
+    }
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// One committed-use contract's month on the invoice.
@@ -180,4 +202,11 @@ pub struct Estimate {
     /// Why a figure is approximate; empty when every expectation is exact.
     pub approximations: Vec<String>,
     pub stacks: Vec<StackEstimate>,
+}
+
+/// The share of a link's calls priced at one long-context level.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LongContextLevel {
+    pub above_input_tokens: f64,
+    pub share: f64,
 }

@@ -194,7 +194,7 @@ fn walk(
         && !step.context_growth_tokens.is_fixed()
         && links
             .iter()
-            .any(|l| s.models[l.model].long_context.is_some())
+            .any(|l| !s.models[l.model].long_context.is_empty())
     {
         approx.note(
             "random context growth near a long-context threshold: its mean is used".to_string(),
@@ -381,6 +381,19 @@ fn link_estimate(
         error_share: st.error_share,
         lines: merged,
         long_context_share: long_context_probability(model, step),
+        long_context_levels: if model.long_context.len() > 1 {
+            model
+                .long_context
+                .iter()
+                .zip(crate::model::prompt::long_context_shares(model, step))
+                .map(|(lc, share)| super::report::LongContextLevel {
+                    above_input_tokens: lc.above_input_tokens,
+                    share,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         max_input_tokens: model.max_input_tokens,
         window_exceeded_share: model
             .max_input_tokens

@@ -13,7 +13,11 @@ use crate::model::*;
 use super::raw::*;
 use super::validator::*;
 
+mod capacity;
+mod long_context;
 mod models;
+mod policy;
+mod price;
 mod routes;
 mod run;
 mod traffic;
@@ -177,6 +181,23 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         }
     }
     let undefined = undefined_routes(raw, &uses, v);
+    let workflow_names: Vec<&str> = raw
+        .workflows
+        .iter()
+        .map(|w| w.name.value.as_str())
+        .collect();
+    let policy_names = policy::PolicyNames {
+        segments: &segment_names,
+        workflows: &workflow_names,
+    };
+    let policies = policy::policies(
+        raw,
+        budget.as_ref(),
+        &policy_names,
+        &mut routes,
+        &mut uses,
+        v,
+    );
 
     let mut tools: Vec<String> = Vec::new();
     let workflows: Vec<Option<Workflow>> = raw
@@ -239,12 +260,9 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     }
 
     let contracts = contracts(raw, &models, budget.as_ref(), v);
-    let workflow_names: Vec<&str> = raw
-        .workflows
-        .iter()
-        .map(|w| w.name.value.as_str())
-        .collect();
     let incidents = incidents(raw, &workflow_names, simulation.as_ref(), v);
+    let mut models = models;
+    capacity::fine_tunes(raw, &mut models, simulation.as_ref(), v);
 
     let simulation = simulation?;
     let segments: Option<Vec<Segment>> = segments.into_iter().collect();
@@ -267,6 +285,7 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         tools,
         contracts: contracts?,
         incidents: incidents?,
+        policies: policies?,
     };
     check_traffic(raw, &scenario, v);
     check_calls(raw, &scenario, v);

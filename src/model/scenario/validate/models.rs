@@ -2,12 +2,12 @@
 //! graduated volume tiers and committed-use contracts.
 
 use crate::base::error::{ProblemKind, suggest};
-use crate::base::source::Loc;
-use crate::model::dist::Dist;
 use crate::model::doc::de::Located;
 use crate::model::scenario::raw::*;
 use crate::model::scenario::validator::*;
 use crate::model::*;
+
+use super::price::price;
 
 pub(super) fn contracts(
     raw: &RawScenario,
@@ -118,68 +118,6 @@ pub(super) fn contracts(
     ok.then_some(out)
 }
 
-pub(super) fn price(
-    v: &mut Validator,
-    q: Option<&Quantity>,
-    default: Option<&Param>,
-    path: &str,
-    owner_loc: Loc,
-) -> Option<Param> {
-    match (q, default) {
-        (Some(q), _) => {
-            let param = v.param(Some(q), 0.0, path, Domain::NonNegative)?;
-            let m = param.mean();
-            if m > 0.0 && m < IMPLAUSIBLY_LOW_USD_PER_MTOK {
-                v.warn(
-                    format!("{} USD per million tokens is implausibly low", num(m)),
-                    Some(q.loc),
-                    path,
-                    Some(format!(
-                        "prices are per million tokens: a price of ${} per 1K tokens is {} per million",
-                        num(m),
-                        num(m * 1000.0)
-                    )),
-                );
-            } else if m > IMPLAUSIBLY_HIGH_USD_PER_MTOK {
-                v.warn(
-                    format!("{} USD per million tokens is implausibly high", num(m)),
-                    Some(q.loc),
-                    path,
-                    Some("prices are per million tokens; check the unit".to_string()),
-                );
-            }
-            Some(param)
-        }
-        (None, Some(d)) => Some(d.clone()),
-        (None, None) if owner_has_errors(v, path) => {
-            // The price this one defaults to was given but is invalid, and already reported.
-            None
-        }
-        (None, None) => {
-            v.error(
-                ProblemKind::MissingKey,
-                format!("missing key `{}`", leaf(path)),
-                Some(owner_loc),
-                path.rsplit_once('.').map_or(path, |(head, _)| head),
-                Some(format!("add `{} = …` (USD per million tokens)", leaf(path))),
-            );
-            None
-        }
-    }
-}
-
-/// Whether an error was already reported inside the model (or other table) that `path` belongs
-/// to, such as `model[m]` for `model[m].long_context.cache_write_usd_per_mtok`.
-pub(super) fn owner_has_errors(v: &Validator, path: &str) -> bool {
-    let owner = path.find("].").map_or(path, |i| &path[..=i]);
-    v.errors.iter().any(|e| {
-        e.key_path
-            .as_deref()
-            .and_then(|k| k.strip_prefix(owner))
-            .is_some_and(|rest| rest.starts_with('.'))
-    })
-}
-
 // Long on purpose: one [[model]] table checked key by key (prices, long context, service
 // tiers, cache, limits), in the order its messages are reported; every check shares the
 // model's location, path and validator.
@@ -241,76 +179,17 @@ pub(super) fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model>
         Domain::Rate,
     );
     let long_context = match &raw.long_context {
-        None => Some(None),
-        Some(lc) => {
-            let lp = format!("{p}.long_context");
-            let above = v.number(
-                &lc.above_input_tokens,
-                &format!("{lp}.above_input_tokens"),
-                0.0,
-                true,
-            );
-            let li = price(
-                v,
-                Some(&lc.input_usd_per_mtok),
-                None,
-                &format!("{lp}.input_usd_per_mtok"),
-                lc.loc,
-            );
-            let lo = price(
-                v,
-                Some(&lc.output_usd_per_mtok),
-                None,
-                &format!("{lp}.output_usd_per_mtok"),
-                lc.loc,
-            );
-            // Providers scale cache reads and writes by the same factor as input above the
-            // threshold; without explicit prices, do the same.
-            let scaled = |base: &Option<Param>, label: &str| -> Option<Param> {
-                let (Some(b), Some(i), Some(li)) = (base, &input, &li) else {
-                    return None;
-                };
-                let factor = if i.mean() > 0.0 {
-                    li.mean() / i.mean()
-                } else {
-                    1.0
-                };
-                let mut param = b.clone();
-                param.dist = scale_dist(&b.dist, factor);
-                param.label = label.to_string();
-                Some(param)
-            };
-            let lc_cached_default = scaled(&cached, &format!("{lp}.cached_input_usd_per_mtok"));
-            let lc_write_default = scaled(&write, &format!("{lp}.cache_write_usd_per_mtok"));
-            let lcached = price(
-                v,
-                lc.cached_input_usd_per_mtok.as_ref(),
-                lc_cached_default.as_ref(),
-                &format!("{lp}.cached_input_usd_per_mtok"),
-                lc.loc,
-            );
-            let lwrite = price(
-                v,
-                lc.cache_write_usd_per_mtok.as_ref(),
-                lc_write_default.as_ref(),
-                &format!("{lp}.cache_write_usd_per_mtok"),
-                lc.loc,
-            );
-            match (above, li, lo, lcached, lwrite) {
-                (Some(above), Some(input), Some(output), Some(cached_input), Some(cache_write)) => {
-                    Some(Some(LongContext {
-                        above_input_tokens: above,
-                        prices: Prices {
-                            input,
-                            output,
-                            cached_input,
-                            cache_write,
-                        },
-                    }))
-                }
-                _ => None,
-            }
-        }
+        None => Some(Vec::new()),
+        Some(lc) => super::long_context::levels(
+            lc,
+            &p,
+            &super::long_context::Base {
+                input: &input,
+                cached: &cached,
+                write: &write,
+            },
+            v,
+        ),
     };
     let optional = |v: &mut Validator, q: &Option<Quantity>, key: &str| match q {
         None => Some(None),
@@ -445,6 +324,7 @@ pub(super) fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model>
         audio_output: audio_output?,
         priority: priority?,
         flex: flex?,
+        fine_tune: None,
     })
 }
 
@@ -531,10 +411,4 @@ pub(super) fn tier(
         cache_write: write?,
         unavailable_rate: unavailable?,
     })
-}
-
-/// The distribution of `factor · X`; a price with a family that cannot be scaled (beta, Poisson)
-/// keeps its unscaled form, which validation reports.
-pub(super) fn scale_dist(d: &Dist, factor: f64) -> Dist {
-    d.scaled(factor).unwrap_or_else(|| d.clone())
 }

@@ -98,7 +98,9 @@ pub(super) fn segment(raw: &Located<RawSegment>, v: &mut Validator) -> Option<Se
         &format!("{p}.monthly_growth"),
         Domain::Growth,
     );
+    let within_day = super::capacity::within_day(raw, &p, v);
     Some(Segment {
+        within_day: within_day?,
         monthly_growth: growth?,
         name: raw.name.value.clone(),
         users: users?,

@@ -1,0 +1,335 @@
+//! Running and ranking: each candidate's simulated months measured against the base run on
+//! common random numbers, the backlog built from them, and each stack's best levers simulated
+//! together.
+
+use super::apply::{provider_usage, size_contracts};
+use super::assumptions::Assumptions;
+use super::catalogue::{LEVERS, derive};
+use super::lever::{Candidate, NotApplicable, Variant};
+use super::report::{
+    Backlog, Baseline, COMBINED_LEVERS, Combined, LatencyChange, Row, StackEffect,
+};
+use crate::base::stats;
+use crate::base::stats::paired::{Delta, exceedance_change};
+use crate::model::Scenario;
+use crate::sim::engine::{SimResult, StackSim};
+
+fn acceptance(accepted: f64, requests: f64) -> Option<f64> {
+    (requests > 0.0).then(|| accepted / requests)
+}
+
+/// Per-trial spend and totals of accepted and requested work of a candidate's stack; a mixture
+/// takes `(1 − share)` of `base` (the base run, or the other levers of a combination).
+fn candidate_stack(variant: &Variant, base: &StackSim, run: &StackSim) -> (Vec<f64>, f64, f64) {
+    match variant {
+        Variant::Replace(_) => (
+            run.spend.clone(),
+            stats::sum(&run.accepted),
+            stats::sum(&run.requests),
+        ),
+        Variant::Mix { share, .. } => {
+            let spend = base
+                .spend
+                .iter()
+                .zip(&run.spend)
+                .map(|(b, r)| (1.0 - share) * b + share * r)
+                .collect();
+            let mix = |b: &[f64], r: &[f64]| (1.0 - share) * stats::sum(b) + share * stats::sum(r);
+            (
+                spend,
+                mix(&base.accepted, &run.accepted),
+                mix(&base.requests, &run.requests),
+            )
+        }
+    }
+}
+
+/// p95 latency per workflow, before (`base`) and after, where the runs have latency samples. A
+/// mixture takes the first `(1 − share)` of the samples of `rest` (the base, or the other levers of
+/// a combination) and the first `share` of the candidate's.
+fn latency_changes(
+    s: &Scenario,
+    variant: &Variant,
+    base: &StackSim,
+    rest: &StackSim,
+    run: &StackSim,
+) -> Vec<LatencyChange> {
+    s.workflows
+        .iter()
+        .enumerate()
+        .filter(|(w, _)| {
+            !base.latency_ms[*w].is_empty()
+                && !rest.latency_ms[*w].is_empty()
+                && !run.latency_ms[*w].is_empty()
+        })
+        .map(|(w, wf)| {
+            let (b, rest, r) = (&base.latency_ms[w], &rest.latency_ms[w], &run.latency_ms[w]);
+            let after = match variant {
+                Variant::Replace(_) => r.clone(),
+                Variant::Mix { share, .. } => {
+                    let keep = ((1.0 - share) * rest.len() as f64).round() as usize;
+                    let take = (share * r.len() as f64).round() as usize;
+                    rest[..keep.min(rest.len())]
+                        .iter()
+                        .chain(&r[..take.min(r.len())])
+                        .copied()
+                        .collect()
+                }
+            };
+            let p95 = |x: &[f64]| stats::quantile_sorted(&stats::sorted(x), 0.95);
+            LatencyChange {
+                workflow: wf.name.clone(),
+                before: p95(b),
+                after: p95(&after),
+            }
+        })
+        .collect()
+}
+
+/// Share of months in which a contract the candidate added (one the base scenario lacks) is
+/// under-used by stack `k`.
+fn underused(s: &Scenario, variant: &Variant, run: &StackSim) -> Option<f64> {
+    let c = variant.scenario();
+    let added = s.contracts.len()..c.contracts.len();
+    if added.is_empty() {
+        return None;
+    }
+    let months = run.spend.len();
+    let under = (0..months)
+        .filter(|&t| added.clone().any(|i| run.contracts[i].unused[t] > 0.0))
+        .count();
+    Some(under as f64 / months.max(1) as f64)
+}
+
+/// The effect on one stack of a candidate whose months are made by `variant` from `rest` (the
+/// base, or the other levers of a combination) and `run`, measured against `base`.
+fn stack_effect(
+    s: &Scenario,
+    baseline: &Baseline,
+    variant: &Variant,
+    base: &StackSim,
+    rest: &StackSim,
+    run: &StackSim,
+) -> StackEffect {
+    let budget = s.budget.as_ref().map(|b| b.monthly_usd);
+    let (spend, accepted, requests) = candidate_stack(variant, rest, run);
+    let saving = Delta::of(&spend, &base.spend);
+    StackEffect {
+        stack: base.name.clone(),
+        affected: spend != base.spend || accepted != stats::sum(&base.accepted),
+        saving_share: if baseline.mean_usd > 0.0 {
+            saving.mean / baseline.mean_usd
+        } else {
+            0.0
+        },
+        saving_usd: saving,
+        breach_probability: budget.map(|bud| exceedance_change(&base.spend, &spend, bud)),
+        acceptance_rate_before: baseline.acceptance_rate,
+        acceptance_rate_after: acceptance(accepted, requests),
+        latency_p95_ms: latency_changes(s, variant, base, rest, run),
+        underused_probability: underused(s, variant, run),
+    }
+}
+
+/// Build the backlog from the base run and one run per candidate (same seed and trials).
+pub fn backlog(
+    s: &Scenario,
+    a: &Assumptions,
+    base: &SimResult,
+    candidates: &[Candidate],
+    runs: &[SimResult],
+    not_applicable: Vec<NotApplicable>,
+) -> Backlog {
+    let budget = s.budget.as_ref().map(|b| b.monthly_usd);
+    let baseline = base
+        .stacks
+        .iter()
+        .map(|st| Baseline {
+            stack: st.name.clone(),
+            mean_usd: stats::mean(&st.spend),
+            p95_usd: stats::quantile_sorted(&stats::sorted(&st.spend), 0.95),
+            breach_probability: budget.map(|b| {
+                st.spend.iter().filter(|x| **x > b).count() as f64 / st.spend.len().max(1) as f64
+            }),
+            acceptance_rate: acceptance(stats::sum(&st.accepted), stats::sum(&st.requests)),
+        })
+        .collect::<Vec<_>>();
+    let rows = candidates
+        .iter()
+        .zip(runs)
+        .map(|(c, run)| Row {
+            lever: c.lever,
+            key: c.key.clone(),
+            change: c.change.clone(),
+            for_stack: c.for_stack.map(|k| s.stacks[k].name.clone()),
+            stacks: base
+                .stacks
+                .iter()
+                .zip(&run.stacks)
+                .zip(&baseline)
+                .map(|((b, r), bl)| stack_effect(s, bl, &c.variant, b, b, r))
+                .collect(),
+        })
+        .collect();
+    Backlog {
+        scenario: s.name.clone(),
+        trials: base.trials,
+        seed: base.seed,
+        assumptions: *a,
+        budget_usd: budget,
+        baseline,
+        rows,
+        combined: Vec::new(),
+        not_applicable,
+    }
+}
+
+/// Simulates scenarios with the base run's seed and trials, in order.
+pub type Runner<'a> =
+    dyn FnMut(&[&Scenario]) -> Result<Vec<SimResult>, crate::base::error::Error> + 'a;
+
+/// Simulate each stack's best levers together and add the result to the backlog: up to
+/// [`COMBINED_LEVERS`] levers whose saving is positive and at least two standard errors, when a
+/// stack has two or more. They are applied one after another in the order [`LEVERS`] tries
+/// them, each re-derived on the scenario the earlier ones produced; routing mixes the result with
+/// its cheap-model version; a contract comes last, sized on the months of the other levers
+/// together (a commitment sized before the other savings would be under-used).
+pub fn combine(
+    s: &Scenario,
+    a: &Assumptions,
+    base: &SimResult,
+    backlog: &mut Backlog,
+    run: &mut Runner<'_>,
+) -> Result<(), crate::base::error::Error> {
+    // Stacks whose best levers are the same share one combination.
+    let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
+    for k in 0..backlog.baseline.len() {
+        let keys: Vec<String> = backlog
+            .ranked(k)
+            .into_iter()
+            .filter(|(_, e)| {
+                e.affected
+                    && e.saving_usd.mean > 0.0
+                    && e.saving_usd.mean >= 2.0 * e.saving_usd.standard_error
+            })
+            .take(COMBINED_LEVERS)
+            .map(|(r, _)| r.key.clone())
+            .collect();
+        if keys.len() < 2 {
+            continue;
+        }
+        match groups.iter_mut().find(|(g, _)| *g == keys) {
+            Some((_, stacks)) => stacks.push(k),
+            None => groups.push((keys, vec![k])),
+        }
+    }
+    for (keys, stacks) in groups {
+        let lever_of = |key: &str| key.split_once(':').map_or(key, |(id, _)| id).to_string();
+        let position = |key: &String| LEVERS.iter().position(|l| l.id() == lever_of(key));
+        let mut order = keys.clone();
+        order.sort_by_key(position);
+        let mut current = s.clone();
+        let mut changes = Vec::new();
+        let mut applied = Vec::new();
+        for key in order
+            .iter()
+            .filter(|k| !matches!(lever_of(k).as_str(), "route" | "contract"))
+        {
+            if let Some(c) = derive(&current, a, base, key) {
+                changes.push(c.change);
+                current = c.variant.scenario().clone();
+                applied.push(key.clone());
+            }
+        }
+        let mut mix = None;
+        if let Some(key) = order.iter().find(|k| lever_of(k) == "route")
+            && let Some(c) = derive(&current, a, base, key)
+            && let Variant::Mix { share, with } = c.variant
+        {
+            changes.push(c.change);
+            mix = Some((share, with));
+            applied.push(key.clone());
+        }
+        let scenarios = |current: &Scenario, mix: &Option<(f64, Scenario)>| -> Vec<Scenario> {
+            std::iter::once(current.clone())
+                .chain(mix.as_ref().map(|(_, w)| w.clone()))
+                .collect()
+        };
+        let list = scenarios(&current, &mix);
+        let mut runs = run(&list.iter().collect::<Vec<_>>())?;
+        if let Some(key) = order.iter().find(|k| lever_of(k) == "contract")
+            && let Some(k) = s
+                .stacks
+                .iter()
+                .position(|st| key.split_once(':').is_some_and(|(_, n)| n == st.name))
+        {
+            // Usage month by month of the other levers together, mixed as routing mixes it.
+            let usage = |p: &str| -> Vec<f64> {
+                let rest = provider_usage(&current, &runs[0], k, p);
+                match &mix {
+                    Some((share, _)) => rest
+                        .iter()
+                        .zip(provider_usage(&current, &runs[1], k, p))
+                        .map(|(x, y)| (1.0 - share) * x + share * y)
+                        .collect(),
+                    None => rest,
+                }
+            };
+            let mut uncovered = false;
+            if let Some((with_contract, parts)) =
+                size_contracts(&current, k, a.contract_discount, &usage, &mut uncovered)
+            {
+                changes.push(format!(
+                    "commit {} at {:.0}% off, list-price overage, sized on the months of the other levers together",
+                    parts.join(" and "),
+                    a.contract_discount * 100.0
+                ));
+                if let Some((_, with)) = &mut mix {
+                    with.contracts = with_contract.contracts.clone();
+                }
+                current = with_contract;
+                applied.push(key.clone());
+                let list = scenarios(&current, &mix);
+                runs = run(&list.iter().collect::<Vec<_>>())?;
+            }
+        }
+        if applied.len() < 2 {
+            continue;
+        }
+        let variant = match mix {
+            Some((share, with)) => Variant::Mix { share, with },
+            None => Variant::Replace(current),
+        };
+        let ranked_keys: Vec<String> = keys
+            .iter()
+            .filter(|k| applied.contains(k))
+            .cloned()
+            .collect();
+        for &k in &stacks {
+            let rest = &runs[0].stacks[k];
+            let with = runs.last().map_or(rest, |r| &r.stacks[k]);
+            let effect = stack_effect(
+                s,
+                &backlog.baseline[k],
+                &variant,
+                &base.stacks[k],
+                rest,
+                with,
+            );
+            let sum_of_savings_usd = backlog
+                .rows
+                .iter()
+                .filter(|r| ranked_keys.contains(&r.key))
+                .map(|r| r.stacks[k].saving_usd.mean)
+                .sum();
+            backlog.combined.push(Combined {
+                stack: backlog.baseline[k].stack.clone(),
+                levers: ranked_keys.clone(),
+                changes: changes.clone(),
+                effect,
+                sum_of_savings_usd,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! A warning: something a command did or chose that the user should know about, which does not
+//! stop it.
+//!
+//! Like a [`Usage`](crate::base::usage::Usage) mistake, each [`WarningKind`] carries the data its
+//! message names and writes the message in one `Display`; the suggested fix is a field of
+//! [`Warning`], written as the `  = help:` line by `crate::base::usage::write_notes` alone. The
+//! binary prints warnings in one place (`app::diagnostics::warn`).
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// What the warning is about, with the data its message names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WarningKind {
+    /// `init` kept a schema file that differs from this version's schema.
+    SchemaKept { path: PathBuf },
+    /// `serve` listens on an address other machines can reach.
+    ListensBeyondLoopback { host: String },
+    /// The fast engine ran a scenario whose figures it vouches for only with a caveat.
+    FastEngineCaveat { caveat: String },
+}
+
+impl WarningKind {
+    /// The fix this kind of warning always has.
+    fn standard_help(&self) -> Option<String> {
+        use WarningKind::*;
+        Some(match self {
+            SchemaKept { path } => format!("`aicost schema --out {}` refreshes it", path.display()),
+            ListensBeyondLoopback { .. } => {
+                "leave out --host to listen on 127.0.0.1 only".to_string()
+            }
+            FastEngineCaveat { .. } => "--engine exact simulates every request, at this size for minutes or hours; fewer --trials make it quicker".to_string(),
+        })
+    }
+}
+
+impl fmt::Display for WarningKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use WarningKind::*;
+        match self {
+            SchemaKept { path } => write!(
+                f,
+                "kept `{}`, which differs from this version's schema",
+                path.display()
+            ),
+            ListensBeyondLoopback { host } => write!(
+                f,
+                "listening on {host} lets other machines reach the page, run forecasts and save files beside the scenario"
+            ),
+            FastEngineCaveat { caveat } => f.write_str(caveat),
+        }
+    }
+}
+
+/// A warning: its kind and how to act on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Warning {
+    pub kind: WarningKind,
+    /// What to do about it; the `  = help:` line.
+    pub help: Option<String>,
+}
+
+impl From<WarningKind> for Warning {
+    fn from(kind: WarningKind) -> Self {
+        let help = kind.standard_help();
+        Warning { kind, help }
+    }
+}
+
+impl fmt::Display for Warning {
+    /// The message and its help line, without the `warning:` label.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        crate::base::usage::write_notes(f, self.help.as_deref(), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_follows_the_message_on_a_line_of_its_own() {
+        let w = Warning::from(WarningKind::ListensBeyondLoopback {
+            host: "0.0.0.0".to_string(),
+        });
+        assert_eq!(
+            w.to_string(),
+            "listening on 0.0.0.0 lets other machines reach the page, run forecasts and save files beside the scenario\n  \
+             = help: leave out --host to listen on 127.0.0.1 only"
+        );
+    }
+}

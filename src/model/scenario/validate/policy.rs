@@ -1,0 +1,392 @@
+//! Validation of `[[policy]]`: a threshold (a share of the budget or dollars), the segments and
+//! workflows a policy covers, the segments it protects, and exactly one action, each mistake
+//! located at the key that causes it.
+
+use crate::base::error::{ProblemKind, suggest};
+use crate::base::source::Loc;
+use crate::model::doc::de::Located;
+use crate::model::scenario::raw::*;
+use crate::model::scenario::validator::*;
+use crate::model::*;
+
+use super::routes::RouteUse;
+
+/// The names a policy may refer to.
+pub(super) struct PolicyNames<'a> {
+    pub(super) segments: &'a [&'a str],
+    pub(super) workflows: &'a [&'a str],
+}
+
+/// Build the scenario's policies. A policy's route that no step uses joins `routes` (and
+/// `uses`), so that every stack builds its chain; it must be defined by every stack.
+pub(super) fn policies(
+    raw: &RawScenario,
+    budget: Option<&Budget>,
+    names: &PolicyNames<'_>,
+    routes: &mut Vec<String>,
+    uses: &mut Vec<RouteUse>,
+    v: &mut Validator,
+) -> Option<Vec<Policy>> {
+    v.check_unique(
+        "policy",
+        raw.policies
+            .iter()
+            .map(|p| (&p.name, format!("policy[{}].name", p.name.value))),
+    );
+    let mut out = Vec::new();
+    let mut ok = true;
+    for p in &raw.policies {
+        match policy(raw, p, budget, names, routes, uses, v) {
+            Some(x) => out.push(x),
+            None => ok = false,
+        }
+    }
+    if let Some(cap) = budget.and_then(|b| b.hard_cap_usd) {
+        for (p, raw_p) in out.iter().zip(&raw.policies) {
+            if p.threshold_usd >= cap {
+                let loc = threshold_loc(raw_p).unwrap_or(raw_p.name.loc);
+                v.warn(
+                    format!(
+                        "policy `{}` fires at ${}, at or above the hard cap (${}), so it never acts",
+                        p.name,
+                        num(p.threshold_usd),
+                        num(cap)
+                    ),
+                    Some(loc),
+                    &format!("policy[{}]", p.name),
+                    Some("set its threshold below `budget.hard_cap_usd`".to_string()),
+                );
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+fn threshold_loc(p: &RawPolicy) -> Option<Loc> {
+    p.at_budget_fraction
+        .as_ref()
+        .map(|x| x.loc)
+        .or(p.at_usd.as_ref().map(|x| x.loc))
+}
+
+// Long on purpose: the threshold, the three name lists and the seven action keys of one policy,
+// checked in the order a reader writes them.
+fn policy(
+    raw: &RawScenario,
+    p: &Located<RawPolicy>,
+    budget: Option<&Budget>,
+    names: &PolicyNames<'_>,
+    routes: &mut Vec<String>,
+    uses: &mut Vec<RouteUse>,
+    v: &mut Validator,
+) -> Option<Policy> {
+    let path = format!("policy[{}]", p.name.value);
+    if p.name.value.trim().is_empty() {
+        v.invalid(
+            "a policy's `name` cannot be empty",
+            p.name.loc,
+            &format!("{path}.name"),
+            "name what it does, e.g. \"mini-model-for-free-tier\"",
+        );
+    }
+    let threshold = match (&p.at_budget_fraction, &p.at_usd) {
+        (Some(f), None) => {
+            let fraction = v.number(f, &format!("{path}.at_budget_fraction"), 0.0, true);
+            match budget {
+                Some(b) => fraction.map(|f| f * b.monthly_usd),
+                None => {
+                    v.error(
+                        ProblemKind::MissingKey,
+                        "`at_budget_fraction` is a share of the budget, but the scenario has no [budget]",
+                        Some(f.loc),
+                        &format!("{path}.at_budget_fraction"),
+                        Some("add [budget] with `monthly_usd`, or give the threshold in dollars with `at_usd`".to_string()),
+                    );
+                    None
+                }
+            }
+        }
+        (None, Some(usd)) => v.number(usd, &format!("{path}.at_usd"), 0.0, true),
+        (Some(_), Some(usd)) => {
+            v.invalid(
+                "a policy has one threshold: `at_budget_fraction` or `at_usd`, not both",
+                usd.loc,
+                &format!("{path}.at_usd"),
+                "keep one of the two",
+            );
+            None
+        }
+        (None, None) => {
+            v.error(
+                ProblemKind::MissingKey,
+                format!("policy `{}` has no threshold", p.name.value),
+                Some(p.name.loc),
+                &path,
+                Some("add `at_budget_fraction = 0.8` (a share of `budget.monthly_usd`) or `at_usd = 12000`".to_string()),
+            );
+            None
+        }
+    };
+    let all_segments: Vec<usize> = (0..names.segments.len()).collect();
+    let segments = match &p.segments {
+        Some(list) => name_list(
+            list,
+            names.segments,
+            "segment",
+            &format!("{path}.segments"),
+            v,
+        ),
+        None => Some(all_segments),
+    };
+    let protect = match &p.protect {
+        Some(list) => name_list(
+            list,
+            names.segments,
+            "segment",
+            &format!("{path}.protect"),
+            v,
+        ),
+        None => Some(Vec::new()),
+    };
+    let workflows = match &p.workflows {
+        Some(list) => name_list(
+            list,
+            names.workflows,
+            "workflow",
+            &format!("{path}.workflows"),
+            v,
+        ),
+        None => Some((0..names.workflows.len()).collect()),
+    };
+    let action = action(raw, p, &path, routes, uses, v);
+    let segments: Vec<usize> = segments?
+        .into_iter()
+        .filter(|s| !protect.as_ref().is_some_and(|x| x.contains(s)))
+        .collect();
+    let (threshold, workflows, action) = (threshold?, workflows?, action?);
+    if segments.is_empty() {
+        let loc = p.protect.as_ref().map_or(p.name.loc, |x| x.loc);
+        v.invalid(
+            format!(
+                "policy `{}` protects every segment it covers, so it never acts",
+                p.name.value
+            ),
+            loc,
+            &format!("{path}.protect"),
+            "protect only the segments that must never be degraded",
+        );
+        return None;
+    }
+    Some(Policy {
+        name: p.name.value.clone(),
+        threshold_usd: threshold,
+        segments,
+        workflows,
+        action,
+    })
+}
+
+/// The one action of a policy.
+fn action(
+    raw: &RawScenario,
+    p: &Located<RawPolicy>,
+    path: &str,
+    routes: &mut Vec<String>,
+    uses: &mut Vec<RouteUse>,
+    v: &mut Validator,
+) -> Option<PolicyAction> {
+    let mut given: Vec<(&'static str, Loc)> = Vec::new();
+    let mut note = |key: &'static str, loc: Option<Loc>| {
+        if let Some(l) = loc {
+            given.push((key, l));
+        }
+    };
+    note("route", p.route.as_ref().map(|x| x.loc));
+    note(
+        "max_output_tokens",
+        p.max_output_tokens.as_ref().map(|x| x.loc),
+    );
+    note(
+        "max_reasoning_tokens",
+        p.max_reasoning_tokens.as_ref().map(|x| x.loc),
+    );
+    note(
+        "semantic_cache_hit_rate",
+        p.semantic_cache_hit_rate.as_ref().map(|x| x.loc),
+    );
+    note("batch", p.batch.as_ref().map(|x| x.loc));
+    note("pause", p.pause.as_ref().map(|x| x.loc));
+    note("refuse", p.refuse.as_ref().map(|x| x.loc));
+    const ACTIONS: &str = "`route = \"…\"`, `max_output_tokens`, `max_reasoning_tokens`, `semantic_cache_hit_rate`, `batch = true`, `pause = true` or `refuse = true`";
+    match given.as_slice() {
+        [] => {
+            v.error(
+                ProblemKind::MissingKey,
+                format!("policy `{}` does nothing", p.name.value),
+                Some(p.name.loc),
+                path,
+                Some(format!("give it one action: {ACTIONS}")),
+            );
+            return None;
+        }
+        [_] => {}
+        [(first, _), (second, loc), ..] => {
+            v.invalid(
+                format!("a policy does one thing, and this one has both `{first}` and `{second}`"),
+                *loc,
+                &format!("{path}.{second}"),
+                "write one [[policy]] per action, in the order they should stack",
+            );
+            return None;
+        }
+    }
+    let flag = |key: &str, x: &Located<bool>, v: &mut Validator| {
+        if x.value {
+            true
+        } else {
+            v.invalid(
+                format!("`{key} = false` does nothing"),
+                x.loc,
+                &format!("{path}.{key}"),
+                format!("write `{key} = true`, or remove the policy"),
+            );
+            false
+        }
+    };
+    if let Some(r) = &p.route {
+        return route(raw, p, r, path, routes, uses, v).map(PolicyAction::Route);
+    }
+    if let Some(x) = &p.max_output_tokens {
+        return v
+            .number(x, &format!("{path}.max_output_tokens"), 0.0, true)
+            .map(PolicyAction::MaxOutputTokens);
+    }
+    if let Some(x) = &p.max_reasoning_tokens {
+        return v
+            .number(x, &format!("{path}.max_reasoning_tokens"), 0.0, true)
+            .map(PolicyAction::MaxReasoningTokens);
+    }
+    if let Some(x) = &p.semantic_cache_hit_rate {
+        let key = format!("{path}.semantic_cache_hit_rate");
+        let rate = v.number(x, &key, 0.0, true)?;
+        if rate > 1.0 {
+            v.invalid(
+                format!(
+                    "`semantic_cache_hit_rate` is a share, at most 1, got {}",
+                    num(rate)
+                ),
+                x.loc,
+                &key,
+                "write the share of requests the cache answers, e.g. 0.4",
+            );
+            return None;
+        }
+        return Some(PolicyAction::SemanticCache(rate));
+    }
+    if let Some(x) = &p.batch {
+        return flag("batch", x, v).then_some(PolicyAction::Batch);
+    }
+    if let Some(x) = &p.pause {
+        return flag("pause", x, v).then_some(PolicyAction::Pause);
+    }
+    if let Some(x) = &p.refuse {
+        return flag("refuse", x, v).then_some(PolicyAction::Refuse);
+    }
+    None
+}
+
+/// The route a policy moves requests to: every stack must define it.
+fn route(
+    raw: &RawScenario,
+    p: &Located<RawPolicy>,
+    r: &Located<String>,
+    path: &str,
+    routes: &mut Vec<String>,
+    uses: &mut Vec<RouteUse>,
+    v: &mut Validator,
+) -> Option<usize> {
+    for st in &raw.stacks {
+        if st.route.contains_key(&r.value) {
+            continue;
+        }
+        let help = match suggest(&r.value, st.route.keys().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "add [stack.route.{}] with a chain of models to stack `{}`",
+                r.value, st.name.value
+            ),
+        };
+        v.error(
+            ProblemKind::UnknownReference,
+            format!(
+                "stack `{}` does not define route `{}`, which policy `{}` moves requests to",
+                st.name.value, r.value, p.name.value
+            ),
+            Some(r.loc),
+            &format!("{path}.route"),
+            Some(help),
+        );
+        return None;
+    }
+    if !routes.contains(&r.value) {
+        routes.push(r.value.clone());
+        uses.push(RouteUse {
+            route: r.value.clone(),
+            workflow: format!("policy {}", p.name.value),
+            step: "route".to_string(),
+            loc: r.loc,
+        });
+    }
+    routes.iter().position(|x| *x == r.value)
+}
+
+/// Indices of the names in `list`, each known and listed once.
+fn name_list(
+    list: &Located<Vec<Located<String>>>,
+    known: &[&str],
+    what: &str,
+    path: &str,
+    v: &mut Validator,
+) -> Option<Vec<usize>> {
+    if list.value.is_empty() {
+        v.invalid(
+            format!("`{}` is empty", leaf(path)),
+            list.loc,
+            path,
+            format!("list at least one {what}, or remove the key"),
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for name in &list.value {
+        match known.iter().position(|s| *s == name.value) {
+            Some(i) if out.contains(&i) => {
+                v.error(
+                    ProblemKind::Duplicate,
+                    format!("{what} `{}` is listed twice", name.value),
+                    Some(name.loc),
+                    path,
+                    Some(format!("list each {what} once")),
+                );
+                ok = false;
+            }
+            Some(i) => out.push(i),
+            None => {
+                let help = match suggest(&name.value, known.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("defined {what}s: {}", known.join(", ")),
+                };
+                v.error(
+                    ProblemKind::UnknownReference,
+                    format!("unknown {what} `{}`", name.value),
+                    Some(name.loc),
+                    path,
+                    Some(help),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(out)
+}
