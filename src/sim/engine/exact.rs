@@ -514,7 +514,7 @@ impl StackAcc {
                 *total += t;
             }
             for (total, u) in today.by_class.iter_mut().zip(&rec.usd) {
-                *total += u;
+                *total += *u;
             }
             // Volume tiers apply to list prices first, then the contract discount.
             today.by_class[CostClass::VolumeDiscount.index()] += after_tiers - rec.list;
@@ -740,8 +740,14 @@ impl Month<'_, '_> {
                     } else {
                         mix(walk_key, label::REPEAT + run)
                     };
-                    let accepted =
-                        self.walk(&mut tally, k, w, run as u32, &effect, &mut Keyed::new(run_key));
+                    let accepted = self.walk(
+                        &mut tally,
+                        k,
+                        w,
+                        run as u32,
+                        &effect,
+                        &mut Keyed::new(run_key),
+                    );
                     if run == 0 {
                         // Acceptance and escalation are the request's own outcome, its first
                         // run's; an incident's repeats add calls and spend, not outcomes.
