@@ -20,6 +20,7 @@ mod ledger;
 pub mod outcome;
 pub mod policy;
 pub mod rng;
+mod stack_month;
 mod sums;
 mod support;
 
