@@ -358,3 +358,44 @@ protect = ["paying"]
     assert_within_se("spend", mean, se, 35.0, 4.0);
     assert!(se > 0.0);
 }
+
+#[test]
+fn latency_under_degradation_is_that_of_the_route_the_policy_chose() {
+    // `big` answers 1,000 tokens in 0.5 s + 1,000 / 50 s = 20,500 ms, `mini` in 0.1 s +
+    // 1,000 / 1,000 s = 1,100 ms. From day 11 the free tier is routed to `mini`: every
+    // degraded request takes 1,100 ms, every other one 20,500 ms, and the policy's own rows
+    // split its covered requests (the free tier) the same way.
+    let text = base(
+        r#"
+[[policy]]
+name = "mini-for-free"
+at_usd = 14.995
+route = "cheap"
+protect = ["paying"]
+"#,
+    )
+    .replace(
+        "output_usd_per_mtok = 10\n",
+        "output_usd_per_mtok = 10\nlatency = { first_token_ms = 500, output_tokens_per_s = 50 }\n",
+    )
+    .replace(
+        "output_usd_per_mtok = 1\n",
+        "output_usd_per_mtok = 1\nlatency = { first_token_ms = 100, output_tokens_per_s = 1000 }\n",
+    );
+    let r = run(&text);
+    let p = r.stacks[0].policies.as_ref().unwrap();
+    let both = |l: &aicost::analysis::policy::DegradedLatency| {
+        let (n, d) = (l.not_degraded.unwrap(), l.degraded.unwrap());
+        assert!(n.samples > 0 && d.samples > 0, "{l:?}");
+        for (x, want) in [(n.p50_ms, 20_500.0), (n.p95_ms, 20_500.0)] {
+            assert!((x - want).abs() < 1e-6, "{l:?}");
+        }
+        for (x, want) in [(d.p50_ms, 1_100.0), (d.p95_ms, 1_100.0)] {
+            assert!((x - want).abs() < 1e-6, "{l:?}");
+        }
+    };
+    both(&p.latency);
+    both(&p.policies[0].latency);
+    let brief = aicost::render::markdown::render(&aicost::render::policy::brief_blocks(&r, "plan"));
+    assert!(brief.contains("1100 / 1100 ms"), "{brief}");
+}

@@ -82,6 +82,12 @@ pub struct PolicyMonth {
     pub cap_refused_without: u64,
     /// Day (1-based) the hard cap first refused a request in that month without the policies.
     pub cap_day_without: Option<u32>,
+    /// Latencies (ms) of served requests: `[0]` not degraded, `[1]` degraded; the first
+    /// requests of the month of each kind, up to the run's latency sample per month.
+    pub latency_ms: [Vec<f64>; 2],
+    /// Per policy, latencies (ms) of the requests it covers: `[0]` served before it fired, `[1]`
+    /// served while it acted; sampled as `latency_ms`.
+    pub policy_latency_ms: Vec<[Vec<f64>; 2]>,
 }
 
 impl PolicyMonth {
@@ -98,6 +104,8 @@ impl PolicyMonth {
             spend_without: None,
             cap_refused_without: 0,
             cap_day_without: None,
+            latency_ms: Default::default(),
+            policy_latency_ms: vec![Default::default(); s.policies.len()],
         }
     }
 
@@ -169,6 +177,38 @@ impl PolicyMonth {
             self.degraded[segment] += 1;
             if accepted {
                 self.degraded_accepted += 1;
+            }
+        }
+    }
+
+    /// Record the latency of a served (not capped) request of workflow `w` from `segment`, when
+    /// it has one: degraded or not, and for each policy that covers it, before or after the
+    /// policy fired. Each list keeps its first `cap` values of the month.
+    pub fn latency(
+        &mut self,
+        s: &Scenario,
+        (segment, w): (usize, usize),
+        e: &Effect,
+        latency_ms: Option<f64>,
+        cap: usize,
+    ) {
+        let Some(l) = latency_ms else {
+            return;
+        };
+        let keep = |list: &mut Vec<f64>| {
+            if list.len() < cap {
+                list.push(l);
+            }
+        };
+        keep(&mut self.latency_ms[usize::from(e.degraded)]);
+        for ((p, fired), lists) in s
+            .policies
+            .iter()
+            .zip(&self.fired_day)
+            .zip(&mut self.policy_latency_ms)
+        {
+            if p.covers(segment, w) {
+                keep(&mut lists[usize::from(fired.is_some())]);
             }
         }
     }
