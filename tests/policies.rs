@@ -399,3 +399,61 @@ protect = ["paying"]
     let brief = aicost::render::markdown::render(&aicost::render::policy::brief_blocks(&r, "plan"));
     assert!(brief.contains("1100 / 1100 ms"), "{brief}");
 }
+
+#[test]
+fn a_threshold_on_a_segments_own_spend_waits_for_that_segment() {
+    // The paying tier spends $0.50 a day: its own spend passes $4.995 with the 500th paying
+    // request, the last one of day 10, and the policy fires at the next request: late on day
+    // 10 (when free requests of that day follow it) or first thing on day 11. Days 11-30 then
+    // cost $0.60 each, as in the route test above: $15 + $12 = $27, less $0.009 for each free
+    // request of day 10 that follows its last paying one (at most 100). The month as a whole
+    // passed $4.995 on day 4.
+    let r = run(&base(
+        r#"
+[[policy]]
+name = "mini-for-free"
+at_usd = 4.995
+spend_of_segments = ["paying"]
+route = "cheap"
+segments = ["free"]
+"#,
+    ));
+    let st = &r.stacks[0];
+    let spend = st.monthly_spend_usd.mean;
+    assert!(
+        (27.0 - 0.9 - 1e-9..=27.0 + 1e-9).contains(&spend),
+        "{spend}"
+    );
+    // The free requests of day 10 degraded are exactly those the spend is short of $27.
+    let early = ((27.0 - spend) / 0.009).round();
+    let p = st.policies.as_ref().unwrap();
+    let day = p.policies[0].median_day_fired.unwrap();
+    assert!(
+        day == 10.0 || (day == 11.0 && early == 0.0),
+        "{day} {early}"
+    );
+    let free = p.segments[0].degraded_share;
+    assert!(
+        (free - (2000.0 + early) / 3000.0).abs() < 1e-12,
+        "{free} {early}"
+    );
+    // On the whole month's spend ($1.50 a day: $4.50 after day 3) it fires during day 4; a
+    // workflow's own spend is the whole month here, since there is one workflow.
+    for key in ["", "spend_of_workflows = [\"draft\"]\n"] {
+        let r = run(&base(&format!(
+            "[[policy]]\nname = \"p\"\nat_usd = 4.995\n{key}route = \"cheap\"\nsegments = [\"free\"]\n"
+        )));
+        let p = r.stacks[0].policies.clone().unwrap();
+        assert_eq!(p.policies[0].median_day_fired, Some(4.0), "{key}");
+    }
+    let e = problems(&base(
+        "[[policy]]\nname = \"p\"\nat_usd = 10\npause = true\nspend_of_segments = [\"payng\"]\n",
+    ));
+    assert!(
+        e.contains("unknown segment `payng`")
+            && e.contains("did you mean `paying`?")
+            && e.contains("spend_of_segments")
+            && e.contains("test.toml:"),
+        "{e}"
+    );
+}

@@ -780,7 +780,7 @@ impl Month<'_, '_> {
                 acc.policy.served(at.0, &effect, over_cap, tally.accepted);
                 if !over_cap {
                     acc.policy
-                        .latency(s, at, &effect, tally.latency_ms, latency_cap);
+                        .billed(s, at, &effect, (cost, tally.latency_ms), latency_cap);
                 }
             }
             if !over_cap {

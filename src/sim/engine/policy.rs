@@ -88,6 +88,9 @@ pub struct PolicyMonth {
     /// Per policy, latencies (ms) of the requests it covers: `[0]` served before it fired, `[1]`
     /// served while it acted; sampled as `latency_ms`.
     pub policy_latency_ms: Vec<[Vec<f64>; 2]>,
+    /// Billed spend so far this month per segment and workflow (segment-major), for thresholds
+    /// on a segment's or workflow's own spend; empty when no policy has one.
+    pub spend: Vec<f64>,
 }
 
 impl PolicyMonth {
@@ -106,6 +109,11 @@ impl PolicyMonth {
             cap_day_without: None,
             latency_ms: Default::default(),
             policy_latency_ms: vec![Default::default(); s.policies.len()],
+            spend: if s.policies.iter().any(|p| p.spend_of.is_some()) {
+                vec![0.0; n * s.workflows.len()]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -125,9 +133,22 @@ impl PolicyMonth {
             return e;
         }
         let spend = spend();
+        let nw = s.workflows.len();
         for (p, fired) in s.policies.iter().zip(&mut self.fired_day) {
-            if fired.is_none() && spend > p.threshold_usd {
-                *fired = Some(day as u32 + 1);
+            if fired.is_none() {
+                let counted = p.spend_of.as_ref().map_or(spend, |scope| {
+                    let own = |g: usize| -> f64 {
+                        scope
+                            .workflows
+                            .iter()
+                            .map(|&w| self.spend[g * nw + w])
+                            .sum()
+                    };
+                    scope.segments.iter().map(|&g| own(g)).sum()
+                });
+                if counted > p.threshold_usd {
+                    *fired = Some(day as u32 + 1);
+                }
             }
             if fired.is_none() || !p.covers(segment, w) || e.dropped.is_some() {
                 continue;
@@ -181,17 +202,21 @@ impl PolicyMonth {
         }
     }
 
-    /// Record the latency of a served (not capped) request of workflow `w` from `segment`, when
-    /// it has one: degraded or not, and for each policy that covers it, before or after the
-    /// policy fired. Each list keeps its first `cap` values of the month.
-    pub fn latency(
+    /// Record a served (not capped) request of workflow `w` from `segment`: its billed `cost`
+    /// towards its segment's and workflow's own spend, and its latency when it has one: degraded
+    /// or not, and for each policy that covers it, before or after the policy fired. Each list
+    /// of latencies keeps its first `cap` values of the month.
+    pub fn billed(
         &mut self,
         s: &Scenario,
         (segment, w): (usize, usize),
         e: &Effect,
-        latency_ms: Option<f64>,
+        (cost, latency_ms): (f64, Option<f64>),
         cap: usize,
     ) {
+        if !self.spend.is_empty() {
+            self.spend[segment * s.workflows.len() + w] += cost;
+        }
         let Some(l) = latency_ms else {
             return;
         };

@@ -158,6 +158,7 @@ fn policy(
         ),
         None => Some((0..names.workflows.len()).collect()),
     };
+    let spend_of = spend_of(p, names, &path, v);
     let action = action(raw, p, &path, routes, uses, v);
     let segments: Vec<usize> = segments?
         .into_iter()
@@ -183,7 +184,45 @@ fn policy(
         segments,
         workflows,
         action,
+        spend_of: spend_of?,
     })
+}
+
+/// The requests whose spend the threshold counts: `Some(None)` for the month's whole spend,
+/// `None` after a mistake.
+fn spend_of(
+    p: &RawPolicy,
+    names: &PolicyNames<'_>,
+    path: &str,
+    v: &mut Validator,
+) -> Option<Option<SpendScope>> {
+    if p.spend_of_segments.is_none() && p.spend_of_workflows.is_none() {
+        return Some(None);
+    }
+    let segments = match &p.spend_of_segments {
+        Some(list) => name_list(
+            list,
+            names.segments,
+            "segment",
+            &format!("{path}.spend_of_segments"),
+            v,
+        ),
+        None => Some((0..names.segments.len()).collect()),
+    };
+    let workflows = match &p.spend_of_workflows {
+        Some(list) => name_list(
+            list,
+            names.workflows,
+            "workflow",
+            &format!("{path}.spend_of_workflows"),
+            v,
+        ),
+        None => Some((0..names.workflows.len()).collect()),
+    };
+    Some(Some(SpendScope {
+        segments: segments?,
+        workflows: workflows?,
+    }))
 }
 
 /// The one action of a policy.
