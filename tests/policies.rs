@@ -457,3 +457,37 @@ segments = ["free"]
         "{e}"
     );
 }
+
+#[test]
+fn a_policy_route_must_serve_the_workflows_service_tier() {
+    // `draft` runs on the priority tier: `big` has priority prices, `mini` has none, so a
+    // policy that moves it to `cheap` (on `mini`) could not be billed.
+    let priority = |policies: &str| {
+        base(policies)
+            .replace(
+                "name = \"draft\"\n",
+                "name = \"draft\"\nservice_tier = \"priority\"\n",
+            )
+            .replace(
+                "output_usd_per_mtok = 10\n",
+                "output_usd_per_mtok = 10\npriority = { input_usd_per_mtok = 2, output_usd_per_mtok = 20, cached_input_usd_per_mtok = 0.2 }\n",
+            )
+    };
+    let e = problems(&priority(
+        "[[policy]]\nname = \"p\"\nat_usd = 10\nroute = \"cheap\"\n",
+    ));
+    assert!(
+        e.contains("policy `p` routes workflow `draft`")
+            && e.contains("model `mini` has no priority prices")
+            && e.contains("test.toml:")
+            && e.contains("route"),
+        "{e}"
+    );
+    // A policy that does not route, or routes to a chain with priority prices, is fine.
+    aicost::model::scenario::from_str("test.toml", &priority("")).expect("valid");
+    aicost::model::scenario::from_str(
+        "test.toml",
+        &priority("[[policy]]\nname = \"p\"\nat_usd = 10\nroute = \"main\"\n"),
+    )
+    .expect("valid");
+}
