@@ -15,5 +15,5 @@ pub mod traffic;
 pub mod types;
 pub mod within_day;
 
-pub use policy::{Policy, PolicyAction};
+pub use policy::{Policy, PolicyAction, SpendScope};
 pub use types::*;

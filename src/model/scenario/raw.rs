@@ -174,6 +174,11 @@ pub struct RawPolicy {
     pub workflows: Option<Located<Vec<Located<String>>>>,
     /// Segments this policy never affects (a paying tier).
     pub protect: Option<Located<Vec<Located<String>>>>,
+    /// The threshold counts only the spend of these segments' requests (the month's whole
+    /// spend when neither this nor `spend_of_workflows` is given).
+    pub spend_of_segments: Option<Located<Vec<Located<String>>>>,
+    /// The threshold counts only the spend of these workflows' requests.
+    pub spend_of_workflows: Option<Located<Vec<Located<String>>>>,
     /// Action: every step of the affected workflows calls this route's chain instead.
     pub route: Option<Located<String>>,
     /// Action: output tokens of every call are cut to this.

@@ -504,8 +504,12 @@ impl Month<'_, '_> {
                 acc.cap_hit_day.get_or_insert(sess.day as u32 + 1);
             }
             if self.policies {
-                acc.policy
-                    .served(sess.segment as usize, &effect, over_cap, tally.accepted);
+                let at = (sess.segment as usize, w);
+                acc.policy.served(at.0, &effect, over_cap, tally.accepted);
+                if !over_cap {
+                    acc.policy
+                        .billed(s, at, &effect, (cost, tally.latency_ms), latency_cap);
+                }
             }
             if !over_cap {
                 if semantic_hit {
