@@ -3,6 +3,8 @@
 //! hits, validation failures and errors), so fitted values can be checked against it.
 #![allow(dead_code)]
 
+pub mod aggregates;
+
 use aicost::base::calendar::Date;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
