@@ -12,6 +12,7 @@ use aicost::analysis::fit::skeleton::{self, Fitted, TokenFit};
 use aicost::analysis::fit::{LogOptions, summarize};
 use aicost::base::calendar::Date;
 use assert_cmd::cargo::cargo_bin_cmd;
+use logs::same_fit::assert_same_fit;
 use logs::{PartTruth, WorkflowTruth, part};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
@@ -250,48 +251,6 @@ fn warehouse_aggregates(rows: &[logs::Row]) -> String {
 }
 
 /// Workflows by name, parts by model (a warehouse returns rows in any order).
-fn sorted(f: &Fitted) -> Fitted {
-    let mut f = f.clone();
-    f.workflows.sort_by(|a, b| a.name.cmp(&b.name));
-    for w in &mut f.workflows {
-        w.parts.sort_by(|a, b| a.model.cmp(&b.model));
-    }
-    f
-}
-
-fn assert_same_fit(a: &Fitted, b: &Fitted) {
-    let (a, b) = (sorted(a), sorted(b));
-    assert_eq!(a.workflows.len(), b.workflows.len());
-    for (x, y) in a.workflows.iter().zip(&b.workflows) {
-        assert_eq!(x.name, y.name);
-        for (p, q) in [
-            (x.requests_per_user_per_day, y.requests_per_user_per_day),
-            (x.weekend_factor, y.weekend_factor),
-            (x.user_variability, y.user_variability),
-            (x.users, y.users),
-        ] {
-            assert!(
-                (p - q).abs() <= 1e-9 * p.abs().max(1.0),
-                "{}: {p} vs {q}",
-                x.name
-            );
-        }
-        for (p, q) in x.parts.iter().zip(&y.parts) {
-            assert_eq!(p.model, q.model);
-            assert_eq!(p.input_tokens, q.input_tokens, "{}", p.model);
-            assert_eq!(p.output_tokens, q.output_tokens);
-            assert_eq!(p.static_prefix_tokens, q.static_prefix_tokens);
-            for (u, v) in [
-                (p.cache_hit_rate, q.cache_hit_rate),
-                (p.validation_failure_rate, q.validation_failure_rate),
-                (p.error_rate, q.error_rate),
-                (p.share, q.share),
-            ] {
-                assert!((u - v).abs() < 1e-12, "{}: {u} vs {v}", p.model);
-            }
-        }
-    }
-}
 
 #[test]
 fn fitting_from_warehouse_histograms_matches_fitting_from_raw_rows() {

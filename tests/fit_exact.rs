@@ -5,13 +5,13 @@
 
 mod logs;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use aicost::analysis::fit::skeleton::{self, CacheFit, Fitted};
 use aicost::analysis::fit::{LogOptions, summarize};
 use aicost::base::calendar::Date;
 use assert_cmd::cargo::cargo_bin_cmd;
+use logs::same_fit::assert_same_fit;
 use logs::{PartTruth, WorkflowTruth, part};
 
 fn aicost() -> assert_cmd::Command {
@@ -284,83 +284,6 @@ fn fit(path: &Path, empirical: bool) -> Fitted {
     f.days_covered = None;
     f.workflows.sort_by(|a, b| a.name.cmp(&b.name));
     f
-}
-
-fn toml_of(t: &Option<skeleton::TokenFit>) -> Option<String> {
-    t.as_ref().map(skeleton::TokenFit::toml)
-}
-
-fn assert_same_fit(a: &Fitted, b: &Fitted) {
-    assert!(a.populations.is_empty() && b.populations.is_empty());
-    assert_eq!(a.workflows.len(), b.workflows.len());
-    for (x, y) in a.workflows.iter().zip(&b.workflows) {
-        assert_eq!(x.name, y.name);
-        for (p, q) in [
-            (x.requests_per_user_per_day, y.requests_per_user_per_day),
-            (x.weekend_factor, y.weekend_factor),
-            (x.user_variability, y.user_variability),
-            (x.users, y.users),
-        ] {
-            assert!(
-                (p - q).abs() <= 1e-9 * p.abs().max(1.0),
-                "{}: {p} vs {q}",
-                x.name
-            );
-        }
-        assert_eq!(x.parts.len(), y.parts.len());
-        for (p, q) in x.parts.iter().zip(&y.parts) {
-            let what = &p.model;
-            assert_eq!(p.model, q.model);
-            assert_eq!(p.input_tokens.toml(), q.input_tokens.toml(), "{what}");
-            assert_eq!(p.output_tokens.toml(), q.output_tokens.toml(), "{what}");
-            assert_eq!(
-                toml_of(&p.static_prefix_tokens),
-                toml_of(&q.static_prefix_tokens),
-                "{what}"
-            );
-            assert_eq!(
-                toml_of(&p.reasoning_tokens),
-                toml_of(&q.reasoning_tokens),
-                "{what}"
-            );
-            assert_eq!(
-                toml_of(&p.audio_input_tokens),
-                toml_of(&q.audio_input_tokens),
-                "{what}"
-            );
-            assert_eq!(
-                toml_of(&p.audio_output_tokens),
-                toml_of(&q.audio_output_tokens),
-                "{what}"
-            );
-            assert_eq!(p.images, q.images, "{what}");
-            assert_eq!(p.write_1h_share, q.write_1h_share, "{what}");
-            assert_eq!(p.mean_reasoning_tokens, q.mean_reasoning_tokens, "{what}");
-            match (&p.cache, &q.cache) {
-                (
-                    CacheFit::Measured {
-                        reads_per_call: r1,
-                        writes_per_call: w1,
-                    },
-                    CacheFit::Measured {
-                        reads_per_call: r2,
-                        writes_per_call: w2,
-                    },
-                ) => {
-                    assert!((r1 - r2).abs() < 1e-9 && (w1 - w2).abs() < 1e-9, "{what}");
-                }
-                (c, d) => assert_eq!(c, d, "{what}"),
-            }
-            for (u, v) in [
-                (p.cache_hit_rate, q.cache_hit_rate),
-                (p.validation_failure_rate, q.validation_failure_rate),
-                (p.error_rate, q.error_rate),
-                (p.share, q.share),
-            ] {
-                assert!((u - v).abs() < 1e-12, "{what}: {u} vs {v}");
-            }
-        }
-    }
 }
 
 struct Logs {

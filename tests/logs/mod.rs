@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod aggregates;
+pub mod same_fit;
 
 use aicost::base::calendar::Date;
 use rand::rngs::ChaCha8Rng;
