@@ -2,8 +2,11 @@
 //! errors of the value the logs were generated from, in each format; the warehouse histogram gives
 //! the same fit as the raw rows; malformed lines are counted with their line numbers; gzip works.
 
+mod common;
+
 mod logs;
 
+use common::aicost_dated as aicost;
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -11,7 +14,6 @@ use aicost::analysis::fit::aggregate;
 use aicost::analysis::fit::skeleton::{self, Fitted, TokenFit};
 use aicost::analysis::fit::{LogOptions, summarize};
 use aicost::base::calendar::Date;
-use assert_cmd::cargo::cargo_bin_cmd;
 use logs::same_fit::assert_same_fit;
 use logs::{PartTruth, WorkflowTruth, part};
 use predicates::prelude::PredicateBooleanExt;
@@ -19,12 +21,6 @@ use predicates::str::contains;
 
 /// Standard errors allowed between a fitted value and the truth.
 const K: f64 = 4.0;
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
 
 fn truth() -> Vec<WorkflowTruth> {
     vec![

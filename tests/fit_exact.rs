@@ -3,22 +3,18 @@
 //! their time to live, reasoning, image and audio tokens), so a fit from aggregates, and an
 //! `--update` from them, equals one from the raw rows.
 
+mod common;
+
 mod logs;
 
+use common::aicost_dated as aicost;
 use std::path::{Path, PathBuf};
 
 use aicost::analysis::fit::skeleton::{self, CacheFit, Fitted};
 use aicost::analysis::fit::{LogOptions, summarize};
 use aicost::base::calendar::Date;
-use assert_cmd::cargo::cargo_bin_cmd;
 use logs::same_fit::assert_same_fit;
 use logs::{PartTruth, WorkflowTruth, part};
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
 
 // ---------------------------------------------------------------------------------------------
 // Names

@@ -12,7 +12,7 @@
 
 mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::aicost;
 use common::assert_cents;
 use predicates::str::contains;
 
@@ -57,12 +57,6 @@ name = "only"
 [stack.route.main]
 chain = [{ model = "m" }]
 "#;
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
 
 /// The scenario written to a temporary folder (kept alive by the returned guard).
 fn scenario() -> (tempfile::TempDir, String) {

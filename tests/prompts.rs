@@ -2,17 +2,18 @@
 //! in a step, `validate` naming each file and its count, `aicost tokens`, counts that follow the
 //! files, confinement, approximations marked as such, and docs/prompts.md run as written.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use aicost::model::dist::Dist;
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
 const FIXTURE: &str = "tests/fixtures/prompts";
 
 fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env("NO_COLOR", "1").env("AICOST_TODAY", "2026-11-23");
+    let mut cmd = common::aicost_dated();
+    cmd.env("NO_COLOR", "1");
     cmd
 }
 
