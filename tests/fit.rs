@@ -246,8 +246,6 @@ fn warehouse_aggregates(rows: &[logs::Row]) -> String {
     agg.csv()
 }
 
-/// Workflows by name, parts by model (a warehouse returns rows in any order).
-
 #[test]
 fn fitting_from_warehouse_histograms_matches_fitting_from_raw_rows() {
     let dir = tempfile::tempdir().unwrap();

@@ -264,8 +264,6 @@ fn fitted(path: &Path, empirical: bool) -> Fitted {
     skeleton::fit(&ing.summary, empirical)
 }
 
-/// Workflows by name, parts by model: a warehouse returns rows in any order.
-
 /// The fit from the raw rows and from the aggregates: equal, as the module doc says.
 fn assert_same_fit(raw: &Fitted, agg: &Fitted) {
     let (raw, mut agg) = (sorted(raw), sorted(agg));
