@@ -8,10 +8,10 @@
 //! Unreadable paths (a directory, a missing file, a file without read permission) cannot live in
 //! git; they are made at test time.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-use assert_cmd::cargo::cargo_bin_cmd;
 
 const CORPUS: &str = "tests/bad_inputs";
 
@@ -19,7 +19,7 @@ const CORPUS: &str = "tests/bad_inputs";
 const NO_LOCATION: &[&str] = &["no-stacks.toml"];
 
 fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
+    let mut cmd = common::aicost();
     cmd.env("NO_COLOR", "1");
     cmd
 }

@@ -2,22 +2,18 @@
 //! (fallback, key-by-key override, another catalog, unknown models, stale prices), and the
 //! `prices` commands.
 
+mod common;
+
+use common::aicost_dated as aicost;
 use std::path::Path;
 use std::sync::Arc;
 
 use aicost::base::calendar::Date;
 use aicost::model::catalog::Catalog;
 use aicost::model::scenario::{self, LoadOptions};
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
 const EXCERPT: &str = "tests/fixtures/litellm-excerpt.json";
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
 
 fn opts(today: &str) -> LoadOptions {
     LoadOptions {

@@ -1,7 +1,9 @@
 //! `aicost check`: exit codes, rules over any JSON metric, budget-relative thresholds, and the
 //! refusal to decide within two standard errors of a threshold.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+mod common;
+
+use common::aicost;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::Value;
@@ -11,12 +13,6 @@ const EXACT: &str = "tests/fixtures/layers/base.toml";
 const SUMMARIZER: &str = "scenarios/support-summarizer.toml";
 /// A tenth of the summarizer's agents: the same shape of uncertainty, ten times cheaper to run.
 const SMALLER: &str = "segment.agents.users={ low = 35, high = 45 }";
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
 
 fn check(file: &str, rules: &[&str], extra: &[&str]) -> assert_cmd::assert::Assert {
     let mut cmd = aicost();

@@ -1,18 +1,14 @@
 //! The command line as a user drives it: every command, every output format, the exit codes, and
 //! one test per class of user error (exit 2, a located message, a suggested fix).
 
+mod common;
+
+use common::aicost;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use predicates::str::contains;
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
 
 const SUMMARIZER: &str = "scenarios/support-summarizer.toml";
 

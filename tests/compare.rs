@@ -4,17 +4,11 @@
 
 mod common;
 
+use common::aicost;
 use std::path::Path;
 
 use aicost::analysis::compare::{Comparison, DEFAULT_MAX_BREACH};
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
 
 /// Uncertain head-count, Poisson sessions, heavy-tailed tokens: months vary a lot, so the noise
 /// that common random numbers remove is large. `models` and `stacks` are supplied.

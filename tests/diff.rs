@@ -3,10 +3,10 @@
 
 mod common;
 
+use common::aicost;
 use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -14,12 +14,6 @@ const LAYERS: &str = "tests/fixtures/layers";
 const SUMMARIZER: &str = "scenarios/support-summarizer.toml";
 /// A tenth of the summarizer's agents: the same uncertainty, ten times cheaper to simulate.
 const SMALLER: &str = "segment.agents.users={ low = 35, high = 45 }";
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
 
 fn json(args: &[&str]) -> Value {
     let out = aicost()

@@ -2,29 +2,25 @@
 //! errors of the value the logs were generated from, in each format; the warehouse histogram gives
 //! the same fit as the raw rows; malformed lines are counted with their line numbers; gzip works.
 
+mod common;
+
 mod logs;
 
+use common::aicost_dated as aicost;
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use aicost::analysis::fit::aggregate;
-use aicost::analysis::fit::hist::{Moments, bucket};
 use aicost::analysis::fit::skeleton::{self, Fitted, TokenFit};
 use aicost::analysis::fit::{LogOptions, summarize};
 use aicost::base::calendar::Date;
-use assert_cmd::cargo::cargo_bin_cmd;
+use logs::same_fit::assert_same_fit;
 use logs::{PartTruth, WorkflowTruth, part};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 /// Standard errors allowed between a fitted value and the truth.
 const K: f64 = 4.0;
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
 
 fn truth() -> Vec<WorkflowTruth> {
     vec![
@@ -243,128 +239,11 @@ fn empirical_fits_keep_the_mean() {
 
 /// What a warehouse query computes (docs/warehouse.md), written independently of the summary code.
 fn warehouse_aggregates(rows: &[logs::Row]) -> String {
-    use std::collections::{BTreeMap, BTreeSet};
-    let mut hist: BTreeMap<(String, String, &str, Option<i32>), Moments> = BTreeMap::new();
-    let mut counters: BTreeMap<(String, String, &str), f64> = BTreeMap::new();
-    let mut per_user: BTreeMap<(String, String), f64> = BTreeMap::new();
-    let mut days: BTreeSet<Date> = BTreeSet::new();
+    let mut agg = logs::aggregates::Aggregates::default();
     for r in rows {
-        days.insert(r.date);
-        let (w, m) = (r.workflow.to_string(), r.model.to_string());
-        let mut h = |measure: &'static str, x: u64| {
-            let x = x as f64;
-            let e = hist
-                .entry((w.clone(), m.clone(), measure, bucket(x)))
-                .or_default();
-            e.add(x);
-        };
-        match r.status {
-            "error" => {
-                *counters
-                    .entry((w.clone(), m.clone(), "errors"))
-                    .or_default() += 1.0;
-                continue;
-            }
-            "validation_failed" => {
-                *counters
-                    .entry((w.clone(), m.clone(), "validation_failures"))
-                    .or_default() += 1.0
-            }
-            _ => {
-                *counters
-                    .entry((w.clone(), m.clone(), "ok_calls"))
-                    .or_default() += 1.0;
-                let day = if r.date.is_weekend() {
-                    "requests_weekend"
-                } else {
-                    "requests_weekday"
-                };
-                *counters.entry((w.clone(), String::new(), day)).or_default() += 1.0;
-                *per_user.entry((w.clone(), r.user.clone())).or_default() += 1.0;
-            }
-        }
-        h("input_tokens_all", r.input);
-        h("output_tokens", r.output);
-        if r.cached > 0 {
-            *counters
-                .entry((w.clone(), m.clone(), "cache_hits"))
-                .or_default() += 1.0;
-            h("cached_tokens", r.cached);
-            h("input_tokens_hit", r.input - r.cached);
-        }
+        agg.add_row(r);
     }
-    let mut out = String::from("workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\n");
-    for ((w, m, measure, b), s) in &hist {
-        let b = b.map_or(String::new(), |b| b.to_string());
-        out += &format!(
-            "{w},{m},{measure},{b},{},{},{},{},{}\n",
-            s.n, s.sum, s.sum_sq, s.sum_ln, s.sum_ln2
-        );
-    }
-    for ((w, m, measure), n) in &counters {
-        out += &format!("{w},{m},{measure},,{n},,,,\n");
-    }
-    let mut users: BTreeMap<String, Moments> = BTreeMap::new();
-    for ((w, _), n) in &per_user {
-        let u = users.entry(w.clone()).or_default();
-        u.n += 1.0;
-        u.sum += n;
-        u.sum_sq += n * n;
-    }
-    for (w, u) in &users {
-        out += &format!("{w},,users,,{},,,,\n", u.n);
-        out += &format!("{w},,user_requests,,{},{},{},,\n", u.n, u.sum, u.sum_sq);
-    }
-    let weekdays = days.iter().filter(|d| !d.is_weekend()).count();
-    out += &format!(
-        ",,days_weekday,,{weekdays},,,,\n,,days_weekend,,{},,,,\n",
-        days.len() - weekdays
-    );
-    out
-}
-
-/// Workflows by name, parts by model (a warehouse returns rows in any order).
-fn sorted(f: &Fitted) -> Fitted {
-    let mut f = f.clone();
-    f.workflows.sort_by(|a, b| a.name.cmp(&b.name));
-    for w in &mut f.workflows {
-        w.parts.sort_by(|a, b| a.model.cmp(&b.model));
-    }
-    f
-}
-
-fn assert_same_fit(a: &Fitted, b: &Fitted) {
-    let (a, b) = (sorted(a), sorted(b));
-    assert_eq!(a.workflows.len(), b.workflows.len());
-    for (x, y) in a.workflows.iter().zip(&b.workflows) {
-        assert_eq!(x.name, y.name);
-        for (p, q) in [
-            (x.requests_per_user_per_day, y.requests_per_user_per_day),
-            (x.weekend_factor, y.weekend_factor),
-            (x.user_variability, y.user_variability),
-            (x.users, y.users),
-        ] {
-            assert!(
-                (p - q).abs() <= 1e-9 * p.abs().max(1.0),
-                "{}: {p} vs {q}",
-                x.name
-            );
-        }
-        for (p, q) in x.parts.iter().zip(&y.parts) {
-            assert_eq!(p.model, q.model);
-            assert_eq!(p.input_tokens, q.input_tokens, "{}", p.model);
-            assert_eq!(p.output_tokens, q.output_tokens);
-            assert_eq!(p.static_prefix_tokens, q.static_prefix_tokens);
-            for (u, v) in [
-                (p.cache_hit_rate, q.cache_hit_rate),
-                (p.validation_failure_rate, q.validation_failure_rate),
-                (p.error_rate, q.error_rate),
-                (p.share, q.share),
-            ] {
-                assert!((u - v).abs() < 1e-12, "{}: {u} vs {v}", p.model);
-            }
-        }
-    }
+    agg.csv()
 }
 
 #[test]

@@ -3,23 +3,18 @@
 //! their time to live, reasoning, image and audio tokens), so a fit from aggregates, and an
 //! `--update` from them, equals one from the raw rows.
 
+mod common;
+
 mod logs;
 
-use std::collections::{BTreeMap, BTreeSet};
+use common::aicost_dated as aicost;
 use std::path::{Path, PathBuf};
 
-use aicost::analysis::fit::hist::{Moments, bucket};
 use aicost::analysis::fit::skeleton::{self, CacheFit, Fitted};
 use aicost::analysis::fit::{LogOptions, summarize};
 use aicost::base::calendar::Date;
-use assert_cmd::cargo::cargo_bin_cmd;
+use logs::same_fit::assert_same_fit;
 use logs::{PartTruth, WorkflowTruth, part};
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -236,60 +231,25 @@ fn plain(calls: &[Call]) -> String {
 /// What a warehouse query computes (docs/warehouse.md and docs/fit.md's table), written from
 /// the documents rather than from the summary code.
 fn warehouse_aggregates(calls: &[Call]) -> String {
-    type Key = (String, String, &'static str);
-    let mut hist: BTreeMap<(String, String, &str, Option<i32>), Moments> = BTreeMap::new();
-    let mut counters: BTreeMap<Key, f64> = BTreeMap::new();
-    let mut sums: BTreeMap<Key, (f64, f64)> = BTreeMap::new();
-    let mut per_user: BTreeMap<(String, String), f64> = BTreeMap::new();
-    let mut days: BTreeSet<Date> = BTreeSet::new();
+    let mut agg = logs::aggregates::Aggregates::default();
     for c in calls {
         let r = &c.row;
-        days.insert(r.date);
-        let (w, m) = (r.workflow.to_string(), r.model.to_string());
-        let count = |counters: &mut BTreeMap<Key, f64>, measure: &'static str| {
-            *counters.entry((w.clone(), m.clone(), measure)).or_default() += 1.0;
-        };
-        match r.status {
-            "error" => {
-                count(&mut counters, "errors");
-                continue;
-            }
-            "validation_failed" => count(&mut counters, "validation_failures"),
-            _ => {
-                count(&mut counters, "ok_calls");
-                let day = if r.date.is_weekend() {
-                    "requests_weekend"
-                } else {
-                    "requests_weekday"
-                };
-                *counters.entry((w.clone(), String::new(), day)).or_default() += 1.0;
-                *per_user.entry((w.clone(), r.user.clone())).or_default() += 1.0;
-            }
-        }
-        if r.cached > 0 {
-            count(&mut counters, "cache_hits");
-        }
-        let mut h = |measure: &'static str, x: u64| {
-            let x = x as f64;
-            hist.entry((w.clone(), m.clone(), measure, bucket(x)))
-                .or_default()
-                .add(x);
-        };
-        h("input_tokens_all", r.input);
-        h("output_tokens", r.output);
-        if r.cached > 0 {
-            h("cached_tokens", r.cached);
-            h("input_tokens_hit", r.input - r.cached);
+        if !agg.add_row(r) {
+            continue;
         }
         if let Some(writes) = c.writes {
             if r.cached + writes > 0 {
-                h("prefix_tokens", r.cached + writes);
+                agg.hist(r, "prefix_tokens", r.cached + writes);
             }
-            h("uncached_input_tokens", r.input - r.cached - writes);
+            agg.hist(r, "uncached_input_tokens", r.input - r.cached - writes);
         }
         if let Some(reasoning) = c.reasoning {
-            h("reasoning_tokens", reasoning);
-            h("visible_output_tokens", r.output - reasoning - c.audio_out);
+            agg.hist(r, "reasoning_tokens", reasoning);
+            agg.hist(
+                r,
+                "visible_output_tokens",
+                r.output - reasoning - c.audio_out,
+            );
         }
         for (measure, x) in [
             ("image_tokens", c.image),
@@ -297,54 +257,19 @@ fn warehouse_aggregates(calls: &[Call]) -> String {
             ("audio_output_tokens", c.audio_out),
         ] {
             if x > 0 {
-                h(measure, x);
+                agg.hist(r, measure, x);
             }
         }
-        let mut sum = |measure: &'static str, x: u64| {
-            let e = sums.entry((w.clone(), m.clone(), measure)).or_default();
-            e.0 += 1.0;
-            e.1 += x as f64;
-        };
         if let Some(writes) = c.writes {
-            sum("cache_write_tokens", writes);
-            sum("cache_read_tokens", r.cached);
+            agg.sum(r, "cache_write_tokens", writes);
+            agg.sum(r, "cache_read_tokens", r.cached);
             if let Some(h1) = c.writes_1h {
-                sum("cache_write_ttl_known_tokens", writes);
-                sum("cache_write_1h_tokens", h1);
+                agg.sum(r, "cache_write_ttl_known_tokens", writes);
+                agg.sum(r, "cache_write_1h_tokens", h1);
             }
         }
     }
-    let mut out = String::from("workflow,model,measure,bucket,n,sum,sum_sq,sum_ln,sum_ln2\n");
-    for ((w, m, measure, b), s) in &hist {
-        let b = b.map_or(String::new(), |b| b.to_string());
-        out += &format!(
-            "{w},{m},{measure},{b},{},{},{},{},{}\n",
-            s.n, s.sum, s.sum_sq, s.sum_ln, s.sum_ln2
-        );
-    }
-    for ((w, m, measure), n) in &counters {
-        out += &format!("{w},{m},{measure},,{n},,,,\n");
-    }
-    for ((w, m, measure), (n, s)) in &sums {
-        out += &format!("{w},{m},{measure},,{n},{s},,,\n");
-    }
-    let mut users: BTreeMap<String, Moments> = BTreeMap::new();
-    for ((w, _), n) in &per_user {
-        let u = users.entry(w.clone()).or_default();
-        u.n += 1.0;
-        u.sum += n;
-        u.sum_sq += n * n;
-    }
-    for (w, u) in &users {
-        out += &format!("{w},,users,,{},,,,\n", u.n);
-        out += &format!("{w},,user_requests,,{},{},{},,\n", u.n, u.sum, u.sum_sq);
-    }
-    let weekdays = days.iter().filter(|d| !d.is_weekend()).count();
-    out += &format!(
-        ",,days_weekday,,{weekdays},,,,\n,,days_weekend,,{},,,,\n",
-        days.len() - weekdays
-    );
-    out
+    agg.csv()
 }
 
 fn fit(path: &Path, empirical: bool) -> Fitted {
@@ -355,83 +280,6 @@ fn fit(path: &Path, empirical: bool) -> Fitted {
     f.days_covered = None;
     f.workflows.sort_by(|a, b| a.name.cmp(&b.name));
     f
-}
-
-fn toml_of(t: &Option<skeleton::TokenFit>) -> Option<String> {
-    t.as_ref().map(skeleton::TokenFit::toml)
-}
-
-fn assert_same_fit(a: &Fitted, b: &Fitted) {
-    assert!(a.populations.is_empty() && b.populations.is_empty());
-    assert_eq!(a.workflows.len(), b.workflows.len());
-    for (x, y) in a.workflows.iter().zip(&b.workflows) {
-        assert_eq!(x.name, y.name);
-        for (p, q) in [
-            (x.requests_per_user_per_day, y.requests_per_user_per_day),
-            (x.weekend_factor, y.weekend_factor),
-            (x.user_variability, y.user_variability),
-            (x.users, y.users),
-        ] {
-            assert!(
-                (p - q).abs() <= 1e-9 * p.abs().max(1.0),
-                "{}: {p} vs {q}",
-                x.name
-            );
-        }
-        assert_eq!(x.parts.len(), y.parts.len());
-        for (p, q) in x.parts.iter().zip(&y.parts) {
-            let what = &p.model;
-            assert_eq!(p.model, q.model);
-            assert_eq!(p.input_tokens.toml(), q.input_tokens.toml(), "{what}");
-            assert_eq!(p.output_tokens.toml(), q.output_tokens.toml(), "{what}");
-            assert_eq!(
-                toml_of(&p.static_prefix_tokens),
-                toml_of(&q.static_prefix_tokens),
-                "{what}"
-            );
-            assert_eq!(
-                toml_of(&p.reasoning_tokens),
-                toml_of(&q.reasoning_tokens),
-                "{what}"
-            );
-            assert_eq!(
-                toml_of(&p.audio_input_tokens),
-                toml_of(&q.audio_input_tokens),
-                "{what}"
-            );
-            assert_eq!(
-                toml_of(&p.audio_output_tokens),
-                toml_of(&q.audio_output_tokens),
-                "{what}"
-            );
-            assert_eq!(p.images, q.images, "{what}");
-            assert_eq!(p.write_1h_share, q.write_1h_share, "{what}");
-            assert_eq!(p.mean_reasoning_tokens, q.mean_reasoning_tokens, "{what}");
-            match (&p.cache, &q.cache) {
-                (
-                    CacheFit::Measured {
-                        reads_per_call: r1,
-                        writes_per_call: w1,
-                    },
-                    CacheFit::Measured {
-                        reads_per_call: r2,
-                        writes_per_call: w2,
-                    },
-                ) => {
-                    assert!((r1 - r2).abs() < 1e-9 && (w1 - w2).abs() < 1e-9, "{what}");
-                }
-                (c, d) => assert_eq!(c, d, "{what}"),
-            }
-            for (u, v) in [
-                (p.cache_hit_rate, q.cache_hit_rate),
-                (p.validation_failure_rate, q.validation_failure_rate),
-                (p.error_rate, q.error_rate),
-                (p.share, q.share),
-            ] {
-                assert!((u - v).abs() < 1e-12, "{what}: {u} vs {v}");
-            }
-        }
-    }
 }
 
 struct Logs {

@@ -2,14 +2,10 @@
 //! estimate's invoice and the FOCUS format rules (mandatory columns filled, nulls empty, dates UTC
 //! ISO 8601, x_ columns last, commitment purchase / used / unused rows).
 
-use assert_cmd::cargo::cargo_bin_cmd;
-use predicates::str::contains;
+mod common;
 
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
+use common::aicost_dated as aicost;
+use predicates::str::contains;
 
 fn focus(args: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
     let out = aicost()

@@ -3,22 +3,16 @@
 
 mod common;
 
+use common::aicost;
 use std::path::Path;
 
 use aicost::model::scenario::{LoadOptions, load_with};
 use aicost::sim::estimate::estimate;
-use assert_cmd::cargo::cargo_bin_cmd;
 use common::assert_cents;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 const DIR: &str = "tests/fixtures/layers";
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
 
 fn load(file: &str, overrides: &[&str]) -> aicost::model::scenario::Loaded {
     let opts = LoadOptions {

@@ -16,7 +16,7 @@ use aicost::analysis::levers::{self, Assumptions, Backlog, StackEffect};
 use aicost::model::Scenario;
 use aicost::sim::engine::SimOptions;
 use aicost::sim::engine::simulate_all;
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::aicost;
 use common::{assert_cents, assert_within_se};
 use predicates::str::contains;
 
@@ -240,12 +240,6 @@ fn assumptions_change_the_levers() {
     let (c, skipped) = levers::candidates(&s, &a, &base);
     assert!(c.iter().all(|c| c.lever != "prompt_cache"));
     assert!(skipped.iter().any(|n| n.lever == "prompt_cache"));
-}
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
 }
 
 #[test]

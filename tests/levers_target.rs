@@ -12,7 +12,7 @@
 
 mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::aicost;
 use common::assert_cents;
 use predicates::str::contains;
 
@@ -57,12 +57,6 @@ name = "only"
 [stack.route.main]
 chain = [{ model = "m" }]
 "#;
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
 
 /// The scenario written to a temporary folder (kept alive by the returned guard).
 fn scenario() -> (tempfile::TempDir, String) {
@@ -226,46 +220,48 @@ fn the_roadmap_is_a_markdown_section() {
 #[test]
 fn target_options_are_checked() {
     let (_dir, file) = scenario();
-    let fails = |args: &[&str], message: &str| {
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["--probability", "0.9"],
+            "`--probability` needs --target USD",
+        ),
+        (
+            &["--format", "markdown"],
+            "`--format markdown` needs --target USD",
+        ),
+        (
+            &["--target", "0"],
+            "--target must be a monthly amount above 0 USD",
+        ),
+        (
+            &["--target", "5", "--probability", "1"],
+            "--probability must be above 0 and below 1",
+        ),
+        (
+            &["--target", "5", "--effort", "batch:a"],
+            "expected KEY=EFFORT",
+        ),
+        (
+            &["--target", "5", "--effort", "batch:a=-1"],
+            "expected KEY=EFFORT",
+        ),
+        (
+            &["--target", "5", "--without", "batch:c"],
+            "did you mean `batch:a`?",
+        ),
+        (
+            &["--target", "5", "--without", "nothing-like-it"],
+            "the keys are semantic_cache:a, semantic_cache:b, batch:a, batch:b, semantic_cache, batch",
+        ),
+    ];
+    for (args, message) in cases {
         aicost()
             .args(["levers", &file])
             .args(args)
             .assert()
             .code(2)
-            .stderr(contains(message.to_string()));
-    };
-    fails(
-        &["--probability", "0.9"],
-        "`--probability` needs --target USD",
-    );
-    fails(
-        &["--format", "markdown"],
-        "`--format markdown` needs --target USD",
-    );
-    fails(
-        &["--target", "0"],
-        "--target must be a monthly amount above 0 USD",
-    );
-    fails(
-        &["--target", "5", "--probability", "1"],
-        "--probability must be above 0 and below 1",
-    );
-    fails(
-        &["--target", "5", "--effort", "batch:a"],
-        "expected KEY=EFFORT",
-    );
-    fails(
-        &["--target", "5", "--effort", "batch:a=-1"],
-        "expected KEY=EFFORT",
-    );
-    fails(
-        &["--target", "5", "--without", "batch:c"],
-        "did you mean `batch:a`?",
-    );
-    fails(
-        &["--target", "5", "--without", "nothing-like-it"],
-        "the keys are semantic_cache:a, semantic_cache:b, batch:a, batch:b, semantic_cache, batch",
-    );
+            .stderr(contains(message));
+    }
 }
 
 /// docs/budget-policies.md, "The second question": batching all three features halves the

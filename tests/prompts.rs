@@ -2,17 +2,18 @@
 //! in a step, `validate` naming each file and its count, `aicost tokens`, counts that follow the
 //! files, confinement, approximations marked as such, and docs/prompts.md run as written.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use aicost::model::dist::Dist;
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
 const FIXTURE: &str = "tests/fixtures/prompts";
 
 fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env("NO_COLOR", "1").env("AICOST_TODAY", "2026-11-23");
+    let mut cmd = common::aicost_dated();
+    cmd.env("NO_COLOR", "1");
     cmd
 }
 
@@ -225,36 +226,27 @@ fn a_tokenizer_that_is_not_public_is_an_approximation_and_says_so() {
     let d = dir.path();
     // 11 characters at Anthropic's 3.5 characters per token: 3.14…, counted as 4.
     std::fs::write(d.join("p.md"), "hello world").unwrap();
-    std::fs::write(
-        d.join("s.toml"),
-        scenario_with(
-            "static_prefix_tokens = { file = \"p.md\" }\ninput_tokens = 5",
-            "claude-sonnet-4-5",
-        ),
-    )
-    .unwrap();
-    aicost()
-        .current_dir(d)
-        .args(["validate", "s.toml"])
-        .assert()
-        .success()
+    let validate = |prefix: &str| {
+        std::fs::write(
+            d.join("s.toml"),
+            scenario_with(
+                &format!("static_prefix_tokens = {prefix}\ninput_tokens = 5"),
+                "claude-sonnet-4-5",
+            ),
+        )
+        .unwrap();
+        aicost()
+            .current_dir(d)
+            .args(["validate", "s.toml"])
+            .assert()
+            .success()
+    };
+    validate("{ file = \"p.md\" }")
         .stdout(contains("p.md ≈ 4 tokens"))
         .stdout(contains("approximation: Anthropic"))
         .stderr(contains("counted from 1 file with an approximation"));
     // `model` counts with another model's tokenizer: exact again.
-    std::fs::write(
-        d.join("s.toml"),
-        scenario_with(
-            "static_prefix_tokens = { file = \"p.md\", model = \"gpt-4o\" }\ninput_tokens = 5",
-            "claude-sonnet-4-5",
-        ),
-    )
-    .unwrap();
-    aicost()
-        .current_dir(d)
-        .args(["validate", "s.toml"])
-        .assert()
-        .success()
+    validate("{ file = \"p.md\", model = \"gpt-4o\" }")
         .stdout(contains("p.md 2 tokens"))
         .stdout(contains("counted with o200k_base"));
 }

@@ -4,13 +4,13 @@
 
 mod common;
 
+use common::aicost;
 use std::collections::HashMap;
 
 use aicost::analysis::detail::Detail;
 use aicost::analysis::report::Report;
 use aicost::render::brief::Brief;
 use aicost::render::csv;
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
 const BRIEF: &str = "tests/fixtures/brief.toml";
@@ -18,12 +18,6 @@ const BRIEF: &str = "tests/fixtures/brief.toml";
 /// flex, reasoning, tool fees, a semantic cache and provider errors.
 const FEATURES: &str = "tests/fixtures/features.toml";
 const PLAIN: &str = "scenarios/support-summarizer.toml";
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
 
 fn fixture() -> aicost::model::Scenario {
     common::scenario(&std::fs::read_to_string(BRIEF).unwrap())

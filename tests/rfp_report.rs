@@ -4,6 +4,9 @@
 //! counts the fast engine does not simulate carry no standard error. Every expectation is worked
 //! out here from the months themselves, collected trial by trial from the engine.
 
+mod common;
+
+use common::aicost_dated as aicost;
 use std::sync::{Arc, Mutex};
 
 use aicost::analysis::detail::Detail;
@@ -310,12 +313,6 @@ fn a_horizon_gets_a_chart_of_its_months_against_the_budget_and_cap() {
         aicost::render::charts::files(one.simulation.months).len(),
         5
     );
-}
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
 }
 
 /// 10,000 requests a month of exactly 1,000 input tokens at $7.8125 per million: $0.0078125

@@ -13,7 +13,7 @@ use aicost::model::Scenario;
 use aicost::sim::engine::simulate_all;
 use aicost::sim::engine::{SimOptions, SimResult};
 use aicost::sim::engine::{draw::draw, rng::trial_key};
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::aicost;
 use predicates::str::contains;
 
 const SCENARIO: &str = r#"
@@ -219,12 +219,6 @@ fn all_swings_every_written_number_by_20_percent() {
         swing(m, "workflow[w].step[s].output_tokens").kind,
         Kind::PerRequest
     );
-}
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR");
-    cmd
 }
 
 #[test]

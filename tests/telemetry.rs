@@ -4,6 +4,9 @@
 //! object and `response_cost`), and the plain CSV's cache-write column. Every figure is checked
 //! against hand arithmetic.
 
+mod common;
+
+use common::aicost_dated as aicost;
 use std::path::{Path, PathBuf};
 
 use aicost::analysis::backtest::{Actuals, evaluate};
@@ -12,14 +15,7 @@ use aicost::analysis::fit::resolve::How;
 use aicost::analysis::fit::skeleton::{self, CacheFit, TokenFit};
 use aicost::analysis::fit::{LogOptions, for_each_call, summarize};
 use aicost::base::calendar::Month;
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);

@@ -25,6 +25,7 @@ use aicost::analysis::fit::skeleton::{self, Fitted};
 use aicost::analysis::fit::{LogOptions, summarize};
 use aicost::base::calendar::Date;
 use assert_cmd::cargo::cargo_bin_cmd;
+use logs::same_fit::sorted;
 use logs::{PartTruth, WorkflowTruth, part};
 
 /// Whether DuckDB's command-line tool runs, after saying the test is skipped when it does not; a
@@ -261,16 +262,6 @@ fn fitted(path: &Path, empirical: bool) -> Fitted {
     let ing = summarize(&[path.to_path_buf()], &LogOptions::default()).unwrap();
     assert_eq!(ing.budget.malformed.count, 0, "{}", ing.budget.report());
     skeleton::fit(&ing.summary, empirical)
-}
-
-/// Workflows by name, parts by model: a warehouse returns rows in any order.
-fn sorted(f: &Fitted) -> Fitted {
-    let mut f = f.clone();
-    f.workflows.sort_by(|a, b| a.name.cmp(&b.name));
-    for w in &mut f.workflows {
-        w.parts.sort_by(|a, b| a.model.cmp(&b.model));
-    }
-    f
 }
 
 /// The fit from the raw rows and from the aggregates: equal, as the module doc says.

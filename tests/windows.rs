@@ -7,15 +7,9 @@ mod common;
 
 use aicost::analysis::report::Report;
 use aicost::sim::engine::{self, EngineRequest, SimOptions};
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::aicost_dated as aicost;
 use common::{assert_within_se, mean_se, scenario};
 use statrs::distribution::{ContinuousCDF, Normal};
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
 
 /// A 500-token prefix and a lognormal prompt with p50 1,000 and p95 4,000 tokens, at $1 per
 /// million input tokens and no output. `small`'s window, 4,500 tokens, is the whole input's p95:

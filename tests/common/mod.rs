@@ -170,3 +170,18 @@ pub fn simulate_json(
     }
     success_json(&cmd.output().unwrap())
 }
+
+/// The `aicost` binary, with `NO_COLOR` unset so each test states the colour it expects.
+pub fn aicost() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("aicost");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// [`aicost`] on a fixed day, so that a catalog's age (and every warning about it) does not
+/// depend on when the tests run.
+pub fn aicost_dated() -> assert_cmd::Command {
+    let mut cmd = aicost();
+    cmd.env("AICOST_TODAY", "2026-11-23");
+    cmd
+}

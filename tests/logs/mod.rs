@@ -3,6 +3,9 @@
 //! hits, validation failures and errors), so fitted values can be checked against it.
 #![allow(dead_code)]
 
+pub mod aggregates;
+pub mod same_fit;
+
 use aicost::base::calendar::Date;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};

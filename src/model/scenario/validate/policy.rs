@@ -127,17 +127,13 @@ fn policy(
             None
         }
     };
-    let all_segments: Vec<usize> = (0..names.segments.len()).collect();
-    let segments = match &p.segments {
-        Some(list) => name_list(
-            list,
-            names.segments,
-            "segment",
-            &format!("{path}.segments"),
-            v,
-        ),
-        None => Some(all_segments),
-    };
+    let segments = names_or_all(
+        &p.segments,
+        names.segments,
+        "segment",
+        (&path, "segments"),
+        v,
+    );
     let protect = match &p.protect {
         Some(list) => name_list(
             list,
@@ -148,16 +144,13 @@ fn policy(
         ),
         None => Some(Vec::new()),
     };
-    let workflows = match &p.workflows {
-        Some(list) => name_list(
-            list,
-            names.workflows,
-            "workflow",
-            &format!("{path}.workflows"),
-            v,
-        ),
-        None => Some((0..names.workflows.len()).collect()),
-    };
+    let workflows = names_or_all(
+        &p.workflows,
+        names.workflows,
+        "workflow",
+        (&path, "workflows"),
+        v,
+    );
     let spend_of = spend_of(p, names, &path, v);
     let action = action(raw, p, &path, routes, uses, v);
     let segments: Vec<usize> = segments?
@@ -199,26 +192,20 @@ fn spend_of(
     if p.spend_of_segments.is_none() && p.spend_of_workflows.is_none() {
         return Some(None);
     }
-    let segments = match &p.spend_of_segments {
-        Some(list) => name_list(
-            list,
-            names.segments,
-            "segment",
-            &format!("{path}.spend_of_segments"),
-            v,
-        ),
-        None => Some((0..names.segments.len()).collect()),
-    };
-    let workflows = match &p.spend_of_workflows {
-        Some(list) => name_list(
-            list,
-            names.workflows,
-            "workflow",
-            &format!("{path}.spend_of_workflows"),
-            v,
-        ),
-        None => Some((0..names.workflows.len()).collect()),
-    };
+    let segments = names_or_all(
+        &p.spend_of_segments,
+        names.segments,
+        "segment",
+        (path, "spend_of_segments"),
+        v,
+    );
+    let workflows = names_or_all(
+        &p.spend_of_workflows,
+        names.workflows,
+        "workflow",
+        (path, "spend_of_workflows"),
+        v,
+    );
     Some(Some(SpendScope {
         segments: segments?,
         workflows: workflows?,
@@ -380,6 +367,20 @@ fn route(
 }
 
 /// Indices of the names in `list`, each known and listed once.
+/// The names `list` gives, as indices into `known`; every index when the key is absent.
+fn names_or_all(
+    list: &Option<Located<Vec<Located<String>>>>,
+    known: &[&str],
+    what: &str,
+    (path, key): (&str, &str),
+    v: &mut Validator,
+) -> Option<Vec<usize>> {
+    match list {
+        Some(list) => name_list(list, known, what, &format!("{path}.{key}"), v),
+        None => Some((0..known.len()).collect()),
+    }
+}
+
 fn name_list(
     list: &Located<Vec<Located<String>>>,
     known: &[&str],
