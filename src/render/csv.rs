@@ -128,18 +128,18 @@ impl Writer<'_> {
 
     fn shares(&mut self, stack: &str, what: &str, shares: &[Share]) {
         for s in shares {
-            let group = s.name.replace(' ', "_");
+            let group = s.name.as_str();
             self.estimate(
                 stack,
                 &format!("{what}_spend_mean"),
-                &group,
+                group,
                 "usd",
                 &s.monthly_usd,
             );
             self.estimate(
                 stack,
                 &format!("{what}_spend_share"),
-                &group,
+                group,
                 "share",
                 &s.share,
             );
