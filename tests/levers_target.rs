@@ -258,6 +258,13 @@ fn target_options_are_checked() {
         &["--target", "5", "--effort", "batch:a=-1"],
         "expected KEY=EFFORT",
     );
+    // The same key twice: the last would win silently and change the chosen set.
+    fails(
+        &[
+            "--target", "5", "--effort", "batch=1", "--effort", "batch=5",
+        ],
+        "`--effort batch` is given twice",
+    );
     fails(
         &["--target", "5", "--without", "batch:c"],
         "did you mean `batch:a`?",

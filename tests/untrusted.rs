@@ -748,3 +748,32 @@ fn workflow_names_keep_their_spaces_in_csv() {
         assert_eq!(n, 1, "`{name}`:\n{text}");
     }
 }
+
+/// `fit --name` with a line break writes a scenario that validates: the character becomes U+FFFD,
+/// as in logged names, and the quote and bracket stay inside the string.
+#[test]
+fn a_fit_name_with_control_characters_still_validates() {
+    let dir = project();
+    let d = dir.path();
+    let out = run_in(
+        d,
+        &[
+            "fit",
+            "log.csv",
+            "--name",
+            "n\"]\n[[stack]]",
+            "--out",
+            "named.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--name holds control characters"), "{err}");
+    let text = std::fs::read_to_string(d.join("named.toml")).unwrap();
+    assert!(
+        text.contains("name = \"n\\\"]\u{FFFD}[[stack]]\""),
+        "{text}"
+    );
+    let out = run_in(d, &["validate", "named.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
