@@ -360,6 +360,49 @@ fn capped(cap: Option<f64>, arrivals: &str) -> Scenario {
 }
 
 #[test]
+fn refused_demand_under_an_unused_commitment_is_what_it_would_have_been_billed() {
+    // Each request calls `m` (provider p: 1,000 tokens at $7.8125/M, 25% off against a $100
+    // commitment it never uses up) and `q` ($0.0078125, no contract). The commitment counts from
+    // day one, so a $150 cap is reached after about 6,400 requests of `q`. A refused request would
+    // have been billed $0.0078125 × 0.75 = $0.005859375 against the commitment (adding nothing to
+    // the committed spend) plus $0.0078125 for `q`: $0.013671875 (7/512) of demand turned away
+    // per refused request, on both engines.
+    let text = capped_text(Some(150.0), "poisson")
+        .replace("name = \"m\"\n", "name = \"m\"\nprovider = \"p\"\n")
+        .replace(
+            "[[stack]]",
+            "[[model]]\nname = \"q\"\ninput_usd_per_mtok = 7.8125\noutput_usd_per_mtok = 1\n\
+             [[workflow.step]]\nname = \"other\"\nroute = \"r2\"\ninput_tokens = 1000\n[[stack]]",
+        )
+        + "[stack.route.r2]\nchain = [{ model = \"q\" }]\n\
+           [[contract]]\nprovider = \"p\"\ncommitted_monthly_usd = 100\ndiscount = 0.25\n";
+    let s = aicost::model::scenario::from_str("capped.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let opts = SimOptions::new(50, 5);
+    for (engine, r) in [
+        ("exact", engine::simulate_exact(&s, &opts).unwrap()),
+        (
+            "fast",
+            engine::simulate_fast(&s, &opts, String::new()).unwrap(),
+        ),
+    ] {
+        let report = Report::new(&s, &r);
+        let c = report.stacks[0].hard_cap.as_ref().unwrap();
+        assert!(c.rejected_requests.mean > 3_000.0, "{engine}");
+        let per_request = c.refused_demand_usd.mean / c.rejected_requests.mean;
+        // The fast engine refuses a share of the cap's day and counts its refused requests in
+        // whole numbers, so its ratio is 7/512 to within a request in thousands (the bug this
+        // guards against priced the commitment's part at nothing: $0.0078125).
+        let within = if engine == "exact" { 1e-12 } else { 1e-3 };
+        assert!(
+            (per_request / 0.013671875 - 1.0).abs() < within,
+            "{engine}: {per_request} a refused request"
+        );
+    }
+}
+
+#[test]
 fn the_hard_cap_reports_the_demand_it_turns_away() {
     // Exact engine, fixed arrivals: 6,400 requests fit the $50 cap exactly, the other 3,600 are
     // refused: 3,600 × $0.0078125 = $28.125 of demand turned away every month.

@@ -28,7 +28,7 @@ use rand_distr::Distribution;
 use super::draw::review_usd;
 use super::draw::{IncidentMonth, TrialDraw, draw, round_random};
 use super::exact::Plan;
-use super::fast_shape::{Shape, shape};
+use super::fast_shape::{Shape, refused_at_margin, shape};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{mix, small, stream};
 use super::sums::{binomial, gamma, multinomial, poisson, requests_of, sum_of};
@@ -602,7 +602,7 @@ impl<'a> FastPlan<'a> {
                 fees += q * per_request + q_again * (per_request - e.lookup_usd);
             }
             let before = state.committed_spend(&draw.contracts, &contract_active);
-            // Bill a share of the day into `trial`; the committed spend after it.
+            // Bill a share of the day into `trial`: the committed spend after it, its billed dollars.
             let mut spend_with = |share: f64| {
                 bill_day(
                     &mut trial,
@@ -614,9 +614,13 @@ impl<'a> FastPlan<'a> {
                     &mut after_tiers,
                     &mut billed_model,
                 );
-                trial.committed_spend(&draw.contracts, &contract_active)
+                let billed = billed_model.iter().sum::<f64>() + share * fees;
+                (
+                    trial.committed_spend(&draw.contracts, &contract_active),
+                    billed,
+                )
             };
-            let after = spend_with(1.0);
+            let after = spend_with(1.0).0;
             // The hard cap: serve the share of the day that fits, then refuse the rest.
             let mut served = 1.0;
             if let Some(cap) = hard_cap {
@@ -656,11 +660,11 @@ impl<'a> FastPlan<'a> {
                     // crossed during the day lowers the price of what follows, so the
                     // proportional share can overshoot the cap. Bisect for the largest share
                     // that stays within the target.
-                    if spend_with(served) > target {
+                    if spend_with(served).0 > target {
                         let (mut lo, mut hi) = (0.0, served);
                         for _ in 0..60 {
                             let mid = 0.5 * (lo + hi);
-                            if spend_with(mid) <= target {
+                            if spend_with(mid).0 <= target {
                                 lo = mid;
                             } else {
                                 hi = mid;
@@ -678,10 +682,7 @@ impl<'a> FastPlan<'a> {
                 again_total[w] += served * again_day[w];
             }
             if served < 1.0 {
-                // Re-price the served share from the state before the day; what the rest would
-                // have added is the demand the cap refused.
-                let billed = spend_with(served);
-                out.rejected_usd += (after - billed).max(0.0);
+                out.rejected_usd += refused_at_margin(&mut spend_with, served);
             }
             for (spent, billed) in out.model_spend.iter_mut().zip(&billed_model) {
                 *spent += billed;

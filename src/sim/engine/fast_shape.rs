@@ -79,3 +79,17 @@ pub(super) fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
         latencies: samples.iter().filter_map(|(_, l)| *l).collect(),
     }
 }
+
+/// The dollars of the share of a day the hard cap refused, `1 - served`, as they would have been
+/// billed at the prices of the moment it refused them, as the exact engine prices each refused
+/// request: from the state the cap froze (refused requests cross no volume tier), and at what
+/// they would have been billed, drawn against a commitment or not (not the committed spend they
+/// would have added, which is nothing while a commitment is unused). `spend` bills a share of
+/// the day in place and returns (committed spend, the share's billed dollars); it is left billed
+/// at `served`.
+pub(super) fn refused_at_margin(spend: &mut impl FnMut(f64) -> (f64, f64), served: f64) -> f64 {
+    let step = (1.0 - served).min(1e-6);
+    let next = spend(served + step).1;
+    let at = spend(served).1;
+    (1.0 - served) * ((next - at) / step).max(0.0)
+}
