@@ -251,3 +251,58 @@ fn a_month_is_complete_only_when_the_logs_cover_it() {
     assert!(a.is_complete(october));
     assert!(!a.is_complete(Month::parse("2026-09").unwrap()));
 }
+
+/// Backtest says where each call's actual came from: the cost the log gives, or its tokens
+/// priced; and which dated or `-latest` names it priced as a scenario model.
+#[test]
+fn backtest_says_how_the_actual_was_counted_and_which_names_it_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("truth.toml");
+    std::fs::write(&scen, scenario(30)).unwrap();
+    let logs = dir.path().join("mixed.csv");
+    std::fs::write(
+        &logs,
+        "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status,cost_usd\n\
+         2026-10-05T10:00:00Z,u1,summarize,gpt-4o-mini,1000,0,100,ok,0.5\n\
+         2026-10-05T11:00:00Z,u1,summarize,gpt-4o-mini,1000000,0,0,ok,\n\
+         2026-10-06T11:00:00Z,u2,summarize,gpt-4o-mini-2024-07-18,0,0,1000000,ok,\n\
+         2026-10-06T12:00:00Z,u2,summarize,gpt-4o-mini,10,0,0,error,\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let out = cargo_bin_cmd!("aicost")
+            .args(["backtest", "--scenario"])
+            .arg(&scen)
+            .arg("--logs")
+            .arg(&logs)
+            .args(["--trials", "50", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = run("table");
+    assert!(
+        table.contains(
+            "Actual spend: 1 call at the cost the log gives, 2 priced from their tokens at the scenario's prices"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("Priced `gpt-4o-mini-2024-07-18` as `gpt-4o-mini` (a dated snapshot"),
+        "{table}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["logged_cost_calls"], 1);
+    assert_eq!(json["priced_from_tokens_calls"], 2);
+    assert_eq!(json["months"][0]["logged_cost_calls"], 1);
+    assert_eq!(
+        json["resolved_models"][0]["logged"],
+        "gpt-4o-mini-2024-07-18"
+    );
+    assert_eq!(json["resolved_models"][0]["priced_as"], "gpt-4o-mini");
+    assert_eq!(json["resolved_models"][0]["how"], "undated");
+    // $0.50 logged + 1M input at $0.15 + 1M output at $0.60; the error costs nothing.
+    let actual = json["months"][0]["actual_usd"].as_f64().unwrap();
+    assert!((actual - 1.25).abs() < 1e-9, "{actual}");
+}

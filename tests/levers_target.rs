@@ -220,7 +220,7 @@ fn the_roadmap_is_a_markdown_section() {
 #[test]
 fn target_options_are_checked() {
     let (_dir, file) = scenario();
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["--probability", "0.9"],
             "`--probability` needs --target USD",
@@ -244,6 +244,13 @@ fn target_options_are_checked() {
         (
             &["--target", "5", "--effort", "batch:a=-1"],
             "expected KEY=EFFORT",
+        ),
+        // The same key twice: the last would win silently and change the chosen set.
+        (
+            &[
+                "--target", "5", "--effort", "batch=1", "--effort", "batch=5",
+            ],
+            "`--effort batch` is given twice",
         ),
         (
             &["--target", "5", "--without", "batch:c"],

@@ -719,3 +719,61 @@ fn diff_markdown_stays_a_table() {
         "{md}"
     );
 }
+
+/// Workflow names reach `simulate -f csv` as they are: `x y` and `x_y` stay two workflows, each
+/// with its own rows, instead of both becoming `x_y`.
+#[test]
+fn workflow_names_keep_their_spaces_in_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("s.toml"),
+        "name = \"collide\"\n[simulation]\ntrials = 20\nseed = 3\n[budget]\nmonthly_usd = 10\n\
+         [[segment]]\nname = \"seg a\"\nusers = 100\nsessions_per_user_per_month = 10\n\
+         [[workflow]]\nname = \"x y\"\n[[workflow.step]]\nname = \"s\"\nroute = \"r\"\ninput_tokens = 1000\noutput_tokens = 100\n\
+         [[workflow]]\nname = \"x_y\"\n[[workflow.step]]\nname = \"s\"\nroute = \"r\"\ninput_tokens = 2000\noutput_tokens = 100\n\
+         [[model]]\nname = \"m\"\nprovider = \"openai\"\ninput_usd_per_mtok = 1.0\noutput_usd_per_mtok = 10.0\n\
+         [[stack]]\nname = \"plain\"\n[stack.route.r]\nchain = [{ model = \"m\" }]\n",
+    )
+    .unwrap();
+    let out = run_in(d, &["simulate", "s.toml", "-q", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows = assert_no_formula("simulate -f csv", &text);
+    for name in ["x y", "x_y"] {
+        let n = rows
+            .iter()
+            .filter(|r| r[4] == "workflow_spend_mean" && r[5] == name)
+            .count();
+        assert_eq!(n, 1, "`{name}`:\n{text}");
+    }
+}
+
+/// `fit --name` with a line break writes a scenario that validates: the character becomes U+FFFD,
+/// as in logged names, and the quote and bracket stay inside the string.
+#[test]
+fn a_fit_name_with_control_characters_still_validates() {
+    let dir = project();
+    let d = dir.path();
+    let out = run_in(
+        d,
+        &[
+            "fit",
+            "log.csv",
+            "--name",
+            "n\"]\n[[stack]]",
+            "--out",
+            "named.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--name holds control characters"), "{err}");
+    let text = std::fs::read_to_string(d.join("named.toml")).unwrap();
+    assert!(
+        text.contains("name = \"n\\\"]\u{FFFD}[[stack]]\""),
+        "{text}"
+    );
+    let out = run_in(d, &["validate", "named.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}

@@ -499,7 +499,9 @@ fn the_days_the_aggregates_cover_merge_by_earliest_and_latest() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("bad.csv:5: `n` is not a number: `20700.5`"),
+        stderr.contains(
+            "bad.csv:5: `n` of a day must be a whole number of days since 1970-01-01 within ±10,000,000: `20700.5`"
+        ),
         "{stderr}"
     );
 }

@@ -31,6 +31,10 @@ pub struct MonthActual {
     pub calls: u64,
     /// Calls whose model has no price in the scenario or the catalog.
     pub unpriced_calls: u64,
+    /// Calls whose actual is the cost the log gives.
+    pub logged_cost_calls: u64,
+    /// Calls whose actual is their tokens priced (the log gives no cost).
+    pub priced_calls: u64,
 }
 
 /// Actual monthly spend from a stream of calls.
@@ -210,15 +214,18 @@ impl<'a> Actuals<'a> {
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
         self.days.insert(day);
-        let cost = if c.status == Status::Error {
-            Some(0.0)
+        let (cost, logged, priced) = if c.status == Status::Error {
+            (Some(0.0), false, false)
         } else if let Some(x) = c.cost_usd {
-            Some(x)
+            (Some(x), true, false)
         } else {
             let batch = self.is_batch(&c.workflow);
-            self.sheet(&c.model).map(|s| s.cost(c, batch))
+            let cost = self.sheet(&c.model).map(|s| s.cost(c, batch));
+            (cost, false, cost.is_some())
         };
         let m = self.months.entry(day.month()).or_default();
+        m.logged_cost_calls += u64::from(logged);
+        m.priced_calls += u64::from(priced);
         m.calls += 1;
         match cost {
             Some(x) => m.spend.add(x),
@@ -259,6 +266,10 @@ pub struct MonthResult {
     pub actual_usd: f64,
     pub calls: u64,
     pub unpriced_calls: u64,
+    /// Calls whose actual is the cost the log gives, and calls priced from their tokens (the
+    /// rest are provider errors, which cost nothing, and unpriced calls).
+    pub logged_cost_calls: u64,
+    pub priced_from_tokens_calls: u64,
     pub forecast_mean_usd: f64,
     pub forecast_low_usd: f64,
     pub forecast_p50_usd: f64,
@@ -266,6 +277,15 @@ pub struct MonthResult {
     /// Share of simulated months below the actual spend.
     pub percentile: f64,
     pub inside: bool,
+}
+
+/// A logged model name priced under another name.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ResolvedModel {
+    pub logged: String,
+    pub priced_as: String,
+    /// `undated` (a dated snapshot) or `latest` (a `-latest` alias).
+    pub how: &'static str,
 }
 
 /// A whole backtest.
@@ -283,6 +303,12 @@ pub struct Backtest {
     pub complete_months: usize,
     pub models_priced_from_catalog: Vec<String>,
     pub unpriced_models: Vec<String>,
+    /// Over the months shown: calls whose actual is the logged cost, and calls priced from their
+    /// tokens.
+    pub logged_cost_calls: u64,
+    pub priced_from_tokens_calls: u64,
+    /// Dated and `-latest` names priced as another name.
+    pub resolved_models: Vec<ResolvedModel>,
     /// Calls far outside the logs' span, left out of every month.
     pub set_aside_calls: u64,
     /// Their dates (`first` or `first to last`), by stretch.
@@ -348,6 +374,8 @@ pub fn evaluate(
             actual_usd: actual,
             calls: a.calls,
             unpriced_calls: a.unpriced_calls,
+            logged_cost_calls: a.logged_cost_calls,
+            priced_from_tokens_calls: a.priced_calls,
             forecast_mean_usd: crate::base::stats::mean(f),
             forecast_low_usd: low,
             forecast_p50_usd: crate::base::stats::quantile_sorted(f, 0.5),
@@ -359,6 +387,8 @@ pub fn evaluate(
     let complete: Vec<&MonthResult> = months.iter().filter(|m| m.complete).collect();
     let coverage = (!complete.is_empty())
         .then(|| complete.iter().filter(|m| m.inside).count() as f64 / complete.len() as f64);
+    let logged_cost_calls = months.iter().map(|m| m.logged_cost_calls).sum();
+    let priced_from_tokens_calls = months.iter().map(|m| m.priced_from_tokens_calls).sum();
     Ok(Backtest {
         scenario: s.name.clone(),
         stack: s.stacks[stack].name.clone(),
@@ -368,6 +398,21 @@ pub fn evaluate(
         complete_months: complete.len(),
         months,
         coverage,
+        logged_cost_calls,
+        priced_from_tokens_calls,
+        resolved_models: actuals
+            .resolved
+            .iter()
+            .map(|(logged, priced_as, how)| ResolvedModel {
+                logged: logged.clone(),
+                priced_as: priced_as.clone(),
+                how: match how {
+                    How::Undated => "undated",
+                    How::Latest => "latest",
+                    How::AsLogged => "as_logged",
+                },
+            })
+            .collect(),
         models_priced_from_catalog: actuals.from_catalog.clone(),
         unpriced_models: actuals.unpriced.clone(),
         set_aside_calls: actuals.set_aside.calls(),
@@ -447,6 +492,31 @@ pub fn render(b: &Backtest) -> String {
                 "\nNo complete month in the logs: coverage needs whole months."
             );
         }
+    }
+    let _ = writeln!(
+        o,
+        "Actual spend: {} call{} at the cost the log gives, {} priced from {} tokens at the scenario's prices",
+        b.logged_cost_calls,
+        if b.logged_cost_calls == 1 { "" } else { "s" },
+        b.priced_from_tokens_calls,
+        if b.priced_from_tokens_calls == 1 {
+            "its"
+        } else {
+            "their"
+        }
+    );
+    for r in &b.resolved_models {
+        let _ = writeln!(
+            o,
+            "Priced `{}` as `{}` ({})",
+            crate::base::escape::visible(&r.logged),
+            crate::base::escape::visible(&r.priced_as),
+            if r.how == "latest" {
+                How::Latest.describe()
+            } else {
+                How::Undated.describe()
+            }
+        );
     }
     if !b.models_priced_from_catalog.is_empty() {
         let _ = writeln!(

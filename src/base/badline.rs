@@ -100,6 +100,14 @@ pub enum BadLine {
     NotANumber { column: &'static str, value: String },
     /// An aggregate row with a negative `n`.
     NegativeN,
+    /// A `first_day` or `last_day` whose day number is not a whole number of days in range.
+    DayOutOfRange { value: String },
+    /// The rows of one workflow and model whose summed parts break the rule on a call's counts.
+    Part {
+        workflow: String,
+        model: String,
+        inner: Box<BadLine>,
+    },
     /// An aggregate `bucket` that is not an integer.
     BucketNotInteger { value: String },
     /// A measure of a workflow and model given without them.
@@ -217,6 +225,18 @@ impl fmt::Display for BadLine {
             Counted { inner, convention } => write!(f, "{inner} ({convention})"),
             NotANumber { column, value } => write!(f, "`{column}` is not a number: `{value}`"),
             NegativeN => f.write_str("`n` cannot be negative"),
+            DayOutOfRange { value } => write!(
+                f,
+                "`n` of a day must be a whole number of days since 1970-01-01 within ±10,000,000: `{value}`"
+            ),
+            Part {
+                workflow,
+                model,
+                inner,
+            } => write!(
+                f,
+                "workflow `{workflow}`, model `{model}`, summed over its rows: {inner}"
+            ),
             BucketNotInteger { value } => write!(f, "`bucket` is not an integer: `{value}`"),
             NeedsWorkflowAndModel { measure } => {
                 write!(f, "`{measure}` needs a workflow and a model")

@@ -74,6 +74,8 @@ pub enum UsageKind {
     NeedsTarget { flag: &'static str },
     /// `levers --effort` (as `given`) that is not `KEY=NUMBER` with a number of 0 or more.
     BadEffort { given: String },
+    /// `levers --effort` naming the same key twice.
+    DuplicateEffort { key: String },
     /// A lever key in `--effort` or `--without` that names no candidate of the scenario.
     UnknownLeverKey {
         flag: &'static str,
@@ -264,6 +266,9 @@ impl UsageKind {
                 "e.g. --probability 0.95 to keep 95% of months under the target".to_string()
             }
             NeedsTarget { .. } => "e.g. aicost levers scenario.toml --target 65000".to_string(),
+            DuplicateEffort { .. } => {
+                "give each key one --effort; the last would otherwise win silently".to_string()
+            }
             BadEffort { .. } => {
                 "e.g. --effort batch:product-descriptions=5 (a candidate) or --effort batch=5 (every candidate of a lever)"
                     .to_string()
@@ -490,6 +495,11 @@ impl fmt::Display for UsageKind {
                 write!(f, "--probability must be above 0 and below 1, got {got}")
             }
             NeedsTarget { flag } => write!(f, "`{flag}` needs --target USD"),
+            DuplicateEffort { key } => write!(
+                f,
+                "`--effort {}` is given twice",
+                crate::base::escape::visible(key)
+            ),
             BadEffort { given } => write!(
                 f,
                 "`--effort {}`: expected KEY=EFFORT with an effort of 0 or more",

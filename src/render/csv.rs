@@ -128,18 +128,27 @@ impl Writer<'_> {
 
     fn shares(&mut self, stack: &str, what: &str, shares: &[Share]) {
         for s in shares {
-            let group = s.name.replace(' ', "_");
+            // Workflow and model names are the user's, written as they are (`x y` and `x_y` are
+            // two workflows); token kinds are aicost's own fixed labels, written as identifiers
+            // (`cached_input`).
+            let kind;
+            let group = if what == "token_kind" {
+                kind = s.name.replace(' ', "_");
+                kind.as_str()
+            } else {
+                s.name.as_str()
+            };
             self.estimate(
                 stack,
                 &format!("{what}_spend_mean"),
-                &group,
+                group,
                 "usd",
                 &s.monthly_usd,
             );
             self.estimate(
                 stack,
                 &format!("{what}_spend_share"),
-                &group,
+                group,
                 "share",
                 &s.share,
             );

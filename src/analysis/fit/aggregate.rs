@@ -76,8 +76,7 @@ fn day(n: f64, value: &str) -> Result<Date, BadLine> {
     if n.fract() == 0.0 && n.abs() <= MAX_DAY_NUMBER {
         Ok(Date::from_days(n as i64))
     } else {
-        Err(BadLine::NotANumber {
-            column: "n",
+        Err(BadLine::DayOutOfRange {
             value: value.to_string(),
         })
     }
@@ -121,6 +120,7 @@ pub fn read(
     budget: &mut Budget,
     skipped: &mut Skipped,
     into: &mut Summary,
+    seen: &mut PartLines,
 ) -> Result<(), Error> {
     let name = input.name.clone();
     let locate = input.locator();
@@ -171,11 +171,17 @@ pub fn read(
                     if s.trim().is_empty() { "" } else { s }
                 };
                 let row = (|| -> Result<(), BadLine> {
+                    let before = skipped.renamed;
                     let (workflow, model, measure) = (
                         skipped.clean_name(crate::base::escape::csv_uncell(exact(0))),
                         skipped.clean_name(crate::base::escape::csv_uncell(exact(1))),
                         get(2),
                     );
+                    // Rows, not calls: counted apart so that no message calls them calls.
+                    if skipped.renamed > before {
+                        skipped.renamed = before;
+                        skipped.renamed_rows += 1;
+                    }
                     let (workflow, model) = (workflow.as_str(), model.as_str());
                     let m = Moments {
                         n: num(get(4), "n")?,
@@ -222,6 +228,8 @@ pub fn read(
                                 measure: measure.to_string(),
                             });
                         }
+                        seen.entry((workflow.to_string(), model.to_string()))
+                            .or_insert_with(|| (name.clone(), line));
                         let p = into
                             .parts
                             .entry((workflow.to_string(), model.to_string()))
@@ -312,6 +320,83 @@ pub fn read(
             }
         }
     }
+}
+
+/// Where the first row of each (workflow, model) pair was read: (file, line).
+pub type PartLines = std::collections::BTreeMap<(String, String), (String, u64)>;
+
+/// The sums of one pair's rows under the rule every call obeys ([`super::record::Call::check`]):
+/// cache reads plus writes, and images plus audio, within the input; reasoning plus audio output
+/// within the output. Each part is summed over a subset of the calls the total counts, so parts
+/// above their total cannot come from any set of valid calls.
+fn check_part(p: &PartStats) -> Result<(), BadLine> {
+    // Sums read back from a warehouse may be floating point: allow rounding, not a real excess.
+    let above = |parts: f64, total: f64| parts > total * (1.0 + 1e-9) + 0.5;
+    let round = |x: f64| x.round().max(0.0) as u64;
+    let input = p.input_tokens_all.total().sum;
+    let output = p.output_tokens.total().sum;
+    let cached = p.cached_tokens.total().sum;
+    let writes = p.write_tokens;
+    if above(cached + writes, input) {
+        return Err(BadLine::CacheExceedInput {
+            cached: round(cached),
+            writes: round(writes),
+            input: round(input),
+        });
+    }
+    let (image, audio) = (p.image_tokens.total().sum, p.audio_input_tokens.total().sum);
+    if above(image + audio, input) {
+        return Err(BadLine::MediaExceedInput {
+            image: round(image),
+            audio: round(audio),
+            input: round(input),
+        });
+    }
+    if above(p.write_tokens_1h, writes) {
+        return Err(BadLine::OneHourExceedWrites {
+            one_hour: round(p.write_tokens_1h),
+            writes: round(writes),
+        });
+    }
+    let (reasoning, audio) = (
+        p.reasoning_tokens.total().sum,
+        p.audio_output_tokens.total().sum,
+    );
+    if above(reasoning + audio, output) {
+        return Err(BadLine::ReasoningExceedOutput {
+            reasoning: round(reasoning),
+            audio: round(audio),
+            output: round(output),
+        });
+    }
+    Ok(())
+}
+
+/// Drop every pair of `into` whose summed parts exceed their total, counting each as one
+/// malformed line (at its first row), as a raw call that breaks the rule is.
+pub fn check_parts(into: &mut Summary, seen: &PartLines, budget: &mut Budget) -> Result<(), Error> {
+    let bad: Vec<((String, String), BadLine)> = into
+        .parts
+        .iter()
+        .filter_map(|(k, p)| check_part(p).err().map(|e| (k.clone(), e)))
+        .collect();
+    for ((workflow, model), reason) in bad {
+        into.parts.shift_remove(&(workflow.clone(), model.clone()));
+        let (file, line) = seen
+            .get(&(workflow.clone(), model.clone()))
+            .cloned()
+            .unwrap_or_default();
+        budget.bad(
+            &file,
+            line,
+            BadLine::Part {
+                workflow,
+                model,
+                inner: Box::new(reason),
+            },
+        )?;
+    }
+    Ok(())
 }
 
 fn row(

@@ -10,7 +10,8 @@ use super::input::{Input, Locator};
 use crate::base::badline::BadLine;
 use crate::base::error::{Error, UsageKind, suggest};
 
-/// A token count: a non-negative integer, possibly written as a string or a float.
+/// A token count: a non-negative integer, possibly written as a string or a float (`10.0`); a
+/// fraction (`10.5`) is no count of tokens, and is not rounded into one.
 pub fn count(v: &Value) -> Result<u64, BadLine> {
     let x = match v {
         Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
@@ -18,8 +19,8 @@ pub fn count(v: &Value) -> Result<u64, BadLine> {
         Value::Null => return Ok(0),
         _ => f64::NAN,
     };
-    if (0.0..1e15).contains(&x) {
-        Ok(x.round() as u64)
+    if (0.0..1e15).contains(&x) && x.fract() == 0.0 {
+        Ok(x as u64)
     } else {
         Err(BadLine::NotATokenCount {
             value: v.to_string(),
@@ -27,11 +28,28 @@ pub fn count(v: &Value) -> Result<u64, BadLine> {
     }
 }
 
-pub fn header_map(h: &csv::StringRecord) -> HashMap<String, usize> {
-    h.iter()
-        .enumerate()
-        .map(|(i, c)| (c.trim().trim_start_matches('\u{feff}').to_string(), i))
-        .collect()
+pub fn header_map(h: &csv::StringRecord, name: &str) -> Result<HashMap<String, usize>, Error> {
+    let mut cols = HashMap::new();
+    for (i, c) in h.iter().enumerate() {
+        let c = c.trim().trim_start_matches('\u{feff}').to_string();
+        // Two columns of one name: which one holds the value cannot be told, so neither wins.
+        if let Some(first) = cols.get(&c)
+            && !c.is_empty()
+        {
+            return Err(UsageKind::Csv {
+                at: format!("{}:1", crate::base::escape::visible(name)),
+                error: Some(format!(
+                    "the column `{}` appears twice (columns {} and {}); rename or remove one",
+                    crate::base::escape::visible(&c),
+                    first + 1,
+                    i + 1
+                )),
+            }
+            .into());
+        }
+        cols.entry(c).or_insert(i);
+    }
+    Ok(cols)
 }
 
 pub fn csv_reader(input: &mut Input) -> csv::Reader<&mut Box<dyn BufRead>> {

@@ -128,6 +128,7 @@ pub fn summarize_inputs(
 ) -> Result<Ingested, Error> {
     let mut reader = CallReader::new(opts);
     let mut from_aggregates = Summary::default();
+    let mut part_lines = aggregate::PartLines::new();
     let mut sources = Vec::new();
     for input in inputs {
         let mut input = input?;
@@ -139,11 +140,13 @@ pub fn summarize_inputs(
                 &mut reader.budget,
                 &mut reader.skipped,
                 &mut from_aggregates,
+                &mut part_lines,
             )?;
         } else {
             reader.read(&mut input, format, opts, &mut |c| acc.add(&c))?;
         }
     }
+    aggregate::check_parts(&mut from_aggregates, &part_lines, &mut reader.budget)?;
     let (budget, skipped, set_aside) = reader.finish(&mut |c| acc.add(&c))?;
     if acc.dropped_parts > 0 {
         return Err(UsageKind::TooManyParts {

@@ -40,7 +40,7 @@ pub fn read(
     let name = input.name.clone();
     let locate = input.locator();
     let mut rdr = csv_reader(input);
-    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?);
+    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?, &name)?;
     for needed in PLAIN_COLUMNS[..PLAIN_REQUIRED]
         .iter()
         .filter(|c| **c != "cached_tokens")

@@ -46,6 +46,12 @@ pub struct Skipped {
     /// Calls (or aggregate rows) whose workflow or model name held control characters, which
     /// were replaced so that the scenario written from them validates.
     pub renamed: u64,
+    /// Aggregate rows whose workflow or model name held such characters.
+    pub renamed_rows: u64,
+    /// Names after replacement that holds U+FFFD, with the first name as logged.
+    pub replaced_from: std::collections::BTreeMap<String, String>,
+    /// Names after replacement that two different logged names became (merged into one).
+    pub merged: std::collections::BTreeSet<String>,
 }
 
 impl Skipped {
@@ -56,7 +62,30 @@ impl Skipped {
         if let std::borrow::Cow::Owned(_) = clean {
             self.renamed += 1;
         }
-        clean.into_owned()
+        let clean = clean.into_owned();
+        self.note(name, &clean);
+        clean
+    }
+
+    /// Remember that `logged` reads as `clean`; two logged names that read the same (`a\tb`,
+    /// `a\nb` and `a\u{FFFD}b`) are noted as merged.
+    pub fn note(&mut self, logged: &str, clean: &str) {
+        /// Names remembered at most, so that a hostile log cannot grow the map without bound.
+        const KEEP: usize = 10_000;
+        if !clean.contains('\u{FFFD}') {
+            return;
+        }
+        match self.replaced_from.get(clean) {
+            Some(first) if first != logged => {
+                self.merged.insert(clean.to_string());
+            }
+            Some(_) => {}
+            None if self.replaced_from.len() < KEEP => {
+                self.replaced_from
+                    .insert(clean.to_string(), logged.to_string());
+            }
+            None => {}
+        }
     }
 }
 
@@ -102,14 +131,21 @@ pub fn read(
     // Names with control characters are replaced before anything counts them, so that two
     // spellings that print the same become one workflow.
     let mut renamed = 0;
+    let mut notes = Skipped::default();
     let mut sink = |mut c: Call| {
-        let clean = |s: &mut String| {
-            if let std::borrow::Cow::Owned(t) = crate::base::escape::sanitize_name(s) {
-                *s = t;
+        let mut clean = |s: &mut String| {
+            let changed = if let std::borrow::Cow::Owned(t) = crate::base::escape::sanitize_name(s)
+            {
+                let logged = std::mem::replace(s, t);
+                notes.note(&logged, s);
                 true
             } else {
                 false
+            };
+            if !changed && s.contains('\u{FFFD}') {
+                notes.note(&s.clone(), s);
             }
+            changed
         };
         let (w, m) = (clean(&mut c.workflow), clean(&mut c.model));
         if w || m {
@@ -120,6 +156,10 @@ pub fn read(
     let sink: &mut dyn FnMut(Call) = &mut sink;
     let result = read_format(input, format, opts, budget, skipped, sink);
     skipped.renamed += renamed;
+    for (clean, logged) in notes.replaced_from {
+        skipped.note(&logged, &clean);
+    }
+    skipped.merged.extend(notes.merged);
     result
 }
 
@@ -700,7 +740,7 @@ fn read_litellm_csv(
     let name = input.name.clone();
     let locate = input.locator();
     let mut rdr = csv_reader(input);
-    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?);
+    let cols = header_map(rdr.headers().map_err(|e| csv_error(&locate, e))?, &name)?;
     for needed in ["model", "prompt_tokens", "completion_tokens", "startTime"] {
         if !cols.contains_key(needed) {
             return Err(missing_column(&name, needed, &cols, "LiteLLM spend-log"));

@@ -4,9 +4,11 @@
 //! A fitted workflow is matched by name (`workflow` or `workflow/model` when it used several
 //! models). In its step (the only one, or the one whose route the fitted name names) the token
 //! keys, the cache hit rate and the keys fitted from cache writes, reasoning, image and audio
-//! tokens are replaced; in its segment (when only this workflow uses it) the
-//! head-count, rate, weekend factor and user variability; in every stack, the validation-failure
-//! rate of chain links to the fitted model. A workflow the scenario lacks is added whole, with its
+//! tokens are replaced; in its segment the head-count, rate, weekend factor and user variability,
+//! when only this workflow uses it, or when every workflow that uses it is one of the workflows
+//! the logs show sharing users (each then gets its share as `requests_per_session`); in every
+//! stack, the validation-failure rate of chain links to the fitted model (the call-weighted rate
+//! when several workflows share the route and model). A workflow the scenario lacks is added whole, with its
 //! segment, its model and a route in every stack. Each change is reported.
 
 use std::path::Path;
@@ -57,8 +59,39 @@ fn set(t: &mut Table, key: &str, v: Value, changed: &mut Vec<String>) {
             ));
         }
         *v.decor_mut() = decor;
+        // A comment on the lines above the key is kept (`Table::insert` would reset it); the
+        // last of them, when it states numbers, is marked the same way.
+        if before != after
+            && let Some(mut k) = t.key_mut(key)
+        {
+            let prefix = k
+                .leaf_decor()
+                .prefix()
+                .and_then(|s| s.as_str())
+                .map(str::to_string)
+                .unwrap_or_default();
+            let body = prefix.trim_end_matches(['\n', '\r', ' ', '\t']);
+            let start = body.rfind('\n').map_or(0, |i| i + 1);
+            if let Some((space, text)) = body[start..].split_once('#')
+                && text.chars().any(|c| c.is_ascii_digit())
+                && space.trim().is_empty()
+            {
+                let marked = format!(
+                    "{}{space}# (fit: was {}){text}{}",
+                    &prefix[..start],
+                    crate::base::escape::visible(&before),
+                    &prefix[body.len()..]
+                );
+                k.leaf_decor_mut().set_prefix(marked);
+            }
+        }
     }
-    t.insert(key, Item::Value(v));
+    match t.get_mut(key) {
+        Some(item) => *item = Item::Value(v),
+        None => {
+            t.insert(key, Item::Value(v));
+        }
+    }
     changed.push(key.to_string());
 }
 
@@ -90,6 +123,12 @@ pub fn update(base: &Path, f: &Fitted, catalog: &Catalog) -> Result<(String, Vec
         .and_then(Item::as_integer)
         .unwrap_or(30) as u32;
     let mut notes = Vec::new();
+    let mut pending = Pending {
+        fitted: f,
+        links: Vec::new(),
+        refitted: Vec::new(),
+        told: Vec::new(),
+    };
     for w in &f.workflows {
         for p in &w.parts {
             let pn = part_name(w, p);
@@ -102,11 +141,22 @@ pub fn update(base: &Path, f: &Fitted, catalog: &Catalog) -> Result<(String, Vec
                         .or_else(|| a.iter().position(|t| name_of(t) == Some(w.name.as_str())))
                 });
             match found {
-                Some(i) => update_workflow(&mut doc, i, w, p, &pn, days, catalog, &mut notes),
+                Some(i) => update_workflow(
+                    &mut doc,
+                    i,
+                    w,
+                    p,
+                    &pn,
+                    days,
+                    catalog,
+                    &mut pending,
+                    &mut notes,
+                ),
                 None => add_workflow(&mut doc, w, p, catalog, &mut notes),
             }
         }
     }
+    write_links(&mut doc, &pending.links, catalog, &mut notes);
     Ok((doc.to_string(), notes))
 }
 
@@ -123,6 +173,7 @@ fn update_workflow(
     pn: &str,
     days: u32,
     catalog: &Catalog,
+    pending: &mut Pending,
     notes: &mut Vec<String>,
 ) {
     let workflows = doc["workflow"].as_array_of_tables().expect("checked");
@@ -237,66 +288,232 @@ fn update_workflow(
             })
             > 1
     });
+    // A shared segment is refitted when every workflow that uses it is one of the population
+    // the logs put together (as `fit` itself writes them): its users are theirs.
+    let population = w
+        .population
+        .and_then(|i| pending.fitted.populations.get(i).map(|p| (i, p)));
+    let whole = match (&segment, population) {
+        (Some(s), Some((i, _))) if shared => {
+            let users_of = workflows_using(doc, s);
+            !users_of.is_empty()
+                && users_of.iter().all(|n| {
+                    pending.fitted.workflows.iter().any(|o| {
+                        o.population == Some(i)
+                            && (o.name == *n || o.parts.iter().any(|q| part_name(o, q) == *n))
+                    })
+                })
+        }
+        _ => false,
+    };
     match (&segment, shared, w.parts.len() > 1) {
         (Some(s), false, false) => {
-            if let Some(segs) = doc
-                .get_mut("segment")
-                .and_then(Item::as_array_of_tables_mut)
-                && let Some(t) = segs.iter_mut().find(|t| name_of(t) == Some(s.as_str()))
-            {
-                let mut changed = Vec::new();
-                set(
-                    t,
-                    "users",
-                    value(&format!("{}", w.users.round().max(1.0))),
-                    &mut changed,
-                );
-                let rate = sig(w.requests_per_user_per_day, 4);
-                if t.contains_key("sessions_per_user_per_month") {
-                    let weights = crate::model::day_weights(days, 0, w.weekend_factor);
-                    let month: f64 = weights.iter().sum::<f64>() * w.requests_per_user_per_day;
-                    set(
-                        t,
-                        "sessions_per_user_per_month",
-                        value(&format!("{}", sig(month, 4))),
-                        &mut changed,
-                    );
-                } else {
-                    set(
-                        t,
-                        "sessions_per_user_per_day",
-                        value(&format!("{rate}")),
-                        &mut changed,
-                    );
-                }
-                set(
-                    t,
-                    "weekend_factor",
-                    value(&format!("{}", sig(w.weekend_factor, 3))),
-                    &mut changed,
-                );
-                set(
-                    t,
-                    "user_variability",
-                    value(&format!("{}", sig(w.user_variability, 3))),
-                    &mut changed,
-                );
+            let fit = (
+                w.users,
+                w.requests_per_user_per_day,
+                w.weekend_factor,
+                w.user_variability,
+            );
+            if let Some(changed) = set_segment(doc, s, fit, days) {
                 notes.push(format!("updated segment `{s}`: {}", changed.join(", ")));
             }
         }
-        (Some(s), true, _) => notes.push(format!(
-            "segment `{s}` is shared with other workflows; its traffic was not updated"
-        )),
+        (Some(s), true, _) if whole => {
+            let (_, pop) = population.expect("checked");
+            if !pending.refitted.contains(s) {
+                pending.refitted.push(s.clone());
+                let fit = (
+                    pop.users,
+                    pop.requests_per_user_per_day,
+                    pop.weekend_factor,
+                    pop.user_variability,
+                );
+                if let Some(changed) = set_segment(doc, s, fit, days) {
+                    notes.push(format!(
+                        "updated segment `{s}` (shared by workflows that are all in the logs): {}",
+                        changed.join(", ")
+                    ));
+                }
+            }
+            let share = if pop.requests > 0.0 {
+                w.requests / pop.requests
+            } else {
+                0.0
+            } * if w.parts.len() > 1 { p.share } else { 1.0 };
+            let wt = doc["workflow"]
+                .as_array_of_tables_mut()
+                .expect("checked")
+                .get_mut(index)
+                .expect("index");
+            let mut changed = Vec::new();
+            set(
+                wt,
+                "requests_per_session",
+                value(&format!("{}", sig(share, 4))),
+                &mut changed,
+            );
+            notes.push(format!(
+                "updated workflow `{wname}`: requests_per_session (its share of segment `{s}`'s sessions)"
+            ));
+        }
+        (Some(s), true, _) => {
+            if !pending.told.contains(s) {
+                pending.told.push(s.clone());
+                notes.push(format!(
+                    "segment `{s}` is shared with workflows the logs do not all hold; its traffic was not updated"
+                ));
+            }
+        }
         _ => notes.push(format!("workflow `{wname}`: no single segment to update")),
     }
-    // Validation-failure rates of links to the fitted model, in every stack.
-    let Some(route) = route else { return };
-    if let Some(stacks) = doc.get_mut("stack").and_then(Item::as_array_of_tables_mut) {
+    // Validation-failure rates of links to the fitted model: gathered, and written once every
+    // workflow is read, since several workflows may share a route and model.
+    if let Some(route) = route {
+        pending.links.push(LinkFit {
+            route,
+            model: p.model.clone(),
+            workflow: wname,
+            calls: p.calls,
+            rate: p.validation_failure_rate,
+            max_attempts: p.max_attempts,
+        });
+    }
+}
+
+/// What the update carries from one workflow to the next.
+struct Pending<'a> {
+    fitted: &'a Fitted,
+    /// Rates of chain links, written once every workflow is read.
+    links: Vec<LinkFit>,
+    /// Shared segments already refitted, and those already said to be left as they are.
+    refitted: Vec<String>,
+    told: Vec<String>,
+}
+
+/// The names of the workflows that draw on segment `s` (those that list it, and those that list
+/// none).
+fn workflows_using(doc: &DocumentMut, s: &str) -> Vec<String> {
+    doc.get("workflow")
+        .and_then(Item::as_array_of_tables)
+        .map_or_else(Vec::new, |a| {
+            a.iter()
+                .filter(|t| match t.get("segments").and_then(Item::as_array) {
+                    Some(list) => list.iter().any(|v| v.as_str() == Some(s)),
+                    None => true,
+                })
+                .filter_map(|t| name_of(t).map(str::to_string))
+                .collect()
+        })
+}
+
+/// Write a segment's fitted traffic: (users, requests per user on a weekday, weekend factor,
+/// user variability); the keys changed, or `None` when the scenario has no such segment.
+fn set_segment(
+    doc: &mut DocumentMut,
+    s: &str,
+    (users, per_day, weekend_factor, user_variability): (f64, f64, f64, f64),
+    days: u32,
+) -> Option<Vec<String>> {
+    let segs = doc
+        .get_mut("segment")
+        .and_then(Item::as_array_of_tables_mut)?;
+    let t = segs.iter_mut().find(|t| name_of(t) == Some(s))?;
+    let mut changed = Vec::new();
+    set(
+        t,
+        "users",
+        value(&format!("{}", users.round().max(1.0))),
+        &mut changed,
+    );
+    if t.contains_key("sessions_per_user_per_month") {
+        let weights = crate::model::day_weights(days, 0, weekend_factor);
+        let month: f64 = weights.iter().sum::<f64>() * per_day;
+        set(
+            t,
+            "sessions_per_user_per_month",
+            value(&format!("{}", sig(month, 4))),
+            &mut changed,
+        );
+    } else {
+        set(
+            t,
+            "sessions_per_user_per_day",
+            value(&format!("{}", sig(per_day, 4))),
+            &mut changed,
+        );
+    }
+    set(
+        t,
+        "weekend_factor",
+        value(&format!("{}", sig(weekend_factor, 3))),
+        &mut changed,
+    );
+    set(
+        t,
+        "user_variability",
+        value(&format!("{}", sig(user_variability, 3))),
+        &mut changed,
+    );
+    Some(changed)
+}
+
+/// The validation-failure rate one fitted workflow measured on a route's model.
+struct LinkFit {
+    route: String,
+    model: String,
+    workflow: String,
+    calls: f64,
+    rate: f64,
+    max_attempts: u64,
+}
+
+/// Write the validation-failure rate of every chain link to a fitted model, in every stack. A
+/// route and model several workflows share get the rate of all their calls together (the
+/// call-weighted mean of their rates), and a note that says so, rather than the last one's.
+fn write_links(
+    doc: &mut DocumentMut,
+    links: &[LinkFit],
+    catalog: &Catalog,
+    notes: &mut Vec<String>,
+) {
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    for l in links {
+        if !keys.contains(&(l.route.as_str(), l.model.as_str())) {
+            keys.push((l.route.as_str(), l.model.as_str()));
+        }
+    }
+    for (route, model) in keys {
+        let group: Vec<&LinkFit> = links
+            .iter()
+            .filter(|l| l.route == route && l.model == model)
+            .collect();
+        let calls: f64 = group.iter().map(|l| l.calls).sum();
+        let rate = if calls > 0.0 {
+            group.iter().map(|l| l.rate * l.calls).sum::<f64>() / calls
+        } else {
+            group.iter().map(|l| l.rate).sum::<f64>() / group.len() as f64
+        };
+        let max_attempts = group.iter().map(|l| l.max_attempts).max().unwrap_or(1);
+        let r = sig(rate, 4);
+        if group.len() > 1 {
+            let each: Vec<String> = group
+                .iter()
+                .map(|l| format!("`{}` {} over {} calls", l.workflow, sig(l.rate, 4), l.calls))
+                .collect();
+            notes.push(format!(
+                "route `{route}`, model `{model}` is shared by {} workflows ({}): the call-weighted validation_failure_rate {r} is written",
+                group.len(),
+                each.join(", ")
+            ));
+        }
+        let Some(stacks) = doc.get_mut("stack").and_then(Item::as_array_of_tables_mut) else {
+            return;
+        };
         for st in stacks.iter_mut() {
             let sname = name_of(st).unwrap_or("?").to_string();
             let Some(chain) = st
                 .get_mut("route")
-                .and_then(|r| r.get_mut(&route))
+                .and_then(|r| r.get_mut(route))
                 .and_then(|r| r.get_mut("chain"))
                 .and_then(Item::as_array_mut)
             else {
@@ -307,26 +524,27 @@ fn update_workflow(
                     continue;
                 };
                 let linked = t.get("model").and_then(Value::as_str);
-                if linked != Some(p.model.as_str())
-                    && linked != Some(skeleton::model_name(catalog, &p.model).as_str())
+                if linked != Some(model)
+                    && linked != Some(skeleton::model_name(catalog, model).as_str())
                 {
                     continue;
                 }
-                let r = sig(p.validation_failure_rate, 4);
                 t.insert("validation_failure_rate", value(&format!("{r}")));
-                if p.validation_failure_rate > 0.0 {
+                // Inserting into an inline table leaves `"gpt-4o" ,` and `0}`: lay it out anew.
+                t.fmt();
+                if rate > 0.0 {
                     let keep = t
                         .get("max_attempts")
                         .and_then(Value::as_integer)
                         .unwrap_or(1);
                     t.insert(
                         "max_attempts",
-                        value(&format!("{}", (p.max_attempts as i64).max(keep))),
+                        value(&format!("{}", (max_attempts as i64).max(keep))),
                     );
+                    t.fmt();
                 }
                 notes.push(format!(
-                    "updated stack `{sname}`, route `{route}`, model `{}`: validation_failure_rate = {r}",
-                    p.model
+                    "updated stack `{sname}`, route `{route}`, model `{model}`: validation_failure_rate = {r}"
                 ));
             }
         }

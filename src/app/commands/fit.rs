@@ -96,10 +96,32 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
                 ing.skipped.proxy_cache_hits
             );
         }
-        if ing.skipped.renamed > 0 {
+        for (count, what) in [
+            (ing.skipped.renamed, "calls name"),
+            (ing.skipped.renamed_rows, "aggregate rows name"),
+        ] {
+            if count > 0 {
+                eprintln!(
+                    "{count} {what} a workflow or model with control characters; each such character became U+FFFD (the replacement character) so that the scenario validates"
+                );
+            }
+        }
+        if !ing.skipped.merged.is_empty() {
+            let names: Vec<String> = ing
+                .skipped
+                .merged
+                .iter()
+                .take(5)
+                .map(|n| format!("`{}`", crate::base::escape::visible(n)))
+                .collect();
             eprintln!(
-                "{} calls name a workflow or model with control characters; each such character became U+FFFD (the replacement character) so that the scenario validates",
-                ing.skipped.renamed
+                "warning: logged names that differ only in such characters became one name: {}{}; rename them in the logs (or with --group-by) to keep them apart",
+                names.join(", "),
+                if ing.skipped.merged.len() > 5 {
+                    ", …"
+                } else {
+                    ""
+                }
             );
         }
     }
@@ -143,7 +165,18 @@ pub fn fit(a: &FitArgs, config: &Config) -> Result<u8, Error> {
             .map(|c| catalog_reference(c, a.out.as_deref())),
     };
     let text = match &a.update {
-        None => skeleton::render(&fitted, &a.name, &prov, &catalog),
+        None => {
+            // A name no scenario may hold (a line break, an escape) would make the written
+            // scenario fail validation: its characters become U+FFFD, as logged names' do.
+            let name = crate::base::escape::sanitize_name(&a.name);
+            if name != a.name.as_str() {
+                eprintln!(
+                    "--name holds control characters; each became U+FFFD (the replacement character): `{}`",
+                    crate::base::escape::visible(&name)
+                );
+            }
+            skeleton::render(&fitted, &name, &prov, &catalog)
+        }
         Some(base) => {
             let (text, notes) = crate::analysis::fit::update::update(base, &fitted, &catalog)?;
             if !config.quiet {

@@ -45,6 +45,9 @@ fn target_query(a: &LeversArgs) -> Result<Option<TargetQuery>, Error> {
             (v.is_finite() && v >= 0.0 && !k.trim().is_empty()).then(|| (k.trim().to_string(), v))
         });
         match parsed {
+            Some(e) if efforts.iter().any(|(k, _): &(String, f64)| *k == e.0) => {
+                return Err(UsageKind::DuplicateEffort { key: e.0 }.into());
+            }
             Some(e) => efforts.push(e),
             None => {
                 return Err(UsageKind::BadEffort {
