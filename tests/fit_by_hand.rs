@@ -2,15 +2,11 @@
 //! that contradict themselves, names that merge after replacement, a column named twice, a
 //! fractional token count, and `--update` on links and segments several workflows share.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+mod common;
+
+use common::aicost_dated as aicost;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-
-fn aicost() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("aicost");
-    cmd.env_remove("NO_COLOR").env("AICOST_TODAY", "2026-11-23");
-    cmd
-}
 
 /// Aggregate rows whose summed parts exceed their total (cache reads and writes above the input,
 /// reasoning above the output) cannot come from valid calls: the pair counts as malformed, as a
