@@ -300,3 +300,71 @@ fn the_guide_runs_as_written() {
     }
     assert_eq!(ran, 4);
 }
+
+/// A prompt path given with `--set` is read like one written in the file: relative to the
+/// scenario's folder (not the current one) and confined to its tree, `--allow-dir` widening it.
+#[test]
+fn a_prompt_path_given_with_set_is_confined_like_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(d.join("project")).unwrap();
+    std::fs::create_dir_all(d.join("outside")).unwrap();
+    std::fs::write(d.join("outside/secret.txt"), "hello").unwrap();
+    std::fs::write(d.join("project/p.md"), "hello world").unwrap();
+    std::fs::write(
+        d.join("project/s.toml"),
+        scenario_with("input_tokens = 5", "gpt-4o"),
+    )
+    .unwrap();
+    let secret = d.join("outside/secret.txt");
+    let set = |table: String| format!("workflow.w.step.s.static_prefix_tokens={table}");
+    let mut refused = vec![
+        format!("{{ file = \"{}\" }}", secret.display()),
+        "{ file = \"../outside/secret.txt\" }".to_string(),
+        format!("{{ folder = \"{}\" }}", d.join("outside").display()),
+    ];
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&secret, d.join("project/link.txt")).unwrap();
+        refused.push("{ file = \"link.txt\" }".to_string());
+    }
+    for table in &refused {
+        aicost()
+            .current_dir(d.join("project"))
+            .args(["validate", "s.toml", "--set", &set(table.clone())])
+            .assert()
+            .code(2)
+            .stderr(contains("leads outside the folders this scenario may read"))
+            .stderr(contains("--> --set:1:"))
+            .stderr(contains(format!(
+                "--allow-dir {}",
+                d.join("outside").display()
+            )));
+    }
+    // Allowed, the secret is only counted: "hello" is one token.
+    aicost()
+        .current_dir(d.join("project"))
+        .args(["validate", "s.toml", "--set", &set(refused[0].clone())])
+        .args(["--allow-dir", d.join("outside").to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(contains("secret.txt 1 token\n"));
+    // Relative to the scenario's folder, from another current folder: "hello world" is 2 tokens.
+    aicost()
+        .current_dir(&d)
+        .args(["validate", "project/s.toml"])
+        .args(["--set", &set("{ file = \"p.md\" }".to_string())])
+        .assert()
+        .success()
+        .stdout(contains("project/p.md 2 tokens\n"));
+    // A missing file: the help names the folder the path is relative to.
+    aicost()
+        .current_dir(&d)
+        .args(["validate", "project/s.toml"])
+        .args(["--set", &set("{ file = \"nope.md\" }".to_string())])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "a path given with --set is relative to the scenario's folder (`project`)",
+        ));
+}
