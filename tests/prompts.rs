@@ -368,3 +368,138 @@ fn a_prompt_path_given_with_set_is_confined_like_the_files() {
             "a path given with --set is relative to the scenario's folder (`project`)",
         ));
 }
+
+/// A table's `model` that neither the scenario, the catalog nor OpenAI's encodings know is an
+/// error with a did-you-mean, as for `aicost tokens --model`.
+#[test]
+fn an_unknown_model_in_a_prompt_table_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.md"), "hello world").unwrap();
+    for (model, said) in [
+        ("mystery-9000", "neither a model of this scenario"),
+        ("claude-sonet-4-5", "did you mean `claude-sonnet-4-5`?"),
+    ] {
+        let keys = format!(
+            "static_prefix_tokens = {{ file = \"p.md\", model = \"{model}\" }}\ninput_tokens = 5"
+        );
+        std::fs::write(d.join("s.toml"), scenario_with(&keys, "gpt-4o")).unwrap();
+        aicost()
+            .current_dir(d)
+            .args(["validate", "s.toml"])
+            .assert()
+            .code(2)
+            .stderr(contains(format!("`model` names `{model}`")))
+            .stderr(contains(said))
+            .stderr(contains("s.toml:11:"));
+    }
+    // A model of the catalog that the scenario does not use counts with its tokenizer.
+    std::fs::write(
+        d.join("s.toml"),
+        scenario_with(
+            "static_prefix_tokens = { file = \"p.md\", model = \"gpt-4.1\" }\ninput_tokens = 5",
+            "claude-sonnet-4-5",
+        ),
+    )
+    .unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("p.md 2 tokens"));
+}
+
+/// Two stacks whose first models count a prompt differently: one count prices both, so
+/// validation says by how much the other model's tokenizer disagrees.
+fn two_stacks(first: &str, second: &str) -> String {
+    format!(
+        "name = \"s\"\n[[segment]]\nname = \"u\"\nusers = 10\nsessions_per_user_per_month = 1\n\
+         [[workflow]]\nname = \"w\"\n[[workflow.step]]\nname = \"s\"\nroute = \"main\"\n\
+         static_prefix_tokens = {{ file = \"p.md\" }}\ninput_tokens = 5\noutput_tokens = 100\n\
+         [[model]]\nname = \"{first}\"\n[[model]]\nname = \"{second}\"\n\
+         [[stack]]\nname = \"a\"\n[stack.route.main]\nchain = [{{ model = \"{first}\" }}]\n\
+         [[stack]]\nname = \"b\"\n[stack.route.main]\nchain = [{{ model = \"{second}\" }}]\n"
+    )
+}
+
+#[test]
+fn models_whose_tokenizers_disagree_on_a_prompt_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // "hello world": 2 o200k tokens; 11 characters at 3.5 per token for Claude, 4 tokens.
+    std::fs::write(d.join("p.md"), "hello world").unwrap();
+    std::fs::write(d.join("s.toml"), two_stacks("gpt-4o", "claude-sonnet-4-5")).unwrap();
+    let out = aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("p.md 2 tokens"))
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the prompt counts 2 tokens with `gpt-4o`'s tokenizer (o200k_base) but ≈4 with `claude-sonnet-4-5`'s (3.5 characters per token)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("every stack is priced with the first count"),
+        "{err}"
+    );
+    // The stacks reversed: Claude's count prices both, and gpt-4o's is named.
+    std::fs::write(d.join("s.toml"), two_stacks("claude-sonnet-4-5", "gpt-4o")).unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("p.md ≈ 4 tokens"))
+        .stderr(contains(
+            "counts ≈4 tokens with `claude-sonnet-4-5`'s tokenizer",
+        ))
+        .stderr(contains("but 2 with `gpt-4o`'s (o200k_base)"));
+    // Two models of one encoding agree: no warning.
+    std::fs::write(d.join("s.toml"), two_stacks("gpt-4o", "gpt-4.1")).unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("0 warnings"));
+}
+
+/// The files of one folder may hold 16 MiB in all, like one file: counting hostile text is slow,
+/// and a folder is counted at every load.
+#[test]
+fn a_prompt_folder_has_a_total_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("inputs")).unwrap();
+    // Two files of 9 MiB each: each under the 16 MiB of a file, 18 MiB together.
+    let nine = "a ".repeat(9 << 19);
+    for f in ["a.txt", "b.txt"] {
+        std::fs::write(d.join("inputs").join(f), &nine).unwrap();
+    }
+    std::fs::write(
+        d.join("s.toml"),
+        scenario_with("input_tokens = { folder = \"inputs\" }", "gpt-4o"),
+    )
+    .unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the 2 files of the folder `inputs` hold 18,874,368 bytes, more than the 16 MiB a prompt folder may hold in all",
+        ))
+        .stderr(contains("s.toml:11:"));
+    // One of them alone passes.
+    std::fs::remove_file(d.join("inputs/b.txt")).unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success();
+}

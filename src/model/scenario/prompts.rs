@@ -226,9 +226,9 @@ fn ratio_text(e: &Encoding) -> String {
     d.strip_prefix("approximation: ").unwrap_or(&d).to_string()
 }
 
-/// A count with the tokenizer of `model`, in words: `55 with `gpt-4o`'s tokenizer (o200k_base)`,
+/// A count with the tokenizer of `model`, in words: `55 tokens with `gpt-4o`'s tokenizer (o200k_base)`,
 /// `≈77 with `claude-sonnet-4-5`'s (3.5 characters per token)`.
-fn count_with(n: u64, model: &str, e: &Encoding, whose: &str) -> String {
+fn count_with(n: u64, unit: &str, model: &str, e: &Encoding, whose: &str) -> String {
     let (approx, how) = match e {
         Encoding::Bpe(_) => ("", e.describe()),
         Encoding::Ratio {
@@ -236,7 +236,7 @@ fn count_with(n: u64, model: &str, e: &Encoding, whose: &str) -> String {
         } => ("≈", format!("{chars_per_token} characters per token")),
     };
     format!(
-        "{approx}{} with `{}`'s{whose} ({how})",
+        "{approx}{}{unit} with `{}`'s{whose} ({how})",
         crate::base::format::count(n as f64),
         crate::base::escape::visible(model)
     )
@@ -270,9 +270,9 @@ fn spread_warning(
         Problem::new(
             ProblemKind::Warning,
             format!(
-                "{what} {} tokens but {}, a model this step's route also reaches: every stack is priced with the first count",
-                count_with(total, first, &t.encoding, " tokenizer"),
-                count_with(theirs, m, &e, ""),
+                "{what} {} but {}, a model this step's route also reaches: every stack is priced with the first count",
+                count_with(total, " tokens", first, &t.encoding, " tokenizer"),
+                count_with(theirs, "", m, &e, ""),
             ),
         )
         .help("a prompt is counted once, with the tokenizer of the model the step reaches first (or of `model` in its table); to compare providers on their own counts, give each its own scenario with `model` set to one of its models"),
