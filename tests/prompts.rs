@@ -503,3 +503,92 @@ fn a_prompt_folder_has_a_total_size_limit() {
         .assert()
         .success();
 }
+
+/// What `validate` and the warnings say about prompts reads as written: separators in counts, a
+/// large folder summarised, one "approximation" per message, an input-window warning at the part
+/// that is long, and an `--allow-dir` that names a real folder.
+#[test]
+fn prompt_messages_read_naturally() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("project/inputs")).unwrap();
+    let p = d.join("project");
+    // "hello" and " hello" are one o200k token each: 130,000 words, 130,000 tokens, beyond
+    // gpt-4o's 128,000-token input window.
+    let long = vec!["hello"; 130_000].join(" ");
+    std::fs::write(p.join("long.md"), long).unwrap();
+    for i in 0..25 {
+        std::fs::write(p.join(format!("inputs/{i:02}.txt")), "hello").unwrap();
+    }
+    std::fs::write(
+        p.join("s.toml"),
+        scenario_with(
+            "static_prefix_tokens = { file = \"long.md\" }\ninput_tokens = { folder = \"inputs\" }",
+            "gpt-4o",
+        ),
+    )
+    .unwrap();
+    let out = aicost()
+        .current_dir(&p)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("long.md 130,000 tokens\n"))
+        .stdout(contains("inputs/19.txt 1 token\n"))
+        .stdout(contains(": … and 5 more files\n"))
+        .stdout(contains(": mean 1.0 tokens over 25 files\n"))
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("inputs/20.txt"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The window warning points at the static prefix (line 11), not at the inputs (line 12).
+    assert!(
+        stderr.contains("input window of `gpt-4o`") && stderr.contains("s.toml:11:24"),
+        "{stderr}"
+    );
+    // One "approximation" in the warning of a ratio count.
+    std::fs::write(p.join("p.md"), "hello world").unwrap();
+    std::fs::write(
+        p.join("s.toml"),
+        scenario_with(
+            "static_prefix_tokens = { file = \"p.md\" }\ninput_tokens = 5",
+            "claude-sonnet-4-5",
+        ),
+    )
+    .unwrap();
+    let out = aicost()
+        .current_dir(&p)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "4 tokens counted from 1 file with an approximation: Anthropic (not public)",
+        ))
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("approximation: approximation"), "{stderr}");
+    // `..` above the root is the root: the help allows `/etc`, never `/../etc`.
+    let depth = p.canonicalize().unwrap().components().count() + 2;
+    let up = "../".repeat(depth);
+    std::fs::write(
+        p.join("s.toml"),
+        scenario_with(
+            &format!("static_prefix_tokens = {{ file = \"{up}etc/hostname\" }}\ninput_tokens = 5"),
+            "gpt-4o",
+        ),
+    )
+    .unwrap();
+    let out = aicost()
+        .current_dir(&p)
+        .args(["validate", "s.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("leads outside the folders this scenario may read"))
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pass `--allow-dir /etc`"), "{stderr}");
+    assert!(!stderr.contains("--allow-dir /.."), "{stderr}");
+}

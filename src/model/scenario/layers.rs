@@ -497,5 +497,14 @@ mod tests {
             Path::new("a/c.toml")
         );
         assert_eq!(normalize(Path::new("../x.toml")), Path::new("../x.toml"));
+        assert_eq!(
+            normalize(Path::new("../../x.toml")),
+            Path::new("../../x.toml")
+        );
+        // Above the root is the root: a help never suggests `/../etc`.
+        assert_eq!(
+            normalize(Path::new("/tmp/a/../../../../etc/passwd")),
+            Path::new("/etc/passwd")
+        );
     }
 }

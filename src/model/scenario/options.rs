@@ -167,11 +167,15 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` of the root is the root (`/../etc` is `/etc`); a leading `..` of a relative
+            // path stays, and so do those after it (`../../x`).
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                _ => out.push(".."),
+            },
             other => out.push(other),
         }
     }
