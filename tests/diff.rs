@@ -263,3 +263,101 @@ fn base_ref_keeps_the_size_limit_of_a_scenario() {
         .stderr(contains("cannot read `s.toml` at git revision `HEAD`"))
         .stderr(contains("larger than 64 MiB"));
 }
+
+/// The prompt fixture (tests/fixtures/prompts) committed to a fresh repository.
+fn committed_prompts() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let fixture = Path::new("tests/fixtures/prompts");
+    for sub in ["", "prompts", "inputs"] {
+        std::fs::create_dir_all(repo.join(sub)).unwrap();
+        for e in std::fs::read_dir(fixture.join(sub)).unwrap() {
+            let e = e.unwrap();
+            if e.path().is_file() {
+                std::fs::copy(e.path(), repo.join(sub).join(e.file_name())).unwrap();
+            }
+        }
+    }
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "prompts"]);
+    dir
+}
+
+fn key_change<'a>(d: &'a Value, path: &str) -> &'a Value {
+    d["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["path"] == path)
+        .unwrap_or_else(|| panic!("no change of {path} in {}", d["keys"]))
+}
+
+/// With `--base-ref`, OLD's prompt files are read as committed at the revision, like the files
+/// it extends, and the counts that changed are listed as changed keys: a pull request that only
+/// edits a prompt shows its cost.
+#[test]
+fn base_ref_counts_the_prompts_as_committed() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("git is not installed; skipping");
+        return;
+    }
+    let dir = committed_prompts();
+    let repo = dir.path();
+    // " Extra instructions." is 3 o200k tokens (" Extra", " instructions", "."), so 200 of them
+    // add 600 tokens to the 55 of the committed system prompt.
+    let system = std::fs::read_to_string(repo.join("prompts/system.md")).unwrap();
+    let extra = " Extra instructions.".repeat(200);
+    std::fs::write(repo.join("prompts/system.md"), format!("{system}{extra}")).unwrap();
+    let added = aicost()
+        .current_dir(repo)
+        .args(["tokens", "prompts/system.md", "--model", "gpt-4o"])
+        .output()
+        .unwrap();
+    let new_count: u64 = String::from_utf8_lossy(&added.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // A new example input in the folder: "hello" is one token.
+    std::fs::write(repo.join("inputs/04-new.txt"), "hello").unwrap();
+    let out = aicost()
+        .current_dir(repo)
+        .args([
+            "diff",
+            "--base-ref",
+            "HEAD",
+            "support.toml",
+            "--trials",
+            "200",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let d = common::success_json(&out);
+    let prefix = key_change(&d, "workflow[answer].step[reply].static_prefix_tokens");
+    assert_eq!(prefix["old"], "55", "{prefix}");
+    assert_eq!(prefix["new"], new_count.to_string(), "{prefix}");
+    assert_eq!(new_count, 655);
+    let inputs = key_change(&d, "workflow[answer].step[reply].input_tokens.values");
+    assert_eq!(inputs["old"], "[2, 4, 1]", "{inputs}");
+    assert_eq!(inputs["new"], "[2, 4, 1, 1]", "{inputs}");
+    // 2,000 users × 3 sessions a month, one request each, at gpt-4o's $2.50 per million input
+    // tokens (no cache): each added token costs 6,000 × $2.5e-6 = $0.015 a month. The inputs'
+    // mean falls from 7/3 to 8/4 tokens. The months are common to both versions, so the paired
+    // change is that much per simulated request; its mean is within 4 standard errors.
+    let per_token = 6_000.0 * 2.5e-6;
+    let expected = per_token * ((new_count - 55) as f64 + (2.0 - 7.0 / 3.0));
+    let mean = &stack(&d, "gpt-4o")["mean"];
+    let (delta, se) = (
+        mean["delta"].as_f64().unwrap(),
+        mean["standard_error"].as_f64().unwrap(),
+    );
+    assert!(delta > 1.0, "{mean}");
+    assert!(
+        (delta - expected).abs() < 4.0 * se.max(1e-9),
+        "{mean} vs {expected}"
+    );
+}

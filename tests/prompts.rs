@@ -292,3 +292,295 @@ fn the_guide_runs_as_written() {
     }
     assert_eq!(ran, 4);
 }
+
+/// A prompt path given with `--set` is read like one written in the file: relative to the
+/// scenario's folder (not the current one) and confined to its tree, `--allow-dir` widening it.
+#[test]
+fn a_prompt_path_given_with_set_is_confined_like_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(d.join("project")).unwrap();
+    std::fs::create_dir_all(d.join("outside")).unwrap();
+    std::fs::write(d.join("outside/secret.txt"), "hello").unwrap();
+    std::fs::write(d.join("project/p.md"), "hello world").unwrap();
+    std::fs::write(
+        d.join("project/s.toml"),
+        scenario_with("input_tokens = 5", "gpt-4o"),
+    )
+    .unwrap();
+    let secret = d.join("outside/secret.txt");
+    let set = |table: String| format!("workflow.w.step.s.static_prefix_tokens={table}");
+    let mut refused = vec![
+        format!("{{ file = \"{}\" }}", secret.display()),
+        "{ file = \"../outside/secret.txt\" }".to_string(),
+        format!("{{ folder = \"{}\" }}", d.join("outside").display()),
+    ];
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&secret, d.join("project/link.txt")).unwrap();
+        refused.push("{ file = \"link.txt\" }".to_string());
+    }
+    for table in &refused {
+        aicost()
+            .current_dir(d.join("project"))
+            .args(["validate", "s.toml", "--set", &set(table.clone())])
+            .assert()
+            .code(2)
+            .stderr(contains("leads outside the folders this scenario may read"))
+            .stderr(contains("--> --set:1:"))
+            .stderr(contains(format!(
+                "--allow-dir {}",
+                d.join("outside").display()
+            )));
+    }
+    // Allowed, the secret is only counted: "hello" is one token.
+    aicost()
+        .current_dir(d.join("project"))
+        .args(["validate", "s.toml", "--set", &set(refused[0].clone())])
+        .args(["--allow-dir", d.join("outside").to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(contains("secret.txt 1 token\n"));
+    // Relative to the scenario's folder, from another current folder: "hello world" is 2 tokens.
+    aicost()
+        .current_dir(&d)
+        .args(["validate", "project/s.toml"])
+        .args(["--set", &set("{ file = \"p.md\" }".to_string())])
+        .assert()
+        .success()
+        .stdout(contains("project/p.md 2 tokens\n"));
+    // A missing file: the help names the folder the path is relative to.
+    aicost()
+        .current_dir(&d)
+        .args(["validate", "project/s.toml"])
+        .args(["--set", &set("{ file = \"nope.md\" }".to_string())])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "a path given with --set is relative to the scenario's folder (`project`)",
+        ));
+}
+
+/// A table's `model` that neither the scenario, the catalog nor OpenAI's encodings know is an
+/// error with a did-you-mean, as for `aicost tokens --model`.
+#[test]
+fn an_unknown_model_in_a_prompt_table_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.md"), "hello world").unwrap();
+    for (model, said) in [
+        ("mystery-9000", "neither a model of this scenario"),
+        ("claude-sonet-4-5", "did you mean `claude-sonnet-4-5`?"),
+    ] {
+        let keys = format!(
+            "static_prefix_tokens = {{ file = \"p.md\", model = \"{model}\" }}\ninput_tokens = 5"
+        );
+        std::fs::write(d.join("s.toml"), scenario_with(&keys, "gpt-4o")).unwrap();
+        aicost()
+            .current_dir(d)
+            .args(["validate", "s.toml"])
+            .assert()
+            .code(2)
+            .stderr(contains(format!("`model` names `{model}`")))
+            .stderr(contains(said))
+            .stderr(contains("s.toml:11:"));
+    }
+    // A model of the catalog that the scenario does not use counts with its tokenizer.
+    std::fs::write(
+        d.join("s.toml"),
+        scenario_with(
+            "static_prefix_tokens = { file = \"p.md\", model = \"gpt-4.1\" }\ninput_tokens = 5",
+            "claude-sonnet-4-5",
+        ),
+    )
+    .unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("p.md 2 tokens"));
+}
+
+/// Two stacks whose first models count a prompt differently: one count prices both, so
+/// validation says by how much the other model's tokenizer disagrees.
+fn two_stacks(first: &str, second: &str) -> String {
+    format!(
+        "name = \"s\"\n[[segment]]\nname = \"u\"\nusers = 10\nsessions_per_user_per_month = 1\n\
+         [[workflow]]\nname = \"w\"\n[[workflow.step]]\nname = \"s\"\nroute = \"main\"\n\
+         static_prefix_tokens = {{ file = \"p.md\" }}\ninput_tokens = 5\noutput_tokens = 100\n\
+         [[model]]\nname = \"{first}\"\n[[model]]\nname = \"{second}\"\n\
+         [[stack]]\nname = \"a\"\n[stack.route.main]\nchain = [{{ model = \"{first}\" }}]\n\
+         [[stack]]\nname = \"b\"\n[stack.route.main]\nchain = [{{ model = \"{second}\" }}]\n"
+    )
+}
+
+#[test]
+fn models_whose_tokenizers_disagree_on_a_prompt_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // "hello world": 2 o200k tokens; 11 characters at 3.5 per token for Claude, 4 tokens.
+    std::fs::write(d.join("p.md"), "hello world").unwrap();
+    std::fs::write(d.join("s.toml"), two_stacks("gpt-4o", "claude-sonnet-4-5")).unwrap();
+    let out = aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("p.md 2 tokens"))
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the prompt counts 2 tokens with `gpt-4o`'s tokenizer (o200k_base) but ≈4 with `claude-sonnet-4-5`'s (3.5 characters per token)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("every stack is priced with the first count"),
+        "{err}"
+    );
+    // The stacks reversed: Claude's count prices both, and gpt-4o's is named.
+    std::fs::write(d.join("s.toml"), two_stacks("claude-sonnet-4-5", "gpt-4o")).unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("p.md ≈ 4 tokens"))
+        .stderr(contains(
+            "counts ≈4 tokens with `claude-sonnet-4-5`'s tokenizer",
+        ))
+        .stderr(contains("but 2 with `gpt-4o`'s (o200k_base)"));
+    // Two models of one encoding agree: no warning.
+    std::fs::write(d.join("s.toml"), two_stacks("gpt-4o", "gpt-4.1")).unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("0 warnings"));
+}
+
+/// The files of one folder may hold 16 MiB in all, like one file: counting hostile text is slow,
+/// and a folder is counted at every load.
+#[test]
+fn a_prompt_folder_has_a_total_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("inputs")).unwrap();
+    // Two files of 9 MiB each: each under the 16 MiB of a file, 18 MiB together.
+    let nine = "a ".repeat(9 << 19);
+    for f in ["a.txt", "b.txt"] {
+        std::fs::write(d.join("inputs").join(f), &nine).unwrap();
+    }
+    std::fs::write(
+        d.join("s.toml"),
+        scenario_with("input_tokens = { folder = \"inputs\" }", "gpt-4o"),
+    )
+    .unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the 2 files of the folder `inputs` hold 18,874,368 bytes, more than the 16 MiB a prompt folder may hold in all",
+        ))
+        .stderr(contains("s.toml:11:"));
+    // One of them alone passes.
+    std::fs::remove_file(d.join("inputs/b.txt")).unwrap();
+    aicost()
+        .current_dir(d)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success();
+}
+
+/// What `validate` and the warnings say about prompts reads as written: separators in counts, a
+/// large folder summarised, one "approximation" per message, an input-window warning at the part
+/// that is long, and an `--allow-dir` that names a real folder.
+#[test]
+fn prompt_messages_read_naturally() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("project/inputs")).unwrap();
+    let p = d.join("project");
+    // "hello" and " hello" are one o200k token each: 130,000 words, 130,000 tokens, beyond
+    // gpt-4o's 128,000-token input window.
+    let long = vec!["hello"; 130_000].join(" ");
+    std::fs::write(p.join("long.md"), long).unwrap();
+    for i in 0..25 {
+        std::fs::write(p.join(format!("inputs/{i:02}.txt")), "hello").unwrap();
+    }
+    std::fs::write(
+        p.join("s.toml"),
+        scenario_with(
+            "static_prefix_tokens = { file = \"long.md\" }\ninput_tokens = { folder = \"inputs\" }",
+            "gpt-4o",
+        ),
+    )
+    .unwrap();
+    let out = aicost()
+        .current_dir(&p)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stdout(contains("long.md 130,000 tokens\n"))
+        .stdout(contains("inputs/19.txt 1 token\n"))
+        .stdout(contains(": … and 5 more files\n"))
+        .stdout(contains(": mean 1.0 tokens over 25 files\n"))
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("inputs/20.txt"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The window warning points at the static prefix (line 11), not at the inputs (line 12).
+    assert!(
+        stderr.contains("input window of `gpt-4o`") && stderr.contains("s.toml:11:24"),
+        "{stderr}"
+    );
+    // One "approximation" in the warning of a ratio count.
+    std::fs::write(p.join("p.md"), "hello world").unwrap();
+    std::fs::write(
+        p.join("s.toml"),
+        scenario_with(
+            "static_prefix_tokens = { file = \"p.md\" }\ninput_tokens = 5",
+            "claude-sonnet-4-5",
+        ),
+    )
+    .unwrap();
+    let out = aicost()
+        .current_dir(&p)
+        .args(["validate", "s.toml"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "4 tokens counted from 1 file with an approximation: Anthropic (not public)",
+        ))
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("approximation: approximation"), "{stderr}");
+    // `..` above the root is the root: the help allows `/etc`, never `/../etc`.
+    let depth = p.canonicalize().unwrap().components().count() + 2;
+    let up = "../".repeat(depth);
+    std::fs::write(
+        p.join("s.toml"),
+        scenario_with(
+            &format!("static_prefix_tokens = {{ file = \"{up}etc/hostname\" }}\ninput_tokens = 5"),
+            "gpt-4o",
+        ),
+    )
+    .unwrap();
+    let out = aicost()
+        .current_dir(&p)
+        .args(["validate", "s.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("leads outside the folders this scenario may read"))
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pass `--allow-dir /etc`"), "{stderr}");
+    assert!(!stderr.contains("--allow-dir /.."), "{stderr}");
+}

@@ -35,12 +35,14 @@ pub struct Args {
     pub quiet: bool,
 
     /// Override a value of the scenario, checked like the file: `--set segment.agents.users=800`,
-    /// `--set simulation.trials=2000` (repeatable; array elements by `name`).
+    /// `--set simulation.trials=2000` (repeatable; array elements by `name`). A prompt path it
+    /// gives is relative to the scenario's folder, and confined like the file's.
     #[arg(long = "set", value_name = "PATH=VALUE", global = true)]
     pub set: Vec<String>,
 
-    /// Let `extends` and `catalog` in a scenario name files under DIR (repeatable). Without it a
-    /// scenario reads only inside its own folder tree, or its git work tree.
+    /// Let `extends`, `catalog` and prompt files in a scenario (or in its `--set` overrides) name
+    /// files under DIR (repeatable). Without it a scenario reads only inside its own folder tree,
+    /// or its git work tree.
     #[arg(long = "allow-dir", value_name = "DIR", global = true)]
     pub allow_dir: Vec<PathBuf>,
 }

@@ -128,6 +128,12 @@ fn bpe_name(t: Tokenizer) -> &'static str {
 /// The largest prompt file read (a system prompt is kilobytes; anything near this is not one).
 pub const MAX_PROMPT_BYTES: u64 = 16 << 20;
 
+/// The most bytes all the files of one prompt folder may hold together. Counting costs time in
+/// proportion to the text (and far more for long runs without whitespace), and a folder is
+/// counted again at every load, `aicost serve` reloads included: example inputs are a sample, and
+/// a sample this large already pins the mean and variance down.
+pub const MAX_PROMPT_FOLDER_BYTES: u64 = 16 << 20;
+
 /// The text of a prompt file: refused when missing, unreadable, too large, or not text (a NUL
 /// byte, or bytes that are not UTF-8), with the reason in words.
 pub fn read_text(path: &Path) -> Result<String, String> {
@@ -138,11 +144,15 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     if meta.len() > MAX_PROMPT_BYTES {
         return Err(format!(
             "{} bytes, more than the {} MiB a prompt may have",
-            meta.len(),
+            crate::base::format::count(meta.len() as f64),
             MAX_PROMPT_BYTES >> 20
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    text_of(std::fs::read(path).map_err(|e| e.to_string())?)
+}
+
+/// `bytes` as text: refused when they are not (a NUL byte, or bytes that are not UTF-8).
+pub fn text_of(bytes: Vec<u8>) -> Result<String, String> {
     if bytes.contains(&0) {
         return Err("a binary file (it holds NUL bytes), not text".to_string());
     }

@@ -35,6 +35,26 @@ pub trait Reader {
     fn lexical(&self) -> bool {
         false
     }
+    /// The bytes of the prompt file `path`, refused (with the reason in words) when it is not a
+    /// regular file or holds more than `limit` bytes.
+    fn read_prompt(&self, path: &Path, limit: u64) -> Result<Vec<u8>, String>;
+    /// The regular files directly inside the folder `dir` and their sizes in bytes, in name
+    /// order; subfolders, and files whose name starts with `.`, are left out.
+    fn list_folder(&self, dir: &Path) -> io::Result<Vec<(PathBuf, u64)>>;
+}
+
+/// Whether a prompt folder's entry named `name` is skipped: a hidden file.
+fn hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+/// The refusal of a prompt file of `len` bytes, above `limit`.
+pub(crate) fn too_large(len: u64, limit: u64) -> String {
+    format!(
+        "{} bytes, more than the {} MiB a prompt may have",
+        crate::base::format::count(len as f64),
+        limit >> 20
+    )
 }
 
 /// The file system.
@@ -55,6 +75,33 @@ impl Reader for Files {
 
     fn identity(&self, path: &Path) -> PathBuf {
         path.canonicalize().unwrap_or_else(|_| normalize(path))
+    }
+
+    fn read_prompt(&self, path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+        let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+        if !meta.is_file() {
+            return Err("not a regular file".to_string());
+        }
+        if meta.len() > limit {
+            return Err(too_large(meta.len(), limit));
+        }
+        crate::base::source::read_bounded(path, limit, crate::base::source::Named::InFile)
+            .map_err(|e| e.to_string())
+    }
+
+    fn list_folder(&self, dir: &Path) -> io::Result<Vec<(PathBuf, u64)>> {
+        let mut files: Vec<(PathBuf, u64)> = std::fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .filter(|e| !hidden(&e.file_name()))
+            .map(|e| e.path())
+            // Following links: a link to a file is that file (the reach is checked on its target).
+            .filter_map(|p| {
+                let meta = std::fs::metadata(&p).ok()?;
+                meta.is_file().then_some((p, meta.len()))
+            })
+            .collect();
+        files.sort();
+        Ok(files)
     }
 }
 
@@ -136,6 +183,115 @@ impl Reader for GitRevision {
     fn lexical(&self) -> bool {
         true
     }
+
+    fn read_prompt(&self, path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+        let (dir, file) = split(path).map_err(|e| e.to_string())?;
+        let mut ls = Command::new("git");
+        ls.arg("-C")
+            .arg(&dir)
+            .args(["ls-tree", "-z", "-l", &self.commit, "--"]);
+        ls.arg(Path::new(".").join(&file));
+        let listing = crate::base::source::command_output_bounded(&mut ls, 1 << 20)
+            .map_err(|e| e.to_string())?;
+        let entries = tree_entries(&listing);
+        let Some(entry) = entries.first() else {
+            return Err(format!("it does not exist at revision {}", self.rev));
+        };
+        if entry.kind != "blob" {
+            return Err("not a regular file".to_string());
+        }
+        if entry.mode == "120000" {
+            return Err(format!(
+                "a symbolic link, which is not followed at revision {}",
+                self.rev
+            ));
+        }
+        if entry.size > limit {
+            return Err(too_large(entry.size, limit));
+        }
+        blob(&dir, &entry.hash, limit).map_err(|e| e.to_string())
+    }
+
+    fn list_folder(&self, dir: &Path) -> io::Result<Vec<(PathBuf, u64)>> {
+        let (parent, name) = split(dir)?;
+        // A commit hash and a path after `:./`, as in `read`.
+        let spec = format!("{}:./{}", self.commit, name.to_string_lossy());
+        let mut ls = Command::new("git");
+        ls.arg("-C")
+            .arg(&parent)
+            .args(["ls-tree", "-z", "-l", &spec]);
+        let listing = crate::base::source::command_output_bounded(&mut ls, 64 << 20)?;
+        let mut files: Vec<(PathBuf, u64)> = tree_entries(&listing)
+            .into_iter()
+            .filter(|e| e.kind == "blob" && e.mode != "120000" && !hidden(e.name.as_ref()))
+            .map(|e| (dir.join(&e.name), e.size))
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+}
+
+/// `path` as its folder (`.` for none) and its last component.
+fn split(path: &Path) -> io::Result<(PathBuf, std::ffi::OsString)> {
+    let path = normalize(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file = path
+        .file_name()
+        .ok_or_else(|| io::Error::other("not a file path"))?
+        .to_os_string();
+    Ok((dir, file))
+}
+
+/// The blob `hash` (hexadecimal digits only, as `ls-tree` printed it), at most `limit` bytes.
+fn blob(dir: &Path, hash: &str, limit: u64) -> io::Result<Vec<u8>> {
+    if hash.is_empty() || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(io::Error::other("git printed an unexpected object name"));
+    }
+    let mut git = Command::new("git");
+    git.arg("-C").arg(dir).args(["cat-file", "blob", hash]);
+    crate::base::source::command_output_bounded(&mut git, limit)
+}
+
+/// One entry of `git ls-tree -z -l`: `MODE TYPE HASH SIZE<TAB>NAME`.
+struct TreeEntry {
+    mode: String,
+    kind: String,
+    hash: String,
+    size: u64,
+    name: std::ffi::OsString,
+}
+
+fn tree_entries(listing: &[u8]) -> Vec<TreeEntry> {
+    listing
+        .split(|&b| b == 0)
+        .filter_map(|record| {
+            let tab = record.iter().position(|&b| b == b'\t')?;
+            let head = std::str::from_utf8(&record[..tab]).ok()?;
+            let mut fields = head.split_whitespace();
+            let mode = fields.next()?.to_string();
+            let kind = fields.next()?.to_string();
+            let hash = fields.next()?.to_string();
+            let size = fields.next()?.parse().unwrap_or(0);
+            #[cfg(unix)]
+            let name = {
+                use std::os::unix::ffi::OsStrExt;
+                std::ffi::OsStr::from_bytes(&record[tab + 1..]).to_os_string()
+            };
+            #[cfg(not(unix))]
+            let name =
+                std::ffi::OsString::from(String::from_utf8_lossy(&record[tab + 1..]).into_owned());
+            Some(TreeEntry {
+                mode,
+                kind,
+                hash,
+                size,
+                name,
+            })
+        })
+        .collect()
 }
 
 /// The layered document of the file `name` (at `path`, holding `bytes`).
@@ -341,5 +497,14 @@ mod tests {
             Path::new("a/c.toml")
         );
         assert_eq!(normalize(Path::new("../x.toml")), Path::new("../x.toml"));
+        assert_eq!(
+            normalize(Path::new("../../x.toml")),
+            Path::new("../../x.toml")
+        );
+        // Above the root is the root: a help never suggests `/../etc`.
+        assert_eq!(
+            normalize(Path::new("/tmp/a/../../../../etc/passwd")),
+            Path::new("/etc/passwd")
+        );
     }
 }

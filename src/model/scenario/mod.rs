@@ -178,7 +178,7 @@ fn from_bytes(
         Ok(root) => root,
         Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
     };
-    from_document(root, sources, warnings, opts, &reach)
+    from_document(root, sources, warnings, opts, &reach, reader)
 }
 
 /// A located tree (already layered) to a checked scenario.
@@ -188,12 +188,38 @@ fn from_document(
     mut warnings: Vec<Problem>,
     opts: &LoadOptions,
     reach: &Reach,
+    reader: &dyn layers::Reader,
 ) -> Result<Loaded, Error> {
     let mut inputs = layer_inputs(&sources, "a file the scenario extends");
     if let Some(problem) = control_characters(&root, "") {
         return Err(Error::scenario(Arc::new(sources), problem));
     }
-    let prompts = match prompts::resolve(&mut root, &sources, reach, &mut warnings) {
+    // The catalog first: a prompt table's `model` may name one of its models. A `catalog` that
+    // is not a string is reported when the scenario's types are read.
+    let named_catalog = match root.get("catalog") {
+        Some(Node {
+            value: crate::model::doc::Value::String(c),
+            loc,
+        }) => Some(Located::new(c.clone(), *loc)),
+        _ => None,
+    };
+    let catalog = match &named_catalog {
+        None => opts.catalog.clone(),
+        Some(c) => match load_catalog(c, &mut sources, reach, &mut inputs) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
+        },
+    };
+    let catalog: &Catalog = catalog
+        .as_deref()
+        .unwrap_or_else(|| crate::model::catalog::builtin());
+    let files = prompts::PromptFiles {
+        sources: &sources,
+        reach,
+        reader,
+        catalog,
+    };
+    let prompts = match prompts::resolve(&mut root, &files, &mut warnings) {
         Ok(p) => p,
         Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
     };
@@ -216,16 +242,6 @@ fn from_document(
             return Err(Error::scenario(Arc::new(sources), problem));
         }
     };
-    let catalog = match &raw.catalog {
-        None => opts.catalog.clone(),
-        Some(c) => match load_catalog(c, &mut sources, reach, &mut inputs) {
-            Ok(c) => Some(Arc::new(c)),
-            Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
-        },
-    };
-    let catalog: &Catalog = catalog
-        .as_deref()
-        .unwrap_or_else(|| crate::model::catalog::builtin());
     match validate::validate_with_catalog(&raw, catalog, opts.today) {
         Ok((scenario, mut more)) => {
             warnings.append(&mut more);

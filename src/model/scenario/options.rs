@@ -107,12 +107,17 @@ impl Reach {
             format!("`{key}` names `{shown}`, which leads outside the folders this scenario may read{to}"),
         )
         .path(key)
-        .help(self.help(&outside))
+        .help(self.help(&outside, key == "folder"))
     }
 
-    /// The help for a path outside the reach.
-    pub fn help(&self, real: &Path) -> String {
-        let dir = real.parent().unwrap_or(real);
+    /// The help for a path outside the reach: allow its folder, or the path itself when it is
+    /// a folder.
+    pub fn help(&self, real: &Path, is_folder: bool) -> String {
+        let dir = if is_folder {
+            real
+        } else {
+            real.parent().unwrap_or(real)
+        };
         format!(
             "a scenario reads files only inside its own folder tree or git work tree (`{}`){}; to read this one, pass `--allow-dir {}`",
             crate::base::escape::visible(&relative_to_cwd(&self.root).display().to_string()),
@@ -162,11 +167,15 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` of the root is the root (`/../etc` is `/etc`); a leading `..` of a relative
+            // path stays, and so do those after it (`../../x`).
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                _ => out.push(".."),
+            },
             other => out.push(other),
         }
     }

@@ -542,10 +542,17 @@ fn window_warnings(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
                 if share < crate::model::prompt::WINDOW_WARNING_SHARE {
                     continue;
                 }
-                let loc = rs
-                    .value
-                    .input_tokens
+                // At the larger of the two parts written in the step, by mean: a long
+                // static prefix is what a user must shorten, not the input beside it.
+                let prefix_larger = step.static_prefix_tokens.mean() > step.input_tokens.mean();
+                let (first, second) = if prefix_larger {
+                    (&rs.value.static_prefix_tokens, &rs.value.input_tokens)
+                } else {
+                    (&rs.value.input_tokens, &rs.value.static_prefix_tokens)
+                };
+                let loc = first
                     .as_ref()
+                    .or(second.as_ref())
                     .map_or(rs.value.name.loc, |q| q.loc);
                 v.warn(
                     format!(
