@@ -203,7 +203,9 @@ fn a_target_out_of_reach_is_said_and_the_best_set_shown() {
         .args(["levers", &file, "--target", "25", "--probability", "0.95"])
         .assert()
         .success()
-        .stdout(contains("Target read as the p95 month stays under it"))
+        .stdout(contains(
+            "Target read as the p95 month: 95% of months stay under it (--probability 0.95).",
+        ))
         .stdout(contains(
             "already under $25.00: 100% of months are, with no lever",
         ));
@@ -221,6 +223,34 @@ fn the_roadmap_is_a_markdown_section() {
         .stdout(contains("### only\n"))
         .stdout(contains("| 1 | batch:a | workflow a on the batch path"))
         .stdout(contains("| 2 | batch:b |"));
+}
+
+#[test]
+fn the_roadmap_reads_as_written() {
+    let (_dir, file) = scenario();
+    // $18 in a typical month: `a` batched alone reaches it. One lever "reaches"; a target is
+    // written as `check` reads one; the saving is rounded to its standard error, not shown with
+    // cents beside whole dollars.
+    let out = aicost()
+        .args(["levers", &file, "--target", "$18.00"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("1 lever reaches $18.00"), "{text}");
+    assert!(text.contains("together they save $7"), "{text}");
+    assert!(!text.contains("± $"), "{text}");
+    assert!(
+        text.contains("add up to $7.00, the same as together"),
+        "{text}"
+    );
+    aicost()
+        .args(["levers", &file, "--target", "$1,000", "--probability", "1e-9"])
+        .assert()
+        .success()
+        .stdout(contains("Target read as the p0.0000001 month: 0.0000001% of months"));
 }
 
 #[test]
@@ -246,6 +276,11 @@ fn target_options_are_checked() {
         &["--target", "0"],
         "--target must be a monthly amount above 0 USD",
     );
+    fails(
+        &["--target", "1e300"],
+        "at most $1,000,000,000,000",
+    );
+    fails(&["--target", "65 000"], "is not a dollar amount");
     fails(
         &["--target", "5", "--probability", "1"],
         "--probability must be above 0 and below 1",
