@@ -30,6 +30,48 @@ fn demand_is_15_300_dollars_a_month_by_hand() {
 }
 
 #[test]
+fn what_the_guide_says_estimate_prints_is_what_it_prints() {
+    let doc = std::fs::read_to_string("docs/budget-policies.md").unwrap();
+    let text = aicost::render::estimate::render(&aicost::sim::estimate::estimate(&legal()));
+    for (doc_says, printed) in [
+        (
+            "320,000 drafts for $12,960",
+            "$0.0405 × 320,000 requests = $12,960.00 per month",
+        ),
+        (
+            "120,000 summaries for $2,340",
+            "$0.0195 × 120,000 requests = $2,340.00 per month",
+        ),
+        (
+            "240,000 drafts and 90,000 summaries from the firm",
+            "firm-seats: 1,500 users × 20 sessions/user/month × 8 requests/session = 240,000 requests/month",
+        ),
+        (
+            "80,000 and 30,000 from the trial",
+            "trial: 500 users × 20 sessions/user/month × 3 requests/session = 30,000 requests/month",
+        ),
+    ] {
+        assert!(
+            doc.replace('\n', " ").contains(doc_says),
+            "the guide no longer says {doc_says:?}"
+        );
+        assert!(text.contains(printed), "{printed:?} in\n{text}");
+    }
+    // The dollar split by segment is the guide's own arithmetic, which estimate does not print.
+    assert!(!text.contains("11,475"), "{text}");
+    assert!(!doc.contains("prints this arithmetic"));
+}
+
+#[test]
+fn the_guide_documents_thresholds_on_a_segments_own_spend_as_working() {
+    // The policy section documents `spend_of_segments` and `spend_of_workflows` (and
+    // tests/policies.rs checks the day such a policy fires): the Limits must not deny them.
+    let doc = std::fs::read_to_string("docs/budget-policies.md").unwrap();
+    assert!(doc.contains("spend_of_segments = [\"trial\"]"));
+    assert!(!doc.contains("not a segment's or a workflow's own"));
+}
+
+#[test]
 fn the_soft_limits_fire_on_days_18_and_29_and_never_touch_firm_seats() {
     let s = legal();
     let r = report(&s, 20, 23);
@@ -130,7 +172,10 @@ fn the_guides_simulated_column_is_what_the_simulation_prints() {
     let st = &r.stacks[0];
     let p = st.policies.as_ref().expect("policies");
     let pct = |x: f64| x * 100.0;
-    for (i, name) in ["trial-on-haiku", "pause-trial-summaries"].iter().enumerate() {
+    for (i, name) in ["trial-on-haiku", "pause-trial-summaries"]
+        .iter()
+        .enumerate()
+    {
         let f = &p.policies[i];
         assert_printed(
             name,
@@ -140,11 +185,17 @@ fn the_guides_simulated_column_is_what_the_simulation_prints() {
     }
     let (firm, trial) = (&p.segments[0], &p.segments[1]);
     let rows: [(&str, Vec<f64>); 7] = [
-        ("trial requests served degraded", vec![pct(trial.degraded_share)]),
+        (
+            "trial requests served degraded",
+            vec![pct(trial.degraded_share)],
+        ),
         ("trial requests paused", vec![pct(trial.paused_share)]),
         (
             "firm-seat requests degraded, paused or refused (by a policy or the cap)",
-            vec![pct(firm.degraded_share + firm.paused_share + firm.refused_share + firm.hard_cap_refused_share)],
+            vec![pct(firm.degraded_share
+                + firm.paused_share
+                + firm.refused_share
+                + firm.hard_cap_refused_share)],
         ),
         (
             "monthly spend with the policies",
@@ -156,11 +207,17 @@ fn the_guides_simulated_column_is_what_the_simulation_prints() {
         ),
         (
             "months the hard cap refuses requests, without / with",
-            vec![pct(p.hard_cap_probability_without_policies), pct(p.hard_cap_probability)],
+            vec![
+                pct(p.hard_cap_probability_without_policies),
+                pct(p.hard_cap_probability),
+            ],
         ),
         (
             "requests the hard cap refuses a month, without / with",
-            vec![p.refused_requests_without_policies.mean, p.hard_cap_refused_requests.mean],
+            vec![
+                p.refused_requests_without_policies.mean,
+                p.hard_cap_refused_requests.mean,
+            ],
         ),
     ];
     for (label, run) in rows {

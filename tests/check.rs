@@ -325,13 +325,25 @@ fn a_metric_with_a_standard_error_in_the_json_is_decided_with_it() {
         "policies.spend_change_usd.mean < 0",
         "policies.policies[pause-trial-summaries].probability_fired < 0.5",
     ];
-    let out = check(file, &rules, &[&LEGAL_SMALL[..], &["--format", "json"]].concat())
-        .get_output()
-        .stdout
-        .clone();
+    let out = check(
+        file,
+        &rules,
+        &[&LEGAL_SMALL[..], &["--format", "json"]].concat(),
+    )
+    .get_output()
+    .stdout
+    .clone();
     let c: Value = serde_json::from_slice(&out).unwrap();
     let outcomes = c["outcomes"].as_array().unwrap();
-    assert_eq!(outcomes[0]["standard_error"].as_f64(), Some(change_se), "{c}");
-    assert_eq!(outcomes[1]["standard_error"].as_f64(), Some(fired_se), "{c}");
+    assert_eq!(
+        outcomes[0]["standard_error"].as_f64(),
+        Some(change_se),
+        "{c}"
+    );
+    assert_eq!(
+        outcomes[1]["standard_error"].as_f64(),
+        Some(fired_se),
+        "{c}"
+    );
     check(file, &rules, &LEGAL_SMALL).stdout(contains("no standard error").not());
 }

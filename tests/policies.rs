@@ -156,7 +156,10 @@ refuse = true
 segments = ["free"]
 "#,
     )
-    .replace("monthly_usd = 30\n", "monthly_usd = 30\nhard_cap_usd = 20.245\n");
+    .replace(
+        "monthly_usd = 30\n",
+        "monthly_usd = 30\nhard_cap_usd = 20.245\n",
+    );
     let s = scenario(&text);
     let res = simulate(&s, 2, 7);
     let r = Report::new(&s, &res);
@@ -169,7 +172,10 @@ segments = ["free"]
     assert!((free.refused_share - 2.0 / 3.0).abs() < 1e-12, "{free:?}");
     assert_eq!(free.hard_cap_refused_share, 0.0);
     assert_eq!(paying.refused_share, 0.0);
-    assert!((paying.hard_cap_refused_share - 476.0 / 1500.0).abs() < 1e-12, "{paying:?}");
+    assert!(
+        (paying.hard_cap_refused_share - 476.0 / 1500.0).abs() < 1e-12,
+        "{paying:?}"
+    );
     // The table and the brief name each kind of refusal and never add them up under one label.
     let detail = aicost::analysis::detail::Detail::new(&s, &res);
     let table = aicost::render::table::render(&r, &detail, false);
@@ -190,17 +196,45 @@ segments = ["free"]
             .to_string()
     };
     assert!(row("  free refused by").ends_with(" 66.7% / 0%"), "{table}");
-    assert!(row("  paying refused by").ends_with(" 0% / 31.7%"), "{table}");
-    assert!(row("  requests refused by a policy").ends_with(" 2,000"), "{table}");
-    assert!(row("  refused by the hard cap without").ends_with(" 2,476 / 476"), "{table}");
+    assert!(
+        row("  paying refused by").ends_with(" 0% / 31.7%"),
+        "{table}"
+    );
+    assert!(
+        row("  requests refused by a policy").ends_with(" 2,000"),
+        "{table}"
+    );
+    assert!(
+        row("  refused by the hard cap without").ends_with(" 2,476 / 476"),
+        "{table}"
+    );
     let md = aicost::render::brief::Brief::new(&s, &res).markdown();
-    assert!(md.contains("| refused by a policy | refused by the hard cap |"), "{md}");
-    assert!(md.contains("| free | 3,000 | 0% | 0% | 66.7% | 0% |"), "{md}");
-    assert!(md.contains("| paying | 1,500 | 0% | 0% | 0% | 31.7% |"), "{md}");
-    assert!(md.contains("| requests refused by a policy a month, mean | 2,000 | — |"), "{md}");
-    assert!(md.contains("| requests refused by the hard cap a month, mean | 476 | 2,476 |"), "{md}");
+    assert!(
+        md.contains("| refused by a policy | refused by the hard cap |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| free | 3,000 | 0% | 0% | 66.7% | 0% |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| paying | 1,500 | 0% | 0% | 0% | 31.7% |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| requests refused by a policy a month, mean | 2,000 | — |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| requests refused by the hard cap a month, mean | 476 | 2,476 |"),
+        "{md}"
+    );
     let json = serde_json::to_value(p).unwrap();
-    for key in ["policy_refused_requests", "hard_cap_refused_requests", "refused_requests"] {
+    for key in [
+        "policy_refused_requests",
+        "hard_cap_refused_requests",
+        "refused_requests",
+    ] {
         assert!(json.get(key).is_some(), "{key} in {json}");
     }
     // The CSV has the policies too, each refusal under its own statistic.
@@ -215,7 +249,10 @@ segments = ["free"]
     };
     assert_eq!(value("policy_refused_requests_mean", ""), 2000.0);
     assert_eq!(value("policies_hard_cap_refused_requests_mean", ""), 476.0);
-    assert_eq!(value("policies_hard_cap_refused_requests_without_mean", ""), 2476.0);
+    assert_eq!(
+        value("policies_hard_cap_refused_requests_without_mean", ""),
+        2476.0
+    );
     assert_eq!(value("policy_probability_fired", "refuse-free"), 1.0);
     assert_eq!(value("policy_median_day_fired", "refuse-free"), 11.0);
     assert!((value("policy_refused_share", "free") - 2.0 / 3.0).abs() < 1e-12);
@@ -364,14 +401,22 @@ fn a_threshold_under_a_contracts_commitment_is_warned_about_and_fires_on_day_1()
     // A $20 commitment counts as spent from day one, so a policy at $10 fires on the first
     // request and degrades the whole free tier.
     let contract = "\n[[contract]]\nprovider = \"p\"\ncommitted_monthly_usd = 20\ndiscount = 0\n";
-    let text = base("[[policy]]\nname = \"early\"\nat_usd = 10\nroute = \"cheap\"\nprotect = [\"paying\"]\n")
-        .replace("[[model]]\nname = \"big\"\n", "[[model]]\nname = \"big\"\nprovider = \"p\"\n")
-        .replace("[[model]]\nname = \"mini\"\n", "[[model]]\nname = \"mini\"\nprovider = \"p\"\n")
-        + contract;
+    let text = base(
+        "[[policy]]\nname = \"early\"\nat_usd = 10\nroute = \"cheap\"\nprotect = [\"paying\"]\n",
+    )
+    .replace(
+        "[[model]]\nname = \"big\"\n",
+        "[[model]]\nname = \"big\"\nprovider = \"p\"\n",
+    )
+    .replace(
+        "[[model]]\nname = \"mini\"\n",
+        "[[model]]\nname = \"mini\"\nprovider = \"p\"\n",
+    ) + contract;
     let w = warnings(&text);
     assert!(
-        w.contains("policy `early` fires at $10.00, under the $20.00 its contracts commit on stack `plan`")
-            && w.contains("first request of every month"),
+        w.contains(
+            "policy `early` fires at $10.00, under the $20.00 its contracts commit on stack `plan`"
+        ) && w.contains("first request of every month"),
         "{w}"
     );
     let p = run(&text).stacks[0].policies.clone().unwrap();
@@ -380,7 +425,10 @@ fn a_threshold_under_a_contracts_commitment_is_warned_about_and_fires_on_day_1()
     // Above the commitment, or counting only billed spend, it does not warn.
     let above = text.replace("at_usd = 10\n", "at_usd = 25\n");
     assert!(!warnings(&above).contains("commit"), "{}", warnings(&above));
-    let own = text.replace("at_usd = 10\n", "at_usd = 10\nspend_of_segments = [\"free\"]\n");
+    let own = text.replace(
+        "at_usd = 10\n",
+        "at_usd = 10\nspend_of_segments = [\"free\"]\n",
+    );
     assert!(!warnings(&own).contains("commit"), "{}", warnings(&own));
     // Without a contract, nothing to say.
     let plain = base("[[policy]]\nname = \"early\"\nat_usd = 10\nroute = \"cheap\"\n");
@@ -400,7 +448,9 @@ fn a_policy_that_changes_nothing_is_warned_about_and_degrades_nobody() {
         ));
         let w = warnings(&text);
         assert!(
-            w.contains("policy `noop`") && w.contains("changes nothing for workflow `draft` on stack `plan`") && w.contains(why),
+            w.contains("policy `noop`")
+                && w.contains("changes nothing for workflow `draft` on stack `plan`")
+                && w.contains(why),
             "{policy}: {w}"
         );
         let r = run(&text);
@@ -417,11 +467,19 @@ fn a_policy_that_changes_nothing_is_warned_about_and_degrades_nobody() {
         "output_usd_per_mtok = 10\n",
         "output_usd_per_mtok = 10\nbatch_discount = 0.5\n",
     );
-    assert!(!warnings(&batch).contains("changes nothing"), "{}", warnings(&batch));
+    assert!(
+        !warnings(&batch).contains("changes nothing"),
+        "{}",
+        warnings(&batch)
+    );
     let p = run(&batch).stacks[0].policies.clone().unwrap();
     assert!((p.segments[0].degraded_share - 2.0 / 3.0).abs() < 1e-12);
     let route = base("[[policy]]\nname = \"r\"\nat_usd = 14.995\nroute = \"cheap\"\n");
-    assert!(!warnings(&route).contains("changes nothing"), "{}", warnings(&route));
+    assert!(
+        !warnings(&route).contains("changes nothing"),
+        "{}",
+        warnings(&route)
+    );
 }
 
 #[test]

@@ -163,7 +163,10 @@ pub fn share_percent(q: f64) -> String {
     let magnitude = pct.abs().log10().floor() as i32;
     // Six significant digits, and at least enough to keep a share short of 100% short of it.
     let mut decimals = (5 - magnitude).max(0);
-    while decimals < 12 && pct < 100.0 && format!("{pct:.*}", decimals as usize).parse::<f64>() == Ok(100.0) {
+    while decimals < 12
+        && pct < 100.0
+        && format!("{pct:.*}", decimals as usize).parse::<f64>() == Ok(100.0)
+    {
         decimals += 1;
     }
     let text = format!("{pct:.*}", decimals as usize);

@@ -303,9 +303,19 @@ fn policies(w: &mut Writer<'_>, st: &str, p: &crate::analysis::policy::PoliciesR
             None,
         );
         if let Some(day) = f.median_day_fired {
-            w.row([st, "policy_median_day_fired", &f.name, "day"], day, None, None);
+            w.row(
+                [st, "policy_median_day_fired", &f.name, "day"],
+                day,
+                None,
+                None,
+            );
         }
-        w.row([st, "policy_threshold", &f.name, "usd"], f.threshold_usd, None, None);
+        w.row(
+            [st, "policy_threshold", &f.name, "usd"],
+            f.threshold_usd,
+            None,
+            None,
+        );
     }
     for g in &p.segments {
         for (name, v) in [
@@ -339,8 +349,14 @@ fn policies(w: &mut Writer<'_>, st: &str, p: &crate::analysis::policy::PoliciesR
         w.row([st, name, "", "share"], v, None, None);
     }
     for (name, v) in [
-        ("policy_refused_requests_mean", p.policy_refused_requests.mean),
-        ("policies_hard_cap_refused_requests_mean", p.hard_cap_refused_requests.mean),
+        (
+            "policy_refused_requests_mean",
+            p.policy_refused_requests.mean,
+        ),
+        (
+            "policies_hard_cap_refused_requests_mean",
+            p.hard_cap_refused_requests.mean,
+        ),
         (
             "policies_hard_cap_refused_requests_without_mean",
             p.refused_requests_without_policies.mean,

@@ -66,7 +66,11 @@ pub fn table_rows(report: &Report) -> Vec<TableRow> {
             format!("  {} degraded / paused", terminal(&seg.name)),
             each(&|x| {
                 let s = &x.segments[i];
-                format!("{} / {}", percent(s.degraded_share), percent(s.paused_share))
+                format!(
+                    "{} / {}",
+                    percent(s.degraded_share),
+                    percent(s.paused_share)
+                )
             }),
         ));
         rows.push((

@@ -186,8 +186,7 @@ impl PolicyMonth {
         if e.batch && unchanged(s, PolicyAction::Batch, k, w, e.route).is_some() {
             e.batch = false;
         }
-        if e
-            .semantic_cache_hit_rate
+        if e.semantic_cache_hit_rate
             .is_some_and(|x| unchanged(s, PolicyAction::SemanticCache(x), k, w, None).is_some())
         {
             e.semantic_cache_hit_rate = None;
