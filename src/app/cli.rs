@@ -866,6 +866,14 @@ impl Config {
     }
 }
 
+/// A dollar amount written as `check` reads one (`65000`, `$65,000`); any other number (`NaN`,
+/// `inf`, a negative) is passed on for the command to refuse with its own message.
+fn usd_amount(s: &str) -> Result<f64, String> {
+    crate::analysis::check::dollar_amount(s)
+        .or_else(|| s.trim().parse().ok())
+        .ok_or_else(|| format!("`{s}` is not a dollar amount; write e.g. 65000 or $65,000"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -875,12 +883,4 @@ mod tests {
     fn clap_definition_is_consistent() {
         Args::command().debug_assert();
     }
-}
-
-/// A dollar amount written as `check` reads one (`65000`, `$65,000`); any other number (`NaN`,
-/// `inf`, a negative) is passed on for the command to refuse with its own message.
-fn usd_amount(s: &str) -> Result<f64, String> {
-    crate::analysis::check::dollar_amount(s)
-        .or_else(|| s.trim().parse().ok())
-        .ok_or_else(|| format!("`{s}` is not a dollar amount; write e.g. 65000 or $65,000"))
 }
