@@ -1,6 +1,7 @@
 //! The figures of docs/budget-policies.md: the legal-drafting scenario's demand by hand (from
 //! `estimate`), and the simulated month with its soft limits (the exact engine, 20 trials, seed
-//! 23), each against the hand arithmetic of the guide.
+//! 23), each against the hand arithmetic of the guide; the guide's simulated column is read
+//! from the guide itself and must match a run to the precision it prints.
 
 mod common;
 
@@ -26,6 +27,48 @@ fn demand_is_15_300_dollars_a_month_by_hand() {
         "{:?}",
         e.approximations
     );
+}
+
+#[test]
+fn what_the_guide_says_estimate_prints_is_what_it_prints() {
+    let doc = std::fs::read_to_string("docs/budget-policies.md").unwrap();
+    let text = aicost::render::estimate::render(&aicost::sim::estimate::estimate(&legal()));
+    for (doc_says, printed) in [
+        (
+            "320,000 drafts for $12,960",
+            "$0.0405 × 320,000 requests = $12,960.00 per month",
+        ),
+        (
+            "120,000 summaries for $2,340",
+            "$0.0195 × 120,000 requests = $2,340.00 per month",
+        ),
+        (
+            "240,000 drafts and 90,000 summaries from the firm",
+            "firm-seats: 1,500 users × 20 sessions/user/month × 8 requests/session = 240,000 requests/month",
+        ),
+        (
+            "80,000 and 30,000 from the trial",
+            "trial: 500 users × 20 sessions/user/month × 3 requests/session = 30,000 requests/month",
+        ),
+    ] {
+        assert!(
+            doc.replace('\n', " ").contains(doc_says),
+            "the guide no longer says {doc_says:?}"
+        );
+        assert!(text.contains(printed), "{printed:?} in\n{text}");
+    }
+    // The dollar split by segment is the guide's own arithmetic, which estimate does not print.
+    assert!(!text.contains("11,475"), "{text}");
+    assert!(!doc.contains("prints this arithmetic"));
+}
+
+#[test]
+fn the_guide_documents_thresholds_on_a_segments_own_spend_as_working() {
+    // The policy section documents `spend_of_segments` and `spend_of_workflows` (and
+    // tests/policies.rs checks the day such a policy fires): the Limits must not deny them.
+    let doc = std::fs::read_to_string("docs/budget-policies.md").unwrap();
+    assert!(doc.contains("spend_of_segments = [\"trial\"]"));
+    assert!(!doc.contains("not a segment's or a workflow's own"));
 }
 
 #[test]
@@ -59,6 +102,148 @@ fn the_soft_limits_fire_on_days_18_and_29_and_never_touch_firm_seats() {
     assert_eq!(p.hard_cap_probability, 0.0);
     assert_eq!(p.refused_requests.mean, 0.0);
     assert!(p.refused_requests_without_policies.mean > 1_000.0);
+}
+
+/// The numbers written in `text`, each with half a unit of its last printed digit: "$14,164 ±
+/// 32" is [(14164, 0.5), (32, 0.5)], "39.2%" is [(39.2, 0.05)].
+fn figures(text: &str) -> Vec<(f64, f64)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut digits = String::new();
+        let mut decimals: Option<i32> = None;
+        while i < chars.len() {
+            let c = chars[i];
+            let digit_follows = chars.get(i + 1).is_some_and(|d| d.is_ascii_digit());
+            if c.is_ascii_digit() {
+                digits.push(c);
+                decimals = decimals.map(|d| d + 1);
+            } else if c == ',' && digit_follows && decimals.is_none() {
+            } else if c == '.' && digit_follows && decimals.is_none() {
+                digits.push('.');
+                decimals = Some(0);
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        let half = 0.5 * 10f64.powi(-decimals.unwrap_or(0));
+        out.push((digits.parse().unwrap(), half));
+    }
+    out
+}
+
+/// The last cell (the simulated column) of the guide's table row that starts with `label`.
+fn simulated_cell<'a>(doc: &'a str, label: &str) -> &'a str {
+    let line = doc
+        .lines()
+        .find(|l| l.starts_with(&format!("| {label} |")))
+        .unwrap_or_else(|| panic!("docs/budget-policies.md has no row `{label}`"));
+    line.trim_end()
+        .trim_end_matches('|')
+        .rsplit('|')
+        .next()
+        .unwrap()
+        .trim()
+}
+
+/// Each figure of `text` equals its value in `run` to the precision printed.
+fn assert_printed(what: &str, text: &str, run: &[f64]) {
+    let doc = figures(text);
+    assert_eq!(doc.len(), run.len(), "{what}: `{text}` against {run:?}");
+    for ((d, half), r) in doc.iter().zip(run) {
+        assert!(
+            (d - r).abs() <= half * (1.0 + 1e-9),
+            "{what}: docs/budget-policies.md prints `{text}`, a run gives {r}: update the guide"
+        );
+    }
+}
+
+#[test]
+fn the_guides_simulated_column_is_what_the_simulation_prints() {
+    let doc = std::fs::read_to_string("docs/budget-policies.md").unwrap();
+    let s = legal();
+    let r = report(&s, 20, 23);
+    let st = &r.stacks[0];
+    let p = st.policies.as_ref().expect("policies");
+    let pct = |x: f64| x * 100.0;
+    for (i, name) in ["trial-on-haiku", "pause-trial-summaries"]
+        .iter()
+        .enumerate()
+    {
+        let f = &p.policies[i];
+        assert_printed(
+            name,
+            simulated_cell(&doc, &format!("`{name}` fires")),
+            &[pct(f.probability_fired), f.median_day_fired.unwrap()],
+        );
+    }
+    let (firm, trial) = (&p.segments[0], &p.segments[1]);
+    let rows: [(&str, Vec<f64>); 7] = [
+        (
+            "trial requests served degraded",
+            vec![pct(trial.degraded_share)],
+        ),
+        ("trial requests paused", vec![pct(trial.paused_share)]),
+        (
+            "firm-seat requests degraded, paused or refused (by a policy or the cap)",
+            vec![pct(firm.degraded_share
+                + firm.paused_share
+                + firm.refused_share
+                + firm.hard_cap_refused_share)],
+        ),
+        (
+            "monthly spend with the policies",
+            vec![st.monthly_spend_usd.mean, st.mean_standard_error_usd],
+        ),
+        (
+            "on the same months without them",
+            vec![p.monthly_spend_without_policies_usd],
+        ),
+        (
+            "months the hard cap refuses requests, without / with",
+            vec![
+                pct(p.hard_cap_probability_without_policies),
+                pct(p.hard_cap_probability),
+            ],
+        ),
+        (
+            "requests the hard cap refuses a month, without / with",
+            vec![
+                p.refused_requests_without_policies.mean,
+                p.hard_cap_refused_requests.mean,
+            ],
+        ),
+    ];
+    for (label, run) in rows {
+        assert_printed(label, simulated_cell(&doc, label), &run);
+    }
+    let saved = doc
+        .split("The policies save ")
+        .nth(1)
+        .and_then(|t| t.split(" a month").next())
+        .expect("the guide says what the policies save");
+    assert_printed(
+        "policies save",
+        saved,
+        &[-p.spend_change_usd.mean, p.spend_change_usd.standard_error],
+    );
+}
+
+#[test]
+fn the_figure_reader_keeps_the_printed_precision() {
+    assert_eq!(figures("$14,164 ± 32"), vec![(14164.0, 0.5), (32.0, 0.5)]);
+    assert_eq!(figures("39.2%"), vec![(39.2, 0.05)]);
+    assert_eq!(
+        figures("100% of months, median day 18"),
+        vec![(100.0, 0.5), (18.0, 0.5)]
+    );
+    assert_eq!(figures("6,372 / 0"), vec![(6372.0, 0.5), (0.0, 0.5)]);
 }
 
 #[test]

@@ -286,3 +286,60 @@ fn a_percentage_is_not_money_and_a_threshold_beyond_any_number_is_refused() {
         .code(2)
         .stderr(contains("cannot read the threshold"));
 }
+
+/// The legal-drafting scenario cut down ten times: 150 and 50 users on a $1,500 budget and cap.
+const LEGAL_SMALL: [&str; 12] = [
+    "--set",
+    "segment.firm-seats.users=150",
+    "--set",
+    "segment.trial.users=50",
+    "--set",
+    "budget.monthly_usd=1500",
+    "--set",
+    "budget.hard_cap_usd=1500",
+    "--trials",
+    "20",
+    "--seed",
+    "23",
+];
+
+#[test]
+fn a_metric_with_a_standard_error_in_the_json_is_decided_with_it() {
+    let file = "scenarios/legal-drafting.toml";
+    let out = aicost()
+        .args(["simulate", file, "--format", "json"])
+        .args(LEGAL_SMALL)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &v["stacks"][0]["policies"];
+    let change_se = p["spend_change_usd"]["standard_error"].as_f64().unwrap();
+    assert!(change_se > 0.0, "{p}");
+    let fired = &p["policies"][1];
+    let fired_se = fired["probability_fired_standard_error"].as_f64().unwrap();
+    let rules = [
+        "policies.spend_change_usd.mean < 0",
+        "policies.policies[pause-trial-summaries].probability_fired < 0.5",
+    ];
+    let out = check(
+        file,
+        &rules,
+        &[&LEGAL_SMALL[..], &["--format", "json"]].concat(),
+    )
+    .get_output()
+    .stdout
+    .clone();
+    let c: Value = serde_json::from_slice(&out).unwrap();
+    let outcomes = c["outcomes"].as_array().unwrap();
+    assert_eq!(
+        outcomes[0]["standard_error"].as_f64(),
+        Some(change_se),
+        "{c}"
+    );
+    assert_eq!(
+        outcomes[1]["standard_error"].as_f64(),
+        Some(fired_se),
+        "{c}"
+    );
+    check(file, &rules, &LEGAL_SMALL).stdout(contains("no standard error").not());
+}

@@ -197,7 +197,9 @@ fn a_target_out_of_reach_is_said_and_the_best_set_shown() {
         .args(["levers", &file, "--target", "25", "--probability", "0.95"])
         .assert()
         .success()
-        .stdout(contains("Target read as the p95 month stays under it"))
+        .stdout(contains(
+            "Target read as the p95 month: 95% of months stay under it (--probability 0.95).",
+        ))
         .stdout(contains(
             "already under $25.00: 100% of months are, with no lever",
         ));
@@ -218,9 +220,46 @@ fn the_roadmap_is_a_markdown_section() {
 }
 
 #[test]
+fn the_roadmap_reads_as_written() {
+    let (_dir, file) = scenario();
+    // $18 in a typical month: `a` batched alone reaches it. One lever "reaches"; a target is
+    // written as `check` reads one; the saving is rounded to its standard error, not shown with
+    // cents beside whole dollars.
+    let out = aicost()
+        .args(["levers", &file, "--target", "$18.00"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("1 lever reaches $18.00"), "{text}");
+    assert!(text.contains("together they save $7"), "{text}");
+    assert!(!text.contains("± $"), "{text}");
+    assert!(
+        text.contains("add up to $7.00, the same as together"),
+        "{text}"
+    );
+    aicost()
+        .args([
+            "levers",
+            &file,
+            "--target",
+            "$1,000",
+            "--probability",
+            "1e-9",
+        ])
+        .assert()
+        .success()
+        .stdout(contains(
+            "Target read as the p0.0000001 month: 0.0000001% of months",
+        ));
+}
+
+#[test]
 fn target_options_are_checked() {
     let (_dir, file) = scenario();
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 11] = [
         (
             &["--probability", "0.9"],
             "`--probability` needs --target USD",
@@ -233,6 +272,8 @@ fn target_options_are_checked() {
             &["--target", "0"],
             "--target must be a monthly amount above 0 USD",
         ),
+        (&["--target", "1e300"], "at most $1,000,000,000,000"),
+        (&["--target", "65 000"], "is not a dollar amount"),
         (
             &["--target", "5", "--probability", "1"],
             "--probability must be above 0 and below 1",
@@ -269,6 +310,55 @@ fn target_options_are_checked() {
             .code(2)
             .stderr(contains(message));
     }
+}
+
+/// docs/budget-policies.md, "The second question": the largest single lever is the contract,
+/// saving $21,227 ± 25 as the guide prints, ahead of batching the descriptions ($41,000 / 2).
+#[test]
+fn the_largest_single_lever_on_three_features_is_the_contract() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/three-features.toml");
+    let r = common::success_json(
+        &aicost()
+            .args(["levers", file, "--trials", "200", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    let saving = |key: &str| -> (f64, f64) {
+        let row = r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"].as_str().unwrap().starts_with(key))
+            .unwrap_or_else(|| panic!("{key} in {r}"));
+        let s = &row["stacks"][0]["saving_usd"];
+        (
+            s["mean"].as_f64().unwrap(),
+            s["standard_error"].as_f64().unwrap(),
+        )
+    };
+    let (contract, se) = saving("contract");
+    let (batch, _) = saving("batch:product-descriptions");
+    assert!(contract > batch, "{contract} against {batch}");
+    for key in ["batch", "semantic_cache", "output_cap"] {
+        let best_other = r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["key"].as_str().unwrap().starts_with(key))
+            .map(|x| x["stacks"][0]["saving_usd"]["mean"].as_f64().unwrap())
+            .fold(0.0, f64::max);
+        assert!(contract > best_other, "{key}: {best_other}");
+    }
+    // The guide's figure, to its printed precision.
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/budget-policies.md"
+    ))
+    .unwrap()
+    .replace('\n', " ");
+    assert!(doc.contains("a contract with OpenAI at 20% off, saves $21,227 ± 25"));
+    assert!((contract - 21_227.0).abs() <= 0.5, "{contract}");
+    assert!((se - 25.0).abs() <= 0.5, "{se}");
 }
 
 /// docs/budget-policies.md, "The second question": batching all three features halves the

@@ -140,6 +140,126 @@ segments = ["free"]
 }
 
 #[test]
+fn refusals_by_a_policy_and_by_the_hard_cap_are_counted_and_labelled_apart() {
+    // A refusal of the free tier at $14.995 fires on day 11 (as above): 20 days × 100 free
+    // requests = 2,000 refused by the policy. The paying tier then adds $0.50 a day: $20.00 at
+    // the end of day 20; on day 21 its 25th request would bring $20.25 past the $20.245 cap, so
+    // the cap refuses 26 requests that day and 9 × 50 after: 476, all paying.
+    // Without the policies, $1.50 a day: $19.50 after day 13, the 75th request of day 14 passes
+    // the cap, 76 refused that day and 16 × 150 after: 2,476.
+    let text = base(
+        r#"
+[[policy]]
+name = "refuse-free"
+at_usd = 14.995
+refuse = true
+segments = ["free"]
+"#,
+    )
+    .replace(
+        "monthly_usd = 30\n",
+        "monthly_usd = 30\nhard_cap_usd = 20.245\n",
+    );
+    let s = scenario(&text);
+    let res = simulate(&s, 2, 7);
+    let r = Report::new(&s, &res);
+    let p = r.stacks[0].policies.as_ref().unwrap();
+    assert_eq!(p.policy_refused_requests.mean, 2000.0);
+    assert_eq!(p.hard_cap_refused_requests.mean, 476.0);
+    assert_eq!(p.refused_requests.mean, 2476.0);
+    assert_eq!(p.refused_requests_without_policies.mean, 2476.0);
+    let (free, paying) = (&p.segments[0], &p.segments[1]);
+    assert!((free.refused_share - 2.0 / 3.0).abs() < 1e-12, "{free:?}");
+    assert_eq!(free.hard_cap_refused_share, 0.0);
+    assert_eq!(paying.refused_share, 0.0);
+    assert!(
+        (paying.hard_cap_refused_share - 476.0 / 1500.0).abs() < 1e-12,
+        "{paying:?}"
+    );
+    // The table and the brief name each kind of refusal and never add them up under one label.
+    let detail = aicost::analysis::detail::Detail::new(&s, &res);
+    let table = aicost::render::table::render(&r, &detail, false);
+    for line in [
+        "  requests refused by the hard cap, mean / p95",
+        "  free degraded / paused",
+        "  free refused by a policy / by the hard cap",
+        "  requests refused by a policy, mean",
+        "  refused by the hard cap without / with, mean",
+    ] {
+        assert!(table.contains(line), "{line:?} in\n{table}");
+    }
+    let row = |label: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{label} in\n{table}"))
+            .to_string()
+    };
+    assert!(row("  free refused by").ends_with(" 66.7% / 0%"), "{table}");
+    assert!(
+        row("  paying refused by").ends_with(" 0% / 31.7%"),
+        "{table}"
+    );
+    assert!(
+        row("  requests refused by a policy").ends_with(" 2,000"),
+        "{table}"
+    );
+    assert!(
+        row("  refused by the hard cap without").ends_with(" 2,476 / 476"),
+        "{table}"
+    );
+    let md = aicost::render::brief::Brief::new(&s, &res).markdown();
+    assert!(
+        md.contains("| refused by a policy | refused by the hard cap |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| free | 3,000 | 0% | 0% | 66.7% | 0% |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| paying | 1,500 | 0% | 0% | 0% | 31.7% |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| requests refused by a policy a month, mean | 2,000 | — |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| requests refused by the hard cap a month, mean | 476 | 2,476 |"),
+        "{md}"
+    );
+    let json = serde_json::to_value(p).unwrap();
+    for key in [
+        "policy_refused_requests",
+        "hard_cap_refused_requests",
+        "refused_requests",
+    ] {
+        assert!(json.get(key).is_some(), "{key} in {json}");
+    }
+    // The CSV has the policies too, each refusal under its own statistic.
+    let csv = aicost::render::csv::simulation(&r, &detail);
+    let value = |statistic: &str, group: &str| -> f64 {
+        csv.lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|f| f[4] == statistic && f[5] == group)
+            .unwrap_or_else(|| panic!("{statistic} {group} in\n{csv}"))[7]
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(value("policy_refused_requests_mean", ""), 2000.0);
+    assert_eq!(value("policies_hard_cap_refused_requests_mean", ""), 476.0);
+    assert_eq!(
+        value("policies_hard_cap_refused_requests_without_mean", ""),
+        2476.0
+    );
+    assert_eq!(value("policy_probability_fired", "refuse-free"), 1.0);
+    assert_eq!(value("policy_median_day_fired", "refuse-free"), 11.0);
+    assert!((value("policy_refused_share", "free") - 2.0 / 3.0).abs() < 1e-12);
+    assert!((value("hard_cap_refused_share", "paying") - 476.0 / 1500.0).abs() < 1e-12);
+}
+
+#[test]
 fn lowering_max_output_tokens_and_pausing_cost_what_hand_arithmetic_says() {
     // Output cut from 1,000 to 100 tokens from day 11 for the free tier: $0.001 a request, as
     // on `mini`: $27.
@@ -264,6 +384,129 @@ protect = ["paying"]
         Report::new(&s, &r).to_json()
     };
     assert_eq!(json(1), json(3));
+}
+
+/// The warnings of a valid scenario, one string.
+fn warnings(text: &str) -> String {
+    let loaded = aicost::model::scenario::from_str("test.toml", text).expect("valid");
+    loaded
+        .warnings
+        .iter()
+        .map(|w| format!("{}\n", w.message))
+        .collect()
+}
+
+#[test]
+fn a_threshold_under_a_contracts_commitment_is_warned_about_and_fires_on_day_1() {
+    // A $20 commitment counts as spent from day one, so a policy at $10 fires on the first
+    // request and degrades the whole free tier.
+    let contract = "\n[[contract]]\nprovider = \"p\"\ncommitted_monthly_usd = 20\ndiscount = 0\n";
+    let text = base(
+        "[[policy]]\nname = \"early\"\nat_usd = 10\nroute = \"cheap\"\nprotect = [\"paying\"]\n",
+    )
+    .replace(
+        "[[model]]\nname = \"big\"\n",
+        "[[model]]\nname = \"big\"\nprovider = \"p\"\n",
+    )
+    .replace(
+        "[[model]]\nname = \"mini\"\n",
+        "[[model]]\nname = \"mini\"\nprovider = \"p\"\n",
+    ) + contract;
+    let w = warnings(&text);
+    assert!(
+        w.contains(
+            "policy `early` fires at $10.00, under the $20.00 its contracts commit on stack `plan`"
+        ) && w.contains("first request of every month"),
+        "{w}"
+    );
+    let p = run(&text).stacks[0].policies.clone().unwrap();
+    assert_eq!(p.policies[0].median_day_fired, Some(1.0));
+    assert_eq!(p.segments[0].degraded_share, 1.0);
+    // Above the commitment, or counting only billed spend, it does not warn.
+    let above = text.replace("at_usd = 10\n", "at_usd = 25\n");
+    assert!(!warnings(&above).contains("commit"), "{}", warnings(&above));
+    let own = text.replace(
+        "at_usd = 10\n",
+        "at_usd = 10\nspend_of_segments = [\"free\"]\n",
+    );
+    assert!(!warnings(&own).contains("commit"), "{}", warnings(&own));
+    // Without a contract, nothing to say.
+    let plain = base("[[policy]]\nname = \"early\"\nat_usd = 10\nroute = \"cheap\"\n");
+    assert!(!warnings(&plain).contains("commit"), "{}", warnings(&plain));
+}
+
+#[test]
+fn a_policy_that_changes_nothing_is_warned_about_and_degrades_nobody() {
+    // Batching models without a batch discount, and routing to the route the steps already
+    // call: the month costs $45 as without the policy, and no request counts as degraded.
+    for (policy, why) in [
+        ("batch = true", "its models have no `batch_discount`"),
+        ("route = \"main\"", "its steps already call that route"),
+    ] {
+        let text = base(&format!(
+            "[[policy]]\nname = \"noop\"\nat_usd = 14.995\n{policy}\n"
+        ));
+        let w = warnings(&text);
+        assert!(
+            w.contains("policy `noop`")
+                && w.contains("changes nothing for workflow `draft` on stack `plan`")
+                && w.contains(why),
+            "{policy}: {w}"
+        );
+        let r = run(&text);
+        let p = r.stacks[0].policies.as_ref().unwrap();
+        assert_eq!(p.policies[0].probability_fired, 1.0, "{policy}");
+        assert_cents(policy, r.stacks[0].monthly_spend_usd.mean, 45.0);
+        for seg in &p.segments {
+            assert_eq!(seg.degraded_share, 0.0, "{policy}: {seg:?}");
+        }
+        assert_eq!(p.degraded_acceptance_rate, None, "{policy}");
+    }
+    // With a batch discount, or a cheaper route, the policy acts and nothing is said.
+    let batch = base("[[policy]]\nname = \"b\"\nat_usd = 14.995\nbatch = true\n").replace(
+        "output_usd_per_mtok = 10\n",
+        "output_usd_per_mtok = 10\nbatch_discount = 0.5\n",
+    );
+    assert!(
+        !warnings(&batch).contains("changes nothing"),
+        "{}",
+        warnings(&batch)
+    );
+    let p = run(&batch).stacks[0].policies.clone().unwrap();
+    assert!((p.segments[0].degraded_share - 2.0 / 3.0).abs() < 1e-12);
+    let route = base("[[policy]]\nname = \"r\"\nat_usd = 14.995\nroute = \"cheap\"\n");
+    assert!(
+        !warnings(&route).contains("changes nothing"),
+        "{}",
+        warnings(&route)
+    );
+}
+
+#[test]
+fn set_switches_a_threshold_between_a_budget_fraction_and_dollars() {
+    // `--set policy.NAME.at_usd=…` replaces a policy's `at_budget_fraction` (and the reverse):
+    // $30 budget × 0.5 = $15, or $12 once set in dollars.
+    let text = base("[[policy]]\nname = \"half\"\nat_budget_fraction = 0.5\npause = true\n");
+    let load = |set: &str| {
+        let opts = aicost::model::scenario::LoadOptions {
+            overrides: vec![set.to_string()],
+            ..Default::default()
+        };
+        aicost::model::scenario::from_str_with("test.toml", &text, &opts)
+            .unwrap_or_else(|e| panic!("{set}: {e}"))
+            .scenario
+            .policies[0]
+            .threshold_usd
+    };
+    assert_eq!(load("policy.half.at_usd=12"), 12.0);
+    assert_eq!(load("policy.half.at_budget_fraction=0.8"), 24.0);
+    let dollars = text.replace("at_budget_fraction = 0.5", "at_usd = 12");
+    let opts = aicost::model::scenario::LoadOptions {
+        overrides: vec!["policy.half.at_budget_fraction=0.25".to_string()],
+        ..Default::default()
+    };
+    let loaded = aicost::model::scenario::from_str_with("test.toml", &dollars, &opts).unwrap();
+    assert_eq!(loaded.scenario.policies[0].threshold_usd, 7.5);
 }
 
 /// The rendered problems of an invalid scenario.

@@ -81,7 +81,7 @@ fn the_table_shows_the_features_a_scenario_uses_and_only_those() {
     let plain = table(PLAIN, 100, 3);
     for row in [
         "Hard cap hit (at $36.00)",
-        "  requests refused, mean / p95",
+        "  requests refused by the hard cap, mean / p95",
         "Months with retry-storm",
         "  extra spend, mean",
         "  p99 due to incidents",

@@ -204,6 +204,14 @@ fn parse_threshold(s: &str) -> Option<(f64, bool)> {
     .filter(|(x, _)| x.is_finite())
 }
 
+/// A dollar amount as a person writes it: `65000`, `65_000`, `$65,000`, `1e5`.
+pub fn dollar_amount(s: &str) -> Option<f64> {
+    if s.trim().ends_with('%') {
+        return None;
+    }
+    number(s)
+}
+
 fn number(s: &str) -> Option<f64> {
     let s = s.trim();
     let (s, scale) = match s.strip_suffix('%') {
@@ -368,7 +376,8 @@ pub fn evaluate(
         }
         for k in targets {
             let value = metric_value(&stacks[k], &metric, rule, &shown)?;
-            let se = standard_error(&shown, s, result, report, k);
+            let se = standard_error(&shown, s, result, report, k)
+                .or_else(|| json_standard_error(&stacks[k], &metric, rule, &shown));
             let (verdict, trials_to_decide) = decide(value, se, rule.op, threshold, result.trials);
             out.push(Outcome {
                 rule: rule.text.trim().to_string(),
@@ -473,6 +482,37 @@ fn keys_at(v: &serde_json::Value) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The standard error the JSON gives beside a metric, where the run computes none itself:
+/// `X_standard_error` beside `X` (`probability_fired_standard_error`), or `standard_error`
+/// beside a `mean` or `value` (`spend_change_usd`). The same figure the report prints.
+fn json_standard_error(
+    stack: &serde_json::Value,
+    metric: &[Part],
+    rule: &Rule,
+    shown: &str,
+) -> Option<f64> {
+    let (leaf, parent) = metric.split_last()?;
+    if leaf.bracketed {
+        return None;
+    }
+    let sibling = |text: String| -> Option<f64> {
+        let mut path = parent.to_vec();
+        path.push(Part {
+            text,
+            span: leaf.span.clone(),
+            bracketed: false,
+        });
+        metric_value(stack, &path, rule, shown)
+            .ok()
+            .filter(|se| se.is_finite() && *se >= 0.0)
+    };
+    sibling(format!("{}_standard_error", leaf.text)).or_else(|| {
+        matches!(leaf.text.as_str(), "mean" | "value")
+            .then(|| sibling("standard_error".to_string()))
+            .flatten()
+    })
 }
 
 /// The standard error of a metric of stack `k`, where it is known.

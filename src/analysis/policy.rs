@@ -122,7 +122,12 @@ pub struct PoliciesReport {
     pub breach_probability: Option<ProbabilityChange>,
     /// Requests refused each month, by the policies and the hard cap together: mean and p95.
     pub refused_requests: MeanP95,
-    /// Requests the hard cap refuses on the same months without the policies: mean and p95.
+    /// Of those, the requests refused by a policy (a `refuse` action): mean and p95.
+    pub policy_refused_requests: MeanP95,
+    /// Of those, the requests refused by the hard cap: mean and p95.
+    pub hard_cap_refused_requests: MeanP95,
+    /// Requests the hard cap refuses on the same months without the policies: mean and p95 (with
+    /// no policy there is nothing else to refuse them).
     pub refused_requests_without_policies: MeanP95,
     /// Share of months in which the hard cap refuses requests, with the policies and without.
     pub hard_cap_probability: f64,
@@ -187,6 +192,8 @@ impl PoliciesReport {
         };
         let refused =
             per_month(&|m| m.refused.iter().sum::<u64>() + m.cap_refused.iter().sum::<u64>());
+        let policy_refused = per_month(&|m| m.refused.iter().sum());
+        let cap_refused = per_month(&|m| m.cap_refused.iter().sum());
         let paused = per_month(&|m| m.paused.iter().sum());
         let refused_without = per_month(&|m| m.cap_refused_without);
         let capped = |f: &dyn Fn(&PolicyMonth) -> bool| {
@@ -206,6 +213,8 @@ impl PoliciesReport {
                 .as_ref()
                 .map(|b| exceedance_change(&without, &with, b.monthly_usd)),
             refused_requests: mean_p95(&refused),
+            policy_refused_requests: mean_p95(&policy_refused),
+            hard_cap_refused_requests: mean_p95(&cap_refused),
             paused_requests: mean_p95(&paused),
             refused_requests_without_policies: mean_p95(&refused_without),
             hard_cap_probability: capped(&|m| m.cap_refused.iter().any(|x| *x > 0)),

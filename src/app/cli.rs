@@ -685,7 +685,7 @@ pub struct LeversArgs {
 
     /// Find the smallest set of levers, simulated together, whose monthly spend stays at or
     /// under this amount (USD) with probability --probability, and the order to apply them in.
-    #[arg(long, value_name = "USD")]
+    #[arg(long, value_name = "USD", value_parser = usd_amount)]
     pub target: Option<f64>,
 
     /// Share of months that must stay at or under --target: 0.5 (the default) reads the target
@@ -866,6 +866,14 @@ impl Config {
             allow_dirs: args.allow_dir.clone(),
         }
     }
+}
+
+/// A dollar amount written as `check` reads one (`65000`, `$65,000`); any other number (`NaN`,
+/// `inf`, a negative) is passed on for the command to refuse with its own message.
+fn usd_amount(s: &str) -> Result<f64, String> {
+    crate::analysis::check::dollar_amount(s)
+        .or_else(|| s.trim().parse().ok())
+        .ok_or_else(|| format!("`{s}` is not a dollar amount; write e.g. 65000 or $65,000"))
 }
 
 #[cfg(test)]

@@ -153,6 +153,30 @@ pub(crate) fn money_rounded(x: f64, se: f64) -> String {
     }
 }
 
+/// A share as the percentage a person typed, without the sign: `95`, `99.9`, `0.0000001`,
+/// `99.9999` (six significant digits, never rounded to 0 or 100 when it is neither).
+pub fn share_percent(q: f64) -> String {
+    let pct = q * 100.0;
+    if !pct.is_finite() || pct == 0.0 {
+        return format!("{pct}");
+    }
+    let magnitude = pct.abs().log10().floor() as i32;
+    // Six significant digits, and at least enough to keep a share short of 100% short of it.
+    let mut decimals = (5 - magnitude).max(0);
+    while decimals < 12
+        && pct < 100.0
+        && format!("{pct:.*}", decimals as usize).parse::<f64>() == Ok(100.0)
+    {
+        decimals += 1;
+    }
+    let text = format!("{pct:.*}", decimals as usize);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// A probability as a percentage: `3.1%`, `<0.1%`, `100%`.
 pub fn percent(p: f64) -> String {
     if !p.is_finite() {
@@ -172,15 +196,15 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-/// A probability with its standard error in percentage points: `3.1% ± 0.2`, or `± <0.1` when
+/// A probability with its standard error in percentage points: `3.1% ± 0.2 pt`, or `± <0.1 pt` when
 /// the error is too small to show at one decimal.
 pub(crate) fn percent_with_se(p: f64, se: f64) -> String {
     if se > 0.0 {
         let pts = se * 100.0;
         if pts < 0.05 {
-            format!("{} ± <0.1", percent(p))
+            format!("{} ± <0.1 pt", percent(p))
         } else {
-            format!("{} ± {pts:.1}", percent(p))
+            format!("{} ± {pts:.1} pt", percent(p))
         }
     } else {
         percent(p)
@@ -363,7 +387,13 @@ mod tests {
         assert_eq!(percent(0.0), "0%");
         assert_eq!(percent(0.0004), "<0.1%");
         assert_eq!(percent(1.0), "100%");
-        assert_eq!(percent_with_se(0.031, 0.0017), "3.1% ± 0.2");
-        assert_eq!(percent_with_se(0.1, 0.000_2), "10.0% ± <0.1");
+        assert_eq!(percent_with_se(0.031, 0.0017), "3.1% ± 0.2 pt");
+        assert_eq!(percent_with_se(0.1, 0.000_2), "10.0% ± <0.1 pt");
+        assert_eq!(share_percent(0.95), "95");
+        assert_eq!(share_percent(0.999), "99.9");
+        assert_eq!(share_percent(1e-9), "0.0000001");
+        assert_eq!(share_percent(0.999_999), "99.9999");
+        assert_eq!(share_percent(0.999_999_999), "99.9999999");
+        assert_eq!(share_percent(0.2), "20");
     }
 }

@@ -488,7 +488,7 @@ impl fmt::Display for UsageKind {
             TargetNotPositive { got } => {
                 write!(
                     f,
-                    "--target must be a monthly amount above 0 USD, got {got}"
+                    "--target must be a monthly amount above 0 USD and at most $1,000,000,000,000, got {got}"
                 )
             }
             ProbabilityOutOfRange { got } => {

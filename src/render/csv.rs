@@ -294,8 +294,86 @@ pub fn simulation(report: &Report, detail: &Detail) -> String {
             d,
             report.detail_trials.unwrap_or(report.trials) as usize,
         );
+        if let Some(p) = &r.policies {
+            policies(&mut w, st, p);
+        }
     }
     w.out
+}
+
+/// The rows of a stack's budget policies: each policy's firing, each segment's degraded, paused
+/// and refused shares (by a policy and by the hard cap apart), and the month with and without.
+fn policies(w: &mut Writer<'_>, st: &str, p: &crate::analysis::policy::PoliciesReport) {
+    for f in &p.policies {
+        w.row(
+            [st, "policy_probability_fired", &f.name, "share"],
+            f.probability_fired,
+            Some(f.probability_fired_standard_error),
+            None,
+        );
+        if let Some(day) = f.median_day_fired {
+            w.row(
+                [st, "policy_median_day_fired", &f.name, "day"],
+                day,
+                None,
+                None,
+            );
+        }
+        w.row(
+            [st, "policy_threshold", &f.name, "usd"],
+            f.threshold_usd,
+            None,
+            None,
+        );
+    }
+    for g in &p.segments {
+        for (name, v) in [
+            ("policy_degraded_share", g.degraded_share),
+            ("policy_paused_share", g.paused_share),
+            ("policy_refused_share", g.refused_share),
+            ("hard_cap_refused_share", g.hard_cap_refused_share),
+        ] {
+            w.row([st, name, &g.name, "share"], v, None, None);
+        }
+    }
+    let d = &p.spend_change_usd;
+    for (name, v, se) in [
+        ("policies_spend_mean", p.monthly_spend_usd, None),
+        (
+            "policies_spend_without_mean",
+            p.monthly_spend_without_policies_usd,
+            None,
+        ),
+        ("policies_spend_change_mean", d.mean, Some(d.standard_error)),
+    ] {
+        w.row([st, name, "", "usd"], v, se, None);
+    }
+    for (name, v) in [
+        ("policies_hard_cap_probability", p.hard_cap_probability),
+        (
+            "policies_hard_cap_probability_without",
+            p.hard_cap_probability_without_policies,
+        ),
+    ] {
+        w.row([st, name, "", "share"], v, None, None);
+    }
+    for (name, v) in [
+        (
+            "policy_refused_requests_mean",
+            p.policy_refused_requests.mean,
+        ),
+        (
+            "policies_hard_cap_refused_requests_mean",
+            p.hard_cap_refused_requests.mean,
+        ),
+        (
+            "policies_hard_cap_refused_requests_without_mean",
+            p.refused_requests_without_policies.mean,
+        ),
+        ("policies_paused_requests_mean", p.paused_requests.mean),
+    ] {
+        w.row([st, name, "", "count"], v, None, None);
+    }
 }
 
 /// The rows of the features a scenario uses, after the rows every scenario has; a plain scenario

@@ -63,14 +63,27 @@ pub fn table_rows(report: &Report) -> Vec<TableRow> {
     }
     for (i, seg) in first.segments.iter().enumerate() {
         rows.push((
-            format!("  {} degraded / paused / refused", terminal(&seg.name)),
+            format!("  {} degraded / paused", terminal(&seg.name)),
             each(&|x| {
                 let s = &x.segments[i];
                 format!(
-                    "{} / {} / {}",
+                    "{} / {}",
                     percent(s.degraded_share),
-                    percent(s.paused_share),
-                    percent(s.refused_share + s.hard_cap_refused_share)
+                    percent(s.paused_share)
+                )
+            }),
+        ));
+        rows.push((
+            format!(
+                "  {} refused by a policy / by the hard cap",
+                terminal(&seg.name)
+            ),
+            each(&|x| {
+                let s = &x.segments[i];
+                format!(
+                    "{} / {}",
+                    percent(s.refused_share),
+                    percent(s.hard_cap_refused_share)
                 )
             }),
         ));
@@ -118,12 +131,16 @@ pub fn table_rows(report: &Report) -> Vec<TableRow> {
         }),
     ));
     rows.push((
-        "  requests refused without / with, mean".to_string(),
+        "  requests refused by a policy, mean".to_string(),
+        each(&|x| count(x.policy_refused_requests.mean)),
+    ));
+    rows.push((
+        "  refused by the hard cap without / with, mean".to_string(),
         each(&|x| {
             format!(
                 "{} / {}",
                 count(x.refused_requests_without_policies.mean),
-                count(x.refused_requests.mean)
+                count(x.hard_cap_refused_requests.mean)
             )
         }),
     ));
@@ -167,7 +184,8 @@ pub fn brief_blocks(report: &Report, stack: &str) -> Vec<Block> {
         "requests a month".to_string(),
         "served degraded".to_string(),
         "paused".to_string(),
-        "refused".to_string(),
+        "refused by a policy".to_string(),
+        "refused by the hard cap".to_string(),
     ]);
     for s in &p.segments {
         t.row(vec![
@@ -175,7 +193,8 @@ pub fn brief_blocks(report: &Report, stack: &str) -> Vec<Block> {
             count(s.requests_per_month),
             percent(s.degraded_share),
             percent(s.paused_share),
-            percent(s.refused_share + s.hard_cap_refused_share),
+            percent(s.refused_share),
+            percent(s.hard_cap_refused_share),
         ]);
     }
     b.push(Block::Table(t));
@@ -202,8 +221,13 @@ pub fn brief_blocks(report: &Report, stack: &str) -> Vec<Block> {
         percent(p.hard_cap_probability_without_policies),
     ]);
     t.row(vec![
-        "requests refused a month, mean".to_string(),
-        count(p.refused_requests.mean),
+        "requests refused by a policy a month, mean".to_string(),
+        count(p.policy_refused_requests.mean),
+        "—".to_string(),
+    ]);
+    t.row(vec![
+        "requests refused by the hard cap a month, mean".to_string(),
+        count(p.hard_cap_refused_requests.mean),
         count(p.refused_requests_without_policies.mean),
     ]);
     b.push(Block::Table(t));
@@ -218,9 +242,11 @@ pub fn brief_blocks(report: &Report, stack: &str) -> Vec<Block> {
         ));
     }
     text.push_str(&format!(
-        "; {} requests a month are still refused (p95 {}), against {} without the policies.",
-        count(p.refused_requests.mean),
-        count(p.refused_requests.p95),
+        "; {} requests a month are refused by a policy (p95 {}) and {} by the hard cap (p95 {}), against {} by the hard cap without the policies.",
+        count(p.policy_refused_requests.mean),
+        count(p.policy_refused_requests.p95),
+        count(p.hard_cap_refused_requests.mean),
+        count(p.hard_cap_refused_requests.p95),
         count(p.refused_requests_without_policies.mean)
     ));
     b.push(para(text));

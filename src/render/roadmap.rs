@@ -46,9 +46,8 @@ pub fn render_markdown(r: &Roadmap) -> String {
             ));
         }
         out.push_str(&format!(
-            "\nTogether they save {} ± {} a month; {}.\n\n",
-            escape(&money(st.saving_usd.mean)),
-            escape(&money(st.saving_usd.standard_error)),
+            "\nTogether they save {} a month; {}.\n\n",
+            escape(&crate::analysis::levers::saving(&st.saving_usd)),
             escape(&one_at_a_time(st))
         ));
     }

@@ -125,7 +125,7 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
             }),
         ));
         rows.push(row(
-            "  requests refused, mean / p95",
+            "  requests refused by the hard cap, mean / p95",
             each_detail(&|s| match &s.hard_cap {
                 // No `± 0`: a count that never varied is shown alone.
                 Some(c) if c.rejected_requests.standard_error > 0.0 => format!(

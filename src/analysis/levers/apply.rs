@@ -19,12 +19,7 @@ pub(super) fn tokens(x: f64) -> String {
 }
 
 pub fn quantile_name(q: f64) -> String {
-    let pct = q * 100.0;
-    if (pct - pct.round()).abs() < 1e-9 {
-        format!("p{}", pct.round())
-    } else {
-        format!("p{pct}")
-    }
+    format!("p{}", crate::base::format::share_percent(q))
 }
 
 /// `max_output_tokens` lowered to a quantile of the step's output.
@@ -549,9 +544,9 @@ impl Lever for Contract {
                 lever: self.id(),
                 key: format!("{}:{}", self.id(), stack.name),
                 change: format!(
-                    "commit {} at {:.0}% off, list-price overage — (1 − discount) × the {} of {}'s monthly usage, the commitment with the lowest expected bill",
+                    "commit {} at {}% off, list-price overage — (1 − discount) × the {} of {}'s monthly usage, the commitment with the lowest expected bill",
                     parts.join(" and "),
-                    d * 100.0,
+                    crate::base::format::share_percent(d),
                     quantile_name(d),
                     stack.name
                 ),

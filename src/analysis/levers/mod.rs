@@ -56,7 +56,7 @@ pub use rank::{backlog, combine};
 pub use report::{Backlog, Baseline, COMBINED_LEVERS, Combined, LatencyChange, Row, StackEffect};
 pub use roadmap::{
     Roadmap, Search, StackRoadmap, Step, effort, one_at_a_time, quantile_name, reading,
-    render_text as render_roadmap, search_note, verdict,
+    render_text as render_roadmap, saving, search_note, verdict,
 };
 pub use target::{EXHAUSTIVE_LEVERS, TargetQuery, roadmap};
 pub use text::render;

@@ -22,7 +22,8 @@ pub fn reading(p: f64) -> String {
             .to_string()
     } else {
         let q = quantile_name(p);
-        format!("the {q} month stays under it (--probability {p})")
+        let share = &q[1..];
+        format!("the {q} month: {share}% of months stay under it (--probability {p})")
     }
 }
 
@@ -108,9 +109,10 @@ pub fn verdict(r: &Roadmap, st: &StackRoadmap) -> String {
     }
     let n = st.steps.len();
     let levers = if n == 1 { "lever" } else { "levers" };
+    let reach = if n == 1 { "reaches" } else { "reach" };
     if st.reached {
         format!(
-            "{n} {levers} reach {target}: {}{} of months at or under it, mean {} a month (from {})",
+            "{n} {levers} {reach} {target}: {}{} of months at or under it, mean {} a month (from {})",
             percent(st.probability_under),
             if st.probability_standard_error > 0.0 {
                 format!(" ± {}", percent(st.probability_standard_error))
@@ -137,6 +139,15 @@ pub fn verdict(r: &Roadmap, st: &StackRoadmap) -> String {
     }
 }
 
+/// A set's monthly saving, rounded to what its standard error allows: `$53,969 ± 45`.
+pub fn saving(d: &Delta) -> String {
+    if d.standard_error > 0.0 && d.standard_error.is_finite() {
+        crate::base::format::money_with_se(d.mean, d.standard_error)
+    } else {
+        crate::base::format::money(d.mean)
+    }
+}
+
 /// The set's savings one lever at a time, and whether they add up to what it saves together.
 pub fn one_at_a_time(st: &StackRoadmap) -> String {
     use crate::base::format::money;
@@ -148,7 +159,7 @@ pub fn one_at_a_time(st: &StackRoadmap) -> String {
         if apart {
             ", which is not what they save together (they cut the same spend)"
         } else {
-            ", what they save together (they cut different spend)"
+            ", the same as together (they cut different spend)"
         }
     )
 }
@@ -229,9 +240,8 @@ pub fn render_text(r: &Roadmap, run: &str) -> String {
             ));
         }
         out.push_str(&format!(
-            "  together they save {} ± {} a month; {}\n",
-            money(st.saving_usd.mean),
-            money(st.saving_usd.standard_error),
+            "  together they save {} a month; {}\n",
+            saving(&st.saving_usd),
             one_at_a_time(st)
         ));
     }

@@ -106,9 +106,9 @@ pub fn simulate_together(
             size_contracts(&current, k, a.contract_discount, &usage, &mut uncovered)
         {
             changes.push(format!(
-                "commit {} at {:.0}% off, list-price overage, sized on the months of the other levers together",
+                "commit {} at {}% off, list-price overage, sized on the months of the other levers together",
                 parts.join(" and "),
-                a.contract_discount * 100.0
+                crate::base::format::share_percent(a.contract_discount)
             ));
             if let Some((_, with)) = &mut mix {
                 with.contracts = with_contract.contracts.clone();

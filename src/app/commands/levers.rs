@@ -31,7 +31,8 @@ fn target_query(a: &LeversArgs) -> Result<Option<TargetQuery>, Error> {
             None => Ok(None),
         };
     };
-    if !(target.is_finite() && target > 0.0) {
+    // A trillion dollars a month is beyond any forecast; a larger target is a typo.
+    if !(target.is_finite() && target > 0.0 && target <= 1e12) {
         return Err(UsageKind::TargetNotPositive { got: target }.into());
     }
     let probability = a.probability.unwrap_or(0.5);

@@ -108,6 +108,19 @@ fn is_bare_word(s: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/' | '+'))
 }
 
+/// The key that setting `key` at `parts` replaces, where a table holds one of two: a policy's
+/// threshold is `at_usd` or `at_budget_fraction`.
+fn excluded_by(parts: &[Part], key: &str) -> Option<&'static str> {
+    if parts.len() != 3 || parts[0].text != "policy" || parts[0].bracketed {
+        return None;
+    }
+    match key {
+        "at_usd" => Some("at_budget_fraction"),
+        "at_budget_fraction" => Some("at_usd"),
+        _ => None,
+    }
+}
+
 /// Apply `o` to `root`, creating missing tables on the way.
 pub fn apply(root: &mut Node, o: &Override) -> Result<(), Problem> {
     let loc = |part: &Part| Loc::new(o.file, part.span.clone());
@@ -146,6 +159,11 @@ pub fn apply(root: &mut Node, o: &Override) -> Result<(), Problem> {
                 };
                 if last {
                     entries[pos].value = o.value.clone();
+                    // Setting one of two keys that exclude each other replaces the other: the
+                    // override says what the value is now, not that there are two.
+                    if let Some(other) = excluded_by(&o.parts, &part.text) {
+                        entries.retain(|e| e.key != other);
+                    }
                     return Ok(());
                 }
                 node = &mut entries[pos].value;

@@ -8,6 +8,7 @@
 //! an earlier one, token limits take the smaller, cache rates the larger, and the first pause or
 //! refusal drops the request. The hard cap acts after all of them.
 
+use crate::model::policy::unchanged;
 use crate::model::{PolicyAction, Scenario, Step};
 
 /// The label of a request's own draw for a semantic cache a policy raises ("POLCACHE").
@@ -25,7 +26,8 @@ pub struct Effect {
     pub batch: bool,
     /// The request is not made (`Pause`) or refused (`Refuse`).
     pub dropped: Option<PolicyAction>,
-    /// Whether any policy acts on the request.
+    /// Whether any policy changes how the request is served (a policy whose action changes
+    /// nothing for it, such as batching on models without a batch discount, does not count).
     pub degraded: bool,
 }
 
@@ -91,10 +93,13 @@ pub struct PolicyMonth {
     /// Billed spend so far this month per segment and workflow (segment-major), for thresholds
     /// on a segment's or workflow's own spend; empty when no policy has one.
     pub spend: Vec<f64>,
+    /// The stack (an index into `Scenario::stacks`) whose month this is.
+    pub stack: usize,
 }
 
 impl PolicyMonth {
-    pub fn new(s: &Scenario) -> Self {
+    /// The start of a month of stack `k`.
+    pub fn new(s: &Scenario, k: usize) -> Self {
         let n = s.segments.len();
         PolicyMonth {
             fired_day: vec![None; s.policies.len()],
@@ -114,6 +119,7 @@ impl PolicyMonth {
             } else {
                 Vec::new()
             },
+            stack: k,
         }
     }
 
@@ -153,7 +159,6 @@ impl PolicyMonth {
             if fired.is_none() || !p.covers(segment, w) || e.dropped.is_some() {
                 continue;
             }
-            e.degraded = true;
             match p.action {
                 PolicyAction::Route(r) => e.route = Some(r),
                 PolicyAction::MaxOutputTokens(x) => {
@@ -170,6 +175,28 @@ impl PolicyMonth {
                 PolicyAction::Pause | PolicyAction::Refuse => e.dropped = Some(p.action),
             }
         }
+        // An action that changes nothing for this request is dropped, so that the request is
+        // served (and counted) exactly as without the policies.
+        let k = self.stack;
+        if e.route
+            .is_some_and(|r| unchanged(s, PolicyAction::Route(r), k, w, None).is_some())
+        {
+            e.route = None;
+        }
+        if e.batch && unchanged(s, PolicyAction::Batch, k, w, e.route).is_some() {
+            e.batch = false;
+        }
+        if e.semantic_cache_hit_rate
+            .is_some_and(|x| unchanged(s, PolicyAction::SemanticCache(x), k, w, None).is_some())
+        {
+            e.semantic_cache_hit_rate = None;
+        }
+        e.degraded = e.route.is_some()
+            || e.max_output_tokens.is_some()
+            || e.max_reasoning_tokens.is_some()
+            || e.semantic_cache_hit_rate.is_some()
+            || e.batch
+            || e.dropped.is_some();
         e
     }
 

@@ -147,7 +147,7 @@ impl StackAcc {
             contract_active: (0..draw.contracts.len())
                 .map(|c| s.contract_applies(k, c))
                 .collect(),
-            policy: PolicyMonth::new(s),
+            policy: PolicyMonth::new(s, k),
         }
     }
 

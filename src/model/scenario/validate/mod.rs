@@ -291,6 +291,7 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         policies: policies?,
     };
     check_traffic(raw, &scenario, v);
+    policy::check_effects(raw, &scenario, v);
     check_calls(raw, &scenario, v);
     check_size(raw, &scenario, v);
     v.errors.is_empty().then_some(scenario)

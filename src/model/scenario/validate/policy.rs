@@ -3,6 +3,7 @@
 //! located at the key that causes it.
 
 use crate::base::error::{ProblemKind, suggest};
+use crate::base::format::money;
 use crate::base::source::Loc;
 use crate::model::doc::de::Located;
 use crate::model::scenario::raw::*;
@@ -47,10 +48,10 @@ pub(super) fn policies(
                 let loc = threshold_loc(raw_p).unwrap_or(raw_p.name.loc);
                 v.warn(
                     format!(
-                        "policy `{}` fires at ${}, at or above the hard cap (${}), so it never acts",
+                        "policy `{}` fires at {}, at or above the hard cap ({}), so it never acts",
                         p.name,
-                        num(p.threshold_usd),
-                        num(cap)
+                        money(p.threshold_usd),
+                        money(cap)
                     ),
                     Some(loc),
                     &format!("policy[{}]", p.name),
@@ -429,6 +430,102 @@ fn name_list(
         }
     }
     ok.then_some(out)
+}
+
+/// Warnings about policies that act other than their author expects: a threshold under the
+/// commitments of a stack's contracts (the month's spend counts them from day one, so the policy
+/// fires on the first request), and an action that changes nothing for some workflow it covers
+/// on some stack (batching without a batch discount, a route the steps already call).
+pub(super) fn check_effects(raw: &RawScenario, s: &Scenario, v: &mut Validator) {
+    for (p, raw_p) in s.policies.iter().zip(&raw.policies) {
+        let path = format!("policy[{}]", p.name);
+        if p.spend_of.is_none() {
+            commitments(s, (p, raw_p), &path, v);
+        }
+        let mut unchanged_for: Vec<String> = Vec::new();
+        let mut why = "";
+        for (k, st) in s.stacks.iter().enumerate() {
+            for &w in &p.workflows {
+                if let Some(reason) = crate::model::policy::unchanged(s, p.action, k, w, None) {
+                    why = reason;
+                    unchanged_for.push(format!("`{}` on stack `{}`", s.workflows[w].name, st.name));
+                }
+            }
+        }
+        if unchanged_for.is_empty() {
+            continue;
+        }
+        let all = unchanged_for.len() == s.stacks.len() * p.workflows.len();
+        let shown = if unchanged_for.len() > 4 {
+            format!(
+                "{} and {} more",
+                unchanged_for[..4].join(", "),
+                unchanged_for.len() - 4
+            )
+        } else {
+            unchanged_for.join(", ")
+        };
+        let key = p.action.key();
+        let loc = action_loc(raw_p).unwrap_or(raw_p.name.loc);
+        v.warn(
+            format!(
+                "policy `{}` (`{key}`) changes nothing for workflow {shown}: {why}{}",
+                p.name,
+                if all { "; it never saves anything" } else { "" }
+            ),
+            Some(loc),
+            &format!("{path}.{key}"),
+            Some(match p.action {
+                PolicyAction::Batch => "give the models a `batch_discount`, or choose another action (a cheaper `route`, `max_output_tokens`)".to_string(),
+                PolicyAction::Route(_) => "route the requests to a cheaper route than the one their steps call".to_string(),
+                _ => "choose an action that changes these requests, or leave them out with `workflows`".to_string(),
+            }),
+        );
+    }
+}
+
+/// Warn when a policy's threshold is under the commitments of a stack's contracts.
+fn commitments(s: &Scenario, (p, raw_p): (&Policy, &RawPolicy), path: &str, v: &mut Validator) {
+    for (k, st) in s.stacks.iter().enumerate() {
+        let (mut lo, mut hi) = (0.0, 0.0);
+        for (c, contract) in s.contracts.iter().enumerate() {
+            if s.contract_applies(k, c) {
+                let (a, b) = contract.committed_monthly_usd.dist.support();
+                (lo, hi) = (lo + a, hi + b);
+            }
+        }
+        if hi <= p.threshold_usd {
+            continue;
+        }
+        let when = if lo > p.threshold_usd {
+            "on the first request of every month"
+        } else {
+            "on the first request of the months whose commitment exceeds it"
+        };
+        let loc = threshold_loc(raw_p).unwrap_or(raw_p.name.loc);
+        v.warn(
+            format!(
+                "policy `{}` fires at {}, under the {} its contracts commit on stack `{}`: a month's spend counts commitments from day one, so it fires {when} and acts all month",
+                p.name,
+                money(p.threshold_usd),
+                money(if lo > p.threshold_usd { lo } else { hi }),
+                st.name
+            ),
+            Some(loc),
+            path,
+            Some("set its threshold above the committed amount, or count only the spend it is about with `spend_of_segments` or `spend_of_workflows` (billed spend, no commitments)".to_string()),
+        );
+        return;
+    }
+}
+
+/// Where a policy's action is written.
+fn action_loc(p: &RawPolicy) -> Option<Loc> {
+    p.route
+        .as_ref()
+        .map(|x| x.loc)
+        .or(p.batch.as_ref().map(|x| x.loc))
+        .or(p.semantic_cache_hit_rate.as_ref().map(|x| x.loc))
 }
 
 /// A policy's route must serve the service tier of every workflow it moves there: each model of
