@@ -973,3 +973,45 @@ fn the_drivers_chart_shows_the_tables_shares_of_the_mean() {
         "model shares labelled in the chart: {chart:?}"
     );
 }
+
+/// The brief's assumptions show every input that carries spend: on voice-assistant, audio is
+/// most of the spend, so its prices and its tokens per call are listed, as are the features'
+/// tool fees, tiers, contract, hard cap and incident.
+#[test]
+fn the_assumptions_list_every_input_that_carries_spend() {
+    let md = String::from_utf8(run(&[
+        "simulate",
+        "scenarios/voice-assistant.toml",
+        "-n",
+        "50",
+        "--format",
+        "markdown",
+    ]))
+    .unwrap();
+    let assumptions = &md[md.find("## Assumptions").unwrap()..md.find("## At a glance").unwrap()];
+    for line in [
+        "| gpt-realtime | audio input tokens | $32.00 |",
+        "| gpt-realtime | audio output tokens | $64.00 |",
+        "| gpt-realtime-mini | audio input tokens | $10.00 |",
+        "| gpt-realtime-mini | audio output tokens | $20.00 |",
+        "| call · turn | audio input tokens per call | ",
+        "| call · turn | audio output tokens per call | ",
+    ] {
+        assert!(assumptions.contains(line), "no `{line}` in\n{assumptions}");
+    }
+    let md = String::from_utf8(run(&[
+        "simulate", FEATURES, "-n", "20", "--format", "markdown",
+    ]))
+    .unwrap();
+    let assumptions = &md[md.find("## Assumptions").unwrap()..md.find("## At a glance").unwrap()];
+    for part in [
+        "Other inputs that carry spend",
+        "tool ",
+        "flex tier",
+        "hard cap",
+        "| contract ",
+        "| incident ",
+    ] {
+        assert!(assumptions.contains(part), "no `{part}` in\n{assumptions}");
+    }
+}

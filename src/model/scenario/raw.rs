@@ -148,6 +148,10 @@ pub struct RawScenario {
     /// Budget policies, applied in order as the month's spend passes their thresholds.
     #[serde(default, rename = "policy")]
     pub policies: Vec<Located<RawPolicy>>,
+    /// A factor on every price of a provider's models, by provider (`openai = 1.2`: "what if
+    /// openai's prices rise 20%"): every token, image and audio price, at every service tier and
+    /// long-context level, of the models listed here and of those priced from the catalog.
+    pub price_multiplier: Option<Located<IndexMap<String, Located<f64>>>>,
 }
 
 /// A budget policy: once the month's spend passes its threshold, it changes how the requests of

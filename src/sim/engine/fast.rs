@@ -145,6 +145,68 @@ fn request_params(s: &Scenario, k: usize, w: usize) -> Vec<&Param> {
     out
 }
 
+/// Expected requests and their cost moments from earlier runs, kept for runs of variants of one
+/// scenario (the what-ifs of `aicost serve`). A variant that leaves a workflow, a stack, the
+/// models and the tools as they were draws the same request parameters in a trial of the same
+/// key, so that trial's closed forms are the earlier run's: a change of users, sessions or
+/// growth recomputes none of them. Keyed by a hash of the `Debug` text of everything they are
+/// computed from and by the trial's key; it holds at most [`EXPECTATION_CACHE_ENTRIES`].
+#[derive(Default)]
+pub struct ExpectationCache {
+    map: std::sync::Mutex<std::collections::HashMap<(u64, u64), (RequestExpectation, Moments)>>,
+}
+
+/// The most entries an [`ExpectationCache`] keeps (about a kilobyte each); beyond them it only
+/// answers what it holds.
+pub const EXPECTATION_CACHE_ENTRIES: usize = 100_000;
+
+impl std::fmt::Debug for ExpectationCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExpectationCache")
+    }
+}
+
+impl ExpectationCache {
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.map.lock().map_or(0, |m| m.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get_or(
+        &self,
+        key: (u64, u64),
+        compute: impl FnOnce() -> (RequestExpectation, Moments),
+    ) -> (RequestExpectation, Moments) {
+        if let Some(hit) = self.map.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let value = compute();
+        if let Ok(mut m) = self.map.lock()
+            && m.len() < EXPECTATION_CACHE_ENTRIES
+        {
+            m.insert(key, value.clone());
+        }
+        value
+    }
+}
+
+/// A hash of everything the expected request of workflow `w` on stack `k` is computed from
+/// besides the trial's draws: the workflow, the stack, the models and the tools.
+fn structure_hash(s: &Scenario, k: usize, w: usize) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!(
+        "{:?}{:?}{:?}{:?}",
+        s.workflows[w], s.stacks[k], s.models, s.tools
+    )
+    .hash(&mut h);
+    h.finish()
+}
+
 /// What the fast engine computes once per run.
 pub struct FastPlan<'a> {
     s: &'a Scenario,
@@ -159,9 +221,24 @@ pub struct FastPlan<'a> {
     fixed: Vec<Vec<Option<(RequestExpectation, Moments)>>>,
     users_sampled: u64,
     latencies_sampled: usize,
+    /// Closed forms of earlier runs, and the structure hash of each workflow and stack.
+    cache: Option<(std::sync::Arc<ExpectationCache>, Vec<Vec<u64>>)>,
 }
 
 impl<'a> FastPlan<'a> {
+    /// This plan, taking each trial's expected requests from `cache` where an earlier run of a
+    /// variant of the scenario computed them, and leaving there the ones it computes.
+    pub fn with_cache(mut self, cache: Option<std::sync::Arc<ExpectationCache>>) -> Self {
+        let s = self.s;
+        self.cache = cache.map(|c| {
+            let hashes = (0..s.workflows.len())
+                .map(|w| (0..s.stacks.len()).map(|k| structure_hash(s, k, w)).collect())
+                .collect();
+            (c, hashes)
+        });
+        self
+    }
+
     pub fn new(s: &'a Scenario, trials: u64, seed: u64) -> Self {
         let exact = Plan::new(s, trials);
         let at_means = TrialDraw::with(s, mix(seed, 0x5245_4645), &|p: &Param| p.mean());
@@ -244,6 +321,7 @@ impl<'a> FastPlan<'a> {
                 .collect(),
             shapes,
             fixed,
+            cache: None,
             users_sampled: super::exact::samples_per_month(
                 super::exact::USER_SAMPLE_BUDGET,
                 s.stacks.len() * s.segments.len(),
@@ -323,12 +401,20 @@ impl<'a> FastPlan<'a> {
         let expectations: Vec<Vec<(RequestExpectation, Moments)>> = (0..s.workflows.len())
             .map(|w| {
                 (0..s.stacks.len())
-                    .map(|k| match &self.fixed[w][k] {
-                        Some(e) => e.clone(),
-                        None => (
-                            request_expectation(s, k, w, &val),
-                            request_moments(s, k, w, &val),
-                        ),
+                    .map(|k| {
+                        let compute = || {
+                            (
+                                request_expectation(s, k, w, &val),
+                                request_moments(s, k, w, &val),
+                            )
+                        };
+                        match (&self.fixed[w][k], &self.cache) {
+                            (Some(e), _) => e.clone(),
+                            (None, Some((cache, hashes))) => {
+                                cache.get_or((hashes[w][k], key), compute)
+                            }
+                            (None, None) => compute(),
+                        }
                     })
                     .collect()
             })

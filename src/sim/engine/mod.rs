@@ -183,6 +183,10 @@ pub struct SimOptions {
     /// Months whose spend each stack's stream keeps exactly (beyond them percentiles come from
     /// its sketch); `None` keeps [`exact_spend_months`] of the scenario.
     pub exact_spend_months: Option<usize>,
+    /// The fast engine's per-trial closed forms of earlier runs of variants of the scenario
+    /// (`aicost serve`): shared, and grown by this run. The figures are the same with or
+    /// without it.
+    pub expectations: Option<Arc<fast::ExpectationCache>>,
 }
 
 /// A consumer of every trial's outcome, such as the `--trials-out` writer: a run of more trials
@@ -212,6 +216,7 @@ impl SimOptions {
             detail_months: None,
             sink: None,
             exact_spend_months: None,
+            expectations: None,
         }
     }
 
@@ -578,7 +583,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             if let Some(why) = unsupported {
                 return Err(UsageKind::FastUnsupported { why }.into());
             }
-            let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
+            let plan = fast::FastPlan::new(s, opts.trials, opts.seed).with_cache(opts.expectations.clone());
             let reason = "requested with --engine fast";
             match plan.inaccurate() {
                 None => {
@@ -612,7 +617,7 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                     crate::base::format::count(walks)
                 ));
             }
-            let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
+            let plan = fast::FastPlan::new(s, opts.trials, opts.seed).with_cache(opts.expectations.clone());
             // Many requests, but a part of the scenario the fast engine cannot vouch for (a
             // workflow of a few requests a month, say): the exact engine would take an hour
             // where the fast one takes a second, so auto runs the fast one and says so.
@@ -671,7 +676,7 @@ pub fn simulate_all(scenarios: &[&Scenario], opts: &SimOptions) -> Result<Vec<Si
 /// for measuring it against the exact engine. [`simulate`] with [`EngineRequest::Fast`] refuses
 /// a scenario where its accuracy conditions do not hold.
 pub fn simulate_fast(s: &Scenario, opts: &SimOptions, reason: String) -> Result<SimResult, Error> {
-    let plan = fast::FastPlan::new(s, opts.trials, opts.seed);
+    let plan = fast::FastPlan::new(s, opts.trials, opts.seed).with_cache(opts.expectations.clone());
     let engine = EngineChoice {
         name: "fast".to_string(),
         reason,
