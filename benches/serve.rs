@@ -17,7 +17,8 @@
 //! update takes at least half of it and at most all of it.
 //!
 //! `AICOST_BENCH_REPS` sets the updates per figure (default 5); `AICOST_BENCH_TRIALS` sets the
-//! trials (default: those of `serve` without `--trials`).
+//! trials (default: those of `serve` without `--trials`); `AICOST_BENCH_ONLY=rag,ecommerce` keeps
+//! the scenarios whose file name holds one of these.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -58,6 +59,13 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     files.sort();
+    // `AICOST_BENCH_ONLY=rag,ecommerce`: only the scenarios whose file name holds one of these.
+    if let Ok(only) = std::env::var("AICOST_BENCH_ONLY") {
+        files.retain(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            only.split(',').any(|o| name.contains(o))
+        });
+    }
     println!(
         "{:<34} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}  control moved",
         "scenario", "trials", "stacks", "wall new", "CPU new", "wall kept", "CPU kept"

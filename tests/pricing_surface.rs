@@ -549,7 +549,13 @@ fn a_provider_price_multiplier_scales_every_price_of_its_models() {
     times("", reasoning, &model, STACK, 3.06);
     // Priority: 1.5 × $1.645; flex: 1.5 × $0.22.
     let priority = "static_prefix_tokens = 2000\ncache_hit_rate = 1\ninput_tokens = 1000\noutput_tokens = 300\nreasoning_tokens = 500";
-    times("service_tier = \"priority\"", priority, &model, STACK, 2.4675);
+    times(
+        "service_tier = \"priority\"",
+        priority,
+        &model,
+        STACK,
+        2.4675,
+    );
     let plain = "input_tokens = 1000\noutput_tokens = 300";
     times("service_tier = \"flex\"", plain, &model, STACK, 0.33);
     // One-hour cache writes: 1.5 × $1.80.
@@ -576,7 +582,8 @@ fn a_provider_price_multiplier_scales_every_price_of_its_models() {
 /// well: twice its provider's prices, twice the month.
 #[test]
 fn a_price_multiplier_scales_a_model_priced_from_the_catalog() {
-    let stack = "\n[[stack]]\nname = \"c\"\n[stack.route.r]\nchain = [{ model = \"gpt-4o-mini\" }]\n";
+    let stack =
+        "\n[[stack]]\nname = \"c\"\n[stack.route.r]\nchain = [{ model = \"gpt-4o-mini\" }]\n";
     let step = "input_tokens = 50000\noutput_tokens = 5000";
     let base = scenario(&scenario_text("", step, "", stack));
     assert_eq!(base.models[0].provider, "openai");

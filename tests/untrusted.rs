@@ -217,12 +217,22 @@ fn files_a_scenario_names_stay_inside_its_tree() {
     // `--set catalog=…` has the same checks as the key in the file.
     refused(
         &p,
-        &["validate", "base.toml", "--set", "catalog=\"/proc/self/environ\""],
+        &[
+            "validate",
+            "base.toml",
+            "--set",
+            "catalog=\"/proc/self/environ\"",
+        ],
         &[outside, "--set", "--allow-dir"],
     );
     refused(
         &p,
-        &["validate", "base.toml", "--set", "catalog=\"../shared/base.toml\""],
+        &[
+            "validate",
+            "base.toml",
+            "--set",
+            "catalog=\"../shared/base.toml\"",
+        ],
         &[outside],
     );
     // Without git, a scenario's tree is its own folder: `sub/s.toml` cannot reach `..`.

@@ -138,9 +138,14 @@ mod tests {
             trials: 300,
             trials_to_decide: None,
         });
-        assert!(one.kind.to_string().starts_with("1 check is within"), "{one}");
         assert!(
-            one.help.unwrap().starts_with("the value equals the threshold"),
+            one.kind.to_string().starts_with("1 check is within"),
+            "{one}"
+        );
+        assert!(
+            one.help
+                .unwrap()
+                .starts_with("the value equals the threshold"),
         );
     }
 

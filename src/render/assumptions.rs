@@ -41,7 +41,9 @@ pub(crate) fn blocks(s: &Scenario) -> Vec<Block> {
     }
     let other = other_costs(s);
     if !other.rows.is_empty() {
-        out.push(Block::Subheading("Other inputs that carry spend".to_string()));
+        out.push(Block::Subheading(
+            "Other inputs that carry spend".to_string(),
+        ));
         out.push(Block::Table(other));
     }
     out

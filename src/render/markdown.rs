@@ -9,9 +9,7 @@ use super::blocks::{Block, Inline};
 pub fn escape(text: &str) -> String {
     let joined;
     let text = if text.contains(['\n', '\r']) {
-        joined = text
-            .replace("\r\n", " ")
-            .replace(['\n', '\r'], " ");
+        joined = text.replace("\r\n", " ").replace(['\n', '\r'], " ");
         joined.as_str()
     } else {
         text
@@ -123,7 +121,10 @@ mod tests {
         assert_eq!(escape("_x_"), "\\_x\\_");
         assert_eq!(escape("a|b*c"), "a\\|b\\*c");
         assert_eq!(escape("<0.01% <b>"), "<0.01% \\<b>");
-        assert_eq!(escape("~~x~~ &amp; R&D & co"), "\\~\\~x\\~\\~ \\&amp; R\\&D & co");
+        assert_eq!(
+            escape("~~x~~ &amp; R&D & co"),
+            "\\~\\~x\\~\\~ \\&amp; R\\&D & co"
+        );
         assert_eq!(escape("a\nb\r\nc"), "a b c");
     }
 

@@ -396,7 +396,13 @@ fn cost(v: &Value) -> Result<f64, BadLine> {
         _ => None,
     };
     let value = v.to_string();
-    super::record::call_cost(x, &value, BadLine::NotACost { value: value.clone() })
+    super::record::call_cost(
+        x,
+        &value,
+        BadLine::NotACost {
+            value: value.clone(),
+        },
+    )
 }
 
 fn read_otel(

@@ -147,9 +147,8 @@ fn resolve(doc: &Node, label: &str) -> Option<Vec<path::Part>> {
                     let index = i.to_string();
                     let name = item.get("name").and_then(Node::as_str);
                     for text in name.into_iter().chain([index.as_str()]) {
-                        if let Some(after) = inner
-                            .strip_prefix(text)
-                            .and_then(|r| r.strip_prefix(']'))
+                        if let Some(after) =
+                            inner.strip_prefix(text).and_then(|r| r.strip_prefix(']'))
                         {
                             out.push(part(text, true));
                             if walk(item, after, out) {
@@ -362,7 +361,13 @@ mod tests {
 
     #[test]
     fn a_control_at_its_start_sets_nothing() {
-        let c = control_for("segment[a].users", "segment[a].users".into(), "Traffic", 400.0, 450.0);
+        let c = control_for(
+            "segment[a].users",
+            "segment[a].users".into(),
+            "Traffic",
+            400.0,
+            450.0,
+        );
         assert!(c.sets(400.0).is_empty());
         assert_eq!(c.sets(800.0), vec!["segment[a].users=800".to_string()]);
         assert_eq!((c.min, c.max, c.step), (0.0, 1200.0, 1.0));
@@ -399,13 +404,13 @@ mod tests {
         let text = r#"name = "q"
 [[segment]]
 name = 'the [vip] users'
-users = 40
+users = { low = 30, high = 50 }
 sessions_per_user_per_day = 2
 [[workflow]]
 name = "w"
 segments = ['the [vip] users']
 requests_per_session = 1
-steps = [{ name = "s", route = "my route", input_tokens = 100, output_tokens = 50 }]
+step = [{ name = "s", route = "my route", input_tokens = 100, output_tokens = 50 }]
 [[model]]
 name = "a"
 input_usd_per_mtok = 1
@@ -417,7 +422,7 @@ output_usd_per_mtok = 2
 [[stack]]
 name = 'x"y=1.2'
 [stack.route."my route"]
-chain = [{ model = "a", escalation_rate = 0.1 }, { model = "b" }]
+chain = [{ model = "a", escalation_rate = { dist = "uniform", min = 0.05, max = 0.15 } }, { model = "b" }]
 "#;
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("q.toml");
@@ -444,14 +449,25 @@ chain = [{ model = "a", escalation_rate = 0.1 }, { model = "b" }]
                 },
             )
             .unwrap_or_else(|e| panic!("{sets:?}: {e}"));
-            let p = what_if.scenario.params().into_iter().find(|p| p.label == id).unwrap();
+            let p = what_if
+                .scenario
+                .params()
+                .into_iter()
+                .find(|p| p.label == id)
+                .unwrap();
             assert_eq!(p.dist.fixed_value(), Some(value), "{sets:?}");
         }
     }
 
     #[test]
     fn a_value_outside_the_controls_range_is_refused() {
-        let c = control_for("segment[a].users", "segment[a].users".into(), "Traffic", 400.0, 450.0);
+        let c = control_for(
+            "segment[a].users",
+            "segment[a].users".into(),
+            "Traffic",
+            400.0,
+            450.0,
+        );
         let controls = vec![c];
         let id = "segment[a].users".to_string();
         assert!(sets_of(&controls, &[(id.clone(), 1200.0)]).is_ok());
@@ -467,10 +483,7 @@ chain = [{ model = "a", escalation_rate = 0.1 }, { model = "b" }]
         let controls = discover(&loaded.scenario, &loaded.document, &[]);
         let c = controls.iter().find(|c| c.id == "price[openai]").unwrap();
         assert_eq!((c.start, c.group), (1.0, "Prices"));
-        assert_eq!(
-            c.sets(1.5),
-            vec!["price_multiplier.openai=1.5".to_string()]
-        );
+        assert_eq!(c.sets(1.5), vec!["price_multiplier.openai=1.5".to_string()]);
         assert!(sets_of(&controls, &[("nope".into(), 1.0)]).is_err());
     }
 }

@@ -98,7 +98,9 @@ impl Server {
         }
         for name in allowed_hosts {
             // A name given with its port is taken as it is; else it is the name at this port.
-            let with_port = name.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+            let with_port = name
+                .rsplit_once(':')
+                .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
                 && (!name.contains('[') || name.contains("]:"));
             hosts.push(if with_port {
                 name.clone()
@@ -270,15 +272,13 @@ fn route(shared: &Shared, request: &mut tiny_http::Request) -> Answer {
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             ),
         ),
-        (tiny_http::Method::Get, "/version") => {
-            json(
-                200,
-                serde_json::json!({
-                    "version": snap.version,
-                    "what_ifs_started": shared.started.load(Ordering::SeqCst),
-                }),
-            )
-        }
+        (tiny_http::Method::Get, "/version") => json(
+            200,
+            serde_json::json!({
+                "version": snap.version,
+                "what_ifs_started": shared.started.load(Ordering::SeqCst),
+            }),
+        ),
         (tiny_http::Method::Get, "/state") => json(200, state_json(&snap)),
         (tiny_http::Method::Post, "/whatif" | "/save") => {
             if let Err(why) = check_change(shared, request) {

@@ -34,12 +34,6 @@ pub fn target(folder: &Path, name: &str) -> Result<PathBuf, Refusal> {
             "`{shown}` begins or ends with a space or a dot: write the name without them, e.g. what-if.toml"
         ));
     }
-    if name.starts_with(['-', '.']) {
-        return Err(format!(
-            "`{shown}` begins with `{}`: a saved what-if's name begins with a letter or a digit, e.g. what-if.toml (a leading `-` reads as an option, a leading `.` hides the file)",
-            &name[..1]
-        ));
-    }
     let plain = !name.is_empty()
         && name
             .chars()
@@ -48,6 +42,12 @@ pub fn target(folder: &Path, name: &str) -> Result<PathBuf, Refusal> {
     if !plain {
         return Err(format!(
             "`{shown}` is not a plain file name: use letters, digits, `-`, `_` and `.`, e.g. what-if.toml; the file goes in the scenario's folder"
+        ));
+    }
+    if name.starts_with(['-', '.']) {
+        return Err(format!(
+            "`{shown}` begins with `{}`: a saved what-if's name begins with a letter or a digit, e.g. what-if.toml (a leading `-` reads as an option, a leading `.` hides the file)",
+            &name[..1]
         ));
     }
     if !name.ends_with(".toml") || name == ".toml" {
@@ -302,7 +302,13 @@ mod tests {
             let why_not = target(dir, bad).unwrap_err();
             assert!(why_not.contains(why), "{bad:?}: {why_not}");
         }
-        for good in ["console.toml", "com10.toml", "w-1.toml", "a.b.toml", "CONx.toml"] {
+        for good in [
+            "console.toml",
+            "com10.toml",
+            "w-1.toml",
+            "a.b.toml",
+            "CONx.toml",
+        ] {
             assert!(target(dir, good).is_ok(), "{good}");
         }
     }

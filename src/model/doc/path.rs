@@ -209,9 +209,8 @@ pub fn render_quoted(parts: &[Part]) -> Option<String> {
             if !out.is_empty() {
                 out.push('.');
             }
-            let bare = !t.contains(|c: char| {
-                c.is_whitespace() || matches!(c, '.' | '[' | ']' | '"' | '=')
-            });
+            let bare = !t
+                .contains(|c: char| c.is_whitespace() || matches!(c, '.' | '[' | ']' | '"' | '='));
             if bare {
                 out.push_str(t);
             } else if !t.contains('"') {

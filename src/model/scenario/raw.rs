@@ -106,7 +106,7 @@ pub struct RawDist {
 pub(crate) type Quantity = Located<RawQuantity>;
 
 /// The top-level keys of a scenario ([`RawScenario`]'s fields as written in TOML).
-pub(crate) const TOP_LEVEL_KEYS: [&str; 13] = [
+pub(crate) const TOP_LEVEL_KEYS: [&str; 14] = [
     "extends",
     "name",
     "description",
@@ -120,6 +120,7 @@ pub(crate) const TOP_LEVEL_KEYS: [&str; 13] = [
     "contract",
     "incident",
     "policy",
+    "price_multiplier",
 ];
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]

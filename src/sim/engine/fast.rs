@@ -232,7 +232,11 @@ impl<'a> FastPlan<'a> {
         let s = self.s;
         self.cache = cache.map(|c| {
             let hashes = (0..s.workflows.len())
-                .map(|w| (0..s.stacks.len()).map(|k| structure_hash(s, k, w)).collect())
+                .map(|w| {
+                    (0..s.stacks.len())
+                        .map(|k| structure_hash(s, k, w))
+                        .collect()
+                })
                 .collect();
             (c, hashes)
         });

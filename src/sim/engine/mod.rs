@@ -583,7 +583,8 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
             if let Some(why) = unsupported {
                 return Err(UsageKind::FastUnsupported { why }.into());
             }
-            let plan = fast::FastPlan::new(s, opts.trials, opts.seed).with_cache(opts.expectations.clone());
+            let plan = fast::FastPlan::new(s, opts.trials, opts.seed)
+                .with_cache(opts.expectations.clone());
             let reason = "requested with --engine fast";
             match plan.inaccurate() {
                 None => {
@@ -617,7 +618,8 @@ pub fn simulate(s: &Scenario, opts: &SimOptions) -> Result<SimResult, Error> {
                     crate::base::format::count(walks)
                 ));
             }
-            let plan = fast::FastPlan::new(s, opts.trials, opts.seed).with_cache(opts.expectations.clone());
+            let plan = fast::FastPlan::new(s, opts.trials, opts.seed)
+                .with_cache(opts.expectations.clone());
             // Many requests, but a part of the scenario the fast engine cannot vouch for (a
             // workflow of a few requests a month, say): the exact engine would take an hour
             // where the fast one takes a second, so auto runs the fast one and says so.

@@ -529,10 +529,7 @@ fn price_multipliers(raw: &RawScenario, models: &mut [Option<Model>], v: &mut Va
         let path = format!("price_multiplier.{provider}");
         if !(factor.value.is_finite() && factor.value > 0.0) {
             v.invalid(
-                format!(
-                    "`{path}` must be a number above 0, got {}",
-                    factor.value
-                ),
+                format!("`{path}` must be a number above 0, got {}", factor.value),
                 factor.loc,
                 &path,
                 "1 leaves the prices as listed; 1.2 raises every price of the provider by 20%",
