@@ -578,14 +578,15 @@ fn a_provider_price_multiplier_scales_every_price_of_its_models() {
     times("", tools, &model, retrying, 7.00);
 }
 
-/// A model priced from the built-in catalog only (not written under `[[model]]`) is scaled as
-/// well: twice its provider's prices, twice the month.
+/// A model whose prices all come from the built-in catalog (its `[[model]]` names it and
+/// nothing else) is scaled as well: twice its provider's prices, twice the month.
 #[test]
 fn a_price_multiplier_scales_a_model_priced_from_the_catalog() {
     let stack =
         "\n[[stack]]\nname = \"c\"\n[stack.route.r]\nchain = [{ model = \"gpt-4o-mini\" }]\n";
     let step = "input_tokens = 50000\noutput_tokens = 5000";
-    let base = scenario(&scenario_text("", step, "", stack));
+    let model = "[[model]]\nname = \"gpt-4o-mini\"\n";
+    let base = scenario(&scenario_text("", step, model, stack));
     assert_eq!(base.models[0].provider, "openai");
     let once = aicost::sim::estimate::estimate(&base).stacks[0].monthly_usd;
     // 100 × (50,000 × input + 5,000 × output) / 10^6 at the catalog's prices.
@@ -597,7 +598,7 @@ fn a_price_multiplier_scales_a_model_priced_from_the_catalog() {
     );
     let text = format!(
         "{}\n[price_multiplier]\nopenai = 2\n",
-        scenario_text("", step, "", stack)
+        scenario_text("", step, model, stack)
     );
     check(&text, 2.0 * once);
 }
