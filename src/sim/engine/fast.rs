@@ -195,13 +195,17 @@ impl ExpectationCache {
 }
 
 /// A hash of everything the expected request of workflow `w` on stack `k` is computed from
-/// besides the trial's draws: the workflow, the stack, the models and the tools.
+/// besides the trial's draws: the workflow, the stack, the models and the tools (and the route
+/// names, which only label the steps). Nothing else of the scenario is read by
+/// `request_expectation` and `request_moments`: not the segments, the simulation, the budget or
+/// the contracts; and a trial's draw of a parameter depends only on the parameter (its key and
+/// distribution, in the `Debug` text) and the trial's key.
 fn structure_hash(s: &Scenario, k: usize, w: usize) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     format!(
-        "{:?}{:?}{:?}{:?}",
-        s.workflows[w], s.stacks[k], s.models, s.tools
+        "{:?}{:?}{:?}{:?}{:?}",
+        s.workflows[w], s.stacks[k], s.models, s.tools, s.routes
     )
     .hash(&mut h);
     h.finish()

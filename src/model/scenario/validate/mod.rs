@@ -262,7 +262,6 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
 
     let contracts = contracts(raw, &models, budget.as_ref(), v);
     let incidents = incidents(raw, &workflow_names, simulation.as_ref(), v);
-    let mut models = models;
     capacity::fine_tunes(raw, &mut models, simulation.as_ref(), v);
 
     let simulation = simulation?;
