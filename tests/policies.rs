@@ -358,3 +358,136 @@ protect = ["paying"]
     assert_within_se("spend", mean, se, 35.0, 4.0);
     assert!(se > 0.0);
 }
+
+#[test]
+fn latency_under_degradation_is_that_of_the_route_the_policy_chose() {
+    // `big` answers 1,000 tokens in 0.5 s + 1,000 / 50 s = 20,500 ms, `mini` in 0.1 s +
+    // 1,000 / 1,000 s = 1,100 ms. From day 11 the free tier is routed to `mini`: every
+    // degraded request takes 1,100 ms, every other one 20,500 ms, and the policy's own rows
+    // split its covered requests (the free tier) the same way.
+    let text = base(
+        r#"
+[[policy]]
+name = "mini-for-free"
+at_usd = 14.995
+route = "cheap"
+protect = ["paying"]
+"#,
+    )
+    .replace(
+        "output_usd_per_mtok = 10\n",
+        "output_usd_per_mtok = 10\nlatency = { first_token_ms = 500, output_tokens_per_s = 50 }\n",
+    )
+    .replace(
+        "output_usd_per_mtok = 1\n",
+        "output_usd_per_mtok = 1\nlatency = { first_token_ms = 100, output_tokens_per_s = 1000 }\n",
+    );
+    let r = run(&text);
+    let p = r.stacks[0].policies.as_ref().unwrap();
+    let both = |l: &aicost::analysis::policy::DegradedLatency| {
+        let (n, d) = (l.not_degraded.unwrap(), l.degraded.unwrap());
+        assert!(n.samples > 0 && d.samples > 0, "{l:?}");
+        for (x, want) in [(n.p50_ms, 20_500.0), (n.p95_ms, 20_500.0)] {
+            assert!((x - want).abs() < 1e-6, "{l:?}");
+        }
+        for (x, want) in [(d.p50_ms, 1_100.0), (d.p95_ms, 1_100.0)] {
+            assert!((x - want).abs() < 1e-6, "{l:?}");
+        }
+    };
+    both(&p.latency);
+    both(&p.policies[0].latency);
+    let brief = aicost::render::markdown::render(&aicost::render::policy::brief_blocks(&r, "plan"));
+    assert!(brief.contains("1100 / 1100 ms"), "{brief}");
+}
+
+#[test]
+fn a_threshold_on_a_segments_own_spend_waits_for_that_segment() {
+    // The paying tier spends $0.50 a day: its own spend passes $4.995 with the 500th paying
+    // request, the last one of day 10, and the policy fires at the next request: late on day
+    // 10 (when free requests of that day follow it) or first thing on day 11. Days 11-30 then
+    // cost $0.60 each, as in the route test above: $15 + $12 = $27, less $0.009 for each free
+    // request of day 10 that follows its last paying one (at most 100). The month as a whole
+    // passed $4.995 on day 4.
+    let r = run(&base(
+        r#"
+[[policy]]
+name = "mini-for-free"
+at_usd = 4.995
+spend_of_segments = ["paying"]
+route = "cheap"
+segments = ["free"]
+"#,
+    ));
+    let st = &r.stacks[0];
+    let spend = st.monthly_spend_usd.mean;
+    assert!(
+        (27.0 - 0.9 - 1e-9..=27.0 + 1e-9).contains(&spend),
+        "{spend}"
+    );
+    // The free requests of day 10 degraded are exactly those the spend is short of $27.
+    let early = ((27.0 - spend) / 0.009).round();
+    let p = st.policies.as_ref().unwrap();
+    let day = p.policies[0].median_day_fired.unwrap();
+    assert!(
+        day == 10.0 || (day == 11.0 && early == 0.0),
+        "{day} {early}"
+    );
+    let free = p.segments[0].degraded_share;
+    assert!(
+        (free - (2000.0 + early) / 3000.0).abs() < 1e-12,
+        "{free} {early}"
+    );
+    // On the whole month's spend ($1.50 a day: $4.50 after day 3) it fires during day 4; a
+    // workflow's own spend is the whole month here, since there is one workflow.
+    for key in ["", "spend_of_workflows = [\"draft\"]\n"] {
+        let r = run(&base(&format!(
+            "[[policy]]\nname = \"p\"\nat_usd = 4.995\n{key}route = \"cheap\"\nsegments = [\"free\"]\n"
+        )));
+        let p = r.stacks[0].policies.clone().unwrap();
+        assert_eq!(p.policies[0].median_day_fired, Some(4.0), "{key}");
+    }
+    let e = problems(&base(
+        "[[policy]]\nname = \"p\"\nat_usd = 10\npause = true\nspend_of_segments = [\"payng\"]\n",
+    ));
+    assert!(
+        e.contains("unknown segment `payng`")
+            && e.contains("did you mean `paying`?")
+            && e.contains("spend_of_segments")
+            && e.contains("test.toml:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_policy_route_must_serve_the_workflows_service_tier() {
+    // `draft` runs on the priority tier: `big` has priority prices, `mini` has none, so a
+    // policy that moves it to `cheap` (on `mini`) could not be billed.
+    let priority = |policies: &str| {
+        base(policies)
+            .replace(
+                "name = \"draft\"\n",
+                "name = \"draft\"\nservice_tier = \"priority\"\n",
+            )
+            .replace(
+                "output_usd_per_mtok = 10\n",
+                "output_usd_per_mtok = 10\npriority = { input_usd_per_mtok = 2, output_usd_per_mtok = 20, cached_input_usd_per_mtok = 0.2 }\n",
+            )
+    };
+    let e = problems(&priority(
+        "[[policy]]\nname = \"p\"\nat_usd = 10\nroute = \"cheap\"\n",
+    ));
+    assert!(
+        e.contains("policy `p` routes workflow `draft`")
+            && e.contains("model `mini` has no priority prices")
+            && e.contains("test.toml:")
+            && e.contains("route"),
+        "{e}"
+    );
+    // A policy that does not route, or routes to a chain with priority prices, is fine.
+    aicost::model::scenario::from_str("test.toml", &priority("")).expect("valid");
+    aicost::model::scenario::from_str(
+        "test.toml",
+        &priority("[[policy]]\nname = \"p\"\nat_usd = 10\nroute = \"main\"\n"),
+    )
+    .expect("valid");
+}

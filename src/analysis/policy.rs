@@ -31,6 +31,60 @@ pub struct PolicyFiring {
     pub probability_fired_standard_error: f64,
     /// Median day (1-based) it fired, among the months where it did.
     pub median_day_fired: Option<f64>,
+    /// Latency of the requests it covers: served before it fired and while it acted.
+    pub latency: DegradedLatency,
+}
+
+/// Percentiles of sampled request latencies (ms).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct LatencyPercentiles {
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    /// Requests sampled for these percentiles.
+    pub samples: usize,
+}
+
+impl LatencyPercentiles {
+    /// Percentiles of `values`; `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<LatencyPercentiles> {
+        if values.is_empty() {
+            return None;
+        }
+        let sorted = stats::sorted(values);
+        Some(LatencyPercentiles {
+            p50_ms: stats::quantile_sorted(&sorted, 0.5),
+            p95_ms: stats::quantile_sorted(&sorted, 0.95),
+            samples: sorted.len(),
+        })
+    }
+}
+
+/// Latency of requests served degraded and not; each `None` when no such request was served
+/// with a latency model (a model without one, the batch path, a cache hit).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct DegradedLatency {
+    pub not_degraded: Option<LatencyPercentiles>,
+    pub degraded: Option<LatencyPercentiles>,
+}
+
+impl DegradedLatency {
+    fn of(months: &[PolicyMonth], pick: impl Fn(&PolicyMonth) -> &[Vec<f64>; 2]) -> Self {
+        let all = |k: usize| -> Vec<f64> {
+            months
+                .iter()
+                .flat_map(|m| pick(m)[k].iter().copied())
+                .collect()
+        };
+        DegradedLatency {
+            not_degraded: LatencyPercentiles::of(&all(0)),
+            degraded: LatencyPercentiles::of(&all(1)),
+        }
+    }
+
+    /// Whether either side has a latency.
+    pub fn is_known(&self) -> bool {
+        self.not_degraded.is_some() || self.degraded.is_some()
+    }
 }
 
 /// What the policies did to one segment's requests, as shares of all its requests.
@@ -55,6 +109,9 @@ pub struct PoliciesReport {
     pub segments: Vec<SegmentDegradation>,
     /// Share of degraded requests whose answer was accepted; `None` when none was degraded.
     pub degraded_acceptance_rate: Option<f64>,
+    /// Latency of the requests served degraded and of those served as usual, from the first
+    /// requests of each kind in each month (up to the run's latency sample per month).
+    pub latency: DegradedLatency,
     /// Mean monthly spend with the policies and on the same months without them.
     pub monthly_spend_usd: f64,
     pub monthly_spend_without_policies_usd: f64,
@@ -96,6 +153,7 @@ impl PoliciesReport {
                     probability_fired: fired.value,
                     probability_fired_standard_error: fired.standard_error,
                     median_day_fired: stats::median_u32(&days),
+                    latency: DegradedLatency::of(months, |m| &m.policy_latency_ms[i]),
                 }
             })
             .collect();
@@ -139,6 +197,7 @@ impl PoliciesReport {
             segments,
             degraded_acceptance_rate: (degraded > 0.0)
                 .then(|| total(&|m| m.degraded_accepted) / degraded),
+            latency: DegradedLatency::of(months, |m| &m.latency_ms),
             monthly_spend_usd: stats::mean(&with),
             monthly_spend_without_policies_usd: stats::mean(&without),
             spend_change_usd: Delta::of(&without, &with),

@@ -129,6 +129,7 @@ pub enum Command {
   aicost levers scenarios/support-ticket-summary-v2.toml
   aicost levers scenario.toml --lever cache_hit_rate=0.95 --lever route_share=0.8
   aicost levers scenario.toml --trials 5000 --format json --out backlog.json
+  aicost levers scenarios/three-features.toml --target 65000 --probability 0.95
 
 Assumptions (--lever KEY=VALUE):
   cache_hit_rate=0.9              prompt-cache hit rate reached by putting static content first
@@ -198,6 +199,26 @@ Exit codes: 0 no rule fails, 1 a rule fails, 2 a user error (the scenario or a r
 Then start a scenario with the line `#:schema ./scenario.schema.json` (a path relative to the
 scenario, or a URL) and editors that use taplo complete and check its keys.")]
     Schema(SchemaArgs),
+
+    /// Count the tokens of text files with a model's tokenizer (exact for OpenAI's encodings, an
+    /// approximation, marked as one, for tokenizers that are not public).
+    #[command(after_help = "Examples:
+  aicost tokens prompts/system.md --model gpt-4o
+  aicost tokens examples/inputs/* --model claude-sonnet-4-5")]
+    Tokens(TokensArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct TokensArgs {
+    /// Text files (UTF-8) to count.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The model whose tokenizer counts them (a catalog model, or an OpenAI model name).
+    #[arg(long, short = 'm')]
+    pub model: String,
+    /// A price catalog (JSON) to look the model up in, instead of the built-in one.
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -660,16 +681,48 @@ pub struct LeversArgs {
     #[arg(long = "lever", value_name = "KEY=VALUE")]
     pub lever: Vec<String>,
 
+    /// Find the smallest set of levers, simulated together, whose monthly spend stays at or
+    /// under this amount (USD) with probability --probability, and the order to apply them in.
+    #[arg(long, value_name = "USD")]
+    pub target: Option<f64>,
+
+    /// Share of months that must stay at or under --target: 0.5 (the default) reads the target
+    /// as a typical month's spend, 0.95 as its p95.
+    #[arg(long, value_name = "P")]
+    pub probability: Option<f64>,
+
+    /// Effort of a lever for --target, e.g. batch:product-descriptions=5 or batch=5 (every
+    /// candidate of the lever), in any unit used throughout (repeatable; not given counts as 1).
+    /// The roadmap puts the most saving per unit of effort first.
+    #[arg(long, value_name = "KEY=EFFORT")]
+    pub effort: Vec<String>,
+
+    /// Leave a candidate (batch:customer-service-chat) or a lever (batch) out of the --target
+    /// search, e.g. one that would degrade the experience (repeatable).
+    #[arg(long, value_name = "KEY")]
+    pub without: Vec<String>,
+
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
-    pub format: TableOrJson,
+    /// Output format; markdown (with --target only) is a section a brief can hold.
+    #[arg(long, short = 'f', value_enum, default_value_t = LeversFormat::Table)]
+    pub format: LeversFormat,
 
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+}
+
+/// Output formats of `levers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LeversFormat {
+    /// Aligned text.
+    Table,
+    /// JSON.
+    Json,
+    /// Markdown (the --target roadmap only).
+    Markdown,
 }
 
 #[derive(Debug, ClapArgs)]

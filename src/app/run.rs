@@ -66,6 +66,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8, Error> {
         Command::Check(a) => commands::check::check(a, config),
         Command::Diff(a) => commands::diff::diff(a, config),
         Command::Schema(a) => commands::schema::schema(a, config),
+        Command::Tokens(a) => commands::tokens::tokens(a, config),
         Command::Serve(a) => commands::serve::serve(a, config),
     }
 }

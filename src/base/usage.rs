@@ -66,6 +66,21 @@ pub enum UsageKind {
     SchemaNotOneLine,
     /// A `levers` assumption (`--lever KEY=VALUE`, as `given`) that cannot be used, and why.
     BadAssumption { given: String, why: AssumptionFault },
+    /// `levers --target` that is not a positive amount.
+    TargetNotPositive { got: f64 },
+    /// `levers --probability` outside (0, 1).
+    ProbabilityOutOfRange { got: f64 },
+    /// A `levers` option that only means something with `--target`.
+    NeedsTarget { flag: &'static str },
+    /// `levers --effort` (as `given`) that is not `KEY=NUMBER` with a number of 0 or more.
+    BadEffort { given: String },
+    /// A lever key in `--effort` or `--without` that names no candidate of the scenario.
+    UnknownLeverKey {
+        flag: &'static str,
+        key: String,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
     /// `aicost diff` given neither two files nor `--base-ref` and one.
     DiffNeedsTwoVersions,
 
@@ -121,6 +136,8 @@ pub enum UsageKind {
     NoModelMatches { catalog: String, pattern: String },
     /// A `prices show` model absent from the catalog.
     ModelNotInCatalog { model: String, catalog: String },
+    /// A file `tokens` cannot count: missing, unreadable, binary or not UTF-8.
+    PromptUnreadable { path: PathBuf, error: String },
     /// A file `prices import` cannot read as LiteLLM's catalog.
     NotLitellmCatalog { path: PathBuf, error: String },
     /// A LiteLLM catalog none of whose models could be imported; `summary` says why, line by line.
@@ -242,6 +259,24 @@ impl UsageKind {
             AllowDirNotAFolder { .. } => "give a folder that exists".to_string(),
             SchemaNotOneLine => "e.g. --schema ../docs/scenario.schema.json".to_string(),
             BadAssumption { .. } => "see `aicost levers --help` for the assumptions and their defaults".to_string(),
+            TargetNotPositive { .. } => "e.g. --target 65000".to_string(),
+            ProbabilityOutOfRange { .. } => {
+                "e.g. --probability 0.95 to keep 95% of months under the target".to_string()
+            }
+            NeedsTarget { .. } => "e.g. aicost levers scenario.toml --target 65000".to_string(),
+            BadEffort { .. } => {
+                "e.g. --effort batch:product-descriptions=5 (a candidate) or --effort batch=5 (every candidate of a lever)"
+                    .to_string()
+            }
+            UnknownLeverKey {
+                suggestion, known, ..
+            } => match suggestion {
+                Some(s) => format!("did you mean `{}`?", crate::base::escape::visible(s)),
+                None => format!(
+                    "the keys are {}",
+                    crate::base::escape::visible(&known.join(", "))
+                ),
+            },
             DiffNeedsTwoVersions => "e.g. aicost diff --base-ref main scenario.toml".to_string(),
             ScenarioIsDirectory { path } => format!(
                 "pass a .toml file, e.g. `{}`",
@@ -445,6 +480,26 @@ impl fmt::Display for UsageKind {
             ),
             SchemaNotOneLine => f.write_str("`--schema` must be a path or URL on one line"),
             BadAssumption { given, why } => write!(f, "`--lever {given}`: {why}"),
+            TargetNotPositive { got } => {
+                write!(
+                    f,
+                    "--target must be a monthly amount above 0 USD, got {got}"
+                )
+            }
+            ProbabilityOutOfRange { got } => {
+                write!(f, "--probability must be above 0 and below 1, got {got}")
+            }
+            NeedsTarget { flag } => write!(f, "`{flag}` needs --target USD"),
+            BadEffort { given } => write!(
+                f,
+                "`--effort {}`: expected KEY=EFFORT with an effort of 0 or more",
+                crate::base::escape::visible(given)
+            ),
+            UnknownLeverKey { flag, key, .. } => write!(
+                f,
+                "`{flag} {}`: no lever or candidate of this scenario has that key",
+                crate::base::escape::visible(key)
+            ),
             DiffNeedsTwoVersions => f.write_str(
                 "`aicost diff` needs OLD.toml and NEW.toml, or --base-ref REV and NEW.toml",
             ),
@@ -531,6 +586,13 @@ impl fmt::Display for UsageKind {
             }
             ModelNotInCatalog { model, catalog } => {
                 write!(f, "model `{model}` is not in the {catalog}")
+            }
+            PromptUnreadable { path, error } => {
+                write!(
+                    f,
+                    "cannot count the tokens of `{}`: {error}",
+                    visible(&path.display().to_string())
+                )
             }
             NotLitellmCatalog { path, error } => {
                 write!(f, "`{}` is not LiteLLM's catalog: {error}", path.display())

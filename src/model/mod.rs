@@ -10,9 +10,10 @@ pub mod prompt;
 pub mod scenario;
 pub mod schema;
 pub mod sizes;
+pub mod tokens;
 pub mod traffic;
 pub mod types;
 pub mod within_day;
 
-pub use policy::{Policy, PolicyAction};
+pub use policy::{Policy, PolicyAction, SpendScope};
 pub use types::*;

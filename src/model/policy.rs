@@ -2,8 +2,9 @@
 //! a threshold. The engines apply them (`sim::engine::policy`); validation builds them
 //! (`model::scenario::validate::policy`).
 
-/// A budget policy: from the first request after the month's spend passes `threshold_usd`, the
-/// requests it covers are served as `action` says, for the rest of the month.
+/// A budget policy: from the first request after the month's spend (or the spend of `spend_of`)
+/// passes `threshold_usd`, the requests it covers are served as `action` says, for the rest of
+/// the month.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     pub name: String,
@@ -15,6 +16,18 @@ pub struct Policy {
     /// Indices into `Scenario::workflows` of the workflows it covers.
     pub workflows: Vec<usize>,
     pub action: PolicyAction,
+    /// When set, the threshold counts only the billed spend of these segments' requests of
+    /// these workflows (no commitments), not the month's whole spend.
+    pub spend_of: Option<SpendScope>,
+}
+
+/// The requests whose spend a policy's threshold counts: a segment's or a workflow's own spend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpendScope {
+    /// Indices into `Scenario::segments`.
+    pub segments: Vec<usize>,
+    /// Indices into `Scenario::workflows`.
+    pub workflows: Vec<usize>,
 }
 
 /// What a policy does to a request it covers.

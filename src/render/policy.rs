@@ -1,7 +1,7 @@
 //! The budget policies of a run as people read them: rows of the terminal table and a section of
 //! the brief, both from the report's `policies` (so the two never disagree with the JSON).
 
-use crate::analysis::policy::PoliciesReport;
+use crate::analysis::policy::{DegradedLatency, LatencyPercentiles, PoliciesReport};
 use crate::analysis::report::{Report, StackReport};
 use crate::base::escape::terminal;
 use crate::base::format::{
@@ -22,6 +22,12 @@ fn fired(p: &crate::analysis::policy::PolicyFiring) -> String {
         Some(day) => format!("{chance}, day {day:.0}"),
         None => chance,
     }
+}
+
+fn latency(l: Option<LatencyPercentiles>) -> String {
+    l.map_or("n/a".to_string(), |l| {
+        format!("{:.0} / {:.0} ms", l.p50_ms, l.p95_ms)
+    })
 }
 
 fn saved(p: &PoliciesReport) -> String {
@@ -78,6 +84,16 @@ pub fn table_rows(report: &Report) -> Vec<TableRow> {
                 .map_or("n/a".to_string(), percent)
         }),
     ));
+    if first.latency.is_known() {
+        rows.push((
+            "  latency p50 / p95, not degraded".to_string(),
+            each(&|x| latency(x.latency.not_degraded)),
+        ));
+        rows.push((
+            "  latency p50 / p95, degraded".to_string(),
+            each(&|x| latency(x.latency.degraded)),
+        ));
+    }
     rows.push((
         "  spend without policies, mean".to_string(),
         each(&|x| money(x.monthly_spend_without_policies_usd)),
@@ -203,6 +219,9 @@ pub fn brief_blocks(report: &Report, stack: &str) -> Vec<Block> {
         count(p.refused_requests_without_policies.mean),
     ]);
     b.push(Block::Table(t));
+    if p.latency.is_known() {
+        b.push(latency_table(p));
+    }
     let mut text = format!("The policies save {} a month on average", saved(p));
     if let Some(rate) = p.degraded_acceptance_rate {
         text.push_str(&format!(
@@ -218,4 +237,21 @@ pub fn brief_blocks(report: &Report, stack: &str) -> Vec<Block> {
     ));
     b.push(para(text));
     b
+}
+
+/// Latency under degradation: the stack's requests, then each policy's, served degraded and not.
+fn latency_table(p: &PoliciesReport) -> Block {
+    let mut t = Table::numeric(vec![
+        "requests".to_string(),
+        "p50 / p95, not degraded".to_string(),
+        "p50 / p95, degraded".to_string(),
+    ]);
+    let mut row = |label: String, l: &DegradedLatency| {
+        t.row(vec![label, latency(l.not_degraded), latency(l.degraded)]);
+    };
+    row("all".to_string(), &p.latency);
+    for f in &p.policies {
+        row(format!("covered by {}", f.name), &f.latency);
+    }
+    Block::Table(t)
 }

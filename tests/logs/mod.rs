@@ -49,6 +49,8 @@ pub struct Row {
     pub output: u64,
     /// "ok", "validation_failed" or "error".
     pub status: &'static str,
+    /// 1 for a request's first call, 2 for its first retry, …
+    pub attempt: u32,
 }
 
 pub fn part(model: &'static str, share: f64) -> PartTruth {
@@ -118,7 +120,9 @@ pub fn generate(
                             x < acc
                         })
                         .unwrap_or(w.parts.last().unwrap());
+                    let mut attempt = 0;
                     loop {
+                        attempt += 1;
                         let var = LogNormal::new(p.input_mu, p.input_sigma)
                             .unwrap()
                             .sample(&mut rng)
@@ -147,6 +151,7 @@ pub fn generate(
                             cached: if hit && !error { p.prefix } else { 0 },
                             output: if error { 0 } else { output },
                             status,
+                            attempt,
                         });
                         if status == "ok" {
                             break;

@@ -87,6 +87,12 @@ pub fn read(
                 }
                 let get =
                     |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
+                // Names are data: kept exactly as logged (`a ` and `a` are two workflows), and
+                // empty only when nothing but blanks.
+                let exact = |i: Option<usize>| {
+                    let s = i.and_then(|i| rec.get(i)).unwrap_or("");
+                    if s.trim().is_empty() { "" } else { s }
+                };
                 let parsed = (|| -> Result<Call, BadLine> {
                     let tokens =
                         |i: Option<usize>, k: &str, required: bool| -> Result<u64, BadLine> {
@@ -108,8 +114,8 @@ pub fn read(
                             tokens(i, k, true).map(Some)
                         }
                     };
-                    let wf = get(wf);
-                    let model = get(model);
+                    let wf = exact(wf);
+                    let model = exact(model);
                     if wf.is_empty() || model.is_empty() {
                         return Err(BadLine::EmptyWorkflowOrModel);
                     }
@@ -118,7 +124,7 @@ pub fn read(
                             value: get(ts).to_string(),
                         })?;
                     let mut c = Call::new(timestamp, wf.to_string(), model.to_string());
-                    c.user = Some(get(user))
+                    c.user = Some(exact(user))
                         .filter(|u| !u.is_empty())
                         .map(str::to_string);
                     c.input_tokens = tokens(inp, "input_tokens", true)?;

@@ -494,6 +494,22 @@ impl Row<'_> {
         }
     }
 
+    /// A name (model, user, workflow): exactly as logged, as JSON rows give it; `None` when
+    /// absent or nothing but blanks.
+    fn name(&self, key: &str) -> Option<String> {
+        match self {
+            Row::Csv(r, cols) => cols
+                .get(key)
+                .and_then(|&i| r.get(i))
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string),
+            Row::Json(m) => m
+                .get(key)
+                .and_then(scalar_str)
+                .filter(|s| !s.trim().is_empty()),
+        }
+    }
+
     /// A JSON-valued column (`metadata`, `request_tags`), which CSV exports hold as text.
     fn json(&self, key: &str) -> Option<Value> {
         match self {
@@ -575,8 +591,8 @@ fn litellm_row(
     let input_tokens = num("prompt_tokens")?;
     let output_tokens = num("completion_tokens")?;
     let model = row
-        .str("model")
-        .or_else(|| row.str("model_group"))
+        .name("model")
+        .or_else(|| row.name("model_group"))
         .ok_or_else(|| BadLine::NoField {
             key: "model".to_string(),
         })?;
@@ -627,21 +643,21 @@ fn litellm_row(
                     .and_then(scalar_str)
                     .unwrap_or_else(|| "(none)".to_string())
             } else {
-                row.str(g).unwrap_or_else(|| "(none)".to_string())
+                row.name(g).unwrap_or_else(|| "(none)".to_string())
             }
         }
     };
     // The end user; else the caller's `user`, which the SDK keeps in `model_parameters` when
     // `end_user` is empty; else the key's user.
     let user = row
-        .str("end_user")
+        .name("end_user")
         .or_else(|| {
             row.json("model_parameters")
                 .as_ref()
                 .and_then(|p| p.get("user"))
                 .and_then(scalar_str)
         })
-        .or_else(|| row.str("user"))
+        .or_else(|| row.name("user"))
         .or_else(|| {
             metadata
                 .as_ref()

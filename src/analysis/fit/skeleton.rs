@@ -504,6 +504,17 @@ pub fn one_hour_cache(p: &FittedPart, catalog: &Catalog) -> bool {
             .is_some_and(|f| f.entry.cache_write_1h_usd_per_mtok.is_some())
 }
 
+/// The fitted `images` value of a part, when its calls had image tokens.
+pub fn images_toml(p: &FittedPart) -> Option<String> {
+    p.images.map(|(count, per_image)| {
+        format!(
+            "{{ count = {}, tokens_per_image = {} }}",
+            sig(count, 4),
+            per_image.max(1.0)
+        )
+    })
+}
+
 /// The fitted keys of a part's step (`key = value` lines, with their comments).
 pub fn step_keys(p: &FittedPart, catalog: &Catalog) -> String {
     let mut o = String::new();
@@ -528,12 +539,10 @@ pub fn step_keys(p: &FittedPart, catalog: &Catalog) -> String {
             r.toml()
         );
     }
-    if let Some((count, per_image)) = p.images {
+    if let Some(images) = images_toml(p) {
         let _ = writeln!(
             o,
-            "images = {{ count = {}, tokens_per_image = {} }}   # image tokens of the calls that had some, per call",
-            sig(count, 4),
-            per_image.max(1.0)
+            "images = {images}   # image tokens of the calls that had some, per call"
         );
     }
     if let Some(a) = &p.audio_input_tokens {

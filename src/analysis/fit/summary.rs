@@ -54,7 +54,9 @@ pub struct PartStats {
     pub write_tokens: f64,
     /// Input that neither came from nor went to the cache, over the calls that report writes.
     pub uncached_input: Histogram,
-    /// Cache writes whose time to live the log shows, and the one-hour ones among them.
+    /// Completed calls whose log shows the time to live of their writes; their writes, and the
+    /// one-hour ones among them.
+    pub ttl_known_calls: f64,
     pub write_tokens_ttl_known: f64,
     pub write_tokens_1h: f64,
     /// Completed calls whose log reports reasoning tokens; their reasoning tokens, and their
@@ -92,6 +94,7 @@ impl PartStats {
         self.read_tokens_reported += o.read_tokens_reported;
         self.write_tokens += o.write_tokens;
         self.uncached_input.merge(&o.uncached_input);
+        self.ttl_known_calls += o.ttl_known_calls;
         self.write_tokens_ttl_known += o.write_tokens_ttl_known;
         self.write_tokens_1h += o.write_tokens_1h;
         self.reasoning_reported += o.reasoning_reported;
@@ -304,6 +307,7 @@ impl Accumulator {
                 part.prefix_tokens.add(cached + writes);
             }
             if let Some(h) = c.cache_write_1h_tokens {
+                part.ttl_known_calls += 1.0;
                 part.write_tokens_ttl_known += writes;
                 part.write_tokens_1h += h as f64;
             }

@@ -3,7 +3,8 @@
 //!
 //! A fitted workflow is matched by name (`workflow` or `workflow/model` when it used several
 //! models). In its step (the only one, or the one whose route the fitted name names) the token
-//! keys and the cache hit rate are replaced; in its segment (when only this workflow uses it) the
+//! keys, the cache hit rate and the keys fitted from cache writes, reasoning, image and audio
+//! tokens are replaced; in its segment (when only this workflow uses it) the
 //! head-count, rate, weekend factor and user variability; in every stack, the validation-failure
 //! rate of chain links to the fitted model. A workflow the scenario lacks is added whole, with its
 //! segment, its model and a route in every stack. Each change is reported.
@@ -201,6 +202,7 @@ fn update_workflow(
                     }
                 }
             }
+            update_measures(step, p, catalog, &mut changed);
             notes.push(format!(
                 "updated workflow `{wname}`, step `{}`: {}",
                 name_of(step).unwrap_or("?"),
@@ -328,6 +330,41 @@ fn update_workflow(
                 ));
             }
         }
+    }
+}
+
+/// The keys fitted from cache writes, reasoning, image and audio tokens, in a step the update
+/// keeps. A key the logs cannot tell (images when no call had any) is left as it is; a
+/// `reasoning_tokens` the logs do not report apart is removed, since the fitted `output_tokens`
+/// then includes the reasoning and keeping both would count it twice.
+fn update_measures(step: &mut Table, p: &FittedPart, catalog: &Catalog, changed: &mut Vec<String>) {
+    if skeleton::one_hour_cache(p, catalog) {
+        set(step, "cache_ttl", value("\"1h\""), changed);
+    } else if p.write_1h_share.is_some_and(|h| h < 0.5)
+        && step.get("cache_ttl").and_then(Item::as_str) == Some("1h")
+    {
+        set(step, "cache_ttl", value("\"5m\""), changed);
+    }
+    match &p.reasoning_tokens {
+        Some(r) => set(step, "reasoning_tokens", value(&r.toml()), changed),
+        None => {
+            if step.contains_key("reasoning_tokens") {
+                step.remove("reasoning_tokens");
+                changed.push(
+                    "reasoning_tokens (removed: the logs count reasoning inside output_tokens)"
+                        .into(),
+                );
+            }
+        }
+    }
+    if let Some(images) = skeleton::images_toml(p) {
+        set(step, "images", value(&images), changed);
+    }
+    if let Some(a) = &p.audio_input_tokens {
+        set(step, "audio_input_tokens", value(&a.toml()), changed);
+    }
+    if let Some(a) = &p.audio_output_tokens {
+        set(step, "audio_output_tokens", value(&a.toml()), changed);
     }
 }
 

@@ -8,7 +8,7 @@ use crate::model::{Chain, Link, Param, RequestPath, Scenario};
 use crate::sim::engine::SimResult;
 
 use super::assumptions::Assumptions;
-use super::lever::{Candidate, Lever, Variant};
+use super::lever::{Candidate, Inapplicable, Lever, Variant};
 
 pub(super) fn step_name(s: &Scenario, w: usize, st: usize) -> String {
     format!("{}/{}", s.workflows[w].name, s.workflows[w].steps[st].name)
@@ -18,7 +18,7 @@ pub(super) fn tokens(x: f64) -> String {
     crate::base::format::count(x)
 }
 
-pub(super) fn quantile_name(q: f64) -> String {
+pub fn quantile_name(q: f64) -> String {
     let pct = q * 100.0;
     if (pct - pct.round()).abs() < 1e-9 {
         format!("p{}", pct.round())
@@ -40,7 +40,7 @@ impl Lever for OutputCap {
         s: &Scenario,
         a: &Assumptions,
         _base: &SimResult,
-    ) -> Result<Vec<Candidate>, String> {
+    ) -> Result<Vec<Candidate>, Inapplicable> {
         let mut m = s.clone();
         let mut changes = Vec::new();
         for (w, wf) in m.workflows.iter_mut().enumerate() {
@@ -60,10 +60,9 @@ impl Lever for OutputCap {
             }
         }
         if changes.is_empty() {
-            return Err(format!(
-                "every step's output is fixed or already capped at or below its {}",
-                quantile_name(a.output_quantile)
-            ));
+            return Err(Inapplicable::OutputCapped {
+                quantile: quantile_name(a.output_quantile),
+            });
         }
         Ok(vec![Candidate {
             lever: self.id(),
@@ -152,7 +151,7 @@ impl Lever for Route {
         s: &Scenario,
         a: &Assumptions,
         _base: &SimResult,
-    ) -> Result<Vec<Candidate>, String> {
+    ) -> Result<Vec<Candidate>, Inapplicable> {
         let (win, wout) = token_mix(s);
         let price = |m: usize| {
             let p = &s.models[m].prices;
@@ -208,12 +207,9 @@ impl Lever for Route {
         }
         if changes.is_empty() {
             if !kept.is_empty() {
-                return Err(format!(
-                    "the cheapest model would refuse prompts longer than its input window (not billed, and the request fails), which is no saving: {}",
-                    kept.join("; ")
-                ));
+                return Err(Inapplicable::WindowRefuses { kept });
             }
-            return Err("no stack has a chain of more than one model".to_string());
+            return Err(Inapplicable::NoMultiModelChain);
         }
         let kept = if kept.is_empty() {
             String::new()
@@ -253,7 +249,7 @@ impl Lever for PrefixTrim {
         s: &Scenario,
         a: &Assumptions,
         _base: &SimResult,
-    ) -> Result<Vec<Candidate>, String> {
+    ) -> Result<Vec<Candidate>, Inapplicable> {
         let mut m = s.clone();
         let mut changes = Vec::new();
         for (w, wf) in m.workflows.iter_mut().enumerate() {
@@ -275,7 +271,7 @@ impl Lever for PrefixTrim {
             }
         }
         if changes.is_empty() {
-            return Err("no step has a static prefix".to_string());
+            return Err(Inapplicable::NoStaticPrefix);
         }
         Ok(vec![Candidate {
             lever: self.id(),
@@ -304,7 +300,7 @@ impl Lever for PromptCache {
         s: &Scenario,
         a: &Assumptions,
         _base: &SimResult,
-    ) -> Result<Vec<Candidate>, String> {
+    ) -> Result<Vec<Candidate>, Inapplicable> {
         let mut m = s.clone();
         let mut changes = Vec::new();
         let mut too_short = false;
@@ -336,13 +332,11 @@ impl Lever for PromptCache {
         }
         if changes.is_empty() {
             return Err(if too_short {
-                "the static prefixes are shorter than every model's min_cacheable_tokens"
-                    .to_string()
+                Inapplicable::PrefixTooShort
             } else {
-                format!(
-                    "no cacheable prefix has a hit rate below {}",
-                    a.cache_hit_rate
-                )
+                Inapplicable::CacheHitRateReached {
+                    rate: a.cache_hit_rate,
+                }
             });
         }
         Ok(vec![Candidate {
@@ -368,7 +362,7 @@ impl Lever for Batch {
         s: &Scenario,
         _a: &Assumptions,
         _base: &SimResult,
-    ) -> Result<Vec<Candidate>, String> {
+    ) -> Result<Vec<Candidate>, Inapplicable> {
         let mut out = Vec::new();
         for (w, wf) in s.workflows.iter().enumerate() {
             // A batch job answers within hours: never a workflow with a latency target.
@@ -401,10 +395,7 @@ impl Lever for Batch {
             });
         }
         if out.is_empty() {
-            return Err(
-                "every workflow is on the batch path already, has a latency target, or uses no model with a batch discount"
-                    .to_string(),
-            );
+            return Err(Inapplicable::NothingToBatch);
         }
         Ok(out)
     }
@@ -423,7 +414,7 @@ impl Lever for SemanticCache {
         s: &Scenario,
         a: &Assumptions,
         _base: &SimResult,
-    ) -> Result<Vec<Candidate>, String> {
+    ) -> Result<Vec<Candidate>, Inapplicable> {
         let mut out = Vec::new();
         for (w, wf) in s.workflows.iter().enumerate() {
             let now = wf.semantic_cache_hit_rate.mean();
@@ -453,10 +444,9 @@ impl Lever for SemanticCache {
             });
         }
         if out.is_empty() {
-            return Err(format!(
-                "every workflow's semantic-cache hit rate is at least {}",
-                a.semantic_cache_hit_rate
-            ));
+            return Err(Inapplicable::SemanticCacheReached {
+                rate: a.semantic_cache_hit_rate,
+            });
         }
         Ok(out)
     }
@@ -544,7 +534,7 @@ impl Lever for Contract {
         s: &Scenario,
         a: &Assumptions,
         base: &SimResult,
-    ) -> Result<Vec<Candidate>, String> {
+    ) -> Result<Vec<Candidate>, Inapplicable> {
         let d = a.contract_discount;
         let mut out = Vec::new();
         let mut uncovered = false;
@@ -571,12 +561,11 @@ impl Lever for Contract {
         }
         if out.is_empty() {
             return Err(if uncovered {
-                "no month has usage to commit to".to_string()
+                Inapplicable::NoUsage
             } else if unnamed {
-                "the models name no provider to contract with; set `provider = …` on them"
-                    .to_string()
+                Inapplicable::NoProvider
             } else {
-                "every provider the stacks call has a contract already".to_string()
+                Inapplicable::ContractsExist
             });
         }
         Ok(out)

@@ -33,9 +33,9 @@ pub fn candidates(
                 lever: lever.id(),
                 reason: "nothing to change".to_string(),
             }),
-            Err(reason) => skipped.push(NotApplicable {
+            Err(why) => skipped.push(NotApplicable {
                 lever: lever.id(),
-                reason,
+                reason: why.to_string(),
             }),
         }
     }

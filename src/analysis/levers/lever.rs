@@ -49,11 +49,44 @@ pub trait Lever: Sync {
         s: &Scenario,
         a: &Assumptions,
         base: &SimResult,
-    ) -> Result<Vec<Candidate>, String>;
+    ) -> Result<Vec<Candidate>, Inapplicable>;
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotApplicable {
     pub lever: &'static str,
     pub reason: String,
+}
+
+/// Why a lever proposes nothing for a scenario.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum Inapplicable {
+    #[error("every step's output is fixed or already capped at or below its {quantile}")]
+    OutputCapped { quantile: String },
+    /// The chains whose cheapest model's window would refuse prompts, each with the steps.
+    #[error(
+        "the cheapest model would refuse prompts longer than its input window (not billed, and the request fails), which is no saving: {}",
+        kept.join("; ")
+    )]
+    WindowRefuses { kept: Vec<String> },
+    #[error("no stack has a chain of more than one model")]
+    NoMultiModelChain,
+    #[error("no step has a static prefix")]
+    NoStaticPrefix,
+    #[error("the static prefixes are shorter than every model's min_cacheable_tokens")]
+    PrefixTooShort,
+    #[error("no cacheable prefix has a hit rate below {rate}")]
+    CacheHitRateReached { rate: f64 },
+    #[error(
+        "every workflow is on the batch path already, has a latency target, or uses no model with a batch discount"
+    )]
+    NothingToBatch,
+    #[error("every workflow's semantic-cache hit rate is at least {rate}")]
+    SemanticCacheReached { rate: f64 },
+    #[error("no month has usage to commit to")]
+    NoUsage,
+    #[error("the models name no provider to contract with; set `provider = …` on them")]
+    NoProvider,
+    #[error("every provider the stacks call has a contract already")]
+    ContractsExist,
 }

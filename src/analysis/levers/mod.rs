@@ -43,15 +43,24 @@ mod catalogue;
 mod lever;
 mod rank;
 mod report;
+mod roadmap;
+mod target;
 mod text;
+mod together;
 
 pub use apply::{Batch, Contract, OutputCap, PrefixTrim, PromptCache, Route, SemanticCache};
 pub use assumptions::{ASSUMPTION_KEYS, Assumptions};
 pub use catalogue::{LEVERS, candidates};
-pub use lever::{Candidate, Lever, NotApplicable, Variant};
-pub use rank::{Runner, backlog, combine};
+pub use lever::{Candidate, Inapplicable, Lever, NotApplicable, Variant};
+pub use rank::{backlog, combine};
 pub use report::{Backlog, Baseline, COMBINED_LEVERS, Combined, LatencyChange, Row, StackEffect};
+pub use roadmap::{
+    Roadmap, Search, StackRoadmap, Step, effort, one_at_a_time, quantile_name, reading,
+    render_text as render_roadmap, search_note, verdict,
+};
+pub use target::{EXHAUSTIVE_LEVERS, TargetQuery, roadmap};
 pub use text::render;
+pub use together::{Runner, Together, simulate_together};
 
 #[cfg(test)]
 mod tests {

@@ -2,13 +2,12 @@
 //! common random numbers, the backlog built from them, and each stack's best levers simulated
 //! together.
 
-use super::apply::{provider_usage, size_contracts};
 use super::assumptions::Assumptions;
-use super::catalogue::{LEVERS, derive};
 use super::lever::{Candidate, NotApplicable, Variant};
 use super::report::{
     Backlog, Baseline, COMBINED_LEVERS, Combined, LatencyChange, Row, StackEffect,
 };
+use super::together::{Runner, Together, simulate_together};
 use crate::base::stats;
 use crate::base::stats::paired::{Delta, exceedance_change};
 use crate::model::Scenario;
@@ -20,7 +19,11 @@ fn acceptance(accepted: f64, requests: f64) -> Option<f64> {
 
 /// Per-trial spend and totals of accepted and requested work of a candidate's stack; a mixture
 /// takes `(1 − share)` of `base` (the base run, or the other levers of a combination).
-fn candidate_stack(variant: &Variant, base: &StackSim, run: &StackSim) -> (Vec<f64>, f64, f64) {
+pub(super) fn candidate_stack(
+    variant: &Variant,
+    base: &StackSim,
+    run: &StackSim,
+) -> (Vec<f64>, f64, f64) {
     match variant {
         Variant::Replace(_) => (
             run.spend.clone(),
@@ -123,7 +126,7 @@ fn saving_per_month(base: &[f64], candidate: &[f64]) -> Delta {
 
 /// The effect on one stack of a candidate whose months are made by `variant` from `rest` (the
 /// base, or the other levers of a combination) and `run`, measured against `base`.
-fn stack_effect(
+pub(super) fn stack_effect(
     s: &Scenario,
     baseline: &Baseline,
     variant: &Variant,
@@ -204,13 +207,9 @@ pub fn backlog(
     }
 }
 
-/// Simulates scenarios with the base run's seed and trials, in order.
-pub type Runner<'a> =
-    dyn FnMut(&[&Scenario]) -> Result<Vec<SimResult>, crate::base::error::Error> + 'a;
-
 /// Simulate each stack's best levers together and add the result to the backlog: up to
 /// [`COMBINED_LEVERS`] levers whose saving is positive and at least two standard errors, when a
-/// stack has two or more. They are applied one after another in the order [`LEVERS`] tries
+/// stack has two or more. They are applied one after another in the order [`super::LEVERS`] tries
 /// them, each re-derived on the scenario the earlier ones produced; routing mixes the result with
 /// its cheap-model version; a contract comes last, sized on the months of the other levers
 /// together (a commitment sized before the other savings would be under-used).
@@ -244,82 +243,15 @@ pub fn combine(
         }
     }
     for (keys, stacks) in groups {
-        let lever_of = |key: &str| key.split_once(':').map_or(key, |(id, _)| id).to_string();
-        let position = |key: &String| LEVERS.iter().position(|l| l.id() == lever_of(key));
-        let mut order = keys.clone();
-        order.sort_by_key(position);
-        let mut current = s.clone();
-        let mut changes = Vec::new();
-        let mut applied = Vec::new();
-        for key in order
-            .iter()
-            .filter(|k| !matches!(lever_of(k).as_str(), "route" | "contract"))
-        {
-            if let Some(c) = derive(&current, a, base, key) {
-                changes.push(c.change);
-                current = c.variant.scenario().clone();
-                applied.push(key.clone());
-            }
-        }
-        let mut mix = None;
-        if let Some(key) = order.iter().find(|k| lever_of(k) == "route")
-            && let Some(c) = derive(&current, a, base, key)
-            && let Variant::Mix { share, with } = c.variant
-        {
-            changes.push(c.change);
-            mix = Some((share, with));
-            applied.push(key.clone());
-        }
-        let scenarios = |current: &Scenario, mix: &Option<(f64, Scenario)>| -> Vec<Scenario> {
-            std::iter::once(current.clone())
-                .chain(mix.as_ref().map(|(_, w)| w.clone()))
-                .collect()
-        };
-        let list = scenarios(&current, &mix);
-        let mut runs = run(&list.iter().collect::<Vec<_>>())?;
-        if let Some(key) = order.iter().find(|k| lever_of(k) == "contract")
-            && let Some(k) = s
-                .stacks
-                .iter()
-                .position(|st| key.split_once(':').is_some_and(|(_, n)| n == st.name))
-        {
-            // Usage month by month of the other levers together, mixed as routing mixes it.
-            let usage = |p: &str| -> Vec<f64> {
-                let rest = provider_usage(&current, &runs[0], k, p);
-                match &mix {
-                    Some((share, _)) => rest
-                        .iter()
-                        .zip(provider_usage(&current, &runs[1], k, p))
-                        .map(|(x, y)| (1.0 - share) * x + share * y)
-                        .collect(),
-                    None => rest,
-                }
-            };
-            let mut uncovered = false;
-            if let Some((with_contract, parts)) =
-                size_contracts(&current, k, a.contract_discount, &usage, &mut uncovered)
-            {
-                changes.push(format!(
-                    "commit {} at {:.0}% off, list-price overage, sized on the months of the other levers together",
-                    parts.join(" and "),
-                    a.contract_discount * 100.0
-                ));
-                if let Some((_, with)) = &mut mix {
-                    with.contracts = with_contract.contracts.clone();
-                }
-                current = with_contract;
-                applied.push(key.clone());
-                let list = scenarios(&current, &mix);
-                runs = run(&list.iter().collect::<Vec<_>>())?;
-            }
-        }
+        let Together {
+            variant,
+            changes,
+            applied,
+            runs,
+        } = simulate_together(s, a, base, &keys, run)?;
         if applied.len() < 2 {
             continue;
         }
-        let variant = match mix {
-            Some((share, with)) => Variant::Mix { share, with },
-            None => Variant::Replace(current),
-        };
         let ranked_keys: Vec<String> = keys
             .iter()
             .filter(|k| applied.contains(k))

@@ -16,6 +16,7 @@ pub mod schema;
 pub mod sensitivity;
 pub mod serve;
 pub mod simulate;
+pub mod tokens;
 pub mod validate;
 
 use std::io::Write as _;

@@ -33,6 +33,33 @@ pub fn validate(a: &ValidateArgs, config: &Config) -> Result<u8, Error> {
         loaded.warnings.len(),
         plural(loaded.warnings.len()),
     );
+    let mut line = line;
+    // Each prompt file a step was counted from, with its count, so a changed prompt shows.
+    for p in &loaded.prompts {
+        let approx = if p.approximate { " ≈" } else { "" };
+        for (file, n) in &p.files {
+            line += &format!(
+                "  {}: {}{approx} {n} token{}\n",
+                crate::base::escape::visible(&p.key),
+                crate::base::escape::visible(&file.display().to_string()),
+                plural(*n as usize)
+            );
+        }
+        if p.files.len() > 1 {
+            let total: u64 = p.files.iter().map(|(_, n)| n).sum();
+            line += &format!(
+                "  {}: mean {:.1} tokens over {} files\n",
+                crate::base::escape::visible(&p.key),
+                total as f64 / p.files.len() as f64,
+                p.files.len()
+            );
+        }
+        line += &format!(
+            "  {}: counted with {}\n",
+            crate::base::escape::visible(&p.key),
+            p.encoding
+        );
+    }
     output::write_stdout(line.as_bytes())?;
     Ok(0)
 }

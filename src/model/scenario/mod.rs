@@ -14,6 +14,7 @@ pub mod layers;
 pub mod options;
 pub mod parse;
 pub mod prices;
+pub mod prompts;
 pub mod raw;
 pub mod validate;
 pub mod validator;
@@ -39,8 +40,10 @@ pub struct Loaded {
     pub sources: Arc<Sources>,
     /// The document the scenario was built from, after `extends` and overrides.
     pub document: Node,
-    /// Every file it was read from: the scenario, the files it extends, its catalog.
+    /// Every file it was read from: the scenario, the files it extends, its catalog, its prompts.
     pub inputs: Vec<InputFile>,
+    /// The prompt files and folders its steps were counted from.
+    pub prompts: Vec<prompts::PromptCount>,
 }
 
 /// A file a scenario was read from, and what it is to the scenario.
@@ -180,7 +183,7 @@ fn from_bytes(
 
 /// A located tree (already layered) to a checked scenario.
 fn from_document(
-    root: Node,
+    mut root: Node,
     mut sources: Sources,
     mut warnings: Vec<Problem>,
     opts: &LoadOptions,
@@ -189,6 +192,19 @@ fn from_document(
     let mut inputs = layer_inputs(&sources, "a file the scenario extends");
     if let Some(problem) = control_characters(&root, "") {
         return Err(Error::scenario(Arc::new(sources), problem));
+    }
+    let prompts = match prompts::resolve(&mut root, &sources, reach, &mut warnings) {
+        Ok(p) => p,
+        Err(problem) => return Err(Error::scenario(Arc::new(sources), problem)),
+    };
+    // Prompt files are inputs like the others: `serve` reloads when one changes.
+    for p in &prompts {
+        for (file, _) in &p.files {
+            inputs.push(InputFile {
+                path: file.clone(),
+                role: format!("a prompt ({})", p.key),
+            });
+        }
     }
     let raw = match from_node::<raw::RawScenario>(&root) {
         Ok(raw) => raw,
@@ -219,6 +235,7 @@ fn from_document(
                 sources: Arc::new(sources),
                 document: root,
                 inputs,
+                prompts,
             })
         }
         Err((errors, _)) => Err(Error::Scenario(ScenarioError {

@@ -101,6 +101,13 @@ pub struct RawDist {
     pub max: Option<Located<f64>>,
     pub values: Option<Located<Vec<f64>>>,
     pub weights: Option<Located<Vec<f64>>>,
+    /// A prompt file whose token count is the value (`static_prefix_tokens`, `input_tokens`),
+    /// relative to the scenario file; replaced by its count when the scenario is read.
+    pub file: Option<Located<String>>,
+    /// A folder of example inputs: an empirical distribution of its files' token counts.
+    pub folder: Option<Located<String>>,
+    /// With `file` or `folder`: the model whose tokenizer counts them (else the step's first).
+    pub model: Option<Located<String>>,
 }
 
 pub(crate) type Quantity = Located<RawQuantity>;
@@ -172,6 +179,11 @@ pub struct RawPolicy {
     pub workflows: Option<Located<Vec<Located<String>>>>,
     /// Segments this policy never affects (a paying tier).
     pub protect: Option<Located<Vec<Located<String>>>>,
+    /// The threshold counts only the spend of these segments' requests (the month's whole
+    /// spend when neither this nor `spend_of_workflows` is given).
+    pub spend_of_segments: Option<Located<Vec<Located<String>>>>,
+    /// The threshold counts only the spend of these workflows' requests.
+    pub spend_of_workflows: Option<Located<Vec<Located<String>>>>,
     /// Action: every step of the affected workflows calls this route's chain instead.
     pub route: Option<Located<String>>,
     /// Action: output tokens of every call are cut to this.

@@ -257,6 +257,22 @@ impl Validator {
     // Long on purpose: one distribution table checked key by key, in the order its messages are
     // reported; the checks share the table's location, path and family.
     pub(crate) fn dist_table(&mut self, raw: &RawDist, loc: Loc, path: &str) -> Option<Dist> {
+        // Prompt files are counted before validation, in a step's prompt keys only.
+        for (key, v) in [
+            ("file", &raw.file),
+            ("folder", &raw.folder),
+            ("model", &raw.model),
+        ] {
+            if let Some(v) = v {
+                self.invalid(
+                    format!("`{key}` is read only in a step's static_prefix_tokens or input_tokens"),
+                    v.loc,
+                    &format!("{path}.{key}"),
+                    "write the number of tokens, or a distribution such as { p50 = 900, p95 = 2600 }",
+                );
+                return None;
+            }
+        }
         let present: Vec<(&'static str, Loc)> = [
             ("p50", raw.p50.as_ref().map(|v| v.loc)),
             ("p95", raw.p95.as_ref().map(|v| v.loc)),

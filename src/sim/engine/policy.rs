@@ -82,6 +82,15 @@ pub struct PolicyMonth {
     pub cap_refused_without: u64,
     /// Day (1-based) the hard cap first refused a request in that month without the policies.
     pub cap_day_without: Option<u32>,
+    /// Latencies (ms) of served requests: `[0]` not degraded, `[1]` degraded; the first
+    /// requests of the month of each kind, up to the run's latency sample per month.
+    pub latency_ms: [Vec<f64>; 2],
+    /// Per policy, latencies (ms) of the requests it covers: `[0]` served before it fired, `[1]`
+    /// served while it acted; sampled as `latency_ms`.
+    pub policy_latency_ms: Vec<[Vec<f64>; 2]>,
+    /// Billed spend so far this month per segment and workflow (segment-major), for thresholds
+    /// on a segment's or workflow's own spend; empty when no policy has one.
+    pub spend: Vec<f64>,
 }
 
 impl PolicyMonth {
@@ -98,6 +107,13 @@ impl PolicyMonth {
             spend_without: None,
             cap_refused_without: 0,
             cap_day_without: None,
+            latency_ms: Default::default(),
+            policy_latency_ms: vec![Default::default(); s.policies.len()],
+            spend: if s.policies.iter().any(|p| p.spend_of.is_some()) {
+                vec![0.0; n * s.workflows.len()]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -117,9 +133,22 @@ impl PolicyMonth {
             return e;
         }
         let spend = spend();
+        let nw = s.workflows.len();
         for (p, fired) in s.policies.iter().zip(&mut self.fired_day) {
-            if fired.is_none() && spend > p.threshold_usd {
-                *fired = Some(day as u32 + 1);
+            if fired.is_none() {
+                let counted = p.spend_of.as_ref().map_or(spend, |scope| {
+                    let own = |g: usize| -> f64 {
+                        scope
+                            .workflows
+                            .iter()
+                            .map(|&w| self.spend[g * nw + w])
+                            .sum()
+                    };
+                    scope.segments.iter().map(|&g| own(g)).sum()
+                });
+                if counted > p.threshold_usd {
+                    *fired = Some(day as u32 + 1);
+                }
             }
             if fired.is_none() || !p.covers(segment, w) || e.dropped.is_some() {
                 continue;
@@ -169,6 +198,42 @@ impl PolicyMonth {
             self.degraded[segment] += 1;
             if accepted {
                 self.degraded_accepted += 1;
+            }
+        }
+    }
+
+    /// Record a served (not capped) request of workflow `w` from `segment`: its billed `cost`
+    /// towards its segment's and workflow's own spend, and its latency when it has one: degraded
+    /// or not, and for each policy that covers it, before or after the policy fired. Each list
+    /// of latencies keeps its first `cap` values of the month.
+    pub fn billed(
+        &mut self,
+        s: &Scenario,
+        (segment, w): (usize, usize),
+        e: &Effect,
+        (cost, latency_ms): (f64, Option<f64>),
+        cap: usize,
+    ) {
+        if !self.spend.is_empty() {
+            self.spend[segment * s.workflows.len() + w] += cost;
+        }
+        let Some(l) = latency_ms else {
+            return;
+        };
+        let keep = |list: &mut Vec<f64>| {
+            if list.len() < cap {
+                list.push(l);
+            }
+        };
+        keep(&mut self.latency_ms[usize::from(e.degraded)]);
+        for ((p, fired), lists) in s
+            .policies
+            .iter()
+            .zip(&self.fired_day)
+            .zip(&mut self.policy_latency_ms)
+        {
+            if p.covers(segment, w) {
+                keep(&mut lists[usize::from(fired.is_some())]);
             }
         }
     }

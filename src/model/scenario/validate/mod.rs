@@ -258,6 +258,9 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
         stacks.iter().cloned().collect::<Option<Vec<Stack>>>(),
     ) {
         check_serving_models(raw, &w, &m, &st, v);
+        if let Some(p) = &policies {
+            policy::check_route_tiers(raw, p, (&w, &m, &st), v);
+        }
     }
 
     let contracts = contracts(raw, &models, budget.as_ref(), v);

@@ -158,6 +158,7 @@ fn policy(
         ),
         None => Some((0..names.workflows.len()).collect()),
     };
+    let spend_of = spend_of(p, names, &path, v);
     let action = action(raw, p, &path, routes, uses, v);
     let segments: Vec<usize> = segments?
         .into_iter()
@@ -183,7 +184,45 @@ fn policy(
         segments,
         workflows,
         action,
+        spend_of: spend_of?,
     })
+}
+
+/// The requests whose spend the threshold counts: `Some(None)` for the month's whole spend,
+/// `None` after a mistake.
+fn spend_of(
+    p: &RawPolicy,
+    names: &PolicyNames<'_>,
+    path: &str,
+    v: &mut Validator,
+) -> Option<Option<SpendScope>> {
+    if p.spend_of_segments.is_none() && p.spend_of_workflows.is_none() {
+        return Some(None);
+    }
+    let segments = match &p.spend_of_segments {
+        Some(list) => name_list(
+            list,
+            names.segments,
+            "segment",
+            &format!("{path}.spend_of_segments"),
+            v,
+        ),
+        None => Some((0..names.segments.len()).collect()),
+    };
+    let workflows = match &p.spend_of_workflows {
+        Some(list) => name_list(
+            list,
+            names.workflows,
+            "workflow",
+            &format!("{path}.spend_of_workflows"),
+            v,
+        ),
+        None => Some((0..names.workflows.len()).collect()),
+    };
+    Some(Some(SpendScope {
+        segments: segments?,
+        workflows: workflows?,
+    }))
 }
 
 /// The one action of a policy.
@@ -389,4 +428,53 @@ fn name_list(
         }
     }
     ok.then_some(out)
+}
+
+/// A policy's route must serve the service tier of every workflow it moves there: each model of
+/// the route's chain, on every stack, needs that tier's input and output prices. Located at the
+/// policy's `route`.
+pub(super) fn check_route_tiers(
+    raw: &RawScenario,
+    policies: &[Policy],
+    (workflows, models, stacks): (&[Workflow], &[Model], &[Stack]),
+    v: &mut Validator,
+) {
+    for (p, raw_p) in policies.iter().zip(&raw.policies) {
+        let (PolicyAction::Route(r), Some(route)) = (p.action, raw_p.route.as_ref()) else {
+            continue;
+        };
+        let mut reported: Vec<usize> = Vec::new();
+        for w in p.workflows.iter().map(|&w| &workflows[w]) {
+            if w.service_tier == ServiceTier::Standard {
+                continue;
+            }
+            let tier = w.service_tier.name();
+            for m in stacks
+                .iter()
+                .flat_map(|st| st.chains[r].links.iter().map(|l| l.model))
+            {
+                let model = &models[m];
+                let priced = model
+                    .tier(w.service_tier)
+                    .is_some_and(|t| t.input.is_some() && t.output.is_some());
+                if priced || reported.contains(&m) {
+                    continue;
+                }
+                reported.push(m);
+                v.error(
+                    ProblemKind::InvalidValue,
+                    format!(
+                        "policy `{}` routes workflow `{}` (the `{tier}` service tier) to route `{}`, but its model `{}` has no {tier} prices",
+                        p.name, w.name, route.value, model.name
+                    ),
+                    Some(route.loc),
+                    &format!("policy[{}].route", p.name),
+                    Some(format!(
+                        "route it to a chain whose models have {tier} prices, or add `{tier} = {{ input_usd_per_mtok = …, output_usd_per_mtok = … }}` to model `{}`",
+                        model.name
+                    )),
+                );
+            }
+        }
+    }
 }
