@@ -141,23 +141,29 @@ fn every_control_of_every_shipped_scenario_answers_the_same_with_the_cache() {
 #[test]
 fn a_changed_model_price_is_never_answered_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
-    let file = common::copy_scenario(dir.path(), "support-summarizer.toml", "s.toml");
+    let file = common::copy_scenario(dir.path(), "cascade-router.toml", "s.toml");
     let settings = settings(file.clone());
     let snap = state::snapshot(&settings, 1, Some(&[]));
     let base = snap.outcome.as_ref().unwrap();
+    // The base ran on the fast engine and left its closed forms.
+    assert!(
+        !base.expectations.is_empty(),
+        "{}",
+        base.report.engine_reason
+    );
     let cache = || Some(Arc::clone(&base.expectations));
     let before = answer(&settings, base, &[], cache());
     assert_eq!(before, answer(&settings, base, &[], None));
 
     // Through `--set`.
-    let sets = vec!["model[gpt-4o-mini].input_usd_per_mtok=0.6".to_string()];
+    let sets = vec!["model[claude-haiku-4-5].input_usd_per_mtok=3".to_string()];
     let kept = answer(&settings, base, &sets, cache());
     assert_eq!(kept, answer(&settings, base, &sets, None));
     assert_ne!(kept, before, "the price change moves the figures");
 
     // In the file, under a server whose base is the old file's.
     let text = std::fs::read_to_string(&file).unwrap();
-    let changed = text.replacen("input_usd_per_mtok = 0.15", "input_usd_per_mtok = 0.45", 1);
+    let changed = text.replacen("input_usd_per_mtok = 1.00", "input_usd_per_mtok = 2.50", 1);
     assert_ne!(changed, text);
     std::fs::write(&file, changed).unwrap();
     let kept = answer(&settings, base, &[], cache());
