@@ -974,6 +974,11 @@ fn the_drivers_chart_shows_the_tables_shares_of_the_mean() {
     );
 }
 
+/// The brief's section of assumptions.
+fn assumptions_of(md: &str) -> &str {
+    &md[md.find("## Assumptions").unwrap()..md.find("## At a glance").unwrap()]
+}
+
 /// The brief's assumptions show every input that carries spend: on voice-assistant, audio is
 /// most of the spend, so its prices and its tokens per call are listed, as are the features'
 /// tool fees, tiers, contract, hard cap and incident.
@@ -988,7 +993,7 @@ fn the_assumptions_list_every_input_that_carries_spend() {
         "markdown",
     ]))
     .unwrap();
-    let assumptions = &md[md.find("## Assumptions").unwrap()..md.find("## At a glance").unwrap()];
+    let assumptions = assumptions_of(&md);
     for line in [
         "| gpt-realtime | audio input tokens | $32.00 |",
         "| gpt-realtime | audio output tokens | $64.00 |",
@@ -1003,7 +1008,7 @@ fn the_assumptions_list_every_input_that_carries_spend() {
         "simulate", FEATURES, "-n", "20", "--format", "markdown",
     ]))
     .unwrap();
-    let assumptions = &md[md.find("## Assumptions").unwrap()..md.find("## At a glance").unwrap()];
+    let assumptions = assumptions_of(&md);
     for part in [
         "Other inputs that carry spend",
         "tool ",
@@ -1023,8 +1028,7 @@ fn the_assumptions_list_every_input_that_carries_spend() {
 /// would read 3.2%).
 #[test]
 fn a_breach_probability_reads_the_same_in_every_table_of_the_brief() {
-    let s = common::scenario(
-        r#"
+    let header = r#"
 name = "policies"
 [simulation]
 months = 1
@@ -1042,39 +1046,15 @@ name = "paying"
 users = 50
 sessions_per_user_per_day = 1
 user_variability = 0.3
-
-[[workflow]]
-name = "draft"
-[[workflow.step]]
-name = "write"
-route = "main"
-input_tokens = 0
-output_tokens = 1000
-
-[[model]]
-name = "big"
-input_usd_per_mtok = 1
-output_usd_per_mtok = 10
-
-[[model]]
-name = "mini"
-input_usd_per_mtok = 0.1
-output_usd_per_mtok = 1
-
-[[stack]]
-name = "plan"
-[stack.route.main]
-chain = [{ model = "big" }]
-[stack.route.cheap]
-chain = [{ model = "mini" }]
-
+"#;
+    let policy = r#"
 [[policy]]
 name = "mini-for-free"
 at_usd = 35
 route = "cheap"
 protect = ["paying"]
-"#,
-    );
+"#;
+    let s = common::scenario(&format!("{header}{}", common::big_and_mini(policy)));
     let md = Brief::new(&s, &common::simulate(&s, 600, 11)).markdown();
     // The first cell after a row's label, up to its uncertainty.
     let cells = |label: &str| -> Vec<String> {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use aicost::app::serve::Server;
-use aicost::app::serve::state::{self, Settings};
+use aicost::app::serve::state;
 use assert_cmd::Command;
 
 /// Trials and seed of every test server: small, fixed.
@@ -54,15 +54,7 @@ fn start_at(dir: tempfile::TempDir, file: PathBuf) -> Running {
 }
 
 fn start_with(dir: tempfile::TempDir, file: PathBuf, trials: u64) -> Running {
-    let settings = Settings {
-        file: file.clone(),
-        overrides: Vec::new(),
-        allow_dirs: Vec::new(),
-        trials: Some(trials),
-        seed: Some(SEED),
-        fallback_seed: 1,
-        threads: Some(2),
-    };
+    let settings = common::serve_settings(file.clone(), trials, SEED, 2);
     let server = Arc::new(Server::start(settings, "127.0.0.1", 0).unwrap());
     let stop = Arc::new(AtomicBool::new(false));
     server.watch(Arc::clone(&stop)).unwrap();
@@ -384,15 +376,7 @@ fn a_what_if_is_the_simulate_run_of_its_set_lines() {
 fn a_what_if_overtaken_by_a_newer_one_is_cancelled() {
     let dir = tempfile::tempdir().unwrap();
     let file = common::copy_scenario(dir.path(), "support-summarizer.toml", "s.toml");
-    let settings = Settings {
-        file,
-        overrides: Vec::new(),
-        allow_dirs: Vec::new(),
-        trials: Some(TRIALS),
-        seed: Some(SEED),
-        fallback_seed: 1,
-        threads: Some(1),
-    };
+    let settings = common::serve_settings(file, TRIALS, SEED, 1);
     let snap = state::snapshot(&settings, 1, None);
     let base = snap.outcome.as_ref().unwrap();
     // The flag a newer what-if sets: the engine stops and the result is dropped as stale.

@@ -18,15 +18,7 @@ const TRIALS: u64 = 120;
 const SEED: u64 = 7;
 
 fn settings(file: PathBuf) -> Settings {
-    Settings {
-        file,
-        overrides: Vec::new(),
-        allow_dirs: Vec::new(),
-        trials: Some(TRIALS),
-        seed: Some(SEED),
-        fallback_seed: 1,
-        threads: Some(2),
-    }
+    common::serve_settings(file, TRIALS, SEED, 2)
 }
 
 /// The what-if's answer as the page receives it (its `--set` lines and per-stack figures), run

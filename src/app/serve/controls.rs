@@ -350,6 +350,17 @@ pub fn sets_of(controls: &[Control], values: &[(String, f64)]) -> Result<Vec<Str
 mod tests {
     use super::*;
 
+    /// The users of segment `a`, 400 in the base run.
+    fn users_control() -> Control {
+        control_for(
+            "segment[a].users",
+            "segment[a].users".into(),
+            "Traffic",
+            400.0,
+            450.0,
+        )
+    }
+
     #[test]
     fn numbers_are_written_as_people_would() {
         assert_eq!(number(500.0), "500");
@@ -361,13 +372,7 @@ mod tests {
 
     #[test]
     fn a_control_at_its_start_sets_nothing() {
-        let c = control_for(
-            "segment[a].users",
-            "segment[a].users".into(),
-            "Traffic",
-            400.0,
-            450.0,
-        );
+        let c = users_control();
         assert!(c.sets(400.0).is_empty());
         assert_eq!(c.sets(800.0), vec!["segment[a].users=800".to_string()]);
         assert_eq!((c.min, c.max, c.step), (0.0, 1200.0, 1.0));
@@ -461,13 +466,7 @@ chain = [{ model = "a", escalation_rate = { dist = "uniform", min = 0.05, max = 
 
     #[test]
     fn a_value_outside_the_controls_range_is_refused() {
-        let c = control_for(
-            "segment[a].users",
-            "segment[a].users".into(),
-            "Traffic",
-            400.0,
-            450.0,
-        );
+        let c = users_control();
         let controls = vec![c];
         let id = "segment[a].users".to_string();
         assert!(sets_of(&controls, &[(id.clone(), 1200.0)]).is_ok());
