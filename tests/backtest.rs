@@ -306,3 +306,36 @@ fn backtest_says_how_the_actual_was_counted_and_which_names_it_resolved() {
     let actual = json["months"][0]["actual_usd"].as_f64().unwrap();
     assert!((actual - 1.25).abs() < 1e-9, "{actual}");
 }
+
+/// A logged cost no call can have (`1e308`, or anything above a call's largest plausible price)
+/// is the line's mistake: refused with the file and line, not added to a month's spend.
+#[test]
+fn an_absurd_logged_cost_is_refused_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("truth.toml");
+    std::fs::write(&scen, scenario(30)).unwrap();
+    let logs = dir.path().join("costs.csv");
+    std::fs::write(
+        &logs,
+        "timestamp,user,workflow,model,input_tokens,cached_tokens,output_tokens,status,cost_usd\n\
+         2026-10-05T10:00:00Z,u1,summarize,gpt-4o-mini,1000,0,100,ok,0.0002\n\
+         2026-10-05T10:01:00Z,u2,summarize,gpt-4o-mini,1000,0,100,ok,1e308\n\
+         2026-10-05T10:02:00Z,u3,summarize,gpt-4o-mini,1000,0,100,ok,0.0002\n",
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("aicost")
+        .args(["backtest", "--scenario"])
+        .arg(&scen)
+        .arg("--logs")
+        .arg(&logs)
+        .args(["--trials", "50"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("costs.csv:3"), "{err}");
+    assert!(
+        err.contains("a cost of 1e308 USD for one call is beyond any price"),
+        "{err}"
+    );
+}

@@ -12,8 +12,7 @@ use common::*;
 /// session, every request $0.01 on `big` ($0.001 on `mini`): $1.50 a day, $45 a month, and every
 /// day's requests are the same whatever their order within the day.
 fn base(policies: &str) -> String {
-    format!(
-        r#"
+    let header = r#"
 name = "policies"
 [simulation]
 trials = 2
@@ -34,34 +33,8 @@ users = 50
 sessions_per_user_per_day = 1
 weekend_factor = 1
 user_variability = 0
-
-[[workflow]]
-name = "draft"
-[[workflow.step]]
-name = "write"
-route = "main"
-input_tokens = 0
-output_tokens = 1000
-
-[[model]]
-name = "big"
-input_usd_per_mtok = 1
-output_usd_per_mtok = 10
-
-[[model]]
-name = "mini"
-input_usd_per_mtok = 0.1
-output_usd_per_mtok = 1
-
-[[stack]]
-name = "plan"
-[stack.route.main]
-chain = [{{ model = "big" }}]
-[stack.route.cheap]
-chain = [{{ model = "mini" }}]
-{policies}
-"#
-    )
+"#;
+    format!("{header}{}", big_and_mini(policies))
 }
 
 fn run(text: &str) -> Report {

@@ -526,3 +526,79 @@ fn a_poisson_count_of_fixed_size_chunks_crosses_a_long_context_threshold_as_ofte
         4.0,
     );
 }
+
+/// `price_multiplier` scales every price of the provider's models: each hand-checked figure
+/// above, at 1.5 times the prices, is 1.5 times the figure, at every tier and long-context level
+/// and for reasoning, images, audio and one-hour writes; tool fees are no model's price and stay.
+#[test]
+fn a_provider_price_multiplier_scales_every_price_of_its_models() {
+    let model = MODEL.replace("name = \"m\"\n", "name = \"m\"\nprovider = \"acme\"\n");
+    let per_image = model.replace(
+        "image_input_usd_per_mtok = 3",
+        "input_usd_per_image = 0.002",
+    );
+    let times = |workflow: &str, step: &str, model: &str, stack: &str, expected: f64| {
+        let text = format!(
+            "{}\n[price_multiplier]\nacme = 1.5\n",
+            scenario_text(workflow, step, model, stack)
+        );
+        check(&text, expected);
+    };
+    // Reasoning at the output price: 1.5 × $2.04.
+    let reasoning = "input_tokens = 1000\noutput_tokens = 300\nreasoning_tokens = 2000";
+    times("", reasoning, &model, STACK, 3.06);
+    // Priority: 1.5 × $1.645; flex: 1.5 × $0.22.
+    let priority = "static_prefix_tokens = 2000\ncache_hit_rate = 1\ninput_tokens = 1000\noutput_tokens = 300\nreasoning_tokens = 500";
+    times(
+        "service_tier = \"priority\"",
+        priority,
+        &model,
+        STACK,
+        2.4675,
+    );
+    let plain = "input_tokens = 1000\noutput_tokens = 300";
+    times("service_tier = \"flex\"", plain, &model, STACK, 0.33);
+    // One-hour cache writes: 1.5 × $1.80.
+    let one_hour =
+        "static_prefix_tokens = 4000\ncache_hit_rate = 0\ncache_ttl = \"1h\"\ninput_tokens = 1000";
+    times("", one_hour, &model, STACK, 2.70);
+    // Images per token, 1.5 × $0.82, and per image, 1.5 × $0.70.
+    let images = "input_tokens = 500\nimages = { count = 3, tokens_per_image = 800 }";
+    times("", images, &model, STACK, 1.23);
+    times("", images, &per_image, STACK, 1.05);
+    // Audio: 1.5 × $12.86.
+    let audio = "input_tokens = 100\noutput_tokens = 50\naudio_input_tokens = 2000\naudio_output_tokens = 600";
+    times("", audio, &model, STACK, 19.29);
+    // Above the long-context threshold: 1.5 × $59.20.
+    let long = "input_tokens = 100000\nimages = { count = 30, tokens_per_image = 1000 }\noutput_tokens = 1000";
+    times("", long, &model, STACK, 88.80);
+    // Tool fees stay $6.40; the tokens of two attempts go from $0.40 to $0.60.
+    let retrying = "\n[[stack]]\nname = \"retrying\"\n[stack.route.r]\nchain = [{ model = \"m\", validation_failure_rate = 1, max_attempts = 2 }]\n";
+    let tools = "input_tokens = 1000\ntool_calls = [{ name = \"web_search\", count = 3, usd_per_call = 0.01 }, { name = \"fetch\", count = 1, usd_per_call = 0.002 }]";
+    times("", tools, &model, retrying, 7.00);
+}
+
+/// A model whose prices all come from the built-in catalog (its `[[model]]` names it and
+/// nothing else) is scaled as well: twice its provider's prices, twice the month.
+#[test]
+fn a_price_multiplier_scales_a_model_priced_from_the_catalog() {
+    let stack =
+        "\n[[stack]]\nname = \"c\"\n[stack.route.r]\nchain = [{ model = \"gpt-4o-mini\" }]\n";
+    let step = "input_tokens = 50000\noutput_tokens = 5000";
+    let model = "[[model]]\nname = \"gpt-4o-mini\"\n";
+    let base = scenario(&scenario_text("", step, model, stack));
+    assert_eq!(base.models[0].provider, "openai");
+    let once = aicost::sim::estimate::estimate(&base).stacks[0].monthly_usd;
+    // 100 × (50,000 × input + 5,000 × output) / 10^6 at the catalog's prices.
+    let m = &base.models[0];
+    assert_cents(
+        "catalog prices",
+        once,
+        100.0 * (50_000.0 * m.prices.input.mean() + 5_000.0 * m.prices.output.mean()) / 1e6,
+    );
+    let text = format!(
+        "{}\n[price_multiplier]\nopenai = 2\n",
+        scenario_text("", step, model, stack)
+    );
+    check(&text, 2.0 * once);
+}

@@ -138,7 +138,14 @@ fn pipes_and_devices_are_refused_before_they_are_read() {
     refused(d, &["validate", "/dev/zero"], &["it is a character device"]);
     refused(
         d,
-        &["validate", "s.toml", "--set", "catalog=\"/dev/zero\""],
+        &[
+            "validate",
+            "s.toml",
+            "--set",
+            "catalog=\"/dev/zero\"",
+            "--allow-dir",
+            "/dev",
+        ],
         &["it is a character device"],
     );
 }
@@ -207,6 +214,27 @@ fn files_a_scenario_names_stay_inside_its_tree() {
         &[outside, "(through a symbolic link, to `"],
     );
     refused(&p, &["validate", "env.toml"], &[outside, "env.toml:1:11"]);
+    // `--set catalog=…` has the same checks as the key in the file.
+    refused(
+        &p,
+        &[
+            "validate",
+            "base.toml",
+            "--set",
+            "catalog=\"/proc/self/environ\"",
+        ],
+        &[outside, "--set", "--allow-dir"],
+    );
+    refused(
+        &p,
+        &[
+            "validate",
+            "base.toml",
+            "--set",
+            "catalog=\"../shared/base.toml\"",
+        ],
+        &[outside],
+    );
     // Without git, a scenario's tree is its own folder: `sub/s.toml` cannot reach `..`.
     refused(&p, &["validate", "sub/s.toml"], &[outside]);
     // The folder allowed on the command line.

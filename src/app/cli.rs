@@ -817,6 +817,13 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
 
+    /// Another name the server answers to in a request's `Host` (repeatable): the machine's
+    /// address or DNS name as other machines reach it with `--host 0.0.0.0`, e.g.
+    /// `--allow-host 192.168.1.20`. Without it, only the bound address and loopback names are
+    /// answered (a page of another site cannot reach the server by a name of its own).
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_host: Vec<String>,
+
     #[command(flatten)]
     pub run: RunArgs,
 }

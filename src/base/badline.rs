@@ -55,6 +55,8 @@ pub enum BadLine {
     NotACost { value: String },
     /// A cost column that cannot be read; `key` names it in backticks when given.
     UnreadableCost { key: Option<String>, value: String },
+    /// A cost that reads as a number but no single call can cost: above `max` dollars.
+    AbsurdCost { value: String, max: f64 },
     /// A status that is none of the known ones; `list` names them.
     UnknownStatus { value: String, list: bool },
     /// A timestamp that cannot be read.
@@ -177,6 +179,11 @@ impl fmt::Display for BadLine {
                 value,
             } => write!(f, "unreadable `{key}` `{value}`"),
             UnreadableCost { key: None, value } => write!(f, "unreadable cost `{value}`"),
+            AbsurdCost { value, max } => write!(
+                f,
+                "a cost of {value} USD for one call is beyond any price (at most {} a call)",
+                crate::base::format::money(*max)
+            ),
             UnknownStatus { value, list } => {
                 write!(f, "unknown status `{value}`")?;
                 if *list {

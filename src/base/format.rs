@@ -82,6 +82,10 @@ pub fn money(x: f64) -> String {
         return "n/a".to_string();
     }
     let body = fixed(x.abs(), money_decimals(x));
+    if body.chars().all(|c| c == '0' || c == '.') {
+        // Nothing left at the digits shown (float residue): no sign, and cents.
+        return "$0.00".to_string();
+    }
     if x < 0.0 {
         format!("-${body}")
     } else {
@@ -241,7 +245,7 @@ pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
         return ("n/a".to_string(), String::new());
     }
     let pts = se * 100.0;
-    let d = decimals_for_se(p * 100.0, pts).unwrap_or(1).clamp(1, 2);
+    let d = prob_decimals(e);
     let value = pct_value(p, d);
     let uncertainty = if se > 0.0 {
         let s = fixed(pts, d);
@@ -267,6 +271,20 @@ pub(crate) fn prob(e: &Estimate, n: Option<usize>) -> (String, String) {
         "n/a".to_string()
     };
     (value, uncertainty)
+}
+
+/// The decimals of a percent [`prob`] writes a probability with: one or two, by its standard
+/// error (one without an error); a figure beside it without an error of its own (the same
+/// probability in another run of the same months) takes the same.
+pub(crate) fn prob_decimals(e: &Estimate) -> usize {
+    let se = if e.standard_error.abs() < 1e-9 {
+        0.0
+    } else {
+        e.standard_error
+    };
+    decimals_for_se(e.value * 100.0, se * 100.0)
+        .unwrap_or(1)
+        .clamp(1, 2)
 }
 
 /// The far end of the 95% Clopper–Pearson interval when none of `n` trials had the event: the
@@ -331,6 +349,11 @@ mod tests {
         assert_eq!(money(123.456), "$123.46");
         assert_eq!(money(0.002875), "$0.002875");
         assert_eq!(money(-42.0), "-$42.00");
+        // Float residue is no amount, and never a negative one.
+        assert_eq!(money(-1.1e-13), "$0.00");
+        assert_eq!(money(-0.0), "$0.00");
+        assert_eq!(money(3e-14), "$0.00");
+        assert_eq!(money(-0.0049), "-$0.004900");
         assert_eq!(count(1234.0), "1,234");
         assert_eq!(fixed(-0.0001, 2), "0.00");
     }

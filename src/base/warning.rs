@@ -18,6 +18,15 @@ pub enum WarningKind {
     ListensBeyondLoopback { host: String },
     /// The fast engine ran a scenario whose figures it vouches for only with a caveat.
     FastEngineCaveat { caveat: String },
+    /// `check` found rules within `standard_errors` of their thresholds at `trials` trials, so
+    /// it decides none of them; about `trials_to_decide` would (none when a value equals its
+    /// threshold).
+    ChecksUndecided {
+        checks: usize,
+        standard_errors: f64,
+        trials: u64,
+        trials_to_decide: Option<u64>,
+    },
 }
 
 impl WarningKind {
@@ -30,6 +39,17 @@ impl WarningKind {
                 "leave out --host to listen on 127.0.0.1 only".to_string()
             }
             FastEngineCaveat { .. } => "--engine exact simulates every request, at this size for minutes or hours; fewer --trials make it quicker".to_string(),
+            ChecksUndecided {
+                trials_to_decide: Some(n),
+                ..
+            } => format!(
+                "raise --trials to about {} to decide",
+                crate::base::format::count(*n as f64)
+            ),
+            ChecksUndecided {
+                trials_to_decide: None,
+                ..
+            } => "the value equals the threshold; raise --trials or move the threshold".to_string(),
         })
     }
 }
@@ -48,6 +68,18 @@ impl fmt::Display for WarningKind {
                 "listening on {host} lets other machines reach the page, run forecasts and save files beside the scenario"
             ),
             FastEngineCaveat { caveat } => f.write_str(caveat),
+            ChecksUndecided {
+                checks,
+                standard_errors,
+                trials,
+                ..
+            } => write!(
+                f,
+                "{checks} check{} within {standard_errors} standard errors of {} threshold at {} trials; not deciding",
+                if *checks == 1 { " is" } else { "s are" },
+                if *checks == 1 { "its" } else { "their" },
+                crate::base::format::count(*trials as f64),
+            ),
         }
     }
 }
@@ -78,6 +110,44 @@ impl fmt::Display for Warning {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn undecided_checks_carry_their_fix_in_the_help_field() {
+        let w = Warning::from(WarningKind::ChecksUndecided {
+            checks: 2,
+            standard_errors: 2.0,
+            trials: 1000,
+            trials_to_decide: Some(41_500),
+        });
+        assert_eq!(
+            w.help.as_deref(),
+            Some("raise --trials to about 41,500 to decide")
+        );
+        assert_eq!(
+            w.kind.to_string(),
+            "2 checks are within 2 standard errors of their threshold at 1,000 trials; not deciding"
+        );
+        assert_eq!(
+            w.to_string(),
+            "2 checks are within 2 standard errors of their threshold at 1,000 trials; not deciding\n  \
+             = help: raise --trials to about 41,500 to decide"
+        );
+        let one = Warning::from(WarningKind::ChecksUndecided {
+            checks: 1,
+            standard_errors: 2.0,
+            trials: 300,
+            trials_to_decide: None,
+        });
+        assert!(
+            one.kind.to_string().starts_with("1 check is within"),
+            "{one}"
+        );
+        assert!(
+            one.help
+                .unwrap()
+                .starts_with("the value equals the threshold"),
+        );
+    }
 
     #[test]
     fn the_help_follows_the_message_on_a_line_of_its_own() {

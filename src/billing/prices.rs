@@ -98,6 +98,22 @@ impl PriceDraw {
         self.following(input, output, cached_input, cache_write)
     }
 
+    /// Every price times `factor` (a provider's `price_multiplier`).
+    fn times(&self, factor: f64) -> Self {
+        PriceDraw {
+            input: self.input * factor,
+            output: self.output * factor,
+            cached_input: self.cached_input * factor,
+            cache_write: self.cache_write * factor,
+            cache_write_1h: self.cache_write_1h * factor,
+            reasoning: self.reasoning * factor,
+            image: self.image * factor,
+            per_image: self.per_image.map(|p| p * factor),
+            audio_input: self.audio_input * factor,
+            audio_output: self.audio_output * factor,
+        }
+    }
+
     /// These prices scaled class by class by the long-context factors `lc / base`.
     fn scaled_like(&self, base: &PriceDraw, lc: &PriceDraw) -> Self {
         PriceDraw {
@@ -149,6 +165,14 @@ impl ModelDraw {
                 listed.as_ref().map_or(scaled, |l| scaled.listed(l, value))
             };
             sets.push([std_lc, level(priority, &lc.priority), level(flex, &lc.flex)]);
+        }
+        // The provider's multiplier, on the whole sheet: every class, tier and level.
+        if m.price_multiplier != 1.0 {
+            for set in &mut sets {
+                for p in set.iter_mut() {
+                    *p = p.times(m.price_multiplier);
+                }
+            }
         }
         ModelDraw {
             sets,

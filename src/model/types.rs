@@ -374,6 +374,9 @@ pub struct Model {
     /// When the model is a fine-tune: its one-time training and its hosting fee. Its inference
     /// prices are the model's own (`prices`).
     pub fine_tune: Option<FineTune>,
+    /// The scenario's `price_multiplier` of this model's provider (1 without one): every price
+    /// a call pays is the listed one times this, applied in `billing::prices` alone.
+    pub price_multiplier: f64,
 }
 
 /// A fine-tuned model's fees beyond its inference prices: a training job billed once (training

@@ -4,7 +4,9 @@
 use crate::analysis::policy::{DegradedLatency, LatencyPercentiles, PoliciesReport};
 use crate::analysis::report::{Report, StackReport};
 use crate::base::escape::terminal;
-use crate::base::format::{count, money, money_with_se, percent, percent_with_se};
+use crate::base::format::{
+    count, money, money_with_se, pct_value, percent, percent_with_se, prob, prob_decimals,
+};
 use crate::render::blocks::{Block, Table, para};
 
 /// One row of the table: a label and one cell per stack.
@@ -209,10 +211,20 @@ pub fn brief_blocks(report: &Report, stack: &str) -> Vec<Block> {
         money(p.monthly_spend_without_policies_usd),
     ]);
     if let Some(br) = &p.breach_probability {
+        // With the policies, it is the stack's breach probability: written as the rest of the
+        // brief writes it (rounded to its standard error), and the figure without them to the
+        // same decimals, so one probability never reads two ways in one brief.
+        let st = report.stacks.iter().find(|s| s.name == stack);
+        let with = crate::base::stats::estimate::Estimate::new(
+            br.after,
+            st.and_then(|s| s.breach_probability_standard_error)
+                .unwrap_or(0.0),
+        );
+        let d = prob_decimals(&with);
         t.row(vec![
             "breach probability".to_string(),
-            percent(br.after),
-            percent(br.before),
+            prob(&with, Some(report.trials as usize)).0,
+            pct_value(br.before, d),
         ]);
     }
     t.row(vec![

@@ -185,3 +185,56 @@ pub fn aicost_dated() -> assert_cmd::Command {
     cmd.env("AICOST_TODAY", "2026-11-23");
     cmd
 }
+
+/// What `aicost serve FILE --trials TRIALS --seed SEED --threads THREADS` runs with.
+pub fn serve_settings(
+    file: std::path::PathBuf,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+) -> aicost::app::serve::state::Settings {
+    aicost::app::serve::state::Settings {
+        file,
+        overrides: Vec::new(),
+        allow_dirs: Vec::new(),
+        trials: Some(trials),
+        seed: Some(seed),
+        fallback_seed: 1,
+        threads: Some(threads),
+    }
+}
+
+/// The workflows, models and stack of a budget-policy scenario, after its `[simulation]`,
+/// `[budget]` and segments: one request of 1,000 output tokens, $0.01 on `big` (route `main`)
+/// and $0.001 on `mini` (route `cheap`), then `policies`.
+pub fn big_and_mini(policies: &str) -> String {
+    format!(
+        r#"
+[[workflow]]
+name = "draft"
+[[workflow.step]]
+name = "write"
+route = "main"
+input_tokens = 0
+output_tokens = 1000
+
+[[model]]
+name = "big"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 10
+
+[[model]]
+name = "mini"
+input_usd_per_mtok = 0.1
+output_usd_per_mtok = 1
+
+[[stack]]
+name = "plan"
+[stack.route.main]
+chain = [{{ model = "big" }}]
+[stack.route.cheap]
+chain = [{{ model = "mini" }}]
+{policies}
+"#
+    )
+}

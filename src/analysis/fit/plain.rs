@@ -152,15 +152,14 @@ pub fn read(
                     };
                     c.cost_usd = match get(cost) {
                         "" => None,
-                        s => Some(
-                            s.parse::<f64>()
-                                .ok()
-                                .filter(|x| x.is_finite() && *x >= 0.0)
-                                .ok_or_else(|| BadLine::UnreadableCost {
-                                    key: Some("cost_usd".to_string()),
-                                    value: s.to_string(),
-                                })?,
-                        ),
+                        s => Some(super::record::call_cost(
+                            s.parse::<f64>().ok(),
+                            s,
+                            BadLine::UnreadableCost {
+                                key: Some("cost_usd".to_string()),
+                                value: s.to_string(),
+                            },
+                        )?),
                     };
                     Ok(c)
                 })();

@@ -428,17 +428,21 @@ fn otel_span(
     Ok(Some(call))
 }
 
-/// A logged cost in USD: a finite, non-negative number (or its text).
+/// A logged cost in USD: a finite, non-negative number (or its text) that one call can cost.
 fn cost(v: &Value) -> Result<f64, BadLine> {
     let x = match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     };
-    x.filter(|x| x.is_finite() && *x >= 0.0)
-        .ok_or_else(|| BadLine::NotACost {
-            value: v.to_string(),
-        })
+    let value = v.to_string();
+    super::record::call_cost(
+        x,
+        &value,
+        BadLine::NotACost {
+            value: value.clone(),
+        },
+    )
 }
 
 fn read_otel(
@@ -703,15 +707,14 @@ fn litellm_row(
     // The SDK's payload calls the cost `response_cost`, the proxy's spend log `spend`.
     let cost_usd = match row.str("response_cost").or_else(|| row.str("spend")) {
         None => None,
-        Some(s) => Some(
-            s.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or(BadLine::UnreadableCost {
-                    key: None,
-                    value: s,
-                })?,
-        ),
+        Some(s) => Some(super::record::call_cost(
+            s.parse::<f64>().ok(),
+            &s,
+            BadLine::UnreadableCost {
+                key: None,
+                value: s.clone(),
+            },
+        )?),
     };
     let mut call = Call::new(timestamp, workflow, model);
     call.user = user;

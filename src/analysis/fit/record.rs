@@ -40,6 +40,24 @@ impl Status {
     }
 }
 
+/// The most one logged call can cost, in USD: far beyond any price list (a million tokens at
+/// the dearest output price is a few hundred dollars), so that a corrupted figure (`1e308`)
+/// is refused as the line's mistake instead of swamping every total it enters.
+pub const MAX_CALL_COST_USD: f64 = 100_000.0;
+
+/// A logged cost as a call's: finite, non-negative and at most [`MAX_CALL_COST_USD`]; `text` is
+/// the value as the log writes it, and `unreadable` the reason for one that is not a cost.
+pub fn call_cost(x: Option<f64>, text: &str, unreadable: BadLine) -> Result<f64, BadLine> {
+    match x {
+        Some(x) if x.is_finite() && (0.0..=MAX_CALL_COST_USD).contains(&x) => Ok(x),
+        Some(x) if x.is_finite() && x > MAX_CALL_COST_USD => Err(BadLine::AbsurdCost {
+            value: text.to_string(),
+            max: MAX_CALL_COST_USD,
+        }),
+        _ => Err(unreadable),
+    }
+}
+
 /// One model call.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Call {

@@ -104,6 +104,26 @@ fn underused(s: &Scenario, variant: &Variant, run: &StackSim) -> Option<f64> {
     Some(under as f64 / months.max(1) as f64)
 }
 
+/// The saving of each month (base − candidate). A month the lever leaves as it was can still
+/// differ by floating-point residue (the same costs summed in another order: 1e-13 of a dollar);
+/// such a difference, within a billionth of the month's spend, is no saving and no cost, so it
+/// is 0 and never reads as a negative saving.
+fn saving_per_month(base: &[f64], candidate: &[f64]) -> Delta {
+    let d: Vec<f64> = base
+        .iter()
+        .zip(candidate)
+        .map(|(b, c)| {
+            let d = b - c;
+            if d.abs() <= 1e-9 * b.abs().max(c.abs()) {
+                0.0
+            } else {
+                d
+            }
+        })
+        .collect();
+    Delta::from_values(&d)
+}
+
 /// The effect on one stack of a candidate whose months are made by `variant` from `rest` (the
 /// base, or the other levers of a combination) and `run`, measured against `base`.
 pub(super) fn stack_effect(
@@ -116,7 +136,7 @@ pub(super) fn stack_effect(
 ) -> StackEffect {
     let budget = s.budget.as_ref().map(|b| b.monthly_usd);
     let (spend, accepted, requests) = candidate_stack(variant, rest, run);
-    let saving = Delta::of(&spend, &base.spend);
+    let saving = saving_per_month(&base.spend, &spend);
     StackEffect {
         stack: base.name.clone(),
         affected: spend != base.spend || accepted != stats::sum(&base.accepted),
@@ -264,4 +284,25 @@ pub fn combine(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_residue_is_no_saving_and_never_a_negative_one() {
+        // Months a lever leaves as they were, summed in another order, and one it changes.
+        let base: Vec<f64> = (0..20).map(|i| 1000.0 + i as f64 * 0.1).collect();
+        let mut candidate: Vec<f64> = base.iter().map(|b| b + 2.3e-13).collect();
+        assert!(candidate[0] != base[0]);
+        candidate[3] = base[3] - 50.0;
+        let d = saving_per_month(&base, &candidate);
+        assert_eq!(d.p5, 0.0, "{d:?}");
+        assert_eq!(crate::base::format::money(d.p5), "$0.00");
+        assert!((d.mean - 2.5).abs() < 1e-12, "{d:?}");
+        // A lever that changes nothing saves exactly nothing.
+        let none = saving_per_month(&base, &candidate[..3]);
+        assert_eq!((none.mean, none.p5, none.p95), (0.0, 0.0, 0.0));
+    }
 }

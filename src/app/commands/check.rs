@@ -68,19 +68,15 @@ pub fn check(a: &CheckArgs, config: &Config) -> Result<u8, Error> {
         let needed = undecided.iter().filter_map(|o| o.trials_to_decide).max();
         // Not a user error: the scenario and the rules are fine, the forecast is too uncertain.
         // Its own exit code lets a CI gate tell "rerun with more trials" from "fix the scenario".
-        eprintln!(
-            "undecided: {} check{} within {} standard errors of {} threshold at {} trials; not deciding\n  = help: {}",
-            undecided.len(),
-            if undecided.len() == 1 { " is" } else { "s are" },
-            check::DECISION_SE,
-            if undecided.len() == 1 { "its" } else { "their" },
-            count(plan.trials as f64),
-            match needed {
-                Some(n) => format!("raise --trials to about {} to decide", count(n as f64)),
-                None => "the value equals the threshold; raise --trials or move the threshold"
-                    .to_string(),
-            }
+        let warning = crate::base::warning::Warning::from(
+            crate::base::warning::WarningKind::ChecksUndecided {
+                checks: undecided.len(),
+                standard_errors: check::DECISION_SE,
+                trials: plan.trials,
+                trials_to_decide: needed,
+            },
         );
+        eprintln!("undecided: {warning}");
         return Ok(UNDECIDED);
     }
     Ok(0)

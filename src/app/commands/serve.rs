@@ -4,7 +4,10 @@
 use std::sync::atomic::Ordering;
 
 use crate::app::cli::{Config, ServeArgs};
-use crate::app::serve::{Server, state::Settings};
+use crate::app::serve::{
+    Server,
+    state::{Progress, Settings},
+};
 use crate::base::error::{Error, UsageKind};
 use crate::base::warning::WarningKind;
 
@@ -46,23 +49,45 @@ pub fn serve(a: &ServeArgs, config: &Config) -> Result<u8, Error> {
             .into(),
         );
     }
-    let server = Server::start(settings, &a.host, a.port)?;
+    let stop = crate::app::interrupt::stop_flag();
+    let server = Server::listen(settings, &a.host, a.port, &a.allow_host)?;
+    // The address first, alone on its line on standard output for scripts to read: the first
+    // forecast and the ranking of the drivers can take a while, and say how far they are.
+    crate::app::output::write_stdout(format!("{}\n", server.url()).as_bytes())?;
+    if !config.quiet {
+        eprintln!(
+            "serving {} at {} once it is loaded (Ctrl-C stops)",
+            crate::base::escape::visible(&a.file.display().to_string()),
+            server.url()
+        );
+    }
+    // On a terminal every step overwrites the last; in a log, the start of each phase and
+    // the end of the ranking.
+    server.load(&|step| {
+        if config.quiet {
+            return;
+        }
+        if config.progress {
+            eprint!("\r\x1b[K  {step}");
+            return;
+        }
+        match step {
+            Progress::Ranking { done, runs } if done != 0 && done != runs => {}
+            _ => eprintln!("  {step}"),
+        }
+    });
+    if config.progress && !config.quiet {
+        eprintln!();
+    }
     if let Some(errors) = server.errors()
         && !config.quiet
     {
         eprint!("{}", crate::base::escape::terminal(&errors));
         eprintln!("the page shows these errors until the file is fixed");
     }
-    let stop = crate::app::interrupt::stop_flag();
     server.watch(std::sync::Arc::clone(&stop))?;
-    // The address goes to standard output, alone on its line, for scripts to read.
-    crate::app::output::write_stdout(format!("{}\n", server.url()).as_bytes())?;
     if !config.quiet {
-        eprintln!(
-            "serving {} at {} (Ctrl-C stops)",
-            crate::base::escape::visible(&a.file.display().to_string()),
-            server.url()
-        );
+        eprintln!("ready: open {}", server.url());
     }
     server.serve(&stop);
     stop.store(true, Ordering::SeqCst);

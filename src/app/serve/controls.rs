@@ -21,8 +21,6 @@ pub const TOP_DRIVERS: usize = 5;
 enum Target {
     /// One value at a key path.
     Path(String),
-    /// Every listed price (path, value in the scenario) times the control's value.
-    Prices(Vec<(String, f64)>),
 }
 
 /// One control of the page.
@@ -53,10 +51,6 @@ impl Control {
         }
         match &self.target {
             Target::Path(p) => vec![format!("{p}={}", number(value))],
-            Target::Prices(prices) => prices
-                .iter()
-                .map(|(p, v)| format!("{p}={}", number(v * value)))
-                .collect(),
         }
     }
 }
@@ -128,31 +122,100 @@ fn step_for(max: f64) -> f64 {
     10f64.powi(max.log10().floor() as i32 - 3).clamp(0.001, 1e6)
 }
 
-/// Whether the element that `label` ends in is written in `doc`, so a `--set` of it lands on
-/// something the scenario has.
+/// The parts of `label` (a parameter's label, names written as they are: `stack[a"b].route.my
+/// route.chain[0].escalation_rate`), found by walking `doc`: at an array, the element whose name
+/// the label goes on with in brackets; at a table, the key it goes on with. `None` when the
+/// label does not lead through `doc` to its last key.
+fn resolve(doc: &Node, label: &str) -> Option<Vec<path::Part>> {
+    fn part(text: &str, bracketed: bool) -> path::Part {
+        path::Part {
+            text: text.to_string(),
+            span: 0..0,
+            bracketed,
+        }
+    }
+    fn walk(node: &Node, rest: &str, out: &mut Vec<path::Part>) -> bool {
+        if rest.is_empty() {
+            return true;
+        }
+        match &node.value {
+            Value::Array(items) => {
+                let Some(inner) = rest.strip_prefix('[') else {
+                    return false;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let index = i.to_string();
+                    let name = item.get("name").and_then(Node::as_str);
+                    for text in name.into_iter().chain([index.as_str()]) {
+                        if let Some(after) =
+                            inner.strip_prefix(text).and_then(|r| r.strip_prefix(']'))
+                        {
+                            out.push(part(text, true));
+                            if walk(item, after, out) {
+                                return true;
+                            }
+                            out.pop();
+                        }
+                    }
+                }
+                false
+            }
+            Value::Table(entries) => {
+                let rest = match rest.strip_prefix('.') {
+                    Some(r) => r,
+                    None if out.is_empty() => rest,
+                    None => return false,
+                };
+                for e in entries {
+                    if let Some(after) = rest.strip_prefix(e.key.as_str())
+                        && (after.is_empty() || after.starts_with(['.', '[']))
+                    {
+                        out.push(part(&e.key, false));
+                        if walk(&e.value, after, out) {
+                            return true;
+                        }
+                        out.pop();
+                    }
+                }
+                // The last key need not be written: `--set` adds it.
+                if !rest.is_empty() && !rest.contains(['.', '[']) {
+                    out.push(part(rest, false));
+                    return true;
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, label, &mut out).then_some(out)
+}
+
+/// The `--set` path of `label` when the element it ends in is written in `doc`, so that the
+/// line lands on something the scenario has, quoted as `--set` reads it back.
 /// An `escalation_rate` counts only on a link with another after it: on the last link of a
 /// chain any value but 0 is refused ("nowhere to escalate to"), so it gets no control.
-fn settable(doc: &Node, label: &str) -> bool {
-    let Ok(parts) = path::parse(label, 0) else {
-        return false;
-    };
+fn settable(doc: &Node, label: &str) -> Option<String> {
+    let parts = resolve(doc, label)?;
     let n = parts.len();
     if n < 2 || path::lookup(doc, &parts[..n - 1]).is_none() {
-        return false;
+        return None;
     }
     if parts[n - 1].text == "escalation_rate" && n >= 3 {
         let links = path::lookup(doc, &parts[..n - 2]).and_then(|c| match &c.value {
             Value::Array(items) => Some(items.len()),
             _ => None,
         });
-        if let (Some(links), Some(at)) = (links, parts[n - 2].index()) {
-            return at + 1 < links;
+        if let (Some(links), Some(at)) = (links, parts[n - 2].index())
+            && at + 1 >= links
+        {
+            return None;
         }
     }
-    true
+    path::render_quoted(&parts)
 }
 
-fn control_for(label: &str, group: &'static str, mean: f64, high: f64) -> Control {
+fn control_for(label: &str, at: String, group: &'static str, mean: f64, high: f64) -> Control {
     let (min, max, step) = match kind_of(label) {
         Kind::Rate => (0.0, 1.0, 0.01),
         Kind::Growth => (-0.5, 1.0, 0.005),
@@ -174,7 +237,7 @@ fn control_for(label: &str, group: &'static str, mean: f64, high: f64) -> Contro
         min,
         max,
         step,
-        target: Target::Path(label.to_string()),
+        target: Target::Path(at),
     }
 }
 
@@ -186,11 +249,12 @@ pub fn discover(s: &Scenario, doc: &Node, drivers: &[String]) -> Vec<Control> {
     let mut seen = std::collections::HashSet::new();
     for d in drivers.iter().take(TOP_DRIVERS) {
         if let Some(p) = params.iter().find(|p| &p.label == d)
-            && settable(doc, d)
+            && let Some(at) = settable(doc, d)
             && seen.insert(d.clone())
         {
             out.push(control_for(
                 d,
+                at,
                 "Top drivers",
                 p.dist.mean(),
                 p.dist.quantile(0.9),
@@ -201,83 +265,62 @@ pub fn discover(s: &Scenario, doc: &Node, drivers: &[String]) -> Vec<Control> {
         let Some(group) = group_of(&p.label) else {
             continue;
         };
-        if !settable(doc, &p.label) || !seen.insert(p.label.clone()) {
+        let Some(at) = settable(doc, &p.label) else {
+            continue;
+        };
+        if !seen.insert(p.label.clone()) {
             continue;
         }
         out.push(control_for(
             &p.label,
+            at,
             group,
             p.dist.mean(),
             p.dist.quantile(0.9),
         ));
     }
-    out.extend(price_controls(s, doc));
+    out.extend(price_controls(s));
     out
 }
 
-/// One multiplier per provider over the standard prices (input, output, cached input, cache
-/// write) of each of its models written in the scenario. A provider with an uncertain price, or
-/// a model priced only by the catalog and not listed under `[[model]]`, gets none: there is no
-/// single number to multiply, or no element to set it on.
-fn price_controls(s: &Scenario, doc: &Node) -> Vec<Control> {
-    // Per provider: its prices (key path, value), and whether every one can be multiplied.
-    type Provider = (String, Vec<(String, f64)>, bool);
-    let mut providers: Vec<Provider> = Vec::new();
+/// One multiplier per provider (`price_multiplier.PROVIDER`), over every price of its models:
+/// token, image and audio prices at every service tier and long-context level, of the models
+/// listed under `[[model]]` and of those priced from the catalog alike. It starts at the
+/// scenario's own multiplier (1 when it writes none).
+fn price_controls(s: &Scenario) -> Vec<Control> {
+    let mut out: Vec<Control> = Vec::new();
     for m in &s.models {
-        let at = match providers.iter().position(|(p, _, _)| *p == m.provider) {
-            Some(i) => i,
-            None => {
-                providers.push((m.provider.clone(), Vec::new(), true));
-                providers.len() - 1
-            }
-        };
-        let element = format!("model[{}]", quoted(&m.name));
-        let written =
-            path::parse(&element, 0).is_ok_and(|parts| path::lookup(doc, &parts).is_some());
-        if !written {
-            providers[at].2 = false;
+        let id = format!("price[{}]", m.provider);
+        if out.iter().any(|c| c.id == id) {
             continue;
         }
-        for (key, price) in [
-            ("input_usd_per_mtok", &m.prices.input),
-            ("output_usd_per_mtok", &m.prices.output),
-            ("cached_input_usd_per_mtok", &m.prices.cached_input),
-            ("cache_write_usd_per_mtok", &m.prices.cache_write),
-        ] {
-            match price.dist.fixed_value() {
-                Some(v) if v > 0.0 => providers[at].1.push((format!("{element}.{key}"), v)),
-                Some(_) => {}
-                None => providers[at].2 = false,
-            }
-        }
-    }
-    providers
-        .into_iter()
-        .filter(|(_, prices, ok)| *ok && !prices.is_empty())
-        .map(|(provider, prices, _)| Control {
-            id: format!("price[{provider}]"),
+        let parts = [
+            path::Part {
+                text: "price_multiplier".to_string(),
+                span: 0..0,
+                bracketed: false,
+            },
+            path::Part {
+                text: m.provider.clone(),
+                span: 0..0,
+                bracketed: false,
+            },
+        ];
+        let Some(at) = path::render_quoted(&parts) else {
+            continue;
+        };
+        out.push(Control {
+            id,
             group: "Prices",
-            label: format!("{provider} prices ×"),
-            start: 1.0,
-            min: 0.25,
-            max: 3.0,
+            label: format!("{} prices ×", m.provider),
+            start: m.price_multiplier,
+            min: 0.25_f64.min(m.price_multiplier),
+            max: 3.0_f64.max(m.price_multiplier),
             step: 0.05,
-            target: Target::Prices(prices),
-        })
-        .collect()
-}
-
-/// A name inside `[…]` of a key path, quoted when it holds characters a bare name cannot.
-fn quoted(name: &str) -> String {
-    if name
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/' | '+' | ' '))
-        && !name.contains(']')
-    {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+            target: Target::Path(at),
+        });
     }
+    out
 }
 
 /// The `--set` lines of `values` (control id, value); an unknown id is an error naming it.
@@ -307,6 +350,17 @@ pub fn sets_of(controls: &[Control], values: &[(String, f64)]) -> Result<Vec<Str
 mod tests {
     use super::*;
 
+    /// The users of segment `a`, 400 in the base run.
+    fn users_control() -> Control {
+        control_for(
+            "segment[a].users",
+            "segment[a].users".into(),
+            "Traffic",
+            400.0,
+            450.0,
+        )
+    }
+
     #[test]
     fn numbers_are_written_as_people_would() {
         assert_eq!(number(500.0), "500");
@@ -318,12 +372,13 @@ mod tests {
 
     #[test]
     fn a_control_at_its_start_sets_nothing() {
-        let c = control_for("segment[a].users", "Traffic", 400.0, 450.0);
+        let c = users_control();
         assert!(c.sets(400.0).is_empty());
         assert_eq!(c.sets(800.0), vec!["segment[a].users=800".to_string()]);
         assert_eq!((c.min, c.max, c.step), (0.0, 1200.0, 1.0));
         let r = control_for(
             "stack[x].route.main.chain[0].validation_failure_rate",
+            "stack[x].route.main.chain[0].validation_failure_rate".into(),
             "Failures",
             0.05,
             0.05,
@@ -337,20 +392,81 @@ mod tests {
                     chain = [{ model = \"a\" }, { model = \"b\" }]\n";
         let doc = Node::parse(text, crate::base::source::FileId(0)).unwrap();
         let at = |i: usize| format!("stack[x].route.main.chain[{i}].escalation_rate");
-        assert!(settable(&doc, &at(0)));
-        assert!(
-            !settable(&doc, &at(1)),
+        assert_eq!(settable(&doc, &at(0)), Some(at(0)));
+        assert_eq!(
+            settable(&doc, &at(1)),
+            None,
             "the last link has nowhere to escalate to"
         );
-        assert!(settable(
-            &doc,
-            "stack[x].route.main.chain[1].validation_failure_rate"
-        ));
+        assert!(settable(&doc, "stack[x].route.main.chain[1].validation_failure_rate").is_some());
+    }
+
+    /// Names holding quotes, spaces, dots, `=` and `]` get a `--set` path that `--set` reads
+    /// back to the same input: the scenario loaded with each control's line has that input at
+    /// the control's value.
+    #[test]
+    fn a_control_of_a_name_with_quotes_or_spaces_sets_its_own_input() {
+        let text = r#"name = "q"
+[[segment]]
+name = 'the [vip] users'
+users = { low = 30, high = 50 }
+sessions_per_user_per_day = 2
+[[workflow]]
+name = "w"
+segments = ['the [vip] users']
+requests_per_session = 1
+step = [{ name = "s", route = "my route", input_tokens = 100, output_tokens = 50 }]
+[[model]]
+name = "a"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 2
+[[model]]
+name = "b"
+input_usd_per_mtok = 1
+output_usd_per_mtok = 2
+[[stack]]
+name = 'x"y=1.2'
+[stack.route."my route"]
+chain = [{ model = "a", escalation_rate = { dist = "uniform", min = 0.05, max = 0.15 } }, { model = "b" }]
+"#;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("q.toml");
+        std::fs::write(&file, text).unwrap();
+        let loaded = crate::model::scenario::load(&file).unwrap();
+        let controls = discover(&loaded.scenario, &loaded.document, &[]);
+        let ids: Vec<&str> = controls.iter().map(|c| c.id.as_str()).collect();
+        for id in [
+            "segment[the [vip] users].users",
+            "stack[x\"y=1.2].route.my route.chain[0].escalation_rate",
+        ] {
+            let c = controls
+                .iter()
+                .find(|c| c.id == id)
+                .unwrap_or_else(|| panic!("no control {id} in {ids:?}"));
+            let value = c.start + c.step * 3.0;
+            let sets = c.sets(value);
+            assert_eq!(sets.len(), 1, "{sets:?}");
+            let what_if = crate::model::scenario::load_with(
+                &file,
+                &crate::model::scenario::LoadOptions {
+                    overrides: sets.clone(),
+                    ..Default::default()
+                },
+            )
+            .unwrap_or_else(|e| panic!("{sets:?}: {e}"));
+            let p = what_if
+                .scenario
+                .params()
+                .into_iter()
+                .find(|p| p.label == id)
+                .unwrap();
+            assert_eq!(p.dist.fixed_value(), Some(value), "{sets:?}");
+        }
     }
 
     #[test]
     fn a_value_outside_the_controls_range_is_refused() {
-        let c = control_for("segment[a].users", "Traffic", 400.0, 450.0);
+        let c = users_control();
         let controls = vec![c];
         let id = "segment[a].users".to_string();
         assert!(sets_of(&controls, &[(id.clone(), 1200.0)]).is_ok());
@@ -359,27 +475,14 @@ mod tests {
     }
 
     #[test]
-    fn a_price_multiplier_scales_every_price() {
-        let c = Control {
-            id: "price[openai]".into(),
-            group: "Prices",
-            label: "openai prices ×".into(),
-            start: 1.0,
-            min: 0.25,
-            max: 3.0,
-            step: 0.05,
-            target: Target::Prices(vec![
-                ("model[m].input_usd_per_mtok".into(), 0.15),
-                ("model[m].output_usd_per_mtok".into(), 0.6),
-            ]),
-        };
-        assert_eq!(
-            c.sets(1.5),
-            vec![
-                "model[m].input_usd_per_mtok=0.225".to_string(),
-                "model[m].output_usd_per_mtok=0.9".to_string()
-            ]
-        );
-        assert!(sets_of(&[c], &[("nope".into(), 1.0)]).is_err());
+    fn a_price_multiplier_is_one_line_per_provider() {
+        let loaded =
+            crate::model::scenario::load(std::path::Path::new("scenarios/voice-assistant.toml"))
+                .unwrap();
+        let controls = discover(&loaded.scenario, &loaded.document, &[]);
+        let c = controls.iter().find(|c| c.id == "price[openai]").unwrap();
+        assert_eq!((c.start, c.group), (1.0, "Prices"));
+        assert_eq!(c.sets(1.5), vec!["price_multiplier.openai=1.5".to_string()]);
+        assert!(sets_of(&controls, &[("nope".into(), 1.0)]).is_err());
     }
 }

@@ -38,12 +38,11 @@ struct Shared {
     token: String,
     /// `Host` header values that name this server.
     hosts: Vec<String>,
-    /// Whether it listens on every address (`0.0.0.0`, `::`), and on which port.
-    any_address: bool,
-    port: u16,
     snapshot: Mutex<Arc<Snapshot>>,
     /// The latest what-if's generation and the cancellation flag of the run in flight.
     runs: Mutex<(u64, Arc<AtomicBool>)>,
+    /// What-ifs that started a run (`GET /version` shows it).
+    started: std::sync::atomic::AtomicU64,
     /// One reload at a time.
     reloading: Mutex<()>,
 }
@@ -63,7 +62,22 @@ impl Server {
     /// Load the scenario, run its base forecast and listen on `host:port` (port 0: any free
     /// port). A scenario that does not validate still starts a server: the page shows why.
     pub fn start(settings: Settings, host: &str, port: u16) -> Result<Server, Error> {
-        let snap = state::snapshot(&settings, 1, None);
+        let server = Server::listen(settings, host, port, &[])?;
+        server.load(&|_| {});
+        Ok(server)
+    }
+
+    /// Listen on `host:port` (port 0: any free port) without loading the scenario yet, so that
+    /// the address can be printed before the first forecast and the ranking of the drivers:
+    /// requests wait until [`Server::serve`] answers them. Requests must name the server in
+    /// their `Host`: its bound address, a loopback name (`localhost`, `127.0.0.1`, `[::1]`), or
+    /// one of `allowed_hosts` (`--allow-host`, a name with or without its port).
+    pub fn listen(
+        settings: Settings,
+        host: &str,
+        port: u16,
+        allowed_hosts: &[String],
+    ) -> Result<Server, Error> {
         let http = tiny_http::Server::http((host, port)).map_err(|e| {
             Error::from(UsageKind::CannotListen {
                 host: host.to_string(),
@@ -77,26 +91,49 @@ impl Server {
                 port,
             })
         })?;
-        let mut hosts = vec![format!("{host}:{}", addr.port()), addr.to_string()];
-        if addr.ip().is_loopback() {
-            hosts.push(format!("localhost:{}", addr.port()));
-            hosts.push(format!("127.0.0.1:{}", addr.port()));
+        let port = addr.port();
+        let mut hosts = vec![format!("{host}:{port}"), addr.to_string()];
+        for name in ["localhost", "127.0.0.1", "[::1]"] {
+            hosts.push(format!("{name}:{port}"));
+        }
+        for name in allowed_hosts {
+            // A name given with its port is taken as it is; else it is the name at this port.
+            let with_port = name
+                .rsplit_once(':')
+                .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+                && (!name.contains('[') || name.contains("]:"));
+            hosts.push(if with_port {
+                name.clone()
+            } else {
+                format!("{name}:{port}")
+            });
         }
         let token = format!("{:032x}", rand::random::<u128>());
+        let loading = Snapshot {
+            version: 0,
+            inputs: Vec::new(),
+            outcome: Err("the scenario is still loading".to_string()),
+        };
         Ok(Server {
             http: Arc::new(http),
             shared: Arc::new(Shared {
                 settings,
                 token,
                 hosts,
-                any_address: addr.ip().is_unspecified(),
-                port: addr.port(),
-                snapshot: Mutex::new(Arc::new(snap)),
+                snapshot: Mutex::new(Arc::new(loading)),
                 runs: Mutex::new((0, Arc::new(AtomicBool::new(false)))),
+                started: std::sync::atomic::AtomicU64::new(0),
                 reloading: Mutex::new(()),
             }),
             addr,
         })
+    }
+
+    /// Load the scenario and run its base forecast (version 1), telling `progress` what it is
+    /// doing: the forecast and the ranking of the top drivers take a while on a large scenario.
+    pub fn load(&self, progress: &dyn Fn(state::Progress)) {
+        let snap = state::snapshot_with_progress(&self.shared.settings, 1, None, progress);
+        *lock(&self.shared.snapshot) = Arc::new(snap);
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -235,9 +272,13 @@ fn route(shared: &Shared, request: &mut tiny_http::Request) -> Answer {
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             ),
         ),
-        (tiny_http::Method::Get, "/version") => {
-            json(200, serde_json::json!({ "version": snap.version }))
-        }
+        (tiny_http::Method::Get, "/version") => json(
+            200,
+            serde_json::json!({
+                "version": snap.version,
+                "what_ifs_started": shared.started.load(Ordering::SeqCst),
+            }),
+        ),
         (tiny_http::Method::Get, "/state") => json(200, state_json(&snap)),
         (tiny_http::Method::Post, "/whatif" | "/save") => {
             if let Err(why) = check_change(shared, request) {
@@ -261,16 +302,12 @@ fn route(shared: &Shared, request: &mut tiny_http::Request) -> Answer {
     }
 }
 
-/// Whether `host` (a `Host` header, or the host of an `Origin`) names this server: one of its
-/// names, or, when it listens on every address (`--host 0.0.0.0`), any IP address with its port.
-/// A DNS name other than `localhost` never does, so a page of another site cannot reach the
-/// server through a name of its own that points at it.
+/// Whether `host` (a `Host` header, or the host of an `Origin`) names this server: its bound
+/// address, a loopback name, or a name allowed by `--allow-host`. Nothing else does, not even
+/// another IP address of the machine when it listens on every address: a page of another site
+/// cannot reach the server through a name of its own that points at it (DNS rebinding).
 fn names_this_server(shared: &Shared, host: &str) -> bool {
     shared.hosts.iter().any(|ok| ok.eq_ignore_ascii_case(host))
-        || (shared.any_address
-            && host
-                .parse::<SocketAddr>()
-                .is_ok_and(|a| a.port() == shared.port))
 }
 
 /// A change must carry the page's token and come from the page's origin.
@@ -380,6 +417,7 @@ fn what_if(shared: &Shared, snap: &Snapshot, body: &[u8]) -> Answer {
         runs.1 = Arc::new(AtomicBool::new(false));
         (runs.0, Arc::clone(&runs.1))
     };
+    shared.started.fetch_add(1, Ordering::SeqCst);
     let stale = serde_json::json!({ "stale": true, "generation": req.generation });
     match state::what_if(&shared.settings, base, sets, cancel) {
         Ok(WhatIf::Cancelled) => json(200, stale),

@@ -16,24 +16,52 @@ use crate::model::doc::{Node, Value, path};
 /// Why a save was refused, for the page.
 pub type Refusal = String;
 
+/// Device names Windows reserves in every folder, whatever the extension (`CON.toml` opens the
+/// console there, not a file).
+const WINDOWS_RESERVED: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
 /// The path a save of `name` writes: `name` in `folder`, when it is a plain file name ending in
-/// `.toml` (no folder, no `..`, nothing hidden).
+/// `.toml` that is safe on every system and in a shell: no folder, no `..`, nothing hidden, no
+/// leading `-` (an option to every command it is passed to), no space or dot at either end
+/// (Windows drops them), no name Windows reserves for a device (`CON`, `NUL`, `COM1`, …).
 pub fn target(folder: &Path, name: &str) -> Result<PathBuf, Refusal> {
-    let name = name.trim();
+    let shown = crate::base::escape::visible(name);
+    if name.ends_with([' ', '.']) || name.starts_with(' ') || name.trim() != name {
+        return Err(format!(
+            "`{shown}` begins or ends with a space or a dot: write the name without them, e.g. what-if.toml"
+        ));
+    }
     let plain = !name.is_empty()
-        && !name.starts_with('.')
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
         && name.len() <= 200;
     if !plain {
         return Err(format!(
-            "`{name}` is not a plain file name: use letters, digits, `-`, `_` and `.`, e.g. what-if.toml; the file goes in the scenario's folder"
+            "`{shown}` is not a plain file name: use letters, digits, `-`, `_` and `.`, e.g. what-if.toml; the file goes in the scenario's folder"
+        ));
+    }
+    if name.starts_with(['-', '.']) {
+        return Err(format!(
+            "`{shown}` begins with `{}`: a saved what-if's name begins with a letter or a digit, e.g. what-if.toml (a leading `-` reads as an option, a leading `.` hides the file)",
+            &name[..1]
         ));
     }
     if !name.ends_with(".toml") || name == ".toml" {
         return Err(format!(
-            "`{name}` does not end in .toml: a scenario is a .toml file, e.g. what-if.toml"
+            "`{shown}` does not end in .toml: a scenario is a .toml file, e.g. what-if.toml"
+        ));
+    }
+    let stem = name.split('.').next().unwrap_or(name);
+    if WINDOWS_RESERVED
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(stem))
+    {
+        return Err(format!(
+            "`{shown}` is a device name on Windows (`{stem}`), not a file there: choose another name, e.g. {stem}-what-if.toml"
         ));
     }
     Ok(folder.join(name))
@@ -251,6 +279,37 @@ mod tests {
             "a\\b.toml",
         ] {
             assert!(target(dir, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_unsafe_in_a_shell_or_on_windows_are_refused_with_the_reason() {
+        let dir = Path::new("/s");
+        for (bad, why) in [
+            ("-rf.toml", "begins with `-`"),
+            ("--help.toml", "begins with `-`"),
+            (".w.toml", "begins with `.`"),
+            ("CON.toml", "device name on Windows"),
+            ("con.toml", "device name on Windows"),
+            ("nul.backup.toml", "device name on Windows"),
+            ("Lpt9.toml", "device name on Windows"),
+            ("w.toml ", "space or a dot"),
+            (" w.toml", "space or a dot"),
+            ("w.toml.", "space or a dot"),
+            ("w.toml\t", "space or a dot"),
+            ("w\t1.toml", "not a plain file name"),
+        ] {
+            let why_not = target(dir, bad).unwrap_err();
+            assert!(why_not.contains(why), "{bad:?}: {why_not}");
+        }
+        for good in [
+            "console.toml",
+            "com10.toml",
+            "w-1.toml",
+            "a.b.toml",
+            "CONx.toml",
+        ] {
+            assert!(target(dir, good).is_ok(), "{good}");
         }
     }
 

@@ -123,9 +123,44 @@ pub fn error_text(e: &Error) -> String {
     crate::app::diagnostics::render_error(e, &plain)
 }
 
+/// How far the loading of a version is, for the terminal: the base forecast, then the runs that
+/// rank the top drivers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Progress {
+    Forecast { trials: u64 },
+    Ranking { done: usize, runs: usize },
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Progress::Forecast { trials } => write!(
+                f,
+                "running the forecast ({} trials)",
+                crate::base::format::count(*trials as f64)
+            ),
+            Progress::Ranking { done, runs } => write!(
+                f,
+                "ranking the top drivers: {done} of {runs} sensitivity runs done"
+            ),
+        }
+    }
+}
+
 /// Load the scenario as it is on disk now and run its base forecast; the top drivers are
 /// `drivers` when given (kept from an earlier version), else ranked anew.
 pub fn snapshot(settings: &Settings, version: u64, drivers: Option<&[String]>) -> Snapshot {
+    snapshot_with_progress(settings, version, drivers, &|_| {})
+}
+
+/// [`snapshot`], telling `progress` what it does (one line each: the forecast, then the runs of
+/// the ranking of the top drivers as they finish).
+pub fn snapshot_with_progress(
+    settings: &Settings,
+    version: u64,
+    drivers: Option<&[String]>,
+    progress: &dyn Fn(Progress),
+) -> Snapshot {
     let opts = settings.load_options(&[]);
     match scenario::load_with(&settings.file, &opts) {
         Ok(loaded) => {
@@ -133,7 +168,7 @@ pub fn snapshot(settings: &Settings, version: u64, drivers: Option<&[String]>) -
             Snapshot {
                 version,
                 inputs,
-                outcome: base(settings, loaded, drivers).map_err(|e| error_text(&e)),
+                outcome: base(settings, loaded, drivers, progress).map_err(|e| error_text(&e)),
             }
         }
         Err(e) => Snapshot {
@@ -147,16 +182,24 @@ pub fn snapshot(settings: &Settings, version: u64, drivers: Option<&[String]>) -
     }
 }
 
-fn base(settings: &Settings, loaded: Loaded, drivers: Option<&[String]>) -> Result<Base, Error> {
+fn base(
+    settings: &Settings,
+    loaded: Loaded,
+    drivers: Option<&[String]>,
+    progress: &dyn Fn(Progress),
+) -> Result<Base, Error> {
     let opts = settings.options(&loaded)?;
     let s = &loaded.scenario;
+    progress(Progress::Forecast {
+        trials: opts.trials,
+    });
     let result = engine::simulate(s, &opts)?;
     let brief = Brief::new(s, &result);
     let charts = brief.charts();
     let brief_html = crate::render::html::body(&brief.blocks(Some(&charts)));
     let drivers = match drivers {
         Some(d) => d.to_vec(),
-        None => top_drivers(&loaded, &opts),
+        None => top_drivers(&loaded, &opts, progress),
     };
     let controls = controls::discover(s, &loaded.document, &drivers);
     Ok(Base {
@@ -172,7 +215,7 @@ fn base(settings: &Settings, loaded: Loaded, drivers: Option<&[String]>) -> Resu
 
 /// The uncertain inputs that move the mean spend most, in any stack, the most moving first: the
 /// ranking of `aicost sensitivity`, on [`DRIVER_TRIALS`] trials. A failed run ranks nothing.
-fn top_drivers(loaded: &Loaded, opts: &SimOptions) -> Vec<String> {
+fn top_drivers(loaded: &Loaded, opts: &SimOptions, progress: &dyn Fn(Progress)) -> Vec<String> {
     let s = &loaded.scenario;
     let inputs = sensitivity::inputs(s, &loaded.document, false);
     if inputs.is_empty() {
@@ -180,10 +223,21 @@ fn top_drivers(loaded: &Loaded, opts: &SimOptions) -> Vec<String> {
     }
     let mut o = SimOptions::new(opts.trials.min(DRIVER_TRIALS), opts.seed);
     o.threads = opts.threads;
+    // One run at the base, then each input at its low and its high value.
+    let runs = 1 + 2 * inputs.len();
+    let tell = |done: usize| progress(Progress::Ranking { done, runs });
+    tell(0);
     let Ok(base) = engine::simulate(s, &o) else {
         return Vec::new();
     };
-    let Ok(swings) = sensitivity::run_inputs(&inputs, |sc| engine::simulate(sc, &o)) else {
+    let mut done = 1;
+    tell(done);
+    let Ok(swings) = sensitivity::run_inputs(&inputs, |sc| {
+        let r = engine::simulate(sc, &o);
+        done += 1;
+        tell(done);
+        r
+    }) else {
         return Vec::new();
     };
     let result = sensitivity::analyze(s, &inputs, &base, &swings);

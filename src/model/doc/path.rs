@@ -171,6 +171,60 @@ pub fn render(parts: &[Part]) -> String {
     out
 }
 
+/// Render parts as `--set` and [`parse`] read them back, quoting where a name needs it: an
+/// element's name in brackets (`[a"b]`, or `["name"]` when it has spaces at its ends or is
+/// itself quoted), a key bare when it can be (`route.main`) and in quotes when not
+/// (`route."my route"`). `None` when a part cannot be written at all: a key holding `"`, an
+/// element's name holding both `]` and `"`. (An element named by digits alone reads back as an
+/// index, as it does in every path.)
+pub fn render_quoted(parts: &[Part]) -> Option<String> {
+    let mut out = String::new();
+    for p in parts {
+        let t = &p.text;
+        if t.is_empty() {
+            return None;
+        }
+        if p.bracketed {
+            if !t.contains(']') {
+                let wrapped =
+                    t.trim() != t || (t.len() >= 2 && t.starts_with('"') && t.ends_with('"'));
+                out.push('[');
+                if wrapped {
+                    out.push('"');
+                    out.push_str(t);
+                    out.push('"');
+                } else {
+                    out.push_str(t);
+                }
+                out.push(']');
+            } else if !t.contains('"') && !out.is_empty() {
+                // An element can be selected by name as a quoted key, too.
+                out.push_str(".\"");
+                out.push_str(t);
+                out.push('"');
+            } else {
+                return None;
+            }
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            let bare = !t
+                .contains(|c: char| c.is_whitespace() || matches!(c, '.' | '[' | ']' | '"' | '='));
+            if bare {
+                out.push_str(t);
+            } else if !t.contains('"') {
+                out.push('"');
+                out.push_str(t);
+                out.push('"');
+            } else {
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
 /// The element of an array of tables that `part` selects: by index, or by its `name`.
 pub(crate) fn select<'a>(items: &'a [Node], part: &Part) -> Option<(usize, &'a Node)> {
     match part.index() {

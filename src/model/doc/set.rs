@@ -84,18 +84,18 @@ fn not_one_value(value_text: &str, eq: usize, file: FileId) -> Problem {
     .help("quote strings that contain spaces or `=`: --set 'name=\"my scenario\"'")
 }
 
-/// The first `=` outside brackets and quotes.
+/// The first `=` outside brackets and quoted keys, read as the path parser reads them: a `[`
+/// runs to the first `]` (a name inside may hold `"`, `=` or `.`), a `"` to the next `"`.
 fn find_eq(arg: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut quoted = false;
-    for (i, c) in arg.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '[' if !quoted => depth += 1,
-            ']' if !quoted => depth -= 1,
-            '=' if !quoted && depth == 0 => return Some(i),
+    let mut i = 0;
+    while i < arg.len() {
+        match arg.as_bytes()[i] {
+            b'[' => i += 1 + arg[i + 1..].find(']')?,
+            b'"' => i += 1 + arg[i + 1..].find('"')?,
+            b'=' => return Some(i),
             _ => {}
         }
+        i += 1;
     }
     None
 }

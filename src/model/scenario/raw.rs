@@ -113,7 +113,7 @@ pub struct RawDist {
 pub(crate) type Quantity = Located<RawQuantity>;
 
 /// The top-level keys of a scenario ([`RawScenario`]'s fields as written in TOML).
-pub(crate) const TOP_LEVEL_KEYS: [&str; 13] = [
+pub(crate) const TOP_LEVEL_KEYS: [&str; 14] = [
     "extends",
     "name",
     "description",
@@ -127,6 +127,7 @@ pub(crate) const TOP_LEVEL_KEYS: [&str; 13] = [
     "contract",
     "incident",
     "policy",
+    "price_multiplier",
 ];
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -155,6 +156,10 @@ pub struct RawScenario {
     /// Budget policies, applied in order as the month's spend passes their thresholds.
     #[serde(default, rename = "policy")]
     pub policies: Vec<Located<RawPolicy>>,
+    /// A factor on every price of a provider's models, by provider (`openai = 1.2`: "what if
+    /// openai's prices rise 20%"): every token, image and audio price, at every service tier and
+    /// long-context level, of the models listed here and of those priced from the catalog.
+    pub price_multiplier: Option<Located<IndexMap<String, Located<f64>>>>,
 }
 
 /// A budget policy: once the month's spend passes its threshold, it changes how the requests of

@@ -161,7 +161,8 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
 
     let segments: Vec<Option<Segment>> = raw.segments.iter().map(|s| segment(s, v)).collect();
     let segment_names: Vec<&str> = raw.segments.iter().map(|s| s.name.value.as_str()).collect();
-    let models: Vec<Option<Model>> = raw.models.iter().map(|m| model(m, v)).collect();
+    let mut models: Vec<Option<Model>> = raw.models.iter().map(|m| model(m, v)).collect();
+    price_multipliers(raw, &mut models, v);
     let model_names: Vec<&str> = raw.models.iter().map(|m| m.name.value.as_str()).collect();
 
     // Routes in the order steps first use them.
@@ -264,7 +265,6 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
 
     let contracts = contracts(raw, &models, budget.as_ref(), v);
     let incidents = incidents(raw, &workflow_names, simulation.as_ref(), v);
-    let mut models = models;
     capacity::fine_tunes(raw, &mut models, simulation.as_ref(), v);
 
     let simulation = simulation?;
@@ -519,6 +519,50 @@ pub(crate) fn validate_with_catalog(
             Ok((s, v.warnings))
         }
         _ => Err((v.errors, v.warnings)),
+    }
+}
+
+/// Apply `price_multiplier` (a factor per provider) to the models of each provider it names: a
+/// factor above 0, and a provider some model has (else a warning: it multiplies nothing).
+fn price_multipliers(raw: &RawScenario, models: &mut [Option<Model>], v: &mut Validator) {
+    let Some(table) = &raw.price_multiplier else {
+        return;
+    };
+    for (provider, factor) in &table.value {
+        let path = format!("price_multiplier.{provider}");
+        if !(factor.value.is_finite() && factor.value > 0.0) {
+            v.invalid(
+                format!("`{path}` must be a number above 0, got {}", factor.value),
+                factor.loc,
+                &path,
+                "1 leaves the prices as listed; 1.2 raises every price of the provider by 20%",
+            );
+            continue;
+        }
+        let mut any = false;
+        for m in models.iter_mut().flatten() {
+            if &m.provider == provider {
+                m.price_multiplier = factor.value;
+                any = true;
+            }
+        }
+        if !any {
+            let providers: Vec<&str> = models
+                .iter()
+                .flatten()
+                .map(|m| m.provider.as_str())
+                .collect();
+            let help = match crate::base::error::suggest(provider, providers.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "name the `provider` of a model of the scenario".to_string(),
+            };
+            v.warn(
+                format!("no model has provider `{provider}`, so this multiplier changes nothing"),
+                Some(factor.loc),
+                &path,
+                Some(help),
+            );
+        }
     }
 }
 
