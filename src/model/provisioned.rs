@@ -174,9 +174,18 @@ mod tests {
     fn a_fixed_minute_overflows_by_hand() {
         // 3 requests of 1,000 tokens against 2,500: 500 over. 2.5 requests: half the minutes
         // have 2 (none over), half 3 (500 over): 250.
-        assert_eq!(expected_overflow(MinuteCount::Fixed(3.0), 1e3, 0.0, 2.5e3), 500.0);
-        assert_eq!(expected_overflow(MinuteCount::Fixed(2.5), 1e3, 0.0, 2.5e3), 250.0);
-        assert_eq!(expected_overflow(MinuteCount::Fixed(2.0), 1e3, 0.0, 2.5e3), 0.0);
+        assert_eq!(
+            expected_overflow(MinuteCount::Fixed(3.0), 1e3, 0.0, 2.5e3),
+            500.0
+        );
+        assert_eq!(
+            expected_overflow(MinuteCount::Fixed(2.5), 1e3, 0.0, 2.5e3),
+            250.0
+        );
+        assert_eq!(
+            expected_overflow(MinuteCount::Fixed(2.0), 1e3, 0.0, 2.5e3),
+            0.0
+        );
     }
 
     #[test]

@@ -328,3 +328,41 @@ pub fn review_usd(draw: &TrialDraw, accepted: &[u64], failed: &[u64]) -> f64 {
         })
         .sum()
 }
+
+/// Round away float noise so that, e.g., 30 × (1/30) sessions is exactly one.
+pub(super) fn snap(x: f64) -> f64 {
+    let scaled = x * 1e9;
+    if scaled.abs() < 9e15 {
+        scaled.round() / 1e9
+    } else {
+        x
+    }
+}
+
+pub(super) fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    match rand_distr::Poisson::new(mean) {
+        Ok(p) => rand_distr::Distribution::sample(&p, rng) as u64,
+        Err(_) => mean.round() as u64,
+    }
+}
+
+/// Per-user cost samples kept over a whole run, per segment and stack; bounds memory whatever
+/// the number of trials.
+pub const USER_SAMPLE_BUDGET: u64 = 200_000;
+/// Request latencies kept over a whole run, per workflow and stack.
+pub const LATENCY_SAMPLE_BUDGET: u64 = 200_000;
+/// Samples (per-user costs, latencies) kept over a whole run, all stacks and segments or
+/// workflows together: 32 MB. With many segments or stacks each pair gets a share of it, so
+/// memory does not grow with their product.
+pub const RUN_SAMPLE_BUDGET: u64 = 4_000_000;
+
+/// Samples to keep each simulated month for each of `pairs` (stack, segment) or (stack,
+/// workflow) pairs over `months` simulated months: the per-pair budget, within the run's, spread
+/// over the months (at least 1, at most 4,096 a month).
+pub fn samples_per_month(per_pair: u64, pairs: usize, months: u64) -> u64 {
+    let per_pair = per_pair.min(RUN_SAMPLE_BUDGET / pairs.max(1) as u64);
+    (per_pair / months.max(1)).clamp(1, 4096)
+}

@@ -14,12 +14,14 @@ use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
 use super::draw::review_usd;
-use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
+use super::draw::{
+    IncidentMonth, LinkDraw, TrialDraw, poisson, round_random, snap, stochastic_round,
+};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::policy::{Effect, PolicyMonth};
-// Over 1,000 lines by the budget policies' hooks, kept as four small call sites (the month run
-// twice in `run_month`, each request's effect before its walk, the walk's route and limits, the
-// record after pricing) so that the loop's rewrite can port them; the rest is in `policy.rs`.
+use super::provisioned::{MinuteClock, MinuteLoad};
+// Budget policies and provisioned capacity hook in at a few small call sites, so that the
+// loop's rewrite can port them; the rest is in `policy.rs` and `provisioned.rs`.
 use super::rng::{label, mix, small, stream};
 use crate::base::stats::KahanSum;
 use crate::billing::call::{self, CallLines, CallRule};
@@ -30,23 +32,7 @@ use crate::model::{Arrivals, RequestPath, Scenario, ServiceTier, Step};
 /// The golden-ratio conjugate: phases `frac(0.5 + u·φ)` spread users' fixed arrivals evenly.
 const GOLDEN: f64 = 0.618_033_988_749_894_9;
 
-/// Per-user cost samples kept over a whole run, per segment and stack; bounds memory whatever
-/// the number of trials.
-pub const USER_SAMPLE_BUDGET: u64 = 200_000;
-/// Request latencies kept over a whole run, per workflow and stack.
-pub const LATENCY_SAMPLE_BUDGET: u64 = 200_000;
-/// Samples (per-user costs, latencies) kept over a whole run, all stacks and segments or
-/// workflows together: 32 MB. With many segments or stacks each pair gets a share of it, so
-/// memory does not grow with their product.
-pub const RUN_SAMPLE_BUDGET: u64 = 4_000_000;
-
-/// Samples to keep each simulated month for each of `pairs` (stack, segment) or (stack,
-/// workflow) pairs over `months` simulated months: the per-pair budget, within the run's, spread
-/// over the months (at least 1, at most 4,096 a month).
-pub fn samples_per_month(per_pair: u64, pairs: usize, months: u64) -> u64 {
-    let per_pair = per_pair.min(RUN_SAMPLE_BUDGET / pairs.max(1) as u64);
-    (per_pair / months.max(1)).clamp(1, 4096)
-}
+pub use super::draw::{LATENCY_SAMPLE_BUDGET, USER_SAMPLE_BUDGET, samples_per_month};
 
 /// Scenario facts computed once per run.
 pub struct Plan<'a> {
@@ -130,6 +116,7 @@ impl<'a> Plan<'a> {
             .collect();
         let mut month = Month::new(self, draw, &incidents, user_costs, None);
         month.policies = policies && !s.policies.is_empty();
+        month.clock = MinuteClock::for_month(s, key, sessions.iter().map(|x| (x.segment, x.day)));
         for session in &sessions {
             month.session(session);
         }
@@ -257,26 +244,6 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// Round away float noise so that, e.g., 30 × (1/30) sessions is exactly one.
-fn snap(x: f64) -> f64 {
-    let scaled = x * 1e9;
-    if scaled.abs() < 9e15 {
-        scaled.round() / 1e9
-    } else {
-        x
-    }
-}
-
-fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
-    if !(mean > 0.0) {
-        return 0;
-    }
-    match rand_distr::Poisson::new(mean) {
-        Ok(p) => p.sample(rng) as u64,
-        Err(_) => mean.round() as u64,
-    }
-}
-
 /// A request's list-price cost and, when modelled, its latency in milliseconds.
 pub type RequestSample = (f64, Option<f64>);
 
@@ -344,6 +311,8 @@ struct Tally {
     window_refused: bool,
     /// Latency of the request's first run, when every call's model has a latency model.
     latency_ms: Option<f64>,
+    /// The minute of its day the request arrives in (for provisioned capacity).
+    minute: u32,
 }
 
 impl Tally {
@@ -404,6 +373,8 @@ struct StackAcc {
     policy: PolicyMonth,
     /// Whether each contract is part of this stack's plan.
     contract_active: Vec<bool>,
+    /// Tokens and dollars per minute on the stack's provisioned models, if it calls any.
+    load: MinuteLoad,
 }
 
 impl StackAcc {
@@ -447,6 +418,7 @@ impl StackAcc {
                 .map(|c| s.contract_applies(k, c))
                 .collect(),
             policy: PolicyMonth::new(s),
+            load: MinuteLoad::new(s, k),
         }
     }
 
@@ -513,6 +485,8 @@ impl StackAcc {
             self.cost_by_class[CostClass::ContractDiscount.index()].add(billed - after_tiers);
             self.cost_by_class[CostClass::ToolFees.index()].add(rec.tool_usd);
             self.model_spend[rec.model].add(billed);
+            self.load
+                .add(rec.model, day, tally.minute, &rec.tokens, billed);
             if rec.retry {
                 self.retry_spend.add(billed + rec.tool_usd);
             }
@@ -581,6 +555,8 @@ impl StackAcc {
             review_usd,
             latency_ms: self.latency_ms,
             policy: self.policy,
+            capacity_demand: self.load.demand(),
+            capacity: Vec::new(),
         }
     }
 }
@@ -602,6 +578,8 @@ struct Month<'p, 'a> {
     capture: Option<Vec<Vec<RequestSample>>>,
     /// Whether the budget policies act (off for the month without them, and for samples).
     policies: bool,
+    /// Where each request falls in its day, when a model has a provisioned capacity.
+    clock: Option<MinuteClock>,
 }
 
 impl<'p, 'a> Month<'p, 'a> {
@@ -626,6 +604,7 @@ impl<'p, 'a> Month<'p, 'a> {
             user_costs,
             capture,
             policies: false,
+            clock: None,
         }
     }
 }
@@ -703,6 +682,7 @@ impl Month<'_, '_> {
         let walk_key = mix(key, label::WALK);
         let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
         let latency_cap = self.plan.latencies_sampled;
+        let minute = (self.clock.as_mut()).map_or(0, |c| c.minute(sess.segment as usize, day, key));
         for k in 0..self.stacks.len() {
             let acc = &mut self.stacks[k];
             let effect =
@@ -720,6 +700,7 @@ impl Month<'_, '_> {
             let semantic_hit = effect.semantic_hit(semantic_hit, wd.semantic_cache_hit_rate, key);
             let mut tally = std::mem::take(&mut self.tally);
             tally.clear();
+            tally.minute = minute;
             if wd.semantic_cache_usd_per_lookup > 0.0 {
                 tally.fees.push((0, wd.semantic_cache_usd_per_lookup));
             }

@@ -18,6 +18,7 @@ pub mod fast;
 mod fast_shape;
 pub mod outcome;
 pub mod policy;
+mod provisioned;
 pub mod rng;
 mod sums;
 mod support;
@@ -726,6 +727,7 @@ where
     run_trials(s, opts, engine, |t| {
         let mut o = trial(t);
         capacity::add_fees(s, &mut o);
+        provisioned::settle_months(s, &mut o);
         o
     })
 }

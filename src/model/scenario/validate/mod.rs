@@ -14,11 +14,11 @@ use super::raw::*;
 use super::validator::*;
 
 mod capacity;
-mod provisioned;
 mod long_context;
 mod models;
 mod policy;
 mod price;
+mod provisioned;
 mod routes;
 mod run;
 mod traffic;

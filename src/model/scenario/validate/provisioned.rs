@@ -23,7 +23,10 @@ const MAX_TOKENS_PER_MINUTE: f64 = 1e10;
 
 /// The model to validate for `m`: itself, or, when it spills over to another model of the
 /// scenario, that model's prices under `m`'s name, window, latency and capacity.
-pub(super) fn priced<'a>(raw: &'a RawScenario, m: &'a Located<RawModel>) -> Cow<'a, Located<RawModel>> {
+pub(super) fn priced<'a>(
+    raw: &'a RawScenario,
+    m: &'a Located<RawModel>,
+) -> Cow<'a, Located<RawModel>> {
     let Some(target) = m
         .provisioned
         .as_ref()
@@ -50,7 +53,11 @@ pub(super) fn priced<'a>(raw: &'a RawScenario, m: &'a Located<RawModel>) -> Cow<
 }
 
 /// Fill in each model's `[model.provisioned]`; false when one of them is invalid.
-pub(super) fn provisioned(raw: &RawScenario, models: &mut [Option<Model>], v: &mut Validator) -> bool {
+pub(super) fn provisioned(
+    raw: &RawScenario,
+    models: &mut [Option<Model>],
+    v: &mut Validator,
+) -> bool {
     let names: Vec<&str> = raw.models.iter().map(|m| m.name.value.as_str()).collect();
     let mut ok = true;
     for (rm, m) in raw.models.iter().zip(models.iter_mut()) {
@@ -92,13 +99,20 @@ fn offer(
                 format!("`units` must be a whole number, got {}", num(u)),
                 rp.units.loc,
                 &format!("{p}.units"),
-                format!("units are bought whole: {} or {}", num(u.floor().max(1.0)), num(u.ceil())),
+                format!(
+                    "units are bought whole: {} or {}",
+                    num(u.floor().max(1.0)),
+                    num(u.ceil())
+                ),
             );
             None
         }
         None => None,
     };
-    let per_minute = match (&rp.tokens_per_minute_per_unit, &rp.tokens_per_second_per_unit) {
+    let per_minute = match (
+        &rp.tokens_per_minute_per_unit,
+        &rp.tokens_per_second_per_unit,
+    ) {
         (Some(_), Some(s)) => {
             v.invalid(
                 "give either `tokens_per_minute_per_unit` or `tokens_per_second_per_unit`, not both",
@@ -190,8 +204,10 @@ fn offer(
                     );
                     ok = false;
                 }
-                Some(o) if o.name.value != rm.name.value
-                    && (rm.input_usd_per_mtok.is_some() || rm.output_usd_per_mtok.is_some()) =>
+                Some(o)
+                    if o.name.value != rm.name.value
+                        && (rm.input_usd_per_mtok.is_some()
+                            || rm.output_usd_per_mtok.is_some()) =>
                 {
                     let at = rm
                         .input_usd_per_mtok
