@@ -295,6 +295,9 @@ pub struct StackSim {
     pub stream: SpendStream,
     /// Per simulated month, what the budget policies did (empty without policies).
     pub policy: Vec<policy::PolicyMonth>,
+    /// Per simulated month, the bill of each provisioned capacity the stack calls (empty
+    /// without one).
+    pub capacity: Vec<Vec<crate::billing::provisioned::CapacityMonth>>,
 }
 
 impl StackSim {
@@ -528,6 +531,9 @@ impl SimResult {
                 }
                 if !t.policy.fired_day.is_empty() {
                     acc.policy.push(t.policy);
+                }
+                if !t.capacity.is_empty() {
+                    acc.capacity.push(t.capacity);
                 }
                 acc.trial_totals.push(TrialTotals {
                     calls: t.calls as f64,
