@@ -76,7 +76,10 @@ fn a_capacity_exactly_used_has_no_spillover_and_no_idle_hours() {
     assert_cents("credited", c.served_usd, 194.40);
     let rep = Report::new(&s, &r);
     let p = &rep.stacks[1].provisioned[0];
-    assert_eq!((p.model.as_str(), p.spillover_model.as_str()), ("ptu", "gpt"));
+    assert_eq!(
+        (p.model.as_str(), p.spillover_model.as_str()),
+        ("ptu", "gpt")
+    );
     assert_eq!(p.utilisation.p50, 1.0);
     assert_eq!(p.utilisation.p95, 1.0);
     assert_eq!(p.spillover_usd.mean, 0.0);
@@ -99,7 +102,11 @@ fn a_known_spillover_by_fixed_arrivals() {
     assert_cents("payg", r.stacks[0].spend[0], 388.80);
     assert_cents("provisioned", r.stacks[1].spend[0], 2_944.80);
     let c = &r.stacks[1].capacity[0][0];
-    assert!((c.spilled_tokens - 17_280_000.0).abs() < 1e-3, "{}", c.spilled_tokens);
+    assert!(
+        (c.spilled_tokens - 17_280_000.0).abs() < 1e-3,
+        "{}",
+        c.spilled_tokens
+    );
     assert_cents("spillover", c.spilled_usd, 64.80);
     assert!((c.utilisation() - 1.0).abs() < 1e-12);
     // The same traffic on 3 units (3,000 a minute): nothing spills, a fifth of it idles:
@@ -126,8 +133,22 @@ fn the_worked_example_of_the_capacity_guide() {
     // Per unit count: (stack spend, fee, spillover $, idle $, utilisation).
     let cases = [
         (1, 547.20, 288.00, 259.20, 156.00, 99.0 / 216.0),
-        (2, 622.08, 576.00, 46.08, 576.00 * (1.0 - 165.6 / 432.0), 165.6 / 432.0),
-        (3, 864.00, 864.00, 0.0, 864.00 * (1.0 - 180.0 / 648.0), 180.0 / 648.0),
+        (
+            2,
+            622.08,
+            576.00,
+            46.08,
+            576.00 * (1.0 - 165.6 / 432.0),
+            165.6 / 432.0,
+        ),
+        (
+            3,
+            864.00,
+            864.00,
+            0.0,
+            864.00 * (1.0 - 180.0 / 648.0),
+            180.0 / 648.0,
+        ),
     ];
     for (units, spend, fee, spill, idle, used) in cases {
         let t = text.replace("units = 1\n", &format!("units = {units}\n"));

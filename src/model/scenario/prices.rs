@@ -37,7 +37,10 @@ pub fn apply(raw: &mut RawScenario, catalog: &Catalog, today: Date, v: &mut Vali
         let name = m.name.value.clone();
         // A capacity that spills over to another model takes that model's prices
         // (`validate::provisioned`), not a catalog's.
-        let spills = m.provisioned.as_ref().and_then(|p| p.value.spillover.as_ref());
+        let spills = m
+            .provisioned
+            .as_ref()
+            .and_then(|p| p.value.spillover.as_ref());
         if spills.is_some_and(|t| t.value != name) {
             continue;
         }
