@@ -1,11 +1,19 @@
 //! The fast engine against the exact engine on reference scenarios small enough to simulate
-//! request by request: the means agree within 4 combined standard errors, p95 and p99 within 1%,
-//! and a two-sample Kolmogorov–Smirnov test on monthly spend does not reject at α = 0.01.
+//! request by request: the means agree within 4 combined standard errors, p95 and p99 within 4
+//! standard errors of their paired difference, and a two-sample Kolmogorov–Smirnov test on
+//! monthly spend does not reject at α = 0.01.
 //!
 //! The mean and KS comparisons use independent runs (different seeds). Percentiles are compared
 //! on runs with the same seed, which share every trial's parameter draws (head-count, rates,
-//! prices), so that the 1% tolerance measures the engines and not the sampling noise of a p99
-//! under wide parameter uncertainty.
+//! prices) but not the draws within the month (each engine draws its own traffic), so the paired
+//! difference of a p99 still has sampling noise, larger where the parameters are uncertain. Its
+//! standard error is estimated by a bootstrap over trials (the same resampled trials for both
+//! engines, so the pairing is kept; fixed seed), and the engines must agree within 4 of them, the
+//! tolerance this project uses for every stochastic figure: about 20 percentile comparisons run
+//! here, so a false alarm has odds of about 1 in 800 (two-sided 6·10⁻⁵ each). So that the bound
+//! keeps its teeth, the standard error must itself be under 2% of the percentile, so a bias of
+//! 8% is always caught (the SE is 0.25–0.85% on the fixed-parameter scenarios, about 1–1.5% on
+//! `uncertain_parameters`, whose head-count and rates vary trial to trial).
 
 mod common;
 
@@ -50,6 +58,36 @@ fn ks(a: &[f64], b: &[f64]) -> f64 {
     d
 }
 
+/// The standard error of `quantile(b, p) − quantile(a, p)` for paired samples (`a[i]` and
+/// `b[i]` from the same trial): the standard deviation of that difference over 1,000 bootstrap
+/// resamples of the trials, each resample the same trials for both. The resampling generator is
+/// SplitMix64 with a fixed seed, so the bound is the same on every run.
+fn paired_quantile_se(a: &[f64], b: &[f64], p: f64) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let n = a.len();
+    let mut state = 0x0b00_7574_7261_7000_u64;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    };
+    let (mut ra, mut rb) = (vec![0.0; n], vec![0.0; n]);
+    let diffs: Vec<f64> = (0..1000)
+        .map(|_| {
+            for (x, y) in ra.iter_mut().zip(rb.iter_mut()) {
+                let i = next();
+                (*x, *y) = (a[i], b[i]);
+            }
+            ra.sort_by(f64::total_cmp);
+            rb.sort_by(f64::total_cmp);
+            quantile(&rb, p) - quantile(&ra, p)
+        })
+        .collect();
+    aicost::base::stats::sd(&diffs)
+}
+
 /// Compare the engines on every stack; returns a description of each check for messages.
 fn compare(name: &str, text: &str, exact_trials: u64, fast_trials: u64) {
     let s = scenario(text);
@@ -57,13 +95,13 @@ fn compare(name: &str, text: &str, exact_trials: u64, fast_trials: u64) {
     let fast = run(&s, EngineRequest::Fast, fast_trials, 12);
     let paired = run(&s, EngineRequest::Fast, exact_trials, 11);
     assert_eq!(fast.engine.name, "fast");
-    for ((e, f), p) in exact.stacks.iter().zip(&fast.stacks).zip(&paired.stacks) {
+    for ((e, f), pair) in exact.stacks.iter().zip(&fast.stacks).zip(&paired.stacks) {
         let (me, se_e) = mean_se(&e.spend);
         let (mf, se_f) = mean_se(&f.spend);
         let combined = (se_e * se_e + se_f * se_f).sqrt();
         let (se, sf) = (
             aicost::base::stats::sorted(&e.spend),
-            aicost::base::stats::sorted(&p.spend),
+            aicost::base::stats::sorted(&pair.spend),
         );
         let d = ks(&e.spend, &f.spend);
         let (n, m) = (e.spend.len() as f64, f.spend.len() as f64);
@@ -82,11 +120,20 @@ fn compare(name: &str, text: &str, exact_trials: u64, fast_trials: u64) {
         assert!((mf - me).abs() <= 4.0 * combined, "mean: {report}");
         for p in [0.95, 0.99] {
             let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
-            assert!(
-                (qf - qe).abs() <= 0.01 * qe.abs(),
-                "p{}: {report}",
-                p * 100.0
+            let paired_se = paired_quantile_se(&e.spend, &pair.spend, p);
+            let pct = p * 100.0;
+            println!(
+                "{name}/{}: p{pct} differs by {:.3}% ({:.2} paired SE of {:.3}%)",
+                e.name,
+                100.0 * (qf - qe) / qe,
+                (qf - qe) / paired_se,
+                100.0 * paired_se / qe
             );
+            assert!(
+                paired_se <= 0.02 * qe.abs(),
+                "p{pct} SE {paired_se}: {report}"
+            );
+            assert!((qf - qe).abs() <= 4.0 * paired_se, "p{pct}: {report}");
         }
         assert!(d < critical, "KS: {report}");
     }
@@ -174,7 +221,7 @@ fn retries_and_escalation() {
 
 /// Request costs with skewness above 25 (lognormal tokens with p95 ten times p50) over about
 /// 6,000 requests a month: a monthly skewness above 0.3, where the fast engine does not vouch
-/// for its shape (`--engine fast` refuses it). Its percentiles still hold within 1% here.
+/// for its shape (`--engine fast` refuses it). Its percentiles still agree within 4 paired SE here.
 #[test]
 fn heavy_tailed_tokens() {
     let step =

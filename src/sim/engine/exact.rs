@@ -13,26 +13,36 @@
 use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
-use super::draw::review_usd;
-use super::draw::{
-    IncidentMonth, LinkDraw, TrialDraw, poisson, round_random, snap, stochastic_round,
-};
-use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
-use super::policy::{Effect, PolicyMonth};
-use super::provisioned::{MinuteClock, MinuteLoad};
-// Budget policies and provisioned capacity hook in at a few small call sites, so that the
-// loop's rewrite can port them; the rest is in `policy.rs` and `provisioned.rs`.
-use super::rng::{label, mix, small, stream};
-use crate::base::stats::KahanSum;
+use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
+use super::outcome::{MonthOutcome, TrialOutcome};
+use super::policy::Effect;
+use super::provisioned::MinuteClock;
+use super::rng::{Keyed, label, mix, stream};
+use super::stack_month::{CallRec, StackAcc, Tally};
 use crate::billing::call::{self, CallLines, CallRule};
-use crate::billing::classes::{CostBreakdown, CostClass, Meter, Tokens};
-use crate::billing::invoice::PriceState;
+use crate::billing::classes::Meter;
 use crate::model::{Arrivals, RequestPath, Scenario, ServiceTier, Step};
 
 /// The golden-ratio conjugate: phases `frac(0.5 + u·φ)` spread users' fixed arrivals evenly.
 const GOLDEN: f64 = 0.618_033_988_749_894_9;
 
-pub use super::draw::{LATENCY_SAMPLE_BUDGET, USER_SAMPLE_BUDGET, samples_per_month};
+/// Per-user cost samples kept over a whole run, per segment and stack; bounds memory whatever
+/// the number of trials.
+pub const USER_SAMPLE_BUDGET: u64 = 200_000;
+/// Request latencies kept over a whole run, per workflow and stack.
+pub const LATENCY_SAMPLE_BUDGET: u64 = 200_000;
+/// Samples (per-user costs, latencies) kept over a whole run, all stacks and segments or
+/// workflows together: 32 MB. With many segments or stacks each pair gets a share of it, so
+/// memory does not grow with their product.
+pub const RUN_SAMPLE_BUDGET: u64 = 4_000_000;
+
+/// Samples to keep each simulated month for each of `pairs` (stack, segment) or (stack,
+/// workflow) pairs over `months` simulated months: the per-pair budget, within the run's, spread
+/// over the months (at least 1, at most 4,096 a month).
+pub fn samples_per_month(per_pair: u64, pairs: usize, months: u64) -> u64 {
+    let per_pair = per_pair.min(RUN_SAMPLE_BUDGET / pairs.max(1) as u64);
+    (per_pair / months.max(1)).clamp(1, 4096)
+}
 
 /// Scenario facts computed once per run.
 pub struct Plan<'a> {
@@ -244,6 +254,26 @@ impl<'a> Plan<'a> {
     }
 }
 
+/// Round away float noise so that, e.g., 30 × (1/30) sessions is exactly one.
+fn snap(x: f64) -> f64 {
+    let scaled = x * 1e9;
+    if scaled.abs() < 9e15 {
+        scaled.round() / 1e9
+    } else {
+        x
+    }
+}
+
+fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    match rand_distr::Poisson::new(mean) {
+        Ok(p) => p.sample(rng) as u64,
+        Err(_) => mean.round() as u64,
+    }
+}
+
 /// A request's list-price cost and, when modelled, its latency in milliseconds.
 pub type RequestSample = (f64, Option<f64>);
 
@@ -276,288 +306,6 @@ impl StepInput {
     /// The whole input, which decides the long-context tier.
     fn total(&self) -> f64 {
         self.prefix + self.variable + self.image_tokens + self.audio_input
-    }
-}
-
-/// One priced call of a request, before volume tiers and contracts.
-#[derive(Clone, Copy, Debug, Default)]
-struct CallRec {
-    model: usize,
-    /// Repetition of the request (0, or more during an incident).
-    run: u32,
-    /// Not the first call of its step: a retry or an escalation.
-    retry: bool,
-    tokens: [f64; Tokens::LEN],
-    /// Dollars per token class at list price (after any batch discount).
-    usd: [f64; CostClass::TOKEN_PRICED],
-    /// Tool fees of this attempt.
-    tool_usd: f64,
-}
-
-/// Everything one request does on one stack, before it is priced and billed or rejected.
-#[derive(Default)]
-struct Tally {
-    calls: Vec<CallRec>,
-    /// (tool, calls, dollars) per attempt that called tools.
-    tools: Vec<(usize, f64, f64)>,
-    /// (run, dollars) of fees outside the model.
-    fees: Vec<(u32, f64)>,
-    accepted: bool,
-    escalated: bool,
-    errored: u64,
-    flex_calls: u64,
-    flex_refused: u64,
-    /// Whether a model refused the request's first run for an input beyond its window.
-    window_refused: bool,
-    /// Latency of the request's first run, when every call's model has a latency model.
-    latency_ms: Option<f64>,
-    /// The minute of its day the request arrives in (for provisioned capacity).
-    minute: u32,
-}
-
-impl Tally {
-    fn clear(&mut self) {
-        self.calls.clear();
-        self.tools.clear();
-        self.fees.clear();
-        self.accepted = true;
-        self.escalated = false;
-        self.errored = 0;
-        self.flex_calls = 0;
-        self.flex_refused = 0;
-        self.window_refused = false;
-        self.latency_ms = Some(0.0);
-    }
-}
-
-/// Running totals of one stack within a month.
-struct StackAcc {
-    spend: KahanSum,
-    requests: u64,
-    accepted: u64,
-    rejected: u64,
-    /// What the refused requests would have been billed, each at the month's prices when it
-    /// was refused.
-    rejected_usd: KahanSum,
-    /// Requests refused for an input beyond a model's window.
-    window_refused: u64,
-    calls: u64,
-    // Dollar totals add up millions of small amounts a month: compensated sums keep them exact
-    // to the cent (a plain sum drifts by cents at a billion requests).
-    retry_spend: KahanSum,
-    escalated: u64,
-    errored: u64,
-    semantic_hits: u64,
-    tokens: [f64; Tokens::LEN],
-    cost_by_class: [KahanSum; CostBreakdown::LEN],
-    tools: Vec<ToolUse>,
-    flex_calls: u64,
-    flex_refused: u64,
-    workflow_spend: Vec<KahanSum>,
-    workflow_requests: Vec<u64>,
-    workflow_accepted: Vec<u64>,
-    workflow_failed: Vec<u64>,
-    model_spend: Vec<KahanSum>,
-    daily: Vec<KahanSum>,
-    cap_hit_day: Option<u32>,
-    incident_extra: KahanSum,
-    latency_ms: Vec<Vec<f64>>,
-    state: PriceState,
-    /// Scratch copy of `state` while a request is priced.
-    trial_state: PriceState,
-    /// (after volume tiers, billed) dollars of each call of the request being priced.
-    billed: Vec<(f64, f64)>,
-    /// The contract covering each model in this stack's plan.
-    model_contract: Vec<Option<usize>>,
-    /// What the budget policies have fired and done this month.
-    policy: PolicyMonth,
-    /// Whether each contract is part of this stack's plan.
-    contract_active: Vec<bool>,
-    /// Tokens and dollars per minute on the stack's provisioned models, if it calls any.
-    load: MinuteLoad,
-}
-
-impl StackAcc {
-    fn new(s: &Scenario, draw: &TrialDraw, k: usize) -> Self {
-        let state = PriceState::new(s.stacks[k].models(), draw.contracts.len());
-        StackAcc {
-            spend: KahanSum::new(),
-            requests: 0,
-            accepted: 0,
-            rejected: 0,
-            rejected_usd: KahanSum::new(),
-            window_refused: 0,
-            calls: 0,
-            retry_spend: KahanSum::new(),
-            escalated: 0,
-            errored: 0,
-            semantic_hits: 0,
-            tokens: [0.0; Tokens::LEN],
-            cost_by_class: [KahanSum::new(); CostBreakdown::LEN],
-            tools: vec![ToolUse::default(); s.tools.len()],
-            flex_calls: 0,
-            flex_refused: 0,
-            workflow_spend: vec![KahanSum::new(); s.workflows.len()],
-            workflow_requests: vec![0; s.workflows.len()],
-            workflow_accepted: vec![0; s.workflows.len()],
-            workflow_failed: vec![0; s.workflows.len()],
-            model_spend: vec![KahanSum::new(); s.models.len()],
-            daily: vec![KahanSum::new(); s.simulation.days as usize],
-            cap_hit_day: None,
-            incident_extra: KahanSum::new(),
-            latency_ms: vec![Vec::new(); s.workflows.len()],
-            trial_state: state.clone(),
-            state,
-            billed: Vec::new(),
-            model_contract: draw
-                .model_contract
-                .iter()
-                .map(|c| c.filter(|&c| s.contract_applies(k, c)))
-                .collect(),
-            contract_active: (0..draw.contracts.len())
-                .map(|c| s.contract_applies(k, c))
-                .collect(),
-            policy: PolicyMonth::new(s),
-            load: MinuteLoad::new(s, k),
-        }
-    }
-
-    /// Price a request at the month's current volume and contract position, into `trial_state`
-    /// and `billed`; returns its dollars as billed.
-    fn price(&mut self, tally: &Tally, s: &Scenario, draw: &TrialDraw) -> f64 {
-        self.trial_state.clone_from(&self.state);
-        self.billed.clear();
-        let st = &mut self.trial_state;
-        let mut total = 0.0;
-        for rec in &tally.calls {
-            let list: f64 = rec.usd.iter().sum();
-            let tokens: f64 = rec.tokens.iter().sum();
-            let (after_tiers, billed) = st.bill(
-                s,
-                &draw.contracts,
-                &self.model_contract,
-                rec.model,
-                list,
-                tokens,
-            );
-            // Tool fees are charged by the provider per tool call, outside token pricing.
-            st.other_billed += rec.tool_usd;
-            self.billed.push((after_tiers, billed));
-            total += billed + rec.tool_usd;
-        }
-        let fees: f64 = tally.fees.iter().map(|(_, f)| f).sum();
-        st.other_billed += fees;
-        total + fees
-    }
-
-    /// Bill a priced request: make `trial_state` the month's state and add it to every total.
-    fn commit(&mut self, tally: &Tally, w: usize, day: usize, cost: f64, latency_cap: usize) {
-        std::mem::swap(&mut self.state, &mut self.trial_state);
-        self.requests += 1;
-        self.workflow_requests[w] += 1;
-        if tally.accepted {
-            self.accepted += 1;
-            self.workflow_accepted[w] += 1;
-        } else {
-            self.workflow_failed[w] += 1;
-        }
-        if tally.escalated {
-            self.escalated += 1;
-        }
-        if tally.window_refused {
-            self.window_refused += 1;
-        }
-        self.errored += tally.errored;
-        self.flex_calls += tally.flex_calls;
-        self.flex_refused += tally.flex_refused;
-        self.calls += tally.calls.len() as u64;
-        let mut extra = 0.0;
-        for (rec, &(after_tiers, billed)) in tally.calls.iter().zip(&self.billed) {
-            let list: f64 = rec.usd.iter().sum();
-            for (i, t) in rec.tokens.iter().enumerate() {
-                self.tokens[i] += t;
-            }
-            for (i, u) in rec.usd.iter().enumerate() {
-                self.cost_by_class[i].add(*u);
-            }
-            // Volume tiers apply to list prices first, then the contract discount.
-            self.cost_by_class[CostClass::VolumeDiscount.index()].add(after_tiers - list);
-            self.cost_by_class[CostClass::ContractDiscount.index()].add(billed - after_tiers);
-            self.cost_by_class[CostClass::ToolFees.index()].add(rec.tool_usd);
-            self.model_spend[rec.model].add(billed);
-            self.load
-                .add(rec.model, day, tally.minute, &rec.tokens, billed);
-            if rec.retry {
-                self.retry_spend.add(billed + rec.tool_usd);
-            }
-            if rec.run > 0 {
-                extra += billed + rec.tool_usd;
-            }
-        }
-        for &(tool, calls, usd) in &tally.tools {
-            self.tools[tool].calls += calls;
-            self.tools[tool].usd += usd;
-        }
-        for &(run, fee) in &tally.fees {
-            self.cost_by_class[CostClass::AuxFees.index()].add(fee);
-            if run > 0 {
-                extra += fee;
-            }
-        }
-        self.incident_extra.add(extra);
-        self.workflow_spend[w].add(cost);
-        self.daily[day].add(cost);
-        self.spend.add(cost);
-        if let Some(l) = tally.latency_ms
-            && self.latency_ms[w].len() < latency_cap
-        {
-            self.latency_ms[w].push(l);
-        }
-    }
-
-    /// Close the month: contract true-ups, review cost, totals.
-    fn finish(mut self, draw: &TrialDraw, days: u32, user_costs: Vec<Vec<f64>>) -> StackTrial {
-        let (contracts, unused) = self.state.close(&draw.contracts, &self.contract_active);
-        if unused > 0.0 {
-            // The unused commitment is billed at the end of the month.
-            self.daily[days as usize - 1].add(unused);
-            self.spend.add(unused);
-            self.cost_by_class[CostClass::UnusedCommitment.index()].add(unused);
-        }
-        let review_usd = review_usd(draw, &self.workflow_accepted, &self.workflow_failed);
-        StackTrial {
-            spend: self.spend.value(),
-            requests: self.requests,
-            accepted: self.accepted,
-            rejected: self.rejected,
-            rejected_usd: self.rejected_usd.value(),
-            window_refused: self.window_refused,
-            calls: self.calls,
-            retry_spend: self.retry_spend.value(),
-            escalated: self.escalated,
-            errored_calls: self.errored,
-            semantic_hits: self.semantic_hits,
-            tokens: Tokens::from_array(self.tokens),
-            cost_by_class: CostBreakdown::from_array(self.cost_by_class.map(|c| c.value())),
-            tools: self.tools,
-            flex_calls: self.flex_calls,
-            flex_refused: self.flex_refused,
-            workflow_spend: self.workflow_spend.iter().map(KahanSum::value).collect(),
-            workflow_requests: self.workflow_requests,
-            workflow_accepted: self.workflow_accepted,
-            workflow_failed: self.workflow_failed,
-            model_spend: self.model_spend.iter().map(KahanSum::value).collect(),
-            daily: self.daily.iter().map(KahanSum::value).collect(),
-            user_costs,
-            cap_hit_day: self.cap_hit_day,
-            contracts,
-            incident_extra: self.incident_extra.value(),
-            review_usd,
-            latency_ms: self.latency_ms,
-            policy: self.policy,
-            capacity_demand: self.load.demand(),
-            capacity: Vec::new(),
-        }
     }
 }
 
@@ -612,7 +360,7 @@ impl<'p, 'a> Month<'p, 'a> {
 impl Month<'_, '_> {
     fn session(&mut self, sess: &Session) {
         let plan = self.plan;
-        let mut rng = small(sess.key);
+        let mut rng = Keyed::new(sess.key);
         for &w in &plan.segment_workflows[sess.segment as usize] {
             let x = plan.scenario.workflows[w]
                 .requests_per_session
@@ -632,7 +380,7 @@ impl Month<'_, '_> {
         let day = sess.day as usize;
         // Everything about the request that does not depend on the stack comes from its own
         // generator first, so every stack sees the same request.
-        let mut rng = small(key);
+        let mut rng = Keyed::new(key);
         let semantic_hit =
             wd.semantic_cache_hit_rate > 0.0 && rng.random::<f64>() < wd.semantic_cache_hit_rate;
         for ((input, counts), step) in self
@@ -714,8 +462,14 @@ impl Month<'_, '_> {
                     } else {
                         mix(walk_key, label::REPEAT + run)
                     };
-                    let accepted =
-                        self.walk(&mut tally, k, w, run as u32, &effect, &mut small(run_key));
+                    let accepted = self.walk(
+                        &mut tally,
+                        k,
+                        w,
+                        run as u32,
+                        &effect,
+                        &mut Keyed::new(run_key),
+                    );
                     if run == 0 {
                         // Acceptance and escalation are the request's own outcome, its first
                         // run's; an incident's repeats add calls and spend, not outcomes.
@@ -751,7 +505,7 @@ impl Month<'_, '_> {
             if over_cap {
                 // Past the hard cap: the provider refuses the request; nothing is billed.
                 acc.rejected += 1;
-                acc.rejected_usd.add(cost);
+                acc.dollars.day(day).rejected += cost;
                 acc.requests += 1;
                 acc.workflow_requests[w] += 1;
                 acc.cap_hit_day.get_or_insert(sess.day as u32 + 1);
@@ -957,8 +711,11 @@ impl Call<'_> {
         rec.tokens = lines.kind_tokens();
         let keep = call::batch_keep(model, self.batch);
         for (usd, m) in rec.usd.iter_mut().zip(lines.class_micro()) {
-            *usd = call::usd(m, keep);
+            // Most classes are empty in a call; skipping their division changes no figure.
+            *usd = if m == 0.0 { 0.0 } else { call::usd(m, keep) };
         }
+        rec.list = rec.usd.iter().sum();
+        rec.token_count = rec.tokens.iter().sum();
         // Tool fees are per call of the tool, billed on every attempt that runs; no batch discount.
         for ((t, count), fee) in step
             .tool_calls

@@ -16,10 +16,12 @@ pub mod draw;
 pub mod exact;
 pub mod fast;
 mod fast_shape;
+mod ledger;
 pub mod outcome;
 pub mod policy;
 mod provisioned;
 pub mod rng;
+mod stack_month;
 mod sums;
 mod support;
 
