@@ -221,9 +221,8 @@ fn offer(
                         ),
                         at,
                         &format!("model[{}].input_usd_per_mtok", rm.name.value),
-                        format!(
-                            "remove the model's prices, or remove `spillover` to bill what spills at them (its own pay-as-you-go deployment)"
-                        ),
+                        "remove the model's prices, or remove `spillover` to bill what spills at them (its own pay-as-you-go deployment)"
+                            .to_string(),
                     );
                     ok = false;
                 }
