@@ -163,3 +163,99 @@ fn the_worked_example_of_the_capacity_guide() {
         assert!((c.utilisation() - used).abs() < 1e-9, "{}", c.utilisation());
     }
 }
+
+#[test]
+fn users_and_workflows_bear_the_settled_dollars_of_a_provisioned_stack() {
+    // The known spillover above: $2,944.80 a month over 2,880 users of 30 requests each, all
+    // alike, so each user costs $2,944.80 / 2,880 = $1.0225 (not the $0.135 of their
+    // pay-as-you-go calls), and the one workflow carries the whole month.
+    let s = scenario(&text(2, 2, 1000));
+    let r = simulate(&s, 2, 7);
+    let rep = Report::new(&s, &r);
+    let st = &rep.stacks[1];
+    assert_cents("stack per user", st.cost_per_user_usd.mean, 1.0225);
+    let seg = &st.segments[0].cost_per_user_usd;
+    assert!((seg.mean - 1.0225).abs() < 1e-9, "{}", seg.mean);
+    assert!((seg.p95 - 1.0225).abs() < 1e-9, "{}", seg.p95);
+    assert_cents("workflow", st.workflows[0].monthly_spend_usd.mean, 2_944.80);
+    // The pay-as-you-go stack is untouched: $388.80 / 2,880 = $0.135.
+    let seg = &rep.stacks[0].segments[0].cost_per_user_usd;
+    assert!((seg.mean - 0.135).abs() < 1e-9, "{}", seg.mean);
+}
+
+#[test]
+fn estimate_says_it_does_not_model_provisioned_capacity() {
+    let s = scenario(&text(2, 2, 1000));
+    let e = aicost::sim::estimate::estimate(&s);
+    assert!(
+        e.approximations
+            .iter()
+            .any(|n| n.contains("provisioned capacity is not modelled")),
+        "{:?}",
+        e.approximations
+    );
+}
+
+#[test]
+fn focus_export_refuses_a_provisioned_model_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ptu.toml");
+    std::fs::write(&path, text(2, 2, 1000)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aicost"))
+        .args(["estimate", path.to_str().unwrap(), "--format", "focus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("model `ptu` has a provisioned capacity"), "{err}");
+    assert!(err.contains("aicost simulate"), "{err}");
+}
+
+/// The error of loading `text` as test.toml, which must point at the line holding `at`.
+fn refused(text: &str, at: &str) -> String {
+    let err = aicost::model::scenario::from_str("test.toml", text)
+        .err()
+        .unwrap_or_else(|| panic!("refused: {at}"));
+    let shown = err.to_string();
+    let line = text
+        .lines()
+        .position(|l| l.contains(at))
+        .unwrap_or_else(|| panic!("no line holds {at}"))
+        + 1;
+    assert!(shown.contains(&format!("test.toml:{line}:")), "{shown}");
+    shown
+}
+
+#[test]
+fn a_provisioned_capacity_is_validated_with_located_errors_and_the_fix() {
+    let ok = text(2, 2, 1000);
+    assert!(aicost::model::scenario::from_str("test.toml", &ok).is_ok());
+    let bad = ok.replace("units = 2\n", "units = 1.5\n");
+    let shown = refused(&bad, "units = 1.5");
+    assert!(shown.contains("`units` must be a whole number"), "{shown}");
+    assert!(shown.contains("units are bought whole"), "{shown}");
+    let bad = ok.replace("spillover = \"gpt\"", "spillover = \"gtp\"");
+    let shown = refused(&bad, "spillover = \"gtp\"");
+    assert!(shown.contains("`spillover` names no model"), "{shown}");
+    assert!(shown.contains("did you mean `gpt`?"), "{shown}");
+    let bad = ok.replace("spillover = \"gpt\"", "spillover = \"gpt\"\nterm = \"yeraly\"");
+    let shown = refused(&bad, "term = \"yeraly\"");
+    assert!(shown.contains("unknown `term`"), "{shown}");
+    assert!(shown.contains("did you mean `yearly`?"), "{shown}");
+    let bad = ok.replace(
+        "tokens_per_minute_per_unit = 1000\n",
+        "tokens_per_minute_per_unit = 1000\ntokens_per_second_per_unit = 20\n",
+    );
+    let shown = refused(&bad, "tokens_per_second_per_unit");
+    assert!(shown.contains("not both"), "{shown}");
+    let bad = ok.replace("tokens_per_minute_per_unit = 1000\n", "");
+    let err = aicost::model::scenario::from_str("test.toml", &bad)
+        .err()
+        .unwrap_or_else(|| panic!("a capacity without throughput is refused"));
+    let shown = err.to_string();
+    assert!(shown.contains("needs its throughput per unit"), "{shown}");
+    assert!(shown.contains("tokens_per_second_per_unit"), "{shown}");
+    let bad = ok.replace("spillover = \"gpt\"", "spillover = \"ptu\"");
+    let shown = refused(&bad, "spillover = \"ptu\"");
+    assert!(shown.contains("has a capacity of its own"), "{shown}");
+}

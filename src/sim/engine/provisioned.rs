@@ -225,7 +225,10 @@ impl MinuteLoad {
 
 /// Settle every month's capacities of each stack: the fee added, the pay-as-you-go dollars
 /// of what the capacity served credited back, in the stack's spend, billing classes, model
-/// spend and days (the fee spread evenly over the days).
+/// spend and days (the fee spread evenly over the days). Workflows' spend and users' costs,
+/// which the engine counted at pay-as-you-go, are rescaled by the same factor so that they
+/// still add up to the requests' settled dollars: each request bears the capacity's fee and
+/// credit in proportion to its pay-as-you-go dollars (a showback allocation, not a bill).
 pub(crate) fn settle_months(s: &Scenario, o: &mut TrialOutcome) {
     if !any(s) {
         return;
@@ -234,6 +237,8 @@ pub(crate) fn settle_months(s: &Scenario, o: &mut TrialOutcome) {
     for month in &mut o.months {
         for st in &mut month.stacks {
             let demands = std::mem::take(&mut st.capacity_demand);
+            let requests_usd: f64 = st.workflow_spend.iter().sum();
+            let mut settled_net = 0.0;
             st.capacity = demands
                 .iter()
                 .filter_map(|d| {
@@ -242,6 +247,7 @@ pub(crate) fn settle_months(s: &Scenario, o: &mut TrialOutcome) {
                 })
                 .map(|(c, d)| {
                     let net = c.net_usd();
+                    settled_net += net;
                     st.spend += net;
                     if let Some(without) = st.policy.spend_without.as_mut() {
                         *without += net;
@@ -260,6 +266,15 @@ pub(crate) fn settle_months(s: &Scenario, o: &mut TrialOutcome) {
                     c
                 })
                 .collect();
+            if requests_usd > 0.0 && settled_net != 0.0 {
+                let factor = (requests_usd + settled_net) / requests_usd;
+                for x in &mut st.workflow_spend {
+                    *x *= factor;
+                }
+                for x in st.user_costs.iter_mut().flatten() {
+                    *x *= factor;
+                }
+            }
         }
     }
 }
