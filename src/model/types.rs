@@ -374,6 +374,9 @@ pub struct Model {
     /// When the model is a fine-tune: its one-time training and its hosting fee. Its inference
     /// prices are the model's own (`prices`).
     pub fine_tune: Option<FineTune>,
+    /// Capacity bought by the hour, when the model has one; its prices (above) are then the
+    /// pay-as-you-go prices of what spills over.
+    pub provisioned: Option<crate::model::provisioned::Provisioned>,
 }
 
 /// A fine-tuned model's fees beyond its inference prices: a training job billed once (training

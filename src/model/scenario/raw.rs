@@ -410,6 +410,28 @@ pub struct RawModel {
     pub catalog: Option<String>,
     /// The model is a fine-tune: its training job and hosting fee.
     pub fine_tune: Option<Located<RawFineTune>>,
+    /// Capacity bought by the hour for the model; what does not fit spills over to
+    /// pay-as-you-go.
+    pub provisioned: Option<Located<RawProvisioned>>,
+}
+
+/// A provisioned capacity: units bought by the hour, each serving so many tokens a minute.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvisioned {
+    /// Units bought (PTUs, model units, GPUs).
+    pub units: Located<f64>,
+    /// Tokens (input and output) a unit serves in a minute.
+    pub tokens_per_minute_per_unit: Option<Located<f64>>,
+    /// Instead, a measured throughput in tokens per second per unit (a self-hosted GPU).
+    pub tokens_per_second_per_unit: Option<Located<f64>>,
+    /// The price of one unit for one hour.
+    pub usd_per_unit_hour: Located<f64>,
+    /// `hourly` (the default), `monthly` or `yearly`.
+    pub term: Option<Located<String>>,
+    /// The model whose pay-as-you-go prices bill what does not fit (default: the model's own
+    /// prices).
+    pub spillover: Option<Located<String>>,
 }
 
 /// A fine-tuned model's one-time training job and hourly hosting fee.

@@ -16,6 +16,7 @@ use rand_distr::Distribution;
 use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
 use super::outcome::{MonthOutcome, TrialOutcome};
 use super::policy::Effect;
+use super::provisioned::MinuteClock;
 use super::rng::{Keyed, label, mix, stream};
 use super::stack_month::{CallRec, StackAcc, Tally};
 use crate::billing::call::{self, CallLines, CallRule};
@@ -125,6 +126,7 @@ impl<'a> Plan<'a> {
             .collect();
         let mut month = Month::new(self, draw, &incidents, user_costs, None);
         month.policies = policies && !s.policies.is_empty();
+        month.clock = MinuteClock::for_month(s, key, sessions.iter().map(|x| (x.segment, x.day)));
         for session in &sessions {
             month.session(session);
         }
@@ -324,6 +326,8 @@ struct Month<'p, 'a> {
     capture: Option<Vec<Vec<RequestSample>>>,
     /// Whether the budget policies act (off for the month without them, and for samples).
     policies: bool,
+    /// Where each request falls in its day, when a model has a provisioned capacity.
+    clock: Option<MinuteClock>,
 }
 
 impl<'p, 'a> Month<'p, 'a> {
@@ -348,6 +352,7 @@ impl<'p, 'a> Month<'p, 'a> {
             user_costs,
             capture,
             policies: false,
+            clock: None,
         }
     }
 }
@@ -425,6 +430,7 @@ impl Month<'_, '_> {
         let walk_key = mix(key, label::WALK);
         let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
         let latency_cap = self.plan.latencies_sampled;
+        let minute = (self.clock.as_mut()).map_or(0, |c| c.minute(sess.segment as usize, day, key));
         for k in 0..self.stacks.len() {
             let acc = &mut self.stacks[k];
             let effect =
@@ -442,6 +448,7 @@ impl Month<'_, '_> {
             let semantic_hit = effect.semantic_hit(semantic_hit, wd.semantic_cache_hit_rate, key);
             let mut tally = std::mem::take(&mut self.tally);
             tally.clear();
+            tally.minute = minute;
             if wd.semantic_cache_usd_per_lookup > 0.0 {
                 tally.fees.push((0, wd.semantic_cache_usd_per_lookup));
             }

@@ -19,6 +19,7 @@ mod fast_shape;
 mod ledger;
 pub mod outcome;
 pub mod policy;
+mod provisioned;
 pub mod rng;
 mod stack_month;
 mod sums;
@@ -296,6 +297,9 @@ pub struct StackSim {
     pub stream: SpendStream,
     /// Per simulated month, what the budget policies did (empty without policies).
     pub policy: Vec<policy::PolicyMonth>,
+    /// Per simulated month, the bill of each provisioned capacity the stack calls (empty
+    /// without one).
+    pub capacity: Vec<Vec<crate::billing::provisioned::CapacityMonth>>,
 }
 
 impl StackSim {
@@ -530,6 +534,9 @@ impl SimResult {
                 if !t.policy.fired_day.is_empty() {
                     acc.policy.push(t.policy);
                 }
+                if !t.capacity.is_empty() {
+                    acc.capacity.push(t.capacity);
+                }
                 acc.trial_totals.push(TrialTotals {
                     calls: t.calls as f64,
                     retry_spend: t.retry_spend,
@@ -728,6 +735,7 @@ where
     run_trials(s, opts, engine, |t| {
         let mut o = trial(t);
         capacity::add_fees(s, &mut o);
+        provisioned::settle_months(s, &mut o);
         o
     })
 }

@@ -63,6 +63,11 @@ pub struct StackTrial {
     pub latency_ms: Vec<Vec<f64>>,
     /// What the budget policies did (empty without policies).
     pub policy: super::policy::PolicyMonth,
+    /// Per provisioned model the stack calls, the month's minutes against its capacity, as
+    /// the engine simulated them (settled into `capacity` after the month).
+    pub capacity_demand: Vec<crate::billing::provisioned::Demand>,
+    /// Per provisioned model the stack calls, the month's bill of its capacity.
+    pub capacity: Vec<crate::billing::provisioned::CapacityMonth>,
 }
 
 /// Everything one month of a trial produces.

@@ -48,6 +48,14 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 .to_string(),
         );
     }
+    if s.models.iter().any(|m| m.provisioned.is_some()) {
+        // Capacity is settled minute by minute against the month's traffic: its fee, the
+        // pay-as-you-go dollars it absorbs and what spills over are the exact engine's.
+        approx.note(
+            "provisioned capacity is not modelled: every token is priced at pay-as-you-go and no capacity fee is billed (simulate for the capacity's fee, spillover and idle hours)"
+                .to_string(),
+        );
+    }
     let traffic: Vec<Vec<TrafficLine>> = s
         .workflows
         .iter()

@@ -18,6 +18,7 @@ mod long_context;
 mod models;
 mod policy;
 mod price;
+mod provisioned;
 mod routes;
 mod run;
 mod traffic;
@@ -161,7 +162,11 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
 
     let segments: Vec<Option<Segment>> = raw.segments.iter().map(|s| segment(s, v)).collect();
     let segment_names: Vec<&str> = raw.segments.iter().map(|s| s.name.value.as_str()).collect();
-    let models: Vec<Option<Model>> = raw.models.iter().map(|m| model(m, v)).collect();
+    let models: Vec<Option<Model>> = raw
+        .models
+        .iter()
+        .map(|m| model(&provisioned::priced(raw, m), v))
+        .collect();
     let model_names: Vec<&str> = raw.models.iter().map(|m| m.name.value.as_str()).collect();
 
     // Routes in the order steps first use them.
@@ -266,6 +271,7 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     let incidents = incidents(raw, &workflow_names, simulation.as_ref(), v);
     let mut models = models;
     capacity::fine_tunes(raw, &mut models, simulation.as_ref(), v);
+    provisioned::provisioned(raw, &mut models, v);
 
     let simulation = simulation?;
     let segments: Option<Vec<Segment>> = segments.into_iter().collect();
