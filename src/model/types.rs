@@ -374,6 +374,9 @@ pub struct Model {
     /// When the model is a fine-tune: its one-time training and its hosting fee. Its inference
     /// prices are the model's own (`prices`).
     pub fine_tune: Option<FineTune>,
+    /// The deployment's rate limits per minute (`requests_per_minute`, `tokens_per_minute`);
+    /// `None` when it has none.
+    pub quota: Option<crate::model::quota::Quota>,
 }
 
 /// A fine-tuned model's fees beyond its inference prices: a training job billed once (training
@@ -598,6 +601,8 @@ pub struct Stack {
     pub name: String,
     /// One chain per route, indexed like [`Scenario::routes`].
     pub chains: Vec<Chain>,
+    /// What its client does with a call a model's quota throttles.
+    pub on_throttle: crate::model::quota::OnThrottle,
 }
 
 impl Stack {

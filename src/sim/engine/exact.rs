@@ -130,19 +130,31 @@ impl<'a> Plan<'a> {
             .collect();
         let mut month = Month::new(self, draw, &incidents, user_costs, None);
         month.policies = policies && !s.policies.is_empty();
+        let at = sessions
+            .iter()
+            .map(|x| (x.segment as usize, x.day as usize));
+        month.quota.get_mut().start(s, key, at);
         for session in &sessions {
             month.session(session);
         }
         let Month {
-            stacks, user_costs, ..
+            stacks,
+            user_costs,
+            quota,
+            ..
         } = month;
+        let quota = quota.into_inner().finish(s.stacks.len());
         MonthOutcome {
             users: users.clone(),
             incidents: incidents.iter().map(|i| i.happened).collect(),
             stacks: stacks
                 .into_iter()
                 .zip(user_costs)
-                .map(|(acc, users)| acc.finish(draw, days, users))
+                .zip(quota)
+                .map(|((acc, users), quota)| StackTrial {
+                    quota,
+                    ..acc.finish(draw, days, users)
+                })
                 .collect(),
         }
     }
@@ -581,6 +593,7 @@ impl StackAcc {
             review_usd,
             latency_ms: self.latency_ms,
             policy: self.policy,
+            quota: Default::default(),
         }
     }
 }
@@ -602,6 +615,7 @@ struct Month<'p, 'a> {
     capture: Option<Vec<Vec<RequestSample>>>,
     /// Whether the budget policies act (off for the month without them, and for samples).
     policies: bool,
+    quota: std::cell::RefCell<super::quota::QuotaState>,
 }
 
 impl<'p, 'a> Month<'p, 'a> {
@@ -626,6 +640,7 @@ impl<'p, 'a> Month<'p, 'a> {
             user_costs,
             capture,
             policies: false,
+            quota: Default::default(),
         }
     }
 }
@@ -703,6 +718,10 @@ impl Month<'_, '_> {
         let walk_key = mix(key, label::WALK);
         let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
         let latency_cap = self.plan.latencies_sampled;
+        let at = self
+            .quota
+            .get_mut()
+            .arrival(s, sess.segment as usize, day, key);
         for k in 0..self.stacks.len() {
             let acc = &mut self.stacks[k];
             let effect =
@@ -717,6 +736,7 @@ impl Month<'_, '_> {
                     (acc.requests + 1, acc.workflow_requests[w] + 1);
                 continue;
             }
+            self.quota.get_mut().begin(k, at);
             let semantic_hit = effect.semantic_hit(semantic_hit, wd.semantic_cache_hit_rate, key);
             let mut tally = std::mem::take(&mut self.tally);
             tally.clear();
@@ -784,6 +804,8 @@ impl Month<'_, '_> {
                     acc.semantic_hits += 1;
                 }
                 acc.commit(&tally, w, day, cost, latency_cap);
+                let billed = |i: usize| acc.billed[i].1 + tally.calls[i].tool_usd;
+                self.quota.get_mut().end(tally.calls.len(), billed);
                 if let Some(c) =
                     self.user_costs[k][sess.segment as usize].get_mut(sess.user_slot as usize)
                 {
@@ -872,9 +894,21 @@ impl Month<'_, '_> {
                 return false;
             }
             for _ in 0..link.max_attempts {
+                let gate = (call.run, &mut tally.latency_ms);
+                match self
+                    .quota
+                    .borrow_mut()
+                    .gate(link.model, last, tally.calls.len(), gate)
+                {
+                    super::quota::Gate::Pass => {}
+                    super::quota::Gate::Next => continue 'links,
+                    super::quota::Gate::Fail => return false,
+                }
                 let errored = link.provider_error_rate > 0.0
                     && rng.random::<f64>() < link.provider_error_rate;
                 call.record(self, tally, link, !first, errored, rng);
+                let used = tally.calls.last().map_or(0.0, |c| c.tokens.iter().sum());
+                self.quota.borrow_mut().used(link.model, used);
                 first = false;
                 if errored {
                     tally.errored += 1;

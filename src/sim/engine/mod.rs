@@ -18,6 +18,7 @@ pub mod fast;
 mod fast_shape;
 pub mod outcome;
 pub mod policy;
+pub mod quota;
 pub mod rng;
 mod sums;
 mod support;
@@ -294,6 +295,8 @@ pub struct StackSim {
     pub stream: SpendStream,
     /// Per simulated month, what the budget policies did (empty without policies).
     pub policy: Vec<policy::PolicyMonth>,
+    /// What the rate-limit quotas did, summed over simulated months.
+    pub quota: quota::QuotaTotals,
 }
 
 impl StackSim {
@@ -528,6 +531,7 @@ impl SimResult {
                 if !t.policy.fired_day.is_empty() {
                     acc.policy.push(t.policy);
                 }
+                acc.quota.add(&t.quota, t.requests);
                 acc.trial_totals.push(TrialTotals {
                     calls: t.calls as f64,
                     retry_spend: t.retry_spend,

@@ -63,6 +63,8 @@ pub struct StackTrial {
     pub latency_ms: Vec<Vec<f64>>,
     /// What the budget policies did (empty without policies).
     pub policy: super::policy::PolicyMonth,
+    /// What the rate-limit quotas did (empty without quotas).
+    pub quota: super::quota::QuotaMonth,
 }
 
 /// Everything one month of a trial produces.

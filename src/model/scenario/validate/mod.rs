@@ -18,6 +18,7 @@ mod long_context;
 mod models;
 mod policy;
 mod price;
+mod quota;
 mod routes;
 mod run;
 mod traffic;
@@ -263,6 +264,8 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     let incidents = incidents(raw, &workflow_names, simulation.as_ref(), v);
     let mut models = models;
     capacity::fine_tunes(raw, &mut models, simulation.as_ref(), v);
+    let mut stacks = stacks;
+    quota::quotas(raw, &mut models, &mut stacks, v);
 
     let simulation = simulation?;
     let segments: Option<Vec<Segment>> = segments.into_iter().collect();

@@ -325,6 +325,7 @@ pub(super) fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model>
         priority: priority?,
         flex: flex?,
         fine_tune: None,
+        quota: None,
     })
 }
 

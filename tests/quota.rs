@@ -1,0 +1,199 @@
+//! Rate-limit quotas: an office day whose peak minute is known by hand, against a quota of 20
+//! calls a minute, throttled minute by minute in the exact engine and sent to the next link,
+//! retried or failed as the stack says; the closed form of the month's peak; validation.
+
+mod common;
+
+use aicost::analysis::report::Report;
+use aicost::model::quota::month_against;
+use aicost::sim::engine::{self, SimOptions};
+use common::*;
+
+/// 12,000 users with one session a day each: 12,000 requests every day of a 30-day month, each
+/// 1,000 input and 200 output tokens, under office hours. Hours 10, 11 and 14 hold 11% of the
+/// day (1,320 requests: 22 a minute), hour 15 10.5% (21 a minute), hour 13 10% (20 a minute).
+///
+/// - `small`: 1,000 × $0.30 + 200 × $1.20 per million: $0.00054 a request.
+/// - `large`: 1,000 × $2.50 + 200 × $10 per million: $0.0045 a request.
+fn office(quota: &str, throttle: &str) -> String {
+    format!(
+        r#"
+name = "office-quota"
+[simulation]
+trials = 2
+arrivals = "fixed"
+
+[[segment]]
+name = "staff"
+users = 12000
+sessions_per_user_per_month = 30
+user_variability = 0
+hourly_profile = "office-hours"
+
+[[workflow]]
+name = "w"
+requests_per_session = 1
+[[workflow.step]]
+name = "call"
+route = "r"
+input_tokens = 1000
+output_tokens = 200
+
+[[model]]
+name = "small"
+input_usd_per_mtok = 0.30
+output_usd_per_mtok = 1.20
+{quota}
+
+[[model]]
+name = "large"
+input_usd_per_mtok = 2.50
+output_usd_per_mtok = 10.00
+
+[[stack]]
+name = "fallback"
+{throttle}
+[stack.route.r]
+chain = [{{ model = "small" }}, {{ model = "large" }}]
+"#
+    )
+}
+
+fn run(text: &str) -> Report {
+    report(&scenario(text), 2, 7)
+}
+
+#[test]
+fn the_office_day_s_22_request_minutes_send_2_a_minute_to_the_next_link() {
+    // 20 a minute: hours 10, 11 and 14 throttle 2 a minute (360 a day), hour 15 one (60):
+    // 420 of 12,000 a day, 3.5%; 12,600 a month go to `large`, which bills them
+    // 12,600 × $0.0045 = $56.70. The month: 347,400 × $0.00054 + $56.70 = $244.296.
+    let r = run(&office(
+        "requests_per_minute = 20",
+        "[stack.throttle]\naction = \"next\"",
+    ));
+    let st = &r.stacks[0];
+    let q = st.quotas.as_ref().expect("a quota report");
+    assert_eq!(q.models, vec!["small".to_string()]);
+    assert_eq!(q.on_throttle, "next");
+    assert_eq!(q.probability_minute_over_quota, 1.0);
+    assert!(
+        (q.throttled_share - 0.035).abs() < 1e-12,
+        "{}",
+        q.throttled_share
+    );
+    assert_eq!(q.throttled_calls_per_month, 12_600.0);
+    assert_eq!(q.sent_on_requests_per_month, 12_600.0);
+    assert_eq!(
+        (q.retried_requests_per_month, q.failed_requests_per_month),
+        (0.0, 0.0)
+    );
+    assert_cents("sent on", q.sent_on_cost_usd, 56.70);
+    assert_cents("month", st.monthly_spend_usd.mean, 244.296);
+    // The closed form says the same of the month's 30 days.
+    let s = scenario(&office("requests_per_minute = 20", ""));
+    let f = month_against(&s.segments[0].within_day, &[12_000.0; 30], 20.0, true);
+    assert!((f.throttled - 12_600.0).abs() < 1e-6, "{}", f.throttled);
+    assert_eq!(f.peak_probability, 1.0);
+}
+
+#[test]
+fn a_token_quota_of_20_requests_worth_throttles_the_same_minutes() {
+    // 1,200 tokens a request: 24,000 a minute is spent by the minute's 20th call.
+    let r = run(&office(
+        "tokens_per_minute = 24000",
+        "[stack.throttle]\naction = \"next\"",
+    ));
+    let q = r.stacks[0].quotas.as_ref().expect("a quota report");
+    assert_eq!(q.throttled_calls_per_month, 12_600.0);
+    assert_cents("sent on", q.sent_on_cost_usd, 56.70);
+}
+
+#[test]
+fn retried_after_two_hours_every_throttled_call_finds_room() {
+    // 21 a minute: hours 10, 11 and 14 throttle one a minute (180 a day). Retried two hours
+    // later they land in hours 12 (16 a minute), 13 (20) and 16 (18): room for each. Nothing
+    // fails, the month costs 360,000 × $0.00054 = $194.40, and each retried request waits
+    // 7,200 s more.
+    let r = run(&office(
+        "requests_per_minute = 21",
+        "[stack.throttle]\naction = \"retry\"\nretry_after_s = 7200\nmax_tries = 3",
+    ));
+    let st = &r.stacks[0];
+    let q = st.quotas.as_ref().expect("a quota report");
+    assert_eq!(q.on_throttle, "retry");
+    assert_eq!(q.retried_requests_per_month, 5_400.0);
+    assert_eq!(q.failed_requests_per_month, 0.0);
+    assert_eq!(q.sent_on_requests_per_month, 0.0);
+    assert!((q.throttled_share - 0.015).abs() < 1e-12);
+    assert_eq!(q.mean_retry_delay_s, Some(7_200.0));
+    assert_cents("month", st.monthly_spend_usd.mean, 194.40);
+}
+
+#[test]
+fn one_try_fails_every_throttled_request() {
+    // max_tries = 1: the 420 throttled requests of each day fail, billed nothing.
+    let r = run(&office(
+        "requests_per_minute = 20",
+        "[stack.throttle]\nmax_tries = 1",
+    ));
+    let st = &r.stacks[0];
+    let q = st.quotas.as_ref().expect("a quota report");
+    assert_eq!(q.failed_requests_per_month, 12_600.0);
+    assert_eq!(q.retried_requests_per_month, 0.0);
+    let accepted = st.acceptance_rate.expect("an acceptance rate");
+    assert!((accepted - 0.965).abs() < 1e-12, "{accepted}");
+    assert_cents("month", st.monthly_spend_usd.mean, 347_400.0 * 0.00054);
+}
+
+#[test]
+fn the_fast_engine_declines_quotas_and_auto_runs_the_exact_one() {
+    let text = office("requests_per_minute = 20", "").replace("\"fixed\"", "\"poisson\"");
+    let s = scenario(&text);
+    let mut opts = SimOptions::new(2, 1);
+    opts.engine = engine::EngineRequest::Fast;
+    let e = engine::simulate(&s, &opts)
+        .expect_err("declined")
+        .to_string();
+    assert!(e.contains("rate-limit quotas"), "{e}");
+    opts.engine = engine::EngineRequest::Auto;
+    let r = engine::simulate(&s, &opts).expect("runs");
+    assert_eq!(r.engine.name, "exact");
+}
+
+#[test]
+fn without_a_quota_there_is_no_quota_report() {
+    let r = run(&office("", ""));
+    assert!(r.stacks[0].quotas.is_none());
+    let json = serde_json::to_value(&r).expect("JSON");
+    assert!(json["stacks"][0].get("quotas").is_none());
+}
+
+fn invalid(text: &str) -> String {
+    match aicost::model::scenario::from_str("test.toml", text) {
+        Ok(_) => panic!("should be invalid"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn quota_mistakes_are_located_with_a_fix() {
+    let e = invalid(&office("requests_per_minute = 0", ""));
+    assert!(e.contains("`requests_per_minute` must be above 0"), "{e}");
+    assert!(e.contains("test.toml:"), "{e}");
+    let e = invalid(&office("", "[stack.throttle]\naction = \"nxt\""));
+    assert!(e.contains("unknown throttle `action` `nxt`"), "{e}");
+    assert!(e.contains("did you mean `next`?"), "{e}");
+    let e = invalid(&office("", "[stack.throttle]\nmax_tries = 0"));
+    assert!(
+        e.contains("`max_tries` must be a whole number from 1 to 100"),
+        "{e}"
+    );
+    let e = invalid(&office(
+        "",
+        "[stack.throttle]\naction = \"next\"\nretry_after_s = 5",
+    ));
+    assert!(e.contains("has no effect with `action = \"next\"`"), "{e}");
+    let e = invalid(&office("request_per_minute = 20", ""));
+    assert!(e.contains("did you mean `requests_per_minute`?"), "{e}");
+}
