@@ -197,3 +197,48 @@ fn quota_mistakes_are_located_with_a_fix() {
     let e = invalid(&office("request_per_minute = 20", ""));
     assert!(e.contains("did you mean `requests_per_minute`?"), "{e}");
 }
+
+#[test]
+fn the_table_and_the_brief_show_the_quota_figures() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("office.toml");
+    let text = office(
+        "requests_per_minute = 20",
+        "[stack.throttle]\naction = \"next\"",
+    );
+    std::fs::write(&path, text).expect("written");
+    let run = |format: &str| {
+        let out = assert_cmd::cargo::cargo_bin_cmd!("aicost")
+            .env("NO_COLOR", "1")
+            .args([
+                "simulate",
+                path.to_str().unwrap(),
+                "-n",
+                "2",
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let table = run("table");
+    assert!(table.contains("Months with a minute over quota"), "{table}");
+    assert!(table.contains("0 / 0 / 12,600"), "{table}");
+    assert!(table.contains("$56.70"), "{table}");
+    let brief = run("markdown");
+    assert!(brief.contains("Rate limits"), "{brief}");
+    assert!(
+        brief.contains("sent to the next model of the chain"),
+        "{brief}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("JSON");
+    let q = &json["stacks"][0]["quotas"];
+    assert_eq!(q["sent_on_requests_per_month"], 12_600.0);
+    assert_eq!(q["on_throttle"], "next");
+}

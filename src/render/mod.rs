@@ -12,5 +12,6 @@ pub mod html;
 pub mod markdown;
 pub mod plot;
 pub mod policy;
+pub mod quota;
 pub mod table;
 pub mod text;
