@@ -242,3 +242,45 @@ fn the_table_and_the_brief_show_the_quota_figures() {
     assert_eq!(q["sent_on_requests_per_month"], 12_600.0);
     assert_eq!(q["on_throttle"], "next");
 }
+
+#[test]
+fn the_estimate_gives_the_closed_form_of_the_month_s_minutes() {
+    // Fixed arrivals: the office month's 12,600 calls over 20 a minute, 3.5% of `small`'s.
+    let e = aicost::sim::estimate::estimate(&scenario(&office("requests_per_minute = 20", "")));
+    let q = &e.stacks[0].quotas[0];
+    assert_eq!(q.model, "small");
+    assert!(
+        (q.throttled_calls - 12_600.0).abs() < 1e-6,
+        "{}",
+        q.throttled_calls
+    );
+    assert!((q.throttled_share - 0.035).abs() < 1e-9);
+    assert_eq!(q.peak_probability, 1.0);
+    assert!(!e.approximations.is_empty());
+    // Poisson arrivals: the simulated share of months with a minute over 30 calls, and the
+    // throttled share, within 4 standard errors of the closed form's (first tries only: with
+    // `next`, a throttled call is not tried again on `small`).
+    let text = office(
+        "requests_per_minute = 30",
+        "[stack.throttle]\naction = \"next\"",
+    )
+    .replace("\"fixed\"", "\"poisson\"");
+    let s = scenario(&text);
+    let e = aicost::sim::estimate::estimate(&s);
+    let q = &e.stacks[0].quotas[0];
+    let r = report(&s, 40, 11);
+    let sim = r.stacks[0].quotas.as_ref().expect("a quota report");
+    let p = q.peak_probability;
+    let se = (p * (1.0 - p) / 40.0).sqrt().max(1e-3);
+    assert!(
+        (sim.probability_minute_over_quota - p).abs() < 4.0 * se + 0.05,
+        "{} vs {p}",
+        sim.probability_minute_over_quota
+    );
+    let expected = q.throttled_calls;
+    let got = sim.throttled_calls_per_month;
+    assert!(
+        (got - expected).abs() < 4.0 * (expected / 40.0).sqrt() + 0.02 * expected,
+        "{got} vs {expected}"
+    );
+}

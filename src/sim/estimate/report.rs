@@ -191,6 +191,9 @@ pub struct StackEstimate {
     pub cost_per_useful_output_usd: Option<f64>,
     /// Expected monthly dollars by billing class (first month).
     pub by_class_usd: CostBreakdown,
+    /// The first month against each rate-limit quota of the stack's models (none without).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<super::quota::QuotaEstimate>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
