@@ -3,25 +3,11 @@
 //! than the quota and the expected share of its calls beyond it (a call's first try), from
 //! each minute's distribution (`model::within_day`) at the parameters' means.
 
-use serde::Serialize;
-
-use super::report::WorkflowEstimate;
+use super::report::{QuotaEstimate, WorkflowEstimate};
 use crate::model::traffic::Approximations;
 use crate::model::types::day_weights;
 use crate::model::within_day::{self, HOURS, MINUTES_PER_HOUR};
 use crate::model::{Arrivals, Scenario, Stack};
-
-/// One quota'd model of a stack in the first month.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct QuotaEstimate {
-    pub model: String,
-    pub requests_per_minute: f64,
-    /// P(some minute of the month holds more calls than the quota).
-    pub peak_probability: f64,
-    /// Expected calls of the month beyond their minute's quota, and their share of its calls.
-    pub throttled_calls: f64,
-    pub throttled_share: f64,
-}
 
 /// The quota'd models of `stack`, given its workflows' estimates.
 pub(super) fn quotas(
