@@ -20,6 +20,7 @@ pub mod outcome;
 pub mod policy;
 pub mod quota;
 pub mod rng;
+mod samples;
 mod sums;
 mod support;
 

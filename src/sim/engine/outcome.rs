@@ -67,6 +67,16 @@ pub struct StackTrial {
     pub quota: super::quota::QuotaMonth,
 }
 
+impl StackTrial {
+    /// The stack's month with what the quotas did in it (nothing where `quota` is `None`).
+    pub fn with_quota(self, quota: Option<super::quota::QuotaMonth>) -> Self {
+        StackTrial {
+            quota: quota.unwrap_or_default(),
+            ..self
+        }
+    }
+}
+
 /// Everything one month of a trial produces.
 #[derive(Clone, Debug)]
 pub struct MonthOutcome {

@@ -13,6 +13,8 @@
 //! minute has used); its tokens then count against the minute. A throttled call is billed
 //! nothing. Scenarios without quotas skip all of this: nothing is allocated or drawn.
 
+use std::cell::RefCell;
+
 use rand::RngExt;
 use rand_distr::{Distribution, Gamma};
 
@@ -112,9 +114,51 @@ struct Current {
     sent_on_from: Option<usize>,
 }
 
-/// A month's quota state, all stacks.
+/// A month's quota state, all stacks; a request's walk, which only reads the month, updates it.
+#[derive(Debug, Default)]
+pub struct QuotaState(RefCell<Inner>);
+
+impl QuotaState {
+    /// Set up month `key` of scenario `s`, whose sessions fall on `(segment, day)`.
+    pub fn start(&self, s: &Scenario, key: u64, sessions: impl Iterator<Item = (u16, u16)>) {
+        self.0.borrow_mut().start(s, key, sessions);
+    }
+
+    /// The minute of the month (fractional) at which a request of `segment` arrives on day
+    /// `day`; `key` is the request's own key.
+    pub fn arrival(&self, s: &Scenario, segment: usize, day: usize, key: u64) -> f64 {
+        self.0.borrow_mut().arrival(s, segment, day, key)
+    }
+
+    /// A request arriving at minute `at` starts its walk on stack `k`.
+    pub fn begin(&self, k: usize, at: f64) {
+        self.0.borrow_mut().begin(k, at);
+    }
+
+    /// Whether a call to `model` goes through (see `Inner::gate`).
+    pub fn gate(&self, model: usize, last: bool, call: (u32, usize, &mut Option<f64>)) -> Gate {
+        self.0.borrow_mut().gate(model, last, call)
+    }
+
+    /// A call to `model` that went through used `tokens` (by class).
+    pub fn used(&self, model: usize, tokens: Option<&[f64]>) {
+        self.0.borrow_mut().used(model, tokens);
+    }
+
+    /// The request was billed (see `Inner::end`).
+    pub fn end(&self, billed: &[(f64, f64)], tool_usd: impl Fn(usize) -> f64) {
+        self.0.borrow_mut().end(billed, tool_usd);
+    }
+
+    /// The month's record per stack (empty records where quotas are off).
+    pub fn finish(&self, stacks: usize) -> Vec<QuotaMonth> {
+        self.0.take().finish(stacks)
+    }
+}
+
+/// The state behind [`QuotaState`].
 #[derive(Clone, Debug, Default)]
-pub struct QuotaState {
+struct Inner {
     /// Off where no model has a quota, and for reference samples (no month).
     on: bool,
     fixed: bool,
@@ -135,14 +179,9 @@ pub fn has_quotas(s: &Scenario) -> bool {
     s.models.iter().any(|m| m.quota.is_some())
 }
 
-impl QuotaState {
+impl Inner {
     /// Set up month `key` of scenario `s`, whose sessions fall on `(segment, day)`.
-    pub fn start(
-        &mut self,
-        s: &Scenario,
-        key: u64,
-        sessions: impl Iterator<Item = (usize, usize)>,
-    ) {
+    fn start(&mut self, s: &Scenario, key: u64, sessions: impl Iterator<Item = (u16, u16)>) {
         if !has_quotas(s) {
             return;
         }
@@ -162,6 +201,7 @@ impl QuotaState {
         self.day_n = vec![vec![0.0; days]; s.segments.len()];
         self.day_i = vec![vec![0; days]; s.segments.len()];
         for (g, d) in sessions {
+            let (g, d) = (g as usize, d as usize);
             self.day_n[g][d] += per_session[g];
         }
         self.bursts = s
@@ -210,7 +250,7 @@ impl QuotaState {
 
     /// The minute of the month (fractional) at which a request of `segment` arrives on day
     /// `day`; `key` is the request's own key.
-    pub fn arrival(&mut self, s: &Scenario, segment: usize, day: usize, key: u64) -> f64 {
+    fn arrival(&mut self, s: &Scenario, segment: usize, day: usize, key: u64) -> f64 {
         if !self.on {
             return 0.0;
         }
@@ -237,7 +277,7 @@ impl QuotaState {
     }
 
     /// A request arriving at minute `at` starts its walk on stack `k`.
-    pub fn begin(&mut self, k: usize, at: f64) {
+    fn begin(&mut self, k: usize, at: f64) {
         self.cur = Current {
             stack: k,
             at,
@@ -246,14 +286,13 @@ impl QuotaState {
     }
 
     /// Whether a call to `model` goes through, where `last` says whether its link is the
-    /// chain's last and `calls` is how many calls the request has made so far. A retry's delay
-    /// is added to `latency_ms` on the request's first run.
-    pub fn gate(
+    /// chain's last, `run` is the request's run and `calls` is how many calls the request has
+    /// made so far. A retry's delay is added to `latency_ms` on the request's first run.
+    fn gate(
         &mut self,
         model: usize,
         last: bool,
-        calls: usize,
-        (run, latency_ms): (u32, &mut Option<f64>),
+        (run, calls, latency_ms): (u32, usize, &mut Option<f64>),
     ) -> Gate {
         if !self.on {
             return Gate::Pass;
@@ -304,11 +343,13 @@ impl QuotaState {
         }
     }
 
-    /// A call to `model` that went through used `tokens`: they count against its minute.
-    pub fn used(&mut self, model: usize, tokens: f64) {
+    /// A call to `model` that went through used `tokens` (by class): they count against its
+    /// minute.
+    fn used(&mut self, model: usize, tokens: Option<&[f64]>) {
         if !self.on {
             return;
         }
+        let tokens: f64 = tokens.map_or(0.0, |t| t.iter().sum());
         let minute = self.cur.at as usize;
         if let Some(c) = self.counters[self.cur.stack][model].as_mut()
             && minute < c.tokens.len()
@@ -318,9 +359,9 @@ impl QuotaState {
         self.cur.tries = 0;
     }
 
-    /// The request's walk on its stack is over and it was billed; `billed(i)` is what its
-    /// `i`-th of `calls` calls was billed.
-    pub fn end(&mut self, calls: usize, billed: impl Fn(usize) -> f64) {
+    /// The request's walk on its stack is over and it was billed: `billed[i].1` (after volume
+    /// tiers) plus `tool_usd(i)` is what its `i`-th call was billed.
+    fn end(&mut self, billed: &[(f64, f64)], tool_usd: impl Fn(usize) -> f64) {
         if !self.on {
             return;
         }
@@ -331,12 +372,14 @@ impl QuotaState {
         m.failed += u64::from(cur.failed);
         if let Some(from) = cur.sent_on_from {
             m.sent_on += 1;
-            m.sent_on_usd += (from..calls).map(billed).sum::<f64>();
+            m.sent_on_usd += (from..billed.len())
+                .map(|i| billed[i].1 + tool_usd(i))
+                .sum::<f64>();
         }
     }
 
     /// The month's record per stack (empty records where quotas are off).
-    pub fn finish(self, stacks: usize) -> Vec<QuotaMonth> {
+    fn finish(self, stacks: usize) -> Vec<QuotaMonth> {
         if self.on {
             self.months
         } else {
