@@ -315,3 +315,25 @@ fn overflow_variance(lambda: f64, q: f64) -> f64 {
     }
     m2 - m1 * m1
 }
+
+#[test]
+fn the_shipped_azure_scenario_throttles_at_its_morning_peak() {
+    // 100,000 tokens a minute against a 10:00 peak of about 90,000 with bursty minutes: some
+    // minute of every month goes over; the spill stack sends those calls to the global
+    // deployment and pays for them there, the retry stack retries and fails some.
+    let text = std::fs::read_to_string("scenarios/azure-office-quota.toml").expect("shipped");
+    let s = scenario(&text);
+    let r = report(&s, 4, 1);
+    let spill = r.stacks[0].quotas.as_ref().expect("a quota report");
+    let retry = r.stacks[1].quotas.as_ref().expect("a quota report");
+    assert_eq!(spill.probability_minute_over_quota, 1.0);
+    assert!(
+        (0.005..0.2).contains(&spill.throttled_share),
+        "{}",
+        spill.throttled_share
+    );
+    assert!(spill.sent_on_requests_per_month > 0.0 && spill.sent_on_cost_usd > 0.0);
+    assert_eq!(spill.failed_requests_per_month, 0.0);
+    assert!(retry.retried_requests_per_month > 0.0 && retry.failed_requests_per_month > 0.0);
+    assert_eq!(retry.sent_on_requests_per_month, 0.0);
+}
