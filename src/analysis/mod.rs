@@ -12,5 +12,6 @@ pub mod fit;
 pub mod levers;
 pub mod policy;
 pub mod provisioned;
+pub mod quota;
 pub mod report;
 pub mod sensitivity;

@@ -150,6 +150,9 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
     for (label, cells) in super::policy::table_rows(report) {
         rows.push(row(label, cells));
     }
+    for (label, cells) in super::quota::table_rows(report) {
+        rows.push(row(label, cells));
+    }
     if let Some(first) = detail.stacks.iter().find_map(|s| s.incidents.as_ref()) {
         for (i, chance) in first.incidents.iter().enumerate() {
             rows.push(row(

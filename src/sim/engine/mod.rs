@@ -20,7 +20,9 @@ mod ledger;
 pub mod outcome;
 pub mod policy;
 mod provisioned;
+pub mod quota;
 pub mod rng;
+mod samples;
 mod stack_month;
 mod sums;
 mod support;
@@ -300,6 +302,8 @@ pub struct StackSim {
     /// Per simulated month, the bill of each provisioned capacity the stack calls (empty
     /// without one).
     pub capacity: Vec<Vec<crate::billing::provisioned::CapacityMonth>>,
+    /// What the rate-limit quotas did, summed over simulated months.
+    pub quota: quota::QuotaTotals,
 }
 
 impl StackSim {
@@ -537,6 +541,7 @@ impl SimResult {
                 if !t.capacity.is_empty() {
                     acc.capacity.push(t.capacity);
                 }
+                acc.quota.add(&t.quota, t.requests);
                 acc.trial_totals.push(TrialTotals {
                     calls: t.calls as f64,
                     retry_spend: t.retry_spend,

@@ -1,146 +1,24 @@
-//! Provisioned capacity in the exact engine: which minute of its day each request arrives
-//! in, each stack's tokens and pay-as-you-go dollars per minute on its provisioned models, and
-//! the month's settlement (`billing::provisioned`) added to each stack's spend after the
-//! engine has simulated it.
+//! Provisioned capacity in the exact engine: each stack's tokens and pay-as-you-go dollars per
+//! minute on its provisioned models, and the month's settlement (`billing::provisioned`) added
+//! to each stack's spend after the engine has simulated it.
 //!
-//! A request's minute follows its segment's hour-of-day profile (`model::within_day`): within
-//! an hour every minute alike, or, with `burstiness` b > 0, each minute of a (segment, day)
-//! weighted by its own Gamma draw of mean 1 and coefficient of variation b, so that a minute's
-//! count is negative binomial as `within_day` says. With `arrivals = "fixed"` the requests of
-//! a (segment, day) are spread evenly along the profile: the i-th of n sits at the quantile
-//! (i + ½)/n, so every minute holds its expected count, rounded down or up. The minute is
-//! drawn once per request, before its walk, so every stack sees the request in the same
-//! minute. Scenarios without a capacity build none of this.
-
-use rand::RngExt;
-use rand_distr::{Distribution, Gamma};
+//! A request's minute is the one the quotas' clock gives it (`quota.rs`): its segment's
+//! hour-of-day profile (`model::within_day`), every minute of an hour alike or, with
+//! `burstiness`, weighted by the month's Gamma draw of each minute; with `arrivals = "fixed"`
+//! the requests of a (segment, day) spread evenly along the profile, the i-th of n at the
+//! quantile (i + ½)/n, so every minute holds its expected count, rounded down or up. The minute
+//! is drawn once per request, before its walk, so every stack sees the request in the same
+//! minute. Scenarios without a capacity record none of this.
 
 use super::outcome::TrialOutcome;
-use super::rng::{mix, small, stream};
 use crate::billing::classes::{CostBreakdown, CostClass};
 use crate::billing::provisioned::{Demand, settle};
+use crate::model::Scenario;
 use crate::model::provisioned::MINUTES_PER_DAY;
-use crate::model::{Arrivals, Scenario};
-
-/// The label of a request's minute draw.
-const MINUTE: u64 = 0x4d49_4e55; // "MINU"
-/// The label of a (segment, day)'s burst draws.
-const BURSTS: u64 = 0x4255_5253_0000_0000; // "BURS" + segment and day
 
 /// Whether any model of the scenario has a provisioned capacity.
 pub(crate) fn any(s: &Scenario) -> bool {
     s.models.iter().any(|m| m.provisioned.is_some())
-}
-
-/// Where in its day each request of a month arrives.
-pub(crate) struct MinuteClock {
-    fixed: bool,
-    key: u64,
-    /// Per segment, the cumulative share of the day at the end of each minute.
-    plain: Vec<Vec<f64>>,
-    burstiness: Vec<f64>,
-    /// Per segment and day, the cumulative weights of a bursty day (drawn on first use).
-    bursty: Vec<Vec<Option<Vec<f64>>>>,
-    /// Per segment and day, the expected requests and those placed so far (fixed arrivals).
-    placed: Vec<Vec<(f64, u64)>>,
-}
-
-impl MinuteClock {
-    /// The clock of a month whose sessions fall on `sessions` (segment, day), or `None` when
-    /// no model has a capacity.
-    pub(crate) fn for_month(
-        s: &Scenario,
-        key: u64,
-        sessions: impl Iterator<Item = (u16, u16)>,
-    ) -> Option<MinuteClock> {
-        if !any(s) {
-            return None;
-        }
-        let days = s.simulation.days as usize;
-        let fixed = s.simulation.arrivals == Arrivals::Fixed;
-        let plain = s
-            .segments
-            .iter()
-            .map(|seg| {
-                let mut acc = 0.0;
-                (0..MINUTES_PER_DAY)
-                    .map(|m| {
-                        acc += seg.within_day.shares[m / 60] / 60.0;
-                        acc
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut placed = vec![vec![(0.0, 0u64); days]; s.segments.len()];
-        if fixed {
-            let per_session: Vec<f64> = (0..s.segments.len())
-                .map(|si| {
-                    s.workflows
-                        .iter()
-                        .filter(|w| w.segments.contains(&si))
-                        .map(|w| w.requests_per_session.mean())
-                        .sum()
-                })
-                .collect();
-            for (si, d) in sessions.map(|(a, b)| (usize::from(a), usize::from(b))) {
-                if let Some(x) = placed.get_mut(si).and_then(|p| p.get_mut(d)) {
-                    x.0 += per_session[si];
-                }
-            }
-        }
-        Some(MinuteClock {
-            fixed,
-            key,
-            plain,
-            burstiness: s.segments.iter().map(|g| g.within_day.burstiness).collect(),
-            bursty: vec![vec![None; days]; s.segments.len()],
-            placed,
-        })
-    }
-
-    /// The minute of its day (0 to 1,439) of a request of segment `seg` on day `day`, with
-    /// the request's own key.
-    pub(crate) fn minute(&mut self, seg: usize, day: usize, key: u64) -> u32 {
-        let u = if self.fixed {
-            let (n, i) = &mut self.placed[seg][day];
-            let u = ((*i as f64 + 0.5) / n.max(1.0)).fract();
-            *i += 1;
-            u
-        } else {
-            small(mix(key, MINUTE)).random::<f64>()
-        };
-        let b = self.burstiness[seg];
-        let cumulative = if b > 0.0 && !self.fixed {
-            let key = mix(self.key, BURSTS + ((seg as u64) << 16) + day as u64);
-            let plain = &self.plain[seg];
-            self.bursty[seg][day].get_or_insert_with(|| bursty_day(plain, b, key))
-        } else {
-            &self.plain[seg]
-        };
-        let total = cumulative[MINUTES_PER_DAY - 1];
-        let at = u * total;
-        cumulative
-            .partition_point(|&c| c <= at)
-            .min(MINUTES_PER_DAY - 1) as u32
-    }
-}
-
-/// A day's cumulative minute weights, each minute's share times a Gamma draw of mean 1 and
-/// coefficient of variation `b`.
-fn bursty_day(plain: &[f64], b: f64, key: u64) -> Vec<f64> {
-    let mut rng = stream(key);
-    let gamma = Gamma::new(1.0 / (b * b), b * b).ok();
-    let mut acc = 0.0;
-    let mut prev = 0.0;
-    plain
-        .iter()
-        .map(|&c| {
-            let share = c - prev;
-            prev = c;
-            acc += share * gamma.as_ref().map_or(1.0, |g| g.sample(&mut rng));
-            acc
-        })
-        .collect()
 }
 
 /// One stack's tokens and pay-as-you-go dollars per minute of the month on each of its

@@ -311,6 +311,7 @@ impl StackAcc {
             review_usd,
             latency_ms: self.latency_ms,
             policy: self.policy,
+            quota: Default::default(),
             capacity_demand: self.load.demand(),
             capacity: Vec::new(),
         }

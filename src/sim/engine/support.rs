@@ -17,6 +17,11 @@ pub fn unsupported(s: &Scenario) -> Option<String> {
             "budget policies act request by request on the month's running spend".to_string(),
         );
     }
+    if super::quota::has_quotas(s) {
+        return Some(
+            "rate-limit quotas throttle calls minute by minute, and a throttled call is retried or sent on".to_string(),
+        );
+    }
     for w in &s.workflows {
         for step in &w.steps {
             let serving_long_context = s.stacks.iter().any(|st| {

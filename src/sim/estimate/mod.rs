@@ -19,6 +19,7 @@
 mod call;
 mod capacity;
 mod invoice;
+pub mod quota;
 mod report;
 mod request;
 mod step;
@@ -141,8 +142,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
             let m = f64::from(months.max(1));
             let reviewed = s.workflows.iter().any(|w| w.review.is_some());
             let review = reviewed.then_some(review_total / m);
+            let quotas = quota::quotas(s, stack, &workflows, &mut approx);
             StackEstimate {
                 name: stack.name.clone(),
+                quotas,
                 workflows,
                 monthly_usd: horizon / f64::from(months.max(1)),
                 months_usd,

@@ -191,6 +191,21 @@ pub struct StackEstimate {
     pub cost_per_useful_output_usd: Option<f64>,
     /// Expected monthly dollars by billing class (first month).
     pub by_class_usd: CostBreakdown,
+    /// The first month against each rate-limit quota of the stack's models (none without).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<QuotaEstimate>,
+}
+
+/// One quota'd model of a stack in the first month.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct QuotaEstimate {
+    pub model: String,
+    pub requests_per_minute: f64,
+    /// P(some minute of the month holds more calls than the quota).
+    pub peak_probability: f64,
+    /// Expected calls of the month beyond their minute's quota, and their share of its calls.
+    pub throttled_calls: f64,
+    pub throttled_share: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -19,6 +19,7 @@ mod models;
 mod policy;
 mod price;
 mod provisioned;
+mod quota;
 mod routes;
 mod run;
 mod traffic;
@@ -272,6 +273,8 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     let mut models = models;
     capacity::fine_tunes(raw, &mut models, simulation.as_ref(), v);
     provisioned::provisioned(raw, &mut models, v);
+    let mut stacks = stacks;
+    quota::quotas(raw, &mut models, &mut stacks, v);
 
     let simulation = simulation?;
     let segments: Option<Vec<Segment>> = segments.into_iter().collect();

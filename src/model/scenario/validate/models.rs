@@ -326,6 +326,7 @@ pub(super) fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model>
         flex: flex?,
         fine_tune: None,
         provisioned: None,
+        quota: None,
     })
 }
 
