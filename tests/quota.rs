@@ -337,3 +337,76 @@ fn the_shipped_azure_scenario_throttles_at_its_morning_peak() {
     assert!(retry.retried_requests_per_month > 0.0 && retry.failed_requests_per_month > 0.0);
     assert_eq!(retry.sent_on_requests_per_month, 0.0);
 }
+
+/// 2,400 requests every day, three quarters of them from 10:00 (30 a minute) and a quarter from
+/// 11:00 (10 a minute), each 1,000 input and 200 output tokens on one model whose calls take
+/// 500 ms to the first token and 200 tokens at 100 a second: 2,500 ms.
+fn two_hours(quota: &str) -> String {
+    format!(
+        r#"
+name = "latency-quota"
+[simulation]
+trials = 2
+arrivals = "fixed"
+
+[[segment]]
+name = "staff"
+users = 2400
+sessions_per_user_per_month = 30
+user_variability = 0
+hourly_weights = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+
+[[workflow]]
+name = "w"
+requests_per_session = 1
+[[workflow.step]]
+name = "call"
+route = "r"
+input_tokens = 1000
+output_tokens = 200
+
+[[model]]
+name = "small"
+input_usd_per_mtok = 0.30
+output_usd_per_mtok = 1.20
+latency = {{ first_token_ms = 500, output_tokens_per_s = 100 }}
+{quota}
+
+[[stack]]
+name = "retry"
+[stack.throttle]
+action = "retry"
+retry_after_s = 3600
+max_tries = 2
+[stack.route.r]
+chain = [{{ model = "small" }}]
+"#
+    )
+}
+
+#[test]
+fn a_retried_request_carries_its_throttle_delay_in_its_latency() {
+    // Without a quota every request takes 2,500 ms.
+    let r = run(&two_hours(""));
+    let l = &r.stacks[0].latency[0];
+    assert_eq!((l.p50_ms, l.p95_ms), (2_500.0, 2_500.0));
+    // 20 a minute: each minute from 10:00 throttles 10 of its 30 requests, a quarter of the
+    // day's. Retried 3,600 s later they land in the same minute of the hour from 11:00, whose
+    // 10 requests leave room for exactly 10 more: every retry goes through. A quarter of the
+    // requests (more than 5%, fewer than half) take 2,500 + 3,600,000 ms; the rest 2,500 ms.
+    let r = run(&two_hours("requests_per_minute = 20"));
+    let st = &r.stacks[0];
+    let q = st.quotas.as_ref().expect("a quota report");
+    assert!(
+        (q.throttled_share - 0.25).abs() < 1e-12,
+        "{}",
+        q.throttled_share
+    );
+    assert_eq!(q.retried_requests_per_month, 18_000.0);
+    assert_eq!(q.failed_requests_per_month, 0.0);
+    assert_eq!(q.mean_retry_delay_s, Some(3_600.0));
+    let l = &st.latency[0];
+    assert_eq!(l.p50_ms, 2_500.0);
+    assert_eq!(l.p95_ms, 3_602_500.0);
+    assert_eq!(l.p99_ms, 3_602_500.0);
+}
