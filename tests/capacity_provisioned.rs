@@ -184,16 +184,41 @@ fn users_and_workflows_bear_the_settled_dollars_of_a_provisioned_stack() {
 }
 
 #[test]
-fn estimate_says_it_does_not_model_provisioned_capacity() {
-    let s = scenario(&text(2, 2, 1000));
-    let e = aicost::sim::estimate::estimate(&s);
+fn estimate_settles_the_capacity_as_the_exact_engine_does_by_hand() {
+    // The known spillover: fee $2,880.00 + spillover $64.80 = $2,944.80, the capacity serving
+    // the other $324.00 of the pay-as-you-go $388.80.
+    let e = aicost::sim::estimate::estimate(&scenario(&text(2, 2, 1000)));
+    assert_cents("payg", e.stacks[0].monthly_usd, 388.80);
+    assert_cents("provisioned", e.stacks[1].monthly_usd, 2_944.80);
+    let inv = &e.stacks[1].invoice;
+    assert_cents("fee", inv.provisioned_usd, 2_880.00);
+    assert_cents("served", inv.provisioned_served_usd, -324.00);
+    let c = &inv.provisioned[0];
     assert!(
-        e.approximations
-            .iter()
-            .any(|n| n.contains("provisioned capacity is not modelled")),
-        "{:?}",
-        e.approximations
+        (c.spilled_tokens - 17_280_000.0).abs() < 1e-3,
+        "{}",
+        c.spilled_tokens
     );
+    assert_cents("spillover", c.spilled_usd, 64.80);
+    assert!((c.utilisation() - 1.0).abs() < 1e-12);
+    assert!(e.stacks[0].invoice.provisioned.is_empty());
+    // The worked example of the guide, unit count by unit count: (spend, spillover $).
+    let guide = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/provisioned-throughput.toml"
+    ))
+    .unwrap();
+    for (units, spend, spill) in [(1, 547.20, 259.20), (2, 622.08, 46.08), (3, 864.00, 0.0)] {
+        let t = guide.replace("units = 1\n", &format!("units = {units}\n"));
+        let e = aicost::sim::estimate::estimate(&scenario(&t));
+        assert_cents("pay-as-you-go", e.stacks[0].monthly_usd, 576.00);
+        assert_cents(&format!("{units} units"), e.stacks[1].monthly_usd, spend);
+        assert_cents(
+            "spillover",
+            e.stacks[1].invoice.provisioned[0].spilled_usd,
+            spill,
+        );
+    }
 }
 
 #[test]

@@ -235,6 +235,8 @@ pub fn render(e: &Estimate) -> String {
             ("refused by the hard cap", inv.capped_usd, false),
             ("fine-tuning training", inv.training_usd, false),
             ("fine-tuned hosting", inv.hosting_usd, false),
+            ("provisioned capacity", inv.provisioned_usd, false),
+            ("served by the capacity", inv.provisioned_served_usd, false),
             ("billed", inv.total_usd, true),
         ];
         for (label, usd, always) in lines {

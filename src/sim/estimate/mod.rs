@@ -19,6 +19,7 @@
 mod call;
 mod capacity;
 mod invoice;
+pub mod provisioned;
 pub mod quota;
 mod report;
 mod request;
@@ -50,10 +51,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
         );
     }
     if s.models.iter().any(|m| m.provisioned.is_some()) {
-        // Capacity is settled minute by minute against the month's traffic: its fee, the
-        // pay-as-you-go dollars it absorbs and what spills over are the exact engine's.
         approx.note(
-            "provisioned capacity is not modelled: every token is priced at pay-as-you-go and no capacity fee is billed (simulate for the capacity's fee, spillover and idle hours)"
+            "provisioned capacity: the expected minutes against each capacity, minutes independent, every call of a model bringing its mean tokens, at list prices (simulate for volume tiers, contracts and the hard cap on it)"
                 .to_string(),
         );
     }
@@ -100,6 +99,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                         .collect();
                     let mut month = invoice(s, stack_index, &per_workflow, &scale, &mut approx);
                     capacity::add_fees(s, stack_index, m as u32, &mut month.0, &mut month.1);
+                    provisioned::settle(s, stack, (&workflows, &scale), &mut month.0, &mut month.1);
                     month
                 })
                 .collect();

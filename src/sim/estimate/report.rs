@@ -119,6 +119,15 @@ pub struct Invoice {
     /// Hosting of fine-tuned deployments this month.
     #[serde(skip_serializing_if = "is_zero")]
     pub hosting_usd: f64,
+    /// Provisioned capacities' fees this month (units × hours × the hourly price).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub provisioned_usd: f64,
+    /// The pay-as-you-go dollars of what the capacities served, credited back (negative).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub provisioned_served_usd: f64,
+    /// Per provisioned model of the stack, the month's expected minutes against its capacity.
+    #[serde(skip)]
+    pub provisioned: Vec<super::provisioned::CapacityEstimate>,
     pub total_usd: f64,
     /// Requests of each workflow in the month.
     #[serde(skip)]
@@ -132,10 +141,11 @@ pub struct Invoice {
 }
 
 impl Invoice {
-    /// The month's fees beyond its calls (training and hosting), which the hard cap neither
-    /// refuses nor counts.
+    /// The month's fees beyond its calls (training, hosting and provisioned capacity, with the
+    /// pay-as-you-go dollars its capacity absorbs), which the hard cap neither refuses nor
+    /// counts.
     pub fn fixed_fees_usd(&self) -> f64 {
-        self.training_usd + self.hosting_usd
+        self.training_usd + self.hosting_usd + self.provisioned_usd + self.provisioned_served_usd
     }
 }
 
