@@ -221,22 +221,94 @@ fn estimate_settles_the_capacity_as_the_exact_engine_does_by_hand() {
     }
 }
 
-#[test]
-fn focus_export_refuses_a_provisioned_model_with_the_fix() {
+/// The FOCUS CSV of `text`'s expected month: its header and rows.
+fn focus_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ptu.toml");
-    std::fs::write(&path, text(2, 2, 1000)).unwrap();
+    std::fs::write(&path, text).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_aicost"))
+        .env("AICOST_TODAY", "2026-11-23")
         .args(["estimate", path.to_str().unwrap(), "--format", "focus"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("model `ptu` has a provisioned capacity"),
-        "{err}"
+    assert!(out.status.success(), "{out:?}");
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn focus_rows_bill_the_capacity_fee_on_its_own_row_and_only_the_spillover_as_usage() {
+    // The known spillover: the fee $2,880.00 for 2 units × 720 hours, the $324.00 the capacity
+    // served billed nothing, the $64.80 spilled over billed at pay-as-you-go: $2,944.80.
+    let (h, rows) = focus_csv(&text(2, 2, 1000));
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let num = |r: &Vec<String>, name: &str| r[col(name)].parse::<f64>().unwrap();
+    let mine: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[col("x_Stack")] == "provisioned")
+        .collect();
+    for cost in ["BilledCost", "EffectiveCost"] {
+        let total: f64 = mine.iter().map(|r| num(r, cost)).sum();
+        assert_cents(cost, total, 2_944.80);
+    }
+    let fee: Vec<&&Vec<String>> = mine
+        .iter()
+        .filter(|r| r[col("SkuMeter")] == "Provisioned Throughput")
+        .collect();
+    assert_eq!(fee.len(), 1);
+    let fee = fee[0];
+    assert_eq!(fee[col("ChargeCategory")], "Usage");
+    assert_eq!(fee[col("ChargeFrequency")], "Usage-Based");
+    assert_eq!(fee[col("PricingUnit")], "Hours");
+    assert_eq!(num(fee, "PricingQuantity"), 1_440.0);
+    assert_cents("fee", num(fee, "BilledCost"), 2_880.00);
+    assert_cents("fee unit price", num(fee, "ListUnitPrice"), 2.00);
+    let served = |note: &str| -> (f64, f64, f64) {
+        let rs: Vec<&&Vec<String>> = mine
+            .iter()
+            .filter(|r| r[col("ChargeDescription")].contains(note))
+            .collect();
+        assert!(!rs.is_empty(), "no row {note}");
+        rs.iter().fold((0.0, 0.0, 0.0), |(b, l, q), r| {
+            (
+                b + num(r, "BilledCost"),
+                l + num(r, "ListCost"),
+                q + num(r, "ConsumedQuantity"),
+            )
+        })
+    };
+    // 5/6 of the 103,680,000 tokens served, 1/6 spilled.
+    let (billed, list, tokens) = served("served by the provisioned capacity");
+    assert_eq!(billed, 0.0);
+    assert_cents("served at list", list, 324.00);
+    assert!((tokens - 86_400_000.0).abs() < 1e-3, "{tokens}");
+    let (billed, _, tokens) = served("spilled over to pay-as-you-go");
+    assert_cents("spilled", billed, 64.80);
+    assert!((tokens - 17_280_000.0).abs() < 1e-3, "{tokens}");
+    // A monthly reservation is a recurring purchase.
+    let monthly = text(2, 2, 1000).replace(
+        "spillover = \"gpt\"",
+        "spillover = \"gpt\"\nterm = \"monthly\"",
     );
-    assert!(err.contains("aicost simulate"), "{err}");
+    let (h, rows) = focus_csv(&monthly);
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let fee = rows
+        .iter()
+        .find(|r| r[col("SkuMeter")] == "Provisioned Throughput")
+        .expect("a fee row");
+    assert_eq!(fee[col("ChargeCategory")], "Purchase");
+    assert_eq!(fee[col("ChargeFrequency")], "Recurring");
+    assert_eq!(fee[col("ConsumedQuantity")], "");
+    assert_cents(
+        "effective",
+        fee[col("EffectiveCost")].parse().unwrap(),
+        2_880.00,
+    );
 }
 
 /// The error of loading `text` as test.toml, which must point at the line holding `at`.

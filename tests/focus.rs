@@ -239,14 +239,6 @@ fn every_scenario_s_rows_sum_to_its_expected_invoice() {
     for entry in std::fs::read_dir("scenarios").unwrap() {
         let path = entry.unwrap().path();
         let file = path.to_str().unwrap();
-        if std::fs::read_to_string(&path)
-            .unwrap()
-            .contains("[model.provisioned]")
-        {
-            // The expected month does not settle a provisioned capacity, so its FOCUS export
-            // is refused (tests/capacity_provisioned.rs) rather than written unbalanced.
-            continue;
-        }
         let (h, rows) = focus(&["estimate", file, "--format", "focus", "--month", "2026-12"]);
         for (stack, total) in invoice_totals(&[file]) {
             let mine: Vec<&Vec<String>> = rows

@@ -27,9 +27,6 @@ pub enum UsageKind {
     },
     /// `--threads 0`.
     NoThreads,
-    /// A FOCUS export of a scenario whose `model` has a provisioned capacity, which the
-    /// expected month it is built from does not settle.
-    FocusProvisioned { model: String },
     /// `serve` cannot listen on the address it was given.
     CannotListen {
         host: String,
@@ -254,7 +251,6 @@ impl UsageKind {
                 "use --trials {limit} or fewer; common random numbers make differences precise with far fewer trials than a forecast needs"
             ),
             CannotListen { .. } => "choose another --port (0 picks a free one)".to_string(),
-            FocusProvisioned { .. } => "run `aicost simulate` for the capacity's fee, spillover and idle hours; for a FOCUS file, remove the model's [model.provisioned] table (every token then billed at pay-as-you-go)".to_string(),
             TooManyThreads { .. } => "leave --threads out to use one thread per core; results do not depend on it".to_string(),
             MonthOutsideHorizon { .. } => "the horizon begins the month after today (set AICOST_TODAY=YYYY-MM-DD to pin today); leave out --month for every month of it".to_string(),
             SetRefused { first, .. } => format!(
@@ -442,10 +438,6 @@ impl fmt::Display for UsageKind {
                 Ok(())
             }
             NoThreads => f.write_str("--threads must be at least 1"),
-            FocusProvisioned { model } => write!(
-                f,
-                "model `{model}` has a provisioned capacity, which the FOCUS export does not bill: its rows would price every token at pay-as-you-go and leave out the capacity's fee"
-            ),
             TooManyThreads { threads, max } => write!(
                 f,
                 "--threads {threads} is more than aicost starts: at most {max}"

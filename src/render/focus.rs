@@ -31,6 +31,13 @@
 //!   scenario bills it, and its deployment's hosting a usage row in hours; contracts cover
 //!   neither, as the invoice bills them.
 //!
+//! - A provisioned capacity (`[model.provisioned]`) bills its fee on a row of its own, in
+//!   unit-hours: a usage charge for an hourly capacity, a recurring purchase for a monthly or
+//!   yearly reservation (paid month by month, not amortised: `EffectiveCost` = `BilledCost`).
+//!   Each usage row of the model is split in two: what the capacity served (`BilledCost`,
+//!   `EffectiveCost` and `ContractedCost` 0, `ListCost` what it would cost at list price) and
+//!   what spilled over, billed at pay-as-you-go (`render::focus_provisioned`).
+//!
 //! So `BilledCost` and `EffectiveCost` each sum, per stack, to the expected invoice, and per
 //! commitment the `EffectiveCost` of its `Used` and `Unused` rows sums to the `BilledCost` of its
 //! `Purchase` row, as FOCUS requires. When the expected month passes the hard cap the rows show the
@@ -300,7 +307,7 @@ fn meter(m: Meter) -> String {
 
 /// A usage row at contracted prices, before any commitment applies.
 #[allow(clippy::too_many_arguments)]
-fn usage(
+pub(super) fn usage(
     stack: &str,
     workflow: &str,
     step: &str,
@@ -601,6 +608,9 @@ pub fn rows(s: &Scenario, e: &Estimate, month: usize) -> Vec<Charge> {
         for c in &inv.contracts {
             rows = apply_contract(s, &s.name, &st.name, c, rows);
         }
+        for c in &inv.provisioned {
+            rows = super::focus_provisioned::apply(s, &st.name, c, rows);
+        }
         out.extend(rows);
         out.extend(fee_rows(s, k, month as u32));
     }
@@ -686,7 +696,7 @@ pub fn provider_name(id: &str) -> String {
     }
 }
 
-fn slug(s: &str) -> String {
+pub(super) fn slug(s: &str) -> String {
     s.to_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })

@@ -208,12 +208,6 @@ pub(crate) fn focus_csv(
     version: crate::app::cli::FocusVersionArg,
     config: &Config,
 ) -> Result<String, Error> {
-    if let Some(m) = s.models.iter().find(|m| m.provisioned.is_some()) {
-        return Err(UsageKind::FocusProvisioned {
-            model: m.name.clone(),
-        }
-        .into());
-    }
     let picked = match month {
         Some(m) => Some(crate::base::calendar::Month::parse(m).ok_or_else(|| {
             Error::from(UsageKind::NotAMonth {
