@@ -8,7 +8,6 @@ pub mod charts;
 pub mod csv;
 pub mod estimate;
 pub mod focus;
-pub mod focus_provisioned;
 pub mod html;
 pub mod markdown;
 pub mod plot;

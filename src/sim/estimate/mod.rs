@@ -19,7 +19,7 @@
 mod call;
 mod capacity;
 mod invoice;
-pub mod provisioned;
+mod provisioned;
 pub mod quota;
 mod report;
 mod request;
@@ -28,8 +28,8 @@ mod traffic;
 
 pub use call::{Valuation, at_mean};
 pub use report::{
-    ContractInvoice, CostLine, Estimate, Invoice, LinkEstimate, StackEstimate, StepEstimate,
-    WorkflowEstimate,
+    CapacityEstimate, ContractInvoice, CostLine, Estimate, Invoice, LinkEstimate, StackEstimate,
+    StepEstimate, WorkflowEstimate,
 };
 pub use request::{RequestExpectation, request_expectation};
 

@@ -9,47 +9,12 @@
 //! contracts on the capacity's model are left out of the settlement), and the hard cap does not
 //! act on it.
 
-use super::report::{Invoice, WorkflowEstimate};
+use super::report::{CapacityEstimate, Invoice, WorkflowEstimate};
 use crate::billing::classes::{CostBreakdown, CostClass};
 use crate::model::provisioned::{MinuteCount, expected_overflow};
 use crate::model::types::day_weights;
 use crate::model::within_day::{HOURS, MINUTES_PER_HOUR};
 use crate::model::{Arrivals, Scenario, Stack};
-
-/// One provisioned model's expected month against its capacity.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CapacityEstimate {
-    /// The model's index in the scenario.
-    pub model: usize,
-    /// Units × hours × the hourly price.
-    pub fee_usd: f64,
-    /// The tokens the capacity could serve in the month.
-    pub capacity_tokens: f64,
-    /// The month's tokens sent to the model.
-    pub tokens: f64,
-    /// Tokens beyond their minute's capacity, billed at pay-as-you-go.
-    pub spilled_tokens: f64,
-    /// What the spilled tokens are billed.
-    pub spilled_usd: f64,
-    /// The pay-as-you-go dollars of the tokens the capacity served (credited back).
-    pub served_usd: f64,
-}
-
-impl CapacityEstimate {
-    /// The tokens the capacity served.
-    pub fn served_tokens(&self) -> f64 {
-        self.tokens - self.spilled_tokens
-    }
-
-    /// The share of the capacity used; 0 without capacity.
-    pub fn utilisation(&self) -> f64 {
-        if self.capacity_tokens > 0.0 {
-            self.served_tokens() / self.capacity_tokens
-        } else {
-            0.0
-        }
-    }
-}
 
 /// Settle stack `stack`'s provisioned models in a month whose workflows' requests are
 /// `requests` (per workflow, in the order of `workflows`): the fee and the credit go to the

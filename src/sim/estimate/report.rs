@@ -127,7 +127,7 @@ pub struct Invoice {
     pub provisioned_served_usd: f64,
     /// Per provisioned model of the stack, the month's expected minutes against its capacity.
     #[serde(skip)]
-    pub provisioned: Vec<super::provisioned::CapacityEstimate>,
+    pub provisioned: Vec<CapacityEstimate>,
     pub total_usd: f64,
     /// Requests of each workflow in the month.
     #[serde(skip)]
@@ -234,4 +234,39 @@ pub struct Estimate {
 pub struct LongContextLevel {
     pub above_input_tokens: f64,
     pub share: f64,
+}
+
+/// One provisioned model's expected month against its capacity.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityEstimate {
+    /// The model's index in the scenario.
+    pub model: usize,
+    /// Units × hours × the hourly price.
+    pub fee_usd: f64,
+    /// The tokens the capacity could serve in the month.
+    pub capacity_tokens: f64,
+    /// The month's tokens sent to the model.
+    pub tokens: f64,
+    /// Tokens beyond their minute's capacity, billed at pay-as-you-go.
+    pub spilled_tokens: f64,
+    /// What the spilled tokens are billed.
+    pub spilled_usd: f64,
+    /// The pay-as-you-go dollars of the tokens the capacity served (credited back).
+    pub served_usd: f64,
+}
+
+impl CapacityEstimate {
+    /// The tokens the capacity served.
+    pub fn served_tokens(&self) -> f64 {
+        self.tokens - self.spilled_tokens
+    }
+
+    /// The share of the capacity used; 0 without capacity.
+    pub fn utilisation(&self) -> f64 {
+        if self.capacity_tokens > 0.0 {
+            self.served_tokens() / self.capacity_tokens
+        } else {
+            0.0
+        }
+    }
 }
