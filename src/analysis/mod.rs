@@ -11,5 +11,7 @@ pub mod diff;
 pub mod fit;
 pub mod levers;
 pub mod policy;
+pub mod provisioned;
+pub mod quota;
 pub mod report;
 pub mod sensitivity;

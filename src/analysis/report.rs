@@ -205,6 +205,13 @@ pub struct StackReport {
     /// What the budget policies did (only when the scenario has `[[policy]]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<crate::analysis::policy::PoliciesReport>,
+    /// Provisioned capacities the stack calls: utilisation, idle cost and spillover (only
+    /// when the scenario has `[model.provisioned]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provisioned: Vec<crate::analysis::provisioned::ProvisionedReport>,
+    /// What the rate-limit quotas did (only when a model of the stack carries one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quotas: Option<crate::analysis::quota::QuotaReport>,
     pub contracts: Vec<ContractReport>,
     pub incidents: Option<IncidentsReport>,
     pub latency: Vec<LatencyReport>,
@@ -607,6 +614,8 @@ fn stack_report(s: &Scenario, r: &SimResult, st: &StackSim, users: &[f64]) -> St
         },
         hard_cap,
         policies: crate::analysis::policy::PoliciesReport::of(s, st),
+        provisioned: crate::analysis::provisioned::ProvisionedReport::of(s, st),
+        quotas: crate::analysis::quota::QuotaReport::of(s, st),
         contracts,
         incidents,
         latency,

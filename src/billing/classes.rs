@@ -90,6 +90,14 @@ classes! {
         /// Hourly hosting of fine-tuned deployments; absent from JSON where nothing was spent.
         #[serde(skip_serializing_if = "is_zero")]
         hosting,
+        /// Provisioned capacity: units × hours × the hourly price; absent where none is bought.
+        #[serde(skip_serializing_if = "is_zero")]
+        provisioned,
+        /// The pay-as-you-go dollars of the tokens a provisioned capacity served, credited back
+        /// (negative: the calls are priced pay-as-you-go, and what fit is paid by the
+        /// capacity).
+        #[serde(skip_serializing_if = "is_zero")]
+        provisioned_served,
     }
 }
 
@@ -117,6 +125,8 @@ pub enum CostClass {
     UnusedCommitment,
     Training,
     Hosting,
+    Provisioned,
+    ProvisionedServed,
 }
 
 impl CostClass {
@@ -136,6 +146,8 @@ impl CostClass {
         CostClass::UnusedCommitment,
         CostClass::Training,
         CostClass::Hosting,
+        CostClass::Provisioned,
+        CostClass::ProvisionedServed,
     ];
 
     /// How many classes are priced per token (the first ones, `Input` to `Audio`): batch, volume

@@ -12,3 +12,4 @@ pub mod capacity;
 pub mod classes;
 pub mod invoice;
 pub mod prices;
+pub mod provisioned;

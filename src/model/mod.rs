@@ -7,6 +7,8 @@ pub mod dist;
 pub mod doc;
 pub mod policy;
 pub mod prompt;
+pub mod provisioned;
+pub mod quota;
 pub mod scenario;
 pub mod schema;
 pub mod sizes;

@@ -5,7 +5,7 @@ use crate::model::Scenario;
 
 /// The number of billing classes a simulated month keeps per stack (the fields of the billing
 /// layer's cost breakdown; a test there holds the two equal).
-pub(crate) const BILLING_CLASSES: usize = 14;
+pub(crate) const BILLING_CLASSES: usize = 16;
 
 /// The most detail one trial may hold (all its months, every stack), in bytes. A run holds at
 /// most `IN_FLIGHT_BYTES` of the engine of trials, or a trial, in flight, and as many being folded, so this

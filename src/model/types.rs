@@ -377,6 +377,12 @@ pub struct Model {
     /// The scenario's `price_multiplier` of this model's provider (1 without one): every price
     /// a call pays is the listed one times this, applied in `billing::prices` alone.
     pub price_multiplier: f64,
+    /// Capacity bought by the hour, when the model has one; its prices (above) are then the
+    /// pay-as-you-go prices of what spills over.
+    pub provisioned: Option<crate::model::provisioned::Provisioned>,
+    /// The deployment's rate limits per minute (`requests_per_minute`, `tokens_per_minute`);
+    /// `None` when it has none.
+    pub quota: Option<crate::model::quota::Quota>,
 }
 
 /// A fine-tuned model's fees beyond its inference prices: a training job billed once (training
@@ -601,6 +607,8 @@ pub struct Stack {
     pub name: String,
     /// One chain per route, indexed like [`Scenario::routes`].
     pub chains: Vec<Chain>,
+    /// What its client does with a call a model's quota throttles.
+    pub on_throttle: crate::model::quota::OnThrottle,
 }
 
 impl Stack {

@@ -118,6 +118,44 @@ impl WithinDay {
     }
 }
 
+/// P(N ≤ k) for a minute's count N of mean `mean` and burstiness `b`: Poisson for b = 0,
+/// else negative binomial (a Poisson whose rate is Gamma with mean `mean` and coefficient of
+/// variation b: shape r = 1/b², success probability r / (r + mean)).
+pub fn minute_count_cdf(mean: f64, b: f64, k: f64) -> f64 {
+    if k < 0.0 {
+        return 0.0;
+    }
+    if !(mean > 0.0) || k == f64::INFINITY {
+        return 1.0;
+    }
+    if b <= 0.0 {
+        return crate::base::special::poisson_cdf(mean, k);
+    }
+    let r = 1.0 / (b * b);
+    crate::base::special::beta_reg(r, k.floor() + 1.0, r / (r + mean))
+}
+
+/// E[(N − q)⁺]: the expected count of a minute beyond `q` (a whole number), for the count of
+/// [`minute_count_cdf`]. Since k·P(N = k) = mean·P(N' = k − 1), with N' the same law (Poisson)
+/// or the negative binomial of shape r + 1, E[N·1{N > q}] = mean·P(N' ≥ q), so the overflow is
+/// mean·P(N' ≥ q) − q·P(N > q): two CDFs, whatever q.
+pub fn minute_overflow(mean: f64, b: f64, q: f64) -> f64 {
+    if !(mean > 0.0) {
+        return 0.0;
+    }
+    let q = q.max(0.0).floor();
+    let over = 1.0 - minute_count_cdf(mean, b, q);
+    let biased_over = if q == 0.0 {
+        1.0
+    } else if b <= 0.0 {
+        1.0 - crate::base::special::poisson_cdf(mean, q - 1.0)
+    } else {
+        let r = 1.0 / (b * b);
+        1.0 - crate::base::special::beta_reg(r + 1.0, q, r / (r + mean))
+    };
+    (mean * biased_over - q * over).max(0.0)
+}
+
 /// The busiest minute of a month whose days expect `day_requests` requests each, when arrivals
 /// are exactly their expectation (no randomness): the day (0-based), the hour and that
 /// minute's requests. The first such minute when several tie.
@@ -242,5 +280,37 @@ mod tests {
             "{var} vs {}",
             m.variance
         );
+    }
+
+    #[test]
+    fn a_minute_count_s_cdf_and_overflow_by_summing_its_probabilities() {
+        // Summed term by term from the probabilities (Poisson, and a negative binomial of
+        // shape 4 for b = 0.5), against the closed forms.
+        for &(mean, b) in &[(3.0_f64, 0.0_f64), (22.0, 0.0), (3.0, 0.5), (22.0, 0.5)] {
+            let pmf = |k: u32| -> f64 {
+                let k = f64::from(k);
+                if b == 0.0 {
+                    (k * mean.ln() - mean - statrs::function::gamma::ln_gamma(k + 1.0)).exp()
+                } else {
+                    let r = 1.0 / (b * b);
+                    let p = r / (r + mean);
+                    use statrs::function::gamma::ln_gamma;
+                    (ln_gamma(k + r) - ln_gamma(r) - ln_gamma(k + 1.0)
+                        + r * p.ln()
+                        + k * (1.0 - p).ln())
+                    .exp()
+                }
+            };
+            for q in [0u32, 1, 5, 20, 30] {
+                let cdf: f64 = (0..=q).map(pmf).sum();
+                let over: f64 = (q + 1..2_000).map(|k| f64::from(k - q) * pmf(k)).sum();
+                let c = minute_count_cdf(mean, b, f64::from(q));
+                let o = minute_overflow(mean, b, f64::from(q));
+                assert!((c - cdf).abs() < 1e-9, "{mean} {b} {q}: {c} vs {cdf}");
+                assert!((o - over).abs() < 1e-9, "{mean} {b} {q}: {o} vs {over}");
+            }
+        }
+        assert_eq!(minute_count_cdf(0.0, 0.0, 0.0), 1.0);
+        assert_eq!(minute_overflow(0.0, 0.3, 4.0), 0.0);
     }
 }

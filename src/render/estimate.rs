@@ -235,6 +235,8 @@ pub fn render(e: &Estimate) -> String {
             ("refused by the hard cap", inv.capped_usd, false),
             ("fine-tuning training", inv.training_usd, false),
             ("fine-tuned hosting", inv.hosting_usd, false),
+            ("provisioned capacity", inv.provisioned_usd, false),
+            ("served by the capacity", inv.provisioned_served_usd, false),
             ("billed", inv.total_usd, true),
         ];
         for (label, usd, always) in lines {
@@ -255,6 +257,17 @@ pub fn render(e: &Estimate) -> String {
             }
         } else {
             let _ = writeln!(out, "  monthly total {}", money_cents(stack.monthly_usd));
+        }
+        for q in &stack.quotas {
+            let _ = writeln!(
+                out,
+                "  quota {} of {} calls/minute: P(a minute of month 1 over it) {:.1}%, {} calls throttled ({:.2}%)",
+                crate::base::escape::terminal(&q.model),
+                count(q.requests_per_minute),
+                q.peak_probability * 100.0,
+                count(q.throttled_calls),
+                q.throttled_share * 100.0
+            );
         }
         // Over a horizon the unit figures are those of its average month, as `simulate` pools
         // every month; the label says so, and month 1 of the review is shown beside it.

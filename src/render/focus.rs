@@ -31,6 +31,13 @@
 //!   scenario bills it, and its deployment's hosting a usage row in hours; contracts cover
 //!   neither, as the invoice bills them.
 //!
+//! - A provisioned capacity (`[model.provisioned]`) bills its fee on a row of its own, in
+//!   unit-hours: a usage charge for an hourly capacity, a recurring purchase for a monthly or
+//!   yearly reservation (paid month by month, not amortised: `EffectiveCost` = `BilledCost`).
+//!   Each usage row of the model is split in two: what the capacity served (`BilledCost`,
+//!   `EffectiveCost` and `ContractedCost` 0, `ListCost` what it would cost at list price) and
+//!   what spilled over, billed at pay-as-you-go.
+//!
 //! So `BilledCost` and `EffectiveCost` each sum, per stack, to the expected invoice, and per
 //! commitment the `EffectiveCost` of its `Used` and `Unused` rows sums to the `BilledCost` of its
 //! `Purchase` row, as FOCUS requires. When the expected month passes the hard cap the rows show the
@@ -40,8 +47,9 @@
 use crate::base::calendar::Month;
 use crate::billing::classes::Meter;
 use crate::billing::invoice::{ContractDraw, after_tiers};
+use crate::model::provisioned::Term;
 use crate::model::{RequestPath, Scenario};
-use crate::sim::estimate::{ContractInvoice, Estimate, Invoice, StackEstimate};
+use crate::sim::estimate::{CapacityEstimate, ContractInvoice, Estimate, Invoice, StackEstimate};
 
 /// A FOCUS release the rows conform to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -601,9 +609,94 @@ pub fn rows(s: &Scenario, e: &Estimate, month: usize) -> Vec<Charge> {
         for c in &inv.contracts {
             rows = apply_contract(s, &s.name, &st.name, c, rows);
         }
+        for c in &inv.provisioned {
+            rows = apply_provisioned(s, &st.name, c, rows);
+        }
         out.extend(rows);
         out.extend(fee_rows(s, k, month as u32));
     }
+    out
+}
+
+/// `rows` of stack `stack` with capacity `c`'s fee row added and its model's usage split.
+fn apply_provisioned(
+    s: &Scenario,
+    stack: &str,
+    c: &CapacityEstimate,
+    rows: Vec<Charge>,
+) -> Vec<Charge> {
+    let model = &s.models[c.model];
+    let Some(offer) = &model.provisioned else {
+        return rows;
+    };
+    let served = if c.tokens > 0.0 {
+        c.served_tokens() / c.tokens
+    } else {
+        0.0
+    };
+    let mut out = Vec::with_capacity(rows.len() * 2 + 1);
+    for r in rows {
+        let split = r.kind == ChargeKind::Usage
+            && r.model == model.name
+            && r.unit == Unit::Tokens
+            && r.commitment.is_none();
+        if !split {
+            out.push(r);
+            continue;
+        }
+        let scaled = |share: f64, billed: bool, note: &str| Charge {
+            quantity: r.quantity * share,
+            list_cost: r.list_cost * share,
+            contracted_cost: if billed {
+                r.contracted_cost * share
+            } else {
+                0.0
+            },
+            effective_cost: if billed {
+                r.effective_cost * share
+            } else {
+                0.0
+            },
+            billed_cost: if billed { r.billed_cost * share } else { 0.0 },
+            note: Some(note.to_string()),
+            ..r.clone()
+        };
+        if served > 0.0 {
+            out.push(scaled(served, false, "served by the provisioned capacity"));
+        }
+        if served < 1.0 {
+            out.push(scaled(1.0 - served, true, "spilled over to pay-as-you-go"));
+        }
+    }
+    let hours = f64::from(offer.units) * 24.0 * f64::from(s.simulation.days);
+    let kind = match offer.term {
+        Term::Hourly => ChargeKind::Usage,
+        Term::Monthly | Term::Yearly => ChargeKind::Purchase,
+    };
+    out.push(Charge {
+        kind,
+        ..usage(
+            stack,
+            "",
+            "",
+            "",
+            &model.name,
+            &model.provider,
+            "Provisioned Throughput".to_string(),
+            format!("{}:provisioned-{}", slug(&model.name), offer.term.name()),
+            Unit::Hours,
+            hours,
+            c.fee_usd,
+            c.fee_usd,
+            format!(
+                "{} provisioned capacity: {} units for {} hours, {} term",
+                model.name,
+                offer.units,
+                24 * s.simulation.days,
+                offer.term.name()
+            ),
+        )
+    });
     out
 }
 

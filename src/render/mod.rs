@@ -12,6 +12,7 @@ pub mod html;
 pub mod markdown;
 pub mod plot;
 pub mod policy;
+pub mod quota;
 pub mod roadmap;
 pub mod table;
 pub mod text;

@@ -150,6 +150,9 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
     for (label, cells) in super::policy::table_rows(report) {
         rows.push(row(label, cells));
     }
+    for (label, cells) in super::quota::table_rows(report) {
+        rows.push(row(label, cells));
+    }
     if let Some(first) = detail.stacks.iter().find_map(|s| s.incidents.as_ref()) {
         for (i, chance) in first.incidents.iter().enumerate() {
             rows.push(row(
@@ -305,6 +308,39 @@ pub fn render(report: &Report, detail: &Detail, bold: bool) -> String {
                 }),
             ));
         }
+    }
+    if stacks.iter().any(|s| !s.provisioned.is_empty()) {
+        rows.push(heading("Provisioned capacity"));
+        let cap = |f: &dyn Fn(&crate::analysis::provisioned::ProvisionedReport) -> String| {
+            each(&|s| {
+                let cells: Vec<String> = s.provisioned.iter().map(f).collect();
+                cells.join("; ")
+            })
+        };
+        rows.push(row(
+            "  units (tokens a minute)",
+            cap(&|p| format!("{} ({})", p.units, count(p.tokens_per_minute))),
+        ));
+        rows.push(row(
+            "  utilisation p50 / p95",
+            cap(&|p| {
+                format!(
+                    "{} / {}",
+                    percent(p.utilisation.p50),
+                    percent(p.utilisation.p95)
+                )
+            }),
+        ));
+        rows.push(row("  capacity fee", cap(&|p| money(p.fee_usd.mean))));
+        rows.push(row("  idle hours' cost", cap(&|p| money(p.idle_usd.mean))));
+        rows.push(row(
+            "  spillover (tokens)",
+            cap(&|p| count(p.spillover_tokens.mean)),
+        ));
+        rows.push(row(
+            "  spillover cost",
+            cap(&|p| money(p.spillover_usd.mean)),
+        ));
     }
     rows.push(heading("Traffic and quality"));
     rows.push(row(

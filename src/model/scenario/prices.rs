@@ -35,6 +35,15 @@ pub fn apply(raw: &mut RawScenario, catalog: &Catalog, today: Date, v: &mut Vali
     for m in &mut raw.models {
         let m = &mut m.value;
         let name = m.name.value.clone();
+        // A capacity that spills over to another model takes that model's prices
+        // (`validate::provisioned`), not a catalog's.
+        let spills = m
+            .provisioned
+            .as_ref()
+            .and_then(|p| p.value.spillover.as_ref());
+        if spills.is_some_and(|t| t.value != name) {
+            continue;
+        }
         let loc = m.name.loc;
         let found = catalog.lookup(&name);
         let self_priced = m.input_usd_per_mtok.is_some() && m.output_usd_per_mtok.is_some();

@@ -415,6 +415,32 @@ pub struct RawModel {
     pub catalog: Option<String>,
     /// The model is a fine-tune: its training job and hosting fee.
     pub fine_tune: Option<Located<RawFineTune>>,
+    /// The deployment's rate limit: calls a minute.
+    pub requests_per_minute: Option<Located<f64>>,
+    /// The deployment's rate limit: tokens (input and output) a minute.
+    pub tokens_per_minute: Option<Located<f64>>,
+    /// Capacity bought by the hour for the model; what does not fit spills over to
+    /// pay-as-you-go.
+    pub provisioned: Option<Located<RawProvisioned>>,
+}
+
+/// A provisioned capacity: units bought by the hour, each serving so many tokens a minute.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvisioned {
+    /// Units bought (PTUs, model units, GPUs).
+    pub units: Located<f64>,
+    /// Tokens (input and output) a unit serves in a minute.
+    pub tokens_per_minute_per_unit: Option<Located<f64>>,
+    /// Instead, a measured throughput in tokens per second per unit (a self-hosted GPU).
+    pub tokens_per_second_per_unit: Option<Located<f64>>,
+    /// The price of one unit for one hour.
+    pub usd_per_unit_hour: Located<f64>,
+    /// `hourly` (the default), `monthly` or `yearly`.
+    pub term: Option<Located<String>>,
+    /// The model whose pay-as-you-go prices bill what does not fit (default: the model's own
+    /// prices).
+    pub spillover: Option<Located<String>>,
 }
 
 /// A fine-tuned model's one-time training job and hourly hosting fee.
@@ -553,6 +579,20 @@ pub struct RawStack {
     pub name: Located<String>,
     #[serde(default)]
     pub route: IndexMap<String, Located<RawRoute>>,
+    /// What the stack's client does with a call a model's quota throttles.
+    pub throttle: Option<Located<RawThrottle>>,
+}
+
+/// A stack's answer to a throttled call: retry after a delay, or the next link of the chain.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawThrottle {
+    /// `"retry"` (the default) or `"next"`.
+    pub action: Option<Located<String>>,
+    /// Seconds before a throttled call is tried again (default 60).
+    pub retry_after_s: Option<Located<f64>>,
+    /// Tries in all, the first included, before the request fails (default 3).
+    pub max_tries: Option<Located<f64>>,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]

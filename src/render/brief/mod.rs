@@ -147,6 +147,7 @@ fn risk_blocks(report: &Report, s: &StackDetail) -> Vec<Block> {
         b.push(Block::Table(hard_cap_table(c, n)));
     }
     b.extend(crate::render::policy::brief_blocks(report, &s.name));
+    b.extend(crate::render::quota::brief_blocks(report, &s.name));
     for c in &s.contracts {
         b.push(Block::Subheading(format!("Contract {}", c.name)));
         b.push(para(contract_terms(c)));

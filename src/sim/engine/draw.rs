@@ -306,6 +306,27 @@ pub fn round_random<R: Rng + ?Sized>(x: f64, rng: &mut R) -> u64 {
     (n as u64).saturating_add(u64::from(up))
 }
 
+/// Round away float noise so that, e.g., 30 × (1/30) sessions is exactly one.
+pub fn snap(x: f64) -> f64 {
+    let scaled = x * 1e9;
+    if scaled.abs() < 9e15 {
+        scaled.round() / 1e9
+    } else {
+        x
+    }
+}
+
+/// A Poisson count of mean `mean` (0 for a mean that is not positive).
+pub fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    match rand_distr::Poisson::new(mean) {
+        Ok(p) => rand_distr::Distribution::sample(&p, rng) as u64,
+        Err(_) => mean.round() as u64,
+    }
+}
+
 /// Round to an integer up or down at random so that the mean is preserved.
 pub fn stochastic_round(x: f64, key: u64) -> u64 {
     let floor = x.floor();

@@ -13,7 +13,8 @@
 use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
-use super::draw::{IncidentMonth, LinkDraw, TrialDraw, round_random, stochastic_round};
+use super::draw::stochastic_round;
+use super::draw::{IncidentMonth, LinkDraw, TrialDraw, poisson, round_random, snap};
 use super::outcome::{MonthOutcome, TrialOutcome};
 use super::policy::Effect;
 use super::rng::{Keyed, label, mix, stream};
@@ -22,26 +23,12 @@ use crate::billing::call::{self, CallLines, CallRule};
 use crate::billing::classes::Meter;
 use crate::model::{Arrivals, RequestPath, Scenario, ServiceTier, Step};
 
+pub use super::samples::{
+    LATENCY_SAMPLE_BUDGET, RUN_SAMPLE_BUDGET, USER_SAMPLE_BUDGET, samples_per_month,
+};
+
 /// The golden-ratio conjugate: phases `frac(0.5 + u·φ)` spread users' fixed arrivals evenly.
 const GOLDEN: f64 = 0.618_033_988_749_894_9;
-
-/// Per-user cost samples kept over a whole run, per segment and stack; bounds memory whatever
-/// the number of trials.
-pub const USER_SAMPLE_BUDGET: u64 = 200_000;
-/// Request latencies kept over a whole run, per workflow and stack.
-pub const LATENCY_SAMPLE_BUDGET: u64 = 200_000;
-/// Samples (per-user costs, latencies) kept over a whole run, all stacks and segments or
-/// workflows together: 32 MB. With many segments or stacks each pair gets a share of it, so
-/// memory does not grow with their product.
-pub const RUN_SAMPLE_BUDGET: u64 = 4_000_000;
-
-/// Samples to keep each simulated month for each of `pairs` (stack, segment) or (stack,
-/// workflow) pairs over `months` simulated months: the per-pair budget, within the run's, spread
-/// over the months (at least 1, at most 4,096 a month).
-pub fn samples_per_month(per_pair: u64, pairs: usize, months: u64) -> u64 {
-    let per_pair = per_pair.min(RUN_SAMPLE_BUDGET / pairs.max(1) as u64);
-    (per_pair / months.max(1)).clamp(1, 4096)
-}
 
 /// Scenario facts computed once per run.
 pub struct Plan<'a> {
@@ -125,9 +112,12 @@ impl<'a> Plan<'a> {
             .collect();
         let mut month = Month::new(self, draw, &incidents, user_costs, None);
         month.policies = policies && !s.policies.is_empty();
+        let at = sessions.iter().map(|x| (x.segment, x.day));
+        month.quota.start(s, key, at);
         for session in &sessions {
             month.session(session);
         }
+        let mut quota = month.quota.finish(s.stacks.len()).into_iter();
         let Month {
             stacks, user_costs, ..
         } = month;
@@ -137,7 +127,7 @@ impl<'a> Plan<'a> {
             stacks: stacks
                 .into_iter()
                 .zip(user_costs)
-                .map(|(acc, users)| acc.finish(draw, days, users))
+                .map(|(acc, users)| acc.finish(draw, days, users).with_quota(quota.next()))
                 .collect(),
         }
     }
@@ -252,26 +242,6 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// Round away float noise so that, e.g., 30 × (1/30) sessions is exactly one.
-fn snap(x: f64) -> f64 {
-    let scaled = x * 1e9;
-    if scaled.abs() < 9e15 {
-        scaled.round() / 1e9
-    } else {
-        x
-    }
-}
-
-fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
-    if !(mean > 0.0) {
-        return 0;
-    }
-    match rand_distr::Poisson::new(mean) {
-        Ok(p) => p.sample(rng) as u64,
-        Err(_) => mean.round() as u64,
-    }
-}
-
 /// A request's list-price cost and, when modelled, its latency in milliseconds.
 pub type RequestSample = (f64, Option<f64>);
 
@@ -324,6 +294,8 @@ struct Month<'p, 'a> {
     capture: Option<Vec<Vec<RequestSample>>>,
     /// Whether the budget policies act (off for the month without them, and for samples).
     policies: bool,
+    /// Each request's minute, and the rate-limit quotas' minutes of the month.
+    quota: super::quota::QuotaState,
 }
 
 impl<'p, 'a> Month<'p, 'a> {
@@ -348,6 +320,7 @@ impl<'p, 'a> Month<'p, 'a> {
             user_costs,
             capture,
             policies: false,
+            quota: Default::default(),
         }
     }
 }
@@ -425,6 +398,7 @@ impl Month<'_, '_> {
         let walk_key = mix(key, label::WALK);
         let hard_cap = s.budget.as_ref().and_then(|b| b.hard_cap_usd);
         let latency_cap = self.plan.latencies_sampled;
+        let at = self.quota.arrival(s, sess.segment as usize, day, key);
         for k in 0..self.stacks.len() {
             let acc = &mut self.stacks[k];
             let effect =
@@ -439,9 +413,11 @@ impl Month<'_, '_> {
                     (acc.requests + 1, acc.workflow_requests[w] + 1);
                 continue;
             }
+            self.quota.begin(k, at);
             let semantic_hit = effect.semantic_hit(semantic_hit, wd.semantic_cache_hit_rate, key);
             let mut tally = std::mem::take(&mut self.tally);
             tally.clear();
+            tally.minute = super::quota::minute_of_day(at, day);
             if wd.semantic_cache_usd_per_lookup > 0.0 {
                 tally.fees.push((0, wd.semantic_cache_usd_per_lookup));
             }
@@ -516,6 +492,7 @@ impl Month<'_, '_> {
                     acc.semantic_hits += 1;
                 }
                 acc.commit(&tally, w, day, cost, latency_cap);
+                self.quota.end(&acc.billed, |i| tally.calls[i].tool_usd);
                 if let Some(c) =
                     self.user_costs[k][sess.segment as usize].get_mut(sess.user_slot as usize)
                 {
@@ -604,9 +581,17 @@ impl Month<'_, '_> {
                 return false;
             }
             for _ in 0..link.max_attempts {
+                let q = (call.run, tally.calls.len(), &mut tally.latency_ms);
+                match self.quota.gate(link.model, last, q) {
+                    super::quota::Gate::Pass => {}
+                    super::quota::Gate::Next => continue 'links,
+                    super::quota::Gate::Fail => return false,
+                }
                 let errored = link.provider_error_rate > 0.0
                     && rng.random::<f64>() < link.provider_error_rate;
                 call.record(self, tally, link, !first, errored, rng);
+                self.quota
+                    .used(link.model, tally.calls.last().map(|c| &c.tokens[..]));
                 first = false;
                 if errored {
                     tally.errored += 1;

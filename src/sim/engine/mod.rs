@@ -19,7 +19,10 @@ mod fast_shape;
 mod ledger;
 pub mod outcome;
 pub mod policy;
+mod provisioned;
+pub mod quota;
 pub mod rng;
+mod samples;
 mod stack_month;
 mod sums;
 mod support;
@@ -296,6 +299,11 @@ pub struct StackSim {
     pub stream: SpendStream,
     /// Per simulated month, what the budget policies did (empty without policies).
     pub policy: Vec<policy::PolicyMonth>,
+    /// Per simulated month, the bill of each provisioned capacity the stack calls (empty
+    /// without one).
+    pub capacity: Vec<Vec<crate::billing::provisioned::CapacityMonth>>,
+    /// What the rate-limit quotas did, summed over simulated months.
+    pub quota: quota::QuotaTotals,
 }
 
 impl StackSim {
@@ -530,6 +538,10 @@ impl SimResult {
                 if !t.policy.fired_day.is_empty() {
                     acc.policy.push(t.policy);
                 }
+                if !t.capacity.is_empty() {
+                    acc.capacity.push(t.capacity);
+                }
+                acc.quota.add(&t.quota, t.requests);
                 acc.trial_totals.push(TrialTotals {
                     calls: t.calls as f64,
                     retry_spend: t.retry_spend,
@@ -728,6 +740,7 @@ where
     run_trials(s, opts, engine, |t| {
         let mut o = trial(t);
         capacity::add_fees(s, &mut o);
+        provisioned::settle_months(s, &mut o);
         o
     })
 }

@@ -63,6 +63,23 @@ pub struct StackTrial {
     pub latency_ms: Vec<Vec<f64>>,
     /// What the budget policies did (empty without policies).
     pub policy: super::policy::PolicyMonth,
+    /// Per provisioned model the stack calls, the month's minutes against its capacity, as
+    /// the engine simulated them (settled into `capacity` after the month).
+    pub capacity_demand: Vec<crate::billing::provisioned::Demand>,
+    /// Per provisioned model the stack calls, the month's bill of its capacity.
+    pub capacity: Vec<crate::billing::provisioned::CapacityMonth>,
+    /// What the rate-limit quotas did (empty without quotas).
+    pub quota: super::quota::QuotaMonth,
+}
+
+impl StackTrial {
+    /// The stack's month with what the quotas did in it (nothing where `quota` is `None`).
+    pub fn with_quota(self, quota: Option<super::quota::QuotaMonth>) -> Self {
+        StackTrial {
+            quota: quota.unwrap_or_default(),
+            ..self
+        }
+    }
 }
 
 /// Everything one month of a trial produces.

@@ -11,6 +11,7 @@ use super::draw::review_usd;
 use super::ledger::Ledger;
 use super::outcome::{StackTrial, ToolUse};
 use super::policy::PolicyMonth;
+use super::provisioned::MinuteLoad;
 use crate::billing::classes::{CostBreakdown, CostClass, Tokens};
 use crate::billing::invoice::PriceState;
 use crate::model::Scenario;
@@ -51,6 +52,8 @@ pub(super) struct Tally {
     pub(super) window_refused: bool,
     /// Latency of the request's first run, when every call's model has a latency model.
     pub(super) latency_ms: Option<f64>,
+    /// The minute of its day the request arrives in (for provisioned capacity).
+    pub(super) minute: u32,
 }
 
 impl Tally {
@@ -107,6 +110,8 @@ pub(super) struct StackAcc {
     pub(super) policy: PolicyMonth,
     /// Whether each contract is part of this stack's plan.
     pub(super) contract_active: Vec<bool>,
+    /// Tokens and dollars per minute on the stack's provisioned models, if it calls any.
+    pub(super) load: MinuteLoad,
 }
 
 impl StackAcc {
@@ -148,6 +153,7 @@ impl StackAcc {
                 .map(|c| s.contract_applies(k, c))
                 .collect(),
             policy: PolicyMonth::new(s, k),
+            load: MinuteLoad::new(s, k),
         }
     }
 
@@ -231,6 +237,8 @@ impl StackAcc {
             today.by_class[CostClass::ContractDiscount.index()] += billed - after_tiers;
             today.by_class[CostClass::ToolFees.index()] += rec.tool_usd;
             today.model[rec.model] += billed;
+            self.load
+                .add(rec.model, day, tally.minute, &rec.tokens, billed);
             if rec.retry {
                 today.retry += billed + rec.tool_usd;
             }
@@ -303,6 +311,9 @@ impl StackAcc {
             review_usd,
             latency_ms: self.latency_ms,
             policy: self.policy,
+            quota: Default::default(),
+            capacity_demand: self.load.demand(),
+            capacity: Vec::new(),
         }
     }
 }

@@ -9,9 +9,17 @@ pub fn unsupported(s: &Scenario) -> Option<String> {
     if s.simulation.arrivals == Arrivals::Fixed {
         return Some("fixed arrivals are simulated user by user".to_string());
     }
+    if super::provisioned::any(s) {
+        return Some("provisioned capacity is sized minute by minute".to_string());
+    }
     if !s.policies.is_empty() {
         return Some(
             "budget policies act request by request on the month's running spend".to_string(),
+        );
+    }
+    if super::quota::has_quotas(s) {
+        return Some(
+            "rate-limit quotas throttle calls minute by minute, and a throttled call is retried or sent on".to_string(),
         );
     }
     for w in &s.workflows {

@@ -118,6 +118,9 @@ pub(super) fn invoice(
         capped_usd: capped,
         training_usd: 0.0,
         hosting_usd: 0.0,
+        provisioned_usd: 0.0,
+        provisioned_served_usd: 0.0,
+        provisioned: Vec::new(),
         total_usd: total + capped,
         requests: requests.to_vec(),
         volume_discount_share: s

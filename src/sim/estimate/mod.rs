@@ -19,6 +19,8 @@
 mod call;
 mod capacity;
 mod invoice;
+mod provisioned;
+pub mod quota;
 mod report;
 mod request;
 mod step;
@@ -26,8 +28,8 @@ mod traffic;
 
 pub use call::{Valuation, at_mean};
 pub use report::{
-    ContractInvoice, CostLine, Estimate, Invoice, LinkEstimate, StackEstimate, StepEstimate,
-    WorkflowEstimate,
+    CapacityEstimate, ContractInvoice, CostLine, Estimate, Invoice, LinkEstimate, StackEstimate,
+    StepEstimate, WorkflowEstimate,
 };
 pub use request::{RequestExpectation, request_expectation};
 
@@ -45,6 +47,12 @@ pub fn estimate(s: &Scenario) -> Estimate {
         // A policy acts on the month's running spend, request by request: no closed form.
         approx.note(
             "budget policies are not modelled: figures are the month without them (simulate for their effect)"
+                .to_string(),
+        );
+    }
+    if s.models.iter().any(|m| m.provisioned.is_some()) {
+        approx.note(
+            "provisioned capacity: the expected minutes against each capacity, minutes independent, every call of a model bringing its mean tokens, at list prices (simulate for volume tiers, contracts and the hard cap on it)"
                 .to_string(),
         );
     }
@@ -91,6 +99,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                         .collect();
                     let mut month = invoice(s, stack_index, &per_workflow, &scale, &mut approx);
                     capacity::add_fees(s, stack_index, m as u32, &mut month.0, &mut month.1);
+                    provisioned::settle(s, stack, (&workflows, &scale), &mut month.0, &mut month.1);
                     month
                 })
                 .collect();
@@ -133,8 +142,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
             let m = f64::from(months.max(1));
             let reviewed = s.workflows.iter().any(|w| w.review.is_some());
             let review = reviewed.then_some(review_total / m);
+            let quotas = quota::quotas(s, stack, &workflows, &mut approx);
             StackEstimate {
                 name: stack.name.clone(),
+                quotas,
                 workflows,
                 monthly_usd: horizon / f64::from(months.max(1)),
                 months_usd,

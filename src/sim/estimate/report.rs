@@ -119,6 +119,15 @@ pub struct Invoice {
     /// Hosting of fine-tuned deployments this month.
     #[serde(skip_serializing_if = "is_zero")]
     pub hosting_usd: f64,
+    /// Provisioned capacities' fees this month (units × hours × the hourly price).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub provisioned_usd: f64,
+    /// The pay-as-you-go dollars of what the capacities served, credited back (negative).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub provisioned_served_usd: f64,
+    /// Per provisioned model of the stack, the month's expected minutes against its capacity.
+    #[serde(skip)]
+    pub provisioned: Vec<CapacityEstimate>,
     pub total_usd: f64,
     /// Requests of each workflow in the month.
     #[serde(skip)]
@@ -132,10 +141,11 @@ pub struct Invoice {
 }
 
 impl Invoice {
-    /// The month's fees beyond its calls (training and hosting), which the hard cap neither
-    /// refuses nor counts.
+    /// The month's fees beyond its calls (training, hosting and provisioned capacity, with the
+    /// pay-as-you-go dollars its capacity absorbs), which the hard cap neither refuses nor
+    /// counts.
     pub fn fixed_fees_usd(&self) -> f64 {
-        self.training_usd + self.hosting_usd
+        self.training_usd + self.hosting_usd + self.provisioned_usd + self.provisioned_served_usd
     }
 }
 
@@ -191,6 +201,21 @@ pub struct StackEstimate {
     pub cost_per_useful_output_usd: Option<f64>,
     /// Expected monthly dollars by billing class (first month).
     pub by_class_usd: CostBreakdown,
+    /// The first month against each rate-limit quota of the stack's models (none without).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<QuotaEstimate>,
+}
+
+/// One quota'd model of a stack in the first month.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct QuotaEstimate {
+    pub model: String,
+    pub requests_per_minute: f64,
+    /// P(some minute of the month holds more calls than the quota).
+    pub peak_probability: f64,
+    /// Expected calls of the month beyond their minute's quota, and their share of its calls.
+    pub throttled_calls: f64,
+    pub throttled_share: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -209,4 +234,39 @@ pub struct Estimate {
 pub struct LongContextLevel {
     pub above_input_tokens: f64,
     pub share: f64,
+}
+
+/// One provisioned model's expected month against its capacity.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityEstimate {
+    /// The model's index in the scenario.
+    pub model: usize,
+    /// Units × hours × the hourly price.
+    pub fee_usd: f64,
+    /// The tokens the capacity could serve in the month.
+    pub capacity_tokens: f64,
+    /// The month's tokens sent to the model.
+    pub tokens: f64,
+    /// Tokens beyond their minute's capacity, billed at pay-as-you-go.
+    pub spilled_tokens: f64,
+    /// What the spilled tokens are billed.
+    pub spilled_usd: f64,
+    /// The pay-as-you-go dollars of the tokens the capacity served (credited back).
+    pub served_usd: f64,
+}
+
+impl CapacityEstimate {
+    /// The tokens the capacity served.
+    pub fn served_tokens(&self) -> f64 {
+        self.tokens - self.spilled_tokens
+    }
+
+    /// The share of the capacity used; 0 without capacity.
+    pub fn utilisation(&self) -> f64 {
+        if self.capacity_tokens > 0.0 {
+            self.served_tokens() / self.capacity_tokens
+        } else {
+            0.0
+        }
+    }
 }

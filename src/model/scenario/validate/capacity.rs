@@ -212,7 +212,7 @@ pub(super) fn within_day(raw: &RawSegment, p: &str, v: &mut Validator) -> Option
 }
 
 /// A plain number in `[lo, hi]`, finite.
-fn bounded(
+pub(super) fn bounded(
     v: &mut Validator,
     x: &Located<f64>,
     path: &str,

@@ -18,6 +18,8 @@ mod long_context;
 mod models;
 mod policy;
 mod price;
+mod provisioned;
+mod quota;
 mod routes;
 mod run;
 mod traffic;
@@ -161,7 +163,11 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
 
     let segments: Vec<Option<Segment>> = raw.segments.iter().map(|s| segment(s, v)).collect();
     let segment_names: Vec<&str> = raw.segments.iter().map(|s| s.name.value.as_str()).collect();
-    let mut models: Vec<Option<Model>> = raw.models.iter().map(|m| model(m, v)).collect();
+    let mut models: Vec<Option<Model>> = raw
+        .models
+        .iter()
+        .map(|m| model(&provisioned::priced(raw, m), v))
+        .collect();
     price_multipliers(raw, &mut models, v);
     let model_names: Vec<&str> = raw.models.iter().map(|m| m.name.value.as_str()).collect();
 
@@ -266,6 +272,9 @@ fn build(raw: &RawScenario, v: &mut Validator) -> Option<Scenario> {
     let contracts = contracts(raw, &models, budget.as_ref(), v);
     let incidents = incidents(raw, &workflow_names, simulation.as_ref(), v);
     capacity::fine_tunes(raw, &mut models, simulation.as_ref(), v);
+    provisioned::provisioned(raw, &mut models, v);
+    let mut stacks = stacks;
+    quota::quotas(raw, &mut models, &mut stacks, v);
 
     let simulation = simulation?;
     let segments: Option<Vec<Segment>> = segments.into_iter().collect();

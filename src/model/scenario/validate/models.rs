@@ -326,6 +326,8 @@ pub(super) fn model(raw: &Located<RawModel>, v: &mut Validator) -> Option<Model>
         flex: flex?,
         fine_tune: None,
         price_multiplier: 1.0,
+        provisioned: None,
+        quota: None,
     })
 }
 

@@ -438,5 +438,6 @@ pub(super) fn stack(
     ok.then(|| Stack {
         name: raw.name.value.clone(),
         chains,
+        on_throttle: Default::default(),
     })
 }
