@@ -189,7 +189,10 @@ impl<'a> Plan<'a> {
             vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
             Some(vec![Vec::new(); s.stacks.len()]),
         );
-        month.rewalks = Some((rewalks, vec![Vec::with_capacity(indices.len()); s.stacks.len()]));
+        month.rewalks = Some((
+            rewalks,
+            vec![Vec::with_capacity(indices.len()); s.stacks.len()],
+        ));
         let session = Session::default();
         for &i in indices {
             month.request(w, &session, mix(key, i as u64));
