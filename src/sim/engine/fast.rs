@@ -28,7 +28,7 @@ use super::draw::review_usd;
 use super::draw::{IncidentMonth, TrialDraw, draw, round_random};
 use super::exact::Plan;
 use super::fast_shape::{Shape, kept_stride, shape};
-use super::fast_users::UsersMonth;
+use super::fast_users::{SampledUsers, UsersMonth};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{mix, small, stream};
 use super::sums::{binomial, gamma, multinomial, poisson, requests_of, sum_of};
@@ -162,17 +162,17 @@ fn sample_rewalks(
 
 /// What the fast engine computes once per run.
 pub struct FastPlan<'a> {
-    pub(super) s: &'a Scenario,
-    pub(super) segment_workflows: Vec<Vec<usize>>,
+    s: &'a Scenario,
+    segment_workflows: Vec<Vec<usize>>,
     /// Per workflow and stack.
-    pub(super) shapes: Vec<Vec<Shape>>,
+    shapes: Vec<Vec<Shape>>,
     /// Per stack, the skewness of a month's list-price spend at the parameters' means, from each
     /// workflow's requests a month, request variance and skewness.
     month_skew: Vec<f64>,
     /// Per workflow and stack, the expected request and its cost moments when they do not vary
     /// between trials.
     fixed: Vec<Vec<Option<(RequestExpectation, Moments)>>>,
-    pub(super) users_sampled: u64,
+    users_sampled: u64,
     latencies_sampled: usize,
 }
 
@@ -887,7 +887,13 @@ impl<'a> FastPlan<'a> {
                 })
                 .collect(),
         };
-        self.sample_users(draw, k, exp, users, season, &users_month, &mut out, rng);
+        SampledUsers {
+            s,
+            segment_workflows: &self.segment_workflows,
+            shapes: &self.shapes,
+            users_sampled: self.users_sampled,
+        }
+        .sample_users(draw, k, exp, users, season, &users_month, &mut out, rng);
         for (w, wf) in s.workflows.iter().enumerate() {
             let shape = &self.shapes[w][k];
             if shape.latencies.is_empty() || wf.path == crate::model::RequestPath::Batch {

@@ -7,9 +7,10 @@ use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 
 use super::draw::TrialDraw;
-use super::fast::FastPlan;
+use super::fast_shape::Shape;
 use super::outcome::StackTrial;
 use super::sums::{binomial, poisson, requests_of, sum_of};
+use crate::model::Scenario;
 use crate::sim::estimate::RequestExpectation;
 use crate::sim::moments::Moments;
 
@@ -27,7 +28,18 @@ pub(super) struct UsersMonth {
     pub(super) repeats: Vec<Vec<(f64, f64)>>,
 }
 
-impl FastPlan<'_> {
+/// What sampled users' costs need of the fast engine's plan.
+pub(super) struct SampledUsers<'p> {
+    pub(super) s: &'p Scenario,
+    /// Workflows each segment's sessions trigger.
+    pub(super) segment_workflows: &'p [Vec<usize>],
+    /// Per workflow and stack.
+    pub(super) shapes: &'p [Vec<Shape>],
+    /// Users per segment whose monthly cost is recorded in each month.
+    pub(super) users_sampled: u64,
+}
+
+impl SampledUsers<'_> {
     /// Monthly costs of sampled users: their sessions and requests drawn, each request's cost
     /// drawn from the reference sample (or, for very active users, a sum of many).
     #[allow(clippy::too_many_arguments)]
