@@ -157,6 +157,39 @@ impl<'a> Plan<'a> {
         month.capture.take().unwrap_or_default()
     }
 
+    /// For each request `i` of `indices` in the sample that [`Plan::sample_requests`] draws
+    /// with the same `draw`, `w` and `key`, the list-price cost of `rewalks` repeats of it on
+    /// every stack, as an incident repeats a request: the chain walked again with the same step
+    /// inputs (prompt, retrieval, images), each walk with its own outcomes, without a second
+    /// semantic-cache lookup. Per stack, per request, per repeat.
+    pub fn sample_rewalks(
+        &self,
+        draw: &TrialDraw,
+        w: usize,
+        indices: &[usize],
+        key: u64,
+        rewalks: u64,
+    ) -> Vec<Vec<Vec<f64>>> {
+        let s = self.scenario;
+        let no_incidents: Vec<IncidentMonth> = Vec::new();
+        let mut month = Month::new(
+            self,
+            draw,
+            &no_incidents,
+            vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
+            Some(vec![Vec::new(); s.stacks.len()]),
+        );
+        month.rewalks = Some((
+            rewalks,
+            vec![Vec::with_capacity(indices.len()); s.stacks.len()],
+        ));
+        let session = Session::default();
+        for &i in indices {
+            month.request(w, &session, mix(key, i as u64));
+        }
+        month.rewalks.take().map(|(_, r)| r).unwrap_or_default()
+    }
+
     /// Every session of the month, in day order (in random order within a day).
     fn sessions(&self, draw: &TrialDraw, m: u32, key: u64, users: &[u64]) -> Vec<Session> {
         let s = self.scenario;
@@ -296,6 +329,9 @@ struct Month<'p, 'a> {
     policies: bool,
     /// Each request's minute, and the rate-limit quotas' minutes of the month.
     quota: super::quota::QuotaState,
+    /// When set with capture: every request runs this many times more, and each stack's
+    /// list-price cost of each repeat is recorded here, per request.
+    rewalks: Option<(u64, Vec<Vec<Vec<f64>>>)>,
 }
 
 impl<'p, 'a> Month<'p, 'a> {
@@ -321,6 +357,7 @@ impl<'p, 'a> Month<'p, 'a> {
             capture,
             policies: false,
             quota: Default::default(),
+            rewalks: None,
         }
     }
 }
@@ -384,7 +421,7 @@ impl Month<'_, '_> {
             counts.extend(step.tool_calls.iter().map(|t| t.count.sample(&mut rng)));
         }
         // An incident in progress repeats the request (a runaway loop).
-        let mut runs = 1u64;
+        let mut runs = 1 + self.rewalks.as_ref().map_or(0, |(r, _)| *r);
         for inc in self
             .incidents
             .iter()
@@ -459,6 +496,18 @@ impl Month<'_, '_> {
                     .sum::<f64>()
                     + tally.fees.iter().map(|(_, f)| f).sum::<f64>();
                 capture[k].push((list, tally.latency_ms));
+                if let Some((_, rewalks)) = &mut self.rewalks {
+                    // Each repeat's own cost: its calls, tools and fees (the lookup is run 0's).
+                    let mut per_run = vec![0.0; runs as usize];
+                    for c in &tally.calls {
+                        per_run[c.run as usize] += c.usd.iter().sum::<f64>() + c.tool_usd;
+                    }
+                    for &(run, fee) in &tally.fees {
+                        per_run[run as usize] += fee;
+                    }
+                    per_run.remove(0);
+                    rewalks[k].push(per_run);
+                }
                 self.tally = tally;
                 continue;
             }

@@ -23,12 +23,12 @@
 //! from the reference latencies.
 
 use rand::{Rng, RngExt};
-use rand_distr::Distribution;
 
 use super::draw::review_usd;
 use super::draw::{IncidentMonth, TrialDraw, draw, round_random};
 use super::exact::Plan;
-use super::fast_shape::{Shape, refused_at_margin, shape};
+use super::fast_shape::{Shape, kept_stride, refused_at_margin, shape};
+use super::fast_users::{SampledUsers, UsersMonth};
 use super::outcome::{MonthOutcome, StackTrial, ToolUse, TrialOutcome};
 use super::rng::{mix, small, stream};
 use super::sums::{binomial, gamma, multinomial, poisson, requests_of, sum_of};
@@ -55,20 +55,6 @@ pub const MAX_MONTHLY_SKEW: f64 = 0.25;
 /// `{ p50 = 100, p95 = 100000 }` tokens at 160,000 requests a month gives a p50 of $0 where the
 /// mean is $270,000). `auto` then runs neither engine as asked (see [`FastPlan::shapeless`]).
 pub const MAX_SHAPE_SKEW: f64 = 2.0;
-
-/// What sampled users' costs need of one stack's month, per workflow.
-struct UsersMonth {
-    /// Billed dollars per served list dollar (repeats included) of the workflow's requests.
-    billed_per_list: Vec<f64>,
-    /// Per day: the share of its requests served under the hard cap (1 before the day the cap
-    /// is reached, none after it); empty when the cap refused nothing this month.
-    served: Vec<f64>,
-    /// List dollars with repeats per list dollar of first runs, of the requests the cap served.
-    repeat_factor: Vec<f64>,
-    /// Per day: the share of the workflow's requests inside an incident's window, and their
-    /// runs beyond the first.
-    repeats: Vec<Vec<(f64, f64)>>,
-}
 
 /// Requests of one workflow and day that incidents repeat.
 #[derive(Clone, Copy, Debug, Default)]
@@ -145,6 +131,35 @@ fn request_params(s: &Scenario, k: usize, w: usize) -> Vec<&Param> {
     out
 }
 
+/// The costs of incidents' repeats of the reference sample's kept requests of workflow `w`
+/// (`n` requests of `calls` model calls, all stacks together), per stack, kept request and
+/// repeat: as many repeats as the largest multiplier (its 99.9th percentile) makes, at most 64
+/// and within the sample's call budget. Empty where no incident reaches `w`.
+fn sample_rewalks(
+    s: &Scenario,
+    exact: &Plan<'_>,
+    draw: &TrialDraw,
+    w: usize,
+    n: usize,
+    calls: f64,
+    key: u64,
+) -> Vec<Vec<Vec<f64>>> {
+    let most = s
+        .incidents
+        .iter()
+        .filter(|i| i.workflows.contains(&w))
+        .map(|i| i.multiplier.dist.quantile(0.999).ceil() - 1.0)
+        .fold(0.0, f64::max)
+        .min(64.0);
+    if most < 1.0 {
+        return Vec::new();
+    }
+    let kept: Vec<usize> = (0..n).step_by(kept_stride(n)).collect();
+    let affordable = REFERENCE_CALL_BUDGET / (kept.len() as f64 * calls.max(1e-9));
+    let rewalks = most.min(affordable.floor()).max(1.0) as u64;
+    exact.sample_rewalks(draw, w, &kept, key, rewalks)
+}
+
 /// What the fast engine computes once per run.
 pub struct FastPlan<'a> {
     s: &'a Scenario,
@@ -191,11 +206,16 @@ impl<'a> FastPlan<'a> {
                     REFERENCE_REQUESTS
                 };
                 let samples = exact.sample_requests(&at_means, w, n, mix(seed, w as u64));
+                let mut rewalks =
+                    sample_rewalks(s, &exact, &at_means, w, n, calls, mix(seed, w as u64));
                 samples
                     .into_iter()
                     .enumerate()
                     .map(|(k, sample)| {
                         let mut shape = shape(sample);
+                        if let Some(r) = rewalks.get_mut(k) {
+                            shape.set_rewalks(std::mem::take(r));
+                        }
                         // A sample under-reaches a heavy tail's skewness (n draws cannot show
                         // more than √n); the token distributions' closed form does not.
                         let closed = at_mean[w][k].1.closed_form_skewness();
@@ -868,7 +888,13 @@ impl<'a> FastPlan<'a> {
                 })
                 .collect(),
         };
-        self.sample_users(draw, k, exp, users, season, &users_month, &mut out, rng);
+        SampledUsers {
+            s,
+            segment_workflows: &self.segment_workflows,
+            shapes: &self.shapes,
+            users_sampled: self.users_sampled,
+        }
+        .sample_users(draw, k, exp, users, season, &users_month, &mut out, rng);
         for (w, wf) in s.workflows.iter().enumerate() {
             let shape = &self.shapes[w][k];
             if shape.latencies.is_empty() || wf.path == crate::model::RequestPath::Batch {
@@ -882,119 +908,5 @@ impl<'a> FastPlan<'a> {
                 .collect();
         }
         out
-    }
-
-    /// Monthly costs of sampled users: their sessions and requests drawn, each request's cost
-    /// drawn from the reference sample (or, for very active users, a sum of many).
-    #[allow(clippy::too_many_arguments)]
-    fn sample_users<R: Rng + ?Sized>(
-        &self,
-        draw: &TrialDraw,
-        k: usize,
-        exp: &[Vec<(RequestExpectation, Moments)>],
-        users: &[u64],
-        season: f64,
-        month: &UsersMonth,
-        out: &mut StackTrial,
-        rng: &mut R,
-    ) {
-        let s = self.s;
-        for (si, seg) in draw.segments.iter().enumerate() {
-            let n = self.users_sampled.min(users[si]);
-            let activity = (seg.user_variability > 0.0).then(|| {
-                let cv2 = seg.user_variability * seg.user_variability;
-                rand_distr::Gamma::new(1.0 / cv2, cv2).expect("validated coefficient of variation")
-            });
-            let mut costs = Vec::with_capacity(n as usize);
-            for _ in 0..n {
-                let multiplier = activity.as_ref().map_or(1.0, |g| g.sample(rng));
-                let sessions = poisson(seg.sessions_per_user * season * multiplier, rng);
-                let mut cost = 0.0;
-                for &w in &self.segment_workflows[si] {
-                    let (e, moments) = &exp[w][k];
-                    let shape = &self.shapes[w][k];
-                    let per_session = &s.workflows[w].requests_per_session;
-                    let request = |rng: &mut R| {
-                        let r = if shape.relative.is_empty() {
-                            1.0
-                        } else {
-                            shape.relative[rng.random_range(0..shape.relative.len())]
-                        };
-                        e.cost * r
-                    };
-                    let repeated = month.repeats[w].iter().any(|(p, _)| *p > 0.0);
-                    let capped = !month.served.is_empty();
-                    let listed = if (repeated || capped) && sessions <= 64 {
-                        // Each session on its own day, served as that day was under the hard
-                        // cap (in random order within the day); each request in an incident's
-                        // window with that day's share, repeated that day's runs.
-                        (0..sessions)
-                            .map(|_| {
-                                let u: f64 = rng.random();
-                                let day = seg
-                                    .day_cumulative
-                                    .partition_point(|&c| c <= u)
-                                    .min(month.repeats[w].len() - 1);
-                                if capped && rng.random::<f64>() >= month.served[day] {
-                                    return 0.0;
-                                }
-                                let (p, extra) = month.repeats[w][day];
-                                (0..requests_of(per_session, 1, rng))
-                                    .map(|_| {
-                                        let c = request(rng);
-                                        if p > 0.0 && rng.random::<f64>() < p {
-                                            // Each repeat walks the chain again: a request of
-                                            // its own (without a second lookup fee), as the
-                                            // day's sums take it, not a copy of this one.
-                                            let runs = extra.floor() as u64
-                                                + u64::from(rng.random::<f64>() < extra.fract());
-                                            c + (0..runs)
-                                                .map(|_| request(rng) - e.lookup_usd)
-                                                .sum::<f64>()
-                                        } else {
-                                            c
-                                        }
-                                    })
-                                    .sum::<f64>()
-                            })
-                            .sum::<f64>()
-                    } else {
-                        // A very active user under a binding cap: their sessions on served days,
-                        // each served with its day's share.
-                        let sessions = if capped {
-                            let q: f64 = seg
-                                .day_share
-                                .iter()
-                                .zip(&month.served)
-                                .map(|(a, b)| a * b)
-                                .sum();
-                            binomial(sessions, q.clamp(0.0, 1.0), rng)
-                        } else {
-                            sessions
-                        };
-                        let reqs = requests_of(per_session, sessions, rng);
-                        let plain = if reqs <= 64 || shape.relative.is_empty() {
-                            (0..reqs).map(|_| request(rng)).sum::<f64>()
-                        } else {
-                            sum_of(
-                                reqs,
-                                e.cost,
-                                moments.variance().sqrt(),
-                                shape.skew,
-                                rng.sample(rand_distr::StandardNormal),
-                            )
-                        };
-                        if repeated {
-                            plain * month.repeat_factor[w]
-                        } else {
-                            plain
-                        }
-                    };
-                    cost += month.billed_per_list[w] * listed;
-                }
-                costs.push(cost);
-            }
-            out.user_costs[si] = costs;
-        }
     }
 }

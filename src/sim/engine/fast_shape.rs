@@ -1,7 +1,7 @@
 //! The shape of one workflow's request cost on one stack, measured once per run on the fast
 //! engine's reference sample of exactly simulated requests: the skewness of a day's sum, the
-//! relative request costs that sampled users draw, and the size-biased draw of the request a hard
-//! cap refuses.
+//! relative request costs that sampled users draw (with, under incidents, the costs of each
+//! request's repeats), and the size-biased draw of the request a hard cap refuses.
 
 /// The shape of one workflow's request cost on one stack, from the reference sample.
 #[derive(Clone, Debug)]
@@ -15,9 +15,47 @@ pub(super) struct Shape {
     /// cost.
     cumulative: Vec<f64>,
     pub(super) latencies: Vec<f64>,
+    /// Per request of `relative`, the costs of an incident's repeats of that request (the
+    /// same prompt sent again), each repeat's column rescaled to mean 1: in units of the
+    /// expected repeat. Empty where no incident reaches the workflow.
+    rewalks: Vec<Vec<f64>>,
+}
+
+/// The stride at which a reference sample of `n` requests is kept for single users' costs
+/// (about 4,096 of them).
+pub(super) fn kept_stride(n: usize) -> usize {
+    (n / 4096).max(1)
 }
 
 impl Shape {
+    /// Set the repeats of each kept request (per request, per repeat, in dollars), rescaling
+    /// each repeat's column to mean 1 so that a user's repeats cost the trial's expected repeat
+    /// on average, whatever the number of them. A column that costs nothing (every request a
+    /// semantic-cache hit, say) is taken at its expectation.
+    pub(super) fn set_rewalks(&mut self, mut rewalks: Vec<Vec<f64>>) {
+        let columns = rewalks.iter().map(Vec::len).min().unwrap_or(0);
+        for j in 0..columns {
+            let mean = rewalks.iter().map(|r| r[j]).sum::<f64>() / rewalks.len() as f64;
+            for r in &mut rewalks {
+                r[j] = if mean > 0.0 { r[j] / mean } else { 1.0 };
+            }
+        }
+        for r in &mut rewalks {
+            r.truncate(columns);
+        }
+        self.rewalks = if columns > 0 && rewalks.len() == self.relative.len() {
+            rewalks
+        } else {
+            Vec::new()
+        };
+    }
+
+    /// Repeat `j` (from 0) of kept request `i`, in units of the expected repeat; `None` beyond
+    /// the repeats recorded.
+    pub(super) fn rewalk(&self, i: usize, j: usize) -> Option<f64> {
+        self.rewalks.get(i).and_then(|r| r.get(j)).copied()
+    }
+
     /// A request's cost relative to the mean, drawn in proportion to its cost (size-biased) from
     /// `u` uniform on [0, 1). The request that a month's spend crosses the hard cap in is such a
     /// draw: the crossing is a uniform point of the month's dollars, so a request is hit in
@@ -57,7 +95,7 @@ pub(super) fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
     // About 4,096 of the requests for single users' costs, rescaled so that their mean is
     // exactly 1 (a user's requests then cost the trial's expected request on average); every
     // request's latency.
-    let stride = (costs.len() / 4096).max(1);
+    let stride = kept_stride(costs.len());
     let kept: Vec<f64> = costs.iter().step_by(stride).copied().collect();
     let kept_mean = kept.iter().sum::<f64>() / kept.len().max(1) as f64;
     let relative: Vec<f64> = if kept_mean > 0.0 {
@@ -77,6 +115,7 @@ pub(super) fn shape(samples: Vec<(f64, Option<f64>)>) -> Shape {
         relative,
         cumulative,
         latencies: samples.iter().filter_map(|(_, l)| *l).collect(),
+        rewalks: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod draw;
 pub mod exact;
 pub mod fast;
 mod fast_shape;
+mod fast_users;
 mod ledger;
 pub mod outcome;
 pub mod policy;
