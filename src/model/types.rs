@@ -6,6 +6,7 @@
 //! [`Param`] (everything else: drawn once per simulated month, the "uncertain parameters").
 
 use crate::model::dist::Dist;
+use crate::model::policy::PolicyAction;
 
 /// A quantity drawn once per trial (one simulated month).
 #[derive(Clone, Debug)]
@@ -735,4 +736,42 @@ pub(crate) fn day_weights(days: u32, first_weekday: u32, weekend_factor: f64) ->
             }
         })
         .collect()
+}
+
+/// Why `action` changes nothing for a request of workflow `w` on stack `k` whose steps call
+/// `route` (a route policy's) or, when `None`, their own routes; `None` when it may change
+/// something. Such a request is served exactly as without the policy, so it is not degraded,
+/// and validation warns about a policy that changes nothing where it acts.
+pub fn policy_unchanged(
+    s: &Scenario,
+    action: PolicyAction,
+    k: usize,
+    w: usize,
+    route: Option<usize>,
+) -> Option<&'static str> {
+    let wf = &s.workflows[w];
+    match action {
+        PolicyAction::Route(r) => wf
+            .steps
+            .iter()
+            .all(|step| step.route == r)
+            .then_some("its steps already call that route"),
+        PolicyAction::Batch => {
+            if wf.path == RequestPath::Batch {
+                return Some("it already goes through the batch interface");
+            }
+            let no_discount = wf
+                .steps
+                .iter()
+                .flat_map(|step| &s.stacks[k].chains[route.unwrap_or(step.route)].links)
+                .all(|l| s.models[l.model].batch_discount.dist.fixed_value() == Some(0.0));
+            no_discount.then_some("its models have no `batch_discount`")
+        }
+        PolicyAction::SemanticCache(x) => (wf.semantic_cache_hit_rate.dist.support().0 >= x)
+            .then_some("its own semantic cache already answers at least that share"),
+        PolicyAction::MaxOutputTokens(_)
+        | PolicyAction::MaxReasoningTokens(_)
+        | PolicyAction::Pause
+        | PolicyAction::Refuse => None,
+    }
 }

@@ -8,7 +8,7 @@
 //! an earlier one, token limits take the smaller, cache rates the larger, and the first pause or
 //! refusal drops the request. The hard cap acts after all of them.
 
-use crate::model::policy::unchanged;
+use crate::model::types::policy_unchanged as unchanged;
 use crate::model::{PolicyAction, Scenario, Step};
 
 /// The label of a request's own draw for a semantic cache a policy raises ("POLCACHE").

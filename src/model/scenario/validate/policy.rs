@@ -446,7 +446,8 @@ pub(super) fn check_effects(raw: &RawScenario, s: &Scenario, v: &mut Validator) 
         let mut why = "";
         for (k, st) in s.stacks.iter().enumerate() {
             for &w in &p.workflows {
-                if let Some(reason) = crate::model::policy::unchanged(s, p.action, k, w, None) {
+                if let Some(reason) = crate::model::types::policy_unchanged(s, p.action, k, w, None)
+                {
                     why = reason;
                     unchanged_for.push(format!("`{}` on stack `{}`", s.workflows[w].name, st.name));
                 }
