@@ -20,19 +20,7 @@ name = "ptu"
 trials = 2
 months = 1
 arrivals = "fixed"
-[[segment]]
-name = "s"
-users = {users}
-sessions_per_user_per_month = 30
-user_variability = 0
-[[workflow]]
-name = "w"
-requests_per_session = 1
-[[workflow.step]]
-name = "call"
-route = "r"
-input_tokens = 1000
-output_tokens = 200
+{demand}
 [[model]]
 name = "gpt"
 input_usd_per_mtok = 2.50
@@ -53,7 +41,7 @@ name = "provisioned"
 [stack.route.r]
 chain = [{{ model = "ptu" }}]
 "#,
-        users = 1440 * per_minute
+        demand = one_call_demand("s", 1440 * u64::from(per_minute), 30, "")
     )
 }
 

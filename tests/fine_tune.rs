@@ -28,22 +28,7 @@ name = "fine-tune"
 trials = 4
 months = 12
 arrivals = "fixed"
-
-[[segment]]
-name = "s"
-users = 1000
-sessions_per_user_per_month = 20
-user_variability = 0
-
-[[workflow]]
-name = "w"
-requests_per_session = 1
-[[workflow.step]]
-name = "call"
-route = "r"
-input_tokens = 1000
-output_tokens = 200
-
+{demand}
 [[model]]
 name = "large"
 input_usd_per_mtok = 2.50
@@ -70,7 +55,8 @@ chain = [{{ model = "large" }}]
 name = "fine-tuned"
 [stack.route.r]
 chain = [{{ model = "tuned" }}]
-"#
+"#,
+        demand = one_call_demand("s", 1000, 20, "")
     )
 }
 

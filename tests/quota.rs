@@ -22,23 +22,7 @@ name = "office-quota"
 [simulation]
 trials = 2
 arrivals = "fixed"
-
-[[segment]]
-name = "staff"
-users = 12000
-sessions_per_user_per_month = 30
-user_variability = 0
-hourly_profile = "office-hours"
-
-[[workflow]]
-name = "w"
-requests_per_session = 1
-[[workflow.step]]
-name = "call"
-route = "r"
-input_tokens = 1000
-output_tokens = 200
-
+{demand}
 [[model]]
 name = "small"
 input_usd_per_mtok = 0.30
@@ -55,7 +39,8 @@ name = "fallback"
 {throttle}
 [stack.route.r]
 chain = [{{ model = "small" }}, {{ model = "large" }}]
-"#
+"#,
+        demand = one_call_demand("staff", 12000, 30, "hourly_profile = \"office-hours\"")
     )
 }
 
@@ -348,23 +333,7 @@ name = "latency-quota"
 [simulation]
 trials = 2
 arrivals = "fixed"
-
-[[segment]]
-name = "staff"
-users = 2400
-sessions_per_user_per_month = 30
-user_variability = 0
-hourly_weights = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-
-[[workflow]]
-name = "w"
-requests_per_session = 1
-[[workflow.step]]
-name = "call"
-route = "r"
-input_tokens = 1000
-output_tokens = 200
-
+{demand}
 [[model]]
 name = "small"
 input_usd_per_mtok = 0.30
@@ -380,7 +349,13 @@ retry_after_s = 3600
 max_tries = 2
 [stack.route.r]
 chain = [{{ model = "small" }}]
-"#
+"#,
+        demand = one_call_demand(
+            "staff",
+            2400,
+            30,
+            "hourly_weights = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"
+        )
     )
 }
 

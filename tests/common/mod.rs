@@ -96,6 +96,31 @@ route = "r"
     )
 }
 
+/// The demand of a one-call scenario, after its `[simulation]`: segment `segment` of `users`
+/// users with exactly `sessions` sessions a month each (`user_variability = 0`), then
+/// `segment_keys`, and workflow `w` of one request whose step `call` on route `r` reads 1,000
+/// input and writes 200 output tokens.
+pub fn one_call_demand(segment: &str, users: u64, sessions: u64, segment_keys: &str) -> String {
+    format!(
+        r#"
+[[segment]]
+name = "{segment}"
+users = {users}
+sessions_per_user_per_month = {sessions}
+user_variability = 0
+{segment_keys}
+[[workflow]]
+name = "w"
+requests_per_session = 1
+[[workflow.step]]
+name = "call"
+route = "r"
+input_tokens = 1000
+output_tokens = 200
+"#
+    )
+}
+
 /// `git init` in `dir` and commit every file there, whatever the user's git configuration.
 pub fn commit_all(dir: &std::path::Path) {
     let git = |args: &[&str]| {
