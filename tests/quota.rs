@@ -4,7 +4,8 @@
 
 mod common;
 
-use aicost::analysis::report::Report;
+use aicost::analysis::quota::QuotaReport;
+use aicost::analysis::report::{Report, StackReport};
 use aicost::model::quota::month_against;
 use aicost::sim::engine::{self, SimOptions};
 use common::*;
@@ -48,17 +49,26 @@ fn run(text: &str) -> Report {
     report(&scenario(text), 2, 7)
 }
 
+/// The office day's only stack, run under `quota` and `throttle`.
+fn office_stack(quota: &str, throttle: &str) -> StackReport {
+    run(&office(quota, throttle)).stacks.swap_remove(0)
+}
+
+/// The quota report a stack must have.
+fn quota_of(st: &StackReport) -> &QuotaReport {
+    st.quotas.as_ref().expect("a quota report")
+}
+
 #[test]
 fn the_office_day_s_22_request_minutes_send_2_a_minute_to_the_next_link() {
     // 20 a minute: hours 10, 11 and 14 throttle 2 a minute (360 a day), hour 15 one (60):
     // 420 of 12,000 a day, 3.5%; 12,600 a month go to `large`, which bills them
     // 12,600 × $0.0045 = $56.70. The month: 347,400 × $0.00054 + $56.70 = $244.296.
-    let r = run(&office(
+    let st = office_stack(
         "requests_per_minute = 20",
         "[stack.throttle]\naction = \"next\"",
-    ));
-    let st = &r.stacks[0];
-    let q = st.quotas.as_ref().expect("a quota report");
+    );
+    let q = quota_of(&st);
     assert_eq!(q.models, vec!["small".to_string()]);
     assert_eq!(q.on_throttle, "next");
     assert_eq!(q.probability_minute_over_quota, 1.0);
@@ -85,11 +95,11 @@ fn the_office_day_s_22_request_minutes_send_2_a_minute_to_the_next_link() {
 #[test]
 fn a_token_quota_of_20_requests_worth_throttles_the_same_minutes() {
     // 1,200 tokens a request: 24,000 a minute is spent by the minute's 20th call.
-    let r = run(&office(
+    let st = office_stack(
         "tokens_per_minute = 24000",
         "[stack.throttle]\naction = \"next\"",
-    ));
-    let q = r.stacks[0].quotas.as_ref().expect("a quota report");
+    );
+    let q = quota_of(&st);
     assert_eq!(q.throttled_calls_per_month, 12_600.0);
     assert_cents("sent on", q.sent_on_cost_usd, 56.70);
 }
@@ -100,12 +110,11 @@ fn retried_after_two_hours_every_throttled_call_finds_room() {
     // later they land in hours 12 (16 a minute), 13 (20) and 16 (18): room for each. Nothing
     // fails, the month costs 360,000 × $0.00054 = $194.40, and each retried request waits
     // 7,200 s more.
-    let r = run(&office(
+    let st = office_stack(
         "requests_per_minute = 21",
         "[stack.throttle]\naction = \"retry\"\nretry_after_s = 7200\nmax_tries = 3",
-    ));
-    let st = &r.stacks[0];
-    let q = st.quotas.as_ref().expect("a quota report");
+    );
+    let q = quota_of(&st);
     assert_eq!(q.on_throttle, "retry");
     assert_eq!(q.retried_requests_per_month, 5_400.0);
     assert_eq!(q.failed_requests_per_month, 0.0);
@@ -118,12 +127,11 @@ fn retried_after_two_hours_every_throttled_call_finds_room() {
 #[test]
 fn one_try_fails_every_throttled_request() {
     // max_tries = 1: the 420 throttled requests of each day fail, billed nothing.
-    let r = run(&office(
+    let st = office_stack(
         "requests_per_minute = 20",
         "[stack.throttle]\nmax_tries = 1",
-    ));
-    let st = &r.stacks[0];
-    let q = st.quotas.as_ref().expect("a quota report");
+    );
+    let q = quota_of(&st);
     assert_eq!(q.failed_requests_per_month, 12_600.0);
     assert_eq!(q.retried_requests_per_month, 0.0);
     let accepted = st.acceptance_rate.expect("an acceptance rate");
@@ -309,8 +317,7 @@ fn the_shipped_azure_scenario_throttles_at_its_morning_peak() {
     let text = std::fs::read_to_string("scenarios/azure-office-quota.toml").expect("shipped");
     let s = scenario(&text);
     let r = report(&s, 4, 1);
-    let spill = r.stacks[0].quotas.as_ref().expect("a quota report");
-    let retry = r.stacks[1].quotas.as_ref().expect("a quota report");
+    let (spill, retry) = (quota_of(&r.stacks[0]), quota_of(&r.stacks[1]));
     assert_eq!(spill.probability_minute_over_quota, 1.0);
     assert!(
         (0.005..0.2).contains(&spill.throttled_share),
@@ -371,7 +378,7 @@ fn a_retried_request_carries_its_throttle_delay_in_its_latency() {
     // requests (more than 5%, fewer than half) take 2,500 + 3,600,000 ms; the rest 2,500 ms.
     let r = run(&two_hours("requests_per_minute = 20"));
     let st = &r.stacks[0];
-    let q = st.quotas.as_ref().expect("a quota report");
+    let q = quota_of(st);
     assert!(
         (q.throttled_share - 0.25).abs() < 1e-12,
         "{}",
