@@ -318,27 +318,38 @@ fn refused(text: &str, at: &str) -> String {
 fn a_provisioned_capacity_is_validated_with_located_errors_and_the_fix() {
     let ok = text(2, 2, 1000);
     assert!(aicost::model::scenario::from_str("test.toml", &ok).is_ok());
-    let bad = ok.replace("units = 2\n", "units = 1.5\n");
-    let shown = refused(&bad, "units = 1.5");
-    assert!(shown.contains("`units` must be a whole number"), "{shown}");
-    assert!(shown.contains("units are bought whole"), "{shown}");
-    let bad = ok.replace("spillover = \"gpt\"", "spillover = \"gtp\"");
-    let shown = refused(&bad, "spillover = \"gtp\"");
-    assert!(shown.contains("`spillover` names no model"), "{shown}");
-    assert!(shown.contains("did you mean `gpt`?"), "{shown}");
-    let bad = ok.replace(
-        "spillover = \"gpt\"",
-        "spillover = \"gpt\"\nterm = \"yeraly\"",
-    );
-    let shown = refused(&bad, "term = \"yeraly\"");
-    assert!(shown.contains("unknown `term`"), "{shown}");
-    assert!(shown.contains("did you mean `yearly`?"), "{shown}");
-    let bad = ok.replace(
-        "tokens_per_minute_per_unit = 1000\n",
-        "tokens_per_minute_per_unit = 1000\ntokens_per_second_per_unit = 20\n",
-    );
-    let shown = refused(&bad, "tokens_per_second_per_unit");
-    assert!(shown.contains("not both"), "{shown}");
+    let located: [(&str, &str, &str, &[&str]); 4] = [
+        (
+            "units = 2\n",
+            "units = 1.5\n",
+            "units = 1.5",
+            &["`units` must be a whole number", "units are bought whole"],
+        ),
+        (
+            "spillover = \"gpt\"",
+            "spillover = \"gtp\"",
+            "spillover = \"gtp\"",
+            &["`spillover` names no model", "did you mean `gpt`?"],
+        ),
+        (
+            "spillover = \"gpt\"",
+            "spillover = \"gpt\"\nterm = \"yeraly\"",
+            "term = \"yeraly\"",
+            &["unknown `term`", "did you mean `yearly`?"],
+        ),
+        (
+            "tokens_per_minute_per_unit = 1000\n",
+            "tokens_per_minute_per_unit = 1000\ntokens_per_second_per_unit = 20\n",
+            "tokens_per_second_per_unit",
+            &["not both"],
+        ),
+    ];
+    for (from, to, at, says) in located {
+        let shown = refused(&ok.replace(from, to), at);
+        for said in says {
+            assert!(shown.contains(said), "{shown}");
+        }
+    }
     let bad = ok.replace("tokens_per_minute_per_unit = 1000\n", "");
     let err = aicost::model::scenario::from_str("test.toml", &bad)
         .err()
