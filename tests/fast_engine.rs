@@ -520,6 +520,32 @@ fn per_trial_mean(values: &[f64], per_trial: usize) -> (f64, f64) {
     mean_se(&means)
 }
 
+/// A segment's cost per user on both engines (`users` of them a trial): the same mean within 4
+/// standard errors, and a p50, p95 and p99 within `tolerance` of the exact engine's.
+fn assert_user_costs_agree(what: &str, exact: &[f64], fast: &[f64], users: usize, tolerance: f64) {
+    let (me, se_e) = per_trial_mean(exact, users);
+    let (mf, se_f) = per_trial_mean(fast, users);
+    assert_within_se(
+        &format!("{what}: fast cost per user"),
+        mf,
+        (se_e * se_e + se_f * se_f).sqrt(),
+        me,
+        4.0,
+    );
+    let (se, sf) = (
+        aicost::base::stats::sorted(exact),
+        aicost::base::stats::sorted(fast),
+    );
+    for p in [0.5, 0.95, 0.99] {
+        let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
+        assert!(
+            (qf - qe).abs() <= tolerance * qe,
+            "{what}: p{}: exact {qe:.5}, fast {qf:.5}",
+            p * 100.0
+        );
+    }
+}
+
 /// A hard cap reached mid-month refuses the rest of the month for every segment alike: within a
 /// day, sessions arrive in random order (in segment order, the first segment was served first on
 /// the day the cap is reached, its users 3% dearer than the second's identical users). A user's
@@ -585,29 +611,10 @@ chain = [{{ model = "large" }}]
     let (d, se) = per_trial_mean(&diff, users);
     assert_within_se("exact: segment a less segment b per user", d, se, 0.0, 4.0);
     for seg in 0..2 {
-        // Means: exact in mean (independent runs).
-        let (me, se_e) = per_trial_mean(&e[seg], users);
-        let (mf, se_f) = per_trial_mean(&f[seg], users);
-        assert_within_se(
-            &format!("segment {seg}: fast cost per user"),
-            mf,
-            (se_e * se_e + se_f * se_f).sqrt(),
-            me,
-            4.0,
-        );
-        // The spread: the documented 5% of the per-user percentiles.
-        let (se, sf) = (
-            aicost::base::stats::sorted(&e[seg]),
-            aicost::base::stats::sorted(&f[seg]),
-        );
-        for p in [0.5, 0.95, 0.99] {
-            let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
-            assert!(
-                (qf - qe).abs() <= 0.05 * qe,
-                "segment {seg}: p{}: exact {qe:.5}, fast {qf:.5}",
-                p * 100.0
-            );
-        }
+        // Exact in mean (independent runs); the spread within the documented 5% of the
+        // per-user percentiles.
+        let what = format!("segment {seg}");
+        assert_user_costs_agree(&what, &e[seg], &f[seg], users, 0.05);
     }
 }
 
@@ -657,27 +664,7 @@ duration_hours = 120
         &exact.stacks[0].user_costs[0],
         &fast.stacks[0].user_costs[0],
     );
-    let (me, se_e) = per_trial_mean(e, 300);
-    let (mf, se_f) = per_trial_mean(f, 300);
-    assert_within_se(
-        "fast cost per user",
-        mf,
-        (se_e * se_e + se_f * se_f).sqrt(),
-        me,
-        4.0,
-    );
-    let (se, sf) = (
-        aicost::base::stats::sorted(e),
-        aicost::base::stats::sorted(f),
-    );
-    for p in [0.5, 0.95, 0.99] {
-        let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
-        assert!(
-            (qf - qe).abs() <= 0.03 * qe,
-            "p{}: exact {qe:.5}, fast {qf:.5}",
-            p * 100.0
-        );
-    }
+    assert_user_costs_agree("the segment", e, f, 300, 0.03);
 }
 
 /// The text of a scenario whose one segment runs three workflows, each with a heavy-tailed prompt,
@@ -723,28 +710,8 @@ fn a_sessions_workflows_share_its_day_and_an_incidents_repeats_resend_its_prompt
         &exact.stacks[0].user_costs[0],
         &fast.stacks[0].user_costs[0],
     );
-    let (me, se_e) = per_trial_mean(e, 300);
-    let (mf, se_f) = per_trial_mean(f, 300);
-    assert_within_se(
-        "fast cost per user",
-        mf,
-        (se_e * se_e + se_f * se_f).sqrt(),
-        me,
-        4.0,
-    );
     // The documented per-user tolerance: 5% of each percentile.
-    let (se, sf) = (
-        aicost::base::stats::sorted(e),
-        aicost::base::stats::sorted(f),
-    );
-    for p in [0.5, 0.95, 0.99] {
-        let (qe, qf) = (quantile(&se, p), quantile(&sf, p));
-        assert!(
-            (qf - qe).abs() <= 0.05 * qe,
-            "p{}: exact {qe:.5}, fast {qf:.5}",
-            p * 100.0
-        );
-    }
+    assert_user_costs_agree("the segment", e, f, 300, 0.05);
 }
 
 /// The gap a hard cap leaves: the month's spend crosses the cap inside a request, hit in
