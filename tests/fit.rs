@@ -7,6 +7,7 @@ mod common;
 mod logs;
 
 use common::aicost_dated as aicost;
+use common::fit_update;
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -448,9 +449,9 @@ fn update_keeps_the_scenario_and_replaces_fitted_values() {
         |r, _| logs::plain_csv(r),
         logs::PLAIN_HEADER,
     );
-    let base = dir.path().join("base.toml");
-    std::fs::write(
-        &base,
+    let (base, out, run) = fit_update(
+        dir.path(),
+        &csv,
         r#"# our forecast
 name = "ours"
 
@@ -476,18 +477,8 @@ name = "haiku"
 [stack.route.main]
 chain = [{ model = "claude-haiku-4-5" }]
 "#,
-    )
-    .unwrap();
-    let out = dir.path().join("updated.toml");
-    aicost()
-        .arg("fit")
-        .arg(&csv)
-        .arg("--update")
-        .arg(&base)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success()
+    );
+    run.success()
         .stderr(contains("updated workflow `classify`, step `label`"))
         .stderr(contains("updated segment `analysts`"))
         .stderr(contains("added workflow `summarize/gpt-4o-mini`"));

@@ -5,6 +5,7 @@
 mod common;
 
 use common::aicost_dated as aicost;
+use common::fit_update;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
@@ -137,9 +138,9 @@ fn update_writes_the_call_weighted_rate_of_a_shared_link() {
     }
     let csv = dir.path().join("l.csv");
     std::fs::write(&csv, log).unwrap();
-    let base = dir.path().join("base.toml");
-    std::fs::write(
-        &base,
+    let (_, out, run) = fit_update(
+        dir.path(),
+        &csv,
         r#"name = "shared"
 [[segment]]
 name = "all"
@@ -167,18 +168,8 @@ name = "sonnet"
 [stack.route.drafting]
 chain = [{ model = "claude-sonnet-4-5" }]
 "#,
-    )
-    .unwrap();
-    let out = dir.path().join("updated.toml");
-    aicost()
-        .arg("fit")
-        .arg(&csv)
-        .arg("--update")
-        .arg(&base)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success()
+    );
+    run.success()
         .stderr(contains(
             "route `drafting`, model `claude-sonnet-4-5` is shared by 2 workflows (`draft` 0.25 over 8 calls, `summarize` 0.5 over 12 calls): the call-weighted validation_failure_rate 0.4 is written",
         ));

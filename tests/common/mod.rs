@@ -211,6 +211,31 @@ pub fn aicost_dated() -> assert_cmd::Command {
     cmd
 }
 
+/// `aicost fit LOGS --update DIR/base.toml --out DIR/updated.toml` (on the fixed date), with
+/// `base_text` written to the base first: the base's path, the output's path and the run.
+pub fn fit_update(
+    dir: &std::path::Path,
+    logs: &std::path::Path,
+    base_text: &str,
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    assert_cmd::assert::Assert,
+) {
+    let base = dir.join("base.toml");
+    std::fs::write(&base, base_text).unwrap();
+    let out = dir.join("updated.toml");
+    let run = aicost_dated()
+        .arg("fit")
+        .arg(logs)
+        .arg("--update")
+        .arg(&base)
+        .arg("--out")
+        .arg(&out)
+        .assert();
+    (base, out, run)
+}
+
 /// What `aicost serve FILE --trials TRIALS --seed SEED --threads THREADS` runs with.
 pub fn serve_settings(
     file: std::path::PathBuf,
