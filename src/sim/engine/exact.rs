@@ -132,6 +132,19 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// A month of `draw` without incidents or users' costs, whose requests are captured
+    /// (room for `capacity` per stack) rather than billed to a month.
+    fn sampling_month<'p>(&'p self, draw: &'p TrialDraw, capacity: usize) -> Month<'p, 'a> {
+        let s = self.scenario;
+        Month::new(
+            self,
+            draw,
+            &[],
+            vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
+            Some(vec![Vec::with_capacity(capacity); s.stacks.len()]),
+        )
+    }
+
     /// List-price cost and latency of `n` requests of workflow `w`, for every stack, with the
     /// parameters of `draw`; requests are independent of each other and of any month.
     pub fn sample_requests(
@@ -141,15 +154,7 @@ impl<'a> Plan<'a> {
         n: usize,
         key: u64,
     ) -> Vec<Vec<RequestSample>> {
-        let s = self.scenario;
-        let no_incidents: Vec<IncidentMonth> = Vec::new();
-        let mut month = Month::new(
-            self,
-            draw,
-            &no_incidents,
-            vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
-            Some(vec![Vec::with_capacity(n); s.stacks.len()]),
-        );
+        let mut month = self.sampling_month(draw, n);
         let session = Session::default();
         for i in 0..n {
             month.request(w, &session, mix(key, i as u64));
@@ -171,14 +176,7 @@ impl<'a> Plan<'a> {
         rewalks: u64,
     ) -> Vec<Vec<Vec<f64>>> {
         let s = self.scenario;
-        let no_incidents: Vec<IncidentMonth> = Vec::new();
-        let mut month = Month::new(
-            self,
-            draw,
-            &no_incidents,
-            vec![vec![Vec::new(); s.segments.len()]; s.stacks.len()],
-            Some(vec![Vec::new(); s.stacks.len()]),
-        );
+        let mut month = self.sampling_month(draw, 0);
         month.rewalks = Some((
             rewalks,
             vec![Vec::with_capacity(indices.len()); s.stacks.len()],
