@@ -62,16 +62,16 @@ impl QuotaReport {
             probability_minute_over_quota: p.value,
             probability_minute_over_quota_standard_error: p.standard_error,
             throttled_share: if q.requests > 0 {
-                q.throttled_requests as f64 / q.requests as f64
+                q.sum.throttled_requests as f64 / q.requests as f64
             } else {
                 0.0
             },
-            throttled_calls_per_month: q.throttled_calls as f64 / months,
-            retried_requests_per_month: q.retried as f64 / months,
-            failed_requests_per_month: q.failed as f64 / months,
-            sent_on_requests_per_month: q.sent_on as f64 / months,
-            sent_on_cost_usd: q.sent_on_usd / months,
-            mean_retry_delay_s: (q.retried > 0).then(|| q.delay_s / q.retried as f64),
+            throttled_calls_per_month: q.sum.throttled_calls as f64 / months,
+            retried_requests_per_month: q.sum.retried as f64 / months,
+            failed_requests_per_month: q.sum.failed as f64 / months,
+            sent_on_requests_per_month: q.sum.sent_on as f64 / months,
+            sent_on_cost_usd: q.sum.sent_on_usd / months,
+            mean_retry_delay_s: (q.sum.retried > 0).then(|| q.sum.delay_s / q.sum.retried as f64),
         })
     }
 }

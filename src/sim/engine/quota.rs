@@ -51,6 +51,19 @@ pub struct QuotaMonth {
     pub delay_s: f64,
 }
 
+impl QuotaMonth {
+    /// Add another month's figures to these.
+    fn add(&mut self, q: &QuotaMonth) {
+        self.throttled_calls += q.throttled_calls;
+        self.throttled_requests += q.throttled_requests;
+        self.retried += q.retried;
+        self.failed += q.failed;
+        self.sent_on += q.sent_on;
+        self.sent_on_usd += q.sent_on_usd;
+        self.delay_s += q.delay_s;
+    }
+}
+
 /// Quota figures summed over a run's simulated months, for one stack.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuotaTotals {
@@ -58,13 +71,8 @@ pub struct QuotaTotals {
     /// Months with at least one throttled call: some minute's demand exceeded a quota.
     pub months_throttled: u64,
     pub requests: u64,
-    pub throttled_calls: u64,
-    pub throttled_requests: u64,
-    pub retried: u64,
-    pub failed: u64,
-    pub sent_on: u64,
-    pub sent_on_usd: f64,
-    pub delay_s: f64,
+    /// The months' figures, summed.
+    pub sum: QuotaMonth,
 }
 
 impl QuotaTotals {
@@ -73,13 +81,7 @@ impl QuotaTotals {
         self.months += 1;
         self.months_throttled += u64::from(q.throttled_calls > 0);
         self.requests += requests;
-        self.throttled_calls += q.throttled_calls;
-        self.throttled_requests += q.throttled_requests;
-        self.retried += q.retried;
-        self.failed += q.failed;
-        self.sent_on += q.sent_on;
-        self.sent_on_usd += q.sent_on_usd;
-        self.delay_s += q.delay_s;
+        self.sum.add(q);
     }
 }
 
