@@ -152,14 +152,7 @@ impl GitRevision {
 
 impl Reader for GitRevision {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        let path = normalize(path);
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file = path
-            .file_name()
-            .ok_or_else(|| io::Error::other("not a file path"))?;
+        let (dir, file) = split(path)?;
         // A commit hash and a path after `:./`: nothing git could take for an option.
         let spec = format!("{}:./{}", self.commit, file.to_string_lossy());
         let mut git = Command::new("git");
