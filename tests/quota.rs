@@ -392,3 +392,24 @@ fn a_retried_request_carries_its_throttle_delay_in_its_latency() {
     assert_eq!(l.p95_ms, 3_602_500.0);
     assert_eq!(l.p99_ms, 3_602_500.0);
 }
+
+/// A burstiness above 0 but too small to draw (the minute's Gamma shape 1/b² overflows) is a
+/// located mistake, not a panic or a month of requests in one minute.
+#[test]
+fn a_burstiness_too_small_to_draw_is_refused_where_it_is() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aicost"))
+        .args([
+            "simulate",
+            "scenarios/azure-office-quota.toml",
+            "--trials",
+            "2",
+        ])
+        .args(["--set", "segment.employees.burstiness=1e-200"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is above 0 but below 0.01"), "{err}");
+    assert!(err.contains("use 0 for steady (Poisson) arrivals"), "{err}");
+}

@@ -65,11 +65,15 @@ pub fn shares(weights: &[f64; HOURS]) -> Option<[f64; HOURS]> {
     if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
         return None;
     }
-    let total: f64 = weights.iter().sum();
-    if !(total > 0.0) {
+    // Relative to the largest first, so that weights near the largest float do not overflow
+    // their sum (which would make every share 0).
+    let largest = weights.iter().copied().fold(0.0, f64::max);
+    if !(largest > 0.0) {
         return None;
     }
-    Some(weights.map(|w| w / total))
+    let scaled = weights.map(|w| w / largest);
+    let total: f64 = scaled.iter().sum();
+    Some(scaled.map(|w| w / total))
 }
 
 /// Mean and variance of one quantity.
@@ -175,6 +179,18 @@ pub fn peak_minute_fixed(w: &WithinDay, day_requests: &[f64]) -> Option<(usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weights_near_the_largest_float_keep_their_proportions() {
+        let mut w = [0.0; HOURS];
+        w[9] = 1e307;
+        w[10] = 3e307;
+        let s = shares(&w).expect("shares");
+        assert!(
+            (s[9] - 0.25).abs() < 1e-15 && (s[10] - 0.75).abs() < 1e-15,
+            "{s:?}"
+        );
+    }
 
     #[test]
     fn every_profile_keeps_the_day_whole() {

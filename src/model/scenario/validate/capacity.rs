@@ -126,6 +126,9 @@ fn fine_tune(
 /// The most burstiness: a minute's rate with a coefficient of variation of 10 is one burst a
 /// hundred minutes.
 const MAX_BURSTINESS: f64 = 10.0;
+/// The least burstiness above 0: a minute's rate with a coefficient of variation of 0.01 moves a
+/// minute's count less than its Poisson noise does below 10,000 requests a minute.
+const MIN_BURSTINESS: f64 = 0.01;
 
 /// A segment's traffic within the day.
 pub(super) fn within_day(raw: &RawSegment, p: &str, v: &mut Validator) -> Option<WithinDay> {
@@ -203,7 +206,22 @@ pub(super) fn within_day(raw: &RawSegment, p: &str, v: &mut Validator) -> Option
             &format!("{p}.burstiness"),
             (0.0, MAX_BURSTINESS),
             "0 is steady (Poisson) arrivals within the hour; 0.5 is bursty; 2 is very bursty",
-        ),
+        )
+        .and_then(|x| {
+            if x > 0.0 && x < MIN_BURSTINESS {
+                // The minute's Gamma rate has shape 1/b²: below this it cannot be drawn (b²
+                // underflows) and is indistinguishable from steady arrivals anyway.
+                v.invalid(
+                    format!("`burstiness` {x} is above 0 but below {MIN_BURSTINESS}"),
+                    b.loc,
+                    &format!("{p}.burstiness"),
+                    "use 0 for steady (Poisson) arrivals; a burstiness below 0.01 changes no minute",
+                );
+                None
+            } else {
+                Some(x)
+            }
+        }),
     };
     Some(WithinDay {
         shares: within_day::shares(&weights?)?,
