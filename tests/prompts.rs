@@ -182,6 +182,19 @@ fn scenario_with(step_keys: &str, model: &str) -> String {
     )
 }
 
+/// Writes `s.toml` in `dir` (the step with `step_keys`, served by `model`) and validates it there.
+fn validate_with(
+    dir: &std::path::Path,
+    step_keys: &str,
+    model: &str,
+) -> assert_cmd::assert::Assert {
+    std::fs::write(dir.join("s.toml"), scenario_with(step_keys, model)).unwrap();
+    aicost()
+        .current_dir(dir)
+        .args(["validate", "s.toml"])
+        .assert()
+}
+
 #[test]
 fn paths_are_confined_and_mistakes_are_located() {
     let dir = tempfile::tempdir().unwrap();
@@ -209,11 +222,7 @@ fn paths_are_confined_and_mistakes_are_located() {
             "cannot be given together",
         ),
     ] {
-        std::fs::write(d.join("project/s.toml"), scenario_with(keys, "gpt-4o")).unwrap();
-        aicost()
-            .current_dir(d.join("project"))
-            .args(["validate", "s.toml"])
-            .assert()
+        validate_with(&d.join("project"), keys, "gpt-4o")
             .code(2)
             .stderr(contains(said))
             .stderr(contains("s.toml:"));
@@ -227,19 +236,12 @@ fn a_tokenizer_that_is_not_public_is_an_approximation_and_says_so() {
     // 11 characters at Anthropic's 3.5 characters per token: 3.14…, counted as 4.
     std::fs::write(d.join("p.md"), "hello world").unwrap();
     let validate = |prefix: &str| {
-        std::fs::write(
-            d.join("s.toml"),
-            scenario_with(
-                &format!("static_prefix_tokens = {prefix}\ninput_tokens = 5"),
-                "claude-sonnet-4-5",
-            ),
+        validate_with(
+            d,
+            &format!("static_prefix_tokens = {prefix}\ninput_tokens = 5"),
+            "claude-sonnet-4-5",
         )
-        .unwrap();
-        aicost()
-            .current_dir(d)
-            .args(["validate", "s.toml"])
-            .assert()
-            .success()
+        .success()
     };
     validate("{ file = \"p.md\" }")
         .stdout(contains("p.md ≈ 4 tokens"))
@@ -375,31 +377,20 @@ fn an_unknown_model_in_a_prompt_table_is_an_error() {
         let keys = format!(
             "static_prefix_tokens = {{ file = \"p.md\", model = \"{model}\" }}\ninput_tokens = 5"
         );
-        std::fs::write(d.join("s.toml"), scenario_with(&keys, "gpt-4o")).unwrap();
-        aicost()
-            .current_dir(d)
-            .args(["validate", "s.toml"])
-            .assert()
+        validate_with(d, &keys, "gpt-4o")
             .code(2)
             .stderr(contains(format!("`model` names `{model}`")))
             .stderr(contains(said))
             .stderr(contains("s.toml:11:"));
     }
     // A model of the catalog that the scenario does not use counts with its tokenizer.
-    std::fs::write(
-        d.join("s.toml"),
-        scenario_with(
-            "static_prefix_tokens = { file = \"p.md\", model = \"gpt-4.1\" }\ninput_tokens = 5",
-            "claude-sonnet-4-5",
-        ),
+    validate_with(
+        d,
+        "static_prefix_tokens = { file = \"p.md\", model = \"gpt-4.1\" }\ninput_tokens = 5",
+        "claude-sonnet-4-5",
     )
-    .unwrap();
-    aicost()
-        .current_dir(d)
-        .args(["validate", "s.toml"])
-        .assert()
-        .success()
-        .stdout(contains("p.md 2 tokens"));
+    .success()
+    .stdout(contains("p.md 2 tokens"));
 }
 
 /// Two stacks whose first models count a prompt differently: one count prices both, so
@@ -473,15 +464,7 @@ fn a_prompt_folder_has_a_total_size_limit() {
     for f in ["a.txt", "b.txt"] {
         std::fs::write(d.join("inputs").join(f), &nine).unwrap();
     }
-    std::fs::write(
-        d.join("s.toml"),
-        scenario_with("input_tokens = { folder = \"inputs\" }", "gpt-4o"),
-    )
-    .unwrap();
-    aicost()
-        .current_dir(d)
-        .args(["validate", "s.toml"])
-        .assert()
+    validate_with(d, "input_tokens = { folder = \"inputs\" }", "gpt-4o")
         .code(2)
         .stderr(contains(
             "the 2 files of the folder `inputs` hold 18,874,368 bytes, more than the 16 MiB a prompt folder may hold in all",
@@ -512,25 +495,18 @@ fn prompt_messages_read_naturally() {
     for i in 0..25 {
         std::fs::write(p.join(format!("inputs/{i:02}.txt")), "hello").unwrap();
     }
-    std::fs::write(
-        p.join("s.toml"),
-        scenario_with(
-            "static_prefix_tokens = { file = \"long.md\" }\ninput_tokens = { folder = \"inputs\" }",
-            "gpt-4o",
-        ),
+    let out = validate_with(
+        &p,
+        "static_prefix_tokens = { file = \"long.md\" }\ninput_tokens = { folder = \"inputs\" }",
+        "gpt-4o",
     )
-    .unwrap();
-    let out = aicost()
-        .current_dir(&p)
-        .args(["validate", "s.toml"])
-        .assert()
-        .success()
-        .stdout(contains("long.md 130,000 tokens\n"))
-        .stdout(contains("inputs/19.txt 1 token\n"))
-        .stdout(contains(": … and 5 more files\n"))
-        .stdout(contains(": mean 1.0 tokens over 25 files\n"))
-        .get_output()
-        .clone();
+    .success()
+    .stdout(contains("long.md 130,000 tokens\n"))
+    .stdout(contains("inputs/19.txt 1 token\n"))
+    .stdout(contains(": … and 5 more files\n"))
+    .stdout(contains(": mean 1.0 tokens over 25 files\n"))
+    .get_output()
+    .clone();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("inputs/20.txt"), "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -541,45 +517,31 @@ fn prompt_messages_read_naturally() {
     );
     // One "approximation" in the warning of a ratio count.
     std::fs::write(p.join("p.md"), "hello world").unwrap();
-    std::fs::write(
-        p.join("s.toml"),
-        scenario_with(
-            "static_prefix_tokens = { file = \"p.md\" }\ninput_tokens = 5",
-            "claude-sonnet-4-5",
-        ),
+    let out = validate_with(
+        &p,
+        "static_prefix_tokens = { file = \"p.md\" }\ninput_tokens = 5",
+        "claude-sonnet-4-5",
     )
-    .unwrap();
-    let out = aicost()
-        .current_dir(&p)
-        .args(["validate", "s.toml"])
-        .assert()
-        .success()
-        .stderr(contains(
-            "4 tokens counted from 1 file with an approximation: Anthropic (not public)",
-        ))
-        .get_output()
-        .clone();
+    .success()
+    .stderr(contains(
+        "4 tokens counted from 1 file with an approximation: Anthropic (not public)",
+    ))
+    .get_output()
+    .clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("approximation: approximation"), "{stderr}");
     // `..` above the root is the root: the help allows `/etc`, never `/../etc`.
     let depth = p.canonicalize().unwrap().components().count() + 2;
     let up = "../".repeat(depth);
-    std::fs::write(
-        p.join("s.toml"),
-        scenario_with(
-            &format!("static_prefix_tokens = {{ file = \"{up}etc/hostname\" }}\ninput_tokens = 5"),
-            "gpt-4o",
-        ),
+    let out = validate_with(
+        &p,
+        &format!("static_prefix_tokens = {{ file = \"{up}etc/hostname\" }}\ninput_tokens = 5"),
+        "gpt-4o",
     )
-    .unwrap();
-    let out = aicost()
-        .current_dir(&p)
-        .args(["validate", "s.toml"])
-        .assert()
-        .code(2)
-        .stderr(contains("leads outside the folders this scenario may read"))
-        .get_output()
-        .clone();
+    .code(2)
+    .stderr(contains("leads outside the folders this scenario may read"))
+    .get_output()
+    .clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("pass `--allow-dir /etc`"), "{stderr}");
     assert!(!stderr.contains("--allow-dir /.."), "{stderr}");
