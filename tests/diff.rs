@@ -25,13 +25,18 @@ fn json(args: &[&str]) -> Value {
     common::success_json(&out)
 }
 
-fn stack<'a>(d: &'a Value, name: &str) -> &'a Value {
-    d["stacks"]
+/// The entry of the list `d[list]` whose `field` is `value`.
+fn entry<'a>(d: &'a Value, list: &str, field: &str, value: &str) -> &'a Value {
+    d[list]
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["name"] == name)
-        .unwrap_or_else(|| panic!("no stack {name}"))
+        .find(|x| x[field] == value)
+        .unwrap_or_else(|| panic!("no {list} entry with {field} {value} in {}", d[list]))
+}
+
+fn stack<'a>(d: &'a Value, name: &str) -> &'a Value {
+    entry(d, "stacks", "name", name)
 }
 
 #[test]
@@ -285,12 +290,7 @@ fn committed_prompts() -> tempfile::TempDir {
 }
 
 fn key_change<'a>(d: &'a Value, path: &str) -> &'a Value {
-    d["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["path"] == path)
-        .unwrap_or_else(|| panic!("no change of {path} in {}", d["keys"]))
+    entry(d, "keys", "path", path)
 }
 
 /// With `--base-ref`, OLD's prompt files are read as committed at the revision, like the files
